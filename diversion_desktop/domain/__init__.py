@@ -1,0 +1,1 @@
+"""Pure scheme rules: eligibility, pathways, next steps. No Qt, no SQL."""

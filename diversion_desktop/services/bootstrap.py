@@ -1,0 +1,38 @@
+"""Opening the application's data: database URL, migration, schemes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from diversion_desktop.domain.scheme_registry import SchemeRegistry
+from diversion_desktop.resources import schemes_dir
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.store.database import default_database_url, describe, make_engine, make_session_factory
+from diversion_desktop.store.migrate import upgrade
+
+DATABASE_ENV = "DIVERSION_DATABASE_URL"
+
+
+def resolve_database_url(option: str | None) -> str:
+    """``--database`` wins, then the environment, then the embedded default."""
+    return option or os.environ.get(DATABASE_ENV) or default_database_url()
+
+
+def open_context(url: str, schemes_folder: Path | None = None,
+                 clock: Callable[[], datetime] | None = None, user: str | None = None,
+                 migrate: bool = True) -> AppContext:
+    """Load schemes (raises SchemeConfigError naming file and key), then open and upgrade the database."""
+    schemes = SchemeRegistry.load(schemes_folder or schemes_dir())
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    ctx = AppContext(engine=engine, session_factory=make_session_factory(engine), schemes=schemes,
+                     database_label=describe(url))
+    if clock is not None:
+        ctx.clock = clock
+    if user is not None:
+        ctx.user = user
+    return ctx

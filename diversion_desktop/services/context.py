@@ -1,0 +1,80 @@
+"""What every service needs: the database, the schemes, a clock and the user.
+
+``unit_of_work`` is the one place a transaction starts; it turns database
+failures (locked file, full disk, lost server) into a ``StorageError`` with a
+clear message, after rolling back so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from diversion_desktop.domain.scheme_registry import SchemeRegistry
+from diversion_desktop.services.errors import ServiceError, StorageError
+
+
+def current_user_name() -> str:
+    try:
+        return os.environ.get("DIVERSION_USER") or getpass.getuser()
+    except OSError:  # no login name on some service accounts
+        return "unknown"
+
+
+@dataclass
+class AppContext:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    schemes: SchemeRegistry
+    user: str = field(default_factory=current_user_name)
+    clock: Callable[[], datetime] = datetime.now
+    database_label: str = ""
+
+    def now(self) -> datetime:
+        return self.clock().replace(microsecond=0)
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        try:
+            with self.session_factory.begin() as session:
+                yield session
+        except ServiceError:
+            raise
+        except DBAPIError as exc:
+            raise StorageError(_storage_message(exc)) from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(f"The database could not complete this action: {exc}. Nothing was saved.") from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        try:
+            with self.session_factory() as session:
+                yield session
+        except ServiceError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StorageError(f"The database could not be read: {exc}") from exc
+
+
+def _storage_message(exc: DBAPIError) -> str:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    if "disk" in text and ("full" in text or "space" in text):
+        return "The disk is full, so this was not saved. Free some space and try again; nothing already saved is lost."
+    if "locked" in text or "busy" in text:
+        return "The database is busy in another window or on another workstation. Nothing was saved; try again in a moment."
+    if "readonly" in text or "read-only" in text:
+        return "The database file is read-only, so this was not saved. Ask your administrator."
+    if "unique" in text:
+        return "This record already exists (a reference is used twice). Nothing was saved."
+    return f"The database refused the change ({exc.orig}). Nothing was saved."

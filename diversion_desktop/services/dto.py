@@ -1,0 +1,178 @@
+"""Plain read-only values the services hand to the GUI and the command line.
+
+Never live ORM objects: these are built inside the transaction and are safe to
+pass between threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ReferralBrief:
+    id: int
+    reference: str
+    area: str
+    scheme_kind: str
+    referral_date: date
+    decision: str
+    status: str
+    outcome: str
+    next_step: str
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    id: int
+    reference: str
+    surname: str
+    forenames: str
+    date_of_birth: date
+    sex: str = ""
+    ethnicity_self: str = ""
+    ethnicity_observed: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
+    language: str = ""
+    needs: str = ""
+    guardian_name: str = ""
+    guardian_relationship: str = ""
+    guardian_phone: str = ""
+    pnc_reference: str = ""
+    barred: bool = False
+    aliases: tuple[str, ...] = ()
+    referrals: tuple[ReferralBrief, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.surname.upper()}, {self.forenames}"
+
+    @property
+    def completed_diversions(self) -> int:
+        return sum(1 for r in self.referrals if r.outcome == "completed")
+
+
+@dataclass(frozen=True)
+class PossibleMatch:
+    person: PersonRecord
+    score: int
+
+
+@dataclass(frozen=True)
+class SavedReferral:
+    id: int
+    reference: str
+    person_id: int
+    person_reference: str
+    decision: str
+    overridden: bool
+    reasons: tuple[str, ...]
+    status: str
+    pathway: str
+    first_attendance_due: date | None
+    due_date: date | None
+    centre_code: str
+
+
+@dataclass(frozen=True)
+class SubstanceRow:
+    substance: str
+    label: str
+    quantity: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    id: int
+    referral_id: int
+    referral_reference: str
+    person_name: str
+    scheduled_at: datetime
+    centre_code: str
+    centre_name: str
+    session_type: str
+    worker: str
+    attendance: str | None
+    rebook_reason: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class ReferralDetail:
+    id: int
+    reference: str
+    person: PersonRecord
+    scheme_code: str
+    area: str
+    scheme_kind: str
+    pathway: str
+    age_at_incident: int
+    referral_date: date
+    incident_at: datetime
+    incident_place: str
+    crime_reference: str
+    officer_name: str
+    officer_collar_number: str
+    station: str
+    offence: str
+    suspected_supply: bool
+    consent: bool
+    decision: str
+    reasons: tuple[str, ...]
+    rule_version: str
+    settings_hash: str
+    decided_by: str
+    override_reason: str
+    override_by: str
+    provider: str
+    centre_code: str
+    centre_name: str
+    first_attendance_due: date | None
+    due_date: date | None
+    status: str
+    outcome: str
+    outcome_date: date | None
+    proposed_step: str
+    proposed_reason: str
+    next_step: str
+    next_step_confirmed_by: str
+    next_step_confirmed_at: datetime | None
+    for_case_file: bool
+    sessions_attended: int
+    sessions_required: int
+    rebookings_left: int
+    substances: tuple[SubstanceRow, ...]
+    appointments: tuple[AppointmentRow, ...]
+    timeline: tuple[TimelineEntry, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("awaiting_appointment", "booked", "awaiting_confirmation")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    referral_id: int
+    reference: str
+    person_name: str
+    area: str
+    pathway: str
+    status: str
+    referral_date: date
+    first_attendance_due: date | None
+    due_date: date | None
+    proposed_step: str
+    note: str

@@ -1,0 +1,28 @@
+"""Errors the services raise, each with a message fit to show to a user."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An action could not be done; ``str(error)`` says why in plain words."""
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class ValidationError(ServiceError):
+    """Input refused; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        lines = "\n".join(f"- {message}" for message in errors.values())
+        super().__init__(f"Please correct the following:\n{lines}")
+
+
+class ConflictError(ServiceError):
+    """The action does not fit the record's current state (e.g. already confirmed)."""
+
+
+class StorageError(ServiceError):
+    """The database refused the write: nothing of this action was saved."""

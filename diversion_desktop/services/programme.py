@@ -1,0 +1,246 @@
+"""Booking appointments, recording attendance, and the next step that follows.
+
+After every change the referral's state is recomputed by the domain's
+``assess``: the one place that knows what attendance means.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
+from diversion_desktop.domain.programme import Attendance, Outcome, SessionType, Status, assess, can_rebook
+from diversion_desktop.domain.schemes import Scheme
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.dto import AppointmentRow
+from diversion_desktop.services.errors import ConflictError, NotFound, ValidationError
+from diversion_desktop.services.timeline import add_event
+from diversion_desktop.store.models import Appointment, Person, Referral
+
+_BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
+
+
+class ProgrammeService:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    # -- booking -----------------------------------------------------------------
+    def book(self, referral_id: int, when: datetime, centre_code: str = "",
+             session_type: SessionType = SessionType.ASSESSMENT, worker: str = "") -> AppointmentRow:
+        with self.ctx.unit_of_work() as session:
+            referral = _referral(session, referral_id)
+            scheme = self._scheme(referral)
+            if referral.status not in _BOOKABLE:
+                raise ConflictError(f"{referral.reference} is {referral.status.replace('_', ' ')}: "
+                                    "no appointment can be booked.")
+            centre_code = centre_code or referral.centre_code
+            errors = self._booking_errors(scheme, referral, when, centre_code)
+            if errors:
+                raise ValidationError(errors)
+            appointment = self._add(session, referral, when, centre_code, session_type, worker)
+            self._refresh(session, referral, scheme)
+            add_event(session, referral, self.ctx.now(), "booked",
+                      f"{session_type.label} booked for {when:%d/%m/%Y %H:%M} at "
+                      f"{_centre_name(scheme, centre_code)}.", self.ctx.user)
+            return appointment_row(appointment, referral, scheme)
+
+    def _booking_errors(self, scheme: Scheme, referral: Referral, when: datetime, centre_code: str) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if scheme.centre(centre_code) is None:
+            errors["centre_code"] = f"'{centre_code}' is not a centre of the {scheme.area} scheme."
+        if when.date() < referral.referral_date:
+            errors["scheduled_at"] = "The appointment cannot be before the referral was made."
+        elif referral.due_date is not None and when.date() > referral.due_date:
+            errors["scheduled_at"] = (f"The appointment is after the deadline ({referral.due_date:%d/%m/%Y}): "
+                                      "choose an earlier date.")
+        return errors
+
+    def _add(self, session: Session, referral: Referral, when: datetime, centre_code: str,
+             session_type: SessionType, worker: str) -> Appointment:
+        appointment = Appointment(referral_id=referral.id, scheduled_at=when, centre_code=centre_code,
+                                  session_type=session_type.value, worker=worker.strip(),
+                                  attendance=None, rebook_reason="", recorded_by="",
+                                  created_at=self.ctx.now())
+        session.add(appointment)
+        session.flush()
+        referral.appointments.append(appointment)
+        return appointment
+
+    # -- attendance --------------------------------------------------------------
+    def record(self, appointment_id: int, attendance: Attendance, reason: str = "",
+               new_time: datetime | None = None) -> AppointmentRow | None:
+        """Record what happened; a rebooking returns the new appointment."""
+        with self.ctx.unit_of_work() as session:
+            appointment = session.get(Appointment, appointment_id)
+            if appointment is None:
+                raise NotFound(f"No appointment with id {appointment_id}.")
+            referral = appointment.referral
+            scheme = self._scheme(referral)
+            if appointment.attendance is not None:
+                raise ConflictError("Attendance is already recorded for this appointment "
+                                    f"({Attendance(appointment.attendance).label.lower()}).")
+            if referral.status not in _BOOKABLE:
+                raise ConflictError(f"{referral.reference} is {referral.status.replace('_', ' ')}: "
+                                    "attendance can no longer be recorded.")
+            now = self.ctx.now()
+            errors: dict[str, str] = {}
+            if attendance in (Attendance.ATTENDED, Attendance.NOT_ATTENDED) and appointment.scheduled_at.date() > now.date():
+                errors["attendance"] = "This appointment is in the future: attendance can be recorded on the day."
+            if attendance is Attendance.REBOOKED:
+                if not reason.strip():
+                    errors["rebook_reason"] = "Give the reason for rebooking."
+                if new_time is None:
+                    errors["new_time"] = "Choose the new date and time."
+                elif new_time.date() < referral.referral_date:
+                    errors["new_time"] = "The new appointment cannot be before the referral was made."
+                if not can_rebook(scheme, [_att(a) for a in referral.appointments]):
+                    errors["attendance"] = (f"No rebookings left ({scheme.rebookings_allowed} allowed): "
+                                            "record the appointment as not attended instead.")
+            if errors:
+                raise ValidationError(errors)
+            appointment.attendance = attendance.value
+            appointment.rebook_reason = reason.strip()
+            appointment.recorded_by = self.ctx.user
+            appointment.recorded_at = now
+            add_event(session, referral, now, "attendance",
+                      f"{appointment.scheduled_at:%d/%m/%Y %H:%M} {SessionType(appointment.session_type).label}: "
+                      f"{attendance.label.lower()}" + (f" ({reason.strip()})" if reason.strip() else "") + ".",
+                      self.ctx.user)
+            new_row = None
+            if attendance is Attendance.REBOOKED and new_time is not None:
+                new = self._add(session, referral, new_time, appointment.centre_code,
+                                SessionType(appointment.session_type), appointment.worker)
+                add_event(session, referral, now, "booked",
+                          f"Rebooked for {new_time:%d/%m/%Y %H:%M}.", self.ctx.user)
+                new_row = appointment_row(new, referral, scheme)
+            self._refresh(session, referral, scheme)
+            return new_row
+
+    # -- state -------------------------------------------------------------------
+    def _refresh(self, session: Session, referral: Referral, scheme: Scheme) -> None:
+        """Recompute the referral's state from its appointments, via the domain rules."""
+        attendances = [_att(a) for a in referral.appointments]
+        assert referral.due_date is not None
+        state = assess(scheme, Pathway(referral.pathway), attendances, referral.due_date, self.ctx.today())
+        referral.sessions_attended = state.attended
+        referral.misses = state.misses
+        now = self.ctx.now()
+        if state.status is Status.COMPLETED:
+            # Completion is no consequence: it closes with no further action at once.
+            referral.status = Status.COMPLETED.value
+            referral.outcome = Outcome.COMPLETED.value
+            referral.outcome_date = now.date()
+            referral.proposed_step = referral.next_step = NextStep.NO_FURTHER_ACTION.value
+            referral.proposed_reason = state.explanation
+            referral.next_step_confirmed_by = self.ctx.user
+            referral.next_step_confirmed_at = now
+            add_event(session, referral, now, "completed",
+                      f"Programme completed: {state.explanation} No further action "
+                      f"(Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED}).", self.ctx.user)
+            return
+        referral.status = state.status.value
+        if state.proposed_step is not None and not referral.proposed_step:
+            referral.proposed_step = state.proposed_step.value
+            referral.proposed_reason = state.explanation
+            add_event(session, referral, now, "proposed",
+                      f"Next step proposed: {state.proposed_step.label}. {state.explanation} "
+                      "Awaiting a coordinator's confirmation.", self.ctx.user)
+
+    def _scheme(self, referral: Referral) -> Scheme:
+        scheme = self.ctx.schemes.find(referral.scheme_code)
+        if scheme is None:
+            raise ConflictError(f"The scheme '{referral.scheme_code}' of {referral.reference} "
+                                "is no longer configured.")
+        return scheme
+
+    # -- next step ---------------------------------------------------------------
+    def propose_overdue(self, referral_id: int) -> str:
+        """Propose the non-attendance step for a referral whose deadline has passed."""
+        with self.ctx.unit_of_work() as session:
+            referral = _referral(session, referral_id)
+            if referral.status not in _BOOKABLE or referral.due_date is None:
+                raise ConflictError(f"{referral.reference} is not open for attendance.")
+            if referral.due_date >= self.ctx.today():
+                raise ConflictError(f"{referral.reference} is not overdue (deadline {referral.due_date:%d/%m/%Y}).")
+            self._refresh(session, referral, self._scheme(referral))
+            return referral.proposed_step
+
+    def confirm_next_step(self, referral_id: int, note: str = "") -> str:
+        """A coordinator confirms the proposed step; only then does it take effect."""
+        with self.ctx.unit_of_work() as session:
+            referral = _referral(session, referral_id)
+            if referral.status in _BOOKABLE and referral.due_date and referral.due_date < self.ctx.today():
+                self._refresh(session, referral, self._scheme(referral))  # overdue: propose first
+            if referral.status != Status.AWAITING_CONFIRMATION.value or not referral.proposed_step:
+                raise ConflictError(f"{referral.reference} has no next step awaiting confirmation.")
+            step = NextStep(referral.proposed_step)
+            now = self.ctx.now()
+            referral.next_step = step.value
+            referral.next_step_confirmed_by = self.ctx.user
+            referral.next_step_confirmed_at = now
+            referral.status = Status.CLOSED.value
+            referral.outcome = Outcome.NOT_ATTENDED.value
+            referral.outcome_date = now.date()
+            if step.bars_person:
+                bar_person(referral.person, referral.id, now)
+            if step.for_case_file:
+                referral.for_case_file = True
+            add_event(session, referral, now, "confirmed",
+                      f"Next step confirmed: {step.label}." + (f" Note: {note.strip()}" if note.strip() else ""),
+                      self.ctx.user)
+            return step.value
+
+    def list_for_centre_day(self, centre_code: str, day: date) -> list[AppointmentRow]:
+        start = datetime.combine(day, datetime.min.time())
+        end = datetime.combine(day, datetime.max.time())
+        with self.ctx.reading() as session:
+            rows = session.execute(
+                select(Appointment, Referral, Person)
+                .join(Referral, Appointment.referral_id == Referral.id)
+                .join(Person, Referral.person_id == Person.id)
+                .where(Appointment.centre_code == centre_code,
+                       Appointment.scheduled_at >= start, Appointment.scheduled_at <= end)
+                .order_by(Appointment.scheduled_at, Appointment.id)).all()
+            result = []
+            for appointment, referral, person in rows:
+                scheme = self.ctx.schemes.find(referral.scheme_code)
+                result.append(appointment_row(appointment, referral, scheme, person))
+            return result
+
+
+def bar_person(person: Person, referral_id: int, now: datetime) -> None:
+    if not person.barred:
+        person.barred = True
+        person.barred_at = now
+        person.barred_by_referral_id = referral_id
+
+
+def _att(appointment: Appointment) -> Attendance | None:
+    return Attendance(appointment.attendance) if appointment.attendance else None
+
+
+def _referral(session: Session, referral_id: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(f"No referral with id {referral_id}.")
+    return referral
+
+
+def _centre_name(scheme: Scheme | None, code: str) -> str:
+    centre = scheme.centre(code) if scheme else None
+    return centre.name if centre else code
+
+
+def appointment_row(appointment: Appointment, referral: Referral, scheme: Scheme | None,
+                    person: Person | None = None) -> AppointmentRow:
+    person = person or referral.person
+    return AppointmentRow(
+        id=appointment.id, referral_id=referral.id, referral_reference=referral.reference,
+        person_name=f"{person.surname.upper()}, {person.forenames}",
+        scheduled_at=appointment.scheduled_at, centre_code=appointment.centre_code,
+        centre_name=_centre_name(scheme, appointment.centre_code), session_type=appointment.session_type,
+        worker=appointment.worker, attendance=appointment.attendance, rebook_reason=appointment.rebook_reason)

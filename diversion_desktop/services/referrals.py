@@ -1,0 +1,119 @@
+"""A referral's page: its details and timeline, and the coordinator's queues."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.next_step import next_step_for_non_attendance
+from diversion_desktop.domain.programme import Status
+from diversion_desktop.domain.schemes import SchemeKind
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.dto import QueueRow, ReferralDetail, SubstanceRow, TimelineEntry
+from diversion_desktop.services.errors import NotFound
+from diversion_desktop.services.people import records
+from diversion_desktop.services.programme import appointment_row
+from diversion_desktop.store.models import Person, Referral
+
+_OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value, Status.AWAITING_CONFIRMATION.value)
+_ATTENDING = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
+QUEUE_LIMIT = 500
+
+
+class ReferralService:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def detail(self, referral_id: int) -> ReferralDetail:
+        with self.ctx.reading() as session:
+            referral = session.get(Referral, referral_id)
+            if referral is None:
+                raise NotFound(f"No referral with id {referral_id}.")
+            return self._detail(session, referral)
+
+    def find(self, reference: str) -> ReferralDetail:
+        with self.ctx.reading() as session:
+            referral = session.scalar(select(Referral).where(Referral.reference == reference.strip().upper()))
+            if referral is None:
+                raise NotFound(f"No referral with reference '{reference}'.")
+            return self._detail(session, referral)
+
+    def _detail(self, session: Session, r: Referral) -> ReferralDetail:
+        scheme = self.ctx.schemes.find(r.scheme_code)
+        person = records(session, [r.person])[0]
+        centre = scheme.centre(r.centre_code) if scheme else None
+        appointments = tuple(appointment_row(a, r, scheme, r.person) for a in r.appointments)
+        timeline = tuple(TimelineEntry(at=e.at, kind=e.kind, text=e.text, actor=e.actor) for e in r.events)
+        proposed, reason = r.proposed_step, r.proposed_reason
+        if not proposed and r.status in _ATTENDING and r.due_date and r.due_date < self.ctx.today():
+            # Overdue but not yet proposed: show what would be proposed.
+            proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
+            reason = f"Deadline {r.due_date:%d/%m/%Y} passed without completing the programme."
+        required = scheme.sessions_for_completion if scheme else 0
+        allowed = scheme.rebookings_allowed if scheme else 0
+        return ReferralDetail(
+            id=r.id, reference=r.reference, person=person, scheme_code=r.scheme_code, area=r.area,
+            scheme_kind=r.scheme_kind, pathway=r.pathway, age_at_incident=r.age_at_incident,
+            referral_date=r.referral_date, incident_at=r.incident_at, incident_place=r.incident_place,
+            crime_reference=r.crime_reference, officer_name=r.officer_name,
+            officer_collar_number=r.officer_collar_number, station=r.station, offence=r.offence,
+            suspected_supply=r.suspected_supply, consent=r.consent, decision=r.decision,
+            reasons=tuple(r.reasons), rule_version=r.rule_version, settings_hash=r.settings_hash,
+            decided_by=r.decided_by, override_reason=r.override_reason, override_by=r.override_by,
+            provider=r.provider, centre_code=r.centre_code, centre_name=centre.name if centre else r.centre_code,
+            first_attendance_due=r.first_attendance_due, due_date=r.due_date, status=r.status,
+            outcome=r.outcome, outcome_date=r.outcome_date, proposed_step=proposed, proposed_reason=reason,
+            next_step=r.next_step, next_step_confirmed_by=r.next_step_confirmed_by,
+            next_step_confirmed_at=r.next_step_confirmed_at, for_case_file=r.for_case_file,
+            sessions_attended=r.sessions_attended, sessions_required=required,
+            rebookings_left=max(allowed - r.misses, 0),
+            substances=tuple(SubstanceRow(s.substance, scheme.substance_label(s.substance) if scheme else s.substance,
+                                          s.quantity, s.unit) for s in r.substances),
+            appointments=appointments, timeline=timeline)
+
+    # -- queues ------------------------------------------------------------------
+    def _queue_conditions(self, queue: str, today: date):  # noqa: ANN202 - SQL expression
+        if queue == "awaiting_appointment":
+            return Referral.status == Status.AWAITING_APPOINTMENT.value
+        if queue == "overdue":
+            return and_(Referral.status.in_(_OPEN), or_(
+                Referral.due_date < today,
+                and_(Referral.first_attendance_due < today, Referral.sessions_attended == 0)))
+        if queue == "awaiting_confirmation":
+            return or_(Referral.status == Status.AWAITING_CONFIRMATION.value,
+                       and_(Referral.status.in_(_ATTENDING), Referral.due_date < today))
+        raise ValueError(f"unknown queue '{queue}'")
+
+    def queue(self, queue: str, limit: int = QUEUE_LIMIT) -> list[QueueRow]:
+        today = self.ctx.today()
+        with self.ctx.reading() as session:
+            rows = session.execute(
+                select(Referral, Person).join(Person, Referral.person_id == Person.id)
+                .where(self._queue_conditions(queue, today))
+                .order_by(Referral.due_date, Referral.id).limit(limit)).all()
+            result = []
+            for r, p in rows:
+                proposed = r.proposed_step
+                note = r.proposed_reason
+                if queue != "awaiting_appointment" and not proposed and r.due_date and r.due_date < today:
+                    proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
+                    note = f"Deadline {r.due_date:%d/%m/%Y} passed."
+                elif queue == "overdue" and r.sessions_attended == 0 and r.first_attendance_due \
+                        and r.first_attendance_due < today and not note:
+                    note = f"No attendance by {r.first_attendance_due:%d/%m/%Y}."
+                result.append(QueueRow(
+                    referral_id=r.id, reference=r.reference, person_name=f"{p.surname.upper()}, {p.forenames}",
+                    area=r.area, pathway=r.pathway, status=r.status, referral_date=r.referral_date,
+                    first_attendance_due=r.first_attendance_due, due_date=r.due_date,
+                    proposed_step=proposed, note=note))
+            return result
+
+    def queue_counts(self) -> dict[str, int]:
+        today = self.ctx.today()
+        with self.ctx.reading() as session:
+            return {name: session.scalar(select(func.count()).select_from(Referral)
+                                         .where(self._queue_conditions(name, today))) or 0
+                    for name in ("awaiting_appointment", "overdue", "awaiting_confirmation")}

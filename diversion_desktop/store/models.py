@@ -1,0 +1,225 @@
+"""Database tables as typed SQLAlchemy 2 models.
+
+Schema changes go through Alembic revisions in ``store/migrations``; never edit
+a released revision, add a new one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Deterministic constraint names keep migrations portable between SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    surname: Mapped[str] = mapped_column(String(100))
+    forenames: Mapped[str] = mapped_column(String(150))
+    surname_norm: Mapped[str] = mapped_column(String(100))
+    forenames_norm: Mapped[str] = mapped_column(String(150))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(20), default="")
+    ethnicity_self: Mapped[str] = mapped_column(String(80), default="")
+    ethnicity_observed: Mapped[str] = mapped_column(String(80), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(60), default="")
+    needs: Mapped[str] = mapped_column(String(200), default="")
+    guardian_name: Mapped[str] = mapped_column(String(200), default="")
+    guardian_relationship: Mapped[str] = mapped_column(String(60), default="")
+    guardian_phone: Mapped[str] = mapped_column(String(40), default="")
+    guardian_address: Mapped[str] = mapped_column(Text, default="")
+    pnc_reference: Mapped[str] = mapped_column(String(20), default="")
+    barred: Mapped[bool] = mapped_column(Boolean, default=False)
+    barred_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    barred_by_referral_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    aliases: Mapped[list[PersonAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    referrals: Mapped[list[Referral]] = relationship(back_populates="person")
+
+    __table_args__ = (
+        Index("ix_people_surname_norm_forenames_norm", "surname_norm", "forenames_norm"),
+        Index("ix_people_forenames_norm", "forenames_norm"),
+        Index("ix_people_date_of_birth", "date_of_birth"),
+    )
+
+
+class PersonAlias(Base):
+    """A previous or alias name; searched like the main name."""
+
+    __tablename__ = "person_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    surname: Mapped[str] = mapped_column(String(100))
+    forenames: Mapped[str] = mapped_column(String(150), default="")
+    surname_norm: Mapped[str] = mapped_column(String(100))
+    forenames_norm: Mapped[str] = mapped_column(String(150), default="")
+
+    person: Mapped[Person] = relationship(back_populates="aliases")
+
+    __table_args__ = (
+        Index("ix_person_aliases_surname_norm", "surname_norm"),
+        Index("ix_person_aliases_person_id", "person_id"),
+    )
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    scheme_code: Mapped[str] = mapped_column(String(60))
+    area: Mapped[str] = mapped_column(String(100))
+    scheme_kind: Mapped[str] = mapped_column(String(30))
+    referral_date: Mapped[date] = mapped_column(Date)
+    incident_at: Mapped[datetime] = mapped_column(DateTime)
+    incident_place: Mapped[str] = mapped_column(String(200), default="")
+    crime_reference: Mapped[str] = mapped_column(String(40), default="")
+    officer_name: Mapped[str] = mapped_column(String(100), default="")
+    officer_collar_number: Mapped[str] = mapped_column(String(20), default="")
+    station: Mapped[str] = mapped_column(String(100), default="")
+    offence: Mapped[str] = mapped_column(String(30))
+    suspected_supply: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    pathway: Mapped[str] = mapped_column(String(10))
+    age_at_incident: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rule_version: Mapped[str] = mapped_column(String(20))
+    settings_hash: Mapped[str] = mapped_column(String(32))
+    scheme_settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    override_by: Mapped[str] = mapped_column(String(100), default="")
+    override_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    provider: Mapped[str] = mapped_column(String(150), default="")
+    centre_code: Mapped[str] = mapped_column(String(60), default="")
+    first_attendance_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    outcome_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    proposed_step: Mapped[str] = mapped_column(String(40), default="")
+    proposed_reason: Mapped[str] = mapped_column(Text, default="")
+    next_step: Mapped[str] = mapped_column(String(40), default="")
+    next_step_confirmed_by: Mapped[str] = mapped_column(String(100), default="")
+    next_step_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    for_case_file: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Kept with the appointments so queues need no join to know who has attended.
+    sessions_attended: Mapped[int] = mapped_column(Integer, default=0)
+    misses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+    person: Mapped[Person] = relationship(back_populates="referrals")
+    substances: Mapped[list[ReferralSubstance]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="ReferralSubstance.id")
+    appointments: Mapped[list[Appointment]] = relationship(
+        back_populates="referral", order_by="Appointment.scheduled_at")
+    events: Mapped[list[TimelineEvent]] = relationship(
+        back_populates="referral", order_by="TimelineEvent.id")
+
+    __table_args__ = (
+        Index("ix_referrals_person_id", "person_id"),
+        Index("ix_referrals_status_due_date", "status", "due_date"),
+        Index("ix_referrals_scheme_code_status", "scheme_code", "status"),
+        Index("ix_referrals_referral_date", "referral_date"),
+    )
+
+
+class ReferralSubstance(Base):
+    __tablename__ = "referral_substances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    substance: Mapped[str] = mapped_column(String(60))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit: Mapped[str] = mapped_column(String(20))
+
+    referral: Mapped[Referral] = relationship(back_populates="substances")
+
+    __table_args__ = (Index("ix_referral_substances_referral_id", "referral_id"),)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime)
+    centre_code: Mapped[str] = mapped_column(String(60))
+    session_type: Mapped[str] = mapped_column(String(30))
+    worker: Mapped[str] = mapped_column(String(100), default="")
+    attendance: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    rebook_reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    referral: Mapped[Referral] = relationship(back_populates="appointments")
+
+    __table_args__ = (
+        Index("ix_appointments_centre_code_scheduled_at", "centre_code", "scheduled_at"),
+        Index("ix_appointments_referral_id", "referral_id"),
+    )
+
+
+class ReferenceCounter(Base):
+    """Next number for each reference series, taken inside the saving transaction."""
+
+    __tablename__ = "reference_counters"
+
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TimelineEvent(Base):
+    """What happened to a referral, in order, in words: the referral page's timeline."""
+
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+
+    referral: Mapped[Referral] = relationship(back_populates="events")
+
+    __table_args__ = (Index("ix_timeline_events_referral_id", "referral_id"),)
