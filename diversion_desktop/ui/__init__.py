@@ -1,0 +1,1 @@
+"""The Qt user interface: widgets and table models over the services."""

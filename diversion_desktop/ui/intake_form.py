@@ -1,0 +1,623 @@
+"""The intake form: person, incident, substances, and the live eligibility decision.
+
+The decision panel updates on every keystroke from the domain rules (no
+database); saving runs on the worker and refuses with messages at the fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.eligibility import EligibilityResult, Offence, PriorHistory, SubstanceFind
+from diversion_desktop.domain.intake import IntakeDraft
+from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED, SEX
+from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.dto import PersonRecord, PossibleMatch, SavedReferral
+from diversion_desktop.services.errors import ValidationError
+from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.services.people import PeopleService
+from diversion_desktop.ui.settings import Settings
+from diversion_desktop.ui.tasks import TaskRunner, show_error
+from diversion_desktop.ui.widgets import DateEdit, DateTimeEdit, Field, add_field, set_required
+
+# A match this close must be chosen or dismissed before a new person is created.
+STRONG_MATCH = 80
+
+
+class SubstanceRow(QWidget):
+    sig_changed = Signal()
+    sig_remove = Signal(object)
+
+    def __init__(self, number: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.substance = QComboBox()
+        self.substance.setAccessibleName(f"Substance {number}")
+        self.quantity = QLineEdit()
+        self.quantity.setPlaceholderText("quantity")
+        self.quantity.setAccessibleName(f"Quantity {number}")
+        self.unit = QComboBox()
+        self.unit.addItems(KNOWN_UNITS)
+        self.unit.setAccessibleName(f"Unit {number}")
+        self.remove = QPushButton("Remove")
+        self.remove.setAccessibleName(f"Remove substance {number}")
+        self.field = Field(f"Substance {number}", self.substance)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.field, 3)
+        layout.addWidget(self.quantity, 1)
+        layout.addWidget(self.unit, 1)
+        layout.addWidget(self.remove)
+        self.substance.currentIndexChanged.connect(self._substance_chosen)
+        self.quantity.textChanged.connect(self.sig_changed)
+        self.unit.currentIndexChanged.connect(self.sig_changed)
+        self.remove.clicked.connect(lambda: self.sig_remove.emit(self))
+        self._scheme: Scheme | None = None
+
+    def set_scheme(self, scheme: Scheme | None) -> None:
+        current = self.substance.currentData()
+        self._scheme = scheme
+        self.substance.blockSignals(True)
+        self.substance.clear()
+        self.substance.addItem("", "")
+        if scheme is not None:
+            for code, limit in scheme.limits.items():
+                self.substance.addItem(limit.label, code)
+        index = self.substance.findData(current)
+        self.substance.setCurrentIndex(max(index, 0))
+        self.substance.blockSignals(False)
+
+    def _substance_chosen(self) -> None:
+        code = self.substance.currentData()
+        if self._scheme is not None and code in self._scheme.limits:
+            self.unit.setCurrentText(self._scheme.limits[code].unit)
+        self.sig_changed.emit()
+
+    def find(self) -> SubstanceFind | None | str:
+        """The find, None when the row is empty, or a message when the quantity is unreadable."""
+        code = self.substance.currentData() or ""
+        text = self.quantity.text().strip().replace(",", ".")
+        if not code and not text:
+            return None
+        if not code:
+            return "Choose the substance."
+        try:
+            quantity = Decimal(text)
+        except InvalidOperation:
+            return "Enter the quantity as a number (for example 2.5)."
+        if not quantity.is_finite():
+            return "Enter the quantity as a number (for example 2.5)."
+        return SubstanceFind(code, quantity, self.unit.currentText())
+
+
+class IntakeForm(QWidget):
+    sig_saved = Signal(object)  # SavedReferral
+    sig_decision_changed = Signal(object)  # EligibilityResult | None
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.settings = settings
+        self.service = IntakeService(ctx)
+        self.people = PeopleService(ctx)
+        self.person: PersonRecord | None = None
+        self.prior = PriorHistory()
+        self.result: EligibilityResult | None = None
+        self.matches: list[PossibleMatch] = []
+        self.new_person_confirmed = False
+        self.touched: set[str] = set()
+        self.saving = False
+        self.fields: dict[str, Field] = {}
+        self.substance_rows: list[SubstanceRow] = []
+        self._match_timer = QTimer(self, singleShot=True, interval=350)
+        self._match_timer.timeout.connect(self._look_for_matches)
+        self._build()
+        self.clear()
+
+    # -- layout ------------------------------------------------------------------
+    def _build(self) -> None:
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.addWidget(QLabel("Fields with bold labels are required."))
+        column.addWidget(self._person_group())
+        column.addWidget(self._matches_group())
+        column.addWidget(self._guardian_group())
+        column.addWidget(self._incident_group())
+        column.addWidget(self._substances_group())
+        column.addStretch(1)
+        scroll.setWidget(body)
+        splitter.addWidget(scroll)
+        splitter.addWidget(self._decision_panel())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def _line(self, name: str, form: QFormLayout, label: str, required: bool = False,
+              widget: QWidget | None = None) -> QWidget:
+        widget = widget or QLineEdit()
+        widget.setObjectName(name)
+        field = add_field(form, label, widget, required)
+        self.fields[name] = field
+        if isinstance(widget, QLineEdit):
+            widget.textEdited.connect(lambda _t, n=name: self._edited(n))
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(lambda _i, n=name: self._edited(n))
+        return widget
+
+    def _combo(self, values: tuple[str, ...], blank: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(blank, "")
+        for value in values:
+            combo.addItem(value, value)
+        return combo
+
+    def _person_group(self) -> QGroupBox:
+        box = QGroupBox("Person")
+        outer = QVBoxLayout(box)
+        self.person_banner = QLabel()
+        self.person_banner.setObjectName("personBanner")
+        self.person_banner.setWordWrap(True)
+        self.new_person_button = QPushButton("Enter a different person")
+        self.new_person_button.clicked.connect(self.forget_person)
+        banner = QHBoxLayout()
+        banner.addWidget(self.person_banner, 1)
+        banner.addWidget(self.new_person_button)
+        outer.addLayout(banner)
+        form = QFormLayout()
+        outer.addLayout(form)
+        self.surname = self._line("surname", form, "Surname", True)
+        self.forenames = self._line("forenames", form, "Forenames", True)
+        self.date_of_birth = self._line("date_of_birth", form, "Date of birth", True, DateEdit())
+        self.sex = self._line("sex", form, "Sex", widget=self._combo(SEX, "(not recorded)"))
+        self.ethnicity_self = self._line("ethnicity_self", form, "Self-defined ethnicity",
+                                         widget=self._combo(ETHNICITY_2021, "(not recorded)"))
+        self.ethnicity_observed = self._line("ethnicity_observed", form, "Officer-observed ethnicity",
+                                             widget=self._combo(OFFICER_OBSERVED, "(not recorded)"))
+        self.address = self._line("address", form, "Address")
+        self.postcode = self._line("postcode", form, "Postcode")
+        self.phone = self._line("phone", form, "Phone")
+        self.email = self._line("email", form, "E-mail")
+        self.language = self._line("language", form, "Preferred language")
+        self.needs = self._line("needs", form, "Needs (interpreter, easy-read)")
+        self.pnc_reference = self._line("pnc_reference", form, "PNC reference")
+        for name in ("surname", "forenames", "date_of_birth"):
+            widget = getattr(self, name)
+            widget.textEdited.connect(lambda _t: self._schedule_match_search())
+        return box
+
+    def _matches_group(self) -> QGroupBox:
+        self.matches_box = QGroupBox("Possible matches: is this someone already known?")
+        layout = QVBoxLayout(self.matches_box)
+        self.matches_list = QListWidget()
+        self.matches_list.setObjectName("matchesList")
+        self.matches_list.setAccessibleName("Possible matches")
+        self.matches_list.itemActivated.connect(lambda _item: self._use_match())
+        self.matches_message = QLabel()
+        self.matches_message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.use_match_button = QPushButton("&Use selected person")
+        self.use_match_button.clicked.connect(self._use_match)
+        self.not_a_match_button = QPushButton("None of these: new person")
+        self.not_a_match_button.clicked.connect(self._confirm_new_person)
+        buttons.addWidget(self.use_match_button)
+        buttons.addWidget(self.not_a_match_button)
+        buttons.addStretch(1)
+        layout.addWidget(self.matches_message)
+        layout.addWidget(self.matches_list)
+        layout.addLayout(buttons)
+        self.matches_box.setVisible(False)
+        return self.matches_box
+
+    def _guardian_group(self) -> QGroupBox:
+        self.guardian_box = QGroupBox("Parent or guardian")
+        form = QFormLayout(self.guardian_box)
+        self.guardian_name = self._line("guardian_name", form, "Parent or guardian name")
+        self.guardian_relationship = self._line("guardian_relationship", form, "Relationship")
+        self.guardian_phone = self._line("guardian_phone", form, "Parent or guardian phone")
+        self.guardian_caption = form.labelForField(self.fields["guardian_name"])
+        return self.guardian_box
+
+    def _incident_group(self) -> QGroupBox:
+        box = QGroupBox("Incident")
+        form = QFormLayout(box)
+        area = QComboBox()
+        area.addItem("", "")
+        for scheme in self.ctx.schemes:
+            area.addItem(f"{scheme.area} ({scheme.kind.label.lower()})", scheme.code)
+        self.area = self._line("scheme_code", form, "Area", True, area)
+        area.currentIndexChanged.connect(self._area_changed)
+        self.incident_at = self._line("incident_at", form, "Incident date and time", True, DateTimeEdit())
+        self.incident_place = self._line("incident_place", form, "Place")
+        self.crime_reference = self._line("crime_reference", form, "Crime reference")
+        self.officer_name = self._line("officer_name", form, "Officer name")
+        self.officer_collar_number = self._line("officer_collar_number", form, "Collar number")
+        self.station = self._line("station", form, "Station")
+        offence = QComboBox()
+        for item in Offence:
+            offence.addItem(item.label, item.value)
+        self.offence = self._line("offence", form, "Offence", True, offence)
+        return box
+
+    def _substances_group(self) -> QGroupBox:
+        box = QGroupBox("Drugs found")
+        layout = QVBoxLayout(box)
+        self.substances_layout = QVBoxLayout()
+        layout.addLayout(self.substances_layout)
+        self.substances_error = Field("Substances", QLabel(""))
+        self.fields["substances"] = self.substances_error
+        layout.addWidget(self.substances_error)
+        self.add_substance_button = QPushButton("&Add another substance")
+        self.add_substance_button.clicked.connect(lambda: self.add_substance_row(focus=True))
+        layout.addWidget(self.add_substance_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.suspected_supply = QCheckBox("Suspected of supplying drugs")
+        self.suspected_supply.setAccessibleName("Suspected of supplying drugs")
+        self.consent = QCheckBox("The person agrees to take part in the diversion")
+        self.consent.setAccessibleName("The person agrees to take part in the diversion")
+        for box_widget in (self.suspected_supply, self.consent):
+            box_widget.toggled.connect(lambda _c: self._refresh())
+            layout.addWidget(box_widget)
+        return box
+
+    def _decision_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        title = QLabel("Eligibility decision")
+        font = title.font()
+        font.setPointSize(font.pointSize() + 2)
+        font.setBold(True)
+        title.setFont(font)
+        self.decision_label = QLabel()
+        self.decision_label.setObjectName("decisionLabel")
+        self.decision_label.setAccessibleName("Eligibility decision")
+        self.decision_label.setWordWrap(True)
+        big = QFont(self.decision_label.font())
+        big.setPointSize(big.pointSize() + 4)
+        big.setBold(True)
+        self.decision_label.setFont(big)
+        self.pathway_label = QLabel()
+        self.pathway_label.setObjectName("pathwayLabel")
+        self.pathway_label.setWordWrap(True)
+        self.reasons_list = QListWidget()
+        self.reasons_list.setObjectName("reasonsList")
+        self.reasons_list.setAccessibleName("Reasons")
+        self.reasons_list.setWordWrap(True)
+        self.reasons_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.override_box = QGroupBox("Supervisor override")
+        override_layout = QVBoxLayout(self.override_box)
+        override_layout.addWidget(QLabel("Only a supervisor may override an ineligible decision, "
+                                         "with a written justification. It is recorded."))
+        self.override_reason = QPlainTextEdit()
+        self.override_reason.setObjectName("override_reason")
+        self.override_reason.setTabChangesFocus(True)
+        self.override_reason.setMaximumHeight(80)
+        self.override_field = Field("Override justification", self.override_reason)
+        self.fields["override_reason"] = self.override_field
+        override_layout.addWidget(self.override_field)
+        self.override_reason.textChanged.connect(self._refresh)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("intakeStatus")
+        self.status_label.setWordWrap(True)
+        self.save_button = QPushButton("&Save referral")
+        self.save_button.setObjectName("saveReferral")
+        self.save_button.setToolTip("Save referral (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        self.clear_button = QPushButton("Clear form")
+        self.clear_button.clicked.connect(self.clear)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.clear_button)
+        layout.addWidget(title)
+        layout.addWidget(self.decision_label)
+        layout.addWidget(self.pathway_label)
+        layout.addWidget(QLabel("Reasons:"))
+        layout.addWidget(self.reasons_list, 1)
+        layout.addWidget(self.override_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status_label)
+        return panel
+
+    # -- substances ----------------------------------------------------------------
+    def add_substance_row(self, focus: bool = False) -> SubstanceRow:
+        row = SubstanceRow(len(self.substance_rows) + 1)
+        row.set_scheme(self._scheme())
+        row.sig_changed.connect(lambda: self._edited("substances"))
+        row.sig_remove.connect(self._remove_substance_row)
+        self.substance_rows.append(row)
+        self.substances_layout.addWidget(row)
+        if focus:
+            row.substance.setFocus()
+        self._refresh()
+        return row
+
+    def _remove_substance_row(self, row: SubstanceRow) -> None:
+        if len(self.substance_rows) == 1:
+            row.substance.setCurrentIndex(0)
+            row.quantity.clear()
+            return
+        self.substance_rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self._edited("substances")
+
+    # -- state ---------------------------------------------------------------------
+    def _scheme(self) -> Scheme | None:
+        code = self.area.currentData() if hasattr(self, "area") else ""
+        return self.ctx.schemes.find(code) if code else None
+
+    def _area_changed(self) -> None:
+        for row in self.substance_rows:
+            row.set_scheme(self._scheme())
+        self._refresh()
+
+    def _edited(self, name: str) -> None:
+        self.touched.add(name)
+        self._refresh()
+
+    def draft(self) -> IntakeDraft:
+        finds = [f for f in (row.find() for row in self.substance_rows) if isinstance(f, SubstanceFind)]
+        return IntakeDraft(
+            scheme_code=self.area.currentData() or "",
+            person_id=self.person.id if self.person else None,
+            surname=self.surname.text(), forenames=self.forenames.text(),
+            date_of_birth=self.date_of_birth.value(),
+            sex=self.sex.currentData() or "", ethnicity_self=self.ethnicity_self.currentData() or "",
+            ethnicity_observed=self.ethnicity_observed.currentData() or "",
+            address=self.address.text(), postcode=self.postcode.text().upper(), phone=self.phone.text(),
+            email=self.email.text(), language=self.language.text(), needs=self.needs.text(),
+            guardian_name=self.guardian_name.text(), guardian_relationship=self.guardian_relationship.text(),
+            guardian_phone=self.guardian_phone.text(), pnc_reference=self.pnc_reference.text(),
+            incident_at=self.incident_at.value(), incident_place=self.incident_place.text(),
+            crime_reference=self.crime_reference.text(), officer_name=self.officer_name.text(),
+            officer_collar_number=self.officer_collar_number.text(), station=self.station.text(),
+            offence=Offence(self.offence.currentData()), substances=finds,
+            suspected_supply=self.suspected_supply.isChecked(), consent=self.consent.isChecked(),
+            override_reason=self.override_reason.toPlainText(),
+        )
+
+    def errors(self) -> dict[str, str]:
+        """Every problem with the form as it stands, by field name."""
+        draft = self.draft()
+        errors, _result = self.service.check(draft, self.prior)
+        for name, widget in (("date_of_birth", self.date_of_birth), ("incident_at", self.incident_at)):
+            if widget.problem():
+                errors[name] = widget.problem()
+        row_problems = [p for p in (row.find() for row in self.substance_rows) if isinstance(p, str)]
+        if row_problems:
+            errors["substances"] = row_problems[0]
+        for key in [k for k in errors if k.startswith("substances[")]:
+            errors.setdefault("substances", errors.pop(key))
+        return errors
+
+    def _refresh(self) -> None:
+        draft = self.draft()
+        errors = self.errors()
+        _errors, self.result = self.service.check(draft, self.prior)
+        for name, field in self.fields.items():
+            field.set_error(errors.get(name, "") if name in self.touched else "")
+        youth = draft.pathway() is Pathway.YOUTH
+        set_required(self.guardian_caption, self.guardian_name, youth)
+        self.guardian_box.setTitle("Parent or guardian (required: under 18)" if youth else "Parent or guardian")
+        self._show_decision(self.result)
+        self.sig_decision_changed.emit(self.result)
+
+    def _show_decision(self, result: EligibilityResult | None) -> None:
+        self.reasons_list.clear()
+        if result is None:
+            self.decision_label.setText("Not yet decided")
+            self.decision_label.setStyleSheet("color: #555;")
+            self.pathway_label.setText("Enter the area, the date of birth and the incident date.")
+            self.override_box.setVisible(False)
+            return
+        if result.eligible:
+            self.decision_label.setText("Eligible for diversion")
+            self.decision_label.setStyleSheet("color: #1b5e20;")
+        else:
+            self.decision_label.setText("Not eligible for diversion")
+            self.decision_label.setStyleSheet("color: #b00020;")
+        youth = result.pathway is Pathway.YOUTH
+        self.pathway_label.setText(
+            f"Aged {result.age} on the incident date: "
+            + ("youth pathway (parent or guardian recorded, Youth Offending Team notified)."
+               if youth else "adult pathway."))
+        for check in result.checks:
+            item = QListWidgetItem(("✔ " if check.passed else "✘ ") + check.reason)
+            item.setForeground(Qt.GlobalColor.darkGreen if check.passed else Qt.GlobalColor.darkRed)
+            self.reasons_list.addItem(item)
+        self.override_box.setVisible(not result.eligible)
+
+    # -- people ----------------------------------------------------------------------
+    def load_person(self, person: PersonRecord) -> None:
+        """Pre-fill from a found person; their history feeds the live decision."""
+        self.person = person
+        self.prior = PriorHistory(barred=person.barred, completed_diversions=person.completed_diversions)
+        self.surname.setText(person.surname)
+        self.forenames.setText(person.forenames)
+        self.date_of_birth.set_value(person.date_of_birth)
+        for name in ("address", "postcode", "phone", "email", "language", "needs", "pnc_reference",
+                     "guardian_name", "guardian_relationship", "guardian_phone"):
+            getattr(self, name).setText(getattr(person, name))
+        for name in ("sex", "ethnicity_self", "ethnicity_observed"):
+            combo: QComboBox = getattr(self, name)
+            value = getattr(person, name)
+            if value and combo.findData(value) < 0:
+                combo.addItem(value, value)
+            combo.setCurrentIndex(max(combo.findData(value), 0))
+        self.matches_box.setVisible(False)
+        self._show_person_banner()
+        self._refresh()
+
+    def forget_person(self) -> None:
+        self.person = None
+        self.prior = PriorHistory()
+        self.new_person_confirmed = False
+        self._show_person_banner()
+        self._schedule_match_search()
+        self._refresh()
+
+    def _show_person_banner(self) -> None:
+        person = self.person
+        if person is None:
+            self.person_banner.setText("New person (not yet known to the scheme).")
+            self.new_person_button.setVisible(False)
+            return
+        history = f"{len(person.referrals)} earlier referral(s)"
+        barred = " — BARRED from further diversion" if person.barred else ""
+        self.person_banner.setText(f"Known person {person.reference}: {person.display_name}, "
+                                   f"born {person.date_of_birth:%d/%m/%Y}; {history}{barred}.")
+        self.new_person_button.setVisible(True)
+
+    def _schedule_match_search(self) -> None:
+        if self.person is None:
+            self.new_person_confirmed = False
+            self._match_timer.start()
+
+    def _look_for_matches(self) -> None:
+        surname, forenames, dob = self.surname.text(), self.forenames.text(), self.date_of_birth.value()
+        if self.person is not None or not surname.strip() or dob is None:
+            self._show_matches([])
+            return
+        self.runner.run(lambda: self.people.possible_matches(surname, forenames, dob), self._show_matches)
+
+    def _show_matches(self, matches: list[PossibleMatch]) -> None:
+        if self.person is not None:
+            matches = []
+        self.matches = matches
+        self.matches_list.clear()
+        for match in matches:
+            p = match.person
+            outcomes = ", ".join(f"{r.reference} {r.outcome or r.status}".replace("_", " ") for r in p.referrals)
+            barred = "; BARRED" if p.barred else ""
+            item = QListWidgetItem(f"{p.reference}  {p.display_name}  born {p.date_of_birth:%d/%m/%Y}"
+                                   f"  {p.postcode}  [{outcomes or 'no referrals'}{barred}]")
+            item.setData(Qt.ItemDataRole.UserRole, match)
+            self.matches_list.addItem(item)
+        if matches:
+            self.matches_list.setCurrentRow(0)
+            self.matches_message.setText("Someone with the same date of birth and a similar name is already "
+                                         "recorded. Use that person if it is them, so their history counts.")
+        self.matches_box.setVisible(bool(matches))
+
+    def _use_match(self) -> None:
+        item = self.matches_list.currentItem()
+        if item is not None:
+            self.load_person(item.data(Qt.ItemDataRole.UserRole).person)
+
+    def _confirm_new_person(self) -> None:
+        self.new_person_confirmed = True
+        self.matches_box.setVisible(False)
+        self.status_label.setText("")
+
+    def needs_match_choice(self) -> bool:
+        return (self.person is None and not self.new_person_confirmed
+                and any(m.score >= STRONG_MATCH for m in self.matches))
+
+    # -- actions ---------------------------------------------------------------------
+    def clear(self) -> None:
+        for widget in self.findChildren(QLineEdit):
+            widget.clear()
+        for combo in (self.sex, self.ethnicity_self, self.ethnicity_observed, self.offence):
+            combo.setCurrentIndex(0)
+        index = self.area.findData(self.settings.last_area)
+        self.area.setCurrentIndex(max(index, 0))
+        self.station.setText(self.settings.station)
+        self.suspected_supply.setChecked(False)
+        self.consent.setChecked(False)
+        self.override_reason.clear()
+        for row in self.substance_rows:
+            row.setParent(None)
+            row.deleteLater()
+        self.substance_rows = []
+        self.add_substance_row()
+        self.person = None
+        self.prior = PriorHistory()
+        self.matches = []
+        self.new_person_confirmed = False
+        self.matches_box.setVisible(False)
+        self.touched.clear()
+        self._show_person_banner()
+        self._refresh()
+
+    def save(self) -> None:
+        if self.saving:
+            return
+        self.touched.update(self.fields)
+        self._refresh()
+        errors = self.errors()
+        if errors:
+            self.status_label.setText("Not saved: correct the fields marked in red.")
+            self._focus_first_error(errors)
+            return
+        if self.needs_match_choice():
+            self.matches_box.setVisible(True)
+            self.status_label.setText("Not saved yet: choose the matching person, or confirm this is a new person.")
+            self.matches_list.setFocus()
+            return
+        draft = self.draft()
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.status_label.setText("Saving…")
+        self.runner.run(lambda: self.service.save(draft), self._saved, self._save_failed)
+
+    def _saved(self, saved: SavedReferral) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.settings.last_area = self.area.currentData() or ""
+        if self.station.text().strip():
+            self.settings.station = self.station.text().strip()
+        self.clear()
+        verdict = "eligible" if saved.decision == "eligible" else "not eligible"
+        if saved.overridden:
+            verdict += " (overridden by supervisor)"
+        self.status_label.setText(f"Saved {saved.reference} ({verdict}) at {datetime.now():%H:%M}.")
+        self.sig_saved.emit(saved)
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            for name, message in error.errors.items():
+                key = "substances" if name.startswith("substances") else name
+                if key in self.fields:
+                    self.fields[key].set_error(message)
+            self.status_label.setText("Not saved: correct the fields marked in red.")
+            self._focus_first_error(error.errors)
+            return
+        self.status_label.setText("Not saved. Your entries are still here; try again.")
+        show_error(self, error)
+
+    def _focus_first_error(self, errors: dict[str, str]) -> None:
+        for name, field in self.fields.items():
+            if name in errors and field.widget.isVisible():
+                field.widget.setFocus()
+                return
+        if "substances" in errors and self.substance_rows:
+            self.substance_rows[0].substance.setFocus()

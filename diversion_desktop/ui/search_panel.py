@@ -1,0 +1,188 @@
+"""Find a person: type a name, date of birth or reference; see their diversion history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.dto import PersonRecord
+from diversion_desktop.services.people import PeopleService
+from diversion_desktop.ui.table_models import Column, RowsModel, day_text, next_step_text, status_text
+from diversion_desktop.ui.tasks import TaskRunner
+
+DEBOUNCE_MS = 250
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+PEOPLE: tuple[Column, ...] = (
+    Column("Reference", lambda p: p.reference),
+    Column("Name", lambda p: p.display_name),
+    Column("Date of birth", lambda p: day_text(p.date_of_birth)),
+    Column("Postcode", lambda p: p.postcode),
+    Column("Also known as", lambda p: "; ".join(p.aliases)),
+    Column("Referrals", lambda p: str(len(p.referrals))),
+    Column("Diversion", lambda p: "BARRED" if p.barred else "may be offered"),
+)
+
+HISTORY: tuple[Column, ...] = (
+    Column("Reference", lambda r: r.reference),
+    Column("Date", lambda r: day_text(r.referral_date)),
+    Column("Area", lambda r: r.area),
+    Column("Scheme", lambda r: _words(r.scheme_kind)),
+    Column("Decision", lambda r: _words(r.decision)),
+    Column("Status", lambda r: status_text(r.status)),
+    Column("Outcome", lambda r: _words(r.outcome)),
+    Column("Next step", lambda r: next_step_text(r.next_step)),
+)
+
+
+class SearchPanel(QWidget):
+    sig_new_referral_for = Signal(object)  # PersonRecord
+    sig_open_referral = Signal(int)
+    sig_results_shown = Signal(int)
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = PeopleService(ctx)
+        self.runner = runner
+        self._latest = 0  # only the newest query's results are shown
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.search_now)
+
+        caption = QLabel("&Search")
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setAccessibleName("Search")
+        self.search_box.setPlaceholderText("Surname or part of it, forenames, date of birth (dd/mm/yyyy) or reference")
+        self.search_box.setClearButtonEnabled(True)
+        caption.setBuddy(self.search_box)
+        self.search_box.textChanged.connect(lambda _t: self._timer.start())
+        self.search_box.returnPressed.connect(self.search_now)
+        self.summary = QLabel("Type to search.")
+        self.summary.setObjectName("searchSummary")
+
+        self.people_model = RowsModel(PEOPLE, self)
+        self.people_view = self._table(self.people_model, "People found")
+        self.people_view.selectionModel().selectionChanged.connect(self._person_selected)
+        self.people_view.doubleClicked.connect(lambda _i: self._new_referral())
+
+        self.history_model = RowsModel(HISTORY, self)
+        self.history_view = self._table(self.history_model, "Diversion history")
+        self.history_view.doubleClicked.connect(lambda _i: self._open_referral())
+        self.history_label = QLabel("Diversion history of the selected person")
+
+        self.new_referral_button = QPushButton("&New referral for this person")
+        self.new_referral_button.clicked.connect(self._new_referral)
+        self.open_referral_button = QPushButton("&Open referral")
+        self.open_referral_button.clicked.connect(self._open_referral)
+        self._update_buttons()
+
+        top = QHBoxLayout()
+        top.addWidget(caption)
+        top.addWidget(self.search_box, 1)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.history_label)
+        lower_layout.addWidget(self.history_view)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_referral_button)
+        buttons.addWidget(self.open_referral_button)
+        buttons.addStretch(1)
+        lower_layout.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.people_view)
+        splitter.addWidget(lower)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)
+
+    def _table(self, model: RowsModel, name: str) -> QTableView:
+        view = QTableView()
+        view.setModel(model)
+        view.setAccessibleName(name)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.verticalHeader().setVisible(False)
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.setAlternatingRowColors(True)
+        return view
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def search_now(self) -> None:
+        self._timer.stop()
+        text = self.search_box.text()
+        self._latest += 1
+        token = self._latest
+        if not text.strip():
+            self._show([], token, "")
+            return
+        self.summary.setText("Searching…")
+        self.runner.run(lambda: self.service.search(text), lambda people: self._show(people, token, text))
+
+    def _show(self, people: list[PersonRecord], token: int, text: str) -> None:
+        if token != self._latest:
+            return  # a newer search is on its way; drop stale results
+        self.people_model.set_rows(people)
+        self.history_model.set_rows([])
+        if not text.strip():
+            self.summary.setText("Type to search.")
+        elif not people:
+            self.summary.setText(f"No one found for “{text}”. Check the spelling or search by date of birth.")
+        else:
+            more = " (showing the first 50: add a forename or date of birth)" if len(people) >= 50 else ""
+            self.summary.setText(f"{len(people)} found{more}.")
+        if people:
+            self.people_view.selectRow(0)
+        self._update_buttons()
+        self.sig_results_shown.emit(len(people))
+
+    def selected_person(self) -> PersonRecord | None:
+        rows = self.people_view.selectionModel().selectedRows()
+        return self.people_model.row_at(rows[0].row()) if rows else None
+
+    def _person_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        person = self.selected_person()
+        self.history_model.set_rows(list(reversed(person.referrals)) if person else [])
+        if person:
+            barred = " — barred from further diversion" if person.barred else ""
+            self.history_label.setText(f"Diversion history of {person.display_name} ({person.reference}){barred}")
+            if person.referrals:
+                self.history_view.selectRow(0)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        person = self.selected_person()
+        self.new_referral_button.setEnabled(person is not None)
+        self.open_referral_button.setEnabled(bool(person and person.referrals))
+
+    def _new_referral(self) -> None:
+        person = self.selected_person()
+        if person is not None:
+            self.sig_new_referral_for.emit(person)
+
+    def _open_referral(self) -> None:
+        rows = self.history_view.selectionModel().selectedRows()
+        if rows:
+            self.sig_open_referral.emit(self.history_model.row_at(rows[0].row()).id)

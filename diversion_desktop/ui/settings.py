@@ -1,0 +1,50 @@
+"""The one settings object: typed accessors over QSettings. Nothing else touches QSettings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+
+class Settings:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self._q = qsettings or QSettings("DiversionDesktop", "DiversionDesktop")
+
+    def _text(self, key: str, default: str = "") -> str:
+        value = self._q.value(key, default)
+        return str(value) if value is not None else default
+
+    @property
+    def window_geometry(self) -> QByteArray | None:
+        value = self._q.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    @window_geometry.setter
+    def window_geometry(self, value: QByteArray) -> None:
+        self._q.setValue("window/geometry", value)
+
+    @property
+    def last_centre(self) -> str:
+        return self._text("appointments/centre")
+
+    @last_centre.setter
+    def last_centre(self, value: str) -> None:
+        self._q.setValue("appointments/centre", value)
+
+    @property
+    def last_area(self) -> str:
+        return self._text("intake/area")
+
+    @last_area.setter
+    def last_area(self, value: str) -> None:
+        self._q.setValue("intake/area", value)
+
+    @property
+    def station(self) -> str:
+        return self._text("intake/station")
+
+    @station.setter
+    def station(self, value: str) -> None:
+        self._q.setValue("intake/station", value)
+
+    def sync(self) -> None:
+        self._q.sync()

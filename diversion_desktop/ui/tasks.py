@@ -1,0 +1,95 @@
+"""Runs service calls on one background worker and hands results back to the GUI thread.
+
+Database work never blocks the window: each call is queued on a single worker
+thread (one writer, as SQLite wants), and its result or error comes back by a
+queued signal. Errors from the services show in a dialog unless the caller
+handles them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from diversion_desktop.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+Success = Callable[[Any], None]
+Failure = Callable[[BaseException], None]
+
+
+class TaskRunner(QObject):
+    """``run(fn, on_success)``: fn runs on the worker; on_success runs on the GUI thread."""
+
+    sig_started = Signal()
+    sig_finished = Signal()  # after the callback of every task, success or not
+    sig_idle = Signal()  # no task left queued
+    _sig_result = Signal(int, object, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._parent_widget = parent
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diversion-db")
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[Success | None, Failure | None]] = {}
+        self._sig_result.connect(self._deliver)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def run(self, fn: Callable[[], Any], on_success: Success | None = None,
+            on_error: Failure | None = None) -> int:
+        task_id = next(self._ids)
+        self._pending[task_id] = (on_success, on_error)
+        self.sig_started.emit()
+        self._executor.submit(self._work, task_id, fn)
+        return task_id
+
+    def _work(self, task_id: int, fn: Callable[[], Any]) -> None:
+        try:
+            result, error = fn(), None
+        except BaseException as exc:  # reported on the GUI thread
+            result, error = None, exc
+            if not isinstance(exc, ServiceError):
+                log.error("Background task failed:\n%s", "".join(traceback.format_exception(exc)))
+        self._sig_result.emit(task_id, result, error)
+
+    @Slot(int, object, object)
+    def _deliver(self, task_id: int, result: Any, error: BaseException | None) -> None:
+        on_success, on_error = self._pending.pop(task_id, (None, None))
+        try:
+            if error is None:
+                if on_success is not None:
+                    on_success(result)
+            elif on_error is not None:
+                on_error(error)
+            else:
+                show_error(self._parent_widget, error)
+        finally:
+            self.sig_finished.emit()
+            if not self._pending:
+                self.sig_idle.emit()
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=False)
+
+
+def error_text(error: BaseException) -> str:
+    if isinstance(error, ServiceError):
+        return str(error)
+    return f"Something went wrong: {error}. Nothing that was already saved has been lost."
+
+
+def show_error(parent: QWidget | None, error: BaseException, title: str = "Diversion Desktop") -> None:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, error_text(error), QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("errorDialog")
+    box.open()

@@ -1,0 +1,52 @@
+"""GUI fixtures: a real SQLite file, a fixed clock, private settings, one worker per test."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QKeyEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from diversion_desktop.services.bootstrap import open_context  # noqa: E402
+from diversion_desktop.services.context import AppContext  # noqa: E402
+from diversion_desktop.ui.settings import Settings  # noqa: E402
+from diversion_desktop.ui.tasks import TaskRunner  # noqa: E402
+
+GUI_NOW = datetime(2026, 3, 10, 12, 0)
+
+
+@pytest.fixture
+def gui_ctx(tmp_path: Path) -> AppContext:
+    return open_context(f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", clock=lambda: GUI_NOW, user="pc1234")
+
+
+@pytest.fixture
+def gui_settings(tmp_path: Path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def gui_runner(qtbot) -> Iterator[TaskRunner]:  # noqa: ANN001 - pytest-qt fixture
+    runner = TaskRunner()
+    yield runner
+    runner.shutdown()
+
+
+def type_text(qtbot, widget: QWidget, text: str) -> None:  # noqa: ANN001 - pytest-qt fixture
+    """Type as a person would, key by key. QTest.keyClicks aborts on letters outside
+    ASCII (Seán, Łukasz), so those are sent as key events carrying their text."""
+    for ch in text:
+        if ch.isascii():
+            qtbot.keyClicks(widget, ch)
+        else:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown,
+                                                         Qt.KeyboardModifier.NoModifier, ch))

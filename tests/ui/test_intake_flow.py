@@ -1,0 +1,181 @@
+"""The intake form and person search driven as an officer would: type, see the decision, save, find."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui.intake_form import IntakeForm
+from diversion_desktop.ui.search_panel import SearchPanel
+from tests.ui.conftest import type_text
+
+
+def field(widget: QWidget, accessible_name: str) -> QWidget:
+    found = [w for w in widget.findChildren(QWidget) if w.accessibleName() == accessible_name]
+    assert found, f"no input named {accessible_name!r}"
+    return found[0]
+
+
+def type_into(qtbot, widget: QWidget, name: str, text: str) -> None:  # noqa: ANN001
+    target = field(widget, name)
+    target.setFocus()
+    type_text(qtbot, target, text)
+
+
+def tick(qtbot, box: QWidget) -> None:  # noqa: ANN001
+    """Toggle a check box from the keyboard (Space), as a keyboard user would."""
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+
+
+def choose(widget: QWidget, name: str, text: str) -> None:
+    combo = field(widget, name)
+    index = combo.findText(text, Qt.MatchFlag.MatchStartsWith)
+    assert index >= 0, f"{text!r} not offered in {name!r}"
+    combo.setCurrentIndex(index)
+
+
+@pytest.fixture
+def form(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:  # noqa: ANN001
+    widget = IntakeForm(gui_ctx, gui_runner, gui_settings)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 900)
+    widget.show()
+    return widget
+
+
+def fill_adult(qtbot, form: IntakeForm, surname: str = "O'Brien", dob: str = "01/05/1990",  # noqa: ANN001
+               area: str = "West Berkshire", quantity: str = "2.5") -> None:
+    type_into(qtbot, form, "Surname", surname)
+    type_into(qtbot, form, "Forenames", "Seán")
+    type_into(qtbot, form, "Date of birth", dob)
+    choose(form, "Area", area)
+    type_into(qtbot, form, "Incident date and time", "09/03/2026 21:30")
+    type_into(qtbot, form, "Place", "Northbrook Street & <High St>")
+    type_into(qtbot, form, "Officer name", "PC Ward")
+    type_into(qtbot, form, "Collar number", "4521")
+    choose(form, "Substance 1", "Cannabis (herbal)")
+    type_into(qtbot, form, "Quantity 1", quantity)
+
+
+def test_every_input_is_named_for_assistive_technology(form: IntakeForm) -> None:
+    unnamed = [w.objectName() or type(w).__name__ for w in form.findChildren(QLineEdit)
+               if w.isVisible() and not w.accessibleName() and not isinstance(w.parent(), QWidget.__class__)]
+    # Line edits inside combo boxes inherit the combo's name; every other visible input has one.
+    assert all(name == "QLineEdit" for name in unnamed), unnamed
+
+
+def test_decision_updates_live_while_typing(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+    assert form.decision_label.text() == "Not yet decided"
+    fill_adult(qtbot, form)
+    tick(qtbot, form.consent)
+    assert form.decision_label.text() == "Eligible for diversion"
+    assert "adult pathway" in form.pathway_label.text()
+    field(form, "Quantity 1").clear()
+    type_into(qtbot, form, "Quantity 1", "25")
+    assert form.decision_label.text() == "Not eligible for diversion"
+    reasons = [form.reasons_list.item(i).text() for i in range(form.reasons_list.count())]
+    assert any("over the small-quantity limit" in r for r in reasons)
+    assert form.override_box.isVisible()
+
+
+def test_save_eligible_referral_then_find_the_person(qtbot, form: IntakeForm, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+    fill_adult(qtbot, form)
+    tick(qtbot, form.consent)
+    with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    result = saved.args[0]
+    assert result.reference == "WB-2026-00001"
+    assert result.decision == "eligible"
+    assert "Saved WB-2026-00001" in form.status_label.text()
+    detail = ReferralService(gui_ctx).detail(result.id)
+    assert detail.incident_place == "Northbrook Street & <High St>"
+    assert detail.status == "awaiting_appointment"
+
+    panel = SearchPanel(gui_ctx, gui_runner)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.sig_results_shown, timeout=5000) as shown:
+        qtbot.keyClicks(panel.search_box, "obri")
+    assert shown.args[0] == 1
+    assert panel.people_model.row_at(0).surname == "O'Brien"
+    assert panel.history_model.rowCount() == 1
+    assert panel.history_model.row_at(0).reference == "WB-2026-00001"
+
+
+def test_under_18_needs_a_guardian(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+    fill_adult(qtbot, form, surname="Nowak", dob="10/03/2010")  # 16 on the incident date
+    tick(qtbot, form.consent)
+    assert "youth pathway" in form.pathway_label.text()
+    assert "required" in form.guardian_box.title()
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert form.fields["guardian_name"].error.isVisible()
+    assert "guardian" in form.fields["guardian_name"].error.text()
+    assert "Not saved" in form.status_label.text()
+    type_into(qtbot, form, "Parent or guardian name", "Ewa Nowak")
+    with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert saved.args[0].pathway == "youth"
+
+
+@pytest.mark.parametrize(("dob", "message"), [
+    ("31/02/1990", "real date"),
+    ("01/01/2030", "future"),
+    ("01/06/2017", "under 10"),
+])
+def test_impossible_dates_refused_at_the_field(qtbot, form: IntakeForm, dob: str, message: str) -> None:  # noqa: ANN001
+    fill_adult(qtbot, form, dob=dob)
+    tick(qtbot, form.consent)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    error = form.fields["date_of_birth"].error
+    assert error.isVisible() and message in error.text()
+    assert form.saving is False
+
+
+def test_ineligible_saved_with_reasons_and_override_needs_a_reason(qtbot, form: IntakeForm, gui_ctx) -> None:  # noqa: ANN001
+    fill_adult(qtbot, form, quantity="50")
+    tick(qtbot, form.consent)
+    with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert saved.args[0].decision == "not_eligible"
+    assert any("small-quantity" in r for r in saved.args[0].reasons)
+    detail = ReferralService(gui_ctx).detail(saved.args[0].id)
+    assert detail.status == "not_eligible" and detail.outcome == "not_eligible"
+
+    fill_adult(qtbot, form, surname="Kowalski", quantity="50")
+    tick(qtbot, form.consent)
+    form.override_reason.setFocus()
+    qtbot.keyClicks(form.override_reason, "Weight includes packaging; supervisor checked.")
+    with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert saved.args[0].overridden is True
+    assert saved.args[0].status == "awaiting_appointment"
+
+
+def test_possible_match_is_offered_before_a_new_person(qtbot, form: IntakeForm, gui_runner) -> None:  # noqa: ANN001
+    fill_adult(qtbot, form)
+    tick(qtbot, form.consent)
+    with qtbot.waitSignal(form.sig_saved, timeout=5000):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    type_into(qtbot, form, "Surname", "OBRIEN")
+    type_into(qtbot, form, "Forenames", "Sean")
+    type_into(qtbot, form, "Date of birth", "01/05/1990")
+    qtbot.waitUntil(lambda: form.matches_box.isVisible(), timeout=5000)
+    assert form.matches_list.count() == 1
+    assert "O'BRIEN" in form.matches_list.item(0).text()
+    qtbot.mouseClick(form.use_match_button, Qt.MouseButton.LeftButton)
+    assert form.person is not None and form.person.reference == "P000001"
+    assert "Known person P000001" in form.person_banner.text()
+
+
+def test_date_typing_helpers() -> None:
+    from diversion_desktop.ui.widgets import parse_date, parse_datetime
+
+    assert parse_date("14/01/2020") == date(2020, 1, 14)
+    assert parse_date("2020-01-14") == date(2020, 1, 14)
+    assert parse_date("31/02/2020") is None
+    assert parse_datetime("14/01/2020 21:30").hour == 21
+    assert parse_datetime("14/01/2020") is None
