@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.services.errors import ServiceError, StorageError
+from diversion_desktop.store.database import WRITE_INTENT
 
 
 def current_user_name() -> str:
@@ -48,6 +49,7 @@ class AppContext:
     def unit_of_work(self) -> Iterator[Session]:
         try:
             with self.session_factory.begin() as session:
+                session.connection(execution_options={WRITE_INTENT: True})
                 yield session
         except ServiceError:
             raise

@@ -52,13 +52,30 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     cursor.close()
 
 
+# Execution option a writing unit of work sets so SQLite takes the write lock at
+# BEGIN: a deferred transaction that reads and then writes can fail at once with
+# "database is locked" when another instance wrote in between, busy timeout or not.
+WRITE_INTENT = "diversion_write"
+
+
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, record: object) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN itself
+    _sqlite_pragmas(dbapi_connection, record)
+
+
+def _sqlite_begin(connection) -> None:  # noqa: ANN001 - sqlalchemy Connection
+    immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
