@@ -93,7 +93,9 @@ def assess(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | 
     """Where a diversion stands, given its appointments in time order (None = still booked).
 
     A miss is a non-attendance or a rebooking at the person's request; provider
-    cancellations never count against the person.
+    cancellations never count against the person. Appointments are booked on or
+    before the deadline, so while one is still unrecorded the deadline waits for
+    it: the person may have attended in time.
     """
     attended = sum(1 for a in attendances if a is Attendance.ATTENDED)
     misses = sum(1 for a in attendances if a in (Attendance.NOT_ATTENDED, Attendance.REBOOKED))
@@ -107,7 +109,7 @@ def assess(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | 
     if misses > scheme.rebookings_allowed:
         return ProgrammeState(Status.AWAITING_CONFIRMATION, attended, misses, 0, consequence,
                               f"Not attended after {scheme.rebookings_allowed} allowed rebooking(s).")
-    if today > due_date:
+    if today > due_date and not pending:
         return ProgrammeState(Status.AWAITING_CONFIRMATION, attended, misses, left, consequence,
                               f"Deadline {due_date.isoformat()} passed without completing the programme.")
     if pending:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import configure_mappers
+
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.resources import schemes_dir
 from diversion_desktop.services.context import AppContext
@@ -26,6 +28,7 @@ def open_context(url: str, schemes_folder: Path | None = None,
                  migrate: bool = True) -> AppContext:
     """Load schemes (raises SchemeConfigError naming file and key), then open and upgrade the database."""
     schemes = SchemeRegistry.load(schemes_folder or schemes_dir())
+    configure_mappers()  # once, up front, rather than inside the first background query
     engine = make_engine(url)
     if migrate:
         upgrade(engine)

@@ -40,6 +40,16 @@ def _prefix(column: ColumnElement[str], key: str) -> ColumnElement[bool]:
     return and_(column >= key, column < upper)
 
 
+_MAX_RUN = 4  # words in one name typed with spaces ("Van der Berg", "Ó Súilleabháin")
+
+
+def _runs(keys: list[str], index: int) -> list[str]:
+    """Each run of two or more neighbouring words that includes ``keys[index]``, joined."""
+    return ["".join(keys[start:end])
+            for start in range(max(0, index - _MAX_RUN + 1), index + 1)
+            for end in range(max(index + 1, start + 2), min(len(keys), start + _MAX_RUN) + 1)]
+
+
 class PeopleService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -50,6 +60,7 @@ class PeopleService:
         if not tokens:
             return []
         conditions: list[ColumnElement[bool]] = []
+        words: list[tuple[str, str]] = []  # name words: (as typed, normalised)
         for token in tokens:
             if _PERSON_REF.match(token):
                 digits = re.sub(r"\D", "", token)
@@ -64,14 +75,19 @@ class PeopleService:
                 conditions.append(Person.date_of_birth == dob)
                 continue
             key = normalise(token)
-            if not key:
-                continue
+            if key:
+                words.append((token, key))
+        for index, (token, key) in enumerate(words):
             forename_keys = forename_variants(token) if len(key) > 1 else {key}
+            # Names are stored as one key ("Van der Berg" -> "vanderberg", "Jean-Luc" -> "jeanluc"),
+            # so a word also matches as part of a run of neighbouring words typed with spaces.
+            runs = _runs([k for _, k in words], index)
             conditions.append(or_(
-                _prefix(Person.surname_norm, key),
-                *(_prefix(Person.forenames_norm, k) for k in sorted(forename_keys)),
+                *(_prefix(Person.surname_norm, k) for k in (key, *runs)),
+                *(_prefix(Person.forenames_norm, k) for k in (*sorted(forename_keys), *runs)),
                 Person.id.in_(select(PersonAlias.person_id).where(or_(
-                    _prefix(PersonAlias.surname_norm, key), _prefix(PersonAlias.forenames_norm, key)))),
+                    *(_prefix(PersonAlias.surname_norm, k) for k in (key, *runs)),
+                    *(_prefix(PersonAlias.forenames_norm, k) for k in (key, *runs))))),
             ))
         if not conditions:
             return []

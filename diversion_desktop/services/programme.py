@@ -97,6 +97,9 @@ class ProgrammeService:
                     errors["new_time"] = "Choose the new date and time."
                 elif new_time.date() < referral.referral_date:
                     errors["new_time"] = "The new appointment cannot be before the referral was made."
+                elif referral.due_date is not None and new_time.date() > referral.due_date:
+                    errors["new_time"] = (f"The new appointment is after the deadline ({referral.due_date:%d/%m/%Y}): "
+                                          "choose an earlier date.")
                 if not can_rebook(scheme, [_att(a) for a in referral.appointments]):
                     errors["attendance"] = (f"No rebookings left ({scheme.rebookings_allowed} allowed): "
                                             "record the appointment as not attended instead.")
@@ -167,6 +170,9 @@ class ProgrammeService:
             if referral.due_date >= self.ctx.today():
                 raise ConflictError(f"{referral.reference} is not overdue (deadline {referral.due_date:%d/%m/%Y}).")
             self._refresh(session, referral, self._scheme(referral))
+            if not referral.proposed_step:
+                raise ConflictError(f"{referral.reference} has a booked appointment still to be recorded: "
+                                    "record its attendance first.")
             return referral.proposed_step
 
     def confirm_next_step(self, referral_id: int, note: str = "") -> str:

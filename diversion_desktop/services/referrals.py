@@ -19,7 +19,9 @@ from diversion_desktop.services.programme import appointment_row
 from diversion_desktop.store.models import Person, Referral
 
 _OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value, Status.AWAITING_CONFIRMATION.value)
-_ATTENDING = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
+# Open with nothing booked: past the deadline these await a proposal. A booked
+# referral waits for its appointment's attendance first (it may have been kept).
+_ATTENDING = (Status.AWAITING_APPOINTMENT.value,)
 QUEUE_LIMIT = 500
 
 
@@ -99,8 +101,11 @@ class ReferralService:
                 proposed = r.proposed_step
                 note = r.proposed_reason
                 if queue != "awaiting_appointment" and not proposed and r.due_date and r.due_date < today:
-                    proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
-                    note = f"Deadline {r.due_date:%d/%m/%Y} passed."
+                    if r.status in _ATTENDING:
+                        proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
+                        note = f"Deadline {r.due_date:%d/%m/%Y} passed."
+                    else:
+                        note = f"Deadline {r.due_date:%d/%m/%Y} passed: record the booked appointment's attendance."
                 elif queue == "overdue" and r.sessions_attended == 0 and r.first_attendance_due \
                         and r.first_attendance_due < today and not note:
                     note = f"No attendance by {r.first_attendance_due:%d/%m/%Y}."

@@ -40,6 +40,7 @@ class TaskRunner(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diversion-db")
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Success | None, Failure | None]] = {}
+        self._closed = False
         self._sig_result.connect(self._deliver)
 
     @property
@@ -48,6 +49,9 @@ class TaskRunner(QObject):
 
     def run(self, fn: Callable[[], Any], on_success: Success | None = None,
             on_error: Failure | None = None) -> int:
+        """Queue ``fn``; returns a task id, or 0 when the runner has shut down (window closing)."""
+        if self._closed:
+            return 0
         task_id = next(self._ids)
         self._pending[task_id] = (on_success, on_error)
         self.sig_started.emit()
@@ -80,6 +84,8 @@ class TaskRunner(QObject):
                 self.sig_idle.emit()
 
     def shutdown(self) -> None:
+        """Finish the task in hand (a save is never cut off half-way), then stop."""
+        self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=False)
 
 

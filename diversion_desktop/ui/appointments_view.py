@@ -1,0 +1,339 @@
+"""The support worker's day: the appointments of one centre, and one action per outcome.
+
+Choose the centre (remembered between sessions) and the day; select an
+appointment and record it as attended, not attended, cancelled by the provider,
+or rebooked with a reason and a new time. Every read and write runs on the
+worker through the ``TaskRunner``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from diversion_desktop.domain.programme import Attendance
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.dto import AppointmentRow
+from diversion_desktop.services.errors import ValidationError
+from diversion_desktop.services.programme import ProgrammeService
+from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.settings import Settings
+from diversion_desktop.ui.table_models import APPOINTMENTS_OF_DAY, ROW_ROLE, RowsModel, sorting_proxy
+from diversion_desktop.ui.tasks import TaskRunner, show_error
+from diversion_desktop.ui.widgets import DateEdit, add_field
+
+
+class AppointmentsView(QWidget):
+    sig_open_referral = Signal(int)  # referral id
+    sig_changed = Signal(int)  # referral id, after attendance was recorded
+    sig_loaded = Signal(int)  # number of appointments shown
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.settings = settings
+        self.service = ProgrammeService(ctx)
+        self.saving = False
+        self.rebook_dialog: dialogs.RebookDialog | None = None
+        self._latest = 0  # only the newest list is shown
+        self._shown: tuple[str, date] | None = None
+        self._notice = ""  # what was just recorded, kept above the counts after the reload
+        self._build()
+        self.day.set_value(ctx.today())
+        self.refresh()
+
+    # -- layout ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.centre = QComboBox()
+        self.centre.setObjectName("centre")
+        self.centre.setAccessibleName("Centre")
+        for scheme, centre in self.ctx.schemes.all_centres():
+            self.centre.addItem(f"{scheme.area} — {centre.name}", centre.code)
+        index = self.centre.findData(self.settings.last_centre)
+        self.centre.setCurrentIndex(max(index, 0))
+        self.centre.currentIndexChanged.connect(self._centre_changed)
+        centre_caption = QLabel("&Centre")
+        centre_caption.setBuddy(self.centre)
+
+        self.day = DateEdit()
+        self.day.setObjectName("day")
+        self.day.setMaximumWidth(120)
+        self.day.editingFinished.connect(self.refresh)
+        day_form = QFormLayout()
+        self.day_field = add_field(day_form, "Day", self.day)
+        day_form.labelForField(self.day_field).setText("Da&y")
+        self.previous_button = QPushButton("Previo&us day")
+        self.previous_button.setToolTip("Previous day (Ctrl+Page Up)")
+        self.previous_button.clicked.connect(lambda: self.move_day(-1))
+        self.today_button = QPushButton("&Today")
+        self.today_button.clicked.connect(self.show_today)
+        self.next_button = QPushButton("Ne&xt day")
+        self.next_button.setToolTip("Next day (Ctrl+Page Down)")
+        self.next_button.clicked.connect(lambda: self.move_day(1))
+        for keys, step in (("Ctrl+PgUp", -1), ("Ctrl+PgDown", 1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda s=step: self.move_day(s))
+
+        top = QHBoxLayout()
+        top.addWidget(centre_caption, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.centre, 2, Qt.AlignmentFlag.AlignTop)
+        top.addSpacing(12)
+        top.addLayout(day_form)
+        top.addWidget(self.previous_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.today_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.next_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addStretch(1)
+
+        self.heading = QLabel()
+        self.heading.setObjectName("appointmentsHeading")
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.heading.setFont(font)
+
+        self.model = RowsModel(APPOINTMENTS_OF_DAY, self)
+        self.proxy = sorting_proxy(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("appointmentsTable")
+        self.table.setAccessibleName("Appointments")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)  # attendance, with any rebooking reason
+        self.table.activated.connect(self._open_index)  # Enter or double-click
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.setFocusProxy(self.table)
+
+        self.attended_button = QPushButton("Att&ended")
+        self.not_attended_button = QPushButton("&Not attended")
+        self.cancelled_button = QPushButton("Cance&lled by provider")
+        self.rebook_button = QPushButton("Re&book…")
+        self.open_button = QPushButton("&Open referral")
+        for button, name in ((self.attended_button, "attendedButton"), (self.not_attended_button, "notAttendedButton"),
+                             (self.cancelled_button, "cancelledButton"), (self.rebook_button, "rebookButton"),
+                             (self.open_button, "openReferralButton")):
+            button.setObjectName(name)
+        self.attended_button.clicked.connect(lambda: self.record(Attendance.ATTENDED))
+        self.not_attended_button.clicked.connect(lambda: self.record(Attendance.NOT_ATTENDED))
+        self.cancelled_button.clicked.connect(lambda: self.record(Attendance.CANCELLED))
+        self.rebook_button.clicked.connect(self.rebook)
+        self.open_button.clicked.connect(self.open_selected)
+        actions = QHBoxLayout()
+        actions.addWidget(QLabel("Record the selected appointment:"))
+        for button in (self.attended_button, self.not_attended_button, self.cancelled_button, self.rebook_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.open_button)
+
+        self.status = QLabel()
+        self.status.setObjectName("appointmentsStatus")
+        self.status.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+        self._update_buttons()
+
+    # -- choosing the list ----------------------------------------------------------------
+    def centre_code(self) -> str:
+        return self.centre.currentData() or ""
+
+    def _centre_changed(self) -> None:
+        self.settings.last_centre = self.centre_code()
+        self.refresh()
+
+    def move_day(self, days: int) -> None:
+        self.day.set_value((self.day.value() or self.ctx.today()) + timedelta(days=days))
+        self.refresh()
+
+    def show_today(self) -> None:
+        self.day.set_value(self.ctx.today())
+        self.refresh()
+
+    def refresh(self, keep_id: int | None = None) -> None:
+        """Load the appointments of the chosen centre and day (again)."""
+        day = self.day.value()
+        self.day_field.set_error(self.day.problem() or ("" if day else "Enter the day as dd/mm/yyyy."))
+        centre = self.centre_code()
+        if day is None or not centre:
+            self._latest += 1  # drop any list still on its way
+            self._shown = None
+            self.model.set_rows([])
+            self.heading.setText(self.centre.currentText())
+            self.status.setText("Enter a day as dd/mm/yyyy to see its appointments." if centre
+                                else "No centre is configured in any scheme.")
+            self._update_buttons()
+            return
+        if keep_id is None:
+            selected = self.selected()
+            keep_id = selected.id if selected is not None and self._shown == (centre, day) else None
+        self._latest += 1
+        token = self._latest
+        self.heading.setText(f"{self.centre.currentText()}: {day:%A %d %B %Y}")
+        self.status.setText(f"{self._notice} Loading…".strip())
+        self.runner.run(lambda: self.service.list_for_centre_day(centre, day),
+                        lambda rows: self._show(rows, token, centre, day, keep_id),
+                        lambda error: self._load_failed(error, token))
+
+    def _show(self, rows: list[AppointmentRow], token: int, centre: str, day: date, keep_id: int | None) -> None:
+        if token != self._latest:
+            return  # a newer list is on its way
+        self._shown = (centre, day)
+        self.model.set_rows(rows)
+        if not rows:
+            summary = "No appointments at this centre on this day."
+        else:
+            open_count = sum(1 for r in rows if not r.attendance)
+            summary = f"{len(rows)} appointment(s); {open_count} still to record."
+        self.status.setText(f"{self._notice} {summary}".strip())
+        self._notice = ""
+        self._select(keep_id)
+        self._update_buttons()
+        self.sig_loaded.emit(len(rows))
+
+    def _load_failed(self, error: BaseException, token: int) -> None:
+        if token == self._latest:
+            self.status.setText("The appointments could not be loaded.")
+            show_error(self, error)
+
+    def _select(self, appointment_id: int | None) -> None:
+        for proxy_row in range(self.proxy.rowCount()):
+            row = self.proxy.index(proxy_row, 0).data(ROW_ROLE)
+            if appointment_id is None or row.id == appointment_id:
+                self.table.selectRow(proxy_row)
+                self.table.scrollTo(self.proxy.index(proxy_row, 0))
+                return
+
+    # -- the selection -----------------------------------------------------------------------
+    def selected(self) -> AppointmentRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        open_ = row is not None and not row.attendance and not self.saving
+        on_the_day = row is not None and row.scheduled_at.date() <= self.ctx.today()
+        self.attended_button.setEnabled(open_ and on_the_day)
+        self.not_attended_button.setEnabled(open_ and on_the_day)
+        self.cancelled_button.setEnabled(open_)
+        self.rebook_button.setEnabled(open_)
+        self.open_button.setEnabled(row is not None)
+        if row is not None and row.attendance:
+            hint = "Attendance is already recorded for this appointment."
+        elif row is not None and not on_the_day:
+            hint = "This appointment is in the future: attendance can be recorded on the day."
+        else:
+            hint = ""
+        for button in (self.attended_button, self.not_attended_button):
+            button.setToolTip(hint)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if row is not None:
+            self.sig_open_referral.emit(row.referral_id)
+
+    def open_selected(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.sig_open_referral.emit(row.referral_id)
+
+    # -- recording -----------------------------------------------------------------------------
+    def record(self, attendance: Attendance) -> None:
+        """Attended, not attended or cancelled by the provider, for the selected appointment."""
+        row = self.selected()
+        if row is None or self.saving:
+            return
+        self._set_saving(True, f"Recording {attendance.label.lower()} for {row.person_name}…")
+        self.runner.run(lambda: self.service.record(row.id, attendance),
+                        lambda _new: self._recorded(row, f"Recorded: {attendance.label.lower()} — "
+                                                         f"{row.person_name}, {row.referral_reference}, "
+                                                         f"{row.scheduled_at:%H:%M}."),
+                        self._record_failed)
+
+    def rebook(self) -> None:
+        row = self.selected()
+        if row is None or self.saving:
+            return
+        dialog = dialogs.RebookDialog(row, parent=self)
+        dialog.sig_submitted.connect(lambda request: self._submit_rebook(dialog, row, request))
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        self.rebook_dialog = dialog
+        dialog.open()
+
+    def _submit_rebook(self, dialog: dialogs.RebookDialog, row: AppointmentRow,
+                       request: dialogs.RebookRequest) -> None:
+        self._set_saving(True, f"Rebooking {row.person_name}…")
+
+        def done(new: AppointmentRow | None) -> None:
+            dialog.set_busy(False)
+            dialog.accept()
+            when = f" for {new.scheduled_at:%d/%m/%Y %H:%M}" if new is not None else ""
+            self._recorded(row, f"Rebooked{when} — {row.person_name}, {row.referral_reference} "
+                                f"({request.reason}).")
+
+        def failed(error: BaseException) -> None:
+            self._set_saving(False)
+            self.status.setText("Not rebooked: see the message in the dialog.")
+            dialog.show_failure(error)
+
+        self.runner.run(lambda: self.service.record(row.id, Attendance.REBOOKED, request.reason, request.new_time),
+                        done, failed)
+
+    def _dialog_closed(self, dialog: dialogs.RebookDialog) -> None:
+        if self.rebook_dialog is dialog:
+            self.rebook_dialog = None
+        dialog.deleteLater()
+        self.table.setFocus()
+
+    def _recorded(self, row: AppointmentRow, message: str) -> None:
+        self._set_saving(False)
+        self._notice = message
+        self.refresh(keep_id=row.id)
+        self.sig_changed.emit(row.referral_id)
+        self.table.setFocus()
+
+    def _record_failed(self, error: BaseException) -> None:
+        self._set_saving(False)
+        self._notice = "Not recorded: " + (" ".join(error.errors.values())
+                                           if isinstance(error, ValidationError) else str(error))
+        self.status.setText(self._notice)
+        show_error(self, error)
+        self.refresh()  # show what is stored now
+
+    def _set_saving(self, saving: bool, message: str = "") -> None:
+        self.saving = saving
+        if message:
+            self.status.setText(message)
+        self._update_buttons()
+

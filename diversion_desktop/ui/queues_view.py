@@ -1,0 +1,260 @@
+"""The coordinator's queues: awaiting a first appointment, overdue, next steps awaiting confirmation.
+
+Each queue is a tab whose title carries its count. Enter or a double-click
+opens the referral; on the awaiting-confirmation queue a coordinator can
+confirm the proposed next step after a question that states its consequence.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.dto import QueueRow
+from diversion_desktop.services.programme import ProgrammeService
+from diversion_desktop.services.referrals import QUEUE_LIMIT, ReferralService
+from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.table_models import QUEUE, ROW_ROLE, RowsModel, next_step_text, sorting_proxy
+from diversion_desktop.ui.tasks import TaskRunner, show_error
+
+# (service name, title, what an empty queue means)
+QUEUES: tuple[tuple[str, str, str], ...] = (
+    ("awaiting_appointment", "Awaiting first appointment", "Every diverted referral has an appointment booked."),
+    ("overdue", "Overdue", "No referral is past a deadline."),
+    ("awaiting_confirmation", "Awaiting confirmation", "No next step is waiting for confirmation."),
+)
+_STEP_COLUMN = len(QUEUE) - 2
+_NOTE_COLUMN = len(QUEUE) - 1
+
+
+class QueuesView(QWidget):
+    sig_open_referral = Signal(int)  # referral id
+    sig_counts = Signal(dict)  # queue name -> count, after each refresh
+    sig_changed = Signal(int)  # referral id, after a next step was confirmed here
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.referrals = ReferralService(ctx)
+        self.programme = ProgrammeService(ctx)
+        self.counts: dict[str, int] = {}
+        self.busy = False
+        self.models: dict[str, RowsModel] = {}
+        self.tables: dict[str, QTableView] = {}
+        self._latest = 0
+        self._notice = ""
+        self._unfitted: set[QTableView] = set()
+        self._fit_scheduled = False
+        self._build()
+        self.refresh()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("queueTabs")
+        self.tabs.setAccessibleName("Queues")
+        for name, title, _empty in QUEUES:
+            model = RowsModel(QUEUE, self)
+            table = QTableView()
+            table.setObjectName(f"{name}Table")
+            table.setAccessibleName(title)
+            table.setModel(sorting_proxy(model))
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.setTabKeyNavigation(False)
+            table.setAlternatingRowColors(True)
+            table.setSortingEnabled(True)
+            table.sortByColumn(6, Qt.SortOrder.AscendingOrder)  # deadline, soonest first
+            table.verticalHeader().setVisible(False)
+            table.verticalHeader().setMinimumSectionSize(table.verticalHeader().defaultSectionSize())
+            table.setWordWrap(True)
+            header = table.horizontalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(_STEP_COLUMN, QHeaderView.ResizeMode.Stretch)
+            header.setSectionResizeMode(_NOTE_COLUMN, QHeaderView.ResizeMode.Stretch)
+            header.sectionResized.connect(lambda *_a, t=table: self._fit_rows(t))
+            if name == "awaiting_appointment":
+                table.setColumnHidden(_STEP_COLUMN, True)  # nothing is proposed before an appointment
+            table.activated.connect(self._open_index)  # Enter or double-click
+            table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+            self.models[name] = model
+            self.tables[name] = table
+            self.tabs.addTab(table, title)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.open_button = QPushButton("&Open referral")
+        self.open_button.setObjectName("openReferralButton")
+        self.open_button.clicked.connect(self.open_selected)
+        self.confirm_button = QPushButton("Confir&m next step…")
+        self.confirm_button.setObjectName("confirmNextStepButton")
+        self.confirm_button.clicked.connect(self.confirm_selected)
+        self.refresh_button = QPushButton("Refre&sh")
+        self.refresh_button.setObjectName("refreshQueuesButton")
+        self.refresh_button.clicked.connect(self.refresh)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.confirm_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.refresh_button)
+
+        self.status = QLabel()
+        self.status.setObjectName("queuesStatus")
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        self.setFocusProxy(self.tabs)
+        self._update_buttons()
+
+    # -- loading -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the three queues and their counts."""
+        self._latest += 1
+        token = self._latest
+        self.status.setText("Loading…")
+
+        def fetch() -> tuple[dict[str, list[QueueRow]], dict[str, int]]:
+            rows = {name: self.referrals.queue(name) for name, _t, _e in QUEUES}
+            return rows, self.referrals.queue_counts()
+
+        self.runner.run(fetch, lambda result: self._show(*result, token=token),
+                        lambda error: self._load_failed(error, token))
+
+    def _show(self, rows: dict[str, list[QueueRow]], counts: dict[str, int], token: int) -> None:
+        if token != self._latest:
+            return
+        self.counts = dict(counts)
+        for index, (name, title, _empty) in enumerate(QUEUES):
+            table = self.tables[name]
+            selected = self._selected_in(name)
+            self.models[name].set_rows(rows.get(name, []))
+            self.tabs.setTabText(index, f"{title} ({counts.get(name, 0)})")
+            self._fit_rows(table)
+            self._reselect(table, selected.referral_id if selected else None)
+        self._describe_current()
+        self._notice = ""
+        self._update_buttons()
+        self.sig_counts.emit(dict(counts))
+
+    def _load_failed(self, error: BaseException, token: int) -> None:
+        if token == self._latest:
+            self.status.setText("The queues could not be loaded.")
+            show_error(self, error)
+
+    def _fit_rows(self, table: QTableView) -> None:
+        """Rows as tall as their wrapped next step and note, once the column widths have settled."""
+        self._unfitted.add(table)
+        if not self._fit_scheduled:
+            self._fit_scheduled = True
+            QTimer.singleShot(0, self._fit_pending)
+
+    def _fit_pending(self) -> None:
+        self._fit_scheduled = False
+        for table in self._unfitted:
+            if table.isVisible():
+                table.resizeRowsToContents()
+        self._unfitted = {t for t in self._unfitted if not t.isVisible()}
+
+    def _reselect(self, table: QTableView, referral_id: int | None) -> None:
+        model = table.model()
+        if model.rowCount() == 0:
+            return
+        for row in range(model.rowCount()):
+            if model.index(row, 0).data(ROW_ROLE).referral_id == referral_id:
+                table.selectRow(row)
+                return
+        table.selectRow(0)
+
+    def _describe_current(self) -> None:
+        name, _title, empty = QUEUES[self.tabs.currentIndex()]
+        shown = self.models[name].rowCount()
+        total = self.counts.get(name, shown)
+        if total == 0:
+            text = empty
+        elif total > shown:
+            text = f"Showing the {shown} with the nearest deadlines of {total} (at most {QUEUE_LIMIT} are listed)."
+        else:
+            text = f"{total} referral(s)."
+        self.status.setText(f"{self._notice} {text}".strip())
+
+    # -- the selection ---------------------------------------------------------------------------
+    def current_queue(self) -> str:
+        return QUEUES[self.tabs.currentIndex()][0]
+
+    def _selected_in(self, name: str) -> QueueRow | None:
+        rows = self.tables[name].selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def selected(self) -> QueueRow | None:
+        return self._selected_in(self.current_queue())
+
+    def _tab_changed(self, _index: int) -> None:
+        current = self.tables[self.current_queue()]
+        focus = QApplication.focusWidget()
+        if focus is not None and focus is not self.tabs.tabBar() and self.isAncestorOf(focus):
+            current.setFocus()  # Ctrl+Tab from one table lands in the next
+        self._fit_rows(current)
+        self._notice = ""
+        self._describe_current()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        confirming = self.current_queue() == "awaiting_confirmation"
+        self.open_button.setEnabled(row is not None)
+        self.confirm_button.setVisible(confirming)
+        self.confirm_button.setEnabled(confirming and row is not None and bool(row.proposed_step) and not self.busy)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if row is not None:
+            self.sig_open_referral.emit(row.referral_id)
+
+    def open_selected(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.sig_open_referral.emit(row.referral_id)
+
+    # -- confirming ---------------------------------------------------------------------------------
+    def confirm_selected(self) -> None:
+        row = self.selected()
+        if row is None or self.busy or self.current_queue() != "awaiting_confirmation" or not row.proposed_step:
+            return
+        scheme = self.ctx.schemes.find(row.area)
+        kind = scheme.kind.value if scheme is not None else ""
+        if not dialogs.confirm_next_step(self, row.reference, row.person_name, row.proposed_step, row.note,
+                                         kind, row.pathway):
+            self.status.setText("Not confirmed: nothing has changed.")
+            return
+        self.busy = True
+        self._update_buttons()
+        self.status.setText(f"Confirming the next step for {row.reference}…")
+
+        def done(step: str) -> None:
+            self.busy = False
+            self._notice = f"Confirmed for {row.reference}: {next_step_text(step)}."
+            self.refresh()
+            self.sig_changed.emit(row.referral_id)
+
+        def failed(error: BaseException) -> None:
+            self.busy = False
+            self.status.setText(f"Not confirmed for {row.reference}.")
+            show_error(self, error)
+            self.refresh()
+
+        self.runner.run(lambda: self.programme.confirm_next_step(row.referral_id), done, failed)

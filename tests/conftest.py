@@ -1,0 +1,214 @@
+"""Shared fixtures for the domain, store and services tests (no Qt here).
+
+The services run on a real SQLite file: one template database is migrated
+once per test run and copied for each test, so every test starts from an
+empty, fully migrated schema in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import tomllib  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from datetime import date, datetime, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from diversion_desktop.domain.eligibility import Offence, SubstanceFind  # noqa: E402
+from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
+from diversion_desktop.domain.scheme_registry import SchemeRegistry  # noqa: E402
+from diversion_desktop.domain.schemes import Scheme, parse_scheme  # noqa: E402
+from diversion_desktop.resources import schemes_dir  # noqa: E402
+from diversion_desktop.services.bootstrap import open_context  # noqa: E402
+from diversion_desktop.services.context import AppContext  # noqa: E402
+from diversion_desktop.store import models  # noqa: E402
+
+SCHEMES_DIR = schemes_dir()
+WEST_BERKS_FILE = SCHEMES_DIR / "west-berkshire.toml"
+WINDSOR_FILE = SCHEMES_DIR / "windsor-and-maidenhead.toml"
+
+# The day the tests "take" referrals: a Monday, the day after the incident.
+START = datetime(2026, 3, 2, 10, 0)
+INCIDENT = datetime(2026, 3, 1, 21, 30)
+ADULT_DOB = date(1990, 5, 17)
+YOUTH_DOB = date(2009, 6, 1)  # 16 on the incident date
+
+
+class FakeClock:
+    """A clock the test moves by hand: ``clock.advance(days=30)``."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+    def set(self, when: datetime) -> None:
+        self.current = when
+
+
+# -- schemes -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def registry() -> SchemeRegistry:
+    return SchemeRegistry.load(SCHEMES_DIR)
+
+
+@pytest.fixture(scope="session")
+def west_berks(registry: SchemeRegistry) -> Scheme:
+    return registry.get("west-berkshire")
+
+
+@pytest.fixture(scope="session")
+def windsor(registry: SchemeRegistry) -> Scheme:
+    return registry.get("windsor-and-maidenhead")
+
+
+@pytest.fixture(scope="session")
+def scheme_data() -> Callable[[], dict[str, Any]]:
+    """A fresh, mutable copy of the West Berkshire scheme file as parsed TOML."""
+    text = WEST_BERKS_FILE.read_text(encoding="utf-8")
+
+    def load() -> dict[str, Any]:
+        return tomllib.loads(text)
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def make_scheme(scheme_data: Callable[[], dict[str, Any]]) -> Callable[..., Scheme]:
+    """The West Berkshire scheme with some top-level settings changed."""
+
+    def build(**overrides: Any) -> Scheme:
+        data = scheme_data()
+        data.update(overrides)
+        return parse_scheme(data, "test-scheme.toml")
+
+    return build
+
+
+# -- intake drafts -------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def make_draft() -> Callable[..., IntakeDraft]:
+    """A complete, valid adult West Berkshire draft; keyword arguments change fields."""
+
+    def build(**changes: Any) -> IntakeDraft:
+        draft = IntakeDraft(
+            scheme_code="west-berkshire",
+            surname="Smith",
+            forenames="John",
+            date_of_birth=ADULT_DOB,
+            sex="Male",
+            ethnicity_self="White: English, Welsh, Scottish, Northern Irish or British",
+            address="1 Test Street, Newbury",
+            postcode="RG14 1AA",
+            phone="07700 900000",
+            incident_at=INCIDENT,
+            incident_place="Northbrook Street",
+            crime_reference="43260001234",
+            officer_name="PC Example",
+            officer_collar_number="1234",
+            station="Newbury",
+            offence=Offence.POSSESSION,
+            substances=[SubstanceFind("cannabis", Decimal("3.5"), "g")],
+            suspected_supply=False,
+            consent=True,
+        )
+        return replace(draft, **changes)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def make_youth_draft(make_draft: Callable[..., IntakeDraft]) -> Callable[..., IntakeDraft]:
+    def build(**changes: Any) -> IntakeDraft:
+        base: dict[str, Any] = dict(surname="Young", forenames="Amy", date_of_birth=YOUTH_DOB, sex="Female",
+                                    guardian_name="Pat Young", guardian_relationship="Mother",
+                                    guardian_phone="07700 900001")
+        base.update(changes)
+        return make_draft(**base)
+
+    return build
+
+
+# -- database ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file migrated to head once per run; tests get copies of it."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    ctx = open_context(f"sqlite:///{path.as_posix()}", migrate=True)
+    ctx.engine.dispose()
+    # Fold any write-ahead log into the main file so a plain copy is complete.
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def open_copy(template_db: Path) -> Callable[..., AppContext]:
+    """Copy the template into ``folder`` and open it with its own clock (``ctx.clock``).
+
+    For fixtures wider than one test; the caller disposes ``ctx.engine``.
+    """
+
+    def open_(folder: Path, **options: Any) -> AppContext:
+        path = folder / "diversion.sqlite3"
+        shutil.copyfile(template_db, path)
+        options.setdefault("clock", FakeClock())
+        options.setdefault("user", "tester")
+        return open_context(f"sqlite:///{path.as_posix()}", **options)
+
+    return open_
+
+
+@pytest.fixture
+def db_path(template_db: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "diversion.sqlite3"
+    shutil.copyfile(template_db, path)
+    return path
+
+
+@pytest.fixture
+def db_url(db_path: Path) -> str:
+    return f"sqlite:///{db_path.as_posix()}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def ctx(db_url: str, clock: FakeClock) -> Iterator[AppContext]:
+    context = open_context(db_url, clock=clock, user="tester")
+    yield context
+    context.engine.dispose()
+
+
+@pytest.fixture
+def count_rows(ctx: AppContext) -> Callable[[], dict[str, int]]:
+    """Rows in every table, to show that a refused action wrote nothing."""
+
+    def count() -> dict[str, int]:
+        with ctx.session_factory() as session:
+            return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
+                    for table in models.Base.metadata.sorted_tables}
+
+    return count
