@@ -32,6 +32,8 @@ def sqlite_file(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
+    if parsed.database.startswith("file:"):
+        return None  # a SQLite URI ("file:...?mode=ro"): not a plain path to create or back up
     return Path(parsed.database)
 
 

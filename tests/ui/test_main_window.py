@@ -1,0 +1,63 @@
+"""The whole window driven from the keyboard: shortcuts, saving a referral, sample data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from diversion_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import type_text
+
+
+def make_window(qtbot, ctx, settings) -> MainWindow:  # noqa: ANN001
+    window = MainWindow(ctx, settings)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+    return window
+
+
+def test_title_names_the_database(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    assert window.windowTitle().startswith("Diversion Desktop — ")
+    assert "gui.sqlite3" in window.windowTitle()
+
+
+def test_new_referral_by_keyboard_then_save_opens_its_page(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.intake
+    form = window.intake
+    assert QApplication.focusWidget() is form.surname
+    type_text(qtbot, form.surname, "Müller")
+    type_text(qtbot, form.forenames, "Zoë")
+    type_text(qtbot, form.date_of_birth, "14/01/1995")
+    form.area.setCurrentIndex(form.area.findData("windsor-and-maidenhead"))
+    type_text(qtbot, form.incident_at, "09/03/2026 23:10")
+    row = form.substance_rows[0]
+    row.substance.setCurrentIndex(row.substance.findData("cocaine"))
+    type_text(qtbot, row.quantity, "0.5")
+    form.consent.setFocus()
+    qtbot.keyClick(form.consent, Qt.Key.Key_Space)
+    assert form.decision_label.text() == "Eligible for diversion"
+    with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
+        qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    reference = saved.args[0].reference
+    assert reference.startswith("WM-2026-")
+    assert window.tabs.currentWidget() is window.referral
+    qtbot.waitUntil(lambda: reference in window.referral.title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Awaiting first appointment: 1" in window.counts_label.text(), timeout=5000)
+
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.search
+    with qtbot.waitSignal(window.search.sig_results_shown, timeout=5000) as shown:
+        type_text(qtbot, window.search.search_box, "muller")
+    assert shown.args[0] == 1
+
+
+def test_sample_data_from_the_menu(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    with qtbot.waitSignal(window.sig_demo_filled, timeout=60000) as filled:
+        window.demo_action.trigger()
+    assert sum(filled.args[0].values()) >= 300
+    qtbot.waitUntil(lambda: "Awaiting first appointment: 0" not in window.counts_label.text(), timeout=5000)
