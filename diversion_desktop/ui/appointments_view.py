@@ -272,7 +272,7 @@ class AppointmentsView(QWidget):
     def record(self, attendance: Attendance) -> None:
         """Attended, not attended or cancelled by the provider, for the selected appointment."""
         row = self.selected()
-        if row is None or self.saving:
+        if row is None or row.attendance or self.saving:
             return
         self._set_saving(True, f"Recording {attendance.label.lower()} for {row.person_name}…")
         self.runner.run(lambda: self.service.record(row.id, attendance),
@@ -283,7 +283,7 @@ class AppointmentsView(QWidget):
 
     def rebook(self) -> None:
         row = self.selected()
-        if row is None or self.saving:
+        if row is None or row.attendance or self.saving:
             return
         dialog = dialogs.RebookDialog(row, parent=self)
         dialog.sig_submitted.connect(lambda request: self._submit_rebook(dialog, row, request))

@@ -133,7 +133,7 @@ class _SubmitDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
 
     def _add(self, name: str, label: str, widget: QWidget, required: bool = False) -> QWidget:
         widget.setObjectName(name)
@@ -160,6 +160,15 @@ class _SubmitDialog(QDialog):
             if name in errors:
                 field.widget.setFocus()
                 break
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to show every message in full (error lines wrap)."""
+        layout = self.layout()
+        layout.activate()
+        height = max(layout.totalHeightForWidth(self.width()), layout.totalMinimumSize().height())
+        if height > self.height():
+            self.resize(self.width(), height)
 
     def show_failure(self, error: BaseException) -> None:
         self.set_busy(False)
@@ -168,6 +177,7 @@ class _SubmitDialog(QDialog):
         else:
             self.show_errors({})
             self.general_error.show_message(error_text(error))
+            self._fit()
 
     # -- QDialog --------------------------------------------------------------------------
     def submit(self) -> None:
@@ -246,7 +256,8 @@ class RebookDialog(_SubmitDialog):
         self.setObjectName("rebookDialog")
         self.appointment = appointment
         self.intro.setText(f"Rebook the appointment of {appointment.person_name} ({appointment.referral_reference}) "
-                           f"on {appointment.scheduled_at:%d/%m/%Y at %H:%M}." + (f" {rebookings_note}" if rebookings_note else ""))
+                           f"on {appointment.scheduled_at:%d/%m/%Y at %H:%M}."
+                           + (f" {rebookings_note}" if rebookings_note else ""))
         self.reason = self._add("rebook_reason", "Reason for rebooking", QLineEdit(), required=True)
         self.new_time = self._add("new_time", "New date and time", DateTimeEdit(), required=True)
         self.reason.setFocus()

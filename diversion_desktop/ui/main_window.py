@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.queues.sig_counts.connect(self._show_counts)
         for view in (self.referral, self.appointments):
             view.sig_changed.connect(lambda _id: self._data_changed())
+        self.queues.sig_changed.connect(lambda _id: self.refresh_counts())
 
     def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
         action = QAction(text, self)

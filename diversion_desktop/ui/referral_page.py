@@ -298,7 +298,8 @@ class ReferralPage(QWidget):
         self._latest += 1
         token = self._latest
         self.message.setText(message)
-        self.runner.run(fetch, lambda detail: self._loaded(detail, token), lambda error: self._load_failed(error, token))
+        self.runner.run(fetch, lambda detail: self._loaded(detail, token),
+                        lambda error: self._load_failed(error, token))
 
     def _loaded(self, detail: ReferralDetail, token: int) -> None:
         if token != self._latest:
@@ -342,7 +343,8 @@ class ReferralPage(QWidget):
         values["person_reference"].setText(person.reference)
         values["date_of_birth"].setText(day_text(person.date_of_birth))
         values["pathway"].setText(f"{pathway_text(d.pathway)} (aged {d.age_at_incident} on the incident date)")
-        guardian = " — ".join(p for p in (person.guardian_name, person.guardian_relationship, person.guardian_phone) if p)
+        guardian = " — ".join(p for p in (person.guardian_name, person.guardian_relationship,
+                                          person.guardian_phone) if p)
         values["guardian"].setText(guardian or ("Not recorded" if d.pathway == "youth" else "Not needed (adult)"))
         values["area"].setText(d.area)
         values["scheme"].setText(_kind_text(d.scheme_kind))

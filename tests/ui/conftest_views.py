@@ -1,0 +1,159 @@
+"""Fixtures and helpers for the appointments, referral page and queue view tests.
+
+A real SQLite file in tmp_path, a fixed clock, private settings and one worker
+per test (shut down at teardown). Referrals are made through the real services
+with the clock set to the day each step happened, as the demo data does.
+
+Test modules import the fixtures they use from here (tests/ui/conftest.py belongs
+to the lead).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from datetime import date, datetime, time, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QWidget  # noqa: E402
+
+from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
+from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
+from diversion_desktop.domain.programme import Attendance, SessionType  # noqa: E402
+from diversion_desktop.services.bootstrap import open_context  # noqa: E402
+from diversion_desktop.services.context import AppContext  # noqa: E402
+from diversion_desktop.services.dto import SavedReferral  # noqa: E402
+from diversion_desktop.services.intake import IntakeService  # noqa: E402
+from diversion_desktop.services.programme import ProgrammeService  # noqa: E402
+from diversion_desktop.ui.settings import Settings  # noqa: E402
+from diversion_desktop.ui.tasks import TaskRunner  # noqa: E402
+
+FIXED_NOW = datetime(2026, 3, 10, 12, 0)  # a Tuesday
+TODAY = FIXED_NOW.date()
+WEST_BERKS = "west-berkshire"  # voluntary attendance; centres newbury, thatcham, newbury-youth
+WINDSOR = "windsor-and-maidenhead"  # deferred prosecution; centres maidenhead, windsor
+
+
+@pytest.fixture
+def views_ctx(tmp_path: Path) -> AppContext:
+    return open_context(f"sqlite:///{(tmp_path / 't.sqlite3').as_posix()}", clock=lambda: FIXED_NOW, user="tester")
+
+
+@pytest.fixture
+def views_settings(tmp_path: Path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def views_runner(qtbot) -> Iterator[TaskRunner]:  # noqa: ANN001 - pytest-qt fixture
+    runner = TaskRunner()
+    yield runner
+    runner.shutdown()
+
+
+# -- making data through the real services --------------------------------------------------
+def at(ctx: AppContext, moment: datetime) -> AppContext:
+    """The same database and schemes with the clock set to ``moment``."""
+    return replace(ctx, clock=lambda: moment)
+
+
+def refer(ctx: AppContext, scheme_code: str = WEST_BERKS, surname: str = "Smith", forenames: str = "Alex",
+          date_of_birth: date = date(1990, 5, 1), taken: datetime | None = None) -> SavedReferral:
+    """An eligible, consenting referral taken at ``taken`` (default: now)."""
+    moment = taken or ctx.now()
+    draft = IntakeDraft(
+        scheme_code=scheme_code, surname=surname, forenames=forenames, date_of_birth=date_of_birth,
+        incident_at=moment - timedelta(hours=3), incident_place="High Street", crime_reference="43000001/26",
+        officer_name="PC Test", officer_collar_number="1234", station="Newbury",
+        substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True,
+        guardian_name="Pat Guardian", guardian_relationship="Parent")
+    saved = IntakeService(at(ctx, moment)).save(draft)
+    assert saved.decision == "eligible", saved.reasons
+    return saved
+
+
+def book(ctx: AppContext, referral_id: int, when: datetime, centre_code: str = "",
+         session_type: SessionType = SessionType.ASSESSMENT, booked_at: datetime | None = None) -> int:
+    moment = booked_at or min(when - timedelta(hours=2), ctx.now())
+    return ProgrammeService(at(ctx, moment)).book(referral_id, when, centre_code, session_type).id
+
+
+def record(ctx: AppContext, appointment_id: int, attendance: Attendance, moment: datetime) -> None:
+    ProgrammeService(at(ctx, moment)).record(appointment_id, attendance)
+
+
+def missed_twice(ctx: AppContext, scheme_code: str = WEST_BERKS, surname: str = "Missed",
+                 date_of_birth: date = date(1990, 5, 1)) -> SavedReferral:
+    """A referral taken five days ago whose two appointments were not attended: awaiting confirmation."""
+    taken = FIXED_NOW - timedelta(days=5)
+    saved = refer(ctx, scheme_code, surname=surname, date_of_birth=date_of_birth, taken=taken)
+    for days_ago in (4, 2):
+        when = datetime.combine(TODAY - timedelta(days=days_ago), time(10, 0))
+        appointment = book(ctx, saved.id, when, booked_at=when - timedelta(hours=2))
+        record(ctx, appointment, Attendance.NOT_ATTENDED, when + timedelta(hours=1))
+    return saved
+
+
+def completed(ctx: AppContext, surname: str = "Done") -> SavedReferral:
+    """A referral taken this morning whose two sessions were both attended this morning."""
+    saved = refer(ctx, surname=surname, taken=FIXED_NOW.replace(hour=8))
+    for hour in (9, 10):
+        when = FIXED_NOW.replace(hour=hour)
+        appointment = book(ctx, saved.id, when, booked_at=FIXED_NOW.replace(hour=8, minute=30))
+        record(ctx, appointment, Attendance.ATTENDED, when + timedelta(minutes=50))
+    return saved
+
+
+# -- driving the widgets -------------------------------------------------------------------------
+def wait_idle(qtbot, runner: TaskRunner) -> None:  # noqa: ANN001 - pytest-qt fixture
+    """Until every queued service call has come back and its callback has run."""
+    qtbot.waitUntil(lambda: not runner.busy, timeout=10000)
+
+
+def click(qtbot, widget: QWidget) -> None:  # noqa: ANN001
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def click_row(qtbot, table: QAbstractItemView, row: int, double: bool = False) -> None:  # noqa: ANN001
+    index = table.model().index(row, 0)
+    table.scrollTo(index)
+    centre: QPoint = table.visualRect(index).center()
+    if double:
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    else:
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+def cell(table: QAbstractItemView, row: int, column: int) -> str:
+    return str(table.model().index(row, column).data())
+
+
+def column_texts(table: QAbstractItemView, column: int) -> list[str]:
+    return [cell(table, row, column) for row in range(table.model().rowCount())]
+
+
+def find_row(table: QAbstractItemView, column: int, text: str) -> int:
+    texts = column_texts(table, column)
+    assert text in texts, f"{text!r} not in {texts}"
+    return texts.index(text)
+
+
+def open_message_boxes(parent: QWidget) -> list[QMessageBox]:
+    return [box for box in parent.findChildren(QMessageBox) if box.isVisible()]
+
+
+def replace_text(qtbot, edit: QWidget, text: str) -> None:  # noqa: ANN001
+    """Select all in a line edit and type over it, as a person would."""
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    if text:
+        qtbot.keyClicks(edit, text)
