@@ -25,7 +25,7 @@ GUI_NOW = datetime(2026, 3, 10, 12, 0)
 
 @pytest.fixture
 def gui_ctx(tmp_path: Path) -> AppContext:
-    return open_context(f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", clock=lambda: GUI_NOW, user="pc1234")
+    return open_context(f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", clock=lambda: GUI_NOW, user="tester")
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from datetime import date, datetime, time, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
@@ -27,7 +25,6 @@ from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QWidget  # noqa: E
 from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
 from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
 from diversion_desktop.domain.programme import Attendance, SessionType  # noqa: E402
-from diversion_desktop.services.bootstrap import open_context  # noqa: E402
 from diversion_desktop.services.context import AppContext  # noqa: E402
 from diversion_desktop.services.dto import SavedReferral  # noqa: E402
 from diversion_desktop.services.intake import IntakeService  # noqa: E402
@@ -41,21 +38,21 @@ WEST_BERKS = "west-berkshire"  # voluntary attendance; centres newbury, thatcham
 WINDSOR = "windsor-and-maidenhead"  # deferred prosecution; centres maidenhead, windsor
 
 
+# The views' tests use the shared GUI fixtures of tests/ui/conftest.py under these names.
 @pytest.fixture
-def views_ctx(tmp_path: Path) -> AppContext:
-    return open_context(f"sqlite:///{(tmp_path / 't.sqlite3').as_posix()}", clock=lambda: FIXED_NOW, user="tester")
-
-
-@pytest.fixture
-def views_settings(tmp_path: Path) -> Settings:
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+def views_ctx(gui_ctx: AppContext) -> AppContext:
+    assert gui_ctx.now() == FIXED_NOW
+    return gui_ctx
 
 
 @pytest.fixture
-def views_runner(qtbot) -> Iterator[TaskRunner]:  # noqa: ANN001 - pytest-qt fixture
-    runner = TaskRunner()
-    yield runner
-    runner.shutdown()
+def views_settings(gui_settings: Settings) -> Settings:
+    return gui_settings
+
+
+@pytest.fixture
+def views_runner(gui_runner: TaskRunner) -> TaskRunner:
+    return gui_runner
 
 
 # -- making data through the real services --------------------------------------------------
