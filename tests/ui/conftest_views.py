@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QWidget  # noqa: E402
 
 from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
