@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Boolean,
+    LargeBinary,
     Date,
     DateTime,
     ForeignKey,
@@ -223,3 +224,28 @@ class TimelineEvent(Base):
     referral: Mapped[Referral] = relationship(back_populates="events")
 
     __table_args__ = (Index("ix_timeline_events_referral_id", "referral_id"),)
+
+
+class IssuedDocument(Base):
+    """A letter or notice as issued: the exact PDF bytes, so a reprint is identical."""
+
+    __tablename__ = "issued_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    document_reference: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(300))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    template_version: Mapped[str] = mapped_column(String(20))
+    page_count: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        Index("ix_issued_documents_referral_id", "referral_id"),
+        Index("ix_issued_documents_issued_at", "issued_at"),
+    )

@@ -1,0 +1,223 @@
+"""The building blocks the documents share: letterhead, addresses, tables, sign-off.
+
+All text goes into :class:`~diversion_desktop.documents.text.Text` flowables or
+plain table cells, which draw it exactly as given and never read it as markup:
+a name like "Smith & Sons <Ltd>" prints as typed, with nothing to escape.
+(Should a reportlab ``Paragraph`` ever be needed, user text must go through
+``xml.sax.saxutils.escape`` first.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
+
+from diversion_desktop.documents.data import AppointmentDetails, Party, SubstanceFound
+from diversion_desktop.documents.dates import date_and_time, full_date, quantity
+from diversion_desktop.documents.styles import RULE, SHADE, LetterStyles
+from diversion_desktop.documents.tables import SideBySide, TableLook, TextTable
+from diversion_desktop.documents.text import Text
+from diversion_desktop.domain.schemes import Centre, Contact
+
+CONTENT_WIDTH = 170 * mm  # A4 less the side margins
+
+
+def para(text: str, style: ParagraphStyle) -> Text:
+    """A paragraph of plain text."""
+    return Text(text, style)
+
+
+def heading(text: str, styles: LetterStyles) -> Text:
+    return Text(text, styles.heading)
+
+
+def section(text: str, styles: LetterStyles) -> list[Flowable]:
+    """A section heading, moved to the next page rather than left alone at the bottom of one.
+
+    (Not ``keepWithNext``: that would carry a whole long table over with it.)
+    """
+    return [CondPageBreak(_SECTION_ROOM), Text(text, styles.subheading)]
+
+
+_SECTION_ROOM = 22 * mm  # the heading and about two lines of what follows
+
+
+def kept_section(text: str, content: Sequence[Flowable], styles: LetterStyles) -> Flowable:
+    """A short section that must be read in one piece (the consequence): never split by a page."""
+    return KeepTogether([Text(text, styles.subheading), *content])
+
+
+def bullets(items: Iterable[str], styles: LetterStyles) -> list[Flowable]:
+    return [Text(item, styles.bullet, bullet="\u2022") for item in items]
+
+
+def contact_lines(contact: Contact) -> list[str]:
+    result = list(contact.address)
+    if contact.phone:
+        result.append(f"Telephone {contact.phone}")
+    if contact.email:
+        result.append(contact.email)
+    return result
+
+
+def letterhead(sender: Contact, styles: LetterStyles) -> Flowable:
+    """The sender's name on the left, address and contact details on the right, a rule below."""
+    return SideBySide([Text(sender.name, styles.letterhead_name)],
+                      [Text("\n".join(contact_lines(sender)), styles.letterhead_address)],
+                      (CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45), rule_below=(RULE, 0.75, 6))
+
+
+def recipient_block(recipient: Party | Contact, reference: str, issued_on: date, styles: LetterStyles,
+                    private: bool = True) -> Flowable:
+    """The addressee (left) and our reference and date (right), as on a posted letter."""
+    left: list[Flowable] = []
+    if private:
+        left.append(Text("PRIVATE AND CONFIDENTIAL", styles.cell_label))
+    left.append(Text("\n".join(line for line in [recipient.name, *recipient.address] if line), styles.address))
+    right = Text(f"Our reference: {reference}\nDate: {full_date(issued_on)}", styles.right)
+    return SideBySide(left, [right], (CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45))
+
+
+def opening(letterhead_contact: Contact, recipient: Party | Contact, reference: str, issued_on: date,
+            styles: LetterStyles, private: bool = True) -> list[Flowable]:
+    """Letterhead, addressee, reference and date: the top of every letter."""
+    return [letterhead(letterhead_contact, styles), Spacer(1, 5 * mm),
+            recipient_block(recipient, reference, issued_on, styles, private), Spacer(1, 6 * mm)]
+
+
+Value = str | Sequence[str]
+
+_DETAILS_LOOK = TableLook(rule=RULE, shade=SHADE, shade_first_column=True, shade_header=False)
+_GRID_LOOK = TableLook(rule=RULE, shade=SHADE, pad_x=4, pad_top=2, pad_bottom=3)
+
+
+def _text(value: Value) -> str:
+    return value if isinstance(value, str) else "\n".join(v for v in value if v)
+
+
+def details(rows: Iterable[tuple[str, Value]], styles: LetterStyles, label_width: float = 42 * mm) -> TextTable:
+    """A two-column table of labelled facts; a value may be several lines."""
+    table = TextTable([[label, _text(value)] for label, value in rows], [label_width, CONTENT_WIDTH - label_width],
+                      [styles.cell_label, styles.cell], _DETAILS_LOOK)
+    table.spaceAfter = 4
+    return table
+
+
+def grid(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float],
+         styles: LetterStyles) -> TextTable:
+    """A table with a header row that repeats on every page it runs onto."""
+    table = TextTable([list(row) for row in rows], widths, [styles.cell] * len(widths), _GRID_LOOK,
+                      header=header, header_style=styles.cell_header)
+    table.spaceAfter = 4
+    return table
+
+
+def sign_off(signatory: str, organisation: str, styles: LetterStyles) -> Flowable:
+    """``Yours sincerely`` and who signs, kept together on one page."""
+    parts: list[Flowable] = [Spacer(1, 2 * mm), Text("Yours sincerely,", styles.body), Spacer(1, 5 * mm)]
+    if signatory:
+        parts.append(Text(signatory, styles.body_bold))
+    parts.append(Text(organisation, styles.body))
+    return KeepTogether(parts)
+
+
+def copies(parties: Iterable[str], styles: LetterStyles) -> list[Flowable]:
+    """``Copy to: ...`` lines at the foot of a letter."""
+    return [Text(f"Copy to: {name}", styles.body) for name in parties if name]
+
+
+def guardian_name(guardian: Party | None) -> str:
+    """How a parent or guardian is named in ``Copy to``: ``Anna Smith (mother)``."""
+    if guardian is None or not guardian.name:
+        return ""
+    return f"{guardian.name} ({guardian.relationship})" if guardian.relationship else guardian.name
+
+
+def substances_text(substances: Sequence[SubstanceFound]) -> str:
+    """``Cannabis (herbal), 3.5 g; Cocaine, 0.5 g``: for tables."""
+    return "; ".join(f"{s.label}, {quantity(s.quantity, s.unit)}" for s in substances) or "A controlled drug"
+
+
+def substance_names(substances: Sequence[SubstanceFound]) -> str:
+    """``cannabis (herbal) and cocaine``: for sentences (``MDMA`` keeps its capitals)."""
+    names = [_sentence_case(s.label) for s in substances]
+    return _and_list(names) or "a controlled drug"
+
+
+def _sentence_case(label: str) -> str:
+    return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
+
+
+def _and_list(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                 "eleven", "twelve")
+
+
+def number_word(n: int) -> str:
+    """``two``: small numbers read better as words."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def count(n: int, thing: str) -> str:
+    """``two sessions``, ``one session``."""
+    return f"{number_word(n)} {thing}{'' if n == 1 else 's'}"
+
+
+def all_of(n: int, thing: str) -> str:
+    """``your session``, ``both sessions``, ``all three sessions``."""
+    if n == 1:
+        return f"your {thing}"
+    if n == 2:
+        return f"both {thing}s"
+    return f"all {number_word(n)} {thing}s"
+
+
+def centre_line(centre: Centre) -> str:
+    """``Cranstoun Newbury Drop-in, 12 Example Street, Newbury, RG14 1AA``: one line for tables."""
+    return ", ".join([centre.name, *(_unbroken(part) for part in centre.address)])
+
+
+def appointment_rows(appointment: AppointmentDetails, youth: bool = False) -> list[tuple[str, Value]]:
+    rows: list[tuple[str, Value]] = [
+        ("Date and time" if not youth else "When", date_and_time(appointment.at)),
+        ("Place" if not youth else "Where", centre_line(appointment.centre)),
+        ("Telephone", appointment.centre.phone),
+        ("Session" if not youth else "What it is", appointment.session),
+    ]
+    if appointment.worker:
+        rows.append(("Worker" if not youth else "You will see", appointment.worker))
+    return rows
+
+
+def times(n: int) -> str:
+    """``once``, ``twice``, ``three times``."""
+    return {1: "once", 2: "twice"}.get(n, f"{number_word(n)} times")
+
+
+def provider_letterhead(centre: Centre) -> Contact:
+    """The provider as sender: its name, the centre's address and phone (from the scheme settings)."""
+    return Contact(name=centre.provider, address=(centre.name, *centre.address), phone=centre.phone)
+
+
+def tel(number: str) -> str:
+    """A phone number that never breaks across lines (no-break spaces)."""
+    return number.replace(" ", "\u00a0")
+
+
+def one_line(address: Sequence[str], empty: str = "Not recorded") -> str:
+    """An address on one line, for tables: ``14 Market Place, Newbury, RG14 5AA``."""
+    return ", ".join(_unbroken(part) for part in address if part) or empty
+
+
+def _unbroken(part: str) -> str:
+    """A short part of an address (a postcode: ``RG14 5AA``) kept on one line."""
+    return part.replace(" ", "\u00a0") if len(part) <= 8 else part

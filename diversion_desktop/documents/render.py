@@ -1,0 +1,100 @@
+"""Documents to PDF bytes: one at a time, or many merged into one PDF.
+
+    render(DocumentKind.REFERRAL_LETTER, ReferralLetter(...)) -> RenderedDocument
+    render_batch([(kind, data), ...], title="...", progress=callback) -> RenderedDocument
+
+Pure functions: the same data gives the same document. With ``invariant=True``
+the bytes are identical too (tests use it); an issued document is kept as the
+bytes it was printed from, so the app does not need it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from diversion_desktop.documents import (
+    appointment_letter,
+    fonts,
+    completion_letter,
+    future_ineligibility_notice,
+    missed_appointment_notice,
+    prosecution_file_note,
+    referral_letter,
+    yot_notice,
+)
+from diversion_desktop.documents.data import DocumentData, DocumentKind
+from diversion_desktop.documents.template import Composition, build_pdf
+
+_COMPOSERS: dict[DocumentKind, Callable[..., Composition]] = {
+    DocumentKind.REFERRAL_LETTER: referral_letter.compose,
+    DocumentKind.YOT_NOTICE: yot_notice.compose,
+    DocumentKind.APPOINTMENT_LETTER: appointment_letter.compose,
+    DocumentKind.MISSED_APPOINTMENT_NOTICE: missed_appointment_notice.compose,
+    DocumentKind.PROSECUTION_FILE_NOTE: prosecution_file_note.compose,
+    DocumentKind.FUTURE_INELIGIBILITY_NOTICE: future_ineligibility_notice.compose,
+    DocumentKind.COMPLETION_LETTER: completion_letter.compose,
+}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    content: bytes  # the PDF
+    title: str
+    author: str
+    page_count: int
+    kind: DocumentKind | None  # None for a merged batch
+    reference: str  # the document reference; for a batch, the first document's
+    page_counts: tuple[int, ...]  # pages of each document, in order (one entry unless a batch)
+
+
+def compose(kind: DocumentKind, data: DocumentData) -> Composition:
+    """Lay a document out without building the PDF (the story and its page furniture)."""
+    expected = getattr(type(data), "KIND", None)
+    if expected is not kind:
+        raise TypeError(f"A {kind.label.lower()} is made from {_data_name(kind)}, "
+                        f"not from {type(data).__name__}.")
+    fonts.register_fonts()  # paragraphs look their fonts up as they are made
+    return _COMPOSERS[kind](data)
+
+
+def render(kind: DocumentKind, data: DocumentData, *, invariant: bool = False) -> RenderedDocument:
+    """One document as PDF bytes."""
+    composition = compose(kind, data)
+    built = build_pdf([composition], title=composition.title, author=composition.author,
+                      subject=composition.subject, invariant=invariant)
+    return RenderedDocument(content=built.content, title=composition.title, author=composition.author,
+                            page_count=built.page_count, kind=kind, reference=composition.reference,
+                            page_counts=built.page_counts)
+
+
+def render_batch(documents: Sequence[tuple[DocumentKind, DocumentData]], *, title: str,
+                 author: str = "", progress: Progress | None = None,
+                 invariant: bool = False) -> RenderedDocument:
+    """Many documents merged into one PDF, ready to print in one go.
+
+    Each document starts on a new page and keeps its own reference, issue date
+    and "Page N of M". ``progress(done, total)`` is called as each document
+    starts and once at the end; it runs on the calling thread.
+    """
+    if not documents:
+        raise ValueError("The batch is empty: there is no document to print.")
+    total = len(documents)
+    first = compose(*documents[0])
+    sources: list[Composition | Callable[[], Composition]] = [first]
+    for kind, data in documents[1:]:
+        sources.append(lambda kind=kind, data=data: compose(kind, data))
+    on_document = (lambda index: progress(index, total)) if progress is not None else None
+    built = build_pdf(sources, title=title, author=author or first.author, subject=first.subject,
+                      invariant=invariant, on_document=on_document)
+    if progress is not None:
+        progress(total, total)
+    return RenderedDocument(content=built.content, title=title, author=author or first.author,
+                            page_count=built.page_count, kind=None, reference=first.reference,
+                            page_counts=built.page_counts)
+
+
+def _data_name(kind: DocumentKind) -> str:
+    return "".join(part.capitalize() for part in kind.value.split("_"))

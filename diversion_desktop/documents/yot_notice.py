@@ -1,0 +1,93 @@
+"""The notice to the area's Youth Offending Team, sent at intake for every under-18.
+
+Says: the young person's and the guardian's details, the incident, the
+decision, the provider and appointment, and the police contact. Addressed to
+the YOT named in the scheme settings.
+"""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable
+
+from diversion_desktop.documents import blocks as b
+from diversion_desktop.documents.consequences import for_professionals
+from diversion_desktop.documents.data import YotNotice
+from diversion_desktop.documents.dates import date_and_time, full_date
+from diversion_desktop.documents.styles import ADULT
+from diversion_desktop.documents.template import Composition
+
+
+def compose(notice: YotNotice) -> Composition:
+    facts = notice.facts
+    st = ADULT
+    scheme = facts.scheme
+    police = scheme.police
+    centre = facts.centre
+    guardian = facts.guardian
+    first = notice.first_appointment
+
+    story: list[Flowable] = b.opening(police, scheme.yot, notice.reference, notice.issued_on, st)
+    story += [
+        b.heading("Young person referred to drugs diversion", st),
+        b.para(f"The young person named below was under 18 on the date of the incident and has been "
+               f"referred to the {scheme.area} drugs diversion scheme. This notice is sent to the Youth "
+               "Offending Team for every young person referred. Please contact the police using the "
+               "details at the end if you need more information.", st.body),
+        *b.section("Young person", st),
+        b.details([("Name", facts.full_name),
+                   ("Date of birth", full_date(facts.date_of_birth)),
+                   ("Age at the incident", str(facts.age_at_incident)),
+                   ("Address", b.one_line(facts.address)),
+                   ("Referral reference", facts.reference)], st),
+        *b.section("Parent or guardian", st),
+    ]
+    if guardian is not None and guardian.name:
+        story.append(b.details([("Name", guardian.name),
+                                ("Relationship", guardian.relationship or "Not recorded"),
+                                ("Telephone", guardian.phone or "Not recorded"),
+                                ("Address", b.one_line(guardian.address, "Same as the young person"))], st))
+    else:
+        story.append(b.para("No parent or guardian has been recorded.", st.body))
+
+    incident: list[tuple[str, b.Value]] = [
+        ("Date and time", date_and_time(facts.incident_at)),
+        ("Place", facts.incident_place),
+        ("Found", b.substances_text(facts.substances)),
+    ]
+    if facts.crime_reference:
+        incident.append(("Crime reference", facts.crime_reference))
+    if facts.officer:
+        incident.append(("Officer", facts.officer))
+    if facts.station:
+        incident.append(("Station", facts.station))
+    decision: list[tuple[str, b.Value]] = [
+        ("Decision", facts.decision),
+        ("Referral date", full_date(facts.referral_date)),
+        ("Scheme", f"{scheme.area} ({scheme.kind.label.lower()})"),
+        ("If not attended", for_professionals(scheme.kind, facts.pathway)),
+    ]
+    if facts.decided_by:
+        decision.insert(1, ("Decided by", facts.decided_by))
+    story += [
+        *b.section("Incident", st),
+        b.details(incident, st),
+        *b.section("Decision", st),
+        b.details(decision, st),
+        *b.section("Provider and appointment", st),
+        b.details([("Provider", facts.provider),
+                   ("Centre", b.centre_line(centre)),
+                   ("Telephone", centre.phone),
+                   ("First appointment",
+                    date_and_time(first.at) if first is not None else "Not booked yet"),
+                   ("First session by", full_date(facts.first_attendance_due)),
+                   ("All sessions by", full_date(facts.due_date))], st),
+        *b.section("Police contact", st),
+        b.details([("Contact", police.name),
+                   *([("Address", b.one_line(police.address))] if police.address else []),
+                   *([("Telephone", police.phone)] if police.phone else []),
+                   *([("E-mail", police.email)] if police.email else [])], st),
+        b.sign_off(police.signatory, police.name, st),
+    ]
+    return Composition(title=f"Notice to the Youth Offending Team {facts.reference}", author=police.name,
+                       reference=notice.reference, issued_on=notice.issued_on, story=story,
+                       subject=f"{scheme.area} drugs diversion")

@@ -1,0 +1,378 @@
+"""Issuing letters and notices: what is due, preview, issue (kept), reprint, batches.
+
+Documents are rendered from plain data gathered here; an issued document is
+kept as its exact PDF bytes with who issued it and when, so a reprint is
+byte-identical. A preview stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.next_step import NextStep
+from diversion_desktop.domain.programme import Attendance, SessionType, Status
+from diversion_desktop.domain.schemes import Centre, Scheme
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.errors import ConflictError, NotFound, ServiceError
+from diversion_desktop.services.timeline import add_event
+from diversion_desktop.store.models import Appointment, IssuedDocument, Person, Referral
+
+# Bump when a document's wording or layout changes; stored with each issued document.
+TEMPLATE_VERSION = "2026.1"
+
+Progress = Callable[[int, int], None]
+
+_OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
+
+
+@dataclass(frozen=True)
+class DueDocument:
+    """A document the referral's state calls for, and whether it has been issued."""
+
+    kind: str
+    label: str
+    recipient: str
+    appointment_id: int | None
+    issued_id: int | None  # the latest issue of this document, if any
+
+    @property
+    def issued(self) -> bool:
+        return self.issued_id is not None
+
+
+@dataclass(frozen=True)
+class IssuedInfo:
+    id: int
+    referral_id: int
+    referral_reference: str
+    kind: str
+    label: str
+    document_reference: str
+    title: str
+    recipient: str
+    issued_at: datetime
+    issued_by: str
+    template_version: str
+    page_count: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Pdf:
+    """PDF bytes with what to call them."""
+
+    content: bytes
+    title: str
+    file_name: str
+    page_count: int
+
+
+class DocumentService:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    # -- what is due ---------------------------------------------------------------------
+    def due(self, referral_id: int) -> list[DueDocument]:
+        from diversion_desktop.documents import DocumentKind
+
+        with self.ctx.reading() as session:
+            referral = _referral(session, referral_id)
+            issued = _latest_issues(session, referral_id)
+            person = referral.person
+            youth = referral.pathway == Pathway.YOUTH.value
+            to_person = _person_recipient(person, youth)
+            wanted: list[tuple[DocumentKind, str, int | None]] = []
+            diverted = referral.status not in (Status.NOT_ELIGIBLE.value, Status.DECLINED.value)
+            if diverted:
+                wanted.append((DocumentKind.REFERRAL_LETTER, to_person, None))
+            if youth:
+                wanted.append((DocumentKind.YOT_NOTICE, self._scheme(referral).yot.name, None))
+            for appointment in referral.appointments:
+                if appointment.attendance is None and referral.status in _OPEN:
+                    wanted.append((DocumentKind.APPOINTMENT_LETTER, to_person, appointment.id))
+                elif appointment.attendance == Attendance.NOT_ATTENDED.value and referral.status in _OPEN:
+                    wanted.append((DocumentKind.MISSED_APPOINTMENT_NOTICE, to_person, appointment.id))
+            step = referral.next_step
+            if referral.status == Status.CLOSED.value and step:
+                if NextStep(step).for_case_file:
+                    wanted.append((DocumentKind.PROSECUTION_FILE_NOTE, "Police case file", None))
+                if NextStep(step).bars_person:
+                    wanted.append((DocumentKind.FUTURE_INELIGIBILITY_NOTICE, to_person, None))
+            if referral.status == Status.COMPLETED.value:
+                wanted.append((DocumentKind.COMPLETION_LETTER, to_person, None))
+            return [DueDocument(kind=k.value, label=k.label, recipient=r, appointment_id=a,
+                                issued_id=issued.get((k.value, a)))
+                    for k, r, a in wanted]
+
+    # -- preview / issue / reprint ----------------------------------------------------------
+    def preview(self, referral_id: int, kind: str, appointment_id: int | None = None) -> Pdf:
+        """Render without keeping anything."""
+        from diversion_desktop.documents import render
+
+        with self.ctx.reading() as session:
+            data = self._data(session, referral_id, kind, appointment_id)
+        rendered = render(data.KIND, data)
+        return Pdf(rendered.content, rendered.title, f"{rendered.reference}.pdf", rendered.page_count)
+
+    def issue(self, referral_id: int, kind: str, appointment_id: int | None = None) -> tuple[IssuedInfo, Pdf]:
+        """Render and keep the exact bytes, with who issued it and when."""
+        with self.ctx.unit_of_work() as session:
+            record = self._issue(session, referral_id, kind, appointment_id)
+            return _info(record, record_referral(session, record)), _pdf(record)
+
+    def _issue(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> IssuedDocument:
+        from diversion_desktop.documents import DocumentKind, render
+
+        self._check_due(session, referral_id, kind, appointment_id)
+        data = self._data(session, referral_id, kind, appointment_id)
+        rendered = render(data.KIND, data)
+        referral = _referral(session, referral_id)
+        record = IssuedDocument(
+            referral_id=referral_id, appointment_id=appointment_id, kind=kind,
+            document_reference=rendered.reference, title=rendered.title,
+            recipient=self._recipient(referral, kind), issued_at=self.ctx.now(), issued_by=self.ctx.user,
+            template_version=TEMPLATE_VERSION, page_count=rendered.page_count,
+            sha256=hashlib.sha256(rendered.content).hexdigest(), content=rendered.content)
+        session.add(record)
+        session.flush()
+        add_event(session, referral, record.issued_at, "document",
+                  f"{DocumentKind(kind).label} issued to {record.recipient} ({rendered.reference}).", self.ctx.user)
+        return record
+
+    def _check_due(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> None:
+        session.flush()
+        due = [d for d in self.due(referral_id) if d.kind == kind and d.appointment_id == appointment_id]
+        if not due:
+            referral = _referral(session, referral_id)
+            raise ConflictError(f"A {kind.replace('_', ' ')} is not due for {referral.reference} "
+                                f"in its present state ({referral.status.replace('_', ' ')}).")
+
+    def stored(self, document_id: int) -> tuple[IssuedInfo, Pdf]:
+        """An issued document exactly as it was issued (a reprint)."""
+        with self.ctx.reading() as session:
+            record = session.get(IssuedDocument, document_id)
+            if record is None:
+                raise NotFound(f"No issued document with id {document_id}.")
+            return _info(record, record_referral(session, record)), _pdf(record)
+
+    def issued_for(self, referral_id: int) -> list[IssuedInfo]:
+        with self.ctx.reading() as session:
+            referral = _referral(session, referral_id)
+            records = session.scalars(select(IssuedDocument).where(IssuedDocument.referral_id == referral_id)
+                                      .order_by(IssuedDocument.issued_at, IssuedDocument.id)).all()
+            return [_info(r, referral) for r in records]
+
+    def issue_all_due(self, referral_id: int) -> list[tuple[IssuedInfo, Pdf]]:
+        """Issue every due document not yet issued (the headless ``letters --referral``)."""
+        results = []
+        for due in self.due(referral_id):
+            if not due.issued:
+                results.append(self.issue(referral_id, due.kind, due.appointment_id))
+        return results
+
+    # -- batches ------------------------------------------------------------------------------
+    def appointment_batch(self, centre_code: str, day: date, progress: Progress | None = None) -> tuple[list[IssuedInfo], Pdf]:
+        """Every booked appointment's letter for one centre and day, issued and merged into one PDF."""
+        start, end = datetime.combine(day, time.min), datetime.combine(day, time.max)
+        with self.ctx.reading() as session:
+            rows = session.execute(
+                select(Appointment.id, Appointment.referral_id).join(Referral, Appointment.referral_id == Referral.id)
+                .where(Appointment.centre_code == centre_code, Appointment.scheduled_at.between(start, end),
+                       Appointment.attendance.is_(None), Referral.status.in_(_OPEN))
+                .order_by(Appointment.scheduled_at, Appointment.id)).all()
+        if self._centre(centre_code) is None:
+            raise ServiceError(f"'{centre_code}' is not a centre of any configured scheme.")
+        return self._batch([(r.referral_id, "appointment_letter", r.id) for r in rows],
+                           f"Appointment letters, {self._centre(centre_code).name}, {day:%d/%m/%Y}",  # type: ignore[union-attr]
+                           f"appointment-letters-{centre_code}-{day.isoformat()}.pdf", progress)
+
+    def missed_batch(self, day: date, progress: Progress | None = None) -> tuple[list[IssuedInfo], Pdf]:
+        """Every missed-appointment notice due for non-attendances recorded on ``day``."""
+        start, end = datetime.combine(day, time.min), datetime.combine(day, time.max)
+        with self.ctx.reading() as session:
+            rows = session.execute(
+                select(Appointment.id, Appointment.referral_id).join(Referral, Appointment.referral_id == Referral.id)
+                .where(Appointment.attendance == Attendance.NOT_ATTENDED.value,
+                       Appointment.recorded_at.between(start, end), Referral.status.in_(_OPEN))
+                .order_by(Appointment.scheduled_at, Appointment.id)).all()
+        return self._batch([(r.referral_id, "missed_appointment_notice", r.id) for r in rows],
+                           f"Missed appointment notices, {day:%d/%m/%Y}",
+                           f"missed-appointment-notices-{day.isoformat()}.pdf", progress)
+
+    def _batch(self, items: list[tuple[int, str, int | None]], title: str, file_name: str,
+               progress: Progress | None) -> tuple[list[IssuedInfo], Pdf]:
+        from diversion_desktop.documents import render_batch
+
+        if not items:
+            raise ServiceError(f"Nothing to print: no documents are due for {title[0].lower()}{title[1:]}.")
+        total = len(items) * 2  # issuing each, then merging
+        issued: list[IssuedInfo] = []
+        datas = []
+        with self.ctx.unit_of_work() as session:
+            for index, (referral_id, kind, appointment_id) in enumerate(items):
+                existing = session.scalar(select(IssuedDocument).where(
+                    IssuedDocument.referral_id == referral_id, IssuedDocument.kind == kind,
+                    IssuedDocument.appointment_id == appointment_id).order_by(IssuedDocument.id.desc()))
+                record = existing or self._issue(session, referral_id, kind, appointment_id)
+                issued.append(_info(record, record_referral(session, record)))
+                datas.append(self._data(session, referral_id, kind, appointment_id))
+                if progress is not None:
+                    progress(index + 1, total)
+        merged = render_batch([(d.KIND, d) for d in datas], title=title,
+                              progress=(lambda done, _t: progress(len(items) + done, total)) if progress else None)
+        return issued, Pdf(merged.content, title, file_name, merged.page_count)
+
+    # -- gathering the data ---------------------------------------------------------------------
+    def _scheme(self, referral: Referral) -> Scheme:
+        scheme = self.ctx.schemes.find(referral.scheme_code)
+        if scheme is None:
+            raise ConflictError(f"The scheme '{referral.scheme_code}' of {referral.reference} is no longer configured.")
+        return scheme
+
+    def _centre(self, code: str) -> Centre | None:
+        return next((c for _s, c in self.ctx.schemes.all_centres() if c.code == code), None)
+
+    def _recipient(self, referral: Referral, kind: str) -> str:
+        youth = referral.pathway == Pathway.YOUTH.value
+        if kind == "yot_notice":
+            return self._scheme(referral).yot.name
+        if kind == "prosecution_file_note":
+            return "Police case file"
+        return _person_recipient(referral.person, youth)
+
+    def _data(self, session: Session, referral_id: int, kind: str, appointment_id: int | None):  # noqa: ANN202
+        from diversion_desktop.documents import data as d
+
+        referral = _referral(session, referral_id)
+        scheme = self._scheme(referral)
+        person = referral.person
+        facts = self._facts(referral, scheme, person)
+        today = self.ctx.today()
+        appointments = list(referral.appointments)
+        booked = [a for a in appointments if a.attendance is None]
+
+        def details(a: Appointment) -> d.AppointmentDetails:
+            centre = scheme.centre(a.centre_code) or facts.centre
+            return d.AppointmentDetails(at=a.scheduled_at, centre=centre, session=SessionType(a.session_type).label,
+                                        worker=a.worker,
+                                        attendance=Attendance(a.attendance).label if a.attendance else "",
+                                        note=a.rebook_reason)
+
+        def chosen() -> Appointment:
+            found = next((a for a in appointments if a.id == appointment_id), None)
+            if found is None:
+                raise NotFound(f"No appointment {appointment_id} on {referral.reference}.")
+            return found
+
+        first = details(booked[0]) if booked else None
+        if kind == "referral_letter":
+            return d.ReferralLetter(facts=facts, issued_on=today, first_appointment=first)
+        if kind == "yot_notice":
+            return d.YotNotice(facts=facts, issued_on=today, first_appointment=first)
+        if kind == "appointment_letter":
+            appointment = chosen()
+            rebooked = any(a.attendance == Attendance.REBOOKED.value for a in appointments if a.id < appointment.id)
+            return d.AppointmentLetter(facts=facts, issued_on=today, appointment=details(appointment),
+                                       rebooked=rebooked, document_reference=f"{referral.reference}-AP{appointment.id}")
+        if kind == "missed_appointment_notice":
+            missed = chosen()
+            later = [a for a in booked if a.scheduled_at > missed.scheduled_at]
+            left = max(scheme.rebookings_allowed - referral.misses, 0)
+            return d.MissedAppointmentNotice(facts=facts, issued_on=today, missed=details(missed),
+                                             next_appointment=details(later[0]) if later else None,
+                                             rebookings_left=left, document_reference=f"{referral.reference}-MA{missed.id}")
+        if kind in ("prosecution_file_note", "future_ineligibility_notice"):
+            if not referral.next_step or referral.next_step_confirmed_at is None:
+                raise ConflictError(f"{referral.reference} has no confirmed next step.")
+            step = d.ConfirmedStep(step=NextStep(referral.next_step), confirmed_by=referral.next_step_confirmed_by,
+                                   confirmed_at=referral.next_step_confirmed_at, reason=referral.proposed_reason)
+            if kind == "future_ineligibility_notice":
+                return d.FutureIneligibilityNotice(facts=facts, issued_on=today, decision=step)
+            timeline = tuple(d.TimelineItem(at=e.at, event=e.text, by=e.actor) for e in referral.events)
+            return d.ProsecutionFileNote(facts=facts, issued_on=today, decision=step,
+                                         appointments=tuple(details(a) for a in appointments), timeline=timeline)
+        if kind == "completion_letter":
+            return d.CompletionLetter(facts=facts, issued_on=today,
+                                      completed_on=referral.outcome_date or today,
+                                      sessions_attended=referral.sessions_attended)
+        raise ServiceError(f"Unknown document kind '{kind}'.")
+
+    def _facts(self, referral: Referral, scheme: Scheme, person: Person):  # noqa: ANN202
+        from diversion_desktop.documents import data as d
+
+        youth = referral.pathway == Pathway.YOUTH.value
+        guardian = None
+        if youth and person.guardian_name:
+            guardian = d.Party(name=person.guardian_name, address=_lines(person.guardian_address or person.address),
+                               relationship=person.guardian_relationship, phone=person.guardian_phone)
+        centre = scheme.centre(referral.centre_code) or scheme.default_centre(youth)
+        officer = " ".join(p for p in (referral.officer_name, f"({referral.officer_collar_number})"
+                                       if referral.officer_collar_number else "") if p)
+        decision = "Eligible" if referral.decision == "eligible" else "Not eligible"
+        if referral.override_reason:
+            decision += f" (overridden by supervisor: {referral.override_reason})"
+        return d.ReferralFacts(
+            reference=referral.reference, scheme=d.SchemeDetails.from_scheme(scheme), pathway=Pathway(referral.pathway),
+            forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth,
+            address=_lines(person.address) + ((person.postcode,) if person.postcode else ()),
+            referral_date=referral.referral_date, incident_at=referral.incident_at,
+            incident_place=referral.incident_place,
+            substances=tuple(d.SubstanceFound(scheme.substance_label(s.substance), s.quantity, s.unit)
+                             for s in referral.substances),
+            centre=centre, first_attendance_due=referral.first_attendance_due or referral.referral_date,
+            due_date=referral.due_date or referral.referral_date, guardian=guardian,
+            crime_reference=referral.crime_reference, officer=officer, station=referral.station,
+            decision=decision, decided_by=referral.decided_by)
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.replace("\n", ",").split(",") if part.strip())
+
+
+def _person_recipient(person: Person, youth: bool) -> str:
+    name = f"{person.forenames} {person.surname}".strip()
+    if youth and person.guardian_name:
+        return f"{name} (copy to {person.guardian_name})"
+    return name
+
+
+def _referral(session: Session, referral_id: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(f"No referral with id {referral_id}.")
+    return referral
+
+
+def record_referral(session: Session, record: IssuedDocument) -> Referral:
+    return _referral(session, record.referral_id)
+
+
+def _latest_issues(session: Session, referral_id: int) -> dict[tuple[str, int | None], int]:
+    latest: dict[tuple[str, int | None], int] = {}
+    for doc_id, kind, appointment_id in session.execute(
+            select(IssuedDocument.id, IssuedDocument.kind, IssuedDocument.appointment_id)
+            .where(IssuedDocument.referral_id == referral_id).order_by(IssuedDocument.id)):
+        latest[(kind, appointment_id)] = doc_id
+    return latest
+
+
+def _info(record: IssuedDocument, referral: Referral) -> IssuedInfo:
+    from diversion_desktop.documents import DocumentKind
+
+    return IssuedInfo(id=record.id, referral_id=record.referral_id, referral_reference=referral.reference,
+                      kind=record.kind, label=DocumentKind(record.kind).label,
+                      document_reference=record.document_reference, title=record.title,
+                      recipient=record.recipient, issued_at=record.issued_at, issued_by=record.issued_by,
+                      template_version=record.template_version, page_count=record.page_count,
+                      sha256=record.sha256)
+
+
+def _pdf(record: IssuedDocument) -> Pdf:
+    return Pdf(record.content, record.title, f"{record.document_reference}.pdf", record.page_count)

@@ -1,0 +1,118 @@
+"""Issuing documents on a real database: what is due in each state, issue, reprint, batches."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from diversion_desktop.domain.programme import Attendance
+from diversion_desktop.services.documents import DocumentService
+from diversion_desktop.services.errors import ConflictError, ServiceError
+from diversion_desktop.services.referrals import ReferralService
+
+
+def pdf_text(content: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def documents(ctx) -> DocumentService:  # noqa: ANN001
+    return DocumentService(ctx)
+
+
+def kinds(documents: DocumentService, referral_id: int) -> list[str]:
+    return [d.kind for d in documents.due(referral_id)]
+
+
+def test_eligible_adult_gets_a_referral_letter_only(intake, documents, make_draft) -> None:  # noqa: ANN001
+    saved = intake.save(make_draft())
+    assert kinds(documents, saved.id) == ["referral_letter"]
+
+
+def test_ineligible_gets_nothing_but_an_under_18_always_gets_the_yot_notice(intake, documents, make_draft,
+                                                                              make_youth_draft) -> None:  # noqa: ANN001
+    adult = intake.save(make_draft(suspected_supply=True))
+    assert kinds(documents, adult.id) == []
+    youth = intake.save(make_youth_draft(suspected_supply=True))
+    assert kinds(documents, youth.id) == ["yot_notice"]
+    due = documents.due(youth.id)[0]
+    assert due.recipient == "West Berkshire Youth Offending Team"
+
+
+def test_issue_keeps_exact_bytes_and_reprint_is_identical(intake, documents, make_youth_draft, tmp_path,
+                                                          count_rows) -> None:  # noqa: ANN001
+    saved = intake.save(make_youth_draft(surname="O'Brien & <Sons>", forenames="Zoë"))
+    before = count_rows()["issued_documents"]
+    preview = documents.preview(saved.id, "referral_letter")
+    assert count_rows()["issued_documents"] == before, "a preview stores nothing"
+    info, pdf = documents.issue(saved.id, "referral_letter")
+    assert info.recipient == "Zoë O'Brien & <Sons> (copy to Pat Young)"
+    assert info.issued_by == "tester" and info.template_version
+    assert pdf.file_name == f"{saved.reference}-RL.pdf"
+    again_info, again = documents.stored(info.id)
+    assert again.content == pdf.content and again_info.sha256 == info.sha256
+    text = pdf_text(pdf.content, tmp_path)
+    assert "O'Brien & <Sons>" in text and "Zoë" in text and "OFFICIAL-SENSITIVE" in text
+    assert preview.page_count == pdf.page_count
+    assert [d.issued for d in documents.due(saved.id)] == [True, False]  # referral letter, YOT notice
+    timeline = ReferralService(documents.ctx).detail(saved.id).timeline
+    assert any(e.text.startswith("Referral letter issued to Zoë") for e in timeline)
+
+
+def test_appointment_then_missed_then_next_step_documents(intake, programme, documents, make_draft, clock,
+                                                          windsor) -> None:  # noqa: ANN001
+    saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
+    when = clock().replace(hour=10) + timedelta(days=2)
+    first = programme.book(saved.id, when)
+    assert kinds(documents, saved.id) == ["referral_letter", "appointment_letter"]
+    clock.set(when + timedelta(hours=1))
+    programme.record(first.id, Attendance.NOT_ATTENDED)
+    assert kinds(documents, saved.id) == ["referral_letter", "missed_appointment_notice"]
+    second = programme.book(saved.id, when + timedelta(days=3))
+    clock.set(when + timedelta(days=3, hours=1))
+    programme.record(second.id, Attendance.NOT_ATTENDED)
+    programme.confirm_next_step(saved.id)
+    assert kinds(documents, saved.id) == ["referral_letter", "prosecution_file_note",
+                                          "future_ineligibility_notice"]
+    info, pdf = documents.issue(saved.id, "prosecution_file_note")
+    assert info.recipient == "Police case file" and pdf.page_count >= 1
+
+
+def test_completion_letter(intake, documents, make_draft, attend, west_berks) -> None:  # noqa: ANN001
+    saved = intake.save(make_draft())
+    for day in range(west_berks.sessions_for_completion):
+        attend(saved.id, Attendance.ATTENDED, days=2 + day)
+    assert kinds(documents, saved.id) == ["referral_letter", "completion_letter"]
+
+
+def test_a_document_not_due_is_refused(intake, documents, make_draft, count_rows) -> None:  # noqa: ANN001
+    saved = intake.save(make_draft())
+    before = count_rows()
+    with pytest.raises(ConflictError):
+        documents.issue(saved.id, "completion_letter")
+    assert count_rows() == before
+
+
+def test_appointment_batch_issues_each_and_merges(intake, programme, documents, make_draft, clock,
+                                                  tmp_path) -> None:  # noqa: ANN001
+    day = (clock() + timedelta(days=2)).date()
+    for n, surname in enumerate(("Able", "Baker", "Cole")):
+        saved = intake.save(make_draft(surname=surname))
+        programme.book(saved.id, clock().replace(hour=9 + n, minute=0) + timedelta(days=2), centre_code="newbury")
+    seen: list[tuple[int, int]] = []
+    issued, pdf = documents.appointment_batch("newbury", day, lambda done, total: seen.append((done, total)))
+    assert len(issued) == 3 and pdf.page_count >= 3
+    assert seen[-1][0] == seen[-1][1]
+    text = pdf_text(pdf.content, tmp_path)
+    assert all(name in text for name in ("Able", "Baker", "Cole"))
+    # Batching again reuses the issued documents instead of issuing twice.
+    again, _ = documents.appointment_batch("newbury", day)
+    assert [i.id for i in again] == [i.id for i in issued]
+    with pytest.raises(ServiceError):
+        documents.appointment_batch("newbury", day + timedelta(days=1))
