@@ -1,0 +1,56 @@
+"""The ``diversion-desktop`` command: the GUI by default, admin commands by name.
+
+Each command is a module here with ``register(commands, common)`` and
+``run(args, url) -> int``; adding one is adding a module and a line to
+``COMMANDS``. Exit codes: 0 done, 1 input refused (the message says why),
+2 usage error. Headless commands never import Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from types import ModuleType
+
+from diversion_desktop import __version__
+from diversion_desktop.cli import demo, letters, migrate, schemes
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+
+COMMANDS: dict[str, ModuleType] = {
+    "demo": demo,
+    "letters": letters,
+    "migrate": migrate,
+    "schemes": schemes,
+}
+
+__all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="diversion-desktop",
+        description="Diversion Desktop: run a drugs diversion scheme. With no command, opens the application.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--database", metavar="URL",
+                        help="database URL (default: DIVERSION_DATABASE_URL, else an embedded SQLite "
+                             "file in your user data directory)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Accept --database after the command name too ("demo --database URL").
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
+                        help="database URL (as before the command)")
+    for module in COMMANDS.values():
+        module.register(commands, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from diversion_desktop.services.bootstrap import resolve_database_url
+
+    url = resolve_database_url(args.database)
+    if args.command is None:
+        from diversion_desktop.ui.app import run_gui
+
+        return run_gui(url)
+    return COMMANDS[args.command].run(args, url)
