@@ -1,27 +1,35 @@
 """The ``diversion-desktop`` command: the GUI by default, admin commands by name.
 
-Each command is a module here with ``register(commands, common)`` and
-``run(args, url) -> int``; adding one is adding a module and a line to
-``COMMANDS``. Exit codes: 0 done, 1 input refused (the message says why),
+Each command is a module in this package with ``register(commands, common)``
+and ``run(args, url) -> int``; adding a command is adding a module (they are
+found by name, in alphabetical order). Exit codes: 0 done, 1 input refused (the message says why),
 2 usage error. Headless commands never import Qt.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 from collections.abc import Sequence
 from types import ModuleType
 
 from diversion_desktop import __version__
-from diversion_desktop.cli import demo, letters, migrate, schemes
 from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 
-COMMANDS: dict[str, ModuleType] = {
-    "demo": demo,
-    "letters": letters,
-    "migrate": migrate,
-    "schemes": schemes,
-}
+
+def _commands() -> dict[str, ModuleType]:
+    """Every command module of this package, keyed by the command's name."""
+    found: dict[str, ModuleType] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name == "common" or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found[getattr(module, "NAME", info.name)] = module
+    return found
+
+
+COMMANDS = _commands()
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
+from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import if_not_attended
 from diversion_desktop.documents.data import AppointmentLetter
 from diversion_desktop.documents.dates import full_date
@@ -65,13 +66,13 @@ def compose(letter: AppointmentLetter) -> Composition:
         *b.section(f"If you cannot {'go' if youth else 'come'}", st),
         b.para(_rebooking(centre.phone, scheme.rebookings_allowed, youth), st.body),
         *b.section("When you must go" if youth else "Your deadline", st),
-        b.para(f"{'Go to' if youth else 'You must attend'} {b.all_of(sessions, thing if youth else 'session')} "
+        b.para(f"{'Go to' if youth else 'You must attend'} {w.all_of(sessions, thing if youth else 'session')} "
                f"by {full_date(facts.due_date)}.", st.body),
         b.para(if_not_attended(scheme.kind, facts.pathway, facts.due_date), st.body),
         b.sign_off(appointment.worker or f"The team at {centre.name}", centre.provider, st),
     ]
     if youth:
-        story += b.copies([b.guardian_name(facts.guardian)], st)
+        story += b.copies([w.guardian_name(facts.guardian)], st)
     return Composition(title=f"Appointment letter {facts.reference}", author=centre.provider,
                        reference=letter.reference, issued_on=letter.issued_on, story=story,
                        subject=f"{scheme.area} drugs diversion")
@@ -79,12 +80,12 @@ def compose(letter: AppointmentLetter) -> Composition:
 
 def _rebooking(phone: str, allowed: int, youth: bool) -> str:
     if youth:
-        first = f"Phone {b.tel(phone)} before the meeting. They can change it."
+        first = f"Phone {w.tel(phone)} before the meeting. They can change it."
         if allowed == 0:
-            return f"Phone {b.tel(phone)} before the meeting. Meetings cannot be changed, so please try hard to go."
-        return f"{first} But a meeting can only be changed {b.times(allowed)} in total."
+            return f"Phone {w.tel(phone)} before the meeting. Meetings cannot be changed, so please try hard to go."
+        return f"{first} But a meeting can only be changed {w.times(allowed)} in total."
     if allowed == 0:
-        return (f"Please phone {b.tel(phone)} before the appointment. Appointments cannot be rebooked, so "
+        return (f"Please phone {w.tel(phone)} before the appointment. Appointments cannot be rebooked, so "
                 "please make sure you come.")
-    return (f"Please phone {b.tel(phone)} before the appointment to rebook it. Appointments can be rebooked "
-            f"only {b.times(allowed)} in total.")
+    return (f"Please phone {w.tel(phone)} before the appointment to rebook it. Appointments can be rebooked "
+            f"only {w.times(allowed)} in total.")

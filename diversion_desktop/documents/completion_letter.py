@@ -8,6 +8,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
+from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import on_completion
 from diversion_desktop.documents.data import CompletionLetter
 from diversion_desktop.documents.dates import full_date
@@ -31,13 +32,13 @@ def compose(letter: CompletionLetter) -> Composition:
             b.heading("You have finished your drugs diversion", st),
             b.para(f"Dear {facts.forenames},", st.body),
             b.para(f"Well done. You finished your drugs diversion on {full_date(letter.completed_on)}. "
-                   f"You went to {b.count(letter.sessions_attended, 'meeting')} with {facts.provider}.",
+                   f"You went to {w.count(letter.sessions_attended, 'meeting')} with {facts.provider}.",
                    st.body),
             *b.section("What this means", st),
             b.para(outcome, st.body),
             *b.section("More help", st),
             b.para(f"If you want more help or advice about drugs, you can still phone {facts.provider} "
-                   f"on {b.tel(centre.phone)}.", st.body),
+                   f"on {w.tel(centre.phone)}.", st.body),
         ]
     else:
         story += [
@@ -45,16 +46,16 @@ def compose(letter: CompletionLetter) -> Composition:
             b.para(f"Dear {facts.full_name},", st.body),
             b.para(f"You completed the {scheme.area} drugs diversion programme with {facts.provider} on "
                    f"{full_date(letter.completed_on)}, attending "
-                   f"{b.count(letter.sessions_attended, 'session')}. Thank you for taking part.", st.body),
+                   f"{w.count(letter.sessions_attended, 'session')}. Thank you for taking part.", st.body),
             *b.section("What this means", st),
             b.para(outcome, st.body),
             *b.section("More help", st),
             b.para(f"If you would like more advice or support about drugs, {facts.provider} can still "
-                   f"help: phone {centre.name} on {b.tel(centre.phone)}.", st.body),
+                   f"help: phone {centre.name} on {w.tel(centre.phone)}.", st.body),
         ]
     story.append(b.sign_off(police.signatory, police.name, st))
     if youth:
-        story += b.copies([b.guardian_name(facts.guardian), scheme.yot.name], st)
+        story += b.copies([w.guardian_name(facts.guardian), scheme.yot.name], st)
     return Composition(title=f"Completion letter {facts.reference}", author=police.name,
                        reference=letter.reference, issued_on=letter.issued_on, story=story,
                        subject=f"{scheme.area} drugs diversion")

@@ -40,11 +40,6 @@ def date_and_time(moment: datetime) -> str:
     return f"{full_date(moment.date())} at {clock_time(moment)}"
 
 
-def short_date_and_time(moment: datetime) -> str:
-    """``14 January 2020, 2:30 pm``: for timelines and tables."""
-    return f"{short_date(moment.date())}, {clock_time(moment)}"
-
-
 def quantity(amount: Decimal | int | float, unit: str) -> str:
     """``3.5 g``, ``2 tablets``: no trailing zeros, never scientific notation."""
     text = format(Decimal(str(amount)).normalize(), "f")

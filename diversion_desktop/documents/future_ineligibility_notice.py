@@ -10,6 +10,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
+from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import what_happens_now
 from diversion_desktop.documents.data import FutureIneligibilityNotice
 from diversion_desktop.documents.dates import full_date
@@ -41,7 +42,7 @@ def compose(notice: FutureIneligibilityNotice) -> Composition:
             b.para(now, st.body),
             b.para("A drugs diversion will not be offered to you again.", st.body),
             *b.section("If you think this is wrong", st),
-            b.para(f"Maybe you did go, or something stopped you. Phone {b.tel(police.phone)} and tell them "
+            b.para(f"Maybe you did go, or something stopped you. Phone {w.tel(police.phone)} and tell them "
                    f"your reference: {facts.reference}. Your parent or carer can help you.", st.body),
         ]
     else:
@@ -50,7 +51,7 @@ def compose(notice: FutureIneligibilityNotice) -> Composition:
             b.para(f"Dear {facts.full_name},", st.body),
             b.para(f"You were referred to the {scheme.area} drugs diversion scheme on "
                    f"{full_date(facts.referral_date)}, after police found you in possession of "
-                   f"{b.substance_names(facts.substances)} on {full_date(incident_on)}. You did not attend "
+                   f"{w.substance_names(facts.substances)} on {full_date(incident_on)}. You did not attend "
                    f"and complete the programme by {full_date(facts.due_date)}, so this diversion has "
                    "ended.", st.body),
             *b.section("What happens now", st),
@@ -59,12 +60,12 @@ def compose(notice: FutureIneligibilityNotice) -> Composition:
                    "scheme.", st.body),
             b.para(f"This decision was confirmed on {full_date(decision.confirmed_at.date())}.", st.body),
             *b.section("If you think this is wrong", st),
-            b.para(f"If you think this is wrong, for example because you did attend, phone {b.tel(police.phone)} "
+            b.para(f"If you think this is wrong, for example because you did attend, phone {w.tel(police.phone)} "
                    f"and give your reference, {facts.reference}.", st.body),
         ]
     story.append(b.sign_off(police.signatory, police.name, st))
     if youth:
-        story += b.copies([b.guardian_name(facts.guardian), scheme.yot.name], st)
+        story += b.copies([w.guardian_name(facts.guardian), scheme.yot.name], st)
     return Composition(title=f"Future ineligibility notice {facts.reference}", author=police.name,
                        reference=notice.reference, issued_on=notice.issued_on, story=story,
                        subject=f"{scheme.area} drugs diversion")

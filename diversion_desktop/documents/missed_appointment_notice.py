@@ -9,6 +9,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
+from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import if_not_attended
 from diversion_desktop.documents.data import MissedAppointmentNotice
 from diversion_desktop.documents.dates import date_and_time, full_date
@@ -42,18 +43,18 @@ def compose(notice: MissedAppointmentNotice) -> Composition:
             b.heading("You missed your appointment", st),
             b.para(f"Dear {facts.full_name},", st.body),
             b.para(f"You did not attend your appointment ({session}) on {date_and_time(missed.at)} at "
-                   f"{b.centre_line(missed.centre)}. The appointment was part of the {scheme.area} drugs "
+                   f"{w.centre_line(missed.centre)}. The appointment was part of the {scheme.area} drugs "
                    "diversion scheme. There is still time for you to complete the programme.", st.body),
         ]
     story += b.section(f"Your new {thing}", st)
     if following is not None:
         story.append(b.details(b.appointment_rows(following, youth), st))
     elif youth:
-        story.append(b.para(f"Phone {b.tel(centre.phone)} to book a new meeting. Do it soon.", st.body))
+        story.append(b.para(f"Phone {w.tel(centre.phone)} to book a new meeting. Do it soon.", st.body))
     else:
-        story.append(b.para(f"Please phone {centre.name} on {b.tel(centre.phone)} to book a new appointment "
+        story.append(b.para(f"Please phone {centre.name} on {w.tel(centre.phone)} to book a new appointment "
                             "as soon as you can.", st.body))
-    deadline = (f"{'Go to' if youth else 'You must attend'} {b.all_of(sessions, 'meeting' if youth else 'session')} "
+    deadline = (f"{'Go to' if youth else 'You must attend'} {w.all_of(sessions, 'meeting' if youth else 'session')} "
                 f"by {full_date(facts.due_date)}.")
     left = notice.rebookings_left
     if left is not None:
@@ -61,22 +62,22 @@ def compose(notice: MissedAppointmentNotice) -> Composition:
             deadline += (" This is your last chance: the meeting cannot be changed again." if youth else
                          " This is your last chance: the appointment cannot be rebooked again.")
         elif youth:
-            deadline += f" A meeting can be changed only {b.times(left)} more."
+            deadline += f" A meeting can be changed only {w.times(left)} more."
         else:
-            deadline += f" An appointment can be rebooked only {b.times(left)} more."
+            deadline += f" An appointment can be rebooked only {w.times(left)} more."
     story += [
         *b.section("When you must go" if youth else "Your deadline", st),
         b.para(deadline, st.body),
         b.kept_section("If you do not go" if youth else "If you do not attend",
                        [b.para(if_not_attended(scheme.kind, facts.pathway, facts.due_date), st.body)], st),
-        b.para(f"Questions? Phone {b.tel(police.phone)}. Tell them your reference: {facts.reference}."
+        b.para(f"Questions? Phone {w.tel(police.phone)}. Tell them your reference: {facts.reference}."
                if youth else
-               f"If you have a question, phone {b.tel(police.phone)} and give your reference, {facts.reference}.",
+               f"If you have a question, phone {w.tel(police.phone)} and give your reference, {facts.reference}.",
                st.body),
         b.sign_off(police.signatory, police.name, st),
     ]
     if youth:
-        story += b.copies([b.guardian_name(facts.guardian)], st)
+        story += b.copies([w.guardian_name(facts.guardian)], st)
     return Composition(title=f"Missed appointment notice {facts.reference}", author=police.name,
                        reference=notice.reference, issued_on=notice.issued_on, story=story,
                        subject=f"{scheme.area} drugs diversion")

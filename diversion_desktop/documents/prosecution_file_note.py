@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from diversion_desktop.documents import blocks as b
+from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.data import ProsecutionFileNote
 from diversion_desktop.documents.dates import clock_time, date_and_time, full_date, short_date
 from diversion_desktop.documents.styles import ADULT
@@ -40,13 +41,13 @@ def compose(note: ProsecutionFileNote) -> Composition:
         ("Name", facts.full_name),
         ("Date of birth", full_date(facts.date_of_birth)),
         ("Age at the incident", str(facts.age_at_incident)),
-        ("Address", b.one_line(facts.address)),
+        ("Address", w.one_line(facts.address)),
         ("Scheme", f"{scheme.area} ({scheme.kind.label.lower()})"),
     ]
     incident: list[tuple[str, b.Value]] = [
         ("Date and time", date_and_time(facts.incident_at)),
         ("Place", facts.incident_place),
-        ("Found", b.substances_text(facts.substances)),
+        ("Found", w.substances_text(facts.substances)),
         ("Officer", facts.officer or "Not recorded"),
         ("Station", facts.station or "Not recorded"),
     ]
@@ -55,7 +56,7 @@ def compose(note: ProsecutionFileNote) -> Composition:
         ("Eligibility decision", facts.decision),
         ("Decided by", facts.decided_by or "Not recorded"),
         ("Provider", facts.provider),
-        ("Centre", b.centre_line(facts.centre)),
+        ("Centre", w.centre_line(facts.centre)),
         ("First session by", full_date(facts.first_attendance_due)),
         ("All sessions by", full_date(facts.due_date)),
         ("Sessions required", str(scheme.sessions_for_completion)),

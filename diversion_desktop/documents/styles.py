@@ -1,4 +1,4 @@
-"""Paragraph and table styles, defined once for every document.
+"""Text styles (reportlab ParagraphStyles, read by Text and TextTable), defined once.
 
 Two sets: ``ADULT`` and ``YOUTH``. The young person's letters use a slightly
 larger type and more space between lines, to go with their shorter sentences.
@@ -35,7 +35,6 @@ class LetterStyles:
     body_bold: ParagraphStyle
     heading: ParagraphStyle  # the document's title
     subheading: ParagraphStyle  # a section of the document
-    small: ParagraphStyle
     cell: ParagraphStyle
     cell_label: ParagraphStyle
     cell_header: ParagraphStyle
@@ -62,7 +61,6 @@ def _styles(prefix: str, size: float, leading: float) -> LetterStyles:
         subheading=ParagraphStyle(f"{prefix}-subheading", parent=body, fontName=BOLD, fontSize=size + 1,
                                   leading=(size + 1) * 1.3, textColor=ACCENT, spaceBefore=leading * 0.4,
                                   spaceAfter=leading * 0.25),
-        small=ParagraphStyle(f"{prefix}-small", parent=body, fontSize=8.5, leading=11, textColor=MUTED),
         cell=cell,
         cell_label=ParagraphStyle(f"{prefix}-cell-label", parent=cell, fontName=BOLD),
         cell_header=ParagraphStyle(f"{prefix}-cell-header", parent=cell, fontName=BOLD),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
+from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import for_professionals
 from diversion_desktop.documents.data import YotNotice
 from diversion_desktop.documents.dates import date_and_time, full_date
@@ -37,7 +38,7 @@ def compose(notice: YotNotice) -> Composition:
         b.details([("Name", facts.full_name),
                    ("Date of birth", full_date(facts.date_of_birth)),
                    ("Age at the incident", str(facts.age_at_incident)),
-                   ("Address", b.one_line(facts.address)),
+                   ("Address", w.one_line(facts.address)),
                    ("Referral reference", facts.reference)], st),
         *b.section("Parent or guardian", st),
     ]
@@ -45,14 +46,14 @@ def compose(notice: YotNotice) -> Composition:
         story.append(b.details([("Name", guardian.name),
                                 ("Relationship", guardian.relationship or "Not recorded"),
                                 ("Telephone", guardian.phone or "Not recorded"),
-                                ("Address", b.one_line(guardian.address, "Same as the young person"))], st))
+                                ("Address", w.one_line(guardian.address, "Same as the young person"))], st))
     else:
         story.append(b.para("No parent or guardian has been recorded.", st.body))
 
     incident: list[tuple[str, b.Value]] = [
         ("Date and time", date_and_time(facts.incident_at)),
         ("Place", facts.incident_place),
-        ("Found", b.substances_text(facts.substances)),
+        ("Found", w.substances_text(facts.substances)),
     ]
     if facts.crime_reference:
         incident.append(("Crime reference", facts.crime_reference))
@@ -75,7 +76,7 @@ def compose(notice: YotNotice) -> Composition:
         b.details(decision, st),
         *b.section("Provider and appointment", st),
         b.details([("Provider", facts.provider),
-                   ("Centre", b.centre_line(centre)),
+                   ("Centre", w.centre_line(centre)),
                    ("Telephone", centre.phone),
                    ("First appointment",
                     date_and_time(first.at) if first is not None else "Not booked yet"),
@@ -83,7 +84,7 @@ def compose(notice: YotNotice) -> Composition:
                    ("All sessions by", full_date(facts.due_date))], st),
         *b.section("Police contact", st),
         b.details([("Contact", police.name),
-                   *([("Address", b.one_line(police.address))] if police.address else []),
+                   *([("Address", w.one_line(police.address))] if police.address else []),
                    *([("Telephone", police.phone)] if police.phone else []),
                    *([("E-mail", police.email)] if police.email else [])], st),
         b.sign_off(police.signatory, police.name, st),

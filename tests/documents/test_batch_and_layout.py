@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from diversion_desktop.documents import (
     DocumentKind,
     FutureIneligibilityNotice,
     ProsecutionFileNote,
+    SubstanceFound,
     render,
     render_batch,
 )
@@ -155,14 +157,11 @@ def test_no_ineligibility_notice_for_a_step_that_does_not_bar() -> None:
 
 
 def test_one_letter_with_many_substances_and_long_text_still_reads(tmp_path: Path) -> None:
-    from decimal import Decimal
-
-    from diversion_desktop.documents import SubstanceFound
-
     f = facts(VOLUNTARY, substances=(SubstanceFound("Cannabis (herbal)", Decimal("3.5"), "g"),
                                      SubstanceFound("MDMA / ecstasy", Decimal("2"), "tablets"),
                                      SubstanceFound("Cocaine", Decimal("0.25"), "g")),
-              incident_place="A very long place description " * 8 + "near the averyveryveryverylongwordwithoutanyspacesthatmustbecut@example.org end")
+              incident_place="A very long place description " * 8
+              + "near the averyveryveryverylongwordwithoutanyspacesthatmustbecut@example.org end")
     letter = CompletionLetter(f, date(2020, 2, 4), completed_on=date(2020, 2, 4), sessions_attended=2)
     text = flat(" ".join(pdf_pages(render(DocumentKind.COMPLETION_LETTER, letter).content, tmp_path)))
     assert "Dear Łukasz Đorđević," in text

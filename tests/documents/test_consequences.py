@@ -4,6 +4,7 @@ from the domain's table and never decided in the letter code."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -96,8 +97,6 @@ def test_the_wording_module_has_no_scheme_kind_table() -> None:
 
 @pytest.mark.parametrize("kind", list(SchemeKind))
 def test_youth_wording_uses_short_sentences(kind: SchemeKind) -> None:
-    from datetime import date
-
     texts = [if_not_attended(kind, Pathway.YOUTH, date(2020, 3, 6)),
              what_happens_now(NextStep.FUTURE_DIVERSION_BARRED, Pathway.YOUTH, date(2020, 1, 10)),
              what_happens_now(NextStep.NO_FURTHER_ACTION, Pathway.YOUTH, date(2020, 1, 10))]
@@ -107,8 +106,6 @@ def test_youth_wording_uses_short_sentences(kind: SchemeKind) -> None:
 
 
 def test_every_step_and_pathway_has_words() -> None:
-    from datetime import date
-
     for step in NextStep:
         for pathway in Pathway:
             assert what_happens_now(step, pathway, date(2020, 1, 10))
