@@ -77,7 +77,8 @@ def render_batch(documents: Sequence[tuple[DocumentKind, DocumentData]], *, titl
 
     Each document starts on a new page and keeps its own reference, issue date
     and "Page N of M". ``progress(done, total)`` is called as each document
-    starts and once at the end; it runs on the calling thread.
+    starts and once at the end, on the calling thread; an exception raised in
+    it (a Cancel button, say) abandons the batch.
     """
     if not documents:
         raise ValueError("The batch is empty: there is no document to print.")

@@ -6,8 +6,12 @@ the pages of *that* document, also when many documents are merged into one
 PDF: the canvas holds its pages back until the end, when each page's document
 and that document's page count are known, then writes the footers.
 
-A merged PDF is one story: each document starts with a marker that breaks to a
-new page and tells the canvas which document the following pages belong to.
+A merged PDF is one story: each document is laid out only when the build
+reaches it, and starts with a marker that breaks to a new page and tells the
+canvas which document the following pages belong to.
+
+The marking is drawn as each page begins, so it comes first in the page's
+text; the footer is written last, once the page count is known.
 """
 
 from __future__ import annotations

@@ -100,9 +100,7 @@ class Text(Flowable):
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         lines = self.lines(availWidth)
         total = len(lines)
-        fit = int((availHeight + 1e-6) // self.style.leading)
-        if fit >= total:
-            return [self]
+        fit = min(int((availHeight + 1e-6) // self.style.leading), total - 1)
         least = 1 if self.style.allowOrphans else 2
         if not self.style.allowWidows and total - fit < 2:
             fit = total - 2

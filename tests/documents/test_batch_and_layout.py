@@ -16,6 +16,7 @@ from diversion_desktop.documents import (
     FutureIneligibilityNotice,
     ProsecutionFileNote,
     SubstanceFound,
+    TimelineItem,
     render,
     render_batch,
 )
@@ -170,3 +171,14 @@ def test_one_letter_with_many_substances_and_long_text_still_reads(tmp_path: Pat
     assert "cannabis (herbal), MDMA / ecstasy and cocaine" in text
     assert "averyveryveryverylongword" in text.replace(" ", "")  # cut to fit, not lost
     assert "Cannabis (herbal), 3.5 g; MDMA / ecstasy, 2 tablets; Cocaine, 0.25 g" in text
+
+
+def test_a_timeline_entry_longer_than_a_page_is_cut_between_lines(tmp_path: Path) -> None:
+    note = _long_note(3)
+    essay = " ".join(f"word{i}" for i in range(1500))  # far more than one page in a 98 mm column
+    note = replace(note, timeline=(*note.timeline, TimelineItem(note.timeline[-1].at, essay, "J. Smith")))
+    rendered = render(DocumentKind.PROSECUTION_FILE_NOTE, note)
+    text = " ".join(flat(page) for page in pdf_pages(rendered.content, tmp_path))
+    assert "word0 " in text and "word1499" in text
+    assert text.index("word0 ") < text.index("word700 ") < text.index("word1499")
+    assert "Sgt Priya Shah" in text
