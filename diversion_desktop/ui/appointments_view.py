@@ -4,6 +4,11 @@ Choose the centre (remembered between sessions) and the day; select an
 appointment and record it as attended, not attended, cancelled by the provider,
 or rebooked with a reason and a new time. Every read and write runs on the
 worker through the ``TaskRunner``.
+
+Paperwork for the day: "Print letters for this day…" issues the appointment
+letters of the chosen centre and day as one merged PDF, and "Print missed-
+appointment notices…" the notices for the non-attendances recorded that day
+(every centre); both show a progress bar, then the PDF ready to print.
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from PySide6.QtWidgets import (
 
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.documents import DocumentService
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.document_batches import run_batch
+from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.table_models import APPOINTMENTS_OF_DAY, ROW_ROLE, RowsModel, sorting_proxy
 from diversion_desktop.ui.tasks import TaskRunner, show_error
@@ -41,6 +49,7 @@ class AppointmentsView(QWidget):
     sig_open_referral = Signal(int)  # referral id
     sig_changed = Signal(int)  # referral id, after attendance was recorded
     sig_loaded = Signal(int)  # number of appointments shown
+    sig_batch_shown = Signal(object)  # the batch's PdfPreviewDialog, or None if nothing was made
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings,
                  parent: QWidget | None = None) -> None:
@@ -49,7 +58,10 @@ class AppointmentsView(QWidget):
         self.runner = runner
         self.settings = settings
         self.service = ProgrammeService(ctx)
+        self.documents = DocumentService(ctx)
         self.saving = False
+        self.batch_running = False
+        self.batch_dialog: PdfPreviewDialog | None = None
         self.rebook_dialog: dialogs.RebookDialog | None = None
         self._latest = 0  # only the newest list is shown
         self._shown: tuple[str, date] | None = None
@@ -150,6 +162,23 @@ class AppointmentsView(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.open_button)
 
+        self.letters_button = QPushButton("Print letters for this &day…")
+        self.letters_button.setObjectName("printDayLettersButton")
+        self.letters_button.setToolTip("Issue the appointment letters of every booked appointment at this centre "
+                                       "on this day, and show them as one PDF to print. Each letter is kept on "
+                                       "its referral; a letter issued before is reused.")
+        self.letters_button.clicked.connect(self.print_day_letters)
+        self.missed_button = QPushButton("Print &missed-appointment notices…")
+        self.missed_button.setObjectName("printMissedNoticesButton")
+        self.missed_button.setToolTip("Issue the missed-appointment notices for the non-attendances recorded on "
+                                      "this day, at every centre, and show them as one PDF to print.")
+        self.missed_button.clicked.connect(lambda: self.print_missed_notices())
+        paperwork = QHBoxLayout()
+        paperwork.addWidget(QLabel("Paperwork:"))
+        paperwork.addWidget(self.letters_button)
+        paperwork.addWidget(self.missed_button)
+        paperwork.addStretch(1)
+
         self.status = QLabel()
         self.status.setObjectName("appointmentsStatus")
         self.status.setWordWrap(True)
@@ -159,6 +188,7 @@ class AppointmentsView(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        layout.addLayout(paperwork)
         layout.addWidget(self.status)
         self._update_buttons()
 
@@ -249,6 +279,9 @@ class AppointmentsView(QWidget):
         self.cancelled_button.setEnabled(open_)
         self.rebook_button.setEnabled(open_)
         self.open_button.setEnabled(row is not None)
+        self.letters_button.setEnabled(not self.batch_running and bool(self.centre_code())
+                                       and self.day.value() is not None)
+        self.missed_button.setEnabled(not self.batch_running and self.day.value() is not None)
         if row is not None and row.attendance:
             hint = "Attendance is already recorded for this appointment."
         elif row is not None and not on_the_day:
@@ -275,10 +308,12 @@ class AppointmentsView(QWidget):
         if row is None or row.attendance or self.saving:
             return
         self._set_saving(True, f"Recording {attendance.label.lower()} for {row.person_name}…")
+        due = (" A missed appointment notice is now due: open the referral to preview and print it, or print "
+               "the day's notices." if attendance is Attendance.NOT_ATTENDED else "")
         self.runner.run(lambda: self.service.record(row.id, attendance),
                         lambda _new: self._recorded(row, f"Recorded: {attendance.label.lower()} — "
                                                          f"{row.person_name}, {row.referral_reference}, "
-                                                         f"{row.scheduled_at:%H:%M}."),
+                                                         f"{row.scheduled_at:%H:%M}.{due}"),
                         self._record_failed)
 
     def rebook(self) -> None:
@@ -299,8 +334,9 @@ class AppointmentsView(QWidget):
             dialog.set_busy(False)
             dialog.accept()
             when = f" for {new.scheduled_at:%d/%m/%Y %H:%M}" if new is not None else ""
+            letter = " Its appointment letter is now due (referral page, or the letters for that day)." if new else ""
             self._recorded(row, f"Rebooked{when} — {row.person_name}, {row.referral_reference} "
-                                f"({request.reason}).")
+                                f"({request.reason}).{letter}")
 
         def failed(error: BaseException) -> None:
             self._set_saving(False)
@@ -337,3 +373,45 @@ class AppointmentsView(QWidget):
             self.status.setText(message)
         self._update_buttons()
 
+    # -- paperwork -------------------------------------------------------------------------------
+    def print_day_letters(self) -> None:
+        """Appointment letters for the chosen centre and day, merged into one PDF to print."""
+        centre, day = self.centre_code(), self.day.value()
+        if not centre or day is None or self.batch_running:
+            if day is None:
+                self.day_field.set_error("Enter the day as dd/mm/yyyy.")
+            return
+        name = self.centre.currentText()
+        self._run_batch(lambda progress: self.documents.appointment_batch(centre, day, progress),
+                        f"Issuing the appointment letters for {name} on {day:%A %d %B %Y}…")
+
+    def print_missed_notices(self, day: date | None = None) -> None:
+        """Missed-appointment notices for the non-attendances recorded on ``day`` (default: the
+        chosen day, or today), at every centre, merged into one PDF to print."""
+        day = day or self.day.value() or self.ctx.today()
+        if self.batch_running:
+            return
+        self._run_batch(lambda progress: self.documents.missed_batch(day, progress),
+                        f"Issuing the missed-appointment notices for {day:%A %d %B %Y}…")
+
+    def _run_batch(self, job, label: str) -> None:  # noqa: ANN001 - a documents.BatchJob
+        self.batch_running = True
+        self.status.setText(label)
+        self._update_buttons()
+        run_batch(self, self.runner, job, label, self._batch_done)
+
+    def _batch_done(self, dialog: PdfPreviewDialog | None) -> None:
+        self.batch_running = False
+        self.batch_dialog = dialog
+        if dialog is not None:
+            self.status.setText(f"{dialog.title_text}: {dialog.page_count()} page(s) ready to print.")
+            dialog.finished.connect(lambda _result: self._batch_closed(dialog))
+        else:
+            self.status.setText("No letters were printed.")
+        self._update_buttons()
+        self.sig_batch_shown.emit(dialog)
+
+    def _batch_closed(self, dialog: PdfPreviewDialog) -> None:
+        if self.batch_dialog is dialog:
+            self.batch_dialog = None
+        self.table.setFocus()

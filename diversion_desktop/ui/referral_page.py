@@ -1,14 +1,21 @@
-"""A referral's page: who and what, the decision and its reasons, appointments, timeline, next step.
+"""A referral's page: documents, who and what, the decision and its reasons, appointments, timeline, next step.
 
 Open a referral by its reference (or from a list elsewhere through
 ``show_referral``). Booking an appointment and confirming the proposed next
 step are offered only when the referral's status allows them; confirming asks
 first and says what will happen, because a consequence never takes effect by
 itself.
+
+The Documents group comes first: whenever the referral's state calls for a
+letter or notice (saved, booked, attendance recorded, next step confirmed),
+the page is reloaded and the document shows at the top of the group, not yet
+issued, ready to preview, print or save.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -34,11 +41,13 @@ from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, Ne
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.documents import DueDocument, IssuedInfo
 from diversion_desktop.services.dto import AppointmentRow, ReferralDetail
-from diversion_desktop.services.errors import NotFound
+from diversion_desktop.services.errors import NotFound, ServiceError
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.documents_panel import DocumentsPanel
 from diversion_desktop.ui.table_models import (
     APPOINTMENTS_OF_REFERRAL,
     TIMELINE,
@@ -75,13 +84,23 @@ def _offence_text(value: str) -> str:
         return _words(value).capitalize()
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A referral and its documents, read together on the worker."""
+
+    detail: ReferralDetail
+    due: list[DueDocument] | None
+    issued: list[IssuedInfo] | None
+    problem: str = ""  # why the documents could not be worked out
+
+
 def _quantity_text(quantity: object) -> str:
     text = f"{quantity}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class ReferralPage(QWidget):
-    sig_changed = Signal(int)  # referral id, after a booking or a confirmation
+    sig_changed = Signal(int)  # referral id, after a booking, a confirmation or issuing a document
     sig_loaded = Signal(int)  # referral id, once its page is shown
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -96,6 +115,8 @@ class ReferralPage(QWidget):
         self._latest = 0
         self._notice = ""  # what was just done, shown once the page is reloaded
         self._values: dict[str, QLabel] = {}
+        self.documents = DocumentsPanel(ctx, runner)
+        self.documents.sig_issued.connect(self._changed)
         self._build()
         self._show_empty()
 
@@ -131,6 +152,7 @@ class ReferralPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.documents)
         left_layout.addWidget(self._details_group())
         left_layout.addWidget(self._decision_group())
         left_layout.addStretch(1)
@@ -138,6 +160,7 @@ class ReferralPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(left)
+        self.left_scroll = scroll
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -151,7 +174,7 @@ class ReferralPage(QWidget):
         self.body.addWidget(right)
         self.body.setStretchFactor(0, 2)
         self.body.setStretchFactor(1, 3)
-        self.body.setSizes([480, 780])
+        self.body.setSizes([580, 680])
         self.body.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -294,21 +317,39 @@ class ReferralPage(QWidget):
         if self.detail is not None:
             self.show_referral(self.detail.id)
 
-    def _load(self, fetch, message: str) -> None:  # noqa: ANN001 - a callable returning ReferralDetail
+    def refresh_if_showing(self, referral_id: int) -> None:
+        """After a change made elsewhere (the appointments view): reload if this referral is open."""
+        if self.detail is not None and self.detail.id == referral_id:
+            self.show_referral(referral_id)
+
+    def _load(self, fetch: Callable[[], ReferralDetail], message: str) -> None:
         self._latest += 1
         token = self._latest
         self.message.setText(message)
-        self.runner.run(fetch, lambda detail: self._loaded(detail, token),
+        documents = self.documents.service
+
+        def fetch_all() -> _Loaded:
+            detail = fetch()
+            try:
+                return _Loaded(detail, documents.due(detail.id), documents.issued_for(detail.id))
+            except ServiceError as error:  # the referral still shows; the group says what is wrong
+                return _Loaded(detail, None, None, str(error))
+
+        self.runner.run(fetch_all, lambda loaded: self._loaded(loaded, token),
                         lambda error: self._load_failed(error, token))
 
-    def _loaded(self, detail: ReferralDetail, token: int) -> None:
+    def _loaded(self, loaded: _Loaded, token: int) -> None:
         if token != self._latest:
             return
+        detail = loaded.detail
         self.message.setText(self._notice)
         self._notice = ""
         self.reference_field.set_error("")
         self.reference_edit.setText(detail.reference)
         self.show_detail(detail)
+        self.documents.show_documents(detail, loaded.due, loaded.issued, loaded.problem)
+        if self.documents.pending():  # a document is due: the group (first on the left) is in view
+            self.left_scroll.verticalScrollBar().setValue(0)
         self.sig_loaded.emit(detail.id)
 
     def _load_failed(self, error: BaseException, token: int) -> None:
@@ -329,6 +370,7 @@ class ReferralPage(QWidget):
         self.message.setText("Type a referral reference and press Enter, or open a referral from the "
                              "search, the appointments list or a queue.")
         self.body.setVisible(False)
+        self.documents.clear()
         self._update_buttons()
 
     def show_detail(self, d: ReferralDetail) -> None:
