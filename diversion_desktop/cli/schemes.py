@@ -26,4 +26,7 @@ def run(_args: argparse.Namespace, _url: str) -> int:
     for scheme in registry:
         note = " (EXAMPLE VALUES)" if scheme.example_values else ""
         print(f"{scheme.code}: {scheme.area} — {scheme.kind.value}{note} [{scheme.source}]")
+        for centre in scheme.centres():
+            youth = ", youth" if centre.youth else ""
+            print(f"    centre {centre.code}: {centre.name} ({centre.provider}{youth})")
     return EXIT_OK
