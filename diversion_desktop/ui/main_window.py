@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         for view in (self.referral, self.appointments):
             view.sig_changed.connect(lambda _id: self._data_changed())
         self.queues.sig_changed.connect(lambda _id: self.refresh_counts())
+        # An open referral page offers a missed-appointment notice as soon as it is due.
+        self.appointments.sig_changed.connect(self.referral.refresh_if_showing)
 
     def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
         action = QAction(text, self)
@@ -93,6 +95,11 @@ class MainWindow(QMainWindow):
         referral_menu = bar.addMenu("&Referral")
         self.new_action = self._action(referral_menu, "&New referral", self.new_referral, "Ctrl+N")
         self.save_action = self._action(referral_menu, "&Save referral", self.save_referral, "Ctrl+S")
+        documents_menu = bar.addMenu("&Documents")
+        self._action(documents_menu, "Print &appointment letters for the chosen centre and day…",
+                     self._print_day_letters)
+        self._action(documents_menu, "Print &missed-appointment notices for today…",
+                     lambda: self.appointments.print_missed_notices(self.ctx.today()))
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Find person", self.show_search, "Ctrl+F")
         self._action(view_menu, "&Referral page", lambda: self.tabs.setCurrentWidget(self.referral), "Ctrl+3")
@@ -129,6 +136,10 @@ class MainWindow(QMainWindow):
     def show_appointments(self) -> None:
         self.appointments.refresh()
         self.tabs.setCurrentWidget(self.appointments)
+
+    def _print_day_letters(self) -> None:
+        self.tabs.setCurrentWidget(self.appointments)
+        self.appointments.print_day_letters()
 
     def show_queues(self) -> None:
         self.queues.refresh()
