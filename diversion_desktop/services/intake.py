@@ -150,6 +150,10 @@ def _snapshot(scheme: Scheme) -> dict:
     return {"source": scheme.source, "hash": scheme.settings_hash, "settings": _jsonable(scheme.raw)}
 
 
+# The same snapshot for other ways in (the import stores it with every imported decision).
+settings_snapshot = _snapshot
+
+
 def _jsonable(value: object) -> object:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

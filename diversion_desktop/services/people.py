@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import PriorHistory
@@ -43,11 +44,130 @@ def _prefix(column: ColumnElement[str], key: str) -> ColumnElement[bool]:
 _MAX_RUN = 4  # words in one name typed with spaces ("Van der Berg", "Ó Súilleabháin")
 
 
+def _first_ids(parsed: ParsedSearch, limit: int) -> Select[tuple[int]]:
+    """The ids of the first ``limit`` people found, in the order they are shown.
+
+    With a date of birth or a reference there are a handful: one query. With only names there
+    may be tens of thousands ("smith" at a million people), so each of one word's
+    alternatives is read in its own index, in display order where the index allows (a
+    surname), only as far as its first ``limit`` people who meet every condition; the first
+    ``limit`` of all of those are the answer. A surname part stops early instead of sorting
+    every match."""
+    if parsed.exact or not parsed.words:
+        return select(Person.id).where(*parsed.conditions)
+    parts = []
+    for branch, index in parsed.branches():
+        part = select(Person.id).where(branch, *parsed.conditions).order_by(*SEARCH_ORDER).limit(limit)
+        if index is not None:
+            # SQLite cannot see the range's bounds when it plans (they are parameters), and left
+            # alone may read a whole index in display order instead; PostgreSQL ignores this.
+            part = part.with_hint(Person.__table__, f"INDEXED BY {index}", "sqlite")
+        parts.append(part.subquery())
+    return union_all(*(select(part.c.id) for part in parts))  # type: ignore[return-value]
+
+
 def _runs(keys: list[str], index: int) -> list[str]:
     """Each run of two or more neighbouring words that includes ``keys[index]``, joined."""
     return ["".join(keys[start:end])
             for start in range(max(0, index - _MAX_RUN + 1), index + 1)
             for end in range(max(index + 1, start + 2), min(len(keys), start + _MAX_RUN) + 1)]
+
+
+@dataclass(frozen=True)
+class _Word:
+    """How one typed name word may match: the start of the surname or a forename (or a
+    nickname's), alone or run together with its neighbours, or of an alias."""
+
+    surname_keys: tuple[str, ...]
+    forename_keys: tuple[str, ...]
+    alias_keys: tuple[str, ...]
+
+    def condition(self) -> ColumnElement[bool]:
+        return or_(*(_prefix(Person.surname_norm, k) for k in self.surname_keys),
+                   *(_prefix(Person.forenames_norm, k) for k in self.forename_keys),
+                   self._alias())
+
+    def branches(self) -> list[tuple[ColumnElement[bool], str | None]]:
+        """The same alternatives, each a range of one index, with the index's name (a key that
+        starts with another key adds nothing): every person the word matches is in one."""
+        return [*((_prefix(Person.surname_norm, k), "ix_people_surname_key") for k in _shortest(self.surname_keys)),
+                *((_prefix(Person.forenames_norm, k), "ix_people_forenames_key")
+                  for k in _shortest(self.forename_keys)),
+                (self._alias(), None)]
+
+    def _alias(self) -> ColumnElement[bool]:
+        return Person.id.in_(select(PersonAlias.person_id).where(or_(
+            *(_prefix(PersonAlias.surname_norm, k) for k in self.alias_keys),
+            *(_prefix(PersonAlias.forenames_norm, k) for k in self.alias_keys))))
+
+
+def _shortest(keys: Iterable[str]) -> list[str]:
+    """The keys no other key is a beginning of (their prefix ranges cover all the others')."""
+    kept: list[str] = []
+    for key in sorted(set(keys), key=lambda k: (len(k), k)):
+        if not any(key.startswith(shorter) for shorter in kept):
+            kept.append(key)
+    return kept
+
+
+@dataclass(frozen=True)
+class ParsedSearch:
+    """What was typed in a search box, as conditions on people, all to be met: one per token (a
+    date of birth, a reference, or a name word's alternatives)."""
+
+    conditions: tuple[ColumnElement[bool], ...]
+    words: tuple[tuple[str, _Word], ...]  # (normalised word, its alternatives)
+    exact: bool  # a date of birth or a reference narrows the search to a handful of people
+
+    def branches(self) -> list[tuple[ColumnElement[bool], str | None]]:
+        """The alternatives of the word most likely to narrow the search (the longest), each a
+        range of one index: everyone found meets one of them."""
+        _key, word = max(self.words, key=lambda w: len(w[0]))
+        return word.branches()
+
+
+def parse_search(text: str) -> ParsedSearch | None:
+    """Surname or part of it, forenames, date of birth, or a person/referral reference; None if
+    nothing searchable was typed."""
+    tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    conditions: list[ColumnElement[bool]] = []
+    typed: list[tuple[str, str]] = []  # name words: (as typed, normalised)
+    exact = False
+    for token in tokens:
+        if _PERSON_REF.match(token):
+            digits = re.sub(r"\D", "", token)
+            conditions.append(Person.reference == f"P{int(digits):06d}")
+            exact = True
+            continue
+        if _REFERRAL_REF.match(token):
+            conditions.append(Person.id.in_(
+                select(Referral.person_id).where(Referral.reference == token.upper())))
+            exact = True
+            continue
+        dob = parse_date(token)
+        if dob is not None:
+            conditions.append(Person.date_of_birth == dob)
+            exact = True
+            continue
+        key = normalise(token)
+        if key:
+            typed.append((token, key))
+    words = []
+    for index, (token, key) in enumerate(typed):
+        forename_keys = forename_variants(token) if len(key) > 1 else {key}
+        # Names are stored as one key ("Van der Berg" -> "vanderberg", "Jean-Luc" -> "jeanluc"),
+        # so a word also matches as part of a run of neighbouring words typed with spaces.
+        runs = tuple(_runs([k for _, k in typed], index))
+        word = _Word(surname_keys=(key, *runs), forename_keys=(*sorted(forename_keys), *runs),
+                     alias_keys=(key, *runs))
+        words.append((key, word))
+        conditions.append(word.condition())
+    if not conditions:
+        return None
+    return ParsedSearch(tuple(conditions), tuple(words), exact)
+
+
+SEARCH_ORDER = (Person.surname_norm, Person.forenames_norm, Person.date_of_birth, Person.id)
 
 
 class PeopleService:
@@ -56,46 +176,13 @@ class PeopleService:
 
     def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[PersonRecord]:
         """Surname or part of it, forenames, date of birth, or a person/referral reference."""
-        tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
-        if not tokens:
-            return []
-        conditions: list[ColumnElement[bool]] = []
-        words: list[tuple[str, str]] = []  # name words: (as typed, normalised)
-        for token in tokens:
-            if _PERSON_REF.match(token):
-                digits = re.sub(r"\D", "", token)
-                conditions.append(Person.reference == f"P{int(digits):06d}")
-                continue
-            if _REFERRAL_REF.match(token):
-                conditions.append(Person.id.in_(
-                    select(Referral.person_id).where(Referral.reference == token.upper())))
-                continue
-            dob = parse_date(token)
-            if dob is not None:
-                conditions.append(Person.date_of_birth == dob)
-                continue
-            key = normalise(token)
-            if key:
-                words.append((token, key))
-        for index, (token, key) in enumerate(words):
-            forename_keys = forename_variants(token) if len(key) > 1 else {key}
-            # Names are stored as one key ("Van der Berg" -> "vanderberg", "Jean-Luc" -> "jeanluc"),
-            # so a word also matches as part of a run of neighbouring words typed with spaces.
-            runs = _runs([k for _, k in words], index)
-            conditions.append(or_(
-                *(_prefix(Person.surname_norm, k) for k in (key, *runs)),
-                *(_prefix(Person.forenames_norm, k) for k in (*sorted(forename_keys), *runs)),
-                Person.id.in_(select(PersonAlias.person_id).where(or_(
-                    *(_prefix(PersonAlias.surname_norm, k) for k in (key, *runs)),
-                    *(_prefix(PersonAlias.forenames_norm, k) for k in (key, *runs))))),
-            ))
-        if not conditions:
+        parsed = parse_search(text)
+        if parsed is None:
             return []
         with self.ctx.reading() as session:
             people = session.scalars(
-                select(Person).where(*conditions)
-                .order_by(Person.surname_norm, Person.forenames_norm, Person.date_of_birth)
-                .limit(limit)).all()
+                select(Person).where(Person.id.in_(_first_ids(parsed, limit)))
+                .order_by(*SEARCH_ORDER).limit(limit)).all()
             return records(session, people)
 
     def get(self, person_id: int) -> PersonRecord:
@@ -145,8 +232,11 @@ def records(session: Session, people: Sequence[Person]) -> list[PersonRecord]:
     if not ids:
         return []
     history: dict[int, list[ReferralBrief]] = defaultdict(list)
-    for r in session.scalars(select(Referral).where(Referral.person_id.in_(ids))
-                             .order_by(Referral.referral_date, Referral.id)):
+    # Only the columns shown: loading whole referrals would also parse their reasons and settings.
+    for r in session.execute(select(
+            Referral.person_id, Referral.id, Referral.reference, Referral.area, Referral.scheme_kind,
+            Referral.referral_date, Referral.decision, Referral.status, Referral.outcome, Referral.next_step)
+            .where(Referral.person_id.in_(ids)).order_by(Referral.referral_date, Referral.id)):
         history[r.person_id].append(ReferralBrief(
             id=r.id, reference=r.reference, area=r.area, scheme_kind=r.scheme_kind,
             referral_date=r.referral_date, decision=r.decision, status=r.status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway
@@ -16,13 +16,20 @@ from diversion_desktop.services.dto import QueueRow, ReferralDetail, SubstanceRo
 from diversion_desktop.services.errors import NotFound
 from diversion_desktop.services.people import records
 from diversion_desktop.services.programme import appointment_row
-from diversion_desktop.store.models import Person, Referral
+from diversion_desktop.store.models import OPEN_STATUSES, Person, Referral
 
-_OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value, Status.AWAITING_CONFIRMATION.value)
 # Open with nothing booked: past the deadline these await a proposal. A booked
 # referral waits for its appointment's attendance first (it may have been kept).
 _ATTENDING = (Status.AWAITING_APPOINTMENT.value,)
 QUEUE_LIMIT = 500
+
+
+def open_referrals() -> ColumnElement[bool]:
+    """Open referrals, written with the values in the SQL: exactly the condition of the partial
+    index ``ix_referrals_open``, which SQLite uses only when it can see the values (not with
+    bound parameters). Every queue is a subset of the open referrals."""
+    return Referral.status.in_(bindparam("open_statuses", list(OPEN_STATUSES), expanding=True,
+                                         literal_execute=True))
 
 
 class ReferralService:
@@ -77,16 +84,17 @@ class ReferralService:
             appointments=appointments, timeline=timeline)
 
     # -- queues ------------------------------------------------------------------
-    def _queue_conditions(self, queue: str, today: date):  # noqa: ANN202 - SQL expression
+    def _queue_conditions(self, queue: str, today: date) -> ColumnElement[bool]:
         if queue == "awaiting_appointment":
-            return Referral.status == Status.AWAITING_APPOINTMENT.value
+            return and_(open_referrals(), Referral.status == Status.AWAITING_APPOINTMENT.value)
         if queue == "overdue":
-            return and_(Referral.status.in_(_OPEN), or_(
+            return and_(open_referrals(), or_(
                 Referral.due_date < today,
                 and_(Referral.first_attendance_due < today, Referral.sessions_attended == 0)))
         if queue == "awaiting_confirmation":
-            return or_(Referral.status == Status.AWAITING_CONFIRMATION.value,
-                       and_(Referral.status.in_(_ATTENDING), Referral.due_date < today))
+            return and_(open_referrals(), or_(
+                Referral.status == Status.AWAITING_CONFIRMATION.value,
+                and_(Referral.status.in_(_ATTENDING), Referral.due_date < today)))
         raise ValueError(f"unknown queue '{queue}'")
 
     def queue(self, queue: str, limit: int = QUEUE_LIMIT) -> list[QueueRow]:

@@ -11,9 +11,11 @@ import sqlite3
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
 
 APP_NAME = "DiversionDesktop"
 APP_AUTHOR = "DiversionDesktop"
@@ -68,6 +70,18 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, record: object) -> Non
 def _sqlite_begin(connection) -> None:  # noqa: ANN001 - sqlalchemy Connection
     immediate = connection.get_execution_options().get(WRITE_INTENT, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@compiles(Table, "sqlite")
+def _table_with_index_hint(table: Table, compiler: SQLCompiler, **kw: object) -> str:
+    """Render ``select(...).with_hint(table, "INDEXED BY ix_name", "sqlite")`` as SQLite's
+    ``FROM table INDEXED BY ix_name`` (SQLAlchemy renders table hints only for databases that
+    have them; SQLite's is this one). Other databases never see the hint."""
+    text = compiler.visit_table(table, **kw)
+    hints = kw.get("fromhints")
+    if kw.get("asfrom") and isinstance(hints, dict) and table in hints:
+        text += " " + hints[table]
+    return text
 
 
 def make_engine(url: str) -> Engine:

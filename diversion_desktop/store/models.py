@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import text
 
 # Deterministic constraint names keep migrations portable between SQLite and PostgreSQL.
 NAMING = {
@@ -33,6 +34,12 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Open referrals (domain.programme.Status.is_open), as the partial index's condition. Queries that
+# should use ix_referrals_open say exactly this (services/referrals.py uses the same constant).
+OPEN_STATUSES = ("awaiting_appointment", "booked", "awaiting_confirmation")
+OPEN_STATUSES_SQL = "status IN ('awaiting_appointment', 'booked', 'awaiting_confirmation')"
 
 
 class Base(DeclarativeBase):
@@ -71,9 +78,12 @@ class Person(Base):
     aliases: Mapped[list[PersonAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
     referrals: Mapped[list[Referral]] = relationship(back_populates="person")
 
+    # Search (services/people.py) is a range on a normalised key ordered as the results are
+    # shown: surname, forenames, date of birth. Both name indexes carry the other name and the
+    # date of birth so a search reads the index alone until it has its page of people.
     __table_args__ = (
-        Index("ix_people_surname_norm_forenames_norm", "surname_norm", "forenames_norm"),
-        Index("ix_people_forenames_norm", "forenames_norm"),
+        Index("ix_people_surname_key", "surname_norm", "forenames_norm", "date_of_birth"),
+        Index("ix_people_forenames_key", "forenames_norm", "surname_norm", "date_of_birth"),
         Index("ix_people_date_of_birth", "date_of_birth"),
     )
 
@@ -94,6 +104,7 @@ class PersonAlias(Base):
 
     __table_args__ = (
         Index("ix_person_aliases_surname_norm", "surname_norm"),
+        Index("ix_person_aliases_forenames_norm", "forenames_norm"),
         Index("ix_person_aliases_person_id", "person_id"),
     )
 
@@ -155,11 +166,20 @@ class Referral(Base):
     events: Mapped[list[TimelineEvent]] = relationship(
         back_populates="referral", order_by="TimelineEvent.id")
 
+    # The referral list (services/referral_list.py) sorts on one of these and filters on status
+    # and area inside the same index, so a page at any offset is read from the index alone.
+    # ix_referrals_open holds only the open referrals, for the coordinator's queues and their
+    # counts (services/referrals.py).
     __table_args__ = (
         Index("ix_referrals_person_id", "person_id"),
-        Index("ix_referrals_status_due_date", "status", "due_date"),
         Index("ix_referrals_scheme_code_status", "scheme_code", "status"),
-        Index("ix_referrals_referral_date", "referral_date"),
+        Index("ix_referrals_list_date", "referral_date", "status", "area"),
+        Index("ix_referrals_list_due", "due_date", "status", "area"),
+        Index("ix_referrals_list_reference", "reference", "status", "area"),
+        Index("ix_referrals_list_status", "status", "area", "referral_date"),
+        Index("ix_referrals_list_area", "area", "status", "referral_date"),
+        Index("ix_referrals_open", "status", "due_date", "first_attendance_due", "sessions_attended",
+              sqlite_where=text(OPEN_STATUSES_SQL), postgresql_where=text(OPEN_STATUSES_SQL)),
     )
 
 

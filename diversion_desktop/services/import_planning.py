@@ -1,0 +1,702 @@
+"""Deciding every imported referral, in incident order, and writing the decisions.
+
+Used by ``services.importer``. A :class:`Group` is one referral's rows (its
+referral rows and its appointment rows); the :class:`Planner` decides each
+group against the database and the groups before it, without writing, then
+:meth:`Planner.write` stores every accepted decision with Core bulk inserts
+(one executemany per table; ids read back by the unique references) and bars
+people through ``programme.bar_person``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.eligibility import Decision, EligibilityResult, PriorHistory, SubstanceFind, decide
+from diversion_desktop.domain.intake import IntakeDraft, validate
+from diversion_desktop.domain.names import match_score, normalise
+from diversion_desktop.domain.next_step import (
+    HOME_OFFICE_OUTCOME_COMPLETED,
+    next_step_for_completion,
+    next_step_for_non_attendance,
+)
+from diversion_desktop.domain.programme import Attendance, Outcome, Status, assess, can_rebook, deadlines
+from diversion_desktop.domain.schemes import Centre, Scheme
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.intake import settings_snapshot
+from diversion_desktop.services.programme import bar_person
+from diversion_desktop.services.references import (
+    PERSON_SERIES,
+    format_person_reference,
+    last_number,
+    numbered_series,
+    person_references,
+    reserve_up_to,
+)
+from diversion_desktop.spreadsheets import import_format as fmt
+from diversion_desktop.spreadsheets.cells import code_key
+from diversion_desktop.spreadsheets.import_format import AppointmentLine, Problem, ReferralLine
+from diversion_desktop.store.models import Appointment, Person, PersonAlias, Referral, ReferralSubstance, TimelineEvent
+
+Progress = Callable[[int, int], None]
+
+_CHUNK = 500  # values per IN (...) query
+_COMPARED = 12  # people compared for possible matches with each new person
+_BOOKABLE = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
+
+
+
+@dataclass
+class Group:
+    """All rows of one referral: its referral rows and appointment rows."""
+
+    reference: str
+    lines: list[ReferralLine]
+    appointments: list[AppointmentLine] = field(default_factory=list)
+    problems: dict[tuple[str, int], list[Problem]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def first(self) -> ReferralLine:
+        return self.lines[0]
+
+    def refuse(self, sheet: str, row: int, problem: Problem) -> None:
+        self.problems[(sheet, row)].append(problem)
+
+    @property
+    def refused(self) -> bool:
+        return any(self.problems.values())
+
+    def person_key(self) -> tuple[str, str, date] | None:
+        line = self.first
+        if line.date_of_birth is None or not line.surname:
+            return None
+        return normalise(line.surname), normalise(line.forenames), line.date_of_birth
+
+
+@dataclass(slots=True)
+class _Known:
+    """A person already in the database, as far as the import needs to know."""
+
+    id: int
+    reference: str
+    surname: str
+    forenames: str
+    date_of_birth: date
+    barred: bool
+    completed: int
+    blanks: frozenset[str]  # fields still empty (an import fills them, never overwrites)
+    initial: str = ""  # of the normalised surname
+
+
+@dataclass(slots=True)
+class _PersonPlan:
+    surname: str
+    forenames: str
+    date_of_birth: date
+    known: _Known | None
+    first_row: int
+    barred: bool = False
+    completed: int = 0
+    reference: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    id: int | None = None
+    initial: str = ""  # of the normalised surname
+
+    @property
+    def new(self) -> bool:
+        return self.known is None
+
+    def label(self) -> str:
+        return f"{self.surname.upper()}, {self.forenames}, born {self.date_of_birth:%d/%m/%Y}"
+
+
+@dataclass
+class _Plan:
+    """One referral to write, fully decided."""
+
+    group: Group
+    person: _PersonPlan
+    person_matched: bool
+    values: dict[str, Any]
+    substances: list[dict[str, Any]]
+    appointments: list[dict[str, Any]]
+    events: list[tuple[str, str]]
+    bars_at: datetime | None  # bar the person (the not-attended step was confirmed)
+    notes: list[str]
+    attention: list[str]
+    id: int | None = None
+
+
+_PERSON_FIELDS = {"sex": "sex", "ethnicity": "ethnicity_self", "postcode": "postcode", "guardian_name": "guardian_name"}
+_FIELD_COLUMNS = {"scheme_code": "area", "incident_at": "incident_date", "substances": "substance"}
+
+
+# -- checks that need only the rows -----------------------------------------------------------------
+def check_repeats(group: Group) -> None:
+    """The rows of one referral may differ only in substance, quantity and unit."""
+    first = group.first
+    person_fields = ("surname", "forenames", "date_of_birth")
+    for line in group.lines[1:]:
+        if line.problems or first.problems:
+            continue
+        differing = [name for name, a, b in zip(fmt.SHARED_FIELDS, first.shared(), line.shared(), strict=True)
+                     if a != b]
+        if not differing:
+            continue
+        columns = ", ".join(fmt.FIELD_COLUMN.get(name, name) for name in differing)
+        if any(name in person_fields for name in differing):
+            reason = (f"reference {group.reference} is repeated on row {first.row} for a different person "
+                      f"({first.surname.upper()}, {first.forenames}, born {_day(first.date_of_birth)}; here "
+                      f"{line.surname.upper()}, {line.forenames}, born {_day(line.date_of_birth)}): references are unique")
+        else:
+            reason = (f"reference {group.reference} is repeated on row {first.row} with a different {columns}: "
+                      "the rows of one referral may differ only in substance, quantity and unit")
+        group.refuse(fmt.REFERRALS, line.row, Problem(fmt.FIELD_COLUMN.get(differing[0], differing[0]), reason))
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else "?"
+
+
+def row_problems(group: Group) -> dict[tuple[str, int], list[Problem]]:
+    """Each row's own problems; a row refused only because of another row says which."""
+    result: dict[tuple[str, int], list[Problem]] = defaultdict(list)
+    causes = [key for key, found in group.problems.items() if found]
+    for key, found in group.problems.items():
+        result[key].extend(found)
+    cause_text = ", ".join(f"{sheet} row {row}" for sheet, row in sorted(causes))
+    for line in group.lines:
+        key = (fmt.REFERRALS, line.row)
+        if not result[key]:
+            result[key].append(Problem("", f"refused with the rest of the referral (see {cause_text})"))
+    for appointment in group.appointments:
+        key = (fmt.APPOINTMENTS, appointment.row)
+        if not result[key]:
+            result[key].append(Problem("", f"its referral was refused (see {cause_text})"))
+    return result
+
+
+def row_problem_texts(group: Group) -> dict[tuple[str, int], str]:
+    return {key: "; ".join(p.text() for p in problems) for key, problems in row_problems(group).items()}
+
+
+# -- deciding, in incident order ---------------------------------------------------------------------
+class Planner:
+    """Decides every referral against the database and the rows before it; writes nothing
+    until :meth:`write`."""
+
+    def __init__(self, ctx: AppContext, session: Session, file_name: str) -> None:
+        self.ctx = ctx
+        self.session = session
+        self.file_name = file_name
+        self.now = ctx.now()
+        self.today = ctx.today()
+        self.plans: list[_Plan] = []
+        self.people: list[_PersonPlan] = []
+        self.existing: dict[str, tuple[str, tuple[str, str, date]]] = {}  # reference → (person ref, key)
+        self._by_key: dict[tuple[str, str, date], _PersonPlan] = {}
+        self._known_by_key: dict[tuple[str, str, date], _Known] = {}
+        self._known_by_dob: dict[date, list[_Known]] = defaultdict(list)
+        self._known_by_name: dict[tuple[str, str], list[_Known]] = defaultdict(list)
+        self._new_by_dob: dict[date, list[_PersonPlan]] = defaultdict(list)
+        self._new_by_name: dict[tuple[str, str], list[_PersonPlan]] = defaultdict(list)
+        self._tainted: dict[tuple[str, str, date], int] = {}  # person key → row of a refused earlier referral
+        self._snapshots: dict[str, dict] = {}
+        self._centres: dict[str, dict[str, Centre]] = {}
+        self.steps = 1
+
+    # -- what the database already holds -----------------------------------------------------------
+    def _load(self, groups: list[Group], orphans: list[AppointmentLine]) -> None:
+        session = self.session
+        references = sorted({g.reference for g in groups if g.reference} | {a.reference for a in orphans if a.reference})
+        for chunk in _chunks(references):
+            for reference, person_ref, s_norm, f_norm, dob in session.execute(
+                    select(Referral.reference, Person.reference, Person.surname_norm, Person.forenames_norm,
+                           Person.date_of_birth).join(Person, Referral.person_id == Person.id)
+                    .where(Referral.reference.in_(chunk))):
+                self.existing[reference] = (person_ref, (s_norm, f_norm, dob))
+        keys = {k for g in groups if (k := g.person_key()) is not None}
+        dobs = sorted({k[2] for k in keys})
+        names = sorted({(k[0], k[1]) for k in keys})
+        people: dict[int, Person] = {}
+        for chunk in _chunks(dobs):
+            for person in session.scalars(select(Person).where(Person.date_of_birth.in_(chunk))):
+                people[person.id] = person
+        for chunk in _chunks(sorted({n[0] for n in names})):
+            wanted = set(names)
+            for person in session.scalars(select(Person).where(Person.surname_norm.in_(chunk))):
+                if (person.surname_norm, person.forenames_norm) in wanted:
+                    people[person.id] = person
+        completed: dict[int, int] = defaultdict(int)
+        for chunk in _chunks(sorted(people)):
+            for person_id, count in session.execute(
+                    select(Referral.person_id, func.count()).where(
+                        Referral.person_id.in_(chunk), Referral.outcome == Outcome.COMPLETED.value)
+                    .group_by(Referral.person_id)):
+                completed[person_id] = count
+        known: dict[int, _Known] = {}
+        for person in sorted(people.values(), key=lambda p: p.id):
+            blanks = frozenset(name for name in _PERSON_FIELDS.values() if not getattr(person, name))
+            entry = _Known(person.id, person.reference, person.surname, person.forenames, person.date_of_birth,
+                           person.barred, completed[person.id], blanks, person.surname_norm[:1])
+            known[person.id] = entry
+            self._known_by_key.setdefault((person.surname_norm, person.forenames_norm, person.date_of_birth), entry)
+            self._known_by_dob[person.date_of_birth].append(entry)
+            self._known_by_name[(person.surname_norm, person.forenames_norm)].append(entry)
+        # Aliases count as the person's name (with the person's date of birth).
+        for chunk in _chunks(dobs):
+            for alias, person in session.execute(
+                    select(PersonAlias, Person).join(Person, PersonAlias.person_id == Person.id)
+                    .where(Person.date_of_birth.in_(chunk))):
+                entry = known.get(person.id)
+                if entry is not None:
+                    self._known_by_key.setdefault((alias.surname_norm, alias.forenames_norm, person.date_of_birth), entry)
+        session.expunge_all()  # plain values from here on; nothing read is changed through the ORM
+
+    # -- planning -------------------------------------------------------------------------------------
+    def plan(self, groups: list[Group], orphans: list[AppointmentLine], progress: Progress | None) -> None:
+        self._load(groups, orphans)
+        for line in orphans:
+            if not line.problems and line.reference and line.reference not in self.existing:
+                line.problems.append(Problem("reference", f"no referral {line.reference} in the referrals sheet "
+                                                          "or in the database"))
+        ordered = sorted(groups, key=lambda g: (g.first.incident_at or datetime.max, g.first.row))
+        total = len(ordered)
+        self.steps = total + max(total // 10, 1)  # the writing at the end counts as a tenth more
+        step = max(1, total // 200)
+        for index, group in enumerate(ordered, start=1):
+            self._plan_group(group)
+            if progress is not None and (index % step == 0 or index == total):
+                progress(index, self.steps)
+
+    @staticmethod
+    def refused_rows(groups: list[Group], orphans: list[AppointmentLine]) -> int:
+        return (sum(len(g.lines) + len(g.appointments) for g in groups if g.refused)
+                + sum(1 for a in orphans if a.problems))
+
+    def _plan_group(self, group: Group) -> None:
+        key = group.person_key()
+        if not group.refused:
+            self._decide(group, key)
+        if group.refused and key is not None:
+            self._tainted.setdefault(key, group.first.row)
+
+    def _decide(self, group: Group, key: tuple[str, str, date] | None) -> None:
+        line = group.first
+        row = line.row
+        existing = self.existing.get(group.reference)
+        if existing is not None:
+            person_ref, existing_key = existing
+            if key is not None and existing_key != key:
+                group.refuse(fmt.REFERRALS, row, Problem(
+                    "reference", f"{group.reference} is already in the database for another person ({person_ref}); "
+                                 "references are unique"))
+            return  # already imported: skipped
+        if key is not None and key in self._tainted:
+            group.refuse(fmt.REFERRALS, row, Problem(
+                "", f"an earlier referral of this person (referrals row {self._tainted[key]}) was refused: fix it "
+                    "first, so this one is decided with the person's history in order"))
+            return
+        scheme = self.ctx.schemes.find(line.area)
+        if scheme is None:
+            known = ", ".join(f"{s.area} ({s.code})" for s in self.ctx.schemes)
+            group.refuse(fmt.REFERRALS, row, Problem("area", f"unknown area '{line.area}' (known: {known})"))
+            return
+        draft = self._draft(group, scheme)
+        errors = validate(draft, scheme, self.now)
+        for name, message in errors.items():
+            self._refuse_field(group, name, message)
+        self._check_outcome(group)
+        if group.refused or key is None:
+            return
+        person, matched, attention = self._person(group, key)
+        prior = PriorHistory(barred=person.barred, completed_diversions=person.completed)
+        result = decide(scheme, draft.facts(prior))
+        plan = self._referral(group, scheme, draft, person, matched, result, attention)
+        if plan is None or group.refused:
+            return
+        # Accepted: the person's history now includes this referral.
+        if key not in self._by_key:
+            self.people.append(person)
+            if person.new:
+                self._new_by_dob[person.date_of_birth].append(person)
+                self._new_by_name[(key[0], key[1])].append(person)
+        self._by_key[key] = person
+        if plan.values["outcome"] == Outcome.COMPLETED.value:
+            person.completed += 1
+        if plan.bars_at is not None:
+            person.barred = True
+        for column, name in _PERSON_FIELDS.items():
+            value = getattr(line, column)
+            if value and (person.new or (person.known is not None and name in person.known.blanks)):
+                person.fields[name] = value
+        self.plans.append(plan)
+
+    def _refuse_field(self, group: Group, name: str, message: str) -> None:
+        if name.startswith("substances["):
+            index = int(name[len("substances["):-1])
+            line = group.lines[min(index, len(group.lines) - 1)]
+            column = "unit" if message.startswith("Unknown unit") else (
+                "substance" if message.startswith("Unknown substance") else "quantity")
+            group.refuse(fmt.REFERRALS, line.row, Problem(column, message))
+            return
+        group.refuse(fmt.REFERRALS, group.first.row, Problem(_FIELD_COLUMNS.get(name, name), message))
+
+    def _check_outcome(self, group: Group) -> None:
+        line = group.first
+        outcome = line.outcome
+        if outcome is None:
+            return
+        if outcome is Outcome.DECLINED and line.consent:
+            group.refuse(fmt.REFERRALS, line.row, Problem(
+                "consent", "is yes, but the outcome 'declined' means the person did not agree to take part"))
+        if outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED) and line.consent is False:
+            group.refuse(fmt.REFERRALS, line.row, Problem(
+                "consent", f"is no, but the outcome '{outcome.value}' means the person was diverted"))
+        if line.outcome_date is not None and line.incident_at is not None:
+            if line.outcome_date < line.incident_at.date():
+                group.refuse(fmt.REFERRALS, line.row, Problem("outcome_date", "is before the incident"))
+            elif line.outcome_date > self.today:
+                group.refuse(fmt.REFERRALS, line.row, Problem("outcome_date", "is in the future"))
+
+    def _draft(self, group: Group, scheme: Scheme) -> IntakeDraft:
+        line = group.first
+        assert line.offence is not None and line.incident_at is not None
+        finds = [SubstanceFind(_substance_key(scheme, l.substance), l.quantity, l.unit)  # type: ignore[arg-type]
+                 for l in group.lines]
+        return IntakeDraft(
+            scheme_code=scheme.code, surname=line.surname, forenames=line.forenames,
+            date_of_birth=line.date_of_birth, sex=line.sex, ethnicity_self=line.ethnicity, postcode=line.postcode,
+            guardian_name=line.guardian_name, incident_at=line.incident_at, crime_reference=line.crime_reference,
+            officer_collar_number=line.officer_collar_number, offence=line.offence, substances=finds,
+            suspected_supply=bool(line.suspected_supply), consent=bool(line.consent))
+
+    # -- the person -------------------------------------------------------------------------------------
+    def _person(self, group: Group, key: tuple[str, str, date]) -> tuple[_PersonPlan, bool, list[str]]:
+        line = group.first
+        planned = self._by_key.get(key)
+        if planned is not None:
+            return planned, True, []
+        known = self._known_by_key.get(key)
+        if known is not None:
+            person = _PersonPlan(known.surname, known.forenames, known.date_of_birth, known, line.row,
+                                 barred=known.barred, completed=known.completed, reference=known.reference, id=known.id)
+            return person, True, []
+        person = _PersonPlan(line.surname, line.forenames, line.date_of_birth, None, line.row,  # type: ignore[arg-type]
+                             initial=key[0][:1])
+        attention = []
+        candidates = self._possible_matches(line, key)
+        if candidates:
+            attention.append("possible matches (a new person was made; check them): " + "; ".join(candidates))
+        return person, False, attention
+
+    def _possible_matches(self, line: ReferralLine, key: tuple[str, str, date]) -> list[str]:
+        """People who may be this one (``names.match_score`` > 0), best first: those with the same
+        name born another day, and those born the same day. At most ``_COMPARED`` are compared
+        (the same name first, then the same surname initial), so a file full of one placeholder
+        date of birth stays quick."""
+        initial = key[0][:1]
+        same_day_known = self._known_by_dob.get(key[2], ())
+        same_day_new = self._new_by_dob.get(key[2], ())
+        candidates: list[_Known | _PersonPlan] = [*self._known_by_name.get((key[0], key[1]), ()),
+                                                  *self._new_by_name.get((key[0], key[1]), ())]
+        for group in (same_day_known, same_day_new):
+            candidates.extend(c for c in group[:_COMPARED * 4] if c.initial == initial)
+        for group in (same_day_known, same_day_new):
+            candidates.extend(c for c in group[:_COMPARED] if c.initial != initial)
+        scored: list[tuple[int, str]] = []
+        seen: set[int] = set()
+        for candidate in candidates:
+            if id(candidate) in seen or len(seen) >= _COMPARED:
+                continue
+            seen.add(id(candidate))
+            score = match_score(line.surname, line.forenames, line.date_of_birth,
+                                candidate.surname, candidate.forenames, candidate.date_of_birth)
+            if score <= 0:
+                continue
+            described = (f"{candidate.surname.upper()}, {candidate.forenames}, born "
+                         f"{candidate.date_of_birth:%d/%m/%Y}")
+            if isinstance(candidate, _Known):
+                described = f"{candidate.reference} {described}" + (" (barred)" if candidate.barred else "")
+            else:
+                described += f" (new in this import, row {candidate.first_row})"
+            scored.append((score, described))
+        scored.sort(key=lambda s: -s[0])
+        return [text for _score, text in scored[:5]]
+
+    # -- the referral ---------------------------------------------------------------------------------
+    def _centre(self, scheme: Scheme, typed: str) -> Centre | None:
+        """A centre of the scheme by its code or its name, in any case."""
+        if scheme.code not in self._centres:
+            self._centres[scheme.code] = _centres(scheme)
+        return self._centres[scheme.code].get(typed.strip().casefold())
+
+    def _snapshot(self, scheme: Scheme) -> dict:
+        if scheme.code not in self._snapshots:
+            self._snapshots[scheme.code] = settings_snapshot(scheme)
+        return self._snapshots[scheme.code]
+
+    def _referral(self, group: Group, scheme: Scheme, draft: IntakeDraft, person: _PersonPlan, matched: bool,
+                  result: EligibilityResult, attention: list[str]) -> _Plan | None:
+        line = group.first
+        notes: list[str] = []
+        assert draft.incident_at is not None
+        referral_date = draft.incident_at.date()  # the pilots' records: taken on the day of the incident
+        outcome = line.outcome
+        pathway = result.pathway
+        reasons = list(result.reasons)
+        events: list[tuple[str, str]] = [("imported", f"Imported from {self.file_name} (referrals row {line.row}).")]
+        bars_at: datetime | None = None
+        user = self.ctx.user
+        if outcome is None:
+            diverted = result.eligible
+            decision = result.decision.value
+        else:
+            diverted = outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED)
+            decision = Decision.ELIGIBLE.value if diverted else Decision.NOT_ELIGIBLE.value
+            if decision != result.decision.value:
+                recorded = "eligible (diverted)" if diverted else "not eligible"
+                today = "eligible" if result.eligible else "not eligible"
+                note = (f"recorded as {recorded} with outcome {outcome.value}; under the current rules it "
+                        f"would be {today}")
+                attention.append(note + ": kept as recorded")
+                reasons = [f"Imported history: {note}."] + reasons
+        verdict = "Eligible" if decision == Decision.ELIGIBLE.value else "Not eligible"
+        events.append(("decision", f"{verdict} ({pathway.value} pathway, rules {result.rule_version}): "
+                                   + " ".join(reasons)))
+        youth = pathway is Pathway.YOUTH
+        centre = scheme.default_centre(youth) if diverted else None
+        first_due, due = deadlines(scheme, referral_date) if diverted else (None, None)
+        values: dict[str, Any] = dict(
+            reference=group.reference, scheme_code=scheme.code, area=scheme.area, scheme_kind=scheme.kind.value,
+            referral_date=referral_date, incident_at=draft.incident_at, incident_place="",
+            crime_reference=draft.crime_reference, officer_name="", officer_collar_number=draft.officer_collar_number,
+            station="", offence=draft.offence.value, suspected_supply=draft.suspected_supply, consent=draft.consent,
+            pathway=pathway.value, age_at_incident=result.age, decision=decision, reasons=reasons,
+            rule_version=result.rule_version, settings_hash=result.settings_hash,
+            scheme_settings=self._snapshot(scheme), decided_by=user, override_reason="", override_by="",
+            override_at=None, provider=centre.provider if centre else "", centre_code=centre.code if centre else "",
+            first_attendance_due=first_due, due_date=due, status="", outcome="", outcome_date=None,
+            proposed_step="", proposed_reason="", next_step="", next_step_confirmed_by="",
+            next_step_confirmed_at=None, for_case_file=False, sessions_attended=0, misses=0,
+            created_at=self.now, created_by=user)
+        appointments = self._appointments(group, scheme, diverted, outcome is None, referral_date, due, pathway)
+        if group.refused:
+            return None
+        attendances = [a for _line, a in appointments]
+        values["sessions_attended"] = sum(1 for a in attendances if a is Attendance.ATTENDED)
+        values["misses"] = sum(1 for a in attendances if a in (Attendance.NOT_ATTENDED, Attendance.REBOOKED))
+
+        if outcome is Outcome.COMPLETED:
+            assert line.outcome_date is not None
+            step = next_step_for_completion()
+            confirmed = datetime.combine(line.outcome_date, time(0))
+            values.update(status=Status.COMPLETED.value, outcome=Outcome.COMPLETED.value, outcome_date=line.outcome_date,
+                          proposed_step=step.value, next_step=step.value, proposed_reason="Recorded as completed.",
+                          next_step_confirmed_by=user, next_step_confirmed_at=confirmed)
+            notes.append(f"history: completed ({line.outcome_date:%d/%m/%Y}); no further action")
+            events.append(("completed", f"Programme completed on {line.outcome_date:%d/%m/%Y} (imported history). "
+                                        f"No further action (Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED})."))
+        elif outcome is Outcome.NOT_ATTENDED:
+            assert line.outcome_date is not None
+            step = next_step_for_non_attendance(scheme.kind, pathway)
+            confirmed = datetime.combine(line.outcome_date, time(0))
+            values.update(status=Status.CLOSED.value, outcome=Outcome.NOT_ATTENDED.value, outcome_date=line.outcome_date,
+                          proposed_step=step.value, next_step=step.value,
+                          proposed_reason="Recorded as not attended.", next_step_confirmed_by=user,
+                          next_step_confirmed_at=confirmed, for_case_file=step.for_case_file)
+            if step.bars_person:
+                bars_at = confirmed
+            notes.append(f"history: not attended ({line.outcome_date:%d/%m/%Y}); next step {step.label.lower()}"
+                         + ("; the person is barred from further diversion" if step.bars_person else ""))
+            events.append(("confirmed", f"Next step confirmed: {step.label} (imported history: not attended, "
+                                        f"{line.outcome_date:%d/%m/%Y})."))
+        elif outcome in (Outcome.NOT_ELIGIBLE, Outcome.DECLINED):
+            status = Status.DECLINED if outcome is Outcome.DECLINED else Status.NOT_ELIGIBLE
+            values.update(status=status.value, outcome=outcome.value, outcome_date=line.outcome_date or referral_date)
+        elif not diverted:
+            status = Status.DECLINED if result.declined_only else Status.NOT_ELIGIBLE
+            values.update(status=status.value, outcome=status.value, outcome_date=referral_date)
+        else:
+            assert due is not None
+            state = assess(scheme, pathway, attendances, due, self.today)
+            if state.status is Status.COMPLETED:
+                completed_on = max(a.appointment_at for a, att in appointments if att is Attendance.ATTENDED)  # type: ignore[type-var]
+                step = state.proposed_step or next_step_for_completion()
+                values.update(status=Status.COMPLETED.value, outcome=Outcome.COMPLETED.value,
+                              outcome_date=completed_on.date(), proposed_step=step.value, next_step=step.value,
+                              proposed_reason=state.explanation, next_step_confirmed_by=user,
+                              next_step_confirmed_at=completed_on)
+                events.append(("completed", f"Programme completed: {state.explanation} No further action "
+                                            f"(Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED})."))
+            else:
+                values["status"] = state.status.value
+                if state.proposed_step is not None:
+                    values.update(proposed_step=state.proposed_step.value, proposed_reason=state.explanation)
+                    events.append(("proposed", f"Next step proposed: {state.proposed_step.label}. {state.explanation} "
+                                               "Awaiting a coordinator's confirmation."))
+        substances = [dict(substance=f.substance, quantity=f.quantity, unit=f.unit) for f in draft.substances]
+        appointment_rows = [
+            dict(scheduled_at=a.appointment_at, centre_code=self._centre(scheme, a.centre).code,  # type: ignore[union-attr]
+                 session_type=a.session_type.value, worker="",  # type: ignore[union-attr]
+                 attendance=att.value if att else None, rebook_reason="",
+                 recorded_by=user if att else "", recorded_at=self.now if att else None, created_at=self.now)
+            for a, att in appointments]
+        if person.barred and outcome is None:
+            notes.append("the person is barred by an earlier diversion")
+        return _Plan(group, person, matched, values, substances, appointment_rows, events, bars_at, notes, attention)
+
+    def _appointments(self, group: Group, scheme: Scheme, diverted: bool, open_: bool, referral_date: date,
+                      due: date | None, pathway: Pathway) -> list[tuple[AppointmentLine, Attendance | None]]:
+        """The referral's appointments in time order, checked as booking and recording would."""
+        ordered = sorted(group.appointments, key=lambda a: (a.appointment_at, a.row))  # type: ignore[arg-type, return-value]
+        taken: list[tuple[AppointmentLine, Attendance | None]] = []
+        for appointment in ordered:
+            assert appointment.appointment_at is not None
+            when = appointment.appointment_at
+            problem: Problem | None = None
+            if not diverted:
+                problem = Problem("reference", f"{group.reference} was not diverted (not eligible or declined): "
+                                               "it can have no appointments")
+            elif self._centre(scheme, appointment.centre) is None:
+                centres = ", ".join(c.code for c in scheme.centres())
+                problem = Problem("centre", f"'{appointment.centre}' is not a centre of the {scheme.area} scheme "
+                                            f"(centres: {centres})")
+            elif when.date() < referral_date:
+                problem = Problem("appointment_at", "is before the incident")
+            elif appointment.attendance is not None and appointment.attendance is not Attendance.CANCELLED \
+                    and when.date() > self.today:
+                problem = Problem("attendance", "is recorded for an appointment in the future")
+            elif open_:
+                attendances = [a for _l, a in taken]
+                state = assess(scheme, pathway, attendances, due, when.date())  # type: ignore[arg-type]
+                if due is not None and when.date() > due:
+                    problem = Problem("appointment_at", f"is after the deadline ({due:%d/%m/%Y})")
+                elif state.status not in _BOOKABLE:
+                    problem = Problem("appointment_at", f"comes after the referral was already "
+                                                        f"{state.status.label.lower()} ({state.explanation})")
+                elif appointment.attendance is Attendance.REBOOKED and not can_rebook(scheme, attendances):
+                    problem = Problem("attendance", f"no rebookings left ({scheme.rebookings_allowed} allowed): "
+                                                    "record it as not attended instead")
+            if problem is not None:
+                group.refuse(fmt.APPOINTMENTS, appointment.row, problem)
+                continue
+            taken.append((appointment, appointment.attendance))
+        return taken
+
+    # -- references for the report without writing -----------------------------------------------
+    def preview_references(self, session: Session) -> None:
+        """Give new people the references they would get (a dry run, or nothing written)."""
+        start = last_number(session, PERSON_SERIES)
+        for index, person in enumerate(p for p in self.people if p.new):
+            person.reference = format_person_reference(start + index + 1)
+
+    # -- writing ------------------------------------------------------------------------------------
+    def write(self, session: Session) -> None:
+        """Write every plan with Core bulk inserts (one executemany per table); ids are read back
+        by the unique references, which works the same on SQLite and PostgreSQL."""
+        new_people = [p for p in self.people if p.new]
+        for person, reference in zip(new_people, person_references(session, len(new_people)), strict=True):
+            person.reference = reference
+        if new_people:
+            session.execute(insert(Person.__table__), [_person_row(p, self.now) for p in new_people])
+            ids = _ids_by_reference(session, Person, [p.reference for p in new_people])
+            for person in new_people:
+                person.id = ids[person.reference]
+        self._fill_blanks(session)
+        referral_rows = [{**plan.values, "person_id": plan.person.id} for plan in self.plans]
+        session.execute(insert(Referral.__table__), referral_rows)
+        ids = _ids_by_reference(session, Referral, [plan.group.reference for plan in self.plans])
+        substances: list[dict[str, Any]] = []
+        appointments: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        highest: dict[str, int] = {}
+        for plan in self.plans:
+            referral_id = plan.id = ids[plan.group.reference]
+            substances.extend({**s, "referral_id": referral_id} for s in plan.substances)
+            appointments.extend({**a, "referral_id": referral_id} for a in plan.appointments)
+            events.extend(dict(referral_id=referral_id, at=self.now, kind=kind, text=text, actor=self.ctx.user)
+                          for kind, text in plan.events)
+            numbered = numbered_series(plan.group.reference)
+            if numbered is not None:
+                highest[numbered[0]] = max(highest.get(numbered[0], 0), numbered[1])
+        for model, rows in ((ReferralSubstance, substances), (Appointment, appointments), (TimelineEvent, events)):
+            if rows:
+                session.execute(insert(model.__table__), rows)
+        for series, number in sorted(highest.items()):
+            reserve_up_to(session, series, number)
+        self._bar(session)
+        session.flush()
+
+    def _fill_blanks(self, session: Session) -> None:
+        """People already in the database: fields they lack are filled, none is overwritten."""
+        changes = {p.id: p.fields for p in self.people if not p.new and p.fields}
+        for chunk in _chunks(sorted(changes)):  # type: ignore[arg-type]
+            for person in session.scalars(select(Person).where(Person.id.in_(chunk))):
+                for name, value in changes[person.id].items():
+                    if not getattr(person, name):
+                        setattr(person, name, value)
+
+    def _bar(self, session: Session) -> None:
+        """A not-attended history bars the person exactly as a confirmed next step does."""
+        barring = [p for p in self.plans if p.bars_at is not None]
+        ids = sorted({p.person.id for p in barring})  # type: ignore[type-var]
+        people: dict[int, Person] = {}
+        for chunk in _chunks(ids):
+            people.update((p.id, p) for p in session.scalars(select(Person).where(Person.id.in_(chunk))))
+        for plan in barring:  # in incident order: the first not-attended diversion is the one that bars
+            assert plan.id is not None and plan.bars_at is not None
+            bar_person(people[plan.person.id], plan.id, plan.bars_at)  # type: ignore[index]
+
+
+def _person_row(person: _PersonPlan, now: datetime) -> dict[str, Any]:
+    fields = person.fields
+    return dict(
+        reference=person.reference, surname=person.surname, forenames=person.forenames,
+        surname_norm=normalise(person.surname), forenames_norm=normalise(person.forenames),
+        date_of_birth=person.date_of_birth, sex=fields.get("sex", ""), ethnicity_self=fields.get("ethnicity_self", ""),
+        ethnicity_observed="", address="", postcode=fields.get("postcode", ""), phone="", email="", language="",
+        needs="", guardian_name=fields.get("guardian_name", ""), guardian_relationship="", guardian_phone="",
+        guardian_address="", pnc_reference="", barred=False, barred_at=None, barred_by_referral_id=None,
+        created_at=now)
+
+
+def _ids_by_reference(session: Session, model: type[Person] | type[Referral], references: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(references):
+        found.update((ref, id_) for ref, id_ in session.execute(
+            select(model.reference, model.id).where(model.reference.in_(chunk))))
+    return found
+
+
+def _substance_key(scheme: Scheme, typed: str) -> str:
+    """The scheme's substance key for what was typed: the key itself or its label, in any case."""
+    key = code_key(typed)
+    if key in scheme.limits:
+        return key
+    for substance, limit in scheme.limits.items():
+        if limit.label.casefold() == typed.strip().casefold():
+            return substance
+    return typed.strip()
+
+
+def _centres(scheme: Scheme) -> dict[str, Centre]:
+    """A scheme's centres by code and by name, in lower case."""
+    centres: dict[str, Centre] = {}
+    for centre in scheme.centres():
+        centres.setdefault(centre.name.casefold(), centre)
+        centres[centre.code.casefold()] = centre
+    return centres
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]

@@ -1,0 +1,218 @@
+"""Export what a list shows: one call from any view, with the rows (or filters) it shows.
+
+A view calls, for example from the queues::
+
+    export_action.export_list(self, self.ctx, self.runner,
+                              ExportQuery(kind="referrals", ids=tuple(r.referral_id for r in rows),
+                                          description="Overdue queue"),
+                              title="the overdue queue", suggested_name="overdue")
+
+or from a centre's day of appointments::
+
+    ExportQuery(kind="appointments", centre_code=centre, date_from=day, date_to=day,
+                description=f"Appointments at {centre} on {day:%d/%m/%Y}")
+
+The dialog asks for the format and, because lists hold personal data, offers a
+password (on by default): the file then goes into an AES-encrypted ZIP, which
+7-Zip or WinZip open (Windows Explorer cannot). The export runs on the
+``TaskRunner``'s worker with a progress bar fed by a queued signal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.exporter import ExportQuery, ExportResult, ExportService
+from diversion_desktop.spreadsheets.encrypted import MIN_PASSWORD_LENGTH, OPENS_WITH
+from diversion_desktop.ui.progress import ProgressRelay
+from diversion_desktop.ui.tasks import TaskRunner, error_text
+from diversion_desktop.ui.widgets import ErrorLabel
+
+_FILTERS = {"xlsx": "Excel workbook (*.xlsx)", "csv": "CSV file (*.csv)"}
+
+
+def ask_export_path(parent: QWidget | None, suggested_name: str, file_format: str) -> str:
+    """The system "Save as" dialog; the chosen path, or "" if cancelled."""
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    path, _filter = QFileDialog.getSaveFileName(parent, "Export", str(Path(folder) / f"{suggested_name}.{file_format}"),
+                                                _FILTERS[file_format])
+    return path
+
+
+class ExportDialog(QDialog):
+    sig_exported = Signal(object)  # ExportResult
+    sig_counted = Signal(int)  # rows the export will hold
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, query: ExportQuery, title: str = "",
+                 suggested_name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.query = query
+        self.title = title or query.describe()
+        self.suggested_name = suggested_name or f"{query.kind}-{ctx.today():%Y-%m-%d}"
+        self.service = ExportService(ctx)
+        self.busy = False
+        self.closed = False
+        self.result: ExportResult | None = None
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export")
+        self._build()
+        self.runner.run(lambda: self.service.count(query), self._counted, lambda _error: None)
+
+    def _build(self) -> None:
+        self.intro = QLabel(f"Export {self.title}.")
+        self.intro.setObjectName("exportIntro")
+        self.intro.setWordWrap(True)
+        self.format = QComboBox()
+        self.format.setObjectName("exportFormat")
+        self.format.addItem("Excel workbook (.xlsx)", "xlsx")
+        self.format.addItem("CSV file (.csv)", "csv")
+        self.protect = QCheckBox("&Protect with a password (an AES-encrypted ZIP)")
+        self.protect.setObjectName("exportProtect")
+        self.protect.setChecked(True)
+        self.protect.toggled.connect(self._protect_changed)
+        self.password = QLineEdit()
+        self.password.setObjectName("exportPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm = QLineEdit()
+        self.confirm.setObjectName("exportPasswordAgain")
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        note = QLabel(f"The list holds personal data. Open the ZIP with {OPENS_WITH}. Give the password to the "
+                      "recipient by another route (a phone call, not the same e-mail).")
+        note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("&Format", self.format)
+        form.addRow(self.protect)
+        form.addRow("Pass&word", self.password)
+        form.addRow("&Again", self.confirm)
+        self.form = form
+        self.error = ErrorLabel()
+        self.error.setObjectName("exportError")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("exportProgress")
+        self.progress.setVisible(False)
+        self.relay = ProgressRelay(self.progress, self)
+        self.status = QLabel()
+        self.status.setObjectName("exportStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox()
+        self.export_button: QPushButton = self.buttons.addButton("&Export…", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setObjectName("exportButton")
+        self.close_button: QPushButton = self.buttons.addButton("Close", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+
+    def _counted(self, count: int) -> None:
+        if self.closed:  # the answer came after the dialog was closed
+            return
+        self.intro.setText(f"Export {self.title}: {count} row(s).")
+        self.sig_counted.emit(count)
+
+    def _protect_changed(self, on: bool) -> None:
+        self.password.setEnabled(on)
+        self.confirm.setEnabled(on)
+
+    def _password(self) -> tuple[str | None, str]:
+        """(the password, or None when not protecting; a problem to show)."""
+        if not self.protect.isChecked():
+            return None, ""
+        password = self.password.text()
+        if len(password) < MIN_PASSWORD_LENGTH:
+            return None, f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters, or untick the protection."
+        if password != self.confirm.text():
+            return None, "The two passwords are not the same."
+        return password, ""
+
+    def export(self) -> None:
+        if self.busy:
+            return
+        password, problem = self._password()
+        self.error.show_message(problem)
+        if problem:
+            self.password.setFocus()
+            return
+        file_format = self.format.currentData()
+        path = ask_export_path(self, self.suggested_name, file_format)
+        if not path:
+            return
+        self._set_busy(True)
+        self.status.setText("Exporting…")
+        query = self.query
+
+        def done(result: ExportResult) -> None:
+            self._set_busy(False)
+            self.result = result
+            self.status.setText(result.summary())
+            self.export_button.setEnabled(False)
+            self.close_button.setFocus()
+            self.sig_exported.emit(result)
+
+        def failed(error: BaseException) -> None:
+            self._set_busy(False)
+            self.status.setText("")
+            self.error.show_message(error_text(error))
+
+        self.runner.run(lambda: self.service.export(query, Path(path), file_format, password=password,
+                                                    progress=self.relay.report), done, failed)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0)
+        self.buttons.setEnabled(not busy)
+        self.format.setEnabled(not busy)
+        self.protect.setEnabled(not busy)
+
+    def reject(self) -> None:
+        if not self.busy:
+            super().reject()
+
+    def done(self, result: int) -> None:
+        self.closed = True
+        super().done(result)
+
+
+def export_list(parent: QWidget | None, ctx: AppContext, runner: TaskRunner, query: ExportQuery, title: str = "",
+                suggested_name: str = "") -> ExportDialog:
+    """Export what a list shows: ``query`` carries its rows (``ids``) or its filters. Shows the
+    export dialog (not modal) and returns it."""
+    dialog = ExportDialog(ctx, runner, query, title, suggested_name, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def export_rows(parent: QWidget | None, ctx: AppContext, runner: TaskRunner, kind: str, ids: list[int] | tuple[int, ...],
+                description: str, suggested_name: str = "") -> ExportDialog:
+    """The common case: export exactly the rows a list shows (their ids), e.g. a queue or search results."""
+    query = ExportQuery(kind=kind, ids=tuple(ids), description=description)
+    return export_list(parent, ctx, runner, query, description[:1].lower() + description[1:], suggested_name)
