@@ -318,7 +318,7 @@ def pilots_table(result: EvaluationResult) -> ReportTable:
              "Differences in percentage points with Newcombe's 95% interval; \u201cYes\u201d where the "
              "interval excludes 0.", LEGEND)
     return ReportTable("Pilots side by side", "The two pilots side by side",
-                       ("Measure", "Pilot", "Count", "Of", "Rate or difference", CI, "Interval excludes 0"),
+                       ("Measure", "Pilot", "Count", "Of", "Rate or difference", CI, "Excludes 0"),
                        tuple(rows), notes)
 
 

@@ -417,10 +417,6 @@ class EvaluationService:
         self.ctx = ctx
         self.workers = workers  # 1: every query on the calling thread, one after the other
 
-    def scheme_choices(self) -> list[tuple[str, str]]:
-        """(code, area) of every configured scheme, for the area choice."""
-        return [(s.code, s.area) for s in self.ctx.schemes]
-
     def compute(self, request: EvaluationRequest, progress: Progress | None = None) -> EvaluationResult:
         """Count, hide small numbers, work out the intervals. ``progress(done, total)`` is called
         as each query ends (from the thread that ran it) and once at the end."""

@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -208,6 +207,7 @@ def _chart_view(title: str) -> QChartView:
     chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
     chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
     view = QChartView(chart)
+    view.setAccessibleName(title)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumHeight(300)
     return view
@@ -224,6 +224,7 @@ def _reset(view: QChartView, title: str) -> QChart:
     for axis in chart.axes():
         chart.removeAxis(axis)
     chart.setTitle(title)
+    view.setAccessibleName(title)
     return chart
 
 
@@ -484,17 +485,18 @@ class EvaluationView(QWidget):
         self.status.setObjectName("evaluationStatus")
         self.status.setWordWrap(True)
 
-        period = QGridLayout()
-        from_caption = QLabel("&From")
-        from_caption.setBuddy(self.date_from)
-        to_caption = QLabel("&To")
-        to_caption.setBuddy(self.date_to)
-        period.addWidget(from_caption, 0, 0)
-        period.addWidget(self.date_from, 0, 1)
-        period.addWidget(to_caption, 0, 2)
-        period.addWidget(self.date_to, 0, 3)
-        period.addWidget(QLabel("(referral dates, dd/mm/yyyy)"), 0, 4)
-        period.setColumnStretch(5, 1)
+        period = QHBoxLayout()
+        for caption_text, edit in (("&From", self.date_from), ("&To", self.date_to)):
+            caption = QLabel(caption_text)
+            caption.setBuddy(edit)
+            caption.setMinimumWidth(caption.fontMetrics().horizontalAdvance(caption_text.replace("&", "")) + 4)
+            edit.setMaximumWidth(130)
+            period.addWidget(caption)
+            period.addSpacing(4)
+            period.addWidget(edit)
+            period.addSpacing(12)
+        period.addWidget(QLabel("(referral dates, dd/mm/yyyy)"))
+        period.addStretch(1)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.compute_button)

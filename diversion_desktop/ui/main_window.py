@@ -18,6 +18,7 @@ from diversion_desktop.ui.referral_page import ReferralPage
 from diversion_desktop.ui.search_panel import SearchPanel
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
+from diversion_desktop.ui.widgets import LazyPage
 
 
 class ProgressRelay(QObject):
@@ -42,11 +43,12 @@ class MainWindow(QMainWindow):
         self.referral = ReferralPage(ctx, self.runner)
         self.appointments = AppointmentsView(ctx, self.runner, settings)
         self.queues = QueuesView(ctx, self.runner)
+        self.evaluation = LazyPage(self._build_evaluation)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         for widget, title in ((self.search, "&Find person"), (self.intake, "New &referral"),
                               (self.referral, "Referral &page"), (self.appointments, "&Appointments"),
-                              (self.queues, "&Queues")):
+                              (self.queues, "&Queues"), (self.evaluation, "E&valuation")):
             self.tabs.addTab(widget, title)
         self.setCentralWidget(self.tabs)
 
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "&Referral page", lambda: self.tabs.setCurrentWidget(self.referral), "Ctrl+3")
         self._action(view_menu, "&Appointments", self.show_appointments, "Ctrl+4")
         self._action(view_menu, "&Queues", self.show_queues, "Ctrl+5")
+        self._action(view_menu, "E&valuation", self.show_evaluation, "Ctrl+6")
         self._action(view_menu, "Re&fresh", self._data_changed, QKeySequence.StandardKey.Refresh)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About", self._about)
@@ -136,6 +139,14 @@ class MainWindow(QMainWindow):
     def show_appointments(self) -> None:
         self.appointments.refresh()
         self.tabs.setCurrentWidget(self.appointments)
+
+    def _build_evaluation(self) -> QWidget:
+        from diversion_desktop.ui.evaluation_view import EvaluationView  # charts and statistics: on first use
+
+        return EvaluationView(self.ctx, self.runner)
+
+    def show_evaluation(self) -> None:
+        self.tabs.setCurrentWidget(self.evaluation)
 
     def _print_day_letters(self) -> None:
         self.tabs.setCurrentWidget(self.appointments)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
@@ -139,3 +142,28 @@ def set_required(caption: QLabel, widget: QWidget, required: bool) -> None:
     caption.setFont(font)
     caption.setToolTip("Required" if required else "")
     widget.setToolTip("Required" if required else "")
+
+
+class LazyPage(QWidget):
+    """Holds a page whose module is slow to import (charts, statistics) and builds it
+    the first time it is shown, so start-up does only what the first screen needs."""
+
+    sig_built = Signal(object)
+
+    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build = build
+        self.page: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def ensure_built(self) -> QWidget:
+        if self.page is None:
+            self.page = self._build()
+            self._layout.addWidget(self.page)
+            self.sig_built.emit(self.page)
+        return self.page
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.ensure_built()
+        super().showEvent(event)

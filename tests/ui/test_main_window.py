@@ -61,3 +61,16 @@ def test_sample_data_from_the_menu(qtbot, gui_ctx, gui_settings) -> None:  # noq
         window.demo_action.trigger()
     assert sum(filled.args[0].values()) >= 300
     qtbot.waitUntil(lambda: "Awaiting first appointment: 0" not in window.counts_label.text(), timeout=5000)
+
+
+def test_evaluation_tab_is_built_on_first_use(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    import sys
+
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    assert window.evaluation.page is None
+    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.evaluation
+    from diversion_desktop.ui.evaluation_view import EvaluationView
+
+    assert isinstance(window.evaluation.page, EvaluationView)
+    assert "diversion_desktop.ui.evaluation_view" in sys.modules
