@@ -22,7 +22,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,8 @@ FORMATS = ("csv", "xlsx")
 LAYOUTS = ("partner", "import")
 PASSWORD_ENV = "DIVERSION_EXPORT_PASSWORD"
 _YIELD_PER = 1000
+MAX_IDS = 30000
+XLSX_MAX_ROWS = 1_048_575  # an Excel sheet's rows, less the header
 
 REFERRAL_COLUMNS: tuple[Column, ...] = (
     Column("reference"), Column("person_reference"), Column("age_band"), Column("area"), Column("scheme_kind"),
@@ -91,9 +93,13 @@ class ExportQuery:
     area: str | None = None  # a scheme code
     date_from: date | None = None
     date_to: date | None = None
-    ids: tuple[int, ...] | None = None
+    ids: tuple[int, ...] | None = None  # at most MAX_IDS; a longer list gives its filters or ``id_query``
     referral_ids: tuple[int, ...] | None = None  # appointments / documents of these referrals
     centre_code: str | None = None  # appointments at this centre
+    status: str | None = None  # referrals in this status
+    # A SELECT of the kind's ids (e.g. ``select(Referral.id).where(...)`` from a list's own service),
+    # for a list too long to pass its ids: the export holds exactly the rows it selects.
+    id_query: Any = field(default=None, compare=False)
     layout: str = "partner"  # referrals only: "partner" or "import"
     description: str = ""  # what the user was looking at, for the audit trail
 
@@ -105,6 +111,8 @@ class ExportQuery:
             parts.append(f"area {self.area}")
         if self.centre_code:
             parts.append(f"centre {self.centre_code}")
+        if self.status:
+            parts.append(f"status {self.status}")
         if self.date_from or self.date_to:
             parts.append(f"from {self.date_from or 'the start'} to {self.date_to or 'today'}")
         if self.ids is not None:
@@ -196,8 +204,11 @@ class ExportService:
         sheets = self._sheets(query)
         files, entries = _targets(out, file_format, [s.name for s in sheets], encrypted=password is not None)
         with self.ctx.reading() as session:
-            total = sum(sheet.count(session) for sheet in sheets)
-            rows = self._write(session, sheets, files, entries, file_format, password, total, progress)
+            counts = [sheet.count(session) for sheet in sheets]
+            if file_format == "xlsx" and max(counts) > XLSX_MAX_ROWS:
+                raise ValidationError({"format": f"{max(counts):,} rows are more than an Excel sheet holds "
+                                                 f"({XLSX_MAX_ROWS:,}): export as CSV, or choose fewer rows."})
+            rows = self._write(session, sheets, files, entries, file_format, password, sum(counts), progress)
         result = ExportResult(files=tuple(files), rows=rows, encrypted=password is not None)
         self.audit(self.ctx, ExportRecord(user=self.ctx.user, at=self.ctx.now(), what=query.describe(),
                                           rows=result.total, files=tuple(str(f) for f in files),
@@ -216,6 +227,11 @@ class ExportService:
             errors["area"] = f"Unknown area '{query.area}'."
         if query.date_from and query.date_to and query.date_from > query.date_to:
             errors["date_to"] = "The end of the period is before its start."
+        for name in ("ids", "referral_ids"):
+            chosen = getattr(query, name)
+            if chosen is not None and len(chosen) > MAX_IDS:
+                errors[name] = (f"{len(chosen)} rows were chosen; export at most {MAX_IDS} by their ids, or "
+                                "export the list's filters instead.")
         return errors
 
     def _write(self, session: Session, sheets: list[_Sheet], files: list[Path], entries: list[str], file_format: str,
@@ -283,8 +299,13 @@ class ExportService:
             conditions.append(Referral.referral_date >= query.date_from)
         if query.date_to:
             conditions.append(Referral.referral_date <= query.date_to)
-        if query.ids is not None and query.kind == "referrals":
-            conditions.append(Referral.id.in_(query.ids))
+        if query.kind == "referrals":
+            if query.ids is not None:
+                conditions.append(Referral.id.in_(query.ids))
+            if query.id_query is not None:
+                conditions.append(Referral.id.in_(query.id_query))
+            if query.status:
+                conditions.append(Referral.status == query.status)
         return conditions
 
     def _code(self, area: str) -> str:
@@ -366,6 +387,8 @@ class ExportService:
                       Person.pnc_reference, Person.barred, Person.barred_at, referrals)
         if query.ids is not None:
             stmt = stmt.where(Person.id.in_(query.ids))
+        if query.id_query is not None:
+            stmt = stmt.where(Person.id.in_(query.id_query))
         filters = self._referral_filter(ExportQuery(kind="people", area=query.area, date_from=query.date_from,
                                                     date_to=query.date_to))
         if filters:
@@ -396,6 +419,8 @@ class ExportService:
             conditions.append(Appointment.centre_code == query.centre_code)
         if query.ids is not None:
             conditions.append(Appointment.id.in_(query.ids))
+        if query.id_query is not None:
+            conditions.append(Appointment.id.in_(query.id_query))
         if query.referral_ids is not None:
             conditions.append(Appointment.referral_id.in_(query.referral_ids))
         return (select(Referral.reference, Appointment.scheduled_at, Appointment.centre_code,
@@ -427,6 +452,8 @@ class ExportService:
             conditions.append(IssuedDocument.issued_at < datetime.combine(query.date_to + timedelta(days=1), time(0)))
         if query.ids is not None:
             conditions.append(IssuedDocument.id.in_(query.ids))
+        if query.id_query is not None:
+            conditions.append(IssuedDocument.id.in_(query.id_query))
         if query.referral_ids is not None:
             conditions.append(IssuedDocument.referral_id.in_(query.referral_ids))
         return (select(IssuedDocument.document_reference, Referral.reference, Person.reference, Referral.area,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -166,7 +167,146 @@ def _header(rows: Iterator[tuple[int, Values]]) -> tuple[tuple[str, ...], int]:
 
 
 # -- XLSX --------------------------------------------------------------------------------
+_BAD_WORKBOOK = ("cannot be read as an Excel workbook ({}). Is it password-protected, or not really an "
+                 ".xlsx file?")
+
+
 def _open_xlsx(path: Path) -> Spreadsheet:
+    """The workbook's sheets, read by :class:`_Workbook` (quick, streaming); a workbook laid out
+    in a way it does not know is read by openpyxl instead."""
+    import zipfile
+
+    try:
+        book = _Workbook(path)
+    except zipfile.BadZipFile as exc:
+        raise SpreadsheetError(f"{path.name} " + _BAD_WORKBOOK.format(exc)) from None
+    except (KeyError, ValueError, IndexError, ExpatError, ElementTree.ParseError):
+        return _open_with_openpyxl(path)
+    sheets: list[Sheet] = []
+    for name, member in book.sheets:
+
+        def records(name: str = name, member: str = member) -> Iterator[tuple[int, Values]]:
+            try:
+                with book.archive.open(member) as stream:
+                    yield from _SheetParser(book.shared_strings, book.date_styles, book.epoch).rows(stream)
+            except (KeyError, ValueError, IndexError, ExpatError, OSError) as exc:
+                raise SpreadsheetError(f"{path.name}, sheet '{name}': cannot be read ({exc}).") from exc
+
+        headers, header_row = _header(records())
+        if headers:
+            sheets.append(Sheet(name=name, path=path, headers=headers, header_row=header_row,
+                                serial_epoch=book.epoch, _opener=records))
+    return Spreadsheet(path, sheets, closer=book.archive.close)
+
+
+def _local(tag: str) -> str:
+    """An element's name without its namespace ('{ns}sheet', 'x:sheet' → 'sheet')."""
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
+class _Workbook:
+    """What is needed to read the cells of an .xlsx file: sheet names and parts, shared strings,
+    which cell styles are dates, and the date system. Any namespace (transitional or strict)."""
+
+    def __init__(self, path: Path) -> None:
+        import zipfile
+
+        self.archive = zipfile.ZipFile(path)
+        try:
+            self._read()
+        except BaseException:
+            self.archive.close()
+            raise
+
+    def _xml(self, member: str) -> ElementTree.Element:
+        return ElementTree.fromstring(self.archive.read(member))
+
+    def _relations(self, member: str) -> dict[str, tuple[str, str]]:
+        """Relationship id → (type, part) for a part, from its _rels file."""
+        folder, _slash, name = member.rpartition("/")
+        rels = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+        found: dict[str, tuple[str, str]] = {}
+        if rels not in self.archive.NameToInfo:
+            return found
+        for element in self._xml(rels):
+            if _local(element.tag) == "Relationship" and element.get("TargetMode") != "External":
+                target = element.get("Target", "")
+                part = target.lstrip("/") if target.startswith("/") else _join(folder, target)
+                found[element.get("Id", "")] = (element.get("Type", ""), part)
+        return found
+
+    def _read(self) -> None:
+        main = next((part for kind, part in self._relations("").values() if kind.endswith("/officeDocument")),
+                    "xl/workbook.xml")
+        workbook = self._xml(main)
+        relations = self._relations(main)
+        self.epoch = EXCEL_EPOCH_1900
+        self.sheets: list[tuple[str, str]] = []
+        for element in workbook.iter():
+            name = _local(element.tag)
+            if name == "workbookPr" and element.get("date1904", "").lower() in ("1", "true"):
+                self.epoch = datetime(1904, 1, 1)
+            elif name == "sheet":
+                rid = next(v for k, v in element.attrib.items() if _local(k) == "id")
+                kind, part = relations[rid]
+                if kind.endswith("/worksheet"):  # not chartsheets
+                    self.sheets.append((element.get("name", ""), part))
+        parts = {kind.rpartition("/")[2]: part for kind, part in relations.values()}
+        self.shared_strings = self._shared_strings(parts.get("sharedStrings"))
+        self.date_styles = self._date_styles(parts.get("styles"))
+
+    def _shared_strings(self, member: str | None) -> list[str]:
+        strings: list[str] = []
+        if member is None or member not in self.archive.NameToInfo:
+            return strings
+        with self.archive.open(member) as stream:
+            for _event, element in ElementTree.iterparse(stream):
+                if _local(element.tag) == "si":
+                    strings.append("".join(t.text or "" for t in _texts(element)))
+                    element.clear()
+        return strings
+
+    def _date_styles(self, member: str | None) -> frozenset[int]:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+        if member is None or member not in self.archive.NameToInfo:
+            return frozenset()
+        styles = self._xml(member)
+        custom: dict[int, str] = {}
+        formats: list[int] = []
+        for element in styles:
+            name = _local(element.tag)
+            if name == "numFmts":
+                for fmt in element:
+                    custom[int(fmt.get("numFmtId", -1))] = fmt.get("formatCode", "")
+            elif name == "cellXfs":
+                formats = [int(xf.get("numFmtId", 0)) for xf in element if _local(xf.tag) == "xf"]
+        return frozenset(index for index, fmt in enumerate(formats)
+                         if is_date_format(custom.get(fmt) or BUILTIN_FORMATS.get(fmt, "General")))
+
+
+def _texts(si: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """The <t> elements of a shared string, leaving out phonetic guides (<rPh>)."""
+    for child in si:
+        name = _local(child.tag)
+        if name == "t":
+            yield child
+        elif name == "r":
+            yield from (t for t in child if _local(t.tag) == "t")
+
+
+def _join(folder: str, target: str) -> str:
+    parts = [p for p in folder.split("/") if p] if folder else []
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _open_with_openpyxl(path: Path) -> Spreadsheet:
     import zipfile
 
     from openpyxl import load_workbook
@@ -174,20 +314,15 @@ def _open_xlsx(path: Path) -> Spreadsheet:
     try:
         workbook = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise SpreadsheetError(f"{path.name} cannot be read as an Excel workbook ({exc}). Is it "
-                               "password-protected, or not really an .xlsx file?") from None
+        raise SpreadsheetError(f"{path.name} " + _BAD_WORKBOOK.format(exc)) from None
     epoch = getattr(workbook, "epoch", EXCEL_EPOCH_1900)
     sheets: list[Sheet] = []
     for worksheet in workbook.worksheets:
-        fast = _sheet_source(workbook, worksheet)
 
-        def records(ws: Any = worksheet, fast: Any = fast) -> Iterator[tuple[int, Values]]:
+        def records(ws: Any = worksheet) -> Iterator[tuple[int, Values]]:
             try:
-                if fast is not None:
-                    yield from fast()
-                else:
-                    yield from enumerate(ws.iter_rows(values_only=True), start=1)
-            except (KeyError, ValueError, TypeError, IndexError, ExpatError) as exc:
+                yield from enumerate(ws.iter_rows(values_only=True), start=1)
+            except (KeyError, ValueError, TypeError, IndexError) as exc:
                 raise SpreadsheetError(f"{path.name}, sheet '{ws.title}': cannot be read ({exc}).") from exc
 
         headers, header_row = _header(records())
@@ -195,24 +330,6 @@ def _open_xlsx(path: Path) -> Spreadsheet:
             sheets.append(Sheet(name=worksheet.title, path=path, headers=headers, header_row=header_row,
                                 serial_epoch=epoch, _opener=records))
     return Spreadsheet(path, sheets, closer=workbook.close)
-
-
-def _sheet_source(workbook: Any, worksheet: Any) -> Any:
-    """A reader of the worksheet's XML several times quicker than openpyxl's cell by cell, giving
-    the same values (formulas as their text, "=..."); None when openpyxl's internals are not as
-    expected, and openpyxl reads the sheet itself."""
-    opener = getattr(worksheet, "_get_source", None)
-    shared = getattr(worksheet, "_shared_strings", None)
-    date_styles = getattr(workbook, "_date_formats", None)
-    if opener is None or shared is None or date_styles is None:
-        return None
-    epoch = getattr(workbook, "epoch", EXCEL_EPOCH_1900)
-
-    def rows() -> Iterator[tuple[int, Values]]:
-        with opener() as stream:
-            yield from _SheetParser(shared, date_styles, epoch).rows(stream)
-
-    return rows
 
 
 class _SheetParser:

@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.import_action = self._action(file_menu, "&Import records…", self.import_records, "Ctrl+I")
         self.demo_action = self._action(file_menu, "Fill with &sample data…", self.fill_demo)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -175,6 +176,13 @@ class MainWindow(QMainWindow):
             f"Awaiting first appointment: {counts.get('awaiting_appointment', 0)}   "
             f"Overdue: {counts.get('overdue', 0)}   "
             f"Awaiting confirmation: {counts.get('awaiting_confirmation', 0)}")
+
+    # -- import ----------------------------------------------------------------------------
+    def import_records(self) -> None:
+        from diversion_desktop.ui.import_dialog import open_import_dialog  # spreadsheet readers: on first use
+
+        dialog = open_import_dialog(self.ctx, self.runner, self)
+        dialog.sig_imported.connect(lambda report: report.written and self._data_changed())
 
     # -- sample data -----------------------------------------------------------------
     def fill_demo(self) -> None:

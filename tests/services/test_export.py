@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.context import AppContext
@@ -22,6 +23,7 @@ from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.spreadsheets.encrypted import read_entries
+from diversion_desktop.store.models import Referral
 from tests.import_files import appointment, referral, write_import
 
 # The columns partners' analysts rely on, named exactly so (issue 4).
@@ -150,6 +152,11 @@ def test_filters_by_area_period_and_ids(filled, exporter, tmp_path) -> None:  # 
     assert references(ExportQuery(kind="appointments", centre_code="thatcham", date_from=date(2026, 3, 8),
                                   date_to=date(2026, 3, 8))) == ["WB-2026-00005"]
     assert references(ExportQuery(kind="appointments", referral_ids=(detail.id,))) == ["WB-2026-00005"] * 2
+    assert references(ExportQuery(kind="referrals", status="booked")) == ["WB-2026-00005"]
+    chosen = select(Referral.id).where(Referral.area == "Windsor and Maidenhead")
+    assert references(ExportQuery(kind="referrals", id_query=chosen)) == ["WM-2025-00003"]
+    with pytest.raises(ValidationError, match="at most 30000"):
+        exporter.export(ExportQuery(ids=tuple(range(30001))), tmp_path / "x.csv")
     with pytest.raises(ValidationError, match="before its start"):
         exporter.export(ExportQuery(date_from=date(2026, 2, 1), date_to=date(2026, 1, 1)), tmp_path / "x.csv")
 
@@ -197,6 +204,16 @@ def test_password_protected_exports_are_aes_zips(filled, exporter, tmp_path, fil
     assert not list(tmp_path.glob("*.part"))
     with pytest.raises(ValidationError, match="at least 8"):
         exporter.export(ExportQuery(kind="people"), tmp_path / "p.csv", password="short")
+
+
+def test_more_rows_than_an_excel_sheet_holds(filled, exporter, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from diversion_desktop.services import exporter as module
+
+    monkeypatch.setattr(module, "XLSX_MAX_ROWS", 5)
+    with pytest.raises(ValidationError, match="more than an Excel sheet holds"):
+        exporter.export(ExportQuery(kind="referrals"), tmp_path / "r.xlsx")
+    assert exporter.export(ExportQuery(kind="referrals"), tmp_path / "r.csv").total == 6
+    assert not (tmp_path / "r.xlsx").exists()
 
 
 def test_bad_requests(exporter, tmp_path) -> None:  # noqa: ANN001

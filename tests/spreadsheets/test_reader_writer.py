@@ -123,6 +123,70 @@ def test_the_quick_workbook_reader_reads_what_openpyxl_reads(tmp_path: Path) -> 
     assert ours[2][1][0] == "Zoë -"
 
 
+HAND_MADE = {
+    "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                           'content-types"/>',
+    "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                   'relationships/officeDocument" Target="/book/main.xml"/></Relationships>',
+    "book/main.xml": '<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                     '<x:workbookPr date1904="1"/><x:sheets>'
+                     '<x:sheet name="referrals" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>',
+    "book/_rels/main.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                                'relationships">'
+                                '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/'
+                                '2006/relationships/worksheet" Target="sheets/one.xml"/>'
+                                '<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/'
+                                '2006/relationships/sharedStrings" Target="../strings.xml"/>'
+                                '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+                                '2006/relationships/styles" Target="styles.xml"/></Relationships>',
+    "strings.xml": '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   '<si><t>surname</t></si><si><t>date_of_birth</t></si>'
+                   '<si><r><t>O\'</t></r><r><rPr><b/></rPr><t>Brien</t></r><rPh><t>oburaien</t></rPh></si></sst>',
+    "book/styles.xml": '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                       '<numFmts><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
+                       '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="2"/></cellXfs></styleSheet>',
+    "book/sheets/one.xml": '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                           '<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c>'
+                           '<x:c r="B1" t="s"><x:v>1</x:v></x:c></x:row>'
+                           '<x:row r="4"><x:c r="A4" t="s"><x:v>2</x:v></x:c><x:c r="B4" s="1"><x:v>31867</x:v></x:c>'
+                           '<x:c r="D4" s="2"><x:v>3.5</x:v></x:c></x:row>'
+                           '<x:row><x:c t="inlineStr"><x:is><x:t>Zoë &amp; co</x:t></x:is></x:c>'
+                           '<x:c><x:f>TODAY()</x:f><x:v>46000</x:v></x:c><x:c t="e"><x:v>#N/A</x:v></x:c></x:row>'
+                           '</x:sheetData></x:worksheet>',
+}
+
+
+def test_a_workbook_laid_out_unusually(tmp_path: Path) -> None:
+    """Prefixed namespaces, a main part elsewhere, relative and absolute targets, rich text with
+    a phonetic guide, the 1904 date system, rows without numbers."""
+    import zipfile
+
+    path = tmp_path / "hand.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in HAND_MADE.items():
+            archive.writestr(name, text)
+    with open_spreadsheet(path) as spreadsheet:
+        [sheet] = spreadsheet.sheets
+        assert (sheet.name, sheet.headers, sheet.serial_epoch) == ("referrals", ("surname", "date_of_birth"),
+                                                                   datetime(1904, 1, 1))
+        assert list(sheet.rows()) == [(4, ("O'Brien", datetime(1991, 4, 1), None, 3.5)),
+                                      (5, ("Zoë & co", "=TODAY()", "#N/A"))]
+
+
+def test_openpyxl_reads_what_the_quick_reader_does_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from diversion_desktop.spreadsheets import reader
+
+    def unknown(_path: Path) -> None:
+        raise KeyError("a layout this reader does not know")
+
+    write_xlsx(tmp_path / "ours.xlsx", [SheetData("ours", COLUMNS, ROWS)])
+    quick = workbook_rows(tmp_path / "ours.xlsx")
+    monkeypatch.setattr(reader, "_Workbook", unknown)
+    assert [(n, _trim(v)) for n, v in workbook_rows(tmp_path / "ours.xlsx")] == [(n, _trim(v)) for n, v in quick]
+
+
 def workbook_rows(path: Path) -> list[tuple[int, tuple]]:
     from diversion_desktop.spreadsheets.reader import _open_xlsx
 

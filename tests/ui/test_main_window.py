@@ -74,3 +74,13 @@ def test_evaluation_tab_is_built_on_first_use(qtbot, gui_ctx, gui_settings) -> N
 
     assert isinstance(window.evaluation.page, EvaluationView)
     assert "diversion_desktop.ui.evaluation_view" in sys.modules
+
+
+def test_import_menu_opens_the_import_dialog(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    from diversion_desktop.ui.import_dialog import ImportDialog
+
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    window.import_action.trigger()
+    dialogs = [d for d in window.findChildren(ImportDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].close()
