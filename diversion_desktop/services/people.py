@@ -44,28 +44,6 @@ def _prefix(column: ColumnElement[str], key: str) -> ColumnElement[bool]:
 _MAX_RUN = 4  # words in one name typed with spaces ("Van der Berg", "Ó Súilleabháin")
 
 
-def _first_ids(parsed: ParsedSearch, limit: int) -> Select[tuple[int]]:
-    """The ids of the first ``limit`` people found, in the order they are shown.
-
-    With a date of birth or a reference there are a handful: one query. With only names there
-    may be tens of thousands ("smith" at a million people), so each of one word's
-    alternatives is read in its own index, in display order where the index allows (a
-    surname), only as far as its first ``limit`` people who meet every condition; the first
-    ``limit`` of all of those are the answer. A surname part stops early instead of sorting
-    every match."""
-    if parsed.exact or not parsed.words:
-        return select(Person.id).where(*parsed.conditions)
-    parts = []
-    for branch, index in parsed.branches():
-        part = select(Person.id).where(branch, *parsed.conditions).order_by(*SEARCH_ORDER).limit(limit)
-        if index is not None:
-            # SQLite cannot see the range's bounds when it plans (they are parameters), and left
-            # alone may read a whole index in display order instead; PostgreSQL ignores this.
-            part = part.with_hint(Person.__table__, f"INDEXED BY {index}", "sqlite")
-        parts.append(part.subquery())
-    return union_all(*(select(part.c.id) for part in parts))  # type: ignore[return-value]
-
-
 def _runs(keys: list[str], index: int) -> list[str]:
     """Each run of two or more neighbouring words that includes ``keys[index]``, joined."""
     return ["".join(keys[start:end])
@@ -168,6 +146,28 @@ def parse_search(text: str) -> ParsedSearch | None:
 
 
 SEARCH_ORDER = (Person.surname_norm, Person.forenames_norm, Person.date_of_birth, Person.id)
+
+
+def _first_ids(parsed: ParsedSearch, limit: int) -> Select[tuple[int]]:
+    """The ids of the first ``limit`` people found, in the order they are shown.
+
+    With a date of birth or a reference there are a handful: one query. With only names there
+    may be tens of thousands ("smith" at a million people), so each of one word's
+    alternatives is read in its own index, in display order where the index allows (a
+    surname), only as far as its first ``limit`` people who meet every condition; the first
+    ``limit`` of all of those are the answer. A surname part stops early instead of sorting
+    every match."""
+    if parsed.exact or not parsed.words:
+        return select(Person.id).where(*parsed.conditions)
+    parts = []
+    for branch, index in parsed.branches():
+        part = select(Person.id).where(branch, *parsed.conditions).order_by(*SEARCH_ORDER).limit(limit)
+        if index is not None:
+            # SQLite cannot see the range's bounds when it plans (they are parameters), and left
+            # alone may read a whole index in display order instead; PostgreSQL ignores this.
+            part = part.with_hint(Person.__table__, f"INDEXED BY {index}", "sqlite")
+        parts.append(part.subquery())
+    return union_all(*(select(part.c.id) for part in parts))  # type: ignore[return-value]
 
 
 class PeopleService:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.programme import Status
 from diversion_desktop.services.context import AppContext
@@ -157,12 +159,21 @@ class ReferralListService:
         else:
             skip, take = offset, limit
         with self.ctx.reading() as session:
-            ids = list(session.scalars(_ids(filters, reverse, total).limit(take).offset(skip)))
+            if filters.sort == "person" and (total is None or total > SORT_AT_ONCE):
+                ids = _in_name_order(session, filters, skip, take, descending=filters.descending != reverse)
+            else:
+                ids = list(session.scalars(_ids(filters, reverse, total).limit(take).offset(skip)))
             if reverse:
                 ids.reverse()
             found = {row.id: _row(row) for row in session.execute(
                 select(*_ROW_COLUMNS).join(Person, Referral.person_id == Person.id).where(Referral.id.in_(ids)))}
         return ReferralListPage(filters, offset, tuple(found[i] for i in ids if i in found))
+
+    @staticmethod
+    def id_query(filters: ReferralListFilters) -> Select[tuple[int]]:
+        """A SELECT of the ids of every referral the filters match (in no order, no hints): what an
+        export of the list takes (``ExportQuery(kind="referrals", id_query=...)``)."""
+        return select(Referral.id).where(*_conditions(filters, _Text.of(filters.text)))
 
     def iterate(self, filters: ReferralListFilters, batch: int = 2000) -> Iterator[ReferralListRow]:
         """Every referral the filters match, in the list's order, a batch (one unit of work) at a
@@ -232,19 +243,61 @@ def _ids(filters: ReferralListFilters, reverse: bool, total: int | None) -> Sele
     descending = filters.descending != reverse
     order = [k.desc() if descending else k.asc() for k in (*keys, Referral.id)]
     long_list = total is None or total > SORT_AT_ONCE
-    if filters.sort == "person":
-        if long_list:
-            # People in name order, each with their referrals: people must come first.
-            query = (select(Referral.id).select_from(Person).join(Referral, Referral.person_id == Person.id)
-                     .with_hint(Person.__table__, f"INDEXED BY {sort_index}", "sqlite"))
-        else:
-            query = select(Referral.id).join(Person, Referral.person_id == Person.id)
-            if text.index() is not None:
-                query = query.with_hint(Referral.__table__, f"INDEXED BY {text.index()}", "sqlite")
+    if filters.sort == "person":  # a short list (a long one: _in_name_order)
+        query = select(Referral.id).join(Person, Referral.person_id == Person.id)
+        if text.index() is not None:
+            query = query.with_hint(Referral.__table__, f"INDEXED BY {text.index()}", "sqlite")
     else:
-        index = sort_index if long_list or text.index() is None else text.index()
+        index = text.index()
+        if index is None or (long_list and text.person is not None):
+            # A reference's beginning is found in its own index whatever the length: references
+            # follow dates, so reading another sort's index would pass over whole years first.
+            index = sort_index
         query = select(Referral.id).with_hint(Referral.__table__, f"INDEXED BY {index}", "sqlite")
     return query.where(*_conditions(filters, text)).order_by(*order)
+
+
+def _in_name_order(session: Session, filters: ReferralListFilters, skip: int, take: int,
+                   descending: bool) -> list[int]:
+    """Referral ids in the order of their people's names, from ``skip``, for a long list.
+
+    One query joining people (read in name order) to their referrals makes SQLite first
+    read every referral the filters allow (to build a Bloom filter for the join): the whole
+    table at a million referrals. So people are read in name order a batch at a time (a
+    range of their index, from where the last batch ended) and their referrals that pass
+    the filters found by person; the list is put together here, and stops at the page."""
+    text = _Text.of(filters.text)
+    keys = (Person.surname_norm, Person.forenames_norm, Person.date_of_birth, Person.id)
+    order = [k.desc() if descending else k.asc() for k in keys]
+    referral_filters = _conditions(replace(filters, text=" ".join(text.references)), _Text(text.references, None,
+                                                                                            text.unsearchable))
+    people_filters = list(text.person.conditions) if text.person is not None else []
+    found: list[int] = []
+    after: tuple | None = None
+    batch = 1000
+    while len(found) < take:
+        query = (select(*keys).where(*people_filters).order_by(*order).limit(batch)
+                 .with_hint(Person.__table__, "INDEXED BY ix_people_surname_key", "sqlite"))
+        if after is not None:
+            query = query.where(tuple_(*keys) < after if descending else tuple_(*keys) > after)
+        people = session.execute(query).all()
+        if not people:
+            break
+        theirs: dict[int, list[int]] = defaultdict(list)
+        for person_id, referral_id in session.execute(
+                select(Referral.person_id, Referral.id)
+                .where(Referral.person_id.in_([p[3] for p in people]), *referral_filters)
+                .with_hint(Referral.__table__, "INDEXED BY ix_referrals_person_id", "sqlite")):
+            theirs[person_id].append(referral_id)
+        for person in people:
+            for referral_id in sorted(theirs.get(person[3], ()), reverse=descending):
+                if skip:
+                    skip -= 1
+                elif len(found) < take:
+                    found.append(referral_id)
+        after = tuple(people[-1])
+        batch = min(batch * 2, 20_000)  # sparse filters: fewer, larger batches
+    return found
 
 
 def _row(row: Any) -> ReferralListRow:  # noqa: ANN401 - a result row

@@ -20,9 +20,12 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import PersonRecord
 from diversion_desktop.services.people import PeopleService
 from diversion_desktop.ui.table_models import Column, RowsModel, day_text, next_step_text, status_text
-from diversion_desktop.ui.tasks import TaskRunner
+from diversion_desktop.ui.tasks import TaskRunner, show_error
 
-DEBOUNCE_MS = 250
+# Keystrokes that arrive together (a paste, fast typing between two turns of the event loop)
+# make one search; while a search runs, further typing waits for it and then searches once
+# for the newest text, so results follow the typing without a fixed delay.
+COALESCE_MS = 0
 
 
 def _words(value: str) -> str:
@@ -61,7 +64,9 @@ class SearchPanel(QWidget):
         self.service = PeopleService(ctx)
         self.runner = runner
         self._latest = 0  # only the newest query's results are shown
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._searching = False  # a search is on the worker
+        self._stale = False  # the text changed while it was
+        self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
         self._timer.timeout.connect(self.search_now)
 
         caption = QLabel("&Search")
@@ -132,6 +137,9 @@ class SearchPanel(QWidget):
 
     def search_now(self) -> None:
         self._timer.stop()
+        if self._searching:
+            self._stale = True  # searched again for the newest text when this one comes back
+            return
         text = self.search_box.text()
         self._latest += 1
         token = self._latest
@@ -139,7 +147,22 @@ class SearchPanel(QWidget):
             self._show([], token, "")
             return
         self.summary.setText("Searching…")
-        self.runner.run(lambda: self.service.search(text), lambda people: self._show(people, token, text))
+        self._searching = True
+        self.runner.run(lambda: self.service.search(text), lambda people: self._arrived(people, token, text),
+                        lambda error: self._arrived(None, token, text, error))
+
+    def _arrived(self, people: list[PersonRecord] | None, token: int, text: str,
+                 error: BaseException | None = None) -> None:
+        self._searching = False
+        if self._stale:
+            self._stale = False
+            self.search_now()  # the text changed meanwhile: these results are already stale
+            return
+        if error is not None:
+            self.summary.setText("The search could not be made.")
+            show_error(self, error)
+            return
+        self._show(people or [], token, text)
 
     def _show(self, people: list[PersonRecord], token: int, text: str) -> None:
         if token != self._latest:

@@ -1,0 +1,91 @@
+"""Revision 0003 (indexes for a million records) on a database already in use at 0002."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+
+from diversion_desktop.services.bootstrap import open_context
+from diversion_desktop.services.bulk_demo import fill_bulk
+from diversion_desktop.services.people import PeopleService
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.store.database import make_engine
+from diversion_desktop.store.migrate import alembic_config, current_revision, upgrade
+from tests.conftest import FakeClock
+
+TABLES = ("people", "referrals", "referral_substances", "appointments", "timeline_events", "reference_counters")
+
+
+def dump(path: Path) -> dict[str, list[tuple]]:
+    connection = sqlite3.connect(path)
+    try:
+        return {t: connection.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+    finally:
+        connection.close()
+
+
+def indexes(path: Path) -> set[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        connection.close()
+
+
+def test_upgrade_from_0002_keeps_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "in-use.sqlite3"
+    url = f"sqlite:///{path.as_posix()}"
+    engine = make_engine(url)
+    command.upgrade(alembic_config(engine), "0002")
+    engine.dispose()
+    ctx = open_context(url, migrate=False, clock=FakeClock(datetime(2026, 3, 2, 10, 0)))
+    fill_bulk(ctx, people=150, referrals=200, seed=1, workers=0)  # written against the 0002 indexes
+    ctx.engine.dispose()
+    before = dump(path)
+    assert "ix_referrals_status_due_date" in indexes(path) and "ix_referrals_open" not in indexes(path)
+
+    engine = make_engine(url)
+    try:
+        backup = upgrade(engine)
+        assert current_revision(engine) == "0003"
+    finally:
+        engine.dispose()
+
+    assert backup is not None and dump(backup) == before  # the copy made before the change
+    assert dump(path) == before
+    now = indexes(path)
+    assert {"ix_people_surname_key", "ix_people_forenames_key", "ix_person_aliases_forenames_norm",
+            "ix_referrals_list_date", "ix_referrals_list_due", "ix_referrals_list_reference",
+            "ix_referrals_list_status", "ix_referrals_list_area", "ix_referrals_open"} <= now
+    assert not {"ix_referrals_referral_date", "ix_referrals_status_due_date", "ix_people_forenames_norm",
+                "ix_people_surname_norm_forenames_norm"} & now
+    ctx = open_context(url, clock=FakeClock(datetime(2026, 3, 2, 10, 0)))
+    try:
+        assert sum(ReferralService(ctx).queue_counts().values()) > 0
+        surname = before["people"][0][2]
+        assert PeopleService(ctx).search(surname)
+    finally:
+        ctx.engine.dispose()
+
+    engine = make_engine(url)
+    try:
+        command.downgrade(alembic_config(engine), "0002")
+        assert current_revision(engine) == "0002"
+    finally:
+        engine.dispose()
+    assert dump(path) == before
+    assert "ix_referrals_status_due_date" in indexes(path) and "ix_referrals_open" not in indexes(path)
+
+
+def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    """Start-up compares the database with the newest revision file without loading Alembic."""
+    from diversion_desktop.store.migrate import _alembic_head, head_revision
+
+    engine = make_engine(f"sqlite:///{(tmp_path / 'x.sqlite3').as_posix()}")
+    try:
+        assert head_revision(engine) == _alembic_head(engine) == "0003"
+    finally:
+        engine.dispose()
