@@ -14,6 +14,7 @@ from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui.appointments_view import AppointmentsView
 from diversion_desktop.ui.intake_form import IntakeForm
 from diversion_desktop.ui.queues_view import QueuesView
+from diversion_desktop.ui.referral_list import ReferralListView
 from diversion_desktop.ui.referral_page import ReferralPage
 from diversion_desktop.ui.search_panel import SearchPanel
 from diversion_desktop.ui.settings import Settings
@@ -43,12 +44,14 @@ class MainWindow(QMainWindow):
         self.referral = ReferralPage(ctx, self.runner)
         self.appointments = AppointmentsView(ctx, self.runner, settings)
         self.queues = QueuesView(ctx, self.runner)
+        self.referral_list = ReferralListView(ctx, self.runner)  # reads nothing until first shown
         self.evaluation = LazyPage(self._build_evaluation)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         for widget, title in ((self.search, "&Find person"), (self.intake, "New &referral"),
                               (self.referral, "Referral &page"), (self.appointments, "&Appointments"),
-                              (self.queues, "&Queues"), (self.evaluation, "E&valuation")):
+                              (self.queues, "&Queues"), (self.referral_list, "All referra&ls"),
+                              (self.evaluation, "E&valuation")):
             self.tabs.addTab(widget, title)
         self.setCentralWidget(self.tabs)
 
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
         self.intake.sig_saved.connect(self._referral_saved)
         self.appointments.sig_open_referral.connect(self.open_referral)
         self.queues.sig_open_referral.connect(self.open_referral)
+        self.referral_list.sig_open_referral.connect(self.open_referral)
         self.queues.sig_counts.connect(self._show_counts)
         for view in (self.referral, self.appointments):
             view.sig_changed.connect(lambda _id: self._data_changed())
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "&Appointments", self.show_appointments, "Ctrl+4")
         self._action(view_menu, "&Queues", self.show_queues, "Ctrl+5")
         self._action(view_menu, "E&valuation", self.show_evaluation, "Ctrl+6")
+        self._action(view_menu, "All referra&ls", self.show_referral_list, "Ctrl+7")
         self._action(view_menu, "Re&fresh", self._data_changed, QKeySequence.StandardKey.Refresh)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About", self._about)
@@ -149,6 +154,10 @@ class MainWindow(QMainWindow):
     def show_evaluation(self) -> None:
         self.tabs.setCurrentWidget(self.evaluation)
 
+    def show_referral_list(self) -> None:
+        self.tabs.setCurrentWidget(self.referral_list)
+        self.referral_list.setFocus()
+
     def _print_day_letters(self) -> None:
         self.tabs.setCurrentWidget(self.appointments)
         self.appointments.print_day_letters()
@@ -164,6 +173,8 @@ class MainWindow(QMainWindow):
 
     def _data_changed(self) -> None:
         self.queues.refresh()
+        if self.referral_list.model.loaded:  # a list never opened stays unread
+            self.referral_list.refresh()
         self.refresh_counts()
 
     # -- queue counts ----------------------------------------------------------------

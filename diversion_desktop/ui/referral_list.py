@@ -320,6 +320,10 @@ class ReferralListView(QWidget):
         self.open_button = QPushButton("&Open referral")
         self.open_button.setObjectName("openReferralButton")
         self.open_button.clicked.connect(self.open_selected)
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setObjectName("exportListButton")
+        self.export_button.setToolTip("Export every referral the list shows, with its filters, to a spreadsheet")
+        self.export_button.clicked.connect(self.export_list)
         self.refresh_button = QPushButton("Refre&sh")
         self.refresh_button.setObjectName("refreshListButton")
         self.refresh_button.clicked.connect(self.refresh)
@@ -334,6 +338,7 @@ class ReferralListView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -417,6 +422,31 @@ class ReferralListView(QWidget):
 
     def _update_buttons(self) -> None:
         self.open_button.setEnabled(self.selected_row() is not None)
+        self.export_button.setEnabled(self.model.loaded and self.model.total > 0)
+
+    def describe_filters(self) -> str:
+        """The list's filters in words, for the export dialog and the audit trail."""
+        filters = self.model.filters
+        parts = ["Referral list"]
+        if filters.status:
+            parts.append(f"status {status_text(filters.status).lower()}")
+        if filters.area:
+            parts.append(f"area {filters.area}")
+        if filters.text:
+            parts.append(f"matching “{filters.text}”")
+        return ", ".join(parts)
+
+    def export_list(self) -> None:
+        """Export what the list shows: every referral its filters match (not only the rows in view)."""
+        from diversion_desktop.services.exporter import ExportQuery
+        from diversion_desktop.ui.export_action import export_list
+
+        filters = self.model.filters
+        query = ExportQuery(kind="referrals", id_query=ReferralListService.id_query(filters),
+                            description=self.describe_filters())
+        self.export_dialog = export_list(self, self.ctx, self.runner, query, title=self.describe_filters().lower()
+                                         .replace("referral list", "the referral list", 1),
+                                         suggested_name=f"referrals-{self.ctx.today():%Y-%m-%d}")
 
     def open_selected(self) -> None:
         row = self.selected_row()

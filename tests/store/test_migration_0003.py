@@ -13,7 +13,7 @@ from diversion_desktop.services.bulk_demo import fill_bulk
 from diversion_desktop.services.people import PeopleService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.store.database import make_engine
-from diversion_desktop.store.migrate import alembic_config, current_revision, upgrade
+from diversion_desktop.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import FakeClock
 
 TABLES = ("people", "referrals", "referral_substances", "appointments", "timeline_events", "reference_counters")
@@ -50,7 +50,7 @@ def test_upgrade_from_0002_keeps_every_row(tmp_path: Path) -> None:
     engine = make_engine(url)
     try:
         backup = upgrade(engine)
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == head_revision(engine)
     finally:
         engine.dispose()
 
@@ -86,6 +86,6 @@ def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
 
     engine = make_engine(f"sqlite:///{(tmp_path / 'x.sqlite3').as_posix()}")
     try:
-        assert head_revision(engine) == _alembic_head(engine) == "0003"
+        assert head_revision(engine) == _alembic_head(engine) == "0004"
     finally:
         engine.dispose()

@@ -84,3 +84,20 @@ def test_import_menu_opens_the_import_dialog(qtbot, gui_ctx, gui_settings) -> No
     dialogs = [d for d in window.findChildren(ImportDialog) if d.isVisible()]
     assert len(dialogs) == 1
     dialogs[0].close()
+
+
+def test_the_referral_list_tab_opens_a_referral(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    from diversion_desktop.services.demo import fill
+
+    fill(gui_ctx, people=20, referrals=30, seed=3)
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    assert not window.referral_list.model.loaded  # nothing read before the tab is shown
+    with qtbot.waitSignal(window.referral_list.sig_loaded, timeout=10000) as loaded:
+        qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.referral_list
+    assert loaded.args[0] == 30
+    reference = window.referral_list.model.row_at(0).reference
+    window.referral_list.table.setFocus()
+    qtbot.keyClick(window.referral_list.table, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.referral
+    qtbot.waitUntil(lambda: reference in window.referral.title.text(), timeout=5000)

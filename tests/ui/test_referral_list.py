@@ -192,3 +192,34 @@ def test_nothing_is_read_before_the_tab_is_shown(qtbot, list_ctx: AppContext, gu
     with qtbot.waitSignal(widget.sig_loaded, timeout=10000):
         widget.show()
     assert len(requests) == 1
+
+
+def test_export_what_the_list_shows(qtbot, view: ReferralListView, list_ctx: AppContext, monkeypatch,  # noqa: ANN001
+                                    tmp_path) -> None:  # noqa: ANN001
+    """The export holds every referral the filtered list matches, not only the rows in view."""
+    import csv
+
+    from PySide6.QtCore import QPoint
+
+    from diversion_desktop.ui import export_action
+
+    monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: str(tmp_path / f"{name}.{fmt}"))
+    status = "completed"
+    with qtbot.waitSignal(view.sig_loaded, timeout=10000):
+        view.status_filter.setCurrentIndex(view.status_filter.findData(status))
+    expected = sorted(row.reference for row in ReferralListService(list_ctx).iterate(view.model.filters))
+    assert len(expected) > PAGE  # more than one page: the export is not what happens to be loaded
+
+    qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    dialog = view.export_dialog
+    qtbot.waitUntil(lambda: f"{len(expected)} row(s)" in dialog.intro.text(), timeout=10000)
+    assert "status completed" in dialog.intro.text()
+    qtbot.mouseClick(dialog.protect, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.protect.height() // 2))
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    with qtbot.waitSignal(dialog.sig_exported, timeout=10000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    with (tmp_path / f"referrals-{list_ctx.today():%Y-%m-%d}.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(row["reference"] for row in rows) == expected
+    assert {row["status"] for row in rows} == {status}
+    dialog.close()
