@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import configure_mappers
 
+from diversion_desktop.domain.permissions import Principal
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.resources import schemes_dir
 from diversion_desktop.services.context import AppContext
@@ -25,7 +26,7 @@ def resolve_database_url(option: str | None) -> str:
 
 def open_context(url: str, schemes_folder: Path | None = None,
                  clock: Callable[[], datetime] | None = None, user: str | None = None,
-                 migrate: bool = True) -> AppContext:
+                 migrate: bool = True, principal: Principal | None = None) -> AppContext:
     """Load schemes (raises SchemeConfigError naming file and key), then open and upgrade the database."""
     schemes = SchemeRegistry.load(schemes_folder or schemes_dir())
     configure_mappers()  # once, up front, rather than inside the first background query
@@ -38,4 +39,6 @@ def open_context(url: str, schemes_folder: Path | None = None,
         ctx.clock = clock
     if user is not None:
         ctx.user = user
+    if principal is not None:
+        ctx.sign_in_as(principal)
     return ctx

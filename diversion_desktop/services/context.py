@@ -18,8 +18,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from diversion_desktop.domain.permissions import Permission, Principal
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
-from diversion_desktop.services.errors import ServiceError, StorageError
+from diversion_desktop.services.errors import NotSignedIn, PermissionDenied, ServiceError, StorageError
 from diversion_desktop.store.database import WRITE_INTENT
 
 
@@ -38,6 +39,35 @@ class AppContext:
     user: str = field(default_factory=current_user_name)
     clock: Callable[[], datetime] = datetime.now
     database_label: str = ""
+    # Who is signed in; None until someone is, and then every service refuses.
+    principal: Principal | None = None
+
+    def sign_in_as(self, principal: Principal | None) -> None:
+        self.principal = principal
+        if principal is not None:
+            self.user = principal.username
+
+    def require(self, *permissions: Permission) -> Principal:
+        """The signed-in user, if they hold every one of ``permissions``; else PermissionDenied
+        saying what is missing. Every service calls this before it reads or writes."""
+        principal = self.principal
+        if principal is None:
+            raise NotSignedIn("Sign in first: no one is signed in.")
+        missing = [p for p in permissions if not principal.may(p)]
+        if missing:
+            what = ", ".join(p.value.replace("_", " ") for p in missing)
+            raise PermissionDenied(f"{principal.username} may not do this (it needs: {what}). "
+                                   "Nothing was read or changed.")
+        return principal
+
+    def require_any(self, *permissions: Permission) -> Principal:
+        """The signed-in user, if they hold at least one of ``permissions``."""
+        principal = self.require()
+        if not any(principal.may(p) for p in permissions):
+            what = " or ".join(p.value.replace("_", " ") for p in permissions)
+            raise PermissionDenied(f"{principal.username} may not do this (it needs: {what}). "
+                                   "Nothing was read or changed.")
+        return principal
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)

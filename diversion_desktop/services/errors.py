@@ -26,3 +26,12 @@ class ConflictError(ServiceError):
 
 class StorageError(ServiceError):
     """The database refused the write: nothing of this action was saved."""
+
+
+class PermissionDenied(ServiceError):
+    """The signed-in user's roles do not allow this action, or the record is outside their scope.
+    Nothing was read or changed."""
+
+
+class NotSignedIn(PermissionDenied):
+    """No one is signed in."""

@@ -74,6 +74,10 @@ class Person(Base):
     barred_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     barred_by_referral_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Merged into another record (services/merge.py): the history moved there; this record stays so
+    # its reference still finds the person, and so the merge can be undone.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     aliases: Mapped[list[PersonAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
     referrals: Mapped[list[Referral]] = relationship(back_populates="person")
@@ -159,6 +163,11 @@ class Referral(Base):
     misses: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(100), default="")
+    officer_notes: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))  # police only
+    # Retention skips a referral under a legal hold (a pending prosecution).
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    legal_hold_reason: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     person: Mapped[Person] = relationship(back_populates="referrals")
     substances: Mapped[list[ReferralSubstance]] = relationship(
@@ -219,6 +228,7 @@ class Appointment(Base):
     recorded_by: Mapped[str] = mapped_column(String(100), default="")
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    session_notes: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))  # provider only
 
     referral: Mapped[Referral] = relationship(back_populates="appointments")
 
@@ -276,4 +286,74 @@ class IssuedDocument(Base):
     __table_args__ = (
         Index("ix_issued_documents_referral_id", "referral_id"),
         Index("ix_issued_documents_issued_at", "issued_at"),
+    )
+
+
+class User(Base):
+    """Someone who signs in. ``roles`` holds domain.permissions.Role values."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-case
+    display_name: Mapped[str] = mapped_column(String(150), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    organisation: Mapped[str] = mapped_column(String(150), default="police")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AuditEvent(Base):
+    """One change or one opening of a record, append-only and hash-chained (services/audit.py).
+
+    ``hash`` is SHA-256 over this row's content and the previous row's hash, so an edited or
+    deleted row breaks the chain; the database also refuses UPDATE and DELETE (triggers)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    record_reference: Mapped[str] = mapped_column(String(40), default="")
+    person_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    changes: Mapped[str] = mapped_column(Text, default="")  # JSON: [[field, from, to], ...]
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_events_person_id", "person_id"),
+        Index("ix_audit_events_username_at", "username", "at"),
+        Index("ix_audit_events_at", "at"),
+    )
+
+
+class PersonMerge(Base):
+    """Two records found to be one person: what moved, so the merge can be undone."""
+
+    __tablename__ = "person_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kept_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    merged_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    moved: Mapped[dict] = mapped_column(JSON, default=dict)  # referral and alias ids, flags before
+    reason: Mapped[str] = mapped_column(Text, default="")
+    merged_at: Mapped[datetime] = mapped_column(DateTime)
+    merged_by: Mapped[str] = mapped_column(String(64))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    undone_by: Mapped[str] = mapped_column(String(64), default="")
+
+    __table_args__ = (
+        Index("ix_person_merges_kept_person_id", "kept_person_id"),
+        Index("ix_person_merges_merged_person_id", "merged_person_id"),
     )
