@@ -29,6 +29,7 @@ from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
 from diversion_desktop.domain.scheme_registry import SchemeRegistry  # noqa: E402
 from diversion_desktop.domain.schemes import Scheme, parse_scheme  # noqa: E402
 from diversion_desktop.resources import schemes_dir  # noqa: E402
+from diversion_desktop.domain.permissions import Principal, Role  # noqa: E402
 from diversion_desktop.services.bootstrap import open_context  # noqa: E402
 from diversion_desktop.services.context import AppContext  # noqa: E402
 from diversion_desktop.store import models  # noqa: E402
@@ -144,6 +145,17 @@ def make_youth_draft(make_draft: Callable[..., IntakeDraft]) -> Callable[..., In
     return build
 
 
+# -- who is signed in -------------------------------------------------------------------
+# Tests of everything but permissions act as one user holding every role; tests of the
+# permissions sign in as one role (``ctx.sign_in_as(as_role(Role.X))``).
+EVERY_ROLE = Principal(username="tester", roles=frozenset(Role), organisation="police")
+
+
+def as_role(*roles: Role, organisation: str = "police", username: str = "") -> Principal:
+    return Principal(username=username or "-".join(r.value for r in roles), roles=frozenset(roles),
+                     organisation=organisation)
+
+
 # -- database ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -173,6 +185,7 @@ def open_copy(template_db: Path) -> Callable[..., AppContext]:
         shutil.copyfile(template_db, path)
         options.setdefault("clock", FakeClock())
         options.setdefault("user", "tester")
+        options.setdefault("principal", EVERY_ROLE)
         return open_context(f"sqlite:///{path.as_posix()}", **options)
 
     return open_
@@ -197,7 +210,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def ctx(db_url: str, clock: FakeClock) -> Iterator[AppContext]:
-    context = open_context(db_url, clock=clock, user="tester")
+    context = open_context(db_url, clock=clock, user="tester", principal=EVERY_ROLE)
     yield context
     context.engine.dispose()
 

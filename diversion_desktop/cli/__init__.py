@@ -42,11 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database", metavar="URL",
                         help="database URL (default: DIVERSION_DATABASE_URL, else an embedded SQLite "
                              "file in your user data directory)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="sign in as NAME (default: DIVERSION_USER); the password comes from "
+                             "DIVERSION_PASSWORD or is asked for")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Accept --database after the command name too ("demo --database URL").
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
                         help="database URL (as before the command)")
+    common.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
+                        help="sign in as NAME (default: DIVERSION_USER); the password comes from "
+                             "DIVERSION_PASSWORD or is asked for")
     for module in COMMANDS.values():
         module.register(commands, common)
     return parser
@@ -57,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from diversion_desktop.services.bootstrap import resolve_database_url
 
     url = resolve_database_url(args.database)
+    from diversion_desktop.cli.common import remember_user
+
+    remember_user(args.user)
     if args.command is None:
         from diversion_desktop.ui.app import run_gui
 

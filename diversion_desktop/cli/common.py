@@ -20,16 +20,67 @@ def positive(text: str) -> int:
     return value
 
 
-def open_data(url: str) -> AppContext | None:
-    """The schemes and the database, or None after saying on stderr why not."""
+USER_ENV, PASSWORD_ENV = "DIVERSION_USER", "DIVERSION_PASSWORD"
+_signing_in: dict[str, str | None] = {"user": None}
+
+
+def remember_user(user: str | None) -> None:
+    """``--user`` as given on the command line (main() calls this before the command runs)."""
+    _signing_in["user"] = user
+
+
+def open_data(url: str, sign_in: bool = True) -> AppContext | None:
+    """The schemes and the database with the user signed in, or None after saying on stderr why not.
+
+    The user comes from ``--user`` or DIVERSION_USER, the password from DIVERSION_PASSWORD or a
+    prompt on a terminal; every command is then held to that user's permissions by the services.
+    On a database without any user yet (new, or made before users existed) commands run as the
+    installation ("setup") until the first administrator is added with ``users add``."""
     from diversion_desktop.domain.schemes import SchemeConfigError
     from diversion_desktop.services.bootstrap import open_context
 
     try:
-        return open_context(url)
+        ctx = open_context(url)
     except SchemeConfigError as exc:
         print(f"Scheme configuration error: {exc}", file=sys.stderr)
         return None
+    if sign_in and not sign_in_from_environment(ctx):
+        ctx.engine.dispose()
+        return None
+    return ctx
+
+
+def sign_in_from_environment(ctx: AppContext) -> bool:
+    """Sign ``ctx`` in as the command line's user; False after saying why not."""
+    import os
+
+    from diversion_desktop.domain.permissions import setup_principal
+    from diversion_desktop.services.context import current_user_name
+    from diversion_desktop.services.users import SignInRefused, UserService, has_users
+
+    if not has_users(ctx):
+        ctx.sign_in_as(setup_principal(current_user_name()))
+        return True
+    user = _signing_in["user"] or os.environ.get(USER_ENV)
+    if not user:
+        print(f"Sign in: give your user name with --user NAME or {USER_ENV} (and the password in "
+              f"{PASSWORD_ENV}, or type it when asked).", file=sys.stderr)
+        return False
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            print(f"Sign in: no password. Set {PASSWORD_ENV}, or run the command on a terminal to be asked.",
+                  file=sys.stderr)
+            return False
+        import getpass
+
+        password = getpass.getpass(f"Password for {user}: ")
+    try:
+        UserService(ctx).sign_in(user, password)
+    except SignInRefused as exc:
+        print(f"Sign-in refused: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 class TerminalProgress:

@@ -19,13 +19,15 @@ from diversion_desktop.services.bootstrap import open_context  # noqa: E402
 from diversion_desktop.services.context import AppContext  # noqa: E402
 from diversion_desktop.ui.settings import Settings  # noqa: E402
 from diversion_desktop.ui.tasks import TaskRunner  # noqa: E402
+from tests.conftest import EVERY_ROLE  # noqa: E402
 
 GUI_NOW = datetime(2026, 3, 10, 12, 0)
 
 
 @pytest.fixture
 def gui_ctx(tmp_path: Path) -> AppContext:
-    return open_context(f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", clock=lambda: GUI_NOW, user="tester")
+    return open_context(f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", clock=lambda: GUI_NOW, user="tester",
+                        principal=EVERY_ROLE)
 
 
 @pytest.fixture
