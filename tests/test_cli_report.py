@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.conftest import EVERY_ROLE
 from diversion_desktop.services.bootstrap import open_context
 from tests.evaluation_data import build
 
@@ -23,7 +24,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("report") / "evaluation.sqlite3"
     url = f"sqlite:///{path.as_posix()}"
-    ctx = open_context(url)
+    ctx = open_context(url, principal=EVERY_ROLE)
     build(ctx)
     ctx.engine.dispose()
     return url

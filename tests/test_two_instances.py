@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from tests.conftest import EVERY_ROLE
 from diversion_desktop.domain.eligibility import SubstanceFind
 from diversion_desktop.domain.intake import IntakeDraft
 from diversion_desktop.services.bootstrap import open_context
@@ -18,7 +19,7 @@ NOW = datetime(2026, 3, 10, 12, 0)
 
 def test_two_instances_saving_at_once_keep_the_file_whole(tmp_path: Path) -> None:
     url = f"sqlite:///{(tmp_path / 'shared.sqlite3').as_posix()}"
-    instances = [open_context(url, clock=lambda: NOW, user=f"user{i}") for i in range(2)]
+    instances = [open_context(url, clock=lambda: NOW, user=f"user{i}", principal=EVERY_ROLE) for i in range(2)]
     saved: list[str] = []
     failures: list[BaseException] = []
     lock = threading.Lock()

@@ -63,6 +63,7 @@ from itertools import accumulate
 from diversion_desktop.domain.age import Pathway, age_on
 from diversion_desktop.domain.eligibility import RULE_VERSION, IntakeFacts, Offence, PriorHistory, SubstanceFind, decide
 from diversion_desktop.domain.names import normalise
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep, next_step_for_non_attendance
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
 from diversion_desktop.domain.programme import Attendance, Outcome, SessionType, Status
@@ -846,6 +847,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
     """Fill an empty SQLite database with ``people`` and ``referrals`` (about ``appointments``
     appointments, by default three a referral). Refuses a database that holds people."""
     global _STATIC
+    ctx.require(Permission.LOAD_SAMPLE_DATA)
     if ctx.engine.dialect.name != "sqlite":
         raise BulkNotPossible("Bulk sample data is written to SQLite files only; use the small demo "
                               "(without --bulk) for other databases.")

@@ -18,9 +18,12 @@ from sqlalchemy.orm import Session
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
+from diversion_desktop.domain.permissions import DOCUMENT_PERMISSIONS, Permission
 from diversion_desktop.domain.schemes import Centre, Scheme
+from diversion_desktop.services.audit import created, log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ConflictError, NotFound, ServiceError
+from diversion_desktop.services.scope import check_referral, referral_condition
 from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, IssuedDocument, Person, Referral
 
@@ -82,8 +85,9 @@ class DocumentService:
     def due(self, referral_id: int) -> list[DueDocument]:
         from diversion_desktop.documents import DocumentKind
 
+        principal = self.ctx.require(Permission.VIEW_REFERRALS)
         with self.ctx.reading() as session:
-            referral = _referral(session, referral_id)
+            referral = self._visible(session, referral_id)
             issued = _latest_issues(session, referral_id)
             person = referral.person
             youth = referral.pathway == Pathway.YOUTH.value
@@ -107,22 +111,38 @@ class DocumentService:
                     wanted.append((DocumentKind.FUTURE_INELIGIBILITY_NOTICE, to_person, None))
             if referral.status == Status.COMPLETED.value:
                 wanted.append((DocumentKind.COMPLETION_LETTER, to_person, None))
+            # Only what this user may issue: a support worker is not offered the YOT notice.
             return [DueDocument(kind=k.value, label=k.label, recipient=r, appointment_id=a,
                                 issued_id=issued.get((k.value, a)))
-                    for k, r, a in wanted]
+                    for k, r, a in wanted if principal.may(DOCUMENT_PERMISSIONS[k.value])]
+
+    def _may_issue(self, kind: str) -> None:
+        permission = DOCUMENT_PERMISSIONS.get(kind)
+        if permission is None:
+            raise ServiceError(f"'{kind}' is not a kind of document.")
+        self.ctx.require(Permission.VIEW_REFERRALS, permission)
+
+    def _visible(self, session: Session, referral_id: int) -> Referral:
+        """The referral, if the signed-in user may see it (a support worker: their provider's only)."""
+        referral = _referral(session, referral_id)
+        check_referral(self.ctx.require(), referral.provider, referral.reference)
+        return referral
 
     # -- preview / issue / reprint ----------------------------------------------------------
     def preview(self, referral_id: int, kind: str, appointment_id: int | None = None) -> Pdf:
         """Render without keeping anything."""
         from diversion_desktop.documents import render
 
+        self._may_issue(kind)
         with self.ctx.reading() as session:
+            self._visible(session, referral_id)
             data = self._data(session, referral_id, kind, appointment_id)
         rendered = render(data.KIND, data)
         return Pdf(rendered.content, rendered.title, f"{rendered.reference}.pdf", rendered.page_count)
 
     def issue(self, referral_id: int, kind: str, appointment_id: int | None = None) -> tuple[IssuedInfo, Pdf]:
         """Render and keep the exact bytes, with who issued it and when."""
+        self._may_issue(kind)
         with self.ctx.unit_of_work() as session:
             record = self._issue(session, referral_id, kind, appointment_id)
             return _info(record, record_referral(session, record)), _pdf(record)
@@ -130,6 +150,7 @@ class DocumentService:
     def _issue(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> IssuedDocument:
         from diversion_desktop.documents import DocumentKind, render
 
+        self._visible(session, referral_id)
         self._check_due(session, referral_id, kind, appointment_id)
         data = self._data(session, referral_id, kind, appointment_id)
         rendered = render(data.KIND, data)
@@ -144,6 +165,10 @@ class DocumentService:
         session.flush()
         add_event(session, referral, record.issued_at, "document",
                   f"{DocumentKind(kind).label} issued to {record.recipient} ({rendered.reference}).", self.ctx.user)
+        log(session, self.ctx, "document_issued", entity="document", record_id=record.id,
+            reference=rendered.reference, person_id=referral.person_id,
+            changes=created({"kind": kind, "recipient": record.recipient, "sha256": record.sha256}),
+            detail=f"for {referral.reference}")
         return record
 
     def _check_due(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> None:
@@ -155,16 +180,22 @@ class DocumentService:
                                 f"in its present state ({referral.status.replace('_', ' ')}).")
 
     def stored(self, document_id: int) -> tuple[IssuedInfo, Pdf]:
-        """An issued document exactly as it was issued (a reprint)."""
-        with self.ctx.reading() as session:
+        """An issued document exactly as it was issued (a reprint); opening it is audited."""
+        self.ctx.require(Permission.VIEW_REFERRALS)
+        with self.ctx.unit_of_work() as session:
             record = session.get(IssuedDocument, document_id)
             if record is None:
                 raise NotFound(f"No issued document with id {document_id}.")
-            return _info(record, record_referral(session, record)), _pdf(record)
+            self._may_issue(record.kind)
+            referral = self._visible(session, record.referral_id)
+            log(session, self.ctx, "document_opened", entity="document", record_id=record.id,
+                reference=record.document_reference, person_id=referral.person_id, detail=f"for {referral.reference}")
+            return _info(record, referral), _pdf(record)
 
     def issued_for(self, referral_id: int) -> list[IssuedInfo]:
+        self.ctx.require(Permission.VIEW_REFERRALS)
         with self.ctx.reading() as session:
-            referral = _referral(session, referral_id)
+            referral = self._visible(session, referral_id)
             records = session.scalars(select(IssuedDocument).where(IssuedDocument.referral_id == referral_id)
                                       .order_by(IssuedDocument.issued_at, IssuedDocument.id)).all()
             return [_info(r, referral) for r in records]
@@ -180,12 +211,13 @@ class DocumentService:
     # -- batches ------------------------------------------------------------------------------
     def appointment_batch(self, centre_code: str, day: date, progress: Progress | None = None) -> tuple[list[IssuedInfo], Pdf]:
         """Every booked appointment's letter for one centre and day, issued and merged into one PDF."""
+        principal = self.ctx.require(Permission.VIEW_REFERRALS, Permission.ISSUE_PROVIDER_DOCUMENTS)
         start, end = datetime.combine(day, time.min), datetime.combine(day, time.max)
         with self.ctx.reading() as session:
             rows = session.execute(
                 select(Appointment.id, Appointment.referral_id).join(Referral, Appointment.referral_id == Referral.id)
                 .where(Appointment.centre_code == centre_code, Appointment.scheduled_at.between(start, end),
-                       Appointment.attendance.is_(None), Referral.status.in_(_OPEN))
+                       Appointment.attendance.is_(None), Referral.status.in_(_OPEN), referral_condition(principal))
                 .order_by(Appointment.scheduled_at, Appointment.id)).all()
         if self._centre(centre_code) is None:
             raise ServiceError(f"'{centre_code}' is not a centre of any configured scheme.")
@@ -195,12 +227,14 @@ class DocumentService:
 
     def missed_batch(self, day: date, progress: Progress | None = None) -> tuple[list[IssuedInfo], Pdf]:
         """Every missed-appointment notice due for non-attendances recorded on ``day``."""
+        principal = self.ctx.require(Permission.VIEW_REFERRALS, Permission.ISSUE_NEXT_STEP_DOCUMENTS)
         start, end = datetime.combine(day, time.min), datetime.combine(day, time.max)
         with self.ctx.reading() as session:
             rows = session.execute(
                 select(Appointment.id, Appointment.referral_id).join(Referral, Appointment.referral_id == Referral.id)
                 .where(Appointment.attendance == Attendance.NOT_ATTENDED.value,
-                       Appointment.recorded_at.between(start, end), Referral.status.in_(_OPEN))
+                       Appointment.recorded_at.between(start, end), Referral.status.in_(_OPEN),
+                       referral_condition(principal))
                 .order_by(Appointment.scheduled_at, Appointment.id)).all()
         return self._batch([(r.referral_id, "missed_appointment_notice", r.id) for r in rows],
                            f"Missed appointment notices, {day:%d/%m/%Y}",

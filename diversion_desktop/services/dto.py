@@ -22,6 +22,7 @@ class ReferralBrief:
     status: str
     outcome: str
     next_step: str
+    provider: str = ""  # the provider it was sent to (a support worker sees only their own)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class AppointmentRow:
     worker: str
     attendance: str | None
     rebook_reason: str
+    session_notes: str = ""  # the provider's; hidden from police station staff
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,9 @@ class ReferralDetail:
     substances: tuple[SubstanceRow, ...]
     appointments: tuple[AppointmentRow, ...]
     timeline: tuple[TimelineEntry, ...]
+    officer_notes: str = ""  # police only
+    legal_hold: bool = False
+    legal_hold_reason: str = ""
 
     @property
     def is_open(self) -> bool:

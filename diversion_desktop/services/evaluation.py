@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Join
 
 from diversion_desktop.domain.age import ADULT_AGE
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.evaluation import (
     AGE_BAND_LABELS,
     ALL,
@@ -420,6 +421,7 @@ class EvaluationService:
     def compute(self, request: EvaluationRequest, progress: Progress | None = None) -> EvaluationResult:
         """Count, hide small numbers, work out the intervals. ``progress(done, total)`` is called
         as each query ends (from the thread that ran it) and once at the end."""
+        self.ctx.require(Permission.RUN_REPORTS)
         report = progress or (lambda _done, _total: None)
         report(0, _STAGES)
         reference_band = request.reference_age_band

@@ -31,6 +31,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway, age_band
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, next_step_for_non_attendance
 from diversion_desktop.domain.programme import Outcome, Status
 from diversion_desktop.domain.schemes import SchemeKind
@@ -151,9 +152,13 @@ class ExportRecord:
 
 
 def record_export(ctx: AppContext, record: ExportRecord) -> None:
-    """Audit seam: the audit trail does not exist yet (no audit table). When it does, write
-    ``record`` here in its own ``ctx.unit_of_work()``: who exported what, when, and where to."""
-    del ctx, record
+    """Who exported what, when and where to, in the audit trail (after the file is written)."""
+    from diversion_desktop.services.audit import record as audit_record
+
+    with ctx.unit_of_work() as session:
+        audit_record(session, record.user, record.at, "personal_data_exported", entity="export",
+                     detail=f"{record.what}: {record.rows} row(s) to {', '.join(record.files)}"
+                            f" ({'encrypted' if record.encrypted else 'NOT encrypted'})")
 
 
 AuditHook = Callable[[AppContext, ExportRecord], None]
@@ -184,6 +189,7 @@ class ExportService:
         return scheme.code
 
     def count(self, query: ExportQuery) -> int:
+        self.ctx.require(Permission.EXPORT_PERSONAL_DATA)
         with self.ctx.reading() as session:
             return sum(sheet.count(session) for sheet in self._sheets(query))
 
@@ -191,6 +197,7 @@ class ExportService:
     def export(self, query: ExportQuery, out: Path, file_format: str | None = None, password: str | None = None,
                progress: Progress | None = None) -> ExportResult:
         """Write the export; with a password, into an AES-encrypted ZIP (``out`` gets '.zip')."""
+        self.ctx.require(Permission.EXPORT_PERSONAL_DATA)
         out = Path(out)
         file_format = (file_format or out.suffix.lstrip(".")).lower()
         errors = self._check(query, file_format)

@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import Decision
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError
 from diversion_desktop.services.import_planning import Group, Planner, check_repeats, row_problem_texts, row_problems
@@ -170,9 +171,14 @@ class ImportRecord:
 
 
 def record_import(session: Session, record: ImportRecord) -> None:
-    """Audit seam: the audit trail does not exist yet (no audit table). When it does, insert
-    ``record`` here with ``session`` so it commits, or rolls back, with the import itself."""
-    del session, record
+    """The import in the audit trail, in the import's own transaction: one row naming the
+    files and every referral it brought in (the rows themselves are in the files)."""
+    from diversion_desktop.services.audit import record as audit_record
+
+    references = ", ".join(record.referrals)
+    audit_record(session, record.user, record.at, "records_imported", entity="import",
+                 detail=f"{len(record.referrals)} referral(s), {record.people_created} new person(s), "
+                        f"{record.refused_rows} refused row(s) from {', '.join(record.files)}: {references}")
 
 
 AuditHook = Callable[[Session, ImportRecord], None]
@@ -205,6 +211,7 @@ class ImportService:
             skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
         """Check every row, decide, and (unless a dry run, or rows were refused without
         ``skip_invalid``) write the good rows in one transaction."""
+        self.ctx.require(Permission.IMPORT_RECORDS)
         files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
         sources = self._open(files)
         try:

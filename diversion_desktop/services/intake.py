@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 from diversion_desktop.domain.eligibility import EligibilityResult, PriorHistory, Rule, decide
 from diversion_desktop.domain.intake import IntakeDraft, validate
 from diversion_desktop.domain.names import normalise
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Outcome, Status, deadlines
 from diversion_desktop.domain.schemes import Scheme
+from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import SavedReferral
 from diversion_desktop.services.errors import NotFound, ValidationError
@@ -32,10 +34,12 @@ class IntakeService:
         self.ctx = ctx
 
     def scheme_for(self, draft: IntakeDraft) -> Scheme | None:
+        """The scheme the draft names (configuration only: no permission needed)."""
         return self.ctx.schemes.find(draft.scheme_code) if draft.scheme_code else None
 
     def check(self, draft: IntakeDraft, prior: PriorHistory) -> tuple[dict[str, str], EligibilityResult | None]:
         """Field errors and, where the facts are complete, the live decision (no database)."""
+        self.ctx.require(Permission.TAKE_REFERRAL)
         scheme = self.scheme_for(draft)
         errors = validate(draft, scheme, self.ctx.now())
         blocking = {"scheme_code", "date_of_birth", "incident_at"} & errors.keys()
@@ -44,25 +48,39 @@ class IntakeService:
         return errors, decide(scheme, draft.facts(prior))
 
     def prior(self, person_id: int | None) -> PriorHistory:
+        self.ctx.require(Permission.TAKE_REFERRAL)
         if person_id is None:
             return PriorHistory()
         with self.ctx.reading() as session:
             return prior_history(session, person_id)
 
     def save(self, draft: IntakeDraft) -> SavedReferral:
-        """Save the referral with its decision; all or nothing."""
+        """Save the referral with its decision; all or nothing, audited in the same transaction."""
+        self.ctx.require(Permission.TAKE_REFERRAL)
+        if draft.override_reason.strip():
+            self.ctx.require(Permission.OVERRIDE_ELIGIBILITY)
         scheme = self.scheme_for(draft)
         errors = validate(draft, scheme, self.ctx.now())
         if errors:
             raise ValidationError(errors)
         assert scheme is not None and draft.incident_at is not None
         with self.ctx.unit_of_work() as session:
+            before = _person_values(session.get(Person, draft.person_id)) if draft.person_id is not None else {}
             person = self._person(session, draft)
+            after = _person_values(person)
+            if before != after:
+                log(session, self.ctx, "person_updated" if before else "person_created", entity="person",
+                    record_id=person.id, reference=person.reference, person_id=person.id,
+                    changes=changes_between(before, after) if before else created(after))
             result = decide(scheme, draft.facts(prior_history(session, person.id)))
             override = draft.override_reason.strip()
             if override:
                 self._check_override(result)
             referral = self._referral(session, scheme, draft, person, result, override)
+            log(session, self.ctx, "referral_created", entity="referral", record_id=referral.id,
+                reference=referral.reference, person_id=person.id,
+                changes=created({name: getattr(referral, name) for name in _AUDITED_REFERRAL_FIELDS}),
+                detail="eligibility overridden" if override else "")
             return saved(referral, person)
 
     @staticmethod
@@ -143,6 +161,20 @@ class IntakeService:
             add_event(session, referral, now, "override",
                       f"Ineligible decision overridden by supervisor: {override}", self.ctx.user)
         return referral
+
+
+_AUDITED_PERSON_FIELDS = ("surname", "forenames", "date_of_birth") + tuple(_PERSON_FIELDS)
+_AUDITED_REFERRAL_FIELDS = (
+    "scheme_code", "referral_date", "incident_at", "incident_place", "crime_reference", "officer_name",
+    "officer_collar_number", "station", "offence", "suspected_supply", "consent", "pathway", "age_at_incident",
+    "decision", "reasons", "rule_version", "override_reason", "centre_code", "first_attendance_due", "due_date",
+    "status", "outcome")
+
+
+def _person_values(person: Person | None) -> dict[str, object]:
+    if person is None:
+        return {}
+    return {name: getattr(person, name) for name in _AUDITED_PERSON_FIELDS}
 
 
 def _snapshot(scheme: Scheme) -> dict:

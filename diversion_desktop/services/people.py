@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import PriorHistory
 from diversion_desktop.domain.names import forename_variants, match_score, normalise
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Outcome
+from diversion_desktop.services.audit import log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import PersonRecord, PossibleMatch, ReferralBrief
 from diversion_desktop.services.errors import NotFound
+from diversion_desktop.services.scope import redact_person, referral_condition
 from diversion_desktop.store.models import Person, PersonAlias, Referral
 
 SEARCH_LIMIT = 50
@@ -114,7 +117,10 @@ def parse_search(text: str) -> ParsedSearch | None:
     for token in tokens:
         if _PERSON_REF.match(token):
             digits = re.sub(r"\D", "", token)
-            conditions.append(Person.reference == f"P{int(digits):06d}")
+            reference = f"P{int(digits):06d}"
+            # A merged record's reference finds the record it was merged into (services/merge.py).
+            conditions.append(or_(Person.reference == reference, Person.id.in_(
+                select(Person.merged_into_id).where(Person.reference == reference))))
             exact = True
             continue
         if _REFERRAL_REF.match(token):
@@ -142,6 +148,8 @@ def parse_search(text: str) -> ParsedSearch | None:
         conditions.append(word.condition())
     if not conditions:
         return None
+    # A merged record is found only as the person it was merged into (its name is their alias).
+    conditions.append(Person.merged_into_id.is_(None))
     return ParsedSearch(tuple(conditions), tuple(words), exact)
 
 
@@ -175,27 +183,38 @@ class PeopleService:
         self.ctx = ctx
 
     def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[PersonRecord]:
-        """Surname or part of it, forenames, date of birth, or a person/referral reference."""
+        """Surname or part of it, forenames, date of birth, or a person/referral reference.
+        A support worker finds only people with a referral sent to their provider."""
+        principal = self.ctx.require(Permission.SEARCH_PEOPLE)
         parsed = parse_search(text)
         if parsed is None:
             return []
         with self.ctx.reading() as session:
-            people = session.scalars(
-                select(Person).where(Person.id.in_(_first_ids(parsed, limit)))
-                .order_by(*SEARCH_ORDER).limit(limit)).all()
-            return records(session, people)
+            found = select(Person).where(Person.id.in_(_first_ids(parsed, limit)))
+            if principal.provider_scoped:
+                found = found.where(Person.id.in_(select(Referral.person_id).where(referral_condition(principal))))
+            people = session.scalars(found.order_by(*SEARCH_ORDER).limit(limit)).all()
+            return [redact_person(r, principal) for r in records(session, people)]
 
     def get(self, person_id: int) -> PersonRecord:
-        with self.ctx.reading() as session:
+        """A person's record; opening it is audited."""
+        principal = self.ctx.require(Permission.VIEW_PERSON)
+        with self.ctx.unit_of_work() as session:
             person = session.get(Person, person_id)
-            if person is None:
-                raise NotFound(f"No person with id {person_id}.")
-            return records(session, [person])[0]
+            if person is None or (principal.provider_scoped and session.scalar(
+                    select(Referral.id).where(Referral.person_id == person_id, referral_condition(principal))
+                    .limit(1)) is None):
+                raise NotFound(f"There is no person with id {person_id} that you may see.")
+            record = redact_person(records(session, [person])[0], principal)
+            log(session, self.ctx, "person_opened", entity="person", record_id=person.id,
+                reference=person.reference, person_id=person.id)
+            return record
 
     def possible_matches(self, surname: str, forenames: str, date_of_birth: date | None,
                          limit: int = 10) -> list[PossibleMatch]:
         """People who may be the one being entered: same date of birth and a similar name,
         or exactly the same name with another date of birth (a typing slip)."""
+        principal = self.ctx.require(Permission.TAKE_REFERRAL)
         if not surname.strip():
             return []
         surname_key, forename_key = normalise(surname), normalise(forenames)
@@ -203,13 +222,16 @@ class PeopleService:
             clauses = [and_(Person.surname_norm == surname_key, Person.forenames_norm == forename_key)]
             if date_of_birth is not None:
                 clauses.append(Person.date_of_birth == date_of_birth)
-            candidates = session.scalars(select(Person).where(or_(*clauses)).limit(500)).all()
+            # Merged and anonymised records are never offered: new history goes on the kept record,
+            # and an anonymised record can no longer be recognised as anyone.
+            candidates = session.scalars(select(Person).where(
+                or_(*clauses), Person.merged_into_id.is_(None), Person.anonymised_at.is_(None)).limit(500)).all()
             scored = [(match_score(surname, forenames, date_of_birth, p.surname, p.forenames, p.date_of_birth), p)
                       for p in candidates]
             scored = [(s, p) for s, p in scored if s > 0]
             scored.sort(key=lambda sp: (-sp[0], sp[1].surname_norm, sp[1].forenames_norm))
             chosen = scored[:limit]
-            found = records(session, [p for _, p in chosen])
+            found = [redact_person(r, principal) for r in records(session, [p for _, p in chosen])]
             return [PossibleMatch(person=r, score=s) for r, (s, _) in zip(found, chosen, strict=True)]
 
 
@@ -235,12 +257,13 @@ def records(session: Session, people: Sequence[Person]) -> list[PersonRecord]:
     # Only the columns shown: loading whole referrals would also parse their reasons and settings.
     for r in session.execute(select(
             Referral.person_id, Referral.id, Referral.reference, Referral.area, Referral.scheme_kind,
-            Referral.referral_date, Referral.decision, Referral.status, Referral.outcome, Referral.next_step)
+            Referral.referral_date, Referral.decision, Referral.status, Referral.outcome, Referral.next_step,
+            Referral.provider)
             .where(Referral.person_id.in_(ids)).order_by(Referral.referral_date, Referral.id)):
         history[r.person_id].append(ReferralBrief(
             id=r.id, reference=r.reference, area=r.area, scheme_kind=r.scheme_kind,
             referral_date=r.referral_date, decision=r.decision, status=r.status,
-            outcome=r.outcome, next_step=r.next_step))
+            outcome=r.outcome, next_step=r.next_step, provider=r.provider))
     aliases: dict[int, list[str]] = defaultdict(list)
     for a in session.scalars(select(PersonAlias).where(PersonAlias.person_id.in_(ids))):
         aliases[a.person_id].append(f"{a.forenames} {a.surname}".strip())

@@ -14,14 +14,26 @@ from sqlalchemy.orm import Session
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
 from diversion_desktop.domain.programme import Attendance, Outcome, SessionType, Status, assess, can_rebook
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import Scheme
+from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ConflictError, NotFound, ValidationError
+from diversion_desktop.services.retention import hold_for_prosecution
+from diversion_desktop.services.scope import check_referral, redact_appointment, referral_condition
 from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, Person, Referral
 
 _BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
+MAX_NOTES = 20_000
+# A referral's fields that the programme changes: each change is in the audit trail, from → to.
+_STATE_FIELDS = ("status", "outcome", "outcome_date", "proposed_step", "next_step", "sessions_attended", "misses",
+                 "for_case_file", "legal_hold")
+
+
+def _state(referral: Referral) -> dict[str, object]:
+    return {name: getattr(referral, name) for name in _STATE_FIELDS}
 
 
 class ProgrammeService:
@@ -31,8 +43,11 @@ class ProgrammeService:
     # -- booking -----------------------------------------------------------------
     def book(self, referral_id: int, when: datetime, centre_code: str = "",
              session_type: SessionType = SessionType.ASSESSMENT, worker: str = "") -> AppointmentRow:
+        principal = self.ctx.require(Permission.BOOK_APPOINTMENTS)
         with self.ctx.unit_of_work() as session:
             referral = _referral(session, referral_id)
+            check_referral(principal, referral.provider, referral.reference)
+            before = _state(referral)
             scheme = self._scheme(referral)
             if referral.status not in _BOOKABLE:
                 raise ConflictError(f"{referral.reference} is {referral.status.replace('_', ' ')}: "
@@ -46,6 +61,11 @@ class ProgrammeService:
             add_event(session, referral, self.ctx.now(), "booked",
                       f"{session_type.label} booked for {when:%d/%m/%Y %H:%M} at "
                       f"{_centre_name(scheme, centre_code)}.", self.ctx.user)
+            log(session, self.ctx, "appointment_booked", entity="appointment", record_id=appointment.id,
+                reference=referral.reference, person_id=referral.person_id,
+                changes=created({"scheduled_at": when, "centre_code": centre_code,
+                                 "session_type": session_type.value, "worker": appointment.worker})
+                + changes_between(before, _state(referral)))
             return appointment_row(appointment, referral, scheme)
 
     def _booking_errors(self, scheme: Scheme, referral: Referral, when: datetime, centre_code: str) -> dict[str, str]:
@@ -74,11 +94,14 @@ class ProgrammeService:
     def record(self, appointment_id: int, attendance: Attendance, reason: str = "",
                new_time: datetime | None = None) -> AppointmentRow | None:
         """Record what happened; a rebooking returns the new appointment."""
+        principal = self.ctx.require(Permission.RECORD_ATTENDANCE)
         with self.ctx.unit_of_work() as session:
             appointment = session.get(Appointment, appointment_id)
             if appointment is None:
                 raise NotFound(f"No appointment with id {appointment_id}.")
             referral = appointment.referral
+            check_referral(principal, referral.provider, referral.reference)
+            before = _state(referral)
             scheme = self._scheme(referral)
             if appointment.attendance is not None:
                 raise ConflictError("Attendance is already recorded for this appointment "
@@ -121,7 +144,35 @@ class ProgrammeService:
                           f"Rebooked for {new_time:%d/%m/%Y %H:%M}.", self.ctx.user)
                 new_row = appointment_row(new, referral, scheme)
             self._refresh(session, referral, scheme)
+            log(session, self.ctx, "attendance_recorded", entity="appointment", record_id=appointment.id,
+                reference=referral.reference, person_id=referral.person_id,
+                changes=[("attendance", None, attendance.value)]
+                + ([("rebook_reason", None, appointment.rebook_reason)] if appointment.rebook_reason else [])
+                + ([("rebooked_for", None, new_time)] if new_row is not None else [])
+                + changes_between(before, _state(referral)))
             return new_row
+
+    def record_session_notes(self, appointment_id: int, notes: str) -> AppointmentRow:
+        """The support worker's notes of a session (clinical: police roles never see them)."""
+        principal = self.ctx.require(Permission.RECORD_SESSION_NOTES)
+        notes = notes.strip()
+        if len(notes) > MAX_NOTES:
+            raise ValidationError({"session_notes": f"Session notes are at most {MAX_NOTES:,} characters."})
+        with self.ctx.unit_of_work() as session:
+            appointment = session.get(Appointment, appointment_id)
+            if appointment is None:
+                raise NotFound(f"No appointment with id {appointment_id}.")
+            referral = appointment.referral
+            check_referral(principal, referral.provider, referral.reference)
+            if appointment.session_notes != notes:
+                # The audit row says that the notes changed, not what they say: clinical text stays
+                # in the one place the police cannot read.
+                log(session, self.ctx, "session_notes_recorded", entity="appointment", record_id=appointment.id,
+                    reference=referral.reference, person_id=referral.person_id,
+                    changes=[("session_notes", f"{len(appointment.session_notes)} characters",
+                              f"{len(notes)} characters")])
+                appointment.session_notes = notes
+            return appointment_row(appointment, referral, self._scheme(referral))
 
     # -- state -------------------------------------------------------------------
     def _refresh(self, session: Session, referral: Referral, scheme: Scheme) -> None:
@@ -163,8 +214,10 @@ class ProgrammeService:
     # -- next step ---------------------------------------------------------------
     def propose_overdue(self, referral_id: int) -> str:
         """Propose the non-attendance step for a referral whose deadline has passed."""
+        self.ctx.require(Permission.WORK_QUEUES)
         with self.ctx.unit_of_work() as session:
             referral = _referral(session, referral_id)
+            before = _state(referral)
             if referral.status not in _BOOKABLE or referral.due_date is None:
                 raise ConflictError(f"{referral.reference} is not open for attendance.")
             if referral.due_date >= self.ctx.today():
@@ -173,12 +226,18 @@ class ProgrammeService:
             if not referral.proposed_step:
                 raise ConflictError(f"{referral.reference} has a booked appointment still to be recorded: "
                                     "record its attendance first.")
+            log(session, self.ctx, "next_step_proposed", entity="referral", record_id=referral.id,
+                reference=referral.reference, person_id=referral.person_id,
+                changes=changes_between(before, _state(referral)))
             return referral.proposed_step
 
     def confirm_next_step(self, referral_id: int, note: str = "") -> str:
         """A coordinator confirms the proposed step; only then does it take effect."""
+        self.ctx.require(Permission.CONFIRM_NEXT_STEP)
         with self.ctx.unit_of_work() as session:
             referral = _referral(session, referral_id)
+            before = _state(referral)
+            barred_before = referral.person.barred
             if referral.status in _BOOKABLE and referral.due_date and referral.due_date < self.ctx.today():
                 self._refresh(session, referral, self._scheme(referral))  # overdue: propose first
             if referral.status != Status.AWAITING_CONFIRMATION.value or not referral.proposed_step:
@@ -195,12 +254,20 @@ class ProgrammeService:
                 bar_person(referral.person, referral.id, now)
             if step.for_case_file:
                 referral.for_case_file = True
+                hold_for_prosecution(session, self.ctx, referral)  # kept from retention until released
             add_event(session, referral, now, "confirmed",
                       f"Next step confirmed: {step.label}." + (f" Note: {note.strip()}" if note.strip() else ""),
                       self.ctx.user)
+            changes = changes_between(before, _state(referral))
+            if referral.person.barred != barred_before:
+                changes.append(("person.barred", barred_before, True))
+            log(session, self.ctx, "next_step_confirmed", entity="referral", record_id=referral.id,
+                reference=referral.reference, person_id=referral.person_id, changes=changes,
+                detail=note.strip()[:2000])
             return step.value
 
     def list_for_centre_day(self, centre_code: str, day: date) -> list[AppointmentRow]:
+        principal = self.ctx.require(Permission.VIEW_APPOINTMENTS)
         start = datetime.combine(day, datetime.min.time())
         end = datetime.combine(day, datetime.max.time())
         with self.ctx.reading() as session:
@@ -209,12 +276,13 @@ class ProgrammeService:
                 .join(Referral, Appointment.referral_id == Referral.id)
                 .join(Person, Referral.person_id == Person.id)
                 .where(Appointment.centre_code == centre_code,
-                       Appointment.scheduled_at >= start, Appointment.scheduled_at <= end)
+                       Appointment.scheduled_at >= start, Appointment.scheduled_at <= end,
+                       referral_condition(principal))
                 .order_by(Appointment.scheduled_at, Appointment.id)).all()
             result = []
             for appointment, referral, person in rows:
                 scheme = self.ctx.schemes.find(referral.scheme_code)
-                result.append(appointment_row(appointment, referral, scheme, person))
+                result.append(redact_appointment(appointment_row(appointment, referral, scheme, person), principal))
             return result
 
 
@@ -249,4 +317,5 @@ def appointment_row(appointment: Appointment, referral: Referral, scheme: Scheme
         person_name=f"{person.surname.upper()}, {person.forenames}",
         scheduled_at=appointment.scheduled_at, centre_code=appointment.centre_code,
         centre_name=_centre_name(scheme, appointment.centre_code), session_type=appointment.session_type,
-        worker=appointment.worker, attendance=appointment.attendance, rebook_reason=appointment.rebook_reason)
+        worker=appointment.worker, attendance=appointment.attendance, rebook_reason=appointment.rebook_reason,
+        session_notes=appointment.session_notes)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from collections import defaultdict
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Status
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.people import ParsedSearch, parse_search
@@ -56,13 +57,19 @@ class ReferralListFilters:
     text: str = ""
     sort: str = "referral_date"
     descending: bool = True
+    # Set by the service for a support worker (their provider's referrals only); not part of
+    # what the user chose, so two lists that differ only by it are the same list.
+    provider: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
             raise ValueError(f"cannot sort the referral list by '{self.sort}'")
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What the user chose (the service's scope is not part of it)."""
+        values = asdict(self)
+        del values["provider"]
+        return values
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ReferralListFilters:
@@ -129,12 +136,17 @@ class ReferralListService:
         return [s.value for s in Status]
 
     # -- reading -----------------------------------------------------------------------------
+    def _scoped(self, filters: ReferralListFilters) -> ReferralListFilters:
+        principal = self.ctx.require(Permission.VIEW_REFERRALS)
+        return replace(filters, provider=principal.organisation if principal.provider_scoped else "")
+
     def open(self, filters: ReferralListFilters, limit: int = PAGE_SIZE) -> ReferralListOpened:
         """The count and the first page (what the view needs to show anything)."""
         total = self.count(filters)
         return ReferralListOpened(total, self.page(filters, 0, limit, total))
 
     def count(self, filters: ReferralListFilters) -> int:
+        filters = self._scoped(filters)
         text = _Text.of(filters.text)
         query = select(func.count()).select_from(Referral).where(*_conditions(filters, text))
         index = text.index()
@@ -147,6 +159,7 @@ class ReferralListService:
              total: int | None = None) -> ReferralListPage:
         """``limit`` rows from ``offset`` in the list's order. Knowing ``total`` (the count) lets a
         page in the second half be read from the end, and a short list be sorted at once."""
+        filters = self._scoped(filters)
         if offset < 0 or limit < 1:
             raise ValueError("offset must be 0 or more and limit 1 or more")
         reverse = total is not None and offset > total // 2
@@ -222,6 +235,8 @@ def _conditions(filters: ReferralListFilters, text: _Text) -> list[ColumnElement
         conditions.append(Referral.status == filters.status)
     if filters.area:
         conditions.append(Referral.area == filters.area)
+    if filters.provider:
+        conditions.append(Referral.provider == filters.provider)
     for start in text.references:
         conditions.append(and_(Referral.reference >= start, Referral.reference < start[:-1] + chr(ord(start[-1]) + 1)))
     if text.person is not None:

@@ -8,14 +8,17 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.permissions import Permission, Principal
 from diversion_desktop.domain.next_step import next_step_for_non_attendance
 from diversion_desktop.domain.programme import Status
 from diversion_desktop.domain.schemes import SchemeKind
+from diversion_desktop.services.audit import log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import QueueRow, ReferralDetail, SubstanceRow, TimelineEntry
 from diversion_desktop.services.errors import NotFound
 from diversion_desktop.services.people import records
 from diversion_desktop.services.programme import appointment_row
+from diversion_desktop.services.scope import check_referral, redact_referral
 from diversion_desktop.store.models import OPEN_STATUSES, Person, Referral
 
 # Open with nothing booked: past the deadline these await a proposal. A booked
@@ -37,18 +40,30 @@ class ReferralService:
         self.ctx = ctx
 
     def detail(self, referral_id: int) -> ReferralDetail:
-        with self.ctx.reading() as session:
+        """The referral page's content; opening it is audited (who saw whose record)."""
+        principal = self.ctx.require(Permission.VIEW_REFERRALS)
+        with self.ctx.unit_of_work() as session:
             referral = session.get(Referral, referral_id)
             if referral is None:
                 raise NotFound(f"No referral with id {referral_id}.")
-            return self._detail(session, referral)
+            check_referral(principal, referral.provider, referral.reference)
+            return self._opened(session, referral, principal)
 
     def find(self, reference: str) -> ReferralDetail:
-        with self.ctx.reading() as session:
-            referral = session.scalar(select(Referral).where(Referral.reference == reference.strip().upper()))
+        principal = self.ctx.require(Permission.VIEW_REFERRALS)
+        wanted = reference.strip().upper()
+        with self.ctx.unit_of_work() as session:
+            referral = session.scalar(select(Referral).where(Referral.reference == wanted))
             if referral is None:
-                raise NotFound(f"No referral with reference '{reference}'.")
-            return self._detail(session, referral)
+                raise NotFound(f"No referral {wanted[:40]} that you may see.")
+            check_referral(principal, referral.provider, wanted)
+            return self._opened(session, referral, principal)
+
+    def _opened(self, session: Session, referral: Referral, principal: Principal) -> ReferralDetail:
+        detail = redact_referral(self._detail(session, referral), principal)
+        log(session, self.ctx, "referral_opened", entity="referral", record_id=referral.id,
+            reference=referral.reference, person_id=referral.person_id)
+        return detail
 
     def _detail(self, session: Session, r: Referral) -> ReferralDetail:
         scheme = self.ctx.schemes.find(r.scheme_code)
@@ -81,7 +96,8 @@ class ReferralService:
             rebookings_left=max(allowed - r.misses, 0),
             substances=tuple(SubstanceRow(s.substance, scheme.substance_label(s.substance) if scheme else s.substance,
                                           s.quantity, s.unit) for s in r.substances),
-            appointments=appointments, timeline=timeline)
+            appointments=appointments, timeline=timeline, officer_notes=r.officer_notes,
+            legal_hold=r.legal_hold, legal_hold_reason=r.legal_hold_reason)
 
     # -- queues ------------------------------------------------------------------
     def _queue_conditions(self, queue: str, today: date) -> ColumnElement[bool]:
@@ -98,6 +114,7 @@ class ReferralService:
         raise ValueError(f"unknown queue '{queue}'")
 
     def queue(self, queue: str, limit: int = QUEUE_LIMIT) -> list[QueueRow]:
+        self.ctx.require(Permission.WORK_QUEUES)
         today = self.ctx.today()
         with self.ctx.reading() as session:
             rows = session.execute(
@@ -125,6 +142,7 @@ class ReferralService:
             return result
 
     def queue_counts(self) -> dict[str, int]:
+        self.ctx.require(Permission.WORK_QUEUES)
         today = self.ctx.today()
         with self.ctx.reading() as session:
             return {name: session.scalar(select(func.count()).select_from(Referral)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, event, text
 
+from diversion_desktop.domain.permissions import Role
+from tests.conftest import EVERY_ROLE, as_role
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.domain.schemes import SchemeConfigError
 from diversion_desktop.services import bootstrap
@@ -52,7 +54,7 @@ def read_only_ctx(db_path: Path, registry: SchemeRegistry, clock) -> Iterator[Ap
     """The same database file opened read-only by SQLite itself (works even for root)."""
     engine = create_engine(f"sqlite:///file:{db_path.as_posix()}?mode=ro&uri=true")
     yield AppContext(engine=engine, session_factory=make_session_factory(engine), schemes=registry,
-                     clock=clock, user="tester")
+                     clock=clock, user="tester", principal=EVERY_ROLE)
     engine.dispose()
 
 
@@ -120,7 +122,7 @@ def test_unreadable_database(ctx, db_path) -> None:  # noqa: ANN001
 def test_open_context_migrates_a_new_file(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "new.sqlite3"
     ctx = open_context(f"sqlite:///{path.as_posix()}", clock=lambda: datetime(2026, 3, 2, 10, 0, 0, 123),
-                       user="coordinator")
+                       user="coordinator", principal=as_role(*Role, username="coordinator"))
     try:
         assert path.exists()
         assert current_revision(ctx.engine) == head_revision(ctx.engine)
@@ -171,7 +173,7 @@ def test_a_third_area_works_end_to_end(tmp_path: Path, template_db: Path, make_d
     path = tmp_path / "db.sqlite3"
     shutil.copyfile(template_db, path)
     ctx = open_context(f"sqlite:///{path.as_posix()}", schemes_folder=folder,
-                       clock=lambda: datetime(2026, 3, 2, 10), user="tester")
+                       clock=lambda: datetime(2026, 3, 2, 10), user="tester", principal=EVERY_ROLE)
     try:
         saved = IntakeService(ctx).save(make_draft(scheme_code="reading"))
         assert saved.reference == "RDG-2026-00001"

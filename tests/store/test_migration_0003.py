@@ -14,7 +14,7 @@ from diversion_desktop.services.people import PeopleService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.store.database import make_engine
 from diversion_desktop.store.migrate import alembic_config, current_revision, head_revision, upgrade
-from tests.conftest import FakeClock
+from tests.conftest import EVERY_ROLE, FakeClock
 
 TABLES = ("people", "referrals", "referral_substances", "appointments", "timeline_events", "reference_counters")
 
@@ -46,7 +46,7 @@ def test_upgrade_from_0002_keeps_every_row(tmp_path: Path) -> None:
     engine = make_engine(url)
     command.upgrade(alembic_config(engine), "0002")
     engine.dispose()
-    ctx = open_context(url, migrate=False, clock=FakeClock(datetime(2026, 3, 2, 10, 0)))
+    ctx = open_context(url, migrate=False, clock=FakeClock(datetime(2026, 3, 2, 10, 0)), principal=EVERY_ROLE)
     fill_bulk(ctx, people=150, referrals=200, seed=1, workers=0)  # written against the 0002 indexes
     ctx.engine.dispose()
     before = dump(path)
@@ -67,7 +67,7 @@ def test_upgrade_from_0002_keeps_every_row(tmp_path: Path) -> None:
             "ix_referrals_list_status", "ix_referrals_list_area", "ix_referrals_open"} <= now
     assert not {"ix_referrals_referral_date", "ix_referrals_status_due_date", "ix_people_forenames_norm",
                 "ix_people_surname_norm_forenames_norm"} & now
-    ctx = open_context(url, clock=FakeClock(datetime(2026, 3, 2, 10, 0)))
+    ctx = open_context(url, clock=FakeClock(datetime(2026, 3, 2, 10, 0)), principal=EVERY_ROLE)
     try:
         assert sum(ReferralService(ctx).queue_counts().values()) > 0
         surname = before["people"][0][2]

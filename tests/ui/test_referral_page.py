@@ -108,7 +108,7 @@ def test_an_unknown_reference_is_reported_at_the_field(qtbot, page, views_runner
     click(qtbot, page.open_button)
     wait_idle(qtbot, views_runner)
     assert page.reference_field.error.isVisible()
-    assert page.reference_field.error.text() == "No referral with reference 'WB-1999-99999'."
+    assert page.reference_field.error.text() == "No referral WB-1999-99999 that you may see."
 
     replace_text(qtbot, page.reference_edit, "")
     click(qtbot, page.open_button)
