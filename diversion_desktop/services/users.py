@@ -226,6 +226,25 @@ class UserService:
             return False
         return True
 
+    def unlock(self, password: str) -> None:
+        """Unlocking a locked session: SignInRefused unless ``password`` is the signed-in user's.
+        Failures count towards the lockout like a sign-in's. The user is known here (the lock
+        screen names them), so the refusal may say plainly that the account is now locked."""
+        principal = self.ctx.require()
+        try:
+            self.sign_in(principal.username, password)
+        except SignInRefused as refused:
+            with self.ctx.reading() as session:
+                until = session.scalar(select(User.locked_until).where(User.username == principal.username))
+            if until is not None and until > self.ctx.now():
+                raise SignInRefused(f"{MAX_FAILURES} wrong passwords in a row: this account is locked until "
+                                    f"{until:%H:%M}. Sign out and quit, then sign in again after that time, "
+                                    "or ask an administrator.") from None
+            if str(refused) == SIGN_IN_REFUSED:
+                raise SignInRefused(f"That is not your password. After {MAX_FAILURES} wrong passwords in a row "
+                                    f"the account is locked for {LOCK_MINUTES} minutes.") from None
+            raise
+
     def must_change_password(self) -> bool:
         principal = self.ctx.require()
         with self.ctx.reading() as session:
@@ -245,7 +264,7 @@ class UserService:
         with self.ctx.unit_of_work() as session:
             user = session.scalar(select(User).where(User.username == principal.username))
             if user is None or user.disabled:
-                raise PermissionDenied("This account no longer exists or is disabled.")
+                raise NotFound("This account no longer exists or is disabled.")
             if not _verify(user.password_hash, current):
                 raise ValidationError({"current": "The current password is not right."})
             if _verify(user.password_hash, new):
