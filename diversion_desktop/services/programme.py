@@ -20,7 +20,6 @@ from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ConflictError, NotFound, ValidationError
-from diversion_desktop.services.retention import hold_for_prosecution
 from diversion_desktop.services.scope import check_referral, redact_appointment, referral_condition
 from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, Person, Referral
@@ -284,6 +283,18 @@ class ProgrammeService:
                 scheme = self.ctx.schemes.find(referral.scheme_code)
                 result.append(redact_appointment(appointment_row(appointment, referral, scheme, person), principal))
             return result
+
+
+def hold_for_prosecution(session: Session, ctx: AppContext, referral: Referral) -> None:
+    """Set the legal hold as a referral is reported for prosecution, in the same transaction:
+    the case may come to court after the retention period."""
+    if referral.legal_hold:
+        return
+    referral.legal_hold = True
+    referral.legal_hold_reason = "Reported for prosecution: the case file must be kept until the case is closed."
+    log(session, ctx, "legal_hold_set", entity="referral", record_id=referral.id, reference=referral.reference,
+        person_id=referral.person_id, changes=[("legal_hold", False, True)],
+        detail="Set automatically when the next step 'report for prosecution' was confirmed.")
 
 
 def bar_person(person: Person, referral_id: int, now: datetime) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import QueueRow
 from diversion_desktop.services.programme import ProgrammeService
@@ -102,6 +103,12 @@ class QueuesView(QWidget):
         self.confirm_button = QPushButton("Confir&m next step…")
         self.confirm_button.setObjectName("confirmNextStepButton")
         self.confirm_button.clicked.connect(self.confirm_selected)
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setObjectName("exportQueueButton")
+        self.export_button.setToolTip("Export the referrals this queue shows to a spreadsheet")
+        self.export_button.clicked.connect(self.export_queue)
+        principal = self.ctx.principal
+        self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
         self.refresh_button = QPushButton("Refre&sh")
         self.refresh_button.setObjectName("refreshQueuesButton")
         self.refresh_button.clicked.connect(self.refresh)
@@ -109,6 +116,7 @@ class QueuesView(QWidget):
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.confirm_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.refresh_button)
 
         self.status = QLabel()
@@ -213,7 +221,17 @@ class QueuesView(QWidget):
         self._describe_current()
         self._update_buttons()
 
+    def export_queue(self) -> None:
+        """Export what the queue shows: its rows, in a spreadsheet."""
+        from diversion_desktop.ui.export_action import export_rows
+
+        name, title, _empty = QUEUES[self.tabs.currentIndex()]
+        rows = self.models[name].rows
+        self.export_dialog = export_rows(self, self.ctx, self.runner, "referrals", [r.referral_id for r in rows],
+                                         f"{title} queue", suggested_name=f"{name.replace('_', '-')}-queue")
+
     def _update_buttons(self) -> None:
+        self.export_button.setEnabled(self.models[self.current_queue()].rowCount() > 0)
         row = self.selected()
         confirming = self.current_queue() == "awaiting_confirmation"
         self.open_button.setEnabled(row is not None)

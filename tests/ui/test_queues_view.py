@@ -186,3 +186,36 @@ def test_refresh_picks_up_new_referrals(qtbot, view, views_ctx, views_runner):  
         click(qtbot, view.refresh_button)
     assert counted.args[0]["awaiting_appointment"] == 3
     assert "NEWCOMER, Alex" in column_texts(table(view, "awaiting_appointment"), PERSON)
+
+
+def test_export_the_queue_shown(qtbot, view, views_ctx, queue_data, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    import csv
+
+    from PySide6.QtCore import QPoint
+
+    from diversion_desktop.ui import export_action
+
+    monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: str(tmp_path / f"{name}.{fmt}"))
+    view.tabs.setCurrentIndex(1)  # overdue
+    shown = {row.reference for row in view.models["overdue"].rows}
+    assert shown
+    click(qtbot, view.export_button)
+    dialog = view.export_dialog
+    qtbot.waitUntil(lambda: f"{len(shown)} row(s)" in dialog.intro.text(), timeout=10000)
+    qtbot.mouseClick(dialog.protect, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.protect.height() // 2))
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    with qtbot.waitSignal(dialog.sig_exported, timeout=10000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    with (tmp_path / "overdue-queue.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert {row["reference"] for row in csv.DictReader(handle)} == shown
+    dialog.close()
+
+
+def test_no_export_button_without_the_permission(qtbot, views_ctx, views_runner, queue_data) -> None:  # noqa: ANN001
+    from diversion_desktop.domain.permissions import Principal, Role
+
+    views_ctx.sign_in_as(Principal("coordinator-without-export", frozenset({Role.STATION_STAFF})))
+    widget = QueuesView(views_ctx, views_runner)
+    qtbot.addWidget(widget)
+    assert not widget.export_button.isVisibleTo(widget)
+    wait_idle(qtbot, views_runner)
