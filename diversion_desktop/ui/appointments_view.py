@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.documents import DocumentService
@@ -173,11 +174,18 @@ class AppointmentsView(QWidget):
         self.missed_button.setToolTip("Issue the missed-appointment notices for the non-attendances recorded on "
                                       "this day, at every centre, and show them as one PDF to print.")
         self.missed_button.clicked.connect(lambda: self.print_missed_notices())
+        self.export_button = QPushButton("Ex&port this list…")
+        self.export_button.setObjectName("exportAppointmentsButton")
+        self.export_button.setToolTip("Export this centre's appointments on this day to a spreadsheet")
+        self.export_button.clicked.connect(self.export_list)
+        principal = self.ctx.principal
+        self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
         paperwork = QHBoxLayout()
         paperwork.addWidget(QLabel("Paperwork:"))
         paperwork.addWidget(self.letters_button)
         paperwork.addWidget(self.missed_button)
         paperwork.addStretch(1)
+        paperwork.addWidget(self.export_button)
 
         self.status = QLabel()
         self.status.setObjectName("appointmentsStatus")
@@ -191,6 +199,19 @@ class AppointmentsView(QWidget):
         layout.addLayout(paperwork)
         layout.addWidget(self.status)
         self._update_buttons()
+
+    def export_list(self) -> None:
+        """Export what the list shows: this centre's appointments on this day."""
+        from diversion_desktop.services.exporter import ExportQuery
+        from diversion_desktop.ui.export_action import export_list
+
+        day = self.day.value() or self.ctx.today()
+        centre = self.centre_code()
+        query = ExportQuery(kind="appointments", centre_code=centre, date_from=day, date_to=day,
+                            description=f"Appointments at {self.centre.currentText()} on {day:%d/%m/%Y}")
+        self.export_dialog = export_list(self, self.ctx, self.runner, query,
+                                         title=f"the appointments at {self.centre.currentText()} on {day:%d/%m/%Y}",
+                                         suggested_name=f"appointments-{centre}-{day.isoformat()}")
 
     # -- choosing the list ----------------------------------------------------------------
     def centre_code(self) -> str:

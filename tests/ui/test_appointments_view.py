@@ -267,3 +267,25 @@ def test_double_click_enter_and_button_open_the_referral(qtbot, view, day_data):
     with qtbot.waitSignal(view.sig_open_referral) as opened:
         click(qtbot, view.open_button)
     assert opened.args == [day_data["early"].id]
+
+
+def test_export_the_days_list(qtbot, view, views_ctx, day_data, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    import csv
+
+    from PySide6.QtCore import QPoint
+
+    from diversion_desktop.ui import export_action
+
+    monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: str(tmp_path / f"{name}.{fmt}"))
+    qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    dialog = view.export_dialog
+    qtbot.waitUntil(lambda: "2 row(s)" in dialog.intro.text(), timeout=10000)  # Early and Late, not the others
+    qtbot.mouseClick(dialog.protect, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.protect.height() // 2))
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    with qtbot.waitSignal(dialog.sig_exported, timeout=10000):
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    path = tmp_path / f"appointments-newbury-{FIXED_NOW.date().isoformat()}.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and {r["centre"] for r in rows} <= {"newbury", "Cranstoun Newbury Drop-in"}
+    dialog.close()
