@@ -147,6 +147,11 @@ class AppointmentsView(QWidget):
         self.cancelled_button = QPushButton("Cance&lled by provider")
         self.rebook_button = QPushButton("Re&book…")
         self.open_button = QPushButton("&Open referral")
+        self.notes_button = QPushButton("Session note&s…")
+        self.notes_button.setObjectName("sessionNotesButton")
+        self.notes_button.clicked.connect(self.edit_notes)
+        principal = self.ctx.principal
+        self.notes_button.setVisible(principal is not None and principal.may(Permission.RECORD_SESSION_NOTES))
         for button, name in ((self.attended_button, "attendedButton"), (self.not_attended_button, "notAttendedButton"),
                              (self.cancelled_button, "cancelledButton"), (self.rebook_button, "rebookButton"),
                              (self.open_button, "openReferralButton")):
@@ -161,6 +166,7 @@ class AppointmentsView(QWidget):
         for button in (self.attended_button, self.not_attended_button, self.cancelled_button, self.rebook_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.notes_button)
         actions.addWidget(self.open_button)
 
         self.letters_button = QPushButton("Print letters for this &day…")
@@ -300,6 +306,7 @@ class AppointmentsView(QWidget):
         self.cancelled_button.setEnabled(open_)
         self.rebook_button.setEnabled(open_)
         self.open_button.setEnabled(row is not None)
+        self.notes_button.setEnabled(row is not None and not self.saving)
         self.letters_button.setEnabled(not self.batch_running and bool(self.centre_code())
                                        and self.day.value() is not None)
         self.missed_button.setEnabled(not self.batch_running and self.day.value() is not None)
@@ -336,6 +343,25 @@ class AppointmentsView(QWidget):
                                                          f"{row.person_name}, {row.referral_reference}, "
                                                          f"{row.scheduled_at:%H:%M}.{due}"),
                         self._record_failed)
+
+    def edit_notes(self) -> None:
+        row = self.selected()
+        if row is None or self.saving:
+            return
+        dialog = dialogs.SessionNotesDialog(row, parent=self)
+
+        def submit(notes: str) -> None:
+            def done(saved: AppointmentRow) -> None:
+                dialog.set_busy(False)
+                dialog.accept()
+                self._notice = f"Session notes saved — {saved.person_name}, {saved.referral_reference}."
+                self.refresh(keep_id=saved.id)
+
+            self.runner.run(lambda: self.service.record_session_notes(row.id, notes), done, dialog.show_failure)
+
+        dialog.sig_submitted.connect(submit)
+        self.notes_dialog = dialog
+        dialog.open()
 
     def rebook(self) -> None:
         row = self.selected()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -273,3 +274,29 @@ class RebookDialog(_SubmitDialog):
         if errors or new_time is None:
             return None, errors
         return RebookRequest(reason=self.reason.text().strip(), new_time=new_time), errors
+
+
+class SessionNotesDialog(_SubmitDialog):
+    """The support worker's notes of one session (clinical: never shown to police roles)."""
+
+    def __init__(self, appointment: AppointmentRow, parent: QWidget | None = None) -> None:
+        super().__init__("Session notes", "Save notes", parent)
+        self.setObjectName("sessionNotesDialog")
+        self.appointment = appointment
+        self.intro.setText(f"Notes of the session of {appointment.person_name} ({appointment.referral_reference}) "
+                           f"on {appointment.scheduled_at:%d/%m/%Y at %H:%M}. Police users cannot read them.")
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)  # Tab moves on to the buttons, as in every other form
+        self.notes.setPlainText(appointment.session_notes)
+        self._add("session_notes", "Notes", self.notes)
+        self.notes.setFocus()
+
+    def _read(self) -> tuple[str | None, dict[str, str]]:
+        text = self.notes.toPlainText().strip()
+        if len(text) > SESSION_NOTES_LIMIT:
+            return None, {"session_notes": f"Session notes are at most {SESSION_NOTES_LIMIT:,} characters "
+                                           f"({len(text):,} typed)."}
+        return text, {}
+
+
+SESSION_NOTES_LIMIT = 20_000  # as services/programme.py MAX_NOTES

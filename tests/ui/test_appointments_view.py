@@ -289,3 +289,31 @@ def test_export_the_days_list(qtbot, view, views_ctx, day_data, monkeypatch, tmp
         rows = list(csv.DictReader(handle))
     assert len(rows) == 2 and {r["centre"] for r in rows} <= {"newbury", "Cranstoun Newbury Drop-in"}
     dialog.close()
+
+
+def test_session_notes_typed_and_kept(qtbot, view, views_ctx, views_runner) -> None:  # noqa: ANN001
+    from diversion_desktop.services.referrals import ReferralService
+    from tests.ui.conftest import type_text
+
+    click_row(qtbot, view.table, find_row(view.table, PERSON, "LATE, Lee"))
+    click(qtbot, view.notes_button)
+    dialog = view.notes_dialog
+    type_text(qtbot, dialog.notes, "Talked about use; Zoë's plan & next steps.")
+    with qtbot.waitSignal(dialog.finished, timeout=10000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, views_runner)
+    row = view.selected()
+    assert row is not None and "Session notes saved" in view.status.text()
+    detail = ReferralService(views_ctx).detail(row.referral_id)
+    assert [a.session_notes for a in detail.appointments] == ["Talked about use; Zoë's plan & next steps."]
+
+
+def test_no_session_notes_for_station_staff(qtbot, views_ctx, views_runner, views_settings, day_data) -> None:  # noqa: ANN001
+    from diversion_desktop.domain.permissions import Role
+    from tests.conftest import as_role
+
+    views_ctx.sign_in_as(as_role(Role.STATION_STAFF, Role.COORDINATOR))
+    widget = AppointmentsView(views_ctx, views_runner, views_settings)
+    qtbot.addWidget(widget)
+    assert not widget.notes_button.isVisibleTo(widget)
+    wait_idle(qtbot, views_runner)
