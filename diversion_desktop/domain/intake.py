@@ -48,6 +48,7 @@ class IntakeDraft:
     officer_name: str = ""
     officer_collar_number: str = ""
     station: str = ""
+    officer_notes: str = ""  # police only: never shown to the provider
     offence: Offence = Offence.POSSESSION
     substances: list[SubstanceFind] = field(default_factory=list)
     suspected_supply: bool = False
@@ -72,9 +73,24 @@ class IntakeDraft:
         )
 
 
+# The longest text each field may hold (the database columns are made to these sizes):
+# anything longer is refused at the field rather than cut or left to the database.
+TEXT_LIMITS: dict[str, int] = {
+    "surname": 100, "forenames": 150, "sex": 20, "ethnicity_self": 80, "ethnicity_observed": 80,
+    "address": 500, "postcode": 10, "phone": 40, "email": 200, "language": 60, "needs": 200,
+    "guardian_name": 200, "guardian_relationship": 60, "guardian_phone": 40, "guardian_address": 500,
+    "pnc_reference": 20, "incident_place": 200, "crime_reference": 40, "officer_name": 100,
+    "officer_collar_number": 20, "station": 100, "officer_notes": 5000, "override_reason": 2000,
+}
+
+
 def validate(draft: IntakeDraft, scheme: Scheme | None, now: datetime) -> dict[str, str]:
     """Field name → message for every field that cannot be saved as it is."""
     errors: dict[str, str] = {}
+    for name, limit in TEXT_LIMITS.items():
+        value = str(getattr(draft, name, "") or "")
+        if len(value.strip()) > limit:
+            errors[name] = f"At most {limit:,} characters ({len(value.strip()):,} typed)."
     if scheme is None:
         errors["scheme_code"] = "Choose the area where the incident happened."
     if not draft.surname.strip():

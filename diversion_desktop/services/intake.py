@@ -135,7 +135,7 @@ class IntakeService:
             referral_date=referral_date, incident_at=draft.incident_at,
             incident_place=draft.incident_place.strip(), crime_reference=draft.crime_reference.strip(),
             officer_name=draft.officer_name.strip(), officer_collar_number=draft.officer_collar_number.strip(),
-            station=draft.station.strip(), offence=draft.offence.value,
+            station=draft.station.strip(), officer_notes=draft.officer_notes.strip(), offence=draft.offence.value,
             suspected_supply=draft.suspected_supply, consent=draft.consent,
             pathway=result.pathway.value, age_at_incident=result.age, decision=result.decision.value,
             reasons=list(result.reasons), rule_version=result.rule_version,
@@ -166,7 +166,7 @@ class IntakeService:
 _AUDITED_PERSON_FIELDS = ("surname", "forenames", "date_of_birth") + tuple(_PERSON_FIELDS)
 _AUDITED_REFERRAL_FIELDS = (
     "scheme_code", "referral_date", "incident_at", "incident_place", "crime_reference", "officer_name",
-    "officer_collar_number", "station", "offence", "suspected_supply", "consent", "pathway", "age_at_incident",
+    "officer_collar_number", "station", "officer_notes", "offence", "suspected_supply", "consent", "pathway", "age_at_incident",
     "decision", "reasons", "rule_version", "override_reason", "centre_code", "first_attendance_due", "due_date",
     "status", "outcome")
 

@@ -135,3 +135,13 @@ def test_pathway_unknown_until_dates_given(make_draft) -> None:  # noqa: ANN001
     assert make_draft(date_of_birth=None).pathway() is None
     assert make_draft(incident_at=None).pathway() is None
     assert make_draft().pathway() is Pathway.ADULT
+
+
+@pytest.mark.parametrize("name", ["surname", "forenames", "address", "crime_reference", "officer_notes", "station"])
+def test_text_longer_than_its_field_is_refused_at_the_field(make_draft, west_berks, name: str) -> None:  # noqa: ANN001
+    from diversion_desktop.domain.intake import TEXT_LIMITS
+
+    limit = TEXT_LIMITS[name]
+    assert name not in validate(make_draft(**{name: "x" * limit}), west_berks, NOW)
+    errors = validate(make_draft(**{name: "'; DROP TABLE people; --" + "x" * limit}), west_berks, NOW)
+    assert errors[name].startswith(f"At most {limit:,} characters")

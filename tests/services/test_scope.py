@@ -94,3 +94,10 @@ def test_hostile_text_in_session_notes(ctx: AppContext, two: dict[str, Any], tex
     service.record_session_notes(two["appointment"].id, text)
     assert ReferralService(ctx).detail(two["adult"].id).appointments[0].session_notes == text.strip()
     assert PeopleService(ctx).search("adams")
+
+
+def test_officer_notes_are_police_only(ctx: AppContext, make_draft: Callable[..., Any]) -> None:
+    saved = IntakeService(ctx).save(make_draft(officer_notes="Known to local team; '; DROP TABLE referrals; --"))
+    assert ReferralService(ctx).detail(saved.id).officer_notes.startswith("Known to local team")
+    ctx.sign_in_as(CRANSTOUN)
+    assert ReferralService(ctx).detail(saved.id).officer_notes == ""
