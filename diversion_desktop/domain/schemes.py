@@ -16,6 +16,11 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+# Retention: six years unless the scheme file says otherwise. At least a year, so a number meant
+# as years ("retention_months = 6") is refused rather than anonymising records after six months.
+DEFAULT_RETENTION_MONTHS = 72
+MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS = 12, 1200
+
 
 class SchemeKind(StrEnum):
     VOLUNTARY_ATTENDANCE = "voluntary_attendance"
@@ -90,6 +95,8 @@ class Scheme:
     yot: Contact
     data_protection_text: str
     limits: Mapping[str, QuantityLimit]
+    # Months after a closed referral's last date before retention anonymises it (services/retention.py).
+    retention_months: int = DEFAULT_RETENTION_MONTHS
     source: str = ""
     # Fingerprint of the settings, stored with each decision so history can be
     # explained even after the file changes.
@@ -159,8 +166,11 @@ class _Reader:
             raise self.fail(key, "must be a list of text lines")
         return tuple(v.strip() for v in value)
 
-    def integer(self, key: str, minimum: int, maximum: int) -> int:
-        value = self._get(key, True)
+    def integer(self, key: str, minimum: int, maximum: int, default: int | None = None) -> int:
+        """A whole number in range; an optional key (``default`` given) may be left out."""
+        value = self._get(key, default is None)
+        if value is None and default is not None:
+            return default
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"must be a whole number, got {value!r}")
         if not minimum <= value <= maximum:
@@ -296,6 +306,8 @@ def parse_scheme(data: Mapping[str, Any], source: str) -> Scheme:
         yot=_contact(r, "yot"),
         data_protection_text=dp.text("text"),
         limits=limits,
+        retention_months=r.integer("retention_months", MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS,
+                                   default=DEFAULT_RETENTION_MONTHS),
         source=source,
         settings_hash=settings_fingerprint(data),
         raw=dict(data),

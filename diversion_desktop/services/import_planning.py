@@ -227,12 +227,15 @@ class Planner:
         dobs = sorted({k[2] for k in keys})
         names = sorted({(k[0], k[1]) for k in keys})
         people: dict[int, Person] = {}
+        # Merged records are found as the record they were merged into (their name is its alias);
+        # anonymised records are no one any more (services/merge.py, services/retention.py).
+        current = (Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
         for chunk in _chunks(dobs):
-            for person in session.scalars(select(Person).where(Person.date_of_birth.in_(chunk))):
+            for person in session.scalars(select(Person).where(Person.date_of_birth.in_(chunk), *current)):
                 people[person.id] = person
         for chunk in _chunks(sorted({n[0] for n in names})):
             wanted = set(names)
-            for person in session.scalars(select(Person).where(Person.surname_norm.in_(chunk))):
+            for person in session.scalars(select(Person).where(Person.surname_norm.in_(chunk), *current)):
                 if (person.surname_norm, person.forenames_norm) in wanted:
                     people[person.id] = person
         completed: dict[int, int] = defaultdict(int)

@@ -151,6 +151,10 @@ BROKEN_FILES = [
      "must not be shorter than days_to_first_attendance"),
     ("negative-hours", "officer_hours_per_custody = 5.5", "officer_hours_per_custody = -1",
      "officer_hours_per_custody", "must be between 0 and 100"),
+    ("retention-too-short", "retention_months = 72", "retention_months = 6", "retention_months",
+     "must be between 12 and 1200, got 6"),
+    ("retention-as-text", "retention_months = 72", 'retention_months = "72"', "retention_months",
+     "must be a whole number"),
     ("negative-limit", "max = 10", "max = -10", "limits.cannabis.max", "must be between 0 and 100000"),
     ("limit-not-number", "max = 10", 'max = "ten"', "limits.cannabis.max", "must be a number"),
     ("limit-unit", 'unit = "g"', 'unit = "kg"', "limits.cannabis.unit", "must be one of g, mg, tablets, ml"),
@@ -275,3 +279,12 @@ def test_parse_scheme_problems(scheme_data, mutate, key: str, problem: str) -> N
 
 def test_scheme_config_error_is_a_value_error() -> None:
     assert issubclass(SchemeConfigError, ValueError)
+
+
+def test_retention_months_is_optional_with_six_years_by_default(tmp_path: Path) -> None:
+    write(tmp_path, "windsor-and-maidenhead.toml", WM_TEXT)
+    write(tmp_path, "west-berkshire.toml", edited(WB_TEXT, "retention_months = 72\n", ""))
+    registry = SchemeRegistry.load(tmp_path)
+    assert registry.get("west-berkshire").retention_months == 72
+    write(tmp_path, "west-berkshire.toml", edited(WB_TEXT, "retention_months = 72", "retention_months = 120"))
+    assert SchemeRegistry.load(tmp_path).get("west-berkshire").retention_months == 120

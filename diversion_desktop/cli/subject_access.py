@@ -1,0 +1,46 @@
+"""``subject-access``: everything held about one person, as a PDF and a JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, open_data
+
+NAME = "subject-access"
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        NAME, parents=[common], help="export everything held about one person (PDF and JSON)",
+        description="Write a readable PDF and a JSON file with everything held about the person: their record "
+                    "and any merged into it, aliases, referrals with appointments, session notes, timeline and "
+                    "issued documents' details (not the letters' PDFs), merges and the audit entries about "
+                    "them. Audited. The files hold personal data: keep and send them securely.")
+    parser.add_argument("person", metavar="PERSON_REF", help="the person's reference, e.g. P000123")
+    parser.add_argument("--out", metavar="DIR", required=True, help="folder to write the two files into")
+
+
+def run(args: argparse.Namespace, url: str) -> int:
+    from pathlib import Path
+
+    from diversion_desktop.services.errors import ServiceError
+    from diversion_desktop.services.subject_access import SubjectAccessService
+
+    ctx = open_data(url)
+    if ctx is None:
+        return EXIT_REFUSED
+    try:
+        service = SubjectAccessService(ctx)
+        person = service.find(args.person)
+        if person.merged_into_reference:
+            print(f"{person.reference} was merged into {person.merged_into_reference}: exporting "
+                  f"{person.merged_into_reference} with every record merged into it.")
+        result = service.export_with_summary(person.id, Path(args.out))
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        ctx.engine.dispose()
+    print(result.summary())
+    return EXIT_OK

@@ -1,0 +1,252 @@
+"""Subject-access export: everything held about one person, as a readable PDF and a JSON file.
+
+"Everything" is every column of the person's record and of each record merged into it, their
+aliases, every referral with all its fields, substances, appointments (with session notes),
+timeline and the issued documents' details, the merges, and the audit rows about them
+(``AuditEvent.person_id``). The issued documents' PDF bytes are not copied: each is listed with
+its reference, recipient, date, size and SHA-256, and can be reprinted on request. The columns
+are read from the tables themselves, so a field added later is exported without a change here.
+
+Asking for a record that was merged into another exports the person it was merged into, with
+every record merged into them. Writing the files and the audit row happen together: if either
+fails, the files are removed and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from diversion_desktop import __version__
+from diversion_desktop.documents import subject_access as document
+from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.services import lookup
+from diversion_desktop.services.audit import log
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.errors import StorageError
+from diversion_desktop.services.merge import merged_into
+from diversion_desktop.store.models import (
+    Appointment,
+    AuditEvent,
+    IssuedDocument,
+    Person,
+    PersonAlias,
+    PersonMerge,
+    Referral,
+    ReferralSubstance,
+    TimelineEvent,
+)
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PersonBrief:
+    """Who an export is about, to confirm before making it."""
+
+    id: int
+    reference: str
+    name: str
+    date_of_birth: date
+    merged_into_reference: str  # "" unless the record was merged into another
+    anonymised: bool
+
+
+@dataclass(frozen=True)
+class SubjectAccessResult:
+    pdf_path: Path
+    json_path: Path
+    person_reference: str
+    referrals: int
+    audit_events: int
+
+    def summary(self) -> str:
+        return (f"Subject-access export of {self.person_reference}: {self.referrals} referral(s), "
+                f"{self.audit_events} audit entr{'y' if self.audit_events == 1 else 'ies'}.\n"
+                f"{self.pdf_path}\n{self.json_path}")
+
+
+def _columns(obj: Any, skip: Iterable[str] = ()) -> Row:  # noqa: ANN401 - any mapped row
+    """Every column of a row, by name, in the table's order."""
+    skipped = set(skip)
+    return {column.key: getattr(obj, column.key) for column in obj.__table__.columns if column.key not in skipped}
+
+
+def _json_value(value: Any) -> Any:  # noqa: ANN401 - json.dumps default hook
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not exported")
+
+
+def _name(person: Person) -> str:
+    return f"{person.forenames} {person.surname}".strip()
+
+
+class SubjectAccessService:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def find(self, reference: str) -> PersonBrief:
+        """The person a reference names, to confirm before exporting."""
+        self.ctx.require(Permission.SUBJECT_ACCESS)
+        with self.ctx.reading() as session:
+            person = lookup.person_by_reference(session, reference)
+            into = session.get(Person, person.merged_into_id) if person.merged_into_id else None
+            return PersonBrief(id=person.id, reference=person.reference, name=_name(person),
+                               date_of_birth=person.date_of_birth,
+                               merged_into_reference=into.reference if into else "",
+                               anonymised=person.anonymised_at is not None)
+
+    def export(self, person_id: int, out_dir: Path) -> tuple[Path, Path]:
+        """Write the PDF and the JSON file into ``out_dir``; (pdf path, json path)."""
+        result = self.export_with_summary(person_id, out_dir)
+        return result.pdf_path, result.json_path
+
+    def export_with_summary(self, person_id: int, out_dir: Path) -> SubjectAccessResult:
+        principal = self.ctx.require(Permission.SUBJECT_ACCESS)
+        out_dir = Path(out_dir)
+        made_at = self.ctx.now()
+        # Read and lay out first, so the database is locked for writing only while the files and
+        # the audit row are written.
+        with self.ctx.reading() as session:
+            person = lookup.person(session, person_id)
+            while person.merged_into_id is not None:  # the person it was merged into
+                person = lookup.person(session, person.merged_into_id)
+            content = self._content(session, person, made_at, principal.username)
+            person_id, reference, name = person.id, person.reference, _name(person)
+        stem = f"subject-access-{reference}-{made_at:%Y%m%d-%H%M%S}"
+        json_path, pdf_path = out_dir / f"{stem}.json", out_dir / f"{stem}.pdf"
+        pdf = document.render(document.SubjectAccessReport(
+            reference=f"SAR-{reference}-{made_at:%Y%m%d}", made_at=made_at, made_by=principal.username,
+            person_reference=reference, person_name=name, json_file_name=json_path.name, content=content))
+        text = json.dumps(content, default=_json_value, ensure_ascii=False, indent=2)
+        merged_refs = [r["reference"] for r in content["merged_records"]]
+        written: list[Path] = []
+        try:
+            with self.ctx.unit_of_work() as session:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                written.append(json_path)
+                json_path.write_text(text, encoding="utf-8")
+                written.append(pdf_path)
+                pdf_path.write_bytes(pdf)
+                log(session, self.ctx, "subject_access_export", entity="person", record_id=person_id,
+                    reference=reference, person_id=person_id,
+                    detail=f"Subject-access export: {len(content['referrals'])} referral(s), "
+                           f"{len(content['audit_events'])} audit entries"
+                           + (f", with merged record(s) {', '.join(merged_refs)}" if merged_refs else "")
+                           + f"; files {pdf_path.name} and {json_path.name}.")
+        except OSError as exc:
+            _remove(written)
+            raise StorageError(f"The export could not be written to {out_dir}: {exc.strerror or exc}. "
+                               "Nothing was exported.") from exc
+        except BaseException:
+            _remove(written)
+            raise
+        return SubjectAccessResult(pdf_path=pdf_path, json_path=json_path, person_reference=reference,
+                                   referrals=len(content["referrals"]), audit_events=len(content["audit_events"]))
+
+    # -- gathering -------------------------------------------------------------------------------------
+    def _content(self, session: Session, person: Person, made_at: datetime, made_by: str) -> Row:
+        merged = list(session.scalars(merged_into([person.id])))
+        people = [person, *merged]
+        ids = [p.id for p in people]
+        references = {p.id: p.reference for p in people}
+        referrals = list(session.scalars(select(Referral).where(Referral.person_id.in_(ids))
+                                         .order_by(Referral.referral_date, Referral.id)))
+        referral_refs = {r.id: r.reference for r in referrals}
+        return {
+            "export": {
+                "made_at": made_at, "made_by": made_by, "application": f"Diversion Desktop {__version__}",
+                "database": self.ctx.database_label, "person_reference": person.reference,
+                "issued_documents_note": "Issued letters and notices are listed by their details; the PDF files "
+                                         "themselves are not included and can be provided on request.",
+            },
+            "person": self._person(session, person, references, referral_refs),
+            "aliases": [_columns(a, skip={"surname_norm", "forenames_norm"}) for a in session.scalars(
+                select(PersonAlias).where(PersonAlias.person_id.in_(ids)).order_by(PersonAlias.id))],
+            "merged_records": [self._person(session, p, references, referral_refs) for p in merged],
+            "referrals": [self._referral(session, r) for r in referrals],
+            "merges": self._merges(session, ids),
+            "audit_events": [self._audit(e) for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.person_id.in_(ids)).order_by(AuditEvent.id))],
+        }
+
+    @staticmethod
+    def _person(session: Session, person: Person, references: dict[int, str], referral_refs: dict[int, str]) -> Row:
+        row = _columns(person, skip={"surname_norm", "forenames_norm"})
+        if person.merged_into_id is not None:
+            into = references.get(person.merged_into_id) or session.scalar(
+                select(Person.reference).where(Person.id == person.merged_into_id))
+            row["merged_into"] = into
+        if person.barred_by_referral_id is not None:
+            row["barred_by_referral"] = referral_refs.get(person.barred_by_referral_id) or session.scalar(
+                select(Referral.reference).where(Referral.id == person.barred_by_referral_id))
+        return row
+
+    @staticmethod
+    def _referral(session: Session, referral: Referral) -> Row:
+        row = _columns(referral)
+        row["reasons"] = list(referral.reasons or [])
+        row["substances"] = [_columns(s, skip={"referral_id"}) for s in session.scalars(
+            select(ReferralSubstance).where(ReferralSubstance.referral_id == referral.id).order_by(ReferralSubstance.id))]
+        row["appointments"] = [_columns(a, skip={"referral_id"}) for a in session.scalars(
+            select(Appointment).where(Appointment.referral_id == referral.id)
+            .order_by(Appointment.scheduled_at, Appointment.id))]
+        row["timeline"] = [_columns(t, skip={"referral_id"}) for t in session.scalars(
+            select(TimelineEvent).where(TimelineEvent.referral_id == referral.id).order_by(TimelineEvent.id))]
+        # The documents' details and sizes, without loading the PDFs themselves.
+        columns = [c for c in IssuedDocument.__table__.columns if c.key not in ("content", "referral_id")]
+        documents = []
+        for found in session.execute(select(*columns, func.length(IssuedDocument.content).label("pdf_bytes"))
+                                     .where(IssuedDocument.referral_id == referral.id)
+                                     .order_by(IssuedDocument.issued_at, IssuedDocument.id)):
+            values = dict(found._mapping)
+            values["pdf_bytes"] = values["pdf_bytes"] or 0
+            values["pdf_included"] = False
+            documents.append(values)
+        row["issued_documents"] = documents
+        return row
+
+    @staticmethod
+    def _merges(session: Session, ids: list[int]) -> list[Row]:
+        merges = session.scalars(select(PersonMerge).where(or_(
+            PersonMerge.kept_person_id.in_(ids), PersonMerge.merged_person_id.in_(ids))).order_by(PersonMerge.id))
+        result = []
+        for merge in merges:
+            kept = session.scalar(select(Person.reference).where(Person.id == merge.kept_person_id))
+            other = session.scalar(select(Person.reference).where(Person.id == merge.merged_person_id))
+            moved = merge.moved or {}
+            referral_ids = list(moved.get("referral_ids", []))
+            moved_refs = list(session.scalars(select(Referral.reference).where(Referral.id.in_(referral_ids))
+                                              .order_by(Referral.id))) if referral_ids else []
+            result.append({"merge": merge.id, "kept_record": kept, "merged_record": other,
+                           "referrals_moved": moved_refs, "reason": merge.reason, "merged_at": merge.merged_at,
+                           "merged_by": merge.merged_by, "undone_at": merge.undone_at, "undone_by": merge.undone_by})
+        return result
+
+    @staticmethod
+    def _audit(event: AuditEvent) -> Row:
+        try:
+            changes = json.loads(event.changes) if event.changes else []
+        except ValueError:
+            changes = [["(unreadable)", None, event.changes]]
+        return {"at": event.at, "username": event.username, "action": event.action, "entity": event.entity,
+                "record_reference": event.record_reference, "changes": changes, "detail": event.detail}
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
