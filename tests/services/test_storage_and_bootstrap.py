@@ -80,7 +80,7 @@ def test_disk_full(ctx, db_path, intake, make_draft) -> None:  # noqa: ANN001
         pages = connection.execute(text("PRAGMA page_count")).scalar()
     on_connect(ctx, f"PRAGMA max_page_count={pages}")
     with pytest.raises(StorageError, match="disk is full"):
-        intake.save(make_draft(address="x" * 20000))
+        intake.save(make_draft(officer_notes="x" * 5000))  # needs overflow pages
     ctx.engine.dispose()
     assert raw_counts(db_path) == before
 
