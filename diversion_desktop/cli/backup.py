@@ -1,63 +1,101 @@
-"""``backup``: a consistent copy of a SQLite database, safe while the application is running."""
+"""``backup``: a consistent copy of a SQLite database, safe while the application is running,
+optionally encrypted (the work is done by services/backup.py)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, open_data
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "backup", parents=[common], help="copy the SQLite database consistently, even while it is in use",
         description="Copy the SQLite database with SQLite's online backup, so the copy is consistent even "
-                    "while the application is open on other workstations. Only for SQLite files: back up "
+                    "while the application is open on other workstations. With --encrypt the copy is "
+                    "encrypted with a password (AES-256-GCM, key from scrypt); only `diversion-desktop "
+                    "restore` (or File → Restore a backup… in the application) can decrypt it. The password "
+                    "comes from the environment variable DIVERSION_BACKUP_PASSWORD, else it is asked for "
+                    "twice on the terminal; it must be at least 12 characters. Only for SQLite files: back up "
                     "a server database (PostgreSQL) with its own tools (pg_dump).")
     parser.add_argument("--out", metavar="FILE", required=True, help="the copy to write")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    parser.add_argument("--encrypt", action="store_true", help="encrypt the copy with a password")
+
+
+def read_password(confirm: bool) -> tuple[str | None, str]:
+    """(the password, or None; the problem when there is none): from DIVERSION_BACKUP_PASSWORD,
+    else asked on the terminal (twice when ``confirm``)."""
+    import getpass
+
+    from diversion_desktop.services.backup import PASSWORD_ENV
+
+    password = os.environ.get(PASSWORD_ENV)
+    if password:
+        return password, ""
+    if not sys.stdin.isatty():
+        return None, (f"a password is needed: set the environment variable {PASSWORD_ENV}, or run the command "
+                      "on a terminal to be asked for it")
+    try:
+        password = getpass.getpass("Backup password: ")
+        if confirm and getpass.getpass("The same password again: ") != password:
+            return None, "the two passwords are not the same"
+    except (EOFError, KeyboardInterrupt):
+        return None, "no password was given"
+    return (password, "") if password else (None, "no password was given")
+
+
+def byte_progress(label: str) -> tuple[Callable[[int, int], None], TerminalProgress]:
+    """A progress callback in bytes, shown on the terminal in MiB."""
+    terminal = TerminalProgress(f"{label} (MiB)")
+    mib = 1 << 20
+
+    def report(done: int, total: int) -> None:
+        terminal(done // mib, total // mib)
+
+    return report, terminal
 
 
 def run(args: argparse.Namespace, url: str) -> int:
-    import sqlite3
+    from diversion_desktop.services.backup import BackupPasswordError, BackupService, backup_source, check_password
+    from diversion_desktop.services.errors import ServiceError
 
-    from diversion_desktop.store.database import describe, sqlite_file
-    from diversion_desktop.store.migrate import backup_sqlite
-
-    source = sqlite_file(url)
-    if source is None:
-        print(f"backup copies SQLite database files only; {describe(url)} is not one. Use the database "
-              "server's own backup tools (for PostgreSQL: pg_dump).", file=sys.stderr)
-        return EXIT_REFUSED
-    if not source.is_file():
-        print(f"There is no database at {source}.", file=sys.stderr)
+    try:
+        backup_source(url)  # before opening: opening would create a missing file
+    except ServiceError as exc:
+        print(exc, file=sys.stderr)
         return EXIT_REFUSED
     out = Path(args.out)
-    if out.resolve() == source.resolve():
-        print("The backup cannot be written over the database itself: choose another --out file.", file=sys.stderr)
-        return EXIT_REFUSED
     if out.exists() and not args.force:
         print(f"{out} already exists: choose another file, or add --force to replace it.", file=sys.stderr)
         return EXIT_REFUSED
-    partial = out.with_name(out.name + ".part")
-    try:
-        partial.unlink(missing_ok=True)
-        backup_sqlite(source, partial)
-        connection = sqlite3.connect(partial)
+    password: str | None = None
+    if args.encrypt:
+        password, problem = read_password(confirm=True)
         try:
-            check = connection.execute("PRAGMA quick_check").fetchone()[0]
-            connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        finally:
-            connection.close()
-        if check != "ok":
-            partial.unlink(missing_ok=True)
-            print(f"The copy failed its check ({check}); nothing was written.", file=sys.stderr)
-            return EXIT_REFUSED
-        partial.replace(out)
-    except (OSError, sqlite3.Error) as exc:
-        partial.unlink(missing_ok=True)
-        print(f"The backup could not be made: {exc}", file=sys.stderr)
+            if password is not None:
+                check_password(password)
+        except BackupPasswordError as exc:
+            problem = str(exc)
+        if problem:
+            print(f"diversion-desktop backup: {problem[:1].lower()}{problem[1:]}", file=sys.stderr)
+            return EXIT_USAGE
+    ctx = open_data(url)  # signs the user in; None after saying why not
+    if ctx is None:
         return EXIT_REFUSED
-    print(f"Backup of {source} written to {out} ({out.stat().st_size:,} bytes).")
+    progress, terminal = byte_progress("Backing up")
+    try:
+        result = BackupService(ctx).backup(out, password, progress=progress, force=args.force)
+    except ServiceError as exc:
+        terminal.done()
+        print(exc, file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        ctx.engine.dispose()
+    terminal.done()
+    print(result.summary())
     return EXIT_OK

@@ -61,6 +61,16 @@ def head_revision(engine: Engine) -> str | None:
     return heads.pop() if len(heads) == 1 else _alembic_head(engine)
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this version of the application has a migration file for."""
+    found: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        revision = _REVISION.search(path.read_text(encoding="utf-8"))
+        if revision is not None:
+            found.add(revision.group(1))
+    return found
+
+
 def _alembic_head(engine: Engine) -> str | None:
     from alembic.script import ScriptDirectory
 

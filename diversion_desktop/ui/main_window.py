@@ -97,6 +97,12 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.import_action = self._action(file_menu, "&Import records…", self.import_records, "Ctrl+I")
         self.demo_action = self._action(file_menu, "Fill with &sample data…", self.fill_demo)
+        from diversion_desktop.ui import backup_dialog  # light: cryptography loads on first use
+
+        self.backup_action = self._action(file_menu, "&Back up database…",
+                                          lambda: backup_dialog.open_backup_dialog(self.ctx, self.runner, self))
+        self.restore_action = self._action(file_menu, "&Restore a backup…",
+                                           lambda: backup_dialog.open_restore_dialog(self.ctx, self.runner, self))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         referral_menu = bar.addMenu("&Referral")

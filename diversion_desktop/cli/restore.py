@@ -1,0 +1,60 @@
+"""``restore``: bring a backup (encrypted or not) back as a new database file, after checking it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from diversion_desktop.cli.backup import byte_progress, read_password
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, open_data
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "restore", parents=[common], help="restore a backup into a new database file, after checking it",
+        description="Restore a backup made by `diversion-desktop backup` (encrypted or not) into a NEW file: an "
+                    "existing file is never replaced, and the database in use (--database, whose users sign in) "
+                    "is not touched. The backup is checked first: the password, that nothing is missing or "
+                    "changed, SQLite's integrity check, and that it is a Diversion Desktop database no newer than "
+                    "this version. An encrypted backup's password comes from DIVERSION_BACKUP_PASSWORD, else it "
+                    "is asked for on the terminal. Open the restored file with --database sqlite:///NEWFILE.")
+    parser.add_argument("file", metavar="FILE", help="the backup")
+    parser.add_argument("--out", metavar="NEWFILE", required=True, help="the new database file to create")
+
+
+def run(args: argparse.Namespace, url: str) -> int:
+    from diversion_desktop.services.backup import BackupService
+    from diversion_desktop.services.errors import ServiceError
+
+    source, out = Path(args.file), Path(args.out)
+    if not source.is_file():
+        print(f"There is no backup at {source}.", file=sys.stderr)
+        return EXIT_REFUSED
+    if out.exists():
+        print(f"{out} already exists. A backup is restored into a new file only: choose another --out.",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    ctx = open_data(url)  # the database whose users sign in; the restored file is separate
+    if ctx is None:
+        return EXIT_REFUSED
+    progress, terminal = byte_progress("Restoring")
+    try:
+        service = BackupService(ctx)
+        info = service.inspect(source)
+        password: str | None = None
+        if info.encrypted:
+            password, problem = read_password(confirm=False)
+            if problem:
+                print(f"diversion-desktop restore: {source} is encrypted and {problem}", file=sys.stderr)
+                return EXIT_USAGE
+        result = service.restore(source, out, password, progress=progress)
+    except ServiceError as exc:
+        terminal.done()
+        print(exc, file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        ctx.engine.dispose()
+    terminal.done()
+    print(result.summary())
+    return EXIT_OK

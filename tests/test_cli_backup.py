@@ -1,0 +1,108 @@
+"""``backup --encrypt`` and ``restore`` as an administrator runs them: real processes, real files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.import_files import referral, write_import
+
+PASSWORD = "correct horse battery"
+
+
+def run(*args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIVERSION_USER": "admin"}
+    env.pop("DIVERSION_BACKUP_PASSWORD", None)
+    if password is not None:
+        env["DIVERSION_BACKUP_PASSWORD"] = password
+    # No terminal: a command that needs a password and has none must say so, not wait for one.
+    return subprocess.run([sys.executable, "-m", "diversion_desktop", *args], capture_output=True, text=True,
+                          timeout=300, env=env, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("cli-backup")
+    url = f"sqlite:///{(folder / 'live.sqlite3').as_posix()}"
+    rows = [referral(reference="WB-2026-00101", surname="Jones", incident_date="2026-01-12"),
+            referral(reference="WB-2026-00102", surname="Brown", incident_date="2026-01-13")]
+    result = run("import", str(write_import(folder, "csv", rows)), "--database", url)
+    assert result.returncode == 0, result.stderr
+    return url
+
+
+def surnames(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as connection:
+        return {row[0] for row in connection.execute("SELECT surname FROM people")}
+
+
+def test_help() -> None:
+    for command, words in (("backup", ("--encrypt", "DIVERSION_BACKUP_PASSWORD", "restore")),
+                           ("restore", ("--out NEWFILE", "NEW file", "DIVERSION_BACKUP_PASSWORD"))):
+        result = run(command, "--help")
+        assert result.returncode == 0 and f"usage: diversion-desktop {command}" in result.stdout
+        text = " ".join(result.stdout.split())
+        assert all(word in text for word in words), (command, text)
+
+
+def test_encrypted_backup_and_restore(db: str, tmp_path: Path) -> None:
+    backup = tmp_path / "nightly.ddbackup"
+    made = run("backup", "--out", str(backup), "--encrypt", "--database", db, password=PASSWORD)
+    assert made.returncode == 0, made.stderr
+    assert "encrypted" in made.stdout and "restore" in made.stdout
+    assert backup.read_bytes().startswith(b"DDBACKUP") and sorted(p.name for p in tmp_path.iterdir()) == [
+        "nightly.ddbackup"]
+    restored = tmp_path / "restored.sqlite3"
+    wrong = run("restore", str(backup), "--out", str(restored), "--database", db, password=PASSWORD + "!")
+    assert wrong.returncode == 1 and "password" in wrong.stderr and not restored.exists()
+    right = run("restore", str(backup), "--out", str(restored), "--database", db, password=PASSWORD)
+    assert right.returncode == 0, right.stderr
+    assert f"--database sqlite:///{restored.resolve().as_posix()}" in right.stdout
+    assert surnames(restored) == surnames(Path(db.removeprefix("sqlite:///")))
+    again = run("restore", str(backup), "--out", str(restored), "--database", db, password=PASSWORD)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    # The restored file is a database the application opens.
+    assert run("migrate", "--database", f"sqlite:///{restored.as_posix()}").returncode == 0
+
+
+def test_passwords_are_needed_and_long_enough(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "b.ddbackup"
+    none = run("backup", "--out", str(out), "--encrypt", "--database", db)
+    assert none.returncode == 2 and "DIVERSION_BACKUP_PASSWORD" in none.stderr
+    short = run("backup", "--out", str(out), "--encrypt", "--database", db, password="only eleven")
+    assert short.returncode == 2 and "at least 12" in short.stderr
+    assert not out.exists()
+    assert run("backup", "--out", str(out), "--encrypt", "--database", db, password=PASSWORD).returncode == 0
+    needed = run("restore", str(out), "--out", str(tmp_path / "r.sqlite3"), "--database", db)
+    assert needed.returncode == 2 and "encrypted" in needed.stderr and "DIVERSION_BACKUP_PASSWORD" in needed.stderr
+
+
+def test_bad_backups_are_refused(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "b.ddbackup"
+    assert run("backup", "--out", str(out), "--encrypt", "--database", db, password=PASSWORD).returncode == 0
+    cut = tmp_path / "cut.ddbackup"
+    cut.write_bytes(out.read_bytes()[:-100])
+    target = tmp_path / "r.sqlite3"
+    truncated = run("restore", str(cut), "--out", str(target), "--database", db, password=PASSWORD)
+    assert truncated.returncode == 1 and "incomplete" in truncated.stderr and "Nothing was restored" in truncated.stderr
+    text = tmp_path / "notes.txt"
+    text.write_text("not a backup", encoding="utf-8")
+    foreign = run("restore", str(text), "--out", str(target), "--database", db)
+    assert foreign.returncode == 1 and "not a Diversion Desktop backup" in foreign.stderr
+    missing = run("restore", str(tmp_path / "none.ddbackup"), "--out", str(target), "--database", db)
+    assert missing.returncode == 1 and "no backup" in missing.stderr
+    assert not target.exists() and not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_plain_backup_restores_without_a_password(db: str, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.sqlite3"
+    assert run("backup", "--out", str(plain), "--database", db).returncode == 0
+    restored = run("restore", str(plain), "--out", str(tmp_path / "back.sqlite3"), "--database", db)
+    assert restored.returncode == 0, restored.stderr
+    assert surnames(tmp_path / "back.sqlite3") == {"Jones", "Brown"}

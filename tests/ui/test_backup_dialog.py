@@ -1,0 +1,198 @@
+"""Back up and restore from the File menu's dialogs, driven as a person would (only the system
+file dialogs are replaced)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sqlite3  # noqa: E402
+from contextlib import closing  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+
+from diversion_desktop.domain.permissions import Principal, Role  # noqa: E402
+from diversion_desktop.services.importer import ImportService  # noqa: E402
+from diversion_desktop.store import encrypted_backup  # noqa: E402
+from diversion_desktop.ui import backup_dialog  # noqa: E402
+from tests.import_files import referral, write_import  # noqa: E402
+from tests.ui.conftest import type_text  # noqa: E402
+
+TIMEOUT = 30000
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2 ** 14)
+
+
+@pytest.fixture
+def seeded(gui_ctx, tmp_path) -> None:  # noqa: ANN001
+    rows = [referral(reference="WB-2026-00101", surname="Jones", incident_date="2026-03-08")]
+    assert ImportService(gui_ctx).run(write_import(tmp_path, "csv", rows, name="seed")).written
+
+
+def surnames(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as connection:
+        return {row[0] for row in connection.execute("SELECT surname FROM people")}
+
+
+def click(qtbot, widget) -> None:  # noqa: ANN001
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def make_backup(qtbot, gui_ctx, gui_runner, monkeypatch, path: Path):  # noqa: ANN001, ANN201
+    monkeypatch.setattr(backup_dialog, "ask_backup_path", lambda _p, _name, _encrypted: str(path))
+    dialog = backup_dialog.open_backup_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(dialog)
+    type_text(qtbot, dialog.password, PASSWORD)
+    type_text(qtbot, dialog.confirm, PASSWORD)
+    with qtbot.waitSignal(dialog.sig_backed_up, timeout=TIMEOUT) as made:
+        click(qtbot, dialog.backup_button)
+    return dialog, made.args[0]
+
+
+@pytest.mark.usefixtures("seeded")
+def test_back_up_encrypted_then_restore(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    asked: list[tuple[str, bool]] = []
+    target = tmp_path / "nightly.ddbackup"
+
+    def ask(_parent, name: str, encrypted: bool) -> str:  # noqa: ANN001
+        asked.append((name, encrypted))
+        return str(target)
+
+    monkeypatch.setattr(backup_dialog, "ask_backup_path", ask)
+    dialog = backup_dialog.open_backup_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(dialog)
+    assert dialog.encrypt.isChecked()
+    type_text(qtbot, dialog.password, "too short")
+    click(qtbot, dialog.backup_button)
+    assert "at least 12" in dialog.error.text() and not asked
+    dialog.password.clear()
+    type_text(qtbot, dialog.password, PASSWORD)
+    type_text(qtbot, dialog.confirm, PASSWORD + "x")
+    click(qtbot, dialog.backup_button)
+    assert "not the same" in dialog.error.text() and not asked
+    dialog.confirm.clear()
+    type_text(qtbot, dialog.confirm, PASSWORD)
+    with qtbot.waitSignal(dialog.sig_backed_up, timeout=TIMEOUT) as made:
+        click(qtbot, dialog.backup_button)
+    assert asked == [("diversion-backup-2026-03-10.ddbackup", True)]
+    assert made.args[0].encrypted and target.read_bytes().startswith(b"DDBACKUP")
+    assert "Restore" in dialog.status.text() and not dialog.error.isVisible() and dialog.password.text() == ""
+    assert dialog.progress.isHidden()
+
+    restored = tmp_path / "restored.sqlite3"
+    monkeypatch.setattr(backup_dialog, "ask_backup_file", lambda _p: str(target))
+    monkeypatch.setattr(backup_dialog, "ask_restore_path", lambda _p, _name: str(restored))
+    restore = backup_dialog.open_restore_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(restore)
+    assert not restore.restore_button.isEnabled()
+    with qtbot.waitSignal(restore.sig_inspected, timeout=TIMEOUT):
+        click(qtbot, restore.choose_button)
+    assert "encrypted backup" in restore.about.text() and restore.password.isEnabled()
+    click(qtbot, restore.restore_button)
+    assert "type its password" in restore.error.text() and not restored.exists()
+    type_text(qtbot, restore.password, "not the password")
+    with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
+        click(qtbot, restore.restore_button)
+    assert "not this backup's password" in restore.error.text() and not restored.exists()
+    restore.password.clear()
+    type_text(qtbot, restore.password, PASSWORD)
+    with qtbot.waitSignal(restore.sig_restored, timeout=TIMEOUT):
+        click(qtbot, restore.restore_button)
+    assert surnames(restored) == {"Jones"}
+    text = restore.status.text()
+    assert str(restored) in text and f"--database sqlite:///{restored.resolve().as_posix()}" in text
+    assert not restore.error.isVisible() and not restore.restore_button.isEnabled()
+
+
+@pytest.mark.usefixtures("seeded")
+def test_plain_backup_and_a_refused_restore(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    target = tmp_path / "plain.sqlite3"
+    monkeypatch.setattr(backup_dialog, "ask_backup_path", lambda _p, name, encrypted: str(target))
+    dialog = backup_dialog.open_backup_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.encrypt, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.encrypt.height() // 2))
+    assert not dialog.password.isEnabled()
+    with qtbot.waitSignal(dialog.sig_backed_up, timeout=TIMEOUT):
+        click(qtbot, dialog.backup_button)
+    assert target.read_bytes().startswith(b"SQLite format 3") and "not encrypted" in dialog.status.text()
+
+    existing = tmp_path / "existing.sqlite3"
+    existing.write_bytes(b"keep me")
+    monkeypatch.setattr(backup_dialog, "ask_backup_file", lambda _p: str(target))
+    monkeypatch.setattr(backup_dialog, "ask_restore_path", lambda _p, _name: str(existing))
+    restore = backup_dialog.open_restore_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(restore)
+    with qtbot.waitSignal(restore.sig_inspected, timeout=TIMEOUT):
+        click(qtbot, restore.choose_button)
+    assert "not encrypted" in restore.about.text() and not restore.password.isEnabled()
+    with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
+        click(qtbot, restore.restore_button)
+    assert "already exists" in restore.error.text() and existing.read_bytes() == b"keep me"
+    assert restore.status.text() == "" and restore.restore_button.isEnabled()
+
+
+def test_a_file_that_is_not_a_backup(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    notes = tmp_path / "notes.txt"
+    notes.write_text("minutes", encoding="utf-8")
+    monkeypatch.setattr(backup_dialog, "ask_backup_file", lambda _p: str(notes))
+    restore = backup_dialog.open_restore_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(restore)
+    with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
+        click(qtbot, restore.choose_button)
+    assert "not a Diversion Desktop backup" in restore.error.text() and not restore.restore_button.isEnabled()
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_truncated_backup_is_refused(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    _dialog, made = make_backup(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path / "b.ddbackup")
+    cut = tmp_path / "cut.ddbackup"
+    cut.write_bytes(made.out.read_bytes()[:-50])
+    restored = tmp_path / "r.sqlite3"
+    monkeypatch.setattr(backup_dialog, "ask_backup_file", lambda _p: str(cut))
+    monkeypatch.setattr(backup_dialog, "ask_restore_path", lambda _p, _name: str(restored))
+    restore = backup_dialog.open_restore_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(restore)
+    with qtbot.waitSignal(restore.sig_inspected, timeout=TIMEOUT):
+        click(qtbot, restore.choose_button)
+    type_text(qtbot, restore.password, PASSWORD)
+    with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
+        click(qtbot, restore.restore_button)
+    assert "incomplete" in restore.error.text() and "Nothing was restored" in restore.error.text()
+    assert not restored.exists() and not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_a_user_without_the_right_is_told_at_once(qtbot, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+    gui_ctx.sign_in_as(Principal("clerk", frozenset({Role.STATION_STAFF})))
+    dialog = backup_dialog.open_backup_dialog(gui_ctx, gui_runner)
+    restore = backup_dialog.open_restore_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(dialog)
+    qtbot.addWidget(restore)
+    assert not dialog.backup_button.isEnabled() and "clerk may not back up" in dialog.error.text()
+    assert not restore.choose_button.isEnabled() and "administrator" in restore.error.text()
+
+
+def test_the_file_menu_opens_both(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QApplication
+
+    from diversion_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(gui_ctx, gui_settings)
+    qtbot.addWidget(window)
+    window.show()
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [action.text() for action in file_menu.actions()]
+    assert "&Back up database…" in texts and "&Restore a backup…" in texts
+    window.backup_action.trigger()
+    window.restore_action.trigger()
+    shown = {type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible()}
+    assert {"BackupDialog", "RestoreDialog"} <= shown
+    for widget in QApplication.topLevelWidgets():
+        if type(widget).__name__ in {"BackupDialog", "RestoreDialog"}:
+            widget.close()
