@@ -182,8 +182,19 @@ class BackupService:
             if copy is not None:
                 sqlite_files.remove(copy)
             sqlite_files.remove(part)
-        return BackupResult(source=source, out=out, encrypted=password is not None, database_bytes=size,
-                            file_bytes=out.stat().st_size, revision=revision)
+        result = BackupResult(source=source, out=out, encrypted=password is not None, database_bytes=size,
+                              file_bytes=out.stat().st_size, revision=revision)
+        self._audit("backup_made", f"{'encrypted' if result.encrypted else 'NOT encrypted'} backup to {out} "
+                                   f"({result.file_bytes:,} bytes, revision {revision})")
+        return result
+
+    def _audit(self, action: str, detail: str) -> None:
+        """Backups and restores in the audit trail of the database in use (after the file is
+        written: the copy itself must not hold the row that says it was made)."""
+        from diversion_desktop.services.audit import log
+
+        with self.ctx.unit_of_work() as session:
+            log(session, self.ctx, action, entity="database", detail=detail)
 
     @staticmethod
     def _copy_and_check(source: Path, copy: Path, progress: Progress | None, passes: int) -> int:
@@ -251,8 +262,10 @@ class BackupService:
             raise BackupError(f"The backup could not be restored: {exc}. Nothing was restored.") from exc
         finally:
             sqlite_files.remove(part)
-        return RestoreResult(source=source, out=out, encrypted=kind == "encrypted", revision=revision,
-                             upgrade_needed=revision != head_revision(self.ctx.engine))
+        result = RestoreResult(source=source, out=out, encrypted=kind == "encrypted", revision=revision,
+                               upgrade_needed=revision != head_revision(self.ctx.engine))
+        self._audit("backup_restored", f"{source} restored into the new file {out} (revision {revision})")
+        return result
 
     @staticmethod
     def _kind(source: Path) -> str:
