@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class AuditRow:
     person_id: int | None
     changes: tuple[tuple[str, object, object], ...]
     detail: str
+    person_reference: str = ""  # the person's reference (P-…), filled in by ``events``
 
     def changes_text(self) -> str:
         return "; ".join(f"{name}: {_short(old)} → {_short(new)}" for name, old, new in self.changes)
@@ -85,8 +86,13 @@ class AuditTrailService:
         with self.ctx.reading() as session:
             stmt = self._query(session, filters)
             total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-            rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
-            return total, [_row(r) for r in rows]
+            rows = [_row(r) for r in
+                    session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))]
+            ids = {r.person_id for r in rows if r.person_id is not None}
+            references = {person_id: reference for person_id, reference in
+                          session.execute(select(Person.id, Person.reference).where(Person.id.in_(ids)))}
+            return total, [replace(r, person_reference=references.get(r.person_id, "")) if r.person_id else r
+                           for r in rows]
 
     def actions(self) -> list[str]:
         self.ctx.require(Permission.VIEW_AUDIT)

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from diversion_desktop.domain.passwords import load_common, password_problem
 from diversion_desktop.domain.permissions import POLICE, Permission, Principal, Role, parse_role
 from diversion_desktop.resources import resource_path
-from diversion_desktop.services.audit import log
-from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.audit import log, record
+from diversion_desktop.services.context import AppContext, current_user_name
 from diversion_desktop.services.errors import ConflictError, NotFound, PermissionDenied, ServiceError, ValidationError
 from diversion_desktop.store.models import User
 
@@ -146,9 +146,10 @@ class UserService:
                 raise ConflictError("This database already has users: sign in as an administrator to add more.")
             user = self._add(session, name, password, roles, organisation, display_name, created_by=name)
             principal = principal_of(user)
-            log(session, self.ctx, "user_created", entity="user", record_id=user.id, reference=name,
-                changes=[("roles", None, [r.value for r in roles]), ("organisation", None, organisation)],
-                detail="first administrator")
+            # Under their own name: no one was signed in (the context's user is the computer's login).
+            record(session, name, self.ctx.now(), "user_created", entity="user", record_id=user.id, reference=name,
+                   changes=[("roles", None, [r.value for r in roles]), ("organisation", None, organisation)],
+                   detail="first administrator")
         self.ctx.sign_in_as(principal)
         return principal
 
@@ -209,8 +210,10 @@ class UserService:
                 if _hasher.check_needs_rehash(user.password_hash):
                     user.password_hash = _hasher.hash(password)
                 principal = principal_of(user)
-                log(session, self.ctx, "sign_in", entity="user", record_id=user.id, reference=name,
-                    detail=f"user {name}")
+                # Under the name signed in with, so the audit trail finds a user's sign-ins by user;
+                # refusals stay under whoever the context names (the workstation's login).
+                record(session, name, now, "sign_in", entity="user", record_id=user.id, reference=name,
+                       detail=f"user {name}")
         if refusal is not None or principal is None:
             raise SignInRefused(refusal or SIGN_IN_REFUSED)
         self.ctx.sign_in_as(principal)
@@ -257,6 +260,8 @@ class UserService:
         with self.ctx.unit_of_work() as session:
             log(session, self.ctx, "sign_out", entity="user", record_id=principal.user_id, reference=principal.username)
         self.ctx.sign_in_as(None)
+        # The next refusals are the workstation's (its login name), not the last user's.
+        self.ctx.user = current_user_name()
 
     def change_own_password(self, current: str, new: str) -> None:
         principal = self.ctx.require()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
+IDLE_LOCK_MINUTES = 10
+
 
 class Settings:
     def __init__(self, qsettings: QSettings | None = None) -> None:
@@ -45,6 +47,19 @@ class Settings:
     @station.setter
     def station(self, value: str) -> None:
         self._q.setValue("intake/station", value)
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        """How long the window may sit untouched before it locks (1 to 240 minutes; 10 by default)."""
+        try:
+            minutes = int(self._text("security/idle_lock_minutes", str(IDLE_LOCK_MINUTES)))
+        except ValueError:
+            minutes = IDLE_LOCK_MINUTES
+        return min(max(minutes, 1), 240)  # never off: an unattended workstation must not stay open
+
+    @idle_lock_minutes.setter
+    def idle_lock_minutes(self, value: int) -> None:
+        self._q.setValue("security/idle_lock_minutes", int(value))
 
     def sync(self) -> None:
         self._q.sync()
