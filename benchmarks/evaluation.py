@@ -238,8 +238,10 @@ def has_indexes(path: Path) -> bool:
 
 def time_report(path: Path, runs: int, workers: int) -> list[tuple[float, float]]:
     """(database seconds, total seconds) of each run of the whole report."""
+    from diversion_desktop.domain.permissions import setup_principal
+
     ctx = open_context(f"sqlite:///{path.as_posix()}", clock=lambda: datetime.combine(TODAY, datetime.min.time()),
-                       migrate=False)
+                       migrate=False, principal=setup_principal("benchmark"))  # the service checks RUN_REPORTS
     service = EvaluationService(ctx, workers=workers)
     request = EvaluationRequest(FIRST_DAY, TODAY)
     service.compute(EvaluationRequest(TODAY, TODAY))  # load scipy and the mappers: not database time
@@ -274,6 +276,12 @@ def main() -> int:
     import tempfile
 
     path = args.db or Path(tempfile.gettempdir()) / f"diversion-evaluation-{args.referrals}.sqlite3"
+    if not args.rebuild and args.db is not None and path.exists() and count_referrals(path) != args.referrals:
+        # A database named by --db is never replaced unasked (it may be benchmarks/run.py's).
+        print(f"{path} holds {count_referrals(path):,} referrals, not {args.referrals:,}: run with "
+              f"--referrals {count_referrals(path)} to measure it as it is, or --rebuild to replace it.",
+              file=sys.stderr)
+        return 1
     if args.rebuild or not path.exists() or count_referrals(path) != args.referrals:
         print(f"Generating {args.referrals:,} referrals into {path} …", file=sys.stderr)
         build(path, args.referrals)

@@ -146,7 +146,10 @@ def run(file_format: str, rows: int, appointments: int) -> float:
         path, _ = timed("write the file (not part of the target)",
                         lambda: write_file(folder, file_format, referrals, appointment_rows))
         print(f"  file size: {sum(p.stat().st_size for p in folder.iterdir()) / 1e6:.1f} MB")
-        ctx = open_context(f"sqlite:///{(folder / 'bench.sqlite3').as_posix()}", user="benchmark")
+        from diversion_desktop.domain.permissions import setup_principal
+
+        ctx = open_context(f"sqlite:///{(folder / 'bench.sqlite3').as_posix()}", user="benchmark",
+                           principal=setup_principal("benchmark"))  # the services check permissions
         service = ImportService(ctx)
         report, _ = timed("dry run", lambda: service.run(path, dry_run=True))
         report, elapsed = timed("import (the target)", lambda: service.run(path))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sys
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -29,7 +30,21 @@ def _commands() -> dict[str, ModuleType]:
     return found
 
 
-COMMANDS = _commands()
+_found: dict[str, ModuleType] = {}
+
+
+def command_modules() -> dict[str, ModuleType]:
+    """The command modules, found and imported the first time they are needed (not to open the GUI)."""
+    if not _found:
+        _found.update(_commands())
+    return _found
+
+
+def __getattr__(name: str) -> dict[str, ModuleType]:  # ``COMMANDS``, as before: found on first use
+    if name == "COMMANDS":
+        return command_modules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
 
@@ -53,21 +68,40 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
                         help="sign in as NAME (default: DIVERSION_USER); the password comes from "
                              "DIVERSION_PASSWORD or is asked for")
-    for module in COMMANDS.values():
+    for module in command_modules().values():
         module.register(commands, common)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from diversion_desktop.services.bootstrap import resolve_database_url
+def gui_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """What ``build_parser`` makes of a command line that only opens the application (``--database``
+    and ``--user``, each followed by its value or joined to it by ``=``), without building it: the
+    parsers of all the commands take a tenth of the application's start to its window. None for
+    any other command line, which the parser reads (and explains, if it is wrong)."""
+    values: dict[str, str | None] = {"database": None, "user": None}
+    words = iter(argv)
+    for word in words:
+        option, equals, value = word.partition("=")
+        if option not in ("--database", "--user"):
+            return None
+        if not equals:
+            following = next(words, None)
+            if following is None or following.startswith("-"):
+                return None
+            value = following
+        values[option[2:]] = value
+    return argparse.Namespace(**values, command=None)
 
-    url = resolve_database_url(args.database)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = gui_arguments(sys.argv[1:] if argv is None else argv) or build_parser().parse_args(argv)
     from diversion_desktop.cli.common import remember_user
 
     remember_user(args.user)
     if args.command is None:
         from diversion_desktop.ui.app import run_gui
 
-        return run_gui(url)
-    return COMMANDS[args.command].run(args, url)
+        return run_gui(args.database)  # the default is resolved once the window is up (SQLAlchemy is slow to load)
+    from diversion_desktop.services.bootstrap import resolve_database_url
+
+    return command_modules()[args.command].run(args, resolve_database_url(args.database))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from diversion_desktop.services.context import AppContext
+if TYPE_CHECKING:  # the commands are all imported to build the parser: none of them loads SQLAlchemy
+    from diversion_desktop.services.context import AppContext
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 

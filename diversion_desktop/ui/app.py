@@ -1,8 +1,20 @@
-"""Starting the GUI: open the data (or explain why not), then show the main window.
+"""Starting the GUI: read the schemes (or explain why not), show the main window, open the database.
+
+The window comes first: loading SQLAlchemy and the models and checking the schema take several
+times as long as showing a window, so the database is opened on a thread once the window has
+been painted, and the window works on an ``OpeningContext`` until then (ui/opening.py: whatever
+needs the database waits for it; if it cannot be opened a message says why and the application
+ends, as it did before the window existed). So nothing imported before the first paint may load
+SQLAlchemy, Alembic, reportlab, openpyxl, scipy, QtPdf or QtCharts (tests/ui/test_start_up.py
+checks): the modules that need them are loaded on first use. Anything that comes to stand
+between opening the data and the window (a sign-in dialog) gets the database by asking
+``ctx`` for it (``ctx.wait_until_open()``, or any attribute an AppContext has), after calling
+``ctx.open_in_background()`` once it is shown.
 
 ``DIVERSION_READY_PROBE`` (for ``benchmarks/run.py``): when set, the window switches to the
 intake form once shown and, after it has been painted, prints ``diversion-ready <unix time>``
-on stdout; with the value ``quit`` the application then quits.
+on stdout, then ``diversion-database-open <unix time>`` once the database is open; with the
+value ``quit`` the application then quits.
 """
 
 from __future__ import annotations
@@ -11,43 +23,53 @@ import gc
 import os
 import sys
 import time
+import traceback
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
-from sqlalchemy.exc import SQLAlchemyError
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from diversion_desktop.domain.schemes import SchemeConfigError
-from diversion_desktop.services.bootstrap import open_context
-from diversion_desktop.store.database import describe
+from diversion_desktop.ui.opening import OpeningContext
 from diversion_desktop.ui.settings import Settings
 
 
-def run_gui(url: str) -> int:
+def run_gui(url: str | None = None) -> int:
+    """The application on the database ``url`` (None: DIVERSION_DATABASE_URL, else the embedded
+    default); returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Diversion Desktop")
     app.setOrganizationName("DiversionDesktop")
-    try:
-        ctx = open_context(url)
-    except SchemeConfigError as exc:
-        QMessageBox.critical(None, "Scheme configuration error",
-                             f"Diversion Desktop cannot start because a scheme file is wrong.\n\n"
-                             f"File: {exc.source}\nKey: {exc.key}\nProblem: {exc.problem}")
-        print(f"Scheme configuration error: {exc}", file=sys.stderr)
+    ctx = open_data(url)
+    if ctx is None:
         return 1
-    except (SQLAlchemyError, OSError) as exc:
-        QMessageBox.critical(None, "Database cannot be opened",
-                             f"The database {describe(url)} could not be opened:\n\n{exc}")
-        print(f"Database cannot be opened: {exc}", file=sys.stderr)
-        return 1
-    from diversion_desktop.ui.main_window import MainWindow  # after the data is known to open
+    from diversion_desktop.ui.main_window import MainWindow  # after the schemes are known to be right
 
     window = MainWindow(ctx, Settings())
     window.show()
-    after_start()
     probe = os.environ.get("DIVERSION_READY_PROBE")
     if probe:
-        QTimer.singleShot(0, lambda: _report_ready(app, window, quit_after=probe == "quit"))
+        QTimer.singleShot(0, lambda: _report_ready(app, window, ctx, quit_after=probe == "quit"))
+    ctx.opening.listen(lambda error: _opened(app, window, ctx, error))
+    after_paint(ctx.open_in_background)
     return app.exec()
+
+
+def open_data(url: str | None) -> OpeningContext | None:
+    """The context to start on: the scheme files read, the database still to open (see
+    ui/opening.py); None after saying why not."""
+    try:
+        return OpeningContext.load(url)
+    except SchemeConfigError as exc:
+        _scheme_error(exc)
+        return None
+
+
+def after_paint(fn: Callable[[], None]) -> None:
+    """Call ``fn`` once what has just been shown has been painted. Qt paints in the next turn of
+    the event loop, before what that turn posts runs: two turns (as ``benchmarks/run.py`` allows
+    a bare window, and as the probe reports)."""
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, fn))
 
 
 def after_start() -> None:
@@ -63,14 +85,70 @@ def after_start() -> None:
     gc.set_threshold(young, middle, 1000)
 
 
-def _report_ready(app: QApplication, window: QMainWindow, quit_after: bool) -> None:
-    """Show the intake form, then report once the event loop has painted it."""
+def _opened(app: QApplication, window: QMainWindow, ctx: OpeningContext, error: BaseException | None) -> None:
+    if error is None:
+        after_start()  # the modules and the database's metadata are loaded now
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    window.hide()
+    if isinstance(error, SchemeConfigError):  # a scheme file changed since the start
+        _scheme_error(error)
+    else:
+        QMessageBox.critical(None, "Database cannot be opened",
+                             f"The database {_label(ctx.opening.url)} could not be opened:\n\n{error}")
+        print(f"Database cannot be opened: {error}", file=sys.stderr)
+        if not _expected(error):
+            traceback.print_exception(error, file=sys.stderr)
+    app.exit(1)
+
+
+def _scheme_error(exc: SchemeConfigError) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, "Scheme configuration error",
+                         f"Diversion Desktop cannot start because a scheme file is wrong.\n\n"
+                         f"File: {exc.source}\nKey: {exc.key}\nProblem: {exc.problem}")
+    print(f"Scheme configuration error: {exc}", file=sys.stderr)
+
+
+def _label(url: str) -> str:
+    """The database as the title bar names it, for a message (the URL itself if it cannot be read)."""
+    try:
+        from diversion_desktop.store.database import describe
+
+        return describe(url)
+    except Exception:  # noqa: BLE001 - only words for a message about a failure already caught
+        return url or "(the default database)"
+
+
+def _expected(error: BaseException) -> bool:
+    """A database that cannot be opened (rather than a fault in the program, worth its traceback)."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    kinds: tuple[type[BaseException], ...] = (OSError,)
+    if sqlalchemy_exc is not None:
+        kinds += (sqlalchemy_exc.SQLAlchemyError,)
+    return isinstance(error, kinds)
+
+
+def _report_ready(app: QApplication, window: QMainWindow, ctx: OpeningContext, quit_after: bool) -> None:
+    """Show the intake form, report once the event loop has painted it, then once the database is open."""
     window.new_referral()  # type: ignore[attr-defined]
 
-    def report() -> None:
-        print(f"diversion-ready {time.time():.6f}", flush=True)
+    def database_open(error: BaseException | None) -> None:
+        if error is not None:
+            return  # _opened says why and ends the application
+        _announce("diversion-database-open")
         if quit_after:
             window.close()
             app.quit()
 
+    def report() -> None:
+        _announce("diversion-ready")
+        ctx.opening.listen(database_open)
+
     QTimer.singleShot(0, report)
+
+
+def _announce(what: str) -> None:
+    print(f"{what} {time.time():.6f}", flush=True)

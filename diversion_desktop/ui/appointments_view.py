@@ -147,7 +147,7 @@ class AppointmentsView(QWidget):
         self.cancelled_button = QPushButton("Cance&lled by provider")
         self.rebook_button = QPushButton("Re&book…")
         self.open_button = QPushButton("&Open referral")
-        self.notes_button = QPushButton("Session note&s…")
+        self.notes_button = QPushButton("Session note&s…", self)  # (a parent: setVisible below must not make it a window)
         self.notes_button.setObjectName("sessionNotesButton")
         self.notes_button.clicked.connect(self.edit_notes)
         principal = self.ctx.principal
@@ -180,7 +180,7 @@ class AppointmentsView(QWidget):
         self.missed_button.setToolTip("Issue the missed-appointment notices for the non-attendances recorded on "
                                       "this day, at every centre, and show them as one PDF to print.")
         self.missed_button.clicked.connect(lambda: self.print_missed_notices())
-        self.export_button = QPushButton("Ex&port this list…")
+        self.export_button = QPushButton("Ex&port this list…", self)  # (a parent, as the notes button)
         self.export_button.setObjectName("exportAppointmentsButton")
         self.export_button.setToolTip("Export this centre's appointments on this day to a spreadsheet")
         self.export_button.clicked.connect(self.export_list)

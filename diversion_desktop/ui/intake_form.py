@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
@@ -34,14 +35,16 @@ from diversion_desktop.domain.eligibility import EligibilityResult, Offence, Pri
 from diversion_desktop.domain.intake import IntakeDraft
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED, SEX
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
-from diversion_desktop.services.context import AppContext
-from diversion_desktop.services.dto import PersonRecord, PossibleMatch, SavedReferral
 from diversion_desktop.services.errors import ValidationError
-from diversion_desktop.services.intake import IntakeService
-from diversion_desktop.services.people import PeopleService
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 from diversion_desktop.ui.widgets import DateEdit, DateTimeEdit, Field, add_field, set_required
+
+if TYPE_CHECKING:  # the services load SQLAlchemy: on first use, not before the form is first shown
+    from diversion_desktop.services.context import AppContext
+    from diversion_desktop.services.dto import PersonRecord, PossibleMatch, SavedReferral
+    from diversion_desktop.services.intake import IntakeService
+    from diversion_desktop.services.people import PeopleService
 
 # A match this close must be chosen or dismissed before a new person is created.
 STRONG_MATCH = 80
@@ -122,8 +125,8 @@ class IntakeForm(QWidget):
         self.ctx = ctx
         self.runner = runner
         self.settings = settings
-        self.service = IntakeService(ctx)
-        self.people = PeopleService(ctx)
+        self._service: IntakeService | None = None
+        self._people: PeopleService | None = None
         self.person: PersonRecord | None = None
         self.prior = PriorHistory()
         self.result: EligibilityResult | None = None
@@ -137,6 +140,22 @@ class IntakeForm(QWidget):
         self._match_timer.timeout.connect(self._look_for_matches)
         self._build()
         self.clear()
+
+    @property
+    def service(self) -> IntakeService:
+        if self._service is None:
+            from diversion_desktop.services.intake import IntakeService
+
+            self._service = IntakeService(self.ctx)
+        return self._service
+
+    @property
+    def people(self) -> PeopleService:
+        if self._people is None:
+            from diversion_desktop.services.people import PeopleService
+
+            self._people = PeopleService(self.ctx)
+        return self._people
 
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
@@ -419,8 +438,11 @@ class IntakeForm(QWidget):
 
     def _refresh(self) -> None:
         draft = self.draft()
-        errors = self.errors()
-        _errors, self.result = self.service.check(draft, self.prior)
+        if self.touched or draft.date_of_birth is not None:
+            errors = self.errors()
+            _errors, self.result = self.service.check(draft, self.prior)
+        else:  # a new form: no field has been left to mark, and there is no decision without a date of birth
+            errors, self.result = {}, None
         for name, field in self.fields.items():
             field.set_error(errors.get(name, "") if name in self.touched else "")
         youth = draft.pathway() is Pathway.YOUTH

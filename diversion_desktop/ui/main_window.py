@@ -1,25 +1,41 @@
-"""The main window: find a person, take a referral, work appointments and queues."""
+"""The main window: find a person, take a referral, work appointments and queues.
+
+Start-up builds the first screens only (Find person, New referral); every other tab is built,
+and its module loaded, the first time it is shown or asked for (``window.queues`` and the
+like build it), so nothing here may import a view, a service or SQLAlchemy at module level.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressDialog, QTabWidget, QWidget
 
 from diversion_desktop import __version__
-from diversion_desktop.services.context import AppContext
-from diversion_desktop.services.demo import fill, is_empty
-from diversion_desktop.services.dto import PersonRecord, SavedReferral
-from diversion_desktop.services.referrals import ReferralService
-from diversion_desktop.ui.appointments_view import AppointmentsView
 from diversion_desktop.ui.intake_form import IntakeForm
-from diversion_desktop.ui.queues_view import QueuesView
-from diversion_desktop.ui.referral_list import ReferralListView
-from diversion_desktop.ui.referral_page import ReferralPage
+from diversion_desktop.ui.opening import is_opening
 from diversion_desktop.ui.search_panel import SearchPanel
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import LazyPage
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
+    from diversion_desktop.services.context import AppContext
+    from diversion_desktop.services.dto import PersonRecord, SavedReferral
+    from diversion_desktop.ui.appointments_view import AppointmentsView
+    from diversion_desktop.ui.queues_view import QueuesView
+    from diversion_desktop.ui.referral_list import ReferralListView
+    from diversion_desktop.ui.referral_page import ReferralPage
+
+
+def _backup_dialog():  # noqa: ANN202 - the module
+    from diversion_desktop.ui import backup_dialog  # its services load SQLAlchemy: on first use
+
+    return backup_dialog
 
 
 class ProgressRelay(QObject):
@@ -36,21 +52,22 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings
         self.runner = TaskRunner(self)
-        self.setWindowTitle(f"Diversion Desktop — {ctx.database_label}")
         self.setObjectName("mainWindow")
+        self._show_title()
 
-        self.search = SearchPanel(ctx, self.runner)
-        self.intake = IntakeForm(ctx, self.runner, settings)
-        self.referral = ReferralPage(ctx, self.runner)
-        self.appointments = AppointmentsView(ctx, self.runner, settings)
-        self.queues = QueuesView(ctx, self.runner)
-        self.referral_list = ReferralListView(ctx, self.runner)  # reads nothing until first shown
-        self.evaluation = LazyPage(self._build_evaluation)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
+        self.search = SearchPanel(ctx, self.runner)
+        self.intake = IntakeForm(ctx, self.runner, settings)
+        # Built when first shown or asked for (the properties below), each then in its tab itself.
+        self._later = {name: LazyPage(build, in_tabs=self.tabs) for name, build in (
+            ("referral", self._build_referral), ("appointments", self._build_appointments),
+            ("queues", self._build_queues), ("referral_list", self._build_referral_list))}
+        self.evaluation = LazyPage(self._build_evaluation)
         for widget, title in ((self.search, "&Find person"), (self.intake, "New &referral"),
-                              (self.referral, "Referral &page"), (self.appointments, "&Appointments"),
-                              (self.queues, "&Queues"), (self.referral_list, "All referra&ls"),
+                              (self._later["referral"], "Referral &page"),
+                              (self._later["appointments"], "&Appointments"),
+                              (self._later["queues"], "&Queues"), (self._later["referral_list"], "All referra&ls"),
                               (self.evaluation, "E&valuation")):
             self.tabs.addTab(widget, title)
         self.setCentralWidget(self.tabs)
@@ -66,21 +83,85 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 820)
-        self.refresh_counts()
+        if is_opening(ctx):  # the window is up before the database is open (ui/app.py)
+            self.statusBar().showMessage("Opening the database…")
+            ctx.opening.listen(self._database_opened)
+        else:
+            self.refresh_counts()
 
-    def _wire(self) -> None:
+    def _show_title(self) -> None:
+        label = self.ctx.database_label
+        self.setWindowTitle(f"Diversion Desktop — {label}" if label else "Diversion Desktop")
+
+    def _database_opened(self, error: BaseException | None) -> None:
+        if error is None:
+            self._show_title()
+            self.statusBar().clearMessage()
+            self.refresh_counts()
+
+    # -- the tabs built on first use ---------------------------------------------------
+    @property
+    def referral(self) -> ReferralPage:
+        return self._later["referral"].ensure_built()  # type: ignore[return-value]
+
+    @property
+    def appointments(self) -> AppointmentsView:
+        return self._later["appointments"].ensure_built()  # type: ignore[return-value]
+
+    @property
+    def queues(self) -> QueuesView:
+        return self._later["queues"].ensure_built()  # type: ignore[return-value]
+
+    @property
+    def referral_list(self) -> ReferralListView:
+        return self._later["referral_list"].ensure_built()  # type: ignore[return-value]
+
+    def _built(self, name: str) -> QWidget | None:
+        """The tab's page if it has been built (without building it)."""
+        return self._later[name].page
+
+    def _build_referral(self) -> QWidget:
+        from diversion_desktop.ui.referral_page import ReferralPage
+
+        page = ReferralPage(self.ctx, self.runner)
+        page.sig_changed.connect(lambda _id: self._data_changed())
+        return page
+
+    def _build_appointments(self) -> QWidget:
+        from diversion_desktop.ui.appointments_view import AppointmentsView
+
+        page = AppointmentsView(self.ctx, self.runner, self.settings)
+        page.sig_open_referral.connect(self.open_referral)
+        page.sig_changed.connect(lambda _id: self._data_changed())
+        page.sig_changed.connect(self._appointment_changed)
+        return page
+
+    def _build_queues(self) -> QWidget:
+        from diversion_desktop.ui.queues_view import QueuesView
+
+        page = QueuesView(self.ctx, self.runner)
+        page.sig_open_referral.connect(self.open_referral)
+        page.sig_counts.connect(self._show_counts)
+        page.sig_changed.connect(lambda _id: self.refresh_counts())
+        return page
+
+    def _build_referral_list(self) -> QWidget:
+        from diversion_desktop.ui.referral_list import ReferralListView
+
+        page = ReferralListView(self.ctx, self.runner)  # reads nothing until first shown
+        page.sig_open_referral.connect(self.open_referral)
+        return page
+
+    def _wire(self) -> None:  # the tabs built later are wired as they are built (_build_...)
         self.search.sig_new_referral_for.connect(self.new_referral_for)
         self.search.sig_open_referral.connect(self.open_referral)
         self.intake.sig_saved.connect(self._referral_saved)
-        self.appointments.sig_open_referral.connect(self.open_referral)
-        self.queues.sig_open_referral.connect(self.open_referral)
-        self.referral_list.sig_open_referral.connect(self.open_referral)
-        self.queues.sig_counts.connect(self._show_counts)
-        for view in (self.referral, self.appointments):
-            view.sig_changed.connect(lambda _id: self._data_changed())
-        self.queues.sig_changed.connect(lambda _id: self.refresh_counts())
+
+    def _appointment_changed(self, referral_id: int) -> None:
         # An open referral page offers a missed-appointment notice as soon as it is due.
-        self.appointments.sig_changed.connect(self.referral.refresh_if_showing)
+        referral = self._built("referral")
+        if referral is not None:
+            referral.refresh_if_showing(referral_id)  # type: ignore[attr-defined]
 
     def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
         action = QAction(text, self)
@@ -97,12 +178,10 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.import_action = self._action(file_menu, "&Import records…", self.import_records, "Ctrl+I")
         self.demo_action = self._action(file_menu, "Fill with &sample data…", self.fill_demo)
-        from diversion_desktop.ui import backup_dialog  # light: cryptography loads on first use
-
         self.backup_action = self._action(file_menu, "&Back up database…",
-                                          lambda: backup_dialog.open_backup_dialog(self.ctx, self.runner, self))
+                                          lambda: _backup_dialog().open_backup_dialog(self.ctx, self.runner, self))
         self.restore_action = self._action(file_menu, "&Restore a backup…",
-                                           lambda: backup_dialog.open_restore_dialog(self.ctx, self.runner, self))
+                                           lambda: _backup_dialog().open_restore_dialog(self.ctx, self.runner, self))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         referral_menu = bar.addMenu("&Referral")
@@ -149,7 +228,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.referral)
 
     def show_appointments(self) -> None:
-        self.appointments.refresh()
+        if self._built("appointments") is not None:  # one just built reads as it is built
+            self.appointments.refresh()
         self.tabs.setCurrentWidget(self.appointments)
 
     def _build_evaluation(self) -> QWidget:
@@ -169,7 +249,8 @@ class MainWindow(QMainWindow):
         self.appointments.print_day_letters()
 
     def show_queues(self) -> None:
-        self.queues.refresh()
+        if self._built("queues") is not None:  # one just built reads as it is built
+            self.queues.refresh()
         self.tabs.setCurrentWidget(self.queues)
 
     def _referral_saved(self, saved: SavedReferral) -> None:
@@ -178,15 +259,24 @@ class MainWindow(QMainWindow):
         self._data_changed()
 
     def _data_changed(self) -> None:
-        self.queues.refresh()
-        if self.referral_list.model.loaded:  # a list never opened stays unread
-            self.referral_list.refresh()
+        queues = self._built("queues")
+        if queues is not None:  # queues not built yet read when they are
+            queues.refresh()  # type: ignore[attr-defined]
+        referral_list = self._built("referral_list")
+        if referral_list is not None and referral_list.model.loaded:  # type: ignore[attr-defined]
+            referral_list.refresh()  # type: ignore[attr-defined]  # a list never opened stays unread
         self.refresh_counts()
 
     # -- queue counts ----------------------------------------------------------------
     def refresh_counts(self) -> None:
-        service = ReferralService(self.ctx)
-        self.runner.run(service.queue_counts, self._show_counts)
+        ctx = self.ctx
+
+        def counts() -> dict:
+            from diversion_desktop.services.referrals import ReferralService  # on the worker
+
+            return ReferralService(ctx).queue_counts()
+
+        self.runner.run(counts, self._show_counts)
 
     def _show_counts(self, counts: dict) -> None:
         self.counts_label.setText(
@@ -203,7 +293,12 @@ class MainWindow(QMainWindow):
 
     # -- sample data -----------------------------------------------------------------
     def fill_demo(self) -> None:
-        self.runner.run(lambda: is_empty(self.ctx), self._ask_demo)
+        def empty() -> bool:
+            from diversion_desktop.services.demo import is_empty
+
+            return is_empty(self.ctx)
+
+        self.runner.run(empty, self._ask_demo)
 
     def _ask_demo(self, empty: bool) -> None:
         if not empty:
@@ -226,7 +321,9 @@ class MainWindow(QMainWindow):
             self.demo_action.setEnabled(True)
             self.statusBar().showMessage(f"Sample data added: {sum(counts.values())} referrals.", 10000)
             self._data_changed()
-            self.appointments.refresh()
+            appointments = self._built("appointments")
+            if appointments is not None:
+                appointments.refresh()  # type: ignore[attr-defined]
             self.sig_demo_filled.emit(counts)
 
         def failed(error: BaseException) -> None:
@@ -234,7 +331,12 @@ class MainWindow(QMainWindow):
             self.demo_action.setEnabled(True)
             QMessageBox.warning(self, "Sample data", str(error))
 
-        self.runner.run(lambda: fill(self.ctx, progress=relay.sig_progress.emit), done, failed)
+        def sample() -> dict:
+            from diversion_desktop.services.demo import fill
+
+            return fill(self.ctx, progress=relay.sig_progress.emit)
+
+        self.runner.run(sample, done, failed)
 
     def _about(self) -> None:
         QMessageBox.about(self, "About Diversion Desktop",

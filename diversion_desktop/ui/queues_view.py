@@ -103,7 +103,7 @@ class QueuesView(QWidget):
         self.confirm_button = QPushButton("Confir&m next step…")
         self.confirm_button.setObjectName("confirmNextStepButton")
         self.confirm_button.clicked.connect(self.confirm_selected)
-        self.export_button = QPushButton("E&xport…")
+        self.export_button = QPushButton("E&xport…", self)  # (a parent: setVisible below must not make it a window)
         self.export_button.setObjectName("exportQueueButton")
         self.export_button.setToolTip("Export the referrals this queue shows to a spreadsheet")
         self.export_button.clicked.connect(self.export_queue)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,11 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from diversion_desktop.services.context import AppContext
-from diversion_desktop.services.dto import PersonRecord
-from diversion_desktop.services.people import PeopleService
 from diversion_desktop.ui.table_models import Column, RowsModel, day_text, next_step_text, status_text
 from diversion_desktop.ui.tasks import TaskRunner, show_error
+
+if TYPE_CHECKING:  # the service loads SQLAlchemy: on the first search, not before the panel is first shown
+    from diversion_desktop.services.context import AppContext
+    from diversion_desktop.services.dto import PersonRecord
+    from diversion_desktop.services.people import PeopleService
 
 # Keystrokes that arrive together (a paste, fast typing between two turns of the event loop)
 # make one search; while a search runs, further typing waits for it and then searches once
@@ -61,7 +65,8 @@ class SearchPanel(QWidget):
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.service = PeopleService(ctx)
+        self.ctx = ctx
+        self._service: PeopleService | None = None
         self.runner = runner
         self._latest = 0  # only the newest query's results are shown
         self._searching = False  # a search is on the worker
@@ -117,6 +122,14 @@ class SearchPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(splitter, 1)
+
+    @property
+    def service(self) -> PeopleService:
+        if self._service is None:
+            from diversion_desktop.services.people import PeopleService
+
+            self._service = PeopleService(self.ctx)
+        return self._service
 
     def _table(self, model: RowsModel, name: str) -> QTableView:
         view = QTableView()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
@@ -19,7 +19,9 @@ from PySide6.QtGui import QColor
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
-from diversion_desktop.services.dto import AppointmentRow
+
+if TYPE_CHECKING:
+    from diversion_desktop.services.dto import AppointmentRow
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1

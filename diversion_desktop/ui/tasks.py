@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from diversion_desktop.services.errors import ServiceError
 
@@ -96,6 +96,8 @@ def error_text(error: BaseException) -> str:
 
 
 def show_error(parent: QWidget | None, error: BaseException, title: str = "Diversion Desktop") -> None:
+    from PySide6.QtWidgets import QMessageBox  # (its Python type is made on first use: not at start-up)
+
     box = QMessageBox(QMessageBox.Icon.Warning, title, error_text(error), QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorDialog")
     box.open()
