@@ -188,6 +188,9 @@ class DocumentService:
                 raise NotFound(f"No issued document with id {document_id}.")
             self._may_issue(record.kind)
             referral = self._visible(session, record.referral_id)
+            if not record.content:  # retention removed the letter: only its details are kept
+                raise ConflictError(f"{record.document_reference} was removed when {referral.reference} was "
+                                    "anonymised under the retention rules; only its details are kept.")
             log(session, self.ctx, "document_opened", entity="document", record_id=record.id,
                 reference=record.document_reference, person_id=referral.person_id, detail=f"for {referral.reference}")
             return _info(record, referral), _pdf(record)

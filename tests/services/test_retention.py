@@ -112,6 +112,8 @@ def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
     document = _rows(ctx, IssuedDocument, referral_id=completed.id)[0]
     assert (document.content, document.recipient) == (b"", "")
     assert document.kind == "referral_letter" and len(document.sha256) == 64  # details kept
+    with pytest.raises(ConflictError, match="anonymised under the retention rules"):
+        DocumentService(ctx).stored(document.id)  # no empty "reprint"
 
     # The person is not anonymised: their new referral is open, and it is untouched.
     person = _get(ctx, Person, completed.person_id)
