@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.ui.table_models import Column, RowsModel, day_text, next_step_text, status_text
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 
@@ -100,6 +101,11 @@ class SearchPanel(QWidget):
         self.new_referral_button.clicked.connect(self._new_referral)
         self.open_referral_button = QPushButton("&Open referral")
         self.open_referral_button.clicked.connect(self._open_referral)
+        self.export_button = QPushButton("E&xport the people found…")
+        self.export_button.setObjectName("exportPeopleButton")
+        self.export_button.clicked.connect(self.export_people)
+        principal = self.ctx.principal
+        self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
         self._update_buttons()
 
         top = QHBoxLayout()
@@ -114,6 +120,7 @@ class SearchPanel(QWidget):
         buttons.addWidget(self.new_referral_button)
         buttons.addWidget(self.open_referral_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         lower_layout.addLayout(buttons)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.people_view)
@@ -194,6 +201,15 @@ class SearchPanel(QWidget):
         self._update_buttons()
         self.sig_results_shown.emit(len(people))
 
+    def export_people(self) -> None:
+        """Export what the list shows: the people found, in a spreadsheet."""
+        from diversion_desktop.ui.export_action import export_rows
+
+        people = self.people_model.rows
+        self.export_dialog = export_rows(self, self.ctx, self.runner, "people", [p.id for p in people],
+                                         f"People found for “{self.search_box.text().strip()}”",
+                                         suggested_name="people-found")
+
     def selected_person(self) -> PersonRecord | None:
         rows = self.people_view.selectionModel().selectedRows()
         return self.people_model.row_at(rows[0].row()) if rows else None
@@ -212,6 +228,7 @@ class SearchPanel(QWidget):
         person = self.selected_person()
         self.new_referral_button.setEnabled(person is not None)
         self.open_referral_button.setEnabled(bool(person and person.referrals))
+        self.export_button.setEnabled(self.people_model.rowCount() > 0)
 
     def _new_referral(self) -> None:
         person = self.selected_person()
