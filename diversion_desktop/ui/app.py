@@ -1,4 +1,4 @@
-"""Starting the GUI: read the schemes (or explain why not), show the main window, open the database.
+"""Starting the GUI: read the schemes (or explain why not), sign in, show the main window.
 
 The window comes first: loading SQLAlchemy and the models and checking the schema take several
 times as long as showing a window, so the database is opened on a thread once the window has
@@ -11,10 +11,20 @@ between opening the data and the window (a sign-in dialog) gets the database by 
 ``ctx`` for it (``ctx.wait_until_open()``, or any attribute an AppContext has), after calling
 ``ctx.open_in_background()`` once it is shown.
 
+Signing in (ui/sign_in.py) comes before the window: the sign-in dialog is the first thing
+painted, the database opens behind it, and a database without users asks for its first
+administrator instead. Quitting there ends the application (exit code 0) without a window.
+Account → Sign out closes the window and asks again who signs in; "Sign out and quit" on the
+lock screen ends the application.
+
 ``DIVERSION_READY_PROBE`` (for ``benchmarks/run.py``): when set, the window switches to the
 intake form once shown and, after it has been painted, prints ``diversion-ready <unix time>``
 on stdout, then ``diversion-database-open <unix time>`` once the database is open; with the
-value ``quit`` the application then quits.
+value ``quit`` the application then quits. The probe never asks anyone to sign in: the window
+comes first as before, and once the database is open it signs in as ``DIVERSION_USER`` with
+``DIVERSION_PASSWORD`` if the database has users (refused: a message on stderr, exit code 1),
+or, on a database without users, as the installation (``setup_principal``, every role) as the
+command line does. Only the probe reads those variables: the GUI otherwise always asks.
 """
 
 from __future__ import annotations
@@ -43,16 +53,52 @@ def run_gui(url: str | None = None) -> int:
     ctx = open_data(url)
     if ctx is None:
         return 1
-    from diversion_desktop.ui.main_window import MainWindow  # after the schemes are known to be right
-
-    window = MainWindow(ctx, Settings())
-    window.show()
     probe = os.environ.get("DIVERSION_READY_PROBE")
+    refused: list[str] = []  # the probe's sign-in refusal, if it was
     if probe:
-        QTimer.singleShot(0, lambda: _report_ready(app, window, ctx, quit_after=probe == "quit"))
-    ctx.opening.listen(lambda error: _opened(app, window, ctx, error))
-    after_paint(ctx.open_in_background)
-    return app.exec()
+        # Listening before the window does: signed in before the window's first reads.
+        ctx.opening.listen(lambda error: error is None and _probe_sign_in(app, ctx, refused))
+    settings = Settings()
+    while True:
+        if not probe:
+            from diversion_desktop.ui.sign_in import sign_in_at_start  # light: its services load on use
+
+            if not sign_in_at_start(ctx):
+                if ctx.opening.error is not None:
+                    _opened(app, None, ctx, ctx.opening.error)
+                    return 1
+                return 0
+        from diversion_desktop.ui.main_window import MainWindow  # after the schemes are known to be right
+
+        window = MainWindow(ctx, settings)
+        window.sig_signed_out.connect(lambda _then: app.quit())  # even with another window still open
+        window.show()
+        if probe:
+            QTimer.singleShot(0, lambda: _report_ready(app, window, ctx, quit_after=probe == "quit"))
+        ctx.opening.listen(lambda error, w=window: _opened(app, w, ctx, error))
+        after_paint(ctx.open_in_background)
+        code = app.exec()
+        if probe:
+            return 1 if refused else code
+        if window.signed_out != "sign in":
+            return code
+        window.deleteLater()  # signed out: ask who signs in next
+
+
+def _probe_sign_in(app: QApplication, ctx: OpeningContext, refused: list[str]) -> None:
+    """The probe's sign-in, once the database is open (see the module's docstring)."""
+    from diversion_desktop.domain.permissions import setup_principal
+    from diversion_desktop.services.users import SignInRefused, UserService, has_users
+
+    if not has_users(ctx):
+        ctx.sign_in_as(setup_principal(ctx.user))
+        return
+    try:
+        UserService(ctx).sign_in(os.environ.get("DIVERSION_USER", ""), os.environ.get("DIVERSION_PASSWORD", ""))
+    except SignInRefused as exc:
+        print(f"DIVERSION_READY_PROBE: sign-in refused: {exc}", file=sys.stderr)
+        refused.append(str(exc))
+        app.exit(1)
 
 
 def open_data(url: str | None) -> OpeningContext | None:
@@ -85,13 +131,15 @@ def after_start() -> None:
     gc.set_threshold(young, middle, 1000)
 
 
-def _opened(app: QApplication, window: QMainWindow, ctx: OpeningContext, error: BaseException | None) -> None:
+def _opened(app: QApplication, window: QMainWindow | None, ctx: OpeningContext,
+            error: BaseException | None) -> None:
     if error is None:
         after_start()  # the modules and the database's metadata are loaded now
         return
     from PySide6.QtWidgets import QMessageBox
 
-    window.hide()
+    if window is not None:
+        window.hide()
     if isinstance(error, SchemeConfigError):  # a scheme file changed since the start
         _scheme_error(error)
     else:

@@ -14,9 +14,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressDialog, QTabWidget, QWidget
 
 from diversion_desktop import __version__
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.ui.intake_form import IntakeForm
 from diversion_desktop.ui.opening import is_opening
+from diversion_desktop.ui.role_view import RoleView
 from diversion_desktop.ui.search_panel import SearchPanel
+from diversion_desktop.ui.session_lock import SessionLock
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import LazyPage
@@ -46,6 +49,7 @@ class ProgressRelay(QObject):
 
 class MainWindow(QMainWindow):
     sig_demo_filled = Signal(dict)
+    sig_signed_out = Signal(str)  # "sign in" (Account → Sign out) or "quit" (from the lock screen)
 
     def __init__(self, ctx: AppContext, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,9 +79,20 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.counts_label.setObjectName("queueCounts")
         self.statusBar().addPermanentWidget(self.counts_label)
+        self.user_label = QLabel()
+        self.user_label.setObjectName("signedInUser")
+        self.user_label.setContentsMargins(16, 0, 4, 0)  # apart from the queue counts beside it
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.role_view = RoleView(None)  # who is signed in: _apply_principal, once known
+        self.admin_page: QWidget | None = None
+        self.signed_out = ""  # why the window closed, if by signing out (sig_signed_out's value)
 
         self._wire()
         self._menus()
+        self.session_lock = SessionLock(self, ctx, settings.idle_lock_minutes * 60_000)
+        self.session_lock.sig_signed_out.connect(lambda: self._signed_out("quit"))
+        self.session_lock.sig_locked.connect(lambda: self.lock_action.setEnabled(False))
+        self.session_lock.sig_unlocked.connect(lambda: self.lock_action.setEnabled(True))
         geometry = settings.window_geometry
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -87,17 +102,61 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Opening the database…")
             ctx.opening.listen(self._database_opened)
         else:
+            self._apply_principal()
             self.refresh_counts()
 
     def _show_title(self) -> None:
-        label = self.ctx.database_label
-        self.setWindowTitle(f"Diversion Desktop — {label}" if label else "Diversion Desktop")
+        label = "" if is_opening(self.ctx) else self.ctx.database_label
+        role_view = getattr(self, "role_view", None)  # the title is first shown before anyone is known
+        principal = role_view.principal if role_view is not None else None
+        who = (principal.display_name or principal.username) if principal is not None else ""
+        parts = ["Diversion Desktop", *(part for part in (who, label) if part)]
+        self.setWindowTitle(" — ".join(parts))
 
     def _database_opened(self, error: BaseException | None) -> None:
         if error is None:
-            self._show_title()
+            self._apply_principal()
             self.statusBar().clearMessage()
             self.refresh_counts()
+
+    # -- who is signed in ------------------------------------------------------------------
+    def _apply_principal(self) -> None:
+        """Show what the signed-in principal may use (ui/role_view.py), and who they are."""
+        principal = self.ctx.principal
+        self.role_view = RoleView(principal)
+        if self.role_view.may_administer() and self.admin_page is None:
+            self._add_admin_page(principal.label if principal is not None else "")
+        self.role_view.apply(self, self.tabs, self._tab_page)
+        self.search.show_permitted(principal)
+        self.user_label.setText(f"Signed in: {principal.label}" if principal is not None else "Not signed in")
+        self.counts_label.setVisible(self.role_view.may(Permission.WORK_QUEUES))
+        self.lock_action.setEnabled(self.session_lock.available)
+        self.session_lock.arm()
+        self._show_title()
+
+    def _tab_page(self, name: str) -> QWidget | None:
+        """The widget in the tab called ``name``, without building a page not built yet."""
+        later = self._later.get(name)
+        if later is not None:
+            return later.page or later
+        return getattr(self, name, None)
+
+    def _add_admin_page(self, who: str) -> None:
+        from diversion_desktop.ui.admin_page import AdminPage
+
+        may = self.role_view.may
+        entries = [entry for entry, permission in (
+            (("&Users…", "Add users, give them roles, disable them, reset a forgotten password.",
+              self.show_users), Permission.MANAGE_USERS),
+            (("Audit &trail…", "Who did what and when, by user, person, period or action; check that "
+              "nothing was changed; export.", self.show_audit_trail), Permission.VIEW_AUDIT),
+            (("&Back up the database…", "A copy of every record, encrypted with a password.",
+              lambda: self.backup_action.trigger()), Permission.BACKUP),
+            (("R&estore a backup…", "Into a new database file; the one in use is never replaced.",
+              lambda: self.restore_action.trigger()), Permission.BACKUP),
+        ) if may(permission)]
+        self.admin_page = AdminPage(who, entries)
+        self.tabs.addTab(self.admin_page, "Adm&inistration")
 
     # -- the tabs built on first use ---------------------------------------------------
     @property
@@ -188,18 +247,31 @@ class MainWindow(QMainWindow):
         self.new_action = self._action(referral_menu, "&New referral", self.new_referral, "Ctrl+N")
         self.save_action = self._action(referral_menu, "&Save referral", self.save_referral, "Ctrl+S")
         documents_menu = bar.addMenu("&Documents")
-        self._action(documents_menu, "Print &appointment letters for the chosen centre and day…",
-                     self._print_day_letters)
-        self._action(documents_menu, "Print &missed-appointment notices for today…",
-                     lambda: self.appointments.print_missed_notices(self.ctx.today()))
+        self.day_letters_action = self._action(
+            documents_menu, "Print &appointment letters for the chosen centre and day…", self._print_day_letters)
+        self.missed_notices_action = self._action(
+            documents_menu, "Print &missed-appointment notices for today…",
+            lambda: self.appointments.print_missed_notices(self.ctx.today()))
         view_menu = bar.addMenu("&View")
-        self._action(view_menu, "&Find person", self.show_search, "Ctrl+F")
-        self._action(view_menu, "&Referral page", lambda: self.tabs.setCurrentWidget(self.referral), "Ctrl+3")
-        self._action(view_menu, "&Appointments", self.show_appointments, "Ctrl+4")
-        self._action(view_menu, "&Queues", self.show_queues, "Ctrl+5")
-        self._action(view_menu, "E&valuation", self.show_evaluation, "Ctrl+6")
-        self._action(view_menu, "All referra&ls", self.show_referral_list, "Ctrl+7")
-        self._action(view_menu, "Re&fresh", self._data_changed, QKeySequence.StandardKey.Refresh)
+        self.show_search_action = self._action(view_menu, "&Find person", self.show_search, "Ctrl+F")
+        self.show_referral_action = self._action(view_menu, "&Referral page",
+                                                 lambda: self.tabs.setCurrentWidget(self.referral), "Ctrl+3")
+        self.show_appointments_action = self._action(view_menu, "&Appointments", self.show_appointments, "Ctrl+4")
+        self.show_queues_action = self._action(view_menu, "&Queues", self.show_queues, "Ctrl+5")
+        self.show_evaluation_action = self._action(view_menu, "E&valuation", self.show_evaluation, "Ctrl+6")
+        self.show_referral_list_action = self._action(view_menu, "All referra&ls", self.show_referral_list,
+                                                      "Ctrl+7")
+        self.refresh_action = self._action(view_menu, "Re&fresh", self._data_changed,
+                                           QKeySequence.StandardKey.Refresh)
+        admin_menu = bar.addMenu("Ad&ministration")
+        self.users_action = self._action(admin_menu, "&Users…", self.show_users)
+        self.audit_action = self._action(admin_menu, "&Audit trail…", self.show_audit_trail)
+        # "A&ccount", not "&Account": Alt+A is the Appointments tab's.
+        account_menu = bar.addMenu("A&ccount")
+        self.change_password_action = self._action(account_menu, "&Change password…", self.change_password)
+        self.lock_action = self._action(account_menu, "&Lock now", self.lock_now, "Ctrl+L")
+        account_menu.addSeparator()
+        self.sign_out_action = self._action(account_menu, "&Sign out", self.sign_out)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About", self._about)
 
@@ -269,6 +341,8 @@ class MainWindow(QMainWindow):
 
     # -- queue counts ----------------------------------------------------------------
     def refresh_counts(self) -> None:
+        if not self.role_view.may(Permission.WORK_QUEUES):  # the counts are the queues'
+            return
         ctx = self.ctx
 
         def counts() -> dict:
@@ -343,8 +417,53 @@ class MainWindow(QMainWindow):
                           f"Diversion Desktop {__version__}\nDatabase: {self.ctx.database_label}\n"
                           f"Schemes: {', '.join(s.area for s in self.ctx.schemes)}")
 
+    # -- account and administration -----------------------------------------------------------
+    def change_password(self) -> None:
+        from diversion_desktop.ui.sign_in import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.ctx, runner=self.runner, parent=self)
+        dialog.accepted.connect(lambda: self.statusBar().showMessage("Your password has been changed.", 10000))
+        dialog.open()
+
+    def lock_now(self) -> None:
+        self.session_lock.lock()
+
+    def sign_out(self) -> None:
+        """Sign out and close the window; ui/app.py then asks who signs in next."""
+        def signed_out(_none: object = None) -> None:
+            self._signed_out("sign in")
+
+        def failed(_error: BaseException) -> None:  # the audit row could not be written: still sign out
+            self.ctx.sign_in_as(None)
+            signed_out()
+
+        def work() -> None:
+            from diversion_desktop.services.users import UserService
+
+            UserService(self.ctx).sign_out()
+
+        self.runner.run(work, signed_out, failed)
+
+    def _signed_out(self, then: str) -> None:
+        self.signed_out = then
+        self.close()
+        self.sig_signed_out.emit(then)
+
+    def show_users(self) -> None:
+        from diversion_desktop.ui.users_dialog import UsersDialog
+
+        self.users_dialog = UsersDialog(self.ctx, self.runner, self)
+        self.users_dialog.open()
+
+    def show_audit_trail(self) -> None:
+        from diversion_desktop.ui.audit_viewer import AuditViewer
+
+        self.audit_viewer = AuditViewer(self.ctx, self.runner, self)
+        self.audit_viewer.show()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.window_geometry = self.saveGeometry()
         self.settings.sync()
+        self.session_lock.stop()
         self.runner.shutdown()
         super().closeEvent(event)

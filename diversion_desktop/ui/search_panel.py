@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.permissions import Permission, Principal
+from diversion_desktop.ui.opening import is_opening
 from diversion_desktop.ui.table_models import Column, RowsModel, day_text, next_step_text, status_text
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 
@@ -104,8 +105,9 @@ class SearchPanel(QWidget):
         self.export_button = QPushButton("E&xport the people found…")
         self.export_button.setObjectName("exportPeopleButton")
         self.export_button.clicked.connect(self.export_people)
-        principal = self.ctx.principal
-        self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
+        # Not while the database is still opening (the window is up first): asking would wait for it.
+        # No one is signed in then; the main window shows the button once someone is (show_permitted).
+        self.show_permitted(None if is_opening(self.ctx) else self.ctx.principal)
         self._update_buttons()
 
         top = QHBoxLayout()
@@ -223,6 +225,9 @@ class SearchPanel(QWidget):
             if person.referrals:
                 self.history_view.selectRow(0)
         self._update_buttons()
+
+    def show_permitted(self, principal: Principal | None) -> None:
+        self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
 
     def _update_buttons(self) -> None:
         person = self.selected_person()

@@ -1,0 +1,353 @@
+"""Signing in: the first administrator on a new database, the sign-in dialog, and changing a password.
+
+``sign_in_at_start`` is the whole start-up conversation: a database without users asks for
+its first administrator, any other asks for a user name and password; a password that an
+administrator set must then be changed before the window opens. Each dialog runs its service
+call (argon2 takes 50-100 ms on purpose) on a worker thread with a busy cursor, so the
+dialog keeps painting; refusals are shown in the dialog, at their field where there is one.
+
+The sign-in dialog is the first thing painted at start-up, before the database is open (see
+ui/app.py and ui/opening.py): nothing here loads the services (and SQLAlchemy) until it is used,
+the dialog can be typed into at once, and a sign-in asked for early waits for the database on
+the worker. Once the database is open and turns out to have no users, the dialog gives way to
+the first administrator's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from diversion_desktop.domain.passwords import MIN_LENGTH, password_problem
+from diversion_desktop.domain.permissions import Principal, Role
+from diversion_desktop.ui.dialogs import _SubmitDialog
+from diversion_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # the services load SQLAlchemy: not before the first paint
+    from diversion_desktop.services.context import AppContext
+    from diversion_desktop.services.users import UserService
+
+POLICY = (f"A password has at least {MIN_LENGTH} characters, is not on the list of common passwords and "
+          "does not contain the user name. A short sentence is long enough and easy to remember.")
+_PROBLEM_STYLE = "color: #b00020;"
+_GOOD_STYLE = "color: #1b5e20;"
+# SignInDialog's result when the database, once open, has no users yet.
+NO_USERS = 2
+
+
+def _common_passwords() -> frozenset[str]:
+    from diversion_desktop.services.users import common_passwords
+
+    return common_passwords()
+
+
+def password_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setMaxLength(256)
+    return edit
+
+
+class PasswordHint(QLabel):
+    """What is wrong with the new password as it is typed (✗ …), or that it will do (✓ …).
+
+    The mark is there besides the colour so the state does not rest on colour alone."""
+
+    def __init__(self, password: QLineEdit, again: QLineEdit | None, username: Callable[[], str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("passwordHint")
+        self.setWordWrap(True)
+        self.setAccessibleName("Password check")
+        self._password, self._again, self._username = password, again, username
+        password.textChanged.connect(self.refresh)
+        if again is not None:
+            again.textChanged.connect(self.refresh)
+        self.refresh()
+
+    def problem(self) -> tuple[str, str]:
+        """("password" or "again", the first problem in words); ("", "") when the password will do."""
+        text = self._password.text()
+        problem = password_problem(text, self._username(), _common_passwords())
+        if problem:
+            return "password", problem
+        if self._again is not None and self._again.text() != text:
+            return "again", ("Type the same password again in the second box." if not self._again.text()
+                             else "The two passwords are not the same.")
+        return "", ""
+
+    def errors(self) -> dict[str, str]:
+        field, problem = self.problem()
+        return {field: problem} if problem else {}
+
+    def refresh(self) -> None:
+        if not self._password.text():
+            self.setText(POLICY)
+            self.setStyleSheet("")
+            return
+        _field, problem = self.problem()
+        self.setText(f"✗ {problem}" if problem else "✓ This password will do.")
+        self.setStyleSheet(_PROBLEM_STYLE if problem else _GOOD_STYLE)
+
+
+class _ServiceDialog(_SubmitDialog):
+    """A form whose accepted request is run on a worker thread (its own unless given one);
+    the dialog stays open, with a busy cursor, until the service answers."""
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner | None, title: str, ok_text: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(title, ok_text, parent)
+        self.ctx = ctx
+        self.hint: PasswordHint | None = None  # a new password's live check, if the form has one
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertStretch(layout.indexOf(self.buttons), 1)  # spare height above the buttons, not the intro
+        self._service: UserService | None = None
+        self._own_runner = runner is None
+        self.runner = runner or TaskRunner(self)
+        self.sig_submitted.connect(self._run)
+
+    @property
+    def service(self) -> UserService:
+        if self._service is None:
+            from diversion_desktop.services.users import UserService
+
+            self._service = UserService(self.ctx)
+        return self._service
+
+    def _add_hint(self, hint: PasswordHint) -> PasswordHint:
+        """Put the live check under the new password. A refusal of the password shows at its
+        field instead (the check would say the same twice), until the password is edited."""
+        self.hint = hint
+        self.form.addRow("", hint)
+        for name in ("password", "again"):
+            edit = self.fields[name].widget
+            assert isinstance(edit, QLineEdit)
+            edit.textEdited.connect(self._password_edited)
+        return hint
+
+    def _password_edited(self) -> None:
+        for name in ("password", "again"):
+            self.fields[name].set_error("")
+        if self.hint is not None:
+            self.hint.setVisible(True)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        super().show_errors(errors)
+        if self.hint is not None:
+            self.hint.setVisible(not {"password", "again"} & errors.keys())
+
+    def _run(self, request: Any) -> None:  # noqa: ANN401 - each dialog's own request
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.runner.run(lambda: self._work(request), self._answered, self._refused)
+
+    def _answered(self, result: Any) -> None:  # noqa: ANN401
+        QApplication.restoreOverrideCursor()
+        self.set_busy(False)
+        self._succeeded(result)
+
+    def _refused(self, error: BaseException) -> None:
+        QApplication.restoreOverrideCursor()
+        self.show_failure(error)
+        self._after_refusal()
+
+    def _work(self, request: Any) -> Any:  # noqa: ANN401 - runs on the worker
+        raise NotImplementedError
+
+    def _succeeded(self, result: Any) -> None:  # noqa: ANN401
+        self.accept()
+
+    def _after_refusal(self) -> None:
+        """Refused: clear what must be typed again."""
+
+    def done(self, result: int) -> None:
+        super().done(result)
+        if self._own_runner:
+            self.runner.shutdown()
+
+
+class SignInDialog(_ServiceDialog):
+    """User name and password; the refusal (always the same words for a wrong name or a wrong
+    password) is shown under the form. ``principal`` and ``must_change`` once accepted."""
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, runner, "Sign in — Diversion Desktop", "&Sign in", parent)
+        self.setObjectName("signInDialog")
+        self.principal: Principal | None = None
+        self.must_change = False
+        self.intro.setText("Sign in to use the diversion records.")
+        self.database = QLabel()
+        self.database.setObjectName("signInDatabase")
+        self.database.setWordWrap(True)
+        self.database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout().insertWidget(1, self.database)
+        self.show_database()
+        self.username = self._add("username", "&User name", QLineEdit(), required=True)
+        self.password = self._add("password", "&Password", password_edit(), required=True)
+        self.message = self.general_error
+        self.message.setObjectName("signInMessage")
+        self.message.setAccessibleName("Sign-in message")
+        self.cancel_button.setText("&Quit")
+        self.setMinimumWidth(460)
+        self.username.setFocus()
+
+    def show_database(self) -> None:
+        """Name the database once it is known (it may still be opening when the dialog shows)."""
+        label = _database_label(self.ctx)
+        self.database.setText(f"Database: {label}" if label else "Opening the database…")
+
+    def _read(self) -> tuple[tuple[str, str] | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        if not self.username.text().strip():
+            errors["username"] = "Type your user name."
+        if not self.password.text():
+            errors["password"] = "Type your password."
+        return (self.username.text(), self.password.text()), errors
+
+    def _work(self, request: tuple[str, str]) -> tuple[Principal, bool]:
+        principal = self.service.sign_in(*request)
+        return principal, self.service.must_change_password()
+
+    def _succeeded(self, result: tuple[Principal, bool]) -> None:
+        self.principal, self.must_change = result
+        self.accept()
+
+    def _after_refusal(self) -> None:
+        self.password.clear()
+        self.password.setFocus()
+
+
+class FirstAdministratorDialog(_ServiceDialog):
+    """A database without users: name the first administrator, who is then signed in."""
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, runner, "First administrator — Diversion Desktop", "&Create and sign in", parent)
+        self.setObjectName("firstAdministratorDialog")
+        self.principal: Principal | None = None
+        self.intro.setText("This database has no users yet. Create the first administrator: they add the "
+                           "other users and give them their roles.\n"
+                           f"Database: {ctx.database_label}")
+        self.username = self._add("username", "&User name", QLineEdit(), required=True)
+        self.display_name = self._add("display_name", "&Display name", QLineEdit())
+        self.display_name.setPlaceholderText("for example Sam Patel")
+        self.password = self._add("password", "&Password", password_edit(), required=True)
+        self.again = self._add("again", "Password a&gain", password_edit(), required=True)
+        self.hint = self._add_hint(PasswordHint(self.password, self.again, self.username.text))
+        self.username.textChanged.connect(self.hint.refresh)
+        # Checked by default: on a one-person installation the administrator can then try the
+        # whole application (referrals, queues, evaluation) without adding a second user first.
+        self.coordinator = QCheckBox("Also do case work as a &coordinator")
+        self.coordinator.setObjectName("alsoCoordinator")
+        self.coordinator.setChecked(True)
+        self.coordinator.setAccessibleName("Also do case work as a coordinator")
+        self.form.addRow("", self.coordinator)
+        self.cancel_button.setText("&Quit")
+        self.username.setFocus()
+
+    def _read(self) -> tuple[tuple[str, str, str, bool] | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        if not self.username.text().strip():
+            errors["username"] = "Choose a user name, for example your initials and surname."
+        errors.update(self.hint.errors())
+        return (self.username.text(), self.password.text(), self.display_name.text(),
+                self.coordinator.isChecked()), errors
+
+    def _work(self, request: tuple[str, str, str, bool]) -> Principal:
+        username, password, display_name, coordinator = request
+        return self.service.create_first_administrator(username, password, display_name,
+                                                       also=(Role.COORDINATOR,) if coordinator else ())
+
+    def _succeeded(self, result: Principal) -> None:
+        self.principal = result
+        self.accept()
+
+
+class ChangePasswordDialog(_ServiceDialog):
+    """The signed-in user's own password. ``forced`` after an administrator set it: cancelling
+    then means not using the application (the caller quits)."""
+
+    def __init__(self, ctx: AppContext, forced: bool = False, runner: TaskRunner | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(ctx, runner, "Change password — Diversion Desktop", "&Change password", parent)
+        self.setObjectName("changePasswordDialog")
+        self.forced = forced
+        name = ctx.principal.username if ctx.principal else ""
+        if forced:
+            self.intro.setText(f"{name}: an administrator set your password. Choose your own now; without it "
+                               "the application cannot be used (Quit closes it).")
+            self.cancel_button.setText("&Quit")
+        else:
+            self.intro.setText(f"Change the password of {name}.")
+        self.current = self._add("current", "C&urrent password", password_edit(), required=True)
+        self.password = self._add("password", "&New password", password_edit(), required=True)
+        self.again = self._add("again", "New password a&gain", password_edit(), required=True)
+        self.hint = self._add_hint(PasswordHint(self.password, self.again, lambda: name))
+        self.current.setFocus()
+
+    def _read(self) -> tuple[tuple[str, str] | None, dict[str, str]]:
+        errors: dict[str, str] = {}
+        if not self.current.text():
+            errors["current"] = "Type the password you signed in with."
+        errors.update(self.hint.errors())
+        return (self.current.text(), self.password.text()), errors
+
+    def _work(self, request: tuple[str, str]) -> None:
+        self.service.change_own_password(*request)
+
+    def _after_refusal(self) -> None:
+        if self.fields["current"].error.text():
+            self.current.clear()
+
+
+def _database_label(ctx: AppContext) -> str:
+    from diversion_desktop.ui.opening import is_opening
+
+    return "" if is_opening(ctx) else ctx.database_label
+
+
+def sign_in_at_start(ctx: AppContext, parent: QWidget | None = None) -> bool:
+    """Sign someone in before the window opens: True once someone is, False to quit (every
+    dialog's Quit, or a database that could not be opened: ``ctx.opening.error`` says why).
+    A password an administrator set is changed here, or the application quits.
+
+    ``ctx`` may still be opening (ui/opening.py): the sign-in dialog is then shown at once and
+    the database opened once it has been painted; the listener decides, once it is open,
+    whether the dialog stays (users exist) or gives way to the first administrator's."""
+    from diversion_desktop.ui.opening import is_opening
+
+    dialog = SignInDialog(ctx, parent=parent)
+    if is_opening(ctx):
+        def opened(error: BaseException | None) -> None:
+            if error is not None:
+                dialog.done(QDialog.DialogCode.Rejected)
+            else:
+                dialog.show_database()
+                if not _has_users(ctx):
+                    dialog.done(NO_USERS)
+
+        ctx.opening.listen(opened)
+        # Open the database once the dialog has been painted (two turns of the event loop).
+        QTimer.singleShot(0, lambda: QTimer.singleShot(0, ctx.open_in_background))
+        result = dialog.exec()
+    else:
+        result = dialog.exec() if _has_users(ctx) else NO_USERS
+    if result == NO_USERS:
+        first = FirstAdministratorDialog(ctx, parent=parent)
+        return first.exec() == QDialog.DialogCode.Accepted
+    if result != QDialog.DialogCode.Accepted:
+        return False
+    if dialog.must_change:
+        change = ChangePasswordDialog(ctx, forced=True, parent=parent)
+        if change.exec() != QDialog.DialogCode.Accepted:
+            change.service.sign_out()
+            return False
+    return True
+
+
+def _has_users(ctx: AppContext) -> bool:
+    from diversion_desktop.services.users import has_users
+
+    return has_users(ctx)
