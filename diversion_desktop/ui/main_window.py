@@ -47,6 +47,9 @@ class ProgressRelay(QObject):
     sig_progress = Signal(int, int)
 
 
+DATA_PROTECTION = (Permission.MERGE_PEOPLE, Permission.SUBJECT_ACCESS, Permission.SET_LEGAL_HOLD, Permission.RETENTION)
+
+
 class MainWindow(QMainWindow):
     sig_demo_filled = Signal(dict)
     sig_signed_out = Signal(str)  # "sign in" (Account → Sign out) or "quit" (from the lock screen)
@@ -105,6 +108,16 @@ class MainWindow(QMainWindow):
             self._apply_principal()
             self.refresh_counts()
 
+    def _data_protection_menu(self) -> None:
+        """Merge, undo, subject access, legal hold, retention: for those who may use one of them
+        (each action shows itself only to a principal with its permission: ui/data_protection.py)."""
+        wanted = any(self.role_view.may(p) for p in DATA_PROTECTION)
+        if wanted and not self.data_menu.actions():
+            from diversion_desktop.ui.data_protection import add_data_protection_actions
+
+            add_data_protection_actions(self, self.data_menu, on_changed=self._data_changed)
+        self.data_menu.menuAction().setVisible(wanted)
+
     def _show_title(self) -> None:
         label = "" if is_opening(self.ctx) else self.ctx.database_label
         role_view = getattr(self, "role_view", None)  # the title is first shown before anyone is known
@@ -126,6 +139,7 @@ class MainWindow(QMainWindow):
         self.role_view = RoleView(principal)
         if self.role_view.may_administer() and self.admin_page is None:
             self._add_admin_page(principal.label if principal is not None else "")
+        self._data_protection_menu()
         self.role_view.apply(self, self.tabs, self._tab_page)
         self.search.show_permitted(principal)
         self.user_label.setText(f"Signed in: {principal.label}" if principal is not None else "Not signed in")
@@ -263,6 +277,9 @@ class MainWindow(QMainWindow):
                                                       "Ctrl+7")
         self.refresh_action = self._action(view_menu, "Re&fresh", self._data_changed,
                                            QKeySequence.StandardKey.Refresh)
+        # Filled once someone is signed in (its dialogs load the services: not before the first paint).
+        self.data_menu = bar.addMenu("Data &protection")
+        self.data_menu.menuAction().setVisible(False)
         admin_menu = bar.addMenu("Ad&ministration")
         self.users_action = self._action(admin_menu, "&Users…", self.show_users)
         self.audit_action = self._action(admin_menu, "&Audit trail…", self.show_audit_trail)

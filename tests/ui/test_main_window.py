@@ -101,3 +101,17 @@ def test_the_referral_list_tab_opens_a_referral(qtbot, gui_ctx, gui_settings) ->
     qtbot.keyClick(window.referral_list.table, Qt.Key.Key_Return)
     assert window.tabs.currentWidget() is window.referral
     qtbot.waitUntil(lambda: reference in window.referral.title.text(), timeout=5000)
+
+
+def test_data_protection_menu_follows_the_role(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    from diversion_desktop.domain.permissions import Role
+    from tests.conftest import as_role
+
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    assert window.data_menu.menuAction().isVisible()
+    names = {a.objectName() for a in window.data_menu.actions() if a.isVisible()}
+    assert {"mergeAction", "undoMergeAction", "subjectAccessAction", "legalHoldAction", "retentionAction"} <= names
+
+    gui_ctx.sign_in_as(as_role(Role.STATION_STAFF))
+    station = make_window(qtbot, gui_ctx, gui_settings)
+    assert not station.data_menu.menuAction().isVisible()

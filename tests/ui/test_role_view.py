@@ -85,7 +85,8 @@ def test_an_administrator_alone_gets_the_administration_page(qtbot, gui_ctx: App
     assert window.tabs.tabBar().isHidden()  # one page: no tab bar
     assert set(window.admin_page.buttons) == {"Users…", "Audit trail…", "Back up the database…",
                                               "Restore a backup…"}
-    assert visible_menus(window) == ["&File", "Ad&ministration", "A&ccount", "&Help"]
+    # retention and subject access are data protection: an administrator's, not case work
+    assert visible_menus(window) == ["&File", "Data &protection", "Ad&ministration", "A&ccount", "&Help"]
     assert window.import_action.isVisible() and window.backup_action.isVisible()
 
 
