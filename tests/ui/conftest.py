@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -22,6 +23,18 @@ from diversion_desktop.ui.tasks import TaskRunner  # noqa: E402
 from tests.conftest import EVERY_ROLE  # noqa: E402
 
 GUI_NOW = datetime(2026, 3, 10, 12, 0)
+
+
+@pytest.fixture(autouse=True)
+def collect_widgets_on_the_gui_thread(qapp) -> Iterator[None]:  # noqa: ANN001
+    """After each GUI test, let Qt finish its deferred deletions and collect Python's garbage
+    here, on the GUI thread. Left to chance, a collection could start on a worker thread (the
+    database opening, the task runner) and free a widget of an earlier test there, which
+    crashes Qt (seen once in a full run: a segmentation fault during start-up tests)."""
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+    gc.collect()
 
 
 @pytest.fixture
