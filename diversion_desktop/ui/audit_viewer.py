@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -231,7 +232,13 @@ class AuditViewer(QDialog):
         self.load()
 
     # -- filters -------------------------------------------------------------------------------------
+    def _alive(self) -> bool:
+        """Whether the viewer still exists: an answer from the worker may come after it closed."""
+        return shiboken6.isValid(self) and shiboken6.isValid(self.model)
+
     def _show_actions(self, actions: list[str]) -> None:
+        if not self._alive():
+            return
         chosen = self.action.currentData()
         self.action.blockSignals(True)
         self.action.clear()
@@ -279,7 +286,7 @@ class AuditViewer(QDialog):
                         lambda result: self._first_page(token, *result), self._load_failed)
 
     def _first_page(self, token: int, total: int, rows: list[AuditRow]) -> None:
-        if token != self._token:
+        if not self._alive() or token != self._token:
             return  # filters changed meanwhile: a newer load follows
         self.model.loading = False
         self.model.reset(total, rows)
@@ -295,7 +302,7 @@ class AuditViewer(QDialog):
                         lambda result: self._next_page(token, *result), self._load_failed)
 
     def _next_page(self, token: int, total: int, rows: list[AuditRow]) -> None:
-        if token != self._token:
+        if not self._alive() or token != self._token:
             return
         self.model.loading = False
         self.model.append(total, rows)
@@ -308,6 +315,8 @@ class AuditViewer(QDialog):
         self.sig_loaded.emit(shown, total)
 
     def _load_failed(self, error: BaseException) -> None:
+        if not self._alive():
+            return
         self.model.loading = False
         self.more_button.setEnabled(len(self.model.rows) < self.model.total)
         if isinstance(error, ValidationError):
@@ -316,7 +325,8 @@ class AuditViewer(QDialog):
             self.message.show_message(error_text(error))
 
     def _failed(self, error: BaseException) -> None:
-        self.message.show_message(error_text(error))
+        if self._alive():
+            self.message.show_message(error_text(error))
 
     # -- verify and export -----------------------------------------------------------------------------
     def verify(self) -> None:
@@ -325,6 +335,8 @@ class AuditViewer(QDialog):
 
         def done(result: Any) -> None:  # noqa: ANN401 - audit.VerifyResult
             self._idle()
+            if not self._alive():
+                return
             self.verify_result.setText(result.summary())
             self.verify_result.setStyleSheet(_GOOD_STYLE if result.ok else _BAD_STYLE)
             self.verify_result.setAccessibleName("Chain intact" if result.ok else "Chain changed")
@@ -335,6 +347,8 @@ class AuditViewer(QDialog):
 
     def _idle(self) -> None:
         QApplication.restoreOverrideCursor()
+        if not self._alive():
+            return
         self.verify_button.setEnabled(True)
         self.export_button.setEnabled(True)
 
@@ -349,6 +363,8 @@ class AuditViewer(QDialog):
 
         def done(written: int) -> None:
             self._idle()
+            if not self._alive():
+                return
             self.status.setText(f"Exported {written:,} event(s) to {out}.")
             self.sig_exported.emit(written)
 
