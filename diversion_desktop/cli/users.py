@@ -116,13 +116,10 @@ def run(args: argparse.Namespace, url: str) -> int:
 
 
 def _act(args: argparse.Namespace, service) -> int:  # noqa: ANN001
-    from diversion_desktop.domain.permissions import parse_role
+    from diversion_desktop.domain.permissions import Permission, parse_role
 
     if args.action == "add":
         roles = [parse_role(r) for r in args.role]
-        service.ctx.require()  # signed in; the service checks the permission
-        from diversion_desktop.domain.permissions import Permission
-
         service.ctx.require(Permission.MANAGE_USERS)  # before asking for a password
         password = _new_password(first_user=False)
         if password is None:
@@ -138,8 +135,6 @@ def _act(args: argparse.Namespace, service) -> int:  # noqa: ANN001
         info = service.set_disabled(args.name, args.action == "disable")
         print(f"{info.username} is now {'disabled' if info.disabled else 'enabled'}.")
     elif args.action == "reset-password":
-        from diversion_desktop.domain.permissions import Permission
-
         service.ctx.require(Permission.MANAGE_USERS)
         password = _new_password(first_user=False)
         if password is None:

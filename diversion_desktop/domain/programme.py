@@ -19,6 +19,8 @@ from diversion_desktop.domain.next_step import (
 )
 from diversion_desktop.domain.schemes import Scheme
 
+SESSION_NOTES_LIMIT = 20_000  # characters of a support worker's notes of one session
+
 
 class Status(StrEnum):
     NOT_ELIGIBLE = "not_eligible"

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
-from diversion_desktop.domain.programme import Attendance, Outcome, SessionType, Status, assess, can_rebook
+from diversion_desktop.domain.programme import (
+    SESSION_NOTES_LIMIT,
+    Attendance,
+    Outcome,
+    SessionType,
+    Status,
+    assess,
+    can_rebook,
+)
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.services.audit import changes_between, created, log
@@ -25,7 +33,6 @@ from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, Person, Referral
 
 _BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
-MAX_NOTES = 20_000
 # A referral's fields that the programme changes: each change is in the audit trail, from → to.
 _STATE_FIELDS = ("status", "outcome", "outcome_date", "proposed_step", "next_step", "sessions_attended", "misses",
                  "for_case_file", "legal_hold")
@@ -155,8 +162,8 @@ class ProgrammeService:
         """The support worker's notes of a session (clinical: police roles never see them)."""
         principal = self.ctx.require(Permission.RECORD_SESSION_NOTES)
         notes = notes.strip()
-        if len(notes) > MAX_NOTES:
-            raise ValidationError({"session_notes": f"Session notes are at most {MAX_NOTES:,} characters."})
+        if len(notes) > SESSION_NOTES_LIMIT:
+            raise ValidationError({"session_notes": f"Session notes are at most {SESSION_NOTES_LIMIT:,} characters."})
         with self.ctx.unit_of_work() as session:
             appointment = session.get(Appointment, appointment_id)
             if appointment is None:

@@ -43,12 +43,12 @@ def check_referral(principal: Principal, provider: str, reference: str) -> None:
 def redact_person(record: PersonRecord, principal: Principal) -> PersonRecord:
     if principal.may(Permission.VIEW_POLICE_FIELDS):
         return record
-    history = tuple(r for r in record.referrals if may_see_referral(principal, getattr(r, "provider", "")))
+    history = tuple(r for r in record.referrals if may_see_referral(principal, r.provider))
     return replace(record, pnc_reference="", referrals=history)
 
 
 def redact_appointment(row: AppointmentRow, principal: Principal) -> AppointmentRow:
-    if principal.may(Permission.VIEW_SESSION_NOTES) or not getattr(row, "session_notes", ""):
+    if principal.may(Permission.VIEW_SESSION_NOTES) or not row.session_notes:
         return row
     return replace(row, session_notes="")
 
@@ -58,9 +58,7 @@ def redact_referral(detail: ReferralDetail, principal: Principal) -> ReferralDet
     if not principal.may(Permission.VIEW_POLICE_FIELDS):
         changes.update(crime_reference="", officer_name="", officer_collar_number="", station="",
                        officer_notes="")
-        if detail.person is not None:
-            changes["person"] = redact_person(detail.person, principal)
+        changes["person"] = redact_person(detail.person, principal)
     if not principal.may(Permission.VIEW_SESSION_NOTES):
         changes["appointments"] = tuple(redact_appointment(a, principal) for a in detail.appointments)
-    known = {k: v for k, v in changes.items() if hasattr(detail, k)}
-    return replace(detail, **known) if known else detail
+    return replace(detail, **changes) if changes else detail

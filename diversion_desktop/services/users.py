@@ -22,7 +22,7 @@ from diversion_desktop.domain.permissions import POLICE, Permission, Principal, 
 from diversion_desktop.resources import resource_path
 from diversion_desktop.services.audit import log, record
 from diversion_desktop.services.context import AppContext, current_user_name
-from diversion_desktop.services.errors import ConflictError, NotFound, PermissionDenied, ServiceError, ValidationError
+from diversion_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from diversion_desktop.store.models import User
 
 MAX_FAILURES = 5
@@ -218,16 +218,6 @@ class UserService:
             raise SignInRefused(refusal or SIGN_IN_REFUSED)
         self.ctx.sign_in_as(principal)
         return principal
-
-    def check_password(self, password: str) -> bool:
-        """Unlocking a locked session: is this the signed-in user's password? Failures count
-        towards the lockout like a sign-in's."""
-        principal = self.ctx.require()
-        try:
-            self.sign_in(principal.username, password)
-        except SignInRefused:
-            return False
-        return True
 
     def unlock(self, password: str) -> None:
         """Unlocking a locked session: SignInRefused unless ``password`` is the signed-in user's.

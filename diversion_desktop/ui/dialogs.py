@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import NextStep
-from diversion_desktop.domain.programme import SessionType
+from diversion_desktop.domain.programme import SESSION_NOTES_LIMIT, SessionType
 from diversion_desktop.domain.schemes import Centre, SchemeKind
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ValidationError
@@ -298,5 +298,3 @@ class SessionNotesDialog(_SubmitDialog):
                                            f"({len(text):,} typed)."}
         return text, {}
 
-
-SESSION_NOTES_LIMIT = 20_000  # as services/programme.py MAX_NOTES
