@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the services load SQLAlchemy: not before the first paint
     from diversion_desktop.services.users import UserService
 
 POLICY = (f"A password has at least {MIN_LENGTH} characters, is not on the list of common passwords and "
-          "does not contain the user name. A short sentence is long enough and easy to remember.")
+          "is not the user name. A short sentence is long enough and easy to remember.")
 _PROBLEM_STYLE = "color: #b00020;"
 _GOOD_STYLE = "color: #1b5e20;"
 # SignInDialog's result when the database, once open, has no users yet.
