@@ -106,7 +106,8 @@ REFERRAL_COLUMNS = (
     "settings_hash", "scheme_settings", "decided_by", "override_reason", "override_by", "override_at",
     "provider", "centre_code", "first_attendance_due", "due_date", "status", "outcome", "outcome_date",
     "proposed_step", "proposed_reason", "next_step", "next_step_confirmed_by", "next_step_confirmed_at",
-    "for_case_file", "sessions_attended", "misses", "created_at", "created_by")
+    "for_case_file", "sessions_attended", "misses", "created_at", "created_by", "person_sex",
+    "person_ethnicity_self")
 SUBSTANCE_COLUMNS = ("id", "referral_id", "substance", "quantity", "unit")
 APPOINTMENT_COLUMNS = ("id", "referral_id", "scheduled_at", "centre_code", "session_type", "worker", "attendance",
                        "rebook_reason", "recorded_by", "recorded_at", "created_at")
@@ -175,6 +176,8 @@ class _Plan:
     meta: array  # per referral: packed scheme, variant, story, first-time, override, prior
     seq: array  # per referral: number in its reference series
     dob: array  # per person: ordinal of the date of birth
+    sex: bytearray  # per referred person: index in SEXES (each referral copies its person's groups)
+    ethnicity: bytearray  # per referred person: index in ETHNICITY_2021
     cancellation_rate: float
     gap_days: int
     series: dict[str, int]  # reference series ("WB-2024", "person") -> last number used
@@ -197,6 +200,13 @@ def settled_outcome(meta: int) -> str:
     if story in (NOT_ATTENDED, LAPSED):
         return "barred"
     return ""
+
+
+SEXES = ("Female", "Male", "Other")
+
+
+def _sex_index(draw: float) -> int:
+    return 0 if draw < 0.28 else 1 if draw < 0.28 + 0.72 * 0.995 else 2
 
 
 def _chooser(table: tuple[tuple[int, int], ...]) -> tuple[list[int], list[float]]:
@@ -224,6 +234,9 @@ def make_plan(schemes: list[Scheme], people: int, referrals: int, appointments: 
     meta = array("I", bytes(4 * referrals))
     seq = array("i", bytes(4 * referrals))
     dob = array("i", bytes(4 * (people + 1)))
+    sex, ethnicity = bytearray(people + 1), bytearray(people + 1)
+    groups = random.Random(seed + 1).random  # apart from ``rng``: the rest of the plan stays as it was
+    n_ethnicities = len(ETHNICITY_2021)
     last = array("i", bytes(4 * (people + 1)))  # per person: their latest referral
     barred = bytearray(people + 1)
     completed = bytearray(people + 1)
@@ -264,6 +277,8 @@ def make_plan(schemes: list[Scheme], people: int, referrals: int, appointments: 
             else:
                 age_days = int(18 * 365 + 5 + 42 * 365 * rand() ** 2.2)
             dob[person] = day - age_days
+            sex[person] = _sex_index(groups())
+            ethnicity[person] = int(groups() * n_ethnicities)
         else:
             raise BulkNotPossible("Too few people for so many referrals: give at least one person for "
                                   "every three referrals.")
@@ -294,6 +309,7 @@ def make_plan(schemes: list[Scheme], people: int, referrals: int, appointments: 
     rate = max(0.0, (appointments - expected) / diverted_total) if diverted_total else 0.0
     return _Plan(seed=seed, today=today_ord, now=now_minutes, people=people, referrals=referrals,
                  referred_people=created, day=array("i", days), person=person_of, meta=meta, seq=seq, dob=dob,
+                 sex=sex, ethnicity=ethnicity,
                  cancellation_rate=rate, gap_days=gap,
                  series={"person": people, **{f"{schemes[scheme].reference_prefix}-{year}": n
                                               for (scheme, year), n in sorted(counters.items())}})
@@ -467,7 +483,7 @@ def _one(rand: Callable[[], float], options: tuple | list | str) -> object:
 
 
 def _person_row(s: _Static, rng: random.Random, person: int, created: int, dob_day: int, info: _SchemeInfo,
-                youth: bool) -> tuple:
+                youth: bool, sex: int, ethnicity: int) -> tuple:
     rand = rng.random
     surnames, surname_cum = s.surnames, s.surname_cum
     surname, surname_key = surnames[bisect(surname_cum, rand() * surname_cum[-1])]
@@ -475,7 +491,7 @@ def _person_row(s: _Static, rng: random.Random, person: int, created: int, dob_d
         other, other_key = surnames[bisect(surname_cum, rand() * surname_cum[-1])]
         if other != surname:
             surname, surname_key = f"{surname}-{other}", surname_key + other_key
-    female = rand() < 0.28
+    female = sex == 0
     names, cum = (s.female, s.female_cum) if female else (s.male, s.male_cum)
     forenames, forename_key = names[bisect(cum, rand() * cum[-1])]
     if rand() < 0.25:  # a middle name
@@ -492,8 +508,7 @@ def _person_row(s: _Static, rng: random.Random, person: int, created: int, dob_d
         guardian = ("", "", "", "")
     return (
         person, f"P{person:06d}", surname, forenames, surname_key, forename_key, s.day_text[dob_day - s.base_day],
-        "Female" if female else ("Male" if rand() < 0.995 else "Other"),
-        _one(rand, ETHNICITY_2021), _one(rand, OFFICER_OBSERVED) if rand() < 0.6 else "",
+        SEXES[sex], ETHNICITY_2021[ethnicity], _one(rand, OFFICER_OBSERVED) if rand() < 0.6 else "",
         address, postcode, phone,
         f"{forename_key[:12]}.{surname_key[:14]}{int(rand() * 99)}@example.com" if rand() < 0.35 else "",
         _one(rand, LANGUAGES) if rand() < 0.08 else "", _one(rand, NEEDS) if rand() < 0.05 else "",
@@ -510,7 +525,8 @@ def _people_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Rows
         created_day = plan.today - 1 - rng.randrange(HISTORY_DAYS)
         dob_day = created_day - int(18 * 365 + 5 + 42 * 365 * rng.random() ** 2.2)
         rows.people.append(_person_row(s, rng, person, created_day * 1440 + 11 * 60, dob_day,
-                                       rng.choice(s.schemes), False))
+                                       rng.choice(s.schemes), False, _sex_index(rng.random()),
+                                       int(rng.random() * len(ETHNICITY_2021))))
     return rows
 
 
@@ -722,7 +738,8 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
         dob_day = plan.dob[person]
         taken = day * 1440 + TAKEN_MINUTE
         if first:
-            people_rows.append(_person_row(s, rng, person, taken, dob_day, info, day - dob_day < 18 * 365.25))
+            people_rows.append(_person_row(s, rng, person, taken, dob_day, info, day - dob_day < 18 * 365.25,
+                                           plan.sex[person], plan.ethnicity[person]))
         incident = taken - 60 - int(rand() * 40) * 60 - 15 * int(rand() * 4)
         incident_day = incident // 1440
         substance = info.limits[int(rand() * len(info.limits))]
@@ -801,7 +818,8 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
             RULE_VERSION, info.scheme.settings_hash, info.settings_json, user, override_reason,
             user if overridden else "", taken_text if overridden else None, provider, centre, first_due, due,
             status, outcome, outcome_date, proposed, proposed_reason, next_step, confirmed_by, confirmed_at,
-            for_case_file, sessions_attended, misses, taken_text, user))
+            for_case_file, sessions_attended, misses, taken_text, user, SEXES[plan.sex[person]],
+            ETHNICITY_2021[plan.ethnicity[person]]))
     return rows
 
 
@@ -884,6 +902,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         scratch = tempfile.mkdtemp(prefix=".bulk-sample-", dir=os.path.dirname(os.path.abspath(database)))
         _STATIC = _static(plan, schemes, ctx.user, scratch)
         indexes = _drop_indexes(connection)
+        triggers = _drop_triggers(connection)
         _loading_pragmas(connection)
         counts = _load(connection, plan, workers, report, phases)
         mark = time.perf_counter()
@@ -895,6 +914,8 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
             report("indexes", done, len(indexes))
             connection.execute(sql)
         report("indexes", len(indexes), len(indexes))
+        for sql in triggers:
+            connection.execute(sql)
         phases["indexes"] = time.perf_counter() - mark
         mark = time.perf_counter()
         connection.execute("PRAGMA analysis_limit=1000")  # statistics from a sample: enough for the planner
@@ -935,6 +956,18 @@ def _drop_indexes(connection: sqlite3.Connection) -> list[str]:
         connection.execute(f'DROP INDEX "{name}"')
         dropped.append(sql)
     return dropped
+
+
+def _drop_triggers(connection: sqlite3.Connection) -> list[str]:
+    """Drop the triggers on the loaded tables; returns the SQL that makes them again. They keep each
+    referral's copy of its person's groups (revision 0006): the rows are written with the copies
+    already made, and a trigger checking each of a million rows as it goes in would cost seconds."""
+    found = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+        f"({', '.join('?' * len(TABLES))}) ORDER BY name", tuple(TABLES)).fetchall()
+    for name, _sql in found:
+        connection.execute(f'DROP TRIGGER "{name}"')
+    return [sql for _name, sql in found]
 
 
 def _loading_pragmas(connection: sqlite3.Connection) -> None:

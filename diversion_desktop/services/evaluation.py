@@ -5,8 +5,9 @@
 Three GROUP BY queries do all the counting (no Python loop ever sees a
 referral): referrals per day, scheme and stored state, with how many fell in
 each age band; referrals per sex and self-defined ethnicity with the steps
-they reached; and the repeat-possession cohort. Each groups in the order of
-an index (``SUGGESTED_INDEXES``) so that the database adds up as it reads.
+they reached (from the copies of the person's groups each referral carries,
+revision 0006); and the repeat-possession cohort. Each groups in the order of
+an index (``EVALUATION_INDEXES``) so that the database adds up as it reads.
 Python then adds up those few thousand grouped rows into the tables, hides
 small numbers (every count that is published goes through one suppression
 pass, so a count hidden in one table is hidden in every table), and works out
@@ -27,10 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, exists, func, inspect, literal, literal_column, or_, select
+from sqlalchemy import and_, case, exists, func, literal, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Join
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from diversion_desktop.domain.age import ADULT_AGE
 from diversion_desktop.domain.permissions import Permission
@@ -72,7 +73,7 @@ from diversion_desktop.domain.statistics import (
 )
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ValidationError
-from diversion_desktop.store.models import Person, Referral
+from diversion_desktop.store.models import AuditEvent, Referral
 
 Progress = Callable[[int, int], None]
 Count = int | Withheld  # a published count, or why it is not shown ("<5", or "[c]" to protect one)
@@ -290,25 +291,6 @@ def _months_after_postgresql(element: months_after, compiler, **kw) -> str:  # n
     return f"CAST({compiler.process(column, **kw)} + INTERVAL '{int(months.value)} months' AS DATE)"
 
 
-class people_first(Join):  # noqa: N801 - an SQL join
-    """people JOIN referrals, with the people read first (in the order of an index on sex and
-    ethnicity, so the database adds up per group as it reads). SQLite chooses the join order itself,
-    and without statistics it would read the referrals first and sort a million joined rows;
-    "CROSS JOIN" is SQLite's way to keep the order as written. Other databases get a plain join."""
-
-    inherit_cache = True
-
-
-@compiles(people_first)
-def _people_first_default(element: people_first, compiler, **kw) -> str:  # noqa: ANN001
-    return compiler.visit_join(element, **kw)
-
-
-@compiles(people_first, "sqlite")
-def _people_first_sqlite(element: people_first, compiler, **kw) -> str:  # noqa: ANN001
-    return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
-
-
 @dataclass(frozen=True)
 class IndexSpec:
     name: str
@@ -320,17 +302,18 @@ class IndexSpec:
         return f"CREATE INDEX IF NOT EXISTS {self.name} ON {self.table} ({', '.join(self.columns)})"
 
 
-# Indexes that let the evaluation read compact, ordered indexes instead of the referrals' wide rows
-# (each carries a copy of its scheme's settings). Not in the schema yet: a migration adds them (see
-# docs/evaluation.md). The service works without them, only more slowly on a large database.
-SUGGESTED_INDEXES = (
+# The indexes the evaluation reads instead of the referrals' wide rows (each carries a copy of its
+# scheme's settings): revisions 0004 and 0006 make them (a test holds these and the models together).
+EVALUATION_INDEXES = (
     IndexSpec("ix_referrals_evaluation_by_day", "referrals",
               ("referral_date", "scheme_code", "status", "outcome", "next_step", "sessions_attended",
                "age_at_incident", "outcome_date", "person_id")),
     IndexSpec("ix_referrals_person_history", "referrals",
               ("person_id", "referral_date", "scheme_code", "age_at_incident", "status", "outcome", "next_step",
                "sessions_attended")),
-    IndexSpec("ix_people_sex_ethnicity", "people", ("sex", "ethnicity_self")),
+    IndexSpec("ix_referrals_person_groups", "referrals",
+              ("person_sex", "person_ethnicity_self", "referral_date", "scheme_code", "age_at_incident", "status",
+               "outcome", "next_step", "sessions_attended")),
 )
 
 
@@ -385,24 +368,6 @@ def _readers_share_data(ctx: AppContext) -> bool:
     return url.get_backend_name() != "sqlite" or (url.database or ":memory:") != ":memory:"
 
 
-def _totals_by_day(rows: Sequence[tuple]) -> Counter[Step | Measure]:
-    totals: Counter[Step | Measure] = Counter()
-    for _day, _scheme, status, outcome, next_step, sessions, n, *_bands in rows:
-        for measure in steps_reached(status, outcome or "", next_step or "", sessions or 0):
-            if measure is not Step.OFFERED:
-                totals[measure] += n
-    return totals
-
-
-def _totals_by_group(rows: Sequence[tuple]) -> Counter[Step | Measure]:
-    totals: Counter[Step | Measure] = Counter()
-    for _sex, _ethnicity, n, *values in rows:
-        totals[Step.ASSESSED] += n
-        for measure, value in zip(_GROUP_COUNTED, values):
-            totals[measure] += int(value or 0)
-    return Counter({measure: value for measure, value in totals.items() if value})
-
-
 @dataclass(frozen=True)
 class _Counted:
     """What the four queries return: a few thousand grouped rows, never a row per referral."""
@@ -437,34 +402,42 @@ class EvaluationService:
         return result
 
     def _count(self, request: EvaluationRequest, cutoff: date, stages: _Stages) -> _Counted:
-        """The three queries. On a database file they run on two connections at once (the person
-        query, the longest, beside the other two): each is a read, and SQLite lets readers run side by
-        side. Two connections may see the database a moment apart, so the totals they share are
-        compared; if a referral was saved in between, everything is read again in one transaction."""
-        if self.workers < 2 or not _readers_share_data(self.ctx):
+        """The three queries. On a database file they run on two connections at once (the repeat
+        cohort, the longest, beside the other two): each is a read, and SQLite lets readers run side
+        by side. Two connections may see the database a moment apart: each notes the last audit
+        event it sees (every change writes one, in its own transaction), and if they differ,
+        everything is read again in one transaction."""
+        if self.workers < 2 or not _readers_share_data(self.ctx) or cutoff < request.date_from:
             return self._count_together(request, cutoff, stages)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluation-read") as pool:
-            people = pool.submit(self._read, (self._by_person_group,), request, cutoff, stages)
-            by_day, repeats = self._read((self._by_day, self._repeats), request, cutoff, stages)
-            (by_person_group,) = people.result()
-        if _totals_by_day(by_day) != _totals_by_group(by_person_group):
+            beside = pool.submit(self._read, (self._repeats,), request, cutoff, stages)
+            seen, (by_day, by_person_group) = self._read((self._by_day, self._by_person_group),
+                                                         request, cutoff, stages)
+            seen_beside, (repeats,) = beside.result()
+        if seen != seen_beside:
             return self._count_together(request, cutoff, _Stages(lambda _d, _t: None))
         return _Counted(by_day, by_person_group, repeats)
 
     def _count_together(self, request: EvaluationRequest, cutoff: date, stages: _Stages) -> _Counted:
-        by_day, by_person_group, repeats = self._read((self._by_day, self._by_person_group, self._repeats),
-                                                      request, cutoff, stages)
+        _seen, (by_day, by_person_group, repeats) = self._read(
+            (self._by_day, self._by_person_group, self._repeats), request, cutoff, stages)
         return _Counted(by_day, by_person_group, repeats)
 
     def _read(self, queries: Sequence[Callable[[Session, EvaluationRequest, date], list[tuple]]],
-              request: EvaluationRequest, cutoff: date, stages: _Stages) -> list[list[tuple]]:
-        """The queries in one read transaction: they all see the same data."""
+              request: EvaluationRequest, cutoff: date, stages: _Stages) -> tuple[int | None, list[list[tuple]]]:
+        """The queries in one read transaction, so they all see the same data; with the last audit
+        event that transaction sees (read first: the transaction's view of the data starts there)."""
         results = []
         with self.ctx.reading() as session:
+            seen = self._last_change(session)
             for query in queries:
                 results.append(query(session, request, cutoff))
                 stages.one_done()
-        return results
+        return seen, results
+
+    @staticmethod
+    def _last_change(session: Session) -> int | None:
+        return session.scalar(select(func.max(AuditEvent.id)))
 
     # -- checks --------------------------------------------------------------------------------
     def _validate(self, request: EvaluationRequest) -> None:
@@ -485,7 +458,9 @@ class EvaluationService:
 
     # -- the queries ---------------------------------------------------------------------------
     # Each groups by columns in the order of an index where one fits (see docs/evaluation.md),
-    # so the database adds up as it reads instead of sorting a million rows first.
+    # so the database adds up as it reads instead of sorting a million rows first. SQLite is told
+    # which index: for a long period it would otherwise pick a narrower date index that does not
+    # hold the columns counted, and sort (2.7 s instead of 0.5 s at a million referrals).
     def _selection(self, r, request: EvaluationRequest) -> list[ColumnElement[bool]]:  # noqa: ANN001
         """The WHERE conditions for the request, on a referrals table or alias."""
         conditions: list[ColumnElement[bool]] = [r.c.referral_date >= request.date_from,
@@ -503,22 +478,20 @@ class EvaluationService:
         r = Referral.__table__
         keys = (r.c.referral_date, r.c.scheme_code, r.c.status, r.c.outcome, r.c.next_step, r.c.sessions_attended)
         bands = [_flag(_in_band(r.c.age_at_incident, low, high)) for _label, low, high in band_ranges()[:-1]]
-        query = select(*keys, func.count(), *bands).where(*self._selection(r, request)).group_by(*keys)
+        query = (select(*keys, func.count(), *bands).where(*self._selection(r, request)).group_by(*keys)
+                 .with_hint(r, "INDEXED BY ix_referrals_evaluation_by_day", "sqlite"))
         return [tuple(row) for row in session.execute(query)]
 
     def _by_person_group(self, session: Session, request: EvaluationRequest, _cutoff: date) -> list[tuple]:
-        """Referrals per sex and self-defined ethnicity, with the steps they reached."""
+        """Referrals per sex and self-defined ethnicity of their person, with the steps they reached:
+        one pass over ix_referrals_person_groups, which holds the referrals in group order with
+        copies of the person's groups (kept equal to the person's by the database, revision 0006)."""
         r = Referral.__table__
-        p = Person.__table__
         reached = _reached(r)
-        indexes = {index["name"] for table in ("people", "referrals")
-                   for index in inspect(session.connection()).get_indexes(table)}
-        person_ordered = {"ix_people_sex_ethnicity", "ix_referrals_person_history"} <= indexes
-        on = r.c.person_id == p.c.id
-        joined = people_first(p, r, on) if person_ordered else p.join(r, on)
-        query = (select(p.c.sex, p.c.ethnicity_self, func.count(), *(_flag(reached[m]) for m in _GROUP_COUNTED))
-                 .select_from(joined).where(*self._selection(r, request))
-                 .group_by(p.c.sex, p.c.ethnicity_self))
+        groups = (r.c.person_sex, r.c.person_ethnicity_self)
+        query = (select(*groups, func.count(), *(_flag(reached[m]) for m in _GROUP_COUNTED))
+                 .where(*self._selection(r, request)).group_by(*groups)
+                 .with_hint(r, "INDEXED BY ix_referrals_person_groups", "sqlite"))
         return [tuple(row) for row in session.execute(query)]
 
     def _repeats(self, session: Session, request: EvaluationRequest, cutoff: date) -> list[tuple]:
@@ -526,7 +499,7 @@ class EvaluationService:
         record is in the selection, at least 12 months old, and ended as a closed diversion; and
         how many of them were referred again within 12 months."""
         if cutoff < request.date_from:
-            return []
+            return []  # no first referral in the period has had its 12 months yet
         first = Referral.__table__.alias("first_referral")
         other = Referral.__table__.alias("other_referral")
         earlier = exists(select(literal_column("1"))).where(

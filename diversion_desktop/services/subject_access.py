@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from diversion_desktop import __version__
@@ -75,9 +76,12 @@ class SubjectAccessResult:
 
 
 def _columns(obj: Any, skip: Iterable[str] = ()) -> Row:  # noqa: ANN401 - any mapped row
-    """Every column of a row, by name, in the table's order."""
+    """Every mapped column of a row, by name, in the table's order (not the referral's copies of its
+    person's groups, which the ORM does not map: the person's own are in the export)."""
     skipped = set(skip)
-    return {column.key: getattr(obj, column.key) for column in obj.__table__.columns if column.key not in skipped}
+    mapped = {attr.key for attr in sa_inspect(obj).mapper.column_attrs}
+    return {column.key: getattr(obj, column.key) for column in obj.__table__.columns
+            if column.key in mapped and column.key not in skipped}
 
 
 def _json_value(value: Any) -> Any:  # noqa: ANN401 - json.dumps default hook

@@ -226,6 +226,19 @@ def test_the_services_carry_on_after_a_bulk_load(bulk, make_draft) -> None:  # n
     assert rows(path, "PRAGMA foreign_key_check") == []
 
 
+def test_each_referral_carries_its_persons_groups_and_the_triggers_are_back(bulk) -> None:  # noqa: ANN001
+    """The copies the evaluation's fairness counts read (revision 0006) are written with the rows;
+    the triggers that keep them, dropped for the load, are made again."""
+    _ctx, _result, path = bulk
+    differ = rows(path, "SELECT count(*) FROM referrals r JOIN people p ON p.id = r.person_id "
+                        "WHERE r.person_sex <> p.sex OR r.person_ethnicity_self <> p.ethnicity_self")[0][0]
+    assert differ == 0
+    assert len({r[0] for r in rows(path, "SELECT DISTINCT person_sex FROM referrals")}) == 3
+    triggers = {r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"referrals_person_groups_on_insert", "referrals_person_groups_on_update",
+            "people_groups_to_referrals", "audit_events_no_update", "audit_events_no_delete"} <= triggers
+
+
 def test_refuses_a_database_with_people(bulk) -> None:  # noqa: ANN001
     ctx, _result, _path = bulk
     with pytest.raises(BulkNotPossible):

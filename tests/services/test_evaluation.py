@@ -10,7 +10,7 @@ import math
 import shutil
 import subprocess
 import threading
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -366,22 +366,31 @@ def test_one_reader_or_two_give_the_same_result(ctx: AppContext) -> None:
     assert together == side_by_side
 
 
-def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext, monkeypatch) -> None:  # noqa: ANN001
+def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext, intake, make_draft,  # noqa: ANN001
+                                                                  monkeypatch) -> None:
+    """A change saved after the first connection began reading and before the second did (person 1
+    referred again, their ethnicity recorded anew): the two saw different data, so everything is
+    read again in one transaction, which sees the change."""
     build(ctx)
+    before = EvaluationService(ctx).compute(EvaluationRequest(*PERIOD))
     threads: list[str] = []
-    original = EvaluationService._by_person_group
+    first_began = threading.Event()
+    original = EvaluationService._last_change
 
-    def first_read_sees_one_more_referral(self, session, request, cutoff):  # noqa: ANN001, ANN202
-        rows = original(self, session, request, cutoff)
+    def a_referral_is_saved_in_between(session):  # noqa: ANN001, ANN202
         threads.append(threading.current_thread().name)
-        if len(threads) == 1:  # as if a referral had been saved between the two connections' reads
-            sex, ethnicity, n, *rest = rows[0]
-            rows = [(sex, ethnicity, n + 1, *rest), *rows[1:]]
-        return rows
+        if threading.current_thread().name.startswith("evaluation-read"):
+            assert first_began.wait(10)
+            intake.save(make_draft(person_id=1, incident_at=datetime(2025, 6, 1, 21, 30),
+                                   ethnicity_self="Asian or Asian British: Indian"))
+            return original(session)
+        seen = original(session)
+        first_began.set()
+        return seen
 
-    monkeypatch.setattr(EvaluationService, "_by_person_group", first_read_sees_one_more_referral)
+    monkeypatch.setattr(EvaluationService, "_last_change", staticmethod(a_referral_is_saved_in_between))
     result = EvaluationService(ctx).compute(EvaluationRequest(*PERIOD))
-    assert len(threads) == 2
-    assert threads[0].startswith("evaluation-read") and threads[1] == threading.current_thread().name
-    rows = {row.group: row for row in result.fairness_for(Dimension.SEX).rows}
-    assert rows["Male"].counts[0] == 31 and rows[ALL].counts[0] == 45
+    assert sorted(name.startswith("evaluation-read") for name in threads) == [False, False, True]
+    monkeypatch.undo()
+    assert result == EvaluationService(ctx, workers=1).compute(EvaluationRequest(*PERIOD))
+    assert result.fairness_for(Dimension.ETHNICITY) != before.fairness_for(Dimension.ETHNICITY)

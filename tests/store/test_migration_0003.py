@@ -43,12 +43,12 @@ def indexes(path: Path) -> set[str]:
 def test_upgrade_from_0002_keeps_every_row(tmp_path: Path) -> None:
     path = tmp_path / "in-use.sqlite3"
     url = f"sqlite:///{path.as_posix()}"
-    engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0002")
-    engine.dispose()
-    ctx = open_context(url, migrate=False, clock=FakeClock(datetime(2026, 3, 2, 10, 0)), principal=EVERY_ROLE)
-    fill_bulk(ctx, people=150, referrals=200, seed=1, workers=0)  # written against the 0002 indexes
+    ctx = open_context(url, clock=FakeClock(datetime(2026, 3, 2, 10, 0)), principal=EVERY_ROLE)
+    fill_bulk(ctx, people=150, referrals=200, seed=1, workers=0)  # the generator writes today's schema
     ctx.engine.dispose()
+    engine = make_engine(url)
+    command.downgrade(alembic_config(engine), "0002")  # a database in use at 0002
+    engine.dispose()
     before = dump(path)
     assert "ix_referrals_status_due_date" in indexes(path) and "ix_referrals_open" not in indexes(path)
 
@@ -91,6 +91,6 @@ def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
 
     engine = make_engine(f"sqlite:///{(tmp_path / 'x.sqlite3').as_posix()}")
     try:
-        assert head_revision(engine) == _alembic_head(engine) == "0005"
+        assert head_revision(engine) == _alembic_head(engine) == "0006"
     finally:
         engine.dispose()
