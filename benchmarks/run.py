@@ -17,8 +17,8 @@ measures, each figure the median of ``--runs`` runs:
   saving an intake and recording an attendance, the queue counts, one letter and 1,000
   letters merged (``benchmarks/letters.py``), each service call made on the worker as the
   application makes it and timed there;
-* the whole evaluation report over every referral in the database (issue 6), its database
-  time as ``benchmarks/evaluation.py`` measures it.
+* the whole evaluation report over every referral in the database (issue 6): the database
+  time ``EvaluationService`` measures around its queries.
 
 ``--only cold-start`` (a few seconds), ``--only in-app`` or ``--only evaluation`` measures one part. Every figure is
 wall-clock time on a machine that may be doing other work: a median, with the target beside
@@ -167,9 +167,9 @@ def in_app(database: Path, runs: int) -> dict:
 
 # -- the evaluation report --------------------------------------------------------------------------
 def evaluation(database: Path, runs: int) -> dict:
-    """The whole evaluation report over every referral in the database, timed as
-    ``benchmarks/evaluation.py`` times it: the database time the service measures around its
-    queries, and the whole report beside it; the first run (SQLite's caches cold) apart."""
+    """The whole evaluation report over every referral in the database: the database time the
+    service measures around its queries (``EvaluationResult.database_seconds``), and the whole
+    report beside it; the first run (SQLite's caches cold) apart."""
     import sqlite3
     from datetime import date
 

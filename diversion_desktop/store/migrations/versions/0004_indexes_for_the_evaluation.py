@@ -3,15 +3,15 @@
 The evaluation (services/evaluation.py) adds up a million referrals in SQL. These
 indexes cover every column it reads, so the database adds up from the index alone
 instead of reading every row of the table (measured: the whole report over a
-million referrals goes from several seconds to under two; benchmarks/evaluation.py):
+million referrals goes from several seconds to under two):
 
 * ``ix_referrals_evaluation_by_day``: the period's referrals, in date order;
 * ``ix_referrals_person_history``: each person's referrals in order, for repeat
   possession within 12 months;
 * ``ix_people_sex_ethnicity``: the fairness groups.
 
-The names and columns are services/evaluation.py's SUGGESTED_INDEXES (a test
-holds the two together). Only indexes change.
+The names and columns were services/evaluation.py's suggested indexes then
+(revision 0006 replaced the one on people). Only indexes change.
 
 Revision ID: 0004
 Revises: 0003
