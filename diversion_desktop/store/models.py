@@ -197,7 +197,6 @@ class Referral(Base):
               "sessions_attended", "age_at_incident", "outcome_date", "person_id"),
         Index("ix_referrals_person_groups", "person_sex", "person_ethnicity_self", "referral_date", "scheme_code",
               "age_at_incident", "status", "outcome", "next_step", "sessions_attended"),
-        Index("ix_referrals_scheme_code_status", "scheme_code", "status"),
         Index("ix_referrals_list_date", "referral_date", "status", "area"),
         Index("ix_referrals_list_due", "due_date", "status", "area"),
         Index("ix_referrals_list_reference", "reference", "status", "area"),

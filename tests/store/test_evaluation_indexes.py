@@ -44,10 +44,12 @@ def test_each_revision_adds_its_indexes_and_its_downgrade_removes_them(tmp_path:
         for spec in EVALUATION_INDEXES:
             assert columns[spec.name] == tuple(spec.columns)
         assert "ix_people_sex_ethnicity" not in columns  # the fairness counts no longer join people
+        assert "ix_referrals_scheme_code_status" not in columns  # revision 0006 dropped it too
         assert "ix_referrals_person_id" in columns  # kept: the referral list names it
         command.downgrade(alembic_config(engine), "0005")
         columns = _index_columns(path)
         assert BY_REVISION_0004 <= set(columns) and "ix_referrals_person_groups" not in columns
+        assert columns["ix_referrals_scheme_code_status"] == ("scheme_code", "status")
         command.downgrade(alembic_config(engine), "0003")
         assert not BY_REVISION_0004 & set(_index_columns(path))
     finally:
