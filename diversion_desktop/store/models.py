@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql import text
+from sqlalchemy.sql import false, text
 
 # Deterministic constraint names keep migrations portable between SQLite and PostgreSQL.
 NAMING = {
@@ -164,7 +164,7 @@ class Referral(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     officer_notes: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))  # police only
     # Retention skips a referral under a legal hold (a pending prosecution).
-    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     legal_hold_reason: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 

@@ -90,7 +90,7 @@ def upgrade() -> None:
     op.add_column('people', sa.Column('merged_into_id', sa.Integer(), nullable=True))
     op.add_column('people', sa.Column('anonymised_at', sa.DateTime(), nullable=True))
     op.add_column('referrals', sa.Column('officer_notes', sa.Text(), nullable=False, server_default=''))
-    op.add_column('referrals', sa.Column('legal_hold', sa.Boolean(), nullable=False, server_default=sa.text('0')))
+    op.add_column('referrals', sa.Column('legal_hold', sa.Boolean(), nullable=False, server_default=sa.false()))  # 0 on SQLite
     op.add_column('referrals', sa.Column('legal_hold_reason', sa.Text(), nullable=False, server_default=''))
     op.add_column('referrals', sa.Column('anonymised_at', sa.DateTime(), nullable=True))
     op.add_column('appointments', sa.Column('session_notes', sa.Text(), nullable=False, server_default=''))

@@ -1,0 +1,96 @@
+"""The shared-server option: the schema, its triggers and the SQL that differs, on a real PostgreSQL.
+
+The server is started by the tests (tests/postgres_server.py). The evaluation, whose queries have
+PostgreSQL forms of their own, must give on PostgreSQL exactly what it gives on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text, update
+from sqlalchemy.exc import DBAPIError
+
+from diversion_desktop.services.bootstrap import open_context
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService
+from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.services.merge import MergeService
+from diversion_desktop.store.migrate import alembic_config, current_revision, head_revision
+from diversion_desktop.store.models import AuditEvent, Base, Person
+from tests.conftest import EVERY_ROLE, FakeClock
+from tests.evaluation_data import PERIOD, build
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401 - fixtures
+
+OTHER = "Asian or Asian British: Indian"
+
+
+@pytest.fixture
+def pg_ctx(postgres_url: str, clock: FakeClock) -> Iterator[AppContext]:  # noqa: F811
+    context = open_context(postgres_url, clock=clock, user="tester", principal=EVERY_ROLE)
+    yield context
+    context.engine.dispose()
+
+
+def test_the_migrations_make_the_models_schema_and_undo_it(pg_ctx: AppContext) -> None:
+    engine = pg_ctx.engine
+    assert current_revision(engine) == head_revision(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        triggers = {row[0] for row in connection.execute(text(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))}
+    assert {"audit_events_append_only", "referrals_copy_person_groups", "people_groups_to_referrals"} <= triggers
+    command.downgrade(alembic_config(engine), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    command.upgrade(alembic_config(engine), "head")
+    assert current_revision(engine) == head_revision(engine)
+
+
+def test_the_audit_trail_is_append_only(pg_ctx: AppContext, make_draft) -> None:  # noqa: ANN001
+    IntakeService(pg_ctx).save(make_draft())
+    for statement in ("UPDATE audit_events SET username = 'someone else'", "DELETE FROM audit_events"):
+        with pytest.raises(DBAPIError, match="append-only"), pg_ctx.session_factory.begin() as session:
+            session.execute(text(statement))
+    with pg_ctx.session_factory() as session:
+        assert session.query(AuditEvent).count() > 0
+
+
+def _copies(ctx: AppContext) -> dict[str, tuple[str, str, str, str]]:
+    with ctx.session_factory() as session:
+        rows = session.execute(text(
+            "SELECT r.reference, r.person_sex, r.person_ethnicity_self, p.sex, p.ethnicity_self "
+            "FROM referrals r JOIN people p ON p.id = r.person_id ORDER BY r.reference"))
+        return {reference: tuple(rest) for reference, *rest in rows}
+
+
+def test_each_referral_keeps_a_copy_of_its_persons_groups(pg_ctx: AppContext, make_draft) -> None:  # noqa: ANN001
+    intake = IntakeService(pg_ctx)
+    kept = intake.save(make_draft())
+    other = intake.save(make_draft(surname="Smyth", forenames="Jon", sex="Female", ethnicity_self=OTHER))
+    assert _copies(pg_ctx)["WB-2026-00002"][:2] == ("Female", OTHER)
+    merges = MergeService(pg_ctx)
+    merged = merges.merge(kept.person_id, other.person_id, "Same person: same date of birth and address.")
+    assert _copies(pg_ctx)["WB-2026-00002"][:2] == _copies(pg_ctx)["WB-2026-00001"][:2]
+    merges.undo(merged.merge_id, "Not the same person after all.")
+    assert _copies(pg_ctx)["WB-2026-00002"][:2] == ("Female", OTHER)
+    with pg_ctx.session_factory.begin() as session:
+        session.execute(update(Person).where(Person.id == kept.person_id).values(sex="Other"))
+        session.execute(text("UPDATE referrals SET person_ethnicity_self = 'made up'"))  # put back at once
+    for reference, (sex, ethnicity, person_sex, person_ethnicity) in _copies(pg_ctx).items():
+        assert (sex, ethnicity) == (person_sex, person_ethnicity), reference
+    assert _copies(pg_ctx)["WB-2026-00001"][0] == "Other"
+
+
+def test_the_evaluation_is_the_same_as_on_sqlite(pg_ctx: AppContext, ctx: AppContext) -> None:
+    build(pg_ctx)
+    build(ctx)
+    request = EvaluationRequest(*PERIOD)
+    on_postgresql = EvaluationService(pg_ctx).compute(request)
+    assert on_postgresql == EvaluationService(ctx).compute(request)
+    assert on_postgresql.total_funnel.count(on_postgresql.total_funnel.steps[0].step) == 45
+    assert any(row.rate.denominator for row in on_postgresql.repeat)  # the repeat cohort (months_after) is there
