@@ -73,6 +73,10 @@ def test_read_only_database_file(read_only_ctx, ctx, db_path, make_draft) -> Non
 
 
 def test_disk_full(ctx, db_path, intake, make_draft) -> None:  # noqa: ANN001
+    ctx.engine.dispose()
+    connection = sqlite3.connect(db_path)  # free pages (a migration dropped an index) would be reused
+    connection.execute("VACUUM")
+    connection.close()
     before = raw_counts(db_path)
     # No page may be added to the file: SQLite reports "database or disk is full".
     on_connect(ctx, "PRAGMA journal_mode=DELETE")
