@@ -502,23 +502,27 @@ class EvaluationService:
             return []  # no first referral in the period has had its 12 months yet
         first = Referral.__table__.alias("first_referral")
         other = Referral.__table__.alias("other_referral")
-        earlier = exists(select(literal_column("1"))).where(
+        history = "INDEXED BY ix_referrals_person_history"
+        earlier = exists(select(literal_column("1")).where(
             other.c.person_id == first.c.person_id, other.c.referral_date <= first.c.referral_date,
             other.c.id != first.c.id,
-            or_(other.c.referral_date < first.c.referral_date, other.c.id < first.c.id))
+            or_(other.c.referral_date < first.c.referral_date, other.c.id < first.c.id),
+        ).with_hint(other, history, "sqlite"))
         later = Referral.__table__.alias("later_referral")
-        repeat = exists(select(literal_column("1"))).where(
+        repeat = exists(select(literal_column("1")).where(
             later.c.person_id == first.c.person_id, later.c.referral_date >= first.c.referral_date,
             later.c.referral_date <= months_after(first.c.referral_date, literal(FOLLOW_UP_MONTHS)),
             later.c.id != first.c.id,
-            or_(later.c.referral_date > first.c.referral_date, later.c.id > first.c.id))
+            or_(later.c.referral_date > first.c.referral_date, later.c.id > first.c.id),
+        ).with_hint(later, history, "sqlite"))
         # status with outcome: for a closed diversion the status follows from the outcome, and
         # grouping by it keeps the order of the date-first index.
         keys = (first.c.referral_date, first.c.scheme_code, first.c.status, first.c.outcome)
         query = (select(*keys, func.count(), _flag(repeat))
                  .where(*self._selection(first, request), first.c.referral_date <= cutoff,
                         first.c.outcome.in_(_CLOSED_OUTCOMES), ~earlier)
-                 .group_by(*keys))
+                 .group_by(*keys)
+                 .with_hint(first, "INDEXED BY ix_referrals_evaluation_by_day", "sqlite"))
         return [tuple(row) for row in session.execute(query)]
 
 

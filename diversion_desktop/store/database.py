@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.compiler import SQLCompiler
 
 APP_NAME = "DiversionDesktop"
@@ -84,6 +85,16 @@ def _table_with_index_hint(table: Table, compiler: SQLCompiler, **kw: object) ->
     hints = kw.get("fromhints")
     if kw.get("asfrom") and isinstance(hints, dict) and table in hints:
         text += " " + hints[table]
+    return text
+
+
+@compiles(Alias, "sqlite")
+def _alias_with_index_hint(alias: Alias, compiler: SQLCompiler, **kw: object) -> str:
+    """The same for a table under another name: ``FROM referrals AS r INDEXED BY ix_name``."""
+    text = compiler.visit_alias(alias, **kw)
+    hints = kw.get("fromhints")
+    if kw.get("asfrom") and isinstance(hints, dict) and alias in hints:
+        text += " " + hints[alias]
     return text
 
 

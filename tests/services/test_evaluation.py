@@ -394,3 +394,33 @@ def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext
     monkeypatch.undo()
     assert result == EvaluationService(ctx, workers=1).compute(EvaluationRequest(*PERIOD))
     assert result.fairness_for(Dimension.ETHNICITY) != before.fairness_for(Dimension.ETHNICITY)
+
+# -- reading indexes only ------------------------------------------------------------------------------
+@pytest.mark.parametrize("request_", [
+    EvaluationRequest(*PERIOD),
+    EvaluationRequest(*PERIOD, schemes=("west-berkshire",)),
+    EvaluationRequest(*PERIOD, schemes=("windsor-and-maidenhead",), age_bands=("18–24", "25–34")),
+], ids=["all", "one area", "one area, two age bands"])
+def test_every_query_reads_a_covering_index_never_the_referrals_rows(ctx: AppContext, request_) -> None:  # noqa: ANN001
+    """At a million referrals reading the rows (or a narrower index, then the rows) costs seconds:
+    whatever the selection, SQLite is to read the evaluation's indexes alone."""
+    from sqlalchemy import event
+
+    build(ctx)
+    statements: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+        if "referrals" in statement and statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(ctx.engine, "before_cursor_execute", keep)
+    try:
+        EvaluationService(ctx, workers=1).compute(request_)
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", keep)
+    assert len(statements) == 3
+    with ctx.engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+            reads = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
+            assert reads and all("COVERING INDEX ix_referrals_" in step for step in reads), plan
