@@ -553,21 +553,36 @@ class _Builder:
         self.by_month: dict[tuple[str, str, str], int] = Counter()
         self.by_group: dict[tuple[Dimension, str], Counter[Step | Measure]] = defaultdict(Counter)
         labels = [label for label, _low, _high in band_ranges()]
+        # Tens of thousands of rows (a day each) but few distinct states: add up per scheme and state
+        # first, then spread each sum over the steps that state reached.
+        per_state: dict[tuple[str, tuple[Step | Measure, ...]], list[int]] = {}
+        reached_by_state: dict[tuple[str, str, str, int], tuple[Step | Measure, ...]] = {}
+        month_of: dict[date | str, str] = {}
         for day, scheme, status, outcome, next_step, sessions, n, *in_bands in counted.by_day:
-            reached = steps_reached(status, outcome or "", next_step or "", sessions or 0)
-            month = month_key(_as_date(day))
-            per_band = [int(v or 0) for v in in_bands]
-            per_band.append(n - sum(per_band))
-            for measure in reached:
-                self.by_scheme[scheme][measure] += n
-                for label, count in zip(labels, per_band):
-                    if count:
-                        self.by_group[(Dimension.AGE_BAND, label)][measure] += count
+            state = (status, outcome or "", next_step or "", sessions or 0)
+            reached = reached_by_state.get(state)
+            if reached is None:
+                reached = reached_by_state[state] = steps_reached(*state)
+            sums = per_state.setdefault((scheme, reached), [0] * (len(in_bands) + 1))
+            sums[0] += n
+            for index, value in enumerate(in_bands, start=1):
+                if value:
+                    sums[index] += value
+            month = month_of.get(day)
+            if month is None:
+                month = month_of[day] = month_key(_as_date(day))
             self.by_month[(scheme, month, "referrals")] += n
             if Step.ACCEPTED in reached:
                 self.by_month[(scheme, month, "diversions")] += n
             if Step.COMPLETED in reached:
                 self.by_month[(scheme, month, "completions")] += n
+        for (scheme, reached), (n, *in_bands) in per_state.items():
+            per_band = [*in_bands, n - sum(in_bands)]  # the last band is whoever is in none of the others
+            for measure in reached:
+                self.by_scheme[scheme][measure] += n
+                for label, count in zip(labels, per_band):
+                    if count:
+                        self.by_group[(Dimension.AGE_BAND, label)][measure] += count
         for sex, ethnicity, n, *values in counted.by_person_group:
             numbers: Counter[Step | Measure] = Counter(dict(zip(_GROUP_COUNTED, (int(v or 0) for v in values))))
             numbers[Step.ASSESSED] = n
