@@ -9,8 +9,6 @@ found by name, in alphabetical order). Exit codes: 0 done, 1 input refused (the 
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -21,6 +19,9 @@ from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 
 def _commands() -> dict[str, ModuleType]:
     """Every command module of this package, keyed by the command's name."""
+    import importlib
+    import pkgutil  # (not needed to open the GUI: loaded here)
+
     found: dict[str, ModuleType] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name == "common" or info.name.startswith("_"):

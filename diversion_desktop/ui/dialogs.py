@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -35,10 +36,12 @@ from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.programme import SESSION_NOTES_LIMIT, SessionType
 from diversion_desktop.domain.schemes import Centre, SchemeKind
-from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.ui.tasks import error_text
 from diversion_desktop.ui.widgets import DateTimeEdit, ErrorLabel, Field, add_field
+
+if TYPE_CHECKING:  # named in annotations only: the DTOs take a tenth of the sign-in dialog's start
+    from diversion_desktop.services.dto import AppointmentRow
 
 
 # -- questions ---------------------------------------------------------------------------

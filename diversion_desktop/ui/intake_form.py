@@ -2,6 +2,11 @@
 
 The decision panel updates on every keystroke from the domain rules (no
 database); saving runs on the worker and refuses with messages at the fields.
+
+Nothing that builds the new, empty form names PySide's ``Qt`` namespace: PySide makes Python
+enums of all of it on first use, a tenth of the start-up to the first paint. Its settings are
+given by property name instead (``setProperty("focusPolicy", "NoFocus")``, Qt's own property
+system), and the methods that need ``Qt`` later import it then.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -48,6 +53,14 @@ if TYPE_CHECKING:  # the services load SQLAlchemy: on first use, not before the 
 
 # A match this close must be chosen or dismissed before a new person is created.
 STRONG_MATCH = 80
+
+
+def _text_colour(label: QLabel, colour: str) -> None:
+    """By palette rather than a style sheet: the application's first style sheet makes Qt set up
+    its style-sheet style, milliseconds before the new form's first paint."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+    label.setPalette(palette)
 
 
 class SubstanceRow(QWidget):
@@ -159,7 +172,7 @@ class IntakeForm(QWidget):
 
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter = QSplitter()  # (horizontal; given no parent: QSplitter(parent) makes PySide load Qt)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         body = QWidget()
@@ -296,7 +309,10 @@ class IntakeForm(QWidget):
         layout.addWidget(self.substances_error)
         self.add_substance_button = QPushButton("&Add another substance")
         self.add_substance_button.clicked.connect(lambda: self.add_substance_row(focus=True))
-        layout.addWidget(self.add_substance_button, 0, Qt.AlignmentFlag.AlignLeft)
+        add_row = QHBoxLayout()  # the button at its own width, on the left
+        add_row.addWidget(self.add_substance_button)
+        add_row.addStretch(1)
+        layout.addLayout(add_row)
         self.suspected_supply = QCheckBox("Suspected of supplying drugs")
         self.suspected_supply.setAccessibleName("Suspected of supplying drugs")
         self.consent = QCheckBox("The person agrees to take part in the diversion")
@@ -329,7 +345,7 @@ class IntakeForm(QWidget):
         self.reasons_list.setObjectName("reasonsList")
         self.reasons_list.setAccessibleName("Reasons")
         self.reasons_list.setWordWrap(True)
-        self.reasons_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.reasons_list.setProperty("focusPolicy", "NoFocus")
         self.override_box = QGroupBox("Supervisor override")
         override_layout = QVBoxLayout(self.override_box)
         override_layout.addWidget(QLabel("Only a supervisor may override an ineligible decision, "
@@ -455,21 +471,23 @@ class IntakeForm(QWidget):
         self.reasons_list.clear()
         if result is None:
             self.decision_label.setText("Not yet decided")
-            self.decision_label.setStyleSheet("color: #555;")
+            _text_colour(self.decision_label, "#555")
             self.pathway_label.setText("Enter the area, the date of birth and the incident date.")
             self.override_box.setVisible(False)
             return
         if result.eligible:
             self.decision_label.setText("Eligible for diversion")
-            self.decision_label.setStyleSheet("color: #1b5e20;")
+            _text_colour(self.decision_label, "#1b5e20")
         else:
             self.decision_label.setText("Not eligible for diversion")
-            self.decision_label.setStyleSheet("color: #b00020;")
+            _text_colour(self.decision_label, "#b00020")
         youth = result.pathway is Pathway.YOUTH
         self.pathway_label.setText(
             f"Aged {result.age} on the incident date: "
             + ("youth pathway (parent or guardian recorded, Youth Offending Team notified)."
                if youth else "adult pathway."))
+        from PySide6.QtCore import Qt  # (see the module's docstring)
+
         for check in result.checks:
             item = QListWidgetItem(("✔ " if check.passed else "✘ ") + check.reason)
             item.setForeground(Qt.GlobalColor.darkGreen if check.passed else Qt.GlobalColor.darkRed)
@@ -534,6 +552,8 @@ class IntakeForm(QWidget):
             matches = []
         self.matches = matches
         self.matches_list.clear()
+        from PySide6.QtCore import Qt  # (see the module's docstring)
+
         for match in matches:
             p = match.person
             outcomes = ", ".join(f"{r.reference} {r.outcome or r.status}".replace("_", " ") for r in p.referrals)
@@ -551,6 +571,8 @@ class IntakeForm(QWidget):
     def _use_match(self) -> None:
         item = self.matches_list.currentItem()
         if item is not None:
+            from PySide6.QtCore import Qt  # (see the module's docstring)
+
             self.load_person(item.data(Qt.ItemDataRole.UserRole).person)
 
     def _confirm_new_person(self) -> None:
@@ -564,8 +586,11 @@ class IntakeForm(QWidget):
 
     # -- actions ---------------------------------------------------------------------
     def clear(self) -> None:
-        for widget in self.findChildren(QLineEdit):
-            widget.clear()
+        # The form's own line edits (findChildren would make PySide build the Python type of every
+        # child Qt made inside its widgets, milliseconds before the form is first shown).
+        for widget in (field.widget for field in self.fields.values()):
+            if isinstance(widget, QLineEdit):
+                widget.clear()
         for combo in (self.sex, self.ethnicity_self, self.ethnicity_observed, self.offence):
             combo.setCurrentIndex(0)
         index = self.area.findData(self.settings.last_area)

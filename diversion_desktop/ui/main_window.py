@@ -1,28 +1,29 @@
 """The main window: find a person, take a referral, work appointments and queues.
 
-Start-up builds the first screens only (Find person, New referral); every other tab is built,
-and its module loaded, the first time it is shown or asked for (``window.queues`` and the
-like build it), so nothing here may import a view, a service or SQLAlchemy at module level.
+Start-up builds the New referral form only; every other tab is built, and its module loaded, the
+first time it is shown or asked for (``window.queues`` and the like build it), so nothing here may
+import a view, a service or SQLAlchemy at module level. Find person, the tab current when the
+window is shown, is built when it is first painted (``PaintedLazyPage``): a window switched to the
+form before its first paint (Ctrl+N) never paints it, and its tables are what would make PySide
+build its whole ``Qt`` namespace (see ui/intake_form.py) before the form could be painted.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressDialog, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from diversion_desktop import __version__
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.ui.intake_form import IntakeForm
 from diversion_desktop.ui.opening import is_opening
 from diversion_desktop.ui.role_view import RoleView
-from diversion_desktop.ui.search_panel import SearchPanel
-from diversion_desktop.ui.session_lock import SessionLock
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
-from diversion_desktop.ui.widgets import LazyPage
+from diversion_desktop.ui.widgets import LazyPage, PaintedLazyPage
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from diversion_desktop.ui.queues_view import QueuesView
     from diversion_desktop.ui.referral_list import ReferralListView
     from diversion_desktop.ui.referral_page import ReferralPage
+    from diversion_desktop.ui.search_panel import SearchPanel
+    from diversion_desktop.ui.session_lock import SessionLock
 
 
 def _backup_dialog():  # noqa: ANN202 - the module
@@ -64,14 +67,14 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
-        self.search = SearchPanel(ctx, self.runner)
+        self._search = PaintedLazyPage(self._build_search, in_tabs=self.tabs)
         self.intake = IntakeForm(ctx, self.runner, settings)
         # Built when first shown or asked for (the properties below), each then in its tab itself.
         self._later = {name: LazyPage(build, in_tabs=self.tabs) for name, build in (
             ("referral", self._build_referral), ("appointments", self._build_appointments),
             ("queues", self._build_queues), ("referral_list", self._build_referral_list))}
         self.evaluation = LazyPage(self._build_evaluation)
-        for widget, title in ((self.search, "&Find person"), (self.intake, "New &referral"),
+        for widget, title in ((self._search, "&Find person"), (self.intake, "New &referral"),
                               (self._later["referral"], "Referral &page"),
                               (self._later["appointments"], "&Appointments"),
                               (self._later["queues"], "&Queues"), (self._later["referral_list"], "All referra&ls"),
@@ -92,10 +95,9 @@ class MainWindow(QMainWindow):
 
         self._wire()
         self._menus()
-        self.session_lock = SessionLock(self, ctx, settings.idle_lock_minutes * 60_000)
-        self.session_lock.sig_signed_out.connect(lambda: self._signed_out("quit"))
-        self.session_lock.sig_locked.connect(lambda: self.lock_action.setEnabled(False))
-        self.session_lock.sig_unlocked.connect(lambda: self.lock_action.setEnabled(True))
+        # Made once someone is signed in (_apply_principal): before, there is no one to lock out,
+        # and its module (the lock dialog, the sign-in's widgets) need not load before the first paint.
+        self.session_lock: SessionLock | None = None
         geometry = settings.window_geometry
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -141,16 +143,29 @@ class MainWindow(QMainWindow):
             self._add_admin_page(principal.label if principal is not None else "")
         self._data_protection_menu()
         self.role_view.apply(self, self.tabs, self._tab_page)
-        self.search.show_permitted(principal)
+        if self._search.page is not None:  # (one built later asks the context itself)
+            self.search.show_permitted(principal)
         self.user_label.setText(f"Signed in: {principal.label}" if principal is not None else "Not signed in")
         self.counts_label.setVisible(self.role_view.may(Permission.WORK_QUEUES))
-        self.lock_action.setEnabled(self.session_lock.available)
-        self.session_lock.arm()
+        lock = self._session_lock()
+        self.lock_action.setEnabled(lock.available)
+        lock.arm()
         self._show_title()
+
+    def _session_lock(self) -> SessionLock:
+        if self.session_lock is None:
+            from diversion_desktop.ui.session_lock import SessionLock
+
+            lock = SessionLock(self, self.ctx, self.settings.idle_lock_minutes * 60_000)
+            lock.sig_signed_out.connect(lambda: self._signed_out("quit"))
+            lock.sig_locked.connect(lambda: self.lock_action.setEnabled(False))
+            lock.sig_unlocked.connect(lambda: self.lock_action.setEnabled(True))
+            self.session_lock = lock
+        return self.session_lock
 
     def _tab_page(self, name: str) -> QWidget | None:
         """The widget in the tab called ``name``, without building a page not built yet."""
-        later = self._later.get(name)
+        later = self._search if name == "search" else self._later.get(name)
         if later is not None:
             return later.page or later
         return getattr(self, name, None)
@@ -174,6 +189,10 @@ class MainWindow(QMainWindow):
 
     # -- the tabs built on first use ---------------------------------------------------
     @property
+    def search(self) -> SearchPanel:
+        return self._search.ensure_built()  # type: ignore[return-value]
+
+    @property
     def referral(self) -> ReferralPage:
         return self._later["referral"].ensure_built()  # type: ignore[return-value]
 
@@ -192,6 +211,14 @@ class MainWindow(QMainWindow):
     def _built(self, name: str) -> QWidget | None:
         """The tab's page if it has been built (without building it)."""
         return self._later[name].page
+
+    def _build_search(self) -> QWidget:
+        from diversion_desktop.ui.search_panel import SearchPanel
+
+        page = SearchPanel(self.ctx, self.runner)
+        page.sig_new_referral_for.connect(self.new_referral_for)
+        page.sig_open_referral.connect(self.open_referral)
+        return page
 
     def _build_referral(self) -> QWidget:
         from diversion_desktop.ui.referral_page import ReferralPage
@@ -226,8 +253,6 @@ class MainWindow(QMainWindow):
         return page
 
     def _wire(self) -> None:  # the tabs built later are wired as they are built (_build_...)
-        self.search.sig_new_referral_for.connect(self.new_referral_for)
-        self.search.sig_open_referral.connect(self.open_referral)
         self.intake.sig_saved.connect(self._referral_saved)
 
     def _appointment_changed(self, referral_id: int) -> None:
@@ -238,9 +263,10 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if shortcut is not None:  # (a window shortcut: QAction's default context)
+            # As setShortcut does; that overload makes PySide build its Qt namespace (ui/intake_form.py).
+            sequence = QKeySequence(shortcut)
+            action.setShortcuts([sequence] if not sequence.isEmpty() else [])
         action.triggered.connect(slot)
         menu.addAction(action)
         self.addAction(action)
@@ -392,6 +418,10 @@ class MainWindow(QMainWindow):
         self.runner.run(empty, self._ask_demo)
 
     def _ask_demo(self, empty: bool) -> None:
+        # (Their Python types are made on first use: not before the window is first painted.)
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
         if not empty:
             QMessageBox.information(self, "Sample data",
                                     "This database already holds people. Sample data goes into a fresh "
@@ -430,6 +460,8 @@ class MainWindow(QMainWindow):
         self.runner.run(sample, done, failed)
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(self, "About Diversion Desktop",
                           f"Diversion Desktop {__version__}\nDatabase: {self.ctx.database_label}\n"
                           f"Schemes: {', '.join(s.area for s in self.ctx.schemes)}")
@@ -443,7 +475,8 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def lock_now(self) -> None:
-        self.session_lock.lock()
+        if self.session_lock is not None:  # (none before anyone has signed in)
+            self.session_lock.lock()
 
     def sign_out(self) -> None:
         """Sign out and close the window; ui/app.py then asks who signs in next."""
@@ -481,6 +514,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.window_geometry = self.saveGeometry()
         self.settings.sync()
-        self.session_lock.stop()
+        if self.session_lock is not None:
+            self.session_lock.stop()
         self.runner.shutdown()
         super().closeEvent(event)

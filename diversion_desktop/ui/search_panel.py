@@ -105,10 +105,6 @@ class SearchPanel(QWidget):
         self.export_button = QPushButton("E&xport the people found…")
         self.export_button.setObjectName("exportPeopleButton")
         self.export_button.clicked.connect(self.export_people)
-        # Not while the database is still opening (the window is up first): asking would wait for it.
-        # No one is signed in then; the main window shows the button once someone is (show_permitted).
-        self.show_permitted(None if is_opening(self.ctx) else self.ctx.principal)
-        self._update_buttons()
 
         top = QHBoxLayout()
         top.addWidget(caption)
@@ -131,6 +127,12 @@ class SearchPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(splitter, 1)
+        # Once the buttons are in the panel: a widget without a parent made visible would be a
+        # window of its own for a moment (the panel is built after the main window is shown).
+        # Not while the database is still opening (the window is up first): asking would wait for it.
+        # No one is signed in then; the main window shows the button once someone is (show_permitted).
+        self.show_permitted(None if is_opening(self.ctx) else self.ctx.principal)
+        self._update_buttons()
 
     @property
     def service(self) -> PeopleService:

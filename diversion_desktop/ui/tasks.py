@@ -9,18 +9,16 @@ handles them.
 from __future__ import annotations
 
 import itertools
-import logging
-import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from diversion_desktop.services.errors import ServiceError
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # loaded with the first task, not before the window is first painted
+    from concurrent.futures import ThreadPoolExecutor
 
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
@@ -37,7 +35,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._parent_widget = parent
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diversion-db")
+        self._executor: ThreadPoolExecutor | None = None  # made with the first task
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Success | None, Failure | None]] = {}
         self._closed = False
@@ -55,6 +53,10 @@ class TaskRunner(QObject):
         task_id = next(self._ids)
         self._pending[task_id] = (on_success, on_error)
         self.sig_started.emit()
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diversion-db")
         self._executor.submit(self._work, task_id, fn)
         return task_id
 
@@ -64,7 +66,11 @@ class TaskRunner(QObject):
         except BaseException as exc:  # reported on the GUI thread
             result, error = None, exc
             if not isinstance(exc, ServiceError):
-                log.error("Background task failed:\n%s", "".join(traceback.format_exception(exc)))
+                import logging
+                import traceback
+
+                logging.getLogger(__name__).error("Background task failed:\n%s",
+                                                  "".join(traceback.format_exception(exc)))
         self._sig_result.emit(task_id, result, error)
 
     @Slot(int, object, object)
@@ -86,7 +92,8 @@ class TaskRunner(QObject):
     def shutdown(self) -> None:
         """Finish the task in hand (a save is never cut off half-way), then stop."""
         self._closed = True
-        self._executor.shutdown(wait=True, cancel_futures=False)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=False)
 
 
 def error_text(error: BaseException) -> str:

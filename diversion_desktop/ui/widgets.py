@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
 
@@ -19,7 +19,7 @@ TIME_FORMATS = ("%H:%M", "%H.%M", "%H%M")
 ERROR_COLOUR = QColor("#b00020")
 
 if TYPE_CHECKING:  # only named in annotations: Qt makes its Python type (and QEvent's) on first use
-    from PySide6.QtGui import QShowEvent
+    from PySide6.QtGui import QPaintEvent, QShowEvent
 
 
 def parse_date(text: str) -> date | None:
@@ -115,16 +115,26 @@ class Field(QWidget):
         super().__init__(parent)
         self.label_text = label
         self.widget = widget
-        self.error = ErrorLabel(self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(self.error)
+        # The error line is made with the first message: most fields never show one, and a
+        # form's start-up makes a few dozen fields.
+        self._error: ErrorLabel | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(2)
+        self._layout.addWidget(widget)
         widget.setAccessibleName(label)
-        self.error.setAccessibleName(f"{label} error")
+
+    @property
+    def error(self) -> ErrorLabel:
+        if self._error is None:
+            self._error = ErrorLabel(self)
+            self._error.setAccessibleName(f"{self.label_text} error")
+            self._layout.addWidget(self._error)
+        return self._error
 
     def set_error(self, message: str) -> None:
+        if not message and self._error is None:
+            return  # never marked: nothing to clear
         self.error.show_message(message)
         self.widget.setAccessibleDescription(message)
         self.widget.setProperty("invalid", bool(message))
@@ -140,7 +150,8 @@ def add_field(form: QFormLayout, label: str, widget: QWidget, required: bool = F
     field = Field(label, widget)
     caption = QLabel(label)
     caption.setBuddy(widget)
-    caption.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    # By property name: naming Qt's namespace would make PySide build all of it (ui/intake_form.py).
+    caption.setProperty("textInteractionFlags", "NoTextInteraction")
     set_required(caption, widget, required)
     form.addRow(caption, field)
     return field
@@ -161,8 +172,10 @@ class LazyPage(QWidget):
 
     Without ``in_tabs`` the page is shown inside this placeholder. With it, the placeholder is a
     page of that QTabWidget and the page built takes its place there (at once; or, when it is
-    built because its tab is being shown, after that turn of the event loop), so the tab widget's
-    ``currentWidget``, ``indexOf`` and ``setCurrentWidget`` deal with the page itself."""
+    built because its tab is being shown or painted, after that turn of the event loop), so the
+    tab widget's ``currentWidget``, ``indexOf`` and ``setCurrentWidget`` deal with the page itself.
+
+    ``PaintedLazyPage`` is one built the first time it is painted instead."""
 
     sig_built = Signal(object)
 
@@ -175,14 +188,17 @@ class LazyPage(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
 
-    def ensure_built(self) -> QWidget:
+    def ensure_built(self, in_event: bool = False) -> QWidget:
+        """The page, built if need be. ``in_event``: from this placeholder's own show or paint
+        event, when the tab widget must not be changed (the page goes inside the placeholder and
+        takes its place a turn later)."""
         if self.page is None:
             self.page = self._build()
-            if self._tabs is not None and not self.isVisible():
+            if self._tabs is not None and not (in_event and self.isVisible()):
                 self._take_place()
             else:
                 self._layout.addWidget(self.page)
-                if self._tabs is not None:  # being shown: not while the tab widget is showing it
+                if self._tabs is not None:
                     QTimer.singleShot(0, self._take_place)
             self.sig_built.emit(self.page)
         return self.page
@@ -205,5 +221,26 @@ class LazyPage(QWidget):
             focus.setFocus()
 
     def showEvent(self, event: QShowEvent) -> None:
-        self.ensure_built()
+        self.ensure_built(in_event=True)
         super().showEvent(event)
+
+
+class PaintedLazyPage(LazyPage):
+    """A ``LazyPage`` built the first time it is painted rather than shown: for the tab current
+    when the window is shown (Find person), since the window may be switched to another tab
+    before its first paint (Ctrl+N at once), and a page never painted need not be built. Built
+    as it is first painted, it is drawn in that same paint.
+
+    (No showEvent of its own, nor LazyPage's: a Python event handler makes PySide build the
+    Python type of the event, QEvent's among them, at the window's first show.)"""
+
+    showEvent = QWidget.showEvent  # type: ignore[assignment]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.page is None:
+            page = self.ensure_built(in_event=True)
+            # Shown and laid out now, so that this paint, which goes on to the placeholder's
+            # children, draws it (added to a layout, it would show itself a turn later).
+            page.show()
+            self._layout.activate()
+        super().paintEvent(event)

@@ -25,7 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # Slow to load, and not needed to show the first screen: see ui/app.py.
 HEAVY = ("sqlalchemy", "alembic", "reportlab", "openpyxl", "scipy", "numpy", "PySide6.QtPdf", "PySide6.QtCharts",
          "diversion_desktop.store", "diversion_desktop.services.context", "diversion_desktop.ui.evaluation_view",
-         "diversion_desktop.ui.referral_page", "diversion_desktop.ui.appointments_view")
+         "diversion_desktop.ui.referral_page", "diversion_desktop.ui.appointments_view",
+         # Not needed to paint the form either: Find person is built when first painted, the lock
+         # once someone has signed in.
+         "diversion_desktop.ui.search_panel", "diversion_desktop.ui.session_lock", "diversion_desktop.services.dto")
 
 
 def _url(path: Path) -> str:
@@ -126,6 +129,29 @@ def test_tabs_are_built_on_first_use_and_then_are_the_tabs_pages(qtbot, gui_ctx,
     window.close()
 
 
+def test_find_person_is_built_when_first_painted(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    window = MainWindow(gui_ctx, gui_settings)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.new_referral()  # before the first paint, as Ctrl+N at once: Find person is never painted
+    qtbot.wait(50)
+    assert window._search.page is None
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # asked for: built, in its tab
+    assert window.tabs.currentWidget() is window.search
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "&Find person"
+    assert QApplication.focusWidget() is window.search.search_box
+
+    shown = MainWindow(gui_ctx, gui_settings)
+    qtbot.addWidget(shown)
+    with qtbot.waitActive(shown):
+        shown.show()  # painted on Find person: built as it is painted, then in its tab itself
+    qtbot.waitUntil(lambda: shown._search.page is not None and shown.tabs.currentWidget() is shown.search,
+                    timeout=5000)
+    # Built after its window was shown, it opened no window of its own (its buttons are shown once in it).
+    assert {w for w in QApplication.topLevelWidgets() if w.isVisible()} == {window, shown}
+
+
 @pytest.mark.parametrize("argv", [[], ["--database", "sqlite:///x.sqlite3"], ["--database=sqlite:///x=y"],
                                   ["--user", "ann", "--database", "d"], ["--user=ann"], ["--database", ""]])
 def test_the_command_line_that_opens_the_application_is_read_without_every_parser(argv: list[str]) -> None:
@@ -151,6 +177,8 @@ def test_nothing_slow_is_loaded_before_the_first_paint(tmp_path: Path) -> None:
         f"heavy = {HEAVY!r}\n"
         "def announce(what):\n"
         "    loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy))\n"
+        "    if 'Qt' in vars(sys.modules['PySide6.QtCore']):  # PySide builds all of it on first use\n"
+        "        loaded.append('the Qt namespace')\n"
         "    print(what, 'loaded:', ' '.join(loaded) or '-', flush=True)\n"
         "app._announce = announce\n"
         "from diversion_desktop.cli import main\n"
