@@ -9,6 +9,7 @@ found by name, in alphabetical order). Exit codes: 0 done, 1 input refused (the 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -100,9 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     remember_user(args.user)
     if args.command is None:
-        from diversion_desktop.ui.app import run_gui
+        # No garbage collection until the first screen has been painted (run_gui turns it back on):
+        # nearly everything start-up makes (modules, classes, widgets) lives until the end, and the
+        # collector's passes over it are a few per cent of the time to the first paint.
+        gc.disable()
+        try:
+            from diversion_desktop.ui.app import run_gui
 
-        return run_gui(args.database)  # the default is resolved once the window is up (SQLAlchemy is slow to load)
+            return run_gui(args.database)  # the default is resolved once the window is up (SQLAlchemy: slow)
+        finally:
+            gc.enable()
     from diversion_desktop.services.bootstrap import resolve_database_url
 
     return command_modules()[args.command].run(args, resolve_database_url(args.database))

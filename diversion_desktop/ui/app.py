@@ -59,6 +59,7 @@ def run_gui(url: str | None = None) -> int:
         # Listening before the window does: signed in before the window's first reads.
         ctx.opening.listen(lambda error: error is None and _probe_sign_in(app, ctx, refused))
     settings = Settings()
+    after_paint(gc.enable)  # once the first screen (the sign-in dialog or the window) is painted: cli.main
     while True:
         if not probe:
             from diversion_desktop.ui.sign_in import sign_in_at_start  # light: its services load on use

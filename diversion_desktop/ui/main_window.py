@@ -17,10 +17,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from diversion_desktop import __version__
-from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.ui.intake_form import IntakeForm
 from diversion_desktop.ui.opening import is_opening
-from diversion_desktop.ui.role_view import RoleView
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import LazyPage, PaintedLazyPage
@@ -34,6 +32,7 @@ if TYPE_CHECKING:
     from diversion_desktop.ui.queues_view import QueuesView
     from diversion_desktop.ui.referral_list import ReferralListView
     from diversion_desktop.ui.referral_page import ReferralPage
+    from diversion_desktop.ui.role_view import RoleView
     from diversion_desktop.ui.search_panel import SearchPanel
     from diversion_desktop.ui.session_lock import SessionLock
 
@@ -50,9 +49,6 @@ class ProgressRelay(QObject):
     sig_progress = Signal(int, int)
 
 
-DATA_PROTECTION = (Permission.MERGE_PEOPLE, Permission.SUBJECT_ACCESS, Permission.SET_LEGAL_HOLD, Permission.RETENTION)
-
-
 class MainWindow(QMainWindow):
     sig_demo_filled = Signal(dict)
     sig_signed_out = Signal(str)  # "sign in" (Account → Sign out) or "quit" (from the lock screen)
@@ -61,6 +57,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.settings = settings
+        # Who is signed in: _apply_principal, once known. (The roles' tables, and the permissions
+        # they name, are loaded then: not before the first paint.)
+        self._role_view: RoleView | None = None
         self.runner = TaskRunner(self)
         self.setObjectName("mainWindow")
         self._show_title()
@@ -89,7 +88,6 @@ class MainWindow(QMainWindow):
         self.user_label.setObjectName("signedInUser")
         self.user_label.setContentsMargins(16, 0, 4, 0)  # apart from the queue counts beside it
         self.statusBar().addPermanentWidget(self.user_label)
-        self.role_view = RoleView(None)  # who is signed in: _apply_principal, once known
         self.admin_page: QWidget | None = None
         self.signed_out = ""  # why the window closed, if by signing out (sig_signed_out's value)
 
@@ -113,7 +111,10 @@ class MainWindow(QMainWindow):
     def _data_protection_menu(self) -> None:
         """Merge, undo, subject access, legal hold, retention: for those who may use one of them
         (each action shows itself only to a principal with its permission: ui/data_protection.py)."""
-        wanted = any(self.role_view.may(p) for p in DATA_PROTECTION)
+        from diversion_desktop.domain.permissions import Permission
+
+        wanted = any(self.role_view.may(p) for p in (Permission.MERGE_PEOPLE, Permission.SUBJECT_ACCESS,
+                                                     Permission.SET_LEGAL_HOLD, Permission.RETENTION))
         if wanted and not self.data_menu.actions():
             from diversion_desktop.ui.data_protection import add_data_protection_actions
 
@@ -122,8 +123,7 @@ class MainWindow(QMainWindow):
 
     def _show_title(self) -> None:
         label = "" if is_opening(self.ctx) else self.ctx.database_label
-        role_view = getattr(self, "role_view", None)  # the title is first shown before anyone is known
-        principal = role_view.principal if role_view is not None else None
+        principal = self._role_view.principal if self._role_view is not None else None
         who = (principal.display_name or principal.username) if principal is not None else ""
         parts = ["Diversion Desktop", *(part for part in (who, label) if part)]
         self.setWindowTitle(" — ".join(parts))
@@ -137,8 +137,11 @@ class MainWindow(QMainWindow):
     # -- who is signed in ------------------------------------------------------------------
     def _apply_principal(self) -> None:
         """Show what the signed-in principal may use (ui/role_view.py), and who they are."""
+        from diversion_desktop.domain.permissions import Permission
+        from diversion_desktop.ui.role_view import RoleView
+
         principal = self.ctx.principal
-        self.role_view = RoleView(principal)
+        self._role_view = RoleView(principal)
         if self.role_view.may_administer() and self.admin_page is None:
             self._add_admin_page(principal.label if principal is not None else "")
         self._data_protection_menu()
@@ -151,6 +154,15 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(lock.available)
         lock.arm()
         self._show_title()
+
+    @property
+    def role_view(self) -> RoleView:
+        """What the signed-in principal may see and use: nothing until someone is known."""
+        if self._role_view is None:
+            from diversion_desktop.ui.role_view import RoleView
+
+            self._role_view = RoleView(None)
+        return self._role_view
 
     def _session_lock(self) -> SessionLock:
         if self.session_lock is None:
@@ -171,6 +183,7 @@ class MainWindow(QMainWindow):
         return getattr(self, name, None)
 
     def _add_admin_page(self, who: str) -> None:
+        from diversion_desktop.domain.permissions import Permission
         from diversion_desktop.ui.admin_page import AdminPage
 
         may = self.role_view.may
@@ -262,7 +275,8 @@ class MainWindow(QMainWindow):
             referral.refresh_if_showing(referral_id)  # type: ignore[attr-defined]
 
     def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
-        action = QAction(text, self)
+        action = QAction(self)  # then its text: QAction(text, parent)'s overloads make PySide build QIcon's type
+        action.setText(text)
         if shortcut is not None:  # (a window shortcut: QAction's default context)
             # As setShortcut does; that overload makes PySide build its Qt namespace (ui/intake_form.py).
             sequence = QKeySequence(shortcut)
@@ -384,6 +398,8 @@ class MainWindow(QMainWindow):
 
     # -- queue counts ----------------------------------------------------------------
     def refresh_counts(self) -> None:
+        from diversion_desktop.domain.permissions import Permission
+
         if not self.role_view.may(Permission.WORK_QUEUES):  # the counts are the queues'
             return
         ctx = self.ctx
