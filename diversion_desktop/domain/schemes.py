@@ -7,11 +7,10 @@ broken scheme file is reported with the file, the key and what is wrong.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -98,10 +97,14 @@ class Scheme:
     # Months after a closed referral's last date before retention anonymises it (services/retention.py).
     retention_months: int = DEFAULT_RETENTION_MONTHS
     source: str = ""
-    # Fingerprint of the settings, stored with each decision so history can be
-    # explained even after the file changes.
-    settings_hash: str = field(default="", compare=False)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def settings_hash(self) -> str:
+        """Fingerprint of the settings, stored with each decision so history can be explained even
+        after the file changes. Worked out when first needed: start-up reads the scheme files before
+        the first window, and hashing would load OpenSSL for it."""
+        return settings_fingerprint(self.raw)
 
     def provider_for(self, youth: bool) -> Provider:
         if youth and self.youth_provider is not None:
@@ -309,7 +312,6 @@ def parse_scheme(data: Mapping[str, Any], source: str) -> Scheme:
         retention_months=r.integer("retention_months", MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS,
                                    default=DEFAULT_RETENTION_MONTHS),
         source=source,
-        settings_hash=settings_fingerprint(data),
         raw=dict(data),
     )
     if scheme.days_to_complete < scheme.days_to_first_attendance:
@@ -322,5 +324,8 @@ def parse_scheme(data: Mapping[str, Any], source: str) -> Scheme:
 
 
 def settings_fingerprint(data: Mapping[str, Any]) -> str:
+    import hashlib
+    import json
+
     canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
