@@ -43,6 +43,16 @@ class Column:
     colour: Callable[[Any], QColor | None] | None = None
 
 
+# The roles as plain numbers: a view asks ``data`` for about ten roles of every cell it paints or
+# measures (8,000 calls to show 50 people found), and naming PySide's enum members each time cost
+# more than the answers.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_SORT = int(SORT_ROLE)
+_ROW = int(ROW_ROLE)
+
+
 class RowsModel(QAbstractTableModel):
     """A table over a list of rows, one ``Column`` per column."""
 
@@ -50,6 +60,7 @@ class RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self.columns = tuple(columns)
         self._rows: list[Any] = []
+        self._texts: dict[int, tuple[str, ...]] = {}  # each row's cells, made when first asked for
 
     # -- the rows ---------------------------------------------------------------
     @property
@@ -59,10 +70,18 @@ class RowsModel(QAbstractTableModel):
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._texts = {}
         self.endResetModel()
 
     def row_at(self, row: int) -> Any | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def _row_texts(self, row: int) -> tuple[str, ...]:
+        texts = self._texts.get(row)
+        if texts is None:
+            item = self._rows[row]
+            texts = self._texts[row] = tuple(column.text(item) for column in self.columns)
+        return texts
 
     # -- QAbstractTableModel ------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -73,31 +92,29 @@ class RowsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
                 return self.columns[section].title
             if orientation == Qt.Orientation.Vertical:
                 return str(section + 1)
         return None
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        if role not in (_DISPLAY, _TOOLTIP, _FOREGROUND, _SORT, _ROW):
+            return None  # most of what a view asks (font, alignment, size, decoration...)
+        row, column = index.row(), index.column()
+        if not (index.isValid() and 0 <= row < len(self._rows) and 0 <= column < len(self.columns)):
             return None
-        row = self.row_at(index.row())
-        if row is None or not 0 <= index.column() < len(self.columns):
-            return None
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(row) if column.tooltip else column.text(row)
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            return column.colour(row)
-        if role == SORT_ROLE:
-            return column.sort(row) if column.sort else column.text(row).casefold()
-        if role == ROW_ROLE:
-            return row
-        return None
+        if role == _DISPLAY:
+            return self._row_texts(row)[column]
+        if role == _ROW:
+            return self._rows[row]
+        spec = self.columns[column]
+        if role == _TOOLTIP:
+            return spec.tooltip(self._rows[row]) if spec.tooltip else self._row_texts(row)[column]
+        if role == _FOREGROUND:
+            return spec.colour(self._rows[row]) if spec.colour is not None else None
+        return spec.sort(self._rows[row]) if spec.sort else self._row_texts(row)[column].casefold()
 
 
 def sorting_proxy(model: RowsModel) -> QSortFilterProxyModel:
