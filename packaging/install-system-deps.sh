@@ -2,8 +2,9 @@
 # Installs the system libraries Qt 6 needs (offscreen and on a desktop), the
 # DejaVu fonts, poppler-utils (used by the tests to read PDFs back) and the
 # PostgreSQL server (the tests start one of their own, on a socket, to check the
-# shared-server option), on Debian or Ubuntu. Does nothing for packages that
-# are already there.
+# shared-server option; Debian's package also sets up a system-wide server on
+# port 5432, started where services run, which the tests do not use), on Debian
+# or Ubuntu. Does nothing for packages that are already there.
 set -euo pipefail
 
 packages=(

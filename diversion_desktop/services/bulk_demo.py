@@ -888,8 +888,9 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         raise BulkNotPossible("Bulk sample data is written to a SQLite file; give a file database.")
     ctx.engine.dispose()  # the load needs the only connection to the file
     raw = ctx.engine.raw_connection()
+    connection: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
+    to_restore: list[str] = []  # schema dropped for the load and not yet made again
     try:
-        connection: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
         if not is_empty(connection):
             raise BulkNotPossible("This database already holds people or referrals. Bulk sample data goes "
                                   "into a fresh database only.")
@@ -903,6 +904,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         _STATIC = _static(plan, schemes, ctx.user, scratch)
         indexes = _drop_indexes(connection)
         triggers = _drop_triggers(connection)
+        to_restore = [*triggers, *indexes]  # triggers first: cheap, and without them copies go stale unseen
         _loading_pragmas(connection)
         counts = _load(connection, plan, workers, report, phases)
         mark = time.perf_counter()
@@ -916,6 +918,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         report("indexes", len(indexes), len(indexes))
         for sql in triggers:
             connection.execute(sql)
+        to_restore = []
         phases["indexes"] = time.perf_counter() - mark
         mark = time.perf_counter()
         connection.execute("PRAGMA analysis_limit=1000")  # statistics from a sample: enough for the planner
@@ -925,6 +928,8 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         connection.execute("PRAGMA synchronous=NORMAL")
     finally:
         _STATIC = None
+        if to_restore:
+            _restore_schema(connection, to_restore)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
         raw.close()
@@ -968,6 +973,18 @@ def _drop_triggers(connection: sqlite3.Connection) -> list[str]:
     for name, _sql in found:
         connection.execute(f'DROP TRIGGER "{name}"')
     return [sql for _name, sql in found]
+
+
+def _restore_schema(connection: sqlite3.Connection, statements: list[str]) -> None:
+    """After a load that stopped part-way (an error, Ctrl+C): make again what was dropped for it,
+    so that what was loaded keeps the schema's rules. Best effort: a full disk may refuse it."""
+    try:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        for sql in statements:
+            connection.execute(sql)
+    except sqlite3.Error:
+        pass
 
 
 def _loading_pragmas(connection: sqlite3.Connection) -> None:

@@ -405,8 +405,10 @@ class EvaluationService:
         """The three queries. On a database file they run on two connections at once (the repeat
         cohort, the longest, beside the other two): each is a read, and SQLite lets readers run side
         by side. Two connections may see the database a moment apart: each notes the last audit
-        event it sees (every change writes one, in its own transaction), and if they differ,
-        everything is read again in one transaction."""
+        event it sees (every change writes one in the change's own transaction), and if they
+        differ, everything is read again in one transaction. Each reading sees one state of the
+        data from its first query on: so SQLite's read transactions do; PostgreSQL's are asked to
+        (REPEATABLE READ; at its default, each statement would see the data anew)."""
         if self.workers < 2 or not _readers_share_data(self.ctx) or cutoff < request.date_from:
             return self._count_together(request, cutoff, stages)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluation-read") as pool:
@@ -429,6 +431,8 @@ class EvaluationService:
         event that transaction sees (read first: the transaction's view of the data starts there)."""
         results = []
         with self.ctx.reading() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             seen = self._last_change(session)
             for query in queries:
                 results.append(query(session, request, cutoff))

@@ -256,3 +256,20 @@ def test_command_line_bulk(db_url: str, capsys: pytest.CaptureFixture[str]) -> N
     assert "250 referrals" in capsys.readouterr().out
     assert main(["demo", "--database", db_url, "--bulk", "--people", "10", "--referrals", "10"]) == 1
     assert main(["demo", "--database", db_url, "--appointments", "5"]) == 1
+
+
+def test_a_load_that_stops_part_way_keeps_the_schemas_triggers_and_indexes(ctx: AppContext, monkeypatch) -> None:
+    import diversion_desktop.services.bulk_demo as bulk_demo
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    schema = "SELECT type, name FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+    with ctx.engine.connect() as connection:
+        before = set(connection.exec_driver_sql(schema).all())
+    monkeypatch.setattr(bulk_demo, "_load", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fill_bulk(ctx, people=20, referrals=20, workers=0)
+    with ctx.engine.connect() as connection:
+        assert set(connection.exec_driver_sql(schema).all()) == before
+    assert ("trigger", "referrals_person_groups_on_insert") in before

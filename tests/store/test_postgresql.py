@@ -94,3 +94,62 @@ def test_the_evaluation_is_the_same_as_on_sqlite(pg_ctx: AppContext, ctx: AppCon
     assert on_postgresql == EvaluationService(ctx).compute(request)
     assert on_postgresql.total_funnel.count(on_postgresql.total_funnel.steps[0].step) == 45
     assert any(row.rate.denominator for row in on_postgresql.repeat)  # the repeat cohort (months_after) is there
+
+
+def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx: AppContext,  # noqa: ANN001
+                                                                         make_draft) -> None:
+    """Two workstations at once: one saves a referral for a person (not yet committed) while the
+    other changes that person's sex. The change waits for the referral (the copy is read FOR
+    SHARE), then reaches it too; without that, the new referral would keep the old value."""
+    import threading
+
+    saved = IntakeService(pg_ctx).save(make_draft())
+    person = saved.person_id
+    adding = pg_ctx.engine.connect()
+    transaction = adding.begin()
+    adding.execute(text(
+        "INSERT INTO referrals (reference, person_id, scheme_code, area, scheme_kind, referral_date, incident_at, "
+        "incident_place, crime_reference, officer_name, officer_collar_number, station, offence, suspected_supply, "
+        "consent, pathway, age_at_incident, decision, reasons, rule_version, settings_hash, scheme_settings, "
+        "decided_by, override_reason, override_by, provider, centre_code, status, outcome, proposed_step, "
+        "proposed_reason, next_step, next_step_confirmed_by, for_case_file, sessions_attended, misses, created_at, "
+        "created_by) SELECT 'RACE-1', person_id, scheme_code, area, scheme_kind, referral_date, incident_at, "
+        "incident_place, crime_reference, officer_name, officer_collar_number, station, offence, suspected_supply, "
+        "consent, pathway, age_at_incident, decision, reasons, rule_version, settings_hash, scheme_settings, "
+        "decided_by, override_reason, override_by, provider, centre_code, status, outcome, proposed_step, "
+        "proposed_reason, next_step, next_step_confirmed_by, for_case_file, sessions_attended, misses, created_at, "
+        "created_by FROM referrals WHERE id = :id"), {"id": saved.id})
+    changed = threading.Event()
+
+    def change_the_person() -> None:
+        with pg_ctx.engine.begin() as other:
+            other.execute(text("UPDATE people SET sex = 'Female' WHERE id = :id"), {"id": person})
+        changed.set()
+
+    changer = threading.Thread(target=change_the_person)
+    changer.start()
+    assert not changed.wait(1.0)  # it waits for the referral being saved
+    transaction.commit()
+    adding.close()
+    changer.join(10)
+    assert changed.is_set()
+    assert {reference: copy[0] for reference, copy in _copies(pg_ctx).items()} == {
+        saved.reference: "Female", "RACE-1": "Female"}
+
+
+def test_each_evaluation_reading_sees_one_state_of_the_data(pg_ctx: AppContext, monkeypatch) -> None:  # noqa: ANN001
+    """The two readings compare the last audit event each saw, which tells only if each reading
+    sees one state throughout: at PostgreSQL's default every statement would see the data anew."""
+    build(pg_ctx)
+    levels: list[str] = []
+    original = EvaluationService._repeats
+
+    def noting_the_level(self, session, request, cutoff):  # noqa: ANN001, ANN202
+        levels.append(session.execute(text("SHOW transaction_isolation")).scalar())
+        return original(self, session, request, cutoff)
+
+    monkeypatch.setattr(EvaluationService, "_repeats", noting_the_level)
+    EvaluationService(pg_ctx).compute(EvaluationRequest(*PERIOD))
+    assert levels == ["repeatable read"]
+    with pg_ctx.session_factory() as session:  # the application's other sessions keep the default
+        assert session.execute(text("SHOW transaction_isolation")).scalar() == "read committed"

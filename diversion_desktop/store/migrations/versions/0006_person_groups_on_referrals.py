@@ -13,7 +13,10 @@ with the join), kept so by the database itself so that no way of writing can
 forget them: a new referral, a referral moved to another person (a merge or its
 undoing) and a change to a person's sex or ethnicity all update them. SQLite
 does it with AFTER triggers, PostgreSQL with trigger functions. The ORM does not
-map the copies (``store/models.py``).
+map the copies (``store/models.py``). On PostgreSQL the person is read FOR
+SHARE: otherwise a change to the person committed while the referral's
+transaction is still open would update only the referrals it can see, and the
+new referral would keep the old value for good (SQLite's writers take turns).
 
 ``ix_people_sex_ethnicity`` (revision 0004, for the join) is dropped: nothing
 else reads it. So is ``ix_referrals_scheme_code_status`` (revision 0001): two
@@ -65,7 +68,8 @@ SQLITE_TRIGGERS = {
 
 POSTGRESQL_DDL = (
     "CREATE FUNCTION referrals_copy_person_groups() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "SELECT sex, ethnicity_self INTO NEW.person_sex, NEW.person_ethnicity_self FROM people WHERE id = NEW.person_id; "
+    "SELECT sex, ethnicity_self INTO NEW.person_sex, NEW.person_ethnicity_self FROM people WHERE id = NEW.person_id "
+    "FOR SHARE; "
     "RETURN NEW; END $$",
     "CREATE TRIGGER referrals_copy_person_groups "
     "BEFORE INSERT OR UPDATE OF person_id, person_sex, person_ethnicity_self ON referrals "
