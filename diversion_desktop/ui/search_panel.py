@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # the service loads SQLAlchemy: on the first search, not befo
 # Each change of the text searches at once, with no timer: a timer, even of 0 ms, let the
 # paint of the previous results go first (10-20 ms). While a search runs, further typing waits
 # for it and then searches once for the newest text, so fast typing or a paste makes one search.
+# "Searching…" is shown only for a search still running after this long: most take a few
+# milliseconds, and the line would flicker (and be laid out and painted) at every key.
+SLOW_SEARCH_MS = 300
 
 
 def _words(value: str) -> str:
@@ -72,6 +75,8 @@ class SearchPanel(QWidget):
         self._latest = 0  # only the newest query's results are shown
         self._searching = False  # a search is on the worker
         self._stale = False  # the text changed while it was
+        self._slow = QTimer(self, singleShot=True, interval=SLOW_SEARCH_MS)
+        self._slow.timeout.connect(lambda: self._searching and self.summary.setText("Searching…"))
 
         caption = QLabel("&Search")
         self.search_box = QLineEdit()
@@ -166,7 +171,7 @@ class SearchPanel(QWidget):
         if not text.strip():
             self._show([], token, "")
             return
-        self.summary.setText("Searching…")
+        self._slow.start()
         self._searching = True
         self.runner.run(lambda: self.service.search(text), lambda people: self._arrived(people, token, text),
                         lambda error: self._arrived(None, token, text, error))
@@ -174,6 +179,7 @@ class SearchPanel(QWidget):
     def _arrived(self, people: list[PersonRecord] | None, token: int, text: str,
                  error: BaseException | None = None) -> None:
         self._searching = False
+        self._slow.stop()
         if self._stale:
             self._stale = False
             self.search_now()  # the text changed meanwhile: these results are already stale
@@ -188,7 +194,8 @@ class SearchPanel(QWidget):
         if token != self._latest:
             return  # a newer search is on its way; drop stale results
         self.people_model.set_rows(people)
-        self.history_model.set_rows([])
+        if not people:  # else selecting the first person below shows their history
+            self.history_model.set_rows([])
         if not text.strip():
             self.summary.setText("Type to search.")
         elif not people:
