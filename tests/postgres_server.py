@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server for the tests that need the real thing (triggers, SQL that differs).
 
-The server is Debian's (``packaging/install-system-deps.sh`` installs it), started once per test
+The server is Debian's (``packaging/install-system-deps.sh --test`` installs it), started once per test
 run in a temporary folder, listening on a Unix socket only, with durability off (a test database
 needs no crash safety). ``initdb`` refuses to run as root, so as root it runs as the ``postgres``
 user that the package creates. Each test gets a database of its own.
@@ -100,7 +100,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.skip("the test server is started the Debian way; on Windows, test against a server of your own")
     binaries = server_binaries()
     if binaries is None:
-        pytest.fail("No PostgreSQL server found (initdb, pg_ctl): run packaging/install-system-deps.sh")
+        pytest.fail("No PostgreSQL server found (initdb, pg_ctl): run packaging/install-system-deps.sh --test")
     server = PostgresServer(binaries)
     server.start()
     try:
