@@ -76,26 +76,25 @@ def _sqlite_begin(connection) -> None:  # noqa: ANN001 - sqlalchemy Connection
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-@compiles(Table, "sqlite")
-def _table_with_index_hint(table: Table, compiler: SQLCompiler, **kw: object) -> str:
+def _with_index_hint(element: Table | Alias, text: str, kw: dict) -> str:
     """Render ``select(...).with_hint(table, "INDEXED BY ix_name", "sqlite")`` as SQLite's
     ``FROM table INDEXED BY ix_name`` (SQLAlchemy renders table hints only for databases that
     have them; SQLite's is this one). Other databases never see the hint."""
-    text = compiler.visit_table(table, **kw)
     hints = kw.get("fromhints")
-    if kw.get("asfrom") and isinstance(hints, dict) and table in hints:
-        text += " " + hints[table]
+    if kw.get("asfrom") and isinstance(hints, dict) and element in hints:
+        text += " " + hints[element]
     return text
+
+
+@compiles(Table, "sqlite")
+def _table_with_index_hint(table: Table, compiler: SQLCompiler, **kw: object) -> str:
+    return _with_index_hint(table, compiler.visit_table(table, **kw), kw)
 
 
 @compiles(Alias, "sqlite")
 def _alias_with_index_hint(alias: Alias, compiler: SQLCompiler, **kw: object) -> str:
-    """The same for a table under another name: ``FROM referrals AS r INDEXED BY ix_name``."""
-    text = compiler.visit_alias(alias, **kw)
-    hints = kw.get("fromhints")
-    if kw.get("asfrom") and isinstance(hints, dict) and alias in hints:
-        text += " " + hints[alias]
-    return text
+    """A table under another name: ``FROM referrals AS r INDEXED BY ix_name``."""
+    return _with_index_hint(alias, compiler.visit_alias(alias, **kw), kw)
 
 
 def make_engine(url: str) -> Engine:

@@ -7,31 +7,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, update
 
 from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService
 from diversion_desktop.services.merge import MergeService
 from diversion_desktop.store.migrate import alembic_config, upgrade
 from diversion_desktop.store.models import Person, Referral
-
-OTHER = "Asian or Asian British: Indian"
-
-
-def copies(ctx) -> dict[str, tuple[str, str, str, str]]:  # noqa: ANN001
-    """reference -> (copied sex, copied ethnicity, person's sex, person's ethnicity)."""
-    with ctx.session_factory() as session:
-        rows = session.execute(text(
-            "SELECT r.reference, r.person_sex, r.person_ethnicity_self, p.sex, p.ethnicity_self "
-            "FROM referrals r JOIN people p ON p.id = r.person_id ORDER BY r.reference"))
-        return {reference: tuple(rest) for reference, *rest in rows}
-
-
-def assert_in_step(ctx) -> None:  # noqa: ANN001
-    found = copies(ctx)
-    assert found
-    for reference, (sex, ethnicity, person_sex, person_ethnicity) in found.items():
-        assert (sex, ethnicity) == (person_sex, person_ethnicity), reference
-
+from tests.person_groups import OTHER, assert_in_step, copies
 
 def test_a_new_referral_copies_its_person(ctx, intake, make_draft) -> None:  # noqa: ANN001
     intake.save(make_draft())
