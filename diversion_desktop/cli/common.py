@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # the commands are all imported to build the parser: none of them loads SQLAlchemy
     from diversion_desktop.services.context import AppContext
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+Result = TypeVar("Result")
 
 
 def positive(text: str) -> int:
@@ -50,6 +52,23 @@ def open_data(url: str, sign_in: bool = True) -> AppContext | None:
         ctx.engine.dispose()
         return None
     return ctx
+
+
+def using_data(url: str, work: Callable[[AppContext], Result]) -> Result | None:
+    """``work`` on the data opened with the user signed in (``open_data``), the database closed
+    after; None after saying on stderr why not (the data would not open, or a service refused)."""
+    from diversion_desktop.services.errors import ServiceError
+
+    ctx = open_data(url)
+    if ctx is None:
+        return None
+    try:
+        return work(ctx)
+    except ServiceError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+    finally:
+        ctx.engine.dispose()
 
 
 def sign_in_from_environment(ctx: AppContext) -> bool:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, open_data
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, using_data
 
 NAME = "legal-hold"
 
@@ -24,19 +23,14 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def run(args: argparse.Namespace, url: str) -> int:
-    from diversion_desktop.services.errors import ServiceError
     from diversion_desktop.services.retention import RetentionService
 
-    ctx = open_data(url)
-    if ctx is None:
-        return EXIT_REFUSED
-    try:
+    def set_hold(ctx):  # noqa: ANN001, ANN202 - AppContext, the hold's state
         service = RetentionService(ctx)
-        state = service.set_legal_hold(service.referral_id(args.referral), args.on, args.reason)
-    except ServiceError as exc:
-        print(str(exc), file=sys.stderr)
+        return service.set_legal_hold(service.referral_id(args.referral), args.on, args.reason)
+
+    state = using_data(url, set_hold)
+    if state is None:
         return EXIT_REFUSED
-    finally:
-        ctx.engine.dispose()
     print(state.summary())
     return EXIT_OK

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, open_data
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, using_data
 
 NAME = "merge"
 
@@ -24,21 +23,16 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def run(args: argparse.Namespace, url: str) -> int:
-    from diversion_desktop.services.errors import ServiceError
     from diversion_desktop.services.merge import MergeService
 
-    ctx = open_data(url)
-    if ctx is None:
-        return EXIT_REFUSED
-    try:
+    def merge(ctx):  # noqa: ANN001, ANN202 - AppContext, MergeResult
         service = MergeService(ctx)
-        result = service.merge(service.person_id(args.keep), service.person_id(args.other), args.reason,
-                               allow_different_birth_dates=args.dates_differ)
-    except ServiceError as exc:
-        print(str(exc), file=sys.stderr)
+        return service.merge(service.person_id(args.keep), service.person_id(args.other), args.reason,
+                             allow_different_birth_dates=args.dates_differ)
+
+    result = using_data(url, merge)
+    if result is None:
         return EXIT_REFUSED
-    finally:
-        ctx.engine.dispose()
     print(result.summary())
     print(f"To undo: unmerge {result.merge_id} --reason TEXT")
     return EXIT_OK

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, open_data
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, using_data
 
 NAME = "subject-access"
 
@@ -24,23 +23,18 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 def run(args: argparse.Namespace, url: str) -> int:
     from pathlib import Path
 
-    from diversion_desktop.services.errors import ServiceError
     from diversion_desktop.services.subject_access import SubjectAccessService
 
-    ctx = open_data(url)
-    if ctx is None:
-        return EXIT_REFUSED
-    try:
+    def export(ctx):  # noqa: ANN001, ANN202 - AppContext, the export's summary
         service = SubjectAccessService(ctx)
         person = service.find(args.person)
         if person.merged_into_reference:
             print(f"{person.reference} was merged into {person.merged_into_reference}: exporting "
                   f"{person.merged_into_reference} with every record merged into it.")
-        result = service.export_with_summary(person.id, Path(args.out))
-    except ServiceError as exc:
-        print(str(exc), file=sys.stderr)
+        return service.export_with_summary(person.id, Path(args.out))
+
+    result = using_data(url, export)
+    if result is None:
         return EXIT_REFUSED
-    finally:
-        ctx.engine.dispose()
     print(result.summary())
     return EXIT_OK

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, open_data, positive
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, positive, using_data
 
 NAME = "unmerge"
 
@@ -21,18 +20,10 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def run(args: argparse.Namespace, url: str) -> int:
-    from diversion_desktop.services.errors import ServiceError
     from diversion_desktop.services.merge import MergeService
 
-    ctx = open_data(url)
-    if ctx is None:
+    result = using_data(url, lambda ctx: MergeService(ctx).undo(args.merge_id, args.reason))
+    if result is None:
         return EXIT_REFUSED
-    try:
-        result = MergeService(ctx).undo(args.merge_id, args.reason)
-    except ServiceError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_REFUSED
-    finally:
-        ctx.engine.dispose()
     print(result.summary())
     return EXIT_OK
