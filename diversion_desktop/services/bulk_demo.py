@@ -912,6 +912,11 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         _counters(connection, plan)
         phases["people barred, counters"] = time.perf_counter() - mark
         mark = time.perf_counter()
+        # SQLite sorts an index's keys in runs the size of its page cache; with small runs its second
+        # thread (PRAGMA threads) sorts every other run while the next one is read, so the indexes build
+        # in two thirds of the time they take with the large cache the load wanted (measured: 8 MB runs
+        # 4.5 s, 256 MB 7.0 s for three of them).
+        connection.execute("PRAGMA cache_size=-8192")
         for done, sql in enumerate(indexes):
             report("indexes", done, len(indexes))
             connection.execute(sql)
