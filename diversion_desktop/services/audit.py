@@ -8,22 +8,27 @@ a deleted row (the next row's ``prev_hash`` no longer matches, or an id is missi
 added out of turn. The database refuses UPDATE and DELETE on the table besides (triggers in
 revision 0005). Deleting the newest rows leaves a shorter chain that still verifies:
 ``verify`` reports the newest hash, so an administrator who notes it can tell.
+
+Rows written from revision 0007 on (version 2) hash a salted digest of their values instead of
+the values, so that ``erase`` can empty the values of rows about an anonymised person or referral
+and the chain still verifies; the database allows that one change (revision 0007's triggers).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from diversion_desktop.store.models import AuditEvent
+from diversion_desktop.store.models import AuditEvent, IssuedDocument, Person, Referral
 
 GENESIS = "0" * 64
 Change = tuple[str, Any, Any]  # field, from, to
@@ -56,11 +61,25 @@ def created(values: Mapping[str, Any]) -> list[Change]:
     return [(name, None, value) for name, value in values.items() if value not in (None, "", [], {})]
 
 
-def _content_hash(event_id: int, at: datetime, username: str, action: str, entity: str, record_id: int | None,
-                  reference: str, person_id: int | None, changes: str, detail: str, prev_hash: str) -> str:
-    content = json.dumps([event_id, at.isoformat(), username, action, entity, record_id, reference, person_id,
-                          changes, detail, prev_hash], ensure_ascii=False, separators=(",", ":"))
+VERSION = 2  # rows written now: the hash covers the values' salted digest (revision 0007)
+ERASED = "(erased when the record was anonymised)"
+
+
+def _sha256(parts: list) -> str:
+    content = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _content_digest(salt: str, changes: str, detail: str) -> str:
+    return _sha256([salt, changes, detail])
+
+
+def _row_hash(row: AuditEvent | Any) -> str:  # noqa: ANN401 - a row with the columns
+    """Version 1 (before revision 0007) hashes the values themselves, version 2 their digest."""
+    values = [row.changes, row.detail] if row.hash_version == 1 else [row.content_digest]
+    return _sha256([row.id, row.at.isoformat(), row.username, row.action, row.entity, row.record_id,
+                    row.record_reference, row.person_id, *values, row.prev_hash]
+                   + ([] if row.hash_version == 1 else [row.hash_version]))
 
 
 def _lock_chain(session: Session) -> None:
@@ -81,11 +100,12 @@ def record(session: Session, username: str, at: datetime, action: str, *, entity
     changes_json = json.dumps([[name, _plain(old), _plain(new)] for name, old, new in changes],
                               ensure_ascii=False, separators=(",", ":")) if changes else ""
     at = at.replace(microsecond=0)
+    salt = secrets.token_hex(16)
     event = AuditEvent(id=event_id, at=at, username=username, action=action, entity=entity, record_id=record_id,
                        record_reference=reference, person_id=person_id, changes=changes_json, detail=detail,
-                       prev_hash=prev_hash)
-    event.hash = _content_hash(event_id, at, username, action, entity, record_id, reference, person_id,
-                               changes_json, detail, prev_hash)
+                       prev_hash=prev_hash, hash_version=VERSION, salt=salt,
+                       content_digest=_content_digest(salt, changes_json, detail))
+    event.hash = _row_hash(event)
     session.add(event)
     session.flush()
     return event
@@ -119,22 +139,44 @@ def verify_rows(rows: Iterable[AuditEvent | Any]) -> VerifyResult:  # noqa: ANN4
         if row.prev_hash != expected_prev:
             problems.append(f"row {row.id}: does not follow the row before it (a row before it was changed "
                             "or deleted)")
-        actual = _content_hash(row.id, row.at, row.username, row.action, row.entity, row.record_id,
-                               row.record_reference, row.person_id, row.changes, row.detail, row.prev_hash)
-        if actual != row.hash:
+        if row.hash_version not in (1, VERSION):
+            problems.append(f"row {row.id}: unknown hash version {row.hash_version} (the row was edited)")
+        elif _row_hash(row) != row.hash or (
+                row.hash_version == VERSION and row.erased_at is None
+                and _content_digest(row.salt, row.changes, row.detail) != row.content_digest):
             problems.append(f"row {row.id}: its content does not match its hash (the row was edited)")
+        elif row.erased_at is not None and (row.changes or row.detail or row.salt):
+            problems.append(f"row {row.id}: marked erased but holds values (the row was edited)")
         expected_prev, expected_id = row.hash, row.id + 1
     return VerifyResult(ok=not problems, rows=count, newest_hash=expected_prev, problems=tuple(problems))
 
 
 def verify(session: Session, batch: int = 5000) -> VerifyResult:
-    return verify_rows(_in_order(session, batch))
+    result = verify_rows(_in_order(session, batch))
+    unexplained = [f"row {row_id}: its values were erased but its record was not anonymised"
+                   for row_id in session.scalars(_erased_without_cause())]
+    if not unexplained:
+        return result
+    return replace(result, ok=False, problems=result.problems + tuple(unexplained))
+
+
+def _erased_without_cause() -> Select:
+    """Erased rows whose person, referral or document was not anonymised: an erasure is allowed by
+    the database, so one made by hand (to hide what a row said) is found here."""
+    event = AuditEvent
+    person_gone = exists().where(Person.id == event.person_id, Person.anonymised_at.is_not(None))
+    referral_gone = exists().where(Referral.reference == event.record_reference, Referral.anonymised_at.is_not(None))
+    document_gone = exists().where(IssuedDocument.document_reference == event.record_reference,
+                                   IssuedDocument.referral_id == Referral.id, Referral.anonymised_at.is_not(None))
+    return (select(event.id).where(event.erased_at.is_not(None), ~person_gone, ~referral_gone, ~document_gone)
+            .order_by(event.id))
 
 
 def _in_order(session: Session, batch: int) -> Iterator[Any]:  # noqa: ANN401
     columns = (AuditEvent.id, AuditEvent.at, AuditEvent.username, AuditEvent.action, AuditEvent.entity,
                AuditEvent.record_id, AuditEvent.record_reference, AuditEvent.person_id, AuditEvent.changes,
-               AuditEvent.detail, AuditEvent.prev_hash, AuditEvent.hash)
+               AuditEvent.detail, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.hash_version,
+               AuditEvent.salt, AuditEvent.content_digest, AuditEvent.erased_at)
     after = 0
     while True:
         rows = session.execute(select(*columns).where(AuditEvent.id > after).order_by(AuditEvent.id)
@@ -143,6 +185,33 @@ def _in_order(session: Session, batch: int) -> Iterator[Any]:  # noqa: ANN401
             return
         yield from rows
         after = rows[-1].id
+
+
+# What a referral's rows are about: itself, its appointments (their rows carry the referral's
+# reference) and its documents (their own references).
+_REFERRAL_ENTITIES = ("referral", "appointment", "document")
+
+
+def erase(session: Session, at: datetime, *, person_ids: Sequence[int] = (), references: Sequence[str] = (),
+          keep_actions: Sequence[str] = ()) -> int:
+    """Empty the values of the rows about these people (every row carrying their id) and these
+    referrals or documents (by reference), but not of rows of ``keep_actions`` (which record no
+    personal values: the anonymising run's own), in ``session``'s transaction; how many rows.
+    Rows written before revision 0007 keep their values: their hash covers them."""
+    about = []
+    if person_ids:
+        about.append(AuditEvent.person_id.in_(list(person_ids)))
+    if references:
+        about.append(AuditEvent.record_reference.in_(list(references))
+                     & AuditEvent.entity.in_(_REFERRAL_ENTITIES))
+    if not about:
+        return 0
+    result = session.execute(update(AuditEvent).where(or_(*about), AuditEvent.action.not_in(list(keep_actions)),
+                                                      AuditEvent.hash_version == VERSION,
+                                                      AuditEvent.erased_at.is_(None))
+                             .values(changes="", detail="", salt="", erased_at=at.replace(microsecond=0)),
+                             execution_options={"synchronize_session": False})
+    return result.rowcount or 0
 
 
 def count(session: Session) -> int:

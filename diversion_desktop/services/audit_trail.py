@@ -42,8 +42,11 @@ class AuditRow:
     changes: tuple[tuple[str, object, object], ...]
     detail: str
     person_reference: str = ""  # the person's reference (P-…), filled in by ``events``
+    erased_at: datetime | None = None  # its values erased when the record was anonymised
 
     def changes_text(self) -> str:
+        if self.erased_at is not None:
+            return f"{audit.ERASED} {self.erased_at:%d/%m/%Y}"
         return "; ".join(f"{name}: {_short(old)} → {_short(new)}" for name, old, new in self.changes)
 
 
@@ -55,7 +58,8 @@ def _short(value: object) -> str:
 def _row(event: AuditEvent) -> AuditRow:
     changes = tuple(tuple(c) for c in json.loads(event.changes)) if event.changes else ()
     return AuditRow(event.id, event.at, event.username, event.action, event.entity, event.record_id,
-                    event.record_reference, event.person_id, changes, event.detail)  # type: ignore[arg-type]
+                    event.record_reference, event.person_id, changes, event.detail,  # type: ignore[arg-type]
+                    erased_at=event.erased_at)
 
 
 class AuditTrailService:
@@ -118,12 +122,12 @@ class AuditTrailService:
             with out.open("w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(["id", "at", "username", "action", "entity", "record_id", "reference", "person_id",
-                                 "changes", "detail", "prev_hash", "hash"])
+                                 "changes", "detail", "prev_hash", "hash", "erased_at"])
                 for event in _batched(session, stmt):
                     writer.writerow([event.id, event.at.isoformat(sep=" "), event.username, event.action,
                                      event.entity, event.record_id or "", event.record_reference,
                                      event.person_id or "", event.changes, event.detail, event.prev_hash,
-                                     event.hash])
+                                     event.hash, event.erased_at.isoformat(sep=" ") if event.erased_at else ""])
                     written += 1
         with self.ctx.unit_of_work() as session:
             audit.log(session, self.ctx, "audit_exported", entity="audit", detail=f"{written} row(s) to {out.name}")

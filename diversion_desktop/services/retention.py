@@ -24,8 +24,10 @@ done and is finished by running again. One summary row is audited per run, also 
 A legal hold is set here by hand (``set_legal_hold``) and automatically when a next step "report
 for prosecution" is confirmed (services/programme.py).
 
-The audit trail itself is append-only (revision 0005 refuses UPDATE and DELETE): rows written
-before anonymisation keep what they recorded.
+The audit trail keeps who did what and when, but not the values: the rows about an anonymised
+referral (and its appointments and documents) and every row about an anonymised person have their
+values erased (``audit.erase``, the one change the append-only trail allows; the chain still
+verifies). Rows written before revision 0007 keep theirs: their hash covers them.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from sqlalchemy.orm import Session, aliased
 
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import DEFAULT_RETENTION_MONTHS
-from diversion_desktop.services import lookup
+from diversion_desktop.services import audit, lookup
 from diversion_desktop.services.audit import log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ConflictError, ServiceError
@@ -66,6 +68,8 @@ REMOVED = "(removed)"  # what the audit row says a cleared field held
 REFERRAL_TEXT = ("incident_place", "crime_reference", "officer_name", "officer_collar_number", "station",
                  "officer_notes", "override_reason", "proposed_reason", "legal_hold_reason")
 APPOINTMENT_TEXT = ("worker", "rebook_reason", "session_notes")
+# What retention itself records names fields, never their values: kept when values are erased.
+OWN_ACTIONS = ("referral_anonymised", "person_anonymised", "audit_values_erased", "retention_run")
 PERSON_TEXT = ("address", "postcode", "phone", "email", "language", "needs", "guardian_name",
                "guardian_relationship", "guardian_phone", "guardian_address", "pnc_reference")
 
@@ -238,6 +242,10 @@ class RetentionService:
         appointments = _counts(session, Appointment.referral_id, ids)
         events = _counts(session, TimelineEvent.referral_id, ids)
         documents = _counts(session, IssuedDocument.referral_id, ids)
+        document_refs = list(session.scalars(select(IssuedDocument.document_reference)
+                                             .where(IssuedDocument.referral_id.in_(ids))))
+        erased = audit.erase(session, now, references=[row.reference for row in rows] + document_refs,
+                             keep_actions=OWN_ACTIONS)
         quietly = {"synchronize_session": False}
         session.execute(update(Referral).where(Referral.id.in_(ids))
                         .values(**{f: "" for f in REFERRAL_TEXT}, anonymised_at=now), execution_options=quietly)
@@ -256,6 +264,11 @@ class RetentionService:
                        f"removed from the referral, {appointments.get(row.id, 0)} appointment(s) and "
                        f"{events.get(row.id, 0)} timeline event(s); the PDF and recipient of "
                        f"{documents.get(row.id, 0)} issued document(s) removed.")
+        if erased:
+            log(session, self.ctx, "audit_values_erased", entity="retention",
+                changes=[("rows", None, erased)],
+                detail=f"Retention as of {as_of.isoformat()}: the values of {erased} audit row(s) about "
+                       f"{len(rows)} anonymised referral(s), their appointments and documents erased.")
         return [row.reference for row in rows]
 
     def _anonymise_people(self, session: Session, candidate_ids: Iterable[int], as_of: date) -> list[str]:
@@ -272,6 +285,7 @@ class RetentionService:
         every = [p.id for p in done] + [p.id for p in merged]
         aliases = _counts(session, PersonAlias.person_id, every)
         session.execute(PersonAlias.__table__.delete().where(PersonAlias.person_id.in_(every)))
+        erased = audit.erase(session, now, person_ids=every, keep_actions=OWN_ACTIONS)
         for person in [*done, *merged]:
             changes = self._anonymise_person(person)
             if aliases.get(person.id):
@@ -285,6 +299,11 @@ class RetentionService:
         session.execute(update(PersonMerge).where(or_(PersonMerge.kept_person_id.in_(every),
                                                       PersonMerge.merged_person_id.in_(every)))
                         .values(reason=""), execution_options={"synchronize_session": False})
+        if erased:
+            log(session, self.ctx, "audit_values_erased", entity="retention",
+                changes=[("rows", None, erased)],
+                detail=f"Retention as of {as_of.isoformat()}: the values of {erased} audit row(s) about "
+                       f"{len(every)} anonymised person record(s) erased.")
         return [p.reference for p in done]
 
     @staticmethod

@@ -245,7 +245,8 @@ class SubjectAccessService:
         except ValueError:
             changes = [["(unreadable)", None, event.changes]]
         return {"at": event.at, "username": event.username, "action": event.action, "entity": event.entity,
-                "record_reference": event.record_reference, "changes": changes, "detail": event.detail}
+                "record_reference": event.record_reference, "changes": changes, "detail": event.detail,
+                "values_erased_at": event.erased_at}
 
 
 def _remove(paths: list[Path]) -> None:

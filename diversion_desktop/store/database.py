@@ -57,6 +57,9 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     # 64 MB of pages (the default is 2 MB): the pages of a list or a search being browsed stay
     # in memory between pages at a million referrals.
     cursor.execute("PRAGMA cache_size=-65536")
+    # What anonymisation removes is overwritten in the file, not left in free space (Debian's
+    # SQLite does this by default, the one bundled with Python on Windows does not).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

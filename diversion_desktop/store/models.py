@@ -321,7 +321,12 @@ class AuditEvent(Base):
     """One change or one opening of a record, append-only and hash-chained (services/audit.py).
 
     ``hash`` is SHA-256 over this row's content and the previous row's hash, so an edited or
-    deleted row breaks the chain; the database also refuses UPDATE and DELETE (triggers)."""
+    deleted row breaks the chain; the database also refuses UPDATE and DELETE (triggers).
+
+    From revision 0007 (``hash_version`` 2) the hash covers ``content_digest``, a salted digest of
+    ``changes`` and ``detail``, instead of the values themselves: anonymisation may then erase a
+    row's values (and its salt) and the chain still verifies. Erasing is the one UPDATE the
+    database allows, and only that."""
 
     __tablename__ = "audit_events"
 
@@ -337,9 +342,14 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    hash_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    salt: Mapped[str] = mapped_column(String(32), default="", server_default=text("''"))
+    content_digest: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_audit_events_person_id", "person_id"),
+        Index("ix_audit_events_record_reference", "record_reference"),
         Index("ix_audit_events_username_at", "username", "at"),
         Index("ix_audit_events_at", "at"),
     )

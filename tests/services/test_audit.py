@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy.exc import DBAPIError
@@ -13,7 +15,7 @@ from diversion_desktop.services.audit_trail import AuditFilters, AuditTrailServi
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import PermissionDenied
 from diversion_desktop.domain.permissions import Role
-from diversion_desktop.store.models import AuditEvent
+from diversion_desktop.store.models import AuditEvent, Person
 from tests.conftest import as_role
 
 
@@ -77,8 +79,9 @@ def test_rehashing_an_edited_row_still_breaks_the_next(ctx: AppContext, db_path:
     _write(ctx, 4)
     with ctx.reading() as session:
         row = session.get(AuditEvent, 2)
-        fake = audit._content_hash(row.id, row.at, "someone", row.action, row.entity, row.record_id,
-                                   row.record_reference, row.person_id, row.changes, row.detail, row.prev_hash)
+        row.username = "someone"  # in this session only, to hash it as the forger would
+        fake = audit._row_hash(row)
+        session.rollback()
     ctx.engine.dispose()
     _tamper(db_path, f"UPDATE audit_events SET username = 'someone', hash = '{fake}' WHERE id = 2")
     result = AuditTrailService(ctx).verify()
@@ -103,3 +106,108 @@ def test_only_administrators_see_the_trail(ctx: AppContext) -> None:
         AuditTrailService(ctx).events(AuditFilters())
     with pytest.raises(PermissionDenied):
         AuditTrailService(ctx).verify()
+
+
+# -- erasing values (revision 0007) ---------------------------------------------------------------
+ERASE = ("UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01 09:00:00' "
+         "WHERE id = 2")
+
+
+def _anonymise_person_7(ctx: AppContext) -> None:
+    """Stand-in for retention's own marking (tests/services/test_retention.py runs the real one)."""
+    with ctx.session_factory.begin() as session:
+        session.add(Person(id=7, reference="P000007", surname="Anonymised", forenames="Anonymised", surname_norm="",
+                           forenames_norm="", date_of_birth=date(1990, 5, 1), created_at=datetime(2026, 3, 2),
+                           anonymised_at=datetime(2033, 6, 1, 9, 0)))
+
+
+def test_erasing_values_keeps_the_chain_and_shows_as_erased(ctx: AppContext, tmp_path: Path) -> None:
+    _write(ctx, 3)
+    with ctx.reading() as session:
+        digest_before = session.get(AuditEvent, 2).content_digest
+    _anonymise_person_7(ctx)
+    with ctx.unit_of_work() as session:
+        assert audit.erase(session, datetime(2033, 6, 1, 9, 0), references=["WB-2026-00001"]) == 1
+    with ctx.reading() as session:
+        row = session.get(AuditEvent, 2)
+        assert (row.changes, row.detail, row.salt, row.content_digest) == ("", "", "", digest_before)
+        assert row.erased_at == datetime(2033, 6, 1, 9, 0) and session.get(AuditEvent, 1).erased_at is None
+    service = AuditTrailService(ctx)
+    assert service.verify().ok
+    rows = service.events(AuditFilters(action="changed"))[1]
+    assert [r.changes_text() for r in rows][1] == "(erased when the record was anonymised) 01/06/2033"
+    assert "Zoë" in rows[0].changes_text()
+    service.export(AuditFilters(), tmp_path / "audit.csv")
+    lines = (tmp_path / "audit.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].endswith(",erased_at") and lines[2].endswith(",2033-06-01 09:00:00")
+    assert "Zoë" not in lines[2]
+    # The rows kept by name (the anonymising run's own) keep their values.
+    with ctx.unit_of_work() as session:
+        assert audit.erase(session, datetime(2033, 6, 1, 9, 0), person_ids=[7], keep_actions=["changed"]) == 0
+        assert audit.erase(session, datetime(2033, 6, 1, 9, 0), person_ids=[7]) == 2  # 1 and 3; 2 already
+    assert service.verify().ok
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE audit_events SET changes = '', detail = 'x', salt = '', erased_at = '2033-06-01' WHERE id = 2",
+    "UPDATE audit_events SET changes = '', detail = '', erased_at = '2033-06-01' WHERE id = 2",  # salt kept
+    "UPDATE audit_events SET changes = '', detail = '', salt = '' WHERE id = 2",  # not marked erased
+    "UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01', "
+    "content_digest = 'x' WHERE id = 2",
+    "UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01', "
+    "username = 'someone' WHERE id = 2",
+])
+def test_the_database_allows_only_a_whole_erasure(ctx: AppContext, sql: str) -> None:
+    _write(ctx, 3)
+    with pytest.raises(DBAPIError, match="append-only"), ctx.engine.begin() as connection:
+        connection.exec_driver_sql(sql)
+    with ctx.engine.begin() as connection:
+        connection.exec_driver_sql(ERASE)
+    with pytest.raises(DBAPIError, match="append-only"), ctx.engine.begin() as connection:  # nor undone
+        connection.exec_driver_sql("UPDATE audit_events SET changes = '[]', erased_at = NULL WHERE id = 2")
+
+
+def test_rows_from_before_revision_0007_verify_and_cannot_be_erased(ctx: AppContext, db_path: Path) -> None:
+    """A version-1 row (hash over its values, as revision 0005 wrote them) in the chain."""
+    _write(ctx, 1)
+    with ctx.reading() as session:
+        first = session.get(AuditEvent, 1)
+        old = SimpleNamespace(id=2, at=first.at, username="tester", action="changed", entity="person",
+                              record_id=7, record_reference="P000007", person_id=7,
+                              changes='[["surname",null,"Smith"]]', detail="", prev_hash=first.hash, hash_version=1)
+        old_hash = audit._row_hash(old)
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, "
+                           "person_id, changes, detail, prev_hash, hash) VALUES (2, ?, 'tester', 'changed', 'person', "
+                           "7, 'P000007', 7, ?, '', ?, ?)", (old.at.isoformat(sep=" "), old.changes, first.hash,
+                                                           old_hash))
+    connection.close()
+    _write(ctx, 1)
+    assert AuditTrailService(ctx).verify().ok
+    _anonymise_person_7(ctx)
+    with ctx.unit_of_work() as session:
+        assert audit.erase(session, datetime(2033, 6, 1, 9, 0), person_ids=[7]) == 2  # rows 1 and 3
+    with ctx.reading() as session:
+        assert session.get(AuditEvent, 2).changes == '[["surname",null,"Smith"]]'
+    with pytest.raises(DBAPIError, match="append-only"), ctx.engine.begin() as connection:
+        connection.exec_driver_sql(ERASE)
+    assert AuditTrailService(ctx).verify().ok
+
+
+def test_verify_finds_an_erasure_made_by_hand(ctx: AppContext) -> None:
+    """The database lets an erasure through; one whose record was not anonymised hides what the row said."""
+    _write(ctx, 3)
+    with ctx.engine.begin() as connection:
+        connection.exec_driver_sql(ERASE)
+    result = AuditTrailService(ctx).verify()
+    assert not result.ok and "row 2: its values were erased but its record was not anonymised" in result.summary()
+
+
+def test_verify_finds_values_written_under_an_erased_mark(ctx: AppContext, db_path: Path) -> None:
+    _write(ctx, 3)
+    _anonymise_person_7(ctx)
+    ctx.engine.dispose()
+    _tamper(db_path, "UPDATE audit_events SET changes = '[[\"status\",null,\"forged\"]]', "
+                     "erased_at = '2033-06-01 09:00:00' WHERE id = 2")
+    result = AuditTrailService(ctx).verify()
+    assert not result.ok and "row 2: marked erased but holds values" in result.summary()

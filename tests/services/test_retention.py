@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from diversion_desktop.domain.permissions import Role
+from diversion_desktop.services.audit_trail import AuditTrailService
 from diversion_desktop.services.documents import DocumentService
 from diversion_desktop.services.errors import ConflictError, PermissionDenied, ValidationError
 from diversion_desktop.services.merge import MergeService
@@ -130,6 +131,21 @@ def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
     summary = _rows(ctx, AuditEvent, action="retention_run")
     assert len(summary) == 1 and "1 referral(s) and 0 person record(s) anonymised" in summary[0].detail
 
+    # What the trail recorded about the old referral, its appointments and its letter keeps who and
+    # when but not the values; the new referral and the person (not anonymised) keep theirs.
+    letter = document.document_reference
+    about_old = [e for e in _rows(ctx, AuditEvent) if e.record_reference in (completed.reference, letter)
+                 and e.action != "referral_anonymised"]
+    assert {e.action for e in about_old} >= {"referral_created", "appointment_booked", "attendance_recorded",
+                                              "document_issued"}
+    assert all((e.changes, e.detail, e.erased_at) == ("", "", SEVEN_YEARS_ON) for e in about_old)
+    kept = [e for e in _rows(ctx, AuditEvent) if e.erased_at is None]
+    assert any(e.record_reference == again.reference and "Northbrook Street" in e.changes for e in kept)
+    assert any(e.entity == "person" and "1 Test Street" in e.changes for e in kept)
+    erasures = _rows(ctx, AuditEvent, action="audit_values_erased")
+    assert [e.changes for e in erasures] == [f'[["rows",null,{len(about_old)}]]']
+    assert AuditTrailService(ctx).verify().ok
+
 
 def test_a_person_whose_every_referral_qualifies_is_anonymised(ctx, clock, retention, completed, people,
                                                                make_youth_draft, intake) -> None:  # noqa: ANN001
@@ -158,6 +174,12 @@ def test_a_person_whose_every_referral_qualifies_is_anonymised(ctx, clock, reten
     audit = _rows(ctx, AuditEvent, action="person_anonymised")
     assert [a.person_id for a in audit] == [person.id, young.id]
     assert "1 Test Street" not in audit[0].changes and ["address", "(removed)", ""] in json.loads(audit[0].changes)
+    # Nothing the trail recorded about them still holds a name, an address or a guardian.
+    trail = _rows(ctx, AuditEvent)
+    for value in ("Smith", "1 Test Street", "Pat Young", "07700 900001"):
+        assert not [e.id for e in trail if value in e.changes + e.detail], value
+    assert {e.action for e in trail if e.erased_at} >= {"person_created", "referral_created"}
+    assert AuditTrailService(ctx).verify().ok
 
 
 def test_not_yet_old_enough_or_open_is_left_alone(ctx, clock, retention, completed, intake, make_draft) -> None:  # noqa: ANN001

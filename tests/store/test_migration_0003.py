@@ -91,6 +91,6 @@ def test_the_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
 
     engine = make_engine(f"sqlite:///{(tmp_path / 'x.sqlite3').as_posix()}")
     try:
-        assert head_revision(engine) == _alembic_head(engine) == "0006"
+        assert head_revision(engine) == _alembic_head(engine) == "0007"
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ PostgreSQL forms of their own, must give on PostgreSQL exactly what it gives on 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from alembic import command
@@ -15,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text, update
 from sqlalchemy.exc import DBAPIError
 
+from diversion_desktop.services import audit
 from diversion_desktop.services.bootstrap import open_context
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService
@@ -52,12 +54,25 @@ def test_the_migrations_make_the_models_schema_and_undo_it(pg_ctx: AppContext) -
 
 
 def test_the_audit_trail_is_append_only(pg_ctx: AppContext, make_draft) -> None:  # noqa: ANN001
-    IntakeService(pg_ctx).save(make_draft())
+    saved = IntakeService(pg_ctx).save(make_draft())
     for statement in ("UPDATE audit_events SET username = 'someone else'", "DELETE FROM audit_events"):
         with pytest.raises(DBAPIError, match="append-only"), pg_ctx.session_factory.begin() as session:
             session.execute(text(statement))
     with pg_ctx.session_factory() as session:
         assert session.query(AuditEvent).count() > 0
+    # The one change allowed: erasing a row's values whole (revision 0007), and only once.
+    partial = ("UPDATE audit_events SET changes = '', detail = 'kept', salt = '', erased_at = now() "
+               "WHERE id = 1")
+    with pytest.raises(DBAPIError, match="append-only"), pg_ctx.session_factory.begin() as session:
+        session.execute(text(partial))
+    with pg_ctx.session_factory.begin() as session:
+        assert audit.erase(session, datetime(2033, 6, 1), references=[saved.reference]) >= 1
+    with pytest.raises(DBAPIError, match="append-only"), pg_ctx.session_factory.begin() as session:
+        session.execute(text("UPDATE audit_events SET erased_at = NULL WHERE erased_at IS NOT NULL"))
+    with pg_ctx.session_factory() as session:
+        result = audit.verify(session)
+    # The chain holds; the check names the erasure, made by hand here, not by anonymising the referral.
+    assert result.problems and all("not anonymised" in p for p in result.problems)
 
 
 def test_each_referral_keeps_a_copy_of_its_persons_groups(pg_ctx: AppContext, make_draft) -> None:  # noqa: ANN001
