@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     remember_user(args.user)
     if args.command is None:
-        # No garbage collection until the first screen has been painted (run_gui turns it back on):
+        # No garbage collection until the first screen has been painted (then run_gui collects, on its thread):
         # nearly everything start-up makes (modules, classes, widgets) lives until the end, and the
         # collector's passes over it are a few per cent of the time to the first paint.
         gc.disable()

@@ -40,6 +40,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from diversion_desktop.domain.schemes import SchemeConfigError
+from diversion_desktop.ui.gui_thread_gc import GuiThreadCollector
 from diversion_desktop.ui.opening import OpeningContext
 from diversion_desktop.ui.settings import Settings
 
@@ -59,7 +60,19 @@ def run_gui(url: str | None = None) -> int:
         # Listening before the window does: signed in before the window's first reads.
         ctx.opening.listen(lambda error: error is None and _probe_sign_in(app, ctx, refused))
     settings = Settings()
-    after_paint(gc.enable)  # once the first screen (the sign-in dialog or the window) is painted: cli.main
+    # Once the first screen (the sign-in dialog or the window) is painted: collection was off until
+    # then (cli.main), and from then on it runs on this thread only.
+    collector = GuiThreadCollector(app)
+    after_paint(collector.start)
+    try:
+        return _run_windows(app, ctx, settings, probe, refused)
+    finally:
+        collector.stop()
+
+
+def _run_windows(app: QApplication, ctx: OpeningContext, settings: Settings, probe: str | None,
+                 refused: list[str]) -> int:
+    """The sign-in and the main window, again after each sign-out; the exit code."""
     while True:
         if not probe:
             from diversion_desktop.ui.sign_in import sign_in_at_start  # light: its services load on use
