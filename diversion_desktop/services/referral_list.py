@@ -256,7 +256,9 @@ def _ids(filters: ReferralListFilters, reverse: bool, total: int | None) -> Sele
     text = _Text.of(filters.text)
     keys, sort_index = SORTS[filters.sort]
     descending = filters.descending != reverse
-    order = [k.desc() if descending else k.asc() for k in (*keys, Referral.id)]
+    # No due date sorts before every date on every database: SQLite's rule, which its indexes
+    # follow; PostgreSQL would put it after (and the same list would differ between the two).
+    order = [k.desc().nulls_last() if descending else k.asc().nulls_first() for k in (*keys, Referral.id)]
     long_list = total is None or total > SORT_AT_ONCE
     if filters.sort == "person":  # a short list (a long one: _in_name_order)
         query = select(Referral.id).join(Person, Referral.person_id == Person.id)

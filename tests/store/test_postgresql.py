@@ -7,7 +7,8 @@ PostgreSQL forms of their own, must give on PostgreSQL exactly what it gives on 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -18,10 +19,16 @@ from sqlalchemy.exc import DBAPIError
 
 from diversion_desktop.services import audit
 from diversion_desktop.services.bootstrap import open_context
+from diversion_desktop.services.demo import fill
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService
+from diversion_desktop.services.exporter import ExportQuery, ExportService
 from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.services.merge import MergeService
+from diversion_desktop.services.people import PeopleService
+from diversion_desktop.services.referral_list import SORTS, ReferralListFilters, ReferralListService
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.services.retention import RetentionService
 from diversion_desktop.store.migrate import alembic_config, current_revision, head_revision
 from diversion_desktop.store.models import AuditEvent, Base, Person
 from tests.conftest import EVERY_ROLE, FakeClock
@@ -159,3 +166,36 @@ def test_each_evaluation_reading_sees_one_state_of_the_data(pg_ctx: AppContext, 
     assert levels == ["repeatable read"]
     with pg_ctx.session_factory() as session:  # the application's other sessions keep the default
         assert session.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
+
+
+def _answers(ctx: AppContext, tmp_path: Path) -> dict[str, object]:
+    """What the users' everyday screens and commands get from the services."""
+    people, referrals, lists = PeopleService(ctx), ReferralService(ctx), ReferralListService(ctx)
+    counts = referrals.queue_counts()
+    out = tmp_path / f"{ctx.engine.dialect.name}.csv"
+    ExportService(ctx).export(ExportQuery(kind="referrals"), out, "csv")
+    return {
+        "queue counts": counts,
+        "queues": {name: [row.reference for row in referrals.queue(name)] for name in counts},
+        "search": {text: [p.reference for p in people.search(text)]
+                   for text in ("sm", "o'", "ANN", "jo", "P000003", "01/01/1990")},
+        "lists": {(sort, descending, status): [r.reference for r in lists.page(
+                      ReferralListFilters(sort=sort, descending=descending, status=status), 0, 500).rows]
+                  for sort in SORTS for descending in (False, True) for status in ("", "completed")},
+        "export": out.read_text(encoding="utf-8-sig"),
+        "retention": RetentionService(ctx).plan(date(2034, 1, 1)).referrals,
+    }
+
+
+def test_the_everyday_services_answer_alike_on_postgresql_and_sqlite(pg_ctx: AppContext, ctx: AppContext,
+                                                                    tmp_path: Path) -> None:
+    """Sample data made through the real services (intake, booking, attendance, next steps,
+    letters) on both databases, then the same questions asked of each."""
+    for context in (pg_ctx, ctx):
+        fill(context, people=40, referrals=60, seed=7)
+    on_postgresql, on_sqlite = _answers(pg_ctx, tmp_path), _answers(ctx, tmp_path)
+    assert sum(on_sqlite["queue counts"].values()) > 0 and on_sqlite["retention"] > 0  # type: ignore[union-attr]
+    assert on_postgresql == on_sqlite
+    for context in (pg_ctx, ctx):
+        with context.reading() as session:
+            assert audit.verify(session).ok
