@@ -28,7 +28,7 @@ from diversion_desktop.services.merge import MergeService
 from diversion_desktop.services.people import PeopleService
 from diversion_desktop.services.referral_list import SORTS, ReferralListFilters, ReferralListService
 from diversion_desktop.services.referrals import ReferralService
-from diversion_desktop.services.retention import RetentionService
+from diversion_desktop.services.retention import OWN_ACTIONS, RetentionService
 from diversion_desktop.store.migrate import alembic_config, current_revision, head_revision
 from diversion_desktop.store.models import AuditEvent, Base, Person
 from tests.conftest import EVERY_ROLE, FakeClock
@@ -199,3 +199,21 @@ def test_the_everyday_services_answer_alike_on_postgresql_and_sqlite(pg_ctx: App
     for context in (pg_ctx, ctx):
         with context.reading() as session:
             assert audit.verify(session).ok
+
+
+def test_retention_anonymises_and_erases_alike_on_postgresql_and_sqlite(pg_ctx: AppContext, ctx: AppContext,
+                                                                        clock: FakeClock) -> None:
+    for context in (pg_ctx, ctx):
+        fill(context, people=40, referrals=60, seed=7)
+    clock.set(datetime(2034, 1, 1, 9, 0))
+    reports = [RetentionService(context).run() for context in (pg_ctx, ctx)]
+    assert reports[0].referrals_anonymised > 0 and reports[0].people_anonymised > 0
+    assert (reports[0].referral_references, reports[0].person_references) == (
+        reports[1].referral_references, reports[1].person_references)
+    for context in (pg_ctx, ctx):
+        with context.reading() as session:
+            assert audit.verify(session).ok  # every erasure is explained by an anonymised record
+            gone = {p.id for p in session.query(Person).filter(Person.anonymised_at.is_not(None))}
+            about_them = session.query(AuditEvent).filter(AuditEvent.person_id.in_(gone)).all()
+        assert gone and about_them
+        assert all(e.erased_at is not None or e.action in OWN_ACTIONS for e in about_them)
