@@ -19,16 +19,20 @@ from diversion_desktop.domain.permissions import Role
 from diversion_desktop.services.bootstrap import open_context
 from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.services.users import UserService
+from diversion_desktop.spreadsheets.encrypted import read_entries
 from tests.conftest import EVERY_ROLE, FakeClock
 
 SQL_TEXT = "'; DROP TABLE people; --"
 STATION_PASSWORD = "station staff password 1"
 
 
-def run(url: str, *args: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DIVERSION_USER", "DIVERSION_PASSWORD")}
+def run(url: str, *args: str, user: str | None = None,
+        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DIVERSION_USER", "DIVERSION_PASSWORD", "DIVERSION_EXPORT_PASSWORD")}
     if user is not None:
         env.update(DIVERSION_USER=user, DIVERSION_PASSWORD=STATION_PASSWORD)
+    env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", "diversion_desktop", *args, "--database", url],
                           capture_output=True, text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
 
@@ -101,8 +105,56 @@ def test_subject_access_writes_both_files(url: str, tmp_path: Path) -> None:
     data = json.loads(next((tmp_path / "sar").glob("*.json")).read_text(encoding="utf-8"))
     assert data["person"]["surname"] == "Smith" and data["referrals"][0]["reference"] == "WB-2026-00001"
     assert "Subject-access export of P000001" in result.stdout
+    assert "not encrypted" in result.stderr
     missing = run(url, "subject-access", "P000099", "--out", str(tmp_path))
     assert missing.returncode == 1 and "no person with the reference P000099" in missing.stderr
+
+
+def _sar_files(folder: Path, password: str) -> dict[str, bytes]:
+    """The one ZIP in ``folder``, opened: {suffix: bytes}."""
+    [archive] = folder.iterdir()
+    assert archive.suffix == ".zip"
+    return {Path(name).suffix: data for name, data in read_entries(archive, password).items()}
+
+
+def test_subject_access_encrypted_with_a_password_file_or_the_environment(url: str, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("correct horse battery\nsecond line ignored\n", encoding="utf-8")
+    from_file = run(url, "subject-access", "P000001", "--out", str(tmp_path / "file"), "--password-file", str(secret))
+    assert from_file.returncode == 0, from_file.stderr
+    assert "AES-256 encrypted" in from_file.stdout and "7-Zip" in from_file.stdout and ".zip" in from_file.stdout
+    assert "not encrypted" not in from_file.stderr
+    files = _sar_files(tmp_path / "file", "correct horse battery")
+    assert sorted(files) == [".json", ".pdf"] and files[".pdf"].startswith(b"%PDF")
+    assert json.loads(files[".json"])["person"]["surname"] == "Smith"
+
+    from_env = run(url, "subject-access", "P000002", "--out", str(tmp_path / "env"), "--password",
+                   env_extra={"DIVERSION_EXPORT_PASSWORD": "another long one"})
+    assert from_env.returncode == 0, from_env.stderr
+    assert json.loads(_sar_files(tmp_path / "env", "another long one")[".json"])["person"]["reference"] == "P000002"
+    details = sql(url, "SELECT detail FROM audit_events WHERE action='subject_access_export' ORDER BY id")
+    assert len(details) == 2 and all("encrypted ZIP" in d and "NOT encrypted" not in d for (d,) in details)
+
+
+def test_subject_access_password_usage_errors_exit_2_and_write_nothing(url: str, tmp_path: Path) -> None:
+    short, empty = tmp_path / "short.txt", tmp_path / "empty.txt"
+    short.write_text("abc\n", encoding="utf-8")
+    empty.write_text("", encoding="utf-8")
+    out = str(tmp_path / "sar")
+    before = sql(url, "SELECT count(*) FROM audit_events")
+    for args, env, words in (
+            (("--password-file", str(short), "--password"), {}, "not allowed with argument"),
+            (("--password",), {}, "--password needs the environment variable DIVERSION_EXPORT_PASSWORD"),
+            (("--password",), {"DIVERSION_EXPORT_PASSWORD": "short"}, "at least 8 characters"),
+            (("--password-file", str(short)), {}, "at least 8 characters"),
+            (("--password-file", str(empty)), {}, "is empty"),
+            (("--password-file", str(tmp_path / "missing.txt")), {}, "cannot read the password file"),
+            (("--password-file",), {}, "expected one argument")):
+        result = run(url, "subject-access", "P000001", "--out", out, *args, env_extra=env)
+        assert result.returncode == 2, (args, result.stderr)
+        assert words in result.stderr, (args, result.stderr)
+    assert not (tmp_path / "sar").exists()
+    assert sql(url, "SELECT count(*) FROM audit_events") == before
 
 
 def test_retention_dry_run_then_run_with_a_legal_hold(url: str) -> None:

@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, open_data
+from diversion_desktop.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    TerminalProgress,
+    add_export_password_options,
+    export_password,
+    open_data,
+)
 
 KINDS = ("referrals", "people", "appointments", "documents")
 
@@ -29,35 +37,13 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     parser.add_argument("--layout", choices=("partner", "import"), default="partner",
                         help="referrals only: 'partner' (one row per referral, the default) or 'import' (the "
                              "import template: re-importable into another database)")
-    secret = parser.add_mutually_exclusive_group()
-    secret.add_argument("--password-file", metavar="F",
-                        help="encrypt: read the password from the first line of file F")
-    secret.add_argument("--password", action="store_true",
-                        help="encrypt: take the password from the environment variable DIVERSION_EXPORT_PASSWORD")
-
-
-def _password(args: argparse.Namespace) -> tuple[str | None, str]:
-    """(password or None, usage problem)."""
-    from diversion_desktop.services.exporter import PASSWORD_ENV, password_from_environment
-
-    if args.password_file:
-        try:
-            lines = Path(args.password_file).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            return None, f"cannot read the password file {args.password_file}: {exc}"
-        password = lines[0] if lines else ""
-        return password, "" if password else f"the password file {args.password_file} is empty"
-    if args.password:
-        password = password_from_environment()
-        return password, "" if password else f"--password needs the environment variable {PASSWORD_ENV}"
-    return None, ""
+    add_export_password_options(parser)
 
 
 def run(args: argparse.Namespace, url: str) -> int:
     from diversion_desktop.services.errors import ServiceError, ValidationError
     from diversion_desktop.services.exporter import ExportQuery, ExportService
     from diversion_desktop.spreadsheets.cells import CellError, parse_date
-    from diversion_desktop.spreadsheets.encrypted import PasswordError, check_password
 
     out = Path(args.out)
     file_format = args.format or out.suffix.lower().lstrip(".")
@@ -75,12 +61,7 @@ def run(args: argparse.Namespace, url: str) -> int:
         except CellError as exc:
             print(f"export: --{name.removeprefix('date_')} {exc}", file=sys.stderr)
             return EXIT_USAGE
-    password, problem = _password(args)
-    if not problem and password is not None:
-        try:
-            check_password(password)
-        except PasswordError as exc:
-            problem = str(exc)
+    password, problem = export_password(args)
     if problem:
         print(f"export: {problem}", file=sys.stderr)
         return EXIT_USAGE

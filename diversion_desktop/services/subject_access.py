@@ -10,6 +10,10 @@ are read from the tables themselves, so a field added later is exported without 
 Asking for a record that was merged into another exports the person it was merged into, with
 every record merged into them. Writing the files and the audit row happen together: if either
 fails, the files are removed and nothing is recorded.
+
+With a password the two files go into one AES-256 encrypted ZIP instead (``spreadsheets.encrypted``:
+the same format as the list exports, opened with ``OPENS_WITH``), streamed into it so the
+unencrypted PDF and JSON never touch the disk. The password is checked before anything is read.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services import lookup
 from diversion_desktop.services.audit import log
 from diversion_desktop.services.context import AppContext
-from diversion_desktop.services.errors import StorageError
+from diversion_desktop.services.errors import StorageError, ValidationError
 from diversion_desktop.services.merge import merged_into
+from diversion_desktop.spreadsheets.encrypted import OPENS_WITH, PasswordError, check_password, encrypted_zip
 from diversion_desktop.store.models import (
     Appointment,
     AuditEvent,
@@ -63,16 +68,36 @@ class PersonBrief:
 
 @dataclass(frozen=True)
 class SubjectAccessResult:
-    pdf_path: Path
-    json_path: Path
+    """What was written. Unencrypted: the PDF and the JSON file in the folder (``zip_path`` None).
+    With a password: the one encrypted ZIP ``zip_path`` holding both under their own names
+    (``entries``); ``pdf_path`` and ``json_path`` are then None, as no such file is on the disk."""
+
+    pdf_path: Path | None
+    json_path: Path | None
     person_reference: str
     referrals: int
     audit_events: int
+    zip_path: Path | None = None
+    entries: tuple[str, ...] = ()  # the files inside the ZIP
+
+    @property
+    def encrypted(self) -> bool:
+        return self.zip_path is not None
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files written into the folder."""
+        if self.zip_path is not None:
+            return (self.zip_path,)
+        return tuple(p for p in (self.pdf_path, self.json_path) if p is not None)
 
     def summary(self) -> str:
-        return (f"Subject-access export of {self.person_reference}: {self.referrals} referral(s), "
-                f"{self.audit_events} audit entr{'y' if self.audit_events == 1 else 'ies'}.\n"
-                f"{self.pdf_path}\n{self.json_path}")
+        text = (f"Subject-access export of {self.person_reference}: {self.referrals} referral(s), "
+                f"{self.audit_events} audit entr{'y' if self.audit_events == 1 else 'ies'}.\n")
+        if self.zip_path is not None:
+            return (text + f"{self.zip_path}\nThe ZIP holds {' and '.join(self.entries)} and is AES-256 "
+                           f"encrypted: open it with {OPENS_WITH}.")
+        return text + f"{self.pdf_path}\n{self.json_path}"
 
 
 def _columns(obj: Any, skip: Iterable[str] = ()) -> Row:  # noqa: ANN401 - any mapped row
@@ -111,13 +136,21 @@ class SubjectAccessService:
                                merged_into_reference=into.reference if into else "",
                                anonymised=person.anonymised_at is not None)
 
-    def export(self, person_id: int, out_dir: Path) -> tuple[Path, Path]:
-        """Write the PDF and the JSON file into ``out_dir``; (pdf path, json path)."""
-        result = self.export_with_summary(person_id, out_dir)
-        return result.pdf_path, result.json_path
+    def export(self, person_id: int, out_dir: Path, password: str | None = None) -> tuple[Path, ...]:
+        """Write the PDF and the JSON file into ``out_dir``: the files written, (pdf path, json path),
+        or with a password (zip path,)."""
+        return self.export_with_summary(person_id, out_dir, password).files
 
-    def export_with_summary(self, person_id: int, out_dir: Path) -> SubjectAccessResult:
+    def export_with_summary(self, person_id: int, out_dir: Path, password: str | None = None) -> SubjectAccessResult:
+        """Write the export into ``out_dir``: the PDF and the JSON file, or with a password one
+        AES-256 encrypted ZIP holding both. A password too weak for ``check_password`` is refused
+        (ValidationError) before anything is read or written."""
         principal = self.ctx.require(Permission.SUBJECT_ACCESS)
+        if password is not None:
+            try:
+                check_password(password)
+            except PasswordError as exc:
+                raise ValidationError({"password": str(exc)}) from exc
         out_dir = Path(out_dir)
         made_at = self.ctx.now()
         # Read and lay out first, so the database is locked for writing only while the files and
@@ -129,26 +162,38 @@ class SubjectAccessService:
             content = self._content(session, person, made_at, principal.username)
             person_id, reference, name = person.id, person.reference, _name(person)
         stem = f"subject-access-{reference}-{made_at:%Y%m%d-%H%M%S}"
-        json_path, pdf_path = out_dir / f"{stem}.json", out_dir / f"{stem}.pdf"
+        json_path, pdf_path, zip_path = (out_dir / f"{stem}.{ext}" for ext in ("json", "pdf", "zip"))
         pdf = document.render(document.SubjectAccessReport(
             reference=f"SAR-{reference}-{made_at:%Y%m%d}", made_at=made_at, made_by=principal.username,
             person_reference=reference, person_name=name, json_file_name=json_path.name, content=content))
         text = json.dumps(content, default=_json_value, ensure_ascii=False, indent=2)
         merged_refs = [r["reference"] for r in content["merged_records"]]
+        if password is None:
+            files = f"files {pdf_path.name} and {json_path.name} (NOT encrypted)"
+        else:
+            files = f"file {zip_path.name} (AES-256 encrypted ZIP holding {pdf_path.name} and {json_path.name})"
         written: list[Path] = []
         try:
             with self.ctx.unit_of_work() as session:
                 out_dir.mkdir(parents=True, exist_ok=True)
-                written.append(json_path)
-                json_path.write_text(text, encoding="utf-8")
-                written.append(pdf_path)
-                pdf_path.write_bytes(pdf)
+                if password is None:
+                    written.append(json_path)
+                    json_path.write_text(text, encoding="utf-8")
+                    written.append(pdf_path)
+                    pdf_path.write_bytes(pdf)
+                else:
+                    written.append(zip_path)
+                    with encrypted_zip(zip_path, password) as archive:  # the entries are encrypted as written
+                        with archive.entry(pdf_path.name) as stream:
+                            stream.write(pdf)
+                        with archive.entry(json_path.name) as stream:
+                            stream.write(text.encode("utf-8"))
                 log(session, self.ctx, "subject_access_export", entity="person", record_id=person_id,
                     reference=reference, person_id=person_id,
                     detail=f"Subject-access export: {len(content['referrals'])} referral(s), "
                            f"{len(content['audit_events'])} audit entries"
                            + (f", with merged record(s) {', '.join(merged_refs)}" if merged_refs else "")
-                           + f"; files {pdf_path.name} and {json_path.name}.")
+                           + f"; {files}.")
         except OSError as exc:
             _remove(written)
             raise StorageError(f"The export could not be written to {out_dir}: {exc.strerror or exc}. "
@@ -156,8 +201,13 @@ class SubjectAccessService:
         except BaseException:
             _remove(written)
             raise
+        referrals, audit_events = len(content["referrals"]), len(content["audit_events"])
+        if password is not None:
+            return SubjectAccessResult(pdf_path=None, json_path=None, person_reference=reference, referrals=referrals,
+                                       audit_events=audit_events, zip_path=zip_path,
+                                       entries=(pdf_path.name, json_path.name))
         return SubjectAccessResult(pdf_path=pdf_path, json_path=json_path, person_reference=reference,
-                                   referrals=len(content["referrals"]), audit_events=len(content["audit_events"]))
+                                   referrals=referrals, audit_events=audit_events)
 
     # -- gathering -------------------------------------------------------------------------------------
     def _content(self, session: Session, person: Person, made_at: datetime, made_by: str) -> Row:

@@ -36,6 +36,7 @@ from diversion_desktop.services.retention import LegalHoldState, RetentionPlan, 
 from diversion_desktop.services.subject_access import PersonBrief, SubjectAccessResult, SubjectAccessService
 from diversion_desktop.ui.dialogs import ask_confirmation
 from diversion_desktop.ui.merge_dialog import MergeDialog, UndoMergeDialog
+from diversion_desktop.ui.password_fields import PASSWORD_NOTE, PasswordFields
 from diversion_desktop.ui.progress import ProgressRelay
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 from diversion_desktop.ui.widgets import ErrorLabel
@@ -61,7 +62,8 @@ def _status_label(name: str) -> QLabel:
 
 
 class SubjectAccessDialog(QDialog):
-    """Find the person by reference, confirm who it is, choose a folder, export."""
+    """Find the person by reference, confirm who it is, choose a password (or untick the protection),
+    choose a folder, export."""
 
     sig_exported = Signal(object)  # SubjectAccessResult
 
@@ -83,8 +85,11 @@ class SubjectAccessDialog(QDialog):
         self.find_button.setObjectName("sarFind")
         self.find_button.clicked.connect(self.find)
         self.who = _status_label("sarPerson")
+        self.secret = PasswordFields("sar", self)
         note = QLabel("The export is a readable PDF and a JSON file with everything held about the person, "
-                      "including police and provider notes. It holds personal data: keep and send it securely.")
+                      "including police and provider notes. It holds personal data: with a password, both go into "
+                      f"one AES-256 encrypted ZIP. {PASSWORD_NOTE}")
+        note.setObjectName("sarNote")
         note.setWordWrap(True)
         self.error = ErrorLabel()
         self.error.setObjectName("sarError")
@@ -98,9 +103,10 @@ class SubjectAccessDialog(QDialog):
         form = QFormLayout()
         form.addRow("Person &reference", self.reference)
         form.addRow("", self.find_button)
+        form.addRow(self.who)
+        self.secret.add_rows(form)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.who)
         layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
@@ -110,6 +116,7 @@ class SubjectAccessDialog(QDialog):
 
     def _update(self) -> None:
         self.export_button.setEnabled(self.person is not None and not self.busy)
+        self.secret.protect.setEnabled(not self.busy)
 
     def find(self) -> None:
         reference = self.reference.text()
@@ -141,6 +148,11 @@ class SubjectAccessDialog(QDialog):
         person = self.person
         if person is None or self.busy:
             return
+        password, problem = self.secret.password_or_problem()
+        self.error.show_message(problem)
+        if problem:
+            self.secret.password.setFocus()
+            return
         folder = ask_folder(self)
         if not folder:
             return
@@ -156,7 +168,7 @@ class SubjectAccessDialog(QDialog):
                 self.status.setText(result.summary())
 
         service = self.service
-        self.runner.run(lambda: service.export_with_summary(person.id, Path(folder)), done, self._failed)
+        self.runner.run(lambda: service.export_with_summary(person.id, Path(folder), password), done, self._failed)
 
     def reject(self) -> None:
         if not self.busy:

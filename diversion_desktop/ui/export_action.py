@@ -24,14 +24,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -40,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.exporter import ExportQuery, ExportResult, ExportService
-from diversion_desktop.spreadsheets.encrypted import MIN_PASSWORD_LENGTH, OPENS_WITH
+from diversion_desktop.ui.password_fields import PASSWORD_NOTE, PasswordFields
 from diversion_desktop.ui.progress import ProgressRelay
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 from diversion_desktop.ui.widgets import ErrorLabel
@@ -85,24 +83,13 @@ class ExportDialog(QDialog):
         self.format.setObjectName("exportFormat")
         self.format.addItem("Excel workbook (.xlsx)", "xlsx")
         self.format.addItem("CSV file (.csv)", "csv")
-        self.protect = QCheckBox("&Protect with a password (an AES-encrypted ZIP)")
-        self.protect.setObjectName("exportProtect")
-        self.protect.setChecked(True)
-        self.protect.toggled.connect(self._protect_changed)
-        self.password = QLineEdit()
-        self.password.setObjectName("exportPassword")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.confirm = QLineEdit()
-        self.confirm.setObjectName("exportPasswordAgain")
-        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        note = QLabel(f"The list holds personal data. Open the ZIP with {OPENS_WITH}. Give the password to the "
-                      "recipient by another route (a phone call, not the same e-mail).")
+        self.secret = PasswordFields("export", self)
+        self.protect, self.password, self.confirm = self.secret.protect, self.secret.password, self.secret.confirm
+        note = QLabel(f"The list holds personal data. {PASSWORD_NOTE}")
         note.setWordWrap(True)
         form = QFormLayout()
         form.addRow("&Format", self.format)
-        form.addRow(self.protect)
-        form.addRow("Pass&word", self.password)
-        form.addRow("&Again", self.confirm)
+        self.secret.add_rows(form)
         self.form = form
         self.error = ErrorLabel()
         self.error.setObjectName("exportError")
@@ -136,25 +123,10 @@ class ExportDialog(QDialog):
         self.intro.setText(f"Export {self.title}: {count} row(s).")
         self.sig_counted.emit(count)
 
-    def _protect_changed(self, on: bool) -> None:
-        self.password.setEnabled(on)
-        self.confirm.setEnabled(on)
-
-    def _password(self) -> tuple[str | None, str]:
-        """(the password, or None when not protecting; a problem to show)."""
-        if not self.protect.isChecked():
-            return None, ""
-        password = self.password.text()
-        if len(password) < MIN_PASSWORD_LENGTH:
-            return None, f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters, or untick the protection."
-        if password != self.confirm.text():
-            return None, "The two passwords are not the same."
-        return password, ""
-
     def export(self) -> None:
         if self.busy:
             return
-        password, problem = self._password()
+        password, problem = self.secret.password_or_problem()
         self.error.show_message(problem)
         if problem:
             self.password.setFocus()

@@ -8,13 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from diversion_desktop.domain.permissions import Role
 from diversion_desktop.services.documents import DocumentService
-from diversion_desktop.services.errors import NotFound, PermissionDenied
+from diversion_desktop.services.errors import NotFound, PermissionDenied, StorageError, ValidationError
 from diversion_desktop.services.merge import MergeService
 from diversion_desktop.services.subject_access import SubjectAccessService
+from diversion_desktop.spreadsheets.encrypted import read_entries
 from diversion_desktop.store.models import Appointment, AuditEvent, Referral
 from tests.conftest import as_role
 
@@ -146,3 +147,88 @@ def test_unknown_or_unwritable(ctx, sar, history, tmp_path, count_rows) -> None:
 def _audit(ctx) -> list[AuditEvent]:  # noqa: ANN001
     with ctx.session_factory() as session:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+PASSWORD = "Zoë's long passphrase"
+
+
+def test_with_a_password_one_encrypted_zip_holds_the_same_files(ctx, sar, history, tmp_path) -> None:  # noqa: ANN001
+    first, _second = history
+    plain_pdf, plain_json = sar.export(first.person_id, tmp_path / "plain")
+    result = sar.export_with_summary(first.person_id, tmp_path / "out", password=PASSWORD)
+
+    assert result.encrypted and result.pdf_path is None and result.json_path is None
+    assert list((tmp_path / "out").iterdir()) == [result.zip_path]  # no unencrypted .pdf or .json beside it
+    assert result.zip_path == tmp_path / "out" / f"{plain_pdf.stem}.zip"
+    assert sar.export(first.person_id, tmp_path / "again", PASSWORD) == (tmp_path / "again" / result.zip_path.name,)
+    entries = read_entries(result.zip_path, PASSWORD)
+    assert sorted(entries) == [plain_json.name, plain_pdf.name] and result.entries == (plain_pdf.name, plain_json.name)
+    # The same content as the unencrypted export made just before, which the audit trail now lists too.
+    zipped, plain = (json.loads(text) for text in (entries[plain_json.name].decode("utf-8"),
+                                                   plain_json.read_text(encoding="utf-8")))
+    assert zipped["audit_events"][-1]["action"] == "subject_access_export"
+    zipped["audit_events"].pop()
+    assert zipped == plain
+    opened = tmp_path / "opened.pdf"
+    opened.write_bytes(entries[plain_pdf.name])
+    text, plain_text = squeezed(pdf_text(opened)), squeezed(pdf_text(plain_pdf))
+    for expected in ("OFFICIAL-SENSITIVE", "Zoë O'Brien & <Sons>", "Talked about cannabis use", SQL_TEXT,
+                     "9 Elsewhere", "Same person, seen twice", plain_json.name):
+        assert expected in text and expected in plain_text, expected
+
+    summary = result.summary()
+    assert str(result.zip_path) in summary and "7-Zip" in summary and "AES-256" in summary
+    assert plain_pdf.name in summary and str(tmp_path / "out" / plain_pdf.name) not in summary
+
+    exports = [e for e in _audit(ctx) if e.action == "subject_access_export"]
+    assert len(exports) == 3
+    assert "NOT encrypted" in exports[0].detail and plain_pdf.name in exports[0].detail
+    assert result.zip_path.name in exports[1].detail and "encrypted ZIP" in exports[1].detail
+    assert "NOT encrypted" not in exports[1].detail and "P000002" in exports[1].detail
+
+
+def test_a_wrong_password_does_not_open_the_zip(sar, history, tmp_path) -> None:  # noqa: ANN001
+    first, _second = history
+    zip_path = sar.export_with_summary(first.person_id, tmp_path, password=PASSWORD).zip_path
+    with pytest.raises(RuntimeError, match="(?i)bad password"):
+        read_entries(zip_path, "Zoe's long passphrase")
+    data = zip_path.read_bytes()
+    assert b"%PDF" not in data and b"Talked about cannabis use" not in data and b"Smyth" not in data
+
+
+@pytest.mark.parametrize(("password", "words"), [("short", "at least 8 characters"),
+                                                 (" padded password ", "must not start or end with a space")])
+def test_an_unusable_password_is_refused_before_anything(ctx, sar, history, tmp_path, count_rows, password,
+                                                         words) -> None:  # noqa: ANN001
+    first, _second = history
+    before = count_rows()
+    with pytest.raises(ValidationError, match=words) as refused:
+        sar.export_with_summary(first.person_id, tmp_path / "out", password=password)
+    assert list(refused.value.errors) == ["password"]
+    with pytest.raises(ValidationError):
+        sar.export(first.person_id, tmp_path / "out", password)
+    assert not (tmp_path / "out").exists()
+    assert count_rows() == before  # no audit row: nothing was read
+
+
+def test_an_encrypted_export_that_fails_leaves_nothing(ctx, sar, history, tmp_path, count_rows) -> None:  # noqa: ANN001
+    first, _second = history
+    with ctx.session_factory.begin() as session:  # the database itself refuses the audit row
+        session.execute(text("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events "
+                             "BEGIN SELECT RAISE(ABORT, 'audit row refused'); END"))
+    before = count_rows()
+    with pytest.raises(StorageError, match="audit row refused"):
+        sar.export_with_summary(first.person_id, tmp_path / "out", password=PASSWORD)
+    assert list((tmp_path / "out").iterdir()) == []  # the ZIP written before the row was removed again
+    assert count_rows() == before
+    with ctx.session_factory.begin() as session:
+        session.execute(text("DROP TRIGGER refuse_audit"))
+
+    zip_name = sar.export(first.person_id, tmp_path / "first", PASSWORD)[0].name  # (the clock stands still)
+    blocked = tmp_path / "blocked"
+    (blocked / zip_name).mkdir(parents=True)  # a folder where the ZIP should go
+    before = count_rows()
+    with pytest.raises(StorageError, match="could not be written"):
+        sar.export_with_summary(first.person_id, blocked, password=PASSWORD)
+    assert [p.name for p in blocked.iterdir()] == [zip_name] and (blocked / zip_name).is_dir()
+    assert count_rows() == before

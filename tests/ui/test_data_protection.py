@@ -14,12 +14,13 @@ from datetime import datetime  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMenu  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QMenu  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
 from diversion_desktop.domain.permissions import Role  # noqa: E402
 from diversion_desktop.services.intake import IntakeService  # noqa: E402
+from diversion_desktop.spreadsheets.encrypted import read_entries  # noqa: E402
 from diversion_desktop.store.models import Person, Referral  # noqa: E402
 from diversion_desktop.ui import data_protection  # noqa: E402
 from diversion_desktop.ui.data_protection import (  # noqa: E402
@@ -94,12 +95,20 @@ def test_actions_are_shown_by_permission(qtbot, gui_ctx, gui_runner) -> None:  #
     gui_ctx.sign_in_as(EVERY_ROLE)
 
 
+def _untick(qtbot, box: QCheckBox) -> None:  # noqa: ANN001
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+
+
 def test_subject_access_export(qtbot, gui_ctx, gui_runner, people, monkeypatch, tmp_path) -> None:  # noqa: ANN001
     monkeypatch.setattr(data_protection, "ask_folder", lambda _parent: str(tmp_path))
     dialog = SubjectAccessDialog(gui_ctx, gui_runner)
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.export_button.isEnabled()
+    protect = dialog.findChild(QCheckBox, "sarProtect")
+    assert protect.isChecked()  # protected unless the user unticks it
+    _untick(qtbot, protect)
+    assert not dialog.findChild(QLineEdit, "sarPassword").isEnabled()
     type_text(qtbot, dialog.reference, "'; DROP TABLE people; --")
     with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
         qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
@@ -114,7 +123,49 @@ def test_subject_access_export(qtbot, gui_ctx, gui_runner, people, monkeypatch, 
     result = exported.args[0]
     assert result.pdf_path.parent == tmp_path and result.pdf_path.read_bytes().startswith(b"%PDF")
     assert json.loads(result.json_path.read_text(encoding="utf-8"))["person"]["reference"] == "P000001"
-    assert str(result.pdf_path) in dialog.status.text()
+    assert str(result.pdf_path) in dialog.status.text() and result.zip_path is None
+
+
+def test_subject_access_export_protected_with_a_password(qtbot, gui_ctx, gui_runner, people, monkeypatch,
+                                                         tmp_path) -> None:  # noqa: ANN001
+    chosen: list[str] = []
+    folder = tmp_path / "sar"  # (the database is in tmp_path)
+    monkeypatch.setattr(data_protection, "ask_folder", lambda _parent: chosen.append("asked") or str(folder))
+    dialog = SubjectAccessDialog(gui_ctx, gui_runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    protect = dialog.findChild(QCheckBox, "sarProtect")
+    password = dialog.findChild(QLineEdit, "sarPassword")
+    again = dialog.findChild(QLineEdit, "sarPasswordAgain")
+    assert protect.isChecked() and password.isEnabled() and password.echoMode() == QLineEdit.EchoMode.Password
+    assert "another route" in dialog.findChild(data_protection.QLabel, "sarNote").text()
+    type_text(qtbot, dialog.reference, "P000001")
+    with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    assert "John Smith (P000001)" in dialog.who.text()
+
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)  # no password yet
+    assert "at least 8 characters" in dialog.error.text()
+    type_text(qtbot, password, "Zoë's long password")
+    type_text(qtbot, again, "Zoë's long pasword")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "not the same" in dialog.error.text() and not dialog.busy
+    assert chosen == [] and not folder.exists()  # refused before the folder was asked for
+
+    again.clear()
+    type_text(qtbot, again, "Zoë's long password")
+    with qtbot.waitSignal(dialog.sig_exported, timeout=TIMEOUT) as exported:
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    result = exported.args[0]
+    assert dialog.error.text() == "" and chosen == ["asked"]
+    assert list(folder.iterdir()) == [result.zip_path]  # no unencrypted PDF or JSON beside it
+    assert result.zip_path.suffix == ".zip" and result.pdf_path is None
+    entries = read_entries(result.zip_path, "Zoë's long password")
+    stem = result.zip_path.stem
+    assert sorted(entries) == [f"{stem}.json", f"{stem}.pdf"]
+    assert entries[f"{stem}.pdf"].startswith(b"%PDF")
+    assert json.loads(entries[f"{stem}.json"].decode("utf-8"))["person"]["reference"] == "P000001"
+    assert str(result.zip_path) in dialog.status.text() and "7-Zip" in dialog.status.text()
 
 
 def test_anonymise_old_records_shows_the_count_first(qtbot, gui_ctx, gui_runner, people, confirm) -> None:  # noqa: ANN001
