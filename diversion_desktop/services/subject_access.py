@@ -178,7 +178,7 @@ class SubjectAccessService:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 if password is None:
                     written.append(json_path)
-                    json_path.write_text(text, encoding="utf-8")
+                    json_path.write_text(text, encoding="utf-8", newline="\n")  # the same bytes as in a ZIP
                     written.append(pdf_path)
                     pdf_path.write_bytes(pdf)
                 else:
