@@ -12,7 +12,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -36,6 +35,7 @@ from diversion_desktop.services.backup import (
     RestoreResult,
 )
 from diversion_desktop.services.context import AppContext
+from diversion_desktop.ui.password_fields import PasswordFields
 from diversion_desktop.ui.progress import ProgressRelay
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 from diversion_desktop.ui.widgets import ErrorLabel
@@ -149,21 +149,16 @@ class BackupDialog(_WorkDialog):
         intro = QLabel(f"Copy the database {ctx.database_label} into a backup file. The copy is consistent even "
                        "while this and other workstations keep working.")
         intro.setWordWrap(True)
-        self.encrypt = QCheckBox("&Encrypt the backup with a password (AES-256)")
-        self.encrypt.setObjectName("backupEncrypt")
-        self.encrypt.setChecked(True)
-        self.encrypt.toggled.connect(self._encrypt_changed)
-        self.password = _password_field("backupPassword")
-        self.confirm = _password_field("backupPasswordAgain")
+        self.secret = PasswordFields("backup", self, untick="untick encryption", min_length=MIN_PASSWORD_LENGTH,
+                                     checkbox=("Encrypt", "&Encrypt the backup with a password (AES-256)"))
+        self.encrypt, self.password, self.confirm = self.secret.protect, self.secret.password, self.secret.confirm
         note = QLabel(f"The backup holds every record, so encrypt it unless it stays on secure storage. The "
                       f"password needs at least {MIN_PASSWORD_LENGTH} characters; keep it safe and apart from the "
                       "backup: without it the backup cannot be restored. Only Diversion Desktop's Restore (File → "
                       "Restore a backup…, or `diversion-desktop restore`) opens an encrypted backup.")
         note.setWordWrap(True)
         form = QFormLayout()
-        form.addRow(self.encrypt)
-        form.addRow("Pass&word", self.password)
-        form.addRow("&Again", self.confirm)
+        self.secret.add_rows(form)
         self.backup_button: QPushButton = self.buttons.addButton("&Back up…", QDialogButtonBox.ButtonRole.AcceptRole)
         self.backup_button.setObjectName("backupButton")
         self.buttons.accepted.connect(self.back_up)
@@ -174,25 +169,10 @@ class BackupDialog(_WorkDialog):
         self._finish_layout(layout)
         self._refuse_unless_allowed(self.backup_button)
 
-    def _encrypt_changed(self, on: bool) -> None:
-        self.password.setEnabled(on)
-        self.confirm.setEnabled(on)
-
-    def _password(self) -> tuple[str | None, str]:
-        """(the password, or None when not encrypting; a problem to show)."""
-        if not self.encrypt.isChecked():
-            return None, ""
-        password = self.password.text()
-        if len(password) < MIN_PASSWORD_LENGTH:
-            return None, f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters, or untick encryption."
-        if password != self.confirm.text():
-            return None, "The two passwords are not the same."
-        return password, ""
-
     def back_up(self) -> None:
         if self.busy or not self.backup_button.isEnabled():
             return
-        password, problem = self._password()
+        password, problem = self.secret.password_or_problem()
         self.error.show_message(problem)
         if problem:
             self.password.setFocus()

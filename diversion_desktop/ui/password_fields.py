@@ -25,11 +25,16 @@ PASSWORD_NOTE = (f"Open the ZIP with {OPENS_WITH}. Give the password to the reci
 
 class PasswordFields:
     """The checkbox and the two password fields; ``name`` prefixes their object names
-    (``<name>Protect``, ``<name>Password``, ``<name>PasswordAgain``)."""
+    (``<name>Protect``, ``<name>Password``, ``<name>PasswordAgain``). The encrypted backup asks
+    the same way with its own words and minimum (``checkbox``, ``untick``, ``min_length``)."""
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        self.protect = QCheckBox("&Protect with a password (an AES-encrypted ZIP)", parent)
-        self.protect.setObjectName(f"{name}Protect")
+    def __init__(self, name: str, parent: QWidget | None = None, *,
+                 checkbox: tuple[str, str] = ("Protect", "&Protect with a password (an AES-encrypted ZIP)"),
+                 untick: str = "untick the protection", min_length: int = MIN_PASSWORD_LENGTH) -> None:
+        self.untick, self.min_length = untick, min_length
+        suffix, text = checkbox
+        self.protect = QCheckBox(text, parent)
+        self.protect.setObjectName(f"{name}{suffix}")
         self.protect.setChecked(True)
         self.protect.toggled.connect(self._protect_changed)
         self.password = QLineEdit(parent)
@@ -54,8 +59,8 @@ class PasswordFields:
         if not self.protect.isChecked():
             return None, ""
         password = self.password.text()
-        if len(password) < MIN_PASSWORD_LENGTH:
-            return None, f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters, or untick the protection."
+        if len(password) < self.min_length:
+            return None, f"Choose a password of at least {self.min_length} characters, or {self.untick}."
         if password != self.confirm.text():
             return None, "The two passwords are not the same."
         return password, ""
