@@ -7,9 +7,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 from pathlib import Path
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, open_data
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, using_data
+
+Result = TypeVar("Result")
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,15 +52,19 @@ def read_password(confirm: bool) -> tuple[str | None, str]:
     return (password, "") if password else (None, "no password was given")
 
 
-def byte_progress(label: str) -> tuple[Callable[[int, int], None], TerminalProgress]:
-    """A progress callback in bytes, shown on the terminal in MiB."""
+def with_byte_progress(label: str, call: Callable[[Callable[[int, int], None]], Result]) -> Result:
+    """``call(progress)``, its progress in bytes shown on the terminal in MiB; the progress line
+    is ended before anything else is printed (a refusal included)."""
     terminal = TerminalProgress(f"{label} (MiB)")
     mib = 1 << 20
 
     def report(done: int, total: int) -> None:
         terminal(done // mib, total // mib)
 
-    return report, terminal
+    try:
+        return call(report)
+    finally:
+        terminal.done()
 
 
 def run(args: argparse.Namespace, url: str) -> int:
@@ -84,18 +91,9 @@ def run(args: argparse.Namespace, url: str) -> int:
         if problem:
             print(f"diversion-desktop backup: {problem[:1].lower()}{problem[1:]}", file=sys.stderr)
             return EXIT_USAGE
-    ctx = open_data(url)  # signs the user in; None after saying why not
-    if ctx is None:
+    result = using_data(url, lambda ctx: with_byte_progress(  # signs the user in; None after saying why not
+        "Backing up", lambda progress: BackupService(ctx).backup(out, password, progress=progress, force=args.force)))
+    if result is None:
         return EXIT_REFUSED
-    progress, terminal = byte_progress("Backing up")
-    try:
-        result = BackupService(ctx).backup(out, password, progress=progress, force=args.force)
-    except ServiceError as exc:
-        terminal.done()
-        print(exc, file=sys.stderr)
-        return EXIT_REFUSED
-    finally:
-        ctx.engine.dispose()
-    terminal.done()
     print(result.summary())
     return EXIT_OK

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from diversion_desktop.cli.backup import byte_progress, read_password
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, open_data
+from diversion_desktop.cli.backup import read_password, with_byte_progress
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, using_data
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -25,7 +25,6 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 def run(args: argparse.Namespace, url: str) -> int:
     from diversion_desktop.services.backup import BackupService
-    from diversion_desktop.services.errors import ServiceError
 
     source, out = Path(args.file), Path(args.out)
     if not source.is_file():
@@ -35,26 +34,25 @@ def run(args: argparse.Namespace, url: str) -> int:
         print(f"{out} already exists. A backup is restored into a new file only: choose another --out.",
               file=sys.stderr)
         return EXIT_REFUSED
-    ctx = open_data(url)  # the database whose users sign in; the restored file is separate
-    if ctx is None:
-        return EXIT_REFUSED
-    progress, terminal = byte_progress("Restoring")
-    try:
+    usage: list[str] = []  # a password problem: a usage error (exit 2), not a refusal
+
+    def restore(ctx):  # noqa: ANN001, ANN202 - AppContext, RestoreResult or None
         service = BackupService(ctx)
         info = service.inspect(source)
         password: str | None = None
         if info.encrypted:
             password, problem = read_password(confirm=False)
             if problem:
-                print(f"diversion-desktop restore: {source} is encrypted and {problem}", file=sys.stderr)
-                return EXIT_USAGE
-        result = service.restore(source, out, password, progress=progress)
-    except ServiceError as exc:
-        terminal.done()
-        print(exc, file=sys.stderr)
+                usage.append(f"diversion-desktop restore: {source} is encrypted and {problem}")
+                return None
+        return with_byte_progress("Restoring", lambda progress: service.restore(source, out, password,
+                                                                                 progress=progress))
+
+    result = using_data(url, restore)  # the database whose users sign in; the restored file is separate
+    if usage:
+        print(usage[0], file=sys.stderr)
+        return EXIT_USAGE
+    if result is None:
         return EXIT_REFUSED
-    finally:
-        ctx.engine.dispose()
-    terminal.done()
     print(result.summary())
     return EXIT_OK
