@@ -172,10 +172,8 @@ class BackupDialog(_WorkDialog):
     def back_up(self) -> None:
         if self.busy or not self.backup_button.isEnabled():
             return
-        password, problem = self.secret.password_or_problem()
-        self.error.show_message(problem)
-        if problem:
-            self.password.setFocus()
+        go_on, password = self.secret.check(self.error)
+        if not go_on:
             return
         suffix = ENCRYPTED_SUFFIX if password is not None else ".sqlite3"
         path = ask_backup_path(self, f"diversion-backup-{self.ctx.today():%Y-%m-%d}{suffix}", password is not None)

@@ -148,10 +148,8 @@ class SubjectAccessDialog(QDialog):
         person = self.person
         if person is None or self.busy:
             return
-        password, problem = self.secret.password_or_problem()
-        self.error.show_message(problem)
-        if problem:
-            self.secret.password.setFocus()
+        go_on, password = self.secret.check(self.error)
+        if not go_on:
             return
         folder = ask_folder(self)
         if not folder:

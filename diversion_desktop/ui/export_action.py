@@ -126,10 +126,8 @@ class ExportDialog(QDialog):
     def export(self) -> None:
         if self.busy:
             return
-        password, problem = self.secret.password_or_problem()
-        self.error.show_message(problem)
-        if problem:
-            self.password.setFocus()
+        go_on, password = self.secret.check(self.error)
+        if not go_on:
             return
         file_format = self.format.currentData()
         path = ask_export_path(self, self.suggested_name, file_format)

@@ -6,7 +6,7 @@ A dialog makes one, names its fields, and puts them into its form::
     self.secret = PasswordFields("export")   # exportProtect, exportPassword, exportPasswordAgain
     self.secret.add_rows(form)
     ...
-    password, problem = self.secret.password_or_problem()   # (None, "") when not protecting
+    go_on, password = self.secret.check(self.error)   # the problem shown; password None when not protecting
 
 The password then goes to the service, which writes an AES-256 encrypted ZIP
 (``spreadsheets.encrypted``: ``OPENS_WITH`` says which tools open it).
@@ -17,6 +17,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
 from diversion_desktop.spreadsheets.encrypted import MIN_PASSWORD_LENGTH, OPENS_WITH
+from diversion_desktop.ui.widgets import ErrorLabel
 
 # What to do with the password, for a dialog's note under the fields.
 PASSWORD_NOTE = (f"Open the ZIP with {OPENS_WITH}. Give the password to the recipient by another route (a phone "
@@ -64,3 +65,12 @@ class PasswordFields:
         if password != self.confirm.text():
             return None, "The two passwords are not the same."
         return password, ""
+
+    def check(self, error: ErrorLabel) -> tuple[bool, str | None]:
+        """Before the work: the problem shown in ``error`` (cleared when there is none) with the
+        cursor put in the password; (whether to go on, the password or None)."""
+        password, problem = self.password_or_problem()
+        error.show_message(problem)
+        if problem:
+            self.password.setFocus()
+        return not problem, password
