@@ -38,6 +38,8 @@ class Permission(StrEnum):
     ISSUE_PROVIDER_DOCUMENTS = "issue_provider_documents"  # appointment and completion letters
     ISSUE_NEXT_STEP_DOCUMENTS = "issue_next_step_documents"  # missed notice, prosecution file note
     WORK_QUEUES = "work_queues"
+    # The referrals awaiting a first appointment (a support worker: their own provider's only).
+    VIEW_BOOKING_QUEUE = "view_booking_queue"
     CONFIRM_NEXT_STEP = "confirm_next_step"
     OVERRIDE_ELIGIBILITY = "override_eligibility"
     MERGE_PEOPLE = "merge_people"
@@ -66,9 +68,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUPPORT_WORKER: frozenset({
         P.SEARCH_PEOPLE, P.VIEW_PERSON, P.VIEW_REFERRALS, P.VIEW_APPOINTMENTS, P.BOOK_APPOINTMENTS,
         P.RECORD_ATTENDANCE, P.VIEW_SESSION_NOTES, P.RECORD_SESSION_NOTES, P.ISSUE_PROVIDER_DOCUMENTS,
+        P.VIEW_BOOKING_QUEUE,
     }),
     Role.COORDINATOR: _STATION | frozenset({
-        P.VIEW_APPOINTMENTS, P.ISSUE_NEXT_STEP_DOCUMENTS, P.WORK_QUEUES, P.CONFIRM_NEXT_STEP,
+        P.VIEW_APPOINTMENTS, P.ISSUE_NEXT_STEP_DOCUMENTS, P.WORK_QUEUES, P.VIEW_BOOKING_QUEUE, P.CONFIRM_NEXT_STEP,
         P.OVERRIDE_ELIGIBILITY, P.MERGE_PEOPLE, P.SET_LEGAL_HOLD, P.RUN_REPORTS, P.EXPORT_PERSONAL_DATA,
         P.IMPORT_RECORDS, P.SUBJECT_ACCESS,
     }),

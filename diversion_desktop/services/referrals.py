@@ -18,13 +18,14 @@ from diversion_desktop.services.dto import QueueRow, ReferralDetail, SubstanceRo
 from diversion_desktop.services.errors import NotFound
 from diversion_desktop.services.people import records
 from diversion_desktop.services.programme import appointment_row
-from diversion_desktop.services.scope import check_referral, redact_referral
+from diversion_desktop.services.scope import check_referral, redact_referral, referral_condition
 from diversion_desktop.store.models import OPEN_STATUSES, Person, Referral
 
 # Open with nothing booked: past the deadline these await a proposal. A booked
 # referral waits for its appointment's attendance first (it may have been kept).
 _ATTENDING = (Status.AWAITING_APPOINTMENT.value,)
 QUEUE_LIMIT = 500
+QUEUE_NAMES = ("awaiting_appointment", "overdue", "awaiting_confirmation")
 
 
 def open_referrals() -> ColumnElement[bool]:
@@ -114,12 +115,15 @@ class ReferralService:
         raise ValueError(f"unknown queue '{queue}'")
 
     def queue(self, queue: str, limit: int = QUEUE_LIMIT) -> list[QueueRow]:
-        self.ctx.require(Permission.WORK_QUEUES)
+        """A queue's referrals, soonest due first. The booking queue (awaiting a first appointment)
+        is a support worker's too, scoped to their own provider's referrals; the others are the
+        coordinators'."""
+        principal = self.ctx.require(queue_permission(queue))
         today = self.ctx.today()
         with self.ctx.reading() as session:
             rows = session.execute(
                 select(Referral, Person).join(Person, Referral.person_id == Person.id)
-                .where(self._queue_conditions(queue, today))
+                .where(self._queue_conditions(queue, today), referral_condition(principal))
                 .order_by(Referral.due_date, Referral.id).limit(limit)).all()
             result = []
             for r, p in rows:
@@ -142,9 +146,21 @@ class ReferralService:
             return result
 
     def queue_counts(self) -> dict[str, int]:
-        self.ctx.require(Permission.WORK_QUEUES)
+        """How many referrals each queue the user may work holds (see ``queue``)."""
+        principal = self.ctx.require_any(Permission.WORK_QUEUES, Permission.VIEW_BOOKING_QUEUE)
         today = self.ctx.today()
         with self.ctx.reading() as session:
             return {name: session.scalar(select(func.count()).select_from(Referral)
-                                         .where(self._queue_conditions(name, today))) or 0
-                    for name in ("awaiting_appointment", "overdue", "awaiting_confirmation")}
+                                         .where(self._queue_conditions(name, today),
+                                                referral_condition(principal))) or 0
+                    for name in queues_for(principal)}
+
+
+def queue_permission(queue: str) -> Permission:
+    """The permission a queue needs: the booking queue is a support worker's too."""
+    return Permission.VIEW_BOOKING_QUEUE if queue == "awaiting_appointment" else Permission.WORK_QUEUES
+
+
+def queues_for(principal: Principal) -> tuple[str, ...]:
+    """The queues ``principal`` may work, in their order on screen."""
+    return tuple(name for name in QUEUE_NAMES if principal.may(queue_permission(name)))

@@ -613,6 +613,10 @@ class IntakeForm(QWidget):
         self._show_person_banner()
         self._refresh()
 
+    def has_unsaved_work(self) -> bool:
+        """Whether anything has been typed into the form since it was last cleared or saved."""
+        return bool(self.touched) or self.person is not None
+
     def save(self) -> None:
         if self.saving:
             return

@@ -1,11 +1,9 @@
-"""The main window: find a person, take a referral, work appointments and queues.
+"""The main window of the signed-in user: only the tabs and actions their roles may use.
 
-Start-up builds the New referral form only; every other tab is built, and its module loaded, the
-first time it is shown or asked for (``window.queues`` and the like build it), so nothing here may
-import a view, a service or SQLAlchemy at module level. Find person, the tab current when the
-window is shown, is built when it is first painted (``PaintedLazyPage``): a window switched to the
-form before its first paint (Ctrl+N) never paints it, and its tables are what would make PySide
-build its whole ``Qt`` namespace (see ui/intake_form.py) before the form could be painted.
+It is built once someone has signed in (ui/app.py), for that person: a station user lands on
+Find person, a support worker on their centres' referrals awaiting a first appointment, a
+coordinator on the queues, an administrator without case work on the administration page
+(``RoleView.landing``). Pages other than the first are built the first time they are shown.
 """
 
 from __future__ import annotations
@@ -14,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from diversion_desktop import __version__
-from diversion_desktop.ui.intake_form import IntakeForm
-from diversion_desktop.ui.opening import is_opening
+from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.ui.role_view import RoleView
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
-from diversion_desktop.ui.widgets import LazyPage, PaintedLazyPage
+from diversion_desktop.ui.widgets import LazyPage
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -29,16 +27,23 @@ if TYPE_CHECKING:
     from diversion_desktop.services.context import AppContext
     from diversion_desktop.services.dto import PersonRecord, SavedReferral
     from diversion_desktop.ui.appointments_view import AppointmentsView
+    from diversion_desktop.ui.intake_form import IntakeForm
     from diversion_desktop.ui.queues_view import QueuesView
     from diversion_desktop.ui.referral_list import ReferralListView
     from diversion_desktop.ui.referral_page import ReferralPage
-    from diversion_desktop.ui.role_view import RoleView
     from diversion_desktop.ui.search_panel import SearchPanel
     from diversion_desktop.ui.session_lock import SessionLock
 
+# The tabs, in their order: (name, title). RoleView says which of them a user sees.
+TABS: tuple[tuple[str, str], ...] = (
+    ("search", "&Find person"), ("intake", "New &referral"), ("referral", "Referral &page"),
+    ("appointments", "&Appointments"), ("queues", "&Queues"), ("referral_list", "All referra&ls"),
+    ("evaluation", "E&valuation"),
+)
+
 
 def _backup_dialog():  # noqa: ANN202 - the module
-    from diversion_desktop.ui import backup_dialog  # its services load SQLAlchemy: on first use
+    from diversion_desktop.ui import backup_dialog
 
     return backup_dialog
 
@@ -57,62 +62,64 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.settings = settings
-        # Who is signed in: _apply_principal, once known. (The roles' tables, and the permissions
-        # they name, are loaded then: not before the first paint.)
-        self._role_view: RoleView | None = None
+        self.principal = ctx.require()  # built for someone signed in, and only for them
+        self.role_view = RoleView(self.principal)
         self.runner = TaskRunner(self)
         self.setObjectName("mainWindow")
-        self._show_title()
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
-        self._search = PaintedLazyPage(self._build_search, in_tabs=self.tabs)
-        self.intake = IntakeForm(ctx, self.runner, settings)
-        # Built when first shown or asked for (the properties below), each then in its tab itself.
-        self._later = {name: LazyPage(build, in_tabs=self.tabs) for name, build in (
-            ("referral", self._build_referral), ("appointments", self._build_appointments),
-            ("queues", self._build_queues), ("referral_list", self._build_referral_list))}
-        self.evaluation = LazyPage(self._build_evaluation)
-        for widget, title in ((self._search, "&Find person"), (self.intake, "New &referral"),
-                              (self._later["referral"], "Referral &page"),
-                              (self._later["appointments"], "&Appointments"),
-                              (self._later["queues"], "&Queues"), (self._later["referral_list"], "All referra&ls"),
-                              (self.evaluation, "E&valuation")):
-            self.tabs.addTab(widget, title)
+        builders = {"search": self._build_search, "intake": self._build_intake, "referral": self._build_referral,
+                    "appointments": self._build_appointments, "queues": self._build_queues,
+                    "referral_list": self._build_referral_list, "evaluation": self._build_evaluation}
+        # Each permitted page, built the first time it is shown or asked for (the properties below).
+        self._pages: dict[str, LazyPage] = {}
+        for name, title in TABS:
+            if self.role_view.shows_tab(name):
+                self._pages[name] = LazyPage(builders[name], in_tabs=self.tabs)
+                self.tabs.addTab(self._pages[name], title)
+        self.admin_page: QWidget | None = None
+        if self.role_view.may_administer():
+            self._add_admin_page(self.principal.label)
+        self.tabs.setTabBarAutoHide(True)  # one page only (an administrator without case work): no tab bar
         self.setCentralWidget(self.tabs)
 
         self.counts_label = QLabel()
         self.counts_label.setObjectName("queueCounts")
         self.statusBar().addPermanentWidget(self.counts_label)
-        self.user_label = QLabel()
+        self.user_label = QLabel(f"Signed in: {self.principal.label}")
         self.user_label.setObjectName("signedInUser")
         self.user_label.setContentsMargins(16, 0, 4, 0)  # apart from the queue counts beside it
         self.statusBar().addPermanentWidget(self.user_label)
-        self.admin_page: QWidget | None = None
         self.signed_out = ""  # why the window closed, if by signing out (sig_signed_out's value)
 
-        self._wire()
         self._menus()
-        # Made once someone is signed in (_apply_principal): before, there is no one to lock out,
-        # and its module (the lock dialog, the sign-in's widgets) need not load before the first paint.
-        self.session_lock: SessionLock | None = None
+        self.role_view.apply(self)
+        self._data_protection_menu()
+        self.setWindowTitle(" — ".join(part for part in (
+            "Diversion Desktop", self.principal.display_name or self.principal.username, ctx.database_label) if part))
         geometry = settings.window_geometry
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        if geometry is None or not self.restoreGeometry(geometry):  # a broken setting: the default size
             self.resize(1280, 820)
-        if is_opening(ctx):  # the window is up before the database is open (ui/app.py)
-            self.statusBar().showMessage("Opening the database…")
-            ctx.opening.listen(self._database_opened)
-        else:
-            self._apply_principal()
-            self.refresh_counts()
+        self.session_lock = self._make_session_lock()
+        self.lock_action.setEnabled(self.session_lock.available)
+        self.counts_label.setVisible(self.role_view.may(Permission.VIEW_BOOKING_QUEUE))
+        self._land()
+        self.refresh_counts()
+
+    def _land(self) -> None:
+        """Open the page this person's day starts on."""
+        landing = self.role_view.landing()
+        if landing == "administration" and self.admin_page is not None:
+            self.tabs.setCurrentWidget(self.admin_page)
+        elif landing in self._pages:
+            self.tabs.setCurrentWidget(self._page(landing))
+            if landing == "search":
+                self.search.focus_search()
 
     def _data_protection_menu(self) -> None:
         """Merge, undo, subject access, legal hold, retention: for those who may use one of them
         (each action shows itself only to a principal with its permission: ui/data_protection.py)."""
-        from diversion_desktop.domain.permissions import Permission
-
         wanted = any(self.role_view.may(p) for p in (Permission.MERGE_PEOPLE, Permission.SUBJECT_ACCESS,
                                                      Permission.SET_LEGAL_HOLD, Permission.RETENTION))
         if wanted and not self.data_menu.actions():
@@ -121,69 +128,16 @@ class MainWindow(QMainWindow):
             add_data_protection_actions(self, self.data_menu, on_changed=self._data_changed)
         self.data_menu.menuAction().setVisible(wanted)
 
-    def _show_title(self) -> None:
-        label = "" if is_opening(self.ctx) else self.ctx.database_label
-        principal = self._role_view.principal if self._role_view is not None else None
-        who = (principal.display_name or principal.username) if principal is not None else ""
-        parts = ["Diversion Desktop", *(part for part in (who, label) if part)]
-        self.setWindowTitle(" — ".join(parts))
+    def _make_session_lock(self) -> SessionLock:
+        from diversion_desktop.ui.session_lock import SessionLock
 
-    def _database_opened(self, error: BaseException | None) -> None:
-        if error is None:
-            self._apply_principal()
-            self.statusBar().clearMessage()
-            self.refresh_counts()
-
-    # -- who is signed in ------------------------------------------------------------------
-    def _apply_principal(self) -> None:
-        """Show what the signed-in principal may use (ui/role_view.py), and who they are."""
-        from diversion_desktop.domain.permissions import Permission
-        from diversion_desktop.ui.role_view import RoleView
-
-        principal = self.ctx.principal
-        self._role_view = RoleView(principal)
-        if self.role_view.may_administer() and self.admin_page is None:
-            self._add_admin_page(principal.label if principal is not None else "")
-        self._data_protection_menu()
-        self.role_view.apply(self, self.tabs, self._tab_page)
-        if self._search.page is not None:  # (one built later asks the context itself)
-            self.search.show_permitted(principal)
-        self.user_label.setText(f"Signed in: {principal.label}" if principal is not None else "Not signed in")
-        self.counts_label.setVisible(self.role_view.may(Permission.WORK_QUEUES))
-        lock = self._session_lock()
-        self.lock_action.setEnabled(lock.available)
-        lock.arm()
-        self._show_title()
-
-    @property
-    def role_view(self) -> RoleView:
-        """What the signed-in principal may see and use: nothing until someone is known."""
-        if self._role_view is None:
-            from diversion_desktop.ui.role_view import RoleView
-
-            self._role_view = RoleView(None)
-        return self._role_view
-
-    def _session_lock(self) -> SessionLock:
-        if self.session_lock is None:
-            from diversion_desktop.ui.session_lock import SessionLock
-
-            lock = SessionLock(self, self.ctx, self.settings.idle_lock_minutes * 60_000)
-            lock.sig_signed_out.connect(lambda: self._signed_out("quit"))
-            lock.sig_locked.connect(lambda: self.lock_action.setEnabled(False))
-            lock.sig_unlocked.connect(lambda: self.lock_action.setEnabled(True))
-            self.session_lock = lock
-        return self.session_lock
-
-    def _tab_page(self, name: str) -> QWidget | None:
-        """The widget in the tab called ``name``, without building a page not built yet."""
-        later = self._search if name == "search" else self._later.get(name)
-        if later is not None:
-            return later.page or later
-        return getattr(self, name, None)
+        lock = SessionLock(self, self.ctx, self.settings.idle_lock_minutes * 60_000)
+        lock.sig_signed_out.connect(lambda: self._signed_out("quit"))
+        lock.sig_locked.connect(lambda: self.lock_action.setEnabled(False))
+        lock.sig_unlocked.connect(lambda: self.lock_action.setEnabled(True))
+        return lock
 
     def _add_admin_page(self, who: str) -> None:
-        from diversion_desktop.domain.permissions import Permission
         from diversion_desktop.ui.admin_page import AdminPage
 
         may = self.role_view.may
@@ -200,30 +154,43 @@ class MainWindow(QMainWindow):
         self.admin_page = AdminPage(who, entries)
         self.tabs.addTab(self.admin_page, "Adm&inistration")
 
-    # -- the tabs built on first use ---------------------------------------------------
+    # -- the tabs, built on first use -------------------------------------------------------
+    def _page(self, name: str) -> QWidget:
+        """The page of tab ``name``, built if need be (KeyError: this user has no such tab)."""
+        return self._pages[name].ensure_built()
+
     @property
     def search(self) -> SearchPanel:
-        return self._search.ensure_built()  # type: ignore[return-value]
+        return self._page("search")  # type: ignore[return-value]
+
+    @property
+    def intake(self) -> IntakeForm:
+        return self._page("intake")  # type: ignore[return-value]
 
     @property
     def referral(self) -> ReferralPage:
-        return self._later["referral"].ensure_built()  # type: ignore[return-value]
+        return self._page("referral")  # type: ignore[return-value]
 
     @property
     def appointments(self) -> AppointmentsView:
-        return self._later["appointments"].ensure_built()  # type: ignore[return-value]
+        return self._page("appointments")  # type: ignore[return-value]
 
     @property
     def queues(self) -> QueuesView:
-        return self._later["queues"].ensure_built()  # type: ignore[return-value]
+        return self._page("queues")  # type: ignore[return-value]
 
     @property
     def referral_list(self) -> ReferralListView:
-        return self._later["referral_list"].ensure_built()  # type: ignore[return-value]
+        return self._page("referral_list")  # type: ignore[return-value]
+
+    @property
+    def evaluation(self) -> QWidget:
+        return self._page("evaluation")
 
     def _built(self, name: str) -> QWidget | None:
         """The tab's page if it has been built (without building it)."""
-        return self._later[name].page
+        page = self._pages.get(name)
+        return page.page if page is not None else None
 
     def _build_search(self) -> QWidget:
         from diversion_desktop.ui.search_panel import SearchPanel
@@ -265,8 +232,12 @@ class MainWindow(QMainWindow):
         page.sig_open_referral.connect(self.open_referral)
         return page
 
-    def _wire(self) -> None:  # the tabs built later are wired as they are built (_build_...)
-        self.intake.sig_saved.connect(self._referral_saved)
+    def _build_intake(self) -> QWidget:
+        from diversion_desktop.ui.intake_form import IntakeForm
+
+        page = IntakeForm(self.ctx, self.runner, self.settings)
+        page.sig_saved.connect(self._referral_saved)
+        return page
 
     def _appointment_changed(self, referral_id: int) -> None:
         # An open referral page offers a missed-appointment notice as soon as it is due.
@@ -398,9 +369,7 @@ class MainWindow(QMainWindow):
 
     # -- queue counts ----------------------------------------------------------------
     def refresh_counts(self) -> None:
-        from diversion_desktop.domain.permissions import Permission
-
-        if not self.role_view.may(Permission.WORK_QUEUES):  # the counts are the queues'
+        if not self.role_view.may(Permission.VIEW_BOOKING_QUEUE):  # the counts are the queues'
             return
         ctx = self.ctx
 
@@ -412,10 +381,10 @@ class MainWindow(QMainWindow):
         self.runner.run(counts, self._show_counts)
 
     def _show_counts(self, counts: dict) -> None:
-        self.counts_label.setText(
-            f"Awaiting first appointment: {counts.get('awaiting_appointment', 0)}   "
-            f"Overdue: {counts.get('overdue', 0)}   "
-            f"Awaiting confirmation: {counts.get('awaiting_confirmation', 0)}")
+        """The count of each queue this user works (a support worker's: awaiting a first appointment)."""
+        titles = (("awaiting_appointment", "Awaiting first appointment"), ("overdue", "Overdue"),
+                  ("awaiting_confirmation", "Awaiting confirmation"))
+        self.counts_label.setText("   ".join(f"{title}: {counts[name]}" for name, title in titles if name in counts))
 
     # -- import ----------------------------------------------------------------------------
     def import_records(self) -> None:
@@ -495,7 +464,11 @@ class MainWindow(QMainWindow):
             self.session_lock.lock()
 
     def sign_out(self) -> None:
-        """Sign out and close the window; ui/app.py then asks who signs in next."""
+        """Sign out and close the window; ui/app.py then asks who signs in next. A half-typed
+        referral is saved or discarded first, as at closing."""
+        if not self._may_close(then="sign in"):
+            return
+
         def signed_out(_none: object = None) -> None:
             self._signed_out("sign in")
 
@@ -527,10 +500,42 @@ class MainWindow(QMainWindow):
         self.audit_viewer = AuditViewer(self.ctx, self.runner, self)
         self.audit_viewer.show()
 
+    def has_unsaved_work(self) -> bool:
+        intake = self._built("intake")
+        return intake is not None and intake.has_unsaved_work()  # type: ignore[attr-defined]
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.signed_out and not self._may_close(then="quit"):  # (a sign-out has asked already)
+            event.ignore()
+            return
         self.settings.window_geometry = self.saveGeometry()
         self.settings.sync()
-        if self.session_lock is not None:
-            self.session_lock.stop()
+        self.session_lock.stop()
         self.runner.shutdown()
         super().closeEvent(event)
+        QApplication.quit()  # the window's end is the event loop's, whatever other window is open
+
+    def _may_close(self, then: str) -> bool:
+        """Never lose a half-typed referral without asking: Save (and ``then`` quit or sign out
+        once it is saved), Discard, or Cancel. (Signing out from the lock screen closes without
+        asking: the person chose it there.)"""
+        if not self.has_unsaved_work():
+            return True
+        self.tabs.setCurrentWidget(self.intake)
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved referral",
+                          "The new referral has not been saved. Save it first?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsavedWorkQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Discard:
+            return True
+        if answer == QMessageBox.StandardButton.Save:
+            def saved(_saved: object) -> None:
+                self.intake.sig_saved.disconnect(saved)
+                self.close() if then == "quit" else self.sign_out()
+
+            self.intake.sig_saved.connect(saved)
+            self.intake.save()  # refused: the errors show at their fields, and the window stays open
+        return False

@@ -1,4 +1,7 @@
-"""The coordinator's queues: awaiting a first appointment, overdue, next steps awaiting confirmation.
+"""The queues: awaiting a first appointment, overdue, next steps awaiting confirmation.
+
+A coordinator works all three; a support worker sees only the first, holding their own provider's
+referrals (services/referrals.py ``queues_for``), and books from the referral page.
 
 Each queue is a tab whose title carries its count. Enter or a double-click
 opens the referral; on the awaiting-confirmation queue a coordinator can
@@ -25,7 +28,7 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import QueueRow
 from diversion_desktop.services.programme import ProgrammeService
-from diversion_desktop.services.referrals import QUEUE_LIMIT, ReferralService
+from diversion_desktop.services.referrals import QUEUE_LIMIT, ReferralService, queues_for
 from diversion_desktop.ui import dialogs
 from diversion_desktop.ui.table_models import QUEUE, ROW_ROLE, RowsModel, next_step_text, sorting_proxy
 from diversion_desktop.ui.tasks import TaskRunner, show_error
@@ -59,6 +62,8 @@ class QueuesView(QWidget):
         self._notice = ""
         self._unfitted: set[QTableView] = set()
         self._fit_scheduled = False
+        principal = ctx.require()
+        self.queues = tuple(q for q in QUEUES if q[0] in queues_for(principal))  # those this user works
         self._build()
         self.refresh()
 
@@ -67,7 +72,7 @@ class QueuesView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("queueTabs")
         self.tabs.setAccessibleName("Queues")
-        for name, title, _empty in QUEUES:
+        for name, title, _empty in self.queues:
             model = RowsModel(QUEUE, self)
             table = QTableView()
             table.setObjectName(f"{name}Table")
@@ -137,7 +142,7 @@ class QueuesView(QWidget):
         self.status.setText("Loading…")
 
         def fetch() -> tuple[dict[str, list[QueueRow]], dict[str, int]]:
-            rows = {name: self.referrals.queue(name) for name, _t, _e in QUEUES}
+            rows = {name: self.referrals.queue(name) for name, _t, _e in self.queues}
             return rows, self.referrals.queue_counts()
 
         self.runner.run(fetch, lambda result: self._show(*result, token=token),
@@ -147,7 +152,7 @@ class QueuesView(QWidget):
         if token != self._latest:
             return
         self.counts = dict(counts)
-        for index, (name, title, _empty) in enumerate(QUEUES):
+        for index, (name, title, _empty) in enumerate(self.queues):
             table = self.tables[name]
             selected = self._selected_in(name)
             self.models[name].set_rows(rows.get(name, []))
@@ -189,7 +194,7 @@ class QueuesView(QWidget):
         table.selectRow(0)
 
     def _describe_current(self) -> None:
-        name, _title, empty = QUEUES[self.tabs.currentIndex()]
+        name, _title, empty = self.queues[self.tabs.currentIndex()]
         shown = self.models[name].rowCount()
         total = self.counts.get(name, shown)
         if total == 0:
@@ -202,7 +207,7 @@ class QueuesView(QWidget):
 
     # -- the selection ---------------------------------------------------------------------------
     def current_queue(self) -> str:
-        return QUEUES[self.tabs.currentIndex()][0]
+        return self.queues[self.tabs.currentIndex()][0]
 
     def _selected_in(self, name: str) -> QueueRow | None:
         rows = self.tables[name].selectionModel().selectedRows()
@@ -225,7 +230,7 @@ class QueuesView(QWidget):
         """Export what the queue shows: its rows, in a spreadsheet."""
         from diversion_desktop.ui.export_action import export_rows
 
-        name, title, _empty = QUEUES[self.tabs.currentIndex()]
+        name, title, _empty = self.queues[self.tabs.currentIndex()]
         rows = self.models[name].rows
         self.export_dialog = export_rows(self, self.ctx, self.runner, "referrals", [r.referral_id for r in rows],
                                          f"{title} queue", suggested_name=f"{name.replace('_', '-')}-queue")

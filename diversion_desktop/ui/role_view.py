@@ -5,18 +5,17 @@ Hiding is for clarity only, never the control: every service checks the permissi
 removed (tabs) or hidden and disabled (actions, so their shortcuts do nothing either); a menu
 left with nothing in it goes too. Read with domain/permissions.py ROLE_PERMISSIONS:
 
-- station staff: Find person, New referral, Referral page, All referrals
-- support worker: Find person, Referral page, Appointments, All referrals
-- coordinator: every case tab
+- station staff: Find person, New referral, Referral page, All referrals; lands on Find person
+- support worker: Find person, Referral page, Appointments, Queues (only the referrals awaiting a
+  first appointment, their provider's), All referrals; lands on that queue
+- coordinator: every case tab; lands on the queues
 - administrator without a case role: only the Administration page (users, audit trail, backups)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from diversion_desktop.domain.permissions import Permission, Principal
 
@@ -28,7 +27,7 @@ TAB_PERMISSIONS: tuple[tuple[str, Permission], ...] = (
     ("intake", P.TAKE_REFERRAL),
     ("referral", P.VIEW_REFERRALS),
     ("appointments", P.VIEW_APPOINTMENTS),
-    ("queues", P.WORK_QUEUES),
+    ("queues", P.VIEW_BOOKING_QUEUE),
     ("referral_list", P.VIEW_REFERRALS),
     ("evaluation", P.RUN_REPORTS),
 )
@@ -46,7 +45,7 @@ ACTION_PERMISSIONS: tuple[tuple[str, Permission], ...] = (
     ("show_search_action", P.SEARCH_PEOPLE),
     ("show_referral_action", P.VIEW_REFERRALS),
     ("show_appointments_action", P.VIEW_APPOINTMENTS),
-    ("show_queues_action", P.WORK_QUEUES),
+    ("show_queues_action", P.VIEW_BOOKING_QUEUE),
     ("show_evaluation_action", P.RUN_REPORTS),
     ("show_referral_list_action", P.VIEW_REFERRALS),
     ("refresh_action", P.VIEW_REFERRALS),
@@ -72,14 +71,25 @@ class RoleView:
     def shows_tab(self, name: str) -> bool:
         return any(self.may(permission) for tab, permission in TAB_PERMISSIONS if tab == name)
 
-    def apply(self, window: QMainWindow, tabs: QTabWidget, page_of: Callable[[str], QWidget | None]) -> None:
-        """Remove the tabs and hide the actions this principal lacks. ``page_of(name)`` is the
-        widget in the tab called ``name`` (a placeholder for a page not built yet: asking for the
-        page itself would build it, and its first read would be refused)."""
-        for name, permission in TAB_PERMISSIONS:
-            page = page_of(name)
-            if page is not None and not self.may(permission) and tabs.indexOf(page) >= 0:
-                tabs.removeTab(tabs.indexOf(page))
+    def landing(self) -> str:
+        """The tab a person's day starts on: the queues for a coordinator (and, as the referrals
+        awaiting a first appointment, for a support worker), Find person for station staff; the
+        administration page for an administrator without case work."""
+        if self.may(P.WORK_QUEUES):
+            return "queues"
+        if self.may(P.TAKE_REFERRAL):
+            return "search"
+        if self.may(P.VIEW_BOOKING_QUEUE):
+            return "queues"
+        for name, _permission in TAB_PERMISSIONS:
+            if self.shows_tab(name):
+                return name
+        return "administration"
+
+    def apply(self, window: QMainWindow) -> None:
+        """Hide and disable the actions this principal lacks (so their shortcuts do nothing
+        either), and the menus left with nothing in them. (The window adds only the tabs
+        ``shows_tab`` allows.)"""
         for name, permission in ACTION_PERMISSIONS:
             action = getattr(window, name, None)
             if isinstance(action, QAction) and not self.may(permission):
@@ -89,5 +99,3 @@ class RoleView:
             actions = [a for a in menu.actions() if not a.isSeparator()]
             if actions and not any(a.isVisible() for a in actions):
                 menu.menuAction().setVisible(False)
-        # One page only (an administrator without case work): no tab bar above it.
-        tabs.setTabBarAutoHide(True)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 from diversion_desktop.domain.permissions import Permission, Principal
-from diversion_desktop.ui.opening import is_opening
 from diversion_desktop.ui.table_models import Column, RowsModel, day_text, next_step_text, status_text
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 
@@ -131,9 +130,7 @@ class SearchPanel(QWidget):
         layout.addWidget(splitter, 1)
         # Once the buttons are in the panel: a widget without a parent made visible would be a
         # window of its own for a moment (the panel is built after the main window is shown).
-        # Not while the database is still opening (the window is up first): asking would wait for it.
-        # No one is signed in then; the main window shows the button once someone is (show_permitted).
-        self.show_permitted(None if is_opening(self.ctx) else self.ctx.principal)
+        self.show_permitted(self.ctx.principal)
         self._update_buttons()
 
     @property
@@ -232,7 +229,9 @@ class SearchPanel(QWidget):
         self._update_buttons()
 
     def show_permitted(self, principal: Principal | None) -> None:
+        """Offer only what the user may do: a new referral (station staff, coordinators), an export."""
         self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
+        self.new_referral_button.setVisible(principal is not None and principal.may(Permission.TAKE_REFERRAL))
 
     def _update_buttons(self) -> None:
         person = self.selected_person()

@@ -213,12 +213,7 @@ class SessionLock(QObject):
 
     @property
     def available(self) -> bool:
-        """Whether there is a password to ask for: the signed-in principal is a stored user
-        (never while the database is still opening: no one has signed in then)."""
-        from diversion_desktop.ui.opening import is_opening
-
-        if is_opening(self.ctx):
-            return False
+        """Whether there is a password to ask for: the signed-in principal is a stored user."""
         principal = self.ctx.principal
         return principal is not None and principal.user_id is not None
 

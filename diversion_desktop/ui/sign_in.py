@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QLineEdi
 from diversion_desktop.domain.passwords import MIN_LENGTH, password_problem
 from diversion_desktop.domain.permissions import Principal, Role
 from diversion_desktop.ui.dialogs import _SubmitDialog
+from diversion_desktop.ui.opening import DatabaseOpening
 from diversion_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the services load SQLAlchemy: not before the first paint
@@ -97,10 +98,10 @@ class _ServiceDialog(_SubmitDialog):
     """A form whose accepted request is run on a worker thread (its own unless given one);
     the dialog stays open, with a busy cursor, until the service answers."""
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner | None, title: str, ok_text: str,
+    def __init__(self, ctx: AppContext | None, runner: TaskRunner | None, title: str, ok_text: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(title, ok_text, parent)
-        self.ctx = ctx
+        self.ctx = ctx  # (the sign-in's is set once the database is open)
         self.hint: PasswordHint | None = None  # a new password's live check, if the form has one
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
@@ -115,6 +116,7 @@ class _ServiceDialog(_SubmitDialog):
         if self._service is None:
             from diversion_desktop.services.users import UserService
 
+            assert self.ctx is not None
             self._service = UserService(self.ctx)
         return self._service
 
@@ -171,12 +173,17 @@ class _ServiceDialog(_SubmitDialog):
 
 class SignInDialog(_ServiceDialog):
     """User name and password; the refusal (always the same words for a wrong name or a wrong
-    password) is shown under the form. ``principal`` and ``must_change`` once accepted."""
+    password) is shown under the form. ``ctx`` (signed in) and ``must_change`` once accepted.
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, runner, "Sign in — Diversion Desktop", "&Sign in", parent)
+    Shown while the database may still be opening (ui/opening.py): a sign-in asked for early
+    waits for it on the worker; once it is open, a database without users ends the dialog with
+    ``NO_USERS`` so the first administrator's takes its place."""
+
+    def __init__(self, opening: DatabaseOpening, runner: TaskRunner | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(None, runner, "Sign in — Diversion Desktop", "&Sign in", parent)
         self.setObjectName("signInDialog")
-        self.principal: Principal | None = None
+        self.opening = opening
         self.must_change = False
         self.intro.setText("Sign in to use the diversion records.")
         self.database = QLabel()
@@ -184,7 +191,6 @@ class SignInDialog(_ServiceDialog):
         self.database.setWordWrap(True)
         self.database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.layout().insertWidget(1, self.database)
-        self.show_database()
         self.username = self._add("username", "&User name", QLineEdit(), required=True)
         self.password = self._add("password", "&Password", password_edit(), required=True)
         self.message = self.general_error
@@ -193,11 +199,23 @@ class SignInDialog(_ServiceDialog):
         self.cancel_button.setText("&Quit")
         self.setMinimumWidth(460)
         self.username.setFocus()
+        if opening.done():
+            self.database_opened()
+        else:
+            self.database.setText("Opening the database…")
+            opening.sig_done.connect(self.database_opened)
 
-    def show_database(self) -> None:
-        """Name the database once it is known (it may still be opening when the dialog shows)."""
-        label = _database_label(self.ctx)
-        self.database.setText(f"Database: {label}" if label else "Opening the database…")
+    def database_opened(self) -> None:
+        """The opening is settled: name the database, or end the dialog (no users yet: NO_USERS;
+        it could not be opened: rejected, and ``opening.error()`` says why)."""
+        if self.opening.error() is not None:
+            self.done(QDialog.DialogCode.Rejected)
+            return
+        opened = self.opening.result()
+        self.ctx = opened.ctx
+        self.database.setText(f"Database: {opened.ctx.database_label}")
+        if not opened.has_users and not _has_users(opened.ctx):  # (users may have been added since)
+            self.done(NO_USERS)
 
     def _read(self) -> tuple[tuple[str, str] | None, dict[str, str]]:
         errors: dict[str, str] = {}
@@ -207,12 +225,16 @@ class SignInDialog(_ServiceDialog):
             errors["password"] = "Type your password."
         return (self.username.text(), self.password.text()), errors
 
-    def _work(self, request: tuple[str, str]) -> tuple[Principal, bool]:
-        principal = self.service.sign_in(*request)
-        return principal, self.service.must_change_password()
+    def _work(self, request: tuple[str, str]) -> tuple[AppContext, bool]:
+        from diversion_desktop.services.users import UserService
 
-    def _succeeded(self, result: tuple[Principal, bool]) -> None:
-        self.principal, self.must_change = result
+        ctx = self.opening.result().ctx  # waits here, on the worker, if it is still opening
+        service = UserService(ctx)
+        service.sign_in(*request)
+        return ctx, service.must_change_password()
+
+    def _succeeded(self, result: tuple[AppContext, bool]) -> None:
+        self.ctx, self.must_change = result
         self.accept()
 
     def _after_refusal(self) -> None:
@@ -302,49 +324,27 @@ class ChangePasswordDialog(_ServiceDialog):
             self.current.clear()
 
 
-def _database_label(ctx: AppContext) -> str:
-    from diversion_desktop.ui.opening import is_opening
-
-    return "" if is_opening(ctx) else ctx.database_label
-
-
-def sign_in_at_start(ctx: AppContext, parent: QWidget | None = None) -> bool:
-    """Sign someone in before the window opens: True once someone is, False to quit (every
-    dialog's Quit, or a database that could not be opened: ``ctx.opening.error`` says why).
-    A password an administrator set is changed here, or the application quits.
-
-    ``ctx`` may still be opening (ui/opening.py): the sign-in dialog is then shown at once and
-    the database opened once it has been painted; the listener decides, once it is open,
-    whether the dialog stays (users exist) or gives way to the first administrator's."""
-    from diversion_desktop.ui.opening import is_opening
-
-    dialog = SignInDialog(ctx, parent=parent)
-    if is_opening(ctx):
-        def opened(error: BaseException | None) -> None:
-            if error is not None:
-                dialog.done(QDialog.DialogCode.Rejected)
-            else:
-                dialog.show_database()
-                if not _has_users(ctx):
-                    dialog.done(NO_USERS)
-
-        ctx.opening.listen(opened)
-        # Open the database once the dialog has been painted (two turns of the event loop).
-        QTimer.singleShot(0, lambda: QTimer.singleShot(0, ctx.open_in_background))
-        result = dialog.exec()
-    else:
-        result = dialog.exec() if _has_users(ctx) else NO_USERS
+def sign_in_at_start(opening: DatabaseOpening, parent: QWidget | None = None) -> AppContext | None:
+    """Sign someone in before the window opens: their (signed-in) context, or None to quit (every
+    dialog's Quit, or a database that could not be opened: ``opening.error()`` says why).
+    A database without users asks for its first administrator; a password an administrator set
+    is changed here, or the application quits."""
+    dialog = SignInDialog(opening, parent=parent)
+    # The database opens once the dialog has been painted (Qt paints in the next turn of the event
+    # loop): the thread's imports would otherwise hold the interpreter while the dialog is drawn.
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, opening.start))
+    result = dialog.exec()
     if result == NO_USERS:
-        first = FirstAdministratorDialog(ctx, parent=parent)
-        return first.exec() == QDialog.DialogCode.Accepted
-    if result != QDialog.DialogCode.Accepted:
-        return False
+        first = FirstAdministratorDialog(opening.result().ctx, parent=parent)
+        return first.ctx if first.exec() == QDialog.DialogCode.Accepted else None
+    if result != QDialog.DialogCode.Accepted or dialog.ctx is None:
+        return None
     if dialog.must_change:
-        change = ChangePasswordDialog(ctx, forced=True, parent=parent)
+        change = ChangePasswordDialog(dialog.ctx, forced=True, parent=parent)
         if change.exec() != QDialog.DialogCode.Accepted:
             change.service.sign_out()
-            return False
-    return True
+            return None
+    return dialog.ctx
 
 
 def _has_users(ctx: AppContext) -> bool:
