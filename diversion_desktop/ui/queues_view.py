@@ -174,7 +174,7 @@ class QueuesView(QWidget):
         self._unfitted.add(table)
         if not self._fit_scheduled:
             self._fit_scheduled = True
-            QTimer.singleShot(0, self._fit_pending)
+            QTimer.singleShot(0, self, self._fit_pending)  # (cancelled if the view goes first)
 
     def _fit_pending(self) -> None:
         self._fit_scheduled = False

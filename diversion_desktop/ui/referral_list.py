@@ -171,7 +171,7 @@ class ReferralListModel(QAbstractTableModel):
     def _schedule_fetch(self) -> None:
         if not self._fetch_scheduled:
             self._fetch_scheduled = True
-            QTimer.singleShot(0, self._fetch_next)
+            QTimer.singleShot(0, self, self._fetch_next)  # (cancelled if the view goes first)
 
     def _fetch_next(self) -> None:
         self._fetch_scheduled = False

@@ -274,7 +274,7 @@ class SessionLock(QObject):
         elif kind == _T.Show and isinstance(watched, QWidget) and watched.isWindow() \
                 and watched is not self.dialog and watched not in self._covers:
             # A window opened while locked (a task's message): cover it too, after it has shown.
-            QTimer.singleShot(0, lambda: self._cover_late(watched))
+            QTimer.singleShot(0, self, lambda: self._cover_late(watched))  # (cancelled if the lock goes first)
         return False
 
     def _cover(self, top: QWidget) -> None:

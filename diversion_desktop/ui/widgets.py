@@ -199,7 +199,7 @@ class LazyPage(QWidget):
             else:
                 self._layout.addWidget(self.page)
                 if self._tabs is not None:
-                    QTimer.singleShot(0, self._take_place)
+                    QTimer.singleShot(0, self, self._take_place)
             self.sig_built.emit(self.page)
         return self.page
 
