@@ -53,7 +53,7 @@ def display() -> Iterator[str]:
     missing = _missing_tools()
     if missing:
         reason = f"{' and '.join(missing)} not installed (packaging/install-system-deps.sh --test installs them)"
-        if os.environ.get("CI"):
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
             pytest.fail(f"CI must run this test: {reason}")
         pytest.skip(reason)
     read_end, write_end = os.pipe()
@@ -101,9 +101,9 @@ def users(environment: dict[str, str]) -> dict[str, str]:
     assert COMMAND.exists(), f"{COMMAND} is missing: install the project (pip install -e '.[test]')"
     version = subprocess.run([COMMAND, "--version"], env=environment, capture_output=True, text=True, timeout=120)
     assert version.returncode == 0 and version.stdout.startswith("diversion-desktop "), version
-    interpreter = COMMAND.read_text(encoding="utf-8").splitlines()[0].removeprefix("#!").strip()
-    code = subprocess.run([interpreter, "-c", "import diversion_desktop; print(diversion_desktop.__file__)"],
-                          env=environment, capture_output=True, text=True, timeout=120)
+    # The command's interpreter, outside this checkout (so not finding it as the current folder).
+    code = subprocess.run([sys.executable, "-c", "import diversion_desktop; print(diversion_desktop.__file__)"],
+                          env=environment, cwd=environment["HOME"], capture_output=True, text=True, timeout=120)
     assert Path(code.stdout.strip()).is_relative_to(ROOT), f"the command would run other code: {code}"
 
     signed_in = {**environment, "DIVERSION_USER": USERS["administrator"][0], "DIVERSION_PASSWORD": PASSWORD,
@@ -182,8 +182,8 @@ def start(display: str, environment: dict[str, str], tmp_path: Path) -> Iterator
     def start_() -> Desktop:
         log = tmp_path / "diversion-desktop.log"
         with log.open("w", encoding="utf-8") as out:
-            app = subprocess.Popen([COMMAND], env={**environment, "DISPLAY": display}, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+            app = subprocess.Popen([COMMAND], env={**environment, "DISPLAY": display}, cwd=environment["HOME"],
+                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
         started.append(Desktop(display, app, log))
         return started[-1]
 
