@@ -4,8 +4,9 @@
 # poppler-utils (to read PDFs back) and the PostgreSQL server (the tests start
 # one of their own, on a socket, to check the shared-server option; Debian's
 # package also sets up a system-wide server on port 5432, started where
-# services run, which the tests do not use). Does nothing for packages that are
-# already there.
+# services run, which the tests do not use), and Xvfb and xdotool (one test starts
+# the installed command on an X server of its own and signs in with keystrokes).
+# Does nothing for packages that are already there.
 set -euo pipefail
 
 packages=(
@@ -14,7 +15,7 @@ packages=(
   libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(poppler-utils postgresql)
+  packages+=(poppler-utils postgresql xvfb xdotool)
 fi
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   packages+=(python3-venv)

@@ -1,8 +1,9 @@
-"""Shared fixtures for the domain, store and services tests (no Qt here).
+"""Shared fixtures for the domain, store and services tests (no Qt here, but for QSettings' folders).
 
 The services run on a real SQLite file: one template database is migrated
 once per test run and copied for each test, so every test starts from an
-empty, fully migrated schema in a few milliseconds.
+empty, fully migrated schema in a few milliseconds. No test, and no process
+a test starts, sees the real user's home, settings or data (``isolated_home``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,38 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self.current = when
+
+
+# -- the user's own files stay untouched ---------------------------------------------------
+# What the application reads and writes in the user's home: QSettings (window geometry, the
+# workstation's area, station and centre) and the embedded database (platformdirs). A test that
+# read them failed on a machine where the application had been used (a saved area changed what
+# the window showed), and one that wrote them would change that user's workstation.
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test, and every process a test starts (they inherit the environment), gets a home,
+    configuration, data and cache folder of its own under a temporary folder; the application's
+    own variables (DIVERSION_DATABASE_URL, DIVERSION_USER, ...) set in the shell running the tests
+    are dropped, so no test reaches the user's database or signs in as them."""
+    root = tmp_path_factory.mktemp("home")
+    folders = {"HOME": root, "XDG_CONFIG_HOME": root / ".config", "XDG_DATA_HOME": root / ".local" / "share",
+               "XDG_CACHE_HOME": root / ".cache", "XDG_STATE_HOME": root / ".local" / "state"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, folder in folders.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            patch.setenv(name, str(folder))
+        for name in [n for n in os.environ if n.startswith("DIVERSION_")]:
+            patch.delenv(name)
+        # QSettings keeps the folders it found at its first use; these are set whatever came
+        # first (and cover the machine-wide folder, /etc/xdg, that it falls back to).
+        from PySide6.QtCore import QSettings
+
+        for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+            QSettings.setPath(settings_format, QSettings.Scope.UserScope, str(folders["XDG_CONFIG_HOME"]))
+            QSettings.setPath(settings_format, QSettings.Scope.SystemScope, str(root / "etc-xdg"))
+        yield root
 
 
 # -- schemes -------------------------------------------------------------------------

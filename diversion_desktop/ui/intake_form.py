@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -594,7 +594,10 @@ class IntakeForm(QWidget):
         for combo in (self.sex, self.ethnicity_self, self.ethnicity_observed, self.offence):
             combo.setCurrentIndex(0)
         index = self.area.findData(self.settings.last_area)
-        self.area.setCurrentIndex(max(index, 0))
+        # The workstation's remembered area is no one's edit: as one, it had the form checked at
+        # once, which a user who may not take referrals is refused (their window never opened).
+        with QSignalBlocker(self.area):
+            self.area.setCurrentIndex(max(index, 0))
         self.station.setText(self.settings.station)
         self.suspected_supply.setChecked(False)
         self.consent.setChecked(False)

@@ -65,6 +65,20 @@ def test_each_role_sees_its_tabs(qtbot, gui_ctx: AppContext, gui_settings, roles
     assert window.user_label.text().startswith("Signed in: ")
 
 
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_gets_its_window_on_a_workstation_already_used(qtbot, gui_ctx: AppContext, gui_settings,  # noqa: ANN001
+                                                                 role: Role) -> None:
+    """The workstation remembers an area, station and centre (saved by whoever used it last): a
+    role that may not take referrals still gets its window (the new referral form's check of the
+    remembered area was refused, and the application ended, for a support worker)."""
+    gui_settings.last_area, gui_settings.station, gui_settings.last_centre = "west-berkshire", "Newbury", "newbury"
+    gui_ctx.sign_in_as(as_role(role, organisation=provider(gui_ctx) if role is Role.SUPPORT_WORKER else "police"))
+    window = open_window(qtbot, gui_ctx, gui_settings)
+    assert tab_titles(window) and no_error_shown(window)
+    assert window.intake.area.currentData() == "west-berkshire"
+    assert window.intake.station.text() == "Newbury"
+
+
 def test_station_staff_cannot_reach_hidden_tabs_by_shortcut(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
     gui_ctx.sign_in_as(as_role(Role.STATION_STAFF))
     window = open_window(qtbot, gui_ctx, gui_settings)
