@@ -43,7 +43,7 @@ def compose(letter: AppointmentLetter) -> Composition:
     if youth:
         story += [
             b.heading("Your meeting has changed" if letter.rebooked else "Your meeting", st),
-            b.para(f"Dear {facts.forenames},", st.body),
+            b.para(f"Dear {facts.forenames or facts.full_name},", st.body),
             b.para("Your meeting has been changed. The new time is below."
                    if letter.rebooked else
                    f"{centre.provider} has booked a meeting for you. It is part of your drugs diversion.",

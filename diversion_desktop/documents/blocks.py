@@ -9,12 +9,14 @@ a name like "Smith & Sons <Ltd>" prints as typed, with nothing to escape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from diversion_desktop.documents import wording
 from diversion_desktop.documents.data import AppointmentDetails, Party
@@ -37,14 +39,10 @@ def heading(text: str, styles: LetterStyles) -> Text:
 
 
 def section(text: str, styles: LetterStyles) -> list[Flowable]:
-    """A section heading, moved to the next page rather than left alone at the bottom of one.
-
-    (Not ``keepWithNext``: that would carry a whole long table over with it.)
-    """
-    return [CondPageBreak(_SECTION_ROOM), Text(text, styles.subheading)]
-
-
-_SECTION_ROOM = 22 * mm  # the heading and about two lines of what follows
+    """A section heading, never left alone at the bottom of a page: its style keeps it with the
+    start of what follows (the template's keepWithNext keeps the first lines or rows with it,
+    without carrying a whole long table over to the next page)."""
+    return [Text(text, styles.subheading)]
 
 
 def kept_section(text: str, content: Sequence[Flowable], styles: LetterStyles) -> Flowable:
@@ -78,9 +76,27 @@ def recipient_block(recipient: Party | Contact, reference: str, issued_on: date,
     left: list[Flowable] = []
     if private:
         left.append(Text("PRIVATE AND CONFIDENTIAL", styles.cell_label))
-    left.append(Text("\n".join(line for line in [recipient.name, *recipient.address] if line), styles.address))
+    lines = [line for line in [recipient.name, *recipient.address] if line.strip()]
+    left.append(Text("\n".join(lines), _fitting(styles.address, lines, _ADDRESS_WIDTH)))
     right = Text(f"Our reference: {reference}\nDate: {full_date(issued_on)}", styles.right)
-    return SideBySide(left, [right], (CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45))
+    return SideBySide(left, [right], (_ADDRESS_WIDTH, CONTENT_WIDTH - _ADDRESS_WIDTH))
+
+
+_ADDRESS_WIDTH = CONTENT_WIDTH * 0.55
+_SMALLEST_ADDRESS_SIZE = 8.0
+
+
+def _fitting(style: ParagraphStyle, lines: Sequence[str], width: float) -> ParagraphStyle:
+    """The address style, made smaller (down to 8 pt) if a word of the address (a very long
+    surname with no hyphen to break at) is wider than the window of the envelope, so words are
+    never cut between letters; lines still wrap at spaces and after hyphens."""
+    words = [part for line in lines for word in line.split() for part in re.split(r"(?<=-)", word)]
+    widest = max((stringWidth(word, style.fontName, style.fontSize) for word in words), default=0.0)
+    if widest <= width:
+        return style
+    size = max(int(style.fontSize * width / widest * 10) / 10, _SMALLEST_ADDRESS_SIZE)  # rounded down: fits
+    return ParagraphStyle(f"{style.name}-{size:.2f}", parent=style, fontSize=size,
+                          leading=style.leading * size / style.fontSize)
 
 
 def opening(letterhead_contact: Contact, recipient: Party | Contact, reference: str, issued_on: date,
@@ -97,7 +113,9 @@ _GRID_LOOK = TableLook(rule=RULE, shade=SHADE, pad_x=4, pad_top=2, pad_bottom=3)
 
 
 def _text(value: Value) -> str:
-    return value if isinstance(value, str) else "\n".join(v for v in value if v)
+    """The value as table text; nothing recorded says so rather than leaving a blank cell."""
+    text = value if isinstance(value, str) else "\n".join(v for v in value if v)
+    return text if text.strip() else wording.NOT_RECORDED
 
 
 def details(rows: Iterable[tuple[str, Value]], styles: LetterStyles, label_width: float = 42 * mm) -> TextTable:

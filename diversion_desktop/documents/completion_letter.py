@@ -30,7 +30,7 @@ def compose(letter: CompletionLetter) -> Composition:
     if youth:
         story += [
             b.heading("You have finished your drugs diversion", st),
-            b.para(f"Dear {facts.forenames},", st.body),
+            b.para(f"Dear {facts.forenames or facts.full_name},", st.body),
             b.para(f"Well done. You finished your drugs diversion on {full_date(letter.completed_on)}. "
                    f"You went to {w.count(letter.sessions_attended, 'meeting')} with {facts.provider}.",
                    st.body),

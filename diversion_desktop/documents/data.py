@@ -222,6 +222,10 @@ class ProsecutionFileNote(_Document):
 class FutureIneligibilityNotice(_Document):
     KIND: ClassVar[DocumentKind] = DocumentKind.FUTURE_INELIGIBILITY_NOTICE
     decision: ConfirmedStep
+    # What ended the diversion, said in the notice with its dates: the appointments not
+    # attended, and those rebooked at the person's request (both count as misses).
+    missed: tuple[AppointmentDetails, ...] = ()
+    rebooked: tuple[AppointmentDetails, ...] = ()
 
 
 @dataclass(frozen=True)

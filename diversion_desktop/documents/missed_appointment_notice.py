@@ -30,19 +30,20 @@ def compose(notice: MissedAppointmentNotice) -> Composition:
     thing = "meeting" if youth else "appointment"
 
     story: list[Flowable] = b.opening(police, facts.person, notice.reference, notice.issued_on, st)
-    session = missed.session.lower()
+    # "(assessment)" after the appointment, or nothing if the session type is not known.
+    session = f" ({missed.session.lower()})" if missed.session.strip() else ""
     if youth:
         story += [
             b.heading("You missed your meeting", st),
-            b.para(f"Dear {facts.forenames},", st.body),
-            b.para(f"You did not go to your meeting ({session}) on {date_and_time(missed.at)} at "
+            b.para(f"Dear {facts.forenames or facts.full_name},", st.body),
+            b.para(f"You did not go to your meeting{session} on {date_and_time(missed.at)} at "
                    f"{missed.centre.name}. You still have time to finish your drugs diversion.", st.body),
         ]
     else:
         story += [
             b.heading("You missed your appointment", st),
             b.para(f"Dear {facts.full_name},", st.body),
-            b.para(f"You did not attend your appointment ({session}) on {date_and_time(missed.at)} at "
+            b.para(f"You did not attend your appointment{session} on {date_and_time(missed.at)} at "
                    f"{w.centre_line(missed.centre)}. The appointment was part of the {scheme.area} drugs "
                    "diversion scheme. There is still time for you to complete the programme.", st.body),
         ]
@@ -70,9 +71,9 @@ def compose(notice: MissedAppointmentNotice) -> Composition:
         b.para(deadline, st.body),
         b.kept_section("If you do not go" if youth else "If you do not attend",
                        [b.para(if_not_attended(scheme.kind, facts.pathway, facts.due_date), st.body)], st),
-        b.para(f"Questions? Phone {w.tel(police.phone)}. Tell them your reference: {facts.reference}."
+        b.para(f"Questions? {w.phone_or_contact(police, capital=True)}. Tell them your reference: {facts.reference}."
                if youth else
-               f"If you have a question, phone {w.tel(police.phone)} and give your reference, {facts.reference}.",
+               f"If you have a question, {w.phone_or_contact(police)} and give your reference, {facts.reference}.",
                st.body),
         b.sign_off(police.signatory, police.name, st),
     ]

@@ -56,7 +56,7 @@ def _adult(letter: ReferralLetter, st: LetterStyles) -> list[Flowable]:
         b.heading("Your referral to the drugs diversion scheme", st),
         b.para(f"Dear {facts.full_name},", st.body),
         b.para(f"On {date_and_time(facts.incident_at)}, police found you in possession of "
-               f"{w.substance_names(facts.substances)} at {facts.incident_place}. You were offered a "
+               f"{w.substance_names(facts.substances)}{w.at_place(facts.incident_place)}. You were offered a "
                f"place on the {facts.scheme.area} drugs diversion scheme and you agreed to take part. "
                "This letter tells you what happens next.", st.body),
         *b.section("What happened", st),
@@ -85,7 +85,7 @@ def _adult(letter: ReferralLetter, st: LetterStyles) -> list[Flowable]:
         *b.section("How your information is used", st),
         b.para(facts.scheme.data_protection_text, st.body),
         *b.section("Questions", st),
-        b.para(f"If you have a question about this letter, phone {w.tel(facts.scheme.police.phone)} and "
+        b.para(f"If you have a question about this letter, {w.phone_or_contact(facts.scheme.police)} and "
                f"give your reference, {facts.reference}.", st.body),
     ]
     return story
@@ -98,7 +98,7 @@ def _youth(letter: ReferralLetter, st: LetterStyles) -> list[Flowable]:
     first = letter.first_appointment
     story: list[Flowable] = [
         b.heading("Your drugs diversion", st),
-        b.para(f"Dear {facts.forenames},", st.body),
+        b.para(f"Dear {facts.forenames or facts.full_name},", st.body),
         b.para(f"On {full_date(facts.incident_at.date())}, the police found you with "
                f"{w.substance_names(facts.substances)}. You agreed to take part in a drugs diversion. "
                "This letter tells you what to do next.", st.body),
@@ -127,7 +127,7 @@ def _youth(letter: ReferralLetter, st: LetterStyles) -> list[Flowable]:
         *b.section("Your information", st),
         b.para(facts.scheme.data_protection_text, st.body),
         *b.section("Questions", st),
-        b.para(f"Phone {w.tel(facts.scheme.police.phone)}. Tell them your reference: {facts.reference}. "
+        b.para(f"{w.phone_or_contact(facts.scheme.police, capital=True)}. Tell them your reference: {facts.reference}. "
                "Your parent or carer can help you too.", st.body),
     ]
     return story

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
@@ -25,6 +26,10 @@ from diversion_desktop.documents.styles import ADULT
 from diversion_desktop.documents.template import Composition, build_pdf
 
 AUTHOR = "Diversion Desktop"
+
+# The small headings inside a referral, kept with what follows them (never alone at a page's foot).
+_MINOR_HEADING = ParagraphStyle("sar-minor-heading", parent=ADULT.body_bold, keepWithNext=1)
+_ITEM_HEADING = ParagraphStyle("sar-item-heading", parent=ADULT.body, keepWithNext=1)
 
 # Internal row numbers mean nothing to the reader (the JSON file keeps them).
 _HIDDEN = frozenset({"id", "person_id", "referral_id", "appointment_id", "merged_into_id",
@@ -141,33 +146,38 @@ def _when(moment: Any) -> str:  # noqa: ANN401
     return value_text(moment)
 
 
+def _titled(*parts: object) -> str:
+    """``Referral WB-2026-00001 (1 of 2)``: a title of its parts, leaving out one not recorded."""
+    return " ".join(str(part) for part in parts if part not in (None, ""))
+
+
 def _none(text: str) -> Flowable:
     return b.para(text, ADULT.body)
 
 
 def _referral(referral: Mapping[str, Any], index: int, total: int) -> list[Flowable]:
     st = ADULT
-    story: list[Flowable] = [*b.section(f"Referral {referral.get('reference', '')} ({index} of {total})", st),
+    story: list[Flowable] = [*b.section(_titled("Referral", referral.get("reference"), f"({index} of {total})"), st),
                              _details(referral, skip={"scheme_settings"}),
                              b.para("The scheme settings the decision was made under are in the JSON file "
                                     "(scheme_settings).", st.body)]
     substances = referral.get("substances") or []
-    story.append(b.para("Substances found", st.body_bold))
+    story.append(b.para("Substances found", _MINOR_HEADING))
     story.append(_grid(("Substance", "Quantity", "Unit"), ("substance", "quantity", "unit"), substances,
                        (70 * mm, 50 * mm, 50 * mm)) if substances else _none("None recorded."))
     appointments = referral.get("appointments") or []
-    story.append(b.para("Appointments", st.body_bold))
+    story.append(b.para("Appointments", _MINOR_HEADING))
     if not appointments:
         story.append(_none("None booked."))
     for number, appointment in enumerate(appointments, start=1):
-        story.append(b.para(f"Appointment {number} of {len(appointments)}", st.body))
+        story.append(b.para(f"Appointment {number} of {len(appointments)}", _ITEM_HEADING))
         story.append(_details(appointment))
     timeline = referral.get("timeline") or []
-    story.append(b.para("Timeline", st.body_bold))
+    story.append(b.para("Timeline", _MINOR_HEADING))
     story.append(_grid(("Date and time", "Event", "What happened", "Recorded by"), ("at", "kind", "text", "actor"),
                        ({**t, "at": _when(t.get("at"))} for t in timeline), (32 * mm, 28 * mm, 80 * mm, 30 * mm)) if timeline else _none("No events."))
     documents = referral.get("issued_documents") or []
-    story.append(b.para("Letters and notices issued", st.body_bold))
+    story.append(b.para("Letters and notices issued", _MINOR_HEADING))
     story.append(_grid(("Document", "Title", "To", "Issued on", "By"),
                        ("document_reference", "title", "recipient", "issued_at", "issued_by"), documents,
                        (32 * mm, 45 * mm, 38 * mm, 30 * mm, 25 * mm)) if documents else _none("None issued."))
@@ -179,7 +189,8 @@ def compose(report: SubjectAccessReport) -> Composition:
     content = report.content
     story: list[Flowable] = [
         b.heading("Subject access: the information held about one person", st),
-        b.para(f"{report.person_name} ({report.person_reference}). Prepared on {date_and_time(report.made_at)} "
+        b.para(f"{report.person_name or 'Name not recorded'} ({report.person_reference}). "
+               f"Prepared on {date_and_time(report.made_at)} "
                f"by {report.made_by}; export reference {report.reference}.", st.body),
         b.para("This is everything the Diversion Desktop database holds about this person: their record, "
                "any other record found to be the same person and merged into it, every referral with its "
@@ -200,7 +211,7 @@ def compose(report: SubjectAccessReport) -> Composition:
     if not merged:
         story.append(_none("None."))
     for record in merged:
-        story.append(b.para(f"Record {record.get('reference', '')}", st.body_bold))
+        story.append(b.para(_titled("Record", record.get("reference")), _MINOR_HEADING))
         story.append(_details(record))
     merges = content.get("merges") or []
     story += b.section("Merges of records", st)

@@ -28,8 +28,8 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
-from reportlab.platypus.doctemplate import ActionFlowable
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate
+from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak
 
 from diversion_desktop.documents import fonts
 from diversion_desktop.documents.dates import full_date
@@ -114,8 +114,36 @@ class _PendingDocument(Flowable):
                 *composition.story]
 
 
+class _KeepWithNext(KeepTogether):
+    """A heading (style ``keepWithNext``) and what follows it, as reportlab groups them.
+
+    reportlab's own KeepTogether moves the whole group to the next page whenever it is taller
+    than the room left, so a heading before a long table would always start a new page. Here
+    the heading stays if the first part of what follows fits under it (the first lines of a
+    paragraph, the first rows of a table); if not, heading and all move to the next page. A
+    heading is never left alone at the foot of a page.
+    """
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:  # noqa: N803 (reportlab's names)
+        *heads, following = self._content
+        used = 0.0
+        for flowable in heads:
+            used += flowable.wrap(aW, aH)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        room = aH - used - following.getSpaceBefore()
+        if room > 0 and not isinstance(following, ActionFlowable):
+            parts = following.split(aW, room)
+            # A part that is an action (a KeepTogether's own page break) or does not fit is no start.
+            if parts and not isinstance(parts[0], ActionFlowable) and parts[0].wrap(aW, room)[1] <= room:
+                return [*heads, *parts]
+        frame = getattr(self, "_frame", None)
+        if frame is not None and getattr(frame, "_atTop", False):
+            return list(self._content)  # a new page would be no better: let each part flow
+        return [FrameBreak(), *self._content]
+
+
 class _DocTemplate(BaseDocTemplate):
     on_document: Callable[[int], None] | None = None
+    keepTogetherClass = _KeepWithNext  # how reportlab groups a keepWithNext heading with what follows
 
     def filterFlowables(self, flowables: list[Flowable]) -> None:  # noqa: N802 (reportlab's hook)
         first = flowables[0] if flowables else None

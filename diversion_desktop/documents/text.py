@@ -15,6 +15,8 @@ indents, spacing and alignment (left, right or centred) are honoured.
 
 from __future__ import annotations
 
+import re
+
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import getFont
@@ -35,9 +37,11 @@ def break_lines(text: str, font_name: str, size: float, width: float) -> list[st
                 continue
             word_width = measure(word, size)
             if word_width > width:
+                # Start it on a line of its own; break it after a hyphen if it has one
+                # ("Wolfeschlegel-Ó'Brien-Śmith"), cutting between letters only where it must.
                 if line:
                     result.append(" ".join(line))
-                pieces = _cut(word, measure, size, width)
+                pieces = _break_word(word, measure, size, width)
                 result.extend(pieces[:-1])
                 line, line_width = [pieces[-1]], measure(pieces[-1], size)
                 continue
@@ -50,6 +54,28 @@ def break_lines(text: str, font_name: str, size: float, width: float) -> list[st
                 line, line_width = [word], word_width
         result.append(" ".join(line))
     return result
+
+
+def _break_word(word: str, measure: object, size: float, width: float) -> list[str]:
+    """A word wider than the line as lines that fit: as many hyphenated parts as fit on each
+    line; a part that is itself too wide is cut between letters."""
+    parts = [part for part in re.split(r"(?<=-)", word) if part]
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        if current and measure(current + part, size) <= width:  # type: ignore[operator]
+            current += part
+            continue
+        if current:
+            lines.append(current)
+        if measure(part, size) > width:  # type: ignore[operator]
+            pieces = _cut(part, measure, size, width)
+            lines.extend(pieces[:-1])
+            current = pieces[-1]
+        else:
+            current = part
+    lines.append(current)
+    return lines
 
 
 def _cut(word: str, measure: object, size: float, width: float) -> list[str]:

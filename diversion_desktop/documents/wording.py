@@ -10,7 +10,9 @@ from collections.abc import Sequence
 
 from diversion_desktop.documents.data import Party, SubstanceFound
 from diversion_desktop.documents.dates import quantity
-from diversion_desktop.domain.schemes import Centre
+from diversion_desktop.domain.schemes import Centre, Contact
+
+NOT_RECORDED = "Not recorded"
 
 
 def guardian_name(guardian: Party | None) -> str:
@@ -33,6 +35,24 @@ def substance_names(substances: Sequence[SubstanceFound]) -> str:
 
 def _sentence_case(label: str) -> str:
     return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
+
+
+def at_place(place: str) -> str:
+    """`` at Northbrook Street`` to follow "found you with ...", or nothing when no place was
+    recorded: a letter never says "at ."."""
+    place = place.strip()
+    return f" at {place}" if place else ""
+
+
+def phone_or_contact(contact: Contact, capital: bool = False) -> str:
+    """``phone 101``, or ``contact <name>`` when the settings give no phone number."""
+    text = f"phone {tel(contact.phone)}" if contact.phone.strip() else f"contact {contact.name}"
+    return text[0].upper() + text[1:] if capital else text
+
+
+def and_list(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return _and_list(parts)
 
 
 def _and_list(parts: Sequence[str]) -> str:

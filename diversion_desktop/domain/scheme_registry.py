@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+from diversion_desktop.domain.permissions import Principal
 from diversion_desktop.domain.schemes import Centre, Scheme, SchemeConfigError, parse_scheme
 
 
@@ -65,3 +66,16 @@ class SchemeRegistry:
 
     def all_centres(self) -> list[tuple[Scheme, Centre]]:
         return [(s, c) for s in self for c in s.centres()]
+
+    def centres_run_by(self, organisation: str) -> list[tuple[Scheme, Centre]]:
+        """The centres an organisation runs: those of every scheme's provider or youth provider
+        of that name (as the scheme files spell it, the name a support worker's account holds)."""
+        return [(s, c) for s, c in self.all_centres() if c.provider == organisation]
+
+    def centres_for(self, principal: Principal | None) -> list[tuple[Scheme, Centre]]:
+        """The centres a user works with: a support worker only their own organisation's (the
+        same rule that limits them to its referrals, services/scope.py); police roles and
+        administrators every centre."""
+        if principal is not None and principal.provider_scoped:
+            return self.centres_run_by(principal.organisation)
+        return self.all_centres()

@@ -69,9 +69,29 @@ def _nice_step(span: float, ticks: int = 5) -> float:
     return 10 * magnitude
 
 
+LABEL_LINE = 9  # the leading of an axis label's lines
+
+
+def _title_lines(title: str, width: float) -> list[str]:
+    return break_lines(title, fonts.BOLD, TITLE_SIZE, width) if title else []
+
+
+def _title_space(title: str, width: float) -> float:
+    """The height the title takes, wrapped to the chart's width (none without a title)."""
+    lines = _title_lines(title, width)
+    return (TITLE_SIZE + 8 + (len(lines) - 1) * (TITLE_SIZE + 2)) if lines else 0.0
+
+
 def _title(drawing: Drawing, title: str, width: float, height: float) -> None:
-    if title:
-        drawing.add(_string(0, height - TITLE_SIZE, title, TITLE_SIZE, bold=True))
+    for index, line in enumerate(_title_lines(title, width)):
+        drawing.add(_string(0, height - TITLE_SIZE - index * (TITLE_SIZE + 2), line, TITLE_SIZE, bold=True))
+
+
+def _label(drawing: Drawing, x: float, middle: float, lines: Sequence[str], bold: bool = False) -> None:
+    """An axis label of one or more lines, right-aligned at ``x`` and centred on ``middle``."""
+    for index, line in enumerate(lines):
+        offset = (len(lines) - 1) * LABEL_LINE / 2 - index * LABEL_LINE
+        drawing.add(_string(x, middle - 2.5 + offset, line, anchor="end", bold=bold))
 
 
 def _legend_rows(series: Sequence[Series], width: float) -> list[list[tuple[float, int]]]:
@@ -115,12 +135,16 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], w
               height: float = 170, value_format: str = "{:,.0f}") -> Drawing:
     """Grouped horizontal bars: one row per category, one bar per series, the value at its end."""
     fonts.register_fonts()
-    drawing = Drawing(width, height)
-    _title(drawing, title, width, height)
-    top = height - (TITLE_SIZE + 8 if title else 0)
     legend_height = _legend_height(series, width)
     label_width = min(max((stringWidth(c, fonts.BODY, FONT_SIZE) for c in categories), default=0) + 6,
                       width * 0.32)
+    # Every label whole, on as many lines as it needs: the chart grows to give each row room.
+    labels = [break_lines(c, fonts.BODY, FONT_SIZE, label_width - 6) for c in categories]
+    tallest = max((len(lines) for lines in labels), default=1) * LABEL_LINE + 4
+    height = max(height, _title_space(title, width) + legend_height + 12 + tallest * len(categories))
+    drawing = Drawing(width, height)
+    _title(drawing, title, width, height)
+    top = height - _title_space(title, width)
     plot_left = label_width
     plot_width = width - plot_left - 34
     plot_bottom = legend_height + 12
@@ -137,11 +161,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], w
         drawing.add(_string(x, plot_bottom - 9, value_format.format(tick * step), anchor="middle", colour=MUTED))
     for index, category in enumerate(categories):
         y_top = top - index * row - (row - bar * len(series)) / 2
-        label_lines = break_lines(category, fonts.BODY, FONT_SIZE, label_width - 6)[:2]
-        middle = top - index * row - row / 2
-        for line_index, line in enumerate(label_lines):
-            offset = (len(label_lines) - 1) * 4.5 - line_index * 9
-            drawing.add(_string(label_width - 6, middle - 2.5 + offset, line, anchor="end"))
+        _label(drawing, label_width - 6, top - index * row - row / 2, labels[index])
         for number, item in enumerate(series):
             y = y_top - (number + 1) * bar
             value = item.values[index]
@@ -165,13 +185,17 @@ def interval_chart(title: str, estimates: Sequence[Estimate], width: float, low:
     differences between the pilots, or ratios to a reference group (``log`` scale)."""
     fonts.register_fonts()
     row = 13.0
-    title_space = TITLE_SIZE + 8 if title else 0
+    title_space = _title_space(title, width)
     axis_space = 16
-    height = height or title_space + axis_space + row * max(len(estimates), 1) + 4
-    drawing = Drawing(width, height)
-    _title(drawing, title, width, height)
     label_width = min(max((stringWidth(e.label, fonts.BOLD if e.strong else fonts.BODY, FONT_SIZE)
                            for e in estimates), default=0) + 8, width * 0.42)
+    # Every label whole, wrapped to the label column; a row is as tall as its label.
+    labels = [break_lines(e.label, fonts.BOLD if e.strong else fonts.BODY, FONT_SIZE, label_width - 8)
+              for e in estimates]
+    rows = [max(row, len(lines) * LABEL_LINE + 4) for lines in labels]
+    height = max(height or 0, title_space + axis_space + (sum(rows) if rows else row) + 4)
+    drawing = Drawing(width, height)
+    _title(drawing, title, width, height)
     plot_left = label_width
     plot_width = width - plot_left - 10
     top = height - title_space
@@ -194,10 +218,8 @@ def interval_chart(title: str, estimates: Sequence[Estimate], width: float, low:
         x = position(reference)
         drawing.add(Line(x, bottom, x, top, strokeColor=INK, strokeWidth=0.8, strokeDashArray=[2, 2]))
     for index, estimate in enumerate(estimates):
-        y = top - (index + 0.5) * row
-        label = break_lines(estimate.label, fonts.BOLD if estimate.strong else fonts.BODY, FONT_SIZE,
-                            label_width - 8)[0]
-        drawing.add(_string(label_width - 8, y - 2.5, label, anchor="end", bold=estimate.strong))
+        y = top - sum(rows[:index]) - rows[index] / 2
+        _label(drawing, label_width - 8, y, labels[index], bold=estimate.strong)
         if estimate.value is None:
             drawing.add(_string(plot_left + 2, y - 2.5, estimate.mark, colour=MUTED))
             continue
@@ -223,7 +245,7 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], widt
     fonts.register_fonts()
     drawing = Drawing(width, height)
     _title(drawing, title, width, height)
-    top = height - (TITLE_SIZE + 8 if title else 0)
+    top = height - _title_space(title, width)
     legend_height = _legend_height(series, width - 34)
     plot_left, plot_bottom = 34, legend_height + 16
     plot_width, plot_height = width - plot_left - 8, top - plot_bottom
@@ -271,7 +293,7 @@ def column_chart(title: str, labels: Sequence[str], series: Sequence[Series], wi
     fonts.register_fonts()
     drawing = Drawing(width, height)
     _title(drawing, title, width, height)
-    top = height - (TITLE_SIZE + 8 if title else 0)
+    top = height - _title_space(title, width)
     legend_height = _legend_height(series, width - 40)
     plot_left, plot_bottom = 40, legend_height + 16
     plot_width, plot_height = width - plot_left - 8, top - plot_bottom

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,18 @@ Progress = Callable[[int, int], None]
 _OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
 
 
+class WarningKind(StrEnum):
+    NO_POSTAL_ADDRESS = "no_postal_address"
+
+
+@dataclass(frozen=True)
+class DocumentWarning:
+    """Something to know before issuing a document; issuing is still allowed (the user decides)."""
+
+    kind: WarningKind
+    text: str
+
+
 @dataclass(frozen=True)
 class DueDocument:
     """A document the referral's state calls for, and whether it has been issued."""
@@ -44,6 +57,7 @@ class DueDocument:
     recipient: str
     appointment_id: int | None
     issued_id: int | None  # the latest issue of this document, if any
+    warnings: tuple[DocumentWarning, ...] = ()
 
     @property
     def issued(self) -> bool:
@@ -69,12 +83,18 @@ class IssuedInfo:
 
 @dataclass(frozen=True)
 class Pdf:
-    """PDF bytes with what to call them."""
+    """PDF bytes with what to call them (and, from a preview or an issue, any warnings)."""
 
     content: bytes
     title: str
     file_name: str
     page_count: int
+    warnings: tuple[DocumentWarning, ...] = ()
+
+
+# Letters sent by post: to the person, or to the YOT at the address in the scheme settings.
+_POSTED_TO_PERSON = frozenset({"referral_letter", "appointment_letter", "missed_appointment_notice",
+                               "future_ineligibility_notice", "completion_letter"})
 
 
 class DocumentService:
@@ -113,8 +133,23 @@ class DocumentService:
                 wanted.append((DocumentKind.COMPLETION_LETTER, to_person, None))
             # Only what this user may issue: a support worker is not offered the YOT notice.
             return [DueDocument(kind=k.value, label=k.label, recipient=r, appointment_id=a,
-                                issued_id=issued.get((k.value, a)))
+                                issued_id=issued.get((k.value, a)), warnings=self._warnings(referral, k.value))
                     for k, r, a in wanted if principal.may(DOCUMENT_PERMISSIONS[k.value])]
+
+    def _warnings(self, referral: Referral, kind: str) -> tuple[DocumentWarning, ...]:
+        """What the user must know before issuing: a letter to be posted with no address to post it to."""
+        if kind in _POSTED_TO_PERSON and not _lines(referral.person.address):
+            person = referral.person
+            name = f"{person.forenames} {person.surname}".strip()
+            return (DocumentWarning(WarningKind.NO_POSTAL_ADDRESS,
+                                    f"{name} has no postal address recorded, so this letter cannot be posted. "
+                                    "Add the address to the person's record first, or hand the letter over "
+                                    "in person."),)
+        if kind == "yot_notice" and not self._scheme(referral).yot.address:
+            return (DocumentWarning(WarningKind.NO_POSTAL_ADDRESS,
+                                    f"The scheme settings give no postal address for {self._scheme(referral).yot.name}, "
+                                    "so this notice cannot be posted."),)
+        return ()
 
     def _may_issue(self, kind: str) -> None:
         permission = DOCUMENT_PERMISSIONS.get(kind)
@@ -135,17 +170,19 @@ class DocumentService:
 
         self._may_issue(kind)
         with self.ctx.reading() as session:
-            self._visible(session, referral_id)
+            referral = self._visible(session, referral_id)
             data = self._data(session, referral_id, kind, appointment_id)
+            warnings = self._warnings(referral, kind)
         rendered = render(data.KIND, data)
-        return Pdf(rendered.content, rendered.title, f"{rendered.reference}.pdf", rendered.page_count)
+        return Pdf(rendered.content, rendered.title, f"{rendered.reference}.pdf", rendered.page_count, warnings)
 
     def issue(self, referral_id: int, kind: str, appointment_id: int | None = None) -> tuple[IssuedInfo, Pdf]:
         """Render and keep the exact bytes, with who issued it and when."""
         self._may_issue(kind)
         with self.ctx.unit_of_work() as session:
             record = self._issue(session, referral_id, kind, appointment_id)
-            return _info(record, record_referral(session, record)), _pdf(record)
+            referral = record_referral(session, record)
+            return _info(record, referral), _pdf(record, self._warnings(referral, kind))
 
     def _issue(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> IssuedDocument:
         from diversion_desktop.documents import DocumentKind, render
@@ -331,7 +368,13 @@ class DocumentService:
             step = d.ConfirmedStep(step=NextStep(referral.next_step), confirmed_by=referral.next_step_confirmed_by,
                                    confirmed_at=referral.next_step_confirmed_at, reason=referral.proposed_reason)
             if kind == "future_ineligibility_notice":
-                return d.FutureIneligibilityNotice(facts=facts, issued_on=today, decision=step)
+                # The notice says what ended the diversion: the misses, with their dates.
+                def with_attendance(attendance: Attendance) -> tuple[d.AppointmentDetails, ...]:
+                    return tuple(details(a) for a in appointments if a.attendance == attendance.value)
+
+                return d.FutureIneligibilityNotice(facts=facts, issued_on=today, decision=step,
+                                                   missed=with_attendance(Attendance.NOT_ATTENDED),
+                                                   rebooked=with_attendance(Attendance.REBOOKED))
             timeline = tuple(d.TimelineItem(at=e.at, event=e.text, by=e.actor) for e in referral.events)
             return d.ProsecutionFileNote(facts=facts, issued_on=today, decision=step,
                                          appointments=tuple(details(a) for a in appointments), timeline=timeline)
@@ -411,5 +454,5 @@ def _info(record: IssuedDocument, referral: Referral) -> IssuedInfo:
                       sha256=record.sha256)
 
 
-def _pdf(record: IssuedDocument) -> Pdf:
-    return Pdf(record.content, record.title, f"{record.document_reference}.pdf", record.page_count)
+def _pdf(record: IssuedDocument, warnings: tuple[DocumentWarning, ...] = ()) -> Pdf:
+    return Pdf(record.content, record.title, f"{record.document_reference}.pdf", record.page_count, warnings)

@@ -76,7 +76,8 @@ class AppointmentsView(QWidget):
         self.centre = QComboBox()
         self.centre.setObjectName("centre")
         self.centre.setAccessibleName("Centre")
-        for scheme, centre in self.ctx.schemes.all_centres():
+        # A support worker sees only their own organisation's centres; coordinators see all.
+        for scheme, centre in self.ctx.schemes.centres_for(self.ctx.principal):
             self.centre.addItem(f"{scheme.area} — {centre.name}", centre.code)
         index = self.centre.findData(self.settings.last_centre)
         self.centre.setCurrentIndex(max(index, 0))
@@ -220,6 +221,12 @@ class AppointmentsView(QWidget):
                                          suggested_name=f"appointments-{centre}-{day.isoformat()}")
 
     # -- choosing the list ----------------------------------------------------------------
+    def _no_centre(self) -> str:
+        principal = self.ctx.principal
+        if principal is not None and principal.provider_scoped:
+            return f"No centre run by {principal.organisation} is configured in any scheme."
+        return "No centre is configured in any scheme."
+
     def centre_code(self) -> str:
         return self.centre.currentData() or ""
 
@@ -246,7 +253,7 @@ class AppointmentsView(QWidget):
             self.model.set_rows([])
             self.heading.setText(self.centre.currentText())
             self.status.setText("Enter a day as dd/mm/yyyy to see its appointments." if centre
-                                else "No centre is configured in any scheme.")
+                                else self._no_centre())
             self._update_buttons()
             return
         if keep_id is None:

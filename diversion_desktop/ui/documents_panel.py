@@ -7,7 +7,8 @@ a reprint is the exact bytes that were issued.
 
 Nothing is issued silently. "Issue and print…" asks for the printer first and
 "Issue and save as PDF…" for the file first; cancelling either leaves nothing
-issued. The services run on the worker (``TaskRunner``); printing and writing
+issued. A document the service warns about (a letter to a person with no postal
+address) first asks "Issue anyway?", and the answer No issues nothing. The services run on the worker (``TaskRunner``); printing and writing
 the file happen back on the GUI thread.
 """
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from diversion_desktop.services.context import AppContext
-from diversion_desktop.services.documents import DocumentService, DueDocument, IssuedInfo, Pdf
+from diversion_desktop.services.documents import DocumentService, DueDocument, IssuedInfo, Pdf, WarningKind
 from diversion_desktop.services.dto import ReferralDetail
 from diversion_desktop.ui import pdf_output
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
@@ -55,8 +57,26 @@ class DueRow:
     @property
     def state(self) -> str:
         if self.issued is None:
-            return "Not yet issued"
+            return "Not yet issued" + (" (no postal address)" if self.warned(WarningKind.NO_POSTAL_ADDRESS) else "")
         return f"Issued {moment_text(self.issued.issued_at)} by {self.issued.issued_by}"
+
+    def warned(self, kind: WarningKind) -> bool:
+        return any(warning.kind is kind for warning in self.due.warnings)
+
+
+def ask_issue_anyway(parent: QWidget | None, row: DueRow) -> bool:
+    """The question before issuing a document the service warns about; "No" is the default."""
+    warnings = "\n\n".join(warning.text for warning in row.due.warnings)
+    box = QMessageBox(QMessageBox.Icon.Warning, "Issue anyway?",
+                      f"{warnings}\n\nIssue the {row.title.lower()} anyway?",
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName("issueAnywayQuestion")
+    yes = box.addButton("&Issue anyway", QMessageBox.ButtonRole.YesRole)
+    no = box.addButton("&Do not issue", QMessageBox.ButtonRole.NoRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
 
 
 # Two lines a row, so each list fits the page's left column without scrolling sideways.
@@ -324,6 +344,8 @@ class DocumentsPanel(QGroupBox):
                 "To send it, issue it: it is then kept exactly as printed or saved.")
         if row.issued is not None:
             note += f" (Last issued {moment_text(row.issued.issued_at)} by {row.issued.issued_by}.)"
+        for warning in pdf.warnings:
+            note += f" Warning: {warning.text}"
         dialog = PdfPreviewDialog(pdf.content, pdf.title, pdf.file_name, self, note=note, handle_output=False,
                                   print_text="Issue and &print…", save_text="Issue and save as P&DF…")
         dialog.sig_print_requested.connect(lambda: self.issue_and_print(row, dialog))
@@ -348,7 +370,7 @@ class DocumentsPanel(QGroupBox):
     def issue_and_print(self, row: DueRow | None = None, dialog: PdfPreviewDialog | None = None) -> None:
         """Ask for the printer; then issue the document and print exactly what was kept."""
         row = row or self.selected_due()
-        if row is None or self.busy:
+        if row is None or self.busy or not self._go_ahead(row, dialog):
             return
         printer = pdf_output.ask_printer(dialog or self)
         if printer is None:
@@ -370,7 +392,7 @@ class DocumentsPanel(QGroupBox):
                        suggested: str = "") -> None:
         """Ask for the file; then issue the document and save exactly what was kept."""
         row = row or self.selected_due()
-        if row is None or self.busy:
+        if row is None or self.busy or not self._go_ahead(row, dialog):
             return
         reference = self.detail.reference if self.detail is not None else ""
         chosen = pdf_output.ask_save_path(dialog or self, suggested or suggested_file_name(reference, row))
@@ -386,6 +408,13 @@ class DocumentsPanel(QGroupBox):
             return f"{issued} and saved it as {path}."
 
         self._issue(row, dialog, then)
+
+    def _go_ahead(self, row: DueRow, dialog: PdfPreviewDialog | None) -> bool:
+        """Whether to issue: yes unless the service warned about it and the user says not to."""
+        if not row.due.warnings or ask_issue_anyway(dialog or self, row):
+            return True
+        self.status.setText(f"Not issued: the {row.title.lower()} was left to issue later.")
+        return False
 
     def _issue(self, row: DueRow, dialog: PdfPreviewDialog | None,
                then: Callable[[IssuedInfo, Pdf], str]) -> None:

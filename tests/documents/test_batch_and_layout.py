@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -182,3 +183,27 @@ def test_a_timeline_entry_longer_than_a_page_is_cut_between_lines(tmp_path: Path
     assert "word0 " in text and "word1499" in text
     assert text.index("word0 ") < text.index("word700 ") < text.index("word1499")
     assert "Sgt Priya Shah" in text
+
+
+@pytest.mark.parametrize(("surname", "lines"), [
+    # Wrapped after its hyphens, each part whole.
+    ("Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-Śmith-Featherstonehaugh",
+     ["Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-", "Śmith-Featherstonehaugh"]),
+    # No hyphen to break at: the address is set smaller so the name stays whole.
+    ("Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren",
+     ["Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren"]),
+])
+def test_a_long_surname_in_the_address_block_is_never_cut_inside_a_word(surname: str, lines: list[str],
+                                                                         tmp_path: Path) -> None:
+    f = facts(VOLUNTARY, surname=surname)
+    rendered = render(DocumentKind.REFERRAL_LETTER, document(DocumentKind.REFERRAL_LETTER, f))
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(rendered.content)
+    # -raw: the lines as drawn (the default mode joins a line ending in a hyphen to the next)
+    raw = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"],
+                         check=True, capture_output=True).stdout.decode("utf-8")
+    text_lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    start = text_lines.index("PRIVATE AND CONFIDENTIAL") + 1
+    assert text_lines[start:start + 1 + len(lines)] == ["Łukasz", *lines] or \
+        text_lines[start:start + len(lines)] == [f"Łukasz {lines[0]}", *lines[1:]]
+    assert text_lines[start + 1 + len(lines)] == "Flat 2, Smith & Sons <Ltd> House"

@@ -83,3 +83,11 @@ def test_text_splits_between_pages_by_whole_lines_without_widows_or_orphans() ->
     assert text.split(300, style.leading * 1.5) == []  # one line alone at the bottom: move it all
     first, rest = text.split(300, style.leading * (total - 1))  # one line alone on the next page: no
     assert len(rest.lines(300)) == 2
+
+
+def test_a_hyphenated_name_too_long_for_the_line_breaks_after_a_hyphen_never_inside_a_part() -> None:
+    name = "Łukasz Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-Śmith-Featherstonehaugh"
+    width = 93.5 * 72 / 25.4  # the address block of a letter
+    assert break_lines(name, fonts.BODY, 10.5, width) == [
+        "Łukasz", "Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-", "Śmith-Featherstonehaugh"]
+    assert break_lines("Ann Smith-Jones", fonts.BODY, 10.5, width) == ["Ann Smith-Jones"]

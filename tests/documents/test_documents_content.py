@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -94,7 +94,7 @@ def _required(kind: DocumentKind, f: ReferralFacts) -> list[str]:
                 "Not attended after 1 allowed rebooking.", "Sgt Priya Shah", "Monday 2 March 2020 at 10:15 am"]
     if kind is DocumentKind.FUTURE_INELIGIBILITY_NOTICE:
         step = NextStep.FUTURE_DIVERSION_BARRED
-        ended = "So your drugs diversion has ended." if youth else "so this diversion has ended."
+        ended = "So your drugs diversion has ended." if youth else "So this diversion has ended."
         return [*_person_block(f), greeting, ended, what_happens_now(step, f.pathway, f.incident_at.date()),
                 "will not be offered to you again" if youth else "Further drugs diversion will not be offered",
                 *copy, *([f"Copy to: {f.scheme.yot.name}"] if youth else [])]
@@ -237,3 +237,43 @@ def test_only_the_embedded_dejavu_fonts_are_used(tmp_path: Path) -> None:
         assert "DejaVuSans" in row[0], listing
         assert "yes" in row, listing  # embedded (and subset)
     assert "Helvetica" not in listing
+
+
+# -- the future ineligibility notice says what happened, truly on the day it is issued ----------------
+@pytest.mark.parametrize("youth", [False, True], ids=["adult", "youth"])
+def test_after_two_missed_appointments_the_notice_names_them_not_a_deadline_still_to_come(
+        youth: bool, tmp_path: Path) -> None:
+    f = facts(VOLUNTARY, youth=youth)  # one rebooking allowed; deadline Friday 6 March 2020
+    missed = (appointment(f, datetime(2020, 1, 21, 14, 30), attendance="Not attended"),
+              appointment(f, datetime(2020, 1, 28, 9, 0), attendance="Not attended"))
+    notice = replace(document(DocumentKind.FUTURE_INELIGIBILITY_NOTICE, f), missed=missed)
+    assert notice.issued_on < f.due_date
+    text = flat(pdf_text(render(DocumentKind.FUTURE_INELIGIBILITY_NOTICE, notice).content, tmp_path))
+    assert "Friday 6 March 2020" not in text, "the deadline has not come yet on the day of issue"
+    if youth:
+        assert ("You did not go to your meetings on Tuesday 21 January 2020 at 2:30 pm and Tuesday 28 January "
+                "2020 at 9:00 am. A meeting can only be missed or changed once. So your drugs diversion has "
+                "ended.") in text
+    else:
+        assert ("You did not attend your appointments on Tuesday 21 January 2020 at 2:30 pm and Tuesday 28 "
+                "January 2020 at 9:00 am. The scheme allows an appointment to be missed or rebooked only once. "
+                "So this diversion has ended.") in text
+
+
+def test_a_rebooking_at_the_persons_request_is_named_with_the_miss(tmp_path: Path) -> None:
+    f = facts(VOLUNTARY)
+    notice = replace(document(DocumentKind.FUTURE_INELIGIBILITY_NOTICE, f),
+                     rebooked=(appointment(f, datetime(2020, 1, 21, 14, 30)),),
+                     missed=(appointment(f, datetime(2020, 1, 28, 9, 0)),))
+    text = flat(pdf_text(render(DocumentKind.FUTURE_INELIGIBILITY_NOTICE, notice).content, tmp_path))
+    assert ("You did not attend your appointment on Tuesday 28 January 2020 at 9:00 am. You asked to rebook your "
+            "appointment on Tuesday 21 January 2020 at 2:30 pm.") in text
+
+
+@pytest.mark.parametrize("youth", [False, True], ids=["adult", "youth"])
+def test_once_the_deadline_has_passed_the_notice_names_it(youth: bool, tmp_path: Path) -> None:
+    f = facts(VOLUNTARY, youth=youth)
+    notice = replace(document(DocumentKind.FUTURE_INELIGIBILITY_NOTICE, f), issued_on=date(2020, 3, 9))
+    text = flat(pdf_text(render(DocumentKind.FUTURE_INELIGIBILITY_NOTICE, notice).content, tmp_path))
+    assert ("You did not go to all your meetings by Friday 6 March 2020." if youth else
+            "You did not complete the programme by the deadline, Friday 6 March 2020.") in text

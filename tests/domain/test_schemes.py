@@ -13,6 +13,7 @@ import pytest
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import IntakeFacts, Offence, SubstanceFind, decide
 from diversion_desktop.domain.next_step import NextStep, next_step_for_non_attendance
+from diversion_desktop.domain.permissions import Principal, Role
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.domain.schemes import SchemeConfigError, SchemeKind, parse_scheme, settings_fingerprint
 
@@ -288,3 +289,36 @@ def test_retention_months_is_optional_with_six_years_by_default(tmp_path: Path) 
     assert registry.get("west-berkshire").retention_months == 72
     write(tmp_path, "west-berkshire.toml", edited(WB_TEXT, "retention_months = 72", "retention_months = 120"))
     assert SchemeRegistry.load(tmp_path).get("west-berkshire").retention_months == 120
+
+
+# -- which centres an organisation runs ------------------------------------------------------
+@pytest.mark.parametrize(("organisation", "expected"), [
+    ("Cranstoun", ["maidenhead", "newbury", "thatcham", "windsor"]),
+    ("West Berkshire Youth Service", ["newbury-youth"]),
+    ("police", []),
+    ("Someone Else", []),
+    ("cranstoun", []),  # the name exactly as the scheme files spell it, as services/scope.py compares it
+])
+def test_the_centres_an_organisation_runs(organisation: str, expected: list[str]) -> None:
+    registry = SchemeRegistry.load(SHIPPED)
+    assert sorted(c.code for _s, c in registry.centres_run_by(organisation)) == expected
+
+
+ALL_CENTRES = ["maidenhead", "newbury", "newbury-youth", "thatcham", "windsor"]
+
+
+@pytest.mark.parametrize(("roles", "organisation", "expected"), [
+    ({Role.SUPPORT_WORKER}, "Cranstoun", ["maidenhead", "newbury", "thatcham", "windsor"]),
+    ({Role.SUPPORT_WORKER}, "West Berkshire Youth Service", ["newbury-youth"]),
+    ({Role.SUPPORT_WORKER}, "Unknown provider", []),
+    ({Role.COORDINATOR}, "police", ALL_CENTRES),
+    ({Role.STATION_STAFF}, "police", ALL_CENTRES),
+    ({Role.ADMINISTRATOR}, "Cranstoun", ALL_CENTRES),
+    ({Role.SUPPORT_WORKER, Role.COORDINATOR}, "police", ALL_CENTRES),  # police as well: not scoped
+    (None, "", ALL_CENTRES),  # nobody signed in (the installation's own commands)
+])
+def test_a_support_worker_works_with_their_organisations_centres_and_coordinators_with_all(
+        roles: set[Role] | None, organisation: str, expected: list[str]) -> None:
+    registry = SchemeRegistry.load(SHIPPED)
+    principal = Principal("user", frozenset(roles), organisation) if roles is not None else None
+    assert sorted(c.code for _s, c in registry.centres_for(principal)) == expected

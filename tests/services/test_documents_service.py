@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from diversion_desktop.documents.dates import full_date
 from diversion_desktop.domain.programme import Attendance
-from diversion_desktop.services.documents import DocumentService
+from diversion_desktop.services.documents import DocumentService, WarningKind
 from diversion_desktop.services.errors import ConflictError, ServiceError
 from diversion_desktop.services.referrals import ReferralService
 
@@ -116,3 +117,42 @@ def test_appointment_batch_issues_each_and_merges(intake, programme, documents, 
     assert [i.id for i in again] == [i.id for i in issued]
     with pytest.raises(ServiceError):
         documents.appointment_batch("newbury", day + timedelta(days=1))
+
+
+def test_a_letter_to_a_person_with_no_postal_address_comes_with_a_warning(intake, documents, make_draft) -> None:  # noqa: ANN001
+    homeless = intake.save(make_draft(address="", postcode=""))
+    due = documents.due(homeless.id)
+    assert [(d.kind, [w.kind for w in d.warnings]) for d in due] == [
+        ("referral_letter", [WarningKind.NO_POSTAL_ADDRESS])]
+    assert "John Smith has no postal address recorded" in due[0].warnings[0].text
+    preview = documents.preview(homeless.id, "referral_letter")
+    assert [w.kind for w in preview.warnings] == [WarningKind.NO_POSTAL_ADDRESS]
+    _info, pdf = documents.issue(homeless.id, "referral_letter")  # the user was asked and said issue anyway
+    assert [w.kind for w in pdf.warnings] == [WarningKind.NO_POSTAL_ADDRESS]
+
+    housed = intake.save(make_draft(surname="Housed"))
+    assert documents.due(housed.id)[0].warnings == ()
+    assert documents.preview(housed.id, "referral_letter").warnings == ()
+    assert documents.issue(housed.id, "referral_letter")[1].warnings == ()
+
+
+def test_the_future_ineligibility_notice_names_the_missed_appointments_before_the_deadline(
+        intake, programme, documents, make_draft, clock, tmp_path) -> None:  # noqa: ANN001
+    saved = intake.save(make_draft())  # West Berkshire: voluntary attendance, future diversion barred
+    when = clock().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    first = programme.book(saved.id, when)
+    clock.set(when + timedelta(hours=1))
+    programme.record(first.id, Attendance.NOT_ATTENDED)
+    second = programme.book(saved.id, when + timedelta(days=3, hours=4))
+    clock.set(when + timedelta(days=3, hours=5))
+    programme.record(second.id, Attendance.NOT_ATTENDED)
+    programme.confirm_next_step(saved.id)
+    detail = ReferralService(documents.ctx).detail(saved.id)
+    assert documents.ctx.today() < detail.due_date, "issued while the deadline is still to come"
+    _info, pdf = documents.issue(saved.id, "future_ineligibility_notice")
+    text = " ".join(pdf_text(pdf.content, tmp_path).split())
+    assert full_date(detail.due_date) not in text, "a deadline still to come is no reason the diversion ended"
+    first_day, second_day = when, when + timedelta(days=3, hours=4)
+    assert (f"You did not attend your appointments on {full_date(first_day.date())} at 10:00 am and "
+            f"{full_date(second_day.date())} at 2:00 pm.") in text
+    assert "did not attend and complete the programme by" not in text

@@ -424,3 +424,36 @@ def test_every_query_reads_a_covering_index_never_the_referrals_rows(ctx: AppCon
             plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
             reads = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
             assert reads and all("COVERING INDEX ix_referrals_" in step for step in reads), plan
+
+
+# -- chart labels are never cut off ------------------------------------------------------------------------------
+LONG_GROUPS = ["White: English, Welsh, Scottish, Northern Irish or British (reference)",
+               "Mixed or multiple ethnic groups: White and Black Caribbean",
+               "Other ethnic group: any other ethnic group (please describe)", "Not stated"]
+
+
+def _chart_words(drawing, tmp_path) -> str:  # noqa: ANN001
+    from reportlab.graphics import renderPDF
+
+    path = tmp_path / "chart.pdf"
+    renderPDF.drawToFile(drawing, str(path))
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize("chart", ["interval", "bar"])
+def test_long_group_labels_are_drawn_whole(chart: str, tmp_path) -> None:  # noqa: ANN001
+    from diversion_desktop.reports import charts
+    from diversion_desktop.reports.evaluation_pdf import WIDTH
+
+    if chart == "interval":
+        drawing = charts.interval_chart("Offered diversion: ratio (log scale)",
+                                        [charts.Estimate(g, 1.0 + i / 10, 0.8, 1.5) for i, g in enumerate(LONG_GROUPS)],
+                                        WIDTH, 0.25, 4.0, percent=False, reference=1.0, log=True)
+    else:
+        drawing = charts.bar_chart("Referrals", LONG_GROUPS, [charts.Series("West Berkshire", [10, 20, 30, 40])],
+                                   WIDTH)
+    words = _chart_words(drawing, tmp_path)
+    for group in LONG_GROUPS:
+        assert group in words, group

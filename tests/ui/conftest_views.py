@@ -62,11 +62,14 @@ def at(ctx: AppContext, moment: datetime) -> AppContext:
 
 
 def refer(ctx: AppContext, scheme_code: str = WEST_BERKS, surname: str = "Smith", forenames: str = "Alex",
-          date_of_birth: date = date(1990, 5, 1), taken: datetime | None = None) -> SavedReferral:
-    """An eligible, consenting referral taken at ``taken`` (default: now)."""
+          date_of_birth: date = date(1990, 5, 1), taken: datetime | None = None,
+          address: str = "1 Test Street, Newbury") -> SavedReferral:
+    """An eligible, consenting referral taken at ``taken`` (default: now), of a person living at
+    ``address`` ("" for no postal address)."""
     moment = taken or ctx.now()
     draft = IntakeDraft(
         scheme_code=scheme_code, surname=surname, forenames=forenames, date_of_birth=date_of_birth,
+        address=address, postcode="RG14 1AA" if address else "",
         incident_at=moment - timedelta(hours=3), incident_place="High Street", crime_reference="43000001/26",
         officer_name="PC Test", officer_collar_number="1234", station="Newbury",
         substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True,

@@ -29,6 +29,7 @@ from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by
     views_settings,
     wait_idle,
 )
+from diversion_desktop.domain.permissions import Principal, Role  # noqa: E402
 from diversion_desktop.domain.programme import Attendance  # noqa: E402
 from diversion_desktop.services.referrals import ReferralService  # noqa: E402
 from diversion_desktop.ui.appointments_view import AppointmentsView  # noqa: E402
@@ -317,3 +318,35 @@ def test_no_session_notes_for_station_staff(qtbot, views_ctx, views_runner, view
     qtbot.addWidget(widget)
     assert not widget.notes_button.isVisibleTo(widget)
     wait_idle(qtbot, views_runner)
+
+
+def _centre_choices(qtbot, views_ctx, views_runner, views_settings) -> list[str]:  # noqa: ANN001
+    """The Centre list as the signed-in user sees it, stepping through it with the keyboard."""
+    widget = AppointmentsView(views_ctx, views_runner, views_settings)
+    qtbot.addWidget(widget)
+    with qtbot.waitActive(widget):
+        widget.show()
+    wait_idle(qtbot, views_runner)
+    widget.centre.setFocus()
+    qtbot.keyClick(widget.centre, Qt.Key.Key_Home)
+    seen = [widget.centre.currentText()]
+    for _ in range(widget.centre.count() + 1):
+        qtbot.keyClick(widget.centre, Qt.Key.Key_Down)
+        if widget.centre.currentText() != seen[-1]:
+            seen.append(widget.centre.currentText())
+    wait_idle(qtbot, views_runner)
+    return seen
+
+
+def test_a_support_worker_chooses_only_among_their_organisations_centres(
+        qtbot, views_ctx, views_runner, views_settings):  # noqa: ANN001
+    views_ctx.sign_in_as(Principal("worker", frozenset({Role.SUPPORT_WORKER}), "Cranstoun"))
+    assert _centre_choices(qtbot, views_ctx, views_runner, views_settings) == [
+        "West Berkshire — Cranstoun Newbury Drop-in", "West Berkshire — Cranstoun Thatcham Drop-in",
+        "Windsor and Maidenhead — Cranstoun Maidenhead Drop-in", "Windsor and Maidenhead — Cranstoun Windsor Drop-in"]
+
+
+def test_a_coordinator_chooses_among_every_centre(qtbot, views_ctx, views_runner, views_settings):  # noqa: ANN001
+    views_ctx.sign_in_as(Principal("coordinator", frozenset({Role.COORDINATOR})))
+    choices = _centre_choices(qtbot, views_ctx, views_runner, views_settings)
+    assert "West Berkshire — Newbury Youth Hub" in choices and len(choices) == 5

@@ -19,9 +19,9 @@ from datetime import date, datetime, time, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSize, Qt  # noqa: E402
+from PySide6.QtCore import QSize, Qt, QTimer  # noqa: E402
 from PySide6.QtPrintSupport import QPrinter  # noqa: E402
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget  # noqa: E402
 
 from diversion_desktop.domain.programme import Attendance  # noqa: E402
 from diversion_desktop.services.documents import DocumentService  # noqa: E402
@@ -38,6 +38,7 @@ from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by
     click,
     column_texts,
     missed_twice,
+    open_message_boxes,
     record,
     refer,
     views_ctx,
@@ -189,6 +190,62 @@ def test_issue_and_print_asks_for_the_printer_prints_every_page_and_shows_it_iss
     assert column_texts(page.documents.issued_table, ISSUED_TO) == ["Pia Printer"]
     assert column_texts(page.timeline_table, 1)[-1] == "Document"
     assert "sent it to the printer" in page.message.text()
+    wait_idle(qtbot, views_runner)
+
+
+def _answer_the_question(qtbot, button_text: str) -> list[str]:  # noqa: ANN001
+    """Click ``button_text`` in the question when it opens (it is modal); what it said is returned."""
+    said: list[str] = []
+    tries = iter(range(250))  # five seconds, then give up (the test then fails on what it sees)
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            if next(tries, None) is not None:
+                QTimer.singleShot(20, answer)
+            return
+        said.append(f"{box.windowTitle()}\n{box.text()}")
+        button = next(b for b in box.buttons() if b.text().replace("&", "") == button_text)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, answer)
+    return said
+
+
+@pytest.mark.parametrize("answer", ["Do not issue", "Issue anyway"])
+def test_a_letter_to_a_person_with_no_postal_address_asks_issue_anyway_first(  # noqa: ANN001
+    qtbot, page, views_ctx, views_runner, printer_dialog, answer,
+) -> None:
+    saved = refer(views_ctx, surname="Nofixed", forenames="Nia", address="")
+    service = DocumentService(views_ctx)
+    show(qtbot, page, saved.id)
+    assert due_texts(page, STATE) == ["Not yet issued (no postal address)"]
+
+    said = _answer_the_question(qtbot, answer)
+    if answer == "Do not issue":
+        click(qtbot, page.documents.issue_print_button)
+        qtbot.waitUntil(lambda: bool(said))
+        assert printer_dialog.asked == [], "nothing asked or issued after No"
+        assert service.issued_for(saved.id) == []
+        assert "Not issued" in page.documents.status.text()
+    else:
+        with qtbot.waitSignal(page.sig_loaded, timeout=20000):
+            click(qtbot, page.documents.issue_print_button)
+        assert len(printer_dialog.asked) == 1
+        assert [i.kind for i in service.issued_for(saved.id)] == ["referral_letter"]
+    assert said[0].startswith("Issue anyway?\nNia Nofixed has no postal address recorded")
+    assert said[0].endswith("Issue the referral letter anyway?")
+    wait_idle(qtbot, views_runner)
+
+
+def test_a_letter_to_a_person_with_an_address_asks_no_question(qtbot, page, views_ctx, views_runner,  # noqa: ANN001
+                                                               printer_dialog) -> None:
+    saved = refer(views_ctx, surname="Housed")
+    show(qtbot, page, saved.id)
+    assert due_texts(page, STATE) == ["Not yet issued"]
+    with qtbot.waitSignal(page.sig_loaded, timeout=20000):
+        click(qtbot, page.documents.issue_print_button)
+    assert len(printer_dialog.asked) == 1 and open_message_boxes(page) == []
     wait_idle(qtbot, views_runner)
 
 
