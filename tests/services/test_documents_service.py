@@ -116,3 +116,22 @@ def test_appointment_batch_issues_each_and_merges(intake, programme, documents, 
     assert [i.id for i in again] == [i.id for i in issued]
     with pytest.raises(ServiceError):
         documents.appointment_batch("newbury", day + timedelta(days=1))
+
+
+@pytest.mark.parametrize(("address", "postcode", "guardian_address", "shown"), [
+    ("", "", "", "Address Not recorded"),                     # neither recorded: nothing claimed
+    ("1 Test Street, Newbury", "RG14 1AA", "", "Address Not recorded"),  # the guardian's is not known
+    ("1 Test Street, Newbury", "RG14 1AA", "1 Test Street, Newbury, RG14 1AA", "Address Same as the young person"),
+    ("1 Test Street, Newbury", "RG14 1AA", "3 Other Road, Thatcham RG19 4AA", "Address 3 Other Road, Thatcham RG19 4AA"),
+])
+def test_the_yot_notice_gives_the_guardian_address_only_as_recorded(intake, documents, make_youth_draft, tmp_path,  # noqa: ANN001
+                                                                    address: str, postcode: str,
+                                                                    guardian_address: str, shown: str) -> None:
+    saved = intake.save(make_youth_draft(address=address, postcode=postcode, guardian_address=guardian_address))
+    _info, pdf = documents.issue(saved.id, "yot_notice")
+    text = pdf_text(pdf.content, tmp_path)
+    guardian = " ".join(text.split("Parent or guardian", 1)[1].split("Incident", 1)[0].split())
+    assert "Name Pat Young" in guardian
+    assert shown in guardian.replace("\u00a0", " ")
+    if "Same as" not in shown:
+        assert "Same as the young person" not in text
