@@ -46,7 +46,7 @@ def compose(notice: YotNotice) -> Composition:
         story.append(b.details([("Name", guardian.name),
                                 ("Relationship", guardian.relationship or "Not recorded"),
                                 ("Telephone", guardian.phone or "Not recorded"),
-                                ("Address", w.one_line(guardian.address, "Same as the young person"))], st))
+                                ("Address", _guardian_address(guardian.address, facts.address))], st))
     else:
         story.append(b.para("No parent or guardian has been recorded.", st.body))
 
@@ -92,3 +92,16 @@ def compose(notice: YotNotice) -> Composition:
     return Composition(title=f"Notice to the Youth Offending Team {facts.reference}", author=police.name,
                        reference=notice.reference, issued_on=notice.issued_on, story=story,
                        subject=f"{scheme.area} drugs diversion")
+
+
+def _guardian_address(guardian: tuple[str, ...], young_person: tuple[str, ...]) -> str:
+    """The guardian's address as recorded: never guessed from the young person's."""
+    if not guardian:
+        return "Not recorded"
+    if young_person and _key(guardian) == _key(young_person):
+        return "Same as the young person"
+    return w.one_line(guardian)
+
+
+def _key(address: tuple[str, ...]) -> str:
+    return "".join(ch for ch in " ".join(address).casefold() if ch.isalnum())

@@ -16,7 +16,7 @@ from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.domain.units import convert
 
 # Bump when the rules below change meaning; stored with every decision.
-RULE_VERSION = "2026.1"
+RULE_VERSION = "2026.2"  # 2026.2: one open diversion at a time (rule 4a)
 
 
 class Offence(StrEnum):
@@ -53,6 +53,8 @@ class PriorHistory:
 
     barred: bool = False
     completed_diversions: int = 0
+    # The reference of a diversion of the person's still open (in any area), or "" if none.
+    open_diversion: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Rule(StrEnum):
     QUANTITY = "quantity"
     SUPPLY = "supply"
     HISTORY = "history"
+    OPEN_DIVERSION = "open_diversion"
     CONSENT = "consent"
     AGE = "age"
 
@@ -118,6 +121,10 @@ def _quantity_check(scheme: Scheme, finds: tuple[SubstanceFind, ...]) -> Check:
     for find in finds:
         limit = scheme.limits.get(find.substance)
         label = scheme.substance_label(find.substance)
+        if find.quantity <= 0:  # (0 is never "within the limit": the quantity is not known yet)
+            return Check(Rule.QUANTITY, False,
+                         f"{label}: the quantity must be a number more than zero; the quantity "
+                         "cannot be checked against the limit until it is.")
         if limit is None:
             problems.append(f"{label} has no small-quantity limit in the {scheme.area} scheme")
             continue
@@ -164,6 +171,13 @@ def decide(scheme: Scheme, facts: IntakeFacts) -> EligibilityResult:
         checks.append(Check(Rule.HISTORY, False, _completed_reason(scheme, facts.prior.completed_diversions)))
     else:
         checks.append(Check(Rule.HISTORY, True, "No earlier diversion prevents a new one."))
+
+    if facts.prior.open_diversion:
+        checks.append(Check(Rule.OPEN_DIVERSION, False,
+                            f"The person is already on a diversion ({facts.prior.open_diversion}) "
+                            "until its outcome."))
+    else:
+        checks.append(Check(Rule.OPEN_DIVERSION, True, "The person has no other diversion open."))
 
     if facts.consent:
         checks.append(Check(Rule.CONSENT, True, "The person agrees to take part."))

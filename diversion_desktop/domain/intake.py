@@ -41,6 +41,7 @@ class IntakeDraft:
     guardian_name: str = ""
     guardian_relationship: str = ""
     guardian_phone: str = ""
+    guardian_address: str = ""
     pnc_reference: str = ""
     incident_at: datetime | None = None
     incident_place: str = ""

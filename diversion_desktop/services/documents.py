@@ -29,7 +29,7 @@ from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, IssuedDocument, Person, Referral
 
 # Bump when a document's wording or layout changes; stored with each issued document.
-TEMPLATE_VERSION = "2026.1"
+TEMPLATE_VERSION = "2026.2"  # 2026.2: the YOT notice gives only the guardian address recorded
 
 Progress = Callable[[int, int], None]
 
@@ -390,7 +390,7 @@ class DocumentService:
         youth = referral.pathway == Pathway.YOUTH.value
         guardian = None
         if youth and person.guardian_name:
-            guardian = d.Party(name=person.guardian_name, address=_lines(person.guardian_address or person.address),
+            guardian = d.Party(name=person.guardian_name, address=_lines(person.guardian_address),
                                relationship=person.guardian_relationship, phone=person.guardian_phone)
         centre = scheme.centre(referral.centre_code) or scheme.default_centre(youth)
         officer = " ".join(p for p in (referral.officer_name, f"({referral.officer_collar_number})"

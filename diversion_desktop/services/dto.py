@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from diversion_desktop.domain.programme import Status
+
+# A referral in these states is a diversion still awaiting its outcome.
+_OPEN = frozenset(s.value for s in Status if s.is_open)
+
 
 @dataclass(frozen=True)
 class ReferralBrief:
@@ -44,6 +49,7 @@ class PersonRecord:
     guardian_name: str = ""
     guardian_relationship: str = ""
     guardian_phone: str = ""
+    guardian_address: str = ""
     pnc_reference: str = ""
     barred: bool = False
     aliases: tuple[str, ...] = ()
@@ -56,6 +62,11 @@ class PersonRecord:
     @property
     def completed_diversions(self) -> int:
         return sum(1 for r in self.referrals if r.outcome == "completed")
+
+    @property
+    def open_diversion(self) -> str:
+        """The reference of a diversion still open (awaiting its outcome), or ""."""
+        return next((r.reference for r in self.referrals if r.status in _OPEN), "")
 
 
 @dataclass(frozen=True)

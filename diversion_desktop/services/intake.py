@@ -26,7 +26,7 @@ NOT_OVERRIDABLE = frozenset({Rule.CONSENT, Rule.AGE})
 
 _PERSON_FIELDS = ("sex", "ethnicity_self", "ethnicity_observed", "address", "postcode", "phone",
                   "email", "language", "needs", "guardian_name", "guardian_relationship",
-                  "guardian_phone", "pnc_reference")
+                  "guardian_phone", "guardian_address", "pnc_reference")
 
 
 class IntakeService:
@@ -42,7 +42,9 @@ class IntakeService:
         self.ctx.require(Permission.TAKE_REFERRAL)
         scheme = self.scheme_for(draft)
         errors = validate(draft, scheme, self.ctx.now())
-        blocking = {"scheme_code", "date_of_birth", "incident_at"} & errors.keys()
+        # No decision while a fact it rests on is unusable (a quantity of 0 is not "within the limit").
+        blocking = ({"scheme_code", "date_of_birth", "incident_at"} & errors.keys()
+                    or [key for key in errors if key.startswith("substances[")])
         if scheme is None or blocking or draft.date_of_birth is None or draft.incident_at is None:
             return errors, None
         return errors, decide(scheme, draft.facts(prior))

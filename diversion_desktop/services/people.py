@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from diversion_desktop.domain.eligibility import PriorHistory
 from diversion_desktop.domain.names import forename_variants, match_score, normalise
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.programme import Outcome
+from diversion_desktop.domain.programme import Outcome, Status
 from diversion_desktop.services.audit import log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import PersonRecord, PossibleMatch, ReferralBrief
@@ -245,7 +245,14 @@ def prior_history(session: Session, person_id: int, excluding_referral: int | No
     if excluding_referral is not None:
         query = query.where(Referral.id != excluding_referral)
     completed = session.scalar(query) or 0
-    return PriorHistory(barred=person.barred, completed_diversions=completed)
+    # One diversion at a time, in any area: the earliest still open (awaiting its outcome).
+    open_query = select(Referral.reference).where(
+        Referral.person_id == person_id,
+        Referral.status.in_([s.value for s in Status if s.is_open])).order_by(Referral.referral_date, Referral.id)
+    if excluding_referral is not None:
+        open_query = open_query.where(Referral.id != excluding_referral)
+    open_diversion = session.scalars(open_query.limit(1)).first() or ""
+    return PriorHistory(barred=person.barred, completed_diversions=completed, open_diversion=open_diversion)
 
 
 def records(session: Session, people: Sequence[Person]) -> list[PersonRecord]:
@@ -277,5 +284,5 @@ def to_record(p: Person, aliases: Iterable[str] = (), history: Iterable[Referral
         ethnicity_observed=p.ethnicity_observed, address=p.address, postcode=p.postcode,
         phone=p.phone, email=p.email, language=p.language, needs=p.needs,
         guardian_name=p.guardian_name, guardian_relationship=p.guardian_relationship,
-        guardian_phone=p.guardian_phone, pnc_reference=p.pnc_reference, barred=p.barred,
+        guardian_phone=p.guardian_phone, guardian_address=p.guardian_address, pnc_reference=p.pnc_reference, barred=p.barred,
         aliases=tuple(aliases), referrals=tuple(history))

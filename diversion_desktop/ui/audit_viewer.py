@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from diversion_desktop.services.audit_trail import PAGE, AuditFilters, AuditRow, AuditTrailService
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ValidationError
+from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 from diversion_desktop.ui.widgets import DateEdit, ErrorLabel, Field, add_field
 
@@ -46,10 +46,7 @@ _GOOD_STYLE = "color: #1b5e20;"
 
 def ask_audit_export_path(parent: QWidget | None, suggested_name: str) -> str:
     """The file to export to ("" when cancelled); a function so tests can replace it."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    path, _filter = QFileDialog.getSaveFileName(parent, "Export the audit trail", str(Path(folder) / suggested_name),
-                                                "CSV files (*.csv)")
-    return path
+    return file_dialogs.save_path(parent, "Export the audit trail", suggested_name, "CSV files (*.csv)")
 
 
 def record_text(row: AuditRow) -> str:

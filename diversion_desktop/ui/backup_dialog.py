@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,6 +34,7 @@ from diversion_desktop.services.backup import (
     RestoreResult,
 )
 from diversion_desktop.services.context import AppContext
+from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.password_fields import PasswordFields
 from diversion_desktop.ui.progress import ProgressRelay
 from diversion_desktop.ui.tasks import TaskRunner, error_text
@@ -45,33 +45,23 @@ _DATABASE_FILTER = "SQLite database (*.sqlite3 *.sqlite *.db)"
 _PERMILLE = 1000  # progress in thousandths: byte counts of a large database overflow Qt's int
 
 
-def _documents_folder() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-
-
 def ask_backup_path(parent: QWidget | None, suggested_name: str, encrypted: bool) -> str:
     """The system "Save as" dialog for the backup (it asks before replacing a file); "" if cancelled."""
-    path, _filter = QFileDialog.getSaveFileName(parent, "Back up the database",
-                                                str(Path(_documents_folder()) / suggested_name),
-                                                _ENCRYPTED_FILTER if encrypted else _DATABASE_FILTER)
-    return path
+    return file_dialogs.save_path(parent, "Back up the database", suggested_name,
+                                  _ENCRYPTED_FILTER if encrypted else _DATABASE_FILTER)
 
 
 def ask_backup_file(parent: QWidget | None) -> str:
     """The system "Open" dialog for a backup to restore; "" if cancelled."""
-    path, _filter = QFileDialog.getOpenFileName(parent, "Choose the backup to restore", _documents_folder(),
-                                                f"Backups ({'*' + ENCRYPTED_SUFFIX} *.sqlite3 *.sqlite *.db);;"
-                                                "All files (*)")
-    return path
+    return file_dialogs.open_path(parent, "Choose the backup to restore",
+                                  f"Backups ({'*' + ENCRYPTED_SUFFIX} *.sqlite3 *.sqlite *.db);;All files (*)")
 
 
 def ask_restore_path(parent: QWidget | None, suggested_name: str) -> str:
     """The system "Save as" dialog for the new database file; "" if cancelled. It does not offer to
     replace a file: the service refuses an existing one and says so."""
-    path, _filter = QFileDialog.getSaveFileName(parent, "Restore into a new database file",
-                                                str(Path(_documents_folder()) / suggested_name), _DATABASE_FILTER,
-                                                options=QFileDialog.Option.DontConfirmOverwrite)
-    return path
+    return file_dialogs.save_path(parent, "Restore into a new database file", suggested_name, _DATABASE_FILTER,
+                                  confirm_overwrite=False)
 
 
 def _password_field(name: str) -> QLineEdit:

@@ -12,12 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -34,6 +33,7 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.retention import LegalHoldState, RetentionPlan, RetentionReport, RetentionService
 from diversion_desktop.services.subject_access import PersonBrief, SubjectAccessResult, SubjectAccessService
+from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.dialogs import ask_confirmation
 from diversion_desktop.ui.merge_dialog import MergeDialog, UndoMergeDialog
 from diversion_desktop.ui.password_fields import PASSWORD_NOTE, PasswordFields
@@ -49,8 +49,7 @@ class _Window(Protocol):
 
 def ask_folder(parent: QWidget | None) -> str:
     """The system folder chooser; the chosen folder, or "" if cancelled."""
-    start = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-    return QFileDialog.getExistingDirectory(parent, "Save the subject-access export in", start)
+    return file_dialogs.folder_path(parent, "Save the subject-access export in")
 
 
 def _status_label(name: str) -> QLabel:

@@ -37,7 +37,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QStandardPaths,
     Qt,
     Signal,
 )
@@ -46,7 +45,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -82,6 +80,7 @@ from diversion_desktop.services.evaluation import (
     EvaluationService,
     FairnessTable,
 )
+from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 from diversion_desktop.ui.widgets import DateEdit
 
@@ -97,9 +96,7 @@ _MARK_TIPS = {
 
 def choose_save_path(parent: QWidget | None, caption: str, suggested_name: str, file_filter: str) -> str:
     """The system "Save as" dialog; the chosen path, or "" if cancelled (tests replace this)."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-    path, _filter = QFileDialog.getSaveFileName(parent, caption, str(Path(folder) / suggested_name), file_filter)
-    return path
+    return file_dialogs.save_path(parent, caption, suggested_name, file_filter)
 
 
 class _ProgressRelay(QObject):

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QProgressBar,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.exporter import ExportQuery, ExportResult, ExportService
+from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.password_fields import PASSWORD_NOTE, PasswordFields
 from diversion_desktop.ui.progress import ProgressRelay
 from diversion_desktop.ui.tasks import TaskRunner, error_text
@@ -48,10 +48,7 @@ _FILTERS = {"xlsx": "Excel workbook (*.xlsx)", "csv": "CSV file (*.csv)"}
 
 def ask_export_path(parent: QWidget | None, suggested_name: str, file_format: str) -> str:
     """The system "Save as" dialog; the chosen path, or "" if cancelled."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-    path, _filter = QFileDialog.getSaveFileName(parent, "Export", str(Path(folder) / f"{suggested_name}.{file_format}"),
-                                                _FILTERS[file_format])
-    return path
+    return file_dialogs.save_path(parent, "Export", f"{suggested_name}.{file_format}", _FILTERS[file_format])
 
 
 class ExportDialog(QDialog):

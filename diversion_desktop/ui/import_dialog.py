@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.importer import CREATED, REFUSED, ImportReport, ImportService, RowResult
+from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.progress import ProgressRelay
 from diversion_desktop.ui.table_models import Column, RowsModel, sorting_proxy
 from diversion_desktop.ui.tasks import TaskRunner, error_text
@@ -42,22 +42,15 @@ _SPREADSHEETS = "Spreadsheets (*.xlsx *.csv);;Excel workbooks (*.xlsx);;CSV file
 _RESULT_COLOURS = {REFUSED: QColor("#b00020"), CREATED: QColor("#1b5e20")}
 
 
-def _documents_folder() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-
-
 def ask_import_file(parent: QWidget | None) -> str:
     """The system "Open" dialog for a spreadsheet; the chosen path, or "" if cancelled."""
-    path, _filter = QFileDialog.getOpenFileName(parent, "Import referrals", _documents_folder(), _SPREADSHEETS)
-    return path
+    return file_dialogs.open_path(parent, "Import referrals", _SPREADSHEETS)
 
 
 def ask_template_path(parent: QWidget | None) -> str:
     """The system "Save as" dialog for the empty template; the chosen path, or "" if cancelled."""
-    path, _filter = QFileDialog.getSaveFileName(parent, "Save the import template",
-                                                str(Path(_documents_folder()) / "import-template.xlsx"),
-                                                "Excel workbook (*.xlsx);;CSV files (*.csv)")
-    return path
+    return file_dialogs.save_path(parent, "Save the import template", "import-template.xlsx",
+                                  "Excel workbook (*.xlsx);;CSV files (*.csv)")
 
 
 def _details(row: RowResult) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -39,6 +40,7 @@ from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import EligibilityResult, Offence, PriorHistory, SubstanceFind
 from diversion_desktop.domain.intake import IntakeDraft
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED, SEX
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.ui.settings import Settings
@@ -46,6 +48,8 @@ from diversion_desktop.ui.tasks import TaskRunner, show_error
 from diversion_desktop.ui.widgets import DateEdit, DateTimeEdit, Field, add_field, set_required
 
 if TYPE_CHECKING:  # the services load SQLAlchemy: on first use, not before the form is first shown
+    from PySide6.QtGui import QKeyEvent
+
     from diversion_desktop.services.context import AppContext
     from diversion_desktop.services.dto import PersonRecord, PossibleMatch, SavedReferral
     from diversion_desktop.services.intake import IntakeService
@@ -53,6 +57,8 @@ if TYPE_CHECKING:  # the services load SQLAlchemy: on first use, not before the 
 
 # A match this close must be chosen or dismissed before a new person is created.
 STRONG_MATCH = 80
+QUANTITY_NOT_A_NUMBER = "The quantity must be a number more than zero (for example 2.5)."
+NOT_SAVED = "Not saved: correct the fields marked in red."
 
 
 def _text_colour(label: QLabel, colour: str) -> None:
@@ -66,6 +72,7 @@ def _text_colour(label: QLabel, colour: str) -> None:
 class SubstanceRow(QWidget):
     sig_changed = Signal()
     sig_remove = Signal(object)
+    sig_done = Signal(object)  # Enter in the row's last field: move on to the next row or field
 
     def __init__(self, number: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +98,20 @@ class SubstanceRow(QWidget):
         self.unit.currentIndexChanged.connect(self.sig_changed)
         self.remove.clicked.connect(lambda: self.sig_remove.emit(self))
         self._scheme: Scheme | None = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter moves on, as on a paper form: substance → quantity → the next row (or field).
+        (The line edit and combo boxes pass Enter on to the row.)"""
+        from PySide6.QtCore import Qt  # (see the module's docstring)
+
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        if self.substance.hasFocus():
+            self.quantity.setFocus()
+        else:
+            self.sig_done.emit(self)
 
     def set_scheme(self, scheme: Scheme | None) -> None:
         current = self.substance.currentData()
@@ -122,9 +143,9 @@ class SubstanceRow(QWidget):
         try:
             quantity = Decimal(text)
         except InvalidOperation:
-            return "Enter the quantity as a number (for example 2.5)."
+            return QUANTITY_NOT_A_NUMBER
         if not quantity.is_finite():
-            return "Enter the quantity as a number (for example 2.5)."
+            return QUANTITY_NOT_A_NUMBER
         return SubstanceFind(code, quantity, self.unit.currentText())
 
 
@@ -149,10 +170,15 @@ class IntakeForm(QWidget):
         self.saving = False
         self.fields: dict[str, Field] = {}
         self.substance_rows: list[SubstanceRow] = []
+        self._search_round = 0
+        self._refused = False  # the status line says "Not saved: correct the fields"  # a match search's answer counts only for the form it was asked for
+        self._saved_state: tuple = ()  # the form as cleared or loaded (has_unsaved_work)
         self._match_timer = QTimer(self, singleShot=True, interval=350)
         self._match_timer.timeout.connect(self._look_for_matches)
         self._build()
         self.clear()
+        # A field that takes the focus (Ctrl+N, Enter, a refused save) is scrolled into view.
+        QApplication.instance().focusChanged.connect(self._show_focused)
 
     @property
     def service(self) -> IntakeService:
@@ -173,7 +199,7 @@ class IntakeForm(QWidget):
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
         splitter = QSplitter()  # (horizontal; given no parent: QSplitter(parent) makes PySide load Qt)
-        scroll = QScrollArea()
+        scroll = self.scroll_area = QScrollArea()
         scroll.setWidgetResizable(True)
         body = QWidget()
         column = QVBoxLayout(body)
@@ -228,7 +254,7 @@ class IntakeForm(QWidget):
         outer.addLayout(form)
         self.surname = self._line("surname", form, "Surname", True)
         self.forenames = self._line("forenames", form, "Forenames", True)
-        self.date_of_birth = self._line("date_of_birth", form, "Date of birth", True, DateEdit())
+        self.date_of_birth = self._line("date_of_birth", form, "Date of birth", True, DateEdit(today=self.ctx.today))
         self.sex = self._line("sex", form, "Sex", widget=self._combo(SEX, "(not recorded)"))
         self.ethnicity_self = self._line("ethnicity_self", form, "Self-defined ethnicity",
                                          widget=self._combo(ETHNICITY_2021, "(not recorded)"))
@@ -275,6 +301,8 @@ class IntakeForm(QWidget):
         self.guardian_name = self._line("guardian_name", form, "Parent or guardian name")
         self.guardian_relationship = self._line("guardian_relationship", form, "Relationship")
         self.guardian_phone = self._line("guardian_phone", form, "Parent or guardian phone")
+        self.guardian_address = self._line("guardian_address", form, "Parent or guardian address")
+        self.guardian_address.setPlaceholderText("if different from the young person's")
         self.guardian_caption = form.labelForField(self.fields["guardian_name"])
         return self.guardian_box
 
@@ -287,7 +315,7 @@ class IntakeForm(QWidget):
             area.addItem(f"{scheme.area} ({scheme.kind.label.lower()})", scheme.code)
         self.area = self._line("scheme_code", form, "Area", True, area)
         area.currentIndexChanged.connect(self._area_changed)
-        self.incident_at = self._line("incident_at", form, "Incident date and time", True, DateTimeEdit())
+        self.incident_at = self._line("incident_at", form, "Incident date and time", True, DateTimeEdit(today=self.ctx.today))
         self.incident_place = self._line("incident_place", form, "Place")
         self.crime_reference = self._line("crime_reference", form, "Crime reference")
         self.officer_name = self._line("officer_name", form, "Officer name")
@@ -348,8 +376,10 @@ class IntakeForm(QWidget):
         self.reasons_list.setProperty("focusPolicy", "NoFocus")
         self.override_box = QGroupBox("Supervisor override")
         override_layout = QVBoxLayout(self.override_box)
-        override_layout.addWidget(QLabel("Only a supervisor may override an ineligible decision, "
-                                         "with a written justification. It is recorded."))
+        override_note = QLabel("Only a supervisor may override an ineligible decision, "
+                               "with a written justification. It is recorded.")
+        override_note.setWordWrap(True)  # (unwrapped, it would widen the panel as it appears)
+        override_layout.addWidget(override_note)
         self.override_reason = QPlainTextEdit()
         self.override_reason.setObjectName("override_reason")
         self.override_reason.setTabChangesFocus(True)
@@ -358,6 +388,10 @@ class IntakeForm(QWidget):
         self.fields["override_reason"] = self.override_field
         override_layout.addWidget(self.override_field)
         self.override_reason.textChanged.connect(self._refresh)
+        # Its place is kept while it is hidden, so the fields do not move when it appears.
+        policy = self.override_box.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.override_box.setSizePolicy(policy)
         self.status_label = QLabel()
         self.status_label.setObjectName("intakeStatus")
         self.status_label.setWordWrap(True)
@@ -386,8 +420,10 @@ class IntakeForm(QWidget):
         row.set_scheme(self._scheme())
         row.sig_changed.connect(lambda: self._edited("substances"))
         row.sig_remove.connect(self._remove_substance_row)
+        row.sig_done.connect(self._substance_row_done)
         self.substance_rows.append(row)
         self.substances_layout.addWidget(row)
+        self._order_tabs()
         if focus:
             row.substance.setFocus()
         self._refresh()
@@ -401,7 +437,26 @@ class IntakeForm(QWidget):
         self.substance_rows.remove(row)
         row.setParent(None)
         row.deleteLater()
+        self._order_tabs()
         self._edited("substances")
+
+    def _order_tabs(self) -> None:
+        """Tab follows the form down: the offence, each substance row in turn, then the rest (rows
+        made after the form would otherwise come last, after Save)."""
+        chain: list[QWidget] = [self.offence]
+        for row in self.substance_rows:
+            chain += [row.substance, row.quantity, row.unit, row.remove]
+        chain += [self.add_substance_button, self.suspected_supply, self.consent, self.override_reason,
+                  self.save_button, self.clear_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
+
+    def _substance_row_done(self, row: SubstanceRow) -> None:
+        index = self.substance_rows.index(row) if row in self.substance_rows else -1
+        if 0 <= index < len(self.substance_rows) - 1:
+            self.substance_rows[index + 1].substance.setFocus()
+        else:
+            self.suspected_supply.setFocus()
 
     # -- state ---------------------------------------------------------------------
     def _scheme(self) -> Scheme | None:
@@ -429,7 +484,8 @@ class IntakeForm(QWidget):
             address=self.address.text(), postcode=self.postcode.text().upper(), phone=self.phone.text(),
             email=self.email.text(), language=self.language.text(), needs=self.needs.text(),
             guardian_name=self.guardian_name.text(), guardian_relationship=self.guardian_relationship.text(),
-            guardian_phone=self.guardian_phone.text(), pnc_reference=self.pnc_reference.text(),
+            guardian_phone=self.guardian_phone.text(), guardian_address=self.guardian_address.text(),
+            pnc_reference=self.pnc_reference.text(),
             incident_at=self.incident_at.value(), incident_place=self.incident_place.text(),
             crime_reference=self.crime_reference.text(), officer_name=self.officer_name.text(),
             officer_collar_number=self.officer_collar_number.text(), station=self.station.text(),
@@ -440,39 +496,49 @@ class IntakeForm(QWidget):
 
     def errors(self) -> dict[str, str]:
         """Every problem with the form as it stands, by field name."""
-        draft = self.draft()
-        errors, _result = self.service.check(draft, self.prior)
+        return self._check(self.draft())[0]
+
+    def _check(self, draft: IntakeDraft) -> tuple[dict[str, str], EligibilityResult | None]:
+        """The problems by field name, and the live decision when every fact it needs is usable."""
+        errors, result = self.service.check(draft, self.prior)
         for name, widget in (("date_of_birth", self.date_of_birth), ("incident_at", self.incident_at)):
             if widget.problem():
                 errors[name] = widget.problem()
         row_problems = [p for p in (row.find() for row in self.substance_rows) if isinstance(p, str)]
         if row_problems:
             errors["substances"] = row_problems[0]
+            result = None  # a row left out of the draft: deciding without it would mislead
         for key in [k for k in errors if k.startswith("substances[")]:
             errors.setdefault("substances", errors.pop(key))
-        return errors
+        return errors, result
 
     def _refresh(self) -> None:
         draft = self.draft()
         if self.touched or draft.date_of_birth is not None:
-            errors = self.errors()
-            _errors, self.result = self.service.check(draft, self.prior)
+            errors, self.result = self._check(draft)
         else:  # a new form: no field has been left to mark, and there is no decision without a date of birth
             errors, self.result = {}, None
         for name, field in self.fields.items():
             field.set_error(errors.get(name, "") if name in self.touched else "")
+        if self._refused and not errors:  # the refusal is answered: its line would now mislead
+            self._refused = False
+            self.status_label.setText("")
         youth = draft.pathway() is Pathway.YOUTH
         set_required(self.guardian_caption, self.guardian_name, youth)
         self.guardian_box.setTitle("Parent or guardian (required: under 18)" if youth else "Parent or guardian")
-        self._show_decision(self.result)
+        waiting = "Enter the area, the date of birth and the incident date."
+        if self.result is None and "substances" in errors and draft.date_of_birth and draft.incident_at:
+            waiting = (f"Drugs found: {errors['substances']} The decision cannot be made until "
+                       "this is corrected.")
+        self._show_decision(self.result, waiting)
         self.sig_decision_changed.emit(self.result)
 
-    def _show_decision(self, result: EligibilityResult | None) -> None:
+    def _show_decision(self, result: EligibilityResult | None, waiting: str = "") -> None:
         self.reasons_list.clear()
         if result is None:
             self.decision_label.setText("Not yet decided")
             _text_colour(self.decision_label, "#555")
-            self.pathway_label.setText("Enter the area, the date of birth and the incident date.")
+            self.pathway_label.setText(waiting)
             self.override_box.setVisible(False)
             return
         if result.eligible:
@@ -482,28 +548,35 @@ class IntakeForm(QWidget):
             self.decision_label.setText("Not eligible for diversion")
             _text_colour(self.decision_label, "#b00020")
         youth = result.pathway is Pathway.YOUTH
+        # What is required and what will happen, not what has not happened yet.
         self.pathway_label.setText(
             f"Aged {result.age} on the incident date: "
-            + ("youth pathway (parent or guardian recorded, Youth Offending Team notified)."
-               if youth else "adult pathway."))
+            + ("youth pathway: a parent or guardian is required; the Youth Offending Team will be "
+               "notified when the referral is saved." if youth else "adult pathway."))
         from PySide6.QtCore import Qt  # (see the module's docstring)
 
         for check in result.checks:
             item = QListWidgetItem(("✔ " if check.passed else "✘ ") + check.reason)
             item.setForeground(Qt.GlobalColor.darkGreen if check.passed else Qt.GlobalColor.darkRed)
             self.reasons_list.addItem(item)
-        self.override_box.setVisible(not result.eligible)
+        self.override_box.setVisible(not result.eligible and self._may_override())
+
+    def _may_override(self) -> bool:
+        """Only those allowed to override see the override at all (station staff do not)."""
+        principal = self.ctx.principal
+        return principal is not None and principal.may(Permission.OVERRIDE_ELIGIBILITY)
 
     # -- people ----------------------------------------------------------------------
     def load_person(self, person: PersonRecord) -> None:
         """Pre-fill from a found person; their history feeds the live decision."""
         self.person = person
-        self.prior = PriorHistory(barred=person.barred, completed_diversions=person.completed_diversions)
+        self.prior = PriorHistory(barred=person.barred, completed_diversions=person.completed_diversions,
+                                  open_diversion=person.open_diversion)
         self.surname.setText(person.surname)
         self.forenames.setText(person.forenames)
         self.date_of_birth.set_value(person.date_of_birth)
         for name in ("address", "postcode", "phone", "email", "language", "needs", "pnc_reference",
-                     "guardian_name", "guardian_relationship", "guardian_phone"):
+                     "guardian_name", "guardian_relationship", "guardian_phone", "guardian_address"):
             getattr(self, name).setText(getattr(person, name))
         for name in ("sex", "ethnicity_self", "ethnicity_observed"):
             combo: QComboBox = getattr(self, name)
@@ -514,6 +587,7 @@ class IntakeForm(QWidget):
         self.matches_box.setVisible(False)
         self._show_person_banner()
         self._refresh()
+        self._saved_state = self._state()
 
     def forget_person(self) -> None:
         self.person = None
@@ -545,9 +619,13 @@ class IntakeForm(QWidget):
         if self.person is not None or not surname.strip() or dob is None:
             self._show_matches([])
             return
-        self.runner.run(lambda: self.people.possible_matches(surname, forenames, dob), self._show_matches)
+        asked_in = self._search_round
+        self.runner.run(lambda: self.people.possible_matches(surname, forenames, dob),
+                        lambda matches: self._show_matches(matches, asked_in), owner=self)
 
-    def _show_matches(self, matches: list[PossibleMatch]) -> None:
+    def _show_matches(self, matches: list[PossibleMatch], asked_in: int | None = None) -> None:
+        if asked_in is not None and asked_in != self._search_round:
+            return  # asked for a form since cleared: another person's matches
         if self.person is not None:
             matches = []
         self.matches = matches
@@ -586,6 +664,10 @@ class IntakeForm(QWidget):
 
     # -- actions ---------------------------------------------------------------------
     def clear(self) -> None:
+        """An empty form for the next referral: only the area and the station (settings of this
+        workstation) are kept; nothing of the last person, officer or search."""
+        self._match_timer.stop()
+        self._search_round += 1
         # The form's own line edits (findChildren would make PySide build the Python type of every
         # child Qt made inside its widgets, milliseconds before the form is first shown).
         for widget in (field.widget for field in self.fields.values()):
@@ -610,11 +692,36 @@ class IntakeForm(QWidget):
         self.person = None
         self.prior = PriorHistory()
         self.matches = []
+        self.matches_list.clear()
         self.new_person_confirmed = False
         self.matches_box.setVisible(False)
         self.touched.clear()
+        self._refused = False
+        self.status_label.setText("")
         self._show_person_banner()
         self._refresh()
+        self.scroll_area.verticalScrollBar().setValue(0)
+        self._saved_state = self._state()
+
+    def has_unsaved_work(self) -> bool:
+        """Whether anything has been typed or chosen since the form was cleared, saved or filled
+        from a found person (for the question on closing the window)."""
+        return self._state() != self._saved_state
+
+    def _state(self) -> tuple:
+        """Everything a person can change on the form, as it stands."""
+        texts = tuple(field.widget.text() for field in self.fields.values() if isinstance(field.widget, QLineEdit))
+        combos = tuple(combo.currentIndex() for combo in (self.sex, self.ethnicity_self, self.ethnicity_observed,
+                                                          self.area, self.offence))
+        rows = tuple((row.substance.currentIndex(), row.quantity.text(), row.unit.currentIndex())
+                     for row in self.substance_rows)
+        return (texts, combos, rows, self.suspected_supply.isChecked(), self.consent.isChecked(),
+                self.override_reason.toPlainText(), self.person.id if self.person else None)
+
+    def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
+        body = self.scroll_area.widget()
+        if new is not None and body is not None and body.isAncestorOf(new):
+            self.scroll_area.ensureWidgetVisible(new)
 
     def has_unsaved_work(self) -> bool:
         """Whether anything has been typed into the form since it was last cleared or saved."""
@@ -627,8 +734,7 @@ class IntakeForm(QWidget):
         self._refresh()
         errors = self.errors()
         if errors:
-            self.status_label.setText("Not saved: correct the fields marked in red.")
-            self._focus_first_error(errors)
+            self._refuse(errors)
             return
         if self.needs_match_choice():
             self.matches_box.setVisible(True)
@@ -662,11 +768,15 @@ class IntakeForm(QWidget):
                 key = "substances" if name.startswith("substances") else name
                 if key in self.fields:
                     self.fields[key].set_error(message)
-            self.status_label.setText("Not saved: correct the fields marked in red.")
-            self._focus_first_error(error.errors)
+            self._refuse(error.errors)
             return
         self.status_label.setText("Not saved. Your entries are still here; try again.")
         show_error(self, error)
+
+    def _refuse(self, errors: dict[str, str]) -> None:
+        self._refused = True
+        self.status_label.setText(NOT_SAVED)
+        self._focus_first_error(errors)
 
     def _focus_first_error(self, errors: dict[str, str]) -> None:
         for name, field in self.fields.items():

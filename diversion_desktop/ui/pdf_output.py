@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, QStandardPaths, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from diversion_desktop.ui import file_dialogs
 
 # Pages are rendered at the printer's resolution, but never above this: a 1200 dpi
 # A4 page would be a 560 MB image, and 300 dpi is print quality for letters.
@@ -51,10 +53,7 @@ def ask_printer(parent: QWidget | None) -> QPrinter | None:
 
 def ask_save_path(parent: QWidget | None, suggested_name: str) -> str:
     """The system "Save as" dialog; the chosen path, or "" if cancelled."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-    path, _filter = QFileDialog.getSaveFileName(parent, "Save as PDF", str(Path(folder) / suggested_name),
-                                                "PDF documents (*.pdf)")
-    return path
+    return file_dialogs.save_path(parent, "Save as PDF", suggested_name, "PDF documents (*.pdf)")
 
 
 # -- printing ------------------------------------------------------------------------------

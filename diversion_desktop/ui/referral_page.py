@@ -206,7 +206,7 @@ class ReferralPage(QWidget):
                             ("status", "Status"), ("referral_date", "Referral date"),
                             ("first_attendance_due", "First attendance by"), ("due_date", "Deadline"),
                             ("centre", "Centre"), ("sessions", "Sessions"), ("incident", "Incident"),
-                            ("crime_reference", "Crime reference"), ("officer", "Officer"),
+                            ("crime_reference", "Crime reference"), ("officer", "Officer"), ("station", "Station"),
                             ("offence", "Offence"), ("substances", "Substances")):
             self._value(form, name, label)
         return box
@@ -386,7 +386,7 @@ class ReferralPage(QWidget):
         values["date_of_birth"].setText(day_text(person.date_of_birth))
         values["pathway"].setText(f"{pathway_text(d.pathway)} (aged {d.age_at_incident} on the incident date)")
         guardian = " — ".join(p for p in (person.guardian_name, person.guardian_relationship,
-                                          person.guardian_phone) if p)
+                                          person.guardian_phone, person.guardian_address) if p)
         values["guardian"].setText(guardian or ("Not recorded" if d.pathway == "youth" else "Not needed (adult)"))
         values["area"].setText(d.area)
         values["scheme"].setText(_kind_text(d.scheme_kind))
@@ -409,7 +409,8 @@ class ReferralPage(QWidget):
         values["incident"].setText(f"{moment_text(d.incident_at)}{place}")
         values["crime_reference"].setText(d.crime_reference or "Not recorded")
         officer = d.officer_name + (f" ({d.officer_collar_number})" if d.officer_collar_number else "")
-        values["officer"].setText(", ".join(p for p in (officer, d.station) if p) or "Not recorded")
+        values["officer"].setText(officer or "Not recorded")  # (never the station in its place)
+        values["station"].setText(d.station or "Not recorded")
         values["offence"].setText(_offence_text(d.offence) + ("; suspected of supply" if d.suspected_supply else ""))
         values["substances"].setText("\n".join(f"{s.label}: {_quantity_text(s.quantity)} {s.unit}"
                                                for s in d.substances) or "None recorded")

@@ -49,6 +49,15 @@ class Settings:
         self._q.setValue("intake/station", value)
 
     @property
+    def last_folder(self) -> str:
+        """The folder last chosen in a file dialog (ui/file_dialogs.py); "" before the first."""
+        return self._text("files/last_folder")
+
+    @last_folder.setter
+    def last_folder(self, value: str) -> None:
+        self._q.setValue("files/last_folder", value)
+
+    @property
     def idle_lock_minutes(self) -> int:
         """How long the window may sit untouched before it locks (1 to 240 minutes; 10 by default)."""
         try:

@@ -3,7 +3,8 @@
 Database work never blocks the window: each call is queued on a single worker
 thread (one writer, as SQLite wants), and its result or error comes back by a
 queued signal. Errors from the services show in a dialog unless the caller
-handles them.
+handles them. An answer whose widget has gone meanwhile (a form closed while its
+search ran) is dropped: nothing may touch a deleted widget.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
@@ -37,7 +39,7 @@ class TaskRunner(QObject):
         self._parent_widget = parent
         self._executor: ThreadPoolExecutor | None = None  # made with the first task
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Success | None, Failure | None]] = {}
+        self._pending: dict[int, tuple[Success | None, Failure | None, QObject | None]] = {}
         self._closed = False
         self._sig_result.connect(self._deliver)
 
@@ -46,12 +48,17 @@ class TaskRunner(QObject):
         return bool(self._pending)
 
     def run(self, fn: Callable[[], Any], on_success: Success | None = None,
-            on_error: Failure | None = None) -> int:
-        """Queue ``fn``; returns a task id, or 0 when the runner has shut down (window closing)."""
+            on_error: Failure | None = None, owner: QObject | None = None) -> int:
+        """Queue ``fn``; returns a task id, or 0 when the runner has shut down (window closing).
+
+        ``owner``: the widget the callbacks work on; when it has been deleted by the time the
+        answer comes, the callbacks are not called. Callbacks that are methods of a widget have
+        it as their owner without saying so; a lambda names its widget here."""
         if self._closed:
             return 0
         task_id = next(self._ids)
-        self._pending[task_id] = (on_success, on_error)
+        owner = owner or _qobject_of(on_success) or _qobject_of(on_error)
+        self._pending[task_id] = (on_success, on_error, owner)
         self.sig_started.emit()
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -75,8 +82,10 @@ class TaskRunner(QObject):
 
     @Slot(int, object, object)
     def _deliver(self, task_id: int, result: Any, error: BaseException | None) -> None:
-        on_success, on_error = self._pending.pop(task_id, (None, None))
+        on_success, on_error, owner = self._pending.pop(task_id, (None, None, None))
         try:
+            if owner is not None and not shiboken6.isValid(owner):
+                return  # its widget has gone: nothing left to show the answer in
             if error is None:
                 if on_success is not None:
                     on_success(result)
@@ -94,6 +103,12 @@ class TaskRunner(QObject):
         self._closed = True
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=False)
+
+
+def _qobject_of(callback: Callable[..., Any] | None) -> QObject | None:
+    """The Qt object a bound method belongs to, if it is one."""
+    owner = getattr(callback, "__self__", None)
+    return owner if isinstance(owner, QObject) else None
 
 
 def error_text(error: BaseException) -> str:

@@ -14,52 +14,34 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
 
-DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
-TIME_FORMATS = ("%H:%M", "%H.%M", "%H%M")
+from diversion_desktop.domain import dates
+
 ERROR_COLOUR = QColor("#b00020")
 
 if TYPE_CHECKING:  # only named in annotations: Qt makes its Python type (and QEvent's) on first use
     from PySide6.QtGui import QPaintEvent, QShowEvent
 
 
-def parse_date(text: str) -> date | None:
-    text = text.strip()
-    if not text:  # (a new form's empty fields: strptime's first call costs milliseconds)
-        return None
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def parse_datetime(text: str) -> datetime | None:
-    parts = text.strip().split()
-    if len(parts) != 2:
-        return None
-    day = parse_date(parts[0])
-    if day is None:
-        return None
-    for fmt in TIME_FORMATS:
-        try:
-            moment = datetime.strptime(parts[1], fmt).time()
-        except ValueError:
-            continue
-        return datetime.combine(day, moment)
-    return None
-
-
 class DateEdit(QLineEdit):
-    """A date typed as dd/mm/yyyy; ``value()`` is None while empty or impossible."""
+    """A date typed as dd/mm/yyyy (or 14031990, 14/03/90); ``value()`` is None while empty or
+    impossible. When the field is left, a date understood is shown back as dd/mm/yyyy, so the
+    person sees which one was read. ``today``, for a date that cannot be in the future (a date of
+    birth), lets a two-digit year be read (see domain/dates.py)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, today: Callable[[], date] | None = None) -> None:
         super().__init__(parent)
+        self._today = today
         self.setPlaceholderText("dd/mm/yyyy")
         self.setMaxLength(10)
+        self.editingFinished.connect(self._show_understood)
 
     def value(self) -> date | None:
-        return parse_date(self.text())
+        return dates.parse_date(self.text(), self._today() if self._today else None)
+
+    def _show_understood(self) -> None:
+        value = self.value()
+        if value is not None and self.text() != f"{value:%d/%m/%Y}":
+            self.set_value(value)
 
     def set_value(self, value: date | None) -> None:
         self.setText(value.strftime("%d/%m/%Y") if value else "")
@@ -71,15 +53,16 @@ class DateEdit(QLineEdit):
 
 
 class DateTimeEdit(QLineEdit):
-    """A date and time typed as dd/mm/yyyy hh:mm (24-hour)."""
+    """A date and time typed as dd/mm/yyyy hh:mm (24-hour); ``today`` as for ``DateEdit``."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, today: Callable[[], date] | None = None) -> None:
         super().__init__(parent)
+        self._today = today
         self.setPlaceholderText("dd/mm/yyyy hh:mm")
         self.setMaxLength(16)
 
     def value(self) -> datetime | None:
-        return parse_datetime(self.text())
+        return dates.parse_datetime(self.text(), self._today() if self._today else None)
 
     def set_value(self, value: datetime | None) -> None:
         self.setText(value.strftime("%d/%m/%Y %H:%M") if value else "")

@@ -165,6 +165,15 @@ def test_substance_without_a_limit_in_this_scheme(windsor) -> None:
     assert "amphetamine has no small-quantity limit in the Windsor and Maidenhead scheme" in result.reasons[0]
 
 
+@pytest.mark.parametrize(("quantity", "unit"), [("0", "g"), ("-1", "g"), ("0", "tablets"), ("-0.5", "mg")])
+def test_a_quantity_of_zero_or_less_is_never_within_the_limit(west_berks, quantity: str, unit: str) -> None:
+    substance = "mdma" if unit == "tablets" else "cocaine"
+    result = decide(west_berks, facts(substances=(find("cannabis", "1", "g"), find(substance, quantity, unit))))
+    assert failed_rules(result) == [Rule.QUANTITY]
+    reason = result.failures[0].reason
+    assert "must be a number more than zero" in reason and "within" not in reason
+
+
 def test_no_substance_recorded(west_berks) -> None:
     result = decide(west_berks, facts(substances=()))
     assert failed_rules(result) == [Rule.QUANTITY]
@@ -231,6 +240,24 @@ def test_completed_diversions_against_the_scheme_setting(make_scheme, allowed: i
             assert f"allows {allowed}" in reason and f"completed {completed} diversions" in reason
 
 
+# -- 4a. one diversion at a time ------------------------------------------------------
+@pytest.mark.parametrize(("prior", "failed", "words"), [
+    (PriorHistory(), [], "no other diversion open"),
+    (PriorHistory(open_diversion="WB-2026-00007"), [Rule.OPEN_DIVERSION],
+     "The person is already on a diversion (WB-2026-00007) until its outcome."),
+    (PriorHistory(open_diversion="WM-2025-00123", completed_diversions=0), [Rule.OPEN_DIVERSION],
+     "already on a diversion (WM-2025-00123)"),   # another area's diversion counts too
+    (PriorHistory(open_diversion="WB-2026-00007", barred=True), [Rule.HISTORY, Rule.OPEN_DIVERSION],
+     "already on a diversion (WB-2026-00007)"),   # each reason given
+])
+def test_another_diversion_still_open(west_berks, prior: PriorHistory, failed: list[Rule], words: str) -> None:
+    result = decide(west_berks, facts(prior=prior))
+    assert failed_rules(result) == failed
+    assert result.eligible is (not failed)
+    check = next(c for c in result.checks if c.rule is Rule.OPEN_DIVERSION)
+    assert words in check.reason
+
+
 # -- 5. consent ----------------------------------------------------------------------
 def test_consent_refused(west_berks) -> None:
     result = decide(west_berks, facts(consent=False))
@@ -271,7 +298,8 @@ def test_age_on_the_incident_date(west_berks, dob: date, age: int, eligible: boo
 def test_every_failure_is_listed(west_berks) -> None:
     result = decide(west_berks, facts(
         offence=Offence.SUPPLY, substances=(find("cannabis", "50", "g"),), suspected_supply=True,
-        prior=PriorHistory(barred=True), consent=False, date_of_birth=date(2017, 1, 1)))
+        prior=PriorHistory(barred=True, open_diversion="WB-2026-00001"), consent=False,
+        date_of_birth=date(2017, 1, 1)))
     assert result.decision is Decision.NOT_ELIGIBLE
     assert failed_rules(result) == list(Rule)
-    assert len(result.reasons) == 6
+    assert len(result.reasons) == 7

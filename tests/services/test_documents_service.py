@@ -156,3 +156,22 @@ def test_the_future_ineligibility_notice_names_the_missed_appointments_before_th
     assert (f"You did not attend your appointments on {full_date(first_day.date())} at 10:00 am and "
             f"{full_date(second_day.date())} at 2:00 pm.") in text
     assert "did not attend and complete the programme by" not in text
+
+
+@pytest.mark.parametrize(("address", "postcode", "guardian_address", "shown"), [
+    ("", "", "", "Address Not recorded"),                     # neither recorded: nothing claimed
+    ("1 Test Street, Newbury", "RG14 1AA", "", "Address Not recorded"),  # the guardian's is not known
+    ("1 Test Street, Newbury", "RG14 1AA", "1 Test Street, Newbury, RG14 1AA", "Address Same as the young person"),
+    ("1 Test Street, Newbury", "RG14 1AA", "3 Other Road, Thatcham RG19 4AA", "Address 3 Other Road, Thatcham RG19 4AA"),
+])
+def test_the_yot_notice_gives_the_guardian_address_only_as_recorded(intake, documents, make_youth_draft, tmp_path,  # noqa: ANN001
+                                                                    address: str, postcode: str,
+                                                                    guardian_address: str, shown: str) -> None:
+    saved = intake.save(make_youth_draft(address=address, postcode=postcode, guardian_address=guardian_address))
+    _info, pdf = documents.issue(saved.id, "yot_notice")
+    text = pdf_text(pdf.content, tmp_path)
+    guardian = " ".join(text.split("Parent or guardian", 1)[1].split("Incident", 1)[0].split())
+    assert "Name Pat Young" in guardian
+    assert shown in guardian.replace("\u00a0", " ")
+    if "Same as" not in shown:
+        assert "Same as the young person" not in text

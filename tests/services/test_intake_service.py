@@ -219,7 +219,8 @@ def test_choosing_an_existing_person_updates_them_without_a_duplicate(intake, pe
 def test_a_completed_diversion_counts_against_one_time_only(intake, make_draft, ctx) -> None:  # noqa: ANN001
     first = intake.save(make_draft())
     with ctx.session_factory.begin() as session:   # as if the programme had been completed
-        session.get(Referral, first.id).outcome = "completed"
+        referral = session.get(Referral, first.id)
+        referral.status, referral.outcome = "completed", "completed"
     again = intake.save(make_draft(person_id=first.person_id))
     assert again.decision == "not_eligible"
     assert "one time only" in again.reasons[0]
@@ -274,6 +275,56 @@ def test_check_gives_errors_and_the_live_decision_without_writing(intake, make_d
 def test_prior_history(intake, make_draft) -> None:  # noqa: ANN001
     assert intake.prior(None) == PriorHistory()
     saved = intake.save(make_draft())
-    assert intake.prior(saved.person_id) == PriorHistory(barred=False, completed_diversions=0)
+    assert intake.prior(saved.person_id) == PriorHistory(barred=False, completed_diversions=0,
+                                                         open_diversion="WB-2026-00001")
     with pytest.raises(NotFound):
         intake.prior(999)
+
+
+@pytest.mark.parametrize(("status", "outcome", "still_open"), [
+    ("awaiting_appointment", "", True),
+    ("booked", "", True),
+    ("awaiting_confirmation", "", True),   # missed: the next step is not confirmed yet
+    ("completed", "completed", False),
+    ("closed", "not_attended", False),
+])
+def test_one_diversion_at_a_time_in_any_area(intake, referrals, make_draft, ctx, status: str, outcome: str,  # noqa: ANN001
+                                             still_open: bool) -> None:
+    first = intake.save(make_draft())
+    with ctx.session_factory.begin() as session:
+        referral = session.get(Referral, first.id)
+        referral.status, referral.outcome = status, outcome
+    assert intake.prior(first.person_id).open_diversion == ("WB-2026-00001" if still_open else "")
+    # Found in possession again, in the other area.
+    again = intake.save(make_draft(person_id=first.person_id, scheme_code="windsor-and-maidenhead"))
+    reason = "The person is already on a diversion (WB-2026-00001) until its outcome."
+    if still_open:
+        assert again.decision == "not_eligible" and again.status == "not_eligible"
+        assert reason in again.reasons
+    else:
+        assert reason not in again.reasons
+
+
+def test_an_open_diversion_may_be_overridden_by_a_supervisor(intake, referrals, make_draft) -> None:  # noqa: ANN001
+    first = intake.save(make_draft())
+    again = intake.save(make_draft(person_id=first.person_id,
+                                   override_reason="First referral was a recording error; checked with PS 12."))
+    assert again.overridden and again.status == "awaiting_appointment"
+    assert again.reasons == ("The person is already on a diversion (WB-2026-00001) until its outcome.",)
+    detail = referrals.detail(again.id)
+    assert detail.override_reason.startswith("First referral was a recording error")
+
+
+def test_the_guardian_address_is_saved_with_the_person(intake, people, make_youth_draft) -> None:  # noqa: ANN001
+    saved = intake.save(make_youth_draft(guardian_address="  3 Other Road, Thatcham RG19 4AA "))
+    assert people.get(saved.person_id).guardian_address == "3 Other Road, Thatcham RG19 4AA"
+
+
+@pytest.mark.parametrize(("quantity", "decided"), [("0", False), ("-1", False), ("2.5", True)])
+def test_the_live_decision_waits_for_a_quantity_more_than_zero(intake, make_draft, quantity: str,  # noqa: ANN001
+                                                               decided: bool) -> None:
+    draft = make_draft(substances=[SubstanceFind("cannabis", Decimal(quantity), "g")])
+    errors, result = intake.check(draft, PriorHistory())
+    assert (result is not None) is decided
+    if not decided:
+        assert errors["substances[0]"] == "The quantity must be more than zero."

@@ -171,11 +171,19 @@ def test_possible_match_is_offered_before_a_new_person(qtbot, form: IntakeForm, 
     assert "Known person P000001" in form.person_banner.text()
 
 
-def test_date_typing_helpers() -> None:
-    from diversion_desktop.ui.widgets import parse_date, parse_datetime
-
-    assert parse_date("14/01/2020") == date(2020, 1, 14)
-    assert parse_date("2020-01-14") == date(2020, 1, 14)
-    assert parse_date("31/02/2020") is None
-    assert parse_datetime("14/01/2020 21:30").hour == 21
-    assert parse_datetime("14/01/2020") is None
+@pytest.mark.parametrize(("typed", "shown", "age"), [
+    ("14031990", "14/03/1990", 35),
+    ("14/03/90", "14/03/1990", 35),
+    ("1/1/30", "01/01/1930", 96),      # 2030 would be in the future: the previous century
+    ("09/03/08", "09/03/2008", 18),
+])
+def test_a_date_of_birth_typed_short_is_understood(qtbot, form: IntakeForm, typed: str, shown: str,  # noqa: ANN001
+                                                    age: int) -> None:
+    fill_adult(qtbot, form, dob=typed)
+    tick(qtbot, form.consent)
+    assert form.decision_label.text() == "Eligible for diversion"
+    assert form.pathway_label.text().startswith(f"Aged {age} on the incident date")
+    form.date_of_birth.setFocus()
+    qtbot.keyClick(form.date_of_birth, Qt.Key.Key_Tab)  # leaving the field shows the date read
+    assert form.date_of_birth.text() == shown
+    assert not form.fields["date_of_birth"].error.isVisible()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from diversion_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import type_text
@@ -115,3 +115,34 @@ def test_data_protection_menu_follows_the_role(qtbot, gui_ctx, gui_settings) -> 
     gui_ctx.sign_in_as(as_role(Role.STATION_STAFF))
     station = make_window(qtbot, gui_ctx, gui_settings)
     assert not station.data_menu.menuAction().isVisible()
+
+
+def test_ctrl_n_after_a_save_gives_an_empty_form_with_the_surname_in_view(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    window.resize(1000, 480)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = window.intake
+    type_text(qtbot, form.surname, "Müller")
+    type_text(qtbot, form.forenames, "Zoë")
+    type_text(qtbot, form.date_of_birth, "14/01/1995")
+    form.area.setCurrentIndex(form.area.findData("windsor-and-maidenhead"))
+    type_text(qtbot, form.incident_at, "09/03/2026 23:10")
+    type_text(qtbot, form.officer_name, "PC Ward")
+    type_text(qtbot, form.station, "Windsor")
+    row = form.substance_rows[0]
+    row.substance.setCurrentIndex(row.substance.findData("cocaine"))
+    type_text(qtbot, row.quantity, "0.5")
+    form.offence.setFocus()
+    for _ in range(7):  # Tab down to the consent box at the foot of the form, as a person would
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is form.consent
+    qtbot.keyClick(form.consent, Qt.Key.Key_Space)
+    with qtbot.waitSignal(form.sig_saved, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is form.surname
+    QApplication.processEvents()
+    viewport = form.findChild(QScrollArea).viewport()
+    assert viewport.rect().contains(QRect(form.surname.mapTo(viewport, QPoint(0, 0)), form.surname.size()))
+    assert (form.surname.text(), form.officer_name.text(), form.station.text()) == ("", "", "Windsor")
+    assert not form.has_unsaved_work()

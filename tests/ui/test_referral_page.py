@@ -7,10 +7,14 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from datetime import date, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
+from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
+from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
+from diversion_desktop.services.intake import IntakeService  # noqa: E402
 from diversion_desktop.services.referrals import ReferralService  # noqa: E402
 from diversion_desktop.ui import dialogs  # noqa: E402
 from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
@@ -101,6 +105,19 @@ def test_youth_referral_shows_the_youth_pathway_and_guardian(qtbot, page, views_
     assert value(page, "pathway") == "Youth (aged 15 on the incident date)"
     assert value(page, "guardian") == "Pat Guardian — Parent"
     assert value(page, "centre") == "Newbury Youth Hub (West Berkshire Youth Service)"
+
+
+def test_a_blank_officer_is_not_recorded_and_never_shown_as_the_station(qtbot, page, views_ctx):  # noqa: ANN001
+    saved = IntakeService(views_ctx).save(IntakeDraft(
+        scheme_code=WINDSOR, surname="Young", forenames="Kit", date_of_birth=date(2010, 3, 11),
+        incident_at=FIXED_NOW - timedelta(hours=3), officer_name="", station="Windsor",
+        substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True,
+        guardian_name="Pat Guardian", guardian_relationship="Parent",
+        guardian_address="3 Other Road, Windsor SL4 1AA"))
+    open_by_reference(qtbot, page, saved.reference)
+    assert value(page, "officer") == "Not recorded"
+    assert value(page, "station") == "Windsor"
+    assert value(page, "guardian") == "Pat Guardian — Parent — 3 Other Road, Windsor SL4 1AA"
 
 
 def test_an_unknown_reference_is_reported_at_the_field(qtbot, page, views_runner):  # noqa: ANN001
