@@ -102,7 +102,11 @@ class ReferralService:
     # -- queues ------------------------------------------------------------------
     def _queue_conditions(self, queue: str, today: date) -> ColumnElement[bool]:
         if queue == "awaiting_appointment":
-            return and_(open_referrals(), Referral.status == Status.AWAITING_APPOINTMENT.value)
+            # Awaiting a *first* appointment: nothing booked and nothing attended yet. A referral
+            # part-way through its programme ("1 of 2 attended") waits for its next session, not
+            # its first; one whose first was missed or cancelled waits for its first again.
+            return and_(open_referrals(), Referral.status == Status.AWAITING_APPOINTMENT.value,
+                        Referral.sessions_attended == 0)
         if queue == "overdue":
             return and_(open_referrals(), or_(
                 Referral.due_date < today,
