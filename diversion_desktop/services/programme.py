@@ -231,7 +231,7 @@ class ProgrammeService:
             self._refresh(session, referral, self._scheme(referral))
             if not referral.proposed_step:
                 raise ConflictError(f"{referral.reference} has a booked appointment still to be recorded: "
-                                    "record its attendance first.")
+                                    "the next step is proposed once its attendance is recorded.")
             log(session, self.ctx, "next_step_proposed", entity="referral", record_id=referral.id,
                 reference=referral.reference, person_id=referral.person_id,
                 changes=changes_between(before, _state(referral)))

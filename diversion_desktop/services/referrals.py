@@ -134,7 +134,9 @@ class ReferralService:
                         proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
                         note = f"Deadline {r.due_date:%d/%m/%Y} passed."
                     else:
-                        note = f"Deadline {r.due_date:%d/%m/%Y} passed: record the booked appointment's attendance."
+                        # Said, not asked: whoever reads the queue may not be the one who records attendance.
+                        note = (f"Deadline {r.due_date:%d/%m/%Y} passed: the booked appointment's attendance "
+                                "is not yet recorded.")
                 elif queue == "overdue" and r.sessions_attended == 0 and r.first_attendance_due \
                         and r.first_attendance_due < today and not note:
                     note = f"No attendance by {r.first_attendance_due:%d/%m/%Y}."

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import EligibilityResult, Offence, PriorHistory, SubstanceFind
 from diversion_desktop.domain.intake import IntakeDraft
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED, SEX
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.services.errors import ValidationError
@@ -492,7 +493,10 @@ class IntakeForm(QWidget):
             item = QListWidgetItem(("✔ " if check.passed else "✘ ") + check.reason)
             item.setForeground(Qt.GlobalColor.darkGreen if check.passed else Qt.GlobalColor.darkRed)
             self.reasons_list.addItem(item)
-        self.override_box.setVisible(not result.eligible)
+        # Offered only to those who may override (station staff are not supervisors).
+        principal = self.ctx.principal
+        self.override_box.setVisible(not result.eligible and principal is not None
+                                     and principal.may(Permission.OVERRIDE_ELIGIBILITY))
 
     # -- people ----------------------------------------------------------------------
     def load_person(self, person: PersonRecord) -> None:
