@@ -15,7 +15,7 @@ issued, ready to preview, print or save.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -44,7 +44,7 @@ from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.documents import DueDocument, IssuedInfo
 from diversion_desktop.services.dto import AppointmentRow, ReferralDetail
-from diversion_desktop.services.errors import NotFound, ServiceError
+from diversion_desktop.services.errors import NeedsConfirmation, NotFound, ServiceError
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui import dialogs
@@ -561,11 +561,14 @@ class ReferralPage(QWidget):
             self._changed(d.id, f"Booked {row.scheduled_at:%d/%m/%Y %H:%M} at {row.centre_name}.")
 
         def failed(error: BaseException) -> None:
+            if isinstance(error, NeedsConfirmation) and dialogs.confirm_close_booking(dialog, error.warnings):
+                self._submit_booking(dialog, d, replace(request, confirmed=True))
+                return
             self._set_busy(False, "Not booked: see the message in the dialog.")
             dialog.show_failure(error)
 
-        self.runner.run(lambda: self.programme.book(d.id, request.when, request.centre_code,
-                                                    request.session_type, request.worker), done, failed)
+        self.runner.run(lambda: self.programme.book(d.id, request.when, request.centre_code, request.session_type,
+                                                    request.worker, confirmed=request.confirmed), done, failed)
 
     def _dialog_closed(self, dialog: dialogs.BookAppointmentDialog) -> None:
         if self.book_dialog is dialog:
