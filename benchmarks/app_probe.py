@@ -282,7 +282,9 @@ def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, float]:  # noqa: ANN4
             crime_reference="43000001/26", officer_name="PC Bench", officer_collar_number="1234", station="Newbury",
             substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True)
         saved, seconds = on_worker(runner, lambda d=draft: intake.save(d))
-        when = datetime.combine(now.date(), datetime.min.time()) + timedelta(hours=9)
+        # A few minutes from now: a booking in the past is refused (domain/programme.py check_booking),
+        # and today's, so its attendance can be recorded at once.
+        when = min(now + timedelta(minutes=5), datetime.combine(now.date(), datetime.max.time()))
         booked, _ = on_worker(runner, lambda s=saved, w=when: programme.book(s.id, w))
         _, recorded = on_worker(runner, lambda b=booked: programme.record(b.id, Attendance.ATTENDED))
         if run:  # the first of each has compiled its statements

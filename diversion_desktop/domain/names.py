@@ -6,6 +6,7 @@ A normalised key ignores case, accents, hyphens, apostrophes and spaces, so
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 
@@ -25,6 +26,16 @@ def name_tokens(name: str) -> list[str]:
     for sep in "-'’,.":
         name = name.replace(sep, " ")
     return [t for t in (normalise(part) for part in name.split()) if t]
+
+
+def surname_part_keys(surname: str) -> list[str]:
+    """The search keys that find a surname by a later part: for each part after the first (parts
+    are split at hyphens and spaces), the key of the name from that part on. The whole name's key
+    finds it by its first part; with these "Wolfeschlegel-Ó'Brien-Śmith" is also found by
+    "obrien", "O'Brien-Smith" and "smith", and "Smith-Jones" by "jones". An apostrophe joins
+    ("O'Brien" is one part, found as "obrien")."""
+    parts = [key for key in (normalise(part) for part in re.split(r"[-‐‑‒–—\s]+", surname)) if key]
+    return list(dict.fromkeys("".join(parts[start:]) for start in range(1, len(parts))))
 
 
 _NICKNAME_GROUPS = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from diversion_desktop.domain.age import Pathway
@@ -123,3 +123,59 @@ def assess(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | 
 def can_rebook(scheme: Scheme, attendances: Sequence[Attendance | None]) -> bool:
     misses = sum(1 for a in attendances if a in (Attendance.NOT_ATTENDED, Attendance.REBOOKED))
     return misses < scheme.rebookings_allowed
+
+
+# -- booking rules -------------------------------------------------------------------------
+# A booking is checked against the clock and the person's other appointments. Refused: a time
+# already past (history comes in through the import, which records what happened and books
+# nothing), and a time within SESSION_LENGTH of another of the person's appointments (the two
+# sessions would overlap: one person cannot be in both). Warned, and booked only once the user
+# confirms: a time within CLOSE_BOOKINGS of another of theirs (two sessions close together are
+# usually a slip of the date or hour). Only appointments still booked or attended hold their
+# time: one cancelled, rebooked or missed leaves its slot free.
+SESSION_LENGTH = timedelta(minutes=30)
+CLOSE_BOOKINGS = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class BookingCheck:
+    """What the rules say of a proposed appointment time: refusals stop it, warnings ask first."""
+
+    refusals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusals
+
+
+def holds_its_time(attendance: Attendance | None) -> bool:
+    """Whether an appointment still occupies its slot (booked, or attended)."""
+    return attendance is None or attendance is Attendance.ATTENDED
+
+
+def check_booking(when: datetime, now: datetime, others: Sequence[datetime]) -> BookingCheck:
+    """The rules for booking ``when`` at ``now``, given the times of the person's other
+    appointments that hold their time (``holds_its_time``)."""
+    refusals: list[str] = []
+    warnings: list[str] = []
+    if when < now:
+        refusals.append(f"{when:%d/%m/%Y %H:%M} is in the past: book a time from now on.")
+    for other in sorted(others):
+        gap = abs(when - other)
+        if gap < SESSION_LENGTH:
+            same = "at the same time" if gap == timedelta(0) else f"{_minutes(gap)} apart"
+            refusals.append(f"The person already has an appointment at {other:%d/%m/%Y %H:%M} ({same}): "
+                            "the two would overlap.")
+        elif gap < CLOSE_BOOKINGS:
+            warnings.append(f"The person has another appointment at {other:%d/%m/%Y %H:%M}, only "
+                            f"{_minutes(gap)} {'after' if when < other else 'before'} this one.")
+    return BookingCheck(tuple(refusals), tuple(warnings))
+
+
+def _minutes(gap: timedelta) -> str:
+    minutes = int(gap.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{minutes} min"

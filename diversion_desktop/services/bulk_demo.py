@@ -62,7 +62,7 @@ from itertools import accumulate
 
 from diversion_desktop.domain.age import Pathway, age_on
 from diversion_desktop.domain.eligibility import RULE_VERSION, IntakeFacts, Offence, PriorHistory, SubstanceFind, decide
-from diversion_desktop.domain.names import normalise
+from diversion_desktop.domain.names import normalise, surname_part_keys
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep, next_step_for_non_attendance
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
@@ -909,8 +909,9 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         counts = _load(connection, plan, workers, report, phases)
         mark = time.perf_counter()
         _finish_people(connection, counts.pop("bars"))  # type: ignore[arg-type]
+        _surname_parts(connection)
         _counters(connection, plan)
-        phases["people barred, counters"] = time.perf_counter() - mark
+        phases["people barred, surname parts, counters"] = time.perf_counter() - mark
         mark = time.perf_counter()
         # SQLite sorts an index's keys in runs the size of its page cache; with small runs its second
         # thread (PRAGMA threads) sorts every other run while the next one is read, so the indexes build
@@ -1082,6 +1083,16 @@ def _finish_people(connection: sqlite3.Connection, bars: dict[int, tuple[int, st
     connection.execute("BEGIN")
     connection.executemany("UPDATE people SET barred = 1, barred_at = ?, barred_by_referral_id = ? WHERE id = ?",
                            [(at_text, referral_id, person) for person, (_m, at_text, referral_id) in sorted(bars.items())])
+    connection.execute("COMMIT")
+
+
+def _surname_parts(connection: sqlite3.Connection) -> None:
+    """The search keys of the double-barrelled surnames' later parts (one in twenty people)."""
+    connection.execute("BEGIN")
+    connection.executemany("INSERT INTO person_name_keys (person_id, key) VALUES (?, ?)",
+                           [(person, key) for person, surname in connection.execute(
+                               "SELECT id, surname FROM people WHERE surname LIKE '%-%' OR surname LIKE '% %'")
+                            for key in surname_part_keys(surname)])
     connection.execute("COMMIT")
 
 

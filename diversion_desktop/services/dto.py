@@ -54,6 +54,9 @@ class PersonRecord:
     barred: bool = False
     aliases: tuple[str, ...] = ()
     referrals: tuple[ReferralBrief, ...] = ()
+    # Fields blanked because the reader's role may not see them (services/scope.py): a withheld
+    # field is not a missing one, and the screens say so.
+    withheld: frozenset[str] = frozenset()
 
     @property
     def display_name(self) -> str:
@@ -173,6 +176,7 @@ class ReferralDetail:
     officer_notes: str = ""  # police only
     legal_hold: bool = False
     legal_hold_reason: str = ""
+    withheld: frozenset[str] = frozenset()  # as PersonRecord.withheld: blanked for the role, not missing
 
     @property
     def is_open(self) -> bool:

@@ -20,6 +20,15 @@ class ValidationError(ServiceError):
         super().__init__(f"Please correct the following:\n{lines}")
 
 
+class NeedsConfirmation(ServiceError):
+    """Allowed, but the rules advise against it: nothing was done. ``warnings`` say why, in
+    words to put to the user; asked again with ``confirmed=True``, the action goes ahead."""
+
+    def __init__(self, warnings: tuple[str, ...]) -> None:
+        self.warnings = tuple(warnings)
+        super().__init__(" ".join(self.warnings))
+
+
 class ConflictError(ServiceError):
     """The action does not fit the record's current state (e.g. already confirmed)."""
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import Decision, EligibilityResult, PriorHistory, SubstanceFind, decide
 from diversion_desktop.domain.intake import IntakeDraft, validate
-from diversion_desktop.domain.names import match_score, normalise
+from diversion_desktop.domain.names import match_score, normalise, surname_part_keys
 from diversion_desktop.domain.next_step import (
     HOME_OFFICE_OUTCOME_COMPLETED,
     next_step_for_completion,
@@ -44,7 +44,15 @@ from diversion_desktop.services.references import (
 from diversion_desktop.spreadsheets import import_format as fmt
 from diversion_desktop.spreadsheets.cells import code_key
 from diversion_desktop.spreadsheets.import_format import AppointmentLine, Problem, ReferralLine
-from diversion_desktop.store.models import Appointment, Person, PersonAlias, Referral, ReferralSubstance, TimelineEvent
+from diversion_desktop.store.models import (
+    Appointment,
+    Person,
+    PersonAlias,
+    PersonNameKey,
+    Referral,
+    ReferralSubstance,
+    TimelineEvent,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -614,6 +622,9 @@ class Planner:
             ids = _ids_by_reference(session, Person, [p.reference for p in new_people])
             for person in new_people:
                 person.id = ids[person.reference]
+            keys = [{"person_id": p.id, "key": key} for p in new_people for key in surname_part_keys(p.surname)]
+            if keys:  # found by every part of a double surname, as people saved on the form are
+                session.execute(insert(PersonNameKey.__table__), keys)
         self._fill_blanks(session)
         referral_rows = [{**plan.values, "person_id": plan.person.id} for plan in self.plans]
         session.execute(insert(Referral.__table__), referral_rows)

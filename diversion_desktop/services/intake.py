@@ -15,7 +15,7 @@ from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import SavedReferral
 from diversion_desktop.services.errors import NotFound, ValidationError
-from diversion_desktop.services.people import prior_history
+from diversion_desktop.services.people import prior_history, write_name_keys
 from diversion_desktop.services.references import person_reference, referral_reference
 from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Person, Referral, ReferralSubstance
@@ -114,6 +114,7 @@ class IntakeService:
             if value or draft.person_id is None:
                 setattr(person, name, value)
         session.flush()
+        write_name_keys(session, person.id, person.surname)
         return person
 
     def _referral(self, session: Session, scheme: Scheme, draft: IntakeDraft, person: Person,

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import PriorHistory
-from diversion_desktop.domain.names import forename_variants, match_score, normalise
+from diversion_desktop.domain.names import forename_variants, match_score, normalise, surname_part_keys
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Outcome, Status
 from diversion_desktop.services.audit import log
@@ -20,7 +20,7 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import PersonRecord, PossibleMatch, ReferralBrief
 from diversion_desktop.services.errors import NotFound
 from diversion_desktop.services.scope import redact_person, referral_condition
-from diversion_desktop.store.models import Person, PersonAlias, Referral
+from diversion_desktop.store.models import Person, PersonAlias, PersonNameKey, Referral
 
 SEARCH_LIMIT = 50
 
@@ -66,7 +66,7 @@ class _Word:
     def condition(self) -> ColumnElement[bool]:
         return or_(*(_prefix(Person.surname_norm, k) for k in self.surname_keys),
                    *(_prefix(Person.forenames_norm, k) for k in self.forename_keys),
-                   self._alias())
+                   self._alias(), self._surname_part())
 
     def branches(self) -> list[tuple[ColumnElement[bool], str | None]]:
         """The same alternatives, each a range of one index, with the index's name (a key that
@@ -74,7 +74,12 @@ class _Word:
         return [*((_prefix(Person.surname_norm, k), "ix_people_surname_key") for k in _shortest(self.surname_keys)),
                 *((_prefix(Person.forenames_norm, k), "ix_people_forenames_key")
                   for k in _shortest(self.forename_keys)),
-                (self._alias(), None)]
+                (self._alias(), None), (self._surname_part(), None)]
+
+    def _surname_part(self) -> ColumnElement[bool]:
+        """A later part of the surname ("jones" in "Smith-Jones"): a range of its own index."""
+        return Person.id.in_(select(PersonNameKey.person_id).where(
+            or_(*(_prefix(PersonNameKey.key, k) for k in _shortest(self.surname_keys)))))
 
     def _alias(self) -> ColumnElement[bool]:
         return Person.id.in_(select(PersonAlias.person_id).where(or_(
@@ -233,6 +238,15 @@ class PeopleService:
             chosen = scored[:limit]
             found = [redact_person(r, principal) for r in records(session, [p for _, p in chosen])]
             return [PossibleMatch(person=r, score=s) for r, (s, _) in zip(found, chosen, strict=True)]
+
+
+def write_name_keys(session: Session, person_id: int, surname: str) -> None:
+    """Store the keys that find a person by the later parts of ``surname`` (replacing any
+    earlier ones): call it wherever a surname is written."""
+    session.execute(delete(PersonNameKey).where(PersonNameKey.person_id == person_id))
+    keys = surname_part_keys(surname)
+    if keys:
+        session.execute(insert(PersonNameKey), [{"person_id": person_id, "key": key} for key in keys])
 
 
 def prior_history(session: Session, person_id: int, excluding_referral: int | None = None) -> PriorHistory:

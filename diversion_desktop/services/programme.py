@@ -14,20 +14,24 @@ from sqlalchemy.orm import Session
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
 from diversion_desktop.domain.programme import (
+    CLOSE_BOOKINGS,
     SESSION_NOTES_LIMIT,
     Attendance,
+    BookingCheck,
     Outcome,
     SessionType,
     Status,
     assess,
     can_rebook,
+    check_booking,
+    holds_its_time,
 )
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import AppointmentRow
-from diversion_desktop.services.errors import ConflictError, NotFound, ValidationError
+from diversion_desktop.services.errors import ConflictError, NeedsConfirmation, NotFound, ValidationError
 from diversion_desktop.services.scope import check_referral, redact_appointment, referral_condition
 from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, Person, Referral
@@ -48,7 +52,11 @@ class ProgrammeService:
 
     # -- booking -----------------------------------------------------------------
     def book(self, referral_id: int, when: datetime, centre_code: str = "",
-             session_type: SessionType = SessionType.ASSESSMENT, worker: str = "") -> AppointmentRow:
+             session_type: SessionType = SessionType.ASSESSMENT, worker: str = "",
+             confirmed: bool = False) -> AppointmentRow:
+        """Book an appointment. The domain's booking rules (``check_booking``) refuse a time in
+        the past or one that overlaps another of the person's appointments; a time close to
+        another of theirs raises NeedsConfirmation unless ``confirmed``."""
         principal = self.ctx.require(Permission.BOOK_APPOINTMENTS)
         with self.ctx.unit_of_work() as session:
             referral = _referral(session, referral_id)
@@ -60,8 +68,13 @@ class ProgrammeService:
                                     "no appointment can be booked.")
             centre_code = centre_code or referral.centre_code
             errors = self._booking_errors(scheme, referral, when, centre_code)
+            check = self._booking_check(session, referral, when)
+            if check.refusals and "scheduled_at" not in errors:
+                errors["scheduled_at"] = " ".join(check.refusals)
             if errors:
                 raise ValidationError(errors)
+            if check.warnings and not confirmed:
+                raise NeedsConfirmation(check.warnings)
             appointment = self._add(session, referral, when, centre_code, session_type, worker)
             self._refresh(session, referral, scheme)
             add_event(session, referral, self.ctx.now(), "booked",
@@ -84,6 +97,20 @@ class ProgrammeService:
             errors["scheduled_at"] = (f"The appointment is after the deadline ({referral.due_date:%d/%m/%Y}): "
                                       "choose an earlier date.")
         return errors
+
+    def _booking_check(self, session: Session, referral: Referral, when: datetime,
+                       replacing: int | None = None) -> BookingCheck:
+        """The booking rules for ``when`` against the person's appointments near it, in any of
+        their referrals (``replacing``: the appointment a rebooking moves, whose slot it frees)."""
+        near = session.execute(
+            select(Appointment.id, Appointment.scheduled_at, Appointment.attendance)
+            .join(Referral, Appointment.referral_id == Referral.id)
+            .where(Referral.person_id == referral.person_id,
+                   Appointment.scheduled_at > when - CLOSE_BOOKINGS,
+                   Appointment.scheduled_at < when + CLOSE_BOOKINGS)).all()
+        others = [at for id_, at, attendance in near
+                  if id_ != replacing and holds_its_time(Attendance(attendance) if attendance else None)]
+        return check_booking(when, self.ctx.now(), others)
 
     def _add(self, session: Session, referral: Referral, when: datetime, centre_code: str,
              session_type: SessionType, worker: str) -> Appointment:
@@ -129,6 +156,10 @@ class ProgrammeService:
                 elif referral.due_date is not None and new_time.date() > referral.due_date:
                     errors["new_time"] = (f"The new appointment is after the deadline ({referral.due_date:%d/%m/%Y}): "
                                           "choose an earlier date.")
+                else:  # the booking rules' refusals; a rebooking asks nothing (the dialog has no question)
+                    refusals = self._booking_check(session, referral, new_time, replacing=appointment.id).refusals
+                    if refusals:
+                        errors["new_time"] = " ".join(refusals)
                 if not can_rebook(scheme, [_att(a) for a in referral.appointments]):
                     errors["attendance"] = (f"No rebookings left ({scheme.rebookings_allowed} allowed): "
                                             "record the appointment as not attended instead.")
@@ -231,7 +262,7 @@ class ProgrammeService:
             self._refresh(session, referral, self._scheme(referral))
             if not referral.proposed_step:
                 raise ConflictError(f"{referral.reference} has a booked appointment still to be recorded: "
-                                    "record its attendance first.")
+                                    "the next step is proposed once its attendance is recorded.")
             log(session, self.ctx, "next_step_proposed", entity="referral", record_id=referral.id,
                 reference=referral.reference, person_id=referral.person_id,
                 changes=changes_between(before, _state(referral)))

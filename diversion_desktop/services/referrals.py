@@ -103,7 +103,11 @@ class ReferralService:
     # -- queues ------------------------------------------------------------------
     def _queue_conditions(self, queue: str, today: date) -> ColumnElement[bool]:
         if queue == "awaiting_appointment":
-            return and_(open_referrals(), Referral.status == Status.AWAITING_APPOINTMENT.value)
+            # Awaiting a *first* appointment: nothing booked and nothing attended yet. A referral
+            # part-way through its programme ("1 of 2 attended") waits for its next session, not
+            # its first; one whose first was missed or cancelled waits for its first again.
+            return and_(open_referrals(), Referral.status == Status.AWAITING_APPOINTMENT.value,
+                        Referral.sessions_attended == 0)
         if queue == "overdue":
             return and_(open_referrals(), or_(
                 Referral.due_date < today,
@@ -134,7 +138,9 @@ class ReferralService:
                         proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
                         note = f"Deadline {r.due_date:%d/%m/%Y} passed."
                     else:
-                        note = f"Deadline {r.due_date:%d/%m/%Y} passed: record the booked appointment's attendance."
+                        # Said, not asked: whoever reads the queue may not be the one who records attendance.
+                        note = (f"Deadline {r.due_date:%d/%m/%Y} passed: the booked appointment's attendance "
+                                "is not yet recorded.")
                 elif queue == "overdue" and r.sessions_attended == 0 and r.first_attendance_due \
                         and r.first_attendance_due < today and not note:
                     note = f"No attendance by {r.first_attendance_due:%d/%m/%Y}."

@@ -49,6 +49,7 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ConflictError, ServiceError
 from diversion_desktop.services.free_text import clean_reason
 from diversion_desktop.services.merge import merged_into
+from diversion_desktop.services.people import write_name_keys
 from diversion_desktop.store.models import (
     OPEN_STATUSES,
     Appointment,
@@ -288,6 +289,7 @@ class RetentionService:
         erased = audit.erase(session, now, person_ids=every, keep_actions=OWN_ACTIONS)
         for person in [*done, *merged]:
             changes = self._anonymise_person(person)
+            write_name_keys(session, person.id, "")  # no later part of the name finds them either
             if aliases.get(person.id):
                 changes.append(("aliases", aliases[person.id], 0))
             person.anonymised_at = now

@@ -21,6 +21,11 @@ from diversion_desktop.store.models import Referral
 
 T = TypeVar("T")
 
+# Blanked for anyone without VIEW_POLICE_FIELDS; named in the record's ``withheld``.
+POLICE_REFERRAL_FIELDS = frozenset({"crime_reference", "officer_name", "officer_collar_number", "station",
+                                    "officer_notes"})
+POLICE_PERSON_FIELDS = frozenset({"pnc_reference"})
+
 
 def referral_condition(principal: Principal) -> ColumnElement[bool]:
     """The referrals ``principal`` may see, as a condition on the referrals table."""
@@ -44,7 +49,7 @@ def redact_person(record: PersonRecord, principal: Principal) -> PersonRecord:
     if principal.may(Permission.VIEW_POLICE_FIELDS):
         return record
     history = tuple(r for r in record.referrals if may_see_referral(principal, r.provider))
-    return replace(record, pnc_reference="", referrals=history)
+    return replace(record, pnc_reference="", referrals=history, withheld=record.withheld | POLICE_PERSON_FIELDS)
 
 
 def redact_appointment(row: AppointmentRow, principal: Principal) -> AppointmentRow:
@@ -56,8 +61,8 @@ def redact_appointment(row: AppointmentRow, principal: Principal) -> Appointment
 def redact_referral(detail: ReferralDetail, principal: Principal) -> ReferralDetail:
     changes: dict[str, object] = {}
     if not principal.may(Permission.VIEW_POLICE_FIELDS):
-        changes.update(crime_reference="", officer_name="", officer_collar_number="", station="",
-                       officer_notes="")
+        changes.update({name: "" for name in POLICE_REFERRAL_FIELDS})
+        changes["withheld"] = detail.withheld | POLICE_REFERRAL_FIELDS
         changes["person"] = redact_person(detail.person, principal)
     if not principal.may(Permission.VIEW_SESSION_NOTES):
         changes["appointments"] = tuple(redact_appointment(a, principal) for a in detail.appointments)

@@ -114,6 +114,24 @@ class PersonAlias(Base):
     )
 
 
+class PersonNameKey(Base):
+    """A key that finds a person by a later part of their surname (domain/names.py
+    surname_part_keys): "smith" for "Jones-Smith". Written with the surname (services/people.py
+    write_name_keys), so a search stays a range of one index; the first part is the person's own
+    surname key."""
+
+    __tablename__ = "person_name_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index("ix_person_name_keys_key", "key", "person_id"),
+        Index("ix_person_name_keys_person_id", "person_id"),
+    )
+
+
 class Referral(Base):
     __tablename__ = "referrals"
 

@@ -143,10 +143,10 @@ class AppointmentsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.setFocusProxy(self.table)
 
-        self.attended_button = QPushButton("Att&ended")
-        self.not_attended_button = QPushButton("&Not attended")
-        self.cancelled_button = QPushButton("Cance&lled by provider")
-        self.rebook_button = QPushButton("Re&book…")
+        self.attended_button = QPushButton("Att&ended", self)
+        self.not_attended_button = QPushButton("&Not attended", self)
+        self.cancelled_button = QPushButton("Cance&lled by provider", self)
+        self.rebook_button = QPushButton("Re&book…", self)
         self.open_button = QPushButton("&Open referral")
         self.notes_button = QPushButton("Session note&s…", self)  # (a parent: setVisible below must not make it a window)
         self.notes_button.setObjectName("sessionNotesButton")
@@ -163,20 +163,24 @@ class AppointmentsView(QWidget):
         self.rebook_button.clicked.connect(self.rebook)
         self.open_button.clicked.connect(self.open_selected)
         actions = QHBoxLayout()
-        actions.addWidget(QLabel("Record the selected appointment:"))
+        self.record_caption = QLabel("Record the selected appointment:", self)
+        actions.addWidget(self.record_caption)
+        # (each has a parent: made visible, it must not become a window of its own)
         for button in (self.attended_button, self.not_attended_button, self.cancelled_button, self.rebook_button):
             actions.addWidget(button)
+            button.setVisible(self.may(Permission.RECORD_ATTENDANCE))  # a coordinator sees the day, records nothing
+        self.record_caption.setVisible(self.may(Permission.RECORD_ATTENDANCE))
         actions.addStretch(1)
         actions.addWidget(self.notes_button)
         actions.addWidget(self.open_button)
 
-        self.letters_button = QPushButton("Print letters for this &day…")
+        self.letters_button = QPushButton("Print letters for this &day…", self)
         self.letters_button.setObjectName("printDayLettersButton")
         self.letters_button.setToolTip("Issue the appointment letters of every booked appointment at this centre "
                                        "on this day, and show them as one PDF to print. Each letter is kept on "
                                        "its referral; a letter issued before is reused.")
         self.letters_button.clicked.connect(self.print_day_letters)
-        self.missed_button = QPushButton("Print &missed-appointment notices…")
+        self.missed_button = QPushButton("Print &missed-appointment notices…", self)
         self.missed_button.setObjectName("printMissedNoticesButton")
         self.missed_button.setToolTip("Issue the missed-appointment notices for the non-attendances recorded on "
                                       "this day, at every centre, and show them as one PDF to print.")
@@ -187,8 +191,13 @@ class AppointmentsView(QWidget):
         self.export_button.clicked.connect(self.export_list)
         principal = self.ctx.principal
         self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
+        # Each batch only for those who may issue its documents (domain/permissions.py DOCUMENT_PERMISSIONS).
+        self.letters_button.setVisible(self.may(Permission.ISSUE_PROVIDER_DOCUMENTS))
+        self.missed_button.setVisible(self.may(Permission.ISSUE_NEXT_STEP_DOCUMENTS))
         paperwork = QHBoxLayout()
-        paperwork.addWidget(QLabel("Paperwork:"))
+        paperwork_caption = QLabel("Paperwork:", self)
+        paperwork_caption.setVisible(self.letters_button.isVisibleTo(self) or self.missed_button.isVisibleTo(self))
+        paperwork.addWidget(paperwork_caption)
         paperwork.addWidget(self.letters_button)
         paperwork.addWidget(self.missed_button)
         paperwork.addStretch(1)
@@ -206,6 +215,11 @@ class AppointmentsView(QWidget):
         layout.addLayout(paperwork)
         layout.addWidget(self.status)
         self._update_buttons()
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the signed-in user may: nothing is offered or suggested that they may not do."""
+        principal = self.ctx.principal
+        return principal is not None and principal.may(permission)
 
     def export_list(self) -> None:
         """Export what the list shows: this centre's appointments on this day."""
@@ -344,7 +358,8 @@ class AppointmentsView(QWidget):
             return
         self._set_saving(True, f"Recording {attendance.label.lower()} for {row.person_name}…")
         due = (" A missed appointment notice is now due: open the referral to preview and print it, or print "
-               "the day's notices." if attendance is Attendance.NOT_ATTENDED else "")
+               "the day's notices." if attendance is Attendance.NOT_ATTENDED
+               and self.may(Permission.ISSUE_NEXT_STEP_DOCUMENTS) else "")
         self.runner.run(lambda: self.service.record(row.id, attendance),
                         lambda _new: self._recorded(row, f"Recorded: {attendance.label.lower()} — "
                                                          f"{row.person_name}, {row.referral_reference}, "
@@ -388,7 +403,8 @@ class AppointmentsView(QWidget):
             dialog.set_busy(False)
             dialog.accept()
             when = f" for {new.scheduled_at:%d/%m/%Y %H:%M}" if new is not None else ""
-            letter = " Its appointment letter is now due (referral page, or the letters for that day)." if new else ""
+            letter = (" Its appointment letter is now due (referral page, or the letters for that day)."
+                      if new and self.may(Permission.ISSUE_PROVIDER_DOCUMENTS) else "")
             self._recorded(row, f"Rebooked{when} — {row.person_name}, {row.referral_reference} "
                                 f"({request.reason}).{letter}")
 

@@ -102,6 +102,12 @@ class BookingRequest:
     centre_code: str
     session_type: SessionType
     worker: str
+    confirmed: bool = False  # the user said "book anyway" to the booking rules' warnings
+
+
+def confirm_close_booking(parent: QWidget | None, warnings: Sequence[str]) -> bool:
+    """The question when the booking rules warn (domain/programme.py check_booking)."""
+    return ask_confirmation(parent, "Book anyway?", "\n\n".join((*warnings, "Book this appointment anyway?")))
 
 
 @dataclass(frozen=True)

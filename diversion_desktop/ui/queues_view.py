@@ -105,9 +105,11 @@ class QueuesView(QWidget):
         self.open_button = QPushButton("&Open referral")
         self.open_button.setObjectName("openReferralButton")
         self.open_button.clicked.connect(self.open_selected)
-        self.confirm_button = QPushButton("Confir&m next step…")
+        self.confirm_button = QPushButton("Confir&m next step…", self)
         self.confirm_button.setObjectName("confirmNextStepButton")
         self.confirm_button.clicked.connect(self.confirm_selected)
+        self.confirm_button.setVisible(self.ctx.principal is not None
+                                       and self.ctx.principal.may(Permission.CONFIRM_NEXT_STEP))
         self.export_button = QPushButton("E&xport…", self)  # (a parent: setVisible below must not make it a window)
         self.export_button.setObjectName("exportQueueButton")
         self.export_button.setToolTip("Export the referrals this queue shows to a spreadsheet")

@@ -15,7 +15,7 @@ issued, ready to preview, print or save.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -38,12 +38,13 @@ from PySide6.QtWidgets import (
 
 from diversion_desktop.domain.eligibility import Offence
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.documents import DueDocument, IssuedInfo
 from diversion_desktop.services.dto import AppointmentRow, ReferralDetail
-from diversion_desktop.services.errors import NotFound, ServiceError
+from diversion_desktop.services.errors import NeedsConfirmation, NotFound, ServiceError
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui import dialogs
@@ -62,6 +63,7 @@ from diversion_desktop.ui.tasks import TaskRunner, show_error
 from diversion_desktop.ui.widgets import add_field
 
 _BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
+_WITHHELD = "Not shown to your role"  # recorded, maybe, but withheld (services/scope.py), never "Not recorded"
 _SESSION_ORDER = (SessionType.ASSESSMENT, SessionType.HARM_REDUCTION, SessionType.PSYCHOSOCIAL,
                   SessionType.PRESCRIBING_REVIEW)
 
@@ -407,10 +409,12 @@ class ReferralPage(QWidget):
             values["sessions"].setText(f"{d.sessions_attended} attended")
         place = f" at {d.incident_place}" if d.incident_place else ""
         values["incident"].setText(f"{moment_text(d.incident_at)}{place}")
-        values["crime_reference"].setText(d.crime_reference or "Not recorded")
+        values["crime_reference"].setText(_WITHHELD if "crime_reference" in d.withheld
+                                          else d.crime_reference or "Not recorded")
         officer = d.officer_name + (f" ({d.officer_collar_number})" if d.officer_collar_number else "")
-        values["officer"].setText(officer or "Not recorded")  # (never the station in its place)
-        values["station"].setText(d.station or "Not recorded")
+        values["officer"].setText(_WITHHELD if "officer_name" in d.withheld
+                                  else officer or "Not recorded")  # (never the station in its place)
+        values["station"].setText(_WITHHELD if "station" in d.withheld else d.station or "Not recorded")
         values["offence"].setText(_offence_text(d.offence) + ("; suspected of supply" if d.suspected_supply else ""))
         values["substances"].setText("\n".join(f"{s.label}: {_quantity_text(s.quantity)} {s.unit}"
                                                for s in d.substances) or "None recorded")
@@ -491,27 +495,38 @@ class ReferralPage(QWidget):
     # -- what may be done ------------------------------------------------------------------------
     def can_book(self) -> bool:
         d = self.detail
-        return (d is not None and not self.busy and d.status in _BOOKABLE
+        return (d is not None and not self.busy and self.may(Permission.BOOK_APPOINTMENTS) and d.status in _BOOKABLE
                 and d.due_date is not None and d.due_date >= self.ctx.today())
 
     def can_confirm(self) -> bool:
         d = self.detail
-        return (d is not None and not self.busy and d.is_open and bool(d.proposed_step)
+        return (d is not None and not self.busy and self.may(Permission.CONFIRM_NEXT_STEP) and d.is_open
+                and bool(d.proposed_step)
                 and not d.next_step and d.proposed_step != NextStep.NO_FURTHER_ACTION.value)
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the signed-in user may: nothing is offered or suggested that they may not do."""
+        principal = self.ctx.principal
+        return principal is not None and principal.may(permission)
 
     def _update_buttons(self) -> None:
         d = self.detail
+        may_book, may_confirm = self.may(Permission.BOOK_APPOINTMENTS), self.may(Permission.CONFIRM_NEXT_STEP)
         self.book_button.setEnabled(self.can_book())
+        self.book_button.setVisible(may_book)
         self.confirm_button.setEnabled(self.can_confirm())
-        self.confirm_button.setVisible(d is None or d.is_open)
+        self.confirm_button.setVisible((d is None or d.is_open) and may_confirm)
         if d is None:
             note = ""
         elif d.status in _BOOKABLE and d.due_date is not None and d.due_date < self.ctx.today():
-            note = "The deadline has passed: no appointment can be booked. Confirm the next step instead."
+            note = "The deadline has passed: no appointment can be booked. " + (
+                "Confirm the next step instead." if may_confirm else "A coordinator confirms the next step.")
         elif d.status not in _BOOKABLE:
             note = f"No booking: the referral is {status_text(d.status).lower()}."
-        else:
+        elif may_book:
             note = f"Book by the deadline, {day_text(d.due_date)}."
+        else:
+            note = f"Deadline {day_text(d.due_date)}."
         self.booking_note.setText(note)
         self.book_button.setToolTip(note if not self.can_book() else "")
 
@@ -547,11 +562,14 @@ class ReferralPage(QWidget):
             self._changed(d.id, f"Booked {row.scheduled_at:%d/%m/%Y %H:%M} at {row.centre_name}.")
 
         def failed(error: BaseException) -> None:
+            if isinstance(error, NeedsConfirmation) and dialogs.confirm_close_booking(dialog, error.warnings):
+                self._submit_booking(dialog, d, replace(request, confirmed=True))
+                return
             self._set_busy(False, "Not booked: see the message in the dialog.")
             dialog.show_failure(error)
 
-        self.runner.run(lambda: self.programme.book(d.id, request.when, request.centre_code,
-                                                    request.session_type, request.worker), done, failed)
+        self.runner.run(lambda: self.programme.book(d.id, request.when, request.centre_code, request.session_type,
+                                                    request.worker, confirmed=request.confirmed), done, failed)
 
     def _dialog_closed(self, dialog: dialogs.BookAppointmentDialog) -> None:
         if self.book_dialog is dialog:

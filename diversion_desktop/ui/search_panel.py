@@ -99,6 +99,7 @@ class SearchPanel(QWidget):
         self.history_view.doubleClicked.connect(lambda _i: self._open_referral())
         self.history_label = QLabel("Diversion history of the selected person")
 
+        self.may_refer = False  # set by show_permitted
         self.new_referral_button = QPushButton("&New referral for this person")
         self.new_referral_button.clicked.connect(self._new_referral)
         self.open_referral_button = QPushButton("&Open referral")
@@ -231,7 +232,9 @@ class SearchPanel(QWidget):
     def show_permitted(self, principal: Principal | None) -> None:
         """Offer only what the user may do: a new referral (station staff, coordinators), an export."""
         self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
-        self.new_referral_button.setVisible(principal is not None and principal.may(Permission.TAKE_REFERRAL))
+        # Only those who take referrals are offered one (a support worker searches too).
+        self.may_refer = principal is not None and principal.may(Permission.TAKE_REFERRAL)
+        self.new_referral_button.setVisible(self.may_refer)
 
     def _update_buttons(self) -> None:
         person = self.selected_person()
@@ -241,7 +244,7 @@ class SearchPanel(QWidget):
 
     def _new_referral(self) -> None:
         person = self.selected_person()
-        if person is not None:
+        if person is not None and self.may_refer:
             self.sig_new_referral_for.emit(person)
 
     def _open_referral(self) -> None:

@@ -14,6 +14,7 @@ from diversion_desktop.domain.names import (
     normalise,
     similar_forenames,
     similar_surnames,
+    surname_part_keys,
 )
 
 DOB = date(1990, 5, 17)
@@ -152,3 +153,19 @@ def test_match_score_orders_closer_matches_higher() -> None:
     weak = match_score("Smith", "Peter", DOB, "Smith", "John", DOB)
     slip = match_score("Smith", "John", OTHER_DOB, "Smith", "John", DOB)
     assert exact > close > weak > slip > 0
+
+
+@pytest.mark.parametrize(("surname", "keys"), [
+    ("Smith", []),                                                   # one part: its own key finds it
+    ("O'Brien", []),                                                 # an apostrophe joins
+    ("Smith-Jones", ["jones"]),
+    ("Wolfeschlegel-Ó'Brien-Śmith", ["obriensmith", "smith"]),
+    ("Van der Berg", ["derberg", "berg"]),
+    ("Smith – Jones", ["jones"]),                                    # an en dash, spaced
+    ("Smith--Jones ", ["jones"]),
+    ("Jones-Jones", ["jones"]),                                      # each key once
+    ("-", []),
+    ("", []),
+])
+def test_surname_part_keys(surname: str, keys: list[str]) -> None:
+    assert surname_part_keys(surname) == keys

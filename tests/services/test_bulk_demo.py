@@ -221,6 +221,14 @@ def test_the_services_carry_on_after_a_bulk_load(bulk, make_draft) -> None:  # n
     someone = rows(path, "SELECT surname, date_of_birth FROM people WHERE id = 42")[0]
     found = PeopleService(ctx).search(f"{someone['surname']} {date.fromisoformat(someone['date_of_birth']):%d/%m/%Y}")
     assert 42 in [p.id for p in found]
+    # A double-barrelled surname is found by its second part, as one saved on the form is.
+    double = rows(path, "SELECT id, surname, date_of_birth FROM people WHERE surname LIKE '%-%' ORDER BY id")
+    assert double
+    second = double[0]["surname"].split("-")[-1]
+    found = PeopleService(ctx).search(f"{second} {date.fromisoformat(double[0]['date_of_birth']):%d/%m/%Y}")
+    assert double[0]["id"] in [p.id for p in found]
+    parted = rows(path, "SELECT count(*) FROM people WHERE surname LIKE '%-%' OR surname LIKE '% %'")[0][0]
+    assert rows(path, "SELECT count(DISTINCT person_id) FROM person_name_keys")[0][0] == parted  # ("Van der Berg")
     assert rows(path, "PRAGMA journal_mode")[0][0] == "wal"
     assert rows(path, "PRAGMA integrity_check")[0][0] == "ok"
     assert rows(path, "PRAGMA foreign_key_check") == []

@@ -335,7 +335,7 @@ def test_sessions_kept_in_time_but_recorded_after_the_deadline_complete(programm
     clock.set(datetime(2026, 4, 28, 9))
     # Still booked: the coordinator is shown the overdue referral, but no consequence yet.
     assert [q.reference for q in referrals.queue("overdue")] == [referral.reference]
-    assert "record the booked appointment" in referrals.queue("overdue")[0].note
+    assert "attendance is not yet recorded" in referrals.queue("overdue")[0].note
     assert referrals.queue("overdue")[0].proposed_step == ""
     assert referrals.queue("awaiting_confirmation") == []
     assert referrals.detail(referral.id).proposed_step == ""

@@ -45,7 +45,27 @@ def test_first_attendance_overdue(referrals, mixed, attend, clock) -> None:  # n
     assert referrals.queue("awaiting_confirmation") == []
     clock.set(datetime(2026, 3, 24, 9))                        # and West Berkshire's 21 days
     assert refs(referrals.queue("overdue")) == ["WM-2026-00001", "WB-2026-00001"]
-    assert referrals.queue_counts() == {"awaiting_appointment": 3, "overdue": 2, "awaiting_confirmation": 0}
+    # The youth has attended a first appointment: no longer awaiting one.
+    assert referrals.queue_counts() == {"awaiting_appointment": 2, "overdue": 2, "awaiting_confirmation": 0}
+
+
+def test_awaiting_first_appointment_holds_only_referrals_with_no_first_appointment(
+        referrals, programme, intake, make_draft, attend, at) -> None:  # noqa: ANN001
+    """One referral in each state after intake (issue 13 §3.6: "1 of 2 attended" was listed)."""
+    waiting = intake.save(make_draft(surname="Waiting"))       # nothing booked yet
+    booked = intake.save(make_draft(surname="Booked"))         # first appointment booked, not yet held
+    programme.book(booked.id, at(6))
+    missed = intake.save(make_draft(surname="Missed"))         # first missed, a rebooking left
+    attend(missed.id, Attendance.NOT_ATTENDED)
+    cancelled = intake.save(make_draft(surname="Cancelled"))   # first cancelled by the provider
+    attend(cancelled.id, Attendance.CANCELLED)
+    part_way = intake.save(make_draft(surname="Partway"))      # 1 of 2 attended, next not booked
+    attend(part_way.id)
+    assert referrals.detail(part_way.id).status == Status.AWAITING_APPOINTMENT.value
+    assert referrals.detail(part_way.id).sessions_attended == 1
+    listed = refs(referrals.queue("awaiting_appointment"))
+    assert sorted(listed) == sorted([waiting.reference, missed.reference, cancelled.reference])
+    assert referrals.queue_counts()["awaiting_appointment"] == 3
 
 
 def test_deadline_passed_shows_in_overdue_and_awaiting_confirmation(referrals, mixed, clock) -> None:  # noqa: ANN001

@@ -60,9 +60,14 @@ def test_a_support_worker_does_not_see_police_fields(ctx: AppContext, two: dict[
     ctx.sign_in_as(CRANSTOUN)
     detail = ReferralService(ctx).detail(two["adult"].id)
     assert (detail.crime_reference, detail.officer_name, detail.officer_collar_number, detail.station) == ("",) * 4
+    # Blanked, and said to be withheld: not the same as a value never recorded.
+    assert {"crime_reference", "officer_name", "officer_collar_number", "station", "officer_notes"} <= detail.withheld
+    assert "pnc_reference" in detail.person.withheld
     assert detail.appointments[0].session_notes == "Disclosed daily use; agreed a plan."
     ctx.sign_in_as(EVERY_ROLE)
-    assert ReferralService(ctx).detail(two["adult"].id).crime_reference == "43260001234"
+    police = ReferralService(ctx).detail(two["adult"].id)
+    assert police.crime_reference == "43260001234"
+    assert police.withheld == frozenset() and police.person.withheld == frozenset()
 
 
 def test_station_staff_do_not_see_session_notes(ctx: AppContext, two: dict[str, Any]) -> None:

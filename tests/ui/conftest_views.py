@@ -82,7 +82,8 @@ def refer(ctx: AppContext, scheme_code: str = WEST_BERKS, surname: str = "Smith"
 def book(ctx: AppContext, referral_id: int, when: datetime, centre_code: str = "",
          session_type: SessionType = SessionType.ASSESSMENT, booked_at: datetime | None = None) -> int:
     moment = booked_at or min(when - timedelta(hours=2), ctx.now())
-    return ProgrammeService(at(ctx, moment)).book(referral_id, when, centre_code, session_type).id
+    # Sessions an hour apart (``completed``) are warned of: booked as by a user who said "book anyway".
+    return ProgrammeService(at(ctx, moment)).book(referral_id, when, centre_code, session_type, confirmed=True).id
 
 
 def record(ctx: AppContext, appointment_id: int, attendance: Attendance, moment: datetime) -> None:
