@@ -1,4 +1,4 @@
-"""Revision 0008 (search keys for the later parts of a surname) on people stored at 0007: the
+"""Revision 0009 (search keys for the later parts of a surname) on people stored at 0008: the
 upgrade gives them their keys, so the search finds them by every part at once."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ STORED = [(1, "Wolfeschlegel-Ó'Brien-Śmith", "Hubert", "wolfeschlegelobriensmi
           (5, "Jones", "Tom", "jones")]
 
 
-def _write_as_0007(path: Path) -> None:
+def _write_as_0008(path: Path) -> None:
     connection = sqlite3.connect(path)
     try:
         connection.executemany(
@@ -44,9 +44,9 @@ def test_upgrade_gives_stored_people_their_surname_part_keys(tmp_path: Path) -> 
     path = tmp_path / "in-use.sqlite3"
     url = f"sqlite:///{path.as_posix()}"
     engine = make_engine(url)
-    command.upgrade(alembic_config(engine), "0007")
+    command.upgrade(alembic_config(engine), "0008")
     engine.dispose()
-    _write_as_0007(path)
+    _write_as_0008(path)
 
     ctx = open_context(url, clock=FakeClock(AT), user="tester", principal=EVERY_ROLE)  # upgrades to head
     try:

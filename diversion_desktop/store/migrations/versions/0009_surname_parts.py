@@ -11,12 +11,8 @@ the surname (services/people.py write_name_keys).
 The splitting is copied from domain/names.py surname_part_keys as it was at this
 revision, so a later change there never changes what this revision did.
 
-NOTE for merging: written as 0008 on the ``rules`` branch (issue 13 §3.11); the
-lead renumbers it to follow whatever 0008 is on main (revision and
-down_revision below).
-
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-25 10:00:00
 """
 
@@ -29,8 +25,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
