@@ -65,8 +65,10 @@ class CorrectionService:
             if refusal is not None:
                 raise ConflictError(refusal)
             errors = correction_problems(current, attendance, reason)
-            if attendance in (Attendance.ATTENDED, Attendance.NOT_ATTENDED) and appointment.scheduled_at.date() > now.date():
-                errors.setdefault("attendance", "This appointment is in the future: it cannot have been attended or missed.")
+            in_future = appointment.scheduled_at.date() > now.date()
+            if attendance in (Attendance.ATTENDED, Attendance.NOT_ATTENDED) and in_future:
+                errors.setdefault("attendance", "This appointment is in the future: it cannot have been attended "
+                                                "or missed.")
             if errors:
                 raise ValidationError(errors)
             assert current is not None  # the refusal says so otherwise
