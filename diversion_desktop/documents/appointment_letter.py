@@ -32,7 +32,7 @@ def compose(letter: AppointmentLetter) -> Composition:
     youth = facts.youth
     st = styles_for(youth)
     appointment = letter.appointment
-    centre = appointment.centre
+    centre = appointment.centre or facts.centre  # the sender; a place not recorded is not printed
     sender = b.provider_letterhead(centre)
     scheme = facts.scheme
     sessions = scheme.sessions_for_completion

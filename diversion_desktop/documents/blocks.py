@@ -150,12 +150,11 @@ def copies(parties: Iterable[str], styles: LetterStyles) -> list[Flowable]:
 
 
 def appointment_rows(appointment: AppointmentDetails, youth: bool = False) -> list[tuple[str, Value]]:
-    rows: list[tuple[str, Value]] = [
-        ("Date and time" if not youth else "When", date_and_time(appointment.at)),
-        ("Place" if not youth else "Where", wording.centre_line(appointment.centre)),
-        ("Telephone", appointment.centre.phone),
-        ("Session" if not youth else "What it is", appointment.session),
-    ]
+    rows: list[tuple[str, Value]] = [("Date and time" if not youth else "When", date_and_time(appointment.at))]
+    if appointment.centre is not None:  # a place not recorded is left unsaid
+        rows += [("Place" if not youth else "Where", wording.centre_line(appointment.centre)),
+                 ("Telephone", appointment.centre.phone)]
+    rows.append(("Session" if not youth else "What it is", appointment.session))
     if appointment.worker:
         rows.append(("Worker" if not youth else "You will see", appointment.worker))
     return rows

@@ -97,7 +97,7 @@ class SubstanceFound:
 @dataclass(frozen=True)
 class AppointmentDetails:
     at: datetime
-    centre: Centre
+    centre: Centre | None  # None: not recorded (imported history); no document names a place then
     session: str = "Assessment"  # the session type in words
     worker: str = ""
     attendance: str = ""  # what happened, in words; empty while still booked

@@ -25,7 +25,10 @@ def compose(notice: MissedAppointmentNotice) -> Composition:
     police = scheme.police
     missed = notice.missed
     following = notice.next_appointment
-    centre = following.centre if following is not None else missed.centre
+    # Whom to phone; the missed appointment's own place is named only when it was recorded.
+    centre = (following.centre if following is not None else missed.centre) or facts.centre
+    where_youth = f" at {missed.centre.name}" if missed.centre is not None else ""
+    where = f" at {w.centre_line(missed.centre)}" if missed.centre is not None else ""
     sessions = scheme.sessions_for_completion
     thing = "meeting" if youth else "appointment"
 
@@ -36,15 +39,15 @@ def compose(notice: MissedAppointmentNotice) -> Composition:
         story += [
             b.heading("You missed your meeting", st),
             b.para(f"Dear {facts.forenames or facts.full_name},", st.body),
-            b.para(f"You did not go to your meeting{session} on {date_and_time(missed.at)} at "
-                   f"{missed.centre.name}. You still have time to finish your drugs diversion.", st.body),
+            b.para(f"You did not go to your meeting{session} on {date_and_time(missed.at)}"
+                   f"{where_youth}. You still have time to finish your drugs diversion.", st.body),
         ]
     else:
         story += [
             b.heading("You missed your appointment", st),
             b.para(f"Dear {facts.full_name},", st.body),
-            b.para(f"You did not attend your appointment{session} on {date_and_time(missed.at)} at "
-                   f"{w.centre_line(missed.centre)}. The appointment was part of the {scheme.area} drugs "
+            b.para(f"You did not attend your appointment{session} on {date_and_time(missed.at)}"
+                   f"{where}. The appointment was part of the {scheme.area} drugs "
                    "diversion scheme. There is still time for you to complete the programme.", st.body),
         ]
     story += b.section(f"Your new {thing}", st)

@@ -86,7 +86,7 @@ def compose(note: ProsecutionFileNote) -> Composition:
     if note.appointments:
         story.append(b.grid(
             ("Date and time", "Centre", "Session", "Attendance", "Note"),
-            ((_when(a.at), a.centre.name, a.session, a.attendance or "Booked", a.note)
+            ((_when(a.at), a.centre.name if a.centre else "", a.session, a.attendance or "Booked", a.note)
              for a in sorted(note.appointments, key=lambda a: a.at)),
             _APPOINTMENT_WIDTHS, st))
     else:

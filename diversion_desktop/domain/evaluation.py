@@ -168,7 +168,9 @@ def steps_reached(status: str, outcome: str, next_step: str, sessions_attended: 
         reached += [Step.ELIGIBLE, Step.OFFERED]
         if status not in NOT_DIVERTED_STATUSES:
             reached.append(Step.ACCEPTED)
-            if (sessions_attended or 0) >= 1:
+            # Completed is the full programme attended, even when history imported from the pilots'
+            # spreadsheets kept no appointment rows for it.
+            if (sessions_attended or 0) >= 1 or outcome == Outcome.COMPLETED.value:
                 reached.append(Step.ATTENDED)
     if outcome == Outcome.COMPLETED.value:
         reached.append(Step.COMPLETED)

@@ -33,6 +33,11 @@ class Permission(StrEnum):
     RECORD_SESSION_NOTES = "record_session_notes"
     BOOK_APPOINTMENTS = "book_appointments"
     RECORD_ATTENDANCE = "record_attendance"
+    # Correcting a mistaken attendance (domain/corrections.py): a support worker their own entry on
+    # the day; a coordinator (CORRECT_ANY_ATTENDANCE besides) any entry before the step is confirmed.
+    CORRECT_ATTENDANCE = "correct_attendance"
+    CORRECT_ANY_ATTENDANCE = "correct_any_attendance"
+    WITHDRAW_NEXT_STEP = "withdraw_next_step"  # undo a confirmation, with a reason
     VIEW_APPOINTMENTS = "view_appointments"
     ISSUE_INTAKE_DOCUMENTS = "issue_intake_documents"  # referral letter, YOT notice, ineligibility notice
     ISSUE_PROVIDER_DOCUMENTS = "issue_provider_documents"  # appointment and completion letters
@@ -67,11 +72,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Scoped besides: only referrals sent to their own provider's centres (services/scope.py).
     Role.SUPPORT_WORKER: frozenset({
         P.SEARCH_PEOPLE, P.VIEW_PERSON, P.VIEW_REFERRALS, P.VIEW_APPOINTMENTS, P.BOOK_APPOINTMENTS,
-        P.RECORD_ATTENDANCE, P.VIEW_SESSION_NOTES, P.RECORD_SESSION_NOTES, P.ISSUE_PROVIDER_DOCUMENTS,
-        P.VIEW_BOOKING_QUEUE,
+        P.RECORD_ATTENDANCE, P.CORRECT_ATTENDANCE, P.VIEW_SESSION_NOTES, P.RECORD_SESSION_NOTES,
+        P.ISSUE_PROVIDER_DOCUMENTS, P.VIEW_BOOKING_QUEUE,
     }),
     Role.COORDINATOR: _STATION | frozenset({
         P.VIEW_APPOINTMENTS, P.ISSUE_NEXT_STEP_DOCUMENTS, P.WORK_QUEUES, P.VIEW_BOOKING_QUEUE, P.CONFIRM_NEXT_STEP,
+        P.CORRECT_ATTENDANCE, P.CORRECT_ANY_ATTENDANCE, P.WITHDRAW_NEXT_STEP,
         P.OVERRIDE_ELIGIBILITY, P.MERGE_PEOPLE, P.SET_LEGAL_HOLD, P.RUN_REPORTS, P.EXPORT_PERSONAL_DATA,
         P.IMPORT_RECORDS, P.SUBJECT_ACCESS,
     }),

@@ -79,6 +79,14 @@ class IssuedInfo:
     template_version: str
     page_count: int
     sha256: str
+    # Withdrawn with the next step it was issued under: kept, reprinted byte-identical, listed as withdrawn.
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str = ""
+    withdrawn_reason: str = ""
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 @dataclass(frozen=True)
@@ -293,7 +301,8 @@ class DocumentService:
             for index, (referral_id, kind, appointment_id) in enumerate(items):
                 existing = session.scalar(select(IssuedDocument).where(
                     IssuedDocument.referral_id == referral_id, IssuedDocument.kind == kind,
-                    IssuedDocument.appointment_id == appointment_id).order_by(IssuedDocument.id.desc()))
+                    IssuedDocument.appointment_id == appointment_id, IssuedDocument.withdrawn_at.is_(None))
+                    .order_by(IssuedDocument.id.desc()))
                 record = existing or self._issue(session, referral_id, kind, appointment_id)
                 issued.append(_info(record, record_referral(session, record)))
                 datas.append(self._data(session, referral_id, kind, appointment_id))
@@ -333,7 +342,8 @@ class DocumentService:
         booked = [a for a in appointments if a.attendance is None]
 
         def details(a: Appointment) -> d.AppointmentDetails:
-            centre = scheme.centre(a.centre_code) or facts.centre
+            # A centre not recorded (imported history) stays unsaid: no letter names a place for it.
+            centre = None if a.centre_code is None else scheme.centre(a.centre_code) or facts.centre
             return d.AppointmentDetails(at=a.scheduled_at, centre=centre, session=SessionType(a.session_type).label,
                                         worker=a.worker,
                                         attendance=Attendance(a.attendance).label if a.attendance else "",
@@ -435,10 +445,13 @@ def record_referral(session: Session, record: IssuedDocument) -> Referral:
 
 
 def _latest_issues(session: Session, referral_id: int) -> dict[tuple[str, int | None], int]:
+    """The latest issue of each document still standing: a withdrawn one is due again if its
+    state comes back (a next step confirmed again)."""
     latest: dict[tuple[str, int | None], int] = {}
     for doc_id, kind, appointment_id in session.execute(
             select(IssuedDocument.id, IssuedDocument.kind, IssuedDocument.appointment_id)
-            .where(IssuedDocument.referral_id == referral_id).order_by(IssuedDocument.id)):
+            .where(IssuedDocument.referral_id == referral_id, IssuedDocument.withdrawn_at.is_(None))
+            .order_by(IssuedDocument.id)):
         latest[(kind, appointment_id)] = doc_id
     return latest
 
@@ -451,7 +464,31 @@ def _info(record: IssuedDocument, referral: Referral) -> IssuedInfo:
                       document_reference=record.document_reference, title=record.title,
                       recipient=record.recipient, issued_at=record.issued_at, issued_by=record.issued_by,
                       template_version=record.template_version, page_count=record.page_count,
-                      sha256=record.sha256)
+                      sha256=record.sha256, withdrawn_at=record.withdrawn_at, withdrawn_by=record.withdrawn_by,
+                      withdrawn_reason=record.withdrawn_reason)
+
+
+# Documents issued under a confirmed next step, withdrawn with it (services/corrections.py).
+UNDER_NEXT_STEP = ("prosecution_file_note", "future_ineligibility_notice", "completion_letter")
+
+
+def withdraw_documents(session: Session, ctx: AppContext, referral: Referral, kinds: tuple[str, ...], reason: str,
+                       appointment_id: int | None = None) -> list[IssuedDocument]:
+    """Mark a referral's issued documents of these kinds (for one appointment, if given) withdrawn,
+    with who, when and why: never deleted, and a reprint is still the exact PDF."""
+    query = select(IssuedDocument).where(IssuedDocument.referral_id == referral.id, IssuedDocument.kind.in_(kinds),
+                                         IssuedDocument.withdrawn_at.is_(None))
+    if appointment_id is not None:
+        query = query.where(IssuedDocument.appointment_id == appointment_id)
+    records = list(session.scalars(query.order_by(IssuedDocument.id)))
+    now = ctx.now()
+    for record in records:
+        record.withdrawn_at, record.withdrawn_by, record.withdrawn_reason = now, ctx.user, reason
+        log(session, ctx, "document_withdrawn", entity="document", record_id=record.id,
+            reference=record.document_reference, person_id=referral.person_id,
+            changes=[("withdrawn_at", None, now), ("withdrawn_by", "", ctx.user)],
+            detail=f"for {referral.reference}: {reason}"[:2000])
+    return records
 
 
 def _pdf(record: IssuedDocument, warnings: tuple[DocumentWarning, ...] = ()) -> Pdf:

@@ -109,13 +109,15 @@ class AppointmentRow:
     referral_reference: str
     person_name: str
     scheduled_at: datetime
-    centre_code: str
+    centre_code: str | None  # None: not recorded (imported history)
     centre_name: str
     session_type: str
     worker: str
     attendance: str | None
     rebook_reason: str
     session_notes: str = ""  # the provider's; hidden from police station staff
+    recorded_by: str = ""  # who recorded the attendance (or last corrected it), and when
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)

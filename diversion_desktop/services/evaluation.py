@@ -329,7 +329,7 @@ def _reached(r) -> dict[Step | Measure, ColumnElement[bool]]:  # noqa: ANN001 - 
     return {
         Step.ELIGIBLE: r.c.status != Status.NOT_ELIGIBLE.value,
         Step.ACCEPTED: accepted,
-        Step.ATTENDED: and_(accepted, r.c.sessions_attended >= 1),
+        Step.ATTENDED: and_(accepted, or_(r.c.sessions_attended >= 1, r.c.outcome == Outcome.COMPLETED.value)),
         Step.COMPLETED: r.c.outcome == Outcome.COMPLETED.value,
         Step.CONSEQUENCE: consequence,
         Measure.REPORTED: and_(consequence, r.c.next_step == NextStep.REPORT_FOR_PROSECUTION.value),

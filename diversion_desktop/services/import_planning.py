@@ -556,7 +556,9 @@ class Planner:
                                                "Awaiting a coordinator's confirmation."))
         substances = [dict(substance=f.substance, quantity=f.quantity, unit=f.unit) for f in draft.substances]
         appointment_rows = [
-            dict(scheduled_at=a.appointment_at, centre_code=self._centre(scheme, a.centre).code,  # type: ignore[union-attr]
+            # An empty centre is kept as not recorded (NULL): counted by the rules, never printed.
+            dict(scheduled_at=a.appointment_at,
+                 centre_code=self._centre(scheme, a.centre).code if a.centre else None,  # type: ignore[union-attr]
                  session_type=a.session_type.value, worker="",  # type: ignore[union-attr]
                  attendance=att.value if att else None, rebook_reason="",
                  recorded_by=user if att else "", recorded_at=self.now if att else None, created_at=self.now)
@@ -577,7 +579,11 @@ class Planner:
             if not diverted:
                 problem = Problem("reference", f"{group.reference} was not diverted (not eligible or declined): "
                                                "it can have no appointments")
-            elif self._centre(scheme, appointment.centre) is None:
+            elif not appointment.centre and open_ and appointment.attendance is None:
+                problem = Problem("centre", "is empty: give the centre's code or name. Only a past appointment's "
+                                            "centre may be left empty (not recorded); a booked one's letter names "
+                                            "the place")
+            elif appointment.centre and self._centre(scheme, appointment.centre) is None:
                 centres = ", ".join(c.code for c in scheme.centres())
                 problem = Problem("centre", f"'{appointment.centre}' is not a centre of the {scheme.area} scheme "
                                             f"(centres: {centres})")

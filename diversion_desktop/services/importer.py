@@ -457,7 +457,8 @@ class ImportService:
                 assert appointment.appointment_at is not None and appointment.session_type is not None
                 rows.append(RowResult(fmt.APPOINTMENTS, appointment.row, group.reference, ok_result,
                                       notes=(f"{appointment.appointment_at:%d/%m/%Y %H:%M} "
-                                             f"{appointment.session_type.value.replace('_', ' ')}: {attendance}",)))
+                                             f"{appointment.session_type.value.replace('_', ' ')}: {attendance}"
+                                             + ("" if appointment.centre else "; centre not recorded"),)))
         for line in orphans:
             if line.problems:
                 rows.append(RowResult(fmt.APPOINTMENTS, line.row, line.reference, REFUSED, problems=tuple(line.problems)))

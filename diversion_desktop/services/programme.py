@@ -36,6 +36,8 @@ from diversion_desktop.services.scope import check_referral, redact_appointment,
 from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, Person, Referral
 
+# An appointment's centre that history imported from the pilots' spreadsheets did not record.
+CENTRE_NOT_RECORDED = "not recorded"
 _BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
 # A referral's fields that the programme changes: each change is in the audit trail, from → to.
 _STATE_FIELDS = ("status", "outcome", "outcome_date", "proposed_step", "next_step", "sessions_attended", "misses",
@@ -284,8 +286,10 @@ class ProgrammeService:
             referral.next_step = step.value
             referral.next_step_confirmed_by = self.ctx.user
             referral.next_step_confirmed_at = now
-            referral.status = Status.CLOSED.value
-            referral.outcome = Outcome.NOT_ATTENDED.value
+            if step is NextStep.NO_FURTHER_ACTION:  # a withdrawn completion (services/corrections.py) confirmed again
+                referral.status, referral.outcome = Status.COMPLETED.value, Outcome.COMPLETED.value
+            else:
+                referral.status, referral.outcome = Status.CLOSED.value, Outcome.NOT_ATTENDED.value
             referral.outcome_date = now.date()
             if step.bars_person:
                 bar_person(referral.person, referral.id, now)
@@ -323,13 +327,16 @@ class ProgrammeService:
             return result
 
 
+PROSECUTION_HOLD_REASON = "Reported for prosecution: the case file must be kept until the case is closed."
+
+
 def hold_for_prosecution(session: Session, ctx: AppContext, referral: Referral) -> None:
     """Set the legal hold as a referral is reported for prosecution, in the same transaction:
     the case may come to court after the retention period."""
     if referral.legal_hold:
         return
     referral.legal_hold = True
-    referral.legal_hold_reason = "Reported for prosecution: the case file must be kept until the case is closed."
+    referral.legal_hold_reason = PROSECUTION_HOLD_REASON
     log(session, ctx, "legal_hold_set", entity="referral", record_id=referral.id, reference=referral.reference,
         person_id=referral.person_id, changes=[("legal_hold", False, True)],
         detail="Set automatically when the next step 'report for prosecution' was confirmed.")
@@ -353,7 +360,9 @@ def _referral(session: Session, referral_id: int) -> Referral:
     return referral
 
 
-def _centre_name(scheme: Scheme | None, code: str) -> str:
+def _centre_name(scheme: Scheme | None, code: str | None) -> str:
+    if code is None:
+        return CENTRE_NOT_RECORDED
     centre = scheme.centre(code) if scheme else None
     return centre.name if centre else code
 
@@ -367,4 +376,5 @@ def appointment_row(appointment: Appointment, referral: Referral, scheme: Scheme
         scheduled_at=appointment.scheduled_at, centre_code=appointment.centre_code,
         centre_name=_centre_name(scheme, appointment.centre_code), session_type=appointment.session_type,
         worker=appointment.worker, attendance=appointment.attendance, rebook_reason=appointment.rebook_reason,
-        session_notes=appointment.session_notes)
+        session_notes=appointment.session_notes, recorded_by=appointment.recorded_by,
+        recorded_at=appointment.recorded_at)

@@ -121,7 +121,7 @@ class AppointmentLine:
     row: int
     reference: str = ""
     appointment_at: datetime | None = None
-    centre: str = ""
+    centre: str = ""  # empty: not recorded (allowed for a past appointment: the planner decides)
     session_type: SessionType | None = None
     attendance: Attendance | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -323,7 +323,7 @@ def read_appointment(number: int, values: Sequence[Any], positions: Mapping[str,
     if problem:
         r.problems.append(Problem("reference", problem))
     line.appointment_at = r.moment("appointment_at", "is empty: give the date and time of the appointment")
-    line.centre = r.text("centre", "is empty: give the centre's code or name")
+    line.centre = r.text("centre")  # the pilots rarely recorded it; the planner says when it is needed
     session = r.choice("session_type", _SESSION, "is empty: give " + ", ".join(s.value for s in SessionType))
     line.session_type = SessionType(session) if session else None
     attendance = r.choice("attendance", _ATTENDANCE)

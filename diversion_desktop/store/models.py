@@ -245,7 +245,8 @@ class Appointment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
     scheduled_at: Mapped[datetime] = mapped_column(DateTime)
-    centre_code: Mapped[str] = mapped_column(String(60))
+    # None: not recorded (history imported from the pilots' spreadsheets, revision 0008).
+    centre_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     session_type: Mapped[str] = mapped_column(String(30))
     worker: Mapped[str] = mapped_column(String(100), default="")
     attendance: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -307,6 +308,10 @@ class IssuedDocument(Base):
     page_count: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Withdrawn with the next step it was issued under (revision 0008): marked, never deleted.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    withdrawn_by: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
     __table_args__ = (
         Index("ix_issued_documents_referral_id", "referral_id"),

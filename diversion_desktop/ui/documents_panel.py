@@ -42,6 +42,7 @@ from diversion_desktop.ui.table_models import ROW_ROLE, Column, RowsModel, momen
 from diversion_desktop.ui.tasks import TaskRunner, error_text, show_error
 
 _NOT_ISSUED = QColor("#8a4b00")
+_WITHDRAWN = QColor("#b00020")
 _MAX_ROWS = 6  # taller lists scroll inside their table
 
 
@@ -87,14 +88,24 @@ DUE_DOCUMENTS: tuple[Column, ...] = (
            colour=lambda r: _NOT_ISSUED if r.issued is None else None),
 )
 
+def withdrawn_text(info: IssuedInfo) -> str:
+    """"Withdrawn 12/03/2026 14:05 by cora: reason", or "" for a document that stands."""
+    if info.withdrawn_at is None:
+        return ""
+    return f"Withdrawn {moment_text(info.withdrawn_at)} by {info.withdrawn_by}: {info.withdrawn_reason}"
+
+
 def _issued_tip(info: IssuedInfo) -> str:
-    return (f"{info.title}, issued {moment_text(info.issued_at)} by {info.issued_by} to {info.recipient}; "
-            f"{info.page_count} page(s), template {info.template_version}")
+    tip = (f"{info.title}, issued {moment_text(info.issued_at)} by {info.issued_by} to {info.recipient}; "
+           f"{info.page_count} page(s), template {info.template_version}")
+    return tip + (f". {withdrawn_text(info)}" if info.withdrawn else "")
 
 
+# A withdrawn document stays in the list (never deleted), marked so in words and in colour.
 ISSUED_DOCUMENTS: tuple[Column, ...] = (
     Column("Issued", lambda i: f"{moment_text(i.issued_at)}\nby {i.issued_by}", tooltip=_issued_tip),
-    Column("Document", lambda i: f"{i.label}\n{i.document_reference}", tooltip=_issued_tip),
+    Column("Document", lambda i: f"{i.label}\n{i.document_reference}" + (" — WITHDRAWN" if i.withdrawn else ""),
+           tooltip=_issued_tip, colour=lambda i: _WITHDRAWN if i.withdrawn else None),
     Column("To", lambda i: i.recipient, tooltip=_issued_tip),
 )
 
@@ -461,6 +472,8 @@ class DocumentsPanel(QGroupBox):
             note = (f"Issued {moment_text(info.issued_at)} by {info.issued_by} to {info.recipient}; "
                     f"reference {info.document_reference}, template {info.template_version}. "
                     "This is the document exactly as it was issued.")
+            if info.withdrawn:
+                note = f"{withdrawn_text(info)}. " + note
             dialog = PdfPreviewDialog(pdf.content, pdf.title, pdf.file_name, self, note=note,
                                       print_text="&Reprint…")
             dialog.sig_printed.connect(lambda: self.status.setText(f"Reprinted {info.document_reference}."))

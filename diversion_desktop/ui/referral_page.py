@@ -36,18 +36,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diversion_desktop.domain.corrections import Corrector, Recorded, correction_refusal
 from diversion_desktop.domain.eligibility import Offence
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.corrections import CorrectionService
 from diversion_desktop.services.documents import DueDocument, IssuedInfo
 from diversion_desktop.services.dto import AppointmentRow, ReferralDetail
 from diversion_desktop.services.errors import NeedsConfirmation, NotFound, ServiceError
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.correction_dialogs import (
+    CorrectAttendanceDialog,
+    CorrectionRequest,
+    WithdrawConfirmationDialog,
+)
 from diversion_desktop.ui.documents_panel import DocumentsPanel
 from diversion_desktop.ui.table_models import (
     APPOINTMENTS_OF_REFERRAL,
@@ -111,6 +118,8 @@ class ReferralPage(QWidget):
         self.runner = runner
         self.referrals = ReferralService(ctx)
         self.programme = ProgrammeService(ctx)
+        self.corrections = CorrectionService(ctx)
+        self.correction_dialog: CorrectAttendanceDialog | WithdrawConfirmationDialog | None = None
         self.detail: ReferralDetail | None = None
         self.busy = False
         self.book_dialog: dialogs.BookAppointmentDialog | None = None
@@ -251,8 +260,17 @@ class ReferralPage(QWidget):
         self.confirm_button = QPushButton("&Confirm next step…")
         self.confirm_button.setObjectName("confirmNextStepButton")
         self.confirm_button.clicked.connect(self.confirm_next_step)
+        self.withdraw_button = QPushButton("&Withdraw confirmation…")
+        self.withdraw_button.setObjectName("withdrawConfirmationButton")
+        self.withdraw_button.setToolTip("Undo a confirmation made by mistake, with a reason, so that the "
+                                        "attendance can be corrected.")
+        self.withdraw_button.clicked.connect(self.withdraw_confirmation)
         layout.addWidget(self.next_step_label)
-        layout.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.confirm_button)
+        buttons.addWidget(self.withdraw_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         return box
 
     def _table(self, model: RowsModel, name: str) -> QTableView:
@@ -281,8 +299,14 @@ class ReferralPage(QWidget):
         self.booking_note = QLabel()
         self.booking_note.setObjectName("bookingNote")
         self.booking_note.setWordWrap(True)
+        self.correct_button = QPushButton("Co&rrect attendance…")
+        self.correct_button.setObjectName("correctAttendanceButton")
+        self.correct_button.clicked.connect(self.correct_attendance)
+        self.appointments_table.selectionModel().selectionChanged.connect(
+            lambda *_a: self._update_correction_buttons())
         row = QHBoxLayout()
         row.addWidget(self.book_button)
+        row.addWidget(self.correct_button)
         row.addWidget(self.booking_note, 1)
         layout.addWidget(self.appointments_table)
         layout.addLayout(row)
@@ -500,9 +524,9 @@ class ReferralPage(QWidget):
 
     def can_confirm(self) -> bool:
         d = self.detail
+        # No further action is proposed for confirmation only once a completion has been withdrawn.
         return (d is not None and not self.busy and self.may(Permission.CONFIRM_NEXT_STEP) and d.is_open
-                and bool(d.proposed_step)
-                and not d.next_step and d.proposed_step != NextStep.NO_FURTHER_ACTION.value)
+                and bool(d.proposed_step) and not d.next_step)
 
     def may(self, permission: Permission) -> bool:
         """Whether the signed-in user may: nothing is offered or suggested that they may not do."""
@@ -529,6 +553,7 @@ class ReferralPage(QWidget):
             note = f"Deadline {day_text(d.due_date)}."
         self.booking_note.setText(note)
         self.book_button.setToolTip(note if not self.can_book() else "")
+        self._update_correction_buttons()
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy
@@ -595,6 +620,106 @@ class ReferralPage(QWidget):
             self.refresh()
 
         self.runner.run(lambda: self.programme.confirm_next_step(d.id), done, failed)
+
+    # -- corrections (issue 13 §4) ------------------------------------------------------------------
+    def _may(self, permission: Permission) -> bool:
+        principal = self.ctx.principal
+        return principal is not None and principal.may(permission)
+
+    def correction_refusal(self, appointment: AppointmentRow) -> str | None:
+        """Why the signed-in user may not correct this appointment's attendance now (None: they may)."""
+        d, principal = self.detail, self.ctx.principal
+        if d is None or principal is None or not principal.may(Permission.CORRECT_ATTENDANCE):
+            return "You may not correct attendance."
+        who = Corrector(principal.username, True, principal.may(Permission.CORRECT_ANY_ATTENDANCE))
+        current = Attendance(appointment.attendance) if appointment.attendance else None
+        refusal = correction_refusal(who, Recorded(current, appointment.recorded_by, appointment.recorded_at,
+                                                   bool(d.next_step)), self.ctx.today())
+        if refusal is None and not d.is_open:
+            refusal = f"The referral is {status_text(d.status).lower()}: nothing can be corrected."
+        return refusal
+
+    def selected_appointment(self) -> AppointmentRow | None:
+        rows = self.appointments_table.selectionModel().selectedRows()
+        return self.appointments_model.row_at(rows[0].row()) if rows else None
+
+    def can_withdraw(self) -> bool:
+        d = self.detail
+        return d is not None and not self.busy and bool(d.next_step) and self._may(Permission.WITHDRAW_NEXT_STEP)
+
+    def _update_correction_buttons(self) -> None:
+        """Shown only to those who may: the correction when an appointment here is theirs to correct,
+        the withdrawal to a coordinator when a next step is confirmed."""
+        d = self.detail
+        appointments = d.appointments if d is not None else ()
+        correctable = [a for a in appointments if self.correction_refusal(a) is None]
+        self.correct_button.setVisible(bool(correctable))
+        selected = self.selected_appointment()
+        refusal = self.correction_refusal(selected) if selected is not None else "Choose an appointment above."
+        self.correct_button.setEnabled(not self.busy and refusal is None)
+        self.correct_button.setToolTip(refusal or "Correct the attendance recorded for the chosen appointment, "
+                                                  "with a reason.")
+        self.withdraw_button.setVisible(self.can_withdraw())
+        self.withdraw_button.setEnabled(self.can_withdraw())
+
+    def correct_attendance(self) -> None:
+        appointment = self.selected_appointment()
+        d = self.detail
+        if d is None or appointment is None or self.busy or self.correction_refusal(appointment) is not None:
+            return
+        dialog = CorrectAttendanceDialog(appointment, parent=self)
+        dialog.sig_submitted.connect(lambda request: self._submit_correction(dialog, d, appointment, request))
+        self._open_correction(dialog)
+
+    def _submit_correction(self, dialog: CorrectAttendanceDialog, d: ReferralDetail, appointment: AppointmentRow,
+                           request: CorrectionRequest) -> None:
+        self._set_busy(True, "Correcting…")
+
+        def done(row: AppointmentRow) -> None:
+            dialog.set_busy(False)
+            dialog.accept()
+            self._changed(d.id, f"Attendance on {row.scheduled_at:%d/%m/%Y %H:%M} corrected to "
+                                f"{request.attendance.label.lower()}.")
+
+        def failed(error: BaseException) -> None:
+            self._set_busy(False, "Not corrected: see the message in the dialog.")
+            dialog.show_failure(error)
+
+        self.runner.run(lambda: self.corrections.correct_attendance(appointment.id, request.attendance,
+                                                                    request.reason), done, failed)
+
+    def withdraw_confirmation(self) -> None:
+        d = self.detail
+        if d is None or not self.can_withdraw():
+            return
+        dialog = WithdrawConfirmationDialog(d.reference, d.person.display_name, d.next_step, parent=self)
+        dialog.sig_submitted.connect(lambda reason: self._submit_withdrawal(dialog, d, reason))
+        self._open_correction(dialog)
+
+    def _submit_withdrawal(self, dialog: WithdrawConfirmationDialog, d: ReferralDetail, reason: str) -> None:
+        self._set_busy(True, "Withdrawing…")
+
+        def done(references: list[str]) -> None:
+            dialog.set_busy(False)
+            dialog.accept()
+            marked = f" Marked withdrawn: {', '.join(references)}." if references else ""
+            self._changed(d.id, f"Confirmation withdrawn ({next_step_text(d.next_step)}).{marked}")
+
+        def failed(error: BaseException) -> None:
+            self._set_busy(False, "Not withdrawn: see the message in the dialog.")
+            dialog.show_failure(error)
+
+        self.runner.run(lambda: self.corrections.withdraw_next_step(d.id, reason), done, failed)
+
+    def _open_correction(self, dialog: CorrectAttendanceDialog | WithdrawConfirmationDialog) -> None:
+        def closed(_result: int) -> None:
+            if self.correction_dialog is dialog:
+                self.correction_dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)
+        self.correction_dialog = dialog
+        dialog.open()
 
     def _changed(self, referral_id: int, message: str) -> None:
         self.busy = False

@@ -201,6 +201,9 @@ def test_groups_must_name_published_counts() -> None:
     (("booked", "", "", 1), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED}),
     (("completed", "completed", "no_further_action", 2),
      {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED, Step.COMPLETED}),
+    # imported history: completed, with no appointment rows kept
+    (("completed", "completed", "no_further_action", 0),
+     {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED, Step.COMPLETED}),
     (("awaiting_confirmation", "", "", 0), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED}),
     (("closed", "not_attended", "report_for_prosecution", 0),
      {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.CONSEQUENCE, Measure.REPORTED}),

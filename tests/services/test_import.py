@@ -339,6 +339,7 @@ def test_a_later_row_of_a_person_with_a_refused_row_waits(importer, tmp_path) ->
 
 APPOINTMENT_REFUSALS: list[tuple[dict, str, str]] = [
     (dict(centre="reading"), "centre", "not a centre of the West Berkshire scheme"),
+    (dict(centre="", appointment_at="2026-03-05 10:00", attendance=""), "centre", "Only a past appointment's centre"),
     (dict(appointment_at="2026-02-01 10:00"), "appointment_at", "before the incident"),
     (dict(appointment_at="2026-03-04 10:00"), "attendance", "appointment in the future"),
     (dict(appointment_at="2026-05-01 10:00", attendance=""), "appointment_at", "after the deadline"),

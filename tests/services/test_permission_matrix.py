@@ -25,6 +25,7 @@ from diversion_desktop.domain.permissions import ROLE_PERMISSIONS, Permission, P
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.audit_trail import AuditFilters, AuditTrailService
 from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.corrections import CorrectionService
 from diversion_desktop.services.documents import DocumentService
 from diversion_desktop.services.errors import PermissionDenied, ServiceError
 from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService
@@ -91,6 +92,10 @@ CALLS: list[Call] = [
          lambda s, d: s.confirm_next_step(d.referral_id)),
     Call(ProgrammeService, "list_for_centre_day", (P.VIEW_APPOINTMENTS,),
          lambda s, d: s.list_for_centre_day(d.centre, d.day)),
+    Call(CorrectionService, "correct_attendance", (P.CORRECT_ATTENDANCE,),
+         lambda s, d: s.correct_attendance(d.appointment_id, Attendance.NOT_ATTENDED, "Recorded by mistake")),
+    Call(CorrectionService, "withdraw_next_step", (P.WITHDRAW_NEXT_STEP,),
+         lambda s, d: s.withdraw_next_step(d.referral_id, "Confirmed by mistake")),
     Call(ReferralService, "detail", (P.VIEW_REFERRALS,), lambda s, d: s.detail(d.referral_id)),
     Call(ReferralService, "find", (P.VIEW_REFERRALS,), lambda s, d: s.find(d.reference)),
     Call(ReferralService, "queue", (P.WORK_QUEUES,), lambda s, d: s.queue("overdue")),
@@ -258,6 +263,11 @@ def test_the_roles_are_the_issues_table() -> None:
     assert P.VIEW_POLICE_FIELDS not in support and P.TAKE_REFERRAL not in support
     assert station <= coordinator
     assert {P.CONFIRM_NEXT_STEP, P.OVERRIDE_ELIGIBILITY, P.MERGE_PEOPLE, P.RUN_REPORTS} <= coordinator
+    # Issue 13 §4: a support worker corrects their own entries (on the day); a coordinator any entry
+    # (before confirmation) and withdraws confirmations.
+    assert P.CORRECT_ATTENDANCE in support and not {P.CORRECT_ANY_ATTENDANCE, P.WITHDRAW_NEXT_STEP} & support
+    assert {P.CORRECT_ATTENDANCE, P.CORRECT_ANY_ATTENDANCE, P.WITHDRAW_NEXT_STEP} <= coordinator
+    assert not {P.CORRECT_ATTENDANCE, P.WITHDRAW_NEXT_STEP} & station
     assert {P.MANAGE_USERS, P.MANAGE_SETTINGS, P.RETENTION, P.BACKUP, P.VIEW_AUDIT} <= admin
     case_work = {P.SEARCH_PEOPLE, P.VIEW_REFERRALS, P.TAKE_REFERRAL, P.BOOK_APPOINTMENTS, P.RECORD_ATTENDANCE}
     assert not case_work & admin  # no case work unless also given a case role

@@ -1,0 +1,149 @@
+"""Correcting a mistaken attendance, and withdrawing a confirmed next step (issue 13 §4).
+
+Who may correct when is the domain's rule (domain/corrections.py). A correction
+changes the appointment, and the referral's state is worked out again from the
+corrected record by the programme's own refresh (the domain's ``assess``): a
+next step that was proposed is proposed again, or no longer. A withdrawal undoes
+a confirmation (the bar, the case-file flag and the automatic legal hold it set)
+and marks the documents issued under it withdrawn; the step waits again for a
+coordinator. Every correction, withdrawal and withdrawn document is audited.
+"""
+
+from __future__ import annotations
+
+from diversion_desktop.domain.corrections import (
+    Corrector,
+    Recorded,
+    correction_problems,
+    correction_refusal,
+    withdrawal_problems,
+)
+from diversion_desktop.domain.next_step import NextStep
+from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.programme import Attendance, SessionType, Status
+from diversion_desktop.services.audit import changes_between, log
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.documents import UNDER_NEXT_STEP, withdraw_documents
+from diversion_desktop.services.dto import AppointmentRow
+from diversion_desktop.services.errors import ConflictError, NotFound, ValidationError
+from diversion_desktop.services.programme import (
+    PROSECUTION_HOLD_REASON,
+    ProgrammeService,
+    _referral,
+    _state,
+    appointment_row,
+)
+from diversion_desktop.services.scope import check_referral
+from diversion_desktop.services.timeline import add_event
+from diversion_desktop.store.models import Appointment
+
+_OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value, Status.AWAITING_CONFIRMATION.value)
+
+
+class CorrectionService:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def correct_attendance(self, appointment_id: int, attendance: Attendance, reason: str) -> AppointmentRow:
+        """Correct a recorded attendance, with a reason; the next step is proposed again from it."""
+        principal = self.ctx.require(Permission.CORRECT_ATTENDANCE)
+        reason = reason.strip()
+        with self.ctx.unit_of_work() as session:
+            appointment = session.get(Appointment, appointment_id)
+            if appointment is None:
+                raise NotFound(f"No appointment with id {appointment_id}.")
+            referral = appointment.referral
+            check_referral(principal, referral.provider, referral.reference)
+            current = Attendance(appointment.attendance) if appointment.attendance else None
+            who = Corrector(principal.username, principal.may(Permission.CORRECT_ATTENDANCE),
+                            principal.may(Permission.CORRECT_ANY_ATTENDANCE))
+            now = self.ctx.now()
+            refusal = correction_refusal(who, Recorded(current, appointment.recorded_by, appointment.recorded_at,
+                                                       bool(referral.next_step)), now.date())
+            if refusal is None and referral.status not in _OPEN:
+                refusal = f"{referral.reference} is {referral.status.replace('_', ' ')}: nothing can be corrected."
+            if refusal is not None:
+                raise ConflictError(refusal)
+            errors = correction_problems(current, attendance, reason)
+            in_future = appointment.scheduled_at.date() > now.date()
+            if attendance in (Attendance.ATTENDED, Attendance.NOT_ATTENDED) and in_future:
+                errors.setdefault("attendance", "This appointment is in the future: it cannot have been attended "
+                                                "or missed.")
+            if errors:
+                raise ValidationError(errors)
+            assert current is not None  # the refusal says so otherwise
+            before = _state(referral)
+            was = {"attendance": appointment.attendance, "rebook_reason": appointment.rebook_reason,
+                   "recorded_by": appointment.recorded_by, "recorded_at": appointment.recorded_at}
+            proposed_before = referral.proposed_step
+            appointment.attendance = attendance.value
+            appointment.rebook_reason = ""  # a reason for rebooking, and it is no longer a rebooking
+            appointment.recorded_by, appointment.recorded_at = self.ctx.user, now
+            add_event(session, referral, now, "corrected",
+                      f"{appointment.scheduled_at:%d/%m/%Y %H:%M} {SessionType(appointment.session_type).label}: "
+                      f"attendance corrected from {current.label.lower()} to {attendance.label.lower()} "
+                      f"({reason}).", self.ctx.user)
+            # Proposed again from the corrected record: the refresh proposes only when none stands.
+            referral.proposed_step = referral.proposed_reason = ""
+            programme = ProgrammeService(self.ctx)
+            scheme = programme._scheme(referral)
+            programme._refresh(session, referral, scheme)
+            if proposed_before and not referral.proposed_step:
+                add_event(session, referral, now, "proposed",
+                          f"The proposed next step ({NextStep(proposed_before).label}) no longer follows from the "
+                          "corrected record.", self.ctx.user)
+            if current is Attendance.NOT_ATTENDED:  # the missed-appointment notice stood on the miss
+                withdraw_documents(session, self.ctx, referral, ("missed_appointment_notice",),
+                                   f"Attendance corrected: {reason}", appointment_id=appointment.id)
+            now_is = {"attendance": appointment.attendance, "rebook_reason": appointment.rebook_reason,
+                      "recorded_by": appointment.recorded_by, "recorded_at": appointment.recorded_at}
+            log(session, self.ctx, "attendance_corrected", entity="appointment", record_id=appointment.id,
+                reference=referral.reference, person_id=referral.person_id,
+                changes=changes_between(was, now_is) + changes_between(before, _state(referral)),
+                detail=reason)
+            return appointment_row(appointment, referral, scheme)
+
+    def withdraw_next_step(self, referral_id: int, reason: str) -> list[str]:
+        """A coordinator withdraws a confirmed next step, with a reason, so the record can be corrected.
+        Returns the references of the documents marked withdrawn."""
+        self.ctx.require(Permission.WITHDRAW_NEXT_STEP)
+        reason = reason.strip()
+        errors = withdrawal_problems(reason)
+        with self.ctx.unit_of_work() as session:
+            referral = _referral(session, referral_id)
+            if not referral.next_step:
+                raise ConflictError(f"{referral.reference} has no confirmed next step to withdraw.")
+            if errors:
+                raise ValidationError(errors)
+            step = NextStep(referral.next_step)
+            before = _state(referral) | {"next_step_confirmed_by": referral.next_step_confirmed_by,
+                                         "next_step_confirmed_at": referral.next_step_confirmed_at}
+            person = referral.person
+            now = self.ctx.now()
+            # The step waits again for a coordinator: confirmed again, or proposed anew once corrected.
+            referral.proposed_step = referral.proposed_step or step.value
+            referral.next_step = referral.next_step_confirmed_by = referral.outcome = ""
+            referral.next_step_confirmed_at = referral.outcome_date = None
+            referral.status = Status.AWAITING_CONFIRMATION.value
+            referral.for_case_file = False
+            changes = changes_between(before, _state(referral) | {
+                "next_step_confirmed_by": "", "next_step_confirmed_at": None})
+            if person.barred and person.barred_by_referral_id == referral.id:  # barred by this step only
+                person.barred, person.barred_at, person.barred_by_referral_id = False, None, None
+                changes.append(("person.barred", True, False))
+            if referral.legal_hold and referral.legal_hold_reason == PROSECUTION_HOLD_REASON:
+                referral.legal_hold, referral.legal_hold_reason = False, ""  # the hold the step set itself
+                log(session, self.ctx, "legal_hold_released", entity="referral", record_id=referral.id,
+                    reference=referral.reference, person_id=referral.person_id,
+                    changes=[("legal_hold", True, False), ("legal_hold_reason", PROSECUTION_HOLD_REASON, "")],
+                    detail="Released automatically: the next step 'report for prosecution' was withdrawn.")
+            documents = withdraw_documents(session, self.ctx, referral, UNDER_NEXT_STEP,
+                                           f"Next step withdrawn: {reason}")
+            references = [d.document_reference for d in documents]
+            add_event(session, referral, now, "withdrawn",
+                      f"Confirmation of the next step withdrawn ({step.label}): {reason}"
+                      + (f" Documents marked withdrawn: {', '.join(references)}." if references else ""),
+                      self.ctx.user)
+            log(session, self.ctx, "next_step_withdrawn", entity="referral", record_id=referral.id,
+                reference=referral.reference, person_id=referral.person_id, changes=changes, detail=reason)
+            return references
