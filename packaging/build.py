@@ -40,6 +40,8 @@ DEB_DEPENDS = [
     "libglib2.0-0t64 | libglib2.0-0", "libdbus-1-3", "libxkbcommon-x11-0", "libx11-xcb1",
     "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
     "libxcb-render-util0", "libxcb-shape0", "libxcb-xinerama0", "libxcb-xkb1", "fonts-dejavu-core",
+    # taken from the system, not the build machine (diversion-desktop.spec, FROM_THE_SYSTEM)
+    "libstdc++6", "libgcc-s1", "libexpat1", "libcups2t64 | libcups2",
 ]
 
 

@@ -77,7 +77,7 @@ def deb() -> Path:
     seconds = time.perf_counter() - started
     debs = sorted((ROOT / "dist").glob(f"{PACKAGE}_{VERSION}+*.deb"))
     assert len(debs) == 1, debs
-    bundle = sum(p.stat().st_size for p in (ROOT / "dist" / PACKAGE).rglob("*") if p.is_file())
+    bundle = sum(p.lstat().st_size for p in (ROOT / "dist" / PACKAGE).rglob("*") if not p.is_symlink())
     print(f"\nbuilt in {seconds:.0f} s: bundle {bundle / 2**20:.0f} MiB, .deb {debs[0].stat().st_size / 2**20:.0f} MiB")
     return debs[0]
 
