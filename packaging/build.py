@@ -122,7 +122,11 @@ def run_pyinstaller(build_file: Path) -> Path:
                str(PACKAGING / "diversion-desktop.spec")]
     print("+", " ".join(command), flush=True)
     subprocess.run(command, check=True, env=env, cwd=ROOT)
-    return DIST / NAME
+    bundle = DIST / NAME
+    # PyInstaller links the Qt libraries next to the executable, also those the spec dropped.
+    for link in [p for p in bundle.rglob("*") if p.is_symlink() and not p.exists()]:
+        link.unlink()
+    return bundle
 
 
 def installed_size_kib(folder: Path) -> int:
