@@ -28,6 +28,7 @@ PDF reportlab would write, with the primed characters in the first subset.
 from __future__ import annotations
 
 import copy
+import sys
 import threading
 import zlib
 from collections import OrderedDict
@@ -223,12 +224,12 @@ class _EmbeddedFont(TTFont):
 
 
 # Where else DejaVu may be, should an installation's own resources folder
-# (DIVERSION_RESOURCES) hold only scheme files: Debian/Ubuntu's fonts-dejavu-core.
-_SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
+# (DIVERSION_RESOURCES) hold only scheme files: Debian/Ubuntu's fonts-dejavu-core (Linux only).
+_SYSTEM_FONTS = [Path("/usr/share/fonts/truetype/dejavu")] if sys.platform.startswith("linux") else []
 
 
 def _load(name: str) -> _EmbeddedFont:
-    candidates = [resource_path("fonts", _FILES[name]), _SYSTEM_FONTS / _FILES[name]]
+    candidates = [resource_path("fonts", _FILES[name])] + [folder / _FILES[name] for folder in _SYSTEM_FONTS]
     for path in candidates:
         if path.is_file():
             return _EmbeddedFont(name, str(path))

@@ -1052,17 +1052,23 @@ def _load(connection: sqlite3.Connection, plan: _Plan, workers: int, report: Bul
     return counts
 
 
+def start_method() -> str:
+    """How worker processes start. Forking copies the plan for nothing; but a process with other
+    threads (a GUI, a test run) must not fork, and Windows cannot: there fresh workers start
+    ("spawn": a new interpreter imports this module; a frozen bundle's entry point calls
+    ``freeze_support`` for it) and are sent the plan."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
 def _generated(plan: _Plan, workers: int) -> Iterator[_Chunk]:
     """Chunks in order; with workers, made in other processes a few chunks ahead of the copying."""
     tasks = list(_tasks(plan))
     if workers <= 0:
         yield from map(_work, tasks)
         return
-    # Forking copies the plan for nothing; but a process with other threads (a GUI, a test run)
-    # must not fork, so it starts fresh workers and sends them the plan.
-    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
-        else "spawn"
-    context = multiprocessing.get_context(method)
+    context = multiprocessing.get_context(start_method())
     with context.Pool(workers, initializer=_start_worker, initargs=(_STATIC,)) as pool:
         ahead = workers + 2  # bounded, so few scratch files wait at a time
         pending: deque = deque()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from diversion_desktop.domain.names import normalise
 from diversion_desktop.domain.next_step import NextStep, next_step_for_non_attendance
 from diversion_desktop.domain.programme import Status, deadlines
 from diversion_desktop.domain.schemes import SchemeKind
+from diversion_desktop.services import bulk_demo
 from diversion_desktop.services.bulk_demo import BulkNotPossible, BulkResult, fill_bulk
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.intake import IntakeService
@@ -197,18 +199,36 @@ def test_timeline_has_the_decision_and_the_outcome(bulk) -> None:  # noqa: ANN00
         assert expected <= kinds[r["id"]]
 
 
+def small_load(open_copy, folder: Path, workers: int) -> list[tuple]:  # noqa: ANN001
+    """Every row of a small bulk load into a fresh database in ``folder``."""
+    folder.mkdir()
+    ctx = open_copy(folder, clock=FakeClock(NOW))
+    fill_bulk(ctx, people=300, referrals=400, seed=11, workers=workers)
+    ctx.engine.dispose()
+    path = folder / "diversion.sqlite3"
+    return [tuple(r) for table in ("people", "referrals", "appointments", "timeline_events")
+            for r in rows(path, f"SELECT * FROM {table} ORDER BY id")]
+
+
 def test_repeatable_with_a_seed(open_copy, tmp_path: Path) -> None:  # noqa: ANN001
-    dumps = []
-    for run, workers in enumerate((0, 2)):  # in this process, then in two worker processes
-        folder = tmp_path / str(run)
-        folder.mkdir()
-        ctx = open_copy(folder, clock=FakeClock(NOW))
-        fill_bulk(ctx, people=300, referrals=400, seed=11, workers=workers)
-        ctx.engine.dispose()
-        path = folder / "diversion.sqlite3"
-        dumps.append([tuple(r) for table in ("people", "referrals", "appointments", "timeline_events")
-                      for r in rows(path, f"SELECT * FROM {table} ORDER BY id")])
-    assert dumps[0] == dumps[1]
+    # In this process, then in two worker processes.
+    assert small_load(open_copy, tmp_path / "0", workers=0) == small_load(open_copy, tmp_path / "2", workers=2)
+
+
+def test_the_workers_run_when_started_by_spawn_as_on_windows(open_copy, tmp_path: Path) -> None:  # noqa: ANN001
+    """Windows starts worker processes only by "spawn" (a fresh interpreter that imports the module and is
+    sent its work, all of which must pickle); Linux does the same while another thread runs, as the GUI's do."""
+    in_process = small_load(open_copy, tmp_path / "0", workers=0)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # another thread, as in the application
+    other.start()
+    try:
+        assert bulk_demo.start_method() == "spawn"
+        spawned = small_load(open_copy, tmp_path / "spawn", workers=2)
+    finally:
+        stop.set()
+        other.join()
+    assert spawned == in_process
 
 
 def test_the_services_carry_on_after_a_bulk_load(bulk, make_draft) -> None:  # noqa: ANN001
@@ -267,8 +287,6 @@ def test_command_line_bulk(db_url: str, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_a_load_that_stops_part_way_keeps_the_schemas_triggers_and_indexes(ctx: AppContext, monkeypatch) -> None:
-    import diversion_desktop.services.bulk_demo as bulk_demo
-
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
