@@ -200,21 +200,24 @@ class SignInDialog(_ServiceDialog):
         self.setMinimumWidth(460)
         self.username.setFocus()
         if opening.done():
-            self.database_opened()
+            self._name_database()
         else:
             self.database.setText("Opening the database…")
             opening.sig_done.connect(self.database_opened)
 
-    def database_opened(self) -> None:
-        """The opening is settled: name the database, or end the dialog (no users yet: NO_USERS;
-        it could not be opened: rejected, and ``opening.error()`` says why)."""
-        if self.opening.error() is not None:
-            self.done(QDialog.DialogCode.Rejected)
-            return
+    def _name_database(self) -> None:
         opened = self.opening.result()
         self.ctx = opened.ctx
         self.database.setText(f"Database: {opened.ctx.database_label}")
-        if not opened.has_users and not _has_users(opened.ctx):  # (users may have been added since)
+
+    def database_opened(self) -> None:
+        """The opening is settled while the dialog is up: name the database, or end the dialog
+        (no users yet: NO_USERS; it could not be opened: rejected, ``opening.error()`` says why)."""
+        if self.opening.error() is not None:
+            self.done(QDialog.DialogCode.Rejected)
+            return
+        self._name_database()
+        if not self.opening.result().has_users:
             self.done(NO_USERS)
 
     def _read(self) -> tuple[tuple[str, str] | None, dict[str, str]]:
@@ -330,10 +333,15 @@ def sign_in_at_start(opening: DatabaseOpening, parent: QWidget | None = None) ->
     A database without users asks for its first administrator; a password an administrator set
     is changed here, or the application quits."""
     dialog = SignInDialog(opening, parent=parent)
-    # The database opens once the dialog has been painted (Qt paints in the next turn of the event
-    # loop): the thread's imports would otherwise hold the interpreter while the dialog is drawn.
-    QTimer.singleShot(0, lambda: QTimer.singleShot(0, opening.start))
-    result = dialog.exec()
+    if not opening.done():
+        # The database opens once the dialog has been painted (Qt paints in the next turn of the event
+        # loop): the thread's imports would otherwise hold the interpreter while the dialog is drawn.
+        QTimer.singleShot(0, lambda: QTimer.singleShot(0, opening.start))
+        result = dialog.exec()
+    elif opening.error() is not None:
+        return None
+    else:  # open already (signed out, someone else signs in); users may have been added since
+        result = dialog.exec() if _has_users(opening.result().ctx) else NO_USERS
     if result == NO_USERS:
         first = FirstAdministratorDialog(opening.result().ctx, parent=parent)
         return first.ctx if first.exec() == QDialog.DialogCode.Accepted else None

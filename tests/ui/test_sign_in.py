@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from diversion_desktop.domain.permissions import Role
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.users import SIGN_IN_REFUSED, UserService
+from diversion_desktop.ui.opening import DatabaseOpening
 from diversion_desktop.ui.sign_in import (
     ChangePasswordDialog,
     FirstAdministratorDialog,
@@ -31,6 +32,14 @@ def users(gui_ctx: AppContext) -> AppContext:
                         must_change_password=False)
     gui_ctx.sign_in_as(None)
     return gui_ctx
+
+
+def opening_of(qtbot, ctx: AppContext) -> DatabaseOpening:  # noqa: ANN001
+    """The database of ``ctx`` opened as the application opens it, behind the sign-in (its own context)."""
+    opening = DatabaseOpening(ctx.engine.url.render_as_string(hide_password=False))
+    with qtbot.waitSignal(opening.sig_done, timeout=30000):
+        opening.start()
+    return opening
 
 
 def show(qtbot, dialog: QDialog) -> QDialog:  # noqa: ANN001
@@ -150,63 +159,63 @@ def test_a_new_database_asks_for_the_first_administrator_at_start(qtbot, gui_ctx
         qtbot.keyClick(dialog.again, Qt.Key.Key_Return)
 
     when_modal(create)
-    assert sign_in_at_start(gui_ctx) is True
+    ctx = sign_in_at_start(opening_of(qtbot, gui_ctx))
     assert seen == ["firstAdministratorDialog"]
-    assert gui_ctx.principal is not None and gui_ctx.principal.username == "admin"
+    assert ctx is not None and ctx.principal is not None and ctx.principal.username == "admin"
 
 
 # -- signing in ------------------------------------------------------------------------------------------
 def test_sign_in_by_keyboard(qtbot, users: AppContext) -> None:  # noqa: ANN001
-    dialog = show(qtbot, SignInDialog(users))
+    dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     assert dialog.focusWidget() is dialog.username
     assert "gui.sqlite3" in dialog.database.text()
     with qtbot.waitSignal(dialog.accepted, timeout=10000):
         sign_in_by_keyboard(qtbot, dialog, "PC1234", STAFF_PASSWORD)
-    assert dialog.principal is not None and dialog.principal.roles == {Role.STATION_STAFF}
-    assert users.principal == dialog.principal and not dialog.must_change
+    principal = dialog.ctx.principal
+    assert principal is not None and principal.roles == {Role.STATION_STAFF} and not dialog.must_change
 
 
 def test_a_wrong_password_and_an_unknown_name_get_the_same_message(qtbot, users: AppContext) -> None:  # noqa: ANN001
-    dialog = show(qtbot, SignInDialog(users))
+    dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     sign_in_by_keyboard(qtbot, dialog, "pc1234", "not the password")
     assert dialog.isVisible() and dialog.message.text() == SIGN_IN_REFUSED
     assert dialog.password.text() == "" and dialog.focusWidget() is dialog.password
     assert dialog.username.text() == "pc1234"  # kept: only the password is typed again
     sign_in_by_keyboard(qtbot, dialog, "nobody-here", "not the password")
     assert dialog.message.text() == SIGN_IN_REFUSED
-    assert users.principal is None
+    assert dialog.ctx.principal is None
 
 
 def test_five_failures_then_the_locked_message(qtbot, users: AppContext) -> None:  # noqa: ANN001
-    dialog = show(qtbot, SignInDialog(users))
+    dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     for _ in range(5):
         sign_in_by_keyboard(qtbot, dialog, "pc1234", "a wrong guess")
         assert dialog.message.text() == SIGN_IN_REFUSED  # says nothing about the account yet
     assert "locked for 15 minutes" in dialog.message.text()  # the rule is in the message all along
     sign_in_by_keyboard(qtbot, dialog, "pc1234", STAFF_PASSWORD)  # the right password, too late
     assert "This account is locked after 5 failed sign-ins" in dialog.message.text()
-    assert users.principal is None and dialog.isVisible()
+    assert dialog.ctx.principal is None and dialog.isVisible()
 
 
 def test_a_disabled_user_is_refused(qtbot, users: AppContext) -> None:  # noqa: ANN001
     users.sign_in_as(UserService(users).sign_in("admin", ADMIN_PASSWORD))
     UserService(users).set_disabled("pc1234", True)
     users.sign_in_as(None)
-    dialog = show(qtbot, SignInDialog(users))
+    dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     sign_in_by_keyboard(qtbot, dialog, "pc1234", STAFF_PASSWORD)
     assert dialog.message.text() == "This account is disabled. Ask an administrator."
-    assert users.principal is None
+    assert dialog.ctx.principal is None
 
 
 def test_an_empty_form_is_answered_at_its_fields(qtbot, users: AppContext) -> None:  # noqa: ANN001
-    dialog = show(qtbot, SignInDialog(users))
+    dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     qtbot.keyClick(dialog.username, Qt.Key.Key_Return)
     assert dialog.fields["username"].error.text() == "Type your user name."
     assert dialog.fields["password"].error.text() == "Type your password."
 
 
 def test_escape_quits(qtbot, users: AppContext) -> None:  # noqa: ANN001
-    dialog = show(qtbot, SignInDialog(users))
+    dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         qtbot.keyClick(dialog.username, Qt.Key.Key_Escape)
     assert dialog.cancel_button.text() == "&Quit"
@@ -244,11 +253,12 @@ def test_a_reset_password_must_be_changed_before_the_window(qtbot, users: AppCon
         qtbot.keyClick(dialog.again, Qt.Key.Key_Return)
 
     when_modal(sign_in)
-    assert sign_in_at_start(users) is True
+    ctx = sign_in_at_start(opening_of(qtbot, users))
+    assert ctx is not None
     assert seen == ["signInDialog", "changePasswordDialog"]
-    assert not UserService(users).must_change_password()
-    users.sign_in_as(None)
-    assert UserService(users).sign_in("pc1234", "my own long phrase").username == "pc1234"
+    assert not UserService(ctx).must_change_password()
+    ctx.sign_in_as(None)
+    assert UserService(ctx).sign_in("pc1234", "my own long phrase").username == "pc1234"
 
 
 def test_cancelling_the_forced_change_quits_and_signs_out(qtbot, users: AppContext) -> None:  # noqa: ANN001
@@ -261,8 +271,9 @@ def test_cancelling_the_forced_change_quits_and_signs_out(qtbot, users: AppConte
         when_modal(lambda change: qtbot.keyClick(change.current, Qt.Key.Key_Escape), after=dialog)
 
     when_modal(sign_in)
-    assert sign_in_at_start(users) is False
-    assert users.principal is None
+    opening = opening_of(qtbot, users)
+    assert sign_in_at_start(opening) is None
+    assert opening.result().ctx.principal is None
 
 
 def test_changing_ones_own_password_with_a_wrong_current_one(qtbot, users: AppContext) -> None:  # noqa: ANN001
