@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.user_label.setContentsMargins(16, 0, 4, 0)  # apart from the queue counts beside it
         self.statusBar().addPermanentWidget(self.user_label)
         self.signed_out = ""  # why the window closed, if by signing out (sig_signed_out's value)
+        self._discarding = False  # the person chose to leave a half-typed referral unsaved
 
         self._menus()
         self.role_view.apply(self)
@@ -267,7 +268,7 @@ class MainWindow(QMainWindow):
         self.restore_action = self._action(file_menu, "&Restore a backup…",
                                            lambda: _backup_dialog().open_restore_dialog(self.ctx, self.runner, self))
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")  # (the platform's Quit key is none on Windows)
         referral_menu = bar.addMenu("&Referral")
         self.new_action = self._action(referral_menu, "&New referral", self.new_referral, "Ctrl+N")
         self.save_action = self._action(referral_menu, "&Save referral", self.save_referral, "Ctrl+S")
@@ -466,7 +467,7 @@ class MainWindow(QMainWindow):
     def sign_out(self) -> None:
         """Sign out and close the window; ui/app.py then asks who signs in next. A half-typed
         referral is saved or discarded first, as at closing."""
-        if not self._may_close(then="sign in"):
+        if not self._may_leave(then="sign in"):
             return
 
         def signed_out(_none: object = None) -> None:
@@ -505,7 +506,8 @@ class MainWindow(QMainWindow):
         return intake is not None and intake.has_unsaved_work()  # type: ignore[attr-defined]
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.signed_out and not self._may_close(then="quit"):  # (a sign-out has asked already)
+        # (A sign-out has asked already; so has a close the person chose to go on with.)
+        if not self.signed_out and not self._may_leave(then="quit"):
             event.ignore()
             return
         self.settings.window_geometry = self.saveGeometry()
@@ -515,11 +517,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         QApplication.quit()  # the window's end is the event loop's, whatever other window is open
 
-    def _may_close(self, then: str) -> bool:
-        """Never lose a half-typed referral without asking: Save (and ``then`` quit or sign out
-        once it is saved), Discard, or Cancel. (Signing out from the lock screen closes without
-        asking: the person chose it there.)"""
-        if not self.has_unsaved_work():
+    def _may_leave(self, then: str) -> bool:
+        """Never lose a half-typed referral without asking. True if there is none (or the person
+        chose to discard it); else ask Save / Discard / Cancel and ``then`` ("quit" or "sign in")
+        carry on once answered: Discard goes on at once, Save once the referral is saved (refused:
+        its errors show at the fields and the window stays), Cancel stays. (Signing out from the
+        lock screen closes without asking: the person chose it there.)"""
+        if self._discarding or not self.has_unsaved_work():
             return True
         self.tabs.setCurrentWidget(self.intake)
         box = QMessageBox(QMessageBox.Icon.Question, "Unsaved referral",
@@ -528,14 +532,19 @@ class MainWindow(QMainWindow):
                           | QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("unsavedWorkQuestion")
         box.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = box.exec()
+        box.finished.connect(lambda answer: self._unsaved_answered(answer, then))
+        box.open()  # (not exec: a close event is not the place for a loop of its own)
+        return False
+
+    def _unsaved_answered(self, answer: int, then: str) -> None:
+        go_on = self.close if then == "quit" else self.sign_out
         if answer == QMessageBox.StandardButton.Discard:
-            return True
-        if answer == QMessageBox.StandardButton.Save:
+            self._discarding = True
+            go_on()
+        elif answer == QMessageBox.StandardButton.Save:
             def saved(_saved: object) -> None:
                 self.intake.sig_saved.disconnect(saved)
-                self.close() if then == "quit" else self.sign_out()
+                go_on()
 
             self.intake.sig_saved.connect(saved)
-            self.intake.save()  # refused: the errors show at their fields, and the window stays open
-        return False
+            self.intake.save()
