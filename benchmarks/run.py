@@ -185,6 +185,7 @@ def start_up(database: Path, runs: int, env: dict[str, str] = ENV, warm: bool = 
             "app": spread([f["keys"] for runs_ in app.values() for f in runs_]),
             "database_open": spread([f["database_open"] for runs_ in app.values() for f in runs_]),
             "signed_in": {role: spread([f["signed_in"] for f in figures]) for role, figures in app.items()},
+            "window_painted": {role: spread([f["window_painted"] for f in figures]) for role, figures in app.items()},
             "rss_mb": {role: spread([f["rss_mb"] for f in figures]) for role, figures in app.items()},
             "landed": {role: sorted({f["landing_text"] for f in figures}) for role, figures in app.items()}}
 
@@ -269,8 +270,9 @@ def start_up_rows(start: dict) -> list[tuple[str, str, str, bool | None]]:
     for role, figure in start["signed_in"].items():
         usable = "Find person taking keys" if USERS[role][2] == "search" else "the queue awaiting a first appointment shown"
         rows.append((f"(b) Enter on the right password to the main window painted and usable ({usable}): {role}; "
-                     "peak RSS", f"{ms(figure)}; {plain(start['rss_mb'][role], ' MB', 0)}", "≤ 300 ms",
-                     figure["median"] <= 0.300))
+                     "Enter to the window's first paint; peak RSS",
+                     f"{ms(figure)}; first paint {ms(start['window_painted'][role])}; "
+                     f"{plain(start['rss_mb'][role], ' MB', 0)}", "≤ 300 ms", figure["median"] <= 0.300))
     return rows
 
 
