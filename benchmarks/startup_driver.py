@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout, QWi
 
 PASSWORD_ENV = "BENCHMARK_PASSWORD"
 PAUSE_BEFORE_ENTER_MS = 200  # a person takes longer than this to type a password: nothing is left pending
+GIVE_UP_MS = 60_000  # no window this long after Enter: the sign-in was refused, or something hangs
 LOADING = ("", "Loading…")  # the queues' status line until the rows are shown (ui/queues_view.py)
 
 
@@ -132,9 +133,15 @@ class Driver(QObject):
 
         def enter() -> None:
             self.entered = time.time()
+            QTimer.singleShot(GIVE_UP_MS, self._give_up)
             QTest.keyClick(password, Qt.Key.Key_Return)
 
         QTimer.singleShot(PAUSE_BEFORE_ENTER_MS, enter)
+
+    def _give_up(self) -> None:
+        message = self.dialog.findChild(QWidget, "signInMessage")  # type: ignore[union-attr]
+        said = message.text() if message is not None and self.window is None else ""  # type: ignore[attr-defined]
+        fail(f"not usable {GIVE_UP_MS / 1000:.0f} s after Enter (figures so far {self.figures}) {said}")
 
     def _landed(self) -> None:
         if "signed_in" not in self.figures:
