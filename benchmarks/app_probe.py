@@ -1,17 +1,17 @@
 """The measurements ``benchmarks/run.py`` makes inside one application process.
 
-The real main window with its worker, signed in as a user holding every role, and a 1 ms
+The real main window with its worker, for a user holding every role, and a 1 ms
 timer on the GUI thread whose longest gap between two ticks is the longest the GUI was
 unable to react. Service calls go to the worker as the application
 sends them and are timed there; what a person sees (search results, list pages) is timed
 from the key press or click to the signal that it is shown, plus one turn of the event loop
-to paint it.
+to paint it. Every figure is the median of all its runs with their spread
+(``benchmarks/figures.py``); the peak resident memory is read at the end of the session.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,6 +23,8 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+
+from benchmarks.figures import spread
 
 SEARCH_TYPING_MS = 60  # between keys: a quick typist
 
@@ -143,7 +145,6 @@ def _samples(path: Path) -> dict[str, Any]:
 def measure(database: Path, runs: int) -> dict[str, Any]:
     app = QApplication.instance() or QApplication([])
     from diversion_desktop.services.bootstrap import open_context
-    from diversion_desktop.ui.app import after_start
     from diversion_desktop.ui.main_window import MainWindow
     from diversion_desktop.ui.settings import Settings
 
@@ -160,7 +161,6 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
     window.resize(1280, 820)
     window.show()
     runner = window.runner
-    after_start()  # as run_gui does once the window is up
     spin(lambda: not runner.busy)  # what the window loads at start (queues, counts)
     heartbeat = Heartbeat()
     one_turn()
@@ -182,14 +182,13 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
 
     result["search"] = phase("search", lambda: _search(window, runner, samples, runs))
     result["list"] = phase("list", lambda: _referral_list(window, view, runs))
-    result["rss_mb"] = _rss_mb("VmHWM")
     result["writes"] = phase("writes", lambda: _writes(ctx, runner, runs))
-    result["queue_counts"] = phase("queue counts", lambda: statistics.median(
+    result["queue_counts"] = phase("queue counts", lambda: spread(
         on_worker(runner, counts.queue_counts)[1] for _ in range(runs)))
     result["letters"] = phase("letters", lambda: _letters(runner, runs))
     result["stall"] = max(stalls.values())
     result["stalls"] = stalls
-    result["rss_end_mb"] = _rss_mb("VmHWM")
+    result["rss_mb"] = _rss_mb("VmHWM")  # the peak over the whole session, letters included
     window.close()
     return result
 
@@ -204,12 +203,12 @@ def _search(window: Any, runner: Any, samples: dict[str, Any], runs: int) -> dic
         "surname and date of birth": [f"{s} {date.fromisoformat(d):%d/%m/%Y}" for s, d in samples["people"]],
         "a reference": samples["references"],
     }
-    query_times: dict[str, float] = {}
+    query_times: dict[str, dict[str, float]] = {}
     for kind, texts in queries.items():
         for text in texts:
             on_worker(runner, lambda t=text: service.search(t))  # the statement's shape compiled once
         times = [on_worker(runner, lambda t=text: service.search(t))[1] for _ in range(runs) for text in texts]
-        query_times[kind] = statistics.median(times)
+        query_times[kind] = spread(times)
 
     panel = window.search
     window.show_search()
@@ -227,7 +226,7 @@ def _search(window: Any, runner: Any, samples: dict[str, Any], runs: int) -> dic
             return panel.search_box.text() == text and not panel._searching
 
         typed.append(after(lambda: QTest.keyClick(panel.search_box, text[-1]), panel.sig_results_shown, final))
-    return {"query": query_times, "typed_to_shown": statistics.median(typed)}
+    return {"query": query_times, "typed_to_shown": spread(typed)}
 
 
 def _visible_rows_loaded(view: Any) -> bool:  # noqa: ANN401
@@ -238,7 +237,7 @@ def _visible_rows_loaded(view: Any) -> bool:  # noqa: ANN401
     return all(model.is_loaded(row) for row in range(first, last + 1))
 
 
-def _referral_list(window: Any, view: Any, runs: int) -> dict[str, float]:  # noqa: ANN401
+def _referral_list(window: Any, view: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401
     from diversion_desktop.ui.referral_list import SORT_COLUMN
 
     times: dict[str, list[float]] = {"open": [], "status": [], "area": [], "sort": [], "last": []}
@@ -261,10 +260,10 @@ def _referral_list(window: Any, view: Any, runs: int) -> dict[str, float]:  # no
         one_turn()
         times["last"].append(time.perf_counter() - started)
         after(lambda: view.set_filters(defaults), loaded)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return {k: spread(v) for k, v in times.items()}
 
 
-def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, float]:  # noqa: ANN401
+def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401
     from diversion_desktop.domain.eligibility import SubstanceFind
     from diversion_desktop.domain.intake import IntakeDraft
     from diversion_desktop.domain.programme import Attendance
@@ -290,10 +289,10 @@ def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, float]:  # noqa: ANN4
         if run:  # the first of each has compiled its statements
             saves.append(seconds)
             records.append(recorded)
-    return {"save": statistics.median(saves), "attendance": statistics.median(records)}
+    return {"save": spread(saves), "attendance": spread(records)}
 
 
-def _letters(runner: Any, runs: int) -> dict[str, float]:  # noqa: ANN401
+def _letters(runner: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401
     # reportlab is loaded on first use, on the worker, as the application's document service
     # loads it; so are the letters' data made.
     def load() -> tuple[Any, Any, Any, Any]:  # noqa: ANN401
@@ -306,7 +305,7 @@ def _letters(runner: Any, runs: int) -> dict[str, float]:  # noqa: ANN401
     kind = DocumentKind.APPOINTMENT_LETTER
     documents = on_worker(runner, lambda: [_document(kind, i) for i in range(1000)])[0]
 
-    def one_letter() -> float:
+    def one_letter() -> list[float]:
         for data in documents[:30]:  # warm: fonts, styles
             render(kind, data)
         times = []
@@ -314,12 +313,12 @@ def _letters(runner: Any, runs: int) -> dict[str, float]:  # noqa: ANN401
             started = time.perf_counter()
             render(kind, data)
             times.append(time.perf_counter() - started)
-        return statistics.median(times)
+        return times
 
-    one = [on_worker(runner, one_letter)[0] for _ in range(runs)]
+    one = [t for _ in range(runs) for t in on_worker(runner, one_letter)[0]]
     batch = [on_worker(runner, lambda: render_batch([(kind, d) for d in documents], title="1,000 letters"))[1]
              for _ in range(max(1, min(runs, 3)))]
-    return {"one": statistics.median(one), "batch": statistics.median(batch)}
+    return {"one": spread(one), "batch": spread(batch)}
 
 
 def _rss_mb(field: str) -> float:

@@ -6,16 +6,14 @@ Targets (issue 3): one letter ≤ 5 ms after warm-up, embedded font included;
 1,000 letters merged into one PDF ≤ 5 s on the 2-core development machine.
 The letters are built from the real scheme files, for people whose names
 change from letter to letter (plain, accented, Greek and Cyrillic), so the
-font subsets are not the same every time. Wall-clock times: the median of the
-quietest of five rounds (other work on a shared machine only adds time), with
-the median and 90th percentile of all runs beside it.
+font subsets are not the same every time. Wall-clock times: the median of all
+runs with the lowest and highest (and, for one letter, the 90th percentile) beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import sys
 import time
 from dataclasses import replace
@@ -24,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.figures import ms, seconds, spread  # noqa: E402
 
 from diversion_desktop.documents import (  # noqa: E402
     AppointmentDetails,
@@ -110,68 +110,56 @@ def _document(kind: DocumentKind, index: int) -> object:
     return CompletionLetter(f, issued, completed_on=f.due_date - timedelta(days=3), sessions_attended=2)
 
 
-def time_one(kind: DocumentKind, runs: int, rounds: int = 5, warm_up: int = 50) -> tuple[float, float, float, int]:
-    """(best round's median, overall median, 90th percentile, pages) in ms for one document.
-
-    The names change from run to run. The runs are split into rounds and the
-    quietest round's median is reported beside the overall one: on a shared
-    machine other work only ever adds time (as with ``timeit``'s minimum).
-    """
+def time_one(kind: DocumentKind, runs: int, warm_up: int = 50) -> tuple[dict[str, float], float, int]:
+    """(every run's seconds as ``spread``, their 90th percentile, pages) for one document. The
+    names change from run to run."""
     documents = [_document(kind, i) for i in range(len(PEOPLE))]
     for i in range(warm_up):
         render(kind, documents[i % len(documents)])
     times: list[float] = []
-    round_medians = []
     pages = 0
-    per_round = max(runs // rounds, 1)
-    for _ in range(rounds):
-        these = []
-        for i in range(per_round):
-            data = documents[i % len(documents)]
-            start = time.perf_counter()
-            rendered = render(kind, data)
-            these.append(time.perf_counter() - start)
-            pages = max(pages, rendered.page_count)
-        round_medians.append(statistics.median(these))
-        times.extend(these)
-    times.sort()
-    return (min(round_medians) * 1000, statistics.median(times) * 1000, times[int(len(times) * 0.9)] * 1000,
-            pages)
+    for i in range(runs):
+        data = documents[i % len(documents)]
+        start = time.perf_counter()
+        rendered = render(kind, data)
+        times.append(time.perf_counter() - start)
+        pages = max(pages, rendered.page_count)
+    return spread(times), sorted(times)[int(len(times) * 0.9)], pages
 
 
-def time_batch(count: int, rounds: int = 2) -> tuple[float, int, int]:
-    """(best seconds, pages, bytes) for ``count`` appointment letters merged into one PDF."""
+def time_batch(count: int, rounds: int = 3) -> tuple[dict[str, float], int, int]:
+    """(every round's seconds as ``spread``, pages, bytes) for ``count`` appointment letters merged into one PDF."""
     items = [(DocumentKind.APPOINTMENT_LETTER, _document(DocumentKind.APPOINTMENT_LETTER, i)) for i in range(count)]
     render_batch(items[:20], title="warm-up")
-    best = float("inf")
+    times = []
     for _ in range(rounds):
         gc.collect()
         start = time.perf_counter()
         rendered = render_batch(items, title=f"{count} appointment letters")
-        best = min(best, time.perf_counter() - start)
-    return best, rendered.page_count, len(rendered.content)
+        times.append(time.perf_counter() - start)
+    return spread(times), rendered.page_count, len(rendered.content)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300, help="timed renders per document kind")
     parser.add_argument("--batch", type=int, default=1000, help="letters in the merged batch")
+    parser.add_argument("--batch-runs", type=int, default=3, help="times the batch is made")
     args = parser.parse_args()
 
     rows = []
     for kind in DocumentKind:
-        best, median, p90, pages = time_one(kind, args.runs)
+        one, p90, pages = time_one(kind, args.runs)
         letter = kind is not DocumentKind.PROSECUTION_FILE_NOTE
         target = f"≤ {LETTER_TARGET_MS:g} ms" if letter else "(case file note)"
-        verdict = ("yes" if best <= LETTER_TARGET_MS else "NO") if letter else ""
-        rows.append((f"one {kind.label.lower()} ({pages} p.)",
-                     f"{best:.2f} ms (all runs: median {median:.2f}, p90 {p90:.2f})", target, verdict))
-    seconds, pages, size = time_batch(args.batch)
+        verdict = ("yes" if one["median"] * 1000 <= LETTER_TARGET_MS else "NO") if letter else ""
+        rows.append((f"one {kind.label.lower()} ({pages} p.)", f"{ms(one)}; p90 {p90 * 1000:.2f} ms", target, verdict))
+    batch, pages, size = time_batch(args.batch, args.batch_runs)
     rows.append((f"{args.batch:,} appointment letters merged ({pages} p., {size / 1e6:.1f} MB)",
-                 f"{seconds:.2f} s ({seconds / args.batch * 1000:.2f} ms a letter)", f"≤ {BATCH_TARGET_S:g} s",
-                 "yes" if seconds <= BATCH_TARGET_S else "NO"))
+                 f"{seconds(batch)}; {batch['median'] / args.batch * 1000:.2f} ms a letter", f"≤ {BATCH_TARGET_S:g} s",
+                 "yes" if batch["median"] <= BATCH_TARGET_S else "NO"))
 
-    headers = ("measure", "wall clock: quietest round's median", "target", "met")
+    headers = ("measure", "wall clock: median of all runs (lowest–highest, runs)", "target", "met")
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(4)]
     line = "  ".join("-" * w for w in widths)
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
