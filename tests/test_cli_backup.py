@@ -160,7 +160,7 @@ def test_a_killed_encrypted_backup_leaves_no_plaintext(db: str, tmp_path: Path) 
     for run_number in range(13):
         out = out_dir / f"b{run_number}.ddbackup"
         process = subprocess.Popen([sys.executable, "-m", "diversion_desktop", "backup", "--out", str(out),
-                                    "--database", url], env=env, stdin=subprocess.DEVNULL,
+                                    "--encrypt", "--database", url], env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while not (list(work.glob("backup-*")) or list(out_dir.glob(f".{out.name}*")) or list(
