@@ -19,15 +19,20 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     parser = commands.add_parser(
         "backup", parents=[common], help="copy the SQLite database consistently, even while it is in use",
         description="Copy the SQLite database with SQLite's online backup, so the copy is consistent even "
-                    "while the application is open on other workstations. With --encrypt the copy is "
-                    "encrypted with a password (AES-256-GCM, key from scrypt); only `diversion-desktop "
-                    "restore` (or File → Restore a backup… in the application) can decrypt it. The password "
-                    "comes from the environment variable DIVERSION_BACKUP_PASSWORD, else it is asked for "
-                    "twice on the terminal; it must be at least 12 characters. Only for SQLite files: back up "
-                    "a server database (PostgreSQL) with its own tools (pg_dump).")
+                    "while the application is open on other workstations. The copy is encrypted with a "
+                    "password (AES-256-GCM, key from scrypt), as the application's backups are; only "
+                    "`diversion-desktop restore` (or File → Restore a backup… in the application) can decrypt "
+                    "it. The password comes from the environment variable DIVERSION_BACKUP_PASSWORD, else it is "
+                    "asked for twice on the terminal; it must be at least 12 characters. --plain writes an "
+                    "unencrypted SQLite copy instead, sealed with a checksum of its content that restore "
+                    "checks. The file is readable by its owner only. Only for SQLite files: back up a server "
+                    "database (PostgreSQL) with its own tools (pg_dump).")
     parser.add_argument("--out", metavar="FILE", required=True, help="the copy to write")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    parser.add_argument("--encrypt", action="store_true", help="encrypt the copy with a password")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--encrypt", action="store_true", help="encrypt the copy with a password (the default)")
+    kind.add_argument("--plain", action="store_true",
+                      help="do NOT encrypt: a plain SQLite copy of every record, sealed with a checksum")
 
 
 def read_password(confirm: bool) -> tuple[str | None, str]:
@@ -81,7 +86,7 @@ def run(args: argparse.Namespace, url: str) -> int:
         print(f"{out} already exists: choose another file, or add --force to replace it.", file=sys.stderr)
         return EXIT_REFUSED
     password: str | None = None
-    if args.encrypt:
+    if not args.plain:
         password, problem = read_password(confirm=True)
         try:
             if password is not None:

@@ -79,7 +79,9 @@ def open_data(url: str, sign_in: bool = True) -> AppContext | None:
     The user comes from ``--user`` or DIVERSION_USER, the password from DIVERSION_PASSWORD or a
     prompt on a terminal; every command is then held to that user's permissions by the services.
     On a database without any user yet (new, or made before users existed) commands run as the
-    installation ("setup") until the first administrator is added with ``users add``."""
+    installation ("setup") until the first administrator is added with ``users add``; a database
+    whose audit trail shows it had users never goes back to that, even with its users table
+    emptied."""
     from diversion_desktop.domain.schemes import SchemeConfigError
     from diversion_desktop.services.bootstrap import open_context
 

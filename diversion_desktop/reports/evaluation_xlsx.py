@@ -17,12 +17,14 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from diversion_desktop.domain.evaluation import definitions, method_notes
 from diversion_desktop.reports.tables import RANGES, ReportTable, evaluation_tables, selection_text
 from diversion_desktop.services.evaluation import EvaluationResult
+from diversion_desktop.spreadsheets.writer import as_text
 
 ABOUT_SHEET = "About"
 _HEADER_FILL = PatternFill("solid", fgColor="E8E8E8")
@@ -62,12 +64,18 @@ def table_columns(table: ReportTable) -> list[tuple[int, str]]:
     return columns
 
 
+def _cell(sheet: Worksheet, row: int, column: int, value: object = None) -> Cell:
+    """The cell with ``value``; text that openpyxl would store as a formula stays text (a group
+    or scheme name read from the data is never run by the spreadsheet program)."""
+    return as_text(sheet.cell(row=row, column=column, value=value))
+
+
 def write_table(sheet: Worksheet, table: ReportTable) -> None:
     """The table from A1: a bold, frozen header row, one typed row per table row, the notes below."""
     columns = table_columns(table)
     split = _split(table)
     for number, (_index, title) in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=number, value=title)
+        cell = _cell(sheet, row=1, column=number, value=title)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.alignment = _HEADER_ALIGN
@@ -78,7 +86,7 @@ def write_table(sheet: Worksheet, table: ReportTable) -> None:
             values = list(cell.numbers())
             values = (values + [None])[:2] if split[index] else values[:1]
             for value in values:
-                target = sheet.cell(row=row_number, column=column, value=None if value == "" else value)
+                target = _cell(sheet, row=row_number, column=column, value=None if value == "" else value)
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     target.number_format = cell.number_format
                 elif cell.is_number:
@@ -87,7 +95,7 @@ def write_table(sheet: Worksheet, table: ReportTable) -> None:
                     target.font = _BOLD
                 column += 1
     for offset, note in enumerate(table.notes):
-        sheet.cell(row=len(table.rows) + 3 + offset, column=1, value=note)
+        _cell(sheet, row=len(table.rows) + 3 + offset, column=1, value=note)
     sheet.freeze_panes = "B2"
     for number, (index, title) in enumerate(columns, start=1):
         longest = max([len(word) for word in title.split()] + [len(row[index].text) for row in table.rows] + [6])
@@ -100,21 +108,21 @@ def _about(sheet: Worksheet, result: EvaluationResult) -> None:
     sheet["A1"].font = _TITLE
     row = 3
     for label, value in selection_text(result):
-        sheet.cell(row=row, column=1, value=label).font = _BOLD
-        sheet.cell(row=row, column=2, value=value)
+        _cell(sheet, row=row, column=1, value=label).font = _BOLD
+        _cell(sheet, row=row, column=2, value=value)
         row += 1
-    sheet.cell(row=row, column=1, value="Produced at").font = _BOLD
-    sheet.cell(row=row, column=2, value=result.generated_at.replace(microsecond=0)).number_format = "dd/mm/yyyy hh:mm"
+    _cell(sheet, row=row, column=1, value="Produced at").font = _BOLD
+    _cell(sheet, row=row, column=2, value=result.generated_at.replace(microsecond=0)).number_format = "dd/mm/yyyy hh:mm"
     row += 2
-    sheet.cell(row=row, column=1, value="Aggregates only: this workbook holds no personal data. Counts under 5 "
+    _cell(sheet, row=row, column=1, value="Aggregates only: this workbook holds no personal data. Counts under 5 "
                                         "are shown as \u201c<5\u201d; see Small numbers below.")
     row += 2
     for heading, items in (("Definitions", definitions()), ("Method notes", method_notes())):
-        sheet.cell(row=row, column=1, value=heading).font = _TITLE
+        _cell(sheet, row=row, column=1, value=heading).font = _TITLE
         row += 1
         for item in items:
-            sheet.cell(row=row, column=1, value=item.term).font = _BOLD
-            sheet.cell(row=row, column=2, value=item.text).alignment = _WRAP
+            _cell(sheet, row=row, column=1, value=item.term).font = _BOLD
+            _cell(sheet, row=row, column=2, value=item.text).alignment = _WRAP
             sheet.row_dimensions[row].height = 15 * max(1, len(item.text) // 95 + 1)
             row += 1
         row += 1

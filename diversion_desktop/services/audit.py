@@ -12,11 +12,18 @@ revision 0005). Deleting the newest rows leaves a shorter chain that still verif
 Rows written from revision 0007 on (version 2) hash a salted digest of their values instead of
 the values, so that ``erase`` can empty the values of rows about an anonymised person or referral
 and the chain still verifies; the database allows that one change (revision 0007's triggers).
+An erasure is valid only for a person or referral that the chain itself shows anonymised by
+retention (its ``person_anonymised`` or ``referral_anonymised`` row, after the erased one).
+
+Rows written from revision 0010 on (version 3) are hashed under a secret key kept outside the
+database (store/audit_chain.py), so that rewriting the chain after dropping the triggers does not
+verify; the rows before revision 0010's marker row verify as written before keyed hashing.
+``verify`` also checks the users table against the chain: a user without the row that created
+them (inserted by hand), or whose roles are not the ones the chain last gave them, is reported.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,11 +33,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from diversion_desktop.store.models import AuditEvent, IssuedDocument, Person, Referral
-
-GENESIS = "0" * 64
+from diversion_desktop.store import audit_chain
+from diversion_desktop.store.audit_chain import GENESIS, KEYED_VERSION, MARKER_ACTION
+from diversion_desktop.store.models import AuditEvent, IssuedDocument, User
 Change = tuple[str, Any, Any]  # field, from, to
 
 
@@ -61,25 +68,11 @@ def created(values: Mapping[str, Any]) -> list[Change]:
     return [(name, None, value) for name, value in values.items() if value not in (None, "", [], {})]
 
 
-VERSION = 2  # rows written now: the hash covers the values' salted digest (revision 0007)
+VERSION = KEYED_VERSION  # rows written now: the salted digest of the values, keyed (revision 0010)
+ERASABLE_VERSIONS = (2, KEYED_VERSION)  # their hash covers a digest, so their values can be emptied
 ERASED = "(erased when the record was anonymised)"
-
-
-def _sha256(parts: list) -> str:
-    content = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def _content_digest(salt: str, changes: str, detail: str) -> str:
-    return _sha256([salt, changes, detail])
-
-
-def _row_hash(row: AuditEvent | Any) -> str:  # noqa: ANN401 - a row with the columns
-    """Version 1 (before revision 0007) hashes the values themselves, version 2 their digest."""
-    values = [row.changes, row.detail] if row.hash_version == 1 else [row.content_digest]
-    return _sha256([row.id, row.at.isoformat(), row.username, row.action, row.entity, row.record_id,
-                    row.record_reference, row.person_id, *values, row.prev_hash]
-                   + ([] if row.hash_version == 1 else [row.hash_version]))
+_content_digest = audit_chain.content_digest
+_row_hash = audit_chain.row_hash
 
 
 def _lock_chain(session: Session) -> None:
@@ -127,10 +120,15 @@ class VerifyResult:
         return f"The audit trail has been changed: {len(self.problems)} problem(s) in {self.rows:,} row(s).\n{shown}{more}"
 
 
-def verify_rows(rows: Iterable[AuditEvent | Any]) -> VerifyResult:  # noqa: ANN401 - rows with the columns
-    """Check the chain row by row in id order."""
+def verify_rows(rows: Iterable[AuditEvent | Any], key: bytes | None = None) -> VerifyResult:  # noqa: ANN401
+    """Check the chain row by row in id order. Rows hashed without the key (versions 1 and 2) are
+    accepted only before the marker row that revision 0010 wrote; every row after it, and every
+    row of a chain begun keyed, must be keyed."""
+    key = key if key is not None else audit_chain.audit_key()
     problems: list[str] = []
     expected_prev, expected_id, count = GENESIS, 1, 0
+    unkeyed = 0  # rows before keyed hashing, not yet followed by the marker
+    keyed_seen = False
     for row in rows:
         count += 1
         if row.id != expected_id:
@@ -139,37 +137,93 @@ def verify_rows(rows: Iterable[AuditEvent | Any]) -> VerifyResult:  # noqa: ANN4
         if row.prev_hash != expected_prev:
             problems.append(f"row {row.id}: does not follow the row before it (a row before it was changed "
                             "or deleted)")
-        if row.hash_version not in (1, VERSION):
+        if row.hash_version not in (1, 2, KEYED_VERSION):
             problems.append(f"row {row.id}: unknown hash version {row.hash_version} (the row was edited)")
-        elif _row_hash(row) != row.hash or (
-                row.hash_version == VERSION and row.erased_at is None
+        elif _row_hash(row, key) != row.hash or (
+                row.hash_version in ERASABLE_VERSIONS and row.erased_at is None
                 and _content_digest(row.salt, row.changes, row.detail) != row.content_digest):
-            problems.append(f"row {row.id}: its content does not match its hash (the row was edited)")
+            problems.append(f"row {row.id}: its content does not match its hash (the row was edited"
+                            + (", or this computer's audit key is not the one it was written with)"
+                               if row.hash_version == KEYED_VERSION else ")"))
         elif row.erased_at is not None and (row.changes or row.detail or row.salt):
             problems.append(f"row {row.id}: marked erased but holds values (the row was edited)")
+        if row.hash_version == KEYED_VERSION:
+            if unkeyed and row.action != MARKER_ACTION:
+                problems.append(f"row {row.id}: keyed rows follow {unkeyed} row(s) written without the key and no "
+                                "marker (the chain was rewritten)")
+            unkeyed, keyed_seen = 0, True
+        elif row.hash_version in (1, 2):
+            if keyed_seen:
+                problems.append(f"row {row.id}: written without the key after keyed hashing began (the chain was "
+                                "rewritten)")
+            unkeyed += 1
         expected_prev, expected_id = row.hash, row.id + 1
+    if unkeyed and not keyed_seen:
+        problems.append(f"rows 1 to {count}: none is keyed with the audit key and no marker row follows them (the "
+                        "chain was rewritten, or the database was never upgraded to revision 0010)")
+    elif unkeyed:
+        problems.append(f"the last {unkeyed} row(s) were written without the key after keyed hashing began (the "
+                        "chain was rewritten)")
     return VerifyResult(ok=not problems, rows=count, newest_hash=expected_prev, problems=tuple(problems))
 
 
 def verify(session: Session, batch: int = 5000) -> VerifyResult:
     result = verify_rows(_in_order(session, batch))
-    unexplained = [f"row {row_id}: its values were erased but its record was not anonymised"
-                   for row_id in session.scalars(_erased_without_cause())]
-    if not unexplained:
+    unexplained = [f"row {row_id}: its values were erased but the chain does not show its record anonymised "
+                   "by retention" for row_id in session.scalars(_erased_without_cause())]
+    users = _users_not_in_chain(session)
+    if not unexplained and not users:
         return result
-    return replace(result, ok=False, problems=result.problems + tuple(unexplained))
+    return replace(result, ok=False, problems=result.problems + tuple(unexplained) + tuple(users))
 
 
 def _erased_without_cause() -> Select:
-    """Erased rows whose person, referral or document was not anonymised: an erasure is allowed by
-    the database, so one made by hand (to hide what a row said) is found here."""
+    """Erased rows that no retention row of the chain explains: an erasure is allowed by the
+    database, so one made by hand (to hide what a row said) is found here, even if the person or
+    referral was also marked anonymised by hand. The explaining row is ``person_anonymised`` for
+    the row's person, or ``referral_anonymised`` for the row's referral or the referral of its
+    document, written after the erased row and not itself erased."""
     event = AuditEvent
-    person_gone = exists().where(Person.id == event.person_id, Person.anonymised_at.is_not(None))
-    referral_gone = exists().where(Referral.reference == event.record_reference, Referral.anonymised_at.is_not(None))
-    document_gone = exists().where(IssuedDocument.document_reference == event.record_reference,
-                                   IssuedDocument.referral_id == Referral.id, Referral.anonymised_at.is_not(None))
+    cause = aliased(AuditEvent)
+    after = (cause.id > event.id) & cause.erased_at.is_(None)
+    person_gone = exists().where(after, cause.action == "person_anonymised", cause.entity == "person",
+                                 cause.record_id == event.person_id)
+    referral_gone = exists().where(after, cause.action == "referral_anonymised", cause.entity == "referral",
+                                   cause.record_reference == event.record_reference)
+    document_gone = exists().where(after, cause.action == "referral_anonymised", cause.entity == "referral",
+                                   IssuedDocument.document_reference == event.record_reference,
+                                   cause.record_id == IssuedDocument.referral_id)
     return (select(event.id).where(event.erased_at.is_not(None), ~person_gone, ~referral_gone, ~document_gone)
             .order_by(event.id))
+
+
+def _users_not_in_chain(session: Session) -> list[str]:
+    """Users the chain does not account for: no ``user_created`` row (inserted by hand), or roles
+    other than the ones the chain last recorded for them."""
+    recorded: dict[int, list | None] = {}
+    for record_id, changes in session.execute(
+            select(AuditEvent.record_id, AuditEvent.changes)
+            .where(AuditEvent.entity == "user", AuditEvent.action.in_(("user_created", "user_roles_changed")))
+            .order_by(AuditEvent.id)):
+        roles = next((new for name, _old, new in (json.loads(changes) if changes else []) if name == "roles"),
+                     None)
+        if roles is not None or record_id not in recorded:
+            recorded[record_id] = roles
+    problems = []
+    for user_id, username, roles in session.execute(select(User.id, User.username, User.roles).order_by(User.id)):
+        if user_id not in recorded:
+            problems.append(f"user {username}: not created through the application (no row of the audit trail "
+                            "created them: inserted by hand)")
+        elif recorded[user_id] is not None and sorted(recorded[user_id]) != sorted(roles):
+            problems.append(f"user {username}: roles {', '.join(sorted(roles))} are not the ones the audit trail "
+                            f"gave them ({', '.join(sorted(recorded[user_id]))}): changed by hand")
+    return problems
+
+
+def had_users(session: Session) -> bool:
+    """Whether the chain records that a user was ever created: such a database never goes back to
+    setup mode, even if its users table is emptied by hand."""
+    return session.scalar(select(AuditEvent.id).where(AuditEvent.action == "user_created").limit(1)) is not None
 
 
 def _in_order(session: Session, batch: int) -> Iterator[Any]:  # noqa: ANN401
@@ -207,7 +261,7 @@ def erase(session: Session, at: datetime, *, person_ids: Sequence[int] = (), ref
     if not about:
         return 0
     result = session.execute(update(AuditEvent).where(or_(*about), AuditEvent.action.not_in(list(keep_actions)),
-                                                      AuditEvent.hash_version == VERSION,
+                                                      AuditEvent.hash_version.in_(ERASABLE_VERSIONS),
                                                       AuditEvent.erased_at.is_(None))
                              .values(changes="", detail="", salt="", erased_at=at.replace(microsecond=0)),
                              execution_options={"synchronize_session": False})

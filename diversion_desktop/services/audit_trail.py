@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -15,9 +14,13 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services import audit
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ValidationError
+from diversion_desktop.spreadsheets.writer import INT, Column, columns, write_csv
 from diversion_desktop.store.models import AuditEvent, Person
 
 PAGE = 500
+EXPORT_COLUMNS = (Column("id", INT), *columns(["at", "username", "action", "entity"]), Column("record_id", INT),
+                  Column("reference"), Column("person_id", INT),
+                  *columns(["changes", "detail", "prev_hash", "hash", "erased_at"]))
 
 
 @dataclass(frozen=True)
@@ -114,21 +117,17 @@ class AuditTrailService:
 
     def export(self, filters: AuditFilters, out: Path) -> int:
         """The matching rows, oldest first, as CSV (UTF-8 with BOM, for Excel); the number written.
+        Written by the spreadsheet writer, so text that a spreadsheet program would run as a formula
+        (a user name typed at sign-in, a reason) is neutralised, and the file is owner-only.
         Audited: exporting the audit trail is itself in it."""
         self.ctx.require(Permission.VIEW_AUDIT)
-        written = 0
         with self.ctx.reading() as session:
             stmt = self._query(session, filters).order_by(AuditEvent.id)
-            with out.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["id", "at", "username", "action", "entity", "record_id", "reference", "person_id",
-                                 "changes", "detail", "prev_hash", "hash", "erased_at"])
-                for event in _batched(session, stmt):
-                    writer.writerow([event.id, event.at.isoformat(sep=" "), event.username, event.action,
-                                     event.entity, event.record_id or "", event.record_reference,
-                                     event.person_id or "", event.changes, event.detail, event.prev_hash,
-                                     event.hash, event.erased_at.isoformat(sep=" ") if event.erased_at else ""])
-                    written += 1
+            rows = ([event.id, event.at.isoformat(sep=" "), event.username, event.action, event.entity,
+                     event.record_id, event.record_reference, event.person_id, event.changes, event.detail,
+                     event.prev_hash, event.hash, event.erased_at.isoformat(sep=" ") if event.erased_at else ""]
+                    for event in _batched(session, stmt))
+            written = write_csv(Path(out), EXPORT_COLUMNS, rows)
         with self.ctx.unit_of_work() as session:
             audit.log(session, self.ctx, "audit_exported", entity="audit", detail=f"{written} row(s) to {out.name}")
         return written

@@ -1,19 +1,21 @@
 """Backing up the SQLite database, optionally encrypted, and restoring a backup into a new file.
 
-``backup`` copies the live database with SQLite's online backup into a temporary file beside
-the output (the only plaintext copy, deleted afterwards, also on failure), checks it, then either
-renames it into place (a plain copy) or encrypts it into ``<out>.part`` and renames that (the
-format is in store/encrypted_backup.py). ``restore`` never replaces a file: it decrypts or copies
-into ``<new file>.part``, checks that it is a sound database of this application and not from a
-newer version, and only then renames it to the new file. Whatever fails, the ``.part`` and the
-temporary copy are removed and nothing else has changed.
+``backup`` copies the live database with SQLite's online backup and checks the copy. A plain
+backup is that copy, written as ``<out>.part`` beside the output, sealed (a SHA-256 of its
+content inside it, store/sqlite_files.py) and renamed into place. An encrypted backup makes its
+copy in a private workspace in the user's own cache folder (store/private_files.py), never beside
+the output, encrypts it into ``<out>.part`` and renames that; the workspace is deleted afterwards,
+on failure too, and by the next start if the process was killed. ``restore`` never replaces a
+file: it decrypts or copies into ``<new file>.part``, checks that it is a sound database of this
+application and not from a newer version (and a plain backup's seal), and only then renames it
+to the new file. Whatever fails, the ``.part`` and the temporary copy are removed and nothing else
+has changed. Every file written here is readable by its owner only.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError
 from diversion_desktop.spreadsheets.encrypted import MIN_PASSWORD_LENGTH as EXPORT_MIN_PASSWORD_LENGTH
-from diversion_desktop.store import encrypted_backup, sqlite_files
+from diversion_desktop.store import encrypted_backup, private_files, sqlite_files
 from diversion_desktop.store.database import describe, sqlite_file
 from diversion_desktop.store.migrate import head_revision, known_revisions
 
@@ -51,6 +53,10 @@ class DamagedBackup(BackupError):
 
 class NotABackup(BackupError):
     """The file is neither a backup nor a database of this application."""
+
+
+class UnsealedBackup(BackupError):
+    """A plain database copy without a seal: restored only when asked to on purpose."""
 
 
 class NewerBackup(BackupError):
@@ -158,30 +164,26 @@ class BackupService:
             raise BackupError(f"{out} already exists: choose another file, or replace it on purpose.")
         out.parent.mkdir(parents=True, exist_ok=True)
         part = _part(out)
-        copy: Path | None = None
+        made = self.ctx.now().isoformat()
         try:
             sqlite_files.remove(part)
-            if password is None:
-                copy = part  # a plain backup: the checked copy is the backup
-            else:
-                handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".copy", dir=out.parent)
-                os.close(handle)
-                copy = Path(name)
-            size = self._copy_and_check(source, copy, progress, 2 if password is not None else 1)
-            revision = sqlite_files.revision(copy)
-            if password is not None:
-                encrypted_backup.encrypt(
-                    copy, part, password, revision=revision, created=self.ctx.now().isoformat(),
-                    progress=None if progress is None else (lambda done, _total: progress(size + done, 2 * size)))
-                sqlite_files.remove(copy)
+            if password is None:  # a plain backup: the checked, sealed copy is the backup
+                size = self._copy_and_check(source, part, progress, 1)
+                revision = sqlite_files.revision(part)
+                sqlite_files.seal(part, made)
+            else:  # the plaintext copy only in the private workspace, never beside ``out``
+                with private_files.Workspace() as workspace:
+                    copy = workspace.file("copy.sqlite3")
+                    size = self._copy_and_check(source, copy, progress, 2)
+                    revision = sqlite_files.revision(copy)
+                    encrypted_backup.encrypt(
+                        copy, part, password, revision=revision, created=made,
+                        progress=None if progress is None else (lambda done, _total: progress(size + done, 2 * size)))
             part.replace(out)
         except (OSError, sqlite3.Error) as exc:
             raise BackupError(f"The backup could not be made: {exc}. Nothing was written.") from exc
         finally:
-            # On success both are gone already; on any failure, including an interruption, they go here.
-            if copy is not None:
-                sqlite_files.remove(copy)
-            sqlite_files.remove(part)
+            sqlite_files.remove(part)  # gone already on success; on any failure it goes here
         result = BackupResult(source=source, out=out, encrypted=password is not None, database_bytes=size,
                               file_bytes=out.stat().st_size, revision=revision)
         self._audit("backup_made", f"{'encrypted' if result.encrypted else 'NOT encrypted'} backup to {out} "
@@ -233,9 +235,12 @@ class BackupService:
         return BackupInfo(path=source, encrypted=False, revision=revision, created="",
                           database_bytes=source.stat().st_size, newer=self._newer(revision))
 
-    def restore(self, source: Path, out: Path, password: str | None, progress: Progress | None = None) -> RestoreResult:
+    def restore(self, source: Path, out: Path, password: str | None, progress: Progress | None = None,
+                unsealed: bool = False) -> RestoreResult:
         """Bring the backup ``source`` back as the new file ``out``. ``progress(done, total)``
-        counts bytes of ``source`` read."""
+        counts bytes of ``source`` read. A plain backup must carry a sound seal; one without any
+        (made by an older version, or a database file that is not a backup) is restored only with
+        ``unsealed``, and the audit trail says so."""
         self.ctx.require(Permission.BACKUP)
         source, out = Path(source), Path(out)
         if out.exists() or out.is_symlink():
@@ -254,7 +259,7 @@ class BackupService:
                 encrypted_backup.decrypt(source, part, password, progress)
             else:
                 self._copy_file(source, part, progress)
-            revision = self._check_restored(part)
+            revision = self._check_restored(part, sealed=kind == "sqlite" and not unsealed)
             self._move_to_new_file(part, out)
         except encrypted_backup.EncryptedBackupError as exc:
             raise self._refusal(exc, " Nothing was restored.") from exc
@@ -264,7 +269,8 @@ class BackupService:
             sqlite_files.remove(part)
         result = RestoreResult(source=source, out=out, encrypted=kind == "encrypted", revision=revision,
                                upgrade_needed=revision != head_revision(self.ctx.engine))
-        self._audit("backup_restored", f"{source} restored into the new file {out} (revision {revision})")
+        unchecked = " WITHOUT checking a seal (restored as unsealed on purpose)" if kind == "sqlite" and unsealed else ""
+        self._audit("backup_restored", f"{source} restored into the new file {out} (revision {revision}){unchecked}")
         return result
 
     @staticmethod
@@ -297,7 +303,7 @@ class BackupService:
     def _copy_file(source: Path, target: Path, progress: Progress | None) -> None:
         total = source.stat().st_size
         done = 0
-        with source.open("rb") as reader, target.open("wb") as writer:
+        with source.open("rb") as reader, private_files.open_private(target) as writer:
             while block := reader.read(_COPY_BLOCK):
                 writer.write(block)
                 done += len(block)
@@ -306,8 +312,9 @@ class BackupService:
             writer.flush()
             os.fsync(writer.fileno())
 
-    def _check_restored(self, part: Path) -> str:
-        """The restored file's schema revision, once it has passed every check."""
+    def _check_restored(self, part: Path, sealed: bool) -> str:
+        """The restored file's schema revision, once it has passed every check (``sealed``: a
+        plain backup's seal too)."""
         try:
             problems = sqlite_files.check(part, thorough=True)
         except sqlite3.DatabaseError as exc:
@@ -324,6 +331,17 @@ class BackupService:
             raise NewerBackup(f"This backup was made by a newer version of Diversion Desktop (its schema is "
                               f"revision {revision}; this version knows revisions up to {head}). Restore it "
                               "with that version or a newer one. Nothing was restored.")
+        if sealed:
+            state = sqlite_files.seal_state(part)
+            if state == "broken":
+                raise DamagedBackup("The plain backup was changed after it was made: its content does not match "
+                                    "the checksum sealed in it. Nothing was restored.")
+            if state == "missing":
+                raise UnsealedBackup("This database copy carries no checksum (a plain backup made by an older "
+                                     "version, or a database file that is not a backup), so changes to it cannot "
+                                     "be found. Restore it only if you know where it came from, with "
+                                     "`diversion-desktop restore --unsealed`. Nothing was restored.")
+        sqlite_files.remove_seal(part)
         return revision
 
     @staticmethod
@@ -338,3 +356,4 @@ class BackupService:
             if out.exists():
                 raise BackupError(f"{out} already exists; it was left as it is. Nothing was restored.") from None
             part.rename(out)  # same folder: a rename, never a copy
+        private_files.make_private(out)

@@ -14,6 +14,7 @@ from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.resources import schemes_dir
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.store.database import default_database_url, describe, make_engine, make_session_factory
+from diversion_desktop.store import private_files
 from diversion_desktop.store.migrate import upgrade
 
 DATABASE_ENV = "DIVERSION_DATABASE_URL"
@@ -30,6 +31,10 @@ def open_context(url: str, schemes_folder: Path | None = None,
     """Load schemes (raises SchemeConfigError naming file and key), then open and upgrade the database."""
     schemes = SchemeRegistry.load(schemes_folder or schemes_dir())
     configure_mappers()  # once, up front, rather than inside the first background query
+    try:  # the plaintext workspaces of encrypted backups that were killed midway
+        private_files.clean_leftovers()
+    except OSError:
+        pass  # never a reason not to start; the next start tries again
     engine = make_engine(url)
     if migrate:
         upgrade(engine)

@@ -50,6 +50,8 @@ from diversion_desktop.services.errors import ConflictError, ServiceError
 from diversion_desktop.services.free_text import clean_reason
 from diversion_desktop.services.merge import merged_into
 from diversion_desktop.services.people import write_name_keys
+from diversion_desktop.store.database import sqlite_file
+from diversion_desktop.store.migrate import BEFORE_COPY_DAYS, prune_before_copies
 from diversion_desktop.store.models import (
     OPEN_STATUSES,
     Appointment,
@@ -110,11 +112,15 @@ class RetentionReport:
     batches: int
     referral_references: tuple[str, ...]
     person_references: tuple[str, ...]
+    upgrade_copies_removed: tuple[str, ...] = ()  # copies kept before schema upgrades, past their time
 
     def summary(self) -> str:
-        return (f"Retention as of {self.as_of:%d/%m/%Y}: {self.referrals_anonymised:,} referral(s) and "
+        text = (f"Retention as of {self.as_of:%d/%m/%Y}: {self.referrals_anonymised:,} referral(s) and "
                 f"{self.people_anonymised:,} person record(s) anonymised in {self.batches} batch(es); "
                 f"{self.held:,} kept under a legal hold.")
+        if self.upgrade_copies_removed:
+            text += f" {len(self.upgrade_copies_removed)} copy(ies) kept before a schema upgrade deleted."
+        return text
 
 
 @dataclass(frozen=True)
@@ -215,14 +221,28 @@ class RetentionService:
         except ServiceError as exc:
             self._summary(started, as_of, referral_refs, person_refs, plan.held, batches, f" Stopped: {exc}")
             raise
+        copies = self._prune_upgrade_copies()
         report = RetentionReport(as_of=as_of, started_at=started, finished_at=self.ctx.now(),
                                  referrals_anonymised=len(referral_refs), people_anonymised=len(person_refs),
                                  held=plan.held, batches=batches, referral_references=tuple(referral_refs),
-                                 person_references=tuple(person_refs))
-        self._summary(started, as_of, referral_refs, person_refs, plan.held, batches, "")
+                                 person_references=tuple(person_refs), upgrade_copies_removed=copies)
+        removed = (f" {len(copies)} copy(ies) kept before a schema upgrade, older than {BEFORE_COPY_DAYS} days, "
+                   f"deleted: {', '.join(copies)}." if copies else "")
+        self._summary(started, as_of, referral_refs, person_refs, plan.held, batches, removed)
         if progress is not None:
             progress(total, total)
         return report
+
+    def _prune_upgrade_copies(self) -> tuple[str, ...]:
+        """The plaintext copies a SQLite database's upgrades left beside it hold every record as it
+        was, anonymised people included: past their time (by the files' own age) they go too."""
+        path = sqlite_file(self.ctx.engine.url.render_as_string(hide_password=False))
+        if path is None:
+            return ()
+        try:
+            return tuple(p.name for p in prune_before_copies(path, keep_newest=False))
+        except OSError:
+            return ()
 
     def _summary(self, started: datetime, as_of: date, referral_refs: Sequence[str], person_refs: Sequence[str],
                  held: int, batches: int, stopped: str) -> None:

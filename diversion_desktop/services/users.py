@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from diversion_desktop.domain.passwords import load_common, password_problem
 from diversion_desktop.domain.permissions import POLICE, Permission, Principal, Role, parse_role
 from diversion_desktop.resources import resource_path
-from diversion_desktop.services.audit import log, record
+from diversion_desktop.services.audit import had_users, log, record
 from diversion_desktop.services.context import AppContext, current_user_name
 from diversion_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from diversion_desktop.store.models import User
@@ -83,9 +83,15 @@ def normalise_username(name: str) -> str:
 
 
 def has_users(ctx: AppContext) -> bool:
-    """Whether anyone can sign in yet (no permission needed: the sign-in screen asks)."""
+    """Whether the database is past setup (no permission needed: the sign-in screen asks): it has
+    a user, or the audit trail shows it once had one. Emptying the users table by hand therefore
+    never reopens setup mode, where commands run as the installation with every role."""
     with ctx.reading() as session:
-        return (session.scalar(select(func.count()).select_from(User)) or 0) > 0
+        return _past_setup(session)
+
+
+def _past_setup(session) -> bool:  # noqa: ANN001
+    return (session.scalar(select(func.count()).select_from(User)) or 0) > 0 or had_users(session)
 
 
 class UserService:
@@ -144,6 +150,10 @@ class UserService:
         with self.ctx.unit_of_work() as session:
             if session.scalar(select(func.count()).select_from(User)):
                 raise ConflictError("This database already has users: sign in as an administrator to add more.")
+            if had_users(session):
+                raise ConflictError("This database had users, but its users table is now empty: it was changed "
+                                    "outside the application. Restore a backup (`audit verify` on it first); no "
+                                    "new first administrator is made here.")
             user = self._add(session, name, password, roles, organisation, display_name, created_by=name)
             principal = principal_of(user)
             # Under their own name: no one was signed in (the context's user is the computer's login).

@@ -13,10 +13,15 @@ Each column has a kind that says how its values are written:
 | `raw`      | a value as read from a file | the value as read, typed as it was    |
 
 CSV is UTF-8 with a byte order mark (so Excel shows accented names correctly),
-comma-separated. A text value that a spreadsheet program would take for a
-formula (starting with ``=``, ``+``, ``-`` or ``@``) gets a leading apostrophe
-in CSV; the importer takes it off again. XLSX sheets have a frozen, filtered
-header row and column widths fitted to the header and the first rows.
+comma-separated. Any text a spreadsheet program would take for a formula
+(starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return), in a
+header or a cell of any kind, gets a leading apostrophe in CSV (``neutral``);
+the importer takes it off again. In XLSX such text is a text cell, never a
+formula (``xlsx_text``). Every CSV and XLSX file the application writes goes
+through this module, the audit export and the evaluation workbook included.
+XLSX sheets have a frozen, filtered header row and column widths fitted to
+the header and the first rows. Files are created readable by their owner only
+(``store.private_files``): they hold personal data.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from diversion_desktop.spreadsheets.cells import FORMULA_STARTS
+from diversion_desktop.store.private_files import open_private
 
 TEXT, DATE, DATETIME, INT, DECIMAL, BOOL, RAW = "text", "date", "datetime", "int", "decimal", "bool", "raw"
 XLSX_DATE_FORMAT = "dd/mm/yyyy"
@@ -80,22 +86,25 @@ def csv_value(value: Any, kind: str = TEXT) -> str:
         return _decimal_text(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value)
-    if kind == TEXT and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return neutral(str(value))
+
+
+def neutral(text: str) -> str:
+    """``text`` as a spreadsheet program shows it, never runs it: a leading apostrophe before
+    anything that would start a formula (a name typed as ``=HYPERLINK(...)`` stays a name)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_csv(target: Path | IO[bytes], cols: Sequence[Column], rows: Iterable[Sequence[Any]],
               progress: RowsWritten | None = None) -> int:
     """Write a header and the rows; returns the number of rows written."""
     if isinstance(target, Path):
-        with target.open("wb") as handle:
+        with open_private(target) as handle:
             return write_csv(handle, cols, rows, progress)
     stream = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
     try:
         writer = csv.writer(stream)
-        writer.writerow([c.name for c in cols])
+        writer.writerow([neutral(c.name) for c in cols])
         kinds = [c.kind for c in cols]
         count = 0
         for row in rows:
@@ -166,21 +175,34 @@ def _xlsx_cells(ws: Any, row: Sequence[Any], kinds: Sequence[str]) -> list[Any]:
         elif isinstance(value, (int, float)):
             cells.append(value)
         else:
-            text = _clean_text(str(value))
-            if text.startswith("="):  # text, never a formula
-                cell = WriteOnlyCell(ws, value=text)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(text)
+            cells.append(xlsx_text(ws, str(value)))
     return cells
+
+
+def xlsx_text(ws: Any, value: str) -> Any:  # noqa: ANN401 - an openpyxl cell or the text
+    """``value`` for an XLSX cell as text: openpyxl stores a string starting with ``=`` as a
+    formula, so that one is made a text cell explicitly."""
+    from openpyxl.cell import WriteOnlyCell
+
+    text = _clean_text(value)
+    if not text.startswith("="):
+        return text
+    return as_text(WriteOnlyCell(ws, value=text))
+
+
+def as_text(cell: Any) -> Any:  # noqa: ANN401 - an openpyxl cell
+    """The cell, kept as text if openpyxl would store its string as a formula (for sheets
+    written cell by cell, like the evaluation workbook's)."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def write_xlsx(target: Path | IO[bytes], sheets: Sequence[SheetData],
                progress: RowsWritten | None = None) -> list[int]:
     """Write a workbook with one sheet per ``SheetData``; returns the rows written per sheet."""
     if isinstance(target, Path):  # open first: a bad path fails before any sheet is started
-        with target.open("wb") as handle:
+        with open_private(target) as handle:
             return write_xlsx(handle, sheets, progress)
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -202,7 +224,8 @@ def write_xlsx(target: Path | IO[bytes], sheets: Sequence[SheetData],
         bold = Font(bold=True)
         header = []
         for column in cols:
-            cell = WriteOnlyCell(ws, value=column.name)
+            cell = WriteOnlyCell(ws, value=_clean_text(column.name))
+            cell.data_type = "s"  # a header is text, whatever it starts with
             cell.font = bold
             header.append(cell)
         ws.append(header)

@@ -104,6 +104,10 @@ def make_engine(url: str) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # a new database file is readable by its owner only (SQLite keeps the mode)
+            from diversion_desktop.store.private_files import create_private
+
+            create_private(path)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)

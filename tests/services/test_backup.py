@@ -4,8 +4,12 @@ refused with nothing left behind and nothing changed."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import struct
+import sys
+import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -22,6 +26,7 @@ from diversion_desktop.services.backup import (
     DamagedBackup,
     NewerBackup,
     NotABackup,
+    UnsealedBackup,
     backup_source,
 )
 from diversion_desktop.services.bootstrap import open_context
@@ -29,8 +34,8 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import PermissionDenied, ServiceError
 from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.spreadsheets.encrypted import MIN_PASSWORD_LENGTH as EXPORT_MIN_PASSWORD_LENGTH
-from diversion_desktop.store import encrypted_backup, sqlite_files
-from diversion_desktop.store.migrate import alembic_config, head_revision
+from diversion_desktop.store import encrypted_backup, private_files, sqlite_files
+from diversion_desktop.store.migrate import alembic_config, before_copies, head_revision, upgrade
 
 PASSWORD = "correct horse battery"
 
@@ -74,6 +79,92 @@ def test_backups_and_restores_are_audited(service: BackupService, out_dir: Path)
     _total, rows = AuditTrailService(service.ctx).events(AuditFilters())
     assert [r.action for r in rows[:2]] == ["backup_restored", "backup_made"]
     assert "NOT encrypted backup to" in rows[1].detail
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("edit", [
+    "UPDATE people SET surname = 'Smyth' WHERE surname = 'Jones'",
+    "UPDATE people SET barred = 1",
+    "DELETE FROM referrals WHERE id = (SELECT max(id) FROM referrals)",
+    "DROP TRIGGER audit_events_no_update",
+])
+def test_an_edited_plain_backup_is_refused(service: BackupService, out_dir: Path, edit: str) -> None:
+    """Issue 14 item 9: a plain backup carries a seal (a SHA-256 of its content) that restore checks."""
+    plain = service.backup(out_dir / "plain.sqlite3").out
+    with closing(sqlite3.connect(plain)) as connection:
+        connection.execute(edit)
+        connection.commit()
+    with pytest.raises(DamagedBackup, match="changed after it was made"):
+        service.restore(plain, out_dir / "back.sqlite3", None)
+    assert not (out_dir / "back.sqlite3").exists() and leftovers(out_dir) == []
+
+
+def test_a_plain_backup_without_its_seal_is_restored_only_on_purpose(service: BackupService, out_dir: Path) -> None:
+    from diversion_desktop.services.audit_trail import AuditFilters, AuditTrailService
+
+    plain = service.backup(out_dir / "plain.sqlite3").out
+    with closing(sqlite3.connect(plain)) as connection:
+        connection.execute("DROP TABLE backup_seal")
+        connection.execute("UPDATE people SET surname = 'Smyth' WHERE surname = 'Jones'")
+        connection.commit()
+    with pytest.raises(UnsealedBackup, match="carries no checksum"):
+        service.restore(plain, out_dir / "back.sqlite3", None)
+    restored = service.restore(plain, out_dir / "back.sqlite3", None, unsealed=True)
+    assert "backup_seal" not in sqlite_files.tables(restored.out)
+    _total, rows = AuditTrailService(service.ctx).events(AuditFilters(action="backup_restored"))
+    assert "WITHOUT checking a seal" in rows[0].detail
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no owner-only mode bits (see docs/security.md)")
+@pytest.mark.usefixtures("fast_kdf")
+def test_every_file_written_is_readable_by_its_owner_only(service: BackupService, out_dir: Path, db_path: Path,
+                                                          tmp_path: Path) -> None:
+    """Issue 14 item 8: plain and encrypted backups, restored databases and the copy kept before an
+    upgrade are 0600, whatever the umask."""
+    old_umask = os.umask(0o022)
+    try:
+        plain = service.backup(out_dir / "plain.sqlite3").out
+        encrypted = service.backup(out_dir / "b.ddbackup", PASSWORD).out
+        from_plain = service.restore(plain, out_dir / "from-plain.sqlite3", None).out
+        from_encrypted = service.restore(encrypted, out_dir / "from-encrypted.sqlite3", PASSWORD).out
+        old = tmp_path / "old.sqlite3"
+        engine = create_engine(f"sqlite:///{old.as_posix()}")
+        try:
+            from alembic import command
+
+            command.upgrade(alembic_config(engine), "0008")
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        [before] = before_copies(old)
+    finally:
+        os.umask(old_umask)
+    assert {p.name: oct(mode(p)) for p in (plain, encrypted, from_plain, from_encrypted, before)} == {
+        p.name: "0o600" for p in (plain, encrypted, from_plain, from_encrypted, before)}
+    assert sqlite_files.seal_state(before) == "sound"  # restore checks it like a plain backup
+
+
+def test_copies_kept_before_upgrades_are_pruned(service: BackupService, tmp_path: Path) -> None:
+    """An upgrade keeps its new copy and deletes those older than 30 days; retention deletes every
+    copy older than 30 days, the newest too."""
+    from diversion_desktop.store.migrate import prune_before_copies
+
+    db = tmp_path / "live.sqlite3"
+    db.write_bytes(b"")
+    month_ago = time.time() - 31 * 86400
+    for name, age in (("live.before-0005.20250101-000000.sqlite3", month_ago - 100),
+                      ("live.before-0007.20250102-000000.sqlite3", month_ago),
+                      ("live.before-0009.20260301-000000.sqlite3", time.time())):
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (age, age))
+    assert [p.name for p in prune_before_copies(db)] == ["live.before-0005.20250101-000000.sqlite3",
+                                                         "live.before-0007.20250102-000000.sqlite3"]
+    os.utime(tmp_path / "live.before-0009.20260301-000000.sqlite3", (month_ago, month_ago))
+    assert [p.name for p in prune_before_copies(db)] == []  # the newest stays at an upgrade
+    assert len(prune_before_copies(db, keep_newest=False)) == 1 and before_copies(db) == []
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -308,7 +399,9 @@ def test_a_backup_from_an_older_version_is_restored_and_upgraded(service: Backup
         command.upgrade(alembic_config(engine), "0003")
     finally:
         engine.dispose()
-    restored = service.restore(old, tmp_path / "restored.sqlite3", None)
+    with pytest.raises(UnsealedBackup, match="no checksum.*--unsealed"):  # older versions did not seal
+        service.restore(old, tmp_path / "restored.sqlite3", None)
+    restored = service.restore(old, tmp_path / "restored.sqlite3", None, unsealed=True)
     assert restored.revision == "0003" and restored.upgrade_needed
     assert "upgraded when first opened" in restored.summary()
     opened = open_context(restored.url)  # upgrades it
@@ -354,7 +447,8 @@ def test_backup_refusals(service: BackupService, out_dir: Path, db_path: Path) -
 def test_an_interrupted_backup_leaves_nothing(service: BackupService, out_dir: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Stopped during the copy and during the encryption: no temporary plaintext, no .part, and an
-    earlier backup of the same name is left as it was."""
+    earlier backup of the same name is left as it was. While it runs, the plaintext copy is only in
+    the private workspace (never beside the output), readable by its owner only."""
     monkeypatch.setattr(sqlite_files, "PAGES_PER_STEP", 2)  # the copy in steps, so it can be stopped midway
     earlier = out_dir / "b.ddbackup"
     earlier.write_bytes(b"last week's backup")
@@ -365,13 +459,18 @@ def test_an_interrupted_backup_leaves_nothing(service: BackupService, out_dir: P
     for phase in ("copy", "encryption"):
         def stop(done: int, total: int, phase: str = phase) -> None:
             if (phase == "copy" and 0 < done < total // 2) or (phase == "encryption" and done > total * 3 // 4):
-                assert [p for p in out_dir.iterdir() if p.name.endswith(".copy")]  # the plaintext is beside out
+                assert not [p for p in out_dir.iterdir() if p.name != "b.ddbackup"
+                            and not p.read_bytes().startswith(b"DDBACKUP")]  # nothing plain beside the output
+                [copy] = list(private_files.work_root().glob("backup-*/copy.sqlite3"))
+                if sys.platform != "win32":
+                    assert mode(copy) == 0o600 and mode(copy.parent) == 0o700
                 raise Stop
 
         with pytest.raises(Stop):
             service.backup(earlier, PASSWORD, progress=stop, force=True)
         assert sorted(p.name for p in out_dir.iterdir()) == ["b.ddbackup"], phase
         assert earlier.read_bytes() == b"last week's backup"
+        assert list(private_files.work_root().glob("backup-*")) == [], phase
 
 
 @pytest.mark.usefixtures("fast_kdf")

@@ -126,3 +126,35 @@ def test_sign_ins_are_audited(admin: UserService) -> None:
     total, rows = AuditTrailService(admin.ctx).events(AuditFilters())
     assert [r.action for r in rows][:3] == ["sign_in", "sign_in_failed", "user_created"]
     assert rows[1].reference == "nobody" and rows[1].detail == "unknown user name"
+
+
+def test_an_emptied_users_table_never_reopens_setup(admin: UserService) -> None:
+    """Issue 14 item 10: once the chain shows a user was created, ``DELETE FROM users`` does not
+    put the database back in setup mode (where everything runs as the installation)."""
+    ctx = admin.ctx
+    admin.create_user("sam", GOOD, [Role.STATION_STAFF])
+    with ctx.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM users")
+    assert has_users(ctx)
+    with pytest.raises(ConflictError, match="had users"):
+        UserService(ctx).create_first_administrator("mallory", GOOD)
+    with pytest.raises(SignInRefused):
+        UserService(ctx).sign_in("admin", GOOD)
+
+
+def test_verify_reports_a_user_inserted_or_promoted_by_hand(admin: UserService) -> None:
+    """Issue 14 item 10: the users table is checked against the rows that created them."""
+    ctx = admin.ctx
+    admin.create_user("sam", GOOD, [Role.STATION_STAFF])
+    assert AuditTrailService(ctx).verify().ok
+    with ctx.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO users (username, display_name, password_hash, roles, organisation, disabled, failed_attempts, "
+            "must_change_password, created_at, created_by) SELECT 'mallory', 'M', password_hash, roles, organisation, "
+            "0, 0, 0, created_at, 'admin' FROM users WHERE username = 'admin'")
+        connection.exec_driver_sql("UPDATE users SET roles = '[\"station_staff\", \"administrator\"]' "
+                                   "WHERE username = 'sam'")
+    result = AuditTrailService(ctx).verify()
+    assert not result.ok
+    assert "user mallory: not created through the application" in result.summary()
+    assert "user sam: roles administrator, station_staff are not the ones" in result.summary()

@@ -285,3 +285,51 @@ def test_short_passwords_are_refused_and_nothing_is_left(tmp_path: Path) -> None
         with encrypted_zip(path, "short"):
             pass
     assert not path.exists()
+
+
+def test_formulas_are_neutralised_in_headers_and_cells_of_every_kind(tmp_path: Path) -> None:
+    """Issue 14 item 11: whatever the column's kind (a refused-rows file writes values as read),
+    and in the header too, CSV text never starts a formula; in XLSX it is a text cell. The file
+    is readable by its owner only."""
+    import csv
+    import stat
+    import sys
+
+    from openpyxl import load_workbook
+
+    from diversion_desktop.spreadsheets.writer import RAW, TEXT, Column, SheetData, write_csv, write_xlsx
+
+    cols = [Column("@header", TEXT), Column("value", RAW)]
+    rows = [["=1+1", "=HYPERLINK(\"http://x\",\"ok\")"], ["+cmd", "-2+3"]]
+    out = tmp_path / "out.csv"
+    write_csv(out, cols, rows)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert cells == ["'@header", "value", "'=1+1", "'=HYPERLINK(\"http://x\",\"ok\")", "'+cmd", "'-2+3"]
+    book = tmp_path / "out.xlsx"
+    write_xlsx(book, [SheetData("s", [Column("=header"), Column("v", RAW)], rows)])
+    sheet = load_workbook(book).active
+    assert [(c.value, c.data_type) for c in sheet[1]] == [("=header", "s"), ("v", "s")]
+    assert {c.data_type for row in sheet.iter_rows(min_row=2) for c in row} == {"s"}
+    if sys.platform != "win32":
+        assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(book.stat().st_mode) == 0o600
+
+
+def test_the_evaluation_workbook_keeps_text_as_text() -> None:
+    """A group or column name read from the data that starts with ``=`` is not a formula."""
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    from diversion_desktop.reports.evaluation_xlsx import write_table
+    from diversion_desktop.reports.tables import Cell, Kind, ReportTable
+
+    workbook = Workbook()
+    table = ReportTable(key="t", title="t", columns=("=group", "n"),
+                        rows=((Cell(Kind.TEXT, "=cmd|' /C calc'!A0"), Cell(Kind.COUNT, 7)),), notes=("=note",))
+    write_table(workbook.active, table)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert [(c.value, c.data_type) for c in (sheet["A1"], sheet["A2"], sheet["A4"])] == [
+        ("=group", "s"), ("=cmd|' /C calc'!A0", "s"), ("=note", "s")]

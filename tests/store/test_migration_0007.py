@@ -59,9 +59,10 @@ def test_upgrade_keeps_the_old_rows_verifiable_and_new_rows_erasable(tmp_path: P
                       person_id=7, changes=[("surname", "Smyth", "Smithe")])
         with ctx.reading() as session:
             rows = session.query(AuditEvent).order_by(AuditEvent.id).all()
+            # Revision 0010 then wrote its marker row (keyed, version 3), and rows are keyed since.
             assert [(r.hash_version, r.salt != "", len(r.content_digest)) for r in rows] == [
-                (1, False, 0), (1, False, 0), (2, True, 64)]
-            assert rows[2].prev_hash == rows[1].hash
+                (1, False, 0), (1, False, 0), (3, True, 64), (3, True, 64)]
+            assert rows[2].action == audit.MARKER_ACTION and rows[3].prev_hash == rows[2].hash
             assert audit.verify(session).ok
         with ctx.unit_of_work() as session:
             assert audit.erase(session, AT, person_ids=[7]) == 1  # the new row only
@@ -70,6 +71,6 @@ def test_upgrade_keeps_the_old_rows_verifiable_and_new_rows_erasable(tmp_path: P
                                        "erased_at = '2033-01-01' WHERE id = 1")
         with ctx.reading() as session:
             assert [r.changes for r in session.query(AuditEvent).order_by(AuditEvent.id)] == [
-                '[["surname",null,"Smith"]]', '[["surname",null,"Smyth"]]', ""]
+                '[["surname",null,"Smith"]]', '[["surname",null,"Smyth"]]', "", ""]
     finally:
         ctx.engine.dispose()

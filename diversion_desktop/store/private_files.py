@@ -1,0 +1,134 @@
+"""Files that hold personal data, created readable by their owner only, and a private folder for
+the one plaintext copy an encrypted backup needs.
+
+Every file the application writes with personal data (backups, restored databases, copies kept
+before a schema upgrade, exports, the audit export) is created with mode 0600 and every folder
+of its own with 0700, whatever the umask. On Windows ``os.chmod`` only sets or clears the
+read-only flag: there a file's readers are decided by the folder's access list (the user's own
+profile folders are private to them), so place backups and exports in a folder only the right
+people can open.
+
+An encrypted backup first copies the live database with SQLite's online backup (it needs a
+file), then encrypts that copy. The copy is made in ``work_root()``, a folder in the user's own
+cache folder, never beside the output: a backup killed midway leaves its plaintext only there,
+and ``clean_leftovers()`` (run whenever the application or a command opens a database, and
+before every backup) deletes every workspace whose backup is no longer running. A running
+backup holds an exclusive SQLite lock on a file in its workspace; the operating system drops
+the lock when the process ends however it ends, so a workspace without a held lock is a leftover.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import IO
+
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
+WORK_ENV = "DIVERSION_BACKUP_WORK_DIR"
+_LOCK_NAME = "in-use.lock"
+_YOUNG_SECONDS = 60  # a workspace this new may not have taken its lock yet
+
+
+def make_private(path: Path) -> None:
+    """Owner-only permissions on an existing file (a no-op beyond the read-only flag on Windows)."""
+    os.chmod(path, FILE_MODE)
+
+
+def create_private(path: Path) -> Path:
+    """An empty file at ``path`` (emptied if there), readable by its owner only. SQLite writes a
+    database into such a file keeping its mode, and gives its journals the same."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
+    os.close(handle)
+    make_private(path)  # the file may have been there already with a wider mode
+    return path
+
+
+def open_private(path: Path) -> IO[bytes]:
+    """``path`` opened for writing in binary (created or emptied), readable by its owner only."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
+    try:
+        make_private(path)
+    except OSError:
+        os.close(handle)
+        raise
+    return os.fdopen(handle, "wb")
+
+
+def private_folder(path: Path) -> Path:
+    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    os.chmod(path, FOLDER_MODE)
+    return path
+
+
+def work_root() -> Path:
+    """Where encrypted backups make their plaintext copy (DIVERSION_BACKUP_WORK_DIR, else the
+    user's cache folder)."""
+    import platformdirs
+
+    from diversion_desktop.store.database import APP_AUTHOR, APP_NAME
+
+    chosen = os.environ.get(WORK_ENV)
+    return Path(chosen) if chosen else Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)) / "backup-work"
+
+
+class Workspace:
+    """A private folder for one backup's plaintext copy, deleted on leaving (also on failure);
+    if the process is killed, the next ``clean_leftovers`` deletes it."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self._lock: sqlite3.Connection | None = None
+
+    def __enter__(self) -> Workspace:
+        clean_leftovers()
+        self.folder = Path(tempfile.mkdtemp(prefix="backup-", dir=private_folder(work_root())))  # 0700
+        self._lock = sqlite3.connect(str(create_private(self.folder / _LOCK_NAME)), isolation_level=None)
+        self._lock.execute("BEGIN EXCLUSIVE")
+        return self
+
+    def file(self, name: str) -> Path:
+        assert self.folder is not None
+        return create_private(self.folder / name)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._lock is not None:
+            self._lock.close()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _in_use(folder: Path) -> bool:
+    lock = folder / _LOCK_NAME
+    if not lock.exists():
+        try:
+            return time.time() - folder.stat().st_mtime < _YOUNG_SECONDS
+        except OSError:
+            return False
+    try:
+        with closing(sqlite3.connect(str(lock), isolation_level=None, timeout=0)) as probe:
+            probe.execute("BEGIN EXCLUSIVE")
+            probe.execute("ROLLBACK")
+    except sqlite3.OperationalError:
+        return True  # locked: its backup is running
+    except sqlite3.DatabaseError:
+        return False
+    return False
+
+
+def clean_leftovers() -> list[Path]:
+    """Delete the workspaces of backups that stopped without cleaning up (killed, power cut);
+    the folders deleted."""
+    root = work_root()
+    if not root.is_dir():
+        return []
+    removed = []
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and folder.name.startswith("backup-") and not _in_use(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
