@@ -477,6 +477,7 @@ class IntakeForm(QWidget):
         return IntakeDraft(
             scheme_code=self.area.currentData() or "",
             person_id=self.person.id if self.person else None,
+            person_version=self.person.version if self.person else None,
             surname=self.surname.text(), forenames=self.forenames.text(),
             date_of_birth=self.date_of_birth.value(),
             sex=self.sex.currentData() or "", ethnicity_self=self.ethnicity_self.currentData() or "",
