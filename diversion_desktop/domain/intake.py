@@ -26,6 +26,9 @@ class IntakeDraft:
 
     scheme_code: str = ""
     person_id: int | None = None
+    # The chosen person's record version as the form showed it: a save over someone else's
+    # change to that record is refused, not written back over it (services/concurrency.py).
+    person_version: int | None = None
     surname: str = ""
     forenames: str = ""
     date_of_birth: date | None = None

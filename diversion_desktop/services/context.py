@@ -17,10 +17,11 @@ from datetime import date, datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from diversion_desktop.domain.permissions import Permission, Principal
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
-from diversion_desktop.services.errors import NotSignedIn, PermissionDenied, ServiceError, StorageError
+from diversion_desktop.services.errors import NotSignedIn, PermissionDenied, ServiceError, StaleRecord, StorageError
 from diversion_desktop.store.database import WRITE_INTENT
 
 
@@ -83,6 +84,9 @@ class AppContext:
                 yield session
         except ServiceError:
             raise
+        except StaleDataError as exc:
+            # Another writer's UPDATE came first (services/concurrency.py): ours matched no row.
+            raise StaleRecord(_stale_message(exc)) from exc
         except DBAPIError as exc:
             raise StorageError(_storage_message(exc)) from exc
         except SQLAlchemyError as exc:
@@ -97,6 +101,15 @@ class AppContext:
             raise
         except SQLAlchemyError as exc:
             raise StorageError(f"The database could not be read: {exc}") from exc
+
+
+_TABLE_NAMES = {"people": "This person's record", "referrals": "This referral", "appointments": "This appointment"}
+
+
+def _stale_message(exc: StaleDataError) -> str:
+    what = next((name for table, name in _TABLE_NAMES.items() if f"'{table}'" in str(exc)), "This record")
+    return (f"{what} was changed by someone else while you were saving it. Your change was not saved. "
+            "Reload to see the record as it is now, then make your change again.")
 
 
 def _storage_message(exc: DBAPIError) -> str:

@@ -22,6 +22,7 @@ from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.services.audit import changes_between, log
+from diversion_desktop.services.concurrency import check_version, lock, lock_appointment
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.documents import UNDER_NEXT_STEP, withdraw_documents
 from diversion_desktop.services.dto import AppointmentRow
@@ -35,7 +36,7 @@ from diversion_desktop.services.programme import (
 )
 from diversion_desktop.services.scope import check_referral
 from diversion_desktop.services.timeline import add_event
-from diversion_desktop.store.models import Appointment
+from diversion_desktop.store.models import Person
 
 _OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value, Status.AWAITING_CONFIRMATION.value)
 
@@ -44,16 +45,17 @@ class CorrectionService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    def correct_attendance(self, appointment_id: int, attendance: Attendance, reason: str) -> AppointmentRow:
-        """Correct a recorded attendance, with a reason; the next step is proposed again from it."""
+    def correct_attendance(self, appointment_id: int, attendance: Attendance, reason: str,
+                           expected_version: int | None = None) -> AppointmentRow:
+        """Correct a recorded attendance, with a reason; the next step is proposed again from it.
+        ``expected_version``: the appointment's version the screen showed."""
         principal = self.ctx.require(Permission.CORRECT_ATTENDANCE)
         reason = reason.strip()
         with self.ctx.unit_of_work() as session:
-            appointment = session.get(Appointment, appointment_id)
-            if appointment is None:
-                raise NotFound(f"No appointment with id {appointment_id}.")
+            appointment = lock_appointment(session, appointment_id)
             referral = appointment.referral
             check_referral(principal, referral.provider, referral.reference)
+            check_version(session, appointment, expected_version)
             current = Attendance(appointment.attendance) if appointment.attendance else None
             who = Corrector(principal.username, principal.may(Permission.CORRECT_ATTENDANCE),
                             principal.may(Permission.CORRECT_ANY_ATTENDANCE))
@@ -103,14 +105,17 @@ class CorrectionService:
                 detail=reason)
             return appointment_row(appointment, referral, scheme)
 
-    def withdraw_next_step(self, referral_id: int, reason: str) -> list[str]:
+    def withdraw_next_step(self, referral_id: int, reason: str, expected_version: int | None = None) -> list[str]:
         """A coordinator withdraws a confirmed next step, with a reason, so the record can be corrected.
-        Returns the references of the documents marked withdrawn."""
+        Returns the references of the documents marked withdrawn. ``expected_version``: the
+        referral's version the screen showed."""
         self.ctx.require(Permission.WITHDRAW_NEXT_STEP)
         reason = reason.strip()
         errors = withdrawal_problems(reason)
         with self.ctx.unit_of_work() as session:
-            referral = _referral(session, referral_id)
+            referral = _referral(session, referral_id, locked=True)
+            check_version(session, referral, expected_version)
+            lock(session, Person, referral.person_id)  # the step may have barred the person
             if not referral.next_step:
                 raise ConflictError(f"{referral.reference} has no confirmed next step to withdraw.")
             if errors:

@@ -57,6 +57,7 @@ class PersonRecord:
     # Fields blanked because the reader's role may not see them (services/scope.py): a withheld
     # field is not a missing one, and the screens say so.
     withheld: frozenset[str] = frozenset()
+    version: int = 0  # as read (services/concurrency.py)
 
     @property
     def display_name(self) -> str:
@@ -118,6 +119,7 @@ class AppointmentRow:
     session_notes: str = ""  # the provider's; hidden from police station staff
     recorded_by: str = ""  # who recorded the attendance (or last corrected it), and when
     recorded_at: datetime | None = None
+    version: int = 0  # as read: hand it back to save a change (services/concurrency.py)
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class ReferralDetail:
     legal_hold: bool = False
     legal_hold_reason: str = ""
     withheld: frozenset[str] = frozenset()  # as PersonRecord.withheld: blanked for the role, not missing
+    version: int = 0  # the referral's, as read (services/concurrency.py)
 
     @property
     def is_open(self) -> bool:

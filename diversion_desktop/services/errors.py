@@ -44,3 +44,8 @@ class PermissionDenied(ServiceError):
 
 class NotSignedIn(PermissionDenied):
     """No one is signed in."""
+
+
+class StaleRecord(ConflictError):
+    """The record changed after the screen read it (someone else saved it meanwhile): nothing of
+    this action was saved. The message says who changed it and when; reload and do it again."""

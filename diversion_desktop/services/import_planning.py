@@ -3,9 +3,11 @@
 Used by ``services.importer``. A :class:`Group` is one referral's rows (its
 referral rows and its appointment rows); the :class:`Planner` decides each
 group against the database and the groups before it, without writing, then
-:meth:`Planner.write` stores every accepted decision with Core bulk inserts
-(one executemany per table; ids read back by the unique references) and bars
-people through ``programme.bar_person``.
+:meth:`Planner.write_chunk` stores accepted decisions a chunk at a time with
+Core bulk inserts (one executemany per table; ids read back by the unique
+references) and :meth:`Planner.finish` bars people through
+``programme.bar_person`` (``services.importer`` runs each in a transaction of
+its own).
 """
 
 from __future__ import annotations
@@ -220,6 +222,7 @@ class Planner:
         self._snapshots: dict[str, dict] = {}
         self._centres: dict[str, dict[str, Centre]] = {}
         self.steps = 1
+        self.planned = 0
 
     # -- what the database already holds -----------------------------------------------------------
     def _load(self, groups: list[Group], orphans: list[AppointmentLine]) -> None:
@@ -281,6 +284,7 @@ class Planner:
                                                           "or in the database"))
         ordered = sorted(groups, key=lambda g: (g.first.incident_at or datetime.max, g.first.row))
         total = len(ordered)
+        self.planned = total
         self.steps = total + max(total // 10, 1)  # the writing at the end counts as a tenth more
         step = max(1, total // 200)
         for index, group in enumerate(ordered, start=1):
@@ -617,10 +621,23 @@ class Planner:
             person.reference = format_person_reference(start + index + 1)
 
     # -- writing ------------------------------------------------------------------------------------
-    def write(self, session: Session) -> None:
-        """Write every plan with Core bulk inserts (one executemany per table); ids are read back
-        by the unique references, which works the same on SQLite and PostgreSQL."""
-        new_people = [p for p in self.people if p.new]
+    def reserve(self, session: Session) -> None:
+        """The numbered references the file brings are never handed out by the counters, from
+        before the first referral is written: an intake saved during the import cannot take one."""
+        highest: dict[str, int] = {}
+        for plan in self.plans:
+            numbered = numbered_series(plan.group.reference)
+            if numbered is not None:
+                highest[numbered[0]] = max(highest.get(numbered[0], 0), numbered[1])
+        for series, number in sorted(highest.items()):
+            reserve_up_to(session, series, number)
+
+    def write_chunk(self, session: Session, plans: Sequence[_Plan]) -> tuple[list[int], list[int]]:
+        """Write these plans and the new people they need (not yet written), with Core bulk
+        inserts (one executemany per table); ids are read back by the unique references, which
+        works the same on SQLite and PostgreSQL. Returns (referral ids, new person ids)."""
+        new_people = list({id(plan.person): plan.person for plan in plans
+                           if plan.person.new and plan.person.id is None}.values())
         for person, reference in zip(new_people, person_references(session, len(new_people)), strict=True):
             person.reference = reference
         if new_people:
@@ -631,28 +648,28 @@ class Planner:
             keys = [{"person_id": p.id, "key": key} for p in new_people for key in surname_part_keys(p.surname)]
             if keys:  # found by every part of a double surname, as people saved on the form are
                 session.execute(insert(PersonNameKey.__table__), keys)
-        self._fill_blanks(session)
-        referral_rows = [{**plan.values, "person_id": plan.person.id} for plan in self.plans]
+        referral_rows = [{**plan.values, "person_id": plan.person.id} for plan in plans]
         session.execute(insert(Referral.__table__), referral_rows)
-        ids = _ids_by_reference(session, Referral, [plan.group.reference for plan in self.plans])
+        ids = _ids_by_reference(session, Referral, [plan.group.reference for plan in plans])
         substances: list[dict[str, Any]] = []
         appointments: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
-        highest: dict[str, int] = {}
-        for plan in self.plans:
+        for plan in plans:
             referral_id = plan.id = ids[plan.group.reference]
             substances.extend({**s, "referral_id": referral_id} for s in plan.substances)
             appointments.extend({**a, "referral_id": referral_id} for a in plan.appointments)
             events.extend(dict(referral_id=referral_id, at=self.now, kind=kind, text=text, actor=self.ctx.user)
                           for kind, text in plan.events)
-            numbered = numbered_series(plan.group.reference)
-            if numbered is not None:
-                highest[numbered[0]] = max(highest.get(numbered[0], 0), numbered[1])
         for model, rows in ((ReferralSubstance, substances), (Appointment, appointments), (TimelineEvent, events)):
             if rows:
                 session.execute(insert(model.__table__), rows)
-        for series, number in sorted(highest.items()):
-            reserve_up_to(session, series, number)
+        session.flush()
+        return [plan.id for plan in plans if plan.id is not None], [p.id for p in new_people if p.id is not None]
+
+    def finish(self, session: Session) -> None:
+        """After every plan is written: fill the blanks of people already in the database, and bar
+        people as their not-attended histories say."""
+        self._fill_blanks(session)
         self._bar(session)
         session.flush()
 

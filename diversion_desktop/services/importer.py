@@ -21,36 +21,53 @@ incident date, as if typed in one by one:
 A referral keeps its given ``reference``; a reference already in the database
 is reported "already imported" and skipped, so importing a file twice creates
 nothing the second time. Any refused row means nothing is written, unless
-``skip_invalid``: then the other rows go in one transaction and the refused
+``skip_invalid``: then the other rows go in (all or nothing) and the refused
 rows (with a ``problem`` column) are written beside the input for fixing and
 importing again. ``dry_run`` writes nothing and reports what would happen.
 
-The file is read before the transaction starts; every decision is made (in
-``services.import_planning``) before the first write; rows are written with
-Core bulk inserts in one transaction.
+The file is read, and every decision made (in ``services.import_planning``),
+before the first write, reading the database without locking it. Rows are then
+written with Core bulk inserts, ``WRITE_CHUNK`` referrals per transaction, so
+other people's saves wait for one chunk (well under a second), not for the
+whole import. To whoever runs it the import stays all or nothing: if a chunk
+fails, the chunks already written are deleted again before the error is shown;
+only if that too fails (the server is gone) does what was written stay, and the
+message says so: importing the same file again skips those references and brings
+in the rest. See docs/import-export.md.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import Decision
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services.context import AppContext
-from diversion_desktop.services.errors import ServiceError
+from diversion_desktop.services.errors import ServiceError, StorageError
 from diversion_desktop.services.import_planning import Group, Planner, check_repeats, row_problem_texts, row_problems
 from diversion_desktop.spreadsheets import import_format as fmt
 from diversion_desktop.spreadsheets.import_format import AppointmentLine, Problem
 from diversion_desktop.spreadsheets.reader import Sheet, Spreadsheet, SpreadsheetError, open_spreadsheet
 from diversion_desktop.spreadsheets.writer import RAW, Column, SheetData, write_csv, write_xlsx
+from diversion_desktop.store.models import Person, Referral
 
 Progress = Callable[[int, int], None]
+
+# Referrals written per transaction: each holds the write lock (SQLite) well under a second, so an
+# intake saved on another workstation during a long import waits briefly instead of failing.
+WRITE_CHUNK = 500
+# SQLite queues no one for its write lock: a waiting writer retries every 100 ms at most (its busy
+# handler), so the import pauses a little longer than that between chunks, or it would take the
+# lock again first every time. PostgreSQL needs no pause: its inserts block no one.
+SQLITE_PAUSE = 0.11
 
 CREATED = "created"
 READY = "ready"  # would be created: a dry run, or held back because other rows were refused
@@ -143,7 +160,7 @@ class ImportReport:
             lines.append(f"{self.empty_rows} empty row(s) skipped.")
         lines.extend(self.notes)
         if self.written:
-            lines.append("Written in one transaction.")
+            lines.append("Written all or nothing.")
         elif self.dry_run:
             lines.append("Nothing was written.")
         elif not self.ok:
@@ -210,7 +227,7 @@ class ImportService:
     def run(self, paths: Path | str | Sequence[Path | str], *, dry_run: bool = False,
             skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
         """Check every row, decide, and (unless a dry run, or rows were refused without
-        ``skip_invalid``) write the good rows in one transaction."""
+        ``skip_invalid``) write the good rows, all or nothing."""
         self.ctx.require(Permission.IMPORT_RECORDS)
         files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
         sources = self._open(files)
@@ -237,21 +254,18 @@ class ImportService:
                                     skip_invalid=skip_invalid, written=False, refused_files=(), notes=notes)
         refused_files: list[Path] = []
         try:
-            with self.ctx.unit_of_work() as session:
+            # Planned on what the database holds now, without the write lock: others keep saving.
+            with self.ctx.reading() as session:
                 planner = Planner(self.ctx, session, referral_source.sheet.path.name)
                 planner.plan(groups, orphans, progress)
                 refused = planner.refused_rows(groups, orphans)
                 write = bool(planner.plans) and (not refused or skip_invalid)
                 if refused and skip_invalid:
                     refused_files = self._write_refused(referral_source, appointment_source, groups, orphans)
-                if write:
-                    planner.write(session)
-                    self.audit(session, ImportRecord(
-                        user=self.ctx.user, at=self.ctx.now(), files=tuple(str(f) for f in files),
-                        referrals=tuple(p.group.reference for p in planner.plans),
-                        people_created=sum(1 for p in planner.people if p.new), refused_rows=refused))
-                else:
+                if not write:
                     planner.preview_references(session)
+            if write:
+                self._write(planner, files, refused, progress)
         except BaseException:
             for path in refused_files:  # the database kept nothing: neither should the disk
                 path.unlink(missing_ok=True)
@@ -260,6 +274,60 @@ class ImportService:
             progress(planner.steps, planner.steps)
         return self._report(files, planner, groups, orphans, sources, dry_run=False, skip_invalid=skip_invalid,
                             written=write, refused_files=tuple(refused_files), notes=notes)
+
+    def _write(self, planner: Planner, files: list[Path], refused: int, progress: Progress | None) -> None:
+        """Write every plan, ``WRITE_CHUNK`` referrals per transaction, then bar people and record
+        the import in the audit trail; on any failure take back what was written."""
+        plans = planner.plans
+        referral_ids: list[int] = []  # committed, so they are ours to take back
+        person_ids: list[int] = []
+        try:
+            with self.ctx.unit_of_work() as session:
+                planner.reserve(session)
+            for start in range(0, len(plans), WRITE_CHUNK):
+                with self.ctx.unit_of_work() as session:
+                    written = planner.write_chunk(session, plans[start:start + WRITE_CHUNK])
+                referral_ids += written[0]
+                person_ids += written[1]
+                if self.ctx.engine.dialect.name == "sqlite" and start + WRITE_CHUNK < len(plans):
+                    time.sleep(SQLITE_PAUSE)
+                if progress is not None:  # planning was the first steps, writing the rest
+                    done = min(start + WRITE_CHUNK, len(plans))
+                    progress(planner.planned + (planner.steps - planner.planned) * done // len(plans) - 1,
+                             planner.steps)
+            with self.ctx.unit_of_work() as session:
+                planner.finish(session)
+                self.audit(session, ImportRecord(
+                    user=self.ctx.user, at=self.ctx.now(), files=tuple(str(f) for f in files),
+                    referrals=tuple(p.group.reference for p in plans),
+                    people_created=sum(1 for p in planner.people if p.new), refused_rows=refused))
+        except BaseException as exc:
+            taken_back = self._take_back(referral_ids, person_ids)
+            if not isinstance(exc, ServiceError) or not referral_ids:
+                raise
+            if taken_back:
+                raise StorageError(f"{exc} The import stopped part-way; the {len(referral_ids):,} referral(s) "
+                                   "written before it were taken out again, so nothing of this file was "
+                                   "imported.") from exc
+            raise StorageError(f"{exc} The import stopped part-way: {len(referral_ids):,} of {len(plans):,} "
+                               "referral(s) were written and could not be taken out again. Import the same "
+                               "file again to bring in the rest: the referrals already in the database are "
+                               "skipped.") from exc
+
+    def _take_back(self, referral_ids: list[int], person_ids: list[int]) -> bool:
+        """Delete the referrals (their substances, appointments and timeline go with them) and the
+        people this import wrote; True if done."""
+        if not referral_ids and not person_ids:
+            return True
+        try:
+            with self.ctx.unit_of_work() as session:
+                for start in range(0, len(referral_ids), 500):
+                    session.execute(delete(Referral).where(Referral.id.in_(referral_ids[start:start + 500])))
+                for start in range(0, len(person_ids), 500):
+                    session.execute(delete(Person).where(Person.id.in_(person_ids[start:start + 500])))
+        except ServiceError:
+            return False
+        return True
 
     # -- reading -----------------------------------------------------------------------------
     def _open(self, files: list[Path]) -> list[_Source]:

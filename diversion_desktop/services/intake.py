@@ -12,9 +12,10 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Outcome, Status, deadlines
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.services.audit import changes_between, created, log
+from diversion_desktop.services.concurrency import lock, stale_message
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import SavedReferral
-from diversion_desktop.services.errors import NotFound, ValidationError
+from diversion_desktop.services.errors import NotFound, StaleRecord, ValidationError
 from diversion_desktop.services.people import prior_history, write_name_keys
 from diversion_desktop.services.references import person_reference, referral_reference
 from diversion_desktop.services.timeline import add_event
@@ -67,9 +68,14 @@ class IntakeService:
             raise ValidationError(errors)
         assert scheme is not None and draft.incident_at is not None
         with self.ctx.unit_of_work() as session:
-            before = _person_values(session.get(Person, draft.person_id)) if draft.person_id is not None else {}
+            chosen = lock(session, Person, draft.person_id) if draft.person_id is not None else None
+            read_version = chosen.version if chosen is not None else None
+            before = _person_values(chosen)
             person = self._person(session, draft)
             after = _person_values(person)
+            if before and before != after and draft.person_version not in (None, read_version):
+                # The form would write its (older) copy of the person over someone else's change.
+                raise StaleRecord(stale_message(session, person))
             if before != after:
                 log(session, self.ctx, "person_updated" if before else "person_created", entity="person",
                     record_id=person.id, reference=person.reference, person_id=person.id,

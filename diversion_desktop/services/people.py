@@ -299,4 +299,4 @@ def to_record(p: Person, aliases: Iterable[str] = (), history: Iterable[Referral
         phone=p.phone, email=p.email, language=p.language, needs=p.needs,
         guardian_name=p.guardian_name, guardian_relationship=p.guardian_relationship,
         guardian_phone=p.guardian_phone, guardian_address=p.guardian_address, pnc_reference=p.pnc_reference, barred=p.barred,
-        aliases=tuple(aliases), referrals=tuple(history))
+        aliases=tuple(aliases), referrals=tuple(history), version=p.version)

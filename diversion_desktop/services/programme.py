@@ -29,6 +29,7 @@ from diversion_desktop.domain.programme import (
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.services.audit import changes_between, created, log
+from diversion_desktop.services.concurrency import check_version, lock, lock_appointment
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ConflictError, NeedsConfirmation, NotFound, ValidationError
@@ -55,13 +56,15 @@ class ProgrammeService:
     # -- booking -----------------------------------------------------------------
     def book(self, referral_id: int, when: datetime, centre_code: str = "",
              session_type: SessionType = SessionType.ASSESSMENT, worker: str = "",
-             confirmed: bool = False) -> AppointmentRow:
+             confirmed: bool = False, expected_version: int | None = None) -> AppointmentRow:
         """Book an appointment. The domain's booking rules (``check_booking``) refuse a time in
         the past or one that overlaps another of the person's appointments; a time close to
-        another of theirs raises NeedsConfirmation unless ``confirmed``."""
+        another of theirs raises NeedsConfirmation unless ``confirmed``. ``expected_version``:
+        the referral's version the screen showed (StaleRecord if it changed since)."""
         principal = self.ctx.require(Permission.BOOK_APPOINTMENTS)
         with self.ctx.unit_of_work() as session:
-            referral = _referral(session, referral_id)
+            referral = _referral(session, referral_id, locked=True)
+            check_version(session, referral, expected_version)
             check_referral(principal, referral.provider, referral.reference)
             before = _state(referral)
             scheme = self._scheme(referral)
@@ -127,15 +130,15 @@ class ProgrammeService:
 
     # -- attendance --------------------------------------------------------------
     def record(self, appointment_id: int, attendance: Attendance, reason: str = "",
-               new_time: datetime | None = None) -> AppointmentRow | None:
-        """Record what happened; a rebooking returns the new appointment."""
+               new_time: datetime | None = None, expected_version: int | None = None) -> AppointmentRow | None:
+        """Record what happened; a rebooking returns the new appointment. ``expected_version``:
+        the appointment's version the screen showed (StaleRecord if it changed since)."""
         principal = self.ctx.require(Permission.RECORD_ATTENDANCE)
         with self.ctx.unit_of_work() as session:
-            appointment = session.get(Appointment, appointment_id)
-            if appointment is None:
-                raise NotFound(f"No appointment with id {appointment_id}.")
+            appointment = lock_appointment(session, appointment_id)
             referral = appointment.referral
             check_referral(principal, referral.provider, referral.reference)
+            check_version(session, appointment, expected_version)
             before = _state(referral)
             scheme = self._scheme(referral)
             if appointment.attendance is not None:
@@ -191,18 +194,22 @@ class ProgrammeService:
                 + changes_between(before, _state(referral)))
             return new_row
 
-    def record_session_notes(self, appointment_id: int, notes: str) -> AppointmentRow:
-        """The support worker's notes of a session (clinical: police roles never see them)."""
+    def record_session_notes(self, appointment_id: int, notes: str,
+                             expected_version: int | None = None) -> AppointmentRow:
+        """The support worker's notes of a session (clinical: police roles never see them).
+        ``expected_version``: the appointment's version the notes were written against; notes
+        saved meanwhile by someone else are never overwritten (StaleRecord)."""
         principal = self.ctx.require(Permission.RECORD_SESSION_NOTES)
         notes = notes.strip()
         if len(notes) > SESSION_NOTES_LIMIT:
             raise ValidationError({"session_notes": f"Session notes are at most {SESSION_NOTES_LIMIT:,} characters."})
         with self.ctx.unit_of_work() as session:
-            appointment = session.get(Appointment, appointment_id)
+            appointment = lock(session, Appointment, appointment_id)
             if appointment is None:
                 raise NotFound(f"No appointment with id {appointment_id}.")
             referral = appointment.referral
             check_referral(principal, referral.provider, referral.reference)
+            check_version(session, appointment, expected_version)
             if appointment.session_notes != notes:
                 # The audit row says that the notes changed, not what they say: clinical text stays
                 # in the one place the police cannot read.
@@ -251,11 +258,12 @@ class ProgrammeService:
         return scheme
 
     # -- next step ---------------------------------------------------------------
-    def propose_overdue(self, referral_id: int) -> str:
+    def propose_overdue(self, referral_id: int, expected_version: int | None = None) -> str:
         """Propose the non-attendance step for a referral whose deadline has passed."""
         self.ctx.require(Permission.WORK_QUEUES)
         with self.ctx.unit_of_work() as session:
-            referral = _referral(session, referral_id)
+            referral = _referral(session, referral_id, locked=True)
+            check_version(session, referral, expected_version)
             before = _state(referral)
             if referral.status not in _BOOKABLE or referral.due_date is None:
                 raise ConflictError(f"{referral.reference} is not open for attendance.")
@@ -270,11 +278,14 @@ class ProgrammeService:
                 changes=changes_between(before, _state(referral)))
             return referral.proposed_step
 
-    def confirm_next_step(self, referral_id: int, note: str = "") -> str:
-        """A coordinator confirms the proposed step; only then does it take effect."""
+    def confirm_next_step(self, referral_id: int, note: str = "", expected_version: int | None = None) -> str:
+        """A coordinator confirms the proposed step; only then does it take effect.
+        ``expected_version``: the referral's version the screen showed."""
         self.ctx.require(Permission.CONFIRM_NEXT_STEP)
         with self.ctx.unit_of_work() as session:
-            referral = _referral(session, referral_id)
+            referral = _referral(session, referral_id, locked=True)
+            check_version(session, referral, expected_version)
+            lock(session, Person, referral.person_id)  # a step may bar the person
             before = _state(referral)
             barred_before = referral.person.barred
             if referral.status in _BOOKABLE and referral.due_date and referral.due_date < self.ctx.today():
@@ -353,8 +364,9 @@ def _att(appointment: Appointment) -> Attendance | None:
     return Attendance(appointment.attendance) if appointment.attendance else None
 
 
-def _referral(session: Session, referral_id: int) -> Referral:
-    referral = session.get(Referral, referral_id)
+def _referral(session: Session, referral_id: int, locked: bool = False) -> Referral:
+    """The referral; ``locked``: for a read, check and write (services/concurrency.py)."""
+    referral = lock(session, Referral, referral_id) if locked else session.get(Referral, referral_id)
     if referral is None:
         raise NotFound(f"No referral with id {referral_id}.")
     return referral
@@ -377,4 +389,4 @@ def appointment_row(appointment: Appointment, referral: Referral, scheme: Scheme
         centre_name=_centre_name(scheme, appointment.centre_code), session_type=appointment.session_type,
         worker=appointment.worker, attendance=appointment.attendance, rebook_reason=appointment.rebook_reason,
         session_notes=appointment.session_notes, recorded_by=appointment.recorded_by,
-        recorded_at=appointment.recorded_at)
+        recorded_at=appointment.recorded_at, version=appointment.version)

@@ -98,7 +98,7 @@ class ReferralService:
             substances=tuple(SubstanceRow(s.substance, scheme.substance_label(s.substance) if scheme else s.substance,
                                           s.quantity, s.unit) for s in r.substances),
             appointments=appointments, timeline=timeline, officer_notes=r.officer_notes,
-            legal_hold=r.legal_hold, legal_hold_reason=r.legal_hold_reason)
+            legal_hold=r.legal_hold, legal_hold_reason=r.legal_hold_reason, version=r.version)
 
     # -- queues ------------------------------------------------------------------
     def _queue_conditions(self, queue: str, today: date) -> ColumnElement[bool]:

@@ -79,10 +79,13 @@ class Person(Base):
     # its reference still finds the person, and so the merge can be undone.
     merged_into_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Raised by the ORM on every change (revision 0011): a save from a stale copy is refused.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     aliases: Mapped[list[PersonAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
     referrals: Mapped[list[Referral]] = relationship(back_populates="person")
 
+    __mapper_args__ = {"version_id_col": version}
     # Search (services/people.py) is a range on a normalised key ordered as the results are
     # shown: surname, forenames, date of birth. Both name indexes carry the other name and the
     # date of birth so a search reads the index alone until it has its page of people.
@@ -185,6 +188,7 @@ class Referral(Base):
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     legal_hold_reason: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # as Person.version
 
     person: Mapped[Person] = relationship(back_populates="referrals")
     substances: Mapped[list[ReferralSubstance]] = relationship(
@@ -204,7 +208,7 @@ class Referral(Base):
     # evaluation's fairness counts (one index instead of a join with a million people). The database
     # keeps them equal to the person's (triggers, revision 0006) whatever writes, so the ORM neither
     # reads nor writes them: they are columns of the table only.
-    __mapper_args__ = {"exclude_properties": ["person_sex", "person_ethnicity_self"]}
+    __mapper_args__ = {"exclude_properties": ["person_sex", "person_ethnicity_self"], "version_id_col": version}
     __table_args__ = (
         Column("person_sex", String(20), nullable=False, server_default=text("''")),
         Column("person_ethnicity_self", String(80), nullable=False, server_default=text("''")),
@@ -255,8 +259,11 @@ class Appointment(Base):
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     session_notes: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))  # provider only
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # as Person.version
 
     referral: Mapped[Referral] = relationship(back_populates="appointments")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         Index("ix_appointments_centre_code_scheduled_at", "centre_code", "scheduled_at"),

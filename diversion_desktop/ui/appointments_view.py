@@ -42,7 +42,7 @@ from diversion_desktop.ui.document_batches import run_batch
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.table_models import APPOINTMENTS_OF_DAY, ROW_ROLE, RowsModel, sorting_proxy
-from diversion_desktop.ui.tasks import TaskRunner, show_error
+from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
 from diversion_desktop.ui.widgets import DateEdit, add_field
 
 
@@ -360,7 +360,7 @@ class AppointmentsView(QWidget):
         due = (" A missed appointment notice is now due: open the referral to preview and print it, or print "
                "the day's notices." if attendance is Attendance.NOT_ATTENDED
                and self.may(Permission.ISSUE_NEXT_STEP_DOCUMENTS) else "")
-        self.runner.run(lambda: self.service.record(row.id, attendance),
+        self.runner.run(lambda: self.service.record(row.id, attendance, expected_version=row.version),
                         lambda _new: self._recorded(row, f"Recorded: {attendance.label.lower()} — "
                                                          f"{row.person_name}, {row.referral_reference}, "
                                                          f"{row.scheduled_at:%H:%M}.{due}"),
@@ -379,7 +379,11 @@ class AppointmentsView(QWidget):
                 self._notice = f"Session notes saved — {saved.person_name}, {saved.referral_reference}."
                 self.refresh(keep_id=saved.id)
 
-            self.runner.run(lambda: self.service.record_session_notes(row.id, notes), done, dialog.show_failure)
+            def failed(error: BaseException) -> None:
+                dialog.show_failure(error)
+                offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh(keep_id=row.id)))
+
+            self.runner.run(lambda: self.service.record_session_notes(row.id, notes, row.version), done, failed)
 
         dialog.sig_submitted.connect(submit)
         self.notes_dialog = dialog
@@ -412,9 +416,10 @@ class AppointmentsView(QWidget):
             self._set_saving(False)
             self.status.setText("Not rebooked: see the message in the dialog.")
             dialog.show_failure(error)
+            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh(keep_id=row.id)))
 
-        self.runner.run(lambda: self.service.record(row.id, Attendance.REBOOKED, request.reason, request.new_time),
-                        done, failed)
+        self.runner.run(lambda: self.service.record(row.id, Attendance.REBOOKED, request.reason, request.new_time,
+                                                    expected_version=row.version), done, failed)
 
     def _dialog_closed(self, dialog: dialogs.RebookDialog) -> None:
         if self.rebook_dialog is dialog:
@@ -434,7 +439,8 @@ class AppointmentsView(QWidget):
         self._notice = "Not recorded: " + (" ".join(error.errors.values())
                                            if isinstance(error, ValidationError) else str(error))
         self.status.setText(self._notice)
-        show_error(self, error)
+        if not offer_reload(self, error, self.refresh):
+            show_error(self, error)
         self.refresh()  # show what is stored now
 
     def _set_saving(self, saving: bool, message: str = "") -> None:

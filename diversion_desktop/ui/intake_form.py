@@ -44,7 +44,7 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.ui.settings import Settings
-from diversion_desktop.ui.tasks import TaskRunner, show_error
+from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
 from diversion_desktop.ui.widgets import DateEdit, DateTimeEdit, Field, add_field, set_required
 
 if TYPE_CHECKING:  # the services load SQLAlchemy: on first use, not before the form is first shown
@@ -477,6 +477,7 @@ class IntakeForm(QWidget):
         return IntakeDraft(
             scheme_code=self.area.currentData() or "",
             person_id=self.person.id if self.person else None,
+            person_version=self.person.version if self.person else None,
             surname=self.surname.text(), forenames=self.forenames.text(),
             date_of_birth=self.date_of_birth.value(),
             sex=self.sex.currentData() or "", ethnicity_self=self.ethnicity_self.currentData() or "",
@@ -771,7 +772,17 @@ class IntakeForm(QWidget):
             self._refuse(error.errors)
             return
         self.status_label.setText("Not saved. Your entries are still here; try again.")
-        show_error(self, error)
+        if not offer_reload(self, error, self.reload_person):
+            show_error(self, error)
+
+    def reload_person(self) -> None:
+        """The chosen person as stored now (someone else changed them): their details replace the
+        ones on the form; what was typed about the referral stays."""
+        if self.person is None:
+            return
+        person_id = self.person.id
+        people = self.people
+        self.runner.run(lambda: people.get(person_id), self.load_person, lambda e: show_error(self, e))
 
     def _refuse(self, errors: dict[str, str]) -> None:
         self._refused = True

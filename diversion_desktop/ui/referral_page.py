@@ -66,7 +66,7 @@ from diversion_desktop.ui.table_models import (
     pathway_text,
     status_text,
 )
-from diversion_desktop.ui.tasks import TaskRunner, show_error
+from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
 from diversion_desktop.ui.widgets import add_field
 
 _BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
@@ -592,9 +592,11 @@ class ReferralPage(QWidget):
                 return
             self._set_busy(False, "Not booked: see the message in the dialog.")
             dialog.show_failure(error)
+            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh()))
 
         self.runner.run(lambda: self.programme.book(d.id, request.when, request.centre_code, request.session_type,
-                                                    request.worker, confirmed=request.confirmed), done, failed)
+                                                    request.worker, confirmed=request.confirmed,
+                                                    expected_version=d.version), done, failed)
 
     def _dialog_closed(self, dialog: dialogs.BookAppointmentDialog) -> None:
         if self.book_dialog is dialog:
@@ -616,10 +618,11 @@ class ReferralPage(QWidget):
 
         def failed(error: BaseException) -> None:
             self._set_busy(False, "Not confirmed.")
-            show_error(self, error)
+            if not offer_reload(self, error, self.refresh):
+                show_error(self, error)
             self.refresh()
 
-        self.runner.run(lambda: self.programme.confirm_next_step(d.id), done, failed)
+        self.runner.run(lambda: self.programme.confirm_next_step(d.id, expected_version=d.version), done, failed)
 
     # -- corrections (issue 13 §4) ------------------------------------------------------------------
     def _may(self, permission: Permission) -> bool:
@@ -684,9 +687,10 @@ class ReferralPage(QWidget):
         def failed(error: BaseException) -> None:
             self._set_busy(False, "Not corrected: see the message in the dialog.")
             dialog.show_failure(error)
+            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh()))
 
         self.runner.run(lambda: self.corrections.correct_attendance(appointment.id, request.attendance,
-                                                                    request.reason), done, failed)
+                                                                    request.reason, appointment.version), done, failed)
 
     def withdraw_confirmation(self) -> None:
         d = self.detail
@@ -708,8 +712,9 @@ class ReferralPage(QWidget):
         def failed(error: BaseException) -> None:
             self._set_busy(False, "Not withdrawn: see the message in the dialog.")
             dialog.show_failure(error)
+            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh()))
 
-        self.runner.run(lambda: self.corrections.withdraw_next_step(d.id, reason), done, failed)
+        self.runner.run(lambda: self.corrections.withdraw_next_step(d.id, reason, d.version), done, failed)
 
     def _open_correction(self, dialog: CorrectAttendanceDialog | WithdrawConfirmationDialog) -> None:
         def closed(_result: int) -> None:

@@ -17,7 +17,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from diversion_desktop.services.errors import ServiceError
+from diversion_desktop.services.errors import ServiceError, StaleRecord
 
 if TYPE_CHECKING:  # loaded with the first task, not before the window is first painted
     from concurrent.futures import ThreadPoolExecutor
@@ -123,3 +123,21 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "Diver
     box = QMessageBox(QMessageBox.Icon.Warning, title, error_text(error), QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorDialog")
     box.open()
+
+
+def offer_reload(parent: QWidget | None, error: BaseException, reload: Callable[[], None],
+                 title: str = "Changed by someone else") -> bool:
+    """For a save refused because the record changed meanwhile (StaleRecord): say who changed what
+    and offer to reload it (Reload / Cancel); True if it was one. Anything else: False, untouched."""
+    from PySide6.QtWidgets import QMessageBox
+
+    if not isinstance(error, StaleRecord):
+        return False
+    buttons = QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel
+    box = QMessageBox(QMessageBox.Icon.Information, title, str(error), buttons, parent)
+    box.setObjectName("staleRecordDialog")
+    box.button(QMessageBox.StandardButton.Ok).setText("&Reload")
+    box.setDefaultButton(QMessageBox.StandardButton.Ok)
+    box.accepted.connect(reload)
+    box.open()
+    return True

@@ -246,9 +246,10 @@ def test_a_conflict_is_shown_in_a_message(qtbot, view, views_ctx, views_runner, 
     click(qtbot, view.not_attended_button)
     qtbot.waitUntil(lambda: bool(open_message_boxes(view)))
     box = open_message_boxes(view)[0]
-    assert "already recorded" in box.text()
+    # The list was read before: the save is refused as made on a stale copy, naming who changed it.
+    assert "was changed by tester at" in box.text() and "(attendance recorded)" in box.text()
     wait_idle(qtbot, views_runner)
-    assert view.status.text().startswith("Not recorded: Attendance is already recorded")
+    assert view.status.text().startswith("Not recorded: The appointment of")
     box.close()
     assert cell(view.table, find_row(view.table, PERSON, "EARLY, Erin"), ATTENDANCE) == "Attended"
 
