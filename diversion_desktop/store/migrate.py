@@ -1,15 +1,13 @@
 """Bring a database to the newest schema, backing up a SQLite file first.
 
-Alembic is loaded only when there is something to upgrade: at every start the
-revision in the database is compared with the newest revision file, which is
-read as text (loading Alembic and its revision scripts costs a tenth of a second
-of start-up, for nothing on every start but the first after an update).
+At every start the revision in the database is compared with Alembic's head; the
+database opens behind the sign-in dialog (ui/opening.py), so loading Alembic's
+revision scripts costs no one a wait.
 """
 
 from __future__ import annotations
 
 import glob
-import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +23,6 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
 
-_REVISION = re.compile(r"""^revision\s*(?::[^=]+)?=\s*['"]([^'"]+)['"]""", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"""^down_revision\s*(?::[^=]+)?=\s*(.+)$""", re.MULTILINE)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -49,35 +45,27 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision(engine: Engine) -> str | None:
-    """The newest revision, from the revision files' ``revision`` and ``down_revision`` lines
-    (Alembic itself decides only if they do not make one plain line of revisions)."""
-    revisions: set[str] = set()
-    earlier: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
-        if revision is None or down is None:
-            return _alembic_head(engine)
-        revisions.add(revision.group(1))
-        earlier.update(re.findall(r"""['"]([^'"]+)['"]""", down.group(1)))
-    heads = revisions - earlier
-    return heads.pop() if len(heads) == 1 else _alembic_head(engine)
+    """The newest schema revision this version of the application knows."""
+    return _scripts(engine).get_current_head()
 
 
 def known_revisions() -> set[str]:
-    """Every schema revision this version of the application has a migration file for."""
-    found: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        revision = _REVISION.search(path.read_text(encoding="utf-8"))
-        if revision is not None:
-            found.add(revision.group(1))
-    return found
+    """Every schema revision this version of the application has a migration for."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return {script.revision for script in _script_directory(config).walk_revisions()}
 
 
-def _alembic_head(engine: Engine) -> str | None:
+def _scripts(engine: Engine):  # noqa: ANN202 - alembic's ScriptDirectory
+    return _script_directory(alembic_config(engine))
+
+
+def _script_directory(config: Config):  # noqa: ANN202
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return ScriptDirectory.from_config(config)
 
 
 def backup_sqlite(source: Path, destination: Path) -> Path:

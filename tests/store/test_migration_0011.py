@@ -32,12 +32,12 @@ def test_0011_both_ways_keeps_every_row_and_the_triggers(url: str, make_draft) -
     ctx = open_context(url, clock=clock, user="tester", principal=EVERY_ROLE)
     engine = ctx.engine
     try:
-        # A database in use: a referral with an appointment recorded, taken back to 0009.
+        # A database in use: a referral with an appointment recorded, taken back to 0010.
         saved = IntakeService(ctx).save(make_draft())
         first = ProgrammeService(ctx).book(saved.id, datetime(2026, 3, 3, 10))
         clock.set(datetime(2026, 3, 3, 11))
         ProgrammeService(ctx).record(first.id, Attendance.ATTENDED)
-        command.downgrade(alembic_config(engine), "0009")
+        command.downgrade(alembic_config(engine), "0010")
         assert all("version" not in {c["name"] for c in inspect(engine).get_columns(t)} for t in TABLES)
         before = {t: _rows(engine, t) for t in TABLES}
 
@@ -60,7 +60,7 @@ def test_0011_both_ways_keeps_every_row_and_the_triggers(url: str, make_draft) -
             connection.execute(text("UPDATE people SET sex = 'Female'"))
             assert connection.execute(text("SELECT person_sex FROM referrals")).scalar() == "Female"
 
-        command.downgrade(alembic_config(engine), "0009")
+        command.downgrade(alembic_config(engine), "0010")
         assert all("version" not in {c["name"] for c in inspect(engine).get_columns(t)} for t in TABLES)
         with engine.begin() as connection:
             connection.execute(text("UPDATE people SET sex = 'Male'"))

@@ -13,7 +13,7 @@ one are plain ALTER TABLE on SQLite (3.35 or newer) as on PostgreSQL, so the
 triggers on ``people`` and ``referrals`` (revision 0006) stay.
 
 Revision ID: 0011
-Revises: 0009 (renumber after 0010 lands: down_revision becomes '0010')
+Revises: 0010
 Create Date: 2026-12-10 10:00:00
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'  # renumber after 0010 lands
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
