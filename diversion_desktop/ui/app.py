@@ -34,6 +34,10 @@ def run_gui(url: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Diversion Desktop")
     app.setOrganizationName("DiversionDesktop")
+    # The main window ends the event loop itself when it closes (MainWindow.closeEvent). Qt's own
+    # quit at the last window closed is a posted event: left in the queue, it would end the sign-in
+    # dialog shown next after a sign-out.
+    app.setQuitOnLastWindowClosed(False)
     try:
         SchemeRegistry.load(schemes_dir())  # a wrong file is said before anyone types a password
     except SchemeConfigError as exc:

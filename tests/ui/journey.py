@@ -37,11 +37,13 @@ NEW_PASSWORD = "my very own passphrase"
 
 @dataclass
 class Wait:
-    """What a step waits for: ``found()`` returns it (anything true) once it is there."""
+    """What a step waits for: ``found()`` returns it (anything true) once it is there; ``state()``
+    says what the screen showed instead, if it never came."""
 
     what: str
     found: Callable[[], Any]
     seconds: float = 30.0
+    state: Callable[[], str] | None = None
 
 
 Steps = Generator[Wait, Any, None]
@@ -66,8 +68,9 @@ def window(seconds: float = 30.0) -> Wait:
     return Wait("the main window", found, seconds)
 
 
-def until(what: str, condition: Callable[[], Any], seconds: float = 30.0) -> Wait:
-    return Wait(what, condition, seconds)
+def until(what: str, condition: Callable[[], Any], seconds: float = 30.0,
+          state: Callable[[], str] | None = None) -> Wait:
+    return Wait(what, condition, seconds, state)
 
 
 def later(action: Callable[[], Any]) -> None:
@@ -134,7 +137,9 @@ class Driver(QObject):
                 return
             if not value:
                 if time.monotonic() > self.deadline:
-                    self._fail(TimeoutError(f"waited {self.waiting.seconds:.0f} s for {self.waiting.what}"))
+                    shown = self.waiting.state() if self.waiting.state is not None else ""
+                    self._fail(TimeoutError(f"waited {self.waiting.seconds:.0f} s for {self.waiting.what}"
+                                            + (f"; the screen showed: {shown}" if shown else "")))
                 return
         if self.finished:
             return
@@ -273,3 +278,58 @@ def quit_by_keyboard(qtbot, main: MainWindow) -> Steps:  # noqa: ANN001
 
 def tab_titles(main: MainWindow) -> list[str]:
     return [main.tabs.tabText(i).replace("&", "") for i in range(main.tabs.count())]
+
+
+# -- the team, added as an installation script adds it -----------------------------------------------------
+TEAM_ROLES = {"admin": ("administrator", ""), "pc1234": ("station_staff", ""),
+              "cw.smith": ("support_worker", "Cranstoun"), "coord.lee": ("coordinator", "")}
+
+
+def add_team(workstation: Workstation, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The administrator and one user of each role, with the documented ``users add`` command
+    (each but the administrator must choose their own password at their first sign-in)."""
+    monkeypatch.setenv("DIVERSION_USER", "admin")
+    monkeypatch.setenv("DIVERSION_PASSWORD", PASSWORD)
+    monkeypatch.setenv("DIVERSION_NEW_PASSWORD", PASSWORD)
+    for name, (role, organisation) in TEAM_ROLES.items():
+        words = ["users", "add", name, "--role", role, "--database", workstation.database_url]
+        if organisation:
+            words += ["--organisation", organisation]
+        assert cli.main(words) == 0
+    for name in ("DIVERSION_USER", "DIVERSION_PASSWORD", "DIVERSION_NEW_PASSWORD"):
+        monkeypatch.delenv(name)
+
+
+def choose(combo, data: str) -> None:  # noqa: ANN001 - a QComboBox
+    """Pick the entry whose data is ``data``, as a click on it in the open list does."""
+    index = combo.findData(data)
+    assert index >= 0, f"{data!r} is not offered"
+    combo.setFocus()
+    combo.setCurrentIndex(index)
+
+
+def file_dialog(seconds: float = 30.0) -> Wait:
+    from PySide6.QtWidgets import QFileDialog
+
+    def found() -> QFileDialog | None:
+        widget = QApplication.activeModalWidget()
+        return widget if isinstance(widget, QFileDialog) and widget.isVisible() else None
+    return Wait("a file dialog", found, seconds)
+
+
+def save_as(qtbot, dialog, path: Path) -> None:  # noqa: ANN001 - a QFileDialog
+    """Put the file's full name in the dialog's name box and click its Save button. (Not typed key by
+    key: the box's completer would open its list over the dialog and take the click.)"""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    dialog.selectFile(str(path))
+    buttons = dialog.findChild(QDialogButtonBox, "buttonBox")
+    save = buttons.button(QDialogButtonBox.StandardButton.Save) or buttons.button(QDialogButtonBox.StandardButton.Open)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+
+
+def pdf_text(path: Path) -> str:
+    import subprocess
+
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(out.stdout.split())

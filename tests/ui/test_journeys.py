@@ -7,16 +7,25 @@ staff take referrals, a support worker books and records, a coordinator confirms
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QApplication, QTableView
 
 from tests.ui.journey import (
     PASSWORD,
     Steps,
+    add_team,
+    choose,
+    file_dialog,
+    focus_window,
     later,
     modal,
+    pdf_text,
     quit_by_keyboard,
     run,
+    save_as,
     sign_in,
     tab_titles,
     type_into,
@@ -83,3 +92,143 @@ def test_first_start_creates_the_administrator_who_adds_the_team(qtbot, workstat
     assert "Queues" in seen["tabs"] and "Administration" in seen["tabs"]
     assert "New referral" in seen["tabs"]
     assert "they must choose their own password" in str(seen["status"])
+
+
+# -- station staff -----------------------------------------------------------------------------------------
+def new_referral(qtbot, main) -> Steps:  # noqa: ANN001
+    yield from focus_window(main)
+    qtbot.keyClick(main, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = main.intake
+    assert main.tabs.currentWidget() is form and form.focusWidget() is form.surname
+    return form
+
+
+def fill_person(qtbot, form, surname: str, forenames: str, born: date, address: str = "",  # noqa: ANN001
+                postcode: str = "") -> None:
+    type_into(qtbot, form.surname, surname)
+    type_into(qtbot, form.forenames, forenames)
+    type_into(qtbot, form.date_of_birth, born.strftime("%d%m%Y"))  # typed without slashes, as many do
+    if address:
+        type_into(qtbot, form.address, address)
+        type_into(qtbot, form.postcode, postcode)
+
+
+def fill_incident(qtbot, form, area: str, substance: str, quantity: str, place: str = "",  # noqa: ANN001
+                  supply: bool = False) -> None:
+    choose(form.area, area)
+    type_into(qtbot, form.incident_at, (datetime.now() - timedelta(hours=3)).strftime("%d/%m/%Y %H:%M"))
+    if place:
+        type_into(qtbot, form.incident_place, place)
+    type_into(qtbot, form.officer_name, "PC Jo Example")
+    row = form.substance_rows[0]
+    choose(row.substance, substance)
+    type_into(qtbot, row.quantity, quantity)
+    if supply:
+        form.suspected_supply.setFocus()
+        qtbot.keyClick(form.suspected_supply, Qt.Key.Key_Space)
+    form.consent.setFocus()
+    qtbot.keyClick(form.consent, Qt.Key.Key_Space)
+
+
+def save_referral(qtbot, main, form) -> Steps:  # noqa: ANN001
+    """Click Save; the saved referral's page opens (a new reference, not the last one shown)."""
+    shown = main._built("referral")
+    before = shown.detail.reference if shown is not None and shown.detail is not None else None
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    page = yield until("the saved referral's page", lambda: main.tabs.currentWidget() is main.referral
+                       and main.referral.detail is not None and main.referral.detail.reference != before
+                       and main.referral, state=lambda: form.status_label.text())
+    return page
+
+
+def issue_after_preview(qtbot, page, kind: str, path: Path) -> Steps:  # noqa: ANN001
+    """Preview a due document, then issue it from the preview and save it as a PDF."""
+    documents = page.documents
+    yield until(f"the {kind} to be due", lambda: documents.select_due(kind))
+    issued_before = documents.issued_model.rowCount()
+    qtbot.mouseClick(documents.preview_button, Qt.MouseButton.LeftButton)
+    preview = yield modal("pdfPreviewDialog")
+    assert preview.page_label.text()  # the pages are shown
+    later(lambda: qtbot.mouseClick(preview.save_button, Qt.MouseButton.LeftButton))
+    chooser = yield file_dialog()
+    save_as(qtbot, chooser, path)
+    yield until(f"the {kind} issued", lambda: documents.issued_model.rowCount() == issued_before + 1
+                and path.exists(), state=lambda: f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, modal {QApplication.activeModalWidget()}, tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}")
+
+
+def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(  # noqa: ANN001
+        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    add_team(workstation, monkeypatch)
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    seen: dict[str, object] = {}
+
+    def journey() -> Steps:
+        main = yield from sign_in(qtbot, "pc1234")  # first sign-in: the password is changed first
+        seen["tabs"] = tab_titles(main)
+        assert main.tabs.currentWidget() is main.search  # the day starts at Find person
+        search = main.search
+        type_into(qtbot, search.search_box, "Okonkwo-Ellis")
+        yield until("no one found", lambda: search.summary.text().startswith("No one found"))
+
+        # An adult in West Berkshire: eligible; the referral letter previewed, issued and saved.
+        form = yield from new_referral(qtbot, main)
+        fill_person(qtbot, form, "Okonkwo-Ellis", "Dara", date(1992, 3, 14), "4 Mill Lane, Newbury", "RG14 5QQ")
+        fill_incident(qtbot, form, "west-berkshire", "cannabis_resin", "2.5", place="Victoria Park, Newbury")
+        assert form.decision_label.text() == "Eligible for diversion"
+        page = yield from save_referral(qtbot, main, form)
+        seen["adult"] = page.detail.reference
+        yield from issue_after_preview(qtbot, page, "referral_letter", letters / "adult-referral-letter.pdf")
+
+        # A 15-year-old in Windsor and Maidenhead, with a guardian: referral letter and YOT notice.
+        form = yield from new_referral(qtbot, main)
+        fifteen = date.today().replace(year=date.today().year - 15) - timedelta(days=40)
+        fill_person(qtbot, form, "Nowak", "Kacper", fifteen, "9 Oak Road, Maidenhead", "SL6 1AA")
+        fill_incident(qtbot, form, "windsor-and-maidenhead", "cannabis", "3", place="Kidwells Park")
+        assert "required" in form.guardian_box.title()  # under 18 on the incident date: the youth pathway
+        type_into(qtbot, form.guardian_name, "Ewa Nowak")
+        type_into(qtbot, form.guardian_relationship, "Mother")
+        type_into(qtbot, form.guardian_phone, "07700 900123")
+        assert form.decision_label.text() == "Eligible for diversion"
+        page = yield from save_referral(qtbot, main, form)
+        seen["youth"] = page.detail.reference
+        yield from issue_after_preview(qtbot, page, "referral_letter", letters / "youth-referral-letter.pdf")
+        yield from issue_after_preview(qtbot, page, "yot_notice", letters / "yot-notice.pdf")
+
+        # Over the limit, and suspected supply: not eligible, with the reasons, and saved as such.
+        for surname, quantity, supply in (("Marsh", "40", False), ("Keane", "1", True)):
+            form = yield from new_referral(qtbot, main)
+            fill_person(qtbot, form, surname, "Robin", date(1988, 7, 2), "2 High Street, Thatcham", "RG19 3AA")
+            fill_incident(qtbot, form, "west-berkshire", "cannabis", quantity, supply=supply)
+            assert form.decision_label.text().startswith("Not eligible")
+            reasons = [form.reasons_list.item(i).text() for i in range(form.reasons_list.count())]
+            seen[surname] = reasons
+            page = yield from save_referral(qtbot, main, form)
+            seen[f"{surname} status"] = page.detail.decision
+
+        # Half a referral typed, then Ctrl+Q: asked first; Cancel keeps it, Discard quits.
+        form = yield from new_referral(qtbot, main)
+        type_into(qtbot, form.surname, "Halfway")
+        yield from quit_by_keyboard(qtbot, main)
+        question = yield modal("unsavedWorkQuestion")
+        qtbot.keyClick(question, Qt.Key.Key_Escape)
+        yield until("the question gone", lambda: not question.isVisible())
+        assert main.isVisible() and form.surname.text() == "Halfway"
+        yield from quit_by_keyboard(qtbot, main)
+        question = yield modal("unsavedWorkQuestion")
+        from PySide6.QtWidgets import QMessageBox
+
+        qtbot.mouseClick(question.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
+
+    assert run(journey(), "--database", workstation.database_url) == 0
+    assert seen["tabs"] == ["Find person", "New referral", "Referral page", "All referrals"]
+    assert str(seen["adult"]).startswith("WB-") and str(seen["youth"]).startswith("WM-")
+    adult = pdf_text(letters / "adult-referral-letter.pdf")
+    assert "Dara" in adult and "Victoria Park, Newbury" in adult and str(seen["adult"]) in adult
+    yot = pdf_text(letters / "yot-notice.pdf")
+    assert "Kacper" in yot and "Ewa Nowak" in yot and str(seen["youth"]) in yot
+    assert "youth" in pdf_text(letters / "youth-referral-letter.pdf").lower() or "Kacper" in \
+        pdf_text(letters / "youth-referral-letter.pdf")
+    assert any("limit" in reason.lower() for reason in seen["Marsh"])  # type: ignore[union-attr]
+    assert any("suppl" in reason.lower() for reason in seen["Keane"])  # type: ignore[union-attr]
+    assert seen["Marsh status"] == seen["Keane status"] == "not_eligible"
