@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import Decision
 from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.typed_text import shown_safely
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError
 from diversion_desktop.services.import_planning import Group, Planner, check_repeats, row_problem_texts, row_problems
@@ -96,7 +97,8 @@ class RowResult:
             parts.append(f"status {self.status.replace('_', ' ')}")
         parts.extend(self.attention)
         parts.extend(self.notes)
-        return " — ".join(parts)
+        # A refused cell is quoted as it was: escapes, never raw control characters, reach a screen.
+        return shown_safely(" — ".join(parts))
 
     def text(self) -> str:
         head = f"{self.sheet} row {self.row}" + (f" {self.reference}" if self.reference else "")
