@@ -32,7 +32,7 @@ Core bulk inserts in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -156,8 +156,11 @@ class ImportReport:
         return "\n".join(lines)
 
     def lines(self, only_problems: bool = False) -> list[str]:
-        chosen = [r for r in self.rows if r.refused or r.attention] if only_problems else list(self.rows)
-        return [r.text() for r in chosen]
+        return list(self.each_line(only_problems))
+
+    def each_line(self, only_problems: bool = False) -> Iterator[str]:
+        """The report's lines one at a time (a large file's report is printed without a copy)."""
+        return (r.text() for r in self.rows if not only_problems or r.refused or r.attention)
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ class ImportService:
                     != ".csv" else "") + "."] if appointment_source is not None else []
         if dry_run:
             with self.ctx.reading() as session:
-                planner = Planner(self.ctx, session, referral_source.sheet.path.name)
+                planner = Planner(self.ctx, session, referral_source.sheet.path.name, for_writing=False)
                 planner.plan(groups, orphans, progress)
                 planner.preview_references(session)
                 return self._report(files, planner, groups, orphans, sources, dry_run=True,

@@ -14,6 +14,7 @@ the substance, the person, the decision) is checked by the import service.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -54,6 +55,7 @@ APPOINTMENT_SHEET_COLUMNS = tuple(Column(name, _KINDS.get(name, TEXT)) for name 
 # Longest values the database keeps.
 MAX_LENGTH = {"reference": 24, "surname": 100, "forenames": 150, "postcode": 10, "crime_reference": 40,
               "officer_collar_number": 20, "guardian_name": 200}
+REPEATING_COLUMNS = frozenset({"forenames", "postcode", "area", "officer_collar_number", "substance", "centre"})
 NAME_COLUMNS = frozenset({"surname", "forenames", "guardian_name"})
 _REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]*$")
 
@@ -214,7 +216,8 @@ class _Row:
         if limit is not None and len(value) > limit:
             self.problems.append(Problem(column, f"is {len(value)} characters long; at most {limit} are kept"))
             return value[:limit]
-        return value
+        # Values that repeat down a column are kept once, so a large file's rows fit in memory.
+        return sys.intern(value) if column in REPEATING_COLUMNS else value
 
     def date(self, column: str, required: str = "") -> date | None:
         try:
