@@ -10,6 +10,7 @@ people through ``programme.bar_person``.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -354,6 +355,7 @@ class Planner:
                 person.fields[name] = value
         if not self.for_writing:
             plan.values = {name: plan.values[name] for name in _REPORTED}
+            plan.values["reasons"] = tuple(sys.intern(reason) for reason in plan.values["reasons"])  # mostly alike
             plan.appointments = [{}] * len(plan.appointments)
             plan.substances, plan.events = [], []
         self.plans.append(plan)
