@@ -64,6 +64,18 @@ def test_add_users_and_hold_them_to_their_roles(db: str) -> None:
     assert run("audit", "verify", "--database", db, **station).returncode == 1
 
 
+@pytest.mark.parametrize(("display_name", "words"), [
+    ("PC \x1b[2JJones", "control character (U+001B"),
+    ("\u200b", "no visible letter"),
+    ("Jones\u202e", "reverses the text"),
+])
+def test_a_display_name_must_be_visible_text(db: str, display_name: str, words: str) -> None:
+    refused = as_admin("users", "add", "pc4321", "--role", "station_staff", "--display-name", display_name,
+                       "--database", db, DIVERSION_NEW_PASSWORD="station staff passphrase")
+    assert refused.returncode == 1 and words in refused.stderr, refused.stderr
+    assert "pc4321" not in as_admin("users", "list", "--database", db).stdout
+
+
 def test_audit_verify_detects_a_tampered_row(db: str, tmp_path: Path) -> None:
     ok = as_admin("audit", "verify", "--database", db)
     assert ok.returncode == 0 and "intact" in ok.stdout, ok.stderr

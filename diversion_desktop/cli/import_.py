@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, url: str) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
     progress.done()
-    for line in report.lines(only_problems=args.quiet):
+    for line in report.each_line(only_problems=args.quiet):
         print(line)
     print(report.summary())
     return EXIT_OK if report.ok else EXIT_REFUSED

@@ -13,6 +13,7 @@ from decimal import Decimal
 from diversion_desktop.domain.age import AGE_OF_CRIMINAL_RESPONSIBILITY, Pathway, age_on, pathway_for
 from diversion_desktop.domain.eligibility import IntakeFacts, Offence, PriorHistory, SubstanceFind
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
+from diversion_desktop.domain.typed_text import text_problem
 
 # Beyond these nobody is holding a "small quantity" by mistake: treat as a typing error.
 ABSURD_QUANTITY = {"g": Decimal(100000), "mg": Decimal(100000000), "tablets": Decimal(100000),
@@ -87,6 +88,9 @@ TEXT_LIMITS: dict[str, int] = {
     "officer_collar_number": 20, "station": 100, "officer_notes": 5000, "override_reason": 2000,
 }
 
+NAME_FIELDS = frozenset({"surname", "forenames", "guardian_name", "officer_name"})
+SEVERAL_LINES = frozenset({"officer_notes", "override_reason"})
+
 
 def validate(draft: IntakeDraft, scheme: Scheme | None, now: datetime) -> dict[str, str]:
     """Field name → message for every field that cannot be saved as it is."""
@@ -95,6 +99,8 @@ def validate(draft: IntakeDraft, scheme: Scheme | None, now: datetime) -> dict[s
         value = str(getattr(draft, name, "") or "")
         if len(value.strip()) > limit:
             errors[name] = f"At most {limit:,} characters ({len(value.strip()):,} typed)."
+        elif problem := text_problem(value, name=name in NAME_FIELDS, lines=name in SEVERAL_LINES):
+            errors[name] = problem[0].upper() + problem[1:] + "."
     if scheme is None:
         errors["scheme_code"] = "Choose the area where the incident happened."
     if not draft.surname.strip():

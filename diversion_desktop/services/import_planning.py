@@ -12,6 +12,7 @@ its own).
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,21 +65,21 @@ _BOOKABLE = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
 
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """All rows of one referral: its referral rows and appointment rows."""
 
     reference: str
     lines: list[ReferralLine]
     appointments: list[AppointmentLine] = field(default_factory=list)
-    problems: dict[tuple[str, int], list[Problem]] = field(default_factory=lambda: defaultdict(list))
+    problems: dict[tuple[str, int], list[Problem]] = field(default_factory=dict)
 
     @property
     def first(self) -> ReferralLine:
         return self.lines[0]
 
     def refuse(self, sheet: str, row: int, problem: Problem) -> None:
-        self.problems[(sheet, row)].append(problem)
+        self.problems.setdefault((sheet, row), []).append(problem)
 
     @property
     def refused(self) -> bool:
@@ -128,7 +129,7 @@ class _PersonPlan:
         return f"{self.surname.upper()}, {self.forenames}, born {self.date_of_birth:%d/%m/%Y}"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Plan:
     """One referral to write, fully decided."""
 
@@ -145,6 +146,7 @@ class _Plan:
     id: int | None = None
 
 
+_REPORTED = ("decision", "status", "reasons", "outcome")  # what a dry run's report reads of a plan's values
 _PERSON_FIELDS = {"sex": "sex", "ethnicity": "ethnicity_self", "postcode": "postcode", "guardian_name": "guardian_name"}
 _FIELD_COLUMNS = {"scheme_code": "area", "incident_at": "incident_date", "substances": "substance"}
 
@@ -203,8 +205,10 @@ class Planner:
     """Decides every referral against the database and the rows before it; writes nothing
     until :meth:`write`."""
 
-    def __init__(self, ctx: AppContext, session: Session, file_name: str) -> None:
+    def __init__(self, ctx: AppContext, session: Session, file_name: str, *, for_writing: bool = True) -> None:
         self.ctx = ctx
+        # A dry run keeps of each plan only what the report says, so a large file's plans fit in memory.
+        self.for_writing = for_writing
         self.session = session
         self.file_name = file_name
         self.now = ctx.now()
@@ -353,6 +357,11 @@ class Planner:
             value = getattr(line, column)
             if value and (person.new or (person.known is not None and name in person.known.blanks)):
                 person.fields[name] = value
+        if not self.for_writing:
+            plan.values = {name: plan.values[name] for name in _REPORTED}
+            plan.values["reasons"] = tuple(sys.intern(reason) for reason in plan.values["reasons"])  # mostly alike
+            plan.appointments = [{}] * len(plan.appointments)
+            plan.substances, plan.events = [], []
         self.plans.append(plan)
 
     def _refuse_field(self, group: Group, name: str, message: str) -> None:

@@ -39,7 +39,7 @@ in the rest. See docs/import-export.md.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import Decision
 from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.typed_text import shown_safely
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError, StorageError
 from diversion_desktop.services.import_planning import Group, Planner, check_repeats, row_problem_texts, row_problems
@@ -113,7 +114,8 @@ class RowResult:
             parts.append(f"status {self.status.replace('_', ' ')}")
         parts.extend(self.attention)
         parts.extend(self.notes)
-        return " — ".join(parts)
+        # A refused cell is quoted as it was: escapes, never raw control characters, reach a screen.
+        return shown_safely(" — ".join(parts))
 
     def text(self) -> str:
         head = f"{self.sheet} row {self.row}" + (f" {self.reference}" if self.reference else "")
@@ -171,8 +173,11 @@ class ImportReport:
         return "\n".join(lines)
 
     def lines(self, only_problems: bool = False) -> list[str]:
-        chosen = [r for r in self.rows if r.refused or r.attention] if only_problems else list(self.rows)
-        return [r.text() for r in chosen]
+        return list(self.each_line(only_problems))
+
+    def each_line(self, only_problems: bool = False) -> Iterator[str]:
+        """The report's lines one at a time (a large file's report is printed without a copy)."""
+        return (r.text() for r in self.rows if not only_problems or r.refused or r.attention)
 
 
 @dataclass(frozen=True)
@@ -247,7 +252,7 @@ class ImportService:
                     != ".csv" else "") + "."] if appointment_source is not None else []
         if dry_run:
             with self.ctx.reading() as session:
-                planner = Planner(self.ctx, session, referral_source.sheet.path.name)
+                planner = Planner(self.ctx, session, referral_source.sheet.path.name, for_writing=False)
                 planner.plan(groups, orphans, progress)
                 planner.preview_references(session)
                 return self._report(files, planner, groups, orphans, sources, dry_run=True,

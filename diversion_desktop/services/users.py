@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from diversion_desktop.domain.passwords import load_common, password_problem
 from diversion_desktop.domain.permissions import POLICE, Permission, Principal, Role, parse_role
+from diversion_desktop.domain.typed_text import text_problem
 from diversion_desktop.resources import resource_path
 from diversion_desktop.services.audit import had_users, log, record
 from diversion_desktop.services.context import AppContext, current_user_name
@@ -104,9 +105,13 @@ class UserService:
         if problem:
             raise ValidationError({"password": problem})
 
-    def _check_new_user(self, username: str, roles: list[Role], organisation: str) -> tuple[str, str]:
+    def _check_new_user(self, username: str, roles: list[Role], organisation: str,
+                        display_name: str = "") -> tuple[str, str]:
         name = normalise_username(username)
         errors: dict[str, str] = {}
+        problem = text_problem(display_name, name=True)
+        if problem:  # a display name is printed on letters and in the audit trail: only visible text
+            errors["display_name"] = f"The display name {problem}."
         if not USERNAME.match(name):
             errors["username"] = ("A user name is 2 to 64 letters, digits, dots, hyphens, underscores or @, "
                                   "starting with a letter or digit.")
@@ -145,7 +150,7 @@ class UserService:
         """On a database with no users: create the first administrator (with any case roles in
         ``also``) and sign them in. Refused once any user exists."""
         roles = [Role.ADMINISTRATOR, *[r for r in also if r is not Role.ADMINISTRATOR]]
-        name, organisation = self._check_new_user(username, roles, organisation)
+        name, organisation = self._check_new_user(username, roles, organisation, display_name)
         self._check_password(password, name)
         with self.ctx.unit_of_work() as session:
             if session.scalar(select(func.count()).select_from(User)):
@@ -286,7 +291,7 @@ class UserService:
         principal = self.ctx.require(Permission.MANAGE_USERS)
         wanted = [r if isinstance(r, Role) else parse_role(r) for r in roles]
         wanted = list(dict.fromkeys(wanted))
-        name, organisation = self._check_new_user(username, wanted, organisation)
+        name, organisation = self._check_new_user(username, wanted, organisation, display_name)
         self._check_password(password, name)
         with self.ctx.unit_of_work() as session:
             user = self._add(session, name, password, wanted, organisation, display_name, principal.username,

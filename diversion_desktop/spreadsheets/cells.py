@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from diversion_desktop.domain.units import QuantityError
+from diversion_desktop.domain.units import parse_quantity as parse_quantity_rule
 
 # Excel counts days from 30/12/1899 (the 1900 date system, with its leap-year slip
 # already folded in) or, in old Mac workbooks, from 1/1/1904.
@@ -167,26 +170,17 @@ def parse_bool(value: Any) -> bool | None:
     raise CellError(f"'{text(value)}' is not yes or no (use yes/no, true/false, y/n or 1/0)")
 
 
-def parse_decimal(value: Any) -> Decimal | None:
-    """A number: 3.5, or 3,5 as written with a decimal comma."""
+def parse_quantity(value: Any) -> Decimal | None:
+    """A quantity, read by the same rule as the intake form (``domain.units.parse_quantity``):
+    3.5 or 3,5, thousands separated (1,200.5), never a comma that could be either, never an
+    exponent or more decimal places than are stored."""
     if is_empty(value):
         return None
-    if isinstance(value, bool):
-        raise CellError(f"'{text(value)}' is not a number")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    raw = text(value).replace(" ", "")
-    if raw.count(",") == 1 and "." not in raw:
-        raw = raw.replace(",", ".")
+    check_not_formula(value)
     try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        raise CellError(f"'{text(value)}' is not a number") from None
-    if not number.is_finite():
-        raise CellError(f"'{text(value)}' is not a number")
-    return number
+        return parse_quantity_rule(value if isinstance(value, (int, float, Decimal)) else text(value))
+    except QuantityError as error:
+        raise CellError(str(error)) from None
 
 
 _CODE_SEPARATORS = re.compile(r"[\s\-]+")

@@ -14,6 +14,7 @@ the substance, the person, the decision) is checked by the import service.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from diversion_desktop.domain.eligibility import Offence
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, SEX
 from diversion_desktop.domain.programme import Attendance, Outcome, SessionType
 from diversion_desktop.domain.schemes import KNOWN_UNITS
+from diversion_desktop.domain.typed_text import text_problem
 from diversion_desktop.spreadsheets import cells
 from diversion_desktop.spreadsheets.cells import CellError, Choices, code_key
 from diversion_desktop.spreadsheets.writer import BOOL, DATE, DATETIME, DECIMAL, TEXT, Column, SheetData, write_csv, write_xlsx
@@ -53,6 +55,8 @@ APPOINTMENT_SHEET_COLUMNS = tuple(Column(name, _KINDS.get(name, TEXT)) for name 
 # Longest values the database keeps.
 MAX_LENGTH = {"reference": 24, "surname": 100, "forenames": 150, "postcode": 10, "crime_reference": 40,
               "officer_collar_number": 20, "guardian_name": 200}
+REPEATING_COLUMNS = frozenset({"forenames", "postcode", "area", "officer_collar_number", "substance", "centre"})
+NAME_COLUMNS = frozenset({"surname", "forenames", "guardian_name"})
 _REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]*$")
 
 _SEX = Choices(SEX, {"m": "Male", "f": "Female"})
@@ -202,13 +206,18 @@ class _Row:
         except CellError as error:
             self._fail(column, error)
             return ""
+        problem = text_problem(value, name=column in NAME_COLUMNS)
+        if problem:
+            self.problems.append(Problem(column, problem))
+            return ""
         if not value and required:
             self.problems.append(Problem(column, required))
         limit = MAX_LENGTH.get(column)
         if limit is not None and len(value) > limit:
             self.problems.append(Problem(column, f"is {len(value)} characters long; at most {limit} are kept"))
             return value[:limit]
-        return value
+        # Values that repeat down a column are kept once, so a large file's rows fit in memory.
+        return sys.intern(value) if column in REPEATING_COLUMNS else value
 
     def date(self, column: str, required: str = "") -> date | None:
         try:
@@ -240,9 +249,9 @@ class _Row:
             self.problems.append(Problem(column, required))
         return value
 
-    def number(self, column: str, required: str) -> Decimal | None:
+    def quantity(self, column: str, required: str) -> Decimal | None:
         try:
-            value = cells.parse_decimal(self.raw(column))
+            value = cells.parse_quantity(self.raw(column))
         except CellError as error:
             self._fail(column, error)
             return None
@@ -297,7 +306,7 @@ def read_referral(number: int, values: Sequence[Any], positions: Mapping[str, in
     offence = r.choice("offence", _OFFENCE, "is empty: give possession, possession_with_intent or supply")
     line.offence = Offence(offence) if offence else None
     line.substance = r.text("substance", "is empty: give the substance found")
-    line.quantity = r.number("quantity", "is empty: give the quantity found")
+    line.quantity = r.quantity("quantity", "is empty: give the quantity found")
     line.unit = r.choice("unit", _UNIT, f"is empty: give the unit ({', '.join(KNOWN_UNITS)})")
     line.suspected_supply = r.flag("suspected_supply", "is empty: answer yes or no")
     line.consent = r.flag("consent", "is empty: answer yes or no (did the person agree to take part?)")

@@ -12,7 +12,6 @@ system), and the methods that need ``Qt`` later import it then.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
@@ -42,6 +41,7 @@ from diversion_desktop.domain.intake import IntakeDraft
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED, SEX
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
+from diversion_desktop.domain.units import QuantityError, parse_quantity
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
@@ -135,17 +135,17 @@ class SubstanceRow(QWidget):
     def find(self) -> SubstanceFind | None | str:
         """The find, None when the row is empty, or a message when the quantity is unreadable."""
         code = self.substance.currentData() or ""
-        text = self.quantity.text().strip().replace(",", ".")
+        text = self.quantity.text().strip()
         if not code and not text:
             return None
         if not code:
             return "Choose the substance."
+        if not text:
+            return QUANTITY_NOT_A_NUMBER
         try:
-            quantity = Decimal(text)
-        except InvalidOperation:
-            return QUANTITY_NOT_A_NUMBER
-        if not quantity.is_finite():
-            return QUANTITY_NOT_A_NUMBER
+            quantity = parse_quantity(text)  # the import reads quantities by the same rule
+        except QuantityError as error:
+            return QUANTITY_NOT_A_NUMBER if error.not_a_number else f"The quantity {error}."
         return SubstanceFind(code, quantity, self.unit.currentText())
 
 

@@ -284,6 +284,13 @@ REFUSALS: list[tuple[dict, str, str]] = [
     (dict(consent="yes", outcome="declined"), "consent", "did not agree"),
     (dict(consent="no", outcome="completed", outcome_date="2026-03-01"), "consent", "was diverted"),
     (dict(outcome="completed", outcome_date="2026-02-01"), "outcome_date", "before the incident"),
+    # quantities are kept exactly as written, or refused: never changed on the way in
+    (dict(quantity="1,200"), "quantity", "could be 1200 (a thousands comma) or 1.2 (a decimal comma)"),
+    (dict(quantity="0.0004"), "quantity", "more than 3 decimal places"),
+    (dict(quantity="1e-400"), "quantity", "written with an exponent"),
+    # names a person can see
+    (dict(surname="\u200b\u200b"), "surname", "no visible letter"),
+    (dict(forenames="John\u202e"), "forenames", "reverses the text (U+202E"),
 ]
 
 
@@ -301,6 +308,32 @@ def test_a_refused_row_names_its_column_and_nothing_is_written(importer, count_r
     assert [(p.column, reason in p.reason) for p in refused.problems] == [(column, True)], refused.problems
     assert by_row(report)[2].result == READY
     assert "Nothing was written" in report.summary()
+
+
+def test_control_characters_in_names_are_refused_and_reported_as_escapes(importer, count_rows,
+                                                                          tmp_path) -> None:  # noqa: ANN001
+    rows = [referral(reference="WB-2026-00101", surname="\x1b[31mSmith\x1b[0m"),
+            referral(reference="WB-2026-00102", forenames="Jo\x00hn"),
+            referral(reference="WB-2026-00103", guardian_name="Pat\nYoung", crime_reference="43\r\n1")]
+    before = count_rows()
+    report = importer.run(write_csv(tmp_path / "pilot.csv", rows))
+    assert count_rows() == before and report.refused_rows == 3
+    rows_by_number = by_row(report)
+    assert [p.column for p in rows_by_number[2].problems] == ["surname"]
+    assert "control character (U+001B" in rows_by_number[2].problems[0].reason
+    assert [p.column for p in rows_by_number[3].problems] == ["forenames"]
+    assert [p.column for p in rows_by_number[4].problems] == ["crime_reference", "guardian_name"]
+    printed = "\n".join(report.lines())
+    assert not any(ord(char) < 32 and char != "\n" for char in printed), printed
+
+
+def test_workbook_escapes_are_decoded_then_refused(importer, tmp_path) -> None:  # noqa: ANN001
+    """Excel writes a control character as _x001B_; it is read as the character, so it is refused."""
+    rows = [referral(reference="WB-2026-00101", surname="Smith_x001B_[31m"),
+            referral(reference="WB-2026-00102", surname="Under_x005F_x0041_score", forenames="Al_x0000_")]
+    report = importer.run(write_xlsx(tmp_path / "pilot.xlsx", rows))
+    assert [(p.column, "U+001B" in p.reason) for p in by_row(report)[2].problems] == [("surname", True)]
+    assert [(p.column, "U+0000" in p.reason) for p in by_row(report)[3].problems] == [("forenames", True)]
 
 
 def test_formulas_in_workbook_cells_are_refused(importer, tmp_path) -> None:  # noqa: ANN001

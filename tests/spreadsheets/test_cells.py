@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -57,14 +59,27 @@ def test_bad_boolean() -> None:
         cells.parse_bool("maybe")
 
 
-def test_numbers_with_a_decimal_point_or_comma() -> None:
-    assert cells.parse_decimal("3.5") == Decimal("3.5")
-    assert cells.parse_decimal("3,5") == Decimal("3.5")
-    assert cells.parse_decimal(0.1) == Decimal("0.1")
-    assert cells.parse_decimal(2) == Decimal(2)
-    for bad in ("3.5g", "1,000.5", "nan"):
+def test_quantities_with_a_decimal_point_or_comma() -> None:
+    assert cells.parse_quantity("3.5") == Decimal("3.5")
+    assert cells.parse_quantity("3,5") == Decimal("3.5")
+    assert cells.parse_quantity("1,000.5") == Decimal("1000.5")
+    assert cells.parse_quantity(0.1) == Decimal("0.1")
+    assert cells.parse_quantity(2) == Decimal(2)
+    for bad in ("3.5g", "nan", True):
         with pytest.raises(CellError, match="not a number"):
-            cells.parse_decimal(bad)
+            cells.parse_quantity(bad)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("1,200", "could be 1200 (a thousands comma) or 1.2 (a decimal comma)"),
+    ("0.0004", "more than 3 decimal places"),
+    (0.0004, "more than 3 decimal places"),  # a workbook's number cell
+    ("1e-400", "exponent"),
+    ("1E5", "exponent"),
+])
+def test_quantities_that_would_change_are_refused_not_changed(value: object, message: str) -> None:
+    with pytest.raises(CellError, match=re.escape(message)):
+        cells.parse_quantity(value)
 
 
 def test_choices_ignore_case_spaces_and_hyphens() -> None:
@@ -77,7 +92,7 @@ def test_choices_ignore_case_spaces_and_hyphens() -> None:
 
 
 def test_formulas_are_refused_never_evaluated() -> None:
-    for parse in (cells.text, cells.parse_date, cells.parse_bool, cells.parse_decimal):
+    for parse in (cells.text, cells.parse_date, cells.parse_bool, cells.parse_quantity):
         with pytest.raises(CellError, match="formula"):
             parse("=SUM(A1:A3)")
 

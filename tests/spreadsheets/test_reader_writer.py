@@ -175,16 +175,17 @@ def test_a_workbook_laid_out_unusually(tmp_path: Path) -> None:
                                       (5, ("Zoë & co", "=TODAY()", "#N/A"))]
 
 
-def test_openpyxl_reads_what_the_quick_reader_does_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from diversion_desktop.spreadsheets import reader
+def test_a_workbook_the_reader_cannot_follow_is_refused_in_words(tmp_path: Path) -> None:
+    """One reading path: a workbook naming a sheet part that is not there is refused, not
+    handed to another reader with other limits."""
+    import zipfile
 
-    def unknown(_path: Path) -> None:
-        raise KeyError("a layout this reader does not know")
-
-    write_xlsx(tmp_path / "ours.xlsx", [SheetData("ours", COLUMNS, ROWS)])
-    quick = workbook_rows(tmp_path / "ours.xlsx")
-    monkeypatch.setattr(reader, "_Workbook", unknown)
-    assert [(n, _trim(v)) for n, v in workbook_rows(tmp_path / "ours.xlsx")] == [(n, _trim(v)) for n, v in quick]
+    path = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in HAND_MADE.items():
+            archive.writestr(name, text.replace('r:id="rId7"', 'r:id="rId70"'))
+    with pytest.raises(SpreadsheetError, match="broken.xlsx cannot be read as an Excel workbook"):
+        open_spreadsheet(path)
 
 
 def workbook_rows(path: Path) -> list[tuple[int, tuple]]:

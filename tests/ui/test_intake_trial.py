@@ -55,6 +55,36 @@ def test_a_quantity_that_is_not_more_than_zero_gives_no_decision(qtbot, form: In
     assert form.decision_label.text() == "Eligible for diversion"
 
 
+# -- a quantity is read exactly as typed, or not at all (issue 14, item 12) ---------------------
+@pytest.mark.parametrize(("quantity", "words"), [
+    ("1,200", "could be 1200 (a thousands comma) or 1.2 (a decimal comma)"),
+    ("0.0004", "more than 3 decimal places"),
+    ("1e-400", "written with an exponent"),
+])
+def test_a_quantity_that_would_change_gives_no_decision(qtbot, form: IntakeForm, quantity: str,  # noqa: ANN001
+                                                         words: str) -> None:
+    fill_adult(qtbot, form, quantity=quantity)
+    tick(qtbot, form.consent)
+    assert form.decision_label.text() == "Not yet decided"
+    assert words in form.pathway_label.text()
+    field(form, "Quantity 1").clear()
+    type_into(qtbot, form, "Quantity 1", "1,5")
+    assert form.decision_label.text() == "Eligible for diversion"
+
+
+def test_a_pasted_surname_with_nothing_visible_is_refused(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+    fill_adult(qtbot, form)
+    surname = field(form, "Surname")
+    surname.clear()
+    QApplication.clipboard().setText("\u200b\u200b")
+    surname.setFocus()
+    qtbot.keyClick(surname, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert surname.text() == "\u200b\u200b"
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    error = form.fields["surname"].error
+    assert error.isVisible() and "no visible letter" in error.text()
+
+
 # -- 4. the guardian's address ----------------------------------------------------------
 def test_the_guardian_address_is_typed_saved_and_filled_again(qtbot, form: IntakeForm, gui_ctx) -> None:  # noqa: ANN001
     fill_adult(qtbot, form, surname="Nowak", dob="10/03/2010")
