@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from diversion_desktop.spreadsheets.cells import FORMULA_STARTS
-from diversion_desktop.store.private_files import open_private
+from diversion_desktop.owner_only import open_private
 
 TEXT, DATE, DATETIME, INT, DECIMAL, BOOL, RAW = "text", "date", "datetime", "int", "decimal", "bool", "raw"
 XLSX_DATE_FORMAT = "dd/mm/yyyy"

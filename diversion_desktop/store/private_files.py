@@ -26,37 +26,13 @@ import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
-from typing import IO
 
-FILE_MODE, FOLDER_MODE = 0o600, 0o700
+from diversion_desktop.owner_only import FILE_MODE, create_private, make_private, open_private  # noqa: F401
+
+FOLDER_MODE = 0o700
 WORK_ENV = "DIVERSION_BACKUP_WORK_DIR"
 _LOCK_NAME = "in-use.lock"
 _YOUNG_SECONDS = 60  # a workspace this new may not have taken its lock yet
-
-
-def make_private(path: Path) -> None:
-    """Owner-only permissions on an existing file (a no-op beyond the read-only flag on Windows)."""
-    os.chmod(path, FILE_MODE)
-
-
-def create_private(path: Path) -> Path:
-    """An empty file at ``path`` (emptied if there), readable by its owner only. SQLite writes a
-    database into such a file keeping its mode, and gives its journals the same."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
-    os.close(handle)
-    make_private(path)  # the file may have been there already with a wider mode
-    return path
-
-
-def open_private(path: Path) -> IO[bytes]:
-    """``path`` opened for writing in binary (created or emptied), readable by its owner only."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
-    try:
-        make_private(path)
-    except OSError:
-        os.close(handle)
-        raise
-    return os.fdopen(handle, "wb")
 
 
 def private_folder(path: Path) -> Path:
