@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableView
 
@@ -232,3 +233,116 @@ def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(  # no
     assert any("limit" in reason.lower() for reason in seen["Marsh"])  # type: ignore[union-attr]
     assert any("suppl" in reason.lower() for reason in seen["Keane"])  # type: ignore[union-attr]
     assert seen["Marsh status"] == seen["Keane status"] == "not_eligible"
+
+
+# -- the support worker --------------------------------------------------------------------------------------
+def sign_out(main) -> Steps:  # noqa: ANN001
+    later(main.sign_out_action.trigger)  # Account → Sign out
+    yield until("the window closed", lambda: not shiboken6.isValid(main) or not main.isVisible())
+
+
+def take_adult(qtbot, main, surname: str) -> Steps:  # noqa: ANN001
+    form = yield from new_referral(qtbot, main)
+    fill_person(qtbot, form, surname, "Sam", date(1990, 1, 20), "12 Bath Road, Newbury", "RG14 1AB")
+    fill_incident(qtbot, form, "west-berkshire", "cannabis", "4", place="Northcroft Park")
+    page = yield from save_referral(qtbot, main, form)
+    return page.detail.reference
+
+
+def in_a_few_minutes(minutes: int) -> datetime:
+    return (datetime.now() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+
+
+def book_from_the_queue(qtbot, main, reference: str, when: datetime) -> Steps:  # noqa: ANN001
+    """Open the referral from the queue awaiting a first appointment and book it at ``when``."""
+    queue = main.queues.tables["awaiting_appointment"]
+    yield until(f"{reference} in the queue", lambda: reference in table_texts(queue))
+    row = table_texts(queue).index(reference)
+    queue.setFocus()
+    queue.selectRow(row)
+    qtbot.keyClick(queue, Qt.Key.Key_Return)  # opens the referral
+    page = yield until(f"{reference}'s page", lambda: main.tabs.currentWidget() is main.referral
+                       and main.referral.detail is not None and main.referral.detail.reference == reference
+                       and main.referral)
+    qtbot.mouseClick(page.book_button, Qt.MouseButton.LeftButton)
+    dialog = yield modal("bookAppointmentDialog")
+    type_into(qtbot, dialog.when, when.strftime("%d/%m/%Y %H:%M"))
+    qtbot.keyClick(dialog.when, Qt.Key.Key_Return)
+    yield until("the booking on the page", lambda: not (shiboken6.isValid(dialog) and dialog.isVisible())
+                and page.detail is not None
+                and len(page.detail.appointments) == 1, state=lambda: page.message.text())
+    return page
+
+
+def test_support_worker_books_records_and_prints_only_their_own_documents(  # noqa: ANN001
+        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    add_team(workstation, monkeypatch)
+    workstation.remember("[intake]\narea=west-berkshire\nstation=Newbury\n[appointments]\ncentre=newbury\n")
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    seen: dict[str, object] = {}
+
+    def journey() -> Steps:
+        # The station's referrals of the day, then a sign-out: the workstation's settings stay.
+        main = yield from sign_in(qtbot, "pc1234")
+        references = []
+        for surname in ("Attender", "Misser"):
+            references.append((yield from take_adult(qtbot, main, surname)))
+        yield from sign_out(main)
+
+        main = yield from sign_in(qtbot, "cw.smith")
+        seen["tabs"] = tab_titles(main)
+        seen["landing"] = main.tabs.tabText(main.tabs.currentIndex()).replace("&", "")
+        queue = main.queues.tables["awaiting_appointment"]
+        yield until("both referrals awaiting a first appointment",
+                    lambda: set(references) <= set(table_texts(queue)))
+        seen["queue tabs"] = [main.queues.tabs.tabText(i) for i in range(main.queues.tabs.count())]
+        assert not main.search.new_referral_button.isVisible()  # a support worker does not take referrals
+
+        first = in_a_few_minutes(5)
+        page = yield from book_from_the_queue(qtbot, main, references[0], first)
+        # The appointment letter is theirs to issue.
+        yield from issue_after_preview(qtbot, page, "appointment_letter", letters / "appointment-letter.pdf")
+        main.tabs.setCurrentWidget(main.queues)
+        yield from book_from_the_queue(qtbot, main, references[1], in_a_few_minutes(10))
+
+        # The day's appointments at their centre: one attended, one not.
+        yield from focus_window(main)
+        qtbot.keyClick(main, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+        appointments = main.appointments
+        choose(appointments.centre, "newbury")
+        yield until("the two appointments of the day", lambda: len(appointments.model.rows) == 2,
+                    state=lambda: appointments.status.text())
+        for reference, button in ((references[0], appointments.attended_button),
+                                  (references[1], appointments.not_attended_button)):
+            row = next(i for i, r in enumerate(appointments.model.rows) if r.referral_reference == reference)
+            appointments.table.selectRow(row)
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+            yield until(f"{reference} recorded", lambda r=reference: any(
+                a.referral_reference == r and a.attendance for a in appointments.model.rows),
+                state=lambda: appointments.status.text())
+        seen["status"] = appointments.status.text()
+        seen["missed notices offered"] = main.missed_notices_action.isVisible()
+
+        # The referral with the miss: the notice is a coordinator's to issue, not offered here.
+        appointments.table.selectRow(next(i for i, r in enumerate(appointments.model.rows)
+                                          if r.referral_reference == references[1]))
+        qtbot.mouseClick(appointments.open_button, Qt.MouseButton.LeftButton)
+        page = yield until("the missed referral's page", lambda: main.tabs.currentWidget() is main.referral
+                           and main.referral.detail is not None
+                           and main.referral.detail.reference == references[1] and main.referral)
+        yield until("its documents listed", lambda: not page.documents.busy)
+        seen["due after a miss"] = [row.due.kind for row in page.documents.due_model.rows]
+        seen["crime reference"] = page._values["crime_reference"].text()
+        yield from quit_by_keyboard(qtbot, main)
+
+    assert run(journey(), "--database", workstation.database_url) == 0
+    assert seen["tabs"] == ["Find person", "Referral page", "Appointments", "Queues", "All referrals"]
+    assert seen["landing"] == "Queues"
+    assert [t.split(" (")[0] for t in seen["queue tabs"]] == ["Awaiting first appointment"]  # type: ignore[union-attr]
+    assert "Cranstoun" in pdf_text(letters / "appointment-letter.pdf")
+    assert "Recorded: not attended" in str(seen["status"])
+    assert "print" not in str(seen["status"]).lower()  # not told to print what they may not
+    assert seen["missed notices offered"] is False
+    assert "missed_appointment_notice" not in seen["due after a miss"]  # type: ignore[operator]
+    assert seen["crime reference"] == "Not shown to your role"
