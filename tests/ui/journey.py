@@ -317,12 +317,15 @@ def file_dialog(seconds: float = 30.0) -> Wait:
     return Wait("a file dialog", found, seconds)
 
 
-def save_as(qtbot, dialog, path: Path) -> None:  # noqa: ANN001 - a QFileDialog
-    """Put the file's full name in the dialog's name box and click its Save button. (Not typed key by
-    key: the box's completer would open its list over the dialog and take the click.)"""
-    from PySide6.QtWidgets import QDialogButtonBox
+def save_as(qtbot, dialog, path: Path) -> Steps:  # noqa: ANN001 - a QFileDialog
+    """Go to the file's folder, type its name and click Save. (Only the name is typed: a whole path
+    would open the name box's completer list over the dialog, and it would take the click.)"""
+    from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
-    dialog.selectFile(str(path))
+    dialog.setDirectory(str(path.parent))
+    yield until(f"the folder {path.parent.name} open", lambda: Path(dialog.directory().absolutePath()) == path.parent)
+    edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    type_into(qtbot, edit, path.name)
     buttons = dialog.findChild(QDialogButtonBox, "buttonBox")
     save = buttons.button(QDialogButtonBox.StandardButton.Save) or buttons.button(QDialogButtonBox.StandardButton.Open)
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)

@@ -152,7 +152,7 @@ def issue_after_preview(qtbot, page, kind: str, path: Path) -> Steps:  # noqa: A
     assert preview.page_label.text()  # the pages are shown
     later(lambda: qtbot.mouseClick(preview.save_button, Qt.MouseButton.LeftButton))
     chooser = yield file_dialog()
-    save_as(qtbot, chooser, path)
+    yield from save_as(qtbot, chooser, path)
     yield until(f"the {kind} issued", lambda: documents.issued_model.rowCount() == issued_before + 1
                 and path.exists(), state=lambda: f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, modal {QApplication.activeModalWidget()}, tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}")
 
