@@ -346,3 +346,147 @@ def test_support_worker_books_records_and_prints_only_their_own_documents(  # no
     assert seen["missed notices offered"] is False
     assert "missed_appointment_notice" not in seen["due after a miss"]  # type: ignore[operator]
     assert seen["crime reference"] == "Not shown to your role"
+
+
+# -- the coordinator ------------------------------------------------------------------------------------------
+def take_windsor(qtbot, main, surname: str, born: date, guardian: str = "") -> Steps:  # noqa: ANN001
+    form = yield from new_referral(qtbot, main)
+    fill_person(qtbot, form, surname, "Alex", born, "3 King Street, Maidenhead", "SL6 1EF")
+    fill_incident(qtbot, form, "windsor-and-maidenhead", "cannabis", "2", place="Grenfell Park")
+    if guardian:
+        type_into(qtbot, form.guardian_name, guardian)
+        type_into(qtbot, form.guardian_relationship, "Father")
+    page = yield from save_referral(qtbot, main, form)
+    return page.detail.reference
+
+
+def book_on_page(qtbot, page, when: datetime) -> Steps:  # noqa: ANN001
+    """Book from the referral page; a question about a booking close to another is confirmed."""
+    booked = len(page.detail.appointments)
+    qtbot.mouseClick(page.book_button, Qt.MouseButton.LeftButton)
+    dialog = yield modal("bookAppointmentDialog")
+    type_into(qtbot, dialog.when, when.strftime("%d/%m/%Y %H:%M"))
+    qtbot.keyClick(dialog.when, Qt.Key.Key_Return)
+    answer = yield until("the booking or a question", lambda: modal("confirmationDialog").found() or (
+        page.detail is not None and len(page.detail.appointments) == booked + 1 and page),
+        state=lambda: page.message.text())
+    if answer is not page:
+        yes = next(b for b in answer.buttons() if b.text() == "Confirm")
+        qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+        yield until("the booking", lambda: page.detail is not None and len(page.detail.appointments) == booked + 1)
+
+
+def open_reference(qtbot, main, reference: str) -> Steps:  # noqa: ANN001
+    """Find the referral by its reference (Find person) and open it."""
+    yield from focus_window(main)
+    qtbot.keyClick(main, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    type_into(qtbot, main.search.search_box, reference)
+    model = main.search.people_model
+    yield until(f"{reference} found", lambda: len(model.rows) == 1  # (this search's answer, not the last one's)
+                and any(r.reference == reference for r in model.rows[0].referrals))
+    main.search.people_view.selectRow(0)
+    qtbot.mouseClick(main.search.open_referral_button, Qt.MouseButton.LeftButton)
+    return (yield until(f"{reference}'s page", lambda: main.tabs.currentWidget() is main.referral
+                        and main.referral.detail is not None and main.referral.detail.reference == reference
+                        and main.referral))
+
+
+def miss_twice(qtbot, main, references: list[str]) -> Steps:  # noqa: ANN001
+    """The support worker's part: each person books and misses twice (the scheme allows one miss)."""
+    for round_ in range(2):
+        for n, reference in enumerate(references):
+            page = yield from open_reference(qtbot, main, reference)
+            yield from book_on_page(qtbot, page, in_a_few_minutes(5 + 3 * round_ + n))
+        main.tabs.setCurrentWidget(main.appointments)
+        appointments = main.appointments
+        choose(appointments.centre, "maidenhead")
+        appointments.refresh()
+        for reference in references:
+            yield until(f"{reference}'s appointment listed", lambda r=reference: any(
+                a.referral_reference == r and not a.attendance for a in appointments.model.rows))
+            row = next(i for i, a in enumerate(appointments.model.rows)
+                       if a.referral_reference == reference and not a.attendance)
+            appointments.table.selectRow(row)
+            qtbot.mouseClick(appointments.not_attended_button, Qt.MouseButton.LeftButton)
+            yield until(f"{reference}'s miss recorded", lambda r=reference: not any(
+                a.referral_reference == r and not a.attendance for a in appointments.model.rows) and not appointments.saving)
+
+
+def confirm_in_queue(qtbot, main, reference: str) -> Steps:  # noqa: ANN001
+    queues = main.queues
+    queues.tabs.setCurrentIndex([name for name, _t, _e in queues.queues].index("awaiting_confirmation"))
+    table = queues.tables["awaiting_confirmation"]
+    yield until(f"{reference} awaiting confirmation", lambda: reference in table_texts(table))
+    table.selectRow(table_texts(table).index(reference))
+    later(lambda: qtbot.mouseClick(queues.confirm_button, Qt.MouseButton.LeftButton))
+    question = yield modal("confirmationDialog")
+    consequence = question.text()
+    yes = next(b for b in question.buttons() if b.text() == "Confirm")
+    qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+    yield until(f"{reference} confirmed", lambda: reference not in table_texts(table) and not queues.busy)
+    return consequence
+
+
+def test_coordinator_confirms_next_steps_and_saves_the_evaluation(  # noqa: ANN001
+        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    add_team(workstation, monkeypatch)
+    out = tmp_path / "out"
+    out.mkdir()
+    seen: dict[str, object] = {}
+
+    def journey() -> Steps:
+        main = yield from sign_in(qtbot, "pc1234")
+        adult = yield from take_windsor(qtbot, main, "Grownup", date(1985, 2, 2))
+        sixteen = date.today().replace(year=date.today().year - 16) - timedelta(days=10)
+        youth = yield from take_windsor(qtbot, main, "Teen", sixteen, guardian="Chris Teen")
+        yield from sign_out(main)
+
+        main = yield from sign_in(qtbot, "cw.smith")
+        yield from miss_twice(qtbot, main, [adult, youth])
+        yield from sign_out(main)
+
+        main = yield from sign_in(qtbot, "coord.lee")
+        seen["landing"] = main.tabs.tabText(main.tabs.currentIndex()).replace("&", "")
+        seen["adult"] = yield from confirm_in_queue(qtbot, main, adult)
+        seen["youth"] = yield from confirm_in_queue(qtbot, main, youth)
+
+        page = yield from open_reference(qtbot, main, adult)
+        seen["adult documents"] = [row.due.kind for row in page.documents.due_model.rows]
+        yield from issue_after_preview(qtbot, page, "prosecution_file_note", out / "file-note.pdf")
+        page = yield from open_reference(qtbot, main, youth)
+        yield until("the youth's documents", lambda: not page.documents.busy)
+        seen["youth documents"] = [row.due.kind for row in page.documents.due_model.rows]
+        seen["youth next step"] = page.next_step_label.text()
+
+        # The evaluation of the year so far, saved as PDF and XLSX.
+        yield from focus_window(main)
+        qtbot.keyClick(main, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+        evaluation = main.evaluation
+        qtbot.mouseClick(evaluation.compute_button, Qt.MouseButton.LeftButton)
+        yield until("the evaluation computed", lambda: evaluation.result is not None and not evaluation.busy,
+                    60, state=lambda: evaluation.status.text())
+        for button, name in ((evaluation.pdf_button, "evaluation.pdf"), (evaluation.xlsx_button, "evaluation.xlsx")):
+            later(lambda b=button: qtbot.mouseClick(b, Qt.MouseButton.LeftButton))
+            chooser = yield file_dialog()
+            yield from save_as(qtbot, chooser, out / name)
+            yield until(f"{name} written", lambda n=name: (out / n).exists() and not evaluation.busy, 60,
+                        state=lambda: evaluation.status.text())
+        yield from quit_by_keyboard(qtbot, main)
+
+    assert run(journey(), "--database", workstation.database_url) == 0
+    assert seen["landing"] == "Queues"
+    assert "reported for the original offence" in str(seen["adult"])
+    assert "prosecution_file_note" in seen["adult documents"]  # type: ignore[operator]
+    note = pdf_text(out / "file-note.pdf")
+    assert "Grownup".upper() in note.upper() and adult_reference_in(note)
+    assert "prosecution_file_note" not in seen["youth documents"]  # type: ignore[operator]
+    assert "not be prosecuted" in str(seen["youth"]) or "barred" in str(seen["youth"]).lower() \
+        or "no longer eligible" in str(seen["youth"]).lower()
+    assert "Drugs diversion evaluation" in pdf_text(out / "evaluation.pdf")
+    from openpyxl import load_workbook
+
+    assert load_workbook(out / "evaluation.xlsx", read_only=True).sheetnames
+
+
+def adult_reference_in(text: str) -> bool:
+    return "WM-" in text
