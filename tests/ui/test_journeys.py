@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableView
 
 from tests.ui.journey import (
+    NEW_PASSWORD,
     PASSWORD,
     Steps,
     add_team,
@@ -490,3 +491,64 @@ def test_coordinator_confirms_next_steps_and_saves_the_evaluation(  # noqa: ANN0
 
 def adult_reference_in(text: str) -> bool:
     return "WM-" in text
+
+
+# -- lock, sign out, sign in as someone else ---------------------------------------------------------------------
+def menu_titles(main) -> list[str]:  # noqa: ANN001
+    return [a.text().replace("&", "") for a in main.menuBar().actions() if a.isVisible()]
+
+
+def test_idle_lock_then_each_role_sees_only_what_it_may_use(qtbot, workstation, monkeypatch) -> None:  # noqa: ANN001
+    add_team(workstation, monkeypatch)
+    seen: dict[str, object] = {}
+
+    def journey() -> Steps:
+        main = yield from sign_in(qtbot, "pc1234")
+        form = yield from new_referral(qtbot, main)
+        type_into(qtbot, form.surname, "Kept")
+        # Left alone: the idle lock covers the window (the idle time is shortened here: it is a
+        # setting of at least a minute), the form is kept behind it, the password unlocks it.
+        main.session_lock.set_idle_ms(300)
+        lock = yield modal("lockDialog", 10)
+        type_into(qtbot, lock.password, "not the password")
+        qtbot.keyClick(lock.password, Qt.Key.Key_Return)
+        yield until("the refusal", lambda: bool(lock.message.text()))
+        type_into(qtbot, lock.password, NEW_PASSWORD)
+        qtbot.keyClick(lock.password, Qt.Key.Key_Return)
+        yield until("unlocked", lambda: not main.session_lock.locked)
+        main.session_lock.set_idle_ms(main.settings.idle_lock_minutes * 60_000)
+        seen["kept"] = form.surname.text()
+        # Signing out with the half-typed referral: asked first, discarded.
+        later(main.sign_out_action.trigger)
+        question = yield modal("unsavedWorkQuestion")
+        from PySide6.QtWidgets import QMessageBox
+
+        qtbot.mouseClick(question.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
+        yield until("the window closed", lambda: not shiboken6.isValid(main) or not main.isVisible())
+
+        for name in ("cw.smith", "coord.lee", "admin"):
+            main = yield from sign_in(qtbot, name, password=PASSWORD if name == "admin" else PASSWORD)
+            seen[name] = (tab_titles(main), menu_titles(main), main.tabs.tabBar().isVisible())
+            seen[f"{name} lands"] = main.tabs.tabText(main.tabs.currentIndex()).replace("&", "")
+            if name == "cw.smith":  # Ctrl+N does nothing for someone who may not take a referral
+                yield from focus_window(main)
+                qtbot.keyClick(main, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+                seen["ctrl+n"] = main.tabs.tabText(main.tabs.currentIndex()).replace("&", "")
+            if name != "admin":
+                yield from sign_out(main)
+        yield from quit_by_keyboard(qtbot, main)
+
+    assert run(journey(), "--database", workstation.database_url) == 0
+    assert seen["kept"] == "Kept"
+    support_tabs, support_menus, _bar = seen["cw.smith"]  # type: ignore[misc]
+    assert support_tabs == ["Find person", "Referral page", "Appointments", "Queues", "All referrals"]
+    assert "Referral" not in support_menus and "Administration" not in support_menus
+    assert seen["ctrl+n"] == "Queues"
+    coordinator_tabs, coordinator_menus, _bar = seen["coord.lee"]  # type: ignore[misc]
+    assert coordinator_tabs == ["Find person", "New referral", "Referral page", "Appointments", "Queues",
+                                "All referrals", "Evaluation"]
+    assert "Administration" not in coordinator_menus and "Data protection" in coordinator_menus
+    assert seen["coord.lee lands"] == "Queues"
+    admin_tabs, admin_menus, admin_bar = seen["admin"]  # type: ignore[misc]
+    assert admin_tabs == ["Administration"] and admin_bar is False  # one page: no tab bar
+    assert "Administration" in admin_menus and "Referral" not in admin_menus
