@@ -17,11 +17,12 @@ from __future__ import annotations
 import gc
 import sys
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.domain.schemes import SchemeConfigError
-from diversion_desktop.resources import schemes_dir
+from diversion_desktop.resources import resource_path, schemes_dir
 from diversion_desktop.ui.error_log import ErrorReporter, log
 from diversion_desktop.ui.gui_thread_gc import GuiThreadCollector
 from diversion_desktop.ui.opening import DatabaseOpening
@@ -38,6 +39,7 @@ def run_gui(url: str | None = None) -> int:
     # quit at the last window closed is a posted event: left in the queue, it would end the sign-in
     # dialog shown next after a sign-out.
     app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "diversion-desktop.svg"))))  # (Windows' taskbar too)
     try:
         SchemeRegistry.load(schemes_dir())  # a wrong file is said before anyone types a password
     except SchemeConfigError as exc:
