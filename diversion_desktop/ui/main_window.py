@@ -302,7 +302,7 @@ class MainWindow(QMainWindow):
         account_menu.addSeparator()
         self.sign_out_action = self._action(account_menu, "&Sign out", self.sign_out)
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About", self._about)
+        self.about_action = self._action(help_menu, "&About", self._about)
 
     # -- navigation ------------------------------------------------------------------
     def show_search(self) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableView
 
+from diversion_desktop.ui.main_window import MainWindow
 from tests.ui.journey import (
     NEW_PASSWORD,
     PASSWORD,
@@ -552,3 +554,70 @@ def test_idle_lock_then_each_role_sees_only_what_it_may_use(qtbot, workstation, 
     admin_tabs, admin_menus, admin_bar = seen["admin"]  # type: ignore[misc]
     assert admin_tabs == ["Administration"] and admin_bar is False  # one page: no tab bar
     assert "Administration" in admin_menus and "Referral" not in admin_menus
+
+
+# -- whatever the workstation remembers, and whatever goes wrong -------------------------------------------------
+REMEMBERED = {
+    "a station's": "[intake]\narea=west-berkshire\nstation=Newbury\n[appointments]\ncentre=newbury\n",
+    "an area and a centre that no longer exist": "[intake]\narea=old-area\n[appointments]\ncentre=closed-centre\n",
+    "a broken window layout": "[window]\ngeometry=@ByteArray(not a geometry)\n[security]\nidle_lock_minutes=soon\n",
+    "an older version's": "[General]\nlastDatabase=C:\\\\old\\\\path.db\n[intake]\narea=1\nstation=\n",
+    "a broken file": "\x00\x01[[[ this is = not = settings\n[intake\narea",
+}
+
+
+@pytest.mark.parametrize("remembered", list(REMEMBERED))
+def test_whatever_the_workstation_remembers_every_role_gets_its_window(  # noqa: ANN001
+        qtbot, workstation, monkeypatch, remembered: str) -> None:
+    add_team(workstation, monkeypatch)
+    workstation.remember(REMEMBERED[remembered])
+    landed: dict[str, str] = {}
+
+    def journey() -> Steps:
+        for name in ("pc1234", "cw.smith", "coord.lee", "admin"):
+            main = yield from sign_in(qtbot, name)
+            landed[name] = main.tabs.tabText(main.tabs.currentIndex()).replace("&", "")
+            if name != "admin":
+                yield from sign_out(main)
+        yield from quit_by_keyboard(qtbot, main)
+
+    assert run(journey(), "--database", workstation.database_url) == 0
+    assert landed == {"pc1234": "Find person", "cw.smith": "Queues", "coord.lee": "Queues",
+                      "admin": "Administration"}
+
+
+def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_stay(  # noqa: ANN001
+        qtbot, workstation, monkeypatch) -> None:
+    add_team(workstation, monkeypatch)
+
+    def broken(self) -> None:  # noqa: ANN001 - a fault in the program, put there by the test
+        raise RuntimeError("a fault put there by the test")
+
+    monkeypatch.setattr(MainWindow, "_about", broken)
+    seen: dict[str, object] = {}
+
+    def journey() -> Steps:
+        main = yield from sign_in(qtbot, "pc1234")
+        form = yield from new_referral(qtbot, main)
+        type_into(qtbot, form.surname, "Typed")
+        later(main.about_action.trigger)  # Help → About, which now fails
+        box = yield until("the message", lambda: next((w for w in QApplication.topLevelWidgets()
+                                                     if w.objectName() == "unexpectedErrorDialog"
+                                                     and w.isVisible()), None))
+        seen["message"] = box.text()
+        box.accept()
+        seen["still there"] = (main.isVisible(), form.surname.text())
+        later(main.sign_out_action.trigger)
+        question = yield modal("unsavedWorkQuestion")
+        from PySide6.QtWidgets import QMessageBox
+
+        qtbot.mouseClick(question.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
+        dialog = yield modal("signInDialog")
+        dialog.reject()  # Quit
+
+    assert run(journey(), "--database", workstation.database_url, errors_expected=True) == 0
+    assert "a fault put there by the test" in str(seen["message"])
+    assert "still in the window" in str(seen["message"]) and str(workstation.log_file) in str(seen["message"])
+    assert seen["still there"] == (True, "Typed")
+    log = workstation.log_file.read_text(encoding="utf-8")
+    assert "RuntimeError: a fault put there by the test" in log and "Traceback" in log
