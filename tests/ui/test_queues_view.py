@@ -214,7 +214,7 @@ def test_export_the_queue_shown(qtbot, view, views_ctx, queue_data, monkeypatch,
 def test_no_export_button_without_the_permission(qtbot, views_ctx, views_runner, queue_data) -> None:  # noqa: ANN001
     from diversion_desktop.domain.permissions import Principal, Role
 
-    views_ctx.sign_in_as(Principal("coordinator-without-export", frozenset({Role.STATION_STAFF})))
+    views_ctx.sign_in_as(Principal("support-worker", frozenset({Role.SUPPORT_WORKER}), organisation="Cranstoun"))
     widget = QueuesView(views_ctx, views_runner)
     qtbot.addWidget(widget)
     assert not widget.export_button.isVisibleTo(widget)
