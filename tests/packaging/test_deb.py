@@ -186,8 +186,6 @@ def wait_for(condition, seconds: float) -> bool:  # noqa: ANN001
     return False
 
 
-@pytest.mark.xfail(strict=False, reason="start-up is being rewritten: today the application exits after "
-                                        "signing in (AttributeError: open_in_background), from source too")
 def test_the_installed_application_opens_and_signs_in(person: Person) -> None:
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         pytest.skip("needs Xvfb and xdotool: packaging/install-system-deps.sh --test")
