@@ -134,7 +134,7 @@ def test_backup_of_a_database_in_use(tmp_path: Path, db: str) -> None:
     live.execute("BEGIN")
     live.execute("SELECT count(*) FROM people").fetchone()
     try:
-        result = run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--database", db)
+        result = run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--plain", "--database", db)
     finally:
         live.rollback()
         live.close()
@@ -142,10 +142,10 @@ def test_backup_of_a_database_in_use(tmp_path: Path, db: str) -> None:
     with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
         assert copy.execute("SELECT count(*) FROM referrals").fetchone()[0] == 3
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-    again = run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--database", db)
+    again = run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--plain", "--database", db)
     assert again.returncode == 1 and "already exists" in again.stderr
-    assert run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--force", "--database", db).returncode == 0
-    server = run("backup", "--out", str(tmp_path / "x"), "--database", "postgresql://user:secret@server/diversion")
+    assert run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--plain", "--force", "--database", db).returncode == 0
+    server = run("backup", "--out", str(tmp_path / "x"), "--plain", "--database", "postgresql://user:secret@server/diversion")
     assert server.returncode == 1 and "SQLite" in server.stderr and "secret" not in server.stderr
-    missing = run("backup", "--out", str(tmp_path / "y"), "--database", f"sqlite:///{tmp_path / 'none.sqlite3'}")
+    missing = run("backup", "--out", str(tmp_path / "y"), "--plain", "--database", f"sqlite:///{tmp_path / 'none.sqlite3'}")
     assert missing.returncode == 1 and "no database" in missing.stderr

@@ -724,10 +724,6 @@ class IntakeForm(QWidget):
         if new is not None and body is not None and body.isAncestorOf(new):
             self.scroll_area.ensureWidgetVisible(new)
 
-    def has_unsaved_work(self) -> bool:
-        """Whether anything has been typed into the form since it was last cleared or saved."""
-        return bool(self.touched) or self.person is not None
-
     def save(self) -> None:
         if self.saving:
             return

@@ -67,12 +67,12 @@ def test_evaluation_tab_is_built_on_first_use(qtbot, gui_ctx, gui_settings) -> N
     import sys
 
     window = make_window(qtbot, gui_ctx, gui_settings)
-    assert window.evaluation.page is None
+    assert window._built("evaluation") is None
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
-    assert window.tabs.currentWidget() is window.evaluation
     from diversion_desktop.ui.evaluation_view import EvaluationView
 
-    assert isinstance(window.evaluation.page, EvaluationView)
+    assert isinstance(window._built("evaluation"), EvaluationView)
+    assert window.tabs.currentWidget() is window.evaluation
     assert "diversion_desktop.ui.evaluation_view" in sys.modules
 
 

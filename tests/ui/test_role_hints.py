@@ -189,4 +189,5 @@ def test_police_see_a_missing_crime_reference_as_not_recorded(qtbot, views_ctx, 
     assert page._values["crime_reference"].text() == "Not recorded"
     open_reference(qtbot, page, saved.reference)
     assert page._values["crime_reference"].text() == "43000001/26"
-    assert page._values["officer"].text() == "PC Test (1234), Newbury"
+    assert page._values["officer"].text() == "PC Test (1234)"
+    assert page._values["station"].text() == "Newbury"
