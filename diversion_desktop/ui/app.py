@@ -74,6 +74,8 @@ def _sign_in_and_work(app: QApplication, opening: DatabaseOpening, settings: Set
             return 0
         window = MainWindow(ctx, settings)
         window.show()
+        window.raise_()
+        window.activateWindow()  # the keyboard goes to the window the sign-in gave way to
         if first:
             _keep_start_up_out_of_collections()
             first = False
