@@ -9,7 +9,6 @@ found by name, in alphabetical order). Exit codes: 0 done, 1 input refused (the 
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -40,12 +39,6 @@ def command_modules() -> dict[str, ModuleType]:
     if not _found:
         _found.update(_commands())
     return _found
-
-
-def __getattr__(name: str) -> dict[str, ModuleType]:  # ``COMMANDS``, as before: found on first use
-    if name == "COMMANDS":
-        return command_modules()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
@@ -101,16 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     remember_user(args.user)
     if args.command is None:
-        # No garbage collection until the first screen has been painted (then run_gui collects, on its thread):
-        # nearly everything start-up makes (modules, classes, widgets) lives until the end, and the
-        # collector's passes over it are a few per cent of the time to the first paint.
-        gc.disable()
-        try:
-            from diversion_desktop.ui.app import run_gui
+        from diversion_desktop.ui.app import run_gui
 
-            return run_gui(args.database)  # the default is resolved once the window is up (SQLAlchemy: slow)
-        finally:
-            gc.enable()
+        return run_gui(args.database)  # the default database is resolved behind the sign-in (SQLAlchemy: slow)
     from diversion_desktop.services.bootstrap import resolve_database_url
 
     return command_modules()[args.command].run(args, resolve_database_url(args.database))
