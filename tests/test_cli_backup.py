@@ -182,4 +182,6 @@ def test_a_killed_encrypted_backup_leaves_no_plaintext(db: str, tmp_path: Path) 
     # The next command that opens the database (any command) deletes what the killed ones left.
     assert subprocess.run([sys.executable, "-m", "diversion_desktop", "audit", "verify", "--database", url],
                           env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120).returncode == 0
-    assert list(work.glob("backup-*")) == []
+    # (A workspace killed in the instant between its folder and its lock is kept for a minute, in case
+    # its backup is just starting: it never holds a copy.)
+    assert [p for p in work.glob("backup-*/*") if p.name != "in-use.lock"] == []
