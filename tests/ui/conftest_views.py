@@ -158,3 +158,39 @@ def replace_text(qtbot, edit: QWidget, text: str) -> None:  # noqa: ANN001
     qtbot.keyClick(edit, Qt.Key.Key_Backspace)
     if text:
         qtbot.keyClicks(edit, text)
+
+
+# -- the referral page ------------------------------------------------------------------------------
+class Questions:
+    """Stands in for the confirmation message box: records each question, gives a set answer."""
+
+    def __init__(self, answer: bool) -> None:
+        self.answer = answer
+        self.asked: list[tuple[str, str]] = []
+
+    def __call__(self, _parent, title: str, text: str) -> bool:  # noqa: ANN001
+        self.asked.append((title, text))
+        return self.answer
+
+
+def show_referral_page(qtbot, ctx: AppContext, runner: TaskRunner):  # noqa: ANN001, ANN201 - a ReferralPage
+    from diversion_desktop.ui.referral_page import ReferralPage
+
+    widget = ReferralPage(ctx, runner)
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    with qtbot.waitActive(widget):
+        widget.show()
+    return widget
+
+
+@pytest.fixture
+def page(qtbot, views_ctx: AppContext, views_runner: TaskRunner):  # noqa: ANN001, ANN201
+    return show_referral_page(qtbot, views_ctx, views_runner)
+
+
+def open_by_reference(qtbot, page, reference: str) -> None:  # noqa: ANN001
+    """Type the reference into the page's box and press Enter, as a person does; wait for it."""
+    replace_text(qtbot, page.reference_edit, reference)
+    with qtbot.waitSignal(page.sig_loaded, timeout=10000):
+        qtbot.keyClick(page.reference_edit, Qt.Key.Key_Return)

@@ -9,7 +9,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from datetime import datetime  # noqa: E402
 
-import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from diversion_desktop.services.referrals import ReferralService  # noqa: E402
@@ -19,34 +18,14 @@ from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by
     book,
     click,
     column_texts,
+    page,
+    Questions,
     refer,
     replace_text,
     views_ctx,
     views_runner,
     wait_idle,
 )
-
-
-class Answers:
-    """Stands in for the question box: records each question, gives a set answer."""
-
-    def __init__(self, answer: bool) -> None:
-        self.answer = answer
-        self.asked: list[tuple[str, str]] = []
-
-    def __call__(self, _parent, title: str, text: str) -> bool:  # noqa: ANN001
-        self.asked.append((title, text))
-        return self.answer
-
-
-@pytest.fixture
-def page(qtbot, views_ctx, views_runner):  # noqa: ANN001, ANN201
-    widget = ReferralPage(views_ctx, views_runner)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 800)
-    with qtbot.waitActive(widget):
-        widget.show()
-    return widget
 
 
 def open_booking(qtbot, page: ReferralPage, reference: str):  # noqa: ANN001, ANN201
@@ -84,7 +63,7 @@ def test_a_booking_close_to_another_is_made_only_when_confirmed(  # noqa: ANN001
     saved = refer(views_ctx, surname="Close", forenames="Cal")
     book(views_ctx, saved.id, datetime(2026, 3, 12, 10, 0))
     dialog = open_booking(qtbot, page, saved.reference)
-    no = Answers(False)
+    no = Questions(False)
     monkeypatch.setattr(dialogs, "ask_confirmation", no)
     submit(qtbot, dialog, views_runner, "12/03/2026 11:00")
     assert no.asked == [("Book anyway?", "The person has another appointment at 12/03/2026 10:00, only 1 h "
@@ -93,7 +72,7 @@ def test_a_booking_close_to_another_is_made_only_when_confirmed(  # noqa: ANN001
     assert "only 1 h before this one" in dialog.general_error.text()
     assert len(ReferralService(views_ctx).detail(saved.id).appointments) == 1
 
-    yes = Answers(True)
+    yes = Questions(True)
     monkeypatch.setattr(dialogs, "ask_confirmation", yes)
     with qtbot.waitSignal(page.sig_changed, timeout=10000):
         click(qtbot, dialog.ok_button)

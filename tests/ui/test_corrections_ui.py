@@ -11,7 +11,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from datetime import datetime, time, timedelta  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
 
 from diversion_desktop.domain.permissions import Role  # noqa: E402
 from diversion_desktop.domain.programme import Attendance  # noqa: E402
@@ -21,17 +20,18 @@ from diversion_desktop.services.referrals import ReferralService  # noqa: E402
 from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
 from tests.conftest import EVERY_ROLE, as_role  # noqa: E402
 from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
-    FIXED_NOW,
-    TODAY,
     book,
     cell,
     click,
     click_row,
     column_texts,
+    FIXED_NOW,
     missed_twice,
+    open_by_reference,
+    page,
     record,
     refer,
-    replace_text,
+    TODAY,
     views_ctx,
     views_runner,
     wait_idle,
@@ -42,22 +42,6 @@ ALEX = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="alex")
 CORA = as_role(Role.COORDINATOR, username="cora")
 STATION = as_role(Role.STATION_STAFF, username="pc1")
 ATTENDANCE = 4  # the appointments table's column
-
-
-@pytest.fixture
-def page(qtbot, views_ctx, views_runner):  # noqa: ANN001, ANN201
-    widget = ReferralPage(views_ctx, views_runner)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 800)
-    with qtbot.waitActive(widget):
-        widget.show()
-    return widget
-
-
-def open_by_reference(qtbot, page: ReferralPage, reference: str) -> None:  # noqa: ANN001
-    replace_text(qtbot, page.reference_edit, reference)
-    with qtbot.waitSignal(page.sig_loaded, timeout=10000):
-        qtbot.keyClick(page.reference_edit, Qt.Key.Key_Return)
 
 
 def missed_this_morning(ctx, surname: str = "Slip"):  # noqa: ANN001, ANN201

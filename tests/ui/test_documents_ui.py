@@ -31,20 +31,21 @@ from diversion_desktop.ui.appointments_view import AppointmentsView  # noqa: E40
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog  # noqa: E402
 from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
 from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
-    FIXED_NOW,
-    TODAY,
-    WINDSOR,
     book,
     click,
     column_texts,
+    FIXED_NOW,
     missed_twice,
     open_message_boxes,
+    page,
     record,
     refer,
+    TODAY,
     views_ctx,
     views_runner,
     views_settings,
     wait_idle,
+    WINDSOR,
 )
 
 DOCUMENT, STATE = 0, 1  # due documents
@@ -95,16 +96,6 @@ def pdf_pages(path: Path) -> int:
 
 
 # -- fixtures ------------------------------------------------------------------------------
-@pytest.fixture
-def page(qtbot, views_ctx, views_runner):  # noqa: ANN001, ANN201
-    widget = ReferralPage(views_ctx, views_runner)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 800)
-    with qtbot.waitActive(widget):
-        widget.show()
-    return widget
-
-
 @pytest.fixture
 def printer_dialog(monkeypatch, tmp_path):  # noqa: ANN001, ANN201
     fake = FakePrintDialog(tmp_path)

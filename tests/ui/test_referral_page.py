@@ -9,7 +9,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from datetime import date, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
-import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
@@ -19,48 +18,23 @@ from diversion_desktop.services.referrals import ReferralService  # noqa: E402
 from diversion_desktop.ui import dialogs  # noqa: E402
 from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
 from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
-    FIXED_NOW,
-    TODAY,
-    WINDSOR,
     cell,
     click,
     column_texts,
     completed,
+    FIXED_NOW,
     missed_twice,
+    open_by_reference,
+    page,
+    Questions,
     refer,
     replace_text,
+    TODAY,
     views_ctx,
     views_runner,
     wait_idle,
+    WINDSOR,
 )
-
-
-class Questions:
-    """Stands in for the confirmation message box: records each question, gives a set answer."""
-
-    def __init__(self, answer: bool) -> None:
-        self.answer = answer
-        self.asked: list[tuple[str, str]] = []
-
-    def __call__(self, _parent, title: str, text: str) -> bool:  # noqa: ANN001
-        self.asked.append((title, text))
-        return self.answer
-
-
-@pytest.fixture
-def page(qtbot, views_ctx, views_runner):  # noqa: ANN001, ANN201
-    widget = ReferralPage(views_ctx, views_runner)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 800)
-    with qtbot.waitActive(widget):
-        widget.show()
-    return widget
-
-
-def open_by_reference(qtbot, page: ReferralPage, reference: str) -> None:  # noqa: ANN001
-    replace_text(qtbot, page.reference_edit, reference)
-    with qtbot.waitSignal(page.sig_loaded, timeout=10000):
-        qtbot.keyClick(page.reference_edit, Qt.Key.Key_Return)
 
 
 def value(page: ReferralPage, name: str) -> str:

@@ -10,7 +10,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from datetime import date, datetime, time, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
-import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
@@ -26,14 +25,15 @@ from tests.conftest import as_role  # noqa: E402
 from tests.ui.conftest import type_text  # noqa: E402
 from tests.ui.test_intake_flow import fill_adult, type_into  # noqa: E402
 from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
-    FIXED_NOW,
-    TODAY,
     book,
     click,
     click_row,
     find_row,
+    FIXED_NOW,
+    open_by_reference,
     refer,
-    replace_text,
+    show_referral_page,
+    TODAY,
     views_ctx,
     views_runner,
     views_settings,
@@ -55,21 +55,6 @@ def appointments_view(qtbot, ctx, runner, settings) -> AppointmentsView:  # noqa
         view.show()
     wait_idle(qtbot, runner)
     return view
-
-
-def referral_page(qtbot, ctx, runner) -> ReferralPage:  # noqa: ANN001
-    page = ReferralPage(ctx, runner)
-    qtbot.addWidget(page)
-    page.resize(1280, 800)
-    with qtbot.waitActive(page):
-        page.show()
-    return page
-
-
-def open_reference(qtbot, page: ReferralPage, reference: str) -> None:  # noqa: ANN001
-    replace_text(qtbot, page.reference_edit, reference)
-    with qtbot.waitSignal(page.sig_loaded, timeout=10000):
-        qtbot.keyClick(page.reference_edit, Qt.Key.Key_Return)
 
 
 # -- §3.5: hints and buttons follow the permissions ------------------------------------------------
@@ -101,8 +86,8 @@ def test_a_coordinator_recording_nothing_sees_no_attendance_buttons(  # noqa: AN
 def test_a_support_worker_on_an_overdue_referral_is_not_told_to_confirm(qtbot, views_ctx, views_runner):  # noqa: ANN001
     saved = refer(views_ctx, surname="Late", taken=FIXED_NOW - timedelta(days=60))  # deadline: 56 days
     views_ctx.sign_in_as(CRANSTOUN_WORKER)
-    page = referral_page(qtbot, views_ctx, views_runner)
-    open_reference(qtbot, page, saved.reference)
+    page = show_referral_page(qtbot, views_ctx, views_runner)
+    open_by_reference(qtbot, page, saved.reference)
     assert not page.confirm_button.isVisible()
     assert "Confirm the next step" not in page.booking_note.text()
     assert page.booking_note.text() == ("The deadline has passed: no appointment can be booked. "
@@ -113,8 +98,8 @@ def test_a_support_worker_on_an_overdue_referral_is_not_told_to_confirm(qtbot, v
 def test_station_staff_are_offered_no_booking(qtbot, views_ctx, views_runner):  # noqa: ANN001
     saved = refer(views_ctx, surname="Station")
     views_ctx.sign_in_as(STATION)
-    page = referral_page(qtbot, views_ctx, views_runner)
-    open_reference(qtbot, page, saved.reference)
+    page = show_referral_page(qtbot, views_ctx, views_runner)
+    open_by_reference(qtbot, page, saved.reference)
     assert not page.book_button.isVisible() and not page.can_book()
     assert not page.booking_note.text().startswith("Book")
     assert not page.confirm_button.isVisible()
@@ -170,8 +155,8 @@ def test_station_staff_are_not_offered_the_supervisor_override(qtbot, views_ctx,
 def test_a_support_worker_is_told_police_fields_are_withheld_not_missing(qtbot, views_ctx, views_runner):  # noqa: ANN001
     saved = refer(views_ctx, surname="Withheld")  # crime reference and officer recorded
     views_ctx.sign_in_as(CRANSTOUN_WORKER)
-    page = referral_page(qtbot, views_ctx, views_runner)
-    open_reference(qtbot, page, saved.reference)
+    page = show_referral_page(qtbot, views_ctx, views_runner)
+    open_by_reference(qtbot, page, saved.reference)
     assert page._values["crime_reference"].text() == "Not shown to your role"
     assert page._values["officer"].text() == "Not shown to your role"
     assert "43000001/26" not in page._values["crime_reference"].text()
@@ -184,10 +169,10 @@ def test_police_see_a_missing_crime_reference_as_not_recorded(qtbot, views_ctx, 
                         substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True)
     blank = IntakeService(views_ctx).save(draft)
     views_ctx.sign_in_as(STATION)
-    page = referral_page(qtbot, views_ctx, views_runner)
-    open_reference(qtbot, page, blank.reference)
+    page = show_referral_page(qtbot, views_ctx, views_runner)
+    open_by_reference(qtbot, page, blank.reference)
     assert page._values["crime_reference"].text() == "Not recorded"
-    open_reference(qtbot, page, saved.reference)
+    open_by_reference(qtbot, page, saved.reference)
     assert page._values["crime_reference"].text() == "43000001/26"
     assert page._values["officer"].text() == "PC Test (1234)"
     assert page._values["station"].text() == "Newbury"
