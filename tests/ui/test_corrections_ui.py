@@ -17,7 +17,6 @@ from diversion_desktop.domain.programme import Attendance  # noqa: E402
 from diversion_desktop.services.documents import DocumentService  # noqa: E402
 from diversion_desktop.services.programme import ProgrammeService  # noqa: E402
 from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
 from tests.conftest import EVERY_ROLE, as_role  # noqa: E402
 from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
     book,

@@ -19,7 +19,6 @@ from diversion_desktop.services.intake import IntakeService  # noqa: E402
 from diversion_desktop.ui.appointments_view import AppointmentsView  # noqa: E402
 from diversion_desktop.ui.intake_form import IntakeForm  # noqa: E402
 from diversion_desktop.ui.queues_view import QueuesView  # noqa: E402
-from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
 from diversion_desktop.ui.search_panel import SearchPanel  # noqa: E402
 from tests.conftest import as_role  # noqa: E402
 from tests.ui.conftest import type_text  # noqa: E402
