@@ -38,12 +38,12 @@ def run(args: argparse.Namespace, url: str) -> int:
             result = service.verify()
             print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
             return EXIT_OK if result.ok else EXIT_REFUSED
-        from diversion_desktop.spreadsheets.cells import CellError, parse_date
+        from diversion_desktop.services.exporter import period_day
 
         try:
-            first = parse_date(args.date_from) if args.date_from else None
-            last = parse_date(args.date_to) if args.date_to else None
-        except CellError as exc:
+            first = period_day(args.date_from) if args.date_from else None
+            last = period_day(args.date_to) if args.date_to else None
+        except ValueError as exc:
             print(f"--from/--to: {exc}", file=sys.stderr)
             return EXIT_USAGE
         filters = AuditFilters(username=args.username, person_reference=args.person, action=args.what,

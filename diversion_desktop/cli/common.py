@@ -40,8 +40,7 @@ def export_password(args: argparse.Namespace) -> tuple[str | None, str]:
     from pathlib import Path
 
     from diversion_desktop.services.exporter import PASSWORD_ENV as EXPORT_PASSWORD_ENV
-    from diversion_desktop.services.exporter import password_from_environment
-    from diversion_desktop.spreadsheets.encrypted import PasswordError, check_password
+    from diversion_desktop.services.exporter import PasswordError, check_password, password_from_environment
 
     if args.password_file:
         try:

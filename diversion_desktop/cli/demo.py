@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, url: str) -> int:
     if args.appointments is not None:
         print("--appointments applies to bulk sample data only (add --bulk).", file=sys.stderr)
         return EXIT_REFUSED
-    from diversion_desktop.services.demo import fill
+    from diversion_desktop.sample_data.demo import fill
     from diversion_desktop.services.errors import ServiceError
 
     progress = TerminalProgress("Creating sample data")
@@ -82,7 +82,7 @@ class PhaseProgress:
 
 
 def _bulk(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001 - AppContext
-    from diversion_desktop.services.bulk_demo import fill_bulk
+    from diversion_desktop.sample_data.bulk import fill_bulk
     from diversion_desktop.services.errors import ServiceError
 
     if args.force:

@@ -42,8 +42,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 def run(args: argparse.Namespace, url: str) -> int:
     from diversion_desktop.services.errors import ServiceError, ValidationError
-    from diversion_desktop.services.exporter import ExportQuery, ExportService
-    from diversion_desktop.spreadsheets.cells import CellError, parse_date
+    from diversion_desktop.services.exporter import ExportQuery, ExportService, period_day
 
     out = Path(args.out)
     file_format = args.format or out.suffix.lower().lstrip(".")
@@ -57,8 +56,8 @@ def run(args: argparse.Namespace, url: str) -> int:
     for name in ("date_from", "date_to"):
         value = getattr(args, name)
         try:
-            days[name] = parse_date(value) if value else None
-        except CellError as exc:
+            days[name] = period_day(value) if value else None
+        except ValueError as exc:
             print(f"export: --{name.removeprefix('date_')} {exc}", file=sys.stderr)
             return EXIT_USAGE
     password, problem = export_password(args)

@@ -13,17 +13,13 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 def run(_args: argparse.Namespace, url: str) -> int:
-    from diversion_desktop.store.database import describe, make_engine
-    from diversion_desktop.store.migrate import current_revision, upgrade
+    from diversion_desktop.services.bootstrap import migrate_database
 
-    engine = make_engine(url)
-    before = current_revision(engine)
-    backup = upgrade(engine)
-    after = current_revision(engine)
-    if before == after:
-        print(f"{describe(url)} is up to date (revision {after}).")
+    result = migrate_database(url)
+    if result.before == result.after:
+        print(f"{result.database} is up to date (revision {result.after}).")
     else:
-        print(f"{describe(url)} upgraded from {before or 'empty'} to {after}.")
-        if backup:
-            print(f"Backup of the previous file: {backup}")
+        print(f"{result.database} upgraded from {result.before or 'empty'} to {result.after}.")
+        if result.backup:
+            print(f"Backup of the previous file: {result.backup}")
     return EXIT_OK

@@ -32,6 +32,7 @@ from diversion_desktop.domain.evaluation import (
     method_notes,
     month_label,
 )
+from diversion_desktop.domain.evaluation_result import Count, EvaluationResult, Rate
 from diversion_desktop.domain.statistics import Withheld
 from diversion_desktop.reports import charts
 from diversion_desktop.reports.tables import (
@@ -41,7 +42,6 @@ from diversion_desktop.reports.tables import (
     selection_text,
     text,
 )
-from diversion_desktop.services.evaluation import Count, EvaluationResult, Rate
 
 WIDTH = PAGE_WIDTH - 2 * PAGE_MARGIN_X
 TABLE_SIZE = 7.5

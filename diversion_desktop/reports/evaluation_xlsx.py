@@ -22,8 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from diversion_desktop.domain.evaluation import definitions, method_notes
+from diversion_desktop.domain.evaluation_result import EvaluationResult
 from diversion_desktop.reports.tables import RANGES, ReportTable, evaluation_tables, selection_text
-from diversion_desktop.services.evaluation import EvaluationResult
 from diversion_desktop.spreadsheets.writer import as_text
 
 ABOUT_SHEET = "About"

@@ -26,14 +26,14 @@ from diversion_desktop.domain.evaluation import (
     Step,
     month_label,
 )
-from diversion_desktop.domain.statistics import CONFIDENCE, Interval, Withheld
-from diversion_desktop.services.evaluation import (
+from diversion_desktop.domain.evaluation_result import (
     FAIRNESS_COUNTS,
     Count,
     EvaluationResult,
     GroupRate,
     Rate,
 )
+from diversion_desktop.domain.statistics import CONFIDENCE, Interval, Withheld
 
 CI = f"{CONFIDENCE:.0%} CI"
 

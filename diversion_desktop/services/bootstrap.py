@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from diversion_desktop.resources import schemes_dir
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.store.database import default_database_url, describe, make_engine, make_session_factory
 from diversion_desktop.store import private_files
-from diversion_desktop.store.migrate import upgrade
+from diversion_desktop.store.migrate import current_revision, upgrade
 
 DATABASE_ENV = "DIVERSION_DATABASE_URL"
 
@@ -47,3 +48,22 @@ def open_context(url: str, schemes_folder: Path | None = None,
     if principal is not None:
         ctx.sign_in_as(principal)
     return ctx
+
+
+@dataclass(frozen=True)
+class Migrated:
+    database: str  # the database as people name it (describe)
+    before: str | None  # the revision found; None for an empty database
+    after: str | None
+    backup: Path | None  # the copy of a SQLite file made before upgrading, if one was
+
+
+def migrate_database(url: str) -> Migrated:
+    """Bring the schema at ``url`` to the newest revision (a SQLite file is backed up first)."""
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        backup = upgrade(engine)
+        return Migrated(describe(url), before, current_revision(engine), backup)
+    finally:
+        engine.dispose()

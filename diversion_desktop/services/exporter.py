@@ -37,8 +37,15 @@ from diversion_desktop.domain.programme import Outcome, Status
 from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError, ValidationError
+from diversion_desktop.spreadsheets import cells
 from diversion_desktop.spreadsheets import import_format as fmt
-from diversion_desktop.spreadsheets.encrypted import OPENS_WITH, PasswordError, check_password, encrypted_zip
+from diversion_desktop.spreadsheets.encrypted import (  # the password rule: the screens and the commands ask here
+    MIN_PASSWORD_LENGTH,  # noqa: F401 - for the password fields of the screens
+    OPENS_WITH,
+    PasswordError,
+    check_password,
+    encrypted_zip,
+)
 from diversion_desktop.spreadsheets.writer import BOOL, DATE, DATETIME, INT, Column, SheetData, write_csv, write_xlsx
 from diversion_desktop.store.models import (
     Appointment,
@@ -525,4 +532,10 @@ def _targets(out: Path, file_format: str, sheets: Sequence[str], encrypted: bool
 
 def password_from_environment() -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
+
+
+def period_day(text: str) -> date | None:
+    """A first or last day given on the command line (2026-01-14, 14/01/2026), read as the import
+    reads a date cell; None when blank. A ValueError says why it is not a date."""
+    return cells.parse_date(text)
 

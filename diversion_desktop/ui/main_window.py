@@ -397,7 +397,7 @@ class MainWindow(QMainWindow):
     # -- sample data -----------------------------------------------------------------
     def fill_demo(self) -> None:
         def empty() -> bool:
-            from diversion_desktop.services.demo import is_empty
+            from diversion_desktop.sample_data.demo import is_empty
 
             return is_empty(self.ctx)
 
@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Sample data", str(error))
 
         def sample() -> dict:
-            from diversion_desktop.services.demo import fill
+            from diversion_desktop.sample_data.demo import fill
 
             return fill(self.ctx, progress=relay.sig_progress.emit)
 

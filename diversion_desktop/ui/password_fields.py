@@ -9,14 +9,14 @@ A dialog makes one, names its fields, and puts them into its form::
     go_on, password = self.secret.check(self.error)   # the problem shown; password None when not protecting
 
 The password then goes to the service, which writes an AES-256 encrypted ZIP
-(``spreadsheets.encrypted``: ``OPENS_WITH`` says which tools open it).
+(``services.exporter``: ``OPENS_WITH`` says which tools open it).
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLineEdit, QWidget
 
-from diversion_desktop.spreadsheets.encrypted import MIN_PASSWORD_LENGTH, OPENS_WITH
+from diversion_desktop.services.exporter import MIN_PASSWORD_LENGTH, OPENS_WITH
 from diversion_desktop.ui.widgets import ErrorLabel
 
 # What to do with the password, for a dialog's note under the fields.

@@ -24,8 +24,8 @@ from diversion_desktop.domain.names import normalise
 from diversion_desktop.domain.next_step import NextStep, next_step_for_non_attendance
 from diversion_desktop.domain.programme import Status, deadlines
 from diversion_desktop.domain.schemes import SchemeKind
-from diversion_desktop.services import bulk_demo
-from diversion_desktop.services.bulk_demo import BulkNotPossible, BulkResult, fill_bulk
+from diversion_desktop.sample_data import bulk as bulk_demo
+from diversion_desktop.sample_data.bulk import BulkNotPossible, BulkResult, fill_bulk
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.services.people import PeopleService

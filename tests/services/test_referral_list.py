@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 from diversion_desktop.domain.names import forename_variants
 from diversion_desktop.domain.programme import Status
-from diversion_desktop.services.bulk_demo import fill_bulk
+from diversion_desktop.sample_data.bulk import fill_bulk
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.referral_list import (
     SORT_AT_ONCE,

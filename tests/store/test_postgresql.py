@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from diversion_desktop.services import audit
 from diversion_desktop.services.bootstrap import open_context
-from diversion_desktop.services.demo import fill
+from diversion_desktop.sample_data.demo import fill
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService
 from diversion_desktop.services.exporter import ExportQuery, ExportService

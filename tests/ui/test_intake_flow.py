@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui.intake_form import IntakeForm
@@ -62,11 +71,24 @@ def fill_adult(qtbot, form: IntakeForm, surname: str = "O'Brien", dob: str = "01
     type_into(qtbot, form, "Quantity 1", quantity)
 
 
+INPUTS = (QLineEdit, QComboBox, QAbstractSpinBox, QCheckBox, QPlainTextEdit, QTextEdit)
+
+
 def test_every_input_is_named_for_assistive_technology(form: IntakeForm) -> None:
-    unnamed = [w.objectName() or type(w).__name__ for w in form.findChildren(QLineEdit)
-               if w.isVisible() and not w.accessibleName() and not isinstance(w.parent(), QWidget.__class__)]
-    # Line edits inside combo boxes inherit the combo's name; every other visible input has one.
-    assert all(name == "QLineEdit" for name in unnamed), unnamed
+    """Each input a person can reach has an accessible name, and a labelled one is named by its
+    label's words exactly (what the screen shows is what a screen reader says)."""
+    inputs = [w for w in form.findChildren(QWidget) if isinstance(w, INPUTS) and w.isVisibleTo(form)
+              # the line edit inside a combo box or spin box is part of that input, which has the name
+              and not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))]
+    assert [w.objectName() or type(w).__name__ for w in inputs if not w.accessibleName()] == []
+    labelled = {label.text().replace("&", ""): label.buddy() for label in form.findChildren(QLabel)
+                if label.buddy() is not None and label.isVisibleTo(form)}
+    assert {name: buddy.accessibleName() for name, buddy in labelled.items()
+            if buddy.accessibleName() != name} == {}
+    # The check saw the form's inputs, labelled and not (the substance row's are named in code).
+    assert {"Surname", "Forenames", "Date of birth", "Area", "Incident date and time", "Officer name"} <= set(labelled)
+    assert {"Substance 1", "Quantity 1", "Unit 1", "The person agrees to take part in the diversion"} <= {
+        w.accessibleName() for w in inputs}
 
 
 def test_decision_updates_live_while_typing(qtbot, form: IntakeForm) -> None:  # noqa: ANN001

@@ -87,7 +87,7 @@ def test_import_menu_opens_the_import_dialog(qtbot, gui_ctx, gui_settings) -> No
 
 
 def test_the_referral_list_tab_opens_a_referral(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
-    from diversion_desktop.services.demo import fill
+    from diversion_desktop.sample_data.demo import fill
 
     fill(gui_ctx, people=20, referrals=30, seed=3)
     window = make_window(qtbot, gui_ctx, gui_settings)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from diversion_desktop.services.bulk_demo import fill_bulk
+from diversion_desktop.sample_data.bulk import fill_bulk
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.referral_list import ReferralListFilters, ReferralListService
 from diversion_desktop.ui.referral_list import COLUMNS, LOADING, ReferralListView

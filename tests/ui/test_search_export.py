@@ -7,7 +7,7 @@ import csv
 from PySide6.QtCore import QPoint, Qt
 
 from diversion_desktop.domain.permissions import Role
-from diversion_desktop.services.demo import fill
+from diversion_desktop.sample_data.demo import fill
 from diversion_desktop.ui import export_action
 from diversion_desktop.ui.search_panel import SearchPanel
 from tests.conftest import as_role

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from diversion_desktop.services.demo import fill
+from diversion_desktop.sample_data.demo import fill
 from diversion_desktop.services.people import PeopleService
 from diversion_desktop.ui import search_panel
 from diversion_desktop.ui.search_panel import SearchPanel

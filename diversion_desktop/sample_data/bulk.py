@@ -1,6 +1,6 @@
 """Bulk sample data: a force's years of history (a million people and referrals) in under a minute.
 
-The small demo (``services.demo``) drives every referral through the real
+The small demo (``sample_data.demo``) drives every referral through the real
 services; at a million referrals that would take hours. This path writes the
 same kind of data straight into a fresh SQLite file, and keeps it consistent by
 using the domain's own rules where they decide something:
@@ -68,7 +68,7 @@ from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, Ne
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
 from diversion_desktop.domain.programme import Attendance, Outcome, SessionType, Status
 from diversion_desktop.domain.schemes import Scheme
-from diversion_desktop.services import sample_names
+from diversion_desktop.sample_data import names as sample_names
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError
 from diversion_desktop.services.intake import NOT_OVERRIDABLE
