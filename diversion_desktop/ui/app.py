@@ -15,8 +15,10 @@ and never closes the window.
 from __future__ import annotations
 
 import gc
+import importlib
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -64,6 +66,7 @@ def _sign_in_and_work(app: QApplication, opening: DatabaseOpening, settings: Set
     from diversion_desktop.ui.sign_in import sign_in_at_start
 
     first = True
+    QTimer.singleShot(_PREPARE_AFTER_MS, _prepare_the_window)
     while True:
         ctx = sign_in_at_start(opening)
         if ctx is None:
@@ -83,6 +86,21 @@ def _sign_in_and_work(app: QApplication, opening: DatabaseOpening, settings: Set
         if window.signed_out != "sign in":
             return code
         window.deleteLater()  # signed out: ask who signs in next
+
+
+# The window's own modules, loaded while the person types their name and password (about a tenth of a
+# second, PySide making the Python types of Qt's enums among it), so that Enter is followed by the
+# window and not by imports. One a turn of the event loop: typing never waits more than a moment.
+_WINDOW_MODULES = ("diversion_desktop.ui.session_lock", "diversion_desktop.ui.search_panel",
+                   "diversion_desktop.ui.queues_view", "diversion_desktop.ui.intake_form",
+                   "diversion_desktop.ui.appointments_view", "diversion_desktop.ui.referral_page")
+_PREPARE_AFTER_MS = 400  # after the sign-in dialog is up and the database has started to open
+
+
+def _prepare_the_window(remaining: tuple[str, ...] = _WINDOW_MODULES) -> None:
+    if remaining:
+        importlib.import_module(remaining[0])
+        QTimer.singleShot(0, lambda: _prepare_the_window(remaining[1:]))
 
 
 def _keep_start_up_out_of_collections() -> None:
