@@ -1,12 +1,12 @@
-"""Starting the GUI: check the schemes, sign in, then the main window for that person's roles.
+"""Starting the GUI: sign in, then the main window for that person's roles.
 
 The path every person takes, and the only one:
 
-1. The scheme files are read; a wrong one stops start-up with a message naming file and key.
-2. The sign-in dialog is shown (or, on a database without users, the first administrator's); the
-   database opens on a thread behind it (ui/opening.py) while the person types.
-3. Once someone is signed in, the main window is built for their roles (ui/main_window.py) and
-   shown. Account → Sign out closes it and goes back to 2; Quit anywhere ends the application.
+1. The sign-in dialog is shown (or, on a database without users, the first administrator's); the
+   scheme files are read and the database opened on a thread behind it (ui/opening.py) while the
+   person types. A wrong scheme file ends it with a message naming the file and the key.
+2. Once someone is signed in, the main window is built for their roles (ui/main_window.py) and
+   shown. Account → Sign out closes it and goes back to 1; Quit anywhere ends the application.
 
 An unexpected error anywhere in the GUI is logged and shown by ``ErrorReporter`` (ui/error_log.py)
 and never closes the window.
@@ -17,18 +17,20 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from diversion_desktop.domain.scheme_registry import SchemeRegistry
-from diversion_desktop.domain.schemes import SchemeConfigError
-from diversion_desktop.resources import resource_path, schemes_dir
+from diversion_desktop.resources import resource_path
 from diversion_desktop.ui.error_log import ErrorReporter, log
 from diversion_desktop.ui.gui_thread_gc import GuiThreadCollector
 from diversion_desktop.ui.opening import DatabaseOpening
 from diversion_desktop.ui.settings import Settings
+
+if TYPE_CHECKING:
+    from diversion_desktop.domain.schemes import SchemeConfigError
 
 
 def run_gui(url: str | None = None) -> int:
@@ -42,11 +44,6 @@ def run_gui(url: str | None = None) -> int:
     # dialog shown next after a sign-out.
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(QIcon(str(resource_path("icons", "diversion-desktop.svg"))))  # (Windows' taskbar too)
-    try:
-        SchemeRegistry.load(schemes_dir())  # a wrong file is said before anyone types a password
-    except SchemeConfigError as exc:
-        _scheme_error(exc)
-        return 1
     reporter = ErrorReporter()
     reporter.install()
     collector = GuiThreadCollector(app)  # cyclic garbage collected on this thread only
@@ -113,7 +110,9 @@ def _keep_start_up_out_of_collections() -> None:
 
 
 def _cannot_open(opening: DatabaseOpening, error: BaseException) -> None:
-    if isinstance(error, SchemeConfigError):  # a scheme file changed since the start
+    from diversion_desktop.domain.schemes import SchemeConfigError
+
+    if isinstance(error, SchemeConfigError):  # a wrong scheme file: say which, and which key
         _scheme_error(error)
         return
     where = opening.database or "the default database"

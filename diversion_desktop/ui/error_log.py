@@ -13,7 +13,6 @@ import logging
 import sys
 import threading
 import traceback
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 APP_NAME = "DiversionDesktop"
 LOG_NAME = "diversion-desktop.log"
+KEEP_BYTES = 1_000_000  # a longer log is moved aside (one older copy kept) when the application starts
 log = logging.getLogger("diversion_desktop")
 
 
@@ -30,11 +30,13 @@ def log_path() -> Path:
 
 
 def start_logging() -> Path:
-    """Log warnings and errors of the whole application to the log file (a few hundred kB kept)."""
+    """Log warnings and errors of the whole application to the log file."""
     path = log_path()
-    if not any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path for h in log.handlers):
+    if not any(isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path for h in log.handlers):
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=512_000, backupCount=3, encoding="utf-8")
+        if path.exists() and path.stat().st_size > KEEP_BYTES:
+            path.replace(path.with_name(LOG_NAME + ".1"))
+        handler = logging.FileHandler(path, encoding="utf-8", delay=True)  # (the file is made at the first line)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)

@@ -621,3 +621,28 @@ def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_s
     assert seen["still there"] == (True, "Typed")
     log = workstation.log_file.read_text(encoding="utf-8")
     assert "RuntimeError: a fault put there by the test" in log and "Traceback" in log
+
+
+def test_a_wrong_scheme_file_is_named_with_its_key_and_nothing_starts(  # noqa: ANN001
+        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    import shutil
+
+    from diversion_desktop.resources import resources_dir
+
+    resources = tmp_path / "resources"
+    shutil.copytree(resources_dir(), resources)
+    scheme = resources / "schemes" / "west-berkshire.toml"
+    scheme.write_text(scheme.read_text(encoding="utf-8").replace("rebookings_allowed = 1", 'rebookings_allowed = "one"'),
+                      encoding="utf-8")
+    monkeypatch.setenv("DIVERSION_RESOURCES", str(resources))
+    seen: dict[str, str] = {}
+
+    def journey() -> Steps:
+        box = yield until("the scheme message", lambda: next(
+            (w for w in QApplication.topLevelWidgets()
+             if w.isVisible() and w.windowTitle() == "Scheme configuration error"), None))
+        seen["text"] = box.text()
+        box.accept()
+
+    assert run(journey(), "--database", workstation.database_url) == 1
+    assert "west-berkshire.toml" in seen["text"] and "rebookings_allowed" in seen["text"]
