@@ -24,7 +24,7 @@ from diversion_desktop.store.models import OPEN_STATUSES, Person, Referral
 # Open with nothing booked: past the deadline these await a proposal. A booked
 # referral waits for its appointment's attendance first (it may have been kept).
 _ATTENDING = (Status.AWAITING_APPOINTMENT.value,)
-QUEUE_LIMIT = 500
+QUEUE_LIMIT = 200  # the nearest deadlines; the whole list is All referrals (paged)
 QUEUE_NAMES = ("awaiting_appointment", "overdue", "awaiting_confirmation")
 
 

@@ -106,7 +106,8 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(self.session_lock.available)
         self.counts_label.setVisible(self.role_view.may(Permission.VIEW_BOOKING_QUEUE))
         self._land()
-        self.refresh_counts()
+        if self._built("queues") is None:  # (the queues, when they are the first page, count as they load)
+            self.refresh_counts()
 
     def _land(self) -> None:
         """Open the page this person's day starts on."""
