@@ -111,6 +111,7 @@ def test_data_protection_menu_follows_the_role(qtbot, gui_ctx, gui_settings) -> 
     assert window.data_menu.menuAction().isVisible()
     names = {a.objectName() for a in window.data_menu.actions() if a.isVisible()}
     assert {"mergeAction", "undoMergeAction", "subjectAccessAction", "legalHoldAction", "retentionAction"} <= names
+    window.close()  # (signed out: the next person's window; two at once may not both be activated offscreen)
 
     gui_ctx.sign_in_as(as_role(Role.STATION_STAFF))
     station = make_window(qtbot, gui_ctx, gui_settings)
