@@ -44,3 +44,12 @@ class PermissionDenied(ServiceError):
 
 class NotSignedIn(PermissionDenied):
     """No one is signed in."""
+
+
+class AccountRevoked(PermissionDenied):
+    """The signed-in account was disabled by an administrator since it signed in: nothing more is
+    done for it (the GUI signs it out)."""
+
+
+class PasswordChangeRequired(AccountRevoked):
+    """An administrator set this account's password: nothing but choosing a new one is allowed."""
