@@ -207,6 +207,7 @@ class UserService:
         right = _verify(found.password_hash, password)
         new_hash = _hasher.hash(password) if right and _hasher.check_needs_rehash(found.password_hash) else None
         refusal: tuple[str, str] | None = None  # (the detail audited, what the user is told)
+        principal: Principal | None = None
         with self.ctx.unit_of_work() as session:
             # The audit chain's lock first, as every audited change takes it: the account row is
             # then locked after it, in the same order as an administrator's change, so no deadlock.
@@ -240,8 +241,8 @@ class UserService:
             if refusal is not None:
                 log(session, self.ctx, "sign_in_failed", entity="user", record_id=found.id, reference=name,
                     detail=refusal[0])
-        if refusal is not None:
-            raise SignInRefused(refusal[1])
+        if refusal is not None or principal is None:
+            raise SignInRefused(refusal[1] if refusal else SIGN_IN_REFUSED)
         self.ctx.sign_in_as(principal)
         return principal
 

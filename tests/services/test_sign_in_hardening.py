@@ -152,7 +152,8 @@ def test_a_locked_account_says_the_same_to_the_right_password(ctx: AppContext, c
 
 # -- item 6: an administrator's change reaches an open session -------------------------------------
 @pytest.fixture
-def two_desks(ctx: AppContext, db_path: Path, clock: FakeClock, make_draft) -> Iterator[tuple[AppContext, AppContext]]:  # noqa: ANN001
+def two_desks(ctx: AppContext, db_path: Path, clock: FakeClock,
+              make_draft) -> Iterator[tuple[AppContext, AppContext]]:  # noqa: ANN001
     """The administrator's workstation (``ctx``) and the victim's, each signed in, over one file
     holding a referral."""
     _with_users(ctx)

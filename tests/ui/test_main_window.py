@@ -148,7 +148,8 @@ def test_ctrl_n_after_a_save_gives_an_empty_form_with_the_surname_in_view(qtbot,
     assert not form.has_unsaved_work()
 
 
-def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui_settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui_settings,  # noqa: ANN001
+                                                             tmp_path) -> None:  # noqa: ANN001
     """Issue 14.6: an account disabled by an administrator kept working in its open window."""
     from diversion_desktop.domain.permissions import Role
     from diversion_desktop.services.bootstrap import open_context
