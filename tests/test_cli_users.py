@@ -57,8 +57,11 @@ def test_add_users_and_hold_them_to_their_roles(db: str) -> None:
     assert unknown_role.returncode == 2 and "station_staff" in unknown_role.stderr
     listed = as_admin("users", "list", "--database", db).stdout
     assert "pc1234\tstation_staff\tpolice\tactive" in listed
-    # station staff may not manage users, nor read the audit trail
-    station = {"DIVERSION_USER": "pc1234", "DIVERSION_PASSWORD": "station staff passphrase"}
+    # station staff may not manage users, nor read the audit trail (once they chose their password)
+    changed = run("users", "passwd", "--database", db, DIVERSION_USER="pc1234",
+                  DIVERSION_PASSWORD="station staff passphrase", DIVERSION_NEW_PASSWORD="my own desk passphrase")
+    assert changed.returncode == 0, changed.stderr
+    station = {"DIVERSION_USER": "pc1234", "DIVERSION_PASSWORD": "my own desk passphrase"}
     refused = run("users", "list", "--database", db, **station)
     assert refused.returncode == 1 and "may not" in refused.stderr
     assert run("audit", "verify", "--database", db, **station).returncode == 1
@@ -95,3 +98,22 @@ def test_users_add_without_users_needs_a_password(tmp_path: Path) -> None:
     url = f"sqlite:///{(tmp_path / 'fresh.sqlite3').as_posix()}"
     result = run("users", "add", "admin", "--role", "administrator", "--database", url)
     assert result.returncode == 1 and "DIVERSION_NEW_PASSWORD" in result.stderr
+
+
+def test_a_password_an_administrator_set_must_be_changed_before_any_command(db: str, tmp_path: Path) -> None:
+    """Issue 14.6: the forced change applied to the application only; the command line let the
+    administrator's password export everything."""
+    added = as_admin("users", "add", "coord7", "--role", "coordinator", "--database", db,
+                     DIVERSION_NEW_PASSWORD="set by the administrator")
+    assert added.returncode == 0, added.stderr
+    given = {"DIVERSION_USER": "coord7", "DIVERSION_PASSWORD": "set by the administrator"}
+    out = tmp_path / "people.csv"
+    for command in (("export", "people", "--out", str(out)), ("audit", "verify"), ("users", "list")):
+        refused = run(*command, "--database", db, **given)
+        assert refused.returncode == 1 and "users passwd" in refused.stderr, (command, refused.stderr)
+    assert not out.exists()
+    changed = run("users", "passwd", "--database", db, **given, DIVERSION_NEW_PASSWORD="coordinator's own phrase")
+    assert changed.returncode == 0 and "changed" in changed.stdout, changed.stderr
+    ok = run("export", "people", "--out", str(out), "--database", db, DIVERSION_USER="coord7",
+             DIVERSION_PASSWORD="coordinator's own phrase")
+    assert ok.returncode == 0 and out.exists(), ok.stderr

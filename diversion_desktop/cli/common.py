@@ -112,12 +112,15 @@ def using_data(url: str, work: Callable[[AppContext], Result]) -> Result | None:
         ctx.engine.dispose()
 
 
-def sign_in_from_environment(ctx: AppContext) -> bool:
-    """Sign ``ctx`` in as the command line's user; False after saying why not."""
+def sign_in_from_environment(ctx: AppContext, changing_password: bool = False) -> bool:
+    """Sign ``ctx`` in as the command line's user; False after saying why not. An account whose
+    password an administrator set may do nothing but change it (``changing_password``: `users
+    passwd`); the services refuse everything else to it too."""
     import os
 
     from diversion_desktop.domain.permissions import setup_principal
     from diversion_desktop.services.context import current_user_name
+    from diversion_desktop.services.errors import ServiceError
     from diversion_desktop.services.users import SignInRefused, UserService, has_users
 
     if not has_users(ctx):
@@ -137,10 +140,21 @@ def sign_in_from_environment(ctx: AppContext) -> bool:
         import getpass
 
         password = getpass.getpass(f"Password for {user}: ")
+    service = UserService(ctx)
     try:
-        UserService(ctx).sign_in(user, password)
+        principal = service.sign_in(user, password)
+        must_change = service.must_change_password()
     except SignInRefused as exc:
         print(f"Sign-in refused: {exc}", file=sys.stderr)
+        return False
+    except ServiceError as exc:  # the database is busy or cannot be read
+        print(str(exc), file=sys.stderr)
+        return False
+    if must_change and not changing_password:
+        print(f"An administrator has set the password of {principal.username}: choose your own first, with "
+              f"'diversion-desktop users passwd --user {principal.username}'. Nothing else was done.",
+              file=sys.stderr)
+        ctx.sign_in_as(None)
         return False
     return True
 

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, url: str) -> int:
             print("This database has no users yet: add the first administrator with 'users add NAME "
                   "--role administrator'.", file=sys.stderr)
             return EXIT_REFUSED
-        if not sign_in_from_environment(ctx):
+        if not sign_in_from_environment(ctx, changing_password=args.action == "passwd"):
             return EXIT_REFUSED
         return _act(args, service)
     except ValidationError as exc:

@@ -88,16 +88,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     }),
 }
 
-# Organisations: case roles belong to one side; an administrator may be on either.
+# Organisations: each role belongs to one side. Administrators are police (the data controller):
+# they manage users, backups, the audit trail and subject-access exports, all of which hold police
+# data (crime references, officers, stations) that a provider's staff may not see.
 POLICE = "police"
-ROLE_ORGANISATION: dict[Role, str | None] = {
-    Role.STATION_STAFF: POLICE, Role.COORDINATOR: POLICE, Role.SUPPORT_WORKER: "provider", Role.ADMINISTRATOR: None,
+ROLE_ORGANISATION: dict[Role, str] = {
+    Role.STATION_STAFF: POLICE, Role.COORDINATOR: POLICE, Role.SUPPORT_WORKER: "provider", Role.ADMINISTRATOR: POLICE,
 }
 
 
-def permissions_of(roles: frozenset[Role] | set[Role]) -> frozenset[Permission]:
+def is_police(organisation: str) -> bool:
+    return organisation.strip().lower() == POLICE
+
+
+def permissions_of(roles: frozenset[Role] | set[Role], organisation: str = POLICE) -> frozenset[Permission]:
+    """What ``roles`` grant to a user of ``organisation``. A police role held by someone outside
+    the police (an account made before that was refused) grants nothing."""
     granted: frozenset[Permission] = frozenset()
     for role in roles:
+        if ROLE_ORGANISATION[role] == POLICE and not is_police(organisation):
+            continue
         granted |= ROLE_PERMISSIONS[role]
     return granted
 
@@ -124,7 +134,7 @@ class Principal:
     permissions: frozenset[Permission] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "permissions", permissions_of(self.roles))
+        object.__setattr__(self, "permissions", permissions_of(self.roles, self.organisation))
 
     def may(self, permission: Permission) -> bool:
         return permission in self.permissions

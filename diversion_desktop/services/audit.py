@@ -75,7 +75,7 @@ _content_digest = audit_chain.content_digest
 _row_hash = audit_chain.row_hash
 
 
-def _lock_chain(session: Session) -> None:
+def lock_chain(session: Session) -> None:
     """Only one writer extends the chain at a time. SQLite's writing transactions are already one
     at a time (BEGIN IMMEDIATE); PostgreSQL takes a lock held until the transaction ends."""
     if session.get_bind().dialect.name == "postgresql":
@@ -86,7 +86,7 @@ def record(session: Session, username: str, at: datetime, action: str, *, entity
            record_id: int | None = None, reference: str = "", person_id: int | None = None,
            changes: Sequence[Change] = (), detail: str = "") -> AuditEvent:
     """Append one audit row in ``session``'s transaction (the caller's unit of work)."""
-    _lock_chain(session)
+    lock_chain(session)
     session.flush()  # earlier rows of this transaction are in the table before we read the last one
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)

@@ -11,18 +11,27 @@ import getpass
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from diversion_desktop.domain.permissions import Permission, Principal
+from diversion_desktop.domain.permissions import Permission, Principal, Role
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
-from diversion_desktop.services.errors import NotSignedIn, PermissionDenied, ServiceError, StaleRecord, StorageError
+from diversion_desktop.services.errors import (
+    AccountRevoked,
+    NotSignedIn,
+    PasswordChangeRequired,
+    PermissionDenied,
+    ServiceError,
+    StaleRecord,
+    StorageError,
+)
 from diversion_desktop.store.database import WRITE_INTENT
+from diversion_desktop.store.models import User
 
 
 def current_user_name() -> str:
@@ -48,12 +57,15 @@ class AppContext:
         if principal is not None:
             self.user = principal.username
 
-    def require(self, *permissions: Permission) -> Principal:
+    def require(self, *permissions: Permission, password_change: bool = False) -> Principal:
         """The signed-in user, if they hold every one of ``permissions``; else PermissionDenied
-        saying what is missing. Every service calls this before it reads or writes."""
-        principal = self.principal
-        if principal is None:
-            raise NotSignedIn("Sign in first: no one is signed in.")
+        saying what is missing. Every service calls this before it reads or writes.
+
+        The account is read again each time (one indexed SELECT), so an administrator's change
+        applies to an open session at its next action: a disabled account gets AccountRevoked,
+        new roles are the ones checked, and an account whose password an administrator set gets
+        PasswordChangeRequired unless ``password_change`` (the calls that change it)."""
+        principal = self._current(password_change)
         missing = [p for p in permissions if not principal.may(p)]
         if missing:
             what = ", ".join(p.value.replace("_", " ") for p in missing)
@@ -61,9 +73,35 @@ class AppContext:
                                    "Nothing was read or changed.")
         return principal
 
+    def _current(self, password_change: bool) -> Principal:
+        principal = self.principal
+        if principal is None:
+            raise NotSignedIn("Sign in first: no one is signed in.")
+        if principal.user_id is None:  # the installation before any user exists (setup_principal)
+            return principal
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    select(User.disabled, User.must_change_password, User.roles, User.organisation)
+                    .where(User.id == principal.user_id)).first()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"The database could not be read: {exc}") from exc
+        if row is None or row.disabled:
+            raise AccountRevoked(f"The account {principal.username} has been disabled by an administrator, "
+                                 "so it is signed out. Nothing was read or changed.")
+        if row.must_change_password and not password_change:
+            raise PasswordChangeRequired(
+                f"An administrator has set a new password for {principal.username}: choose your own before "
+                "anything else (on the command line: users passwd). Nothing was read or changed.")
+        roles = frozenset(Role(r) for r in row.roles)
+        if roles != principal.roles or row.organisation != principal.organisation:
+            principal = replace(principal, roles=roles, organisation=row.organisation)
+            self.principal = principal  # demoted or promoted: the new roles from now on
+        return principal
+
     def require_any(self, *permissions: Permission) -> Principal:
         """The signed-in user, if they hold at least one of ``permissions``."""
-        principal = self.require()
+        principal = self._current(password_change=False)
         if not any(principal.may(p) for p in permissions):
             what = " or ".join(p.value.replace("_", " ") for p in permissions)
             raise PermissionDenied(f"{principal.username} may not do this (it needs: {what}). "

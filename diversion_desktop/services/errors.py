@@ -49,3 +49,12 @@ class NotSignedIn(PermissionDenied):
 class StaleRecord(ConflictError):
     """The record changed after the screen read it (someone else saved it meanwhile): nothing of
     this action was saved. The message says who changed it and when; reload and do it again."""
+
+
+class AccountRevoked(PermissionDenied):
+    """The signed-in account was disabled by an administrator since it signed in: nothing more is
+    done for it (the GUI signs it out)."""
+
+
+class PasswordChangeRequired(AccountRevoked):
+    """An administrator set this account's password: nothing but choosing a new one is allowed."""

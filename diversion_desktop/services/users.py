@@ -2,8 +2,9 @@
 
 Passwords are stored as argon2id hashes (argon2-cffi's defaults). A failed sign-in says the
 same thing whether or not the user name exists, and takes as long (a dummy hash is checked
-for an unknown name); five failures in a row lock the account for fifteen minutes. Only
-someone who gives the right password learns that their account is locked or disabled.
+for an unknown name); five failures in a row lock the account for fifteen minutes. While it is
+locked no password is checked and every answer is the same. Only someone who gives the right
+password learns that their account is disabled.
 """
 
 from __future__ import annotations
@@ -12,18 +13,27 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
 from diversion_desktop.domain.passwords import load_common, password_problem
-from diversion_desktop.domain.permissions import POLICE, Permission, Principal, Role, parse_role
+from diversion_desktop.domain.permissions import (
+    POLICE,
+    ROLE_ORGANISATION,
+    Permission,
+    Principal,
+    Role,
+    is_police,
+    parse_role,
+)
 from diversion_desktop.domain.typed_text import text_problem
 from diversion_desktop.resources import resource_path
-from diversion_desktop.services.audit import had_users, log, record
+from diversion_desktop.services.audit import had_users, lock_chain, log, record
 from diversion_desktop.services.context import AppContext, current_user_name
-from diversion_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
+from diversion_desktop.services.errors import ConflictError, NotFound, NotSignedIn, ServiceError, ValidationError
 from diversion_desktop.store.models import User
 
 MAX_FAILURES = 5
@@ -118,6 +128,11 @@ class UserService:
         if not roles:
             errors["roles"] = "Give the user at least one role."
         organisation = organisation.strip() or POLICE
+        if is_police(organisation):
+            organisation = POLICE
+        # Administrators are police too: they read the audit trail, backups and subject-access
+        # exports, which carry police data (docs/security.md).
+        police_roles = {r for r in roles if ROLE_ORGANISATION[r] == POLICE}
         if Role.SUPPORT_WORKER in roles:
             providers = self.providers()
             match = next((p for p in providers if p.lower() == organisation.lower()), None)
@@ -126,10 +141,12 @@ class UserService:
                                           + ", ".join(providers) + ".")
             else:
                 organisation = match
-            if {Role.STATION_STAFF, Role.COORDINATOR} & set(roles):
-                errors["roles"] = "A support worker (provider) cannot also hold a police role."
-        elif {Role.STATION_STAFF, Role.COORDINATOR} & set(roles) and organisation.lower() != POLICE:
-            errors["organisation"] = f"Station staff and coordinators belong to the police (organisation '{POLICE}')."
+            if police_roles:
+                errors["roles"] = ("A support worker (provider) cannot also hold a police role (station staff, "
+                                   "coordinator or administrator).")
+        elif police_roles and organisation != POLICE:
+            errors["organisation"] = (f"Station staff, coordinators and administrators belong to the police "
+                                      f"(organisation '{POLICE}'): a provider's staff are support workers.")
         if len(organisation) > 150:
             errors["organisation"] = "The organisation is at most 150 characters."
         if errors:
@@ -184,61 +201,81 @@ class UserService:
     # -- signing in ------------------------------------------------------------------------------------
     def sign_in(self, username: str, password: str) -> Principal:
         """Check the password and sign ``ctx`` in; SignInRefused (saying the same for a wrong name
-        and a wrong password) otherwise. The failure is counted and audited either way."""
+        and a wrong password) otherwise. The failure is counted and audited either way.
+
+        The password is checked outside any transaction (argon2 takes a while, and SQLite would
+        hold its write lock for that long); the outcome is then written in a short transaction
+        that reads the account again under a lock, so parallel attempts each count."""
         name = normalise_username(username)
         now = self.ctx.now()
-        refusal: str | None = None
+        with self.ctx.reading() as session:
+            found = session.execute(select(User.id, User.password_hash, User.locked_until)
+                                    .where(User.username == name)).first() if name else None
+        if found is None:
+            _verify(_dummy_hash(), password)  # as long as a real check
+            self._refuse(name, None, "unknown user name")
+        if _locked(found.locked_until, now):
+            # Locked: the password is not tried (a dummy hash takes as long), and every answer is
+            # the same, so the lockout tells nothing about the password.
+            _verify(_dummy_hash(), password)
+            self._refuse(name, found.id, "account locked")
+        right = _verify(found.password_hash, password)
+        new_hash = _hasher.hash(password) if right and _hasher.check_needs_rehash(found.password_hash) else None
+        refusal: tuple[str, str] | None = None  # (the detail audited, what the user is told)
         principal: Principal | None = None
         with self.ctx.unit_of_work() as session:
-            user = session.scalar(select(User).where(User.username == name)) if name else None
-            if user is None:
-                _verify(_dummy_hash(), password)  # as long as a real check
-                log(session, self.ctx, "sign_in_failed", entity="user", reference=name[:40],
-                    detail="unknown user name")
-                refusal = SIGN_IN_REFUSED
-            elif user.locked_until is not None and user.locked_until > now:
-                # Still locked: the password is not even tried, so guessing goes no further.
-                log(session, self.ctx, "sign_in_failed", entity="user", record_id=user.id, reference=name,
-                    detail="account locked")
-                refusal = SIGN_IN_REFUSED
-                if _verify(user.password_hash, password):
-                    refusal = (f"This account is locked after {MAX_FAILURES} failed sign-ins, until "
-                               f"{user.locked_until:%H:%M}. Try again then, or ask an administrator.")
-            elif not _verify(user.password_hash, password):
-                user.failed_attempts += 1
+            # The audit chain's lock first, as every audited change takes it: the account row is
+            # then locked after it, in the same order as an administrator's change, so no deadlock.
+            lock_chain(session)
+            user = session.scalar(select(User).where(User.id == found.id).with_for_update())
+            if user is None or user.password_hash != found.password_hash:
+                refusal = ("password changed during the sign-in", SIGN_IN_REFUSED)
+            elif _locked(user.locked_until, now):  # by parallel attempts meanwhile
+                refusal = ("account locked", SIGN_IN_REFUSED)
+            elif not right:
+                user.failed_attempts += 1  # read under the lock: parallel failures each count
                 detail = "wrong password"
                 if user.failed_attempts >= MAX_FAILURES:
                     user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                     user.failed_attempts = 0
                     detail = f"wrong password; locked for {LOCK_MINUTES} minutes"
-                log(session, self.ctx, "sign_in_failed", entity="user", record_id=user.id, reference=name,
-                    detail=detail)
-                refusal = SIGN_IN_REFUSED
+                refusal = (detail, SIGN_IN_REFUSED)
             elif user.disabled:
-                log(session, self.ctx, "sign_in_failed", entity="user", record_id=user.id, reference=name,
-                    detail="account disabled")
-                refusal = "This account is disabled. Ask an administrator."
+                refusal = ("account disabled", "This account is disabled. Ask an administrator.")
             else:
                 user.failed_attempts = 0
                 user.locked_until = None
                 user.last_sign_in_at = now
-                if _hasher.check_needs_rehash(user.password_hash):
-                    user.password_hash = _hasher.hash(password)
+                if new_hash is not None:
+                    user.password_hash = new_hash
                 principal = principal_of(user)
                 # Under the name signed in with, so the audit trail finds a user's sign-ins by user;
                 # refusals stay under whoever the context names (the workstation's login).
                 record(session, name, now, "sign_in", entity="user", record_id=user.id, reference=name,
                        detail=f"user {name}")
+            if refusal is not None:
+                log(session, self.ctx, "sign_in_failed", entity="user", record_id=found.id, reference=name,
+                    detail=refusal[0])
         if refusal is not None or principal is None:
-            raise SignInRefused(refusal or SIGN_IN_REFUSED)
+            raise SignInRefused(refusal[1] if refusal else SIGN_IN_REFUSED)
         self.ctx.sign_in_as(principal)
         return principal
+
+    def _refuse(self, name: str, user_id: int | None, detail: str) -> NoReturn:
+        """Audit a refused sign-in (a short transaction: nothing is checked in it) and refuse."""
+        with self.ctx.unit_of_work() as session:
+            log(session, self.ctx, "sign_in_failed", entity="user", record_id=user_id,
+                reference=name if user_id is not None else name[:40], detail=detail)
+        raise SignInRefused(SIGN_IN_REFUSED)
 
     def unlock(self, password: str) -> None:
         """Unlocking a locked session: SignInRefused unless ``password`` is the signed-in user's.
         Failures count towards the lockout like a sign-in's. The user is known here (the lock
         screen names them), so the refusal may say plainly that the account is now locked."""
-        principal = self.ctx.require()
+        principal = self.ctx.principal
+        if principal is None:
+            raise NotSignedIn("Sign in first: no one is signed in.")
+        # Not ``require``: signing in again checks the account afresh (disabled, locked) itself.
         try:
             self.sign_in(principal.username, password)
         except SignInRefused as refused:
@@ -254,7 +291,7 @@ class UserService:
             raise
 
     def must_change_password(self) -> bool:
-        principal = self.ctx.require()
+        principal = self.ctx.require(password_change=True)
         with self.ctx.reading() as session:
             return bool(session.scalar(select(User.must_change_password).where(User.username == principal.username)))
 
@@ -269,7 +306,7 @@ class UserService:
         self.ctx.user = current_user_name()
 
     def change_own_password(self, current: str, new: str) -> None:
-        principal = self.ctx.require()
+        principal = self.ctx.require(password_change=True)
         self._check_password(new, principal.username)
         with self.ctx.unit_of_work() as session:
             user = session.scalar(select(User).where(User.username == principal.username))
@@ -362,6 +399,10 @@ class UserService:
                 log(session, self.ctx, "user_roles_changed", entity="user", record_id=user.id,
                     reference=user.username, changes=changes)
             return _info(user)
+
+
+def _locked(until: datetime | None, now: datetime) -> bool:
+    return until is not None and until > now
 
 
 def _verify(password_hash: str, password: str) -> bool:

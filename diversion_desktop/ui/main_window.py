@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.principal = ctx.require()  # built for someone signed in, and only for them
         self.role_view = RoleView(self.principal)
         self.runner = TaskRunner(self)
+        self.runner.on_account_revoked = self._account_revoked
         self.setObjectName("mainWindow")
 
         self.tabs = QTabWidget()
@@ -484,6 +485,24 @@ class MainWindow(QMainWindow):
             UserService(self.ctx).sign_out()
 
         self.runner.run(work, signed_out, failed)
+
+    def _account_revoked(self, error: BaseException) -> None:
+        """An action was refused because an administrator disabled this account (or set its
+        password) meanwhile: say so, then sign out, without asking about unsaved work (it could
+        not be saved any more)."""
+        if self.findChild(QMessageBox, "accountRevoked") is not None:
+            return  # said already: several actions were refused at once
+        box = QMessageBox(QMessageBox.Icon.Warning, "Signed out", str(error), QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("accountRevoked")
+        box.finished.connect(lambda _result: self._signed_out_revoked())
+        box.open()
+
+    def _signed_out_revoked(self) -> None:
+        from diversion_desktop.services.context import current_user_name
+
+        self.ctx.sign_in_as(None)
+        self.ctx.user = current_user_name()  # the next refusals are the workstation's, as after Sign out
+        self._signed_out("sign in")
 
     def _signed_out(self, then: str) -> None:
         self.signed_out = then

@@ -17,7 +17,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from diversion_desktop.services.errors import ServiceError, StaleRecord
+from diversion_desktop.services.errors import AccountRevoked, ServiceError, StaleRecord
 
 if TYPE_CHECKING:  # loaded with the first task, not before the window is first painted
     from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +41,9 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Success | None, Failure | None, QObject | None]] = {}
         self._closed = False
+        # Called instead of a task's own error handling when the account was disabled (or given a
+        # new password) by an administrator meanwhile: the main window signs out.
+        self.on_account_revoked: Failure | None = None
         self._sig_result.connect(self._deliver)
 
     @property
@@ -89,6 +92,8 @@ class TaskRunner(QObject):
             if error is None:
                 if on_success is not None:
                     on_success(result)
+            elif isinstance(error, AccountRevoked) and self.on_account_revoked is not None:
+                self.on_account_revoked(error)
             elif on_error is not None:
                 on_error(error)
             else:

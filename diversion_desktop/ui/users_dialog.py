@@ -123,13 +123,14 @@ class UserFormDialog(_ServiceDialog):
 
     def _role_toggled(self, role: Role, checked: bool) -> None:
         """Follow the rule the service enforces: a support worker belongs to a provider, station
-        staff and coordinators to the police; move the organisation along instead of refusing."""
+        staff, coordinators and administrators to the police; move the organisation along instead
+        of refusing."""
         if not checked or self.organisation.count() < 2:
             return
         current = self.organisation.currentData()
         if role is Role.SUPPORT_WORKER and current == POLICE:
             self.organisation.setCurrentIndex(1)
-        elif role in (Role.STATION_STAFF, Role.COORDINATOR) and current != POLICE:
+        elif role in (Role.STATION_STAFF, Role.COORDINATOR, Role.ADMINISTRATOR) and current != POLICE:
             self.organisation.setCurrentIndex(0)
 
     def roles(self) -> list[Role]:

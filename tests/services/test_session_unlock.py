@@ -47,7 +47,7 @@ def test_the_fifth_wrong_password_locks_the_account_and_the_message_says_so(sign
 
 def test_a_disabled_account_cannot_unlock(signed_in: UserService) -> None:
     admins_session = signed_in.ctx.principal
-    signed_in.create_user("second", "another long passphrase", [Role.ADMINISTRATOR])
+    signed_in.create_user("second", "another long passphrase", [Role.ADMINISTRATOR], must_change_password=False)
     signed_in.sign_in("second", "another long passphrase")
     signed_in.set_disabled("admin", True)
     signed_in.ctx.sign_in_as(admins_session)  # admin's session, left locked meanwhile

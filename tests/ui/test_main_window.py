@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QApplication, QMessageBox, QScrollArea
 
 from diversion_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import type_text
@@ -147,3 +147,33 @@ def test_ctrl_n_after_a_save_gives_an_empty_form_with_the_surname_in_view(qtbot,
     assert viewport.rect().contains(QRect(form.surname.mapTo(viewport, QPoint(0, 0)), form.surname.size()))
     assert (form.surname.text(), form.officer_name.text(), form.station.text()) == ("", "", "Windsor")
     assert not form.has_unsaved_work()
+
+
+def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui_settings,  # noqa: ANN001
+                                                             tmp_path) -> None:  # noqa: ANN001
+    """Issue 14.6: an account disabled by an administrator kept working in its open window."""
+    from diversion_desktop.domain.permissions import Role
+    from diversion_desktop.services.bootstrap import open_context
+    from diversion_desktop.services.users import UserService
+
+    users = UserService(gui_ctx)
+    users.create_first_administrator("admin", "a long admin passphrase")
+    users.create_user("coord", "the coordinator's phrase", [Role.COORDINATOR], must_change_password=False)
+    users.sign_out()
+    users.sign_in("coord", "the coordinator's phrase")
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    admin_desk = open_context(f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", user="admin-desk", migrate=False)
+    try:
+        UserService(admin_desk).sign_in("admin", "a long admin passphrase")
+        UserService(admin_desk).set_disabled("coord", True)
+    finally:
+        admin_desk.engine.dispose()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    type_text(qtbot, window.search.search_box, "smith")
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "accountRevoked") is not None, timeout=5000)
+    box = window.findChild(QMessageBox, "accountRevoked")
+    assert "disabled by an administrator" in box.text()
+    assert window.findChild(QMessageBox, "errorDialog") is None  # said once, not as a search error
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert window.signed_out == "sign in" and gui_ctx.principal is None

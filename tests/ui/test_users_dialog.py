@@ -150,3 +150,17 @@ def test_change_roles_from_the_list_with_enter(qtbot, dialog: UsersDialog) -> No
         submit(qtbot, form, dialog, coordinator)
     assert row_of(dialog, "pc1234")[2] == "station staff, coordinator"
     assert QApplication.activeModalWidget() is not form
+
+
+def test_ticking_administrator_moves_the_organisation_to_the_police(qtbot, dialog: UsersDialog) -> None:  # noqa: ANN001
+    """Issue 14.7: administrators are police; the form follows the rule rather than refusing."""
+    form = open_form(qtbot, dialog, dialog.add_button)
+    support = form.role_boxes[Role.SUPPORT_WORKER]
+    support.setFocus()
+    qtbot.keyClick(support, Qt.Key.Key_Space)
+    assert form.organisation.currentText() != "police"
+    qtbot.keyClick(support, Qt.Key.Key_Space)  # not a support worker after all
+    administrator = form.role_boxes[Role.ADMINISTRATOR]
+    administrator.setFocus()
+    qtbot.keyClick(administrator, Qt.Key.Key_Space)
+    assert administrator.isChecked() and form.organisation.currentText() == "police"
