@@ -36,3 +36,9 @@ def open_private(path: Path) -> IO[bytes]:
         os.close(handle)
         raise
     return os.fdopen(handle, "wb")
+
+
+def write_private(path: Path, content: bytes) -> None:
+    """``content`` written to ``path`` (created or emptied), readable by its owner only."""
+    with open_private(path) as handle:
+        handle.write(content)

@@ -23,10 +23,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "spreadsheets": frozenset({"domain", "owner_only"}),  # CSV/XLSX/encrypted ZIP: a leaf the services use
     "documents": frozenset({"domain", "resources"}),  # letters, from plain data
     "reports": frozenset({"domain", "documents", "spreadsheets"}),  # the evaluation's PDF and workbook, from its result
-    "services": frozenset({"domain", "store", "documents", "spreadsheets", "resources", "version"}),
+    "services": frozenset({"domain", "store", "documents", "spreadsheets", "resources", "owner_only", "version"}),
     "sample_data": frozenset({"domain", "services", "store"}),  # a tool that drives the services, like cli
-    "ui": frozenset({"domain", "services", "reports", "resources", "version"}),
-    "cli": frozenset({"domain", "services", "reports", "sample_data", "resources", "version"}),
+    "ui": frozenset({"domain", "services", "reports", "resources", "owner_only", "version"}),
+    "cli": frozenset({"domain", "services", "reports", "sample_data", "resources", "owner_only", "version"}),
     "__main__": frozenset({"cli"}),
     "resources": frozenset(),  # where the resource files are
     "owner_only": frozenset(),  # files readable by their owner only
@@ -178,10 +178,10 @@ def _probe_package(tmp_path: Path, files: dict[str, str]) -> Path:
      "reports may import documents, domain, spreadsheets"),
     ("ui/probe.py", "def f():\n    from diversion_desktop.store import models",
      "diversion_desktop/ui/probe.py imports diversion_desktop.store: "
-     "ui may import domain, reports, resources, services, version"),
+     "ui may import domain, owner_only, reports, resources, services, version"),
     ("ui/probe.py", "import diversion_desktop.spreadsheets.encrypted",
      "diversion_desktop/ui/probe.py imports diversion_desktop.spreadsheets.encrypted: "
-     "ui may import domain, reports, resources, services, version"),
+     "ui may import domain, owner_only, reports, resources, services, version"),
     ("domain/probe.py", "from diversion_desktop.resources import resource_path",
      "diversion_desktop/domain/probe.py imports diversion_desktop.resources: "
      "domain may import nothing of the application"),
@@ -190,7 +190,7 @@ def _probe_package(tmp_path: Path, files: dict[str, str]) -> Path:
      "spreadsheets may import domain, owner_only"),
     ("cli/demo.py", "from diversion_desktop.ui.app import run_gui",  # the exception is cli/__init__.py's only
      "diversion_desktop/cli/demo.py imports diversion_desktop.ui.app: "
-     "cli may import domain, reports, resources, sample_data, services, version"),
+     "cli may import domain, owner_only, reports, resources, sample_data, services, version"),
 ])
 def test_a_wrong_way_import_is_named(tmp_path: Path, relative: str, source: str, message: str) -> None:
     root = _probe_package(tmp_path, {relative: source, "cli/__init__.py": "from diversion_desktop.ui.app import x"})

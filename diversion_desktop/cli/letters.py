@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, open_data
+from diversion_desktop.owner_only import write_private
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace, url: str) -> int:
             for due in service.due(referral.id):
                 info, pdf = (service.stored(due.issued_id) if due.issued_id is not None
                              else service.issue(referral.id, due.kind, due.appointment_id))
-                (out / pdf.file_name).write_bytes(pdf.content)
+                write_private(out / pdf.file_name, pdf.content)
                 written.append(f"{out / pdf.file_name}  ({info.label} to {info.recipient}"
                                f"{', reprint' if due.issued else ''})")
             if not written:
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace, url: str) -> int:
             issued, pdf = service.missed_batch(day, progress)  # type: ignore[arg-type]
         progress.done()
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(pdf.content)
+        write_private(out, pdf.content)
         print(f"{out}: {len(issued)} document(s), {pdf.page_count} page(s).")
         return EXIT_OK
     except ServiceError as exc:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, open_data
+from diversion_desktop.owner_only import write_private
 
 FORMATS = (".pdf", ".xlsx")
 
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace, url: str) -> int:
 
             content = evaluation_xlsx(result)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(content)
+        write_private(out, content)
     except ValidationError as exc:
         progress.done()
         print(str(exc), file=sys.stderr)

@@ -35,6 +35,7 @@ from diversion_desktop.documents import subject_access as document
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services import lookup
 from diversion_desktop.services.audit import log
+from diversion_desktop.owner_only import write_private
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import StorageError, ValidationError
 from diversion_desktop.services.merge import merged_into
@@ -178,9 +179,9 @@ class SubjectAccessService:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 if password is None:
                     written.append(json_path)
-                    json_path.write_text(text, encoding="utf-8", newline="\n")  # the same bytes as in a ZIP
+                    write_private(json_path, text.encode("utf-8"))  # the same bytes as in a ZIP
                     written.append(pdf_path)
-                    pdf_path.write_bytes(pdf)
+                    write_private(pdf_path, pdf)
                 else:
                     written.append(zip_path)
                     with encrypted_zip(zip_path, password) as archive:  # the entries are encrypted as written

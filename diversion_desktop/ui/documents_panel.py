@@ -183,6 +183,7 @@ class DocumentsPanel(QGroupBox):
         button = QPushButton(text)
         button.setObjectName(name)
         button.setToolTip(tip)
+        button.setProperty("issueTip", tip)
         button.clicked.connect(slot)
         return button
 
@@ -321,9 +322,14 @@ class DocumentsPanel(QGroupBox):
         return [r for r in self.due_model.rows if r.issued is None]
 
     def _update_buttons(self) -> None:
-        due = self.selected_due() is not None and not self.busy
-        for button in (self.preview_button, self.issue_print_button, self.issue_save_button):
-            button.setEnabled(due)
+        row = self.selected_due()
+        self.preview_button.setEnabled(row is not None and not self.busy)
+        # Issued once: a second copy is a reprint (identical bytes, same record), never a new issue.
+        issuable = row is not None and row.issued is None and not self.busy
+        for button in (self.issue_print_button, self.issue_save_button):
+            button.setEnabled(issuable)
+            button.setToolTip(button.property("issueTip") if issuable or row is None else
+                              "Already issued: use Reprint… or Save as PDF… under Issued documents for a copy.")
         issued = self.selected_issued() is not None and not self.busy
         for button in (self.open_issued_button, self.reprint_button, self.save_copy_button):
             button.setEnabled(issued)
@@ -421,7 +427,12 @@ class DocumentsPanel(QGroupBox):
         self._issue(row, dialog, then)
 
     def _go_ahead(self, row: DueRow, dialog: PdfPreviewDialog | None) -> bool:
-        """Whether to issue: yes unless the service warned about it and the user says not to."""
+        """Whether to issue: not if it is issued already (a copy is a reprint); yes unless the service
+        warned about it and the user says not to."""
+        if row.issued is not None:
+            self.status.setText(f"The {row.title.lower()} is issued already: use Reprint… or Save as PDF… "
+                                "under Issued documents for an identical copy.")
+            return False
         if not row.due.warnings or ask_issue_anyway(dialog or self, row):
             return True
         self.status.setText(f"Not issued: the {row.title.lower()} was left to issue later.")

@@ -80,6 +80,7 @@ from diversion_desktop.services.evaluation import (
     EvaluationService,
     FairnessTable,
 )
+from diversion_desktop.owner_only import write_private
 from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 from diversion_desktop.ui.widgets import DateEdit
@@ -692,7 +693,7 @@ class EvaluationView(QWidget):
                 from diversion_desktop.reports.evaluation_xlsx import evaluation_xlsx
 
                 content = evaluation_xlsx(result)
-            path.write_bytes(content)
+            write_private(path, content)  # (personal data: owner only)
             return str(path)
 
         def done(written: str) -> None:

@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         from diversion_desktop.ui.referral_page import ReferralPage
 
         page = ReferralPage(self.ctx, self.runner)
-        page.sig_changed.connect(lambda _id: self._data_changed())
+        page.sig_changed.connect(lambda _id: self._data_changed(appointments=True))
         return page
 
     def _build_appointments(self) -> QWidget:
@@ -361,7 +361,12 @@ class MainWindow(QMainWindow):
         self.open_referral(saved.id)
         self._data_changed()
 
-    def _data_changed(self) -> None:
+    def _data_changed(self, appointments: bool = False) -> None:
+        """Read again what a change elsewhere may have changed: the queues, an opened list, the
+        counts; with ``appointments``, the day's appointments too (a booking on the referral page)."""
+        day = self._built("appointments")
+        if appointments and day is not None:
+            day.refresh()  # type: ignore[attr-defined]
         queues = self._built("queues")
         if queues is not None:  # queues not built yet read when they are
             queues.refresh()  # type: ignore[attr-defined]

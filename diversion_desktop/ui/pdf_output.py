@@ -26,6 +26,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from diversion_desktop.owner_only import write_private
 from diversion_desktop.ui import file_dialogs
 
 # Pages are rendered at the printer's resolution, but never above this: a 1200 dpi
@@ -200,7 +201,7 @@ def pdf_path(chosen: str) -> Path:
 def write_pdf(parent: QWidget | None, chosen: str, pdf_bytes: bytes) -> Path | None:
     path = pdf_path(chosen)
     try:
-        path.write_bytes(pdf_bytes)
+        write_private(path, pdf_bytes)  # (OFFICIAL-SENSITIVE: owner only)
     except OSError as error:
         reason = error.strerror or str(error)
         _warn(parent, "Save as PDF", f"The PDF could not be saved to {path}: {reason}. "

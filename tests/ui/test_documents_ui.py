@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import re  # noqa: E402
 import shutil  # noqa: E402
+import stat  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 from datetime import date, datetime, time, timedelta  # noqa: E402
@@ -282,9 +283,19 @@ def test_issue_and_save_then_reprint_and_save_again_give_the_identical_pdf(  # n
     assert first == stored.content  # what was saved is what was kept
     assert info.sha256 == issued.sha256
     assert f"saved it as {tmp_path / 'issued.pdf'}" in page.message.text()
+    if os.name == "posix":  # OFFICIAL-SENSITIVE: readable by its owner only (Windows: the folder's access list)
+        assert stat.S_IMODE((tmp_path / "issued.pdf").stat().st_mode) == 0o600
+    # Issued once: it cannot be issued again as a new document, only copied from Issued documents.
+    panel = page.documents
+    assert panel.select_due("referral_letter")
+    assert panel.preview_button.isEnabled()
+    assert not panel.issue_save_button.isEnabled() and not panel.issue_print_button.isEnabled()
+    assert "Reprint" in panel.issue_save_button.toolTip()
+    panel.issue_and_save()  # (as the preview's own Issue button would ask)
+    assert len(service.issued_for(saved.id)) == 1 and "issued already" in panel.status.text()
+    panel.issued_table.selectRow(0)
 
     # Save as PDF… from the issued list: a reprint is byte-identical and issues nothing new.
-    panel = page.documents
     assert panel.selected_issued().id == issued.id
     click(qtbot, panel.save_copy_button)
     wait_idle(qtbot, views_runner)

@@ -306,14 +306,17 @@ def test_support_worker_books_records_and_prints_only_their_own_documents(  # no
         page = yield from book_from_the_queue(qtbot, main, references[0], first)
         # The appointment letter is theirs to issue.
         yield from issue_after_preview(qtbot, page, "appointment_letter", letters / "appointment-letter.pdf")
-        main.tabs.setCurrentWidget(main.queues)
-        yield from book_from_the_queue(qtbot, main, references[1], in_a_few_minutes(10))
-
-        # The day's appointments at their centre: one attended, one not.
         yield from focus_window(main)
         qtbot.keyClick(main, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
         appointments = main.appointments
         choose(appointments.centre, "newbury")
+        yield until("the day's first appointment", lambda: len(appointments.model.rows) == 1)
+        main.tabs.setCurrentWidget(main.queues)  # (a click on the tab)
+        yield from book_from_the_queue(qtbot, main, references[1], in_a_few_minutes(10))
+
+        # The day's appointments at their centre, the booking just made among them (no Refresh
+        # needed): one attended, one not.
+        main.tabs.setCurrentWidget(main.appointments)
         yield until("the two appointments of the day", lambda: len(appointments.model.rows) == 2,
                     state=lambda: appointments.status.text())
         for reference, button in ((references[0], appointments.attended_button),
