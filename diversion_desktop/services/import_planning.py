@@ -258,7 +258,7 @@ class Planner:
         self.appointments = 0
         self._highest: dict[str, int] = {}  # the highest number of each numbered reference series in the file
         self._preview_start: int | None = None
-        self._any_existing = self._any_known = self._any_tainted = False
+        self._any_existing = self._any_known = self._any_tainted = self._any_appointments = False
         self._snapshots: dict[str, dict] = {}
         self._centres: dict[str, dict[str, Centre]] = {}
         self.steps = 1
@@ -359,6 +359,7 @@ class Planner:
                     line.problems.append(Problem("reference", f"no referral {line.reference} in the referrals "
                                                               "sheet or in the database"))
                 orphan(line)
+        self._any_appointments = work.one("SELECT 1 FROM appointments LIMIT 1") is not None
         total = work.scalar("SELECT count(*) FROM groups")
         self.planned = total
         self.steps = total + max(total // 10, 1)  # the writing at the end counts as a tenth more
@@ -379,8 +380,9 @@ class Planner:
         else:
             group = Group(reference, [decode_referral(data) for (data,) in work.execute(
                 "SELECT data FROM lines WHERE reference = ? ORDER BY row", (reference,))])
-            group.appointments = [decode_appointment(data) for (data,) in work.execute(
-                "SELECT data FROM appointments WHERE reference = ? ORDER BY row", (reference,))]
+            if self._any_appointments:
+                group.appointments = [decode_appointment(data) for (data,) in work.execute(
+                    "SELECT data FROM appointments WHERE reference = ? ORDER BY row", (reference,))]
         for line in group.lines:
             for problem in line.problems:
                 group.refuse(fmt.REFERRALS, line.row, problem)
@@ -556,9 +558,6 @@ class Planner:
                               "AND dob = ?", (key[0], key[1], day(key[2])))
         return None if found is None else _person_from(found)
 
-    def _people(self, sql: str, parameters: tuple[Any, ...]) -> list[_PersonPlan]:
-        return [_person_from(found) for found in self.work.execute(sql, parameters)]
-
     def _known_by_key(self, key: Key) -> _Known | None:
         if not self._any_known:
             return None
@@ -567,11 +566,6 @@ class Planner:
                               (key[0], key[1], day(key[2])))
         return None if found is None else _known_from(found)
 
-    def _known(self, sql: str, parameters: tuple[Any, ...]) -> list[_Known]:
-        if not self._any_known:
-            return []
-        return [_known_from(found) for found in self.work.execute(sql, parameters)]
-
     def _possible_matches(self, line: ReferralLine, key: Key) -> list[str]:
         """People who may be this one (``names.match_score`` > 0), best first: those with the same
         name born another day, and those born the same day. At most ``_COMPARED`` are compared
@@ -579,41 +573,46 @@ class Planner:
         date of birth stays quick."""
         initial = key[0][:1]
         born = day(key[2])
-        same_day_known = self._known(f"SELECT {_KNOWN_COLUMNS} FROM known k WHERE dob = ? ORDER BY id LIMIT ?",
-                                     (born, _COMPARED * 4))
-        same_day_new = self._people(f"SELECT {_PERSON_COLUMNS} FROM people WHERE dob = ? AND known_id IS NULL "
-                                    "ORDER BY seq LIMIT ?", (born, _COMPARED * 4))
+        # Plain rows (kind, id, surname, forenames, born, reference or first row, barred, initial):
+        # a large file compares each new person with a dozen others, read each time.
+        known = "SELECT 'known', id, surname, forenames, dob, reference, barred, initial FROM known"
+        new = "SELECT 'new', seq, surname, forenames, dob, first_row, 0, initial FROM people"
+        same_day_known = self._candidates(f"{known} WHERE dob = ? ORDER BY id LIMIT ?", (born, _COMPARED * 4),
+                                          self._any_known)
+        same_day_new = self._candidates(f"{new} WHERE dob = ? AND known_id IS NULL ORDER BY seq LIMIT ?",
+                                        (born, _COMPARED * 4))
         # Only the first _COMPARED different people are compared: no more of each list is read.
-        candidates: list[_Known | _PersonPlan] = [
-            *self._known(f"SELECT {_KNOWN_COLUMNS} FROM known k WHERE surname_norm = ? AND forenames_norm = ? "
-                         "ORDER BY id LIMIT ?", (key[0], key[1], _COMPARED)),
-            *self._people(f"SELECT {_PERSON_COLUMNS} FROM people WHERE surname_norm = ? AND forenames_norm = ? "
-                          "AND known_id IS NULL ORDER BY seq LIMIT ?", (key[0], key[1], _COMPARED))]
+        candidates = [
+            *self._candidates(f"{known} WHERE surname_norm = ? AND forenames_norm = ? ORDER BY id LIMIT ?",
+                              (key[0], key[1], _COMPARED), self._any_known),
+            *self._candidates(f"{new} WHERE surname_norm = ? AND forenames_norm = ? AND known_id IS NULL "
+                              "ORDER BY seq LIMIT ?", (key[0], key[1], _COMPARED))]
         for group in (same_day_known, same_day_new):
-            candidates.extend(c for c in group[:_COMPARED * 4] if c.initial == initial)
+            candidates.extend(c for c in group[:_COMPARED * 4] if c[7] == initial)
         for group in (same_day_known, same_day_new):
-            candidates.extend(c for c in group[:_COMPARED] if c.initial != initial)
+            candidates.extend(c for c in group[:_COMPARED] if c[7] != initial)
         scored: list[tuple[int, str]] = []
         seen: set[tuple[str, int]] = set()
-        for candidate in candidates:
+        for kind, identity, surname, forenames, their_day, reference_or_row, barred, _initial in candidates:
             # The same person may come from two lists: known people by id, new ones by their row of the working file.
-            identity = ("known", candidate.id) if isinstance(candidate, _Known) else ("new", candidate.seq)
-            if identity in seen or len(seen) >= _COMPARED:
+            if (kind, identity) in seen or len(seen) >= _COMPARED:
                 continue
-            seen.add(identity)  # type: ignore[arg-type]
-            score = match_score(line.surname, line.forenames, line.date_of_birth,
-                                candidate.surname, candidate.forenames, candidate.date_of_birth)
+            seen.add((kind, identity))
+            their_birth = key[2] if their_day == born else from_day(their_day)
+            score = match_score(line.surname, line.forenames, line.date_of_birth, surname, forenames, their_birth)
             if score <= 0:
                 continue
-            described = (f"{candidate.surname.upper()}, {candidate.forenames}, born "
-                         f"{candidate.date_of_birth:%d/%m/%Y}")
-            if isinstance(candidate, _Known):
-                described = f"{candidate.reference} {described}" + (" (barred)" if candidate.barred else "")
+            described = f"{surname.upper()}, {forenames}, born {their_birth:%d/%m/%Y}"
+            if kind == "known":
+                described = f"{reference_or_row} {described}" + (" (barred)" if barred else "")
             else:
-                described += f" (new in this import, row {candidate.first_row})"
+                described += f" (new in this import, row {reference_or_row})"
             scored.append((score, described))
         scored.sort(key=lambda s: -s[0])
         return [text for _score, text in scored[:5]]
+
+    def _candidates(self, sql: str, parameters: tuple[Any, ...], wanted: bool = True) -> list[tuple[Any, ...]]:
+        return self.work.execute(sql, parameters).fetchall() if wanted else []
 
     # -- the referral ---------------------------------------------------------------------------------
     def _centre(self, scheme: Scheme, typed: str) -> Centre | None:
@@ -821,8 +820,8 @@ class Planner:
         works the same on SQLite and PostgreSQL. Returns (referral ids, new person ids)."""
         work = self.work
         wanted = sorted({plan.person_seq for plan in plans})
-        people = {p.seq: p for p in self._people(
-            f"SELECT {_PERSON_COLUMNS} FROM people WHERE seq IN ({', '.join('?' * len(wanted))})", tuple(wanted))}
+        people = {p.seq: p for p in map(_person_from, work.execute(
+            f"SELECT {_PERSON_COLUMNS} FROM people WHERE seq IN ({', '.join('?' * len(wanted))})", wanted))}
         new_people = list({plan.person_seq: people[plan.person_seq] for plan in plans
                            if people[plan.person_seq].new and people[plan.person_seq].id is None}.values())
         for person, reference in zip(new_people, person_references(session, len(new_people)), strict=True):
@@ -870,12 +869,12 @@ class Planner:
         the file names one person two ways, by a name and an alias, the later one's fields)."""
         changes: dict[int, dict[str, str]] = {}
         for batch in self.work.batches("SELECT known_id, fields FROM people WHERE known_id IS NOT NULL "
-                                       "AND fields IS NOT NULL ORDER BY seq"):
+                                       "AND fields IS NOT NULL ORDER BY known_id, seq"):
             for person_id, fields in batch:
+                if len(changes) >= _CHUNK and person_id not in changes:  # each person's rows come together
+                    self._fill(session, changes)
+                    changes = {}
                 changes[person_id] = marshal.loads(fields)
-            if len(changes) >= _CHUNK:
-                self._fill(session, changes)
-                changes = {}
         self._fill(session, changes)
 
     @staticmethod

@@ -64,6 +64,7 @@ CREATE TABLE people (seq INTEGER PRIMARY KEY, surname_norm TEXT, forenames_norm 
                      initial TEXT, new_index INTEGER);
 CREATE UNIQUE INDEX people_by_key ON people (surname_norm, forenames_norm, dob);
 CREATE INDEX new_people_by_dob ON people (dob, seq) WHERE known_id IS NULL;
+CREATE INDEX known_people ON people (known_id, seq) WHERE known_id IS NOT NULL;
 CREATE TABLE plans (seq INTEGER PRIMARY KEY, reference TEXT, person_seq INTEGER, bars_at TEXT,
                     referral_id INTEGER, data BLOB);
 CREATE TABLE pending (sheet INTEGER, row INTEGER, reference TEXT, result TEXT, person_seq INTEGER,

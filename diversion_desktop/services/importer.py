@@ -418,6 +418,24 @@ class ImportService:
         """The report's rows, in file order, from the working file into the report's own file;
         the working file goes, the report's stays until the report is closed."""
         writer = ReportWriter(pending.work.workspace)
+        try:
+            rows = self._report_rows(planner, pending, writer, written)
+        except BaseException:
+            writer.db.close()  # the workspace goes with the failed import
+            raise
+        pending.work.close()
+        return ImportReport(
+            files=tuple(str(f) for f in files), dry_run=dry_run, skip_invalid=skip_invalid, written=written,
+            rows=rows, referrals=planner.plan_count, people_created=planner.people_created,
+            people_matched=planner.people_matched, appointments=planner.appointments,
+            already_imported=pending.already, refused_rows=pending.refused,
+            empty_rows=sum(s.sheet.empty_rows for s in sources), refused_files=tuple(str(p) for p in refused_files),
+            notes=tuple(notes))
+
+    @staticmethod
+    def _report_rows(planner: Planner, pending: _Pending, writer: ReportWriter, written: bool) -> ReportRows:
+        """Each row's result in file order, with the person's words now that new people have
+        their references."""
         for batch in pending.work.batches(
                 "SELECT r.sheet, r.row, r.reference, r.result, r.matched, r.decision, r.status, r.reasons, r.problems, "
                 "r.notes, r.attention, p.seq, p.surname, p.forenames, p.dob, p.known_id, p.first_row, p.reference, "
@@ -442,15 +460,7 @@ class ImportService:
                     person=person, decision=decision or "", status=status or "", reasons=from_texts(reasons),
                     problems=tuple(Problem(column, reason) for column, reason in from_texts(problems)),
                     notes=from_texts(row_notes), attention=from_texts(attention)))
-        rows = writer.finish()  # the workspace is the report's from here
-        pending.work.close()
-        return ImportReport(
-            files=tuple(str(f) for f in files), dry_run=dry_run, skip_invalid=skip_invalid, written=written,
-            rows=rows, referrals=planner.plan_count, people_created=planner.people_created,
-            people_matched=planner.people_matched, appointments=planner.appointments,
-            already_imported=pending.already, refused_rows=pending.refused,
-            empty_rows=sum(s.sheet.empty_rows for s in sources), refused_files=tuple(str(p) for p in refused_files),
-            notes=tuple(notes))
+        return writer.finish()  # the workspace is the report's from here
 
 
 class _Pending:
