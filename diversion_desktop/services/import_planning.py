@@ -233,10 +233,6 @@ def row_problems(group: Group) -> dict[tuple[str, int], list[Problem]]:
     return result
 
 
-def row_problem_texts(group: Group) -> dict[tuple[str, int], str]:
-    return {key: "; ".join(p.text() for p in problems) for key, problems in row_problems(group).items()}
-
-
 # -- deciding, in incident order ---------------------------------------------------------------------
 class Planner:
     """Decides every referral against the database and the rows before it; writes nothing
@@ -269,7 +265,7 @@ class Planner:
         """The references already imported and the people the file may name, from the database
         into the working file, ``_CHUNK`` values per query."""
         session, work = self.session, self.work
-        file_references = ("SELECT reference FROM groups WHERE reference IS NOT NULL ORDER BY reference", 
+        file_references = ("SELECT reference FROM groups WHERE reference IS NOT NULL ORDER BY reference",
                            # appointments whose referral is not in the file may name one already imported
                            "SELECT DISTINCT reference FROM appointments a WHERE reference != '' AND NOT EXISTS "
                            "(SELECT 1 FROM groups g WHERE g.reference = a.reference) ORDER BY reference")
