@@ -62,7 +62,10 @@ def run(args: argparse.Namespace, url: str) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
     progress.done()
-    for line in report.each_line(only_problems=args.quiet):
-        print(line)
-    print(report.summary())
+    try:
+        for line in report.each_line(only_problems=args.quiet):
+            print(line)
+        print(report.summary())
+    finally:
+        report.close()  # the report's rows are kept in a private file until now
     return EXIT_OK if report.ok else EXIT_REFUSED

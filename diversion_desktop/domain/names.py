@@ -9,12 +9,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 # Letters that NFKD does not decompose into a base letter plus accent.
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "œ": "oe", "þ": "th",
                           "ı": "i", "ħ": "h"})
 
 
+# The same names are normalised over and over (an import compares each new person with up to a
+# dozen others): the recent ones are kept, a few MB at most.
+_KEPT = 16384
+
+
+@lru_cache(maxsize=_KEPT)
 def normalise(name: str) -> str:
     """A search key: lower-case ASCII letters and digits only."""
     text = unicodedata.normalize("NFKD", name.casefold().translate(_SPECIAL))
@@ -23,9 +30,14 @@ def normalise(name: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """Each word of a name, normalised (hyphenated parts count as words)."""
+    return list(_tokens(name))
+
+
+@lru_cache(maxsize=_KEPT)
+def _tokens(name: str) -> tuple[str, ...]:
     for sep in "-'’,.":
         name = name.replace(sep, " ")
-    return [t for t in (normalise(part) for part in name.split()) if t]
+    return tuple(t for t in (normalise(part) for part in name.split()) if t)
 
 
 def surname_part_keys(surname: str) -> list[str]:
@@ -84,6 +96,7 @@ for _group in _NICKNAME_GROUPS:
         _NICKNAMES[_name] = _NICKNAMES.get(_name, frozenset()) | frozenset(_group)
 
 
+@lru_cache(maxsize=_KEPT)
 def forename_variants(forename: str) -> frozenset[str]:
     """The normalised forename and its common nicknames / full forms."""
     key = normalise(forename)

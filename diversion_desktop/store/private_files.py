@@ -1,5 +1,6 @@
-"""Files that hold personal data, created readable by their owner only, and a private folder for
-the one plaintext copy an encrypted backup needs.
+"""Files that hold personal data, created readable by their owner only, and private folders for
+the working files that hold it for a while: an encrypted backup's plaintext copy, an import's
+sorted rows and report.
 
 Every file the application writes with personal data (backups, restored databases, copies kept
 before a schema upgrade, exports, the audit export) is created with mode 0600 and every folder
@@ -15,6 +16,8 @@ and ``clean_leftovers()`` (run whenever the application or a command opens a dat
 before every backup) deletes every workspace whose backup is no longer running. A running
 backup holds an exclusive SQLite lock on a file in its workspace; the operating system drops
 the lock when the process ends however it ends, so a workspace without a held lock is a leftover.
+An import's workspace (``Workspace("import-")``, services/import_work.py) is kept and cleaned
+the same way; it lives as long as the import's report.
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ def private_folder(path: Path) -> Path:
 
 
 def work_root() -> Path:
-    """Where encrypted backups make their plaintext copy (DIVERSION_BACKUP_WORK_DIR, else the
-    user's cache folder)."""
+    """Where encrypted backups make their plaintext copy and imports their working files
+    (DIVERSION_BACKUP_WORK_DIR, else the user's cache folder)."""
     import platformdirs
 
     from diversion_desktop.store.database import APP_AUTHOR, APP_NAME
@@ -52,30 +55,50 @@ def work_root() -> Path:
     return Path(chosen) if chosen else Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)) / "backup-work"
 
 
-class Workspace:
-    """A private folder for one backup's plaintext copy, deleted on leaving (also on failure);
-    if the process is killed, the next ``clean_leftovers`` deletes it."""
+PREFIXES = ("backup-", "import-")  # the workspaces ``clean_leftovers`` knows
 
-    def __init__(self) -> None:
+
+class Workspace:
+    """A private folder for one backup's plaintext copy (or one import's working files), deleted
+    on leaving (also on failure) or by ``close()``; if the process is killed, the next
+    ``clean_leftovers`` deletes it."""
+
+    def __init__(self, prefix: str = "backup-") -> None:
+        assert prefix in PREFIXES
+        self.prefix = prefix
         self.folder: Path | None = None
         self._lock: sqlite3.Connection | None = None
 
-    def __enter__(self) -> Workspace:
+    def open(self) -> Workspace:
         clean_leftovers()
-        self.folder = Path(tempfile.mkdtemp(prefix="backup-", dir=private_folder(work_root())))  # 0700
-        self._lock = sqlite3.connect(str(create_private(self.folder / _LOCK_NAME)), isolation_level=None)
-        self._lock.execute("BEGIN EXCLUSIVE")
+        self.folder = Path(tempfile.mkdtemp(prefix=self.prefix, dir=private_folder(work_root())))  # 0700
+        try:
+            # Closed from whichever thread lets the workspace go (an import's report is read on the GUI thread).
+            self._lock = sqlite3.connect(str(create_private(self.folder / _LOCK_NAME)), isolation_level=None,
+                                         check_same_thread=False)
+            self._lock.execute("BEGIN EXCLUSIVE")
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def file(self, name: str) -> Path:
         assert self.folder is not None
         return create_private(self.folder / name)
 
-    def __exit__(self, *_exc: object) -> None:
+    def close(self) -> None:
         if self._lock is not None:
             self._lock.close()
+            self._lock = None
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def __enter__(self) -> Workspace:
+        return self.open()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def _in_use(folder: Path) -> bool:
@@ -97,14 +120,14 @@ def _in_use(folder: Path) -> bool:
 
 
 def clean_leftovers() -> list[Path]:
-    """Delete the workspaces of backups that stopped without cleaning up (killed, power cut);
-    the folders deleted."""
+    """Delete the workspaces of backups and imports that stopped without cleaning up (killed,
+    power cut); the folders deleted."""
     root = work_root()
     if not root.is_dir():
         return []
     removed = []
     for folder in sorted(root.iterdir()):
-        if folder.is_dir() and folder.name.startswith("backup-") and not _in_use(folder):
+        if folder.is_dir() and folder.name.startswith(PREFIXES) and not _in_use(folder):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

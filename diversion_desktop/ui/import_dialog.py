@@ -7,7 +7,10 @@ is offered only when the check found something to import and either nothing
 was refused or "Skip refused rows" is ticked (then the refused rows are saved
 beside the file, with a ``problem`` column, for fixing and importing again).
 All the work runs on the ``TaskRunner``'s worker; its progress reaches the bar
-by a queued signal, so the window never freezes, even on a 20 MB file.
+by a queued signal, so the window never freezes, even on a 20 MB file. The
+table shows the report ``PAGE_ROWS`` rows at a time (*Previous*/*Next*): a large
+file's report is read from its private file a page at a time, never held whole.
+The report's file is deleted when another report replaces it or the dialog closes.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from diversion_desktop.ui.tasks import TaskRunner, error_text
 
 _SPREADSHEETS = "Spreadsheets (*.xlsx *.csv);;Excel workbooks (*.xlsx);;CSV files (*.csv)"
 _RESULT_COLOURS = {REFUSED: QColor("#b00020"), CREATED: QColor("#1b5e20")}
+PAGE_ROWS = 1000  # report rows in the table at a time
 
 
 def ask_import_file(parent: QWidget | None) -> str:
@@ -143,7 +147,22 @@ class ImportDialog(QDialog):
 
         self.problems_only = QCheckBox("Show only refused rows and rows to &check by hand")
         self.problems_only.setObjectName("problemsOnly")
-        self.problems_only.toggled.connect(lambda _on: self._show_rows())
+        self.problems_only.toggled.connect(lambda _on: self._show_rows(page=0))
+        self.page = 0
+        self.page_label = QLabel()
+        self.page_label.setObjectName("importPage")
+        self.previous_button = QPushButton("&Previous")
+        self.previous_button.setObjectName("previousPageButton")
+        self.previous_button.clicked.connect(lambda: self._show_rows(page=self.page - 1))
+        self.next_button = QPushButton("&Next")
+        self.next_button.setObjectName("nextPageButton")
+        self.next_button.clicked.connect(lambda: self._show_rows(page=self.page + 1))
+        pages = QHBoxLayout()
+        pages.addWidget(self.problems_only)
+        pages.addStretch(1)
+        pages.addWidget(self.page_label)
+        pages.addWidget(self.previous_button)
+        pages.addWidget(self.next_button)
         self.model = RowsModel(REPORT_COLUMNS, self)
         self.table = QTableView()
         self.table.setObjectName("importReport")
@@ -167,8 +186,9 @@ class ImportDialog(QDialog):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
-        layout.addWidget(self.problems_only)
+        layout.addLayout(pages)
         layout.addWidget(self.table, 1)
+        self._show_rows(page=0)
 
     # -- state -------------------------------------------------------------------------------
     def _update(self) -> None:
@@ -199,24 +219,37 @@ class ImportDialog(QDialog):
             self.summary.setText(message)
         self._update()
 
-    def _show_rows(self) -> None:
-        rows = list(self.report.rows) if self.report is not None else []
-        if self.problems_only.isChecked():
-            rows = [r for r in rows if r.refused or r.attention]
-        self.model.set_rows(rows)
-
-    def _show_report(self, report: ImportReport) -> None:
-        self.report = report
-        self.summary.setStyleSheet("color: #b00020;" if not report.ok else "")
-        self.summary.setText(report.summary())
-        self._show_rows()
+    def _show_rows(self, page: int) -> None:
+        """One page of the report's rows (of the refused rows and those to check, if ticked)."""
+        rows = self.report.rows if self.report is not None else None
+        if rows is not None and self.problems_only.isChecked():
+            rows = rows.flagged()
+        total = len(rows) if rows is not None else 0
+        self.page = max(0, min(page, (total - 1) // PAGE_ROWS)) if total else 0
+        start = self.page * PAGE_ROWS
+        self.model.set_rows(rows[start:start + PAGE_ROWS] if rows is not None else [])
         self.table.resizeRowsToContents()
+        several = total > PAGE_ROWS
+        for widget in (self.page_label, self.previous_button, self.next_button):
+            widget.setVisible(several)
+        self.page_label.setText(f"Rows {start + 1:,}–{min(start + PAGE_ROWS, total):,} of {total:,}")
+        self.previous_button.setEnabled(self.page > 0)
+        self.next_button.setEnabled(start + PAGE_ROWS < total)
+
+    def _show_report(self, report: ImportReport | None) -> None:
+        """Show this report (None: no report), letting the previous one's file go."""
+        if self.report is not None and self.report is not report:
+            self.report.close()
+        self.report = report
+        if report is not None:
+            self.summary.setStyleSheet("color: #b00020;" if not report.ok else "")
+            self.summary.setText(report.summary())
+        self._show_rows(page=0)
 
     def _show_failure(self, error: BaseException) -> None:
         self._set_busy(False)
-        self.report = None
+        self._show_report(None)
         self.checked = False
-        self.model.set_rows([])
         message = error_text(error)
         self.summary.setStyleSheet("color: #b00020;")
         self.summary.setText(message)
@@ -291,6 +324,7 @@ class ImportDialog(QDialog):
     # -- QDialog -----------------------------------------------------------------------------
     def reject(self) -> None:
         if not self.busy:  # never close while the import is being written
+            self._show_report(None)  # its rows' file goes now
             super().reject()
 
 

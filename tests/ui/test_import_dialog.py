@@ -151,3 +151,24 @@ def test_save_the_template(qtbot, dialog, gui_runner, monkeypatch, tmp_path) -> 
         click(qtbot, dialog.template_button)
     assert (tmp_path / "template.csv").is_file() and (tmp_path / "template.appointments.csv").is_file()
     assert "Template saved" in dialog.summary.text()
+
+
+def test_a_long_report_is_shown_a_page_at_a_time(qtbot, dialog, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setattr(import_dialog, "PAGE_ROWS", 2)  # a page of two rows: five rows make three pages
+    rows = [*ROWS, referral(reference="WB-2026-00103", surname="Brown", substance="heroin")]
+    choose(monkeypatch, write_import(tmp_path, "csv", rows, APPOINTMENTS))
+    with qtbot.waitSignal(dialog.sig_checked, timeout=TIMEOUT):
+        click(qtbot, dialog.choose_button)
+    assert dialog.page_label.text() == "Rows 1–2 of 5" and not dialog.previous_button.isEnabled()
+    pages = [[(r.sheet, r.row) for r in shown(dialog)]]
+    click(qtbot, dialog.next_button)
+    pages.append([(r.sheet, r.row) for r in shown(dialog)])
+    click(qtbot, dialog.next_button)
+    pages.append([(r.sheet, r.row) for r in shown(dialog)])
+    assert dialog.page_label.text() == "Rows 5–5 of 5" and not dialog.next_button.isEnabled()
+    assert pages == [[("referrals", 2), ("referrals", 3)], [("referrals", 4), ("referrals", 5)], [("appointments", 2)]]
+    click(qtbot, dialog.previous_button)
+    assert [(r.sheet, r.row) for r in shown(dialog)] == pages[1]
+    tick(qtbot, dialog.problems_only)  # one refused row: one page, no paging
+    [refused] = shown(dialog)
+    assert refused.row == 5 and not dialog.next_button.isVisible() and not dialog.page_label.isVisible()
