@@ -256,6 +256,13 @@ def in_a_few_minutes(minutes: int) -> datetime:
     return (datetime.now() + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
 
 
+def later_today_or_skip() -> None:
+    """These journeys book appointments minutes ahead and record them on the day (the rules refuse a
+    booking in the past and attendance on another day): not possible in the last minutes of a day."""
+    if (datetime.now() + timedelta(minutes=30)).date() != date.today():
+        pytest.skip("no 'later today' left before midnight for the bookings this journey makes")
+
+
 def book_from_the_queue(qtbot, main, reference: str, when: datetime) -> Steps:  # noqa: ANN001
     """Open the referral from the queue awaiting a first appointment and book it at ``when``."""
     queue = main.queues.tables["awaiting_appointment"]
@@ -279,6 +286,7 @@ def book_from_the_queue(qtbot, main, reference: str, when: datetime) -> Steps:  
 
 def test_support_worker_books_records_and_prints_only_their_own_documents(  # noqa: ANN001
         qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    later_today_or_skip()
     add_team(workstation, monkeypatch)
     workstation.remember("[intake]\narea=west-berkshire\nstation=Newbury\n[appointments]\ncentre=newbury\n")
     letters = tmp_path / "letters"
@@ -435,6 +443,7 @@ def confirm_in_queue(qtbot, main, reference: str) -> Steps:  # noqa: ANN001
 
 def test_coordinator_confirms_next_steps_and_saves_the_evaluation(  # noqa: ANN001
         qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    later_today_or_skip()
     add_team(workstation, monkeypatch)
     out = tmp_path / "out"
     out.mkdir()
