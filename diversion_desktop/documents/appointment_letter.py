@@ -5,12 +5,15 @@ Says: the date, time and place; what to bring; how to rebook; the deadline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
 from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import if_not_attended
-from diversion_desktop.documents.data import AppointmentLetter
+from diversion_desktop.documents.data import AppointmentDetails, Document, DocumentKind
 from diversion_desktop.documents.dates import full_date
 from diversion_desktop.documents.styles import styles_for
 from diversion_desktop.documents.template import Composition
@@ -27,7 +30,19 @@ YOUTH_WHAT_TO_BRING = (
 )
 
 
-def compose(letter: AppointmentLetter) -> Composition:
+@dataclass(frozen=True)
+class AppointmentLetter(Document):
+    KIND: ClassVar[DocumentKind] = DocumentKind.APPOINTMENT_LETTER
+    appointment: AppointmentDetails
+    rebooked: bool = False
+    # Empty: the usual list for the person's age.
+    what_to_bring: tuple[str, ...] = ()
+
+    def compose(self) -> Composition:
+        return lay_out(self)
+
+
+def lay_out(letter: AppointmentLetter) -> Composition:
     facts = letter.facts
     youth = facts.youth
     st = styles_for(youth)

@@ -5,18 +5,32 @@ Sent to the person (with a copy to the guardian and the YOT for under-18s).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
 from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import on_completion
-from diversion_desktop.documents.data import CompletionLetter
+from diversion_desktop.documents.data import Document, DocumentKind
 from diversion_desktop.documents.dates import full_date
 from diversion_desktop.documents.styles import styles_for
 from diversion_desktop.documents.template import Composition
 
 
-def compose(letter: CompletionLetter) -> Composition:
+@dataclass(frozen=True)
+class CompletionLetter(Document):
+    KIND: ClassVar[DocumentKind] = DocumentKind.COMPLETION_LETTER
+    completed_on: date
+    sessions_attended: int
+
+    def compose(self) -> Composition:
+        return lay_out(self)
+
+
+def lay_out(letter: CompletionLetter) -> Composition:
     facts = letter.facts
     youth = facts.youth
     st = styles_for(youth)

@@ -1,8 +1,9 @@
-"""What a document is made from: plain, frozen values, one class per document.
+"""What documents are made from: the kinds of document, and the plain, frozen values they share.
 
-The services fill these from the store; the tests fill them by hand. Nothing
-here knows about the database or the screen. Text fields hold exactly what the
-user typed: the document modules escape it before it becomes PDF markup.
+Each document's own class (its fields beyond these) is in its module, beside its layout. The
+services fill them from the store; the tests fill them by hand. Nothing here knows about the
+database or the screen. Text fields hold exactly what the user typed: the document modules
+escape it before it becomes PDF markup.
 """
 
 from __future__ import annotations
@@ -10,51 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from diversion_desktop.domain.age import Pathway, age_on
+from diversion_desktop.domain.document_kinds import DocumentKind
 from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.schemes import Centre, Contact, Scheme, SchemeKind
 
-
-class DocumentKind(StrEnum):
-    REFERRAL_LETTER = "referral_letter"
-    YOT_NOTICE = "yot_notice"
-    APPOINTMENT_LETTER = "appointment_letter"
-    MISSED_APPOINTMENT_NOTICE = "missed_appointment_notice"
-    PROSECUTION_FILE_NOTE = "prosecution_file_note"
-    FUTURE_INELIGIBILITY_NOTICE = "future_ineligibility_notice"
-    COMPLETION_LETTER = "completion_letter"
-
-    @property
-    def label(self) -> str:
-        return _KIND_LABELS[self.value]
-
-    @property
-    def code(self) -> str:
-        """Short suffix that turns a referral reference into a document reference."""
-        return _KIND_CODES[self.value]
-
-
-_KIND_LABELS = {
-    "referral_letter": "Referral letter",
-    "yot_notice": "Notice to the Youth Offending Team",
-    "appointment_letter": "Appointment letter",
-    "missed_appointment_notice": "Missed appointment notice",
-    "prosecution_file_note": "Prosecution file note",
-    "future_ineligibility_notice": "Future ineligibility notice",
-    "completion_letter": "Completion letter",
-}
-_KIND_CODES = {
-    "referral_letter": "RL",
-    "yot_notice": "YOT",
-    "appointment_letter": "AP",
-    "missed_appointment_notice": "MA",
-    "prosecution_file_note": "PF",
-    "future_ineligibility_notice": "FI",
-    "completion_letter": "CL",
-}
+if TYPE_CHECKING:
+    from diversion_desktop.documents.template import Composition
 
 
 @dataclass(frozen=True)
@@ -168,7 +133,10 @@ class ReferralFacts:
 
 
 @dataclass(frozen=True)
-class _Document:
+class Document:
+    """What every document is made from; each kind's module subclasses it with its own fields
+    and lays it out in ``compose``."""
+
     KIND: ClassVar[DocumentKind]
 
     facts: ReferralFacts
@@ -180,60 +148,5 @@ class _Document:
     def reference(self) -> str:
         return self.document_reference or f"{self.facts.reference}-{self.KIND.code}"
 
-
-@dataclass(frozen=True)
-class ReferralLetter(_Document):
-    KIND: ClassVar[DocumentKind] = DocumentKind.REFERRAL_LETTER
-    first_appointment: AppointmentDetails | None = None
-
-
-@dataclass(frozen=True)
-class YotNotice(_Document):
-    KIND: ClassVar[DocumentKind] = DocumentKind.YOT_NOTICE
-    first_appointment: AppointmentDetails | None = None
-
-
-@dataclass(frozen=True)
-class AppointmentLetter(_Document):
-    KIND: ClassVar[DocumentKind] = DocumentKind.APPOINTMENT_LETTER
-    appointment: AppointmentDetails
-    rebooked: bool = False
-    # Empty: the usual list for the person's age.
-    what_to_bring: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class MissedAppointmentNotice(_Document):
-    KIND: ClassVar[DocumentKind] = DocumentKind.MISSED_APPOINTMENT_NOTICE
-    missed: AppointmentDetails
-    next_appointment: AppointmentDetails | None = None
-    rebookings_left: int | None = None
-
-
-@dataclass(frozen=True)
-class ProsecutionFileNote(_Document):
-    KIND: ClassVar[DocumentKind] = DocumentKind.PROSECUTION_FILE_NOTE
-    decision: ConfirmedStep
-    appointments: tuple[AppointmentDetails, ...] = ()
-    timeline: tuple[TimelineItem, ...] = ()
-
-
-@dataclass(frozen=True)
-class FutureIneligibilityNotice(_Document):
-    KIND: ClassVar[DocumentKind] = DocumentKind.FUTURE_INELIGIBILITY_NOTICE
-    decision: ConfirmedStep
-    # What ended the diversion, said in the notice with its dates: the appointments not
-    # attended, and those rebooked at the person's request (both count as misses).
-    missed: tuple[AppointmentDetails, ...] = ()
-    rebooked: tuple[AppointmentDetails, ...] = ()
-
-
-@dataclass(frozen=True)
-class CompletionLetter(_Document):
-    KIND: ClassVar[DocumentKind] = DocumentKind.COMPLETION_LETTER
-    completed_on: date
-    sessions_attended: int
-
-
-DocumentData = (ReferralLetter | YotNotice | AppointmentLetter | MissedAppointmentNotice
-                | ProsecutionFileNote | FutureIneligibilityNotice | CompletionLetter)
+    def compose(self) -> Composition:
+        raise NotImplementedError(f"{type(self).__name__} has no layout")

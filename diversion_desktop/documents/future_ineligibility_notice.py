@@ -7,18 +7,35 @@ What happens for the offence itself is the confirmed step, said in words.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
 from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import what_happens_now
-from diversion_desktop.documents.data import AppointmentDetails, FutureIneligibilityNotice
+from diversion_desktop.documents.data import AppointmentDetails, ConfirmedStep, Document, DocumentKind
 from diversion_desktop.documents.dates import date_and_time, full_date
 from diversion_desktop.documents.styles import styles_for
 from diversion_desktop.documents.template import Composition
 
 
-def compose(notice: FutureIneligibilityNotice) -> Composition:
+@dataclass(frozen=True)
+class FutureIneligibilityNotice(Document):
+    KIND: ClassVar[DocumentKind] = DocumentKind.FUTURE_INELIGIBILITY_NOTICE
+    decision: ConfirmedStep
+    # What ended the diversion, said in the notice with its dates: the appointments not
+    # attended, and those rebooked at the person's request (both count as misses).
+    missed: tuple[AppointmentDetails, ...] = ()
+    rebooked: tuple[AppointmentDetails, ...] = ()
+
+    def compose(self) -> Composition:
+        return lay_out(self)
+
+
+def lay_out(notice: FutureIneligibilityNotice) -> Composition:
     facts = notice.facts
     decision = notice.decision
     if not decision.step.bars_person:

@@ -6,18 +6,32 @@ consequence for the person's scheme and age.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
 from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import if_not_attended
-from diversion_desktop.documents.data import MissedAppointmentNotice
+from diversion_desktop.documents.data import AppointmentDetails, Document, DocumentKind
 from diversion_desktop.documents.dates import date_and_time, full_date
 from diversion_desktop.documents.styles import styles_for
 from diversion_desktop.documents.template import Composition
 
 
-def compose(notice: MissedAppointmentNotice) -> Composition:
+@dataclass(frozen=True)
+class MissedAppointmentNotice(Document):
+    KIND: ClassVar[DocumentKind] = DocumentKind.MISSED_APPOINTMENT_NOTICE
+    missed: AppointmentDetails
+    next_appointment: AppointmentDetails | None = None
+    rebookings_left: int | None = None
+
+    def compose(self) -> Composition:
+        return lay_out(self)
+
+
+def lay_out(notice: MissedAppointmentNotice) -> Composition:
     facts = notice.facts
     youth = facts.youth
     st = styles_for(youth)

@@ -7,14 +7,16 @@ tables run onto further pages with their header rows repeated.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from diversion_desktop.documents import blocks as b
 from diversion_desktop.documents import wording as w
-from diversion_desktop.documents.data import ProsecutionFileNote
+from diversion_desktop.documents.data import AppointmentDetails, ConfirmedStep, Document, DocumentKind, TimelineItem
 from diversion_desktop.documents.dates import clock_time, date_and_time, full_date, short_date
 from diversion_desktop.documents.styles import ADULT
 from diversion_desktop.documents.template import Composition
@@ -28,7 +30,18 @@ def _when(moment: datetime) -> str:
     return f"{short_date(moment.date())}\n{clock_time(moment)}"
 
 
-def compose(note: ProsecutionFileNote) -> Composition:
+@dataclass(frozen=True)
+class ProsecutionFileNote(Document):
+    KIND: ClassVar[DocumentKind] = DocumentKind.PROSECUTION_FILE_NOTE
+    decision: ConfirmedStep
+    appointments: tuple[AppointmentDetails, ...] = ()
+    timeline: tuple[TimelineItem, ...] = ()
+
+    def compose(self) -> Composition:
+        return lay_out(self)
+
+
+def lay_out(note: ProsecutionFileNote) -> Composition:
     facts = note.facts
     st = ADULT
     scheme = facts.scheme

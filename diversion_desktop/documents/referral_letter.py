@@ -9,18 +9,30 @@ person's version, addressed to them, with a copy to the parent or guardian.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
 from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import if_not_attended
-from diversion_desktop.documents.data import ReferralLetter
+from diversion_desktop.documents.data import AppointmentDetails, Document, DocumentKind
 from diversion_desktop.documents.dates import date_and_time, full_date
 from diversion_desktop.documents.styles import LetterStyles, styles_for
 from diversion_desktop.documents.template import Composition
 
 
-def compose(letter: ReferralLetter) -> Composition:
+@dataclass(frozen=True)
+class ReferralLetter(Document):
+    KIND: ClassVar[DocumentKind] = DocumentKind.REFERRAL_LETTER
+    first_appointment: AppointmentDetails | None = None
+
+    def compose(self) -> Composition:
+        return lay_out(self)
+
+
+def lay_out(letter: ReferralLetter) -> Composition:
     facts = letter.facts
     styles = styles_for(facts.youth)
     police = facts.scheme.police

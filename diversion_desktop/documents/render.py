@@ -13,28 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from diversion_desktop.documents import (
-    appointment_letter,
-    fonts,
-    completion_letter,
-    future_ineligibility_notice,
-    missed_appointment_notice,
-    prosecution_file_note,
-    referral_letter,
-    yot_notice,
-)
-from diversion_desktop.documents.data import DocumentData, DocumentKind
+from diversion_desktop.documents import fonts
+from diversion_desktop.documents.data import Document, DocumentKind
 from diversion_desktop.documents.template import Composition, build_pdf
-
-_COMPOSERS: dict[DocumentKind, Callable[..., Composition]] = {
-    DocumentKind.REFERRAL_LETTER: referral_letter.compose,
-    DocumentKind.YOT_NOTICE: yot_notice.compose,
-    DocumentKind.APPOINTMENT_LETTER: appointment_letter.compose,
-    DocumentKind.MISSED_APPOINTMENT_NOTICE: missed_appointment_notice.compose,
-    DocumentKind.PROSECUTION_FILE_NOTE: prosecution_file_note.compose,
-    DocumentKind.FUTURE_INELIGIBILITY_NOTICE: future_ineligibility_notice.compose,
-    DocumentKind.COMPLETION_LETTER: completion_letter.compose,
-}
 
 Progress = Callable[[int, int], None]
 
@@ -50,17 +31,17 @@ class RenderedDocument:
     page_counts: tuple[int, ...]  # pages of each document, in order (one entry unless a batch)
 
 
-def compose(kind: DocumentKind, data: DocumentData) -> Composition:
+def compose(kind: DocumentKind, data: Document) -> Composition:
     """Lay a document out without building the PDF (the story and its page furniture)."""
     expected = getattr(type(data), "KIND", None)
     if expected is not kind:
         raise TypeError(f"A {kind.label.lower()} is made from {_data_name(kind)}, "
                         f"not from {type(data).__name__}.")
     fonts.register_fonts()  # paragraphs look their fonts up as they are made
-    return _COMPOSERS[kind](data)
+    return data.compose()
 
 
-def render(kind: DocumentKind, data: DocumentData, *, invariant: bool = False) -> RenderedDocument:
+def render(kind: DocumentKind, data: Document, *, invariant: bool = False) -> RenderedDocument:
     """One document as PDF bytes."""
     composition = compose(kind, data)
     built = build_pdf([composition], title=composition.title, author=composition.author,
@@ -70,7 +51,7 @@ def render(kind: DocumentKind, data: DocumentData, *, invariant: bool = False) -
                             page_counts=built.page_counts)
 
 
-def render_batch(documents: Sequence[tuple[DocumentKind, DocumentData]], *, title: str,
+def render_batch(documents: Sequence[tuple[DocumentKind, Document]], *, title: str,
                  author: str = "", progress: Progress | None = None,
                  invariant: bool = False) -> RenderedDocument:
     """Many documents merged into one PDF, ready to print in one go.

@@ -7,18 +7,30 @@ the YOT named in the scheme settings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from reportlab.platypus import Flowable
 
 from diversion_desktop.documents import blocks as b
 from diversion_desktop.documents import wording as w
 from diversion_desktop.documents.consequences import for_professionals
-from diversion_desktop.documents.data import YotNotice
+from diversion_desktop.documents.data import AppointmentDetails, Document, DocumentKind
 from diversion_desktop.documents.dates import date_and_time, full_date
 from diversion_desktop.documents.styles import ADULT
 from diversion_desktop.documents.template import Composition
 
 
-def compose(notice: YotNotice) -> Composition:
+@dataclass(frozen=True)
+class YotNotice(Document):
+    KIND: ClassVar[DocumentKind] = DocumentKind.YOT_NOTICE
+    first_appointment: AppointmentDetails | None = None
+
+    def compose(self) -> Composition:
+        return lay_out(self)
+
+
+def lay_out(notice: YotNotice) -> Composition:
     facts = notice.facts
     st = ADULT
     scheme = facts.scheme

@@ -154,15 +154,3 @@ def setup_principal(name: str) -> Principal:
     """Before the first administrator exists (a new database, or one made before users): the
     installation's own commands run with every role, so an installation can be scripted."""
     return Principal(username=name, roles=frozenset(Role), organisation=POLICE, display_name=f"{name} (no users yet)")
-
-
-# Who may issue (and so preview or reprint) each document (documents.DocumentKind values).
-DOCUMENT_PERMISSIONS: dict[str, Permission] = {
-    "referral_letter": Permission.ISSUE_INTAKE_DOCUMENTS,
-    "yot_notice": Permission.ISSUE_INTAKE_DOCUMENTS,
-    "appointment_letter": Permission.ISSUE_PROVIDER_DOCUMENTS,
-    "completion_letter": Permission.ISSUE_PROVIDER_DOCUMENTS,
-    "missed_appointment_notice": Permission.ISSUE_NEXT_STEP_DOCUMENTS,
-    "future_ineligibility_notice": Permission.ISSUE_NEXT_STEP_DOCUMENTS,
-    "prosecution_file_note": Permission.ISSUE_NEXT_STEP_DOCUMENTS,
-}

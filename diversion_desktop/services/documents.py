@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.document_kinds import DocumentKind, SentTo
 from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
-from diversion_desktop.domain.permissions import DOCUMENT_PERMISSIONS, Permission
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import Centre, Scheme
 from diversion_desktop.services.audit import created, log
 from diversion_desktop.services.context import AppContext
@@ -100,69 +101,62 @@ class Pdf:
     warnings: tuple[DocumentWarning, ...] = ()
 
 
-# Letters sent by post: to the person, or to the YOT at the address in the scheme settings.
-_POSTED_TO_PERSON = frozenset({"referral_letter", "appointment_letter", "missed_appointment_notice",
-                               "future_ineligibility_notice", "completion_letter"})
-
-
 class DocumentService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
     # -- what is due ---------------------------------------------------------------------
     def due(self, referral_id: int) -> list[DueDocument]:
-        from diversion_desktop.documents import DocumentKind
-
         principal = self.ctx.require(Permission.VIEW_REFERRALS)
         with self.ctx.reading() as session:
             referral = self._visible(session, referral_id)
             issued = _latest_issues(session, referral_id)
-            person = referral.person
             youth = referral.pathway == Pathway.YOUTH.value
-            to_person = _person_recipient(person, youth)
-            wanted: list[tuple[DocumentKind, str, int | None]] = []
+            wanted: list[tuple[DocumentKind, int | None]] = []
             diverted = referral.status not in (Status.NOT_ELIGIBLE.value, Status.DECLINED.value)
             if diverted:
-                wanted.append((DocumentKind.REFERRAL_LETTER, to_person, None))
+                wanted.append((DocumentKind.REFERRAL_LETTER, None))
             if youth:
-                wanted.append((DocumentKind.YOT_NOTICE, self._scheme(referral).yot.name, None))
+                wanted.append((DocumentKind.YOT_NOTICE, None))
             for appointment in referral.appointments:
                 if appointment.attendance is None and referral.status in _OPEN:
-                    wanted.append((DocumentKind.APPOINTMENT_LETTER, to_person, appointment.id))
+                    wanted.append((DocumentKind.APPOINTMENT_LETTER, appointment.id))
                 elif appointment.attendance == Attendance.NOT_ATTENDED.value and referral.status in _OPEN:
-                    wanted.append((DocumentKind.MISSED_APPOINTMENT_NOTICE, to_person, appointment.id))
+                    wanted.append((DocumentKind.MISSED_APPOINTMENT_NOTICE, appointment.id))
             step = referral.next_step
             if referral.status == Status.CLOSED.value and step:
                 if NextStep(step).for_case_file:
-                    wanted.append((DocumentKind.PROSECUTION_FILE_NOTE, "Police case file", None))
+                    wanted.append((DocumentKind.PROSECUTION_FILE_NOTE, None))
                 if NextStep(step).bars_person:
-                    wanted.append((DocumentKind.FUTURE_INELIGIBILITY_NOTICE, to_person, None))
+                    wanted.append((DocumentKind.FUTURE_INELIGIBILITY_NOTICE, None))
             if referral.status == Status.COMPLETED.value:
-                wanted.append((DocumentKind.COMPLETION_LETTER, to_person, None))
+                wanted.append((DocumentKind.COMPLETION_LETTER, None))
             # Only what this user may issue: a support worker is not offered the YOT notice.
-            return [DueDocument(kind=k.value, label=k.label, recipient=r, appointment_id=a,
-                                issued_id=issued.get((k.value, a)), warnings=self._warnings(referral, k.value))
-                    for k, r, a in wanted if principal.may(DOCUMENT_PERMISSIONS[k.value])]
+            return [DueDocument(kind=k.value, label=k.label, recipient=self._recipient(referral, k), appointment_id=a,
+                                issued_id=issued.get((k.value, a)), warnings=self._warnings(referral, k))
+                    for k, a in wanted if principal.may(k.details.permission)]
 
-    def _warnings(self, referral: Referral, kind: str) -> tuple[DocumentWarning, ...]:
+    def _warnings(self, referral: Referral, kind: DocumentKind) -> tuple[DocumentWarning, ...]:
         """What the user must know before issuing: a letter to be posted with no address to post it to."""
-        if kind in _POSTED_TO_PERSON and not _lines(referral.person.address):
+        sent_to = kind.details.sent_to
+        if sent_to is SentTo.PERSON and not _lines(referral.person.address):
             person = referral.person
             name = f"{person.forenames} {person.surname}".strip()
             return (DocumentWarning(WarningKind.NO_POSTAL_ADDRESS,
                                     f"{name} has no postal address recorded, so this letter cannot be posted. "
                                     "Add the address to the person's record first, or hand the letter over "
                                     "in person."),)
-        if kind == "yot_notice" and not self._scheme(referral).yot.address:
+        if sent_to is SentTo.YOT and not self._scheme(referral).yot.address:
             return (DocumentWarning(WarningKind.NO_POSTAL_ADDRESS,
                                     f"The scheme settings give no postal address for {self._scheme(referral).yot.name}, "
                                     "so this notice cannot be posted."),)
         return ()
 
     def _may_issue(self, kind: str) -> None:
-        permission = DOCUMENT_PERMISSIONS.get(kind)
-        if permission is None:
-            raise ServiceError(f"'{kind}' is not a kind of document.")
+        try:
+            permission = DocumentKind(kind).details.permission
+        except ValueError:
+            raise ServiceError(f"'{kind}' is not a kind of document.") from None
         self.ctx.require(Permission.VIEW_REFERRALS, permission)
 
     def _visible(self, session: Session, referral_id: int) -> Referral:
@@ -180,7 +174,7 @@ class DocumentService:
         with self.ctx.reading() as session:
             referral = self._visible(session, referral_id)
             data = self._data(session, referral_id, kind, appointment_id)
-            warnings = self._warnings(referral, kind)
+            warnings = self._warnings(referral, DocumentKind(kind))
         rendered = render(data.KIND, data)
         return Pdf(rendered.content, rendered.title, f"{rendered.reference}.pdf", rendered.page_count, warnings)
 
@@ -190,10 +184,10 @@ class DocumentService:
         with self.ctx.unit_of_work() as session:
             record = self._issue(session, referral_id, kind, appointment_id)
             referral = record_referral(session, record)
-            return _info(record, referral), _pdf(record, self._warnings(referral, kind))
+            return _info(record, referral), _pdf(record, self._warnings(referral, DocumentKind(kind)))
 
     def _issue(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> IssuedDocument:
-        from diversion_desktop.documents import DocumentKind, render
+        from diversion_desktop.documents import render
 
         self._visible(session, referral_id)
         self._check_due(session, referral_id, kind, appointment_id)
@@ -203,7 +197,7 @@ class DocumentService:
         record = IssuedDocument(
             referral_id=referral_id, appointment_id=appointment_id, kind=kind,
             document_reference=rendered.reference, title=rendered.title,
-            recipient=self._recipient(referral, kind), issued_at=self.ctx.now(), issued_by=self.ctx.user,
+            recipient=self._recipient(referral, DocumentKind(kind)), issued_at=self.ctx.now(), issued_by=self.ctx.user,
             template_version=TEMPLATE_VERSION, page_count=rendered.page_count,
             sha256=hashlib.sha256(rendered.content).hexdigest(), content=rendered.content)
         session.add(record)
@@ -322,16 +316,16 @@ class DocumentService:
     def _centre(self, code: str) -> Centre | None:
         return next((c for _s, c in self.ctx.schemes.all_centres() if c.code == code), None)
 
-    def _recipient(self, referral: Referral, kind: str) -> str:
-        youth = referral.pathway == Pathway.YOUTH.value
-        if kind == "yot_notice":
+    def _recipient(self, referral: Referral, kind: DocumentKind) -> str:
+        sent_to = kind.details.sent_to
+        if sent_to is SentTo.YOT:
             return self._scheme(referral).yot.name
-        if kind == "prosecution_file_note":
+        if sent_to is SentTo.CASE_FILE:
             return "Police case file"
-        return _person_recipient(referral.person, youth)
+        return _person_recipient(referral.person, referral.pathway == Pathway.YOUTH.value)
 
     def _data(self, session: Session, referral_id: int, kind: str, appointment_id: int | None):  # noqa: ANN202
-        from diversion_desktop.documents import data as d
+        from diversion_desktop import documents as d
 
         referral = _referral(session, referral_id)
         scheme = self._scheme(referral)
@@ -395,7 +389,7 @@ class DocumentService:
         raise ServiceError(f"Unknown document kind '{kind}'.")
 
     def _facts(self, referral: Referral, scheme: Scheme, person: Person):  # noqa: ANN202
-        from diversion_desktop.documents import data as d
+        from diversion_desktop import documents as d
 
         youth = referral.pathway == Pathway.YOUTH.value
         guardian = None
@@ -457,8 +451,6 @@ def _latest_issues(session: Session, referral_id: int) -> dict[tuple[str, int | 
 
 
 def _info(record: IssuedDocument, referral: Referral) -> IssuedInfo:
-    from diversion_desktop.documents import DocumentKind
-
     return IssuedInfo(id=record.id, referral_id=record.referral_id, referral_reference=referral.reference,
                       kind=record.kind, label=DocumentKind(record.kind).label,
                       document_reference=record.document_reference, title=record.title,
@@ -469,7 +461,7 @@ def _info(record: IssuedDocument, referral: Referral) -> IssuedInfo:
 
 
 # Documents issued under a confirmed next step, withdrawn with it (services/corrections.py).
-UNDER_NEXT_STEP = ("prosecution_file_note", "future_ineligibility_notice", "completion_letter")
+UNDER_NEXT_STEP = tuple(kind.value for kind in DocumentKind if kind.details.withdrawn_with_next_step)
 
 
 def withdraw_documents(session: Session, ctx: AppContext, referral: Referral, kinds: tuple[str, ...], reason: str,

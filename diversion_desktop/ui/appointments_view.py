@@ -191,7 +191,7 @@ class AppointmentsView(QWidget):
         self.export_button.clicked.connect(self.export_list)
         principal = self.ctx.principal
         self.export_button.setVisible(principal is not None and principal.may(Permission.EXPORT_PERSONAL_DATA))
-        # Each batch only for those who may issue its documents (domain/permissions.py DOCUMENT_PERMISSIONS).
+        # Each batch only for those who may issue its documents (domain/document_kinds.py).
         self.letters_button.setVisible(self.may(Permission.ISSUE_PROVIDER_DOCUMENTS))
         self.missed_button.setVisible(self.may(Permission.ISSUE_NEXT_STEP_DOCUMENTS))
         paperwork = QHBoxLayout()
