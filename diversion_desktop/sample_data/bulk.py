@@ -60,13 +60,13 @@ from datetime import date
 from decimal import Decimal
 from itertools import accumulate
 
-from diversion_desktop.domain.age import Pathway, age_on
+from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import RULE_VERSION, IntakeFacts, Offence, PriorHistory, SubstanceFind, decide
 from diversion_desktop.domain.names import normalise, surname_part_keys
-from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep, next_step_for_non_attendance
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
-from diversion_desktop.domain.programme import Attendance, Outcome, SessionType, Status
+from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.programme import Outcome, SessionType, Status
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.sample_data import names as sample_names
 from diversion_desktop.services.context import AppContext
@@ -838,7 +838,7 @@ def _check_columns(connection: sqlite3.Connection) -> None:
 
 def _insert_sql(table: str) -> str:
     columns = TABLES[table]
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - the module's own table and column names
 
 
 def _tasks(plan: _Plan) -> Iterator[tuple[str, int, int, int]]:
@@ -856,7 +856,7 @@ def default_workers() -> int:
 
 
 def is_empty(connection: sqlite3.Connection) -> bool:
-    return all(connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").fetchone()[0]
+    return all(connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").fetchone()[0]  # noqa: S608 - the module's own table names
                for t in ("people", "referrals"))
 
 
@@ -964,7 +964,7 @@ KEPT_BY_NAME = {"ix_referrals_person_groups", "ix_referrals_list_status", "ix_re
 def _drop_indexes(connection: sqlite3.Connection) -> list[str]:
     """Drop the secondary indexes of the loaded tables; returns the SQL that makes them again."""
     found = connection.execute(
-        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "  # noqa: S608 - only placeholders are added
         f"({', '.join('?' * len(TABLES))}) ORDER BY tbl_name, name", tuple(TABLES)).fetchall()
     dropped = []
     for name, table, sql in found:
@@ -981,7 +981,7 @@ def _drop_triggers(connection: sqlite3.Connection) -> list[str]:
     referral's copy of its person's groups (revision 0006): the rows are written with the copies
     already made, and a trigger checking each of a million rows as it goes in would cost seconds."""
     found = connection.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "  # noqa: S608 - only placeholders are added
         f"({', '.join('?' * len(TABLES))}) ORDER BY name", tuple(TABLES)).fetchall()
     for name, _sql in found:
         connection.execute(f'DROP TRIGGER "{name}"')
@@ -1014,7 +1014,7 @@ def _load(connection: sqlite3.Connection, plan: _Plan, workers: int, report: Bul
     counts: dict[str, object] = {t: 0 for t in TABLES}
     statuses: dict[str, int] = {}
     bars: dict[int, tuple[int, str, int]] = {}
-    copy = {t: f"INSERT INTO main.{t} ({', '.join(c)}) SELECT {', '.join(c)} FROM chunk.{t}"
+    copy = {t: f"INSERT INTO main.{t} ({', '.join(c)}) SELECT {', '.join(c)} FROM chunk.{t}"  # noqa: S608 - the module's own table and column names
             for t, c in TABLES.items()}
     done_refs = done_people = 0
     unreferred = plan.people - plan.referred_people

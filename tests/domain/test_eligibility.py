@@ -38,7 +38,7 @@ def facts(**changes: object) -> IntakeFacts:
     return IntakeFacts(**base)  # type: ignore[arg-type]
 
 
-def failed_rules(result) -> list[Rule]:  # noqa: ANN001
+def failed_rules(result) -> list[Rule]:
     return [c.rule for c in result.failures]
 
 

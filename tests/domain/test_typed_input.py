@@ -84,7 +84,7 @@ def test_visible_text_is_kept(value: str, name: bool, lines: bool) -> None:
     ("officer_name", "\u200b", "no visible letter"),
     ("override_reason", "reason\x1b[0m", "control character"),
 ])
-def test_intake_validation_refuses_them_on_the_field(make_draft, west_berks, field: str, value: str,  # noqa: ANN001
+def test_intake_validation_refuses_them_on_the_field(make_draft, west_berks, field: str, value: str,
                                                      words: str) -> None:
     from datetime import datetime
 
@@ -92,7 +92,7 @@ def test_intake_validation_refuses_them_on_the_field(make_draft, west_berks, fie
     assert words in errors[field].lower() or words in errors[field]
 
 
-def test_notes_over_several_lines_are_kept(make_draft, west_berks) -> None:  # noqa: ANN001
+def test_notes_over_several_lines_are_kept(make_draft, west_berks) -> None:
     from datetime import datetime
 
     draft = make_draft(officer_notes="Found in a coat pocket.\nAdmitted at the scene.",

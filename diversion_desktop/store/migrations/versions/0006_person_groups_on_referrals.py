@@ -32,9 +32,8 @@ Create Date: 2026-11-24 09:30:00
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'
