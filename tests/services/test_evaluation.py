@@ -179,7 +179,7 @@ def test_referrals_and_completions_per_month(result: EvaluationResult) -> None:
     assert months["2025-03"].referrals == (SMALL, SMALL)
 
 
-# -- fairness -----------------------------------------------------------------------------------------------------------
+# -- fairness ----------------------------------------------------------------------------------------------------------
 def test_fairness_by_sex_with_suppression_and_rate_ratio(result: EvaluationResult) -> None:
     table = result.fairness_for(Dimension.SEX)
     assert table.reference == "Male"  # the largest group
@@ -237,7 +237,7 @@ def test_fairness_by_age_band_and_a_chosen_reference(ctx: AppContext) -> None:
     assert not ratio.flagged
 
 
-# -- the selection -----------------------------------------------------------------------------------------------------------
+# -- the selection -----------------------------------------------------------------------------------------------------
 def test_areas_and_age_bands_narrow_the_selection(ctx: AppContext) -> None:
     build(ctx)
     service = EvaluationService(ctx)
@@ -288,7 +288,7 @@ def test_the_sql_says_what_the_domain_says(ctx: AppContext) -> None:
             assert reached == expected, state
 
 
-# -- the same figures in the PDF and the workbook ---------------------------------------------------------------------------
+# -- the same figures in the PDF and the workbook ----------------------------------------------------------------------
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 def test_the_pdf_prints_the_same_figures(result: EvaluationResult, tmp_path) -> None:
     path = tmp_path / "evaluation.pdf"

@@ -157,7 +157,9 @@ def issue_after_preview(qtbot, page, kind: str, path: Path) -> Steps:
     chooser = yield file_dialog()
     yield from save_as(qtbot, chooser, path)
     yield until(f"the {kind} issued", lambda: documents.issued_model.rowCount() == issued_before + 1
-                and path.exists(), state=lambda: f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, modal {QApplication.activeModalWidget()}, tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}")
+                and path.exists(), state=lambda: f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, "
+                f"modal {QApplication.activeModalWidget()}, "
+                f"tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}")
 
 
 def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(
