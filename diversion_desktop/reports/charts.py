@@ -61,6 +61,14 @@ def _string(x: float, y: float, text: str, size: float = FONT_SIZE, anchor: Lite
                   textAnchor=anchor)
 
 
+def _box(x: float, y: float, width: float, height: float, colour: colors.Color) -> Rect:
+    """A filled rectangle without an outline (set after: the stubs of Rect's keywords are wrong)."""
+    box = Rect(x, y, width, height)
+    box.fillColor = colour
+    box.strokeColor = None
+    return box
+
+
 def _nice_step(span: float, ticks: int = 5) -> float:
     raw = span / max(ticks, 1)
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
@@ -125,10 +133,11 @@ def _legend(drawing: Drawing, series: Sequence[Series], x: float, width: float, 
             left = x + offset
             if line:
                 dash: list[float] | None = [3, 2] if series[index].dashed else None
-                drawing.add(Line(left, y + 2.5, left + 12, y + 2.5, strokeColor=colour, strokeWidth=1.5,
-                                 strokeDashArray=dash))  # type: ignore[arg-type]  # None is reportlab's default; not in the stubs
+                key = Line(left, y + 2.5, left + 12, y + 2.5, strokeColor=colour, strokeWidth=1.5)
+                key.strokeDashArray = dash  # type: ignore[assignment]  # None: reportlab's default, not in its stubs
+                drawing.add(key)
             else:
-                drawing.add(Rect(left, y, 8, 6, fillColor=colour, strokeColor=None))  # type: ignore[arg-type]  # types-reportlab: Rect's **kw lacks Unpack[]
+                drawing.add(_box(left, y, 8, 6, colour))
             drawing.add(_string(left + 14, y, series[index].name))
 
 
@@ -172,7 +181,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], w
                 drawing.add(_string(plot_left + 2, y + bar / 2 - 2.5, mark, colour=MUTED))
                 continue
             length = plot_width * value / maximum
-            drawing.add(Rect(plot_left, y, length, bar * 0.9, fillColor=colour, strokeColor=None))  # type: ignore[arg-type]  # types-reportlab: Rect's **kw lacks Unpack[]
+            drawing.add(_box(plot_left, y, length, bar * 0.9, colour))
             drawing.add(_string(plot_left + length + 2, y + bar / 2 - 2.5, value_format.format(value)))
     drawing.add(Line(plot_left, plot_bottom, plot_left, top, strokeColor=INK, strokeWidth=0.6))
     _legend(drawing, series, plot_left, plot_width)
@@ -279,7 +288,9 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], widt
                 run += [x_of(index), y_of(value)]
                 continue
             if len(run) >= 4:
-                drawing.add(PolyLine(run, strokeColor=colour, strokeWidth=1.3, strokeDashArray=dash))  # type: ignore[arg-type]  # as above
+                polyline = PolyLine(run, strokeColor=colour, strokeWidth=1.3)
+                polyline.strokeDashArray = dash  # type: ignore[assignment]  # None: reportlab's default, not in its stubs
+                drawing.add(polyline)
             if len(run) == 2:
                 drawing.add(Circle(run[0], run[1], 1.8, fillColor=colour, strokeColor=colour))
             run = []
@@ -319,8 +330,8 @@ def column_chart(title: str, labels: Sequence[str], series: Sequence[Series], wi
             value = item.values[index]
             if value is None:
                 continue
-            drawing.add(Rect(left + number * bar, plot_bottom, bar * 0.92, plot_height * value / maximum,
-                             fillColor=item.colour_for(number), strokeColor=None))  # type: ignore[arg-type]  # types-reportlab: Rect's **kw lacks Unpack[]
+            drawing.add(_box(left + number * bar, plot_bottom, bar * 0.92, plot_height * value / maximum,
+                             item.colour_for(number)))
     drawing.add(Line(plot_left, plot_bottom, plot_left + plot_width, plot_bottom, strokeColor=INK, strokeWidth=0.6))
     _legend(drawing, series, plot_left, plot_width)
     return drawing

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -540,7 +540,8 @@ class Planner:
                                  barred=known.barred, completed=known.completed, reference=known.reference, id=known.id,
                                  blanks=known.blanks)
             return person, True, []
-        person = _PersonPlan(line.surname, line.forenames, line.date_of_birth, None, line.row,  # type: ignore[arg-type]  # a checked line has one
+        # a checked line has a date of birth
+        person = _PersonPlan(line.surname, line.forenames, cast(date, line.date_of_birth), None, line.row,
                              initial=key[0][:1])
         attention = []
         candidates = self._possible_matches(line, key)
@@ -710,7 +711,8 @@ class Planner:
                 completed_on = max(a.appointment_at for a, att in appointments if att is Attendance.ATTENDED)  # type: ignore[type-var]  # attended: has a time
                 step = state.proposed_step or next_step_for_completion()
                 values.update(status=Status.COMPLETED.value, outcome=Outcome.COMPLETED.value,
-                              outcome_date=completed_on.date(), proposed_step=step.value, next_step=step.value,  # type: ignore[union-attr]  # as above
+                              outcome_date=completed_on.date(),  # type: ignore[union-attr]  # as above
+                              proposed_step=step.value, next_step=step.value,
                               proposed_reason=state.explanation, next_step_confirmed_by=user,
                               next_step_confirmed_at=completed_on)
                 events.append(("completed", f"Programme completed: {state.explanation} No further action "
@@ -726,7 +728,8 @@ class Planner:
             # An empty centre is kept as not recorded (NULL): counted by the rules, never printed.
             dict(scheduled_at=a.appointment_at,
                  centre_code=self._centre(scheme, a.centre).code if a.centre else None,  # type: ignore[union-attr]  # a checked centre
-                 session_type=a.session_type.value, worker="",  # type: ignore[union-attr]  # checked: set
+                 session_type=a.session_type.value,  # type: ignore[union-attr]  # checked: set
+                 worker="",
                  attendance=att.value if att else None, rebook_reason="",
                  recorded_by=user if att else "", recorded_at=self.now if att else None, created_at=self.now)
             for a, att in appointments]
@@ -901,14 +904,14 @@ _KNOWN_COLUMNS = "k.id, k.reference, k.surname, k.forenames, k.dob, k.barred, k.
 
 def _known_from(found: Sequence[Any]) -> _Known:
     person_id, reference, surname, forenames, born, barred, completed, blanks, initial = found
-    return _Known(person_id, reference, surname, forenames, from_day(born), bool(barred), completed,  # type: ignore[arg-type]  # stored: never None
+    return _Known(person_id, reference, surname, forenames, cast(date, from_day(born)), bool(barred), completed,
                   frozenset(blanks.split(",")) if blanks else frozenset(), initial)
 
 
 def _person_from(found: Sequence[Any]) -> _PersonPlan:
     (seq, surname, forenames, born, known_id, first_row, barred, completed, reference, fields, person_id, initial,
      blanks, new_index) = found
-    return _PersonPlan(surname, forenames, from_day(born), known_id, first_row, barred=bool(barred),  # type: ignore[arg-type]  # stored: never None
+    return _PersonPlan(surname, forenames, cast(date, from_day(born)), known_id, first_row, barred=bool(barred),
                        completed=completed, reference=reference or "",
                        fields=marshal.loads(fields) if fields else {}, id=person_id, initial=initial,
                        blanks=frozenset(blanks.split(",")) if blanks else frozenset(), seq=seq, new_index=new_index)
