@@ -102,7 +102,7 @@ def generate(rows: int, appointments: int, seed: int = 4) -> tuple[list[list], l
                 break
             if is_open and round_ >= 3:
                 continue
-            centre = scheme.default_centre(False).code  # type: ignore[attr-defined]
+            centre = scheme.default_centre(False).code  # type: ignore[attr-defined]  # every scheme has one
             if is_open:
                 when = incident + timedelta(days=1 + round_ * 7) if round_ else incident + timedelta(hours=12)
                 when = when.replace(hour=10, minute=0)

@@ -502,7 +502,7 @@ def _person_row(s: _Static, rng: random.Random, person: int, created: int, dob_d
     postcode = f"{_one(rand, info.postcodes)} {1 + int(rand() * 9)}{_one(rand, _LETTERS)}{_one(rand, _LETTERS)}"
     phone = f"07700 9{int(rand() * 100000):05d}"
     if youth:
-        parent = _one(rand, s.female if rand() < 0.7 else s.male)[0]  # type: ignore[index]
+        parent = _one(rand, s.female if rand() < 0.7 else s.male)[0]  # type: ignore[index]  # a name list's first item
         guardian = (f"{parent} {surname}", _one(rand, GUARDIAN_ROLES), f"07700 9{int(rand() * 100000):05d}", address)
     else:
         guardian = ("", "", "", "")
@@ -801,7 +801,7 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
                 event_id += 1
                 events.append((event_id, referral_id, day_text[at // 1440 - base] + minute_text[at % 1440], kind, text, user))
             if played.barred_at:
-                bars.append((person, confirmed_at, referral_id, played.barred_at))  # type: ignore[arg-type]
+                bars.append((person, confirmed_at, referral_id, played.barred_at))  # type: ignore[arg-type]  # one row of the bars list
         elif decided.declined_only:
             status, outcome, outcome_date = _DECLINED, Outcome.DECLINED.value, day_text[day - base]
         else:
@@ -888,7 +888,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         raise BulkNotPossible("Bulk sample data is written to a SQLite file; give a file database.")
     ctx.engine.dispose()  # the load needs the only connection to the file
     raw = ctx.engine.raw_connection()
-    connection: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
+    connection: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]  # a SQLite engine's driver connection
     to_restore: list[str] = []  # schema dropped for the load and not yet made again
     try:
         if not is_empty(connection):
@@ -908,7 +908,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         _loading_pragmas(connection)
         counts = _load(connection, plan, workers, report, phases)
         mark = time.perf_counter()
-        _finish_people(connection, counts.pop("bars"))  # type: ignore[arg-type]
+        _finish_people(connection, counts.pop("bars"))  # type: ignore[arg-type]  # counts holds the bars list too
         _surname_parts(connection)
         _counters(connection, plan)
         phases["people barred, surname parts, counters"] = time.perf_counter() - mark
@@ -941,9 +941,9 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         raw.close()
         ctx.engine.dispose()
     statuses = counts.pop("statuses")
-    return BulkResult(people=people, referrals=referrals, appointments=counts["appointments"],  # type: ignore[arg-type]
-                      substances=counts["referral_substances"], events=counts["timeline_events"],  # type: ignore[arg-type]
-                      by_status=dict(sorted(statuses.items())),  # type: ignore[union-attr]
+    return BulkResult(people=people, referrals=referrals, appointments=counts["appointments"],  # type: ignore[arg-type]  # counts: ints, and the statuses
+                      substances=counts["referral_substances"], events=counts["timeline_events"],  # type: ignore[arg-type]  # as above
+                      by_status=dict(sorted(statuses.items())),  # type: ignore[union-attr]  # as above
                       seconds=time.perf_counter() - started, phases=phases)
 
 
@@ -1028,7 +1028,7 @@ def _load(connection: sqlite3.Connection, plan: _Plan, workers: int, report: Bul
             for table, n in chunk.rows.items():
                 if n:
                     connection.execute(copy[table])
-                    counts[table] += n  # type: ignore[operator]
+                    counts[table] += n  # type: ignore[operator]  # as above
             connection.execute("COMMIT")
         finally:
             connection.execute("DETACH DATABASE chunk")

@@ -167,7 +167,7 @@ def _xlsx_cells(ws: Any, row: Sequence[Any], kinds: Sequence[str]) -> list[Any]:
             cells.append(cell)
         elif isinstance(value, date):
             # openpyxl writes a date; its stubs' WriteOnlyCell names only datetime
-            cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]
+            cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]  # see above
             cell.number_format = XLSX_DATE_FORMAT
             cells.append(cell)
         elif isinstance(value, Decimal):

@@ -24,7 +24,7 @@ NOW_TEXT = "2026-03-02 10:00"
     (3, "3"), (0.1, "0.1"), (Decimal("2.50"), "2.50"),
 ])
 def test_quantities_read_exactly(typed: object, expected: str) -> None:
-    assert parse_quantity(typed) == Decimal(expected)  # type: ignore[arg-type]
+    assert parse_quantity(typed) == Decimal(expected)  # type: ignore[arg-type]  # typed as a form gives it
 
 
 @pytest.mark.parametrize(("typed", "message"), [
@@ -43,7 +43,7 @@ def test_quantities_read_exactly(typed: object, expected: str) -> None:
 ])
 def test_quantities_that_would_change_are_refused(typed: object, message: str) -> None:
     with pytest.raises(QuantityError, match=re.escape(message)):
-        parse_quantity(typed)  # type: ignore[arg-type]
+        parse_quantity(typed)  # type: ignore[arg-type]  # as above
 
 
 @pytest.mark.parametrize(("value", "name", "lines", "words"), [

@@ -193,7 +193,7 @@ def test_the_everyday_services_answer_alike_on_postgresql_and_sqlite(pg_ctx: App
     for context in (pg_ctx, ctx):
         fill(context, people=40, referrals=60, seed=7)
     on_postgresql, on_sqlite = _answers(pg_ctx, tmp_path), _answers(ctx, tmp_path)
-    assert sum(on_sqlite["queue counts"].values()) > 0 and on_sqlite["retention"] > 0  # type: ignore[union-attr]
+    assert sum(on_sqlite["queue counts"].values()) > 0 and on_sqlite["retention"] > 0  # type: ignore[union-attr]  # the answers' known shapes
     assert on_postgresql == on_sqlite
     for context in (pg_ctx, ctx):
         with context.reading() as session:
