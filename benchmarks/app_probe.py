@@ -89,7 +89,7 @@ def one_turn() -> None:
     spin(lambda: bool(done))
 
 
-def on_worker(runner: Any, fn: Callable[[], Any]) -> tuple[Any, float]:  # noqa: ANN401
+def on_worker(runner: Any, fn: Callable[[], Any]) -> tuple[Any, float]:  # noqa: ANN401 - app objects, imported late
     """Run ``fn`` on the application's worker; (its result, seconds it took there)."""
     box: dict[str, Any] = {}
 
@@ -105,7 +105,7 @@ def on_worker(runner: Any, fn: Callable[[], Any]) -> tuple[Any, float]:  # noqa:
     return box["result"]
 
 
-def after(action: Callable[[], None], signal: Any, done: Callable[[], bool] = lambda: True) -> float:  # noqa: ANN401
+def after(action: Callable[[], None], signal: Any, done: Callable[[], bool] = lambda: True) -> float:  # noqa: ANN401 - app objects, imported late
     """Seconds from ``action`` to ``signal`` having fired with ``done()`` true, and the window painted."""
     fired: list[bool] = []
 
@@ -134,7 +134,7 @@ def _samples(path: Path) -> dict[str, Any]:
                                     "567890, 789012) AND surname NOT LIKE '% %'").fetchall()
         references = [r[0] for r in connection.execute(
             "SELECT reference FROM referrals WHERE id IN (4321, 123456, 456789, 654321, 987654)")]
-        counts = {t: connection.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0
+        counts = {t: connection.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0  # noqa: S608 - names below
                   for t in ("people", "referrals")}
         counts["appointments"] = connection.execute("SELECT count(*) FROM appointments").fetchone()[0]
     finally:
@@ -143,12 +143,11 @@ def _samples(path: Path) -> dict[str, Any]:
 
 
 def measure(database: Path, runs: int) -> dict[str, Any]:
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - held: the application lives while measuring
+    from diversion_desktop.domain.permissions import Principal, Role
     from diversion_desktop.services.bootstrap import open_context
     from diversion_desktop.ui.main_window import MainWindow
     from diversion_desktop.ui.settings import Settings
-
-    from diversion_desktop.domain.permissions import Principal, Role
 
     samples = _samples(database)
     # Signed in as a user holding every role (as the application after its sign-in dialog):
@@ -173,7 +172,7 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
     counts = ReferralService(ctx)
     stalls: dict[str, float] = {}
 
-    def phase(name: str, work: Callable[[], Any]) -> Any:  # noqa: ANN401
+    def phase(name: str, work: Callable[[], Any]) -> Any:  # noqa: ANN401 - app objects, imported late
         heartbeat.reset()
         value = work()
         one_turn()
@@ -193,7 +192,7 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
     return result
 
 
-def _search(window: Any, runner: Any, samples: dict[str, Any], runs: int) -> dict[str, Any]:  # noqa: ANN401
+def _search(window: Any, runner: Any, samples: dict[str, Any], runs: int) -> dict[str, Any]:  # noqa: ANN401 - app objects, imported late
     from diversion_desktop.services.people import PeopleService
 
     service = PeopleService(window.ctx)
@@ -222,14 +221,15 @@ def _search(window: Any, runner: Any, samples: dict[str, Any], runs: int) -> dic
             QTest.keyClick(panel.search_box, ch)
             QTest.qWait(SEARCH_TYPING_MS)
 
-        def final() -> bool:
-            return panel.search_box.text() == text and not panel._searching
+        def final(text: str = text) -> bool:
+            # the panel's own flag: its search has ended, not just been started
+            return panel.search_box.text() == text and not panel._searching  # noqa: SLF001 - see above
 
-        typed.append(after(lambda: QTest.keyClick(panel.search_box, text[-1]), panel.sig_results_shown, final))
+        typed.append(after(lambda t=text: QTest.keyClick(panel.search_box, t[-1]), panel.sig_results_shown, final))
     return {"query": query_times, "typed_to_shown": spread(typed)}
 
 
-def _visible_rows_loaded(view: Any) -> bool:  # noqa: ANN401
+def _visible_rows_loaded(view: Any) -> bool:  # noqa: ANN401 - app objects, imported late
     table, model = view.table, view.model
     first = max(table.rowAt(0), 0)
     last = table.rowAt(table.viewport().height() - 1)
@@ -237,7 +237,7 @@ def _visible_rows_loaded(view: Any) -> bool:  # noqa: ANN401
     return all(model.is_loaded(row) for row in range(first, last + 1))
 
 
-def _referral_list(window: Any, view: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401
+def _referral_list(window: Any, view: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401 - app objects, imported late
     from diversion_desktop.ui.referral_list import SORT_COLUMN
 
     times: dict[str, list[float]] = {"open": [], "status": [], "area": [], "sort": [], "last": []}
@@ -252,7 +252,7 @@ def _referral_list(window: Any, view: Any, runs: int) -> dict[str, dict[str, flo
         area = view.area_filter.findData(view.service.areas()[run % 2])
         times["area"].append(after(lambda i=area: view.area_filter.setCurrentIndex(i), loaded))
         header = view.table.horizontalHeader()
-        times["sort"].append(after(lambda: header.setSortIndicator(SORT_COLUMN["person"], Qt.SortOrder.AscendingOrder),
+        times["sort"].append(after(lambda h=header: h.setSortIndicator(SORT_COLUMN["person"], Qt.SortOrder.AscendingOrder),
                                    loaded))
         started = time.perf_counter()
         view.jump_to_last()
@@ -263,7 +263,7 @@ def _referral_list(window: Any, view: Any, runs: int) -> dict[str, dict[str, flo
     return {k: spread(v) for k, v in times.items()}
 
 
-def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401
+def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401 - app objects, imported late
     from diversion_desktop.domain.eligibility import SubstanceFind
     from diversion_desktop.domain.intake import IntakeDraft
     from diversion_desktop.domain.programme import Attendance
@@ -292,16 +292,16 @@ def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, dict[str, float]]:  #
     return {"save": spread(saves), "attendance": spread(records)}
 
 
-def _letters(runner: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401
+def _letters(runner: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN401 - app objects, imported late
     # reportlab is loaded on first use, on the worker, as the application's document service
     # loads it; so are the letters' data made.
-    def load() -> tuple[Any, Any, Any, Any]:  # noqa: ANN401
+    def load() -> tuple[Any, Any, Any, Any]:
         from benchmarks.letters import _document
         from diversion_desktop.documents import DocumentKind, render, render_batch
 
         return _document, DocumentKind, render, render_batch
 
-    _document, DocumentKind, render, render_batch = on_worker(runner, load)[0]
+    _document, DocumentKind, render, render_batch = on_worker(runner, load)[0]  # noqa: N806 - a class
     kind = DocumentKind.APPOINTMENT_LETTER
     documents = on_worker(runner, lambda: [_document(kind, i) for i in range(1000)])[0]
 

@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_export import generate  # noqa: E402
+from import_export import generate
 
-from diversion_desktop.spreadsheets import import_format as fmt  # noqa: E402
-from diversion_desktop.spreadsheets.writer import write_csv  # noqa: E402
+from diversion_desktop.spreadsheets import import_format as fmt
+from diversion_desktop.spreadsheets.writer import write_csv
 
 TARGET_S = 120.0
 TARGET_MB = 300.0

@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from diversion_desktop.domain.scheme_registry import SchemeRegistry  # noqa: E402
-from diversion_desktop.resources import schemes_dir  # noqa: E402
-from diversion_desktop.services.bootstrap import open_context  # noqa: E402
-from diversion_desktop.services.exporter import ExportQuery, ExportService  # noqa: E402
-from diversion_desktop.services.importer import ImportService  # noqa: E402
-from diversion_desktop.spreadsheets import import_format as fmt  # noqa: E402
-from diversion_desktop.spreadsheets.writer import SheetData, write_csv, write_xlsx  # noqa: E402
+from diversion_desktop.domain.scheme_registry import SchemeRegistry
+from diversion_desktop.resources import schemes_dir
+from diversion_desktop.services.bootstrap import open_context
+from diversion_desktop.services.exporter import ExportQuery, ExportService
+from diversion_desktop.services.importer import ImportService
+from diversion_desktop.spreadsheets import import_format as fmt
+from diversion_desktop.spreadsheets.writer import SheetData, write_csv, write_xlsx
 
 TARGET_S = 15.0
 SURNAMES = ("Smith", "Jones", "Taylor", "Brown", "Williams", "O'Brien", "Patel", "Khan", "Nowak", "Đorđević",
@@ -97,12 +97,12 @@ def generate(rows: int, appointments: int, seed: int = 4) -> tuple[list[list], l
     appointment_rows: list[list] = []
     round_ = 0
     while len(appointment_rows) < appointments and diverted:
-        for reference, scheme, incident, ended, is_open in diverted:
+        for reference, scheme, incident, _ended, is_open in diverted:
             if len(appointment_rows) >= appointments:
                 break
             if is_open and round_ >= 3:
                 continue
-            centre = scheme.default_centre(False).code  # type: ignore[attr-defined]
+            centre = scheme.default_centre(False).code  # type: ignore[attr-defined]  # every scheme has one
             if is_open:
                 when = incident + timedelta(days=1 + round_ * 7) if round_ else incident + timedelta(hours=12)
                 when = when.replace(hour=10, minute=0)

@@ -23,9 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.figures import ms, seconds, spread  # noqa: E402
-
-from diversion_desktop.documents import (  # noqa: E402
+from benchmarks.figures import ms, seconds, spread
+from diversion_desktop.documents import (
     AppointmentDetails,
     AppointmentLetter,
     CompletionLetter,
@@ -44,10 +43,10 @@ from diversion_desktop.documents import (  # noqa: E402
     render,
     render_batch,
 )
-from diversion_desktop.domain.age import Pathway  # noqa: E402
-from diversion_desktop.domain.next_step import next_step_for_non_attendance  # noqa: E402
-from diversion_desktop.domain.scheme_registry import SchemeRegistry  # noqa: E402
-from diversion_desktop.resources import schemes_dir  # noqa: E402
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.next_step import next_step_for_non_attendance
+from diversion_desktop.domain.scheme_registry import SchemeRegistry
+from diversion_desktop.resources import schemes_dir
 
 PEOPLE = [
     ("John", "Smith"), ("Łukasz", "Đorđević"), ("Zoë", "O'Brien"), ("Aoife", "Ní Bhriain"),

@@ -44,7 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.figures import ms, plain, seconds, spread  # noqa: E402
+from benchmarks.figures import ms, plain, seconds, spread  # noqa: E402 - after sys.path has the repository
+
 
 def _default_database() -> Path:
     import platformdirs

@@ -33,9 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's application
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QKeyEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout, QWidget
 
 PASSWORD_ENV = "BENCHMARK_PASSWORD"
 PAUSE_BEFORE_ENTER_MS = 200  # a person takes longer than this to type a password: nothing is left pending
@@ -71,17 +71,17 @@ class Driver(QObject):
         if event.type() == QEvent.Type.Paint:
             name = watched.objectName()
             if self.dialog is None and name == self.first_screen:
-                self.dialog = watched  # type: ignore[assignment]
+                self.dialog = watched  # type: ignore[assignment]  # the watched widget
                 self.figures["painted"] = self.since_start()
                 self._type_first_key(self.dialog)
             elif self.entered and self.window is None and name == "mainWindow":
-                self.window = watched  # type: ignore[assignment]
+                self.window = watched  # type: ignore[assignment]  # the watched widget
                 self.figures["window_painted"] = time.time() - self.entered
                 if self.landing == "search":
                     self._type_first_key(self.window)
             elif (self.entered and self.landing == "queues" and "signed_in" not in self.figures
-                  and name == "queuesStatus" and watched.text() not in LOADING):  # type: ignore[attr-defined]
-                self.figures["landing_text"] = watched.text()  # type: ignore[attr-defined]
+                  and name == "queuesStatus" and watched.text() not in LOADING):  # type: ignore[attr-defined]  # a QLabel
+                self.figures["landing_text"] = watched.text()  # type: ignore[attr-defined]  # a QLabel
                 QTimer.singleShot(0, self._landed)  # once this paint (the table's too) is over
         return False
 
@@ -113,8 +113,8 @@ class Driver(QObject):
 
     # -- signing in --------------------------------------------------------------------------------
     def _wait_for_database(self) -> None:
-        label = self.dialog.findChild(QWidget, "signInDatabase")  # type: ignore[union-attr]
-        if label is not None and label.text().startswith("Database:"):  # type: ignore[attr-defined]
+        label = self.dialog.findChild(QWidget, "signInDatabase")  # type: ignore[union-attr]  # set once painted
+        if label is not None and label.text().startswith("Database:"):  # type: ignore[attr-defined]  # a QLabel
             self.figures["database_open"] = self.since_start()
             self._type_and_enter()
         else:
@@ -123,10 +123,10 @@ class Driver(QObject):
     def _type_and_enter(self) -> None:
         from PySide6.QtTest import QTest  # (not before the first paint: the bare dialog has no need of it)
 
-        name = self.dialog.focusWidget()  # type: ignore[union-attr]
+        name = self.dialog.focusWidget()  # type: ignore[union-attr]  # set once painted
         QTest.keyClicks(name, self.user[1:])
         QTest.keyClick(name, Qt.Key.Key_Tab)
-        password = self.dialog.focusWidget()  # type: ignore[union-attr]
+        password = self.dialog.focusWidget()  # type: ignore[union-attr]  # set once painted
         if password is None or password.objectName() != "password":
             fail(f"Tab from the user name went to {password!r}, not the password")
         QTest.keyClicks(password, self.password)
@@ -139,8 +139,8 @@ class Driver(QObject):
         QTimer.singleShot(PAUSE_BEFORE_ENTER_MS, enter)
 
     def _give_up(self) -> None:
-        message = self.dialog.findChild(QWidget, "signInMessage")  # type: ignore[union-attr]
-        said = message.text() if message is not None and self.window is None else ""  # type: ignore[attr-defined]
+        message = self.dialog.findChild(QWidget, "signInMessage")  # type: ignore[union-attr]  # set once painted
+        said = message.text() if message is not None and self.window is None else ""  # type: ignore[attr-defined]  # a QLabel
         fail(f"not usable {GIVE_UP_MS / 1000:.0f} s after Enter (figures so far {self.figures}) {said}")
 
     def _landed(self) -> None:

@@ -57,7 +57,7 @@ def version() -> str:
 def build_name() -> str:
     """This build's local version label: the date and the commit, "+20261206.gcd92a33" (".dirty"
     when the working tree has changes, "+20261206.nogit" outside a git checkout)."""
-    day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
+    day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
@@ -73,7 +73,7 @@ def build_name() -> str:
 
 def ensure_pyinstaller() -> None:
     try:
-        import PyInstaller  # noqa: F401
+        import PyInstaller  # noqa: F401 - only: is it installed?
     except ImportError:
         if sys.prefix == sys.base_prefix:
             raise SystemExit("PyInstaller is missing. Run this with a virtual environment's Python: "

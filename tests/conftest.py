@@ -12,28 +12,28 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import shutil  # noqa: E402
-import sqlite3  # noqa: E402
-import tomllib  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from datetime import date, datetime, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import shutil
+import sqlite3
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+import pytest
+from sqlalchemy import func, select
 
-from diversion_desktop.domain.eligibility import Offence, SubstanceFind  # noqa: E402
-from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
-from diversion_desktop.domain.scheme_registry import SchemeRegistry  # noqa: E402
-from diversion_desktop.domain.schemes import Scheme, parse_scheme  # noqa: E402
-from diversion_desktop.resources import schemes_dir  # noqa: E402
-from diversion_desktop.domain.permissions import Principal, Role  # noqa: E402
-from diversion_desktop.services.bootstrap import open_context  # noqa: E402
-from diversion_desktop.services.context import AppContext  # noqa: E402
-from diversion_desktop.store import models  # noqa: E402
+from diversion_desktop.domain.eligibility import Offence, SubstanceFind
+from diversion_desktop.domain.intake import IntakeDraft
+from diversion_desktop.domain.permissions import Principal, Role
+from diversion_desktop.domain.scheme_registry import SchemeRegistry
+from diversion_desktop.domain.schemes import Scheme, parse_scheme
+from diversion_desktop.resources import schemes_dir
+from diversion_desktop.services.bootstrap import open_context
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.store import models
 
 SCHEMES_DIR = schemes_dir()
 WEST_BERKS_FILE = SCHEMES_DIR / "west-berkshire.toml"

@@ -132,7 +132,7 @@ def _not_eligible(batch: Batch) -> Batch:
                  sex=batch.sex, ethnicity=batch.ethnicity)
 
 
-def _referral(scheme, person_id: int, batch: Batch, taken: date) -> dict:  # noqa: ANN001 - Scheme
+def _referral(scheme, person_id: int, batch: Batch, taken: date) -> dict:
     outcome_date = batch.outcome_date if batch.status != "not_eligible" or batch.outcome_date else taken
     return dict(
         person_id=person_id, scheme_code=scheme.code, area=scheme.area, scheme_kind=scheme.kind.value,

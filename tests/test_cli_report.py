@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import EVERY_ROLE
 from diversion_desktop.services.bootstrap import open_context
+from tests.conftest import EVERY_ROLE
 from tests.evaluation_data import build
 
 

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from tests.conftest import EVERY_ROLE
 from diversion_desktop.domain.eligibility import SubstanceFind
 from diversion_desktop.domain.intake import IntakeDraft
 from diversion_desktop.services.bootstrap import open_context
 from diversion_desktop.services.intake import IntakeService
+from tests.conftest import EVERY_ROLE
 
 NOW = datetime(2026, 3, 10, 12, 0)
 
@@ -33,7 +33,7 @@ def test_two_instances_saving_at_once_keep_the_file_whole(tmp_path: Path) -> Non
                 substances=[SubstanceFind("cannabis", Decimal("1"), "g")], consent=True)
             try:
                 result = service.save(draft)
-            except BaseException as exc:  # collected and asserted below
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 failures.append(exc)
                 continue
             with lock:

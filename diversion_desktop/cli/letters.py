@@ -66,9 +66,9 @@ def run(args: argparse.Namespace, url: str) -> int:
             return EXIT_OK
         progress = TerminalProgress("Preparing documents")
         if args.batch == "appointments":
-            issued, pdf = service.appointment_batch(args.centre, day, progress)  # type: ignore[arg-type]
+            issued, pdf = service.appointment_batch(args.centre, day, progress)  # type: ignore[arg-type]  # day checked above
         else:
-            issued, pdf = service.missed_batch(day, progress)  # type: ignore[arg-type]
+            issued, pdf = service.missed_batch(day, progress)  # type: ignore[arg-type]  # day checked above
         progress.done()
         out.parent.mkdir(parents=True, exist_ok=True)
         write_private(out, pdf.content)

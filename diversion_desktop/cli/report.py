@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, url: str) -> int:
             print(f"report evaluation {option} needs a date as 2026-01-14 or 14/01/2026, got {text!r}",
                   file=sys.stderr)
             return EXIT_USAGE
-    if date_from > date_to:  # type: ignore[operator]
+    if date_from > date_to:  # type: ignore[operator]  # both checked above
         print(f"report evaluation: --to ({args.date_to}) is before --from ({args.date_from})", file=sys.stderr)
         return EXIT_USAGE
     bands = tuple(normalise_band(band) for band in args.age_bands)
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, url: str) -> int:
             print(f"report evaluation: unknown area {area!r}; the areas are {known}", file=sys.stderr)
             return EXIT_USAGE
         codes.append(scheme.code)
-    request = EvaluationRequest(date_from, date_to, schemes=tuple(codes), age_bands=bands,  # type: ignore[arg-type]
+    request = EvaluationRequest(date_from, date_to, schemes=tuple(codes), age_bands=bands,  # type: ignore[arg-type]  # dates checked above
                                 reference_ethnicity=args.reference_ethnicity, reference_sex=args.reference_sex,
                                 reference_age_band=args.reference_age_band)
     progress = TerminalProgress("Counting")

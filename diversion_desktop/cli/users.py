@@ -11,8 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, open_data
+
+if TYPE_CHECKING:
+    from diversion_desktop.services.users import UserService
 
 NEW_PASSWORD_ENV = "DIVERSION_NEW_PASSWORD"
 
@@ -115,7 +119,7 @@ def run(args: argparse.Namespace, url: str) -> int:
         ctx.engine.dispose()
 
 
-def _act(args: argparse.Namespace, service) -> int:  # noqa: ANN001
+def _act(args: argparse.Namespace, service: UserService) -> int:
     from diversion_desktop.domain.permissions import Permission, parse_role
 
     if args.action == "add":

@@ -1,7 +1,7 @@
 """Dates, times and amounts as the letters write them.
 
-Dates in full ("Tuesday 14 January 2020"), times on the 12-hour clock ("2:30 pm"). The names are spelt out here rather than
-taken from ``strftime`` so that the words never depend on the machine's locale.
+Dates in full ("Tuesday 14 January 2020"), times on the 12-hour clock ("2:30 pm"). The names are spelt out here
+rather than taken from ``strftime`` so that the words never depend on the machine's locale.
 """
 
 from __future__ import annotations

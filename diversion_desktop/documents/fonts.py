@@ -34,6 +34,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import (
@@ -98,7 +99,7 @@ class _SubsetPieces:
     program_compressed: bytes
 
 
-def _stream(raw: bytes, compressed: bytes, compression: bool, length1: int | None = None) -> pdfdoc.PDFStream:
+def _stream(raw: bytes, compressed: bytes, compression: bool | int | None, length1: int | None = None) -> pdfdoc.PDFStream:
     stream = pdfdoc.PDFStream()
     if length1 is not None:
         stream.dictionary["Length1"] = length1
@@ -132,9 +133,9 @@ class _EmbeddedFont(TTFont):
         self.splitString(PRIMER, key)
         self._primed = self.state.pop(key)
         self._char_widths = self.face.charWidths
-        self._word_widths: dict[str, float] = {}
+        self._word_widths: dict[str | bytes, float] = {}
 
-    def stringWidth(self, text, size, encoding="utf8"):  # noqa: N802 (reportlab's name)
+    def stringWidth(self, text: str | bytes, size: float, encoding: str = "utf8") -> float:  # noqa: N802 (reportlab's name)
         """Width in points. Line breaking measures the same words over and over, so
         the width of each word (in font units) is kept; reportlab's own version
         sums the characters every time."""
@@ -149,12 +150,13 @@ class _EmbeddedFont(TTFont):
             self._word_widths[text] = units
         return 0.001 * size * units
 
-    def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802 (reportlab's name)
+    def splitString(  # noqa: N802 (reportlab's name)
+            self, text: str | bytes, doc: object, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
         """Text to (subset, codes) runs. Quick when every character already has a code in
         the first subset (the primer makes that the usual case); otherwise reportlab's own."""
         state = self.state.get(doc)
         if state is not None and isinstance(text, str) and text:
-            assigned = state.assignments
+            assigned = state.assignments  # type: ignore[attr-defined]  # reportlab's; not in the stubs
             try:
                 return [(0, bytes([assigned[32 if char == "\u00a0" else ord(char)] for char in text]))]
             except (KeyError, ValueError):  # a new character, or one in a later subset
@@ -165,7 +167,7 @@ class _EmbeddedFont(TTFont):
         """Start ``doc`` with the standard first subset (a copy of the primed state)."""
         template = self._primed
         state = copy.copy(template)
-        state.assignments = dict(template.assignments)
+        state.assignments = dict(template.assignments)  # type: ignore[attr-defined]  # as above
         state.subsets = [list(subset) for subset in template.subsets]
         self.state[doc] = state
 
@@ -186,10 +188,11 @@ class _EmbeddedFont(TTFont):
             self._kept.popitem(last=False)
         return pieces
 
-    def addObjects(self, doc):  # noqa: N802 (reportlab's name)
+    def addObjects(self, doc: pdfdoc.PDFDocument) -> None:  # noqa: N802 (reportlab's name)
         state = self.state.get(doc)
         if state is None:  # set in this document but never written with: reportlab's own
-            return super().addObjects(doc)
+            super().addObjects(doc)
+            return
         state.frozen = 1
         face = self.face
         for n, subset in enumerate(state.subsets):
@@ -214,7 +217,8 @@ class _EmbeddedFont(TTFont):
                 "MissingWidth": face.defaultWidth,
             })
 
-            pdf_font = pdfdoc.PDFTrueTypeFont()
+            # a PDF object's keys are set as attributes, which reportlab's stubs do not list
+            pdf_font: Any = pdfdoc.PDFTrueTypeFont()
             pdf_font.__Comment__ = f"Font {self.fontName} subset {n}"
             pdf_font.Name = internal_name
             pdf_font.BaseFont = base_name
@@ -225,7 +229,7 @@ class _EmbeddedFont(TTFont):
                                                "toUnicodeCMap:" + base_name)
             pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_name)
             doc.Reference(pdf_font, internal_name)
-            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+            cast(pdfdoc.PDFDictionary, doc.idToObject["BasicFonts"]).dict[internal_name] = pdf_font
         del self.state[doc]
 
 

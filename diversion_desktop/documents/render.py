@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from diversion_desktop.documents import fonts
 from diversion_desktop.documents.data import Document, DocumentKind
@@ -67,7 +68,7 @@ def render_batch(documents: Sequence[tuple[DocumentKind, Document]], *, title: s
     first = compose(*documents[0])
     sources: list[Composition | Callable[[], Composition]] = [first]
     for kind, data in documents[1:]:
-        sources.append(lambda kind=kind, data=data: compose(kind, data))
+        sources.append(partial(compose, kind, data))
     on_document = (lambda index: progress(index, total)) if progress is not None else None
     built = build_pdf(sources, title=title, author=author or first.author, subject=first.subject,
                       invariant=invariant, on_document=on_document)

@@ -130,7 +130,7 @@ def _details(record: Mapping[str, Any], skip: Iterable[str] = ()) -> Flowable:
     return b.details(rows, ADULT, label_width=55 * mm)
 
 
-def _is_table(value: Any) -> bool:  # noqa: ANN401
+def _is_table(value: object) -> bool:
     return isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
 
 
@@ -139,7 +139,7 @@ def _grid(header: Sequence[str], keys: Sequence[str], rows: Iterable[Mapping[str
     return b.grid(header, ([value_text(row.get(k)) for k in keys] for row in rows), widths, ADULT)
 
 
-def _when(moment: Any) -> str:  # noqa: ANN401
+def _when(moment: object) -> str:
     """Date over time, for a narrow first column."""
     if isinstance(moment, datetime):
         return f"{short_date(moment.date())}\n{clock_time(moment)}"
@@ -236,7 +236,7 @@ def compose(report: SubjectAccessReport) -> Composition:
                        subject="Subject access request")
 
 
-def _change_text(value: Any) -> str:  # noqa: ANN401
+def _change_text(value: object) -> str:
     return "—" if value is None or value == "" else value_text(value)
 
 

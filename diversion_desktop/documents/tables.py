@@ -77,7 +77,7 @@ class TextTable(Flowable):
         self._layout()
         return self._header_laid_out[0] if self._header_laid_out is not None else 0.0
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - reportlab's names
         rows = self._layout()
         self.width = sum(self.widths)
         self.height = self._header_height() + sum(height for height, _ in rows)
@@ -89,7 +89,7 @@ class TextTable(Flowable):
                          self.column_styles, self.look, self.header, self.header_style, laid_out)
         return part
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 - reportlab's names
         rows = self._layout()
         room = availHeight - self._header_height()
         used = 0.0
@@ -174,7 +174,7 @@ class TextTable(Flowable):
 
         canvas.setStrokeColor(look.rule)
         canvas.setLineWidth(look.rule_width)
-        lines = [(0, band_top, self.width, band_top) for band_top, *_ in bands]
+        lines: list[tuple[float, float, float, float]] = [(0, band_top, self.width, band_top) for band_top, *_ in bands]
         lines.append((0, 0, self.width, 0))
         lines.extend((x, 0, x, top) for x in x_edges)
         canvas.lines(lines)
@@ -205,7 +205,7 @@ class SideBySide(Flowable):
             y += height + (flowable.getSpaceAfter() if index < len(flowables) - 1 else 0)
         return placed
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - reportlab's names
         self._left = self._stack(self.left, self.widths[0])
         self._right = self._stack(self.right, self.widths[1])
         tallest = max([y + h for _, y, h in self._left + self._right] or [0.0])

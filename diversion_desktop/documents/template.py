@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -89,9 +89,10 @@ class _StartDocument(ActionFlowable):
     def apply(self, doc: BaseDocTemplate) -> None:
         # A page the previous document has written on ends here. An untouched
         # page (the very first, or one a previous document only began) is kept.
-        if doc._curPageFlowableCount:
+        # reportlab's own count of what is on the page: no public way to ask, and not in its stubs
+        if doc._curPageFlowableCount:  # type: ignore[attr-defined]  # noqa: SLF001 - see above
             doc.handle_pageBreak()
-        canvas = doc.canv
+        canvas = cast(_PagedCanvas, doc.canv)  # the build's canvasmaker
         canvas.dd_footers.append(self.footer)
         canvas.dd_document = len(canvas.dd_footers) - 1
 
@@ -125,7 +126,8 @@ class _KeepWithNext(KeepTogether):
     """
 
     def split(self, aW: float, aH: float) -> list[Flowable]:  # noqa: N803 (reportlab's names)
-        *heads, following = self._content
+        content: list[Flowable] = self._content  # type: ignore[attr-defined]  # KeepTogether's; not in the stubs
+        *heads, following = content
         used = 0.0
         for flowable in heads:
             used += flowable.wrap(aW, aH)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
@@ -137,13 +139,13 @@ class _KeepWithNext(KeepTogether):
                 return [*heads, *parts]
         frame = getattr(self, "_frame", None)
         if frame is not None and getattr(frame, "_atTop", False):
-            return list(self._content)  # a new page would be no better: let each part flow
-        return [FrameBreak(), *self._content]
+            return list(content)  # a new page would be no better: let each part flow
+        return [FrameBreak(), *content]
 
 
 class _DocTemplate(BaseDocTemplate):
     on_document: Callable[[int], None] | None = None
-    keepTogetherClass = _KeepWithNext  # how reportlab groups a keepWithNext heading with what follows
+    keepTogetherClass = _KeepWithNext  # noqa: N815 (reportlab's name) - how reportlab groups a keepWithNext heading with what follows
 
     def filterFlowables(self, flowables: list[Flowable]) -> None:  # noqa: N802 (reportlab's hook)
         first = flowables[0] if flowables else None
@@ -162,11 +164,11 @@ class _PagedCanvas(Canvas):
         self.dd_footers: list[str] = []
         self.dd_page_counts: tuple[int, ...] = ()
         self._held_pages: list[dict[str, Any]] = []
-        fonts.prime(self._doc)
+        fonts.prime(self._doc)  # type: ignore[attr-defined]  # the canvas's PDF document; not in the stubs
 
     def showPage(self) -> None:  # noqa: N802 (reportlab's name)
         self._held_pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's own next page; not in the stubs
 
     def save(self) -> None:
         held = self._held_pages
@@ -247,5 +249,5 @@ def build_pdf(documents: Sequence[Composition | Callable[[], Composition]], *, t
             doc.build(story, canvasmaker=_PagedCanvas)
         finally:
             rl_config.useA85 = saved_a85
-        page_counts = doc.canv.dd_page_counts
+        page_counts = cast(_PagedCanvas, doc.canv).dd_page_counts
     return BuiltPdf(content=buffer.getvalue(), page_counts=page_counts)

@@ -16,6 +16,7 @@ indents, spacing and alignment (left, right or centred) are honoured.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -56,19 +57,19 @@ def break_lines(text: str, font_name: str, size: float, width: float) -> list[st
     return result
 
 
-def _break_word(word: str, measure: object, size: float, width: float) -> list[str]:
+def _break_word(word: str, measure: Callable[[str, float], float], size: float, width: float) -> list[str]:
     """A word wider than the line as lines that fit: as many hyphenated parts as fit on each
     line; a part that is itself too wide is cut between letters."""
     parts = [part for part in re.split(r"(?<=-)", word) if part]
     lines: list[str] = []
     current = ""
     for part in parts:
-        if current and measure(current + part, size) <= width:  # type: ignore[operator]
+        if current and measure(current + part, size) <= width:
             current += part
             continue
         if current:
             lines.append(current)
-        if measure(part, size) > width:  # type: ignore[operator]
+        if measure(part, size) > width:
             pieces = _cut(part, measure, size, width)
             lines.extend(pieces[:-1])
             current = pieces[-1]
@@ -78,12 +79,12 @@ def _break_word(word: str, measure: object, size: float, width: float) -> list[s
     return lines
 
 
-def _cut(word: str, measure: object, size: float, width: float) -> list[str]:
+def _cut(word: str, measure: Callable[[str, float], float], size: float, width: float) -> list[str]:
     """A word wider than the line (a long e-mail address, say), cut into pieces that fit."""
     pieces: list[str] = []
     current = ""
     for char in word:
-        if current and measure(current + char, size) > width:  # type: ignore[operator]
+        if current and measure(current + char, size) > width:
             pieces.append(current)
             current = char
         else:
@@ -118,12 +119,12 @@ class Text(Flowable):
             self._for_width = width
         return self._lines
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - reportlab's names
         self.width = availWidth
         self.height = len(self.lines(availWidth)) * self.style.leading
         return self.width, self.height
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 - reportlab's names
         lines = self.lines(availWidth)
         total = len(lines)
         fit = min(int((availHeight + 1e-6) // self.style.leading), total - 1)

@@ -155,7 +155,7 @@ class _Builder:
     def _schemes(self, registry: SchemeRegistry) -> tuple[SchemeInfo, ...]:
         codes = set(self.by_scheme)
         if self.request.schemes:
-            codes |= {registry.find(code).code for code in self.request.schemes}  # type: ignore[union-attr]
+            codes |= {registry.find(code).code for code in self.request.schemes}  # type: ignore[union-attr]  # checked to exist
         else:
             codes |= {s.code for s in registry}
         infos = []
@@ -335,7 +335,7 @@ class _Builder:
                                            self.shown[("r", kind.value, ALL, "cohort")]))
                 else:
                     numerator, denominator = rate_kind.parts
-                    rates.append(self._rate(("k", kind.value), numerator, denominator))  # type: ignore[arg-type]
+                    rates.append(self._rate(("k", kind.value), numerator, denominator))  # type: ignore[arg-type]  # a count rate: both parts set
             first, second = rates
             diff = None
             if first.value is not None and second.value is not None:
@@ -363,7 +363,7 @@ class _Builder:
         total_key = ("m", ALL, month, "diversions") if month else ("s", ALL, Step.ACCEPTED)
         # The total of hours would give away a hidden scheme's diversions (the schemes' hours differ).
         known = all(cell.hours is not None for cell in cells)
-        total_hours = sum(cell.hours for cell in cells) if known else None  # type: ignore[misc]
+        total_hours = sum(cell.hours for cell in cells) if known else None  # type: ignore[misc]  # known: no None
         return HoursRow(month, tuple(cells), HoursCell(self.shown[total_key], total_hours))
 
     def _month(self, month: str) -> MonthRow:
@@ -392,7 +392,7 @@ class _Builder:
                     k2, n2 = reference_rates[kind]
                     hidden = any(isinstance(value, Withheld) for value in (k1, n1, k2, n2))
                     if not hidden:
-                        ratio = rate_ratio(k1, n1, k2, n2)  # type: ignore[arg-type]
+                        ratio = rate_ratio(k1, n1, k2, n2)  # type: ignore[arg-type]  # not hidden: all counts
                 rates.append(GroupRate(rate, ratio, hidden))
             rows.append(FairnessRow(group, counts, shares, tuple(rates), is_reference=group == reference,
                                     is_total=group == ALL))

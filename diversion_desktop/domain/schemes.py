@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 # Retention: six years unless the scheme file says otherwise. At least a year, so a number meant
@@ -146,7 +146,7 @@ class _Reader:
     def fail(self, key: str, problem: str) -> SchemeConfigError:
         return SchemeConfigError(self.source, self._key(key), problem)
 
-    def _get(self, key: str, required: bool) -> Any:
+    def _get(self, key: str, required: bool) -> object:
         if key not in self.data:
             if required:
                 raise self.fail(key, "is missing")
@@ -304,7 +304,7 @@ def parse_scheme(data: Mapping[str, Any], source: str) -> Scheme:
         completed_diversions_allowed=r.integer("completed_diversions_allowed", 0, 20),
         officer_hours_per_custody=float(r.number("officer_hours_per_custody", 0, 100)),
         police=_contact(r, "police"),
-        provider=_provider(r, "provider", True, youth=False),  # type: ignore[arg-type]
+        provider=_provider(r, "provider", True, youth=False),  # type: ignore[arg-type]  # required: never None
         youth_provider=_provider(r, "youth_provider", False, youth=True),
         yot=_contact(r, "yot"),
         data_protection_text=dp.text("text"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -54,10 +55,18 @@ class Estimate:
     strong: bool = False  # a total or the reference: label in bold
 
 
-def _string(x: float, y: float, text: str, size: float = FONT_SIZE, anchor: str = "start",
+def _string(x: float, y: float, text: str, size: float = FONT_SIZE, anchor: Literal["start", "middle", "end"] = "start",
             bold: bool = False, colour: colors.Color = INK) -> String:
     return String(x, y, text, fontName=fonts.BOLD if bold else fonts.BODY, fontSize=size, fillColor=colour,
                   textAnchor=anchor)
+
+
+def _box(x: float, y: float, width: float, height: float, colour: colors.Color) -> Rect:
+    """A filled rectangle without an outline (set after: the stubs of Rect's keywords are wrong)."""
+    box = Rect(x, y, width, height)
+    box.fillColor = colour
+    box.strokeColor = None
+    return box
 
 
 def _nice_step(span: float, ticks: int = 5) -> float:
@@ -123,11 +132,12 @@ def _legend(drawing: Drawing, series: Sequence[Series], x: float, width: float, 
             colour = series[index].colour_for(index)
             left = x + offset
             if line:
-                dash = [3, 2] if series[index].dashed else None
-                drawing.add(Line(left, y + 2.5, left + 12, y + 2.5, strokeColor=colour, strokeWidth=1.5,
-                                 strokeDashArray=dash))
+                dash: list[float] | None = [3, 2] if series[index].dashed else None
+                key = Line(left, y + 2.5, left + 12, y + 2.5, strokeColor=colour, strokeWidth=1.5)
+                key.strokeDashArray = dash  # type: ignore[assignment]  # None: reportlab's default, not in its stubs
+                drawing.add(key)
             else:
-                drawing.add(Rect(left, y, 8, 6, fillColor=colour, strokeColor=None))
+                drawing.add(_box(left, y, 8, 6, colour))
             drawing.add(_string(left + 14, y, series[index].name))
 
 
@@ -159,7 +169,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], w
         x = plot_left + plot_width * tick * step / maximum
         drawing.add(Line(x, plot_bottom, x, top, strokeColor=GRID, strokeWidth=0.4))
         drawing.add(_string(x, plot_bottom - 9, value_format.format(tick * step), anchor="middle", colour=MUTED))
-    for index, category in enumerate(categories):
+    for index, _category in enumerate(categories):
         y_top = top - index * row - (row - bar * len(series)) / 2
         _label(drawing, label_width - 6, top - index * row - row / 2, labels[index])
         for number, item in enumerate(series):
@@ -171,7 +181,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], w
                 drawing.add(_string(plot_left + 2, y + bar / 2 - 2.5, mark, colour=MUTED))
                 continue
             length = plot_width * value / maximum
-            drawing.add(Rect(plot_left, y, length, bar * 0.9, fillColor=colour, strokeColor=None))
+            drawing.add(_box(plot_left, y, length, bar * 0.9, colour))
             drawing.add(_string(plot_left + length + 2, y + bar / 2 - 2.5, value_format.format(value)))
     drawing.add(Line(plot_left, plot_bottom, plot_left, top, strokeColor=INK, strokeWidth=0.6))
     _legend(drawing, series, plot_left, plot_width)
@@ -271,14 +281,16 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], widt
             drawing.add(_string(x_of(index), plot_bottom - 9, label, anchor="middle", colour=MUTED))
     for number, item in enumerate(series):
         colour = item.colour_for(number)
-        dash = [3, 2] if item.dashed else None
+        dash: list[float] | None = [3, 2] if item.dashed else None
         run: list[float] = []
         for index, value in enumerate([*item.values, None]):
             if value is not None:
                 run += [x_of(index), y_of(value)]
                 continue
             if len(run) >= 4:
-                drawing.add(PolyLine(run, strokeColor=colour, strokeWidth=1.3, strokeDashArray=dash))
+                polyline = PolyLine(run, strokeColor=colour, strokeWidth=1.3)
+                polyline.strokeDashArray = dash  # type: ignore[assignment]  # None: reportlab's default, not in its stubs
+                drawing.add(polyline)
             if len(run) == 2:
                 drawing.add(Circle(run[0], run[1], 1.8, fillColor=colour, strokeColor=colour))
             run = []
@@ -318,8 +330,8 @@ def column_chart(title: str, labels: Sequence[str], series: Sequence[Series], wi
             value = item.values[index]
             if value is None:
                 continue
-            drawing.add(Rect(left + number * bar, plot_bottom, bar * 0.92, plot_height * value / maximum,
-                             fillColor=item.colour_for(number), strokeColor=None))
+            drawing.add(_box(left + number * bar, plot_bottom, bar * 0.92, plot_height * value / maximum,
+                             item.colour_for(number)))
     drawing.add(Line(plot_left, plot_bottom, plot_left + plot_width, plot_bottom, strokeColor=INK, strokeWidth=0.6))
     _legend(drawing, series, plot_left, plot_width)
     return drawing

@@ -12,6 +12,7 @@ figures the screen and the workbook show. The report holds aggregates only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
@@ -266,7 +267,7 @@ def pdf_table(table: ReportTable, header: bool = True, label_column: bool = Fals
     for row in table.rows:
         data.append(["\n".join(break_lines(cell.text, fonts.BODY, TABLE_SIZE, widths[i] - 2 * _PAD))
                      for i, cell in enumerate(row)])
-    style = [
+    style: list[tuple[Any, ...]] = [  # reportlab's commands: a name, two cells, then what the name takes
         ("FONT", (0, 0), (-1, -1), fonts.BODY, TABLE_SIZE, TABLE_SIZE * 1.25),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

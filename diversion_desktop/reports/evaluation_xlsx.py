@@ -14,10 +14,12 @@ the number. The workbook holds aggregates only: no personal data.
 from __future__ import annotations
 
 import io
+from datetime import date
+from typing import cast
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -37,7 +39,7 @@ _HEADER_ALIGN = Alignment(wrap_text=True, vertical="bottom")
 def evaluation_xlsx(result: EvaluationResult) -> bytes:
     """The whole evaluation as XLSX bytes."""
     workbook = Workbook()
-    about = workbook.active
+    about = cast(Worksheet, workbook.active)  # a new workbook's one sheet
     about.title = ABOUT_SHEET
     _about(about, result)
     for table in evaluation_tables(result):
@@ -64,7 +66,7 @@ def table_columns(table: ReportTable) -> list[tuple[int, str]]:
     return columns
 
 
-def _cell(sheet: Worksheet, row: int, column: int, value: object = None) -> Cell:
+def _cell(sheet: Worksheet, row: int, column: int, value: str | int | float | date | None = None) -> Cell:
     """The cell with ``value``; text that openpyxl would store as a formula stays text (a group
     or scheme name read from the data is never run by the spreadsheet program)."""
     return as_text(sheet.cell(row=row, column=column, value=value))
@@ -75,15 +77,15 @@ def write_table(sheet: Worksheet, table: ReportTable) -> None:
     columns = table_columns(table)
     split = _split(table)
     for number, (_index, title) in enumerate(columns, start=1):
-        cell = _cell(sheet, row=1, column=number, value=title)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGN
+        header = _cell(sheet, row=1, column=number, value=title)
+        header.font = _BOLD
+        header.fill = _HEADER_FILL
+        header.alignment = _HEADER_ALIGN
     for row_number, row in enumerate(table.rows, start=2):
         bold = (row_number - 2) in table.total_rows
         column = 1
         for index, cell in enumerate(row):
-            values = list(cell.numbers())
+            values: list[str | int | float | None] = list(cell.numbers())
             values = (values + [None])[:2] if split[index] else values[:1]
             for value in values:
                 target = _cell(sheet, row=row_number, column=column, value=None if value == "" else value)

@@ -33,7 +33,7 @@ from diversion_desktop.domain.evaluation_result import (
     GroupRate,
     Rate,
 )
-from diversion_desktop.domain.statistics import CONFIDENCE, Interval, Withheld
+from diversion_desktop.domain.statistics import CONFIDENCE, Difference, Interval, Withheld
 
 CI = f"{CONFIDENCE:.0%} CI"
 
@@ -65,7 +65,7 @@ _MINUS = "\u2212"
 @dataclass(frozen=True)
 class Cell:
     kind: Kind
-    value: object  # str, int, float, Interval or Mark
+    value: str | int | float | Interval | Mark
 
     @property
     def mark(self) -> Mark | None:
@@ -86,13 +86,13 @@ class Cell:
         if kind is Kind.COUNT:
             return f"{value:,}"
         if kind is Kind.PERCENT:
-            return percent_text(float(value))  # type: ignore[arg-type]
+            return percent_text(float(value))  # type: ignore[arg-type]  # a number for this kind
         if kind is Kind.POINTS:
-            return points_text(float(value))  # type: ignore[arg-type]
+            return points_text(float(value))  # type: ignore[arg-type]  # a number for this kind
         if kind is Kind.RATIO:
-            return f"{float(value):.2f}"  # type: ignore[arg-type]
+            return f"{float(value):.2f}"  # type: ignore[arg-type]  # a number for this kind
         if kind is Kind.HOURS:
-            return f"{float(value):,.1f}"  # type: ignore[arg-type]
+            return f"{float(value):,.1f}"  # type: ignore[arg-type]  # a number for this kind
         assert isinstance(value, Interval)
         if kind is Kind.PERCENT_RANGE:
             return f"{value.low * 100:.1f}\u2013{value.high * 100:.1f}%"
@@ -100,13 +100,13 @@ class Cell:
             return f"{points_text(value.low)} to {points_text(value.high)}"
         return f"{value.low:.2f}\u2013{value.high:.2f}"
 
-    def numbers(self) -> tuple[object, ...]:
+    def numbers(self) -> tuple[str | int | float, ...]:
         """The typed value(s) for a spreadsheet: two for an interval (low, high); a mark is its text."""
         value = self.value
         if isinstance(value, Mark):
             return (value.value, value.value) if self.kind in RANGES else (value.value,)
         if self.kind is Kind.POINTS:
-            return (round(float(value) * 100, 10),)  # type: ignore[arg-type]
+            return (round(float(value) * 100, 10),)  # type: ignore[arg-type]  # a number for this kind
         if self.kind is Kind.POINTS_RANGE:
             assert isinstance(value, Interval)
             return (round(value.low * 100, 10), round(value.high * 100, 10))
@@ -292,7 +292,7 @@ def _points(diff, hidden: bool) -> Cell:  # noqa: ANN001 - Difference | None
     return Cell(Kind.POINTS, Mark.NONE if diff is None else diff.estimate)
 
 
-def _points_range(diff, hidden: bool) -> Cell:  # noqa: ANN001
+def _points_range(diff: Difference | None, hidden: bool) -> Cell:
     if hidden:
         return Cell(Kind.POINTS_RANGE, Mark.HIDDEN)
     return Cell(Kind.POINTS_RANGE, Mark.NONE if diff is None else diff.interval)

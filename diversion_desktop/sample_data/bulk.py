@@ -60,13 +60,13 @@ from datetime import date
 from decimal import Decimal
 from itertools import accumulate
 
-from diversion_desktop.domain.age import Pathway, age_on
+from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import RULE_VERSION, IntakeFacts, Offence, PriorHistory, SubstanceFind, decide
 from diversion_desktop.domain.names import normalise, surname_part_keys
-from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep, next_step_for_non_attendance
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
-from diversion_desktop.domain.programme import Attendance, Outcome, SessionType, Status
+from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.programme import Outcome, SessionType, Status
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.sample_data import names as sample_names
 from diversion_desktop.services.context import AppContext
@@ -502,7 +502,7 @@ def _person_row(s: _Static, rng: random.Random, person: int, created: int, dob_d
     postcode = f"{_one(rand, info.postcodes)} {1 + int(rand() * 9)}{_one(rand, _LETTERS)}{_one(rand, _LETTERS)}"
     phone = f"07700 9{int(rand() * 100000):05d}"
     if youth:
-        parent = _one(rand, s.female if rand() < 0.7 else s.male)[0]  # type: ignore[index]
+        parent = _one(rand, s.female if rand() < 0.7 else s.male)[0]  # type: ignore[index]  # a name list's first item
         guardian = (f"{parent} {surname}", _one(rand, GUARDIAN_ROLES), f"07700 9{int(rand() * 100000):05d}", address)
     else:
         guardian = ("", "", "", "")
@@ -801,7 +801,7 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
                 event_id += 1
                 events.append((event_id, referral_id, day_text[at // 1440 - base] + minute_text[at % 1440], kind, text, user))
             if played.barred_at:
-                bars.append((person, confirmed_at, referral_id, played.barred_at))  # type: ignore[arg-type]
+                bars.append((person, confirmed_at, referral_id, played.barred_at))  # type: ignore[arg-type]  # one row of the bars list
         elif decided.declined_only:
             status, outcome, outcome_date = _DECLINED, Outcome.DECLINED.value, day_text[day - base]
         else:
@@ -838,7 +838,7 @@ def _check_columns(connection: sqlite3.Connection) -> None:
 
 def _insert_sql(table: str) -> str:
     columns = TABLES[table]
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 - the module's own table and column names
 
 
 def _tasks(plan: _Plan) -> Iterator[tuple[str, int, int, int]]:
@@ -856,7 +856,7 @@ def default_workers() -> int:
 
 
 def is_empty(connection: sqlite3.Connection) -> bool:
-    return all(connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").fetchone()[0]
+    return all(connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").fetchone()[0]  # noqa: S608 - the module's own table names
                for t in ("people", "referrals"))
 
 
@@ -888,7 +888,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         raise BulkNotPossible("Bulk sample data is written to a SQLite file; give a file database.")
     ctx.engine.dispose()  # the load needs the only connection to the file
     raw = ctx.engine.raw_connection()
-    connection: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
+    connection: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]  # a SQLite engine's driver connection
     to_restore: list[str] = []  # schema dropped for the load and not yet made again
     try:
         if not is_empty(connection):
@@ -908,7 +908,7 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         _loading_pragmas(connection)
         counts = _load(connection, plan, workers, report, phases)
         mark = time.perf_counter()
-        _finish_people(connection, counts.pop("bars"))  # type: ignore[arg-type]
+        _finish_people(connection, counts.pop("bars"))  # type: ignore[arg-type]  # counts holds the bars list too
         _surname_parts(connection)
         _counters(connection, plan)
         phases["people barred, surname parts, counters"] = time.perf_counter() - mark
@@ -941,9 +941,9 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         raw.close()
         ctx.engine.dispose()
     statuses = counts.pop("statuses")
-    return BulkResult(people=people, referrals=referrals, appointments=counts["appointments"],  # type: ignore[arg-type]
-                      substances=counts["referral_substances"], events=counts["timeline_events"],  # type: ignore[arg-type]
-                      by_status=dict(sorted(statuses.items())),  # type: ignore[union-attr]
+    return BulkResult(people=people, referrals=referrals, appointments=counts["appointments"],  # type: ignore[arg-type]  # counts: ints, and the statuses
+                      substances=counts["referral_substances"], events=counts["timeline_events"],  # type: ignore[arg-type]  # as above
+                      by_status=dict(sorted(statuses.items())),  # type: ignore[union-attr]  # as above
                       seconds=time.perf_counter() - started, phases=phases)
 
 
@@ -964,7 +964,7 @@ KEPT_BY_NAME = {"ix_referrals_person_groups", "ix_referrals_list_status", "ix_re
 def _drop_indexes(connection: sqlite3.Connection) -> list[str]:
     """Drop the secondary indexes of the loaded tables; returns the SQL that makes them again."""
     found = connection.execute(
-        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "  # noqa: S608 - only placeholders are added
         f"({', '.join('?' * len(TABLES))}) ORDER BY tbl_name, name", tuple(TABLES)).fetchall()
     dropped = []
     for name, table, sql in found:
@@ -981,7 +981,7 @@ def _drop_triggers(connection: sqlite3.Connection) -> list[str]:
     referral's copy of its person's groups (revision 0006): the rows are written with the copies
     already made, and a trigger checking each of a million rows as it goes in would cost seconds."""
     found = connection.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "  # noqa: S608 - only placeholders are added
         f"({', '.join('?' * len(TABLES))}) ORDER BY name", tuple(TABLES)).fetchall()
     for name, _sql in found:
         connection.execute(f'DROP TRIGGER "{name}"')
@@ -1014,7 +1014,7 @@ def _load(connection: sqlite3.Connection, plan: _Plan, workers: int, report: Bul
     counts: dict[str, object] = {t: 0 for t in TABLES}
     statuses: dict[str, int] = {}
     bars: dict[int, tuple[int, str, int]] = {}
-    copy = {t: f"INSERT INTO main.{t} ({', '.join(c)}) SELECT {', '.join(c)} FROM chunk.{t}"
+    copy = {t: f"INSERT INTO main.{t} ({', '.join(c)}) SELECT {', '.join(c)} FROM chunk.{t}"  # noqa: S608 - the module's own table and column names
             for t, c in TABLES.items()}
     done_refs = done_people = 0
     unreferred = plan.people - plan.referred_people
@@ -1028,7 +1028,7 @@ def _load(connection: sqlite3.Connection, plan: _Plan, workers: int, report: Bul
             for table, n in chunk.rows.items():
                 if n:
                     connection.execute(copy[table])
-                    counts[table] += n  # type: ignore[operator]
+                    counts[table] += n  # type: ignore[operator]  # as above
             connection.execute("COMMIT")
         finally:
             connection.execute("DETACH DATABASE chunk")

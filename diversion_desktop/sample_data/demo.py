@@ -176,7 +176,7 @@ def _play(ctx: AppContext, rng: random.Random, scheme: Scheme, referral_id: int,
         plan = [Attendance.NOT_ATTENDED] * (scheme.rebookings_allowed + 1)
     session_types = [SessionType.ASSESSMENT, SessionType.HARM_REDUCTION, SessionType.PSYCHOSOCIAL]
     try:
-        for step, attendance in enumerate(plan or [None]):  # type: ignore[list-item]
+        for step, attendance in enumerate(plan or [None]):  # type: ignore[list-item]  # None: booked, not yet recorded
             when = datetime.combine(day, time(rng.choice((9, 10, 11, 14, 15, 16)), rng.choice((0, 30))))
             if plan and day > today:
                 return  # the story has not got that far yet

@@ -32,7 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from diversion_desktop.store import audit_chain
@@ -200,7 +200,7 @@ def _erased_without_cause() -> Select:
 def _users_not_in_chain(session: Session) -> list[str]:
     """Users the chain does not account for: no ``user_created`` row (inserted by hand), or roles
     other than the ones the chain last recorded for them."""
-    recorded: dict[int, list | None] = {}
+    recorded: dict[int | None, list | None] = {}
     for record_id, changes in session.execute(
             select(AuditEvent.record_id, AuditEvent.changes)
             .where(AuditEvent.entity == "user", AuditEvent.action.in_(("user_created", "user_roles_changed")))
@@ -214,9 +214,9 @@ def _users_not_in_chain(session: Session) -> list[str]:
         if user_id not in recorded:
             problems.append(f"user {username}: not created through the application (no row of the audit trail "
                             "created them: inserted by hand)")
-        elif recorded[user_id] is not None and sorted(recorded[user_id]) != sorted(roles):
+        elif (chained := recorded[user_id]) is not None and sorted(chained) != sorted(roles):
             problems.append(f"user {username}: roles {', '.join(sorted(roles))} are not the ones the audit trail "
-                            f"gave them ({', '.join(sorted(recorded[user_id]))}): changed by hand")
+                            f"gave them ({', '.join(sorted(chained))}): changed by hand")
     return problems
 
 
@@ -252,7 +252,7 @@ def erase(session: Session, at: datetime, *, person_ids: Sequence[int] = (), ref
     referrals or documents (by reference), but not of rows of ``keep_actions`` (which record no
     personal values: the anonymising run's own), in ``session``'s transaction; how many rows.
     Rows written before revision 0007 keep their values: their hash covers them."""
-    about = []
+    about: list[ColumnElement[bool]] = []
     if person_ids:
         about.append(AuditEvent.person_id.in_(list(person_ids)))
     if references:
@@ -265,7 +265,7 @@ def erase(session: Session, at: datetime, *, person_ids: Sequence[int] = (), ref
                                                       AuditEvent.erased_at.is_(None))
                              .values(changes="", detail="", salt="", erased_at=at.replace(microsecond=0)),
                              execution_options={"synchronize_session": False})
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
 
 
 def count(session: Session) -> int:

@@ -61,7 +61,7 @@ def _short(value: object) -> str:
 def _row(event: AuditEvent) -> AuditRow:
     changes = tuple(tuple(c) for c in json.loads(event.changes)) if event.changes else ()
     return AuditRow(event.id, event.at, event.username, event.action, event.entity, event.record_id,
-                    event.record_reference, event.person_id, changes, event.detail,  # type: ignore[arg-type]
+                    event.record_reference, event.person_id, changes, event.detail,
                     erased_at=event.erased_at)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from diversion_desktop.services.errors import NotFound, StaleRecord
@@ -65,7 +65,7 @@ def stale_message(session: Session, record: Person | Referral | Appointment | No
     return f"{changed} Your change was not saved. Reload to see the record as it is now, then make your change again."
 
 
-def _described(record: Person | Referral | Appointment | None) -> tuple[str, object]:
+def _described(record: Person | Referral | Appointment | None) -> tuple[str, ColumnElement[bool] | None]:
     if isinstance(record, Appointment):
         return (f"The appointment of {record.scheduled_at:%d/%m/%Y %H:%M}",
                 (AuditEvent.entity == "appointment") & (AuditEvent.record_id == record.id))

@@ -264,7 +264,7 @@ class DocumentService:
         if self._centre(centre_code) is None:
             raise ServiceError(f"'{centre_code}' is not a centre of any configured scheme.")
         return self._batch([(r.referral_id, "appointment_letter", r.id) for r in rows],
-                           f"Appointment letters, {self._centre(centre_code).name}, {day:%d/%m/%Y}",  # type: ignore[union-attr]
+                           f"Appointment letters, {self._centre(centre_code).name}, {day:%d/%m/%Y}",  # type: ignore[union-attr]  # checked above
                            f"appointment-letters-{centre_code}-{day.isoformat()}.pdf", progress)
 
     def missed_batch(self, day: date, progress: Progress | None = None) -> tuple[list[IssuedInfo], Pdf]:

@@ -262,7 +262,7 @@ class EvaluationService:
         conditions: list[ColumnElement[bool]] = [r.c.referral_date >= request.date_from,
                                                  r.c.referral_date <= request.date_to]
         if request.schemes:
-            codes = sorted({self.ctx.schemes.find(code).code for code in request.schemes})  # type: ignore[union-attr]
+            codes = sorted({self.ctx.schemes.find(code).code for code in request.schemes})  # type: ignore[union-attr]  # the request's schemes were checked to exist
             conditions.append(r.c.scheme_code.in_(codes))
         if request.age_bands and set(request.age_bands) != set(AGE_BAND_LABELS):
             conditions.append(or_(*(_in_band(r.c.age_at_incident, low, high)

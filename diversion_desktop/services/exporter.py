@@ -326,7 +326,7 @@ class ExportService:
         scheme = self.ctx.schemes.find(area)
         return scheme.code if scheme is not None else area
 
-    def _referrals(self, query: ExportQuery) -> Select[Any]:
+    def _referrals(self, query: ExportQuery) -> Select:
         return (select(Referral.id, Referral.reference, Person.reference, Referral.age_at_incident, Referral.area,
                        Referral.scheme_kind, Referral.pathway, Referral.decision, Referral.reasons, Referral.status,
                        Referral.due_date, Referral.next_step, Referral.proposed_step, Referral.outcome,
@@ -378,7 +378,7 @@ class ExportService:
                            collar, offence, substance, quantity, unit, supply, consent, guardian, outcome or None,
                            outcome_date if outcome else None)
 
-    def _appointments_of_referrals(self, query: ExportQuery) -> Select[Any]:
+    def _appointments_of_referrals(self, query: ExportQuery) -> Select:
         return (select(Referral.reference, Appointment.scheduled_at, Appointment.centre_code,
                        Appointment.session_type, Appointment.attendance)
                 .join(Referral, Appointment.referral_id == Referral.id)
@@ -391,7 +391,7 @@ class ExportService:
                 yield reference, when, centre, session_type, attendance
 
     # -- people -----------------------------------------------------------------------------------------------
-    def _people(self, query: ExportQuery) -> Select[Any]:
+    def _people(self, query: ExportQuery) -> Select:
         referrals = select(func.count()).select_from(Referral).where(Referral.person_id == Person.id) \
             .correlate(Person).scalar_subquery()
         stmt = select(Person.id, Person.reference, Person.surname, Person.forenames, Person.date_of_birth,
@@ -421,7 +421,7 @@ class ExportService:
                        barred_at.date() if barred_at else None, referrals)
 
     # -- appointments ------------------------------------------------------------------------------------------
-    def _appointments(self, query: ExportQuery) -> Select[Any]:
+    def _appointments(self, query: ExportQuery) -> Select:
         conditions: list[Any] = []
         if query.area:
             conditions.append(Referral.scheme_code == self._code(query.area))
@@ -456,7 +456,7 @@ class ExportService:
                        found.name if found else centre, worker, reason, recorded_by, recorded_at)
 
     # -- documents --------------------------------------------------------------------------------------------
-    def _documents(self, query: ExportQuery) -> Select[Any]:
+    def _documents(self, query: ExportQuery) -> Select:
         conditions: list[Any] = []
         if query.area:
             conditions.append(Referral.scheme_code == self._code(query.area))
@@ -485,11 +485,11 @@ class ExportService:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
-def _count(session: Session, stmt: Select[Any]) -> int:
+def _count(session: Session, stmt: Select) -> int:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def _partitions(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+def _partitions(session: Session, stmt: Select) -> Iterator[Sequence[Any]]:
     """The query's rows, ``_YIELD_PER`` at a time, streamed from the database."""
     result = session.execute(stmt.execution_options(yield_per=_YIELD_PER))
     yield from result.partitions()

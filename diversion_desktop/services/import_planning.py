@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -338,7 +338,7 @@ class Planner:
             return None
         found = self.work.one("SELECT person_ref, surname_norm, forenames_norm, dob FROM existing WHERE reference = ?",
                               (reference,))
-        return None if found is None else (found[0], (found[1], found[2], from_day(found[3])))  # type: ignore[return-value]
+        return None if found is None else (found[0], (found[1], found[2], from_day(found[3])))  # type: ignore[return-value]  # stored: never None
 
     # -- planning -------------------------------------------------------------------------------------
     def plan(self, progress: Progress | None, decided: Decided,
@@ -519,7 +519,7 @@ class Planner:
     def _draft(self, group: Group, scheme: Scheme) -> IntakeDraft:
         line = group.first
         assert line.offence is not None and line.incident_at is not None
-        finds = [SubstanceFind(_substance_key(scheme, l.substance), l.quantity, l.unit)  # type: ignore[arg-type]
+        finds = [SubstanceFind(_substance_key(scheme, l.substance), l.quantity, l.unit)  # type: ignore[arg-type]  # checked lines: all set
                  for l in group.lines]
         return IntakeDraft(
             scheme_code=scheme.code, surname=line.surname, forenames=line.forenames,
@@ -540,7 +540,8 @@ class Planner:
                                  barred=known.barred, completed=known.completed, reference=known.reference, id=known.id,
                                  blanks=known.blanks)
             return person, True, []
-        person = _PersonPlan(line.surname, line.forenames, line.date_of_birth, None, line.row,  # type: ignore[arg-type]
+        # a checked line has a date of birth
+        person = _PersonPlan(line.surname, line.forenames, cast(date, line.date_of_birth), None, line.row,
                              initial=key[0][:1])
         attention = []
         candidates = self._possible_matches(line, key)
@@ -707,10 +708,11 @@ class Planner:
             assert due is not None
             state = assess(scheme, pathway, attendances, due, self.today)
             if state.status is Status.COMPLETED:
-                completed_on = max(a.appointment_at for a, att in appointments if att is Attendance.ATTENDED)  # type: ignore[type-var]
+                completed_on = max(a.appointment_at for a, att in appointments if att is Attendance.ATTENDED)  # type: ignore[type-var]  # attended: has a time
                 step = state.proposed_step or next_step_for_completion()
                 values.update(status=Status.COMPLETED.value, outcome=Outcome.COMPLETED.value,
-                              outcome_date=completed_on.date(), proposed_step=step.value, next_step=step.value,
+                              outcome_date=completed_on.date(),  # type: ignore[union-attr]  # as above
+                              proposed_step=step.value, next_step=step.value,
                               proposed_reason=state.explanation, next_step_confirmed_by=user,
                               next_step_confirmed_at=completed_on)
                 events.append(("completed", f"Programme completed: {state.explanation} No further action "
@@ -725,8 +727,9 @@ class Planner:
         appointment_rows = [
             # An empty centre is kept as not recorded (NULL): counted by the rules, never printed.
             dict(scheduled_at=a.appointment_at,
-                 centre_code=self._centre(scheme, a.centre).code if a.centre else None,  # type: ignore[union-attr]
-                 session_type=a.session_type.value, worker="",  # type: ignore[union-attr]
+                 centre_code=self._centre(scheme, a.centre).code if a.centre else None,  # type: ignore[union-attr]  # a checked centre
+                 session_type=a.session_type.value,  # type: ignore[union-attr]  # checked: set
+                 worker="",
                  attendance=att.value if att else None, rebook_reason="",
                  recorded_by=user if att else "", recorded_at=self.now if att else None, created_at=self.now)
             for a, att in appointments]
@@ -737,7 +740,7 @@ class Planner:
     def _appointments(self, group: Group, scheme: Scheme, diverted: bool, open_: bool, referral_date: date,
                       due: date | None, pathway: Pathway) -> list[tuple[AppointmentLine, Attendance | None]]:
         """The referral's appointments in time order, checked as booking and recording would."""
-        ordered = sorted(group.appointments, key=lambda a: (a.appointment_at, a.row))  # type: ignore[arg-type, return-value]
+        ordered = sorted(group.appointments, key=lambda a: (a.appointment_at, a.row))
         taken: list[tuple[AppointmentLine, Attendance | None]] = []
         for appointment in ordered:
             assert appointment.appointment_at is not None
@@ -761,7 +764,7 @@ class Planner:
                 problem = Problem("attendance", "is recorded for an appointment in the future")
             elif open_:
                 attendances = [a for _l, a in taken]
-                state = assess(scheme, pathway, attendances, due, when.date())  # type: ignore[arg-type]
+                state = assess(scheme, pathway, attendances, due, when.date())  # type: ignore[arg-type]  # open: due is set
                 if due is not None and when.date() > due:
                     problem = Problem("appointment_at", f"is after the deadline ({due:%d/%m/%Y})")
                 elif state.status not in _BOOKABLE:
@@ -802,7 +805,7 @@ class Planner:
         while found := self.work.execute("SELECT seq, reference, person_seq, bars_at IS NOT NULL, data FROM plans "
                                          "WHERE seq > ? ORDER BY seq LIMIT ?", (last, size)).fetchall():
             last = found[-1][0]
-            yield [_Stored(seq, reference, person_seq, *pickle.loads(data), bars=bool(bars))
+            yield [_Stored(seq, reference, person_seq, *pickle.loads(data), bars=bool(bars))  # type: ignore[misc]  # the pickled fields end before bars
                    for seq, reference, person_seq, bars, data in found]
 
     def references(self) -> Iterator[str]:
@@ -823,7 +826,7 @@ class Planner:
         for person, reference in zip(new_people, person_references(session, len(new_people)), strict=True):
             person.reference = reference
         if new_people:
-            session.execute(insert(Person.__table__), [_person_row(p, self.now) for p in new_people])
+            session.execute(insert(Person.__table__), [_person_row(p, self.now) for p in new_people])  # type: ignore[arg-type]  # a declarative model's __table__ is a Table
             ids = _ids_by_reference(session, Person, [p.reference for p in new_people])
             for person in new_people:
                 person.id = ids[person.reference]
@@ -831,10 +834,10 @@ class Planner:
                              ((p.reference, p.id, p.seq) for p in new_people))
             keys = [{"person_id": p.id, "key": key} for p in new_people for key in surname_part_keys(p.surname)]
             if keys:  # found by every part of a double surname, as people saved on the form are
-                session.execute(insert(PersonNameKey.__table__), keys)
+                session.execute(insert(PersonNameKey.__table__), keys)  # type: ignore[arg-type]  # as above
         referral_rows = [{**plan.values, "scheme_settings": self._snapshots[plan.values["scheme_code"]],
                           "person_id": people[plan.person_seq].id} for plan in plans]
-        session.execute(insert(Referral.__table__), referral_rows)
+        session.execute(insert(Referral.__table__), referral_rows)  # type: ignore[arg-type]  # as above
         ids = _ids_by_reference(session, Referral, [plan.reference for plan in plans])
         substances: list[dict[str, Any]] = []
         appointments: list[dict[str, Any]] = []
@@ -847,7 +850,7 @@ class Planner:
                           for kind, text in plan.events)
         for model, rows in ((ReferralSubstance, substances), (Appointment, appointments), (TimelineEvent, events)):
             if rows:
-                session.execute(insert(model.__table__), rows)
+                session.execute(insert(model.__table__), rows)  # type: ignore[arg-type]  # as above
         work.executemany("UPDATE plans SET referral_id = ? WHERE seq = ?",
                          ((ids[plan.reference], plan.seq) for plan in plans if plan.bars))
         session.flush()
@@ -901,14 +904,14 @@ _KNOWN_COLUMNS = "k.id, k.reference, k.surname, k.forenames, k.dob, k.barred, k.
 
 def _known_from(found: Sequence[Any]) -> _Known:
     person_id, reference, surname, forenames, born, barred, completed, blanks, initial = found
-    return _Known(person_id, reference, surname, forenames, from_day(born), bool(barred), completed,  # type: ignore[arg-type]
+    return _Known(person_id, reference, surname, forenames, cast(date, from_day(born)), bool(barred), completed,
                   frozenset(blanks.split(",")) if blanks else frozenset(), initial)
 
 
 def _person_from(found: Sequence[Any]) -> _PersonPlan:
     (seq, surname, forenames, born, known_id, first_row, barred, completed, reference, fields, person_id, initial,
      blanks, new_index) = found
-    return _PersonPlan(surname, forenames, from_day(born), known_id, first_row, barred=bool(barred),  # type: ignore[arg-type]
+    return _PersonPlan(surname, forenames, cast(date, from_day(born)), known_id, first_row, barred=bool(barred),
                        completed=completed, reference=reference or "",
                        fields=marshal.loads(fields) if fields else {}, id=person_id, initial=initial,
                        blanks=frozenset(blanks.split(",")) if blanks else frozenset(), seq=seq, new_index=new_index)

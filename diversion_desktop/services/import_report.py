@@ -9,6 +9,7 @@ is closed (``ImportReport.close()``), or when the report is let go, or when the 
 from __future__ import annotations
 
 import marshal
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
@@ -121,8 +122,8 @@ class ReportWriter:
         return ReportRows(_ReportFile(self.workspace, self.db, self.count, self.flagged))
 
 
-def _release(db: object, workspace: Workspace) -> None:
-    db.close()  # type: ignore[attr-defined]
+def _release(db: sqlite3.Connection, workspace: Workspace) -> None:
+    db.close()
     workspace.close()
 
 
@@ -130,7 +131,7 @@ class _ReportFile:
     """The open report file, shared by the views of one report; deleted (with its workspace) by
     ``close()``, when the last view is let go, or when the program ends."""
 
-    def __init__(self, workspace: Workspace, db: object, count: int, flagged: int) -> None:
+    def __init__(self, workspace: Workspace, db: sqlite3.Connection, count: int, flagged: int) -> None:
         self.db = db
         self.count = count
         self.flagged = flagged
@@ -150,7 +151,7 @@ class _ReportFile:
         with self.lock:
             if self.closed:
                 raise ValueError("The import's report was closed.")
-            found = self.db.execute(sql, (start, stop)).fetchall()  # type: ignore[attr-defined]
+            found = self.db.execute(sql, (start, stop)).fetchall()
         loads = marshal.loads
         return [RowResult(sheet, row, reference, result, person, decision, status, loads(reasons),
                           tuple(Problem(c, r) for c, r in loads(problems)), loads(notes), loads(attention))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import marshal
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -101,7 +101,7 @@ class WorkFile:
     def execute(self, sql: str, parameters: Iterable[Any] = ()) -> sqlite3.Cursor:
         return self.db.execute(sql, tuple(parameters))
 
-    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.db.executemany(sql, rows)
 
     def one(self, sql: str, parameters: Iterable[Any] = ()) -> Any:
@@ -122,7 +122,7 @@ class WorkFile:
         """Close the working file; the workspace (with the report's file) stays until the report goes."""
         if self.db is not None:
             self.db.close()
-            self.db = None  # type: ignore[assignment]
+            self.db = None  # type: ignore[assignment]  # closed: used no more
             self.path.unlink(missing_ok=True)
 
     def discard(self) -> None:
@@ -202,9 +202,9 @@ def decode_appointment(data: bytes) -> AppointmentLine:
         attendance=Attendance(attendance) if attendance else None, problems=_from_problems(problems))
 
 
-def texts(values: Iterable[str]) -> bytes:
+def texts(values: Iterable[str | tuple[str, str]]) -> bytes:  # strings, or (column, reason) pairs
     return marshal.dumps(tuple(values))
 
 
-def from_texts(data: bytes | None) -> tuple[str, ...]:
+def from_texts(data: bytes | None) -> tuple[Any, ...]:  # what texts() was given
     return () if data is None else marshal.loads(data)

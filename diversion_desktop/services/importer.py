@@ -482,7 +482,7 @@ class _Pending:
         elif result == ALREADY and sheet == fmt.REFERRALS:
             self.already += 1
         self._rows.append((_SHEETS.index(sheet), row, reference, result, person_seq, matched, decision, status,
-                           texts(reasons), texts((p.column, p.reason) for p in problems), texts(notes),  # type: ignore[misc]
+                           texts(reasons), texts((p.column, p.reason) for p in problems), texts(notes),
                            texts(attention)))
         if len(self._rows) >= _BATCH:
             self.flush()

@@ -114,7 +114,7 @@ class IntakeService:
         person.forenames = draft.forenames.strip()
         person.surname_norm = normalise(person.surname)
         person.forenames_norm = normalise(person.forenames)
-        person.date_of_birth = draft.date_of_birth  # type: ignore[assignment]
+        person.date_of_birth = draft.date_of_birth  # type: ignore[assignment]  # a valid draft has one
         for name in _PERSON_FIELDS:
             value = str(getattr(draft, name)).strip()
             if value or draft.person_id is None:

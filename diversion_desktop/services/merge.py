@@ -116,7 +116,7 @@ def _flags(person: Person) -> dict[str, Any]:
             "barred_by_referral_id": person.barred_by_referral_id}
 
 
-def merged_into(person_ids: Collection[int]) -> Select[tuple[Person]]:
+def merged_into(person_ids: Collection[int]) -> Select[Person]:
     """The records now merged into any of ``person_ids``.
 
     ``people.merged_into_id`` has no index; every merged record is in ``person_merges``, whose

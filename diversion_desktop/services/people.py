@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from diversion_desktop.domain.eligibility import PriorHistory
 from diversion_desktop.domain.names import forename_variants, match_score, normalise, surname_part_keys
@@ -38,7 +38,7 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def _prefix(column: ColumnElement[str], key: str) -> ColumnElement[bool]:
+def _prefix(column: QueryableAttribute[str], key: str) -> ColumnElement[bool]:
     """Prefix match as a range, so an ordinary index is searched, not scanned."""
     upper = key[:-1] + chr(ord(key[-1]) + 1)
     return and_(column >= key, column < upper)
@@ -161,7 +161,7 @@ def parse_search(text: str) -> ParsedSearch | None:
 SEARCH_ORDER = (Person.surname_norm, Person.forenames_norm, Person.date_of_birth, Person.id)
 
 
-def _first_ids(parsed: ParsedSearch, limit: int) -> Select[tuple[int]]:
+def _first_ids(parsed: ParsedSearch, limit: int) -> Select[int]:
     """The ids of the first ``limit`` people found, in the order they are shown.
 
     With a date of birth or a reference there are a handful: one query. With only names there
@@ -180,7 +180,7 @@ def _first_ids(parsed: ParsedSearch, limit: int) -> Select[tuple[int]]:
             # alone may read a whole index in display order instead; PostgreSQL ignores this.
             part = part.with_hint(Person.__table__, f"INDEXED BY {index}", "sqlite")
         parts.append(part.subquery())
-    return union_all(*(select(part.c.id) for part in parts))  # type: ignore[return-value]
+    return union_all(*(select(part.c.id) for part in parts))  # type: ignore[return-value]  # a UNION of id selects: read as one
 
 
 class PeopleService:

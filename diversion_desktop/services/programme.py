@@ -117,7 +117,7 @@ class ProgrammeService:
                   if id_ != replacing and holds_its_time(Attendance(attendance) if attendance else None)]
         return check_booking(when, self.ctx.now(), others)
 
-    def _add(self, session: Session, referral: Referral, when: datetime, centre_code: str,
+    def _add(self, session: Session, referral: Referral, when: datetime, centre_code: str | None,
              session_type: SessionType, worker: str) -> Appointment:
         appointment = Appointment(referral_id=referral.id, scheduled_at=when, centre_code=centre_code,
                                   session_type=session_type.value, worker=worker.strip(),

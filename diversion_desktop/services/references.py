@@ -19,7 +19,7 @@ def next_number(session: Session, series: str) -> int:
     updated = session.execute(
         update(ReferenceCounter).where(ReferenceCounter.series == series)
         .values(last_value=ReferenceCounter.last_value + 1))
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
+    if updated.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         session.add(ReferenceCounter(series=series, last_value=1))
         session.flush()
         return 1
@@ -57,7 +57,7 @@ def take_numbers(session: Session, series: str, count: int) -> int:
     updated = session.execute(
         update(ReferenceCounter).where(ReferenceCounter.series == series)
         .values(last_value=ReferenceCounter.last_value + count))
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
+    if updated.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         session.add(ReferenceCounter(series=series, last_value=count))
         session.flush()
         return 1
@@ -86,6 +86,6 @@ def reserve_up_to(session: Session, series: str, number: int) -> None:
     updated = session.execute(
         update(ReferenceCounter).where(ReferenceCounter.series == series, ReferenceCounter.last_value < number)
         .values(last_value=number))
-    if updated.rowcount == 0 and session.get(ReferenceCounter, series) is None:  # type: ignore[attr-defined]
+    if updated.rowcount == 0 and session.get(ReferenceCounter, series) is None:  # type: ignore[attr-defined]  # as above
         session.add(ReferenceCounter(series=series, last_value=number))
         session.flush()

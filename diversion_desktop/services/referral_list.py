@@ -183,7 +183,7 @@ class ReferralListService:
         return ReferralListPage(filters, offset, tuple(found[i] for i in ids if i in found))
 
     @staticmethod
-    def id_query(filters: ReferralListFilters) -> Select[tuple[int]]:
+    def id_query(filters: ReferralListFilters) -> Select[int]:
         """A SELECT of the ids of every referral the filters match (in no order, no hints): what an
         export of the list takes (``ExportQuery(kind="referrals", id_query=...)``)."""
         return select(Referral.id).where(*_conditions(filters, _Text.of(filters.text)))
@@ -214,7 +214,8 @@ class _Text:
 
     @classmethod
     def of(cls, text: str) -> _Text:
-        references, rest = [], []
+        references: list[str] = []
+        rest: list[str] = []
         for token in text.split():
             (references if _REFERENCE_START.match(token) else rest).append(token)
         person = parse_search(" ".join(rest)) if rest else None
@@ -246,7 +247,7 @@ def _conditions(filters: ReferralListFilters, text: _Text) -> list[ColumnElement
     return conditions
 
 
-def _ids(filters: ReferralListFilters, reverse: bool, total: int | None) -> Select[tuple[int]]:
+def _ids(filters: ReferralListFilters, reverse: bool, total: int | None) -> Select[int]:
     """The ids of the referrals in the list's order (reversed: from the end).
 
     SQLite plans without knowing how many referrals a status, an area or a name has, and left

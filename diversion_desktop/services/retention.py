@@ -305,7 +305,7 @@ class RetentionService:
         merged = list(session.scalars(merged_into([p.id for p in done])))
         every = [p.id for p in done] + [p.id for p in merged]
         aliases = _counts(session, PersonAlias.person_id, every)
-        session.execute(PersonAlias.__table__.delete().where(PersonAlias.person_id.in_(every)))
+        session.execute(PersonAlias.__table__.delete().where(PersonAlias.person_id.in_(every)))  # type: ignore[attr-defined]  # a declarative model's __table__ is a Table; typed as a FromClause
         erased = audit.erase(session, now, person_ids=every, keep_actions=OWN_ACTIONS)
         for person in [*done, *merged]:
             changes = self._anonymise_person(person)

@@ -10,7 +10,7 @@ for anyone without VIEW_SESSION_NOTES. One place, so every service redacts the s
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, true
 
@@ -59,7 +59,7 @@ def redact_appointment(row: AppointmentRow, principal: Principal) -> Appointment
 
 
 def redact_referral(detail: ReferralDetail, principal: Principal) -> ReferralDetail:
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # ReferralDetail's fields, of their own types
     if not principal.may(Permission.VIEW_POLICE_FIELDS):
         changes.update({name: "" for name in POLICE_REFERRAL_FIELDS})
         changes["withheld"] = detail.withheld | POLICE_REFERRAL_FIELDS

@@ -10,6 +10,7 @@ unencrypted data never touches the disk.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,12 +35,12 @@ def check_password(password: str) -> None:
 class EncryptedZip:
     """An AES-encrypted ZIP being written; ``entry(name)`` gives a binary stream for one file."""
 
-    def __init__(self, archive: object) -> None:
+    def __init__(self, archive: zipfile.ZipFile) -> None:  # a pyzipper.AESZipFile
         self._archive = archive
 
     @contextmanager
     def entry(self, name: str) -> Iterator[IO[bytes]]:
-        with self._archive.open(name, "w") as stream:  # type: ignore[attr-defined]
+        with self._archive.open(name, "w") as stream:
             yield stream
 
 

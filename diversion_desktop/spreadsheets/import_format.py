@@ -29,7 +29,17 @@ from diversion_desktop.domain.schemes import KNOWN_UNITS
 from diversion_desktop.domain.typed_text import text_problem
 from diversion_desktop.spreadsheets import cells
 from diversion_desktop.spreadsheets.cells import CellError, Choices, code_key
-from diversion_desktop.spreadsheets.writer import BOOL, DATE, DATETIME, DECIMAL, TEXT, Column, SheetData, write_csv, write_xlsx
+from diversion_desktop.spreadsheets.writer import (
+    BOOL,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    TEXT,
+    Column,
+    SheetData,
+    write_csv,
+    write_xlsx,
+)
 
 REFERRALS = "referrals"
 APPOINTMENTS = "appointments"

@@ -16,13 +16,13 @@ import csv
 import math
 import re
 import time
-from xml.etree import ElementTree
-from xml.parsers.expat import ExpatError
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
 
 from diversion_desktop.spreadsheets.cells import EXCEL_EPOCH_1900, is_empty
 

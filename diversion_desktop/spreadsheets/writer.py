@@ -36,8 +36,8 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
-from diversion_desktop.spreadsheets.cells import FORMULA_STARTS
 from diversion_desktop.owner_only import open_private
+from diversion_desktop.spreadsheets.cells import FORMULA_STARTS
 
 TEXT, DATE, DATETIME, INT, DECIMAL, BOOL, RAW = "text", "date", "datetime", "int", "decimal", "bool", "raw"
 XLSX_DATE_FORMAT = "dd/mm/yyyy"
@@ -166,7 +166,8 @@ def _xlsx_cells(ws: Any, row: Sequence[Any], kinds: Sequence[str]) -> list[Any]:
                 else XLSX_DATETIME_FORMAT
             cells.append(cell)
         elif isinstance(value, date):
-            cell = WriteOnlyCell(ws, value=value)
+            # openpyxl writes a date; its stubs' WriteOnlyCell names only datetime
+            cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]  # see above
             cell.number_format = XLSX_DATE_FORMAT
             cells.append(cell)
         elif isinstance(value, Decimal):
@@ -179,7 +180,7 @@ def _xlsx_cells(ws: Any, row: Sequence[Any], kinds: Sequence[str]) -> list[Any]:
     return cells
 
 
-def xlsx_text(ws: Any, value: str) -> Any:  # noqa: ANN401 - an openpyxl cell or the text
+def xlsx_text(ws: Any, value: str) -> Any:
     """``value`` for an XLSX cell as text: openpyxl stores a string starting with ``=`` as a
     formula, so that one is made a text cell explicitly."""
     from openpyxl.cell import WriteOnlyCell
@@ -190,7 +191,7 @@ def xlsx_text(ws: Any, value: str) -> Any:  # noqa: ANN401 - an openpyxl cell or
     return as_text(WriteOnlyCell(ws, value=text))
 
 
-def as_text(cell: Any) -> Any:  # noqa: ANN401 - an openpyxl cell
+def as_text(cell: Any) -> Any:
     """The cell, kept as text if openpyxl would store its string as a formula (for sheets
     written cell by cell, like the evaluation workbook's)."""
     if isinstance(cell.value, str) and cell.value.startswith("="):

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import Alias
 
 APP_NAME = "DiversionDesktop"
 APP_AUTHOR = "DiversionDesktop"

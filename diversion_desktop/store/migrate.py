@@ -19,6 +19,7 @@ from diversion_desktop.store.database import sqlite_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -41,7 +42,7 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         if not inspect(connection).has_table(VERSION_TABLE):
             return None
-        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # noqa: S608 - a constant table name
 
 
 def head_revision(engine: Engine) -> str | None:
@@ -62,7 +63,7 @@ def _scripts(engine: Engine):  # noqa: ANN202 - alembic's ScriptDirectory
     return _script_directory(alembic_config(engine))
 
 
-def _script_directory(config: Config):  # noqa: ANN202
+def _script_directory(config: Config) -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(config)

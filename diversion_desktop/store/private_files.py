@@ -30,7 +30,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from diversion_desktop.owner_only import FILE_MODE, create_private, make_private, open_private  # noqa: F401
+from diversion_desktop.owner_only import FILE_MODE, create_private, make_private, open_private  # noqa: F401 - re-exported
 
 FOLDER_MODE = 0o700
 WORK_ENV = "DIVERSION_BACKUP_WORK_DIR"

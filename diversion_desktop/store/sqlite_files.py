@@ -93,7 +93,7 @@ def revision(path: Path) -> str | None:
         if not connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                   (VERSION_TABLE,)).fetchone():
             return None
-        row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
+        row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()  # noqa: S608 - a constant table name
     return str(row[0]) if row else None
 
 
@@ -121,7 +121,7 @@ def seal(path: Path, made: str) -> str:
         value = _content_digest(connection)
         connection.execute(f"CREATE TABLE {SEAL_TABLE} (algorithm TEXT NOT NULL, digest TEXT NOT NULL, "
                            "made TEXT NOT NULL)")
-        connection.execute(f"INSERT INTO {SEAL_TABLE} VALUES (?, ?, ?)", (SEAL_ALGORITHM, value, made))
+        connection.execute(f"INSERT INTO {SEAL_TABLE} VALUES (?, ?, ?)", (SEAL_ALGORITHM, value, made))  # noqa: S608 - a constant table name
         connection.commit()
     return value
 
@@ -132,7 +132,7 @@ def seal_state(path: Path) -> str:
     with closing(sqlite3.connect(str(path))) as connection:
         if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (SEAL_TABLE,)).fetchone():
             return "missing"
-        rows = connection.execute(f"SELECT algorithm, digest FROM {SEAL_TABLE}").fetchall()
+        rows = connection.execute(f"SELECT algorithm, digest FROM {SEAL_TABLE}").fetchall()  # noqa: S608 - a constant table name
         if len(rows) != 1 or rows[0][0] != SEAL_ALGORITHM:
             return "broken"
         return "sound" if rows[0][1] == _content_digest(connection) else "broken"

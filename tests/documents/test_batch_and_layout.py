@@ -143,7 +143,7 @@ def test_the_document_reference_can_be_given() -> None:
 def test_render_refuses_data_of_another_kind() -> None:
     data = document(DocumentKind.COMPLETION_LETTER, facts())
     with pytest.raises(TypeError, match="ReferralLetter"):
-        render(DocumentKind.REFERRAL_LETTER, data)  # type: ignore[arg-type]
+        render(DocumentKind.REFERRAL_LETTER, data)  # type: ignore[arg-type]  # the wrong data, on purpose
 
 
 def test_an_empty_batch_is_refused() -> None:

@@ -20,7 +20,7 @@ FILLER = "The scheme keeps what you say private, except where someone is at risk
 
 
 def _headings(kind: DocumentKind, data: object) -> set[str]:
-    story = compose(kind, data).story  # type: ignore[arg-type]
+    story = compose(kind, data).story  # type: ignore[arg-type]  # data of the kind
     return {f.text for f in story if isinstance(f, Text) and f.style.name.endswith(("-heading", "-subheading"))}
 
 
@@ -54,7 +54,7 @@ def test_no_page_ends_with_a_heading(kind: DocumentKind, tmp_path: Path) -> None
     alone = []
     for number, data in enumerate(_variants(kind)):
         headings = _headings(kind, data)
-        rendered = render(kind, data)  # type: ignore[arg-type]
+        rendered = render(kind, data)  # type: ignore[arg-type]  # data of the kind
         pages = pdf_pages(rendered.content, tmp_path, f"variant-{number}")
         for page_number, page in enumerate(pages[:-1], start=1):
             last = _last_body_line(page)

@@ -27,9 +27,10 @@ from diversion_desktop.documents import (
     ReferralFacts,
     ReferralLetter,
     YotNotice,
+    compose,
     render,
+    subject_access,
 )
-from diversion_desktop.documents import compose, subject_access
 from diversion_desktop.documents.tables import SideBySide, TextTable
 from diversion_desktop.documents.text import Text
 from diversion_desktop.domain.next_step import next_step_for_non_attendance
@@ -65,7 +66,7 @@ def _bare(f: ReferralFacts) -> ReferralFacts:
                    scheme=replace(scheme, police=police, yot=yot))
 
 
-def _bare_appointment(f: ReferralFacts, at: datetime = datetime(2020, 1, 21, 14, 30)):  # noqa: ANN202
+def _bare_appointment(f: ReferralFacts, at: datetime = datetime(2020, 1, 21, 14, 30)):
     return appointment(f, at, session="", worker="", attendance="", note="")
 
 
@@ -103,7 +104,7 @@ CASES = [
 ]
 
 
-def story_texts(flowables: list) -> list[str]:  # noqa: ANN001 - reportlab flowables
+def story_texts(flowables: list) -> list[str]:
     """Every string a story draws, as the document module wrote it (before pdftotext folds spaces)."""
     found: list[str] = []
     for flowable in flowables:

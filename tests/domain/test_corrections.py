@@ -53,7 +53,7 @@ NEITHER = Corrector("stan", own_same_day=False, any_before_confirmation=False)
     (COORDINATOR, None, "", None, False, "record it instead"),
     (NEITHER, N, "stan", THIS_MORNING, False, "may not correct"),
 ])
-def test_who_may_correct_when(who, attendance, by, at, confirmed, refused_because) -> None:  # noqa: ANN001
+def test_who_may_correct_when(who, attendance, by, at, confirmed, refused_because) -> None:
     refusal = correction_refusal(who, Recorded(attendance, by, at, confirmed), TODAY)
     if refused_because is None:
         assert refusal is None
@@ -71,7 +71,7 @@ def test_who_may_correct_when(who, attendance, by, at, confirmed, refused_becaus
     (N, A, "x" * 2001, {"reason"}),
     (A, A, "", {"attendance", "reason"}),
 ])
-def test_what_a_correction_must_give(current, new, reason, fields) -> None:  # noqa: ANN001
+def test_what_a_correction_must_give(current, new, reason, fields) -> None:
     assert set(correction_problems(current, new, reason)) == fields
 
 
@@ -101,7 +101,7 @@ DUE = date(2026, 4, 27)
     (SchemeKind.VOLUNTARY_ATTENDANCE, Pathway.ADULT, [A, N], 1, A, TODAY, Status.COMPLETED,
      NextStep.NO_FURTHER_ACTION),
 ])
-def test_the_next_step_is_proposed_again_from_the_corrected_record(make_scheme, kind, pathway, record, index,  # noqa: ANN001
+def test_the_next_step_is_proposed_again_from_the_corrected_record(make_scheme, kind, pathway, record, index,
                                                                    corrected, today, status, step) -> None:
     scheme = make_scheme(kind=kind.value, sessions_for_completion=2, rebookings_allowed=1)
     state = reassess_corrected(scheme, pathway, record, index, corrected, DUE, today)

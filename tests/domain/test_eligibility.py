@@ -35,10 +35,10 @@ def facts(**changes: object) -> IntakeFacts:
         prior=PriorHistory(),
     )
     base.update(changes)
-    return IntakeFacts(**base)  # type: ignore[arg-type]
+    return IntakeFacts(**base)  # type: ignore[arg-type]  # the fields, of their own types
 
 
-def failed_rules(result) -> list[Rule]:  # noqa: ANN001
+def failed_rules(result) -> list[Rule]:
     return [c.rule for c in result.failures]
 
 

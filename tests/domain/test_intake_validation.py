@@ -19,11 +19,11 @@ def find(substance: str, quantity: str, unit: str = "g") -> SubstanceFind:
     return SubstanceFind(substance, Decimal(quantity), unit)
 
 
-def test_complete_adult_draft_is_valid(make_draft, west_berks) -> None:  # noqa: ANN001
+def test_complete_adult_draft_is_valid(make_draft, west_berks) -> None:
     assert validate(make_draft(), west_berks, NOW) == {}
 
 
-def test_complete_youth_draft_with_guardian_is_valid(make_youth_draft, west_berks) -> None:  # noqa: ANN001
+def test_complete_youth_draft_with_guardian_is_valid(make_youth_draft, west_berks) -> None:
     draft = make_youth_draft()
     assert draft.pathway() is Pathway.YOUTH
     assert validate(draft, west_berks, NOW) == {}
@@ -59,7 +59,7 @@ def test_complete_youth_draft_with_guardian_is_valid(make_youth_draft, west_berk
     (dict(email="not-an-address"), "email", "e-mail"),
     (dict(scheme_code="nowhere"), "scheme_code", "area"),
 ])
-def test_each_problem_is_reported_on_its_field(make_draft, registry, changes: dict, field: str,  # noqa: ANN001
+def test_each_problem_is_reported_on_its_field(make_draft, registry, changes: dict, field: str,
                                                words: str) -> None:
     draft = make_draft(**changes)
     errors = validate(draft, registry.find(draft.scheme_code), NOW)
@@ -78,7 +78,7 @@ def test_each_problem_is_reported_on_its_field(make_draft, registry, changes: di
     (date(2009, 6, 1), "   ", True),
     (date(2009, 6, 1), "Pat Young", False),
 ])
-def test_guardian_required_under_18(make_draft, west_berks, dob: date, guardian: str,  # noqa: ANN001
+def test_guardian_required_under_18(make_draft, west_berks, dob: date, guardian: str,
                                     needs_guardian: bool) -> None:
     errors = validate(make_draft(date_of_birth=dob, guardian_name=guardian), west_berks, NOW)
     assert ("guardian_name" in errors) is needs_guardian
@@ -94,19 +94,19 @@ def test_guardian_required_under_18(make_draft, west_berks, dob: date, guardian:
     ("mdma", "1", "tablets"),
     ("cannabis", "20", "g"),           # ...over the limit is an eligibility question, not a typing error
 ])
-def test_plausible_quantities_pass_validation(make_draft, west_berks, substance: str, quantity: str,  # noqa: ANN001
+def test_plausible_quantities_pass_validation(make_draft, west_berks, substance: str, quantity: str,
                                               unit: str) -> None:
     assert validate(make_draft(substances=[find(substance, quantity, unit)]), west_berks, NOW) == {}
 
 
-def test_substance_known_in_one_area_only(make_draft, registry) -> None:  # noqa: ANN001
+def test_substance_known_in_one_area_only(make_draft, registry) -> None:
     draft = make_draft(substances=[find("amphetamine", "0.5")])
     assert validate(draft, registry.get("west-berkshire"), NOW) == {}
     errors = validate(draft, registry.get("windsor-and-maidenhead"), NOW)
     assert "Unknown substance 'amphetamine' for Windsor and Maidenhead" in errors["substances[0]"]
 
 
-def test_missing_scheme(make_draft) -> None:  # noqa: ANN001
+def test_missing_scheme(make_draft) -> None:
     errors = validate(make_draft(scheme_code=""), None, NOW)
     assert set(errors) == {"scheme_code"}
 
@@ -116,11 +116,11 @@ def test_empty_draft_reports_every_required_field() -> None:
     assert {"scheme_code", "surname", "forenames", "date_of_birth", "incident_at", "substances"} <= set(errors)
 
 
-def test_incident_exactly_now_is_not_future(make_draft, west_berks) -> None:  # noqa: ANN001
+def test_incident_exactly_now_is_not_future(make_draft, west_berks) -> None:
     assert validate(make_draft(incident_at=NOW), west_berks, NOW) == {}
 
 
-def test_facts_carry_the_draft_and_prior_history(make_draft) -> None:  # noqa: ANN001
+def test_facts_carry_the_draft_and_prior_history(make_draft) -> None:
     draft = make_draft(suspected_supply=True, consent=False)
     prior = PriorHistory(barred=True, completed_diversions=1)
     facts = draft.facts(prior)
@@ -131,14 +131,14 @@ def test_facts_carry_the_draft_and_prior_history(make_draft) -> None:  # noqa: A
     assert facts.prior is prior
 
 
-def test_pathway_unknown_until_dates_given(make_draft) -> None:  # noqa: ANN001
+def test_pathway_unknown_until_dates_given(make_draft) -> None:
     assert make_draft(date_of_birth=None).pathway() is None
     assert make_draft(incident_at=None).pathway() is None
     assert make_draft().pathway() is Pathway.ADULT
 
 
 @pytest.mark.parametrize("name", ["surname", "forenames", "address", "crime_reference", "officer_notes", "station"])
-def test_text_longer_than_its_field_is_refused_at_the_field(make_draft, west_berks, name: str) -> None:  # noqa: ANN001
+def test_text_longer_than_its_field_is_refused_at_the_field(make_draft, west_berks, name: str) -> None:
     from diversion_desktop.domain.intake import TEXT_LIMITS
 
     limit = TEXT_LIMITS[name]

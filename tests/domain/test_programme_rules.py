@@ -23,7 +23,7 @@ AFTER = date(2026, 4, 28)
 
 
 @pytest.fixture
-def scheme(make_scheme):  # noqa: ANN001, ANN201
+def scheme(make_scheme):
     """Two sessions make the programme; one rebooking allowed (voluntary attendance)."""
     return make_scheme(sessions_for_completion=2, rebookings_allowed=1)
 
@@ -46,7 +46,7 @@ def scheme(make_scheme):  # noqa: ANN001, ANN201
     ([A, R, N], Status.AWAITING_CONFIRMATION, 1, 2, 0),
     ([N, C, A], Status.AWAITING_APPOINTMENT, 1, 1, 0),
 ])
-def test_assess_before_the_deadline(scheme, attendances, status, attended, misses, left) -> None:  # noqa: ANN001
+def test_assess_before_the_deadline(scheme, attendances, status, attended, misses, left) -> None:
     state = assess(scheme, Pathway.ADULT, attendances, DUE, BEFORE)
     assert (state.status, state.attended, state.misses, state.rebookings_left) == (status, attended, misses, left)
     if status is Status.COMPLETED:
@@ -71,7 +71,7 @@ def test_assess_before_the_deadline(scheme, attendances, status, attended, misse
     ([N, N, PENDING], AFTER, Status.AWAITING_CONFIRMATION),   # misses beyond the limit still decide
     ([A, A], AFTER, Status.COMPLETED),                    # completed in time, recorded late
 ])
-def test_deadline(scheme, attendances, today: date, status: Status) -> None:  # noqa: ANN001
+def test_deadline(scheme, attendances, today: date, status: Status) -> None:
     state = assess(scheme, Pathway.ADULT, attendances, DUE, today)
     assert state.status is status
     if status is Status.AWAITING_CONFIRMATION:
@@ -90,8 +90,8 @@ def test_deadline(scheme, attendances, today: date, status: Status) -> None:  # 
 ])
 @pytest.mark.parametrize(("attendances", "today"), [([N, N], BEFORE), ([A], AFTER)],
                          ids=["misses", "deadline"])
-def test_proposed_step_follows_kind_and_pathway(make_scheme, kind, pathway, step, attendances,  # noqa: ANN001
-                                                today) -> None:  # noqa: ANN001
+def test_proposed_step_follows_kind_and_pathway(make_scheme, kind, pathway, step, attendances,
+                                                today) -> None:
     scheme = make_scheme(kind=kind.value, rebookings_allowed=1)
     state = assess(scheme, pathway, attendances, DUE, today)
     assert state.status is Status.AWAITING_CONFIRMATION
@@ -106,7 +106,7 @@ def test_proposed_step_follows_kind_and_pathway(make_scheme, kind, pathway, step
     (2, [N, R, PENDING], Status.BOOKED),
     (2, [N, N, N], Status.AWAITING_CONFIRMATION),
 ])
-def test_rebookings_allowed_setting(make_scheme, allowed: int, attendances, status: Status) -> None:  # noqa: ANN001
+def test_rebookings_allowed_setting(make_scheme, allowed: int, attendances, status: Status) -> None:
     scheme = make_scheme(rebookings_allowed=allowed)
     assert assess(scheme, Pathway.YOUTH, attendances, DUE, BEFORE).status is status
 
@@ -121,11 +121,11 @@ def test_rebookings_allowed_setting(make_scheme, allowed: int, attendances, stat
     (2, [R, PENDING], True),
     (2, [R, N, PENDING], False),
 ])
-def test_can_rebook(make_scheme, allowed: int, attendances, can: bool) -> None:  # noqa: ANN001
+def test_can_rebook(make_scheme, allowed: int, attendances, can: bool) -> None:
     assert can_rebook(make_scheme(rebookings_allowed=allowed), attendances) is can
 
 
-def test_deadlines_from_the_referral_date(west_berks, windsor) -> None:  # noqa: ANN001
+def test_deadlines_from_the_referral_date(west_berks, windsor) -> None:
     assert deadlines(west_berks, date(2026, 3, 2)) == (date(2026, 3, 23), date(2026, 4, 27))
     assert deadlines(windsor, date(2026, 3, 2)) == (date(2026, 3, 16), date(2026, 4, 13))
     assert deadlines(west_berks, date(2026, 12, 20)) == (date(2027, 1, 10), date(2027, 2, 14))

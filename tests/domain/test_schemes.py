@@ -42,7 +42,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 # -- the shipped schemes --------------------------------------------------------------
-def test_shipped_schemes_load(registry) -> None:  # noqa: ANN001
+def test_shipped_schemes_load(registry) -> None:
     assert len(registry) == 2
     assert registry.codes() == ["west-berkshire", "windsor-and-maidenhead"]
     wb, wm = registry.get("west-berkshire"), registry.get("windsor-and-maidenhead")
@@ -54,7 +54,7 @@ def test_shipped_schemes_load(registry) -> None:  # noqa: ANN001
     assert wb.source.endswith("west-berkshire.toml")
 
 
-def test_youth_provider_and_centres(west_berks, windsor) -> None:  # noqa: ANN001
+def test_youth_provider_and_centres(west_berks, windsor) -> None:
     assert west_berks.default_centre(youth=True).code == "newbury-youth"
     assert west_berks.default_centre(youth=True).youth
     assert west_berks.provider_for(youth=True).name == "West Berkshire Youth Service"
@@ -67,7 +67,7 @@ def test_youth_provider_and_centres(west_berks, windsor) -> None:  # noqa: ANN00
     assert west_berks.centre("maidenhead") is None
 
 
-def test_find_by_code_or_area(registry) -> None:  # noqa: ANN001
+def test_find_by_code_or_area(registry) -> None:
     assert registry.find("west-berkshire").code == "west-berkshire"
     assert registry.find("  west berkshire ").code == "west-berkshire"
     assert registry.find("WINDSOR AND MAIDENHEAD").code == "windsor-and-maidenhead"
@@ -77,7 +77,7 @@ def test_find_by_code_or_area(registry) -> None:  # noqa: ANN001
     assert len(registry.all_centres()) == 5
 
 
-def test_settings_fingerprint_follows_the_settings(scheme_data) -> None:  # noqa: ANN001
+def test_settings_fingerprint_follows_the_settings(scheme_data) -> None:
     data = scheme_data()
     same = scheme_data()
     assert settings_fingerprint(data) == settings_fingerprint(same)
@@ -105,7 +105,7 @@ def test_a_third_area_added_as_a_file_is_loaded(tmp_path: Path) -> None:
     ("voluntary_attendance", NextStep.FUTURE_DIVERSION_BARRED),
     ("deferred_prosecution", NextStep.REPORT_FOR_PROSECUTION),
 ])
-def test_moving_an_area_to_the_other_kind_is_a_setting(scheme_data, kind: str, adult_step: NextStep) -> None:  # noqa: ANN001
+def test_moving_an_area_to_the_other_kind_is_a_setting(scheme_data, kind: str, adult_step: NextStep) -> None:
     data = scheme_data()
     data["kind"] = kind
     scheme = parse_scheme(data, "west-berkshire.toml")
@@ -113,7 +113,7 @@ def test_moving_an_area_to_the_other_kind_is_a_setting(scheme_data, kind: str, a
     assert next_step_for_non_attendance(scheme.kind, Pathway.YOUTH) is NextStep.FUTURE_DIVERSION_BARRED
 
 
-def test_limits_are_per_scheme_setting(scheme_data) -> None:  # noqa: ANN001
+def test_limits_are_per_scheme_setting(scheme_data) -> None:
     data = scheme_data()
     data["limits"]["cannabis"]["max"] = 2
     strict = parse_scheme(data, "strict.toml")
@@ -267,7 +267,7 @@ def _without(data: dict[str, Any], *path: str) -> dict[str, Any]:
     (lambda d: d["limits"]["mdma"].update(max=True), "limits.mdma.max", "must be a number"),
     (lambda d: d["limits"]["mdma"].update(max=100001), "limits.mdma.max", "must be between 0 and 100000"),
 ])
-def test_parse_scheme_problems(scheme_data, mutate, key: str, problem: str) -> None:  # noqa: ANN001
+def test_parse_scheme_problems(scheme_data, mutate, key: str, problem: str) -> None:
     data = scheme_data()
     mutate(data)
     with pytest.raises(SchemeConfigError) as caught:

@@ -24,7 +24,7 @@ NOW_TEXT = "2026-03-02 10:00"
     (3, "3"), (0.1, "0.1"), (Decimal("2.50"), "2.50"),
 ])
 def test_quantities_read_exactly(typed: object, expected: str) -> None:
-    assert parse_quantity(typed) == Decimal(expected)  # type: ignore[arg-type]
+    assert parse_quantity(typed) == Decimal(expected)  # type: ignore[arg-type]  # typed as a form gives it
 
 
 @pytest.mark.parametrize(("typed", "message"), [
@@ -43,7 +43,7 @@ def test_quantities_read_exactly(typed: object, expected: str) -> None:
 ])
 def test_quantities_that_would_change_are_refused(typed: object, message: str) -> None:
     with pytest.raises(QuantityError, match=re.escape(message)):
-        parse_quantity(typed)  # type: ignore[arg-type]
+        parse_quantity(typed)  # type: ignore[arg-type]  # as above
 
 
 @pytest.mark.parametrize(("value", "name", "lines", "words"), [
@@ -84,7 +84,7 @@ def test_visible_text_is_kept(value: str, name: bool, lines: bool) -> None:
     ("officer_name", "\u200b", "no visible letter"),
     ("override_reason", "reason\x1b[0m", "control character"),
 ])
-def test_intake_validation_refuses_them_on_the_field(make_draft, west_berks, field: str, value: str,  # noqa: ANN001
+def test_intake_validation_refuses_them_on_the_field(make_draft, west_berks, field: str, value: str,
                                                      words: str) -> None:
     from datetime import datetime
 
@@ -92,7 +92,7 @@ def test_intake_validation_refuses_them_on_the_field(make_draft, west_berks, fie
     assert words in errors[field].lower() or words in errors[field]
 
 
-def test_notes_over_several_lines_are_kept(make_draft, west_berks) -> None:  # noqa: ANN001
+def test_notes_over_several_lines_are_kept(make_draft, west_berks) -> None:
     from datetime import datetime
 
     draft = make_draft(officer_notes="Found in a coat pocket.\nAdmitted at the scene.",

@@ -177,7 +177,7 @@ def window(name: str, env: dict[str, str]) -> bool:
                           capture_output=True).returncode == 0
 
 
-def wait_for(condition, seconds: float) -> bool:  # noqa: ANN001
+def wait_for(condition, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():

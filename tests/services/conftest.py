@@ -37,7 +37,7 @@ def referrals(ctx: AppContext) -> ReferralService:
 
 
 @pytest.fixture
-def attend(programme: ProgrammeService, clock) -> Callable[..., AppointmentRow]:  # noqa: ANN001
+def attend(programme: ProgrammeService, clock) -> Callable[..., AppointmentRow]:
     """Book an appointment ``days`` after now, move the clock to it, record what happened."""
 
     def run(referral_id: int, outcome: Attendance = Attendance.ATTENDED, days: int = 3,

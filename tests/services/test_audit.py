@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.exc import DBAPIError
 
+from diversion_desktop.domain.permissions import Role
 from diversion_desktop.services import audit
 from diversion_desktop.services.audit_trail import AuditFilters, AuditTrailService
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import PermissionDenied
-from diversion_desktop.domain.permissions import Role
 from diversion_desktop.store.models import AuditEvent, Person
 from tests.conftest import as_role
 
@@ -230,7 +230,7 @@ def _rewrite_unkeyed(path: Path, key: bytes | None = None) -> None:
         rows = connection.execute("SELECT id, at, username, action, entity, record_id, record_reference, person_id, "
                                   "changes, detail, salt, content_digest FROM audit_events ORDER BY id").fetchall()
         prev = audit.GENESIS
-        for (row_id, at, username, action, entity, record_id, reference, person_id, changes, detail, salt,
+        for (row_id, at, username, action, entity, record_id, reference, person_id, changes, detail, _salt,
              digest) in rows:
             row = SimpleNamespace(id=row_id, at=datetime.fromisoformat(at), username=username, action=action,
                                   entity=entity, record_id=record_id, record_reference=reference, person_id=person_id,
@@ -293,7 +293,7 @@ def test_verify_finds_values_written_under_an_erased_mark(ctx: AppContext, db_pa
     assert not result.ok and "row 2: marked erased but holds values" in result.summary()
 
 
-def test_the_audit_export_holds_no_live_formula(ctx: AppContext, tmp_path: Path, make_draft) -> None:  # noqa: ANN001
+def test_the_audit_export_holds_no_live_formula(ctx: AppContext, tmp_path: Path, make_draft) -> None:
     """Issue 14 item 11: a user name typed at sign-in and a legal-hold reason starting with ``=``
     are written as text the spreadsheet program shows, never as formulas it runs."""
     import csv

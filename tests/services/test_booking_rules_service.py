@@ -13,12 +13,12 @@ from diversion_desktop.services.errors import NeedsConfirmation, ValidationError
 
 
 @pytest.fixture
-def referral(intake, make_draft):  # noqa: ANN001, ANN201
+def referral(intake, make_draft):
     """An eligible adult in West Berkshire, referred on 2 March 2026 (due 27 April)."""
     return intake.save(make_draft())
 
 
-def refused(programme, count_rows, referral_id: int, when: datetime) -> str:  # noqa: ANN001
+def refused(programme, count_rows, referral_id: int, when: datetime) -> str:
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
         programme.book(referral_id, when)
@@ -26,7 +26,7 @@ def refused(programme, count_rows, referral_id: int, when: datetime) -> str:  # 
     return caught.value.errors["scheduled_at"]
 
 
-def test_a_booking_in_the_past_is_refused(programme, referrals, referral, clock, count_rows) -> None:  # noqa: ANN001
+def test_a_booking_in_the_past_is_refused(programme, referrals, referral, clock, count_rows) -> None:
     clock.set(datetime(2026, 3, 6, 12, 0))
     assert "is in the past" in refused(programme, count_rows, referral.id, datetime(2026, 3, 6, 11, 59))
     assert "is in the past" in refused(programme, count_rows, referral.id, datetime(2026, 3, 4, 10, 0))
@@ -34,7 +34,7 @@ def test_a_booking_in_the_past_is_refused(programme, referrals, referral, clock,
     assert programme.book(referral.id, datetime(2026, 3, 6, 12, 0)).id  # from now on is fine
 
 
-def test_a_double_booking_and_one_a_minute_apart_are_refused(programme, referral, at, count_rows) -> None:  # noqa: ANN001
+def test_a_double_booking_and_one_a_minute_apart_are_refused(programme, referral, at, count_rows) -> None:
     first = programme.book(referral.id, at(5))
     assert "at the same time" in refused(programme, count_rows, referral.id, at(5))
     assert "1 min apart" in refused(programme, count_rows, referral.id, at(5) + timedelta(minutes=1))
@@ -42,7 +42,7 @@ def test_a_double_booking_and_one_a_minute_apart_are_refused(programme, referral
     assert first.id
 
 
-def test_a_booking_close_to_another_asks_first(programme, referrals, referral, at, count_rows) -> None:  # noqa: ANN001
+def test_a_booking_close_to_another_asks_first(programme, referrals, referral, at, count_rows) -> None:
     programme.book(referral.id, at(5))
     close = at(5) + timedelta(minutes=45)
     before = count_rows()
@@ -56,14 +56,14 @@ def test_a_booking_close_to_another_asks_first(programme, referrals, referral, a
     assert programme.book(referral.id, at(5) + timedelta(hours=3)).id  # far enough: no question
 
 
-def test_a_cancelled_appointment_frees_its_time(programme, referral, at, clock) -> None:  # noqa: ANN001
+def test_a_cancelled_appointment_frees_its_time(programme, referral, at, clock) -> None:
     first = programme.book(referral.id, at(5))
     clock.set(at(5) - timedelta(hours=1))
     programme.record(first.id, Attendance.CANCELLED)
     assert programme.book(referral.id, at(5)).id  # the same slot again, nothing to ask
 
 
-def test_a_rebooking_is_held_to_the_same_refusals(programme, referral, at, clock) -> None:  # noqa: ANN001
+def test_a_rebooking_is_held_to_the_same_refusals(programme, referral, at, clock) -> None:
     first = programme.book(referral.id, at(5))
     other = programme.book(referral.id, at(9))
     clock.set(at(5) + timedelta(hours=1))

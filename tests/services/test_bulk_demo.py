@@ -37,7 +37,7 @@ NOW = datetime(2026, 3, 2, 10, 0)
 
 
 @pytest.fixture(scope="module")
-def bulk(open_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext, BulkResult, Path]]:  # noqa: ANN001
+def bulk(open_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppContext, BulkResult, Path]]:
     folder = tmp_path_factory.mktemp("bulk")
     ctx = open_copy(folder, clock=FakeClock(NOW))
     result = fill_bulk(ctx, people=PEOPLE, referrals=REFERRALS, seed=7, workers=0)
@@ -58,7 +58,7 @@ def day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def test_counts(bulk) -> None:  # noqa: ANN001
+def test_counts(bulk) -> None:
     _ctx, result, path = bulk
     assert rows(path, "SELECT count(*) FROM people")[0][0] == PEOPLE == result.people
     assert rows(path, "SELECT count(*) FROM referrals")[0][0] == REFERRALS == result.referrals
@@ -72,7 +72,7 @@ def test_counts(bulk) -> None:  # noqa: ANN001
     assert set(statuses) == {s.value for s in Status}  # every status
 
 
-def test_variety(bulk) -> None:  # noqa: ANN001
+def test_variety(bulk) -> None:
     _ctx, _result, path = bulk
     names = [f"{r['forenames']} {r['surname']}" for r in rows(path, "SELECT forenames, surname FROM people")]
     assert any("-" in n for n in names) and any("'" in n for n in names)
@@ -98,7 +98,7 @@ def _facts(referral: sqlite3.Row, person: sqlite3.Row, substance: sqlite3.Row, p
         suspected_supply=bool(referral["suspected_supply"]), consent=bool(referral["consent"]), prior=prior)
 
 
-def test_every_decision_is_the_rules_decision_at_the_time(bulk) -> None:  # noqa: ANN001
+def test_every_decision_is_the_rules_decision_at_the_time(bulk) -> None:
     """Reasons, pathway and age come from decide() on the facts and the person's history then."""
     ctx, _result, path = bulk
     people = {r["id"]: r for r in rows(path, "SELECT * FROM people")}
@@ -124,7 +124,7 @@ def test_every_decision_is_the_rules_decision_at_the_time(bulk) -> None:  # noqa
         earlier.append(referral)
 
 
-def test_statuses_outcomes_and_next_steps_agree(bulk) -> None:  # noqa: ANN001
+def test_statuses_outcomes_and_next_steps_agree(bulk) -> None:
     ctx, _result, path = bulk
     appointments: dict[int, list[sqlite3.Row]] = defaultdict(list)
     for a in rows(path, "SELECT * FROM appointments ORDER BY referral_id, id"):
@@ -171,7 +171,7 @@ def test_statuses_outcomes_and_next_steps_agree(bulk) -> None:  # noqa: ANN001
             assert attended < scheme.sessions_for_completion and misses <= scheme.rebookings_allowed
 
 
-def test_barred_exactly_when_a_barring_step_was_confirmed(bulk) -> None:  # noqa: ANN001
+def test_barred_exactly_when_a_barring_step_was_confirmed(bulk) -> None:
     _ctx, _result, path = bulk
     closing = defaultdict(list)
     for r in rows(path, "SELECT id, person_id, next_step_confirmed_at FROM referrals WHERE status = 'closed' "
@@ -187,7 +187,7 @@ def test_barred_exactly_when_a_barring_step_was_confirmed(bulk) -> None:  # noqa
             assert p["id"] not in closing and p["barred_at"] is None
 
 
-def test_timeline_has_the_decision_and_the_outcome(bulk) -> None:  # noqa: ANN001
+def test_timeline_has_the_decision_and_the_outcome(bulk) -> None:
     _ctx, _result, path = bulk
     kinds = defaultdict(set)
     for e in rows(path, "SELECT referral_id, kind FROM timeline_events"):
@@ -199,7 +199,7 @@ def test_timeline_has_the_decision_and_the_outcome(bulk) -> None:  # noqa: ANN00
         assert expected <= kinds[r["id"]]
 
 
-def small_load(open_copy, folder: Path, workers: int) -> list[tuple]:  # noqa: ANN001
+def small_load(open_copy, folder: Path, workers: int) -> list[tuple]:
     """Every row of a small bulk load into a fresh database in ``folder``."""
     folder.mkdir()
     ctx = open_copy(folder, clock=FakeClock(NOW))
@@ -210,12 +210,12 @@ def small_load(open_copy, folder: Path, workers: int) -> list[tuple]:  # noqa: A
             for r in rows(path, f"SELECT * FROM {table} ORDER BY id")]
 
 
-def test_repeatable_with_a_seed(open_copy, tmp_path: Path) -> None:  # noqa: ANN001
+def test_repeatable_with_a_seed(open_copy, tmp_path: Path) -> None:
     # In this process, then in two worker processes.
     assert small_load(open_copy, tmp_path / "0", workers=0) == small_load(open_copy, tmp_path / "2", workers=2)
 
 
-def test_the_workers_run_when_started_by_spawn_as_on_windows(open_copy, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_workers_run_when_started_by_spawn_as_on_windows(open_copy, tmp_path: Path) -> None:
     """Windows starts worker processes only by "spawn" (a fresh interpreter that imports the module and is
     sent its work, all of which must pickle); Linux does the same while another thread runs, as the GUI's do."""
     in_process = small_load(open_copy, tmp_path / "0", workers=0)
@@ -231,7 +231,7 @@ def test_the_workers_run_when_started_by_spawn_as_on_windows(open_copy, tmp_path
     assert spawned == in_process
 
 
-def test_the_services_carry_on_after_a_bulk_load(bulk, make_draft) -> None:  # noqa: ANN001
+def test_the_services_carry_on_after_a_bulk_load(bulk, make_draft) -> None:
     """References continue from the loaded ones; search finds loaded people."""
     ctx, _result, path = bulk
     saved = IntakeService(ctx).save(make_draft(surname="Newcomer", forenames="Nia"))
@@ -254,7 +254,7 @@ def test_the_services_carry_on_after_a_bulk_load(bulk, make_draft) -> None:  # n
     assert rows(path, "PRAGMA foreign_key_check") == []
 
 
-def test_each_referral_carries_its_persons_groups_and_the_triggers_are_back(bulk) -> None:  # noqa: ANN001
+def test_each_referral_carries_its_persons_groups_and_the_triggers_are_back(bulk) -> None:
     """The copies the evaluation's fairness counts read (revision 0006) are written with the rows;
     the triggers that keep them, dropped for the load, are made again."""
     _ctx, _result, path = bulk
@@ -267,7 +267,7 @@ def test_each_referral_carries_its_persons_groups_and_the_triggers_are_back(bulk
             "people_groups_to_referrals", "audit_events_no_update", "audit_events_no_delete"} <= triggers
 
 
-def test_refuses_a_database_with_people(bulk) -> None:  # noqa: ANN001
+def test_refuses_a_database_with_people(bulk) -> None:
     ctx, _result, _path = bulk
     with pytest.raises(BulkNotPossible):
         fill_bulk(ctx, people=10, referrals=10, workers=0)

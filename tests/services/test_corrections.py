@@ -25,17 +25,17 @@ STATION = as_role(Role.STATION_STAFF, username="pc1")
 
 
 @pytest.fixture
-def corrections(ctx) -> CorrectionService:  # noqa: ANN001
+def corrections(ctx) -> CorrectionService:
     return CorrectionService(ctx)
 
 
 @pytest.fixture
-def documents(ctx) -> DocumentService:  # noqa: ANN001
+def documents(ctx) -> DocumentService:
     return DocumentService(ctx)
 
 
 @pytest.fixture
-def as_sam(ctx, programme, clock):  # noqa: ANN001, ANN201
+def as_sam(ctx, programme, clock):
     """Sam books an appointment ``days`` ahead, the clock moves to it, and Sam records it."""
 
     def run(referral_id: int, attendance: Attendance, days: int = 2) -> int:
@@ -49,13 +49,13 @@ def as_sam(ctx, programme, clock):  # noqa: ANN001, ANN201
     return run
 
 
-def audit_rows(ctx, action: str) -> list[AuditEvent]:  # noqa: ANN001
+def audit_rows(ctx, action: str) -> list[AuditEvent]:
     with ctx.reading() as session:
         return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 # -- who may correct when ------------------------------------------------------------------
-def test_the_support_worker_who_recorded_it_corrects_it_the_same_day(ctx, intake, referrals, corrections,  # noqa: ANN001
+def test_the_support_worker_who_recorded_it_corrects_it_the_same_day(ctx, intake, referrals, corrections,
                                                                      make_draft, as_sam, clock) -> None:
     saved = intake.save(make_draft())
     appointment = as_sam(saved.id, Attendance.NOT_ATTENDED)
@@ -75,7 +75,7 @@ def test_the_support_worker_who_recorded_it_corrects_it_the_same_day(ctx, intake
     assert ["misses", 1, 0] in json.loads(audit.changes)
 
 
-def test_the_next_day_a_support_worker_is_refused(ctx, intake, corrections, make_draft, as_sam, clock,  # noqa: ANN001
+def test_the_next_day_a_support_worker_is_refused(ctx, intake, corrections, make_draft, as_sam, clock,
                                                   count_rows) -> None:
     saved = intake.save(make_draft())
     appointment = as_sam(saved.id, Attendance.NOT_ATTENDED)
@@ -86,7 +86,7 @@ def test_the_next_day_a_support_worker_is_refused(ctx, intake, corrections, make
     assert count_rows() == before
 
 
-def test_another_support_worker_is_refused(ctx, intake, corrections, make_draft, as_sam, count_rows) -> None:  # noqa: ANN001
+def test_another_support_worker_is_refused(ctx, intake, corrections, make_draft, as_sam, count_rows) -> None:
     saved = intake.save(make_draft())
     appointment = as_sam(saved.id, Attendance.NOT_ATTENDED)
     ctx.sign_in_as(ALEX)
@@ -96,7 +96,7 @@ def test_another_support_worker_is_refused(ctx, intake, corrections, make_draft,
     assert count_rows() == before
 
 
-def test_station_staff_may_not_correct(ctx, intake, corrections, make_draft, as_sam) -> None:  # noqa: ANN001
+def test_station_staff_may_not_correct(ctx, intake, corrections, make_draft, as_sam) -> None:
     saved = intake.save(make_draft())
     appointment = as_sam(saved.id, Attendance.NOT_ATTENDED)
     ctx.sign_in_as(STATION)
@@ -104,7 +104,7 @@ def test_station_staff_may_not_correct(ctx, intake, corrections, make_draft, as_
         corrections.correct_attendance(appointment, Attendance.ATTENDED, "Wrong line")
 
 
-def test_a_correction_needs_a_reason_and_a_different_outcome(ctx, intake, corrections, make_draft, as_sam) -> None:  # noqa: ANN001
+def test_a_correction_needs_a_reason_and_a_different_outcome(ctx, intake, corrections, make_draft, as_sam) -> None:
     saved = intake.save(make_draft())
     appointment = as_sam(saved.id, Attendance.NOT_ATTENDED)
     with pytest.raises(ValidationError) as caught:
@@ -113,7 +113,7 @@ def test_a_correction_needs_a_reason_and_a_different_outcome(ctx, intake, correc
 
 
 def test_a_coordinator_corrects_before_confirmation_and_the_step_is_proposed_again(
-        ctx, intake, referrals, corrections, make_draft, as_sam, clock) -> None:  # noqa: ANN001
+        ctx, intake, referrals, corrections, make_draft, as_sam, clock) -> None:
     saved = intake.save(make_draft())
     as_sam(saved.id, Attendance.NOT_ATTENDED)
     second = as_sam(saved.id, Attendance.NOT_ATTENDED)     # beyond the one allowed rebooking
@@ -137,7 +137,7 @@ def test_a_coordinator_corrects_before_confirmation_and_the_step_is_proposed_aga
 
 # -- after a confirmation -------------------------------------------------------------------
 def test_after_confirmation_refused_until_withdrawn_then_documents_are_marked_withdrawn(
-        ctx, intake, programme, referrals, people, corrections, documents, make_draft, as_sam, clock,  # noqa: ANN001
+        ctx, intake, programme, referrals, people, corrections, documents, make_draft, as_sam, clock,
         count_rows) -> None:
     saved = intake.save(make_draft())
     as_sam(saved.id, Attendance.NOT_ATTENDED)
@@ -186,7 +186,7 @@ def test_after_confirmation_refused_until_withdrawn_then_documents_are_marked_wi
     assert len(audit_rows(ctx, "attendance_corrected")) == 1
 
 
-def test_withdrawing_a_prosecution_releases_the_hold_it_set(ctx, intake, programme, referrals, corrections,  # noqa: ANN001
+def test_withdrawing_a_prosecution_releases_the_hold_it_set(ctx, intake, programme, referrals, corrections,
                                                             documents, make_draft, as_sam) -> None:
     saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
     as_sam(saved.id, Attendance.NOT_ATTENDED)
@@ -207,7 +207,7 @@ def test_withdrawing_a_prosecution_releases_the_hold_it_set(ctx, intake, program
     assert [d.withdrawn for d in documents.issued_for(saved.id) if d.kind == "prosecution_file_note"] == [True, False]
 
 
-def test_a_completion_is_withdrawn_then_corrected_or_confirmed_again(ctx, intake, programme, referrals,  # noqa: ANN001
+def test_a_completion_is_withdrawn_then_corrected_or_confirmed_again(ctx, intake, programme, referrals,
                                                                      corrections, documents, make_draft, as_sam) -> None:
     saved = intake.save(make_draft())
     as_sam(saved.id, Attendance.ATTENDED)
@@ -229,7 +229,7 @@ def test_a_completion_is_withdrawn_then_corrected_or_confirmed_again(ctx, intake
     assert [d.issued for d in documents.due(saved.id) if d.kind == "completion_letter"] == [False]
 
 
-def test_a_corrected_miss_withdraws_its_missed_appointment_notice(ctx, intake, corrections, documents,  # noqa: ANN001
+def test_a_corrected_miss_withdraws_its_missed_appointment_notice(ctx, intake, corrections, documents,
                                                                   make_draft, as_sam) -> None:
     saved = intake.save(make_draft())
     missed = as_sam(saved.id, Attendance.NOT_ATTENDED)
@@ -241,13 +241,13 @@ def test_a_corrected_miss_withdraws_its_missed_appointment_notice(ctx, intake, c
     assert "missed_appointment_notice" not in [d.kind for d in documents.due(saved.id)]
 
 
-def test_nothing_to_withdraw(ctx, intake, corrections, make_draft) -> None:  # noqa: ANN001
+def test_nothing_to_withdraw(ctx, intake, corrections, make_draft) -> None:
     saved = intake.save(make_draft())
     with pytest.raises(ConflictError, match="no confirmed next step"):
         corrections.withdraw_next_step(saved.id, "A reason")
 
 
-def test_an_appointment_not_yet_recorded_is_recorded_not_corrected(ctx, intake, programme, corrections,  # noqa: ANN001
+def test_an_appointment_not_yet_recorded_is_recorded_not_corrected(ctx, intake, programme, corrections,
                                                                    make_draft, clock) -> None:
     saved = intake.save(make_draft())
     row = programme.book(saved.id, datetime(2026, 3, 4, 10))

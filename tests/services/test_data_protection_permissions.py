@@ -81,7 +81,7 @@ def test_the_table_covers_every_public_method() -> None:
 
 
 @pytest.fixture
-def data(ctx: AppContext, clock, make_draft, tmp_path: Path) -> Data:  # noqa: ANN001
+def data(ctx: AppContext, clock, make_draft, tmp_path: Path) -> Data:
     intake = IntakeService(ctx)
     keep = intake.save(make_draft(consent=False))
     other = intake.save(make_draft(surname="Smyth", consent=False))

@@ -23,7 +23,7 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def documents(ctx) -> DocumentService:  # noqa: ANN001
+def documents(ctx) -> DocumentService:
     return DocumentService(ctx)
 
 
@@ -31,13 +31,13 @@ def kinds(documents: DocumentService, referral_id: int) -> list[str]:
     return [d.kind for d in documents.due(referral_id)]
 
 
-def test_eligible_adult_gets_a_referral_letter_only(intake, documents, make_draft) -> None:  # noqa: ANN001
+def test_eligible_adult_gets_a_referral_letter_only(intake, documents, make_draft) -> None:
     saved = intake.save(make_draft())
     assert kinds(documents, saved.id) == ["referral_letter"]
 
 
 def test_ineligible_gets_nothing_but_an_under_18_always_gets_the_yot_notice(intake, documents, make_draft,
-                                                                              make_youth_draft) -> None:  # noqa: ANN001
+                                                                              make_youth_draft) -> None:
     adult = intake.save(make_draft(suspected_supply=True))
     assert kinds(documents, adult.id) == []
     youth = intake.save(make_youth_draft(suspected_supply=True))
@@ -47,7 +47,7 @@ def test_ineligible_gets_nothing_but_an_under_18_always_gets_the_yot_notice(inta
 
 
 def test_issue_keeps_exact_bytes_and_reprint_is_identical(intake, documents, make_youth_draft, tmp_path,
-                                                          count_rows) -> None:  # noqa: ANN001
+                                                          count_rows) -> None:
     saved = intake.save(make_youth_draft(surname="O'Brien & <Sons>", forenames="Zoë"))
     before = count_rows()["issued_documents"]
     preview = documents.preview(saved.id, "referral_letter")
@@ -67,7 +67,7 @@ def test_issue_keeps_exact_bytes_and_reprint_is_identical(intake, documents, mak
 
 
 def test_appointment_then_missed_then_next_step_documents(intake, programme, documents, make_draft, clock,
-                                                          windsor) -> None:  # noqa: ANN001
+                                                          windsor) -> None:
     saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
     when = clock().replace(hour=10) + timedelta(days=2)
     first = programme.book(saved.id, when)
@@ -85,14 +85,14 @@ def test_appointment_then_missed_then_next_step_documents(intake, programme, doc
     assert info.recipient == "Police case file" and pdf.page_count >= 1
 
 
-def test_completion_letter(intake, documents, make_draft, attend, west_berks) -> None:  # noqa: ANN001
+def test_completion_letter(intake, documents, make_draft, attend, west_berks) -> None:
     saved = intake.save(make_draft())
     for day in range(west_berks.sessions_for_completion):
         attend(saved.id, Attendance.ATTENDED, days=2 + day)
     assert kinds(documents, saved.id) == ["referral_letter", "completion_letter"]
 
 
-def test_a_document_not_due_is_refused(intake, documents, make_draft, count_rows) -> None:  # noqa: ANN001
+def test_a_document_not_due_is_refused(intake, documents, make_draft, count_rows) -> None:
     saved = intake.save(make_draft())
     before = count_rows()
     with pytest.raises(ConflictError):
@@ -101,7 +101,7 @@ def test_a_document_not_due_is_refused(intake, documents, make_draft, count_rows
 
 
 def test_appointment_batch_issues_each_and_merges(intake, programme, documents, make_draft, clock,
-                                                  tmp_path) -> None:  # noqa: ANN001
+                                                  tmp_path) -> None:
     day = (clock() + timedelta(days=2)).date()
     for n, surname in enumerate(("Able", "Baker", "Cole")):
         saved = intake.save(make_draft(surname=surname))
@@ -119,7 +119,7 @@ def test_appointment_batch_issues_each_and_merges(intake, programme, documents, 
         documents.appointment_batch("newbury", day + timedelta(days=1))
 
 
-def test_a_letter_to_a_person_with_no_postal_address_comes_with_a_warning(intake, documents, make_draft) -> None:  # noqa: ANN001
+def test_a_letter_to_a_person_with_no_postal_address_comes_with_a_warning(intake, documents, make_draft) -> None:
     homeless = intake.save(make_draft(address="", postcode=""))
     due = documents.due(homeless.id)
     assert [(d.kind, [w.kind for w in d.warnings]) for d in due] == [
@@ -137,7 +137,7 @@ def test_a_letter_to_a_person_with_no_postal_address_comes_with_a_warning(intake
 
 
 def test_the_future_ineligibility_notice_names_the_missed_appointments_before_the_deadline(
-        intake, programme, documents, make_draft, clock, tmp_path) -> None:  # noqa: ANN001
+        intake, programme, documents, make_draft, clock, tmp_path) -> None:
     saved = intake.save(make_draft())  # West Berkshire: voluntary attendance, future diversion barred
     when = clock().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
     first = programme.book(saved.id, when)
@@ -164,7 +164,7 @@ def test_the_future_ineligibility_notice_names_the_missed_appointments_before_th
     ("1 Test Street, Newbury", "RG14 1AA", "1 Test Street, Newbury, RG14 1AA", "Address Same as the young person"),
     ("1 Test Street, Newbury", "RG14 1AA", "3 Other Road, Thatcham RG19 4AA", "Address 3 Other Road, Thatcham RG19 4AA"),
 ])
-def test_the_yot_notice_gives_the_guardian_address_only_as_recorded(intake, documents, make_youth_draft, tmp_path,  # noqa: ANN001
+def test_the_yot_notice_gives_the_guardian_address_only_as_recorded(intake, documents, make_youth_draft, tmp_path,
                                                                     address: str, postcode: str,
                                                                     guardian_address: str, shown: str) -> None:
     saved = intake.save(make_youth_draft(address=address, postcode=postcode, guardian_address=guardian_address))

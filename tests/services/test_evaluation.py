@@ -179,7 +179,7 @@ def test_referrals_and_completions_per_month(result: EvaluationResult) -> None:
     assert months["2025-03"].referrals == (SMALL, SMALL)
 
 
-# -- fairness -----------------------------------------------------------------------------------------------------------
+# -- fairness ----------------------------------------------------------------------------------------------------------
 def test_fairness_by_sex_with_suppression_and_rate_ratio(result: EvaluationResult) -> None:
     table = result.fairness_for(Dimension.SEX)
     assert table.reference == "Male"  # the largest group
@@ -237,7 +237,7 @@ def test_fairness_by_age_band_and_a_chosen_reference(ctx: AppContext) -> None:
     assert not ratio.flagged
 
 
-# -- the selection -----------------------------------------------------------------------------------------------------------
+# -- the selection -----------------------------------------------------------------------------------------------------
 def test_areas_and_age_bands_narrow_the_selection(ctx: AppContext) -> None:
     build(ctx)
     service = EvaluationService(ctx)
@@ -288,9 +288,9 @@ def test_the_sql_says_what_the_domain_says(ctx: AppContext) -> None:
             assert reached == expected, state
 
 
-# -- the same figures in the PDF and the workbook ---------------------------------------------------------------------------
+# -- the same figures in the PDF and the workbook ----------------------------------------------------------------------
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
-def test_the_pdf_prints_the_same_figures(result: EvaluationResult, tmp_path) -> None:  # noqa: ANN001
+def test_the_pdf_prints_the_same_figures(result: EvaluationResult, tmp_path) -> None:
     path = tmp_path / "evaluation.pdf"
     path.write_bytes(evaluation_pdf(result, invariant=True))
     words = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
@@ -366,7 +366,7 @@ def test_one_reader_or_two_give_the_same_result(ctx: AppContext) -> None:
     assert together == side_by_side
 
 
-def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext, intake, make_draft,  # noqa: ANN001
+def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext, intake, make_draft,
                                                                   monkeypatch) -> None:
     """A change saved after the first connection began reading and before the second did (person 1
     referred again, their ethnicity recorded anew): the two saw different data, so everything is
@@ -377,7 +377,7 @@ def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext
     first_began = threading.Event()
     original = EvaluationService._last_change
 
-    def a_referral_is_saved_in_between(session):  # noqa: ANN001, ANN202
+    def a_referral_is_saved_in_between(session):
         threads.append(threading.current_thread().name)
         if threading.current_thread().name.startswith("evaluation-read"):
             assert first_began.wait(10)
@@ -401,7 +401,7 @@ def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext
     EvaluationRequest(*PERIOD, schemes=("west-berkshire",)),
     EvaluationRequest(*PERIOD, schemes=("windsor-and-maidenhead",), age_bands=("18–24", "25–34")),
 ], ids=["all", "one area", "one area, two age bands"])
-def test_every_query_reads_a_covering_index_never_the_referrals_rows(ctx: AppContext, request_) -> None:  # noqa: ANN001
+def test_every_query_reads_a_covering_index_never_the_referrals_rows(ctx: AppContext, request_) -> None:
     """At a million referrals reading the rows (or a narrower index, then the rows) costs seconds:
     whatever the selection, SQLite is to read the evaluation's indexes alone."""
     from sqlalchemy import event
@@ -409,7 +409,7 @@ def test_every_query_reads_a_covering_index_never_the_referrals_rows(ctx: AppCon
     build(ctx)
     statements: list[tuple[str, object]] = []
 
-    def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+    def keep(_conn, _cursor, statement, parameters, _context, _many) -> None:
         if "referrals" in statement and statement.lstrip().upper().startswith("SELECT"):
             statements.append((statement, parameters))
 
@@ -432,7 +432,7 @@ LONG_GROUPS = ["White: English, Welsh, Scottish, Northern Irish or British (refe
                "Other ethnic group: any other ethnic group (please describe)", "Not stated"]
 
 
-def _chart_words(drawing, tmp_path) -> str:  # noqa: ANN001
+def _chart_words(drawing, tmp_path) -> str:
     from reportlab.graphics import renderPDF
 
     path = tmp_path / "chart.pdf"
@@ -443,7 +443,7 @@ def _chart_words(drawing, tmp_path) -> str:  # noqa: ANN001
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 @pytest.mark.parametrize("chart", ["interval", "bar"])
-def test_long_group_labels_are_drawn_whole(chart: str, tmp_path) -> None:  # noqa: ANN001
+def test_long_group_labels_are_drawn_whole(chart: str, tmp_path) -> None:
     from diversion_desktop.reports import charts
     from diversion_desktop.reports.evaluation_pdf import WIDTH
 

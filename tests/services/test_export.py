@@ -78,14 +78,14 @@ def read_xlsx(path: Path | bytes) -> dict[str, list[list[Any]]]:
     return {sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in workbook.worksheets}
 
 
-def test_the_partner_columns_are_named_exactly(filled, exporter, tmp_path) -> None:  # noqa: ANN001
+def test_the_partner_columns_are_named_exactly(filled, exporter, tmp_path) -> None:
     exporter.export(ExportQuery(kind="referrals"), tmp_path / "referrals.csv")
     header = (tmp_path / "referrals.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
     assert header[:len(PARTNER_COLUMNS)] == PARTNER_COLUMNS
     assert header == [c.name for c in REFERRAL_COLUMNS]
 
 
-def test_partner_values(filled, exporter, tmp_path) -> None:  # noqa: ANN001
+def test_partner_values(filled, exporter, tmp_path) -> None:
     exporter.export(ExportQuery(kind="referrals"), tmp_path / "referrals.csv")
     rows = {r["reference"]: r for r in read_csv(tmp_path / "referrals.csv")}
     assert list(rows) == ["WB-2025-00001", "WB-2025-00006", "WM-2025-00003", "WB-2026-00004", "WB-2026-00002",
@@ -115,7 +115,7 @@ def test_partner_values(filled, exporter, tmp_path) -> None:  # noqa: ANN001
 
 
 def test_overdue_with_nothing_booked_shows_the_step_the_app_proposes(ctx, exporter, clock, make_draft,
-                                                                      tmp_path) -> None:  # noqa: ANN001
+                                                                      tmp_path) -> None:
     saved = IntakeService(ctx).save(make_draft())
     clock.advance(days=60)
     assert ReferralService(ctx).detail(saved.id).status == "awaiting_appointment"
@@ -125,7 +125,7 @@ def test_overdue_with_nothing_booked_shows_the_step_the_app_proposes(ctx, export
                                                                              "future_diversion_barred", "no")
 
 
-def test_xlsx_is_typed_frozen_and_filtered(filled, exporter, tmp_path) -> None:  # noqa: ANN001
+def test_xlsx_is_typed_frozen_and_filtered(filled, exporter, tmp_path) -> None:
     exporter.export(ExportQuery(kind="referrals"), tmp_path / "referrals.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "referrals.xlsx")["referrals"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:Y{sheet.max_row}"
@@ -137,7 +137,7 @@ def test_xlsx_is_typed_frozen_and_filtered(filled, exporter, tmp_path) -> None: 
     assert sheet.column_dimensions["H"].width == 60  # reasons
 
 
-def test_filters_by_area_period_and_ids(filled, exporter, tmp_path) -> None:  # noqa: ANN001
+def test_filters_by_area_period_and_ids(filled, exporter, tmp_path) -> None:
     def references(query: ExportQuery) -> list[str]:
         exporter.export(query, tmp_path / "f.csv")
         return [r.get("reference") or r.get("person_reference") for r in read_csv(tmp_path / "f.csv")]
@@ -165,7 +165,7 @@ def ctx_of(exporter: ExportService) -> AppContext:
     return exporter.ctx
 
 
-def test_people_appointments_and_documents(ctx, filled, exporter, tmp_path) -> None:  # noqa: ANN001
+def test_people_appointments_and_documents(ctx, filled, exporter, tmp_path) -> None:
     exporter.export(ExportQuery(kind="people"), tmp_path / "people.csv")
     people = {r["person_reference"]: r for r in read_csv(tmp_path / "people.csv")}
     assert people["P000001"]["barred"] == "yes" and people["P000001"]["barred_on"] == "2025-03-01"
@@ -187,7 +187,7 @@ def test_people_appointments_and_documents(ctx, filled, exporter, tmp_path) -> N
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_password_protected_exports_are_aes_zips(filled, exporter, tmp_path, file_format) -> None:  # noqa: ANN001
+def test_password_protected_exports_are_aes_zips(filled, exporter, tmp_path, file_format) -> None:
     result = exporter.export(ExportQuery(kind="referrals", layout="import"), tmp_path / f"records.{file_format}",
                              password="correct horse battery")
     assert result.encrypted and result.files == (tmp_path / f"records.{file_format}.zip",)
@@ -206,7 +206,7 @@ def test_password_protected_exports_are_aes_zips(filled, exporter, tmp_path, fil
         exporter.export(ExportQuery(kind="people"), tmp_path / "p.csv", password="short")
 
 
-def test_more_rows_than_an_excel_sheet_holds(filled, exporter, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_more_rows_than_an_excel_sheet_holds(filled, exporter, tmp_path, monkeypatch) -> None:
     from diversion_desktop.services import exporter as module
 
     monkeypatch.setattr(module, "XLSX_MAX_ROWS", 5)
@@ -216,7 +216,7 @@ def test_more_rows_than_an_excel_sheet_holds(filled, exporter, tmp_path, monkeyp
     assert not (tmp_path / "r.xlsx").exists()
 
 
-def test_bad_requests(exporter, tmp_path) -> None:  # noqa: ANN001
+def test_bad_requests(exporter, tmp_path) -> None:
     with pytest.raises(ValidationError) as error:
         exporter.export(ExportQuery(kind="letters", layout="import", area="Mars"), tmp_path / "x.pdf")
     assert set(error.value.errors) == {"kind", "format", "layout", "area"}
@@ -225,7 +225,7 @@ def test_bad_requests(exporter, tmp_path) -> None:  # noqa: ANN001
         exporter.resolve_area("Mars")
 
 
-def test_progress_streaming_and_the_audit_seam(ctx, tmp_path) -> None:  # noqa: ANN001
+def test_progress_streaming_and_the_audit_seam(ctx, tmp_path) -> None:
     rows = [referral(reference=f"WB-2026-{n:05d}", surname=f"Person{n}", incident_date="2026-02-20",
                      date_of_birth=(date(1960, 1, 1) + timedelta(days=7 * n)).isoformat()) for n in range(1, 2501)]
     assert ImportService(ctx).run(write_import(tmp_path, "csv", rows)).referrals == 2500
@@ -259,7 +259,7 @@ def export_rows(ctx: AppContext, folder: Path, file_format: str, layout: str) ->
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_round_trip_export_import_export(filled, open_copy, clock, tmp_path, file_format) -> None:  # noqa: ANN001
+def test_round_trip_export_import_export(filled, open_copy, clock, tmp_path, file_format) -> None:
     first = export_rows(filled, tmp_path / "a", file_format, "import")
     partner_first = export_rows(filled, tmp_path / "a", file_format, "partner")
     (tmp_path / "empty").mkdir()
@@ -276,7 +276,7 @@ def test_round_trip_export_import_export(filled, open_copy, clock, tmp_path, fil
 
 
 def test_round_trip_of_a_database_made_through_the_services(ctx, open_copy, clock, make_draft, make_youth_draft,
-                                                           tmp_path) -> None:  # noqa: ANN001
+                                                           tmp_path) -> None:
     """Records made by intake, booking, attendance and confirmation, in time order, go out and
     come back with the same rows."""
     intake, programme = IntakeService(ctx), ProgrammeService(ctx)

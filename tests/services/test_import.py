@@ -32,7 +32,7 @@ def importer(ctx: AppContext) -> ImportService:
     return ImportService(ctx)
 
 
-def by_row(report, sheet: str = "referrals") -> dict:  # noqa: ANN001
+def by_row(report, sheet: str = "referrals") -> dict:
     return {r.row: r for r in report.rows if r.sheet == sheet}
 
 
@@ -54,7 +54,7 @@ def person_of(ctx: AppContext, reference: str) -> Person:
 
 # -- the happy path, in both formats -----------------------------------------------------------------
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_new_intakes_with_appointments(importer, ctx, tmp_path, file_format) -> None:  # noqa: ANN001
+def test_new_intakes_with_appointments(importer, ctx, tmp_path, file_format) -> None:
     rows = [referral(),
             referral(reference="WB-2026-00102", surname="Young", forenames="Amy", date_of_birth="2009-06-01",
                      sex="Female", guardian_name="Pat Young"),
@@ -80,7 +80,7 @@ def test_new_intakes_with_appointments(importer, ctx, tmp_path, file_format) -> 
     assert [(s.substance, str(s.quantity)) for s in youth.substances] == [("cannabis", "3.500"), ("cocaine", "0.200")]
 
 
-def test_a_dry_run_writes_nothing_and_says_what_would_happen(importer, count_rows, tmp_path) -> None:  # noqa: ANN001
+def test_a_dry_run_writes_nothing_and_says_what_would_happen(importer, count_rows, tmp_path) -> None:
     path = write_import(tmp_path, "csv", [referral()], [appointment()])
     before = count_rows()
     report = importer.run(path, dry_run=True)
@@ -92,7 +92,7 @@ def test_a_dry_run_writes_nothing_and_says_what_would_happen(importer, count_row
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_importing_the_same_file_again_creates_nothing(importer, count_rows, tmp_path, file_format) -> None:  # noqa: ANN001
+def test_importing_the_same_file_again_creates_nothing(importer, count_rows, tmp_path, file_format) -> None:
     path = write_import(tmp_path, file_format, [referral(), referral(reference="WB-2026-00102", surname="Jones")],
                         [appointment()])
     assert importer.run(path).written
@@ -104,14 +104,14 @@ def test_importing_the_same_file_again_creates_nothing(importer, count_rows, tmp
     assert "Nothing new to import" in again.summary()
 
 
-def test_csv_with_bom_semicolons_and_decimal_commas(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_csv_with_bom_semicolons_and_decimal_commas(importer, ctx, tmp_path) -> None:
     path = write_csv(tmp_path / "pilot.csv", [referral(quantity="3,5")], bom=True, delimiter=";")
     report = importer.run(path)
     assert report.written, report.lines()
     assert str(ReferralService(ctx).find("WB-2026-00101").substances[0].quantity) == "3.500"
 
 
-def test_workbook_dates_as_numbers_and_empty_rows(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_workbook_dates_as_numbers_and_empty_rows(importer, ctx, tmp_path) -> None:
     rows = [referral(date_of_birth=33010, incident_date=46082.875),
             referral(reference="WB-2026-00102", surname="Jones", date_of_birth=datetime(1985, 1, 2),
                      incident_date=datetime(2026, 3, 1, 20, 15), quantity=2, suspected_supply=False, consent=True)]
@@ -125,7 +125,7 @@ def test_workbook_dates_as_numbers_and_empty_rows(importer, ctx, tmp_path) -> No
 
 # -- history and the rules ------------------------------------------------------------------------------
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_a_barred_persons_new_row_is_refused_diversion(importer, ctx, tmp_path, file_format) -> None:  # noqa: ANN001
+def test_a_barred_persons_new_row_is_refused_diversion(importer, ctx, tmp_path, file_format) -> None:
     rows = [referral(reference="WB-2026-00102", incident_date="2026-03-01"),  # new: listed first, decided second
             referral(reference="WB-2025-00007", incident_date="2025-06-01", outcome="not_attended",
                      outcome_date="2025-08-01")]
@@ -142,7 +142,7 @@ def test_a_barred_persons_new_row_is_refused_diversion(importer, ctx, tmp_path, 
     assert "matched to person P000001" in row.person and BARRED_REASON in row.reasons
 
 
-def test_deferred_prosecution_adult_not_attended_is_reported_and_barred(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_deferred_prosecution_adult_not_attended_is_reported_and_barred(importer, ctx, tmp_path) -> None:
     rows = [referral(reference="WM-2025-00001", area="windsor-and-maidenhead", incident_date="2025-05-01",
                      outcome="not_attended", outcome_date="2025-06-20"),
             referral(reference="WM-2025-00002", area="Windsor and Maidenhead", surname="Young", forenames="Amy",
@@ -156,7 +156,7 @@ def test_deferred_prosecution_adult_not_attended_is_reported_and_barred(importer
 
 
 def test_a_person_already_in_the_database_is_matched_and_their_history_counts(importer, ctx, tmp_path, clock,
-                                                                              make_draft) -> None:  # noqa: ANN001
+                                                                              make_draft) -> None:
     saved = IntakeService(ctx).save(make_draft(surname="O'Brien", forenames="Seán", date_of_birth=date(1990, 5, 17),
                                                postcode=""))
     programme = ProgrammeService(ctx)
@@ -172,7 +172,7 @@ def test_a_person_already_in_the_database_is_matched_and_their_history_counts(im
     assert person.surname == "O'Brien" and person.postcode == "RG1 1AA"  # a blank filled, nothing overwritten
 
 
-def test_completed_history_counts_against_one_time_only(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_completed_history_counts_against_one_time_only(importer, ctx, tmp_path) -> None:
     rows = [referral(reference="WB-2025-00001", incident_date="2025-01-10", outcome="completed",
                      outcome_date="2025-02-01"),
             referral()]
@@ -186,7 +186,7 @@ def test_completed_history_counts_against_one_time_only(importer, ctx, tmp_path)
     assert any("offers diversion one time only" in r for r in new.reasons)
 
 
-def test_not_eligible_and_declined_outcomes(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_not_eligible_and_declined_outcomes(importer, ctx, tmp_path) -> None:
     rows = [referral(reference="WB-2025-00001", incident_date="2025-01-10", offence="supply", outcome="not_eligible"),
             referral(reference="WB-2025-00002", surname="Jones", incident_date="2025-01-11", consent="no",
                      outcome="declined"),
@@ -198,7 +198,7 @@ def test_not_eligible_and_declined_outcomes(importer, ctx, tmp_path) -> None:  #
     assert (one(ctx, "WB-2026-00103").status, one(ctx, "WB-2026-00103").decision) == ("declined", "not_eligible")
 
 
-def test_history_that_todays_rules_would_refuse_is_kept_and_flagged(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_history_that_todays_rules_would_refuse_is_kept_and_flagged(importer, ctx, tmp_path) -> None:
     rows = [referral(reference="WB-2025-00001", incident_date="2025-01-10", quantity="30", outcome="completed",
                      outcome_date="2025-02-01")]
     report = importer.run(write_import(tmp_path, "csv", rows))
@@ -209,7 +209,7 @@ def test_history_that_todays_rules_would_refuse_is_kept_and_flagged(importer, ct
     assert one(ctx, "WB-2025-00001").reasons[0].startswith("Imported history")
 
 
-def test_open_rows_follow_their_appointments(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_open_rows_follow_their_appointments(importer, ctx, tmp_path) -> None:
     rows = [referral(reference="WB-2026-00101", incident_date="2026-01-05"),
             referral(reference="WB-2026-00102", surname="Jones", incident_date="2026-01-05"),
             referral(reference="WM-2026-00103", surname="Brown", area="windsor-and-maidenhead",
@@ -235,7 +235,7 @@ def test_open_rows_follow_their_appointments(importer, ctx, tmp_path) -> None:  
                                                                       "report_for_prosecution", 0)
 
 
-def test_possible_matches_are_listed_but_a_new_person_is_made(importer, ctx, tmp_path, make_draft) -> None:  # noqa: ANN001
+def test_possible_matches_are_listed_but_a_new_person_is_made(importer, ctx, tmp_path, make_draft) -> None:
     saved = IntakeService(ctx).save(make_draft(surname="Smith", forenames="Robert", date_of_birth=date(1990, 5, 17)))
     report = importer.run(write_import(tmp_path, "csv", [referral(forenames="Bob")]))
     row = by_row(report)[2]
@@ -243,14 +243,14 @@ def test_possible_matches_are_listed_but_a_new_person_is_made(importer, ctx, tmp
     assert saved.person_reference in row.attention[0] and "possible matches" in row.attention[0]
 
 
-def test_references_numbered_after_the_imported_ones(importer, ctx, tmp_path, make_draft) -> None:  # noqa: ANN001
+def test_references_numbered_after_the_imported_ones(importer, ctx, tmp_path, make_draft) -> None:
     importer.run(write_import(tmp_path, "csv", [referral(reference="WB-2026-00041")]))
     saved = IntakeService(ctx).save(make_draft(surname="Jones"))
     assert saved.reference == "WB-2026-00042" and saved.person_reference == "P000002"
 
 
 # -- refused input ---------------------------------------------------------------------------------------
-def test_wrong_headers_name_missing_and_unknown_columns(importer, tmp_path) -> None:  # noqa: ANN001
+def test_wrong_headers_name_missing_and_unknown_columns(importer, tmp_path) -> None:
     path = tmp_path / "pilot.csv"
     path.write_text("reference,surname,forenames,dob,Area\nWB-1,Smith,John,1990-05-17,West Berkshire\n",
                     encoding="utf-8")
@@ -260,7 +260,7 @@ def test_wrong_headers_name_missing_and_unknown_columns(importer, tmp_path) -> N
     assert "missing date_of_birth, sex" in message and "unknown 'dob'" in message and "Nothing was written" in message
 
 
-def test_a_workbook_without_a_referrals_sheet(importer, tmp_path) -> None:  # noqa: ANN001
+def test_a_workbook_without_a_referrals_sheet(importer, tmp_path) -> None:
     workbook = openpyxl.Workbook()
     workbook.active.title = "Notes"
     workbook.active.append(["what"])
@@ -297,7 +297,7 @@ REFUSALS: list[tuple[dict, str, str]] = [
 @pytest.mark.parametrize(("changes", "column", "reason"), REFUSALS)
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_a_refused_row_names_its_column_and_nothing_is_written(importer, count_rows, tmp_path, changes, column,
-                                                               reason, file_format) -> None:  # noqa: ANN001
+                                                               reason, file_format) -> None:
     rows = [referral(reference="WB-2026-00100", surname="Jones"), referral(**changes)]
     before = count_rows()
     report = importer.run(write_import(tmp_path, file_format, rows))
@@ -311,7 +311,7 @@ def test_a_refused_row_names_its_column_and_nothing_is_written(importer, count_r
 
 
 def test_control_characters_in_names_are_refused_and_reported_as_escapes(importer, count_rows,
-                                                                          tmp_path) -> None:  # noqa: ANN001
+                                                                          tmp_path) -> None:
     rows = [referral(reference="WB-2026-00101", surname="\x1b[31mSmith\x1b[0m"),
             referral(reference="WB-2026-00102", forenames="Jo\x00hn"),
             referral(reference="WB-2026-00103", guardian_name="Pat\nYoung", crime_reference="43\r\n1")]
@@ -327,7 +327,7 @@ def test_control_characters_in_names_are_refused_and_reported_as_escapes(importe
     assert not any(ord(char) < 32 and char != "\n" for char in printed), printed
 
 
-def test_workbook_escapes_are_decoded_then_refused(importer, tmp_path) -> None:  # noqa: ANN001
+def test_workbook_escapes_are_decoded_then_refused(importer, tmp_path) -> None:
     """Excel writes a control character as _x001B_; it is read as the character, so it is refused."""
     rows = [referral(reference="WB-2026-00101", surname="Smith_x001B_[31m"),
             referral(reference="WB-2026-00102", surname="Under_x005F_x0041_score", forenames="Al_x0000_")]
@@ -336,14 +336,14 @@ def test_workbook_escapes_are_decoded_then_refused(importer, tmp_path) -> None: 
     assert [(p.column, "U+0000" in p.reason) for p in by_row(report)[3].problems] == [("forenames", True)]
 
 
-def test_formulas_in_workbook_cells_are_refused(importer, tmp_path) -> None:  # noqa: ANN001
+def test_formulas_in_workbook_cells_are_refused(importer, tmp_path) -> None:
     path = write_xlsx(tmp_path / "pilot.xlsx", [referral(surname='=UPPER("smith")', incident_date="=TODAY()-1")])
     row = by_row(importer.run(path))[2]
     assert {p.column for p in row.problems} == {"surname", "incident_date"}
     assert all("formula" in p.reason for p in row.problems)
 
 
-def test_duplicate_references_with_conflicting_people(importer, tmp_path) -> None:  # noqa: ANN001
+def test_duplicate_references_with_conflicting_people(importer, tmp_path) -> None:
     rows = [referral(), referral(surname="Jones", substance="cocaine", quantity="0.2"),
             referral(reference="WB-2026-00102", surname="Brown"),
             referral(reference="WB-2026-00102", surname="Brown", postcode="SL6 1AA")]
@@ -354,14 +354,14 @@ def test_duplicate_references_with_conflicting_people(importer, tmp_path) -> Non
     assert rows_[5].problems[0].column == "postcode" and "may differ only in substance" in rows_[5].problems[0].reason
 
 
-def test_a_reference_already_used_for_another_person(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_a_reference_already_used_for_another_person(importer, ctx, tmp_path) -> None:
     importer.run(write_import(tmp_path, "csv", [referral()], name="first"))
     report = importer.run(write_import(tmp_path, "csv", [referral(surname="Jones")], name="second"))
     problem = by_row(report)[2].problems[0]
     assert problem.column == "reference" and "already in the database for another person (P000001)" in problem.reason
 
 
-def test_a_later_row_of_a_person_with_a_refused_row_waits(importer, tmp_path) -> None:  # noqa: ANN001
+def test_a_later_row_of_a_person_with_a_refused_row_waits(importer, tmp_path) -> None:
     rows = [referral(reference="WB-2025-00001", incident_date="2025-01-01", outcome="not_attended",
                      outcome_date="2024-12-01"),
             referral()]
@@ -381,7 +381,7 @@ APPOINTMENT_REFUSALS: list[tuple[dict, str, str]] = [
 
 
 @pytest.mark.parametrize(("changes", "column", "reason"), APPOINTMENT_REFUSALS)
-def test_refused_appointments(importer, tmp_path, changes, column, reason) -> None:  # noqa: ANN001
+def test_refused_appointments(importer, tmp_path, changes, column, reason) -> None:
     report = importer.run(write_import(tmp_path, "csv", [referral()], [appointment(**changes)]))
     refused = by_row(report, "appointments")[2]
     assert refused.result == REFUSED and refused.problems[0].column == column
@@ -391,12 +391,12 @@ def test_refused_appointments(importer, tmp_path, changes, column, reason) -> No
         assert "appointments row 2" in by_row(report)[2].problems[0].reason
 
 
-def test_appointments_of_a_referral_that_was_not_diverted(importer, tmp_path) -> None:  # noqa: ANN001
+def test_appointments_of_a_referral_that_was_not_diverted(importer, tmp_path) -> None:
     report = importer.run(write_import(tmp_path, "csv", [referral(suspected_supply="yes")], [appointment()]))
     assert "was not diverted" in by_row(report, "appointments")[2].problems[0].reason
 
 
-def test_no_rebooking_left(importer, tmp_path) -> None:  # noqa: ANN001
+def test_no_rebooking_left(importer, tmp_path) -> None:
     appointments = [appointment(attendance="rebooked", appointment_at="2026-03-01 12:00"),
                     appointment(attendance="rebooked", appointment_at="2026-03-02 09:00")]
     report = importer.run(write_import(tmp_path, "csv", [referral()], appointments))
@@ -406,7 +406,7 @@ def test_no_rebooking_left(importer, tmp_path) -> None:  # noqa: ANN001
 # -- skipping refused rows ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_skip_invalid_imports_the_rest_and_writes_the_refused_rows_to_fix(importer, ctx, tmp_path,
-                                                                          file_format) -> None:  # noqa: ANN001
+                                                                          file_format) -> None:
     rows = [referral(), referral(reference="WB-2026-00102", surname="Jones", area="Berkshire"),
             referral(reference="WB-2026-00103", surname="Brown")]
     appointments = [appointment(), appointment(reference="WB-2026-00102")]
@@ -437,18 +437,18 @@ def test_skip_invalid_imports_the_rest_and_writes_the_refused_rows_to_fix(import
     assert (fixed.status, fixed.sessions_attended) == ("awaiting_appointment", 1)
 
 
-def test_skip_invalid_with_every_row_refused_writes_only_the_refused_file(importer, count_rows, tmp_path) -> None:  # noqa: ANN001
+def test_skip_invalid_with_every_row_refused_writes_only_the_refused_file(importer, count_rows, tmp_path) -> None:
     before = count_rows()
     report = importer.run(write_import(tmp_path, "csv", [referral(area="Nowhere")]), skip_invalid=True)
     assert count_rows() == before and not report.written and report.refused_files
 
 
-def test_a_dry_run_with_skip_invalid_writes_no_file(importer, tmp_path) -> None:  # noqa: ANN001
+def test_a_dry_run_with_skip_invalid_writes_no_file(importer, tmp_path) -> None:
     report = importer.run(write_import(tmp_path, "csv", [referral(area="Nowhere")]), dry_run=True, skip_invalid=True)
     assert report.refused_files == () and not (tmp_path / "pilot.refused.csv").exists()
 
 
-def test_progress_is_reported_and_the_audit_seam_sees_the_import(ctx, tmp_path) -> None:  # noqa: ANN001
+def test_progress_is_reported_and_the_audit_seam_sees_the_import(ctx, tmp_path) -> None:
     seen: list = []
     calls: list[tuple[int, int]] = []
     service = ImportService(ctx, audit=lambda session, record: seen.append(record))
@@ -457,13 +457,13 @@ def test_progress_is_reported_and_the_audit_seam_sees_the_import(ctx, tmp_path) 
     assert [(r.user, r.referrals, r.people_created) for r in seen] == [("tester", ("WB-2026-00101",), 1)]
 
 
-def test_a_csv_pair_can_be_named_by_its_appointments_file(importer, tmp_path) -> None:  # noqa: ANN001
+def test_a_csv_pair_can_be_named_by_its_appointments_file(importer, tmp_path) -> None:
     write_import(tmp_path, "csv", [referral()], [appointment()])
     report = importer.run(tmp_path / "pilot.appointments.csv")
     assert report.written and report.appointments == 1
 
 
-def test_prior_history_seen_by_intake_after_import(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_prior_history_seen_by_intake_after_import(importer, ctx, tmp_path) -> None:
     importer.run(write_import(tmp_path, "csv", [referral(reference="WB-2025-00001", incident_date="2025-01-01",
                                                          outcome="not_attended", outcome_date="2025-03-01")]))
     person = person_of(ctx, "WB-2025-00001")

@@ -20,10 +20,10 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import StorageError
 from diversion_desktop.services.importer import ImportService
 from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.spreadsheets.import_format import APPOINTMENT_COLUMNS
 from diversion_desktop.store.models import Referral
 from tests.conftest import EVERY_ROLE, FakeClock
 from tests.import_files import appointment, referral, write_csv
-from diversion_desktop.spreadsheets.import_format import APPOINTMENT_COLUMNS
 
 SYLLABLES = ("ab", "el", "or", "un", "is", "ka", "mo", "ri", "te", "zu")
 ROWS = 4000
@@ -48,7 +48,7 @@ def imported(ctx: AppContext) -> int:
         return session.query(Referral).filter(Referral.reference.like("WB-2025-%")).count()
 
 
-def test_an_intake_elsewhere_waits_under_a_second_during_a_large_import(ctx, db_url, make_draft, tmp_path) -> None:  # noqa: ANN001
+def test_an_intake_elsewhere_waits_under_a_second_during_a_large_import(ctx, db_url, make_draft, tmp_path) -> None:
     path = write_csv(tmp_path / "pilot.csv", history(ROWS))
     other = open_context(db_url, clock=FakeClock(), user="station", principal=EVERY_ROLE, migrate=False)
     failed: list[BaseException] = []
@@ -81,7 +81,7 @@ def test_an_intake_elsewhere_waits_under_a_second_during_a_large_import(ctx, db_
     assert max(seconds for _, seconds in waits) < 1.0, waits
 
 
-def test_a_failure_after_some_chunks_takes_every_chunk_back(ctx, count_rows, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_failure_after_some_chunks_takes_every_chunk_back(ctx, count_rows, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(importer_module, "WRITE_CHUNK", 2)
     rows = history(5)
     rows[4] = {**rows[4], "outcome": "not_attended"}  # bars the person: undone too
@@ -91,7 +91,7 @@ def test_a_failure_after_some_chunks_takes_every_chunk_back(ctx, count_rows, tmp
               columns=APPOINTMENT_COLUMNS)
     before = count_rows()
 
-    def fail_at_the_end(_session, _record) -> None:  # noqa: ANN001
+    def fail_at_the_end(_session, _record) -> None:
         raise StorageError("The disk is full, so this was not saved.")
 
     with pytest.raises(StorageError, match="taken out again, so nothing of this file was imported"):

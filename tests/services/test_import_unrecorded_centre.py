@@ -31,7 +31,7 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_past_appointments_may_leave_the_centre_empty(importer, ctx, tmp_path, file_format) -> None:  # noqa: ANN001
+def test_past_appointments_may_leave_the_centre_empty(importer, ctx, tmp_path, file_format) -> None:
     rows = [referral(),                                                    # open: a past session, no centre
             referral(reference="WB-2025-00001", surname="Jones", incident_date="2025-01-10", outcome="completed",
                      outcome_date="2025-02-20")]                           # history: no centres at all
@@ -51,7 +51,7 @@ def test_past_appointments_may_leave_the_centre_empty(importer, ctx, tmp_path, f
     assert ReferralService(ctx).find("WB-2025-00001").status == "completed"
 
 
-def test_a_booked_appointment_still_needs_its_centre(importer, tmp_path) -> None:  # noqa: ANN001
+def test_a_booked_appointment_still_needs_its_centre(importer, tmp_path) -> None:
     report = importer.run(write_import(tmp_path, "csv", [referral()],
                                        [appointment(centre="", appointment_at="2026-03-09 10:00", attendance="")]))
     assert not report.written
@@ -59,7 +59,7 @@ def test_a_booked_appointment_still_needs_its_centre(importer, tmp_path) -> None
     assert problem.column == "centre" and "a booked one's letter names the place" in problem.reason
 
 
-def test_closed_history_needs_no_appointment_rows_and_is_counted(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_closed_history_needs_no_appointment_rows_and_is_counted(importer, ctx, tmp_path) -> None:
     names = ["Jones", "Patel", "Nowak", "Okafor", "Reilly"]  # five of each: no count is held back as "<5"
     rows = [referral(reference=f"WB-2025-0000{i}", surname=name, incident_date="2025-01-10", outcome="completed",
                      outcome_date="2025-02-20") for i, name in enumerate(names)]
@@ -78,7 +78,7 @@ def test_closed_history_needs_no_appointment_rows_and_is_counted(importer, ctx, 
     assert (steps[Step.ACCEPTED], steps[Step.ATTENDED], steps[Step.COMPLETED], steps[Step.CONSEQUENCE]) == (10, 5, 5, 5)
 
 
-def test_no_letter_names_a_place_that_was_not_recorded(importer, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_no_letter_names_a_place_that_was_not_recorded(importer, ctx, tmp_path) -> None:
     """A missed appointment imported without its centre: the notice says nothing of the place."""
     report = importer.run(write_import(tmp_path, "csv", [referral()],
                                        [appointment(centre="", attendance="not_attended")]))

@@ -43,7 +43,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_the_working_files_are_private_and_go_with_the_report(ctx, work_root, tmp_path) -> None:  # noqa: ANN001
+def test_the_working_files_are_private_and_go_with_the_report(ctx, work_root, tmp_path) -> None:
     path = write_import(tmp_path, "csv", ROWS, APPOINTMENTS)
     seen: list[dict[str, int]] = []
 
@@ -67,7 +67,7 @@ def test_the_working_files_are_private_and_go_with_the_report(ctx, work_root, tm
     assert "would import 3 referral(s) with 1 appointment(s)" in report.summary()  # the counts stay
 
 
-def test_a_report_let_go_takes_its_file_with_it(ctx, work_root, tmp_path) -> None:  # noqa: ANN001
+def test_a_report_let_go_takes_its_file_with_it(ctx, work_root, tmp_path) -> None:
     report = ImportService(ctx).run(write_import(tmp_path, "xlsx", ROWS, APPOINTMENTS), dry_run=True)
     assert len(workspaces(work_root)) == 1
     del report
@@ -75,8 +75,8 @@ def test_a_report_let_go_takes_its_file_with_it(ctx, work_root, tmp_path) -> Non
     assert workspaces(work_root) == []
 
 
-def test_a_failed_import_leaves_no_working_file(ctx, work_root, count_rows, tmp_path) -> None:  # noqa: ANN001
-    def fail(_session, _record) -> None:  # noqa: ANN001
+def test_a_failed_import_leaves_no_working_file(ctx, work_root, count_rows, tmp_path) -> None:
+    def fail(_session, _record) -> None:
         raise StorageError("The disk is full, so this was not saved.")
 
     good = [row for row in ROWS if row["area"] != "Berkshire"]
@@ -94,7 +94,7 @@ def test_a_failed_import_leaves_no_working_file(ctx, work_root, count_rows, tmp_
     assert workspaces(work_root) == []
 
 
-def test_a_workspace_left_by_a_killed_import_is_deleted_at_the_next_start(work_root) -> None:  # noqa: ANN001
+def test_a_workspace_left_by_a_killed_import_is_deleted_at_the_next_start(work_root) -> None:
     running = private_files.Workspace("import-").open()  # another import, still running: kept
     try:
         left = work_root / "import-left"
@@ -109,7 +109,7 @@ def test_a_workspace_left_by_a_killed_import_is_deleted_at_the_next_start(work_r
     assert workspaces(work_root) == []
 
 
-def test_the_rows_can_be_paged_and_narrowed_to_the_problems(ctx, work_root, tmp_path) -> None:  # noqa: ANN001
+def test_the_rows_can_be_paged_and_narrowed_to_the_problems(ctx, work_root, tmp_path) -> None:
     rows = [referral(reference=f"WB-2025-{i:05d}", surname="Smith" + "".join(chr(97 + i // 26 ** n % 26) for n in range(3)),
                      date_of_birth=(date(1950, 1, 1) + timedelta(days=5 * i)).isoformat(),
                      incident_date=f"2025-0{1 + i % 9}-1{i % 10}", outcome="completed", outcome_date="2025-12-01",

@@ -14,7 +14,7 @@ from diversion_desktop.services.errors import NotFound, ValidationError
 from diversion_desktop.store.models import Person, Referral, TimelineEvent
 
 
-def test_eligible_adult_is_saved_with_reference_deadlines_and_centre(intake, referrals, make_draft) -> None:  # noqa: ANN001
+def test_eligible_adult_is_saved_with_reference_deadlines_and_centre(intake, referrals, make_draft) -> None:
     saved = intake.save(make_draft())
     assert saved.reference == "WB-2026-00001"
     assert saved.person_reference == "P000001"
@@ -44,7 +44,7 @@ def test_eligible_adult_is_saved_with_reference_deadlines_and_centre(intake, ref
     assert detail.timeline[0].text.startswith("Eligible (adult pathway")
 
 
-def test_under_18_goes_to_the_youth_provider_in_west_berkshire(intake, referrals, make_youth_draft) -> None:  # noqa: ANN001
+def test_under_18_goes_to_the_youth_provider_in_west_berkshire(intake, referrals, make_youth_draft) -> None:
     saved = intake.save(make_youth_draft())
     assert saved.pathway == "youth"
     assert saved.decision == "eligible"
@@ -57,7 +57,7 @@ def test_under_18_goes_to_the_youth_provider_in_west_berkshire(intake, referrals
     assert detail.person.guardian_relationship == "Mother"
 
 
-def test_under_18_in_windsor_goes_to_the_main_provider(intake, make_youth_draft) -> None:  # noqa: ANN001
+def test_under_18_in_windsor_goes_to_the_main_provider(intake, make_youth_draft) -> None:
     saved = intake.save(make_youth_draft(scheme_code="windsor-and-maidenhead"))
     assert saved.reference == "WM-2026-00001"
     assert saved.pathway == "youth"
@@ -66,14 +66,14 @@ def test_under_18_in_windsor_goes_to_the_main_provider(intake, make_youth_draft)
     assert (saved.first_attendance_due, saved.due_date) == (date(2026, 3, 16), date(2026, 4, 13))
 
 
-def test_eighteenth_birthday_on_the_incident_date_is_adult(intake, make_draft) -> None:  # noqa: ANN001
+def test_eighteenth_birthday_on_the_incident_date_is_adult(intake, make_draft) -> None:
     saved = intake.save(make_draft(date_of_birth=date(2008, 3, 1)))
     assert saved.pathway == "adult" and saved.centre_code == "newbury"
     youth = intake.save(make_draft(surname="Other", date_of_birth=date(2008, 3, 2), guardian_name="G"))
     assert youth.pathway == "youth" and youth.centre_code == "newbury-youth"
 
 
-def test_references_count_per_area_and_year(intake, make_draft, clock) -> None:  # noqa: ANN001
+def test_references_count_per_area_and_year(intake, make_draft, clock) -> None:
     refs = [intake.save(make_draft(surname=f"Person{i}")).reference for i in range(3)]
     assert refs == ["WB-2026-00001", "WB-2026-00002", "WB-2026-00003"]
     assert intake.save(make_draft(surname="Wm", scheme_code="windsor-and-maidenhead")).reference == "WM-2026-00001"
@@ -81,13 +81,13 @@ def test_references_count_per_area_and_year(intake, make_draft, clock) -> None: 
     assert intake.save(make_draft(surname="NewYear")).reference == "WB-2027-00001"
 
 
-def test_person_references_are_unique_and_sequential(intake, make_draft) -> None:  # noqa: ANN001
+def test_person_references_are_unique_and_sequential(intake, make_draft) -> None:
     first = intake.save(make_draft(surname="Alpha"))
     second = intake.save(make_draft(surname="Beta", scheme_code="windsor-and-maidenhead"))
     assert (first.person_reference, second.person_reference) == ("P000001", "P000002")
 
 
-def test_ineligible_is_saved_with_its_reasons(intake, referrals, make_draft) -> None:  # noqa: ANN001
+def test_ineligible_is_saved_with_its_reasons(intake, referrals, make_draft) -> None:
     draft = make_draft(offence=Offence.POSSESSION_WITH_INTENT, suspected_supply=True,
                        substances=[SubstanceFind("cocaine", Decimal("1500"), "mg")])
     saved = intake.save(draft)
@@ -105,7 +105,7 @@ def test_ineligible_is_saved_with_its_reasons(intake, referrals, make_draft) -> 
     assert detail.timeline[0].text.startswith("Not eligible")
 
 
-def test_several_substances_are_kept_in_order_and_each_checked(intake, referrals, make_draft) -> None:  # noqa: ANN001
+def test_several_substances_are_kept_in_order_and_each_checked(intake, referrals, make_draft) -> None:
     finds = [SubstanceFind("cannabis", Decimal("2"), "g"), SubstanceFind("mdma", Decimal("6"), "tablets"),
              SubstanceFind("cocaine", Decimal("250"), "mg")]
     saved = intake.save(make_draft(substances=finds))
@@ -117,7 +117,7 @@ def test_several_substances_are_kept_in_order_and_each_checked(intake, referrals
         ("cannabis", Decimal("2"), "g"), ("mdma", Decimal("6"), "tablets"), ("cocaine", Decimal("250"), "mg")]
 
 
-def test_declined(intake, referrals, make_draft) -> None:  # noqa: ANN001
+def test_declined(intake, referrals, make_draft) -> None:
     saved = intake.save(make_draft(consent=False))
     assert saved.decision == "not_eligible"
     assert saved.status == Status.DECLINED.value
@@ -125,7 +125,7 @@ def test_declined(intake, referrals, make_draft) -> None:  # noqa: ANN001
     assert referrals.detail(saved.id).outcome == "declined"
 
 
-def test_override_with_a_reason_diverts_an_ineligible_referral(intake, referrals, make_draft) -> None:  # noqa: ANN001
+def test_override_with_a_reason_diverts_an_ineligible_referral(intake, referrals, make_draft) -> None:
     draft = make_draft(substances=[SubstanceFind("cannabis", Decimal("12"), "g")],
                        override_reason="  Quantity only just over; first contact with police.  ")
     saved = intake.save(draft)
@@ -141,14 +141,14 @@ def test_override_with_a_reason_diverts_an_ineligible_referral(intake, referrals
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
-def test_no_override_without_a_written_reason(intake, make_draft, reason: str) -> None:  # noqa: ANN001
+def test_no_override_without_a_written_reason(intake, make_draft, reason: str) -> None:
     saved = intake.save(make_draft(suspected_supply=True, override_reason=reason))
     assert not saved.overridden
     assert saved.status == Status.NOT_ELIGIBLE.value
     assert saved.due_date is None
 
 
-def test_consent_refusal_cannot_be_overridden(intake, make_draft, count_rows) -> None:  # noqa: ANN001
+def test_consent_refusal_cannot_be_overridden(intake, make_draft, count_rows) -> None:
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
         intake.save(make_draft(consent=False, override_reason="Supervisor thinks it would help."))
@@ -158,12 +158,12 @@ def test_consent_refusal_cannot_be_overridden(intake, make_draft, count_rows) ->
     assert count_rows() == before
 
 
-def test_consent_refusal_with_other_failures_still_cannot_be_overridden(intake, make_draft) -> None:  # noqa: ANN001
+def test_consent_refusal_with_other_failures_still_cannot_be_overridden(intake, make_draft) -> None:
     with pytest.raises(ValidationError, match="cannot be overridden"):
         intake.save(make_draft(consent=False, suspected_supply=True, override_reason="Because."))
 
 
-def test_nothing_to_override_when_eligible(intake, make_draft, count_rows) -> None:  # noqa: ANN001
+def test_nothing_to_override_when_eligible(intake, make_draft, count_rows) -> None:
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
         intake.save(make_draft(override_reason="Just in case."))
@@ -183,7 +183,7 @@ def test_nothing_to_override_when_eligible(intake, make_draft, count_rows) -> No
     (dict(date_of_birth=date(2010, 1, 1), guardian_name=""), "guardian_name"),
     (dict(scheme_code="atlantis"), "scheme_code"),
 ])
-def test_validation_error_writes_nothing(intake, make_draft, count_rows, changes: dict, field: str) -> None:  # noqa: ANN001
+def test_validation_error_writes_nothing(intake, make_draft, count_rows, changes: dict, field: str) -> None:
     intake.save(make_draft(surname="Existing"))   # counters and tables are not empty
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
@@ -195,14 +195,14 @@ def test_validation_error_writes_nothing(intake, make_draft, count_rows, changes
     assert intake.save(make_draft(surname="Next")).reference == "WB-2026-00002"
 
 
-def test_refused_override_uses_no_reference_number(intake, make_draft) -> None:  # noqa: ANN001
+def test_refused_override_uses_no_reference_number(intake, make_draft) -> None:
     with pytest.raises(ValidationError):
         intake.save(make_draft(consent=False, override_reason="x"))
     saved = intake.save(make_draft())
     assert (saved.reference, saved.person_reference) == ("WB-2026-00001", "P000001")
 
 
-def test_choosing_an_existing_person_updates_them_without_a_duplicate(intake, people, make_draft, count_rows) -> None:  # noqa: ANN001
+def test_choosing_an_existing_person_updates_them_without_a_duplicate(intake, people, make_draft, count_rows) -> None:
     first = intake.save(make_draft(phone="07700 900000", email="old@example.org"))
     second = intake.save(make_draft(person_id=first.person_id, scheme_code="windsor-and-maidenhead",
                                     forenames="John Paul", phone="", email="new@example.org"))
@@ -216,7 +216,7 @@ def test_choosing_an_existing_person_updates_them_without_a_duplicate(intake, pe
     assert [r.reference for r in person.referrals] == ["WB-2026-00001", "WM-2026-00001"]
 
 
-def test_a_completed_diversion_counts_against_one_time_only(intake, make_draft, ctx) -> None:  # noqa: ANN001
+def test_a_completed_diversion_counts_against_one_time_only(intake, make_draft, ctx) -> None:
     first = intake.save(make_draft())
     with ctx.session_factory.begin() as session:   # as if the programme had been completed
         referral = session.get(Referral, first.id)
@@ -226,14 +226,14 @@ def test_a_completed_diversion_counts_against_one_time_only(intake, make_draft, 
     assert "one time only" in again.reasons[0]
 
 
-def test_unknown_chosen_person(intake, make_draft, count_rows) -> None:  # noqa: ANN001
+def test_unknown_chosen_person(intake, make_draft, count_rows) -> None:
     before = count_rows()
     with pytest.raises(NotFound):
         intake.save(make_draft(person_id=4242))
     assert count_rows() == before
 
 
-def test_settings_snapshot_is_stored_with_the_decision(intake, make_draft, ctx, west_berks) -> None:  # noqa: ANN001
+def test_settings_snapshot_is_stored_with_the_decision(intake, make_draft, ctx, west_berks) -> None:
     saved = intake.save(make_draft())
     with ctx.session_factory() as session:
         referral = session.get(Referral, saved.id)
@@ -248,7 +248,7 @@ def test_settings_snapshot_is_stored_with_the_decision(intake, make_draft, ctx, 
         assert (person.surname_norm, person.forenames_norm) == ("smith", "john")
 
 
-def test_names_are_stored_as_typed_and_searchable_normalised(intake, ctx, make_draft) -> None:  # noqa: ANN001
+def test_names_are_stored_as_typed_and_searchable_normalised(intake, ctx, make_draft) -> None:
     saved = intake.save(make_draft(surname="  Ó Súilleabháin ", forenames="Seán"))
     with ctx.session_factory() as session:
         person = session.get(Person, saved.person_id)
@@ -256,7 +256,7 @@ def test_names_are_stored_as_typed_and_searchable_normalised(intake, ctx, make_d
         assert (person.surname_norm, person.forenames_norm) == ("osuilleabhain", "sean")
 
 
-def test_check_gives_errors_and_the_live_decision_without_writing(intake, make_draft, make_youth_draft,  # noqa: ANN001
+def test_check_gives_errors_and_the_live_decision_without_writing(intake, make_draft, make_youth_draft,
                                                                    count_rows) -> None:
     before = count_rows()
     errors, result = intake.check(make_draft(), PriorHistory())
@@ -272,7 +272,7 @@ def test_check_gives_errors_and_the_live_decision_without_writing(intake, make_d
     assert count_rows() == before
 
 
-def test_prior_history(intake, make_draft) -> None:  # noqa: ANN001
+def test_prior_history(intake, make_draft) -> None:
     assert intake.prior(None) == PriorHistory()
     saved = intake.save(make_draft())
     assert intake.prior(saved.person_id) == PriorHistory(barred=False, completed_diversions=0,
@@ -288,7 +288,7 @@ def test_prior_history(intake, make_draft) -> None:  # noqa: ANN001
     ("completed", "completed", False),
     ("closed", "not_attended", False),
 ])
-def test_one_diversion_at_a_time_in_any_area(intake, referrals, make_draft, ctx, status: str, outcome: str,  # noqa: ANN001
+def test_one_diversion_at_a_time_in_any_area(intake, referrals, make_draft, ctx, status: str, outcome: str,
                                              still_open: bool) -> None:
     first = intake.save(make_draft())
     with ctx.session_factory.begin() as session:
@@ -305,7 +305,7 @@ def test_one_diversion_at_a_time_in_any_area(intake, referrals, make_draft, ctx,
         assert reason not in again.reasons
 
 
-def test_an_open_diversion_may_be_overridden_by_a_supervisor(intake, referrals, make_draft) -> None:  # noqa: ANN001
+def test_an_open_diversion_may_be_overridden_by_a_supervisor(intake, referrals, make_draft) -> None:
     first = intake.save(make_draft())
     again = intake.save(make_draft(person_id=first.person_id,
                                    override_reason="First referral was a recording error; checked with PS 12."))
@@ -315,13 +315,13 @@ def test_an_open_diversion_may_be_overridden_by_a_supervisor(intake, referrals, 
     assert detail.override_reason.startswith("First referral was a recording error")
 
 
-def test_the_guardian_address_is_saved_with_the_person(intake, people, make_youth_draft) -> None:  # noqa: ANN001
+def test_the_guardian_address_is_saved_with_the_person(intake, people, make_youth_draft) -> None:
     saved = intake.save(make_youth_draft(guardian_address="  3 Other Road, Thatcham RG19 4AA "))
     assert people.get(saved.person_id).guardian_address == "3 Other Road, Thatcham RG19 4AA"
 
 
 @pytest.mark.parametrize(("quantity", "decided"), [("0", False), ("-1", False), ("2.5", True)])
-def test_the_live_decision_waits_for_a_quantity_more_than_zero(intake, make_draft, quantity: str,  # noqa: ANN001
+def test_the_live_decision_waits_for_a_quantity_more_than_zero(intake, make_draft, quantity: str,
                                                                decided: bool) -> None:
     draft = make_draft(substances=[SubstanceFind("cannabis", Decimal(quantity), "g")])
     errors, result = intake.check(draft, PriorHistory())

@@ -19,12 +19,12 @@ SQL_TEXT = "'; DROP TABLE people; --"
 
 
 @pytest.fixture
-def merges(ctx):  # noqa: ANN001, ANN201
+def merges(ctx):
     return MergeService(ctx)
 
 
 @pytest.fixture
-def two_records(intake, make_draft):  # noqa: ANN001, ANN201
+def two_records(intake, make_draft):
     """John Smith twice: P000001 (WB-2026-00001) and, as "Jon Smyth", P000002 (WB-2026-00002)."""
     first = intake.save(make_draft())
     second = intake.save(make_draft(surname="Smyth", forenames="Jon", address="2 Other Road, Thatcham",
@@ -33,20 +33,20 @@ def two_records(intake, make_draft):  # noqa: ANN001, ANN201
     return first, second
 
 
-def _person(ctx, person_id: int) -> Person:  # noqa: ANN001
+def _person(ctx, person_id: int) -> Person:
     with ctx.session_factory() as session:
         person = session.get(Person, person_id)
         session.expunge(person)
         return person
 
 
-def _audit(ctx, action: str) -> list[AuditEvent]:  # noqa: ANN001
+def _audit(ctx, action: str) -> list[AuditEvent]:
     with ctx.session_factory() as session:
         return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def test_merge_moves_the_history_and_the_old_reference_still_finds_the_person(
-        ctx, merges, people, referrals, two_records) -> None:  # noqa: ANN001
+        ctx, merges, people, referrals, two_records) -> None:
     first, second = two_records
     result = merges.merge(first.person_id, second.person_id, "Same person: same date of birth and address history.")
     assert result.kept_reference == "P000001" and result.merged_reference == "P000002"
@@ -77,7 +77,7 @@ def test_merge_moves_the_history_and_the_old_reference_still_finds_the_person(
     assert merges.merges_for(first.person_id)[0].can_undo
 
 
-def test_undo_puts_back_exactly_what_moved(ctx, merges, people, two_records) -> None:  # noqa: ANN001
+def test_undo_puts_back_exactly_what_moved(ctx, merges, people, two_records) -> None:
     first, second = two_records
     result = merges.merge(first.person_id, second.person_id, "Looked the same")
     undone = merges.undo(result.merge_id, "They are twins: not the same person.")
@@ -95,7 +95,7 @@ def test_undo_puts_back_exactly_what_moved(ctx, merges, people, two_records) -> 
         merges.undo(result.merge_id, "again")
 
 
-def test_aliases_move_and_come_back(ctx, intake, merges, make_draft) -> None:  # noqa: ANN001
+def test_aliases_move_and_come_back(ctx, intake, merges, make_draft) -> None:
     first = intake.save(make_draft())
     second = intake.save(make_draft(surname="Smyth"))
     with ctx.session_factory.begin() as session:
@@ -114,7 +114,7 @@ def test_aliases_move_and_come_back(ctx, intake, merges, make_draft) -> None:  #
 
 
 def test_barred_if_either_was_and_undo_restores_the_flags(ctx, intake, programme, merges, people, make_draft,
-                                                          attend) -> None:  # noqa: ANN001
+                                                          attend) -> None:
     clean = intake.save(make_draft())
     barred = intake.save(make_draft(surname="Smyth"))
     attend(barred.id, Attendance.NOT_ATTENDED)
@@ -134,7 +134,7 @@ def test_barred_if_either_was_and_undo_restores_the_flags(ctx, intake, programme
     assert _person(ctx, barred.person_id).barred
 
 
-def test_merged_into_an_earlier_kept_record_follows_in_one_step(ctx, intake, merges, people, make_draft) -> None:  # noqa: ANN001
+def test_merged_into_an_earlier_kept_record_follows_in_one_step(ctx, intake, merges, people, make_draft) -> None:
     """C was merged into B; B is then merged into A: C's reference finds A, and undoing in
     order (B from A, then C from B) restores each record."""
     a = intake.save(make_draft())
@@ -161,7 +161,7 @@ def test_merged_into_an_earlier_kept_record_follows_in_one_step(ctx, intake, mer
 
 
 # -- refusals: each with a clear message, and nothing changes ------------------------------------
-def test_station_staff_may_not_merge(ctx, merges, two_records, count_rows) -> None:  # noqa: ANN001
+def test_station_staff_may_not_merge(ctx, merges, two_records, count_rows) -> None:
     first, second = two_records
     before = count_rows()
     ctx.sign_in_as(as_role(Role.STATION_STAFF, username="pc"))
@@ -188,7 +188,7 @@ def test_station_staff_may_not_merge(ctx, merges, two_records, count_rows) -> No
     ("nul", ValidationError, "NUL character"),
     ("missing", NotFound, "No person with id 999"),
 ])
-def test_merge_refused(merges, two_records, count_rows, case: str, error: type, words: str) -> None:  # noqa: ANN001
+def test_merge_refused(merges, two_records, count_rows, case: str, error: type, words: str) -> None:
     first, second = two_records
     keep, other, reason = first.person_id, second.person_id, "Same person"
     if case == "itself":
@@ -208,7 +208,7 @@ def test_merge_refused(merges, two_records, count_rows, case: str, error: type, 
     assert count_rows() == before
 
 
-def test_different_dates_of_birth_need_a_check(merges, intake, people, make_draft, count_rows) -> None:  # noqa: ANN001
+def test_different_dates_of_birth_need_a_check(merges, intake, people, make_draft, count_rows) -> None:
     first = intake.save(make_draft())
     slip = intake.save(make_draft(date_of_birth=date(1990, 7, 15)))
     before = count_rows()
@@ -220,7 +220,7 @@ def test_different_dates_of_birth_need_a_check(merges, intake, people, make_draf
 
 
 def test_merging_a_merged_record_or_into_one_is_refused(merges, two_records, intake, make_draft,
-                                                        count_rows) -> None:  # noqa: ANN001
+                                                        count_rows) -> None:
     first, second = two_records
     third = intake.save(make_draft(surname="Smithe"))
     merges.merge(first.person_id, second.person_id, "same")
@@ -232,7 +232,7 @@ def test_merging_a_merged_record_or_into_one_is_refused(merges, two_records, int
     assert count_rows() == before
 
 
-def test_sql_looking_reason_is_stored_as_plain_text(ctx, merges, two_records) -> None:  # noqa: ANN001
+def test_sql_looking_reason_is_stored_as_plain_text(ctx, merges, two_records) -> None:
     first, second = two_records
     result = merges.merge(first.person_id, second.person_id, SQL_TEXT)
     with ctx.session_factory() as session:
@@ -243,14 +243,14 @@ def test_sql_looking_reason_is_stored_as_plain_text(ctx, merges, two_records) ->
     assert SQL_TEXT in _audit(ctx, "person_merge_undone")[0].detail
 
 
-def test_person_reference_lookup(merges) -> None:  # noqa: ANN001
+def test_person_reference_lookup(merges) -> None:
     with pytest.raises(NotFound, match="not a person reference"):
         merges.person_id(SQL_TEXT)
     with pytest.raises(NotFound, match="no person with the reference P000042"):
         merges.person_id("P-42")
 
 
-def test_an_import_after_a_merge_adds_to_the_kept_record(ctx, merges, people, two_records, tmp_path) -> None:  # noqa: ANN001
+def test_an_import_after_a_merge_adds_to_the_kept_record(ctx, merges, people, two_records, tmp_path) -> None:
     from diversion_desktop.services.importer import ImportService
     from tests.import_files import referral, write_import
 
@@ -265,7 +265,7 @@ def test_an_import_after_a_merge_adds_to_the_kept_record(ctx, merges, people, tw
 
 
 @pytest.mark.parametrize("reason", ["", "y" * 100_000])
-def test_undo_reason_checked(merges, two_records, count_rows, reason: str) -> None:  # noqa: ANN001
+def test_undo_reason_checked(merges, two_records, count_rows, reason: str) -> None:
     first, second = two_records
     merge_id = merges.merge(first.person_id, second.person_id, "same").merge_id
     before = count_rows()
@@ -274,7 +274,7 @@ def test_undo_reason_checked(merges, two_records, count_rows, reason: str) -> No
     assert count_rows() == before
 
 
-def test_very_long_reference_is_refused_briefly(merges) -> None:  # noqa: ANN001
+def test_very_long_reference_is_refused_briefly(merges) -> None:
     with pytest.raises(NotFound) as caught:
         merges.person_id("P" + "1" * 100_000)
     assert len(str(caught.value)) < 200

@@ -28,15 +28,15 @@ PEOPLE = [  # surname, forenames, date of birth
 ]
 
 
-def _save_everyone(intake: IntakeService, make_draft) -> dict[str, SavedReferral]:  # noqa: ANN001
+def _save_everyone(intake: IntakeService, make_draft) -> dict[str, SavedReferral]:
     return {f"{forenames} {surname}": intake.save(make_draft(surname=surname, forenames=forenames,
                                                              date_of_birth=dob))
             for surname, forenames, dob in PEOPLE}
 
 
 @pytest.fixture(scope="module")
-def searchable(open_copy, tmp_path_factory: pytest.TempPathFactory,  # noqa: ANN001
-               make_draft) -> Iterator[tuple[PeopleService, dict[str, SavedReferral]]]:  # noqa: ANN001
+def searchable(open_copy, tmp_path_factory: pytest.TempPathFactory,
+               make_draft) -> Iterator[tuple[PeopleService, dict[str, SavedReferral]]]:
     """One database with everyone in PEOPLE, shared by the read-only search tests of this module."""
     context = open_copy(tmp_path_factory.mktemp("search"))
     saved = _save_everyone(IntakeService(context), make_draft)
@@ -45,12 +45,12 @@ def searchable(open_copy, tmp_path_factory: pytest.TempPathFactory,  # noqa: ANN
 
 
 @pytest.fixture
-def saved_people(intake, make_draft) -> dict[str, SavedReferral]:  # noqa: ANN001
+def saved_people(intake, make_draft) -> dict[str, SavedReferral]:
     """Everyone in PEOPLE saved in this test's own database; keyed by "Forenames Surname"."""
     return _save_everyone(intake, make_draft)
 
 
-def names(records) -> list[str]:  # noqa: ANN001
+def names(records) -> list[str]:
     return [f"{r.forenames} {r.surname}" for r in records]
 
 
@@ -112,12 +112,12 @@ def names(records) -> list[str]:  # noqa: ANN001
     ("   ", []),
     ("'", []),
 ])
-def test_search(searchable, query: str, expected: list[str]) -> None:  # noqa: ANN001
+def test_search(searchable, query: str, expected: list[str]) -> None:
     people, _ = searchable
     assert names(people.search(query)) == expected
 
 
-def test_search_by_person_reference(searchable) -> None:  # noqa: ANN001
+def test_search_by_person_reference(searchable) -> None:
     people, saved_people = searchable
     robert = saved_people["Robert Smith"]
     for query in (robert.person_reference, robert.person_reference.lower(), "P2", "p-000002"):
@@ -125,7 +125,7 @@ def test_search_by_person_reference(searchable) -> None:  # noqa: ANN001
     assert people.search("P999999") == []
 
 
-def test_search_by_referral_reference(searchable) -> None:  # noqa: ANN001
+def test_search_by_referral_reference(searchable) -> None:
     people, saved_people = searchable
     zoe = saved_people["Zoë Łukasiewicz"]
     assert zoe.reference == "WB-2026-00005"
@@ -134,7 +134,7 @@ def test_search_by_referral_reference(searchable) -> None:  # noqa: ANN001
     assert people.search("WB-2026-09999") == []
 
 
-def test_search_finds_aliases(people, saved_people, ctx) -> None:  # noqa: ANN001
+def test_search_finds_aliases(people, saved_people, ctx) -> None:
     mary = saved_people["Mary-Jane Smith-Jones"]
     with ctx.session_factory.begin() as session:
         session.add(PersonAlias(person_id=mary.person_id, surname="Brown", forenames="Mary",
@@ -144,7 +144,7 @@ def test_search_finds_aliases(people, saved_people, ctx) -> None:  # noqa: ANN00
     assert record.aliases == ("Mary Brown",)
 
 
-def test_search_results_carry_history(people, saved_people, intake, make_draft) -> None:  # noqa: ANN001
+def test_search_results_carry_history(people, saved_people, intake, make_draft) -> None:
     john = saved_people["John Smith"]
     intake.save(make_draft(person_id=john.person_id, scheme_code="windsor-and-maidenhead"))
     record = people.search("17/05/1990")[0]
@@ -155,12 +155,12 @@ def test_search_results_carry_history(people, saved_people, intake, make_draft) 
     assert record.completed_diversions == 0
 
 
-def test_search_limit(searchable) -> None:  # noqa: ANN001
+def test_search_limit(searchable) -> None:
     people, _ = searchable
     assert len(people.search("smith", limit=2)) == 2
 
 
-def test_get(searchable) -> None:  # noqa: ANN001
+def test_get(searchable) -> None:
     people, saved_people = searchable
     john = saved_people["John Smith"]
     assert people.get(john.person_id).forenames == "John"
@@ -197,14 +197,14 @@ def test_parse_date(text: str, expected: date | None) -> None:
     ("Nobody", "Known", date(1990, 5, 17), []),
     ("", "John", date(1990, 5, 17), []),
 ])
-def test_possible_matches(searchable, surname: str, forenames: str, dob: date | None,  # noqa: ANN001
+def test_possible_matches(searchable, surname: str, forenames: str, dob: date | None,
                           expected: list[tuple[str, int]]) -> None:
     people, _ = searchable
     found = people.possible_matches(surname, forenames, dob)
     assert [(f"{m.person.forenames} {m.person.surname}", m.score) for m in found] == expected
 
 
-def test_possible_matches_rank_closest_first(people, intake, make_draft) -> None:  # noqa: ANN001
+def test_possible_matches_rank_closest_first(people, intake, make_draft) -> None:
     dob = date(1990, 5, 17)
     for surname, forenames in (("Smith", "Jon"), ("Smith", "John"), ("Smith", "Peter"), ("Brown", "Anne")):
         intake.save(make_draft(surname=surname, forenames=forenames, date_of_birth=dob))

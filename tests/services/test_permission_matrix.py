@@ -68,7 +68,7 @@ class Call:
     call: Callable[[Any, Data], Any]
 
 
-def _draft(data: Data, make_draft: Callable[..., Any], **changes: Any) -> Any:  # noqa: ANN401
+def _draft(data: Data, make_draft: Callable[..., Any], **changes: Any) -> Any:
     return make_draft(**changes)
 
 

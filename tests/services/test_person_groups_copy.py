@@ -15,7 +15,8 @@ from diversion_desktop.store.migrate import alembic_config, upgrade
 from diversion_desktop.store.models import Person, Referral
 from tests.person_groups import OTHER, assert_in_step, copies
 
-def test_a_new_referral_copies_its_person(ctx, intake, make_draft) -> None:  # noqa: ANN001
+
+def test_a_new_referral_copies_its_person(ctx, intake, make_draft) -> None:
     intake.save(make_draft())
     intake.save(make_draft(surname="Other", sex="Female", ethnicity_self=OTHER))
     found = copies(ctx)
@@ -23,7 +24,7 @@ def test_a_new_referral_copies_its_person(ctx, intake, make_draft) -> None:  # n
     assert found["WB-2026-00002"][:2] == ("Female", OTHER)
 
 
-def test_a_change_to_the_person_reaches_every_referral(ctx, intake, make_draft) -> None:  # noqa: ANN001
+def test_a_change_to_the_person_reaches_every_referral(ctx, intake, make_draft) -> None:
     first = intake.save(make_draft())
     # The same person again, their self-defined ethnicity now recorded differently at intake.
     intake.save(make_draft(person_id=first.person_id, ethnicity_self=OTHER))
@@ -35,14 +36,14 @@ def test_a_change_to_the_person_reaches_every_referral(ctx, intake, make_draft) 
     assert_in_step(ctx)
 
 
-def test_a_copy_written_directly_is_put_back(ctx, intake, make_draft) -> None:  # noqa: ANN001
+def test_a_copy_written_directly_is_put_back(ctx, intake, make_draft) -> None:
     intake.save(make_draft())
     with ctx.session_factory.begin() as session:
         session.execute(update(Referral.__table__).values(person_sex="Other", person_ethnicity_self="Made up"))
     assert_in_step(ctx)
 
 
-def test_merge_and_undo_move_the_copies_with_the_referrals(ctx, intake, make_draft) -> None:  # noqa: ANN001
+def test_merge_and_undo_move_the_copies_with_the_referrals(ctx, intake, make_draft) -> None:
     kept = intake.save(make_draft())
     other = intake.save(make_draft(surname="Smyth", forenames="Jon", sex="Female", ethnicity_self=OTHER))
     merges = MergeService(ctx)
@@ -54,14 +55,14 @@ def test_merge_and_undo_move_the_copies_with_the_referrals(ctx, intake, make_dra
     assert_in_step(ctx)
 
 
-def test_core_bulk_inserts_are_copied_too(ctx) -> None:  # noqa: ANN001
+def test_core_bulk_inserts_are_copied_too(ctx) -> None:
     from tests.evaluation_data import build
 
     build(ctx)
     assert_in_step(ctx)
 
 
-def test_the_fairness_counts_follow_a_change_to_a_person(ctx, intake, make_draft) -> None:  # noqa: ANN001
+def test_the_fairness_counts_follow_a_change_to_a_person(ctx, intake, make_draft) -> None:
     saved = intake.save(make_draft())
     request = EvaluationRequest(date(2026, 1, 1), date(2026, 12, 31))
     before = {row.group for row in EvaluationService(ctx).compute(request).fairness[1].rows}
@@ -72,7 +73,7 @@ def test_the_fairness_counts_follow_a_change_to_a_person(ctx, intake, make_draft
     assert "Female" in after and "Male" not in after
 
 
-def test_the_upgrade_fills_the_copies_of_existing_referrals(ctx, intake, make_draft, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_upgrade_fills_the_copies_of_existing_referrals(ctx, intake, make_draft, tmp_path: Path) -> None:
     intake.save(make_draft())
     intake.save(make_draft(surname="Other", sex="Female", ethnicity_self=OTHER))
     config = alembic_config(ctx.engine)

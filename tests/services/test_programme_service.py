@@ -14,13 +14,13 @@ BARRED_REASON = "An earlier diversion ended in non-attendance: the person is bar
 
 
 @pytest.fixture
-def referral(intake, make_draft):  # noqa: ANN001, ANN201
+def referral(intake, make_draft):
     """An eligible adult in West Berkshire, referred on 2 March 2026 (due 27 April)."""
     return intake.save(make_draft())
 
 
 # -- booking ---------------------------------------------------------------------------
-def test_book_an_appointment(programme, referrals, referral, at) -> None:  # noqa: ANN001
+def test_book_an_appointment(programme, referrals, referral, at) -> None:
     row = programme.book(referral.id, at(5), session_type=SessionType.HARM_REDUCTION, worker=" Sam Worker ")
     assert row.referral_reference == "WB-2026-00001"
     assert row.person_name == "SMITH, John"
@@ -34,7 +34,7 @@ def test_book_an_appointment(programme, referrals, referral, at) -> None:  # noq
     assert "Harm reduction booked for 05/03/2026 10:00 at Cranstoun Newbury Drop-in" in detail.timeline[-1].text
 
 
-def test_book_at_another_centre_of_the_scheme(programme, referral, at) -> None:  # noqa: ANN001
+def test_book_at_another_centre_of_the_scheme(programme, referral, at) -> None:
     row = programme.book(referral.id, at(5), centre_code="thatcham")
     assert row.centre_name == "Cranstoun Thatcham Drop-in"
 
@@ -44,7 +44,7 @@ def test_book_at_another_centre_of_the_scheme(programme, referral, at) -> None: 
     (datetime(2026, 3, 1, 10), "", "scheduled_at", "before the referral was made"),
     (datetime(2026, 4, 28, 10), "", "scheduled_at", "after the deadline (27/04/2026)"),
 ])
-def test_booking_refused(programme, referrals, referral, count_rows, when: datetime, centre: str,  # noqa: ANN001
+def test_booking_refused(programme, referrals, referral, count_rows, when: datetime, centre: str,
                          field: str, words: str) -> None:
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
@@ -54,18 +54,18 @@ def test_booking_refused(programme, referrals, referral, count_rows, when: datet
     assert referrals.detail(referral.id).status == Status.AWAITING_APPOINTMENT.value
 
 
-def test_booking_on_the_deadline_day_is_allowed(programme, referral) -> None:  # noqa: ANN001
+def test_booking_on_the_deadline_day_is_allowed(programme, referral) -> None:
     assert programme.book(referral.id, datetime(2026, 4, 27, 16, 0)).id
 
 
 @pytest.mark.parametrize("changes", [dict(consent=False), dict(offence=Offence.SUPPLY)], ids=["declined", "ineligible"])
-def test_no_booking_for_a_referral_that_was_not_diverted(programme, intake, make_draft, changes, at) -> None:  # noqa: ANN001
+def test_no_booking_for_a_referral_that_was_not_diverted(programme, intake, make_draft, changes, at) -> None:
     saved = intake.save(make_draft(**changes))
     with pytest.raises(ConflictError, match="no appointment can be booked"):
         programme.book(saved.id, at(5))
 
 
-def test_not_found(programme, referrals) -> None:  # noqa: ANN001
+def test_not_found(programme, referrals) -> None:
     with pytest.raises(NotFound):
         programme.book(999, datetime(2026, 3, 5))
     with pytest.raises(NotFound):
@@ -79,7 +79,7 @@ def test_not_found(programme, referrals) -> None:  # noqa: ANN001
 
 
 # -- attendance ------------------------------------------------------------------------
-def test_attendance_cannot_be_recorded_before_the_day(programme, referral, clock, at) -> None:  # noqa: ANN001
+def test_attendance_cannot_be_recorded_before_the_day(programme, referral, clock, at) -> None:
     row = programme.book(referral.id, at(5))
     for outcome in (Attendance.ATTENDED, Attendance.NOT_ATTENDED):
         with pytest.raises(ValidationError) as caught:
@@ -89,7 +89,7 @@ def test_attendance_cannot_be_recorded_before_the_day(programme, referral, clock
     assert programme.record(row.id, Attendance.ATTENDED) is None
 
 
-def test_attendance_recorded_once(programme, referrals, referral, clock, at) -> None:  # noqa: ANN001
+def test_attendance_recorded_once(programme, referrals, referral, clock, at) -> None:
     row = programme.book(referral.id, at(5))
     clock.set(at(5, hour=11))
     programme.record(row.id, Attendance.ATTENDED)
@@ -102,7 +102,7 @@ def test_attendance_recorded_once(programme, referrals, referral, clock, at) -> 
         programme.record(row.id, Attendance.NOT_ATTENDED)
 
 
-def test_completion_after_the_sessions_for_completion(programme, referrals, people, referral, attend) -> None:  # noqa: ANN001
+def test_completion_after_the_sessions_for_completion(programme, referrals, people, referral, attend) -> None:
     attend(referral.id)
     assert referrals.detail(referral.id).status == Status.AWAITING_APPOINTMENT.value
     attend(referral.id, session_type=SessionType.PSYCHOSOCIAL)
@@ -125,7 +125,7 @@ def test_completion_after_the_sessions_for_completion(programme, referrals, peop
         programme.confirm_next_step(referral.id)
 
 
-def test_one_time_only_after_completion(programme, intake, make_draft, referral, attend) -> None:  # noqa: ANN001
+def test_one_time_only_after_completion(programme, intake, make_draft, referral, attend) -> None:
     attend(referral.id)
     attend(referral.id)
     again = intake.save(make_draft(person_id=referral.person_id, scheme_code="windsor-and-maidenhead"))
@@ -135,7 +135,7 @@ def test_one_time_only_after_completion(programme, intake, make_draft, referral,
 
 
 # -- rebooking -------------------------------------------------------------------------
-def test_rebooking_needs_a_reason_and_a_new_time(programme, referral, count_rows, at) -> None:  # noqa: ANN001
+def test_rebooking_needs_a_reason_and_a_new_time(programme, referral, count_rows, at) -> None:
     row = programme.book(referral.id, at(5))
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
@@ -153,7 +153,7 @@ def test_rebooking_needs_a_reason_and_a_new_time(programme, referral, count_rows
     assert count_rows() == before
 
 
-def test_rebooking_within_the_limit(programme, referrals, referral, at) -> None:  # noqa: ANN001
+def test_rebooking_within_the_limit(programme, referrals, referral, at) -> None:
     row = programme.book(referral.id, at(5), worker="Sam")
     new = programme.record(row.id, Attendance.REBOOKED, reason=" Working that day ", new_time=at(9))
     assert new is not None
@@ -172,13 +172,13 @@ def test_rebooking_within_the_limit(programme, referrals, referral, at) -> None:
     assert "No rebookings left (1 allowed)" in caught.value.errors["attendance"]
 
 
-def test_a_rebooking_can_be_made_ahead_of_the_day(programme, referral) -> None:  # noqa: ANN001
+def test_a_rebooking_can_be_made_ahead_of_the_day(programme, referral) -> None:
     row = programme.book(referral.id, datetime(2026, 4, 1, 10))
     assert programme.record(row.id, Attendance.REBOOKED, reason="Holiday",
                             new_time=datetime(2026, 4, 8, 10)) is not None
 
 
-def test_provider_cancellations_do_not_count(programme, referrals, referral, clock, at) -> None:  # noqa: ANN001
+def test_provider_cancellations_do_not_count(programme, referrals, referral, clock, at) -> None:
     for day in (4, 5, 6):
         row = programme.book(referral.id, at(day))
         clock.set(at(day, hour=11))
@@ -203,7 +203,7 @@ CONSEQUENCES = [  # area, youth?, proposed step, reported for the case file?, th
 @pytest.mark.parametrize(("area", "youth", "step", "case_file", "other_area"), CONSEQUENCES,
                          ids=["voluntary-adult", "voluntary-youth", "deferred-adult", "deferred-youth"])
 def test_not_attended_is_proposed_then_confirmed_and_bars_everywhere(
-        intake, programme, referrals, people, make_draft, make_youth_draft, attend, clock,  # noqa: ANN001
+        intake, programme, referrals, people, make_draft, make_youth_draft, attend, clock,
         area: str, youth: bool, step: str, case_file: bool, other_area: str) -> None:
     draft = (make_youth_draft if youth else make_draft)(scheme_code=area)
     saved = intake.save(draft)
@@ -249,7 +249,7 @@ def test_not_attended_is_proposed_then_confirmed_and_bars_everywhere(
     assert refused.reasons == (BARRED_REASON,)
 
 
-def test_barred_person_found_under_a_new_record_is_still_barred_when_chosen(intake, programme, people,  # noqa: ANN001
+def test_barred_person_found_under_a_new_record_is_still_barred_when_chosen(intake, programme, people,
                                                                               make_draft, attend) -> None:
     saved = intake.save(make_draft())
     attend(saved.id, Attendance.NOT_ATTENDED)
@@ -260,7 +260,7 @@ def test_barred_person_found_under_a_new_record_is_still_barred_when_chosen(inta
     assert intake.save(make_draft(person_id=match.person.id)).reasons == (BARRED_REASON,)
 
 
-def test_override_of_a_barred_history_is_possible_with_a_reason(intake, programme, make_draft, attend) -> None:  # noqa: ANN001
+def test_override_of_a_barred_history_is_possible_with_a_reason(intake, programme, make_draft, attend) -> None:
     saved = intake.save(make_draft())
     attend(saved.id, Attendance.NOT_ATTENDED)
     attend(saved.id, Attendance.NOT_ATTENDED)
@@ -269,7 +269,7 @@ def test_override_of_a_barred_history_is_possible_with_a_reason(intake, programm
     assert again.overridden and again.status == Status.AWAITING_APPOINTMENT.value
 
 
-def test_attendance_cannot_be_recorded_once_awaiting_confirmation(programme, referral, attend, clock) -> None:  # noqa: ANN001
+def test_attendance_cannot_be_recorded_once_awaiting_confirmation(programme, referral, attend, clock) -> None:
     attend(referral.id, Attendance.NOT_ATTENDED)
     pending = programme.book(referral.id, clock() + timedelta(days=2))
     attend(referral.id, Attendance.NOT_ATTENDED, days=1)
@@ -279,7 +279,7 @@ def test_attendance_cannot_be_recorded_once_awaiting_confirmation(programme, ref
 
 
 # -- deadline passed -------------------------------------------------------------------
-def test_deadline_passed_is_proposed_on_request_and_confirmed(programme, referrals, people, referral,  # noqa: ANN001
+def test_deadline_passed_is_proposed_on_request_and_confirmed(programme, referrals, people, referral,
                                                               attend, clock) -> None:
     attend(referral.id)                                 # one of two sessions
     with pytest.raises(ConflictError, match="not overdue"):
@@ -301,7 +301,7 @@ def test_deadline_passed_is_proposed_on_request_and_confirmed(programme, referra
     assert people.get(referral.person_id).barred
 
 
-def test_confirm_on_an_overdue_referral_proposes_first(programme, referrals, intake, make_draft, clock) -> None:  # noqa: ANN001
+def test_confirm_on_an_overdue_referral_proposes_first(programme, referrals, intake, make_draft, clock) -> None:
     saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
     clock.set(datetime(2026, 4, 14, 9, 0))              # the day after the 42-day deadline
     assert programme.confirm_next_step(saved.id) == "report_for_prosecution"
@@ -312,7 +312,7 @@ def test_confirm_on_an_overdue_referral_proposes_first(programme, referrals, int
 
 @pytest.mark.parametrize("changes", [dict(), dict(consent=False), dict(suspected_supply=True)],
                          ids=["open-in-time", "declined", "ineligible"])
-def test_confirm_when_nothing_is_proposed(programme, intake, make_draft, count_rows, changes) -> None:  # noqa: ANN001
+def test_confirm_when_nothing_is_proposed(programme, intake, make_draft, count_rows, changes) -> None:
     saved = intake.save(make_draft(**changes))
     before = count_rows()
     with pytest.raises(ConflictError, match="no next step awaiting confirmation"):
@@ -320,14 +320,14 @@ def test_confirm_when_nothing_is_proposed(programme, intake, make_draft, count_r
     assert count_rows() == before
 
 
-def test_propose_overdue_needs_an_open_referral(programme, intake, make_draft, clock) -> None:  # noqa: ANN001
+def test_propose_overdue_needs_an_open_referral(programme, intake, make_draft, clock) -> None:
     saved = intake.save(make_draft(consent=False))
     clock.advance(days=100)
     with pytest.raises(ConflictError, match="not open for attendance"):
         programme.propose_overdue(saved.id)
 
 
-def test_sessions_kept_in_time_but_recorded_after_the_deadline_complete(programme, referrals, people,  # noqa: ANN001
+def test_sessions_kept_in_time_but_recorded_after_the_deadline_complete(programme, referrals, people,
                                                                         referral, clock) -> None:
     """Both sessions attended by the deadline, both recorded the day after: completed, not barred."""
     first = programme.book(referral.id, datetime(2026, 4, 20, 10))
@@ -353,7 +353,7 @@ def test_sessions_kept_in_time_but_recorded_after_the_deadline_complete(programm
     assert not people.get(referral.person_id).barred
 
 
-def test_missed_last_session_recorded_after_the_deadline_is_then_proposed(programme, referrals, referral,  # noqa: ANN001
+def test_missed_last_session_recorded_after_the_deadline_is_then_proposed(programme, referrals, referral,
                                                                           clock) -> None:
     first = programme.book(referral.id, datetime(2026, 4, 20, 10))
     second = programme.book(referral.id, datetime(2026, 4, 27, 10))
@@ -366,7 +366,7 @@ def test_missed_last_session_recorded_after_the_deadline_is_then_proposed(progra
     assert "Deadline 2026-04-27 passed" in detail.proposed_reason
 
 
-def test_rebooking_cannot_go_past_the_deadline(programme, referral, at) -> None:  # noqa: ANN001
+def test_rebooking_cannot_go_past_the_deadline(programme, referral, at) -> None:
     row = programme.book(referral.id, at(5))
     with pytest.raises(ValidationError) as caught:
         programme.record(row.id, Attendance.REBOOKED, reason="Away", new_time=datetime(2026, 4, 28, 10))
@@ -375,7 +375,7 @@ def test_rebooking_cannot_go_past_the_deadline(programme, referral, at) -> None:
 
 
 # -- the centre's day list ------------------------------------------------------------
-def test_list_for_centre_day(programme, intake, make_draft, make_youth_draft, at) -> None:  # noqa: ANN001
+def test_list_for_centre_day(programme, intake, make_draft, make_youth_draft, at) -> None:
     adult = intake.save(make_draft())
     youth = intake.save(make_youth_draft())
     programme.book(adult.id, at(5, hour=14))

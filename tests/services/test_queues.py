@@ -9,12 +9,12 @@ import pytest
 from diversion_desktop.domain.programme import Attendance, Status
 
 
-def refs(rows) -> list[str]:  # noqa: ANN001
+def refs(rows) -> list[str]:
     return [r.reference for r in rows]
 
 
 @pytest.fixture
-def mixed(intake, make_draft, make_youth_draft):  # noqa: ANN001, ANN201
+def mixed(intake, make_draft, make_youth_draft):
     """Referrals taken on 2 March: two open, one ineligible, one declined, one open in Windsor."""
     return {
         "adult": intake.save(make_draft()),                                              # WB-00001
@@ -25,7 +25,7 @@ def mixed(intake, make_draft, make_youth_draft):  # noqa: ANN001, ANN201
     }
 
 
-def test_awaiting_appointment_holds_open_referrals_with_nothing_booked(referrals, programme, mixed, at) -> None:  # noqa: ANN001
+def test_awaiting_appointment_holds_open_referrals_with_nothing_booked(referrals, programme, mixed, at) -> None:
     assert refs(referrals.queue("awaiting_appointment")) == ["WM-2026-00001", "WB-2026-00001", "WB-2026-00002"]
     row = referrals.queue("awaiting_appointment")[1]
     assert row.person_name == "SMITH, John" and row.area == "West Berkshire" and row.pathway == "adult"
@@ -35,7 +35,7 @@ def test_awaiting_appointment_holds_open_referrals_with_nothing_booked(referrals
     assert referrals.queue_counts() == {"awaiting_appointment": 2, "overdue": 0, "awaiting_confirmation": 0}
 
 
-def test_first_attendance_overdue(referrals, mixed, attend, clock) -> None:  # noqa: ANN001
+def test_first_attendance_overdue(referrals, mixed, attend, clock) -> None:
     attend(mixed["youth"].id)                                  # the youth has been once
     clock.set(datetime(2026, 3, 17, 9))                        # Windsor's 14 days have passed
     assert refs(referrals.queue("overdue")) == ["WM-2026-00001"]
@@ -50,7 +50,7 @@ def test_first_attendance_overdue(referrals, mixed, attend, clock) -> None:  # n
 
 
 def test_awaiting_first_appointment_holds_only_referrals_with_no_first_appointment(
-        referrals, programme, intake, make_draft, attend, at) -> None:  # noqa: ANN001
+        referrals, programme, intake, make_draft, attend, at) -> None:
     """One referral in each state after intake (issue 13 §3.6: "1 of 2 attended" was listed)."""
     waiting = intake.save(make_draft(surname="Waiting"))       # nothing booked yet
     booked = intake.save(make_draft(surname="Booked"))         # first appointment booked, not yet held
@@ -68,7 +68,7 @@ def test_awaiting_first_appointment_holds_only_referrals_with_no_first_appointme
     assert referrals.queue_counts()["awaiting_appointment"] == 3
 
 
-def test_deadline_passed_shows_in_overdue_and_awaiting_confirmation(referrals, mixed, clock) -> None:  # noqa: ANN001
+def test_deadline_passed_shows_in_overdue_and_awaiting_confirmation(referrals, mixed, clock) -> None:
     clock.set(datetime(2026, 4, 14, 9))                        # Windsor's 42 days have passed
     assert refs(referrals.queue("awaiting_confirmation")) == ["WM-2026-00001"]
     row = referrals.queue("awaiting_confirmation")[0]
@@ -83,7 +83,7 @@ def test_deadline_passed_shows_in_overdue_and_awaiting_confirmation(referrals, m
     assert referrals.queue_counts() == {"awaiting_appointment": 3, "overdue": 3, "awaiting_confirmation": 3}
 
 
-def test_confirming_empties_the_queues(referrals, programme, people, mixed, clock) -> None:  # noqa: ANN001
+def test_confirming_empties_the_queues(referrals, programme, people, mixed, clock) -> None:
     clock.set(datetime(2026, 4, 28, 9))
     for row in referrals.queue("awaiting_confirmation"):
         programme.confirm_next_step(row.referral_id)
@@ -96,7 +96,7 @@ def test_confirming_empties_the_queues(referrals, programme, people, mixed, cloc
     assert not people.get(mixed["declined"].person_id).barred
 
 
-def test_misses_put_a_referral_awaiting_confirmation_before_its_deadline(referrals, mixed, attend) -> None:  # noqa: ANN001
+def test_misses_put_a_referral_awaiting_confirmation_before_its_deadline(referrals, mixed, attend) -> None:
     attend(mixed["adult"].id, Attendance.NOT_ATTENDED)
     attend(mixed["adult"].id, Attendance.NOT_ATTENDED)
     rows = referrals.queue("awaiting_confirmation")
@@ -108,7 +108,7 @@ def test_misses_put_a_referral_awaiting_confirmation_before_its_deadline(referra
     assert referrals.queue_counts()["awaiting_confirmation"] == 1
 
 
-def test_completed_referrals_leave_every_queue(referrals, mixed, attend, clock) -> None:  # noqa: ANN001
+def test_completed_referrals_leave_every_queue(referrals, mixed, attend, clock) -> None:
     attend(mixed["adult"].id)
     attend(mixed["adult"].id)
     clock.set(datetime(2026, 6, 1, 9))
@@ -116,13 +116,13 @@ def test_completed_referrals_leave_every_queue(referrals, mixed, attend, clock) 
         assert "WB-2026-00001" not in refs(referrals.queue(name))
 
 
-def test_queue_limit_and_unknown_queue(referrals, mixed) -> None:  # noqa: ANN001
+def test_queue_limit_and_unknown_queue(referrals, mixed) -> None:
     assert len(referrals.queue("awaiting_appointment", limit=1)) == 1
     with pytest.raises(ValueError, match="unknown queue"):
         referrals.queue("everything")
 
 
-def test_find_by_reference(referrals, mixed) -> None:  # noqa: ANN001
+def test_find_by_reference(referrals, mixed) -> None:
     assert referrals.find(" wb-2026-00002 ").id == mixed["youth"].id
     detail = referrals.find("WB-2026-00003")
     assert detail.decision == "not_eligible" and not detail.is_open

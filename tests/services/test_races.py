@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -114,7 +113,7 @@ def print_figures() -> Iterator[None]:
 
 
 # -- setting a record up -----------------------------------------------------------------------
-def new_referral(pair: Pair, make_draft, trial: int) -> int:  # noqa: ANN001
+def new_referral(pair: Pair, make_draft, trial: int) -> int:
     """A new person's referral, taken now (each trial its own person: one diversion at a time)."""
     pair.clock.advance(days=7)
     draft = make_draft(date_of_birth=date(1970, 1, 1) + timedelta(days=trial * 40),
@@ -130,7 +129,7 @@ def booked(pair: Pair, referral_id: int, days: int = 1) -> int:
     return row.id
 
 
-def awaiting_confirmation(pair: Pair, make_draft, trial: int) -> int:  # noqa: ANN001
+def awaiting_confirmation(pair: Pair, make_draft, trial: int) -> int:
     referral_id = new_referral(pair, make_draft, trial)
     for _ in range(2):  # two misses: beyond the one rebooking allowed
         ProgrammeService(pair.a).record(booked(pair, referral_id), Attendance.NOT_ATTENDED)
@@ -149,7 +148,7 @@ def audit_intact(ctx: AppContext) -> bool:
 
 
 # -- the races -------------------------------------------------------------------------------
-def test_recording_attendance_twice(pair: Pair, make_draft) -> None:  # noqa: ANN001
+def test_recording_attendance_twice(pair: Pair, make_draft) -> None:
     """Issue 14 §1: one records attended, the other not attended, on one appointment."""
     winners = stale = lost = 0
     for trial in range(TRIALS):
@@ -177,7 +176,7 @@ def test_recording_attendance_twice(pair: Pair, make_draft) -> None:  # noqa: AN
     assert lost == 0
 
 
-def test_saving_session_notes_from_a_stale_form(pair: Pair, make_draft) -> None:  # noqa: ANN001
+def test_saving_session_notes_from_a_stale_form(pair: Pair, make_draft) -> None:
     """Issue 14 §2: both open one appointment and save notes; the second, stale, is refused."""
     winners = stale = lost = 0
     for trial in range(TRIALS):
@@ -198,7 +197,7 @@ def test_saving_session_notes_from_a_stale_form(pair: Pair, make_draft) -> None:
     assert lost == 0
 
 
-def test_booking_from_a_stale_referral(pair: Pair, make_draft) -> None:  # noqa: ANN001
+def test_booking_from_a_stale_referral(pair: Pair, make_draft) -> None:
     winners = stale = lost = 0
     for trial in range(TRIALS):
         referral_id = new_referral(pair, make_draft, trial)
@@ -215,7 +214,7 @@ def test_booking_from_a_stale_referral(pair: Pair, make_draft) -> None:  # noqa:
     assert stale == TRIALS and lost == 0
 
 
-def test_confirming_one_next_step_twice(pair: Pair, make_draft) -> None:  # noqa: ANN001
+def test_confirming_one_next_step_twice(pair: Pair, make_draft) -> None:
     """Issue 14 §1: two coordinators confirm one next step (neither passes a version)."""
     winners = stale = lost = 0
     for trial in range(TRIALS):
@@ -237,7 +236,7 @@ def test_confirming_one_next_step_twice(pair: Pair, make_draft) -> None:  # noqa
     assert lost == 0
 
 
-def test_correcting_one_attendance_twice(pair: Pair, make_draft) -> None:  # noqa: ANN001
+def test_correcting_one_attendance_twice(pair: Pair, make_draft) -> None:
     winners = stale = lost = 0
     for trial in range(TRIALS):
         referral_id = new_referral(pair, make_draft, trial)
@@ -261,7 +260,7 @@ def test_correcting_one_attendance_twice(pair: Pair, make_draft) -> None:  # noq
     assert stale == TRIALS and lost == 0
 
 
-def test_withdrawing_one_next_step_twice(pair: Pair, make_draft) -> None:  # noqa: ANN001
+def test_withdrawing_one_next_step_twice(pair: Pair, make_draft) -> None:
     winners = stale = lost = 0
     for trial in range(TRIALS):
         referral_id = awaiting_confirmation(pair, make_draft, trial)
@@ -280,7 +279,7 @@ def test_withdrawing_one_next_step_twice(pair: Pair, make_draft) -> None:  # noq
     assert stale == TRIALS and lost == 0
 
 
-def test_editing_one_person_from_two_stale_forms(pair: Pair, make_draft) -> None:  # noqa: ANN001
+def test_editing_one_person_from_two_stale_forms(pair: Pair, make_draft) -> None:
     """Issue 14 §2: two people take a referral for one person and change the address; the second,
     stale form would put its address over the first's."""
     winners = stale = lost = 0

@@ -31,7 +31,7 @@ NOW = datetime(2026, 3, 2, 10, 0)
 
 
 @pytest.fixture(scope="module")
-def listed(open_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReferralListService, list[dict]]]:  # noqa: ANN001
+def listed(open_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReferralListService, list[dict]]]:
     folder = tmp_path_factory.mktemp("list")
     ctx = open_copy(folder, clock=FakeClock(NOW))
     fill_bulk(ctx, people=500, referrals=700, seed=3, workers=0)
@@ -89,7 +89,7 @@ def listed_ids(service: ReferralListService, filters: ReferralListFilters, page:
 
 @pytest.mark.parametrize("sort", list(SORT_KEYS))
 @pytest.mark.parametrize("descending", [False, True])
-def test_every_sort_pages_through_the_same_rows_as_a_plain_query(listed, sort: str, descending: bool) -> None:  # noqa: ANN001
+def test_every_sort_pages_through_the_same_rows_as_a_plain_query(listed, sort: str, descending: bool) -> None:
     service, everything = listed
     filters = ReferralListFilters(sort=sort, descending=descending)
     want = expected(everything, filters)
@@ -102,7 +102,7 @@ def test_every_sort_pages_through_the_same_rows_as_a_plain_query(listed, sort: s
     ("completed", ""), ("", "Windsor and Maidenhead"), ("closed", "West Berkshire"),
     ("awaiting_appointment", ""), ("booked", "West Berkshire"), ("declined", ""), ("no_such_status", "")])
 @pytest.mark.parametrize("sort", ["referral_date", "person", "reference", "due_date"])
-def test_filters_by_status_and_area(listed, status: str, area: str, sort: str) -> None:  # noqa: ANN001
+def test_filters_by_status_and_area(listed, status: str, area: str, sort: str) -> None:
     service, everything = listed
     filters = ReferralListFilters(status=status, area=area, sort=sort, descending=sort != "reference")
     want = expected(everything, filters)
@@ -110,7 +110,7 @@ def test_filters_by_status_and_area(listed, status: str, area: str, sort: str) -
     assert listed_ids(service, filters, page=37) == want
 
 
-def test_text_filter_by_a_reference_or_its_start(listed) -> None:  # noqa: ANN001
+def test_text_filter_by_a_reference_or_its_start(listed) -> None:
     service, everything = listed
     some = sorted(everything, key=lambda r: r["reference"])[5]
     one = ReferralListFilters(text=some["reference"].lower())
@@ -122,7 +122,7 @@ def test_text_filter_by_a_reference_or_its_start(listed) -> None:  # noqa: ANN00
     assert listed_ids(service, filters, page=25) == want
 
 
-def test_text_filter_by_a_person(listed) -> None:  # noqa: ANN001
+def test_text_filter_by_a_person(listed) -> None:
     service, everything = listed
     repeat = max(everything, key=lambda r: sum(1 for x in everything if x["person_id"] == r["person_id"]))
     filters = ReferralListFilters(text=repeat["person_reference"], sort="referral_date", descending=False)
@@ -138,7 +138,7 @@ def test_text_filter_by_a_person(listed) -> None:  # noqa: ANN001
     assert service.count(nothing) == 0 and service.open(nothing).page.rows == ()
 
 
-def test_a_short_and_a_long_list_are_found_the_same_way(listed, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_a_short_and_a_long_list_are_found_the_same_way(listed, monkeypatch: pytest.MonkeyPatch) -> None:
     """Below SORT_AT_ONCE the matches are sorted at once; above, read in the sort's index."""
     service, everything = listed
     prefix = Counter(r["surname_norm"][0] for r in everything).most_common(1)[0][0]
@@ -157,7 +157,7 @@ def test_a_short_and_a_long_list_are_found_the_same_way(listed, monkeypatch: pyt
         assert listed_ids(service, filters, page=40) == expected(everything, filters, matches)
 
 
-def test_pages_at_the_edges(listed) -> None:  # noqa: ANN001
+def test_pages_at_the_edges(listed) -> None:
     service, everything = listed
     filters = ReferralListFilters()
     total = service.count(filters)
@@ -171,7 +171,7 @@ def test_pages_at_the_edges(listed) -> None:  # noqa: ANN001
         service.page(filters, -1)
 
 
-def test_rows_carry_what_the_list_shows(listed) -> None:  # noqa: ANN001
+def test_rows_carry_what_the_list_shows(listed) -> None:
     service, everything = listed
     row = service.open(ReferralListFilters(status="closed")).page.rows[0]
     assert row.status == "closed" and row.next_step and row.outcome == "not_attended"
@@ -180,7 +180,7 @@ def test_rows_carry_what_the_list_shows(listed) -> None:  # noqa: ANN001
     assert row.reference in {r["reference"] for r in everything}
 
 
-def test_iterate_gives_every_row_in_order(listed) -> None:  # noqa: ANN001
+def test_iterate_gives_every_row_in_order(listed) -> None:
     service, everything = listed
     filters = ReferralListFilters(area="West Berkshire", sort="due_date")
     assert [r.id for r in service.iterate(filters, batch=60)] == expected(everything, filters)

@@ -32,12 +32,12 @@ SEVEN_YEARS_ON = datetime(2033, 6, 1, 9, 0)  # past the 72 months of both exampl
 
 
 @pytest.fixture
-def retention(ctx):  # noqa: ANN001, ANN201
+def retention(ctx):
     return RetentionService(ctx)
 
 
 @pytest.fixture
-def completed(intake, make_draft, attend, ctx):  # noqa: ANN001, ANN201
+def completed(intake, make_draft, attend, ctx):
     """A diversion completed in March 2026, with a letter issued and free text everywhere."""
     saved = intake.save(make_draft())
     DocumentService(ctx).issue(saved.id, "referral_letter")
@@ -52,14 +52,14 @@ def completed(intake, make_draft, attend, ctx):  # noqa: ANN001, ANN201
     return saved
 
 
-def _get(ctx, model, row_id):  # noqa: ANN001, ANN202
+def _get(ctx, model, row_id):
     with ctx.session_factory() as session:
         row = session.get(model, row_id)
         session.expunge(row)
         return row
 
 
-def _rows(ctx, model, **where):  # noqa: ANN001, ANN202
+def _rows(ctx, model, **where):
     with ctx.session_factory() as session:
         query = select(model)
         for name, value in where.items():
@@ -69,7 +69,7 @@ def _rows(ctx, model, **where):  # noqa: ANN001, ANN202
         return rows
 
 
-def _snapshot(ctx) -> dict[str, list[tuple]]:  # noqa: ANN001
+def _snapshot(ctx) -> dict[str, list[tuple]]:
     """Every row of every table but the audit trail, to show a run changed nothing."""
     with ctx.session_factory() as session:
         return {table.name: [tuple(row) for row in session.execute(select(table).order_by(*table.primary_key))]
@@ -85,7 +85,7 @@ def test_months_before() -> None:
 
 # -- worked examples ------------------------------------------------------------------------------
 def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
-        ctx, clock, retention, intake, make_draft, completed, people, referrals) -> None:  # noqa: ANN001
+        ctx, clock, retention, intake, make_draft, completed, people, referrals) -> None:
     clock.set(SEVEN_YEARS_ON)
     again = intake.save(make_draft(person_id=completed.person_id, incident_at=clock() - timedelta(hours=5),
                                    override_reason="Second diversion agreed by the coordinator."))
@@ -148,7 +148,7 @@ def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
 
 
 def test_a_person_whose_every_referral_qualifies_is_anonymised(ctx, clock, retention, completed, people,
-                                                               make_youth_draft, intake) -> None:  # noqa: ANN001
+                                                               make_youth_draft, intake) -> None:
     youth = intake.save(make_youth_draft(consent=False))  # declined: closed on the day
     clock.set(SEVEN_YEARS_ON)
     plan = retention.plan()
@@ -182,7 +182,7 @@ def test_a_person_whose_every_referral_qualifies_is_anonymised(ctx, clock, reten
     assert AuditTrailService(ctx).verify().ok
 
 
-def test_not_yet_old_enough_or_open_is_left_alone(ctx, clock, retention, completed, intake, make_draft) -> None:  # noqa: ANN001
+def test_not_yet_old_enough_or_open_is_left_alone(ctx, clock, retention, completed, intake, make_draft) -> None:
     opened = intake.save(make_draft(surname="Jones"))
     clock.set(datetime(2032, 3, 3, 9, 0))  # six years after the referral, but the outcome came later
     assert retention.plan().referrals == 0
@@ -192,7 +192,7 @@ def test_not_yet_old_enough_or_open_is_left_alone(ctx, clock, retention, complet
     assert _get(ctx, Referral, opened.id).anonymised_at is None
 
 
-def test_legal_hold_keeps_a_referral_until_released(ctx, clock, retention, completed, count_rows) -> None:  # noqa: ANN001
+def test_legal_hold_keeps_a_referral_until_released(ctx, clock, retention, completed, count_rows) -> None:
     state = retention.set_legal_hold(completed.id, True, "Appeal pending at the Crown Court")
     assert state.legal_hold and "will not be anonymised" in state.summary()
     clock.set(SEVEN_YEARS_ON)
@@ -214,7 +214,7 @@ def test_legal_hold_keeps_a_referral_until_released(ctx, clock, retention, compl
     assert count_rows() == before
 
 
-def test_reported_for_prosecution_sets_the_hold(ctx, clock, retention, programme, intake, make_draft) -> None:  # noqa: ANN001
+def test_reported_for_prosecution_sets_the_hold(ctx, clock, retention, programme, intake, make_draft) -> None:
     saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
     clock.set(datetime(2026, 4, 14, 9, 0))
     assert programme.confirm_next_step(saved.id) == "report_for_prosecution"
@@ -225,7 +225,7 @@ def test_reported_for_prosecution_sets_the_hold(ctx, clock, retention, programme
     assert retention.plan().held == 1 and retention.run().referrals_anonymised == 0
 
 
-def test_a_rerun_changes_nothing(ctx, clock, retention, completed, intake, make_draft) -> None:  # noqa: ANN001
+def test_a_rerun_changes_nothing(ctx, clock, retention, completed, intake, make_draft) -> None:
     intake.save(make_draft(surname="Jones", consent=False))
     clock.set(SEVEN_YEARS_ON)
     first = retention.run()
@@ -239,7 +239,7 @@ def test_a_rerun_changes_nothing(ctx, clock, retention, completed, intake, make_
     assert len(_rows(ctx, AuditEvent, action="retention_run")) == 2  # every run is reported
 
 
-def test_many_batches(ctx, clock, retention, intake, make_draft, monkeypatch) -> None:  # noqa: ANN001
+def test_many_batches(ctx, clock, retention, intake, make_draft, monkeypatch) -> None:
     monkeypatch.setattr("diversion_desktop.services.retention.BATCH", 2)
     saved = [intake.save(make_draft(surname=f"Person{i}", consent=False)) for i in range(5)]
     clock.set(SEVEN_YEARS_ON)
@@ -251,7 +251,7 @@ def test_many_batches(ctx, clock, retention, intake, make_draft, monkeypatch) ->
     assert len(saved) == len(_rows(ctx, AuditEvent, action="referral_anonymised"))
 
 
-def test_merged_records_are_anonymised_with_the_person(ctx, clock, retention, intake, make_draft) -> None:  # noqa: ANN001
+def test_merged_records_are_anonymised_with_the_person(ctx, clock, retention, intake, make_draft) -> None:
     first = intake.save(make_draft(consent=False))
     second = intake.save(make_draft(surname="Smyth", consent=False, address="9 Elsewhere"))
     merge = MergeService(ctx).merge(first.person_id, second.person_id, "Same person at 9 Elsewhere")
@@ -267,7 +267,7 @@ def test_merged_records_are_anonymised_with_the_person(ctx, clock, retention, in
 
 
 def test_person_left_with_only_anonymised_referrals_after_an_undone_merge(ctx, clock, retention, intake,
-                                                                           make_draft) -> None:  # noqa: ANN001
+                                                                           make_draft) -> None:
     kept = intake.save(make_draft(consent=False))
     clock.set(SEVEN_YEARS_ON)
     other = intake.save(make_draft(surname="Smyth", incident_at=clock() - timedelta(hours=3)))  # open
@@ -279,7 +279,7 @@ def test_person_left_with_only_anonymised_referrals_after_an_undone_merge(ctx, c
     assert retention.run().person_references == ("P000001",)
 
 
-def test_scheme_period_comes_from_the_scheme_file(ctx, clock, retention, completed, make_scheme) -> None:  # noqa: ANN001
+def test_scheme_period_comes_from_the_scheme_file(ctx, clock, retention, completed, make_scheme) -> None:
     longer = make_scheme(retention_months=120)  # the West Berkshire file with ten years
     ctx.schemes = type(ctx.schemes)([longer, *[s for s in ctx.schemes if s.code != longer.code]])
     clock.set(SEVEN_YEARS_ON)
@@ -288,7 +288,7 @@ def test_scheme_period_comes_from_the_scheme_file(ctx, clock, retention, complet
 
 
 # -- refusals -------------------------------------------------------------------------------------
-def test_station_staff_are_refused_and_nothing_changes(ctx, clock, retention, completed, count_rows) -> None:  # noqa: ANN001
+def test_station_staff_are_refused_and_nothing_changes(ctx, clock, retention, completed, count_rows) -> None:
     clock.set(SEVEN_YEARS_ON)
     before = _snapshot(ctx), count_rows()
     ctx.sign_in_as(as_role(Role.STATION_STAFF, username="pc"))
@@ -307,14 +307,14 @@ def test_station_staff_are_refused_and_nothing_changes(ctx, clock, retention, co
     ("", "Give the reason for the legal hold"),
     ("x" * 100_000, "too long (100,000 characters): at most 2,000"),
 ])
-def test_legal_hold_reason_checked(retention, completed, count_rows, reason: str, words: str) -> None:  # noqa: ANN001
+def test_legal_hold_reason_checked(retention, completed, count_rows, reason: str, words: str) -> None:
     before = count_rows()
     with pytest.raises(ValidationError, match=words.replace("(", r"\(").replace(")", r"\)")):
         retention.set_legal_hold(completed.id, True, reason)
     assert count_rows() == before
 
 
-def test_sql_looking_hold_reason_is_plain_text(ctx, retention, completed) -> None:  # noqa: ANN001
+def test_sql_looking_hold_reason_is_plain_text(ctx, retention, completed) -> None:
     retention.set_legal_hold(completed.id, True, SQL_TEXT)
     assert _get(ctx, Referral, completed.id).legal_hold_reason == SQL_TEXT
     with ctx.session_factory() as session:

@@ -55,7 +55,7 @@ def test_a_disabled_account_cannot_unlock(signed_in: UserService) -> None:
         signed_in.unlock(GOOD)
 
 
-def test_audit_rows_name_the_person_by_reference(ctx: AppContext, make_draft) -> None:  # noqa: ANN001
+def test_audit_rows_name_the_person_by_reference(ctx: AppContext, make_draft) -> None:
     from diversion_desktop.services.intake import IntakeService
 
     saved = IntakeService(ctx).save(make_draft())
@@ -77,7 +77,7 @@ def test_a_sign_in_is_recorded_under_the_name_signed_in_with(ctx: AppContext) ->
     assert [r.action for r in rows] == ["sign_in", "user_created"]
 
 
-def test_after_signing_out_refusals_are_not_put_on_the_last_user(ctx: AppContext, monkeypatch) -> None:  # noqa: ANN001
+def test_after_signing_out_refusals_are_not_put_on_the_last_user(ctx: AppContext, monkeypatch) -> None:
     monkeypatch.setenv("DIVERSION_USER", "workstation-7")
     service = UserService(ctx)
     service.create_first_administrator("Admin", GOOD)

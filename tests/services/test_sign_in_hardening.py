@@ -85,7 +85,7 @@ def _attack_in_parallel(url: str, clock: FakeClock) -> Counter[str]:
     return outcomes
 
 
-def _short_busy_timeout(connection, _record) -> None:  # noqa: ANN001 - a sqlite3 connection
+def _short_busy_timeout(connection, _record) -> None:
     connection.execute("PRAGMA busy_timeout=2000")
 
 
@@ -116,13 +116,13 @@ def test_parallel_wrong_passwords_lock_the_account_on_sqlite(ctx: AppContext, db
 
 
 @pytest.fixture
-def pg_ctx(postgres_url: str, clock: FakeClock) -> Iterator[AppContext]:  # noqa: F811
+def pg_ctx(postgres_url: str, clock: FakeClock) -> Iterator[AppContext]:
     context = open_context(postgres_url, clock=clock, user="tester")
     yield context
     context.engine.dispose()
 
 
-def test_parallel_wrong_passwords_lock_the_account_on_postgresql(pg_ctx: AppContext, postgres_url: str,  # noqa: F811
+def test_parallel_wrong_passwords_lock_the_account_on_postgresql(pg_ctx: AppContext, postgres_url: str,
                                                                  clock: FakeClock) -> None:
     _with_users(pg_ctx)
     outcomes = _attack_in_parallel(postgres_url, clock)
@@ -153,7 +153,7 @@ def test_a_locked_account_says_the_same_to_the_right_password(ctx: AppContext, c
 # -- item 6: an administrator's change reaches an open session -------------------------------------
 @pytest.fixture
 def two_desks(ctx: AppContext, db_path: Path, clock: FakeClock,
-              make_draft) -> Iterator[tuple[AppContext, AppContext]]:  # noqa: ANN001
+              make_draft) -> Iterator[tuple[AppContext, AppContext]]:
     """The administrator's workstation (``ctx``) and the victim's, each signed in, over one file
     holding a referral."""
     _with_users(ctx)
@@ -221,7 +221,7 @@ def test_an_administrator_belongs_to_the_police(ctx: AppContext, roles: list[Rol
         users.set_roles("sw1", roles)  # keeping the provider organisation
 
 
-def test_an_administrator_made_at_a_provider_before_sees_no_police_data(ctx: AppContext, make_draft,  # noqa: ANN001
+def test_an_administrator_made_at_a_provider_before_sees_no_police_data(ctx: AppContext, make_draft,
                                                                        tmp_path: Path) -> None:
     _with_users(ctx)
     users = UserService(ctx)

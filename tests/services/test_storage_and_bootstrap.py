@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from diversion_desktop.domain.permissions import Role
-from tests.conftest import EVERY_ROLE, as_role
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.domain.schemes import SchemeConfigError
 from diversion_desktop.services import bootstrap
@@ -23,6 +22,7 @@ from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.services.people import PeopleService
 from diversion_desktop.store.database import make_session_factory
 from diversion_desktop.store.migrate import current_revision, head_revision
+from tests.conftest import EVERY_ROLE, as_role
 
 SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "schemes"
 
@@ -31,7 +31,7 @@ def raw_counts(path: Path) -> dict[str, int]:
     """Counted outside the application, straight from the file."""
     connection = sqlite3.connect(path)
     try:
-        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for table in ("people", "referrals", "referral_substances", "timeline_events",
                               "reference_counters", "appointments")}
     finally:
@@ -41,7 +41,7 @@ def raw_counts(path: Path) -> dict[str, int]:
 def on_connect(ctx: AppContext, *statements: str) -> None:
     """Run these PRAGMAs on every new connection (after the application's own)."""
 
-    def apply(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def apply(dbapi_connection, _record) -> None:
         for statement in statements:
             dbapi_connection.execute(statement)
 
@@ -50,7 +50,7 @@ def on_connect(ctx: AppContext, *statements: str) -> None:
 
 
 @pytest.fixture
-def read_only_ctx(db_path: Path, registry: SchemeRegistry, clock) -> Iterator[AppContext]:  # noqa: ANN001
+def read_only_ctx(db_path: Path, registry: SchemeRegistry, clock) -> Iterator[AppContext]:
     """The same database file opened read-only by SQLite itself (works even for root)."""
     engine = create_engine(f"sqlite:///file:{db_path.as_posix()}?mode=ro&uri=true")
     yield AppContext(engine=engine, session_factory=make_session_factory(engine), schemes=registry,
@@ -58,7 +58,7 @@ def read_only_ctx(db_path: Path, registry: SchemeRegistry, clock) -> Iterator[Ap
     engine.dispose()
 
 
-def test_read_only_database_file(read_only_ctx, ctx, db_path, make_draft) -> None:  # noqa: ANN001
+def test_read_only_database_file(read_only_ctx, ctx, db_path, make_draft) -> None:
     IntakeService(ctx).save(make_draft(surname="Before"))
     ctx.engine.dispose()
     before = raw_counts(db_path)
@@ -72,7 +72,7 @@ def test_read_only_database_file(read_only_ctx, ctx, db_path, make_draft) -> Non
     assert [p.surname for p in PeopleService(read_only_ctx).search("before")] == ["Before"]
 
 
-def test_disk_full(ctx, db_path, intake, make_draft) -> None:  # noqa: ANN001
+def test_disk_full(ctx, db_path, intake, make_draft) -> None:
     ctx.engine.dispose()
     connection = sqlite3.connect(db_path)  # free pages (a migration dropped an index) would be reused
     connection.execute("VACUUM")
@@ -89,7 +89,7 @@ def test_disk_full(ctx, db_path, intake, make_draft) -> None:  # noqa: ANN001
     assert raw_counts(db_path) == before
 
 
-def test_database_locked_by_another_workstation(ctx, db_path, intake, make_draft) -> None:  # noqa: ANN001
+def test_database_locked_by_another_workstation(ctx, db_path, intake, make_draft) -> None:
     on_connect(ctx, "PRAGMA busy_timeout=50")       # don't wait the application's 10 s in a test
     other = sqlite3.connect(db_path, isolation_level=None)
     try:
@@ -102,7 +102,7 @@ def test_database_locked_by_another_workstation(ctx, db_path, intake, make_draft
     assert intake.save(make_draft()).reference == "WB-2026-00001"   # and once it is free, the save works
 
 
-def test_duplicate_reference_is_refused_whole(ctx, db_path, intake, make_draft) -> None:  # noqa: ANN001
+def test_duplicate_reference_is_refused_whole(ctx, db_path, intake, make_draft) -> None:
     intake.save(make_draft(surname="First"))
     with ctx.engine.begin() as connection:           # a counter set back, as by a bad restore
         connection.execute(text("UPDATE reference_counters SET last_value = 0 WHERE series = 'WB-2026'"))
@@ -113,7 +113,7 @@ def test_duplicate_reference_is_refused_whole(ctx, db_path, intake, make_draft) 
     assert raw_counts(db_path) == before             # not even the new person was kept
 
 
-def test_unreadable_database(ctx, db_path) -> None:  # noqa: ANN001
+def test_unreadable_database(ctx, db_path) -> None:
     ctx.engine.dispose()
     connection = sqlite3.connect(db_path)
     connection.execute("DROP TABLE person_aliases")
@@ -160,7 +160,7 @@ def test_a_broken_scheme_stops_start_up_before_the_database_is_touched(tmp_path:
     assert not database.exists()
 
 
-def test_a_third_area_works_end_to_end(tmp_path: Path, template_db: Path, make_draft) -> None:  # noqa: ANN001
+def test_a_third_area_works_end_to_end(tmp_path: Path, template_db: Path, make_draft) -> None:
     folder = tmp_path / "schemes"
     folder.mkdir()
     for source in SHIPPED.glob("*.toml"):

@@ -35,12 +35,12 @@ def squeezed(text: str) -> str:
 
 
 @pytest.fixture
-def sar(ctx):  # noqa: ANN001, ANN201
+def sar(ctx):
     return SubjectAccessService(ctx)
 
 
 @pytest.fixture
-def history(ctx, intake, make_draft, attend):  # noqa: ANN001, ANN201
+def history(ctx, intake, make_draft, attend):
     """John Smith: a completed diversion with a letter and session notes, and a second record
     ("Jon Smyth", declined) merged into his."""
     first = intake.save(make_draft(surname="O'Brien & <Sons>", forenames="Zoë"))
@@ -56,7 +56,7 @@ def history(ctx, intake, make_draft, attend):  # noqa: ANN001, ANN201
     return first, second
 
 
-def test_export_holds_everything_about_the_person(ctx, sar, history, tmp_path) -> None:  # noqa: ANN001
+def test_export_holds_everything_about_the_person(ctx, sar, history, tmp_path) -> None:
     first, second = history
     pdf_path, json_path = sar.export(first.person_id, tmp_path / "out")
     assert pdf_path.read_bytes().startswith(b"%PDF") and pdf_path.parent == tmp_path / "out"
@@ -96,7 +96,7 @@ def test_export_holds_everything_about_the_person(ctx, sar, history, tmp_path) -
     assert pdf_path.name in exports[0].detail and "P000002" in exports[0].detail
 
 
-def test_asking_for_the_merged_record_exports_the_person(sar, history, tmp_path) -> None:  # noqa: ANN001
+def test_asking_for_the_merged_record_exports_the_person(sar, history, tmp_path) -> None:
     first, second = history
     brief = sar.find("P-000002")
     assert (brief.reference, brief.merged_into_reference) == ("P000002", "P000001")
@@ -106,7 +106,7 @@ def test_asking_for_the_merged_record_exports_the_person(sar, history, tmp_path)
     assert [m["reference"] for m in data["merged_records"]] == ["P000002"]
 
 
-def test_very_long_text_runs_over_pages(ctx, sar, intake, make_draft, tmp_path) -> None:  # noqa: ANN001
+def test_very_long_text_runs_over_pages(ctx, sar, intake, make_draft, tmp_path) -> None:
     saved = intake.save(make_draft())
     long_text = ("word " * 20_000).strip()  # 100,000 characters
     with ctx.session_factory.begin() as session:
@@ -118,7 +118,7 @@ def test_very_long_text_runs_over_pages(ctx, sar, intake, make_draft, tmp_path) 
     assert text.count("\f") > 10  # many pages, each with its marking
 
 
-def test_refused_without_the_permission_and_nothing_is_written(ctx, sar, history, tmp_path, count_rows) -> None:  # noqa: ANN001
+def test_refused_without_the_permission_and_nothing_is_written(ctx, sar, history, tmp_path, count_rows) -> None:
     first, _second = history
     before = count_rows()
     ctx.sign_in_as(as_role(Role.STATION_STAFF, username="pc"))
@@ -132,7 +132,7 @@ def test_refused_without_the_permission_and_nothing_is_written(ctx, sar, history
     assert sar.export(first.person_id, tmp_path / "admin")[0].exists()
 
 
-def test_unknown_or_unwritable(ctx, sar, history, tmp_path, count_rows) -> None:  # noqa: ANN001
+def test_unknown_or_unwritable(ctx, sar, history, tmp_path, count_rows) -> None:
     first, _second = history
     with pytest.raises(NotFound, match="not a person reference"):
         sar.find(SQL_TEXT)
@@ -144,7 +144,7 @@ def test_unknown_or_unwritable(ctx, sar, history, tmp_path, count_rows) -> None:
     assert count_rows() == before
 
 
-def _audit(ctx) -> list[AuditEvent]:  # noqa: ANN001
+def _audit(ctx) -> list[AuditEvent]:
     with ctx.session_factory() as session:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
@@ -152,7 +152,7 @@ def _audit(ctx) -> list[AuditEvent]:  # noqa: ANN001
 PASSWORD = "Zoë's long passphrase"
 
 
-def test_with_a_password_one_encrypted_zip_holds_the_same_files(ctx, sar, history, tmp_path) -> None:  # noqa: ANN001
+def test_with_a_password_one_encrypted_zip_holds_the_same_files(ctx, sar, history, tmp_path) -> None:
     first, _second = history
     plain_pdf, plain_json = sar.export(first.person_id, tmp_path / "plain")
     result = sar.export_with_summary(first.person_id, tmp_path / "out", password=PASSWORD)
@@ -187,7 +187,7 @@ def test_with_a_password_one_encrypted_zip_holds_the_same_files(ctx, sar, histor
     assert "NOT encrypted" not in exports[1].detail and "P000002" in exports[1].detail
 
 
-def test_a_wrong_password_does_not_open_the_zip(sar, history, tmp_path) -> None:  # noqa: ANN001
+def test_a_wrong_password_does_not_open_the_zip(sar, history, tmp_path) -> None:
     first, _second = history
     zip_path = sar.export_with_summary(first.person_id, tmp_path, password=PASSWORD).zip_path
     with pytest.raises(RuntimeError, match="(?i)bad password"):
@@ -199,7 +199,7 @@ def test_a_wrong_password_does_not_open_the_zip(sar, history, tmp_path) -> None:
 @pytest.mark.parametrize(("password", "words"), [("short", "at least 8 characters"),
                                                  (" padded password ", "must not start or end with a space")])
 def test_an_unusable_password_is_refused_before_anything(ctx, sar, history, tmp_path, count_rows, password,
-                                                         words) -> None:  # noqa: ANN001
+                                                         words) -> None:
     first, _second = history
     before = count_rows()
     with pytest.raises(ValidationError, match=words) as refused:
@@ -211,7 +211,7 @@ def test_an_unusable_password_is_refused_before_anything(ctx, sar, history, tmp_
     assert count_rows() == before  # no audit row: nothing was read
 
 
-def test_an_encrypted_export_that_fails_leaves_nothing(ctx, sar, history, tmp_path, count_rows) -> None:  # noqa: ANN001
+def test_an_encrypted_export_that_fails_leaves_nothing(ctx, sar, history, tmp_path, count_rows) -> None:
     first, _second = history
     with ctx.session_factory.begin() as session:  # the database itself refuses the audit row
         session.execute(text("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events "

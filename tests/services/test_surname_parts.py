@@ -18,12 +18,12 @@ from tests.import_files import referral, write_import
 LONG = "Wolfeschlegel-Ó'Brien-Śmith"
 
 
-def found(people, text_: str) -> list[str]:  # noqa: ANN001
+def found(people, text_: str) -> list[str]:
     return [f"{r.forenames} {r.surname}" for r in people.search(text_)]
 
 
 @pytest.fixture
-def saved(intake, make_draft):  # noqa: ANN001, ANN201
+def saved(intake, make_draft):
     return {"long": intake.save(make_draft(surname=LONG, forenames="Hubert", date_of_birth=date(1980, 1, 1))),
             "double": intake.save(make_draft(surname="Smith-Jones", forenames="Mary", date_of_birth=date(1988, 8, 8))),
             "plain": intake.save(make_draft(surname="Jones", forenames="Tom", date_of_birth=date(1970, 2, 2)))}
@@ -42,24 +42,24 @@ def saved(intake, make_draft):  # noqa: ANN001, ANN201
     ("brien", []),                                  # a part starts at a hyphen or a space
     ("jonesy", []),
 ])
-def test_every_part_of_a_surname_finds_the_person(people, saved, typed: str, expected: list[str]) -> None:  # noqa: ANN001
+def test_every_part_of_a_surname_finds_the_person(people, saved, typed: str, expected: list[str]) -> None:
     assert found(people, typed) == expected
 
 
-def test_a_changed_surname_changes_its_keys(people, intake, make_draft, saved) -> None:  # noqa: ANN001
+def test_a_changed_surname_changes_its_keys(people, intake, make_draft, saved) -> None:
     again = make_draft(surname="Smith-Brown", forenames="Mary", date_of_birth=date(1988, 8, 8))
     intake.save(replace(again, person_id=saved["double"].person_id))
     assert found(people, "brown") == ["Mary Smith-Brown"]
     assert found(people, "jones") == ["Tom Jones"]
 
 
-def test_imported_people_are_found_by_every_part(people, ctx, tmp_path) -> None:  # noqa: ANN001
+def test_imported_people_are_found_by_every_part(people, ctx, tmp_path) -> None:
     report = ImportService(ctx).run(write_import(tmp_path, "csv", [referral(surname="Ahmed-Khan", forenames="Sara")]))
     assert report.ok and report.written, report.lines()
     assert found(people, "khan") == ["Sara Ahmed-Khan"]
 
 
-def test_anonymised_people_leave_no_keys(people, ctx, clock, intake, make_draft) -> None:  # noqa: ANN001
+def test_anonymised_people_leave_no_keys(people, ctx, clock, intake, make_draft) -> None:
     from datetime import datetime
 
     intake.save(make_draft(surname="Smith-Jones", forenames="Amy", consent=False))  # declined: closed at once
@@ -70,7 +70,7 @@ def test_anonymised_people_leave_no_keys(people, ctx, clock, intake, make_draft)
         assert session.scalars(select(PersonNameKey)).all() == []
 
 
-def test_a_surname_part_is_read_from_its_index(ctx, saved) -> None:  # noqa: ANN001
+def test_a_surname_part_is_read_from_its_index(ctx, saved) -> None:
     """The search's surname-part branch is a range of ix_person_name_keys_key, never a scan."""
     parsed = parse_search("smith")
     assert parsed is not None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from alembic import command
 
-from diversion_desktop.services.bootstrap import open_context
 from diversion_desktop.sample_data.bulk import fill_bulk
+from diversion_desktop.services.bootstrap import open_context
 from diversion_desktop.services.people import PeopleService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.store.database import make_engine

@@ -15,7 +15,7 @@ from diversion_desktop.services.documents import DocumentService
 from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.store.database import make_engine
-from diversion_desktop.store.migrate import head_revision, alembic_config, current_revision
+from diversion_desktop.store.migrate import alembic_config, current_revision, head_revision
 from tests.conftest import EVERY_ROLE, FakeClock
 
 
@@ -32,7 +32,7 @@ def columns(path: Path, table: str) -> dict[str, bool]:
     return {r[1]: not r[3] for r in rows(path, f"PRAGMA table_info({table})")}
 
 
-def test_0008_both_ways_keeps_every_row(tmp_path: Path, make_draft) -> None:  # noqa: ANN001
+def test_0008_both_ways_keeps_every_row(tmp_path: Path, make_draft) -> None:
     path = tmp_path / "in-use.sqlite3"
     url = f"sqlite:///{path.as_posix()}"
     clock = FakeClock()

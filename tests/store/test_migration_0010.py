@@ -35,7 +35,8 @@ def test_old_rows_verify_up_to_the_marker_and_later_rows_are_keyed(tmp_path: Pat
                                        content_digest=audit._content_digest(salt, changes, "")))
             row_hash = audit._row_hash(row)
             connection.execute(text(
-                "INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, person_id, "
+                "INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, "
+                "person_id, "
                 "changes, detail, prev_hash, hash, hash_version, salt, content_digest) VALUES (:id, :at, 'tester', "
                 "'changed', 'referral', 1, 'WB-2026-00001', 7, :changes, '', :prev, :hash, 2, :salt, :digest)"),
                 {"id": row_id, "at": AT, "changes": changes, "prev": prev, "hash": row_hash, "salt": salt,

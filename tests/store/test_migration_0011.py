@@ -27,7 +27,7 @@ def url(request: pytest.FixtureRequest, db_url: str) -> str:
     return db_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
 
 
-def test_0011_both_ways_keeps_every_row_and_the_triggers(url: str, make_draft) -> None:  # noqa: ANN001
+def test_0011_both_ways_keeps_every_row_and_the_triggers(url: str, make_draft) -> None:
     clock = FakeClock()
     ctx = open_context(url, clock=clock, user="tester", principal=EVERY_ROLE)
     engine = ctx.engine
@@ -71,7 +71,7 @@ def test_0011_both_ways_keeps_every_row_and_the_triggers(url: str, make_draft) -
         engine.dispose()
 
 
-def _rows(engine, table: str, without: str = "") -> list[tuple]:  # noqa: ANN001
+def _rows(engine, table: str, without: str = "") -> list[tuple]:
     with engine.connect() as connection:
         result = connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))
         keep = [i for i, name in enumerate(result.keys()) if name != without]

@@ -17,9 +17,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text, update
 from sqlalchemy.exc import DBAPIError
 
+from diversion_desktop.sample_data.demo import fill
 from diversion_desktop.services import audit
 from diversion_desktop.services.bootstrap import open_context
-from diversion_desktop.sample_data.demo import fill
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService
 from diversion_desktop.services.exporter import ExportQuery, ExportService
@@ -37,9 +37,8 @@ from tests.person_groups import OTHER, assert_in_step, copies
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401 - fixtures
 
 
-
 @pytest.fixture
-def pg_ctx(postgres_url: str, clock: FakeClock) -> Iterator[AppContext]:  # noqa: F811
+def pg_ctx(postgres_url: str, clock: FakeClock) -> Iterator[AppContext]:
     context = open_context(postgres_url, clock=clock, user="tester", principal=EVERY_ROLE)
     yield context
     context.engine.dispose()
@@ -60,7 +59,7 @@ def test_the_migrations_make_the_models_schema_and_undo_it(pg_ctx: AppContext) -
     assert current_revision(engine) == head_revision(engine)
 
 
-def test_the_audit_trail_is_append_only(pg_ctx: AppContext, make_draft) -> None:  # noqa: ANN001
+def test_the_audit_trail_is_append_only(pg_ctx: AppContext, make_draft) -> None:
     saved = IntakeService(pg_ctx).save(make_draft())
     for statement in ("UPDATE audit_events SET username = 'someone else'", "DELETE FROM audit_events"):
         with pytest.raises(DBAPIError, match="append-only"), pg_ctx.session_factory.begin() as session:
@@ -82,7 +81,7 @@ def test_the_audit_trail_is_append_only(pg_ctx: AppContext, make_draft) -> None:
     assert result.problems and all("does not show its record anonymised" in p for p in result.problems)
 
 
-def test_each_referral_keeps_a_copy_of_its_persons_groups(pg_ctx: AppContext, make_draft) -> None:  # noqa: ANN001
+def test_each_referral_keeps_a_copy_of_its_persons_groups(pg_ctx: AppContext, make_draft) -> None:
     intake = IntakeService(pg_ctx)
     kept = intake.save(make_draft())
     other = intake.save(make_draft(surname="Smyth", forenames="Jon", sex="Female", ethnicity_self=OTHER))
@@ -109,7 +108,7 @@ def test_the_evaluation_is_the_same_as_on_sqlite(pg_ctx: AppContext, ctx: AppCon
     assert any(row.rate.denominator for row in on_postgresql.repeat)  # the repeat cohort (months_after) is there
 
 
-def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx: AppContext,  # noqa: ANN001
+def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx: AppContext,
                                                                          make_draft) -> None:
     """Two workstations at once: one saves a referral for a person (not yet committed) while the
     other changes that person's sex. The change waits for the referral (the copy is read FOR
@@ -150,14 +149,14 @@ def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx:
         saved.reference: "Female", "RACE-1": "Female"}
 
 
-def test_each_evaluation_reading_sees_one_state_of_the_data(pg_ctx: AppContext, monkeypatch) -> None:  # noqa: ANN001
+def test_each_evaluation_reading_sees_one_state_of_the_data(pg_ctx: AppContext, monkeypatch) -> None:
     """The two readings compare the last audit event each saw, which tells only if each reading
     sees one state throughout: at PostgreSQL's default every statement would see the data anew."""
     build(pg_ctx)
     levels: list[str] = []
     original = EvaluationService._repeats
 
-    def noting_the_level(self, session, request, cutoff):  # noqa: ANN001, ANN202
+    def noting_the_level(self, session, request, cutoff):
         levels.append(session.execute(text("SHOW transaction_isolation")).scalar())
         return original(self, session, request, cutoff)
 
@@ -194,7 +193,7 @@ def test_the_everyday_services_answer_alike_on_postgresql_and_sqlite(pg_ctx: App
     for context in (pg_ctx, ctx):
         fill(context, people=40, referrals=60, seed=7)
     on_postgresql, on_sqlite = _answers(pg_ctx, tmp_path), _answers(ctx, tmp_path)
-    assert sum(on_sqlite["queue counts"].values()) > 0 and on_sqlite["retention"] > 0  # type: ignore[union-attr]
+    assert sum(on_sqlite["queue counts"].values()) > 0 and on_sqlite["retention"] > 0  # type: ignore[union-attr]  # the answers' known shapes
     assert on_postgresql == on_sqlite
     for context in (pg_ctx, ctx):
         with context.reading() as session:

@@ -7,20 +7,20 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
-from datetime import datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
-from PySide6.QtGui import QKeyEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+import pytest
+from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
-from diversion_desktop.services.bootstrap import open_context  # noqa: E402
-from diversion_desktop.services.context import AppContext  # noqa: E402
-from diversion_desktop.ui.settings import Settings  # noqa: E402
-from diversion_desktop.ui.tasks import TaskRunner  # noqa: E402
-from tests.conftest import EVERY_ROLE  # noqa: E402
+from diversion_desktop.services.bootstrap import open_context
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.ui.settings import Settings
+from diversion_desktop.ui.tasks import TaskRunner
+from tests.conftest import EVERY_ROLE
 
 GUI_NOW = datetime(2026, 3, 10, 12, 0)
 
@@ -39,7 +39,7 @@ def no_collection_on_a_worker() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def collect_widgets_on_the_gui_thread(qapp) -> Iterator[None]:  # noqa: ANN001
+def collect_widgets_on_the_gui_thread(qapp) -> Iterator[None]:
     """After each GUI test, let Qt finish its deferred deletions and collect Python's garbage
     here, on the GUI thread (see ``no_collection_on_a_worker``)."""
     yield
@@ -61,13 +61,13 @@ def gui_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def gui_runner(qtbot) -> Iterator[TaskRunner]:  # noqa: ANN001 - pytest-qt fixture
+def gui_runner(qtbot) -> Iterator[TaskRunner]:
     runner = TaskRunner()
     yield runner
     runner.shutdown()
 
 
-def type_text(qtbot, widget: QWidget, text: str) -> None:  # noqa: ANN001 - pytest-qt fixture
+def type_text(qtbot, widget: QWidget, text: str) -> None:
     """Type as a person would, key by key. QTest.keyClicks aborts on letters outside
     ASCII (Seán, Łukasz), so those are sent as key events carrying their text."""
     for ch in text:

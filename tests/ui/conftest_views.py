@@ -14,23 +14,23 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from dataclasses import replace  # noqa: E402
-from datetime import date, datetime, time, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QWidget  # noqa: E402
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QWidget
 
-from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
-from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
-from diversion_desktop.domain.programme import Attendance, SessionType  # noqa: E402
-from diversion_desktop.services.context import AppContext  # noqa: E402
-from diversion_desktop.services.dto import SavedReferral  # noqa: E402
-from diversion_desktop.services.intake import IntakeService  # noqa: E402
-from diversion_desktop.services.programme import ProgrammeService  # noqa: E402
-from diversion_desktop.ui.settings import Settings  # noqa: E402
-from diversion_desktop.ui.tasks import TaskRunner  # noqa: E402
+from diversion_desktop.domain.eligibility import SubstanceFind
+from diversion_desktop.domain.intake import IntakeDraft
+from diversion_desktop.domain.programme import Attendance, SessionType
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.dto import SavedReferral
+from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.services.programme import ProgrammeService
+from diversion_desktop.ui.settings import Settings
+from diversion_desktop.ui.tasks import TaskRunner
 
 FIXED_NOW = datetime(2026, 3, 10, 12, 0)  # a Tuesday
 TODAY = FIXED_NOW.date()
@@ -113,16 +113,16 @@ def completed(ctx: AppContext, surname: str = "Done") -> SavedReferral:
 
 
 # -- driving the widgets -------------------------------------------------------------------------
-def wait_idle(qtbot, runner: TaskRunner) -> None:  # noqa: ANN001 - pytest-qt fixture
+def wait_idle(qtbot, runner: TaskRunner) -> None:
     """Until every queued service call has come back and its callback has run."""
     qtbot.waitUntil(lambda: not runner.busy, timeout=10000)
 
 
-def click(qtbot, widget: QWidget) -> None:  # noqa: ANN001
+def click(qtbot, widget: QWidget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
-def click_row(qtbot, table: QAbstractItemView, row: int, double: bool = False) -> None:  # noqa: ANN001
+def click_row(qtbot, table: QAbstractItemView, row: int, double: bool = False) -> None:
     index = table.model().index(row, 0)
     table.scrollTo(index)
     centre: QPoint = table.visualRect(index).center()
@@ -151,7 +151,7 @@ def open_message_boxes(parent: QWidget) -> list[QMessageBox]:
     return [box for box in parent.findChildren(QMessageBox) if box.isVisible()]
 
 
-def replace_text(qtbot, edit: QWidget, text: str) -> None:  # noqa: ANN001
+def replace_text(qtbot, edit: QWidget, text: str) -> None:
     """Select all in a line edit and type over it, as a person would."""
     edit.setFocus()
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
@@ -168,12 +168,12 @@ class Questions:
         self.answer = answer
         self.asked: list[tuple[str, str]] = []
 
-    def __call__(self, _parent, title: str, text: str) -> bool:  # noqa: ANN001
+    def __call__(self, _parent, title: str, text: str) -> bool:
         self.asked.append((title, text))
         return self.answer
 
 
-def show_referral_page(qtbot, ctx: AppContext, runner: TaskRunner):  # noqa: ANN001, ANN201 - a ReferralPage
+def show_referral_page(qtbot, ctx: AppContext, runner: TaskRunner):
     from diversion_desktop.ui.referral_page import ReferralPage
 
     widget = ReferralPage(ctx, runner)
@@ -185,11 +185,11 @@ def show_referral_page(qtbot, ctx: AppContext, runner: TaskRunner):  # noqa: ANN
 
 
 @pytest.fixture
-def page(qtbot, views_ctx: AppContext, views_runner: TaskRunner):  # noqa: ANN001, ANN201
+def page(qtbot, views_ctx: AppContext, views_runner: TaskRunner):
     return show_referral_page(qtbot, views_ctx, views_runner)
 
 
-def open_by_reference(qtbot, page, reference: str) -> None:  # noqa: ANN001
+def open_by_reference(qtbot, page, reference: str) -> None:
     """Type the reference into the page's box and press Enter, as a person does; wait for it."""
     replace_text(qtbot, page.reference_edit, reference)
     with qtbot.waitSignal(page.sig_loaded, timeout=10000):

@@ -78,7 +78,7 @@ def later(action: Callable[[], Any]) -> None:
     QTimer.singleShot(0, action)
 
 
-def type_into(qtbot, widget: QWidget, text: str, replace: bool = True) -> None:  # noqa: ANN001
+def type_into(qtbot, widget: QWidget, text: str, replace: bool = True) -> None:
     """Type as a person does, key by key, into ``widget`` (its old text selected first and typed over).
     Letters outside ASCII go as key events carrying their text (QTest's keyClicks refuses them)."""
     widget.setFocus()
@@ -238,7 +238,7 @@ def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wor
 
 
 # -- steps many journeys take ----------------------------------------------------------------------------
-def sign_in(qtbot, name: str, password: str = PASSWORD, new_password: str = NEW_PASSWORD) -> Steps:  # noqa: ANN001
+def sign_in(qtbot, name: str, password: str = PASSWORD, new_password: str = NEW_PASSWORD) -> Steps:
     """Sign in at the dialog; a forced change of password is answered with ``new_password``."""
     dialog = yield modal("signInDialog")
     type_into(qtbot, dialog.username, name)
@@ -272,7 +272,7 @@ def focus_window(main: MainWindow) -> Steps:
     yield until("the main window to be active", lambda: QApplication.activeWindow() is main, 5)
 
 
-def quit_by_keyboard(qtbot, main: MainWindow) -> Steps:  # noqa: ANN001
+def quit_by_keyboard(qtbot, main: MainWindow) -> Steps:
     yield from focus_window(main)
     qtbot.keyClick(main, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
 
@@ -301,7 +301,7 @@ def add_team(workstation: Workstation, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
-def choose(combo, data: str) -> None:  # noqa: ANN001 - a QComboBox
+def choose(combo, data: str) -> None:
     """Pick the entry whose data is ``data``, as a click on it in the open list does."""
     index = combo.findData(data)
     assert index >= 0, f"{data!r} is not offered"
@@ -318,7 +318,7 @@ def file_dialog(seconds: float = 30.0) -> Wait:
     return Wait("a file dialog", found, seconds)
 
 
-def save_as(qtbot, dialog, path: Path) -> Steps:  # noqa: ANN001 - a QFileDialog
+def save_as(qtbot, dialog, path: Path) -> Steps:
     """Go to the file's folder, type its name and click Save. (Only the name is typed: a whole path
     would open the name box's completer list over the dialog, and it would take the click.)"""
     from PySide6.QtWidgets import QDialogButtonBox, QLineEdit

@@ -6,12 +6,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import datetime, time, timedelta  # noqa: E402
+from datetime import datetime, time, timedelta
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
 
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.domain.permissions import Principal, Role
+from diversion_desktop.domain.programme import Attendance
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui.appointments_view import AppointmentsView
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
     FIXED_NOW,
     TODAY,
     book,
@@ -29,16 +33,12 @@ from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by
     views_settings,
     wait_idle,
 )
-from diversion_desktop.domain.permissions import Principal, Role  # noqa: E402
-from diversion_desktop.domain.programme import Attendance  # noqa: E402
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui.appointments_view import AppointmentsView  # noqa: E402
 
 TIME, REFERENCE, PERSON, SESSION, WORKER, ATTENDANCE = range(6)
 
 
 @pytest.fixture
-def day_data(views_ctx):  # noqa: ANN001, ANN201
+def day_data(views_ctx):
     """Two appointments today at Newbury, one tomorrow, one today at Thatcham."""
     early = refer(views_ctx, surname="Early", forenames="Erin")
     late = refer(views_ctx, surname="Late", forenames="Lee")
@@ -55,7 +55,7 @@ def day_data(views_ctx):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def view(qtbot, views_ctx, views_runner, views_settings, day_data):  # noqa: ANN001, ANN201
+def view(qtbot, views_ctx, views_runner, views_settings, day_data):
     views_settings.last_centre = "newbury"
     widget = AppointmentsView(views_ctx, views_runner, views_settings)
     qtbot.addWidget(widget)
@@ -66,7 +66,7 @@ def view(qtbot, views_ctx, views_runner, views_settings, day_data):  # noqa: ANN
     return widget
 
 
-def test_lists_the_days_appointments_of_the_chosen_centre(qtbot, view, views_runner, views_settings):  # noqa: ANN001
+def test_lists_the_days_appointments_of_the_chosen_centre(qtbot, view, views_runner, views_settings):
     assert view.centre.currentText() == "West Berkshire — Cranstoun Newbury Drop-in"
     assert view.day.text() == "10/03/2026"
     assert column_texts(view.table, TIME) == ["09:30", "14:00"]
@@ -85,7 +85,7 @@ def test_lists_the_days_appointments_of_the_chosen_centre(qtbot, view, views_run
     assert column_texts(view.table, PERSON) == ["ELSEWHERE, Eli"]
 
 
-def test_the_chosen_centre_is_remembered_for_next_time(  # noqa: ANN001
+def test_the_chosen_centre_is_remembered_for_next_time(
     qtbot, views_ctx, views_runner, views_settings, day_data,
 ) -> None:
     views_settings.last_centre = "thatcham"
@@ -96,7 +96,7 @@ def test_the_chosen_centre_is_remembered_for_next_time(  # noqa: ANN001
     assert column_texts(widget.table, PERSON) == ["ELSEWHERE, Eli"]
 
 
-def test_every_centre_of_every_scheme_is_offered(view):  # noqa: ANN001
+def test_every_centre_of_every_scheme_is_offered(view):
     items = [(view.centre.itemText(i), view.centre.itemData(i)) for i in range(view.centre.count())]
     assert ("West Berkshire — Newbury Youth Hub", "newbury-youth") in items
     assert ("Windsor and Maidenhead — Cranstoun Windsor Drop-in", "windsor") in items
@@ -104,7 +104,7 @@ def test_every_centre_of_every_scheme_is_offered(view):  # noqa: ANN001
     assert view.day.accessibleName() == "Day"
 
 
-def test_day_buttons_and_typed_day(qtbot, view, views_runner):  # noqa: ANN001
+def test_day_buttons_and_typed_day(qtbot, view, views_runner):
     click(qtbot, view.next_button)
     wait_idle(qtbot, views_runner)
     assert view.day.text() == "11/03/2026"
@@ -135,7 +135,7 @@ def test_day_buttons_and_typed_day(qtbot, view, views_runner):  # noqa: ANN001
     assert view.model.rowCount() == 0  # never the list of another day under a wrong date
 
 
-def test_attended_is_recorded_for_the_selected_appointment(qtbot, view, views_runner, day_data):  # noqa: ANN001
+def test_attended_is_recorded_for_the_selected_appointment(qtbot, view, views_runner, day_data):
     row = find_row(view.table, PERSON, "LATE, Lee")
     click_row(qtbot, view.table, row)
     assert view.attended_button.isEnabled()
@@ -152,7 +152,7 @@ def test_attended_is_recorded_for_the_selected_appointment(qtbot, view, views_ru
     assert view.table.hasFocus()
 
 
-def test_not_attended_by_keyboard_alone(qtbot, view, views_ctx, views_runner, day_data):  # noqa: ANN001
+def test_not_attended_by_keyboard_alone(qtbot, view, views_ctx, views_runner, day_data):
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
     assert view.selected().referral_id == day_data["early"].id
@@ -164,7 +164,7 @@ def test_not_attended_by_keyboard_alone(qtbot, view, views_ctx, views_runner, da
     assert detail.appointments[0].attendance == "not_attended"
 
 
-def test_rebook_asks_for_reason_and_new_time_at_the_fields(  # noqa: ANN001
+def test_rebook_asks_for_reason_and_new_time_at_the_fields(
     qtbot, view, views_ctx, views_runner, day_data,
 ) -> None:
     click_row(qtbot, view.table, find_row(view.table, PERSON, "LATE, Lee"))
@@ -199,7 +199,7 @@ def test_rebook_asks_for_reason_and_new_time_at_the_fields(  # noqa: ANN001
     assert column_texts(view.table, ATTENDANCE) == ["Not yet recorded"]
 
 
-def test_a_second_rebooking_is_refused_with_the_reason_in_the_dialog(  # noqa: ANN001
+def test_a_second_rebooking_is_refused_with_the_reason_in_the_dialog(
     qtbot, view, views_ctx, views_runner, day_data,
 ) -> None:
     # West Berkshire allows one rebooking: use it up with a missed appointment first.
@@ -223,7 +223,7 @@ def test_a_second_rebooking_is_refused_with_the_reason_in_the_dialog(  # noqa: A
     qtbot.waitUntil(lambda: view.rebook_dialog is None)
 
 
-def test_future_appointment_can_only_be_cancelled_or_rebooked(qtbot, view, views_runner, day_data):  # noqa: ANN001
+def test_future_appointment_can_only_be_cancelled_or_rebooked(qtbot, view, views_runner, day_data):
     click(qtbot, view.next_button)
     wait_idle(qtbot, views_runner)
     click_row(qtbot, view.table, 0)
@@ -239,7 +239,7 @@ def test_future_appointment_can_only_be_cancelled_or_rebooked(qtbot, view, views
     assert cell(view.table, 0, ATTENDANCE) == "Cancelled by provider"
 
 
-def test_a_conflict_is_shown_in_a_message(qtbot, view, views_ctx, views_runner, day_data):  # noqa: ANN001
+def test_a_conflict_is_shown_in_a_message(qtbot, view, views_ctx, views_runner, day_data):
     # Someone else records the appointment after this list was loaded.
     record(views_ctx, day_data["appointments"]["early"], Attendance.ATTENDED, FIXED_NOW)
     click_row(qtbot, view.table, find_row(view.table, PERSON, "EARLY, Erin"))
@@ -254,7 +254,7 @@ def test_a_conflict_is_shown_in_a_message(qtbot, view, views_ctx, views_runner, 
     assert cell(view.table, find_row(view.table, PERSON, "EARLY, Erin"), ATTENDANCE) == "Attended"
 
 
-def test_double_click_enter_and_button_open_the_referral(qtbot, view, day_data):  # noqa: ANN001
+def test_double_click_enter_and_button_open_the_referral(qtbot, view, day_data):
     row = find_row(view.table, PERSON, "LATE, Lee")
     with qtbot.waitSignal(view.sig_open_referral) as opened:
         click_row(qtbot, view.table, row, double=True)
@@ -271,7 +271,7 @@ def test_double_click_enter_and_button_open_the_referral(qtbot, view, day_data):
     assert opened.args == [day_data["early"].id]
 
 
-def test_export_the_days_list(qtbot, view, views_ctx, day_data, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_export_the_days_list(qtbot, view, views_ctx, day_data, monkeypatch, tmp_path) -> None:
     import csv
 
     from PySide6.QtCore import QPoint
@@ -293,7 +293,7 @@ def test_export_the_days_list(qtbot, view, views_ctx, day_data, monkeypatch, tmp
     dialog.close()
 
 
-def test_session_notes_typed_and_kept(qtbot, view, views_ctx, views_runner) -> None:  # noqa: ANN001
+def test_session_notes_typed_and_kept(qtbot, view, views_ctx, views_runner) -> None:
     from diversion_desktop.services.referrals import ReferralService
     from tests.ui.conftest import type_text
 
@@ -310,7 +310,7 @@ def test_session_notes_typed_and_kept(qtbot, view, views_ctx, views_runner) -> N
     assert [a.session_notes for a in detail.appointments] == ["Talked about use; Zoë's plan & next steps."]
 
 
-def test_no_session_notes_for_station_staff(qtbot, views_ctx, views_runner, views_settings, day_data) -> None:  # noqa: ANN001
+def test_no_session_notes_for_station_staff(qtbot, views_ctx, views_runner, views_settings, day_data) -> None:
     from diversion_desktop.domain.permissions import Role
     from tests.conftest import as_role
 
@@ -321,7 +321,7 @@ def test_no_session_notes_for_station_staff(qtbot, views_ctx, views_runner, view
     wait_idle(qtbot, views_runner)
 
 
-def _centre_choices(qtbot, views_ctx, views_runner, views_settings) -> list[str]:  # noqa: ANN001
+def _centre_choices(qtbot, views_ctx, views_runner, views_settings) -> list[str]:
     """The Centre list as the signed-in user sees it, stepping through it with the keyboard."""
     widget = AppointmentsView(views_ctx, views_runner, views_settings)
     qtbot.addWidget(widget)
@@ -340,14 +340,14 @@ def _centre_choices(qtbot, views_ctx, views_runner, views_settings) -> list[str]
 
 
 def test_a_support_worker_chooses_only_among_their_organisations_centres(
-        qtbot, views_ctx, views_runner, views_settings):  # noqa: ANN001
+        qtbot, views_ctx, views_runner, views_settings):
     views_ctx.sign_in_as(Principal("worker", frozenset({Role.SUPPORT_WORKER}), "Cranstoun"))
     assert _centre_choices(qtbot, views_ctx, views_runner, views_settings) == [
         "West Berkshire — Cranstoun Newbury Drop-in", "West Berkshire — Cranstoun Thatcham Drop-in",
         "Windsor and Maidenhead — Cranstoun Maidenhead Drop-in", "Windsor and Maidenhead — Cranstoun Windsor Drop-in"]
 
 
-def test_a_coordinator_chooses_among_every_centre(qtbot, views_ctx, views_runner, views_settings):  # noqa: ANN001
+def test_a_coordinator_chooses_among_every_centre(qtbot, views_ctx, views_runner, views_settings):
     views_ctx.sign_in_as(Principal("coordinator", frozenset({Role.COORDINATOR})))
     choices = _centre_choices(qtbot, views_ctx, views_runner, views_settings)
     assert "West Berkshire — Newbury Youth Hub" in choices and len(choices) == 5

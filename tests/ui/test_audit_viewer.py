@@ -20,7 +20,7 @@ ADMIN_PASSWORD = "admin keeps the keys"
 
 
 @pytest.fixture
-def viewer(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> AuditViewer:  # noqa: ANN001
+def viewer(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> AuditViewer:
     service = UserService(gui_ctx)
     service.create_first_administrator("admin", ADMIN_PASSWORD, "Ada Admin")
     service.create_user("pc1234", "station desk passphrase", [Role.STATION_STAFF], must_change_password=False)
@@ -41,7 +41,7 @@ def column(viewer: AuditViewer, index: int) -> list[str]:
     return [model.data(model.index(row, index)) for row in range(model.rowCount())]
 
 
-def apply(qtbot, viewer: AuditViewer, widget) -> None:  # noqa: ANN001
+def apply(qtbot, viewer: AuditViewer, widget) -> None:
     with qtbot.waitSignal(viewer.sig_loaded, timeout=5000):
         qtbot.keyClick(widget, Qt.Key.Key_Return)
 
@@ -53,7 +53,7 @@ def test_every_row_newest_first(viewer: AuditViewer) -> None:
     assert not viewer.more_button.isEnabled()
 
 
-def test_filter_by_user(qtbot, viewer: AuditViewer) -> None:  # noqa: ANN001
+def test_filter_by_user(qtbot, viewer: AuditViewer) -> None:
     assert viewer.focusWidget() is viewer.username
     qtbot.keyClicks(viewer.username, "PC1234")
     apply(qtbot, viewer, viewer.username)
@@ -61,7 +61,7 @@ def test_filter_by_user(qtbot, viewer: AuditViewer) -> None:  # noqa: ANN001
     assert column(viewer, 2) == ["sign_in"]
 
 
-def test_filter_by_action_and_period(qtbot, viewer: AuditViewer) -> None:  # noqa: ANN001
+def test_filter_by_action_and_period(qtbot, viewer: AuditViewer) -> None:
     viewer.action.setFocus()
     viewer.action.setCurrentIndex(viewer.action.findData("user_created"))
     apply(qtbot, viewer, viewer.action)
@@ -72,7 +72,7 @@ def test_filter_by_action_and_period(qtbot, viewer: AuditViewer) -> None:  # noq
     assert viewer.count.text() == "No events match these filters."
 
 
-def test_bad_filters_are_answered_at_their_fields(qtbot, viewer: AuditViewer) -> None:  # noqa: ANN001
+def test_bad_filters_are_answered_at_their_fields(qtbot, viewer: AuditViewer) -> None:
     qtbot.keyClicks(viewer.date_to, "31/02/2026")
     qtbot.keyClick(viewer.date_to, Qt.Key.Key_Return)
     assert "real date" in viewer.fields["date_to"].error.text()
@@ -83,7 +83,7 @@ def test_bad_filters_are_answered_at_their_fields(qtbot, viewer: AuditViewer) ->
     assert "no person with the reference P-999999" in viewer.fields["person"].error.text()
 
 
-def test_more_rows_a_page_at_a_time(qtbot, viewer: AuditViewer, monkeypatch) -> None:  # noqa: ANN001
+def test_more_rows_a_page_at_a_time(qtbot, viewer: AuditViewer, monkeypatch) -> None:
     monkeypatch.setattr(audit_viewer, "PAGE", 1)
     with qtbot.waitSignal(viewer.sig_loaded, timeout=5000):
         viewer.load()
@@ -96,7 +96,7 @@ def test_more_rows_a_page_at_a_time(qtbot, viewer: AuditViewer, monkeypatch) -> 
     assert viewer.model.rows[0].id > viewer.model.rows[1].id  # still newest first
 
 
-def test_verify_an_intact_chain_then_a_tampered_one(qtbot, viewer: AuditViewer, tmp_path: Path) -> None:  # noqa: ANN001
+def test_verify_an_intact_chain_then_a_tampered_one(qtbot, viewer: AuditViewer, tmp_path: Path) -> None:
     with qtbot.waitSignal(viewer.sig_verified, timeout=10000) as verified:
         qtbot.mouseClick(viewer.verify_button, Qt.MouseButton.LeftButton)
     assert verified.args[0].ok
@@ -115,7 +115,7 @@ def test_verify_an_intact_chain_then_a_tampered_one(qtbot, viewer: AuditViewer, 
     assert viewer.verify_result.accessibleName() == "Chain changed"
 
 
-def test_export_what_the_filters_select(qtbot, viewer: AuditViewer, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+def test_export_what_the_filters_select(qtbot, viewer: AuditViewer, monkeypatch, tmp_path: Path) -> None:
     out = tmp_path / "audit.csv"
     asked: list[str] = []
     monkeypatch.setattr(audit_viewer, "ask_audit_export_path", lambda _parent, name: asked.append(name) or str(out))

@@ -7,19 +7,19 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlite3  # noqa: E402
-from contextlib import closing  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import QPoint, Qt
 
-from diversion_desktop.domain.permissions import Principal, Role  # noqa: E402
-from diversion_desktop.services.importer import ImportService  # noqa: E402
-from diversion_desktop.store import encrypted_backup  # noqa: E402
-from diversion_desktop.ui import backup_dialog  # noqa: E402
-from tests.import_files import referral, write_import  # noqa: E402
-from tests.ui.conftest import type_text  # noqa: E402
+from diversion_desktop.domain.permissions import Principal, Role
+from diversion_desktop.services.importer import ImportService
+from diversion_desktop.store import encrypted_backup
+from diversion_desktop.ui import backup_dialog
+from tests.import_files import referral, write_import
+from tests.ui.conftest import type_text
 
 TIMEOUT = 30000
 PASSWORD = "correct horse battery"
@@ -31,7 +31,7 @@ def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def seeded(gui_ctx, tmp_path) -> None:  # noqa: ANN001
+def seeded(gui_ctx, tmp_path) -> None:
     rows = [referral(reference="WB-2026-00101", surname="Jones", incident_date="2026-03-08")]
     assert ImportService(gui_ctx).run(write_import(tmp_path, "csv", rows, name="seed")).written
 
@@ -41,11 +41,11 @@ def surnames(path: Path) -> set[str]:
         return {row[0] for row in connection.execute("SELECT surname FROM people")}
 
 
-def click(qtbot, widget) -> None:  # noqa: ANN001
+def click(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
-def make_backup(qtbot, gui_ctx, gui_runner, monkeypatch, path: Path):  # noqa: ANN001, ANN201
+def make_backup(qtbot, gui_ctx, gui_runner, monkeypatch, path: Path):
     monkeypatch.setattr(backup_dialog, "ask_backup_path", lambda _p, _name, _encrypted: str(path))
     dialog = backup_dialog.open_backup_dialog(gui_ctx, gui_runner)
     qtbot.addWidget(dialog)
@@ -57,11 +57,11 @@ def make_backup(qtbot, gui_ctx, gui_runner, monkeypatch, path: Path):  # noqa: A
 
 
 @pytest.mark.usefixtures("seeded")
-def test_back_up_encrypted_then_restore(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_back_up_encrypted_then_restore(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:
     asked: list[tuple[str, bool]] = []
     target = tmp_path / "nightly.ddbackup"
 
-    def ask(_parent, name: str, encrypted: bool) -> str:  # noqa: ANN001
+    def ask(_parent, name: str, encrypted: bool) -> str:
         asked.append((name, encrypted))
         return str(target)
 
@@ -112,7 +112,7 @@ def test_back_up_encrypted_then_restore(qtbot, gui_ctx, gui_runner, monkeypatch,
 
 
 @pytest.mark.usefixtures("seeded")
-def test_plain_backup_and_a_refused_restore(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_plain_backup_and_a_refused_restore(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:
     target = tmp_path / "plain.sqlite3"
     monkeypatch.setattr(backup_dialog, "ask_backup_path", lambda _p, name, encrypted: str(target))
     dialog = backup_dialog.open_backup_dialog(gui_ctx, gui_runner)
@@ -138,7 +138,7 @@ def test_plain_backup_and_a_refused_restore(qtbot, gui_ctx, gui_runner, monkeypa
     assert restore.status.text() == "" and restore.restore_button.isEnabled()
 
 
-def test_a_file_that_is_not_a_backup(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_file_that_is_not_a_backup(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("minutes", encoding="utf-8")
     monkeypatch.setattr(backup_dialog, "ask_backup_file", lambda _p: str(notes))
@@ -150,7 +150,7 @@ def test_a_file_that_is_not_a_backup(qtbot, gui_ctx, gui_runner, monkeypatch, tm
 
 
 @pytest.mark.usefixtures("seeded")
-def test_a_truncated_backup_is_refused(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_truncated_backup_is_refused(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:
     _dialog, made = make_backup(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path / "b.ddbackup")
     cut = tmp_path / "cut.ddbackup"
     cut.write_bytes(made.out.read_bytes()[:-50])
@@ -168,7 +168,7 @@ def test_a_truncated_backup_is_refused(qtbot, gui_ctx, gui_runner, monkeypatch, 
     assert not restored.exists() and not [p for p in tmp_path.iterdir() if ".part" in p.name]
 
 
-def test_a_user_without_the_right_is_told_at_once(qtbot, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+def test_a_user_without_the_right_is_told_at_once(qtbot, gui_ctx, gui_runner) -> None:
     gui_ctx.sign_in_as(Principal("clerk", frozenset({Role.STATION_STAFF})))
     dialog = backup_dialog.open_backup_dialog(gui_ctx, gui_runner)
     restore = backup_dialog.open_restore_dialog(gui_ctx, gui_runner)
@@ -178,7 +178,7 @@ def test_a_user_without_the_right_is_told_at_once(qtbot, gui_ctx, gui_runner) ->
     assert not restore.choose_button.isEnabled() and "administrator" in restore.error.text()
 
 
-def test_the_file_menu_opens_both(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_the_file_menu_opens_both(qtbot, gui_ctx, gui_settings) -> None:
     from PySide6.QtWidgets import QApplication
 
     from diversion_desktop.ui.main_window import MainWindow

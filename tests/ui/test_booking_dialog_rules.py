@@ -7,19 +7,19 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import datetime  # noqa: E402
+from datetime import datetime
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt
 
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui import dialogs  # noqa: E402
-from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.referral_page import ReferralPage
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
+    Questions,
     book,
     click,
     column_texts,
     page,
-    Questions,
     refer,
     replace_text,
     views_ctx,
@@ -28,7 +28,7 @@ from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by
 )
 
 
-def open_booking(qtbot, page: ReferralPage, reference: str):  # noqa: ANN001, ANN201
+def open_booking(qtbot, page: ReferralPage, reference: str):
     replace_text(qtbot, page.reference_edit, reference)
     with qtbot.waitSignal(page.sig_loaded, timeout=10000):
         qtbot.keyClick(page.reference_edit, Qt.Key.Key_Return)
@@ -37,13 +37,13 @@ def open_booking(qtbot, page: ReferralPage, reference: str):  # noqa: ANN001, AN
     return page.book_dialog
 
 
-def submit(qtbot, dialog, runner, when: str) -> None:  # noqa: ANN001
+def submit(qtbot, dialog, runner, when: str) -> None:
     replace_text(qtbot, dialog.when, when)
     click(qtbot, dialog.ok_button)
     wait_idle(qtbot, runner)
 
 
-def test_past_and_double_bookings_are_refused_at_the_field(qtbot, page, views_ctx, views_runner):  # noqa: ANN001
+def test_past_and_double_bookings_are_refused_at_the_field(qtbot, page, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Twice", forenames="Tess")
     book(views_ctx, saved.id, datetime(2026, 3, 12, 10, 0))
     dialog = open_booking(qtbot, page, saved.reference)
@@ -58,7 +58,7 @@ def test_past_and_double_bookings_are_refused_at_the_field(qtbot, page, views_ct
     assert len(ReferralService(views_ctx).detail(saved.id).appointments) == 1  # nothing more written
 
 
-def test_a_booking_close_to_another_is_made_only_when_confirmed(  # noqa: ANN001
+def test_a_booking_close_to_another_is_made_only_when_confirmed(
         qtbot, page, views_ctx, views_runner, monkeypatch):
     saved = refer(views_ctx, surname="Close", forenames="Cal")
     book(views_ctx, saved.id, datetime(2026, 3, 12, 10, 0))

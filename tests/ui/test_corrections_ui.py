@@ -8,29 +8,29 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import datetime, time, timedelta  # noqa: E402
+from datetime import datetime, time, timedelta
 
-import pytest  # noqa: E402
+import pytest
 
-from diversion_desktop.domain.permissions import Role  # noqa: E402
-from diversion_desktop.domain.programme import Attendance  # noqa: E402
-from diversion_desktop.services.documents import DocumentService  # noqa: E402
-from diversion_desktop.services.programme import ProgrammeService  # noqa: E402
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from tests.conftest import EVERY_ROLE, as_role  # noqa: E402
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.domain.permissions import Role
+from diversion_desktop.domain.programme import Attendance
+from diversion_desktop.services.documents import DocumentService
+from diversion_desktop.services.programme import ProgrammeService
+from diversion_desktop.services.referrals import ReferralService
+from tests.conftest import EVERY_ROLE, as_role
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
+    FIXED_NOW,
+    TODAY,
     book,
     cell,
     click,
     click_row,
     column_texts,
-    FIXED_NOW,
     missed_twice,
     open_by_reference,
     page,
     record,
     refer,
-    TODAY,
     views_ctx,
     views_runner,
     wait_idle,
@@ -43,7 +43,7 @@ STATION = as_role(Role.STATION_STAFF, username="pc1")
 ATTENDANCE = 4  # the appointments table's column
 
 
-def missed_this_morning(ctx, surname: str = "Slip"):  # noqa: ANN001, ANN201
+def missed_this_morning(ctx, surname: str = "Slip"):
     """A referral whose appointment this morning Sam recorded as not attended."""
     saved = refer(ctx, surname=surname, taken=FIXED_NOW - timedelta(days=2))
     ctx.sign_in_as(SAM)
@@ -53,7 +53,7 @@ def missed_this_morning(ctx, surname: str = "Slip"):  # noqa: ANN001, ANN201
     return saved
 
 
-def test_the_worker_who_recorded_it_corrects_it_the_same_day(qtbot, page, views_ctx, views_runner) -> None:  # noqa: ANN001
+def test_the_worker_who_recorded_it_corrects_it_the_same_day(qtbot, page, views_ctx, views_runner) -> None:
     saved = missed_this_morning(views_ctx)
     open_by_reference(qtbot, page, saved.reference)
     assert page.correct_button.isVisible() and not page.correct_button.isEnabled()  # nothing chosen yet
@@ -84,7 +84,7 @@ def test_the_worker_who_recorded_it_corrects_it_the_same_day(qtbot, page, views_
 
 
 @pytest.mark.parametrize("who", [ALEX, STATION], ids=["another worker", "station staff"])
-def test_others_are_not_shown_the_correction(qtbot, page, views_ctx, who) -> None:  # noqa: ANN001
+def test_others_are_not_shown_the_correction(qtbot, page, views_ctx, who) -> None:
     saved = missed_this_morning(views_ctx)
     views_ctx.sign_in_as(who)
     open_by_reference(qtbot, page, saved.reference)
@@ -93,7 +93,7 @@ def test_others_are_not_shown_the_correction(qtbot, page, views_ctx, who) -> Non
     assert not page.withdraw_button.isVisible()
 
 
-def test_a_coordinator_withdraws_a_confirmation_then_corrects(qtbot, page, views_ctx, views_runner) -> None:  # noqa: ANN001
+def test_a_coordinator_withdraws_a_confirmation_then_corrects(qtbot, page, views_ctx, views_runner) -> None:
     saved = missed_twice(views_ctx, surname="Absent")       # recorded by "tester" two and four days ago
     ProgrammeService(views_ctx).confirm_next_step(saved.id)
     notice, _pdf = DocumentService(views_ctx).issue(saved.id, "future_ineligibility_notice")
@@ -134,7 +134,7 @@ def test_a_coordinator_withdraws_a_confirmation_then_corrects(qtbot, page, views
     assert "None proposed" in page.next_step_label.text()
 
 
-def test_a_day_later_the_worker_is_not_shown_the_correction(qtbot, page, views_ctx) -> None:  # noqa: ANN001
+def test_a_day_later_the_worker_is_not_shown_the_correction(qtbot, page, views_ctx) -> None:
     saved = refer(views_ctx, surname="Yesterday", taken=FIXED_NOW - timedelta(days=3))
     views_ctx.sign_in_as(SAM)
     when = datetime.combine(TODAY - timedelta(days=1), time(10))

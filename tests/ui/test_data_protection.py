@@ -7,37 +7,37 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc  # noqa: E402
-import json  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from datetime import datetime  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
+import gc
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from types import SimpleNamespace
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QMenu  # noqa: E402
-from sqlalchemy import update  # noqa: E402
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QMenu
+from sqlalchemy import update
 
-from diversion_desktop.domain.permissions import Role  # noqa: E402
-from diversion_desktop.services.intake import IntakeService  # noqa: E402
-from diversion_desktop.spreadsheets.encrypted import read_entries  # noqa: E402
-from diversion_desktop.store.models import Person, Referral  # noqa: E402
-from diversion_desktop.ui import data_protection  # noqa: E402
-from diversion_desktop.ui.data_protection import (  # noqa: E402
+from diversion_desktop.domain.permissions import Role
+from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.spreadsheets.encrypted import read_entries
+from diversion_desktop.store.models import Person, Referral
+from diversion_desktop.ui import data_protection
+from diversion_desktop.ui.data_protection import (
     LegalHoldDialog,
     RetentionDialog,
     SubjectAccessDialog,
     add_data_protection_actions,
 )
-from tests.conftest import EVERY_ROLE, as_role  # noqa: E402
-from tests.ui.conftest import type_text  # noqa: E402
+from tests.conftest import EVERY_ROLE, as_role
+from tests.ui.conftest import type_text
 
 TIMEOUT = 20000
 INCIDENT = datetime(2026, 3, 9, 21, 30)
 
 
 @pytest.fixture(autouse=True)
-def collect_on_the_gui_thread(qapp) -> Iterator[None]:  # noqa: ANN001
+def collect_on_the_gui_thread(qapp) -> Iterator[None]:
     """Dialogs closed at teardown are freed on the GUI thread, never on a later worker thread."""
     yield
     qapp.processEvents()
@@ -45,10 +45,10 @@ def collect_on_the_gui_thread(qapp) -> Iterator[None]:  # noqa: ANN001
 
 
 @pytest.fixture
-def confirm(monkeypatch):  # noqa: ANN001, ANN201
+def confirm(monkeypatch):
     asked: list[str] = []
 
-    def answer(_parent, _title: str, text: str) -> bool:  # noqa: ANN001
+    def answer(_parent, _title: str, text: str) -> bool:
         asked.append(text)
         return True
 
@@ -57,7 +57,7 @@ def confirm(monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def people(gui_ctx, make_draft):  # noqa: ANN001, ANN201
+def people(gui_ctx, make_draft):
     """Two people, each with one declined referral dated 2015 (long past retention)."""
     intake = IntakeService(gui_ctx)
     saved = [intake.save(make_draft(incident_at=INCIDENT, consent=False)),
@@ -68,7 +68,7 @@ def people(gui_ctx, make_draft):  # noqa: ANN001, ANN201
     return saved
 
 
-def _menu_for(qtbot, gui_ctx, gui_runner) -> QMenu:  # noqa: ANN001
+def _menu_for(qtbot, gui_ctx, gui_runner) -> QMenu:
     menu = QMenu("Data protection")
     qtbot.addWidget(menu)
     add_data_protection_actions(SimpleNamespace(ctx=gui_ctx, runner=gui_runner), menu)
@@ -79,7 +79,7 @@ def _visible(menu: QMenu) -> list[str]:
     return [a.objectName() for a in menu.actions() if a.isVisible()]
 
 
-def test_actions_are_shown_by_permission(qtbot, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+def test_actions_are_shown_by_permission(qtbot, gui_ctx, gui_runner) -> None:
     menu = _menu_for(qtbot, gui_ctx, gui_runner)
     assert _visible(menu) == ["mergeAction", "undoMergeAction", "subjectAccessAction", "legalHoldAction",
                               "retentionAction"]
@@ -95,11 +95,11 @@ def test_actions_are_shown_by_permission(qtbot, gui_ctx, gui_runner) -> None:  #
     gui_ctx.sign_in_as(EVERY_ROLE)
 
 
-def _untick(qtbot, box: QCheckBox) -> None:  # noqa: ANN001
+def _untick(qtbot, box: QCheckBox) -> None:
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
 
 
-def test_subject_access_export(qtbot, gui_ctx, gui_runner, people, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_subject_access_export(qtbot, gui_ctx, gui_runner, people, monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(data_protection, "ask_folder", lambda _parent: str(tmp_path))
     dialog = SubjectAccessDialog(gui_ctx, gui_runner)
     qtbot.addWidget(dialog)
@@ -127,7 +127,7 @@ def test_subject_access_export(qtbot, gui_ctx, gui_runner, people, monkeypatch, 
 
 
 def test_subject_access_export_protected_with_a_password(qtbot, gui_ctx, gui_runner, people, monkeypatch,
-                                                         tmp_path) -> None:  # noqa: ANN001
+                                                         tmp_path) -> None:
     chosen: list[str] = []
     folder = tmp_path / "sar"  # (the database is in tmp_path)
     monkeypatch.setattr(data_protection, "ask_folder", lambda _parent: chosen.append("asked") or str(folder))
@@ -168,7 +168,7 @@ def test_subject_access_export_protected_with_a_password(qtbot, gui_ctx, gui_run
     assert str(result.zip_path) in dialog.status.text() and "7-Zip" in dialog.status.text()
 
 
-def test_anonymise_old_records_shows_the_count_first(qtbot, gui_ctx, gui_runner, people, confirm) -> None:  # noqa: ANN001
+def test_anonymise_old_records_shows_the_count_first(qtbot, gui_ctx, gui_runner, people, confirm) -> None:
     dialog = RetentionDialog(gui_ctx, gui_runner, None)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.sig_planned, timeout=TIMEOUT):
@@ -185,7 +185,7 @@ def test_anonymise_old_records_shows_the_count_first(qtbot, gui_ctx, gui_runner,
         assert {p.surname for p in session.query(Person)} == {"Anonymised"}
 
 
-def test_anonymise_refused_for_a_coordinator(qtbot, gui_ctx, gui_runner, people) -> None:  # noqa: ANN001
+def test_anonymise_refused_for_a_coordinator(qtbot, gui_ctx, gui_runner, people) -> None:
     gui_ctx.sign_in_as(as_role(Role.COORDINATOR))
     dialog = RetentionDialog(gui_ctx, gui_runner, None)
     qtbot.addWidget(dialog)
@@ -195,7 +195,7 @@ def test_anonymise_refused_for_a_coordinator(qtbot, gui_ctx, gui_runner, people)
     gui_ctx.sign_in_as(EVERY_ROLE)
 
 
-def test_legal_hold(qtbot, gui_ctx, gui_runner, people) -> None:  # noqa: ANN001
+def test_legal_hold(qtbot, gui_ctx, gui_runner, people) -> None:
     dialog = LegalHoldDialog(gui_ctx, gui_runner)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -211,7 +211,7 @@ def test_legal_hold(qtbot, gui_ctx, gui_runner, people) -> None:  # noqa: ANN001
         assert session.get(Referral, people[0].id).legal_hold
 
 
-def test_an_action_opens_its_dialog_and_reports_changes(qtbot, gui_ctx, gui_runner, people) -> None:  # noqa: ANN001
+def test_an_action_opens_its_dialog_and_reports_changes(qtbot, gui_ctx, gui_runner, people) -> None:
     from PySide6.QtWidgets import QApplication
 
     changes: list[int] = []

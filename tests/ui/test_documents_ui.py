@@ -11,42 +11,42 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import re  # noqa: E402
-import shutil  # noqa: E402
-import stat  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-from datetime import date, datetime, time, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
+import re
+import shutil
+import stat
+import subprocess
+import threading
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QSize, Qt, QTimer  # noqa: E402
-from PySide6.QtPrintSupport import QPrinter  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget  # noqa: E402
+import pytest
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
-from diversion_desktop.domain.programme import Attendance  # noqa: E402
-from diversion_desktop.services.documents import DocumentService  # noqa: E402
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui import dialogs, document_batches, pdf_output  # noqa: E402
-from diversion_desktop.ui.appointments_view import AppointmentsView  # noqa: E402
-from diversion_desktop.ui.pdf_preview import PdfPreviewDialog  # noqa: E402
-from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.domain.programme import Attendance
+from diversion_desktop.services.documents import DocumentService
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui import dialogs, document_batches, pdf_output
+from diversion_desktop.ui.appointments_view import AppointmentsView
+from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
+from diversion_desktop.ui.referral_page import ReferralPage
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
+    FIXED_NOW,
+    TODAY,
+    WINDSOR,
     book,
     click,
     column_texts,
-    FIXED_NOW,
     missed_twice,
     open_message_boxes,
     page,
     record,
     refer,
-    TODAY,
     views_ctx,
     views_runner,
     views_settings,
     wait_idle,
-    WINDSOR,
 )
 
 DOCUMENT, STATE = 0, 1  # due documents
@@ -98,18 +98,18 @@ def pdf_pages(path: Path) -> int:
 
 # -- fixtures ------------------------------------------------------------------------------
 @pytest.fixture
-def printer_dialog(monkeypatch, tmp_path):  # noqa: ANN001, ANN201
+def printer_dialog(monkeypatch, tmp_path):
     fake = FakePrintDialog(tmp_path)
     monkeypatch.setattr(pdf_output, "ask_printer", fake)
     return fake
 
 
-def show(qtbot, page: ReferralPage, referral_id: int) -> None:  # noqa: ANN001
+def show(qtbot, page: ReferralPage, referral_id: int) -> None:
     with qtbot.waitSignal(page.sig_loaded, timeout=10000):
         page.show_referral(referral_id)
 
 
-def open_preview(qtbot, page: ReferralPage) -> PdfPreviewDialog:  # noqa: ANN001
+def open_preview(qtbot, page: ReferralPage) -> PdfPreviewDialog:
     with qtbot.waitSignal(page.documents.sig_preview_shown, timeout=10000) as shown:
         click(qtbot, page.documents.preview_button)
     dialog = shown.args[0]
@@ -122,7 +122,7 @@ def due_texts(page: ReferralPage, column: int) -> list[str]:
 
 
 # -- the referral page -----------------------------------------------------------------------
-def test_a_saved_referral_offers_its_letter_and_preview_stores_nothing(qtbot, page, views_ctx):  # noqa: ANN001
+def test_a_saved_referral_offers_its_letter_and_preview_stores_nothing(qtbot, page, views_ctx):
     saved = refer(views_ctx, surname="Preview", forenames="Pat")
     service = DocumentService(views_ctx)
     show(qtbot, page, saved.id)
@@ -160,7 +160,7 @@ def test_a_saved_referral_offers_its_letter_and_preview_stores_nothing(qtbot, pa
     assert "was not issued" in panel.status.text()
 
 
-def test_issue_and_print_asks_for_the_printer_prints_every_page_and_shows_it_issued(  # noqa: ANN001
+def test_issue_and_print_asks_for_the_printer_prints_every_page_and_shows_it_issued(
     qtbot, page, views_ctx, views_runner, monkeypatch, tmp_path,
 ) -> None:
     fake = FakePrintDialog(tmp_path, mode=QPrinter.PrinterMode.HighResolution)  # as the real dialog gives
@@ -185,7 +185,7 @@ def test_issue_and_print_asks_for_the_printer_prints_every_page_and_shows_it_iss
     wait_idle(qtbot, views_runner)
 
 
-def _answer_the_question(qtbot, button_text: str) -> list[str]:  # noqa: ANN001
+def _answer_the_question(qtbot, button_text: str) -> list[str]:
     """Click ``button_text`` in the question when it opens (it is modal); what it said is returned."""
     said: list[str] = []
     tries = iter(range(250))  # five seconds, then give up (the test then fails on what it sees)
@@ -205,7 +205,7 @@ def _answer_the_question(qtbot, button_text: str) -> list[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("answer", ["Do not issue", "Issue anyway"])
-def test_a_letter_to_a_person_with_no_postal_address_asks_issue_anyway_first(  # noqa: ANN001
+def test_a_letter_to_a_person_with_no_postal_address_asks_issue_anyway_first(
     qtbot, page, views_ctx, views_runner, printer_dialog, answer,
 ) -> None:
     saved = refer(views_ctx, surname="Nofixed", forenames="Nia", address="")
@@ -230,7 +230,7 @@ def test_a_letter_to_a_person_with_no_postal_address_asks_issue_anyway_first(  #
     wait_idle(qtbot, views_runner)
 
 
-def test_a_letter_to_a_person_with_an_address_asks_no_question(qtbot, page, views_ctx, views_runner,  # noqa: ANN001
+def test_a_letter_to_a_person_with_an_address_asks_no_question(qtbot, page, views_ctx, views_runner,
                                                                printer_dialog) -> None:
     saved = refer(views_ctx, surname="Housed")
     show(qtbot, page, saved.id)
@@ -241,7 +241,7 @@ def test_a_letter_to_a_person_with_an_address_asks_no_question(qtbot, page, view
     wait_idle(qtbot, views_runner)
 
 
-def test_issue_and_print_from_the_preview(qtbot, page, views_ctx, printer_dialog):  # noqa: ANN001
+def test_issue_and_print_from_the_preview(qtbot, page, views_ctx, printer_dialog):
     saved = refer(views_ctx, surname="Fromview")
     show(qtbot, page, saved.id)
     dialog = open_preview(qtbot, page)
@@ -253,7 +253,7 @@ def test_issue_and_print_from_the_preview(qtbot, page, views_ctx, printer_dialog
     assert pdf_pages(printer_dialog.outputs[0]) == issued.page_count
 
 
-def test_cancelling_the_print_dialog_issues_nothing(qtbot, page, views_ctx, monkeypatch, tmp_path):  # noqa: ANN001
+def test_cancelling_the_print_dialog_issues_nothing(qtbot, page, views_ctx, monkeypatch, tmp_path):
     fake = FakePrintDialog(tmp_path, answer=False)
     monkeypatch.setattr(pdf_output, "ask_printer", fake)
     saved = refer(views_ctx, surname="Cancel")
@@ -265,7 +265,7 @@ def test_cancelling_the_print_dialog_issues_nothing(qtbot, page, views_ctx, monk
     assert due_texts(page, STATE) == ["Not yet issued"]
 
 
-def test_issue_and_save_then_reprint_and_save_again_give_the_identical_pdf(  # noqa: ANN001
+def test_issue_and_save_then_reprint_and_save_again_give_the_identical_pdf(
     qtbot, page, views_ctx, views_runner, monkeypatch, printer_dialog, tmp_path,
 ) -> None:
     saved = refer(views_ctx, surname="Copy", forenames="Cas")
@@ -323,7 +323,7 @@ def test_issue_and_save_then_reprint_and_save_again_give_the_identical_pdf(  # n
     assert len(service.issued_for(saved.id)) == 1
 
 
-def test_a_file_that_cannot_be_written_is_said_plainly(qtbot, page, views_ctx, views_runner, monkeypatch,  # noqa: ANN001
+def test_a_file_that_cannot_be_written_is_said_plainly(qtbot, page, views_ctx, views_runner, monkeypatch,
                                                        tmp_path) -> None:
     saved = refer(views_ctx, surname="Nowhere")
     DocumentService(views_ctx).issue(saved.id, "referral_letter")
@@ -337,7 +337,7 @@ def test_a_file_that_cannot_be_written_is_said_plainly(qtbot, page, views_ctx, v
     assert page.documents.status.text().endswith("was not saved.")
 
 
-def test_a_youth_referral_offers_the_yot_notice_and_a_booking_its_appointment_letter(  # noqa: ANN001
+def test_a_youth_referral_offers_the_yot_notice_and_a_booking_its_appointment_letter(
     qtbot, page, views_ctx, views_runner,
 ) -> None:
     saved = refer(views_ctx, surname="Young", forenames="Yan", date_of_birth=date(2010, 1, 1))
@@ -358,7 +358,7 @@ def test_a_youth_referral_offers_the_yot_notice_and_a_booking_its_appointment_le
     assert "Appointment letter, 12/03/2026 10:30\nto Yan Young (copy to Pat Guardian)" in due_texts(page, DOCUMENT)
 
 
-def test_issued_documents_go_below_those_still_to_issue(qtbot, page, views_ctx, printer_dialog):  # noqa: ANN001
+def test_issued_documents_go_below_those_still_to_issue(qtbot, page, views_ctx, printer_dialog):
     saved = refer(views_ctx, surname="Order", date_of_birth=date(2010, 1, 1))
     show(qtbot, page, saved.id)
     with qtbot.waitSignal(page.sig_loaded, timeout=20000):
@@ -368,7 +368,7 @@ def test_issued_documents_go_below_those_still_to_issue(qtbot, page, views_ctx, 
     assert page.documents.selected_due().due.kind == "yot_notice"  # the next one to issue
 
 
-def test_confirming_a_next_step_offers_the_file_note_and_ineligibility_notice(  # noqa: ANN001
+def test_confirming_a_next_step_offers_the_file_note_and_ineligibility_notice(
     qtbot, page, views_ctx, monkeypatch,
 ) -> None:
     saved = missed_twice(views_ctx, WINDSOR, surname="Absent")  # adult, deferred prosecution
@@ -383,7 +383,7 @@ def test_confirming_a_next_step_offers_the_file_note_and_ineligibility_notice(  
     assert due_texts(page, DOCUMENT)[1] == "Prosecution file note\nto Police case file"
 
 
-def test_a_missed_appointment_offers_its_notice(qtbot, page, views_ctx):  # noqa: ANN001
+def test_a_missed_appointment_offers_its_notice(qtbot, page, views_ctx):
     saved = refer(views_ctx, surname="Once", taken=FIXED_NOW - timedelta(days=3))
     when = datetime.combine(TODAY - timedelta(days=1), time(10))
     appointment = book(views_ctx, saved.id, when, booked_at=when - timedelta(hours=5))
@@ -393,7 +393,7 @@ def test_a_missed_appointment_offers_its_notice(qtbot, page, views_ctx):  # noqa
 
 
 # -- the preview dialog on its own ----------------------------------------------------------------
-def test_the_preview_dialog_prints_and_saves_what_it_shows(qtbot, views_ctx, printer_dialog, monkeypatch,  # noqa: ANN001
+def test_the_preview_dialog_prints_and_saves_what_it_shows(qtbot, views_ctx, printer_dialog, monkeypatch,
                                                            tmp_path) -> None:
     saved = refer(views_ctx, surname="Dialog")
     pdf = DocumentService(views_ctx).preview(saved.id, "referral_letter")
@@ -424,7 +424,7 @@ def test_the_preview_dialog_prints_and_saves_what_it_shows(qtbot, views_ctx, pri
     assert pdf_pages(printer_dialog.outputs[-1]) == 2 * pdf.page_count
 
 
-def test_a_rendered_page_is_on_white(qtbot, views_ctx):  # noqa: ANN001
+def test_a_rendered_page_is_on_white(qtbot, views_ctx):
     saved = refer(views_ctx, surname="White")
     pdf = DocumentService(views_ctx).preview(saved.id, "referral_letter")
     document, _buffer = pdf_output.load_document(pdf.content)
@@ -447,7 +447,7 @@ def three_pages() -> bytes:
     return out.getvalue()
 
 
-def test_a_longer_print_job_shows_its_progress_and_can_be_stopped(qtbot, printer_dialog, monkeypatch):  # noqa: ANN001
+def test_a_longer_print_job_shows_its_progress_and_can_be_stopped(qtbot, printer_dialog, monkeypatch):
     parent = QWidget()
     qtbot.addWidget(parent)
     seen: list[int] = []
@@ -464,7 +464,7 @@ def test_a_longer_print_job_shows_its_progress_and_can_be_stopped(qtbot, printer
 
 # -- batches from the appointments view -----------------------------------------------------------
 @pytest.fixture
-def view(qtbot, views_ctx, views_runner, views_settings):  # noqa: ANN001, ANN201
+def view(qtbot, views_ctx, views_runner, views_settings):
     views_settings.last_centre = "newbury"
     widget = AppointmentsView(views_ctx, views_runner, views_settings)
     qtbot.addWidget(widget)
@@ -475,7 +475,7 @@ def view(qtbot, views_ctx, views_runner, views_settings):  # noqa: ANN001, ANN20
     return widget
 
 
-def test_print_letters_for_this_day_issues_them_and_prints_one_merged_pdf(  # noqa: ANN001
+def test_print_letters_for_this_day_issues_them_and_prints_one_merged_pdf(
     qtbot, view, views_ctx, views_runner, printer_dialog, monkeypatch,
 ) -> None:
     tomorrow = TODAY + timedelta(days=1)
@@ -488,7 +488,7 @@ def test_print_letters_for_this_day_issues_them_and_prints_one_merged_pdf(  # no
     threads: list[bool] = []
     original = document_batches.BatchProgress._show
 
-    def spy(relay, done: int, total: int) -> None:  # noqa: ANN001
+    def spy(relay, done: int, total: int) -> None:
         threads.append(threading.current_thread() is threading.main_thread())
         original(relay, done, total)
 
@@ -522,7 +522,7 @@ def test_print_letters_for_this_day_issues_them_and_prints_one_merged_pdf(  # no
     assert [len(service.issued_for(p.id)) for p in people] == [1, 1]
 
 
-def test_a_day_with_no_letters_says_so(qtbot, view, views_runner):  # noqa: ANN001
+def test_a_day_with_no_letters_says_so(qtbot, view, views_runner):
     with qtbot.waitSignal(view.sig_batch_shown, timeout=10000) as shown:
         click(qtbot, view.letters_button)
     assert shown.args == [None]
@@ -531,7 +531,7 @@ def test_a_day_with_no_letters_says_so(qtbot, view, views_runner):  # noqa: ANN0
     assert view.letters_button.isEnabled()
 
 
-def test_missed_appointment_notices_of_the_day(qtbot, view, views_ctx, views_runner):  # noqa: ANN001
+def test_missed_appointment_notices_of_the_day(qtbot, view, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Missed", taken=FIXED_NOW.replace(hour=8))
     appointment = book(views_ctx, saved.id, FIXED_NOW.replace(hour=9), "newbury", booked_at=FIXED_NOW.replace(hour=8))
     record(views_ctx, appointment, Attendance.NOT_ATTENDED, FIXED_NOW.replace(hour=10))

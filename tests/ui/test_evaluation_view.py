@@ -24,7 +24,7 @@ from tests.ui.conftest_views import click, open_message_boxes
 
 
 @pytest.fixture
-def view(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> EvaluationView:  # noqa: ANN001
+def view(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> EvaluationView:
     build(gui_ctx)
     widget = EvaluationView(gui_ctx, gui_runner)
     qtbot.addWidget(widget)
@@ -35,7 +35,7 @@ def view(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> EvaluationView: 
     return widget
 
 
-def compute(qtbot, view: EvaluationView) -> None:  # noqa: ANN001
+def compute(qtbot, view: EvaluationView) -> None:
     with qtbot.waitSignal(view.sig_computed, timeout=20000):
         click(qtbot, view.compute_button)
 
@@ -45,7 +45,7 @@ def cells(view: EvaluationView, key: str) -> list[list[str]]:
     return [[str(model.index(r, c).data()) for c in range(model.columnCount())] for r in range(model.rowCount())]
 
 
-def test_defaults_to_the_last_12_months(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_defaults_to_the_last_12_months(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> None:
     widget = EvaluationView(gui_ctx, gui_runner)
     qtbot.addWidget(widget)
     assert widget.date_from.text() == "11/03/2025" and widget.date_to.text() == "10/03/2026"
@@ -53,11 +53,11 @@ def test_defaults_to_the_last_12_months(qtbot, gui_ctx: AppContext, gui_runner: 
     assert widget.references[Dimension.SEX].currentText() == "Largest group"
 
 
-def test_computes_off_the_gui_thread_with_progress(qtbot, view: EvaluationView, monkeypatch) -> None:  # noqa: ANN001
+def test_computes_off_the_gui_thread_with_progress(qtbot, view: EvaluationView, monkeypatch) -> None:
     threads: list[threading.Thread] = []
     original = EvaluationService.compute
 
-    def recording(self, request, progress=None):  # noqa: ANN001, ANN202
+    def recording(self, request, progress=None):
         threads.append(threading.current_thread())
         return original(self, request, progress)
 
@@ -72,7 +72,7 @@ def test_computes_off_the_gui_thread_with_progress(qtbot, view: EvaluationView, 
     assert view.pdf_button.isEnabled() and view.xlsx_button.isEnabled()
 
 
-def test_tables_show_the_figures_worked_out_by_hand(qtbot, view: EvaluationView) -> None:  # noqa: ANN001
+def test_tables_show_the_figures_worked_out_by_hand(qtbot, view: EvaluationView) -> None:
     compute(qtbot, view)
     completion = cells(view, "Completion by area")
     assert completion[0] == ["West Berkshire", "12", "17", "70.6%", "46.9\u201386.7%"]
@@ -93,7 +93,7 @@ def test_tables_show_the_figures_worked_out_by_hand(qtbot, view: EvaluationView)
     assert model.index(row, 2).data(Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
 
 
-def test_charts_are_drawn(qtbot, view: EvaluationView) -> None:  # noqa: ANN001
+def test_charts_are_drawn(qtbot, view: EvaluationView) -> None:
     compute(qtbot, view)
     funnel = view.funnel_chart.chart().series()
     assert len(funnel) == 1 and isinstance(funnel[0], QHorizontalBarSeries)
@@ -109,11 +109,11 @@ def test_charts_are_drawn(qtbot, view: EvaluationView) -> None:  # noqa: ANN001
     assert view.hours_chart.chart().series()
 
 
-def test_save_as_pdf_and_xlsx(qtbot, view: EvaluationView, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+def test_save_as_pdf_and_xlsx(qtbot, view: EvaluationView, monkeypatch, tmp_path: Path) -> None:
     compute(qtbot, view)
     asked: list[str] = []
 
-    def choose(_parent, _caption, suggested, _filter):  # noqa: ANN001, ANN202
+    def choose(_parent, _caption, suggested, _filter):
         asked.append(suggested)
         return str(tmp_path / Path(suggested).stem)  # no extension: the view adds it
 
@@ -131,14 +131,14 @@ def test_save_as_pdf_and_xlsx(qtbot, view: EvaluationView, monkeypatch, tmp_path
     assert "Saved" in view.status.text()
 
 
-def test_cancelling_the_file_chooser_saves_nothing(qtbot, view: EvaluationView, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_cancelling_the_file_chooser_saves_nothing(qtbot, view: EvaluationView, monkeypatch, tmp_path) -> None:
     compute(qtbot, view)
     monkeypatch.setattr(evaluation_view, "choose_save_path", lambda *_a: "")
     click(qtbot, view.pdf_button)
     assert view.status.text() == "Not saved." and not list(tmp_path.glob("*.pdf"))
 
 
-def test_choices_narrow_the_evaluation(qtbot, view: EvaluationView) -> None:  # noqa: ANN001
+def test_choices_narrow_the_evaluation(qtbot, view: EvaluationView) -> None:
     view.area_boxes["windsor-and-maidenhead"].setChecked(False)
     for label, box in view.band_boxes.items():
         box.setChecked(label == "18\u201324")
@@ -152,7 +152,7 @@ def test_choices_narrow_the_evaluation(qtbot, view: EvaluationView) -> None:  # 
     assert not view.tabs.isTabVisible(view.tabs.indexOf(view.pages["Pilots"]))  # one scheme kind only
 
 
-def test_what_cannot_be_computed_is_said(qtbot, view: EvaluationView) -> None:  # noqa: ANN001
+def test_what_cannot_be_computed_is_said(qtbot, view: EvaluationView) -> None:
     failures: list[str] = []
     view.sig_failed.connect(failures.append)
     view.date_to.setText("31/12/2024")

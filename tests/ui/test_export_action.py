@@ -7,24 +7,24 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import QPoint, Qt
 
-from diversion_desktop.services.exporter import ExportQuery  # noqa: E402
-from diversion_desktop.services.importer import ImportService  # noqa: E402
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.spreadsheets.encrypted import read_entries  # noqa: E402
-from diversion_desktop.ui import export_action  # noqa: E402
-from tests.import_files import referral, write_import  # noqa: E402
-from tests.ui.conftest import type_text  # noqa: E402
+from diversion_desktop.services.exporter import ExportQuery
+from diversion_desktop.services.importer import ImportService
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.spreadsheets.encrypted import read_entries
+from diversion_desktop.ui import export_action
+from tests.import_files import referral, write_import
+from tests.ui.conftest import type_text
 
 TIMEOUT = 20000
 
 
 @pytest.fixture
-def queue_ids(gui_ctx, tmp_path) -> tuple[int, ...]:  # noqa: ANN001
+def queue_ids(gui_ctx, tmp_path) -> tuple[int, ...]:
     rows = [referral(reference=f"WB-2026-0010{n}", surname=name, incident_date="2026-03-08")
             for n, name in enumerate(("Smith", "Jones", "Brown"), start=1)]
     assert ImportService(gui_ctx).run(write_import(tmp_path, "csv", rows, name="seed")).written
@@ -32,7 +32,7 @@ def queue_ids(gui_ctx, tmp_path) -> tuple[int, ...]:  # noqa: ANN001
     return tuple(r.referral_id for r in queue[:2])
 
 
-def open_dialog(qtbot, gui_ctx, gui_runner, ids):  # noqa: ANN001, ANN201
+def open_dialog(qtbot, gui_ctx, gui_runner, ids):
     with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):  # the row count
         dialog = export_action.export_rows(None, gui_ctx, gui_runner, "referrals", ids,
                                            "Queue: awaiting first appointment", "awaiting")
@@ -40,7 +40,7 @@ def open_dialog(qtbot, gui_ctx, gui_runner, ids):  # noqa: ANN001, ANN201
     return dialog
 
 
-def test_export_the_rows_shown_encrypted(qtbot, gui_ctx, gui_runner, queue_ids, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_export_the_rows_shown_encrypted(qtbot, gui_ctx, gui_runner, queue_ids, monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: str(tmp_path / f"{name}.{fmt}"))
     dialog = open_dialog(qtbot, gui_ctx, gui_runner, queue_ids)
     assert "2 row(s)" in dialog.intro.text() and dialog.protect.isChecked()
@@ -59,7 +59,7 @@ def test_export_the_rows_shown_encrypted(qtbot, gui_ctx, gui_runner, queue_ids, 
     assert "7-Zip" in dialog.status.text() and not dialog.export_button.isEnabled()
 
 
-def test_export_without_a_password_as_csv(qtbot, gui_ctx, gui_runner, queue_ids, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_export_without_a_password_as_csv(qtbot, gui_ctx, gui_runner, queue_ids, monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: str(tmp_path / f"{name}.{fmt}"))
     dialog = open_dialog(qtbot, gui_ctx, gui_runner, queue_ids)
     qtbot.mouseClick(dialog.protect, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.protect.height() // 2))
@@ -72,7 +72,7 @@ def test_export_without_a_password_as_csv(qtbot, gui_ctx, gui_runner, queue_ids,
 
 
 def test_a_list_with_filters_and_a_cancelled_save(qtbot, gui_ctx, gui_runner, queue_ids, monkeypatch,
-                                                  tmp_path) -> None:  # noqa: ANN001
+                                                  tmp_path) -> None:
     saved: list[str] = []
     monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: saved.append(name) or "")
     with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):

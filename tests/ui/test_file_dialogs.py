@@ -14,7 +14,7 @@ from diversion_desktop.ui.intake_form import IntakeForm
 
 
 @pytest.fixture
-def window(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:  # noqa: ANN001
+def window(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:
     """A widget of the application with its workstation settings (any such parent will do)."""
     widget = IntakeForm(gui_ctx, gui_runner, gui_settings)
     qtbot.addWidget(widget)
@@ -51,7 +51,7 @@ def documents() -> str:
     return folder if folder and Path(folder).is_dir() else str(Path.home())
 
 
-def test_the_first_dialog_opens_in_documents_then_in_the_folder_last_chosen(window, gui_settings, tmp_path) -> None:  # noqa: ANN001
+def test_the_first_dialog_opens_in_documents_then_in_the_folder_last_chosen(window, gui_settings, tmp_path) -> None:
     opened_in: list[str] = []
     chosen = tmp_path / "exports"
     chosen.mkdir()
@@ -67,7 +67,7 @@ def test_the_first_dialog_opens_in_documents_then_in_the_folder_last_chosen(wind
     assert Path(gui_settings.last_folder) == chosen  # a cancelled dialog changes nothing
 
 
-def test_a_remembered_folder_that_has_gone_falls_back_to_documents(window, gui_settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_remembered_folder_that_has_gone_falls_back_to_documents(window, gui_settings, tmp_path) -> None:
     gui_settings.last_folder = str(tmp_path / "removed since")
     opened_in: list[str] = []
     answer_with(None, opened_in)

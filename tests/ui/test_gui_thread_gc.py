@@ -43,7 +43,7 @@ def collections() -> Iterator[list[tuple[int, int]]]:
     gc.callbacks.remove(note)
 
 
-def test_a_generation_is_collected_when_due_as_the_interpreter_would(thresholds, collections) -> None:  # noqa: ANN001
+def test_a_generation_is_collected_when_due_as_the_interpreter_would(thresholds, collections) -> None:
     gc.disable()
     assert GuiThreadCollector.collect_due() == -1  # nothing allocated since the collection
     cycle = _Cycle()
@@ -59,7 +59,7 @@ def test_a_generation_is_collected_when_due_as_the_interpreter_would(thresholds,
     assert [g for _thread, g in collections] == [0, 0, 0, 1]
 
 
-def test_garbage_made_on_a_worker_is_collected_on_the_gui_thread(qtbot, thresholds, collections) -> None:  # noqa: ANN001
+def test_garbage_made_on_a_worker_is_collected_on_the_gui_thread(qtbot, thresholds, collections) -> None:
     collector = GuiThreadCollector(interval_ms=10)
     collector.start()
     try:

@@ -10,17 +10,17 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import QPoint, Qt
 
-from diversion_desktop.services.people import PeopleService  # noqa: E402
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui import import_dialog  # noqa: E402
-from diversion_desktop.ui.import_dialog import ImportDialog  # noqa: E402
-from diversion_desktop.ui.table_models import ROW_ROLE  # noqa: E402
-from tests.import_files import appointment, referral, write_import  # noqa: E402
+from diversion_desktop.services.people import PeopleService
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui import import_dialog
+from diversion_desktop.ui.import_dialog import ImportDialog
+from diversion_desktop.ui.table_models import ROW_ROLE
+from tests.import_files import appointment, referral, write_import
 
 TIMEOUT = 20000
 ROWS = [referral(reference="WB-2025-00001", incident_date="2025-06-01", outcome="not_attended",
@@ -31,7 +31,7 @@ APPOINTMENTS = [appointment(reference="WB-2026-00102", appointment_at="2026-03-0
 
 
 @pytest.fixture
-def dialog(qtbot, gui_ctx, gui_runner):  # noqa: ANN001, ANN201
+def dialog(qtbot, gui_ctx, gui_runner):
     widget = ImportDialog(gui_ctx, gui_runner)
     qtbot.addWidget(widget)
     with qtbot.waitExposed(widget):
@@ -39,16 +39,16 @@ def dialog(qtbot, gui_ctx, gui_runner):  # noqa: ANN001, ANN201
     return widget
 
 
-def choose(monkeypatch, path: Path) -> None:  # noqa: ANN001
+def choose(monkeypatch, path: Path) -> None:
     monkeypatch.setattr(import_dialog, "ask_import_file", lambda _parent: str(path))
 
 
-def click(qtbot, button) -> None:  # noqa: ANN001
+def click(qtbot, button) -> None:
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def tick(qtbot, box) -> None:  # noqa: ANN001
+def tick(qtbot, box) -> None:
     """Click a check box where its box is drawn (a wide check box's middle may be empty space)."""
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
 
@@ -59,7 +59,7 @@ def shown(dialog: ImportDialog) -> list:
 
 
 @pytest.mark.parametrize("file_format", ["xlsx", "csv"])
-def test_choose_check_then_import(qtbot, dialog, gui_ctx, monkeypatch, tmp_path, file_format) -> None:  # noqa: ANN001
+def test_choose_check_then_import(qtbot, dialog, gui_ctx, monkeypatch, tmp_path, file_format) -> None:
     choose(monkeypatch, write_import(tmp_path, file_format, ROWS, APPOINTMENTS))
     assert not dialog.import_button.isEnabled()
     with qtbot.waitSignal(dialog.sig_checked, timeout=TIMEOUT) as checked:
@@ -85,7 +85,7 @@ def test_choose_check_then_import(qtbot, dialog, gui_ctx, monkeypatch, tmp_path,
     assert PeopleService(gui_ctx).search("Smith")[0].barred
 
 
-def test_refused_rows_block_the_import_until_skipped(qtbot, dialog, gui_ctx, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_refused_rows_block_the_import_until_skipped(qtbot, dialog, gui_ctx, monkeypatch, tmp_path) -> None:
     rows = [*ROWS, referral(reference="WB-2026-00103", surname="Brown", substance="heroin")]
     choose(monkeypatch, write_import(tmp_path, "xlsx", rows))
     with qtbot.waitSignal(dialog.sig_checked, timeout=TIMEOUT):
@@ -104,7 +104,7 @@ def test_refused_rows_block_the_import_until_skipped(qtbot, dialog, gui_ctx, mon
     assert (tmp_path / "pilot.refused.xlsx").is_file() and "pilot.refused.xlsx" in dialog.summary.text()
 
 
-def test_a_file_with_wrong_columns_is_explained(qtbot, dialog, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_file_with_wrong_columns_is_explained(qtbot, dialog, monkeypatch, tmp_path) -> None:
     path = tmp_path / "wrong.csv"
     path.write_text("ref,name\nWB-1,Smith\n", encoding="utf-8")
     choose(monkeypatch, path)
@@ -116,13 +116,13 @@ def test_a_file_with_wrong_columns_is_explained(qtbot, dialog, monkeypatch, tmp_
     assert dialog.check_button.isEnabled()  # fix the file, then check again
 
 
-def test_cancelling_the_file_dialog_changes_nothing(qtbot, dialog, monkeypatch) -> None:  # noqa: ANN001
+def test_cancelling_the_file_dialog_changes_nothing(qtbot, dialog, monkeypatch) -> None:
     monkeypatch.setattr(import_dialog, "ask_import_file", lambda _parent: "")
     click(qtbot, dialog.choose_button)
     assert dialog.file_edit.text() == "" and not dialog.check_button.isEnabled() and not dialog.busy
 
 
-def test_nothing_new_on_the_second_import(qtbot, dialog, gui_ctx, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_nothing_new_on_the_second_import(qtbot, dialog, gui_ctx, monkeypatch, tmp_path) -> None:
     path = write_import(tmp_path, "csv", ROWS)
     from diversion_desktop.services.importer import ImportService
 
@@ -134,7 +134,7 @@ def test_nothing_new_on_the_second_import(qtbot, dialog, gui_ctx, monkeypatch, t
     assert not dialog.import_button.isEnabled() and dialog.import_button.toolTip() == "Nothing new to import."
 
 
-def test_the_dialog_stays_open_while_working(qtbot, dialog, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_the_dialog_stays_open_while_working(qtbot, dialog, monkeypatch, tmp_path) -> None:
     choose(monkeypatch, write_import(tmp_path, "csv", ROWS))
     with qtbot.waitSignal(dialog.sig_checked, timeout=TIMEOUT):
         click(qtbot, dialog.choose_button)
@@ -145,7 +145,7 @@ def test_the_dialog_stays_open_while_working(qtbot, dialog, monkeypatch, tmp_pat
     assert not dialog.isVisible()
 
 
-def test_save_the_template(qtbot, dialog, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_save_the_template(qtbot, dialog, gui_runner, monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(import_dialog, "ask_template_path", lambda _parent: str(tmp_path / "template.csv"))
     with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
         click(qtbot, dialog.template_button)
@@ -153,7 +153,7 @@ def test_save_the_template(qtbot, dialog, gui_runner, monkeypatch, tmp_path) -> 
     assert "Template saved" in dialog.summary.text()
 
 
-def test_a_long_report_is_shown_a_page_at_a_time(qtbot, dialog, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_long_report_is_shown_a_page_at_a_time(qtbot, dialog, monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(import_dialog, "PAGE_ROWS", 2)  # a page of two rows: five rows make three pages
     rows = [*ROWS, referral(reference="WB-2026-00103", surname="Brown", substance="heroin")]
     choose(monkeypatch, write_import(tmp_path, "csv", rows, APPOINTMENTS))

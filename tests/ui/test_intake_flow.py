@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,13 +27,13 @@ def field(widget: QWidget, accessible_name: str) -> QWidget:
     return found[0]
 
 
-def type_into(qtbot, widget: QWidget, name: str, text: str) -> None:  # noqa: ANN001
+def type_into(qtbot, widget: QWidget, name: str, text: str) -> None:
     target = field(widget, name)
     target.setFocus()
     type_text(qtbot, target, text)
 
 
-def tick(qtbot, box: QWidget) -> None:  # noqa: ANN001
+def tick(qtbot, box: QWidget) -> None:
     """Toggle a check box from the keyboard (Space), as a keyboard user would."""
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Space)
@@ -49,7 +47,7 @@ def choose(widget: QWidget, name: str, text: str) -> None:
 
 
 @pytest.fixture
-def form(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:  # noqa: ANN001
+def form(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:
     widget = IntakeForm(gui_ctx, gui_runner, gui_settings)
     qtbot.addWidget(widget)
     widget.resize(1200, 900)
@@ -57,7 +55,7 @@ def form(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:  # noqa: ANN00
     return widget
 
 
-def fill_adult(qtbot, form: IntakeForm, surname: str = "O'Brien", dob: str = "01/05/1990",  # noqa: ANN001
+def fill_adult(qtbot, form: IntakeForm, surname: str = "O'Brien", dob: str = "01/05/1990",
                area: str = "West Berkshire", quantity: str = "2.5") -> None:
     type_into(qtbot, form, "Surname", surname)
     type_into(qtbot, form, "Forenames", "Seán")
@@ -91,7 +89,7 @@ def test_every_input_is_named_for_assistive_technology(form: IntakeForm) -> None
         w.accessibleName() for w in inputs}
 
 
-def test_decision_updates_live_while_typing(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_decision_updates_live_while_typing(qtbot, form: IntakeForm) -> None:
     assert form.decision_label.text() == "Not yet decided"
     fill_adult(qtbot, form)
     tick(qtbot, form.consent)
@@ -105,7 +103,7 @@ def test_decision_updates_live_while_typing(qtbot, form: IntakeForm) -> None:  #
     assert form.override_box.isVisible()
 
 
-def test_save_eligible_referral_then_find_the_person(qtbot, form: IntakeForm, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+def test_save_eligible_referral_then_find_the_person(qtbot, form: IntakeForm, gui_ctx, gui_runner) -> None:
     fill_adult(qtbot, form)
     tick(qtbot, form.consent)
     with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
@@ -128,7 +126,7 @@ def test_save_eligible_referral_then_find_the_person(qtbot, form: IntakeForm, gu
     assert panel.history_model.row_at(0).reference == "WB-2026-00001"
 
 
-def test_under_18_needs_a_guardian(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_under_18_needs_a_guardian(qtbot, form: IntakeForm) -> None:
     fill_adult(qtbot, form, surname="Nowak", dob="10/03/2010")  # 16 on the incident date
     tick(qtbot, form.consent)
     assert "youth pathway" in form.pathway_label.text()
@@ -148,7 +146,7 @@ def test_under_18_needs_a_guardian(qtbot, form: IntakeForm) -> None:  # noqa: AN
     ("01/01/2030", "future"),
     ("01/06/2017", "under 10"),
 ])
-def test_impossible_dates_refused_at_the_field(qtbot, form: IntakeForm, dob: str, message: str) -> None:  # noqa: ANN001
+def test_impossible_dates_refused_at_the_field(qtbot, form: IntakeForm, dob: str, message: str) -> None:
     fill_adult(qtbot, form, dob=dob)
     tick(qtbot, form.consent)
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
@@ -157,7 +155,7 @@ def test_impossible_dates_refused_at_the_field(qtbot, form: IntakeForm, dob: str
     assert form.saving is False
 
 
-def test_ineligible_saved_with_reasons_and_override_needs_a_reason(qtbot, form: IntakeForm, gui_ctx) -> None:  # noqa: ANN001
+def test_ineligible_saved_with_reasons_and_override_needs_a_reason(qtbot, form: IntakeForm, gui_ctx) -> None:
     fill_adult(qtbot, form, quantity="50")
     tick(qtbot, form.consent)
     with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
@@ -177,7 +175,7 @@ def test_ineligible_saved_with_reasons_and_override_needs_a_reason(qtbot, form: 
     assert saved.args[0].status == "awaiting_appointment"
 
 
-def test_possible_match_is_offered_before_a_new_person(qtbot, form: IntakeForm, gui_runner) -> None:  # noqa: ANN001
+def test_possible_match_is_offered_before_a_new_person(qtbot, form: IntakeForm, gui_runner) -> None:
     fill_adult(qtbot, form)
     tick(qtbot, form.consent)
     with qtbot.waitSignal(form.sig_saved, timeout=5000):
@@ -199,7 +197,7 @@ def test_possible_match_is_offered_before_a_new_person(qtbot, form: IntakeForm, 
     ("1/1/30", "01/01/1930", 96),      # 2030 would be in the future: the previous century
     ("09/03/08", "09/03/2008", 18),
 ])
-def test_a_date_of_birth_typed_short_is_understood(qtbot, form: IntakeForm, typed: str, shown: str,  # noqa: ANN001
+def test_a_date_of_birth_typed_short_is_understood(qtbot, form: IntakeForm, typed: str, shown: str,
                                                     age: int) -> None:
     fill_adult(qtbot, form, dob=typed)
     tick(qtbot, form.consent)

@@ -16,7 +16,7 @@ from tests.ui.test_intake_flow import choose, field, fill_adult, tick, type_into
 
 
 @pytest.fixture
-def form(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:  # noqa: ANN001
+def form(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:
     widget = IntakeForm(gui_ctx, gui_runner, gui_settings)
     qtbot.addWidget(widget)
     widget.resize(1200, 900)
@@ -29,13 +29,13 @@ def reasons(form: IntakeForm) -> list[str]:
     return [form.reasons_list.item(i).text() for i in range(form.reasons_list.count())]
 
 
-def save(qtbot, form: IntakeForm):  # noqa: ANN001, ANN201
+def save(qtbot, form: IntakeForm):
     with qtbot.waitSignal(form.sig_saved, timeout=5000) as saved:
         qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     return saved.args[0]
 
 
-def press(qtbot, key: Qt.Key) -> QWidget:  # noqa: ANN001
+def press(qtbot, key: Qt.Key) -> QWidget:
     """A key pressed where the focus is; the widget that has the focus after it."""
     qtbot.keyClick(QApplication.focusWidget(), key)
     return QApplication.focusWidget()
@@ -43,7 +43,7 @@ def press(qtbot, key: Qt.Key) -> QWidget:  # noqa: ANN001
 
 # -- 1. a quantity of 0, -1 or "abc" gives no decision ------------------------------------
 @pytest.mark.parametrize("quantity", ["0", "-1", "abc"])
-def test_a_quantity_that_is_not_more_than_zero_gives_no_decision(qtbot, form: IntakeForm, quantity: str) -> None:  # noqa: ANN001
+def test_a_quantity_that_is_not_more_than_zero_gives_no_decision(qtbot, form: IntakeForm, quantity: str) -> None:
     fill_adult(qtbot, form, quantity=quantity)
     tick(qtbot, form.consent)
     assert form.decision_label.text() == "Not yet decided"
@@ -61,7 +61,7 @@ def test_a_quantity_that_is_not_more_than_zero_gives_no_decision(qtbot, form: In
     ("0.0004", "more than 3 decimal places"),
     ("1e-400", "written with an exponent"),
 ])
-def test_a_quantity_that_would_change_gives_no_decision(qtbot, form: IntakeForm, quantity: str,  # noqa: ANN001
+def test_a_quantity_that_would_change_gives_no_decision(qtbot, form: IntakeForm, quantity: str,
                                                          words: str) -> None:
     fill_adult(qtbot, form, quantity=quantity)
     tick(qtbot, form.consent)
@@ -72,7 +72,7 @@ def test_a_quantity_that_would_change_gives_no_decision(qtbot, form: IntakeForm,
     assert form.decision_label.text() == "Eligible for diversion"
 
 
-def test_a_pasted_surname_with_nothing_visible_is_refused(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_a_pasted_surname_with_nothing_visible_is_refused(qtbot, form: IntakeForm) -> None:
     fill_adult(qtbot, form)
     surname = field(form, "Surname")
     surname.clear()
@@ -86,7 +86,7 @@ def test_a_pasted_surname_with_nothing_visible_is_refused(qtbot, form: IntakeFor
 
 
 # -- 4. the guardian's address ----------------------------------------------------------
-def test_the_guardian_address_is_typed_saved_and_filled_again(qtbot, form: IntakeForm, gui_ctx) -> None:  # noqa: ANN001
+def test_the_guardian_address_is_typed_saved_and_filled_again(qtbot, form: IntakeForm, gui_ctx) -> None:
     fill_adult(qtbot, form, surname="Nowak", dob="10/03/2010")
     type_into(qtbot, form, "Parent or guardian name", "Ewa Nowak")
     type_into(qtbot, form, "Parent or guardian address", "3 Other Road, Thatcham RG19 4AA")
@@ -99,7 +99,7 @@ def test_the_guardian_address_is_typed_saved_and_filled_again(qtbot, form: Intak
 
 
 # -- 7. the pathway line states facts as they stand ------------------------------------------
-def test_the_youth_pathway_line_says_what_is_required_and_what_will_happen(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_the_youth_pathway_line_says_what_is_required_and_what_will_happen(qtbot, form: IntakeForm) -> None:
     fill_adult(qtbot, form, surname="Nowak", dob="10/03/2010")
     tick(qtbot, form.consent)
     assert form.pathway_label.text() == (
@@ -108,7 +108,7 @@ def test_the_youth_pathway_line_says_what_is_required_and_what_will_happen(qtbot
 
 
 # -- 9. nothing of the last person or officer after a save ----------------------------------
-def test_after_a_save_only_the_workstation_settings_remain(qtbot, form: IntakeForm, gui_settings) -> None:  # noqa: ANN001
+def test_after_a_save_only_the_workstation_settings_remain(qtbot, form: IntakeForm, gui_settings) -> None:
     fill_adult(qtbot, form)
     type_into(qtbot, form, "Station", "Windsor")
     tick(qtbot, form.consent)
@@ -122,7 +122,7 @@ def test_after_a_save_only_the_workstation_settings_remain(qtbot, form: IntakeFo
     assert form.person is None and not form.has_unsaved_work()
 
 
-def test_a_match_search_answered_after_the_form_was_cleared_is_not_shown(qtbot, form: IntakeForm,  # noqa: ANN001
+def test_a_match_search_answered_after_the_form_was_cleared_is_not_shown(qtbot, form: IntakeForm,
                                                                          gui_runner) -> None:
     fill_adult(qtbot, form)
     tick(qtbot, form.consent)
@@ -140,7 +140,7 @@ def test_a_match_search_answered_after_the_form_was_cleared_is_not_shown(qtbot, 
 
 
 # -- 12. the fields stay where they are when the override appears -------------------------------
-def test_the_fields_do_not_move_when_the_override_appears(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_the_fields_do_not_move_when_the_override_appears(qtbot, form: IntakeForm) -> None:
     fill_adult(qtbot, form)
     tick(qtbot, form.consent)
     assert not form.override_box.isVisible()
@@ -159,7 +159,7 @@ def test_the_fields_do_not_move_when_the_override_appears(qtbot, form: IntakeFor
 
 
 # -- 13. Tab and Enter follow the form ---------------------------------------------------------
-def test_tab_goes_down_the_form_through_each_substance_row(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_tab_goes_down_the_form_through_each_substance_row(qtbot, form: IntakeForm) -> None:
     qtbot.mouseClick(form.add_substance_button, Qt.MouseButton.LeftButton)
     QApplication.processEvents()  # (the new row is shown on the next turn of the event loop)
     first, second = form.substance_rows
@@ -169,7 +169,7 @@ def test_tab_goes_down_the_form_through_each_substance_row(qtbot, form: IntakeFo
     assert [press(qtbot, Qt.Key.Key_Tab) for _ in expected] == expected
 
 
-def test_enter_moves_on_from_a_substance_row(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_enter_moves_on_from_a_substance_row(qtbot, form: IntakeForm) -> None:
     qtbot.mouseClick(form.add_substance_button, Qt.MouseButton.LeftButton)
     QApplication.processEvents()
     first, second = form.substance_rows
@@ -184,7 +184,7 @@ def test_enter_moves_on_from_a_substance_row(qtbot, form: IntakeForm) -> None:  
 
 # -- 15. the override only for those who may use it -----------------------------------------------
 @pytest.mark.parametrize(("role", "sees_it"), [(Role.STATION_STAFF, False), (Role.COORDINATOR, True)])
-def test_the_override_is_shown_only_to_those_who_may_use_it(qtbot, form: IntakeForm, gui_ctx, role: Role,  # noqa: ANN001
+def test_the_override_is_shown_only_to_those_who_may_use_it(qtbot, form: IntakeForm, gui_ctx, role: Role,
                                                             sees_it: bool) -> None:
     gui_ctx.sign_in_as(as_role(role))
     fill_adult(qtbot, form, quantity="50")
@@ -199,7 +199,7 @@ def test_the_override_is_shown_only_to_those_who_may_use_it(qtbot, form: IntakeF
 
 
 # -- 16. the focus in view; the refusal line goes once answered --------------------------------------
-def test_the_not_saved_line_goes_when_the_fields_are_corrected(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_the_not_saved_line_goes_when_the_fields_are_corrected(qtbot, form: IntakeForm) -> None:
     fill_adult(qtbot, form, dob="")
     tick(qtbot, form.consent)
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
@@ -210,11 +210,11 @@ def test_the_not_saved_line_goes_when_the_fields_are_corrected(qtbot, form: Inta
     assert form.fields["date_of_birth"].error.text() == "" or not form.fields["date_of_birth"].error.isVisible()
 
 
-def type_text_here(qtbot, text: str) -> None:  # noqa: ANN001
+def type_text_here(qtbot, text: str) -> None:
     qtbot.keyClicks(QApplication.focusWidget(), text)
 
 
-def test_a_field_given_the_focus_is_scrolled_into_view(qtbot, form: IntakeForm) -> None:  # noqa: ANN001
+def test_a_field_given_the_focus_is_scrolled_into_view(qtbot, form: IntakeForm) -> None:
     form.resize(900, 320)
     QApplication.processEvents()
     scroll = form.findChild(QScrollArea)
@@ -230,7 +230,7 @@ def test_a_field_given_the_focus_is_scrolled_into_view(qtbot, form: IntakeForm) 
 
 
 # -- 19. an answer for a form that has gone ---------------------------------------------------------
-def test_a_match_search_answered_after_the_form_has_gone(qtbot, gui_ctx, gui_runner, gui_settings) -> None:  # noqa: ANN001
+def test_a_match_search_answered_after_the_form_has_gone(qtbot, gui_ctx, gui_runner, gui_settings) -> None:
     gone = IntakeForm(gui_ctx, gui_runner, gui_settings)  # (not given to qtbot: it is deleted here)
     gone.show()
     gate = threading.Event()
@@ -247,7 +247,7 @@ def test_a_match_search_answered_after_the_form_has_gone(qtbot, gui_ctx, gui_run
 
 
 # -- the question on closing: anything not saved? ----------------------------------------------------
-def test_has_unsaved_work(qtbot, form: IntakeForm, gui_ctx) -> None:  # noqa: ANN001
+def test_has_unsaved_work(qtbot, form: IntakeForm, gui_ctx) -> None:
     assert not form.has_unsaved_work()
     type_into(qtbot, form, "Officer name", "PC Ward")
     assert form.has_unsaved_work()

@@ -14,9 +14,10 @@ import platformdirs
 from diversion_desktop.store.database import default_database_path
 from diversion_desktop.ui.settings import Settings
 
+
 def test_settings_are_written_under_the_tests_home(isolated_home: Path) -> None:
     settings = Settings()
-    where = Path(settings._q.fileName())  # noqa: SLF001 - where QSettings keeps the file is the point
+    where = Path(settings._q.fileName())
     # Checked before writing: without the isolation this would be the user's own file.
     assert where.is_relative_to(isolated_home), where
     settings.station = "Isolation Test Station"

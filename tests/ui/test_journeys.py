@@ -48,7 +48,7 @@ def table_texts(table: QTableView, column: int = 0) -> list[str]:
     return [str(model.index(row, column).data()) for row in range(model.rowCount())]
 
 
-def first_administrator(qtbot) -> Steps:  # noqa: ANN001
+def first_administrator(qtbot) -> Steps:
     first = yield modal("firstAdministratorDialog")
     assert first.focusWidget() is first.username
     type_into(qtbot, first.username, "admin")
@@ -60,7 +60,7 @@ def first_administrator(qtbot) -> Steps:  # noqa: ANN001
     return (yield window())
 
 
-def add_user(qtbot, users, name: str, display: str, role_box: str, organisation: str) -> Steps:  # noqa: ANN001
+def add_user(qtbot, users, name: str, display: str, role_box: str, organisation: str) -> Steps:
     qtbot.mouseClick(users.add_button, Qt.MouseButton.LeftButton)
     form = yield modal("userFormDialog")
     type_into(qtbot, form.username, name)
@@ -76,7 +76,7 @@ def add_user(qtbot, users, name: str, display: str, role_box: str, organisation:
     yield until(f"{name} in the list of users", lambda: name in table_texts(users.table))
 
 
-def test_first_start_creates_the_administrator_who_adds_the_team(qtbot, workstation) -> None:  # noqa: ANN001, F811
+def test_first_start_creates_the_administrator_who_adds_the_team(qtbot, workstation) -> None:
     seen: dict[str, object] = {}
 
     def journey() -> Steps:
@@ -99,7 +99,7 @@ def test_first_start_creates_the_administrator_who_adds_the_team(qtbot, workstat
 
 
 # -- station staff -----------------------------------------------------------------------------------------
-def new_referral(qtbot, main) -> Steps:  # noqa: ANN001
+def new_referral(qtbot, main) -> Steps:
     yield from focus_window(main)
     qtbot.keyClick(main, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     form = main.intake
@@ -107,7 +107,7 @@ def new_referral(qtbot, main) -> Steps:  # noqa: ANN001
     return form
 
 
-def fill_person(qtbot, form, surname: str, forenames: str, born: date, address: str = "",  # noqa: ANN001
+def fill_person(qtbot, form, surname: str, forenames: str, born: date, address: str = "",
                 postcode: str = "") -> None:
     type_into(qtbot, form.surname, surname)
     type_into(qtbot, form.forenames, forenames)
@@ -117,7 +117,7 @@ def fill_person(qtbot, form, surname: str, forenames: str, born: date, address: 
         type_into(qtbot, form.postcode, postcode)
 
 
-def fill_incident(qtbot, form, area: str, substance: str, quantity: str, place: str = "",  # noqa: ANN001
+def fill_incident(qtbot, form, area: str, substance: str, quantity: str, place: str = "",
                   supply: bool = False) -> None:
     choose(form.area, area)
     type_into(qtbot, form.incident_at, (datetime.now() - timedelta(hours=3)).strftime("%d/%m/%Y %H:%M"))
@@ -134,7 +134,7 @@ def fill_incident(qtbot, form, area: str, substance: str, quantity: str, place: 
     qtbot.keyClick(form.consent, Qt.Key.Key_Space)
 
 
-def save_referral(qtbot, main, form) -> Steps:  # noqa: ANN001
+def save_referral(qtbot, main, form) -> Steps:
     """Click Save; the saved referral's page opens (a new reference, not the last one shown)."""
     shown = main._built("referral")
     before = shown.detail.reference if shown is not None and shown.detail is not None else None
@@ -145,7 +145,7 @@ def save_referral(qtbot, main, form) -> Steps:  # noqa: ANN001
     return page
 
 
-def issue_after_preview(qtbot, page, kind: str, path: Path) -> Steps:  # noqa: ANN001
+def issue_after_preview(qtbot, page, kind: str, path: Path) -> Steps:
     """Preview a due document, then issue it from the preview and save it as a PDF."""
     documents = page.documents
     yield until(f"the {kind} to be due", lambda: documents.select_due(kind))
@@ -157,10 +157,12 @@ def issue_after_preview(qtbot, page, kind: str, path: Path) -> Steps:  # noqa: A
     chooser = yield file_dialog()
     yield from save_as(qtbot, chooser, path)
     yield until(f"the {kind} issued", lambda: documents.issued_model.rowCount() == issued_before + 1
-                and path.exists(), state=lambda: f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, modal {QApplication.activeModalWidget()}, tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}")
+                and path.exists(), state=lambda: f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, "
+                f"modal {QApplication.activeModalWidget()}, "
+                f"tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}")
 
 
-def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(  # noqa: ANN001
+def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(
         qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
     add_team(workstation, monkeypatch)
     letters = tmp_path / "letters"
@@ -239,12 +241,12 @@ def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(  # no
 
 
 # -- the support worker --------------------------------------------------------------------------------------
-def sign_out(main) -> Steps:  # noqa: ANN001
+def sign_out(main) -> Steps:
     later(main.sign_out_action.trigger)  # Account → Sign out
     yield until("the window closed", lambda: not shiboken6.isValid(main) or not main.isVisible())
 
 
-def take_adult(qtbot, main, surname: str) -> Steps:  # noqa: ANN001
+def take_adult(qtbot, main, surname: str) -> Steps:
     form = yield from new_referral(qtbot, main)
     fill_person(qtbot, form, surname, "Sam", date(1990, 1, 20), "12 Bath Road, Newbury", "RG14 1AB")
     fill_incident(qtbot, form, "west-berkshire", "cannabis", "4", place="Northcroft Park")
@@ -263,7 +265,7 @@ def later_today_or_skip() -> None:
         pytest.skip("no 'later today' left before midnight for the bookings this journey makes")
 
 
-def book_from_the_queue(qtbot, main, reference: str, when: datetime) -> Steps:  # noqa: ANN001
+def book_from_the_queue(qtbot, main, reference: str, when: datetime) -> Steps:
     """Open the referral from the queue awaiting a first appointment and book it at ``when``."""
     queue = main.queues.tables["awaiting_appointment"]
     yield until(f"{reference} in the queue", lambda: reference in table_texts(queue))
@@ -284,7 +286,7 @@ def book_from_the_queue(qtbot, main, reference: str, when: datetime) -> Steps:  
     return page
 
 
-def test_support_worker_books_records_and_prints_only_their_own_documents(  # noqa: ANN001
+def test_support_worker_books_records_and_prints_only_their_own_documents(
         qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
     later_today_or_skip()
     add_team(workstation, monkeypatch)
@@ -363,7 +365,7 @@ def test_support_worker_books_records_and_prints_only_their_own_documents(  # no
 
 
 # -- the coordinator ------------------------------------------------------------------------------------------
-def take_windsor(qtbot, main, surname: str, born: date, guardian: str = "") -> Steps:  # noqa: ANN001
+def take_windsor(qtbot, main, surname: str, born: date, guardian: str = "") -> Steps:
     form = yield from new_referral(qtbot, main)
     fill_person(qtbot, form, surname, "Alex", born, "3 King Street, Maidenhead", "SL6 1EF")
     fill_incident(qtbot, form, "windsor-and-maidenhead", "cannabis", "2", place="Grenfell Park")
@@ -374,7 +376,7 @@ def take_windsor(qtbot, main, surname: str, born: date, guardian: str = "") -> S
     return page.detail.reference
 
 
-def book_on_page(qtbot, page, when: datetime) -> Steps:  # noqa: ANN001
+def book_on_page(qtbot, page, when: datetime) -> Steps:
     """Book from the referral page; a question about a booking close to another is confirmed."""
     booked = len(page.detail.appointments)
     qtbot.mouseClick(page.book_button, Qt.MouseButton.LeftButton)
@@ -390,7 +392,7 @@ def book_on_page(qtbot, page, when: datetime) -> Steps:  # noqa: ANN001
         yield until("the booking", lambda: page.detail is not None and len(page.detail.appointments) == booked + 1)
 
 
-def open_reference(qtbot, main, reference: str) -> Steps:  # noqa: ANN001
+def open_reference(qtbot, main, reference: str) -> Steps:
     """Find the referral by its reference (Find person) and open it."""
     yield from focus_window(main)
     qtbot.keyClick(main, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
@@ -405,7 +407,7 @@ def open_reference(qtbot, main, reference: str) -> Steps:  # noqa: ANN001
                         and main.referral))
 
 
-def miss_twice(qtbot, main, references: list[str]) -> Steps:  # noqa: ANN001
+def miss_twice(qtbot, main, references: list[str]) -> Steps:
     """The support worker's part: each person books and misses twice (the scheme allows one miss)."""
     for round_ in range(2):
         for n, reference in enumerate(references):
@@ -426,7 +428,7 @@ def miss_twice(qtbot, main, references: list[str]) -> Steps:  # noqa: ANN001
                 a.referral_reference == r and not a.attendance for a in appointments.model.rows) and not appointments.saving)
 
 
-def confirm_in_queue(qtbot, main, reference: str) -> Steps:  # noqa: ANN001
+def confirm_in_queue(qtbot, main, reference: str) -> Steps:
     queues = main.queues
     queues.tabs.setCurrentIndex([name for name, _t, _e in queues.queues].index("awaiting_confirmation"))
     table = queues.tables["awaiting_confirmation"]
@@ -441,7 +443,7 @@ def confirm_in_queue(qtbot, main, reference: str) -> Steps:  # noqa: ANN001
     return consequence
 
 
-def test_coordinator_confirms_next_steps_and_saves_the_evaluation(  # noqa: ANN001
+def test_coordinator_confirms_next_steps_and_saves_the_evaluation(
         qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
     later_today_or_skip()
     add_team(workstation, monkeypatch)
@@ -508,11 +510,11 @@ def adult_reference_in(text: str) -> bool:
 
 
 # -- lock, sign out, sign in as someone else ---------------------------------------------------------------------
-def menu_titles(main) -> list[str]:  # noqa: ANN001
+def menu_titles(main) -> list[str]:
     return [a.text().replace("&", "") for a in main.menuBar().actions() if a.isVisible()]
 
 
-def test_idle_lock_then_each_role_sees_only_what_it_may_use(qtbot, workstation, monkeypatch) -> None:  # noqa: ANN001
+def test_idle_lock_then_each_role_sees_only_what_it_may_use(qtbot, workstation, monkeypatch) -> None:
     add_team(workstation, monkeypatch)
     seen: dict[str, object] = {}
 
@@ -579,7 +581,7 @@ REMEMBERED = {
 
 
 @pytest.mark.parametrize("remembered", list(REMEMBERED))
-def test_whatever_the_workstation_remembers_every_role_gets_its_window(  # noqa: ANN001
+def test_whatever_the_workstation_remembers_every_role_gets_its_window(
         qtbot, workstation, monkeypatch, remembered: str) -> None:
     add_team(workstation, monkeypatch)
     workstation.remember(REMEMBERED[remembered])
@@ -598,11 +600,11 @@ def test_whatever_the_workstation_remembers_every_role_gets_its_window(  # noqa:
                       "admin": "Administration"}
 
 
-def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_stay(  # noqa: ANN001
+def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_stay(
         qtbot, workstation, monkeypatch) -> None:
     add_team(workstation, monkeypatch)
 
-    def broken(self) -> None:  # noqa: ANN001 - a fault in the program, put there by the test
+    def broken(self) -> None:
         raise RuntimeError("a fault put there by the test")
 
     monkeypatch.setattr(MainWindow, "_about", broken)
@@ -635,7 +637,7 @@ def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_s
     assert "RuntimeError: a fault put there by the test" in log and "Traceback" in log
 
 
-def test_a_wrong_scheme_file_is_named_with_its_key_and_nothing_starts(  # noqa: ANN001
+def test_a_wrong_scheme_file_is_named_with_its_key_and_nothing_starts(
         qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
     import shutil
 

@@ -9,7 +9,7 @@ from diversion_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import type_text
 
 
-def make_window(qtbot, ctx, settings) -> MainWindow:  # noqa: ANN001
+def make_window(qtbot, ctx, settings) -> MainWindow:
     window = MainWindow(ctx, settings)
     qtbot.addWidget(window)
     with qtbot.waitActive(window):
@@ -17,13 +17,13 @@ def make_window(qtbot, ctx, settings) -> MainWindow:  # noqa: ANN001
     return window
 
 
-def test_title_names_the_database(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_title_names_the_database(qtbot, gui_ctx, gui_settings) -> None:
     window = make_window(qtbot, gui_ctx, gui_settings)
     assert window.windowTitle().startswith("Diversion Desktop — ")
     assert "gui.sqlite3" in window.windowTitle()
 
 
-def test_new_referral_by_keyboard_then_save_opens_its_page(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_new_referral_by_keyboard_then_save_opens_its_page(qtbot, gui_ctx, gui_settings) -> None:
     window = make_window(qtbot, gui_ctx, gui_settings)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is window.intake
@@ -55,7 +55,7 @@ def test_new_referral_by_keyboard_then_save_opens_its_page(qtbot, gui_ctx, gui_s
     assert shown.args[0] == 1
 
 
-def test_sample_data_from_the_menu(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_sample_data_from_the_menu(qtbot, gui_ctx, gui_settings) -> None:
     window = make_window(qtbot, gui_ctx, gui_settings)
     with qtbot.waitSignal(window.sig_demo_filled, timeout=60000) as filled:
         window.demo_action.trigger()
@@ -63,7 +63,7 @@ def test_sample_data_from_the_menu(qtbot, gui_ctx, gui_settings) -> None:  # noq
     qtbot.waitUntil(lambda: "Awaiting first appointment: 0" not in window.counts_label.text(), timeout=5000)
 
 
-def test_evaluation_tab_is_built_on_first_use(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_evaluation_tab_is_built_on_first_use(qtbot, gui_ctx, gui_settings) -> None:
     import sys
 
     window = make_window(qtbot, gui_ctx, gui_settings)
@@ -76,7 +76,7 @@ def test_evaluation_tab_is_built_on_first_use(qtbot, gui_ctx, gui_settings) -> N
     assert "diversion_desktop.ui.evaluation_view" in sys.modules
 
 
-def test_import_menu_opens_the_import_dialog(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_import_menu_opens_the_import_dialog(qtbot, gui_ctx, gui_settings) -> None:
     from diversion_desktop.ui.import_dialog import ImportDialog
 
     window = make_window(qtbot, gui_ctx, gui_settings)
@@ -86,7 +86,7 @@ def test_import_menu_opens_the_import_dialog(qtbot, gui_ctx, gui_settings) -> No
     dialogs[0].close()
 
 
-def test_the_referral_list_tab_opens_a_referral(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_the_referral_list_tab_opens_a_referral(qtbot, gui_ctx, gui_settings) -> None:
     from diversion_desktop.sample_data.demo import fill
 
     fill(gui_ctx, people=20, referrals=30, seed=3)
@@ -103,7 +103,7 @@ def test_the_referral_list_tab_opens_a_referral(qtbot, gui_ctx, gui_settings) ->
     qtbot.waitUntil(lambda: reference in window.referral.title.text(), timeout=5000)
 
 
-def test_data_protection_menu_follows_the_role(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_data_protection_menu_follows_the_role(qtbot, gui_ctx, gui_settings) -> None:
     from diversion_desktop.domain.permissions import Role
     from tests.conftest import as_role
 
@@ -118,7 +118,7 @@ def test_data_protection_menu_follows_the_role(qtbot, gui_ctx, gui_settings) -> 
     assert not station.data_menu.menuAction().isVisible()
 
 
-def test_ctrl_n_after_a_save_gives_an_empty_form_with_the_surname_in_view(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_ctrl_n_after_a_save_gives_an_empty_form_with_the_surname_in_view(qtbot, gui_ctx, gui_settings) -> None:
     window = make_window(qtbot, gui_ctx, gui_settings)
     window.resize(1000, 480)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
@@ -149,8 +149,8 @@ def test_ctrl_n_after_a_save_gives_an_empty_form_with_the_surname_in_view(qtbot,
     assert not form.has_unsaved_work()
 
 
-def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui_settings,  # noqa: ANN001
-                                                             tmp_path) -> None:  # noqa: ANN001
+def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui_settings,
+                                                             tmp_path) -> None:
     """Issue 14.6: an account disabled by an administrator kept working in its open window."""
     from diversion_desktop.domain.permissions import Role
     from diversion_desktop.services.bootstrap import open_context

@@ -6,20 +6,20 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from datetime import date, datetime  # noqa: E402
+import gc
+from collections.abc import Iterator
+from datetime import date, datetime
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
 
-from diversion_desktop.domain.permissions import Role  # noqa: E402
-from diversion_desktop.services.intake import IntakeService  # noqa: E402
-from diversion_desktop.services.people import PeopleService  # noqa: E402
-from diversion_desktop.ui import merge_dialog  # noqa: E402
-from diversion_desktop.ui.merge_dialog import MergeDialog, UndoMergeDialog  # noqa: E402
-from tests.conftest import EVERY_ROLE, as_role  # noqa: E402
-from tests.ui.conftest import type_text  # noqa: E402
+from diversion_desktop.domain.permissions import Role
+from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.services.people import PeopleService
+from diversion_desktop.ui import merge_dialog
+from diversion_desktop.ui.merge_dialog import MergeDialog, UndoMergeDialog
+from tests.conftest import EVERY_ROLE, as_role
+from tests.ui.conftest import type_text
 
 TIMEOUT = 20000
 SQL_TEXT = "'; DROP TABLE people; --"
@@ -27,7 +27,7 @@ INCIDENT = datetime(2026, 3, 9, 21, 30)
 
 
 @pytest.fixture(autouse=True)
-def collect_on_the_gui_thread(qapp) -> Iterator[None]:  # noqa: ANN001
+def collect_on_the_gui_thread(qapp) -> Iterator[None]:
     """Dialogs closed at teardown are freed here, on the GUI thread: left to the cyclic
     collector, a widget could be deleted on a later test's worker thread, which Qt forbids."""
     yield
@@ -36,7 +36,7 @@ def collect_on_the_gui_thread(qapp) -> Iterator[None]:  # noqa: ANN001
 
 
 @pytest.fixture
-def records(gui_ctx, make_draft):  # noqa: ANN001, ANN201
+def records(gui_ctx, make_draft):
     """John Smith (P000001) and "Jon Smyth" (P000002) with the same date of birth; Joan
     Smithson (P000003) born on another day."""
     intake = IntakeService(gui_ctx)
@@ -47,11 +47,11 @@ def records(gui_ctx, make_draft):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def confirm(monkeypatch):  # noqa: ANN001, ANN201
+def confirm(monkeypatch):
     """The confirmation question, answered Confirm; the questions asked are kept."""
     asked: list[str] = []
 
-    def answer(_parent, _title: str, text: str) -> bool:  # noqa: ANN001
+    def answer(_parent, _title: str, text: str) -> bool:
         asked.append(text)
         return True
 
@@ -59,7 +59,7 @@ def confirm(monkeypatch):  # noqa: ANN001, ANN201
     return asked
 
 
-def pick(qtbot, picker, text: str, rows: int = 1) -> None:  # noqa: ANN001
+def pick(qtbot, picker, text: str, rows: int = 1) -> None:
     """Type a search and wait for its answer (the first row is then chosen)."""
     picker.search_box.clear()
     type_text(qtbot, picker.search_box, text)
@@ -67,14 +67,14 @@ def pick(qtbot, picker, text: str, rows: int = 1) -> None:  # noqa: ANN001
     assert picker.results.rowCount() == rows
 
 
-def open_merge(qtbot, gui_ctx, gui_runner) -> MergeDialog:  # noqa: ANN001
+def open_merge(qtbot, gui_ctx, gui_runner) -> MergeDialog:
     dialog = MergeDialog(gui_ctx, gui_runner)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
 
 
-def test_merge_two_records_as_a_coordinator(qtbot, gui_ctx, gui_runner, records, confirm) -> None:  # noqa: ANN001
+def test_merge_two_records_as_a_coordinator(qtbot, gui_ctx, gui_runner, records, confirm) -> None:
     first, second, _third = records
     dialog = open_merge(qtbot, gui_ctx, gui_runner)
     assert not dialog.merge_button.isEnabled()
@@ -99,14 +99,14 @@ def test_merge_two_records_as_a_coordinator(qtbot, gui_ctx, gui_runner, records,
     assert [r.reference for r in kept.referrals] == [first.reference, second.reference]
 
 
-def test_the_kept_record_is_not_offered_as_the_other(qtbot, gui_ctx, gui_runner, records) -> None:  # noqa: ANN001
+def test_the_kept_record_is_not_offered_as_the_other(qtbot, gui_ctx, gui_runner, records) -> None:
     dialog = open_merge(qtbot, gui_ctx, gui_runner)
     pick(qtbot, dialog.keep, "P000001")
     pick(qtbot, dialog.other, "P000001", rows=0)
     assert "No one found" in dialog.other.summary.text() and not dialog.merge_button.isEnabled()
 
 
-def test_different_dates_of_birth_need_the_box_ticked(qtbot, gui_ctx, gui_runner, records, confirm) -> None:  # noqa: ANN001
+def test_different_dates_of_birth_need_the_box_ticked(qtbot, gui_ctx, gui_runner, records, confirm) -> None:
     dialog = open_merge(qtbot, gui_ctx, gui_runner)
     pick(qtbot, dialog.keep, "P000001")
     pick(qtbot, dialog.other, "Smithson")
@@ -120,7 +120,7 @@ def test_different_dates_of_birth_need_the_box_ticked(qtbot, gui_ctx, gui_runner
     assert PeopleService(gui_ctx).get(records[0].person_id).date_of_birth == date(1990, 5, 17)
 
 
-def test_a_very_long_reason_is_refused_with_its_length(qtbot, gui_ctx, gui_runner, records, confirm) -> None:  # noqa: ANN001
+def test_a_very_long_reason_is_refused_with_its_length(qtbot, gui_ctx, gui_runner, records, confirm) -> None:
     dialog = open_merge(qtbot, gui_ctx, gui_runner)
     pick(qtbot, dialog.keep, "P000001")
     pick(qtbot, dialog.other, "Smyth")
@@ -129,7 +129,7 @@ def test_a_very_long_reason_is_refused_with_its_length(qtbot, gui_ctx, gui_runne
     assert "too long (100,000 characters)" in dialog.error.text() and confirm == []
 
 
-def test_refused_by_the_service_for_a_station_user(qtbot, gui_ctx, gui_runner, records, confirm) -> None:  # noqa: ANN001
+def test_refused_by_the_service_for_a_station_user(qtbot, gui_ctx, gui_runner, records, confirm) -> None:
     dialog = open_merge(qtbot, gui_ctx, gui_runner)
     pick(qtbot, dialog.keep, "P000001")
     pick(qtbot, dialog.other, "Smyth")
@@ -142,7 +142,7 @@ def test_refused_by_the_service_for_a_station_user(qtbot, gui_ctx, gui_runner, r
     assert len(PeopleService(gui_ctx).get(records[0].person_id).referrals) == 1
 
 
-def test_undo_a_merge(qtbot, gui_ctx, gui_runner, records, confirm) -> None:  # noqa: ANN001
+def test_undo_a_merge(qtbot, gui_ctx, gui_runner, records, confirm) -> None:
     from diversion_desktop.services.merge import MergeService
 
     first, second, _third = records

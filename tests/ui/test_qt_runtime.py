@@ -18,7 +18,7 @@ class _Emitter(QObject):
     sig_object = Signal(object)
 
 
-def test_emit_keeps_reference_counts(qapp) -> None:  # noqa: ANN001 - pytest-qt fixture
+def test_emit_keeps_reference_counts(qapp) -> None:
     emitter = _Emitter()
     received: list[object] = []
     emitter.sig_plain.connect(lambda: received.append(1))

@@ -6,15 +6,15 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import timedelta  # noqa: E402
+from datetime import timedelta
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
 
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui import dialogs  # noqa: E402
-from diversion_desktop.ui.queues_view import QueuesView  # noqa: E402
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.queues_view import QueuesView
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
     FIXED_NOW,
     WINDSOR,
     cell,
@@ -37,13 +37,13 @@ class Questions:
         self.answer = answer
         self.asked: list[str] = []
 
-    def __call__(self, _parent, _title: str, text: str) -> bool:  # noqa: ANN001
+    def __call__(self, _parent, _title: str, text: str) -> bool:
         self.asked.append(text)
         return self.answer
 
 
 @pytest.fixture
-def queue_data(views_ctx):  # noqa: ANN001, ANN201
+def queue_data(views_ctx):
     return {
         "fresh": refer(views_ctx, surname="Fresh", forenames="Fay"),
         "overdue": refer(views_ctx, surname="Overdue", forenames="Otto", taken=FIXED_NOW - timedelta(days=70)),
@@ -52,7 +52,7 @@ def queue_data(views_ctx):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def view(qtbot, views_ctx, views_runner, queue_data):  # noqa: ANN001, ANN201
+def view(qtbot, views_ctx, views_runner, queue_data):
     widget = QueuesView(views_ctx, views_runner)
     qtbot.addWidget(widget)
     widget.resize(1280, 700)
@@ -62,11 +62,11 @@ def view(qtbot, views_ctx, views_runner, queue_data):  # noqa: ANN001, ANN201
     return widget
 
 
-def table(view: QueuesView, name: str):  # noqa: ANN201
+def table(view: QueuesView, name: str):
     return view.tables[name]
 
 
-def test_counts_are_in_the_tab_titles_and_signalled(qtbot, views_ctx, views_runner, queue_data):  # noqa: ANN001
+def test_counts_are_in_the_tab_titles_and_signalled(qtbot, views_ctx, views_runner, queue_data):
     counts: list[dict] = []
     widget = QueuesView(views_ctx, views_runner)  # the first refresh comes back through the event loop
     widget.sig_counts.connect(counts.append)
@@ -78,7 +78,7 @@ def test_counts_are_in_the_tab_titles_and_signalled(qtbot, views_ctx, views_runn
     assert titles == ["Awaiting first appointment (2)", "Overdue (1)", "Awaiting confirmation (2)"]
 
 
-def test_queue_rows_show_the_columns_in_words(view, queue_data):  # noqa: ANN001
+def test_queue_rows_show_the_columns_in_words(view, queue_data):
     overdue = table(view, "overdue")
     assert column_texts(overdue, PERSON) == ["OVERDUE, Otto"]
     assert cell(overdue, 0, AREA) == "West Berkshire"
@@ -99,7 +99,7 @@ def test_queue_rows_show_the_columns_in_words(view, queue_data):  # noqa: ANN001
         "Proposed next step", "Note"]
 
 
-def test_confirm_button_only_on_the_confirmation_queue(qtbot, view):  # noqa: ANN001
+def test_confirm_button_only_on_the_confirmation_queue(qtbot, view):
     assert view.current_queue() == "awaiting_appointment"
     assert not view.confirm_button.isVisible()
     waiting = table(view, "awaiting_appointment")
@@ -114,7 +114,7 @@ def test_confirm_button_only_on_the_confirmation_queue(qtbot, view):  # noqa: AN
     assert view.confirm_button.isEnabled()  # the first row is selected
 
 
-def test_confirming_from_the_queue_asks_then_closes_the_referral(qtbot, view, views_ctx, views_runner,  # noqa: ANN001
+def test_confirming_from_the_queue_asks_then_closes_the_referral(qtbot, view, views_ctx, views_runner,
                                                                  queue_data, monkeypatch):
     view.tabs.setCurrentIndex(2)
     confirming = table(view, "awaiting_confirmation")
@@ -143,7 +143,7 @@ def test_confirming_from_the_queue_asks_then_closes_the_referral(qtbot, view, vi
     assert detail.next_step_confirmed_by == "tester"
 
 
-def test_an_overdue_referral_is_confirmed_from_the_queue(  # noqa: ANN001
+def test_an_overdue_referral_is_confirmed_from_the_queue(
     qtbot, view, views_ctx, views_runner, queue_data, monkeypatch,
 ) -> None:
     view.tabs.setCurrentIndex(2)
@@ -162,7 +162,7 @@ def test_an_overdue_referral_is_confirmed_from_the_queue(  # noqa: ANN001
     assert view.status.text() == "No referral is past a deadline."
 
 
-def test_enter_double_click_and_button_open_the_referral(qtbot, view, queue_data):  # noqa: ANN001
+def test_enter_double_click_and_button_open_the_referral(qtbot, view, queue_data):
     waiting = table(view, "awaiting_appointment")
     row = find_row(waiting, PERSON, "FRESH, Fay")
     with qtbot.waitSignal(view.sig_open_referral) as opened:
@@ -180,7 +180,7 @@ def test_enter_double_click_and_button_open_the_referral(qtbot, view, queue_data
     assert opened.args == [queue_data["overdue"].id]
 
 
-def test_refresh_picks_up_new_referrals(qtbot, view, views_ctx, views_runner):  # noqa: ANN001
+def test_refresh_picks_up_new_referrals(qtbot, view, views_ctx, views_runner):
     refer(views_ctx, surname="Newcomer")
     with qtbot.waitSignal(view.sig_counts, timeout=10000) as counted:
         click(qtbot, view.refresh_button)
@@ -188,7 +188,7 @@ def test_refresh_picks_up_new_referrals(qtbot, view, views_ctx, views_runner):  
     assert "NEWCOMER, Alex" in column_texts(table(view, "awaiting_appointment"), PERSON)
 
 
-def test_export_the_queue_shown(qtbot, view, views_ctx, queue_data, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_export_the_queue_shown(qtbot, view, views_ctx, queue_data, monkeypatch, tmp_path) -> None:
     import csv
 
     from PySide6.QtCore import QPoint
@@ -211,7 +211,7 @@ def test_export_the_queue_shown(qtbot, view, views_ctx, queue_data, monkeypatch,
     dialog.close()
 
 
-def test_no_export_button_without_the_permission(qtbot, views_ctx, views_runner, queue_data) -> None:  # noqa: ANN001
+def test_no_export_button_without_the_permission(qtbot, views_ctx, views_runner, queue_data) -> None:
     from diversion_desktop.domain.permissions import Principal, Role
 
     views_ctx.sign_in_as(Principal("support-worker", frozenset({Role.SUPPORT_WORKER}), organisation="Cranstoun"))

@@ -31,7 +31,7 @@ def requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
     original_open, original_page = ReferralListService.open, ReferralListService.page
     opening = []  # open() reads its first page through page(): that is part of the open
 
-    def open_(self, filters, limit=100):  # noqa: ANN001, ANN202
+    def open_(self, filters, limit=100):
         opening.append(True)
         try:
             opened = original_open(self, filters, limit)
@@ -40,7 +40,7 @@ def requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
         made.append(("open", 0, limit, len(opened.page.rows)))
         return opened
 
-    def page(self, filters, offset, limit=100, total=None):  # noqa: ANN001, ANN202
+    def page(self, filters, offset, limit=100, total=None):
         found = original_page(self, filters, offset, limit, total)
         if not opening:
             made.append(("page", offset, limit, len(found.rows)))
@@ -52,7 +52,7 @@ def requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
 
 
 @pytest.fixture
-def view(qtbot, list_ctx: AppContext, gui_runner: TaskRunner) -> Iterator[ReferralListView]:  # noqa: ANN001
+def view(qtbot, list_ctx: AppContext, gui_runner: TaskRunner) -> Iterator[ReferralListView]:
     widget = ReferralListView(list_ctx, gui_runner)
     widget.model.page_size = PAGE
     widget.resize(1100, 500)
@@ -62,7 +62,7 @@ def view(qtbot, list_ctx: AppContext, gui_runner: TaskRunner) -> Iterator[Referr
     yield widget
 
 
-def wait_idle(qtbot, view: ReferralListView) -> None:  # noqa: ANN001
+def wait_idle(qtbot, view: ReferralListView) -> None:
     qtbot.waitUntil(lambda: not view.model.busy and not view.runner.busy, timeout=10000)
 
 
@@ -71,7 +71,7 @@ def shown_ids(view: ReferralListView) -> list[int]:
     return [model.index(row, 0).data(ROW_ROLE).id for row in range(model.rowCount())]
 
 
-def load_everything(qtbot, view: ReferralListView) -> None:  # noqa: ANN001
+def load_everything(qtbot, view: ReferralListView) -> None:
     """Scroll page by page to the end, so every row has been fetched once."""
     model = view.model
     for row in range(0, model.rowCount(), PAGE):
@@ -89,7 +89,7 @@ def test_loads_when_shown(view: ReferralListView, list_ctx: AppContext) -> None:
     assert [view.model.index(0, c).data() for c in range(len(COLUMNS))][:2] == [first.reference, first.person_name]
 
 
-def test_a_page_at_a_time(qtbot, view: ReferralListView, requests: list) -> None:  # noqa: ANN001
+def test_a_page_at_a_time(qtbot, view: ReferralListView, requests: list) -> None:
     """Scrolling, jumping to the end and back: every request is for one page, never the list."""
     model, table = view.model, view.table
     view.jump_to_last()
@@ -108,13 +108,13 @@ def test_a_page_at_a_time(qtbot, view: ReferralListView, requests: list) -> None
     assert len(model._pages) <= model.max_pages
 
 
-def test_rows_are_the_services_in_order(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:  # noqa: ANN001
+def test_rows_are_the_services_in_order(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:
     load_everything(qtbot, view)
     want = [r.id for r in ReferralListService(list_ctx).iterate(ReferralListFilters())]
     assert shown_ids(view) == want
 
 
-def test_filters_follow_the_widgets(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:  # noqa: ANN001
+def test_filters_follow_the_widgets(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:
     service = ReferralListService(list_ctx)
     with qtbot.waitSignal(view.sig_loaded, timeout=10000):
         view.status_filter.setCurrentIndex(view.status_filter.findData("completed"))
@@ -128,7 +128,7 @@ def test_filters_follow_the_widgets(qtbot, view: ReferralListView, list_ctx: App
     assert {view.model.index(r, 5).data() for r in range(view.model.rowCount())} == {"Completed"}
 
 
-def test_text_is_debounced_and_only_the_last_list_is_shown(qtbot, view: ReferralListView,  # noqa: ANN001
+def test_text_is_debounced_and_only_the_last_list_is_shown(qtbot, view: ReferralListView,
                                                            list_ctx: AppContext, requests: list) -> None:
     service = ReferralListService(list_ctx)
     reference = service.open(ReferralListFilters()).page.rows[3].reference
@@ -147,7 +147,7 @@ def test_text_is_debounced_and_only_the_last_list_is_shown(qtbot, view: Referral
     assert view.text_filter.text() == reference
 
 
-def test_sorting_by_a_column(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:  # noqa: ANN001
+def test_sorting_by_a_column(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:
     header = view.table.horizontalHeader()
     with qtbot.waitSignal(view.sig_loaded, timeout=10000):
         header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)  # Person
@@ -160,7 +160,7 @@ def test_sorting_by_a_column(qtbot, view: ReferralListView, list_ctx: AppContext
     assert header.sortIndicatorSection() == 1 and view.current_filters()["sort"] == "person"
 
 
-def test_jump_to_the_last_referral(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:  # noqa: ANN001
+def test_jump_to_the_last_referral(qtbot, view: ReferralListView, list_ctx: AppContext) -> None:
     last = list(ReferralListService(list_ctx).iterate(ReferralListFilters()))[-1]
     view.jump_to_last()
     model = view.model
@@ -169,7 +169,7 @@ def test_jump_to_the_last_referral(qtbot, view: ReferralListView, list_ctx: AppC
     assert view.selected_row() == model.rowCount() - 1
 
 
-def test_opening_a_referral(qtbot, view: ReferralListView) -> None:  # noqa: ANN001
+def test_opening_a_referral(qtbot, view: ReferralListView) -> None:
     first = view.model.index(0, 0).data(ROW_ROLE)
     view.table.selectRow(0)
     with qtbot.waitSignal(view.sig_open_referral, timeout=2000) as opened:
@@ -183,7 +183,7 @@ def test_opening_a_referral(qtbot, view: ReferralListView) -> None:  # noqa: ANN
     assert opened.args == [second.id]
 
 
-def test_nothing_is_read_before_the_tab_is_shown(qtbot, list_ctx: AppContext, gui_runner: TaskRunner,  # noqa: ANN001
+def test_nothing_is_read_before_the_tab_is_shown(qtbot, list_ctx: AppContext, gui_runner: TaskRunner,
                                                  requests: list) -> None:
     widget = ReferralListView(list_ctx, gui_runner)
     qtbot.addWidget(widget)
@@ -194,8 +194,8 @@ def test_nothing_is_read_before_the_tab_is_shown(qtbot, list_ctx: AppContext, gu
     assert len(requests) == 1
 
 
-def test_export_what_the_list_shows(qtbot, view: ReferralListView, list_ctx: AppContext, monkeypatch,  # noqa: ANN001
-                                    tmp_path) -> None:  # noqa: ANN001
+def test_export_what_the_list_shows(qtbot, view: ReferralListView, list_ctx: AppContext, monkeypatch,
+                                    tmp_path) -> None:
     """The export holds every referral the filtered list matches, not only the rows in view."""
     import csv
 

@@ -6,34 +6,34 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import date, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
+from datetime import date, timedelta
+from decimal import Decimal
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt
 
-from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
-from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
-from diversion_desktop.services.intake import IntakeService  # noqa: E402
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui import dialogs  # noqa: E402
-from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.domain.eligibility import SubstanceFind
+from diversion_desktop.domain.intake import IntakeDraft
+from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.referral_page import ReferralPage
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
+    FIXED_NOW,
+    TODAY,
+    WINDSOR,
+    Questions,
     cell,
     click,
     column_texts,
     completed,
-    FIXED_NOW,
     missed_twice,
     open_by_reference,
     page,
-    Questions,
     refer,
     replace_text,
-    TODAY,
     views_ctx,
     views_runner,
     wait_idle,
-    WINDSOR,
 )
 
 
@@ -41,14 +41,14 @@ def value(page: ReferralPage, name: str) -> str:
     return page._values[name].text()
 
 
-def test_nothing_open_at_first(page):  # noqa: ANN001
+def test_nothing_open_at_first(page):
     assert page.title.text() == "No referral open"
     assert not page.body.isVisible()
     assert not page.book_button.isEnabled()
     assert page.reference_edit.accessibleName() == "Referral reference"
 
 
-def test_open_by_reference_shows_who_what_decision_and_timeline(qtbot, page, views_ctx):  # noqa: ANN001
+def test_open_by_reference_shows_who_what_decision_and_timeline(qtbot, page, views_ctx):
     saved = refer(views_ctx, surname="Brown", forenames="Sam", date_of_birth=date(1990, 5, 1))
     open_by_reference(qtbot, page, saved.reference.lower())  # typed in lower case: still found
     assert page.title.text() == f"{saved.reference} — BROWN, Sam"
@@ -73,7 +73,7 @@ def test_open_by_reference_shows_who_what_decision_and_timeline(qtbot, page, vie
     assert not page.confirm_button.isEnabled()
 
 
-def test_youth_referral_shows_the_youth_pathway_and_guardian(qtbot, page, views_ctx):  # noqa: ANN001
+def test_youth_referral_shows_the_youth_pathway_and_guardian(qtbot, page, views_ctx):
     saved = refer(views_ctx, surname="Young", forenames="Kit", date_of_birth=date(2010, 3, 11))
     open_by_reference(qtbot, page, saved.reference)
     assert value(page, "pathway") == "Youth (aged 15 on the incident date)"
@@ -81,7 +81,7 @@ def test_youth_referral_shows_the_youth_pathway_and_guardian(qtbot, page, views_
     assert value(page, "centre") == "Newbury Youth Hub (West Berkshire Youth Service)"
 
 
-def test_a_blank_officer_is_not_recorded_and_never_shown_as_the_station(qtbot, page, views_ctx):  # noqa: ANN001
+def test_a_blank_officer_is_not_recorded_and_never_shown_as_the_station(qtbot, page, views_ctx):
     saved = IntakeService(views_ctx).save(IntakeDraft(
         scheme_code=WINDSOR, surname="Young", forenames="Kit", date_of_birth=date(2010, 3, 11),
         incident_at=FIXED_NOW - timedelta(hours=3), officer_name="", station="Windsor",
@@ -94,7 +94,7 @@ def test_a_blank_officer_is_not_recorded_and_never_shown_as_the_station(qtbot, p
     assert value(page, "guardian") == "Pat Guardian — Parent — 3 Other Road, Windsor SL4 1AA"
 
 
-def test_an_unknown_reference_is_reported_at_the_field(qtbot, page, views_runner):  # noqa: ANN001
+def test_an_unknown_reference_is_reported_at_the_field(qtbot, page, views_runner):
     replace_text(qtbot, page.reference_edit, "WB-1999-99999")
     click(qtbot, page.open_button)
     wait_idle(qtbot, views_runner)
@@ -106,7 +106,7 @@ def test_an_unknown_reference_is_reported_at_the_field(qtbot, page, views_runner
     assert page.reference_field.error.text().startswith("Enter a referral reference")
 
 
-def test_book_an_appointment_through_the_dialog(qtbot, page, views_ctx, views_runner):  # noqa: ANN001
+def test_book_an_appointment_through_the_dialog(qtbot, page, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Book", forenames="Bea")
     open_by_reference(qtbot, page, saved.reference)
     click(qtbot, page.book_button)
@@ -139,7 +139,7 @@ def test_book_an_appointment_through_the_dialog(qtbot, page, views_ctx, views_ru
     assert column_texts(page.timeline_table, 1) == ["Decision", "Booked"]
 
 
-def test_a_booking_after_the_deadline_is_refused_at_the_field(qtbot, page, views_ctx, views_runner):  # noqa: ANN001
+def test_a_booking_after_the_deadline_is_refused_at_the_field(qtbot, page, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Late", forenames="Lou")
     open_by_reference(qtbot, page, saved.reference)
     click(qtbot, page.book_button)
@@ -159,7 +159,7 @@ def test_a_booking_after_the_deadline_is_refused_at_the_field(qtbot, page, views
     qtbot.waitUntil(lambda: page.book_dialog is None)
 
 
-def test_confirm_next_step_asks_first_and_then_records_who_and_when(  # noqa: ANN001
+def test_confirm_next_step_asks_first_and_then_records_who_and_when(
     qtbot, page, views_ctx, monkeypatch,
 ) -> None:
     saved = missed_twice(views_ctx, WINDSOR, surname="Absent")  # adult, deferred prosecution
@@ -199,7 +199,7 @@ def test_confirm_next_step_asks_first_and_then_records_who_and_when(  # noqa: AN
     assert column_texts(page.timeline_table, 1)[-1] == "Confirmed"
 
 
-def test_youth_in_deferred_prosecution_is_told_not_prosecuted(qtbot, page, views_ctx, monkeypatch):  # noqa: ANN001
+def test_youth_in_deferred_prosecution_is_told_not_prosecuted(qtbot, page, views_ctx, monkeypatch):
     saved = missed_twice(views_ctx, WINDSOR, surname="Youngster", date_of_birth=date(2010, 1, 1))
     open_by_reference(qtbot, page, saved.reference)
     no = Questions(False)
@@ -211,7 +211,7 @@ def test_youth_in_deferred_prosecution_is_told_not_prosecuted(qtbot, page, views
     assert "reported for the original offence" not in text
 
 
-def test_overdue_referral_can_be_confirmed_but_not_booked(qtbot, page, views_ctx):  # noqa: ANN001
+def test_overdue_referral_can_be_confirmed_but_not_booked(qtbot, page, views_ctx):
     saved = refer(views_ctx, surname="Overdue", taken=FIXED_NOW - timedelta(days=70))
     open_by_reference(qtbot, page, saved.reference)
     assert value(page, "due_date").endswith("PASSED")
@@ -221,7 +221,7 @@ def test_overdue_referral_can_be_confirmed_but_not_booked(qtbot, page, views_ctx
     assert "Proposed next step: Barred from future diversion." in page.next_step_label.text()
 
 
-def test_completed_referral_shows_home_office_outcome_22(qtbot, page, views_ctx):  # noqa: ANN001
+def test_completed_referral_shows_home_office_outcome_22(qtbot, page, views_ctx):
     saved = completed(views_ctx)
     open_by_reference(qtbot, page, saved.reference)
     shown = page.next_step_label.text()
@@ -233,7 +233,7 @@ def test_completed_referral_shows_home_office_outcome_22(qtbot, page, views_ctx)
     assert not page.confirm_button.isVisible()
 
 
-def test_show_referral_by_id(qtbot, page, views_ctx):  # noqa: ANN001
+def test_show_referral_by_id(qtbot, page, views_ctx):
     saved = refer(views_ctx, surname="Byid")
     with qtbot.waitSignal(page.sig_loaded, timeout=10000) as loaded:
         page.show_referral(saved.id)

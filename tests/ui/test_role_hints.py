@@ -7,37 +7,37 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from datetime import date, datetime, time, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt
 
-from diversion_desktop.domain.eligibility import SubstanceFind  # noqa: E402
-from diversion_desktop.domain.intake import IntakeDraft  # noqa: E402
-from diversion_desktop.domain.permissions import Role  # noqa: E402
-from diversion_desktop.services.intake import IntakeService  # noqa: E402
-from diversion_desktop.ui.appointments_view import AppointmentsView  # noqa: E402
-from diversion_desktop.ui.intake_form import IntakeForm  # noqa: E402
-from diversion_desktop.ui.queues_view import QueuesView  # noqa: E402
-from diversion_desktop.ui.search_panel import SearchPanel  # noqa: E402
-from tests.conftest import as_role  # noqa: E402
-from tests.ui.conftest import type_text  # noqa: E402
-from tests.ui.test_intake_flow import fill_adult, type_into  # noqa: E402
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.domain.eligibility import SubstanceFind
+from diversion_desktop.domain.intake import IntakeDraft
+from diversion_desktop.domain.permissions import Role
+from diversion_desktop.services.intake import IntakeService
+from diversion_desktop.ui.appointments_view import AppointmentsView
+from diversion_desktop.ui.intake_form import IntakeForm
+from diversion_desktop.ui.queues_view import QueuesView
+from diversion_desktop.ui.search_panel import SearchPanel
+from tests.conftest import as_role
+from tests.ui.conftest import type_text
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
+    FIXED_NOW,
+    TODAY,
     book,
     click,
     click_row,
     find_row,
-    FIXED_NOW,
     open_by_reference,
     refer,
     show_referral_page,
-    TODAY,
     views_ctx,
     views_runner,
     views_settings,
     wait_idle,
 )
+from tests.ui.test_intake_flow import fill_adult, type_into
 
 CRANSTOUN_WORKER = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="sw")
 COORDINATOR = as_role(Role.COORDINATOR, username="coord")
@@ -45,7 +45,7 @@ STATION = as_role(Role.STATION_STAFF, username="pc")
 PERSON = 2  # the appointments table's person column
 
 
-def appointments_view(qtbot, ctx, runner, settings) -> AppointmentsView:  # noqa: ANN001
+def appointments_view(qtbot, ctx, runner, settings) -> AppointmentsView:
     settings.last_centre = "newbury"
     view = AppointmentsView(ctx, runner, settings)
     qtbot.addWidget(view)
@@ -57,7 +57,7 @@ def appointments_view(qtbot, ctx, runner, settings) -> AppointmentsView:  # noqa
 
 
 # -- §3.5: hints and buttons follow the permissions ------------------------------------------------
-def test_a_support_worker_recording_not_attended_is_not_told_to_print_notices(  # noqa: ANN001
+def test_a_support_worker_recording_not_attended_is_not_told_to_print_notices(
         qtbot, views_ctx, views_runner, views_settings):
     saved = refer(views_ctx, surname="Absent", forenames="Ash")
     book(views_ctx, saved.id, FIXED_NOW.replace(hour=9), "newbury", booked_at=FIXED_NOW.replace(hour=7))
@@ -72,7 +72,7 @@ def test_a_support_worker_recording_not_attended_is_not_told_to_print_notices(  
     assert "notice" not in view.status.text() and "print" not in view.status.text()
 
 
-def test_a_coordinator_recording_nothing_sees_no_attendance_buttons(  # noqa: ANN001
+def test_a_coordinator_recording_nothing_sees_no_attendance_buttons(
         qtbot, views_ctx, views_runner, views_settings):
     views_ctx.sign_in_as(COORDINATOR)
     view = appointments_view(qtbot, views_ctx, views_runner, views_settings)
@@ -82,7 +82,7 @@ def test_a_coordinator_recording_nothing_sees_no_attendance_buttons(  # noqa: AN
     assert view.missed_button.isVisible() and view.open_button.isVisible()
 
 
-def test_a_support_worker_on_an_overdue_referral_is_not_told_to_confirm(qtbot, views_ctx, views_runner):  # noqa: ANN001
+def test_a_support_worker_on_an_overdue_referral_is_not_told_to_confirm(qtbot, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Late", taken=FIXED_NOW - timedelta(days=60))  # deadline: 56 days
     views_ctx.sign_in_as(CRANSTOUN_WORKER)
     page = show_referral_page(qtbot, views_ctx, views_runner)
@@ -94,7 +94,7 @@ def test_a_support_worker_on_an_overdue_referral_is_not_told_to_confirm(qtbot, v
     assert page.book_button.isVisible() and not page.book_button.isEnabled()
 
 
-def test_station_staff_are_offered_no_booking(qtbot, views_ctx, views_runner):  # noqa: ANN001
+def test_station_staff_are_offered_no_booking(qtbot, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Station")
     views_ctx.sign_in_as(STATION)
     page = show_referral_page(qtbot, views_ctx, views_runner)
@@ -104,7 +104,7 @@ def test_station_staff_are_offered_no_booking(qtbot, views_ctx, views_runner):  
     assert not page.confirm_button.isVisible()
 
 
-def test_the_queue_says_what_is_missing_without_asking_a_coordinator_to_record_it(  # noqa: ANN001
+def test_the_queue_says_what_is_missing_without_asking_a_coordinator_to_record_it(
         qtbot, views_ctx, views_runner):
     taken = FIXED_NOW - timedelta(days=60)
     saved = refer(views_ctx, surname="Booked", taken=taken)
@@ -119,7 +119,7 @@ def test_the_queue_says_what_is_missing_without_asking_a_coordinator_to_record_i
     assert "record the" not in rows[0].note
 
 
-def test_a_support_worker_finding_a_person_is_not_offered_a_new_referral(  # noqa: ANN001
+def test_a_support_worker_finding_a_person_is_not_offered_a_new_referral(
         qtbot, views_ctx, views_runner):
     refer(views_ctx, surname="Findable")
     views_ctx.sign_in_as(CRANSTOUN_WORKER)
@@ -135,7 +135,7 @@ def test_a_support_worker_finding_a_person_is_not_offered_a_new_referral(  # noq
                           pos=panel.people_view.visualRect(index).center())
 
 
-def test_station_staff_are_not_offered_the_supervisor_override(qtbot, views_ctx, views_runner,  # noqa: ANN001
+def test_station_staff_are_not_offered_the_supervisor_override(qtbot, views_ctx, views_runner,
                                                                views_settings):
     views_ctx.sign_in_as(STATION)
     form = IntakeForm(views_ctx, views_runner, views_settings)
@@ -151,7 +151,7 @@ def test_station_staff_are_not_offered_the_supervisor_override(qtbot, views_ctx,
 
 
 # -- §3.10: withheld is not missing -----------------------------------------------------------------
-def test_a_support_worker_is_told_police_fields_are_withheld_not_missing(qtbot, views_ctx, views_runner):  # noqa: ANN001
+def test_a_support_worker_is_told_police_fields_are_withheld_not_missing(qtbot, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Withheld")  # crime reference and officer recorded
     views_ctx.sign_in_as(CRANSTOUN_WORKER)
     page = show_referral_page(qtbot, views_ctx, views_runner)
@@ -161,7 +161,7 @@ def test_a_support_worker_is_told_police_fields_are_withheld_not_missing(qtbot, 
     assert "43000001/26" not in page._values["crime_reference"].text()
 
 
-def test_police_see_a_missing_crime_reference_as_not_recorded(qtbot, views_ctx, views_runner):  # noqa: ANN001
+def test_police_see_a_missing_crime_reference_as_not_recorded(qtbot, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Recorded")
     draft = IntakeDraft(scheme_code="west-berkshire", surname="Unrecorded", forenames="Uma",
                         date_of_birth=date(1990, 5, 1), incident_at=FIXED_NOW - timedelta(hours=3),

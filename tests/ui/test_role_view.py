@@ -16,7 +16,7 @@ CASE_TABS = ["&Find person", "New &referral", "Referral &page", "&Appointments",
              "E&valuation"]
 
 
-def open_window(qtbot, ctx: AppContext, settings) -> MainWindow:  # noqa: ANN001
+def open_window(qtbot, ctx: AppContext, settings) -> MainWindow:
     window = MainWindow(ctx, settings)
     qtbot.addWidget(window)
     with qtbot.waitExposed(window):
@@ -48,7 +48,7 @@ def provider(ctx: AppContext) -> str:
     ((Role.ADMINISTRATOR,), ["Adm&inistration"]),
     ((Role.ADMINISTRATOR, Role.COORDINATOR), [*CASE_TABS, "Adm&inistration"]),
 ])
-def test_each_role_sees_its_tabs(qtbot, gui_ctx: AppContext, gui_settings, roles: tuple[Role, ...],  # noqa: ANN001
+def test_each_role_sees_its_tabs(qtbot, gui_ctx: AppContext, gui_settings, roles: tuple[Role, ...],
                                  tabs: list[str]) -> None:
     organisation = provider(gui_ctx) if Role.SUPPORT_WORKER in roles else "police"
     gui_ctx.sign_in_as(as_role(*roles, organisation=organisation))
@@ -67,7 +67,7 @@ def test_each_role_sees_its_tabs(qtbot, gui_ctx: AppContext, gui_settings, roles
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_gets_its_window_on_a_workstation_already_used(qtbot, gui_ctx: AppContext, gui_settings,  # noqa: ANN001
+def test_each_role_gets_its_window_on_a_workstation_already_used(qtbot, gui_ctx: AppContext, gui_settings,
                                                                  role: Role) -> None:
     """The workstation remembers an area, station and centre (saved by whoever used it last): a
     role that may not take referrals still gets its window (the new referral form's check of the
@@ -84,7 +84,7 @@ def test_each_role_gets_its_window_on_a_workstation_already_used(qtbot, gui_ctx:
         assert "intake" not in window._pages
 
 
-def test_station_staff_cannot_reach_hidden_tabs_by_shortcut(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
+def test_station_staff_cannot_reach_hidden_tabs_by_shortcut(qtbot, gui_ctx: AppContext, gui_settings) -> None:
     gui_ctx.sign_in_as(as_role(Role.STATION_STAFF))
     window = open_window(qtbot, gui_ctx, gui_settings)
     window.activateWindow()
@@ -96,7 +96,7 @@ def test_station_staff_cannot_reach_hidden_tabs_by_shortcut(qtbot, gui_ctx: AppC
     assert "&Documents" not in visible_menus(window)
 
 
-def test_an_administrator_alone_gets_the_administration_page(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
+def test_an_administrator_alone_gets_the_administration_page(qtbot, gui_ctx: AppContext, gui_settings) -> None:
     gui_ctx.sign_in_as(as_role(Role.ADMINISTRATOR))
     window = open_window(qtbot, gui_ctx, gui_settings)
     assert window.tabs.currentWidget() is window.admin_page
@@ -108,13 +108,13 @@ def test_an_administrator_alone_gets_the_administration_page(qtbot, gui_ctx: App
     assert window.import_action.isVisible() and window.backup_action.isVisible()
 
 
-def test_the_title_and_status_bar_name_who_is_signed_in(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
+def test_the_title_and_status_bar_name_who_is_signed_in(qtbot, gui_ctx: AppContext, gui_settings) -> None:
     window = open_window(qtbot, gui_ctx, gui_settings)
     assert window.windowTitle().startswith(f"Diversion Desktop — {EVERY_ROLE.username} — ")
     assert window.user_label.text() == f"Signed in: {EVERY_ROLE.label}"
 
 
-def test_no_window_is_built_for_no_one(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
+def test_no_window_is_built_for_no_one(qtbot, gui_ctx: AppContext, gui_settings) -> None:
     from diversion_desktop.services.errors import NotSignedIn
 
     gui_ctx.sign_in_as(None)
@@ -123,7 +123,7 @@ def test_no_window_is_built_for_no_one(qtbot, gui_ctx: AppContext, gui_settings)
 
 
 # -- the Account and Administration menus ---------------------------------------------------------
-def test_administration_opens_users_and_the_audit_trail(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
+def test_administration_opens_users_and_the_audit_trail(qtbot, gui_ctx: AppContext, gui_settings) -> None:
     from diversion_desktop.ui.audit_viewer import AuditViewer
     from diversion_desktop.ui.users_dialog import UsersDialog
 
@@ -141,7 +141,7 @@ def test_administration_opens_users_and_the_audit_trail(qtbot, gui_ctx: AppConte
     viewer.close()
 
 
-def test_account_change_password_and_sign_out(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
+def test_account_change_password_and_sign_out(qtbot, gui_ctx: AppContext, gui_settings) -> None:
     from diversion_desktop.ui.sign_in import ChangePasswordDialog
 
     window = open_window(qtbot, gui_ctx, gui_settings)

@@ -13,7 +13,7 @@ from diversion_desktop.ui.search_panel import SearchPanel
 from tests.conftest import as_role
 
 
-def test_export_the_people_found(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_export_the_people_found(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:
     fill(gui_ctx, people=30, referrals=40, seed=4)
     monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: str(tmp_path / f"{name}.{fmt}"))
     panel = SearchPanel(gui_ctx, gui_runner)
@@ -39,7 +39,7 @@ def test_export_the_people_found(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_pa
     dialog.close()
 
 
-def test_no_export_for_station_staff(qtbot, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+def test_no_export_for_station_staff(qtbot, gui_ctx, gui_runner) -> None:
     gui_ctx.sign_in_as(as_role(Role.STATION_STAFF))
     panel = SearchPanel(gui_ctx, gui_runner)
     qtbot.addWidget(panel)

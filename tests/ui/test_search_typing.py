@@ -12,7 +12,7 @@ from diversion_desktop.ui.search_panel import SearchPanel
 from tests.ui.conftest import type_text
 
 
-def _panel(qtbot, gui_ctx, gui_runner) -> SearchPanel:  # noqa: ANN001
+def _panel(qtbot, gui_ctx, gui_runner) -> SearchPanel:
     fill(gui_ctx, people=30, referrals=40, seed=4)
     panel = SearchPanel(gui_ctx, gui_runner)
     qtbot.addWidget(panel)
@@ -20,14 +20,14 @@ def _panel(qtbot, gui_ctx, gui_runner) -> SearchPanel:  # noqa: ANN001
     return panel
 
 
-def test_typing_ends_with_the_results_for_the_whole_text(qtbot, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+def test_typing_ends_with_the_results_for_the_whole_text(qtbot, gui_ctx, gui_runner) -> None:
     panel = _panel(qtbot, gui_ctx, gui_runner)
     someone = PeopleService(gui_ctx).search("a")[0]
     surname = someone.surname
     searched: list[str] = []
     original = PeopleService.search
 
-    def noting(self, text, *args, **kwargs):  # noqa: ANN001, ANN202
+    def noting(self, text, *args, **kwargs):
         searched.append(text)
         return original(self, text, *args, **kwargs)
 
@@ -45,12 +45,12 @@ def test_typing_ends_with_the_results_for_the_whole_text(qtbot, gui_ctx, gui_run
     assert panel.summary.text().startswith(f"{len(panel.people_model.rows)} found")
 
 
-def test_searching_is_said_only_for_a_slow_search(qtbot, gui_ctx, gui_runner, monkeypatch) -> None:  # noqa: ANN001
+def test_searching_is_said_only_for_a_slow_search(qtbot, gui_ctx, gui_runner, monkeypatch) -> None:
     panel = _panel(qtbot, gui_ctx, gui_runner)
     release = threading.Event()
     original = PeopleService.search
 
-    def slow(self, text, *args, **kwargs):  # noqa: ANN001, ANN202
+    def slow(self, text, *args, **kwargs):
         release.wait(10)
         return original(self, text, *args, **kwargs)
 
@@ -65,7 +65,7 @@ def test_searching_is_said_only_for_a_slow_search(qtbot, gui_ctx, gui_runner, mo
     assert "found" in panel.summary.text()
 
 
-def test_clearing_the_box_clears_the_results(qtbot, gui_ctx, gui_runner) -> None:  # noqa: ANN001
+def test_clearing_the_box_clears_the_results(qtbot, gui_ctx, gui_runner) -> None:
     panel = _panel(qtbot, gui_ctx, gui_runner)
     with qtbot.waitSignal(panel.sig_results_shown, timeout=5000):
         panel.search_box.setText("a")

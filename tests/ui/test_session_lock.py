@@ -18,7 +18,7 @@ PASSWORD = "tea at eleven sharp"
 
 
 @pytest.fixture
-def window(qtbot, gui_ctx: AppContext, gui_settings) -> MainWindow:  # noqa: ANN001
+def window(qtbot, gui_ctx: AppContext, gui_settings) -> MainWindow:
     UserService(gui_ctx).create_first_administrator("sam", PASSWORD, "Sam Patel", also=(Role.COORDINATOR,))
     main = MainWindow(gui_ctx, gui_settings)
     qtbot.addWidget(main)
@@ -33,7 +33,7 @@ def lock_dialog(window: MainWindow) -> LockDialog:
     return dialog
 
 
-def unlock_with(qtbot, window: MainWindow, password: str) -> None:  # noqa: ANN001
+def unlock_with(qtbot, window: MainWindow, password: str) -> None:
     dialog = lock_dialog(window)
     qtbot.keyClicks(dialog.password, password)
     with qtbot.waitSignal(dialog.sig_unlock, timeout=2000):
@@ -52,7 +52,7 @@ def covered(window: MainWindow) -> bool:
     return True
 
 
-def test_idle_lock_hides_the_data_and_keeps_what_was_typed(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_idle_lock_hides_the_data_and_keeps_what_was_typed(qtbot, window: MainWindow) -> None:
     window.new_referral()
     form = window.intake
     type_text(qtbot, form.surname, "Müller")
@@ -84,7 +84,7 @@ def test_idle_lock_hides_the_data_and_keeps_what_was_typed(qtbot, window: MainWi
     assert window.tabs.currentWidget() is form
 
 
-def test_the_lock_names_the_user_and_enter_unlocks(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_the_lock_names_the_user_and_enter_unlocks(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.session_lock.sig_locked, timeout=2000):
         qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # Account → Lock now
     dialog = lock_dialog(window)
@@ -98,7 +98,7 @@ def test_the_lock_names_the_user_and_enter_unlocks(qtbot, window: MainWindow) ->
         unlock_with(qtbot, window, PASSWORD)
 
 
-def test_five_wrong_passwords_lock_the_account_and_the_lock_says_so(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_five_wrong_passwords_lock_the_account_and_the_lock_says_so(qtbot, window: MainWindow) -> None:
     window.lock_now()
     dialog = lock_dialog(window)
     for _ in range(5):
@@ -111,7 +111,7 @@ def test_five_wrong_passwords_lock_the_account_and_the_lock_says_so(qtbot, windo
     assert window.session_lock.locked
 
 
-def test_sign_out_and_quit(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_sign_out_and_quit(qtbot, window: MainWindow) -> None:
     window.lock_now()
     dialog = lock_dialog(window)
     with qtbot.waitSignal(window.sig_signed_out, timeout=10000) as signed_out:
@@ -120,7 +120,7 @@ def test_sign_out_and_quit(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     assert window.ctx.principal is None and not window.isVisible()
 
 
-def test_a_window_opened_while_locked_is_covered_too(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_a_window_opened_while_locked_is_covered_too(qtbot, window: MainWindow) -> None:
     window.lock_now()
     box = QMessageBox(QMessageBox.Icon.Warning, "A task's message", "Something about a person.",
                       QMessageBox.StandardButton.Ok, window)
@@ -136,7 +136,7 @@ def test_a_window_opened_while_locked_is_covered_too(qtbot, window: MainWindow) 
     assert box.isVisible()
 
 
-def test_input_restarts_the_idle_time(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_input_restarts_the_idle_time(qtbot, window: MainWindow) -> None:
     lock: SessionLock = window.session_lock
     lock.set_idle_ms(60_000)
     qtbot.waitUntil(lambda: lock._since_input.elapsed() >= 20, timeout=2000)
@@ -145,7 +145,7 @@ def test_input_restarts_the_idle_time(qtbot, window: MainWindow) -> None:  # noq
     assert lock.available and not lock.locked
 
 
-def test_nothing_locks_without_a_stored_user(qtbot, gui_ctx: AppContext, gui_settings) -> None:  # noqa: ANN001
+def test_nothing_locks_without_a_stored_user(qtbot, gui_ctx: AppContext, gui_settings) -> None:
     window = MainWindow(gui_ctx, gui_settings)  # the tests' principal holding every role: no password
     qtbot.addWidget(window)
     window.show()
@@ -154,7 +154,7 @@ def test_nothing_locks_without_a_stored_user(qtbot, gui_ctx: AppContext, gui_set
     assert not window.session_lock.locked
 
 
-def test_the_idle_time_is_a_setting(gui_settings) -> None:  # noqa: ANN001
+def test_the_idle_time_is_a_setting(gui_settings) -> None:
     assert gui_settings.idle_lock_minutes == 10
     gui_settings.idle_lock_minutes = 3
     assert gui_settings.idle_lock_minutes == 3

@@ -34,7 +34,7 @@ def users(gui_ctx: AppContext) -> AppContext:
     return gui_ctx
 
 
-def opening_of(qtbot, ctx: AppContext) -> DatabaseOpening:  # noqa: ANN001
+def opening_of(qtbot, ctx: AppContext) -> DatabaseOpening:
     """The database of ``ctx`` opened as the application opens it, behind the sign-in (its own context)."""
     opening = DatabaseOpening(ctx.engine.url.render_as_string(hide_password=False))
     with qtbot.waitSignal(opening.sig_done, timeout=30000):
@@ -42,14 +42,14 @@ def opening_of(qtbot, ctx: AppContext) -> DatabaseOpening:  # noqa: ANN001
     return opening
 
 
-def show(qtbot, dialog: QDialog) -> QDialog:  # noqa: ANN001
+def show(qtbot, dialog: QDialog) -> QDialog:
     qtbot.addWidget(dialog)
     with qtbot.waitExposed(dialog):
         dialog.show()
     return dialog
 
 
-def sign_in_by_keyboard(qtbot, dialog: SignInDialog, name: str, password: str) -> None:  # noqa: ANN001
+def sign_in_by_keyboard(qtbot, dialog: SignInDialog, name: str, password: str) -> None:
     """Type the name (unless it is there from the last try) and password, press Enter, wait."""
     if dialog.username.text() != name:
         dialog.username.setFocus()
@@ -80,7 +80,7 @@ def when_modal(action: Callable[[QWidget], None], after: QWidget | None = None) 
 
 
 # -- the first administrator ---------------------------------------------------------------------------
-def test_first_start_creates_the_administrator_and_signs_in(qtbot, gui_ctx: AppContext) -> None:  # noqa: ANN001
+def test_first_start_creates_the_administrator_and_signs_in(qtbot, gui_ctx: AppContext) -> None:
     gui_ctx.sign_in_as(None)
     dialog = show(qtbot, FirstAdministratorDialog(gui_ctx))
     assert dialog.focusWidget() is dialog.username
@@ -111,7 +111,7 @@ def test_first_start_creates_the_administrator_and_signs_in(qtbot, gui_ctx: AppC
     assert principal.display_name == "Sam Patel"
 
 
-def test_the_administrator_alone_and_a_refusal_at_its_field(qtbot, gui_ctx: AppContext) -> None:  # noqa: ANN001
+def test_the_administrator_alone_and_a_refusal_at_its_field(qtbot, gui_ctx: AppContext) -> None:
     gui_ctx.sign_in_as(None)
     dialog = show(qtbot, FirstAdministratorDialog(gui_ctx))
     qtbot.keyClicks(dialog.username, "x")  # too short for a user name: the service says so
@@ -132,7 +132,7 @@ def test_the_administrator_alone_and_a_refusal_at_its_field(qtbot, gui_ctx: AppC
     assert gui_ctx.principal is not None and gui_ctx.principal.roles == {Role.ADMINISTRATOR}
 
 
-def test_different_passwords_are_refused_before_asking_the_service(qtbot, gui_ctx: AppContext) -> None:  # noqa: ANN001
+def test_different_passwords_are_refused_before_asking_the_service(qtbot, gui_ctx: AppContext) -> None:
     gui_ctx.sign_in_as(None)
     dialog = show(qtbot, FirstAdministratorDialog(gui_ctx))
     qtbot.keyClicks(dialog.username, "admin")
@@ -146,7 +146,7 @@ def test_different_passwords_are_refused_before_asking_the_service(qtbot, gui_ct
     assert dialog.fields["again"].error.text() == "" and not dialog.hint.isHidden()
 
 
-def test_a_new_database_asks_for_the_first_administrator_at_start(qtbot, gui_ctx: AppContext) -> None:  # noqa: ANN001
+def test_a_new_database_asks_for_the_first_administrator_at_start(qtbot, gui_ctx: AppContext) -> None:
     gui_ctx.sign_in_as(None)
     seen: list[str] = []
 
@@ -165,7 +165,7 @@ def test_a_new_database_asks_for_the_first_administrator_at_start(qtbot, gui_ctx
 
 
 # -- signing in ------------------------------------------------------------------------------------------
-def test_sign_in_by_keyboard(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_sign_in_by_keyboard(qtbot, users: AppContext) -> None:
     dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     assert dialog.focusWidget() is dialog.username
     assert "gui.sqlite3" in dialog.database.text()
@@ -175,7 +175,7 @@ def test_sign_in_by_keyboard(qtbot, users: AppContext) -> None:  # noqa: ANN001
     assert principal is not None and principal.roles == {Role.STATION_STAFF} and not dialog.must_change
 
 
-def test_a_wrong_password_and_an_unknown_name_get_the_same_message(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_a_wrong_password_and_an_unknown_name_get_the_same_message(qtbot, users: AppContext) -> None:
     dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     sign_in_by_keyboard(qtbot, dialog, "pc1234", "not the password")
     assert dialog.isVisible() and dialog.message.text() == SIGN_IN_REFUSED
@@ -186,7 +186,7 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_message(qtbot, users:
     assert dialog.ctx.principal is None
 
 
-def test_five_failures_lock_and_the_right_password_learns_nothing(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_five_failures_lock_and_the_right_password_learns_nothing(qtbot, users: AppContext) -> None:
     dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     for _ in range(5):
         sign_in_by_keyboard(qtbot, dialog, "pc1234", "a wrong guess")
@@ -197,7 +197,7 @@ def test_five_failures_lock_and_the_right_password_learns_nothing(qtbot, users: 
     assert dialog.ctx.principal is None and dialog.isVisible()
 
 
-def test_a_disabled_user_is_refused(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_a_disabled_user_is_refused(qtbot, users: AppContext) -> None:
     users.sign_in_as(UserService(users).sign_in("admin", ADMIN_PASSWORD))
     UserService(users).set_disabled("pc1234", True)
     users.sign_in_as(None)
@@ -207,14 +207,14 @@ def test_a_disabled_user_is_refused(qtbot, users: AppContext) -> None:  # noqa: 
     assert dialog.ctx.principal is None
 
 
-def test_an_empty_form_is_answered_at_its_fields(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_an_empty_form_is_answered_at_its_fields(qtbot, users: AppContext) -> None:
     dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     qtbot.keyClick(dialog.username, Qt.Key.Key_Return)
     assert dialog.fields["username"].error.text() == "Type your user name."
     assert dialog.fields["password"].error.text() == "Type your password."
 
 
-def test_escape_quits(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_escape_quits(qtbot, users: AppContext) -> None:
     dialog = show(qtbot, SignInDialog(opening_of(qtbot, users)))
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         qtbot.keyClick(dialog.username, Qt.Key.Key_Escape)
@@ -229,7 +229,7 @@ def _reset_by_admin(ctx: AppContext) -> None:
     ctx.sign_in_as(None)
 
 
-def test_a_reset_password_must_be_changed_before_the_window(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_a_reset_password_must_be_changed_before_the_window(qtbot, users: AppContext) -> None:
     _reset_by_admin(users)
     seen: list[str] = []
 
@@ -261,7 +261,7 @@ def test_a_reset_password_must_be_changed_before_the_window(qtbot, users: AppCon
     assert UserService(ctx).sign_in("pc1234", "my own long phrase").username == "pc1234"
 
 
-def test_cancelling_the_forced_change_quits_and_signs_out(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_cancelling_the_forced_change_quits_and_signs_out(qtbot, users: AppContext) -> None:
     _reset_by_admin(users)
 
     def sign_in(dialog: QWidget) -> None:
@@ -276,7 +276,7 @@ def test_cancelling_the_forced_change_quits_and_signs_out(qtbot, users: AppConte
     assert opening.result().ctx.principal is None
 
 
-def test_changing_ones_own_password_with_a_wrong_current_one(qtbot, users: AppContext) -> None:  # noqa: ANN001
+def test_changing_ones_own_password_with_a_wrong_current_one(qtbot, users: AppContext) -> None:
     UserService(users).sign_in("pc1234", STAFF_PASSWORD)
     dialog = show(qtbot, ChangePasswordDialog(users))
     assert dialog.cancel_button.text() != "&Quit"

@@ -8,22 +8,22 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Iterator
 
-import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
-from diversion_desktop.domain.permissions import Principal, Role  # noqa: E402
-from diversion_desktop.services.bootstrap import open_context  # noqa: E402
-from diversion_desktop.services.context import AppContext  # noqa: E402
-from diversion_desktop.services.programme import ProgrammeService  # noqa: E402
-from diversion_desktop.services.referrals import ReferralService  # noqa: E402
-from diversion_desktop.ui import dialogs  # noqa: E402
-from diversion_desktop.ui.appointments_view import AppointmentsView  # noqa: E402
-from diversion_desktop.ui.referral_page import ReferralPage  # noqa: E402
-from tests.ui.conftest import type_text  # noqa: E402
-from tests.ui.conftest_views import (  # noqa: E402, F401 - fixtures are used by name
+from diversion_desktop.domain.permissions import Principal, Role
+from diversion_desktop.services.bootstrap import open_context
+from diversion_desktop.services.context import AppContext
+from diversion_desktop.services.programme import ProgrammeService
+from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.appointments_view import AppointmentsView
+from diversion_desktop.ui.referral_page import ReferralPage
+from tests.ui.conftest import type_text
+from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
     FIXED_NOW,
     WINDSOR,
     book,
@@ -51,13 +51,13 @@ def elsewhere(views_ctx: AppContext) -> Iterator[AppContext]:
     other.engine.dispose()
 
 
-def stale_box(qtbot, parent) -> QMessageBox:  # noqa: ANN001
+def stale_box(qtbot, parent) -> QMessageBox:
     qtbot.waitUntil(lambda: any(b.isVisible() for b in parent.findChildren(QMessageBox, "staleRecordDialog")),
                     timeout=10000)
     return next(b for b in parent.findChildren(QMessageBox, "staleRecordDialog") if b.isVisible())
 
 
-def test_session_notes_over_someone_elses_are_refused_and_reload_shows_theirs(  # noqa: ANN001
+def test_session_notes_over_someone_elses_are_refused_and_reload_shows_theirs(
         qtbot, views_ctx, views_runner, views_settings, elsewhere) -> None:
     saved = refer(views_ctx, surname="Late", forenames="Lee")
     appointment_id = book(views_ctx, saved.id, FIXED_NOW.replace(hour=14), "newbury")
@@ -84,7 +84,7 @@ def test_session_notes_over_someone_elses_are_refused_and_reload_shows_theirs(  
     assert [a.session_notes for a in detail.appointments] == ["Dana's notes, saved first."]
 
 
-def test_confirming_a_step_someone_else_changed_offers_reload(  # noqa: ANN001
+def test_confirming_a_step_someone_else_changed_offers_reload(
         qtbot, views_ctx, views_runner, elsewhere, monkeypatch) -> None:
     saved = missed_twice(views_ctx, WINDSOR, surname="Absent")
     page = ReferralPage(views_ctx, views_runner)

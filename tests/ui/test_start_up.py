@@ -32,7 +32,7 @@ def _url(path: Path) -> str:
     return f"sqlite:///{path.as_posix()}"
 
 
-def test_the_database_opens_on_a_thread_and_is_told_once(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_the_database_opens_on_a_thread_and_is_told_once(qtbot, tmp_path: Path) -> None:
     opening = DatabaseOpening(_url(tmp_path / "new.sqlite3"))
     assert not opening.done()
     with qtbot.waitSignal(opening.sig_done, timeout=30000):
@@ -58,7 +58,7 @@ def test_whoever_needs_the_database_waits_for_it_on_the_worker(tmp_path: Path) -
     found[0].engine.dispose()  # type: ignore[attr-defined]
 
 
-def test_a_database_that_cannot_be_opened_is_reported(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_database_that_cannot_be_opened_is_reported(qtbot, tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     opening = DatabaseOpening(_url(tmp_path / "a-file" / "db.sqlite3"))
     with qtbot.waitSignal(opening.sig_done, timeout=30000):
@@ -68,7 +68,7 @@ def test_a_database_that_cannot_be_opened_is_reported(qtbot, tmp_path: Path) -> 
         opening.result()
 
 
-def test_tabs_are_built_on_first_use_and_then_are_the_tabs_pages(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_tabs_are_built_on_first_use_and_then_are_the_tabs_pages(qtbot, gui_ctx, gui_settings) -> None:
     window = MainWindow(gui_ctx, gui_settings)
     qtbot.addWidget(window)
     with qtbot.waitActive(window):

@@ -18,7 +18,7 @@ ADMIN_PASSWORD = "admin keeps the keys"
 
 
 @pytest.fixture
-def dialog(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> UsersDialog:  # noqa: ANN001
+def dialog(qtbot, gui_ctx: AppContext, gui_runner: TaskRunner) -> UsersDialog:
     UserService(gui_ctx).create_first_administrator("admin", ADMIN_PASSWORD, "Ada Admin")
     users = UsersDialog(gui_ctx, gui_runner)
     qtbot.addWidget(users)
@@ -34,7 +34,7 @@ def row_of(dialog: UsersDialog, username: str) -> list[str]:
     raise AssertionError(f"{username} is not listed")
 
 
-def open_form(qtbot, dialog: UsersDialog, button) -> UserFormDialog:  # noqa: ANN001
+def open_form(qtbot, dialog: UsersDialog, button) -> UserFormDialog:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     form = dialog.form
     assert form is not None
@@ -42,7 +42,7 @@ def open_form(qtbot, dialog: UsersDialog, button) -> UserFormDialog:  # noqa: AN
     return form
 
 
-def submit(qtbot, form: UserFormDialog, dialog: UsersDialog, widget) -> None:  # noqa: ANN001
+def submit(qtbot, form: UserFormDialog, dialog: UsersDialog, widget) -> None:
     """Enter in ``widget``; waits for the answer (accepted, or refused at the fields)."""
     with qtbot.waitSignal(form.runner.sig_idle, timeout=10000):
         qtbot.keyClick(widget, Qt.Key.Key_Return)
@@ -53,7 +53,7 @@ def test_the_list_shows_the_administrator(dialog: UsersDialog) -> None:
     assert dialog.disable_button.text() == "&Disable"
 
 
-def test_add_a_support_worker(qtbot, dialog: UsersDialog) -> None:  # noqa: ANN001
+def test_add_a_support_worker(qtbot, dialog: UsersDialog) -> None:
     providers = UserService(dialog.ctx).providers()
     form = open_form(qtbot, dialog, dialog.add_button)
     assert form.focusWidget() is form.username
@@ -77,7 +77,7 @@ def test_add_a_support_worker(qtbot, dialog: UsersDialog) -> None:  # noqa: ANN0
     assert dialog.selected() is not None and dialog.selected().username == "j.smith"
 
 
-def test_refusals_are_shown_at_their_fields(qtbot, dialog: UsersDialog) -> None:  # noqa: ANN001
+def test_refusals_are_shown_at_their_fields(qtbot, dialog: UsersDialog) -> None:
     form = open_form(qtbot, dialog, dialog.add_button)
     qtbot.keyClicks(form.username, "admin")  # taken
     qtbot.keyClicks(form.password, "first day password")
@@ -101,7 +101,7 @@ def test_refusals_are_shown_at_their_fields(qtbot, dialog: UsersDialog) -> None:
         qtbot.keyClick(form.username, Qt.Key.Key_Escape)
 
 
-def test_disable_enable_and_reset(qtbot, dialog: UsersDialog, monkeypatch) -> None:  # noqa: ANN001
+def test_disable_enable_and_reset(qtbot, dialog: UsersDialog, monkeypatch) -> None:
     service = UserService(dialog.ctx)
     service.create_user("pc1234", "station desk passphrase", [Role.STATION_STAFF], must_change_password=False)
     with qtbot.waitSignal(dialog.sig_loaded, timeout=5000):
@@ -125,7 +125,7 @@ def test_disable_enable_and_reset(qtbot, dialog: UsersDialog, monkeypatch) -> No
     assert row_of(dialog, "pc1234")[4] == "active, must change password"
 
 
-def test_an_administrator_cannot_disable_themselves(qtbot, dialog: UsersDialog, monkeypatch) -> None:  # noqa: ANN001
+def test_an_administrator_cannot_disable_themselves(qtbot, dialog: UsersDialog, monkeypatch) -> None:
     monkeypatch.setattr(users_dialog, "ask_confirmation", lambda *_args: True)
     dialog.table.selectRow(0)
     with qtbot.waitSignal(dialog.runner.sig_idle, timeout=5000):
@@ -133,7 +133,7 @@ def test_an_administrator_cannot_disable_themselves(qtbot, dialog: UsersDialog, 
     assert dialog.message.text() == "You cannot disable your own account."
 
 
-def test_change_roles_from_the_list_with_enter(qtbot, dialog: UsersDialog) -> None:  # noqa: ANN001
+def test_change_roles_from_the_list_with_enter(qtbot, dialog: UsersDialog) -> None:
     UserService(dialog.ctx).create_user("pc1234", "station desk passphrase", [Role.STATION_STAFF])
     with qtbot.waitSignal(dialog.sig_loaded, timeout=5000):
         dialog.refresh("pc1234")
@@ -152,7 +152,7 @@ def test_change_roles_from_the_list_with_enter(qtbot, dialog: UsersDialog) -> No
     assert QApplication.activeModalWidget() is not form
 
 
-def test_ticking_administrator_moves_the_organisation_to_the_police(qtbot, dialog: UsersDialog) -> None:  # noqa: ANN001
+def test_ticking_administrator_moves_the_organisation_to_the_police(qtbot, dialog: UsersDialog) -> None:
     """Issue 14.7: administrators are police; the form follows the rule rather than refusing."""
     form = open_form(qtbot, dialog, dialog.add_button)
     support = form.role_boxes[Role.SUPPORT_WORKER]

@@ -7,9 +7,8 @@ Create Date: 2026-11-23 20:35:17.710561
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'

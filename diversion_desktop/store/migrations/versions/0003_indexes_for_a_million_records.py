@@ -22,9 +22,8 @@ Create Date: 2026-11-23 21:20:30.798665
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'

@@ -32,9 +32,8 @@ Create Date: 2026-11-24 09:30:00
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'
@@ -60,7 +59,8 @@ SQLITE_TRIGGERS = {
         f"AFTER UPDATE OF person_id, person_sex, person_ethnicity_self ON referrals "
         f"FOR EACH ROW WHEN {_PERSON_DIFFERS} BEGIN {_COPY_FROM_PERSON} END",
     'people_groups_to_referrals':
-        "CREATE TRIGGER people_groups_to_referrals AFTER UPDATE OF sex, ethnicity_self ON people "
+        "CREATE TRIGGER people_groups_to_referrals "
+        "AFTER UPDATE OF sex, ethnicity_self ON people "
         "FOR EACH ROW WHEN NEW.sex IS NOT OLD.sex OR NEW.ethnicity_self IS NOT OLD.ethnicity_self "
         "BEGIN UPDATE referrals SET person_sex = NEW.sex, person_ethnicity_self = NEW.ethnicity_self "
         "WHERE person_id = NEW.id; END",
