@@ -19,6 +19,7 @@ packages=(
 if [ "${1:-}" = "--test" ]; then
   packages+=(poppler-utils postgresql xvfb xdotool)
   packages+=(binutils)  # objdump: PyInstaller's library analysis (tests/packaging builds the .deb)
+  packages+=(age)  # tests/store/test_age_backup.py: the age tool opens an encrypted backup
 fi
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   packages+=(python3-venv)

@@ -56,7 +56,7 @@ def test_encrypted_backup_and_restore(db: str, tmp_path: Path) -> None:
     made = run("backup", "--out", str(backup), "--encrypt", "--database", db, password=PASSWORD)
     assert made.returncode == 0, made.stderr
     assert "encrypted" in made.stdout and "restore" in made.stdout
-    assert backup.read_bytes().startswith(b"DDBACKUP") and sorted(p.name for p in tmp_path.iterdir()) == [
+    assert backup.read_bytes().startswith(b"age-encryption.org/v1\n") and sorted(p.name for p in tmp_path.iterdir()) == [
         "nightly.ddbackup"]
     restored = tmp_path / "restored.sqlite3"
     wrong = run("restore", str(backup), "--out", str(restored), "--database", db, password=PASSWORD + "!")
@@ -114,7 +114,7 @@ def test_the_default_backup_is_encrypted(db: str, tmp_path: Path) -> None:
     asked = run("backup", "--out", str(out), "--database", db)
     assert asked.returncode == 2 and "DIVERSION_BACKUP_PASSWORD" in asked.stderr and not out.exists()
     assert run("backup", "--out", str(out), "--database", db, password=PASSWORD).returncode == 0
-    assert out.read_bytes().startswith(b"DDBACKUP")
+    assert out.read_bytes().startswith(b"age-encryption.org/v1\n")
 
 
 def test_an_edited_plain_backup_is_not_restored(db: str, tmp_path: Path) -> None:

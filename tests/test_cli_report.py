@@ -46,6 +46,18 @@ def test_writes_a_pdf(database: str, tmp_path: Path) -> None:
     assert "evaluation of 45 referral(s)" in result.stdout
 
 
+def test_a_two_digit_year_is_the_year_nearest_today(database: str, tmp_path: Path) -> None:
+    """As `export --from` takes it (one date parser for every way in)."""
+    out = tmp_path / "report.pdf"
+    result = run("report", "evaluation", "--from", "01/01/25", "--to", "31.12.25", "--out", str(out),
+                 "--database", database)
+    assert result.returncode == 0, result.stderr
+    assert "evaluation of 45 referral(s)" in result.stdout
+    refused = run("report", "evaluation", "--from", "31/02/25", "--to", "31/12/25", "--out", str(out),
+                  "--database", database)
+    assert refused.returncode == 2 and "--from: '31/02/25' is not a real date" in refused.stderr
+
+
 def test_writes_a_workbook_for_one_area(database: str, tmp_path: Path) -> None:
     out = tmp_path / "west.xlsx"
     result = run("report", "evaluation", "--from", "2025-01-01", "--to", "2025-12-31", "--area", "West Berkshire",

@@ -84,6 +84,14 @@ def test_audit_verify_detects_a_tampered_row(db: str, tmp_path: Path) -> None:
     assert ok.returncode == 0 and "intact" in ok.stdout, ok.stderr
     exported = as_admin("audit", "export", "--out", str(tmp_path / "a.csv"), "--action", "sign_in", "--database", db)
     assert exported.returncode == 0 and (tmp_path / "a.csv").exists()
+    # --from/--to read as every command reads a day (domain/dates.py): a two-digit year too.
+    dated = as_admin("audit", "export", "--out", str(tmp_path / "b.csv"), "--from", "01/01/20", "--to", "31.12.2099",
+                     "--action", "sign_in", "--database", db)
+    assert dated.returncode == 0, dated.stderr
+    before, since = ((tmp_path / name).read_text(encoding="utf-8-sig").splitlines() for name in ("a.csv", "b.csv"))
+    assert since[:len(before)] == before and len(since) == len(before) + 1  # and this command's own sign-in
+    impossible = as_admin("audit", "export", "--out", str(tmp_path / "c.csv"), "--from", "31/02/2026", "--database", db)
+    assert impossible.returncode == 2 and "'31/02/2026' is not a real date" in impossible.stderr
     copy = tmp_path / "copy.sqlite3"
     with sqlite3.connect(db.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
         source.backup(target)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, open_data
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, day_option, open_data
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -38,11 +38,8 @@ def run(args: argparse.Namespace, url: str) -> int:
             result = service.verify()
             print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
             return EXIT_OK if result.ok else EXIT_REFUSED
-        from diversion_desktop.services.exporter import period_day
-
         try:
-            first = period_day(args.date_from) if args.date_from else None
-            last = period_day(args.date_to) if args.date_to else None
+            first, last = day_option(args.date_from), day_option(args.date_to)
         except ValueError as exc:
             print(f"--from/--to: {exc}", file=sys.stderr)
             return EXIT_USAGE

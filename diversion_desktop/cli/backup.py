@@ -20,9 +20,10 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "backup", parents=[common], help="copy the SQLite database consistently, even while it is in use",
         description="Copy the SQLite database with SQLite's online backup, so the copy is consistent even "
                     "while the application is open on other workstations. The copy is encrypted with a "
-                    "password (AES-256-GCM, key from scrypt), as the application's backups are; only "
-                    "`diversion-desktop restore` (or File → Restore a backup… in the application) can decrypt "
-                    "it. The password comes from the environment variable DIVERSION_BACKUP_PASSWORD, else it is "
+                    "password in the standard age format (age-encryption.org, key from scrypt), as the "
+                    "application's backups are; `diversion-desktop restore` (or File → Restore a backup… in the "
+                    "application) decrypts it, and so does the ordinary `age -d` (or `rage -d`) tool, which gives "
+                    "back the SQLite database file. The password comes from the environment variable DIVERSION_BACKUP_PASSWORD, else it is "
                     "asked for twice on the terminal; it must be at least 12 characters. --plain writes an "
                     "unencrypted SQLite copy instead, sealed with a checksum of its content that restore "
                     "checks. The file is readable by its owner only. Only for SQLite files: back up a server "

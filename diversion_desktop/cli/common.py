@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # the commands are all imported to build the parser: none of them loads SQLAlchemy
+    from datetime import date
+
     from diversion_desktop.services.context import AppContext
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -22,6 +24,17 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def day_option(text: str | None) -> date | None:
+    """A day given on the command line (--from, --to, --date), read as the forms and the import
+    read a date (domain/dates.py), a two-digit year as the year nearest today; None when not given.
+    A ValueError says why the text is not a day."""
+    from datetime import date
+
+    from diversion_desktop.domain.dates import read_date
+
+    return read_date(text, date.today(), past=False) if text else None
 
 
 def add_export_password_options(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from diversion_desktop.cli.common import (
     EXIT_USAGE,
     TerminalProgress,
     add_export_password_options,
+    day_option,
     export_password,
     open_data,
 )
@@ -42,7 +43,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 def run(args: argparse.Namespace, url: str) -> int:
     from diversion_desktop.services.errors import ServiceError, ValidationError
-    from diversion_desktop.services.exporter import ExportQuery, ExportService, period_day
+    from diversion_desktop.services.exporter import ExportQuery, ExportService
 
     out = Path(args.out)
     file_format = args.format or out.suffix.lower().lstrip(".")
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, url: str) -> int:
     for name in ("date_from", "date_to"):
         value = getattr(args, name)
         try:
-            days[name] = period_day(value) if value else None
+            days[name] = day_option(value)
         except ValueError as exc:
             print(f"export: --{name.removeprefix('date_')} {exc}", file=sys.stderr)
             return EXIT_USAGE

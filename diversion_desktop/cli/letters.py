@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, open_data
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, day_option, open_data
 from diversion_desktop.owner_only import write_private
 
 
@@ -32,14 +32,17 @@ def run(args: argparse.Namespace, url: str) -> int:
 
     from diversion_desktop.services.documents import DocumentService
     from diversion_desktop.services.errors import ServiceError
-    from diversion_desktop.services.people import parse_date
     from diversion_desktop.services.referrals import ReferralService
 
     if args.batch:
         if args.batch == "appointments" and not args.centre:
             print("letters --batch appointments needs --centre C", file=sys.stderr)
             return EXIT_USAGE
-        day = parse_date(args.date or "")
+        try:
+            day = day_option(args.date)
+        except ValueError as exc:
+            print(f"letters --batch --date: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if day is None:
             print(f"letters --batch needs --date D as 2026-01-14 or 14/01/2026, got {args.date!r}", file=sys.stderr)
             return EXIT_USAGE

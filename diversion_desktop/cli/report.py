@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, open_data
+from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, TerminalProgress, day_option, open_data
 from diversion_desktop.owner_only import write_private
 
 FORMATS = (".pdf", ".xlsx")
@@ -41,19 +41,23 @@ def run(args: argparse.Namespace, url: str) -> int:
     from diversion_desktop.domain.evaluation import AGE_BAND_LABELS
     from diversion_desktop.services.errors import ServiceError, ValidationError
     from diversion_desktop.services.evaluation import EvaluationRequest, EvaluationService, normalise_band
-    from diversion_desktop.services.people import parse_date
 
     out = Path(args.out)
     if out.suffix.lower() not in FORMATS:
         print(f"report evaluation --out must end in .pdf or .xlsx, got {args.out!r}", file=sys.stderr)
         return EXIT_USAGE
-    date_from, date_to = parse_date(args.date_from), parse_date(args.date_to)
-    for option, text, value in (("--from", args.date_from, date_from), ("--to", args.date_to, date_to)):
-        if value is None:
-            print(f"report evaluation {option} needs a date as 2026-01-14 or 14/01/2026, got {text!r}",
-                  file=sys.stderr)
+    days = {}
+    for option, text in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            days[option] = day_option(text)
+        except ValueError as exc:
+            print(f"report evaluation {option}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    if date_from > date_to:  # type: ignore[operator]  # both checked above
+    date_from, date_to = days["--from"], days["--to"]
+    if date_from is None or date_to is None:  # required by the parser: only an empty value gets here
+        print("report evaluation needs --from and --to, as 2026-01-14 or 14/01/2026", file=sys.stderr)
+        return EXIT_USAGE
+    if date_from > date_to:
         print(f"report evaluation: --to ({args.date_to}) is before --from ({args.date_from})", file=sys.stderr)
         return EXIT_USAGE
     bands = tuple(normalise_band(band) for band in args.age_bands)

@@ -75,9 +75,10 @@ class BackupResult:
     def summary(self) -> str:
         text = f"Backup of {self.source} written to {self.out} ({self.file_bytes:,} bytes"
         if self.encrypted:
-            return (text + ", encrypted with AES-256-GCM). Only Diversion Desktop's restore (File → Restore a "
-                    "backup…, or `diversion-desktop restore`) can open it, and only with its password: keep "
-                    "the password somewhere safe, apart from the backup.")
+            return (text + ", encrypted with a password in the standard age format). Diversion Desktop's "
+                    "restore (File → Restore a backup…, or `diversion-desktop restore`) opens it, and so does "
+                    "the ordinary `age -d` tool, only with its password: keep the password somewhere safe, "
+                    "apart from the backup.")
         return text + ", not encrypted: it holds personal data, so keep it somewhere safe)."
 
 
@@ -85,15 +86,18 @@ class BackupResult:
 class BackupInfo:
     path: Path
     encrypted: bool
-    revision: str | None  # for an encrypted backup: as its header says (checked when restored)
-    created: str  # when an encrypted backup was made (ISO 8601); "" for a plain copy
+    revision: str | None  # for an encrypted backup made before age: as its header says; None for age
+    created: str  # when an encrypted backup made before age was made (ISO 8601); "" otherwise
     database_bytes: int
     newer: bool  # made by a newer version: restore will refuse it
 
     def describe(self) -> str:
         kind = "An encrypted backup" if self.encrypted else "A plain (not encrypted) database copy"
         made = f", made {self.created.replace('T', ' ')}" if self.created else ""
-        text = f"{kind}{made}, {self.database_bytes:,} bytes, schema revision {self.revision or 'unknown'}."
+        if self.encrypted and self.revision is None:  # age: the revision is inside, checked when restored
+            text = f"{kind}{made}, {self.database_bytes:,} bytes; its schema revision is checked when it is restored."
+        else:
+            text = f"{kind}{made}, {self.database_bytes:,} bytes, schema revision {self.revision or 'unknown'}."
         if self.newer:
             text += " It was made by a newer version of Diversion Desktop, which is needed to restore it."
         return text
@@ -177,7 +181,7 @@ class BackupService:
                     size = self._copy_and_check(source, copy, progress, 2)
                     revision = sqlite_files.revision(copy)
                     encrypted_backup.encrypt(
-                        copy, part, password, revision=revision, created=made,
+                        copy, part, password,
                         progress=None if progress is None else (lambda done, _total: progress(size + done, 2 * size)))
             part.replace(out)
         except (OSError, sqlite3.Error) as exc:
@@ -220,8 +224,7 @@ class BackupService:
         kind = self._kind(source)
         if kind == "encrypted":
             try:
-                with source.open("rb") as stream:
-                    header = encrypted_backup.read_header(stream)
+                header = encrypted_backup.describe(source)
             except encrypted_backup.EncryptedBackupError as exc:
                 raise self._refusal(exc, "") from exc
             except OSError as exc:

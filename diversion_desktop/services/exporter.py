@@ -37,7 +37,6 @@ from diversion_desktop.domain.programme import Outcome, Status
 from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError, ValidationError
-from diversion_desktop.spreadsheets import cells
 from diversion_desktop.spreadsheets import import_format as fmt
 from diversion_desktop.spreadsheets.encrypted import (  # the password rule: the screens and the commands ask here
     MIN_PASSWORD_LENGTH,  # noqa: F401 - for the password fields of the screens
@@ -532,10 +531,4 @@ def _targets(out: Path, file_format: str, sheets: Sequence[str], encrypted: bool
 
 def password_from_environment() -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
-
-
-def period_day(text: str) -> date | None:
-    """A first or last day given on the command line (2026-01-14, 14/01/2026), read as the import
-    reads a date cell; None when blank. A ValueError says why it is not a date."""
-    return cells.parse_date(text)
 

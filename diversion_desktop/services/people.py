@@ -6,11 +6,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, union_all
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from diversion_desktop.domain import dates
 from diversion_desktop.domain.eligibility import PriorHistory
 from diversion_desktop.domain.names import forename_variants, match_score, normalise, surname_part_keys
 from diversion_desktop.domain.permissions import Permission
@@ -24,18 +25,13 @@ from diversion_desktop.store.models import Person, PersonAlias, PersonNameKey, R
 
 SEARCH_LIMIT = 50
 
-_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y")
 _PERSON_REF = re.compile(r"^P-?\d{1,9}$", re.IGNORECASE)
 _REFERRAL_REF = re.compile(r"^[A-Z]{1,4}-\d{4}-\d{1,9}$", re.IGNORECASE)
 
 
 def parse_date(text: str) -> date | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
+    """A date of birth typed in a search, read as the forms read one (domain/dates.py)."""
+    return dates.parse_date(text, date.today())
 
 
 def _prefix(column: QueryableAttribute[str], key: str) -> ColumnElement[bool]:

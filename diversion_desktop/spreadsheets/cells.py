@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from diversion_desktop.domain import dates
 from diversion_desktop.domain.units import QuantityError
 from diversion_desktop.domain.units import parse_quantity as parse_quantity_rule
 
@@ -23,10 +24,7 @@ from diversion_desktop.domain.units import parse_quantity as parse_quantity_rule
 EXCEL_EPOCH_1900 = datetime(1899, 12, 30)
 _EXCEL_LAST_SERIAL = 2958465  # 31/12/9999
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?$")
-_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$")
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 
 TRUE_WORDS = frozenset({"yes", "true", "y", "1"})
@@ -92,23 +90,18 @@ def _excel_serial(value: float, epoch: datetime) -> datetime:
 
 
 def _date_from_text(raw: str) -> date:
-    match = _ISO_DATE.match(raw)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-    else:
-        match = _UK_DATE.match(raw)
-        if not match:
-            if _TWO_DIGIT_YEAR.match(raw):
-                raise CellError(f"'{raw}' has a two-digit year: write the year in full (e.g. 13/01/2020)")
-            if _SERIAL.match(raw):
-                raise CellError(f"'{raw}' looks like a spreadsheet date number: format the column as a "
-                                "date (dd/mm/yyyy) before saving as CSV")
-            raise CellError(f"'{raw}' is not a date: write it as 2020-01-13 or 13/01/2020")
-        day, month, year = (int(g) for g in match.groups())
+    """As a form reads a typed date (domain/dates.py); a file says nothing of when it was written,
+    so a two-digit year is refused as ambiguous."""
+    if _SERIAL.match(raw):
+        raise CellError(f"'{raw}' looks like a spreadsheet date number: format the column as a "
+                        "date (dd/mm/yyyy) before saving as CSV")
     try:
-        return date(year, month, day)
-    except ValueError:
-        raise CellError(f"'{raw}' is not a real date") from None
+        day = dates.read_date(raw)
+    except dates.DateError as error:
+        raise CellError(str(error)) from None
+    if day is None:
+        raise CellError(f"'{raw}' is not a date: write it as 2020-01-13 or 13/01/2020")
+    return day
 
 
 def parse_datetime(value: Any, *, serial_epoch: datetime | None = None) -> datetime | None:

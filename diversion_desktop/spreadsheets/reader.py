@@ -193,6 +193,12 @@ def _header(rows: Iterator[tuple[int, Values]]) -> tuple[tuple[str, ...], int]:
 # Every workbook is read within these bounds, so a small crafted file (a zip that inflates to
 # gigabytes, a row numbered in the billions) is refused with a message instead of filling the
 # memory or running for hours. Rows, columns and cell length are Excel's own limits.
+# This expat reader is the only XLSX path. Measured on a 20,000-referral + 20,000-appointment
+# import workbook (issue 15): it reads every row in 2.0-2.8 s; openpyxl read-only takes 7.8-11.6 s
+# and python-calamine 0.8 s. Neither library keeps the bounds: openpyxl fills a gap up to a row
+# numbered 150,000,000 with empty rows (minutes) and holds every shared string (a 2 MB file of 20
+# million ran out of 1 GB); calamine allocates the sheet's whole grid at once (that 2 KB file
+# asked for 4.8 GB and aborted the process) and gives a formula's cached value, not the formula.
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 MAX_CELL_CHARS = 32_767

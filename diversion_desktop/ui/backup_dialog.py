@@ -140,7 +140,7 @@ class BackupDialog(_WorkDialog):
                        "while this and other workstations keep working.")
         intro.setWordWrap(True)
         self.secret = PasswordFields("backup", self, untick="untick encryption", min_length=MIN_PASSWORD_LENGTH,
-                                     checkbox=("Encrypt", "&Encrypt the backup with a password (AES-256)"))
+                                     checkbox=("Encrypt", "&Encrypt the backup with a password (age format)"))
         self.encrypt, self.password, self.confirm = self.secret.protect, self.secret.password, self.secret.confirm
         note = QLabel(f"The backup holds every record, so encrypt it unless it stays on secure storage. The "
                       f"password needs at least {MIN_PASSWORD_LENGTH} characters; keep it safe and apart from the "

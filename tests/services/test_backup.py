@@ -1,6 +1,7 @@
-"""Backup and restore on real files with real SQLite and real AES-GCM: round trips, a database in
-use, and every bad input (wrong password, cut short, changed, reordered, not a backup, newer)
-refused with nothing left behind and nothing changed."""
+"""Backup and restore on real files with real SQLite and real encryption (age, and the format-1
+files made before it): round trips, a database in use, and every bad input (wrong password, cut
+short, changed, reordered, not a backup, newer) refused with nothing left behind and nothing
+changed."""
 
 from __future__ import annotations
 
@@ -36,16 +37,16 @@ from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.spreadsheets.encrypted import MIN_PASSWORD_LENGTH as EXPORT_MIN_PASSWORD_LENGTH
 from diversion_desktop.store import encrypted_backup, private_files, sqlite_files
 from diversion_desktop.store.migrate import alembic_config, before_copies, head_revision, upgrade
+from tests import legacy_backup
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cheaper scrypt (2**14) and small chunks, so the many refusals below run quickly and a
-    small database spans many chunks. The real parameters are used by the first test."""
+    """A cheaper scrypt (2**14), so the many refusals below run quickly (age's chunks are 64 KiB:
+    the test database spans several). The real parameters are used by the first test."""
     monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2 ** 14)
-    monkeypatch.setattr(encrypted_backup, "CHUNK_SIZE", 16 * 1024)
 
 
 @pytest.fixture
@@ -173,7 +174,20 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def frames(path: Path) -> list[tuple[int, int, int]]:
-    """(start, end, last flag) of every chunk in an encrypted backup, from its framing."""
+    """(start, end, last flag) of every chunk in an age backup: after the header (up to the line
+    starting "---") and the 16-byte nonce, 64 KiB and a 16-byte tag each, the last one shorter."""
+    data = path.read_bytes()
+    offset = data.index(b"\n", data.index(b"\n---")) + 1 + 16
+    found = []
+    while offset < len(data):
+        end = min(offset + encrypted_backup.AGE_CHUNK + 16, len(data))
+        found.append((offset, end, int(end == len(data))))
+        offset = end
+    return found
+
+
+def legacy_frames(path: Path) -> list[tuple[int, int, int]]:
+    """(start, end, last flag) of every chunk in a format-1 backup, from its framing."""
     data = path.read_bytes()
     header_length = struct.unpack(">H", data[9:11])[0]
     offset = 11 + header_length + 16
@@ -195,13 +209,16 @@ def test_encrypted_round_trip(service: BackupService, db_path: Path, out_dir: Pa
     assert result.encrypted and result.out == out_dir / "nightly.ddbackup" and result.revision == head_revision(
         service.ctx.engine)
     data = result.out.read_bytes()
-    assert data.startswith(b"DDBACKUP") and b"SQLite format 3" not in data and b"Jones" not in data
+    assert data.startswith(b"age-encryption.org/v1\n-> scrypt ") and b"SQLite format 3" not in data
+    assert b"Jones" not in data
     assert steps[-1][0] == steps[-1][1] == 2 * result.database_bytes  # copy, then encryption
     assert [d for d, _t in steps] == sorted(d for d, _t in steps)
     assert sorted(p.name for p in out_dir.iterdir()) == ["nightly.ddbackup"]  # no plaintext copy left
     info = service.inspect(result.out)
-    assert info.encrypted and info.revision == result.revision and not info.newer
+    # age keeps nothing readable without the password but the size: the revision is checked on restore
+    assert info.encrypted and info.revision is None and not info.newer
     assert info.database_bytes == result.database_bytes and "encrypted backup" in info.describe()
+    assert "checked when it is restored" in info.describe()
 
     restored_dir = tmp_path / "restored"
     restored_dir.mkdir()
@@ -286,9 +303,9 @@ def test_a_backup_cut_short_anywhere_is_refused(service: BackupService, out_dir:
     backup = service.backup(out_dir / "b.ddbackup", PASSWORD).out
     data = backup.read_bytes()
     chunks = frames(backup)
-    assert len(chunks) > 5 and [flag for *_r, flag in chunks] == [0] * (len(chunks) - 1) + [1]
+    assert len(chunks) > 3 and [flag for *_r, flag in chunks] == [0] * (len(chunks) - 1) + [1]
     header_end = chunks[0][0]
-    cuts = {0, 4, 8, 10, header_end - 17, header_end - 5, header_end,  # inside the magic, header, key check
+    cuts = {0, 4, 8, 22, 30, header_end - 17, header_end - 5, header_end,  # inside the magic, header, nonce
             chunks[2][0] + 3, (chunks[2][0] + chunks[2][1]) // 2, len(data) - 1}
     cuts |= {end for _start, end, _flag in chunks[:-1]}  # exactly at every chunk boundary but the last
     for cut in sorted(cuts):
@@ -313,15 +330,16 @@ def test_changed_bytes_reordered_or_extra_chunks_are_refused(service: BackupServ
     last_start = chunks[-1][0]
     flipped_body = bytearray(data)
     flipped_body[(b_start + b_end) // 2] ^= 0x01
-    flipped_flag = bytearray(data)
-    flipped_flag[chunks[-2][0]] = 1  # claim an earlier chunk is the last one, and cut there
+    flipped_nonce = bytearray(data)
+    flipped_nonce[chunks[0][0] - 1] ^= 0x01
     bad = {
         "flipped byte": bytes(flipped_body),
         "reordered": data[:a_start] + data[b_start:b_end] + data[a_start:a_end] + data[b_end:],
         "chunk dropped": data[:a_start] + data[a_end:],
         "chunk repeated": data[:b_end] + data[a_start:a_end] + data[b_end:],
         "data after the end": data + b"\x00",
-        "last flag moved": bytes(flipped_flag[:chunks[-2][1]]),
+        "cut at a chunk boundary": data[:chunks[-2][1]],
+        "nonce changed": bytes(flipped_nonce),
         "last chunk from another place": data[:last_start] + data[a_start:a_end],
     }
     for name, content in bad.items():
@@ -330,19 +348,70 @@ def test_changed_bytes_reordered_or_extra_chunks_are_refused(service: BackupServ
         with pytest.raises(DamagedBackup):
             service.restore(changed, out_dir / "r.sqlite3", PASSWORD)
         assert not (out_dir / "r.sqlite3").exists() and leftovers(out_dir) == [], name
-    # A changed header: the key check fails, which cannot be told from a wrong password.
-    header = bytearray(data)
-    header[data.index(b'"created":"') + 12] ^= 0x01
-    changed.write_bytes(bytes(header))
-    with pytest.raises(BackupPasswordError, match="header was changed"):
+    # A changed salt or cost: the sealed key does not open, which cannot be told from a wrong password.
+    stanza = data.index(b"-> scrypt ") + len(b"-> scrypt ")
+    other = b"B" if data[stanza:stanza + 1] == b"A" else b"A"  # the salt's first letter, still base64
+    for changed_header in (data[:stanza] + other + data[stanza + 1:],
+                           data.replace(b" 14\n", b" 15\n", 1)):
+        changed.write_bytes(changed_header)
+        with pytest.raises(BackupPasswordError, match="header was changed"):
+            service.restore(changed, out_dir / "r.sqlite3", PASSWORD)
+    # A changed MAC: the key opens, the header's check fails.
+    mac = data.index(b"\n--- ") + 6
+    changed.write_bytes(data[:mac] + (b"B" if data[mac:mac + 1] == b"A" else b"A") + data[mac + 1:])
+    with pytest.raises(DamagedBackup, match="header was changed"):
         service.restore(changed, out_dir / "r.sqlite3", PASSWORD)
-    # A format from a newer version of the application.
-    newer = bytearray(data)
-    newer[8] = encrypted_backup.FORMAT_VERSION + 1
-    changed.write_bytes(bytes(newer))
+    # A version of the format this version does not know.
+    changed.write_bytes(data.replace(b"age-encryption.org/v1", b"age-encryption.org/v2", 1))
     with pytest.raises(NewerBackup, match="newer version"):
         service.restore(changed, out_dir / "r.sqlite3", PASSWORD)
     assert not (out_dir / "r.sqlite3").exists() and leftovers(out_dir) == []
+
+
+@pytest.mark.usefixtures("fast_kdf")
+def test_a_backup_encrypted_before_age_is_still_restored(service: BackupService, db_path: Path, out_dir: Path,
+                                                         tmp_path: Path) -> None:
+    """Format 1 (``DDBACKUP``, made by the writer the application had before age): read, checked
+    and refused as before."""
+    plain = service.backup(tmp_path / "plain.sqlite3").out
+    with closing(sqlite3.connect(plain)) as connection:
+        connection.execute("DROP TABLE backup_seal")  # the old writer encrypted an unsealed copy
+        connection.commit()
+    legacy = out_dir / "old.ddbackup"
+    revision = head_revision(service.ctx.engine)
+    legacy_backup.encrypt_legacy(plain, legacy, PASSWORD, revision=revision, created="2026-03-02T22:00:00",
+                                 chunk_size=16 * 1024, scrypt=(2 ** 14, 8, 1))
+    data = legacy.read_bytes()
+    info = service.inspect(legacy)
+    assert info.encrypted and info.revision == revision and info.database_bytes == plain.stat().st_size
+    assert "made 2026-03-02 22:00:00" in info.describe() and not info.newer
+    with pytest.raises(BackupPasswordError, match="not this backup's password"):
+        service.restore(legacy, out_dir / "r.sqlite3", "correct horse batterz")
+    chunks = legacy_frames(legacy)
+    assert len(chunks) > 5
+    (a_start, a_end, _), (b_start, b_end, _) = chunks[1], chunks[2]
+    flipped = bytearray(data)
+    flipped[(b_start + b_end) // 2] ^= 0x01
+    header = bytearray(data)
+    header[data.index(b'"created":"') + 12] ^= 0x01
+    newer = bytearray(data)
+    newer[8] = encrypted_backup.FORMAT_VERSION + 1
+    bad = {
+        "cut short": (data[:chunks[3][1]], DamagedBackup, "cut short"),
+        "flipped byte": (bytes(flipped), DamagedBackup, "fails its check"),
+        "reordered": (data[:a_start] + data[b_start:b_end] + data[a_start:a_end] + data[b_end:], DamagedBackup,
+                      "fails its check"),
+        "header changed": (bytes(header), BackupPasswordError, "header was changed"),
+        "newer format": (bytes(newer), NewerBackup, "newer version"),
+    }
+    changed = out_dir / "changed.ddbackup"
+    for name, (content, error, message) in bad.items():
+        changed.write_bytes(content)
+        with pytest.raises(error, match=message):
+            service.restore(changed, out_dir / "r.sqlite3", PASSWORD)
+        assert not (out_dir / "r.sqlite3").exists() and leftovers(out_dir) == [], name
+    restored = service.restore(legacy, out_dir / "r.sqlite3", PASSWORD)
+    assert restored.encrypted and restored.revision == revision and dump(restored.out) == dump(db_path)
 
 
 def test_not_a_backup(service: BackupService, out_dir: Path, tmp_path: Path) -> None:
@@ -382,11 +451,17 @@ def test_a_backup_from_a_newer_version_is_refused(service: BackupService, out_di
     with pytest.raises(NewerBackup, match="newer version of Diversion Desktop .*revision 9999"):
         service.restore(plain, out_dir / "r.sqlite3", None)
     encrypted = out_dir / "newer.ddbackup"
-    encrypted_backup.encrypt(plain, encrypted, PASSWORD, revision="9999", created="2030-01-01T00:00:00")
-    info = service.inspect(encrypted)
-    assert info.encrypted and info.revision == "9999" and info.newer and "newer version" in info.describe()
+    encrypted_backup.encrypt(plain, encrypted, PASSWORD)
+    assert not service.inspect(encrypted).newer  # age: the revision is inside, read when restored
     with pytest.raises(NewerBackup, match="revision 9999"):
         service.restore(encrypted, out_dir / "r.sqlite3", PASSWORD)
+    legacy = out_dir / "newer-legacy.ddbackup"
+    legacy_backup.encrypt_legacy(plain, legacy, PASSWORD, revision="9999", created="2030-01-01T00:00:00",
+                                 scrypt=(2 ** 14, 8, 1))
+    info = service.inspect(legacy)
+    assert info.encrypted and info.revision == "9999" and info.newer and "newer version" in info.describe()
+    with pytest.raises(NewerBackup, match="revision 9999"):
+        service.restore(legacy, out_dir / "r.sqlite3", PASSWORD)
     assert not (out_dir / "r.sqlite3").exists() and leftovers(out_dir) == []
 
 
@@ -460,7 +535,7 @@ def test_an_interrupted_backup_leaves_nothing(service: BackupService, out_dir: P
         def stop(done: int, total: int, phase: str = phase) -> None:
             if (phase == "copy" and 0 < done < total // 2) or (phase == "encryption" and done > total * 3 // 4):
                 assert not [p for p in out_dir.iterdir() if p.name != "b.ddbackup"
-                            and not p.read_bytes().startswith(b"DDBACKUP")]  # nothing plain beside the output
+                            and not p.read_bytes().startswith(b"age-encryption.org/v1")]  # nothing plain beside it
                 [copy] = list(private_files.work_root().glob("backup-*/copy.sqlite3"))
                 if sys.platform != "win32":
                     assert mode(copy) == 0o600 and mode(copy.parent) == 0o700

@@ -82,7 +82,7 @@ def test_back_up_encrypted_then_restore(qtbot, gui_ctx, gui_runner, monkeypatch,
     with qtbot.waitSignal(dialog.sig_backed_up, timeout=TIMEOUT) as made:
         click(qtbot, dialog.backup_button)
     assert asked == [("diversion-backup-2026-03-10.ddbackup", True)]
-    assert made.args[0].encrypted and target.read_bytes().startswith(b"DDBACKUP")
+    assert made.args[0].encrypted and target.read_bytes().startswith(b"age-encryption.org/v1\n")
     assert "Restore" in dialog.status.text() and not dialog.error.isVisible() and dialog.password.text() == ""
     assert dialog.progress.isHidden()
 
