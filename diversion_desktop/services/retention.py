@@ -41,7 +41,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from diversion_desktop.domain.fields import APPOINTMENT_FIELDS, PERSON_FIELDS, REFERRAL_FIELDS, cleared_by_retention
+from diversion_desktop.domain.fields import (
+    APPOINTMENT_FIELDS,
+    PERSON_FIELDS,
+    REFERRAL_FIELDS,
+    cleared_by_retention,
+)
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import DEFAULT_RETENTION_MONTHS
 from diversion_desktop.services import audit, lookup

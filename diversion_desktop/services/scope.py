@@ -14,7 +14,11 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, true
 
-from diversion_desktop.domain.fields import PERSON_FIELDS, REFERRAL_FIELDS, withheld_without
+from diversion_desktop.domain.fields import (
+    PERSON_FIELDS,
+    REFERRAL_FIELDS,
+    withheld_without,
+)
 from diversion_desktop.domain.permissions import Permission, Principal
 from diversion_desktop.services.dto import AppointmentRow, PersonRecord, ReferralDetail
 from diversion_desktop.services.errors import NotFound
