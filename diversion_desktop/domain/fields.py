@@ -11,8 +11,10 @@ form. ``tests/domain/test_fields.py`` holds each length to its database column.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED, SEX
 from diversion_desktop.domain.permissions import Permission
@@ -69,37 +71,62 @@ class Field:
         return self.export or self.name
 
 
-# The order is the form's order within each group, the people export's and the audit rows'.
-PERSON_FIELDS: tuple[Field, ...] = (
+_FIELD = "field"
+
+
+def _detail(label: str, max_length: int, kind: Kind = Kind.TEXT, **facts: Any) -> Any:  # noqa: ANN401
+    """One of a person's details: a text attribute of ``PersonDetails``, empty unless given, and
+    what the list says of it (the rest of ``Field``)."""
+    return dataclasses.field(default="", metadata={_FIELD: (label, max_length, kind, facts)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonDetails:
+    """What is recorded of a person beyond the name and date of birth: one attribute per field,
+    declared once here with what the list says of it. What the form or an import gives
+    (``IntakeDraft``) and what the screens are given (``PersonRecord``) are made of it, so a detail
+    added here is carried by both. The order is the form's within each group, the people export's
+    and the audit rows'."""
+
+    sex: str = _detail("Sex", 20, Kind.CHOICE, retention=Retention.KEEP, group="person", choices=SEX,
+                       import_column="sex")
+    ethnicity_self: str = _detail("Self-defined ethnicity", 80, Kind.CHOICE, retention=Retention.KEEP,
+                                  group="person", choices=ETHNICITY_2021, record_label="Ethnicity (self-defined)",
+                                  export="ethnicity", import_column="ethnicity")
+    ethnicity_observed: str = _detail("Officer-observed ethnicity", 80, Kind.CHOICE, retention=Retention.KEEP,
+                                      group="person", choices=OFFICER_OBSERVED,
+                                      record_label="Ethnicity (officer-observed)")
+    address: str = _detail("Address", 500, Kind.ADDRESS, group="person")
+    postcode: str = _detail("Postcode", 10, Kind.POSTCODE, group="person", import_column="postcode")
+    phone: str = _detail("Phone", 40, group="person")
+    email: str = _detail("E-mail", 200, Kind.EMAIL, group="person")
+    language: str = _detail("Preferred language", 60, group="person", record_label="Preferred language")
+    needs: str = _detail("Needs (interpreter, easy-read)", 200, group="person",
+                         record_label="Needs (interpreter, easy-read)")
+    guardian_name: str = _detail("Parent or guardian name", 200, Kind.NAME, group="guardian",
+                                 record_label="Parent or guardian", import_column="guardian_name")
+    guardian_relationship: str = _detail("Relationship", 60, group="guardian", record_label="Relationship")
+    guardian_phone: str = _detail("Parent or guardian phone", 40, group="guardian",
+                                  record_label="Parent or guardian's phone")
+    guardian_address: str = _detail("Parent or guardian address", 500, Kind.ADDRESS, group="guardian",
+                                    hint="if different from the young person's",
+                                    record_label="Parent or guardian's address", export=None)
+    pnc_reference: str = _detail("PNC reference", 20, visible_to=Permission.VIEW_POLICE_FIELDS, group="person",
+                                 record_label="Police National Computer reference")
+
+
+# The name and date of birth are searched, keyed and required: each record declares them itself.
+IDENTITY: tuple[Field, ...] = (
     Field("surname", "Surname", 100, Kind.NAME, retention=Retention.ANONYMISED, group="person",
           required=True, import_column="surname"),
     Field("forenames", "Forenames", 150, Kind.NAME, retention=Retention.ANONYMISED, group="person",
           required=True, import_column="forenames"),
     Field("date_of_birth", "Date of birth", None, Kind.DATE, retention=Retention.MONTH, group="person",
           required=True, import_column="date_of_birth"),
-    Field("sex", "Sex", 20, Kind.CHOICE, retention=Retention.KEEP, group="person", choices=SEX,
-          import_column="sex"),
-    Field("ethnicity_self", "Self-defined ethnicity", 80, Kind.CHOICE, retention=Retention.KEEP, group="person",
-          choices=ETHNICITY_2021, record_label="Ethnicity (self-defined)", export="ethnicity",
-          import_column="ethnicity"),
-    Field("ethnicity_observed", "Officer-observed ethnicity", 80, Kind.CHOICE, retention=Retention.KEEP,
-          group="person", choices=OFFICER_OBSERVED, record_label="Ethnicity (officer-observed)"),
-    Field("address", "Address", 500, Kind.ADDRESS, group="person"),
-    Field("postcode", "Postcode", 10, Kind.POSTCODE, group="person", import_column="postcode"),
-    Field("phone", "Phone", 40, group="person"),
-    Field("email", "E-mail", 200, Kind.EMAIL, group="person"),
-    Field("language", "Preferred language", 60, group="person", record_label="Preferred language"),
-    Field("needs", "Needs (interpreter, easy-read)", 200, group="person",
-          record_label="Needs (interpreter, easy-read)"),
-    Field("guardian_name", "Parent or guardian name", 200, Kind.NAME, group="guardian",
-          record_label="Parent or guardian", import_column="guardian_name"),
-    Field("guardian_relationship", "Relationship", 60, group="guardian", record_label="Relationship"),
-    Field("guardian_phone", "Parent or guardian phone", 40, group="guardian",
-          record_label="Parent or guardian's phone"),
-    Field("guardian_address", "Parent or guardian address", 500, Kind.ADDRESS, group="guardian",
-          hint="if different from the young person's", record_label="Parent or guardian's address", export=None),
-    Field("pnc_reference", "PNC reference", 20, visible_to=Permission.VIEW_POLICE_FIELDS, group="person",
-          record_label="Police National Computer reference"),
+)
+PERSON_FIELDS: tuple[Field, ...] = (
+    *IDENTITY,
+    *(Field(f.name, *f.metadata[_FIELD][:3], **f.metadata[_FIELD][3]) for f in dataclasses.fields(PersonDetails)),
 )
 
 # The referral's and the appointment's typed text (their other columns are set by the services).
@@ -138,7 +165,7 @@ def named(fields: tuple[Field, ...]) -> dict[str, Field]:
 
 def person_details() -> tuple[str, ...]:
     """The person's fields beyond name and date of birth, as copied from the form to the record."""
-    return tuple(f.name for f in PERSON_FIELDS if f.name not in IDENTITY)
+    return tuple(f.name for f in dataclasses.fields(PersonDetails))
 
 
 def cleared_by_retention(fields: tuple[Field, ...]) -> tuple[str, ...]:
@@ -148,5 +175,3 @@ def cleared_by_retention(fields: tuple[Field, ...]) -> tuple[str, ...]:
 def withheld_without(permission: Permission, fields: tuple[Field, ...]) -> frozenset[str]:
     return frozenset(f.name for f in fields if f.visible_to is permission)
 
-
-IDENTITY = ("surname", "forenames", "date_of_birth")  # searched and keyed: handled by name everywhere

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from diversion_desktop.domain.age import AGE_OF_CRIMINAL_RESPONSIBILITY, Pathway, age_on, pathway_for
 from diversion_desktop.domain.eligibility import IntakeFacts, Offence, PriorHistory, SubstanceFind
-from diversion_desktop.domain.fields import INTAKE_FIELDS, Kind
+from diversion_desktop.domain.fields import INTAKE_FIELDS, Kind, PersonDetails
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.domain.typed_text import text_problem
 
@@ -22,9 +22,10 @@ ABSURD_QUANTITY = {"g": Decimal(100000), "mg": Decimal(100000000), "tablets": De
 OLDEST_PLAUSIBLE_AGE = 120
 
 
-@dataclass
-class IntakeDraft:
-    """Everything typed into the intake form (or read from an import row)."""
+@dataclass(frozen=True)
+class IntakeDraft(PersonDetails):
+    """Everything typed into the intake form (or read from an import row): the person's details
+    (domain/fields.py), their name and date of birth, and the referral."""
 
     scheme_code: str = ""
     person_id: int | None = None
@@ -34,20 +35,6 @@ class IntakeDraft:
     surname: str = ""
     forenames: str = ""
     date_of_birth: date | None = None
-    sex: str = ""
-    ethnicity_self: str = ""
-    ethnicity_observed: str = ""
-    address: str = ""
-    postcode: str = ""
-    phone: str = ""
-    email: str = ""
-    language: str = ""
-    needs: str = ""
-    guardian_name: str = ""
-    guardian_relationship: str = ""
-    guardian_phone: str = ""
-    guardian_address: str = ""
-    pnc_reference: str = ""
     incident_at: datetime | None = None
     incident_place: str = ""
     crime_reference: str = ""

@@ -266,7 +266,7 @@ class IntakeForm(QWidget):
 
     def _person_inputs(self, group: str, form: QFormLayout) -> None:
         """The inputs of one group of the person's fields, in the field list's order, each kept as
-        an attribute of its field's name (``self.guardian_phone``)."""
+        an attribute of its field's name (``self.postcode``)."""
         for f in PERSON_FIELDS:
             if f.group != group:
                 continue
