@@ -6,7 +6,8 @@ it is personal data, what retention keeps of it, and its column in the exports a
 template. The intake form builds its inputs from these lists and the field checks, audit,
 exports, subject-access output, retention and redaction read them, so a new field is added here,
 to the database (a migration and its model column) and, where it needs a place of its own, on the
-form. ``tests/domain/test_fields.py`` holds each length to its database column.
+form. ``tests/test_field_list.py`` holds each length to its database column and each consumer
+to the list.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Field:
     # Who may see it: None for anyone who may see the record; otherwise the permission needed
     # (services/scope.py blanks it for the others and names it withheld).
     visible_to: Permission | None = None
-    personal: bool = True  # personal data: exported only under EXPORT_PERSONAL_DATA, in subject access
+    personal: bool = True  # personal data of the person the record is about (declared; not yet read)
     retention: Retention = Retention.BLANK
     # The intake form's group ("person", "guardian": their inputs are built from this list in its
     # order; "incident", "decision": placed by hand); "" for a field typed elsewhere.
@@ -60,7 +61,7 @@ class Field:
     record_label: str = ""  # in records and the subject-access export; "" for the name in words
     export: str | None = ""  # column of the partners' export; "" for the name; None for not exported
     import_column: str | None = None  # column of the import template, where it has one
-    audited: bool = True  # its old and new values are written in the audit trail when it changes
+    audited: bool = True  # a person's: its old and new values are in the audit row when the intake changes it
 
     @property
     def shown_as(self) -> str:
@@ -124,6 +125,8 @@ IDENTITY: tuple[Field, ...] = (
     Field("date_of_birth", "Date of birth", None, Kind.DATE, retention=Retention.MONTH, group="person",
           required=True, import_column="date_of_birth"),
 )
+# The person's details by name, as copied from the form to the record and from the record to the screens.
+PERSON_DETAILS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PersonDetails))
 PERSON_FIELDS: tuple[Field, ...] = (
     *IDENTITY,
     *(Field(f.name, *f.metadata[_FIELD][:3], **f.metadata[_FIELD][3]) for f in dataclasses.fields(PersonDetails)),
@@ -143,29 +146,18 @@ REFERRAL_FIELDS: tuple[Field, ...] = (
           group="incident", record_label="Officer's notes"),
     Field("override_reason", "Override justification", 2000, Kind.LINES, group="decision"),
     # Typed in their own dialogs, checked there (services/free_text.py): no limit of the form's.
-    Field("proposed_reason", "Reason for the proposed step", None, Kind.LINES, audited=False),
-    Field("legal_hold_reason", "Legal hold reason", None, Kind.LINES, record_label="Legal hold reason",
-          audited=False),
+    Field("proposed_reason", "Reason for the proposed step", None, Kind.LINES),
+    Field("legal_hold_reason", "Legal hold reason", None, Kind.LINES),
 )
 
 APPOINTMENT_FIELDS: tuple[Field, ...] = (
     Field("worker", "Worker", 100),
     Field("rebook_reason", "Reason for rebooking", None, Kind.LINES, record_label="Reason for rebooking"),
-    Field("session_notes", "Session notes", None, Kind.LINES, visible_to=Permission.VIEW_SESSION_NOTES,
-          record_label="Session notes"),
+    Field("session_notes", "Session notes", None, Kind.LINES, visible_to=Permission.VIEW_SESSION_NOTES),
 )
 
 # The fields typed on the intake form (a person's and its referral's): checked by domain/intake.py.
 INTAKE_FIELDS = tuple(f for f in (*PERSON_FIELDS, *REFERRAL_FIELDS) if f.group)
-
-
-def named(fields: tuple[Field, ...]) -> dict[str, Field]:
-    return {f.name: f for f in fields}
-
-
-def person_details() -> tuple[str, ...]:
-    """The person's fields beyond name and date of birth, as copied from the form to the record."""
-    return tuple(f.name for f in dataclasses.fields(PersonDetails))
 
 
 def cleared_by_retention(fields: tuple[Field, ...]) -> tuple[str, ...]:

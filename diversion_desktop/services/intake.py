@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import EligibilityResult, PriorHistory, Rule, decide
-from diversion_desktop.domain.fields import PERSON_FIELDS, person_details
+from diversion_desktop.domain.fields import PERSON_DETAILS, PERSON_FIELDS
 from diversion_desktop.domain.intake import IntakeDraft, validate
 from diversion_desktop.domain.names import normalise
 from diversion_desktop.domain.permissions import Permission
@@ -26,7 +26,7 @@ from diversion_desktop.store.models import Person, Referral, ReferralSubstance
 # under 10 there is no offence.
 NOT_OVERRIDABLE = frozenset({Rule.CONSENT, Rule.AGE})
 
-_PERSON_FIELDS = person_details()  # copied from the form to the record (domain/fields.py)
+_PERSON_FIELDS = PERSON_DETAILS  # copied from the form to the record (domain/fields.py)
 
 
 class IntakeService:

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, s
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import PriorHistory
-from diversion_desktop.domain.fields import person_details
+from diversion_desktop.domain.fields import PERSON_DETAILS
 from diversion_desktop.domain.names import forename_variants, match_score, normalise, surname_part_keys
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Outcome, Status
@@ -295,5 +295,5 @@ def records(session: Session, people: Sequence[Person]) -> list[PersonRecord]:
 def to_record(p: Person, aliases: Iterable[str] = (), history: Iterable[ReferralBrief] = ()) -> PersonRecord:
     return PersonRecord(
         id=p.id, reference=p.reference, surname=p.surname, forenames=p.forenames,
-        date_of_birth=p.date_of_birth, **{name: getattr(p, name) for name in person_details()}, barred=p.barred,
+        date_of_birth=p.date_of_birth, **{name: getattr(p, name) for name in PERSON_DETAILS}, barred=p.barred,
         aliases=tuple(aliases), referrals=tuple(history), version=p.version)
