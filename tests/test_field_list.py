@@ -17,7 +17,12 @@ from diversion_desktop.domain.fields import (
     Kind,
     Retention,
 )
-from diversion_desktop.domain.intake import NAME_FIELDS, SEVERAL_LINES, TEXT_LIMITS, IntakeDraft
+from diversion_desktop.domain.intake import (
+    NAME_FIELDS,
+    SEVERAL_LINES,
+    TEXT_LIMITS,
+    IntakeDraft,
+)
 from diversion_desktop.services import retention, scope
 from diversion_desktop.services.dto import PersonRecord
 from diversion_desktop.services.exporter import PEOPLE_COLUMNS

@@ -10,7 +10,7 @@ for anyone without VIEW_SESSION_NOTES. One place, so every service redacts the s
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, true
 
@@ -54,8 +54,8 @@ def redact_person(record: PersonRecord, principal: Principal) -> PersonRecord:
     if principal.may(Permission.VIEW_POLICE_FIELDS):
         return record
     history = tuple(r for r in record.referrals if may_see_referral(principal, r.provider))
-    return replace(record, **{name: "" for name in POLICE_PERSON_FIELDS}, referrals=history,
-                   withheld=record.withheld | POLICE_PERSON_FIELDS)
+    blanked: dict[str, Any] = dict.fromkeys(POLICE_PERSON_FIELDS, "")
+    return replace(record, **blanked, referrals=history, withheld=record.withheld | POLICE_PERSON_FIELDS)
 
 
 def redact_appointment(row: AppointmentRow, principal: Principal) -> AppointmentRow:
