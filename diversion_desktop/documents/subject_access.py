@@ -24,6 +24,7 @@ from diversion_desktop.documents import fonts
 from diversion_desktop.documents.dates import clock_time, date_and_time, full_date, short_date
 from diversion_desktop.documents.styles import ADULT
 from diversion_desktop.documents.template import Composition, build_pdf
+from diversion_desktop.domain.fields import APPOINTMENT_FIELDS, PERSON_FIELDS, REFERRAL_FIELDS
 
 AUTHOR = "Diversion Desktop"
 
@@ -35,18 +36,9 @@ _ITEM_HEADING = ParagraphStyle("sar-item-heading", parent=ADULT.body, keepWithNe
 _HIDDEN = frozenset({"id", "person_id", "referral_id", "appointment_id", "merged_into_id",
                      "barred_by_referral_id", "kept_person_id", "merged_person_id"})
 
+# The fields' own labels are in domain/fields.py (``record_label``); these are the other columns'.
 _LABELS = {
     "reference": "Reference",
-    "date_of_birth": "Date of birth",
-    "ethnicity_self": "Ethnicity (self-defined)",
-    "ethnicity_observed": "Ethnicity (officer-observed)",
-    "language": "Preferred language",
-    "needs": "Needs (interpreter, easy-read)",
-    "guardian_name": "Parent or guardian",
-    "guardian_relationship": "Relationship",
-    "guardian_phone": "Parent or guardian's phone",
-    "guardian_address": "Parent or guardian's address",
-    "pnc_reference": "Police National Computer reference",
     "barred": "Barred from further diversion",
     "barred_at": "Barred on",
     "barred_by_referral": "Barred by referral",
@@ -54,9 +46,6 @@ _LABELS = {
     "merged_into": "Merged into",
     "anonymised_at": "Anonymised on",
     "incident_at": "Incident date and time",
-    "incident_place": "Incident place",
-    "crime_reference": "Crime reference",
-    "officer_collar_number": "Officer's collar number",
     "suspected_supply": "Suspected of supplying",
     "age_at_incident": "Age at the incident",
     "reasons": "Reasons for the decision",
@@ -70,12 +59,8 @@ _LABELS = {
     "next_step_confirmed_by": "Next step confirmed by",
     "next_step_confirmed_at": "Next step confirmed on",
     "for_case_file": "For the police case file",
-    "officer_notes": "Officer's notes",
     "legal_hold": "Legal hold",
-    "legal_hold_reason": "Legal hold reason",
     "scheduled_at": "Date and time",
-    "session_notes": "Session notes",
-    "rebook_reason": "Reason for rebooking",
     "document_reference": "Document reference",
     "issued_at": "Issued on",
     "page_count": "Pages",
@@ -100,8 +85,11 @@ class SubjectAccessReport:
     content: Mapping[str, Any]  # the same values the JSON file holds
 
 
+_FIELD_LABELS = {f.name: f.shown_as for f in (*PERSON_FIELDS, *REFERRAL_FIELDS, *APPOINTMENT_FIELDS)}
+
+
 def label(key: str) -> str:
-    return _LABELS.get(key) or key.replace("_", " ").capitalize()
+    return _FIELD_LABELS.get(key) or _LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
 def value_text(value: Any) -> str:  # noqa: ANN401 - any plain value

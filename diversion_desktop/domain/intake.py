@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from diversion_desktop.domain.age import AGE_OF_CRIMINAL_RESPONSIBILITY, Pathway, age_on, pathway_for
 from diversion_desktop.domain.eligibility import IntakeFacts, Offence, PriorHistory, SubstanceFind
+from diversion_desktop.domain.fields import INTAKE_FIELDS, Kind, PersonDetails
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.domain.typed_text import text_problem
 
@@ -21,9 +22,10 @@ ABSURD_QUANTITY = {"g": Decimal(100000), "mg": Decimal(100000000), "tablets": De
 OLDEST_PLAUSIBLE_AGE = 120
 
 
-@dataclass
-class IntakeDraft:
-    """Everything typed into the intake form (or read from an import row)."""
+@dataclass(frozen=True)
+class IntakeDraft(PersonDetails):
+    """Everything typed into the intake form (or read from an import row): the person's details
+    (domain/fields.py), their name and date of birth, and the referral."""
 
     scheme_code: str = ""
     person_id: int | None = None
@@ -33,20 +35,6 @@ class IntakeDraft:
     surname: str = ""
     forenames: str = ""
     date_of_birth: date | None = None
-    sex: str = ""
-    ethnicity_self: str = ""
-    ethnicity_observed: str = ""
-    address: str = ""
-    postcode: str = ""
-    phone: str = ""
-    email: str = ""
-    language: str = ""
-    needs: str = ""
-    guardian_name: str = ""
-    guardian_relationship: str = ""
-    guardian_phone: str = ""
-    guardian_address: str = ""
-    pnc_reference: str = ""
     incident_at: datetime | None = None
     incident_place: str = ""
     crime_reference: str = ""
@@ -78,18 +66,13 @@ class IntakeDraft:
         )
 
 
-# The longest text each field may hold (the database columns are made to these sizes):
-# anything longer is refused at the field rather than cut or left to the database.
-TEXT_LIMITS: dict[str, int] = {
-    "surname": 100, "forenames": 150, "sex": 20, "ethnicity_self": 80, "ethnicity_observed": 80,
-    "address": 500, "postcode": 10, "phone": 40, "email": 200, "language": 60, "needs": 200,
-    "guardian_name": 200, "guardian_relationship": 60, "guardian_phone": 40, "guardian_address": 500,
-    "pnc_reference": 20, "incident_place": 200, "crime_reference": 40, "officer_name": 100,
-    "officer_collar_number": 20, "station": 100, "officer_notes": 5000, "override_reason": 2000,
-}
+# The longest text each field may hold (domain/fields.py; the database columns are made to these
+# sizes): anything longer is refused at the field rather than cut or left to the database.
+TEXT_LIMITS: dict[str, int] = {f.name: f.max_length for f in INTAKE_FIELDS if f.max_length is not None}
 
-NAME_FIELDS = frozenset({"surname", "forenames", "guardian_name", "officer_name"})
-SEVERAL_LINES = frozenset({"officer_notes", "override_reason"})
+NAME_FIELDS = frozenset(f.name for f in INTAKE_FIELDS if f.kind is Kind.NAME)
+SEVERAL_LINES = frozenset(f.name for f in INTAKE_FIELDS if f.kind is Kind.LINES)
+EMAIL_FIELDS = tuple(f.name for f in INTAKE_FIELDS if f.kind is Kind.EMAIL)
 
 
 def validate(draft: IntakeDraft, scheme: Scheme | None, now: datetime) -> dict[str, str]:
@@ -128,8 +111,10 @@ def validate(draft: IntakeDraft, scheme: Scheme | None, now: datetime) -> dict[s
     if draft.pathway() is Pathway.YOUTH and not draft.guardian_name.strip():
         errors["guardian_name"] = "Under 18: enter the parent or guardian's name."
     errors.update(_substance_errors(draft.substances, scheme))
-    if draft.email and "@" not in draft.email:
-        errors["email"] = "Enter an e-mail address like name@example.org, or leave it empty."
+    for name in EMAIL_FIELDS:
+        value = getattr(draft, name)
+        if value and "@" not in value:
+            errors[name] = "Enter an e-mail address like name@example.org, or leave it empty."
     return errors
 
 

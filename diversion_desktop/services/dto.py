@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from diversion_desktop.domain.fields import PersonDetails
 from diversion_desktop.domain.programme import Status
 
 # A referral in these states is a diversion still awaiting its outcome.
@@ -31,26 +32,12 @@ class ReferralBrief:
 
 
 @dataclass(frozen=True)
-class PersonRecord:
+class PersonRecord(PersonDetails):  # the person's details (domain/fields.py), keyword only
     id: int
     reference: str
     surname: str
     forenames: str
     date_of_birth: date
-    sex: str = ""
-    ethnicity_self: str = ""
-    ethnicity_observed: str = ""
-    address: str = ""
-    postcode: str = ""
-    phone: str = ""
-    email: str = ""
-    language: str = ""
-    needs: str = ""
-    guardian_name: str = ""
-    guardian_relationship: str = ""
-    guardian_phone: str = ""
-    guardian_address: str = ""
-    pnc_reference: str = ""
     barred: bool = False
     aliases: tuple[str, ...] = ()
     referrals: tuple[ReferralBrief, ...] = ()

@@ -31,6 +31,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway, age_band
+from diversion_desktop.domain.fields import PERSON_FIELDS, Kind
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, next_step_for_non_attendance
 from diversion_desktop.domain.programme import Outcome, Status
@@ -45,7 +46,7 @@ from diversion_desktop.spreadsheets.encrypted import (  # the password rule: the
     check_password,
     encrypted_zip,
 )
-from diversion_desktop.spreadsheets.writer import BOOL, DATE, DATETIME, INT, Column, SheetData, write_csv, write_xlsx
+from diversion_desktop.spreadsheets.writer import BOOL, DATE, DATETIME, INT, TEXT, Column, SheetData, write_csv, write_xlsx
 from diversion_desktop.store.models import (
     Appointment,
     IssuedDocument,
@@ -74,11 +75,12 @@ REFERRAL_COLUMNS: tuple[Column, ...] = (
     Column("sessions_attended", INT), Column("next_step_confirmed", BOOL), Column("overridden", BOOL),
     Column("home_office_outcome", INT),
 )
+# The person's fields the partners' export has (domain/fields.py), in the list's order.
+EXPORTED_PERSON_FIELDS = tuple(f for f in PERSON_FIELDS if f.export is not None)
 PEOPLE_COLUMNS: tuple[Column, ...] = (
-    Column("person_reference"), Column("surname"), Column("forenames"), Column("date_of_birth", DATE),
-    Column("sex"), Column("ethnicity"), Column("ethnicity_observed"), Column("address", width=40),
-    Column("postcode"), Column("phone"), Column("email"), Column("language"), Column("needs"),
-    Column("guardian_name"), Column("guardian_relationship"), Column("guardian_phone"), Column("pnc_reference"),
+    Column("person_reference"),
+    *(Column(f.export_column, DATE if f.kind is Kind.DATE else TEXT, width=40 if f.kind is Kind.ADDRESS else None)
+      for f in EXPORTED_PERSON_FIELDS),
     Column("aliases"), Column("barred", BOOL), Column("barred_on", DATE), Column("referrals", INT),
 )
 APPOINTMENT_COLUMNS: tuple[Column, ...] = (
@@ -393,11 +395,8 @@ class ExportService:
     def _people(self, query: ExportQuery) -> Select:
         referrals = select(func.count()).select_from(Referral).where(Referral.person_id == Person.id) \
             .correlate(Person).scalar_subquery()
-        stmt = select(Person.id, Person.reference, Person.surname, Person.forenames, Person.date_of_birth,
-                      Person.sex, Person.ethnicity_self, Person.ethnicity_observed, Person.address,
-                      Person.postcode, Person.phone, Person.email, Person.language, Person.needs,
-                      Person.guardian_name, Person.guardian_relationship, Person.guardian_phone,
-                      Person.pnc_reference, Person.barred, Person.barred_at, referrals)
+        stmt = select(Person.id, Person.reference, *(getattr(Person, f.name) for f in EXPORTED_PERSON_FIELDS),
+                      Person.barred, Person.barred_at, referrals)
         if query.ids is not None:
             stmt = stmt.where(Person.id.in_(query.ids))
         if query.id_query is not None:

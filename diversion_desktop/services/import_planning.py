@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import Decision, EligibilityResult, PriorHistory, SubstanceFind, decide
+from diversion_desktop.domain.fields import PERSON_DETAILS, PERSON_FIELDS
 from diversion_desktop.domain.intake import IntakeDraft, validate
 from diversion_desktop.domain.names import match_score, normalise, surname_part_keys
 from diversion_desktop.domain.next_step import (
@@ -180,7 +181,9 @@ class _Stored:
     bars: bool
 
 
-_PERSON_FIELDS = {"sex": "sex", "ethnicity": "ethnicity_self", "postcode": "postcode", "guardian_name": "guardian_name"}
+# The person's details the import template has: its column (a ReferralLine attribute) → the field.
+_PERSON_FIELDS = {f.import_column: f.name for f in PERSON_FIELDS
+                  if f.import_column and f.name in PERSON_DETAILS}
 _FIELD_COLUMNS = {"scheme_code": "area", "incident_at": "incident_date", "substances": "substance"}
 _PERSON_COLUMNS = ("seq, surname, forenames, dob, known_id, first_row, barred, completed, reference, fields, id, "
                    "initial, blanks, new_index")
@@ -922,11 +925,8 @@ def _person_row(person: _PersonPlan, now: datetime) -> dict[str, Any]:
     return dict(
         reference=person.reference, surname=person.surname, forenames=person.forenames,
         surname_norm=normalise(person.surname), forenames_norm=normalise(person.forenames),
-        date_of_birth=person.date_of_birth, sex=fields.get("sex", ""), ethnicity_self=fields.get("ethnicity_self", ""),
-        ethnicity_observed="", address="", postcode=fields.get("postcode", ""), phone="", email="", language="",
-        needs="", guardian_name=fields.get("guardian_name", ""), guardian_relationship="", guardian_phone="",
-        guardian_address="", pnc_reference="", barred=False, barred_at=None, barred_by_referral_id=None,
-        created_at=now)
+        date_of_birth=person.date_of_birth, **{name: fields.get(name, "") for name in PERSON_DETAILS},
+        barred=False, barred_at=None, barred_by_referral_id=None, created_at=now)
 
 
 def _ids_by_reference(session: Session, model: type[Person] | type[Referral], references: list[str]) -> dict[str, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import EligibilityResult, PriorHistory, Rule, decide
+from diversion_desktop.domain.fields import PERSON_DETAILS, PERSON_FIELDS
 from diversion_desktop.domain.intake import IntakeDraft, validate
 from diversion_desktop.domain.names import normalise
 from diversion_desktop.domain.permissions import Permission
@@ -25,9 +26,7 @@ from diversion_desktop.store.models import Person, Referral, ReferralSubstance
 # under 10 there is no offence.
 NOT_OVERRIDABLE = frozenset({Rule.CONSENT, Rule.AGE})
 
-_PERSON_FIELDS = ("sex", "ethnicity_self", "ethnicity_observed", "address", "postcode", "phone",
-                  "email", "language", "needs", "guardian_name", "guardian_relationship",
-                  "guardian_phone", "guardian_address", "pnc_reference")
+_PERSON_FIELDS = PERSON_DETAILS  # copied from the form to the record (domain/fields.py)
 
 
 class IntakeService:
@@ -172,7 +171,7 @@ class IntakeService:
         return referral
 
 
-_AUDITED_PERSON_FIELDS = ("surname", "forenames", "date_of_birth") + tuple(_PERSON_FIELDS)
+_AUDITED_PERSON_FIELDS = tuple(f.name for f in PERSON_FIELDS if f.audited)
 _AUDITED_REFERRAL_FIELDS = (
     "scheme_code", "referral_date", "incident_at", "incident_place", "crime_reference", "officer_name",
     "officer_collar_number", "station", "officer_notes", "offence", "suspected_supply", "consent", "pathway", "age_at_incident",

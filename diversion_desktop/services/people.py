@@ -13,6 +13,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from diversion_desktop.domain import dates
 from diversion_desktop.domain.eligibility import PriorHistory
+from diversion_desktop.domain.fields import PERSON_DETAILS
 from diversion_desktop.domain.names import forename_variants, match_score, normalise, surname_part_keys
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Outcome, Status
@@ -290,9 +291,5 @@ def records(session: Session, people: Sequence[Person]) -> list[PersonRecord]:
 def to_record(p: Person, aliases: Iterable[str] = (), history: Iterable[ReferralBrief] = ()) -> PersonRecord:
     return PersonRecord(
         id=p.id, reference=p.reference, surname=p.surname, forenames=p.forenames,
-        date_of_birth=p.date_of_birth, sex=p.sex, ethnicity_self=p.ethnicity_self,
-        ethnicity_observed=p.ethnicity_observed, address=p.address, postcode=p.postcode,
-        phone=p.phone, email=p.email, language=p.language, needs=p.needs,
-        guardian_name=p.guardian_name, guardian_relationship=p.guardian_relationship,
-        guardian_phone=p.guardian_phone, guardian_address=p.guardian_address, pnc_reference=p.pnc_reference, barred=p.barred,
+        date_of_birth=p.date_of_birth, **{name: getattr(p, name) for name in PERSON_DETAILS}, barred=p.barred,
         aliases=tuple(aliases), referrals=tuple(history), version=p.version)

@@ -41,6 +41,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from diversion_desktop.domain.fields import (
+    APPOINTMENT_FIELDS,
+    PERSON_FIELDS,
+    REFERRAL_FIELDS,
+    cleared_by_retention,
+)
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import DEFAULT_RETENTION_MONTHS
 from diversion_desktop.services import audit, lookup
@@ -68,13 +74,12 @@ SAMPLE = 100  # references a plan shows
 ANONYMISED_NAME = "Anonymised"
 REMOVED = "(removed)"  # what the audit row says a cleared field held
 
-REFERRAL_TEXT = ("incident_place", "crime_reference", "officer_name", "officer_collar_number", "station",
-                 "officer_notes", "override_reason", "proposed_reason", "legal_hold_reason")
-APPOINTMENT_TEXT = ("worker", "rebook_reason", "session_notes")
+# What anonymisation empties (domain/fields.py: each field's retention).
+REFERRAL_TEXT = cleared_by_retention(REFERRAL_FIELDS)
+APPOINTMENT_TEXT = cleared_by_retention(APPOINTMENT_FIELDS)
 # What retention itself records names fields, never their values: kept when values are erased.
 OWN_ACTIONS = ("referral_anonymised", "person_anonymised", "audit_values_erased", "retention_run")
-PERSON_TEXT = ("address", "postcode", "phone", "email", "language", "needs", "guardian_name",
-               "guardian_relationship", "guardian_phone", "guardian_address", "pnc_reference")
+PERSON_TEXT = cleared_by_retention(PERSON_FIELDS)
 
 Progress = Callable[[int, int], None]
 

@@ -14,6 +14,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, true
 
+from diversion_desktop.domain.fields import (
+    PERSON_FIELDS,
+    REFERRAL_FIELDS,
+    withheld_without,
+)
 from diversion_desktop.domain.permissions import Permission, Principal
 from diversion_desktop.services.dto import AppointmentRow, PersonRecord, ReferralDetail
 from diversion_desktop.services.errors import NotFound
@@ -22,9 +27,9 @@ from diversion_desktop.store.models import Referral
 T = TypeVar("T")
 
 # Blanked for anyone without VIEW_POLICE_FIELDS; named in the record's ``withheld``.
-POLICE_REFERRAL_FIELDS = frozenset({"crime_reference", "officer_name", "officer_collar_number", "station",
-                                    "officer_notes"})
-POLICE_PERSON_FIELDS = frozenset({"pnc_reference"})
+# (domain/fields.py: the fields visible to VIEW_POLICE_FIELDS only)
+POLICE_REFERRAL_FIELDS = withheld_without(Permission.VIEW_POLICE_FIELDS, REFERRAL_FIELDS)
+POLICE_PERSON_FIELDS = withheld_without(Permission.VIEW_POLICE_FIELDS, PERSON_FIELDS)
 
 
 def referral_condition(principal: Principal) -> ColumnElement[bool]:
@@ -49,7 +54,8 @@ def redact_person(record: PersonRecord, principal: Principal) -> PersonRecord:
     if principal.may(Permission.VIEW_POLICE_FIELDS):
         return record
     history = tuple(r for r in record.referrals if may_see_referral(principal, r.provider))
-    return replace(record, pnc_reference="", referrals=history, withheld=record.withheld | POLICE_PERSON_FIELDS)
+    blanked: dict[str, Any] = dict.fromkeys(POLICE_PERSON_FIELDS, "")
+    return replace(record, **blanked, referrals=history, withheld=record.withheld | POLICE_PERSON_FIELDS)
 
 
 def redact_appointment(row: AppointmentRow, principal: Principal) -> AppointmentRow:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from diversion_desktop.domain.eligibility import Offence
+from diversion_desktop.domain.fields import PERSON_FIELDS, REFERRAL_FIELDS, Kind
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, SEX
 from diversion_desktop.domain.programme import Attendance, Outcome, SessionType
 from diversion_desktop.domain.schemes import KNOWN_UNITS
@@ -62,11 +63,13 @@ _KINDS = {"date_of_birth": DATE, "incident_date": DATETIME, "quantity": DECIMAL,
 REFERRAL_SHEET_COLUMNS = tuple(Column(name, _KINDS.get(name, TEXT)) for name in REFERRAL_COLUMNS)
 APPOINTMENT_SHEET_COLUMNS = tuple(Column(name, _KINDS.get(name, TEXT)) for name in APPOINTMENT_COLUMNS)
 
-# Longest values the database keeps.
-MAX_LENGTH = {"reference": 24, "surname": 100, "forenames": 150, "postcode": 10, "crime_reference": 40,
-              "officer_collar_number": 20, "guardian_name": 200}
+# The template's columns that are fields of a person or a referral (domain/fields.py).
+_FIELD_COLUMNS = {f.import_column: f for f in (*PERSON_FIELDS, *REFERRAL_FIELDS) if f.import_column}
+# Longest values the database keeps (a choice is checked against its codes instead).
+MAX_LENGTH = {"reference": 24, **{column: f.max_length for column, f in _FIELD_COLUMNS.items()
+                                  if f.max_length is not None and f.kind is not Kind.CHOICE}}
 REPEATING_COLUMNS = frozenset({"forenames", "postcode", "area", "officer_collar_number", "substance", "centre"})
-NAME_COLUMNS = frozenset({"surname", "forenames", "guardian_name"})
+NAME_COLUMNS = frozenset(column for column, f in _FIELD_COLUMNS.items() if f.kind is Kind.NAME)
 _REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]*$")
 
 _SEX = Choices(SEX, {"m": "Male", "f": "Female"})

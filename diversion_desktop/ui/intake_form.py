@@ -12,7 +12,7 @@ system), and the methods that need ``Qt`` later import it then.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import EligibilityResult, Offence, PriorHistory, SubstanceFind
+from diversion_desktop.domain.fields import PERSON_FIELDS, Kind
 from diversion_desktop.domain.intake import IntakeDraft
-from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED, SEX
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.domain.units import QuantityError, parse_quantity
@@ -152,6 +152,12 @@ class SubstanceRow(QWidget):
 class IntakeForm(QWidget):
     sig_saved = Signal(object)  # SavedReferral
     sig_decision_changed = Signal(object)  # EligibilityResult | None
+    # The person's inputs are built from the field list (domain/fields.py), one attribute per
+    # field; these are named here because the form itself uses them (the match search, under-18s).
+    surname: QLineEdit
+    forenames: QLineEdit
+    date_of_birth: DateEdit
+    guardian_name: QLineEdit
 
     def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings,
                  parent: QWidget | None = None) -> None:
@@ -252,25 +258,44 @@ class IntakeForm(QWidget):
         outer.addLayout(banner)
         form = QFormLayout()
         outer.addLayout(form)
-        self.surname = self._line("surname", form, "Surname", True)
-        self.forenames = self._line("forenames", form, "Forenames", True)
-        self.date_of_birth = self._line("date_of_birth", form, "Date of birth", True, DateEdit(today=self.ctx.today))
-        self.sex = self._line("sex", form, "Sex", widget=self._combo(SEX, "(not recorded)"))
-        self.ethnicity_self = self._line("ethnicity_self", form, "Self-defined ethnicity",
-                                         widget=self._combo(ETHNICITY_2021, "(not recorded)"))
-        self.ethnicity_observed = self._line("ethnicity_observed", form, "Officer-observed ethnicity",
-                                             widget=self._combo(OFFICER_OBSERVED, "(not recorded)"))
-        self.address = self._line("address", form, "Address")
-        self.postcode = self._line("postcode", form, "Postcode")
-        self.phone = self._line("phone", form, "Phone")
-        self.email = self._line("email", form, "E-mail")
-        self.language = self._line("language", form, "Preferred language")
-        self.needs = self._line("needs", form, "Needs (interpreter, easy-read)")
-        self.pnc_reference = self._line("pnc_reference", form, "PNC reference")
+        self._person_inputs("person", form)
         for name in ("surname", "forenames", "date_of_birth"):
             widget = getattr(self, name)
             widget.textEdited.connect(lambda _t: self._schedule_match_search())
         return box
+
+    def _person_inputs(self, group: str, form: QFormLayout) -> None:
+        """The inputs of one group of the person's fields, in the field list's order, each kept as
+        an attribute of its field's name (``self.postcode``)."""
+        for f in PERSON_FIELDS:
+            if f.group != group:
+                continue
+            widget: QWidget
+            if f.kind is Kind.DATE:
+                widget = DateEdit(today=self.ctx.today)
+            elif f.kind is Kind.CHOICE:
+                widget = self._combo(f.choices, "(not recorded)")
+            else:
+                widget = QLineEdit()
+                if f.hint:
+                    widget.setPlaceholderText(f.hint)
+            setattr(self, f.name, self._line(f.name, form, f.label, f.required, widget))
+
+    def _person_values(self) -> dict[str, Any]:
+        """The person's fields as typed, by name (for the draft)."""
+        values: dict[str, Any] = {}
+        for f in PERSON_FIELDS:
+            widget = getattr(self, f.name)
+            if f.kind is Kind.DATE:
+                values[f.name] = widget.value()
+            elif f.kind is Kind.CHOICE:
+                values[f.name] = widget.currentData() or ""
+            else:
+                values[f.name] = widget.text().upper() if f.kind is Kind.POSTCODE else widget.text()
+        return values
+
+    def _choices(self) -> list[QComboBox]:
+        return [getattr(self, f.name) for f in PERSON_FIELDS if f.kind is Kind.CHOICE]
 
     def _matches_group(self) -> QGroupBox:
         self.matches_box = QGroupBox("Possible matches: is this someone already known?")
@@ -298,11 +323,7 @@ class IntakeForm(QWidget):
     def _guardian_group(self) -> QGroupBox:
         self.guardian_box = QGroupBox("Parent or guardian")
         form = QFormLayout(self.guardian_box)
-        self.guardian_name = self._line("guardian_name", form, "Parent or guardian name")
-        self.guardian_relationship = self._line("guardian_relationship", form, "Relationship")
-        self.guardian_phone = self._line("guardian_phone", form, "Parent or guardian phone")
-        self.guardian_address = self._line("guardian_address", form, "Parent or guardian address")
-        self.guardian_address.setPlaceholderText("if different from the young person's")
+        self._person_inputs("guardian", form)
         self.guardian_caption = form.labelForField(self.fields["guardian_name"])
         return self.guardian_box
 
@@ -478,15 +499,7 @@ class IntakeForm(QWidget):
             scheme_code=self.area.currentData() or "",
             person_id=self.person.id if self.person else None,
             person_version=self.person.version if self.person else None,
-            surname=self.surname.text(), forenames=self.forenames.text(),
-            date_of_birth=self.date_of_birth.value(),
-            sex=self.sex.currentData() or "", ethnicity_self=self.ethnicity_self.currentData() or "",
-            ethnicity_observed=self.ethnicity_observed.currentData() or "",
-            address=self.address.text(), postcode=self.postcode.text().upper(), phone=self.phone.text(),
-            email=self.email.text(), language=self.language.text(), needs=self.needs.text(),
-            guardian_name=self.guardian_name.text(), guardian_relationship=self.guardian_relationship.text(),
-            guardian_phone=self.guardian_phone.text(), guardian_address=self.guardian_address.text(),
-            pnc_reference=self.pnc_reference.text(),
+            **self._person_values(),
             incident_at=self.incident_at.value(), incident_place=self.incident_place.text(),
             crime_reference=self.crime_reference.text(), officer_name=self.officer_name.text(),
             officer_collar_number=self.officer_collar_number.text(), station=self.station.text(),
@@ -573,18 +586,16 @@ class IntakeForm(QWidget):
         self.person = person
         self.prior = PriorHistory(barred=person.barred, completed_diversions=person.completed_diversions,
                                   open_diversion=person.open_diversion)
-        self.surname.setText(person.surname)
-        self.forenames.setText(person.forenames)
-        self.date_of_birth.set_value(person.date_of_birth)
-        for name in ("address", "postcode", "phone", "email", "language", "needs", "pnc_reference",
-                     "guardian_name", "guardian_relationship", "guardian_phone", "guardian_address"):
-            getattr(self, name).setText(getattr(person, name))
-        for name in ("sex", "ethnicity_self", "ethnicity_observed"):
-            combo: QComboBox = getattr(self, name)
-            value = getattr(person, name)
-            if value and combo.findData(value) < 0:
-                combo.addItem(value, value)
-            combo.setCurrentIndex(max(combo.findData(value), 0))
+        for f in PERSON_FIELDS:
+            widget, value = getattr(self, f.name), getattr(person, f.name)
+            if f.kind is Kind.DATE:
+                widget.set_value(value)
+            elif f.kind is Kind.CHOICE:
+                if value and widget.findData(value) < 0:  # a code no longer offered stays as recorded
+                    widget.addItem(value, value)
+                widget.setCurrentIndex(max(widget.findData(value), 0))
+            else:
+                widget.setText(value)
         self.matches_box.setVisible(False)
         self._show_person_banner()
         self._refresh()
@@ -674,7 +685,7 @@ class IntakeForm(QWidget):
         for widget in (field.widget for field in self.fields.values()):
             if isinstance(widget, QLineEdit):
                 widget.clear()
-        for combo in (self.sex, self.ethnicity_self, self.ethnicity_observed, self.offence):
+        for combo in (*self._choices(), self.offence):
             combo.setCurrentIndex(0)
         index = self.area.findData(self.settings.last_area)
         # The workstation's remembered area is no one's edit: as one, it had the form checked at
@@ -712,8 +723,7 @@ class IntakeForm(QWidget):
     def _state(self) -> tuple:
         """Everything a person can change on the form, as it stands."""
         texts = tuple(field.widget.text() for field in self.fields.values() if isinstance(field.widget, QLineEdit))
-        combos = tuple(combo.currentIndex() for combo in (self.sex, self.ethnicity_self, self.ethnicity_observed,
-                                                          self.area, self.offence))
+        combos = tuple(combo.currentIndex() for combo in (*self._choices(), self.area, self.offence))
         rows = tuple((row.substance.currentIndex(), row.quantity.text(), row.unit.currentIndex())
                      for row in self.substance_rows)
         return (texts, combos, rows, self.suspected_supply.isChecked(), self.consent.isChecked(),

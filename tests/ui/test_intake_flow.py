@@ -15,6 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diversion_desktop.domain.fields import PERSON_FIELDS, Kind
+from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
+from diversion_desktop.services.dto import PersonRecord
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui.intake_form import IntakeForm
 from diversion_desktop.ui.search_panel import SearchPanel
@@ -87,6 +90,31 @@ def test_every_input_is_named_for_assistive_technology(form: IntakeForm) -> None
     assert {"Surname", "Forenames", "Date of birth", "Area", "Incident date and time", "Officer name"} <= set(labelled)
     assert {"Substance 1", "Quantity 1", "Unit 1", "The person agrees to take part in the diversion"} <= {
         w.accessibleName() for w in inputs}
+
+
+def test_the_person_inputs_are_the_field_lists(qtbot, form: IntakeForm) -> None:
+    """Every person field the list places on the form has an input named by its label, in the
+    list's order down the form, its typing reaches the draft and a fully loaded person fills it."""
+    placed = [f for f in PERSON_FIELDS if f.group]
+    inputs = [field(form, f.label) for f in placed]
+    assert [w.objectName() for w in inputs] == [f.name for f in placed]
+    for group in ("person", "guardian"):  # the list's order is the order down each group
+        tops = [w.mapTo(form, w.rect().topLeft()).y() for f, w in zip(placed, inputs, strict=True) if f.group == group]
+        assert tops == sorted(tops)
+    typed = {f.name: f"{f.name[:3]}x" for f in placed if f.kind not in (Kind.DATE, Kind.CHOICE)}
+    for f in placed:
+        if f.name in typed:
+            type_into(qtbot, form, f.label, typed[f.name])
+    draft = form.draft()
+    assert {name: getattr(draft, name) for name in typed} == {
+        name: value.upper() if name == "postcode" else value for name, value in typed.items()}
+    person = PersonRecord(id=1, reference="P000001", surname="Nowak", forenames="Ewa", date_of_birth=date(2010, 3, 10),
+                          **{f.name: f"{f.name.upper()} VALUE" for f in placed if f.kind not in (Kind.DATE, Kind.CHOICE)
+                             and f.name not in ("surname", "forenames")},
+                          sex="Female", ethnicity_self=ETHNICITY_2021[0], ethnicity_observed=OFFICER_OBSERVED[0])
+    form.load_person(person)
+    assert form.draft().guardian_phone == "GUARDIAN_PHONE VALUE"
+    assert {f.name: getattr(form.draft(), f.name) for f in placed} == {f.name: getattr(person, f.name) for f in placed}
 
 
 def test_decision_updates_live_while_typing(qtbot, form: IntakeForm) -> None:
