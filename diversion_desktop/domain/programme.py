@@ -37,7 +37,12 @@ class Status(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (Status.AWAITING_APPOINTMENT, Status.BOOKED, Status.AWAITING_CONFIRMATION)
+        return self in OPEN_STATUSES
+
+
+# A referral in these states is a diversion still awaiting its outcome. The one list: the queues,
+# retention, the screens and the partial index ix_referrals_open (store/models.py) all read it.
+OPEN_STATUSES = (Status.AWAITING_APPOINTMENT, Status.BOOKED, Status.AWAITING_CONFIRMATION)
 
 
 class Outcome(StrEnum):
