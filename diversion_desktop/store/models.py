@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +28,13 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship,
+    validates,
+)
 from sqlalchemy.sql import false, text
 
 from diversion_desktop.domain.age import Pathway
@@ -37,6 +43,7 @@ from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.programme import (
     OPEN_STATUSES,
     Attendance,
+    Blank,
     Outcome,
     SessionType,
     Status,
@@ -57,10 +64,6 @@ NAMING = {
 # should use ix_referrals_open say exactly this (services/referrals.py uses the same constant).
 OPEN_STATUSES_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")"
 
-# "Not yet" in the columns that are blank until a referral gets there (an outcome, a next step):
-# stored as the empty text, as it always was.
-Blank = Literal[""]
-
 
 class TextEnum(TypeDecorator[Any]):
     """A domain enum stored as its value's text in a VARCHAR, as before the models were typed (no
@@ -77,13 +80,18 @@ class TextEnum(TypeDecorator[Any]):
         self.blank = blank
         self._members = {m.value: m for m in enum}  # a dict, not enum(value): a million rows read fast
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+    def member(self, value: Any) -> Any:
+        """``value`` (a member or its text) as the member; None and a blank as they are."""
         if value is None or (value == "" and self.blank):
             return value
         member = self._members.get(value)
         if member is None:
             raise ValueError(f"{value!r} is not a {self.enum.__name__}")
-        return member.value
+        return member
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        member = self.member(value)
+        return member.value if member else member
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None or (value == "" and self.blank):
@@ -99,6 +107,14 @@ def _linked_index(table: str, column: str) -> Index:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def _as_member(record: Base, key: str, value: Any) -> Any:
+    """A value set on a TextEnum column, as its member at once: a record changed in a unit of work
+    holds members, as one read from the database does (services build their results from both)."""
+    column_type = record.__table__.c[key].type
+    assert isinstance(column_type, TextEnum)
+    return column_type.member(value)
 
 
 class Person(Base):
@@ -252,6 +268,10 @@ class Referral(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")  # as Person.version
 
     person: Mapped[Person] = relationship(back_populates="referrals", foreign_keys=[person_id])
+
+    @validates("scheme_kind", "offence", "pathway", "decision", "status", "outcome", "proposed_step", "next_step")
+    def _enum_member(self, key: str, value: Any) -> Any:
+        return _as_member(self, key, value)
     substances: Mapped[list[ReferralSubstance]] = relationship(
         back_populates="referral", cascade="all, delete-orphan", order_by="ReferralSubstance.id")
     appointments: Mapped[list[Appointment]] = relationship(
@@ -323,6 +343,10 @@ class Appointment(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")  # as Person.version
 
     referral: Mapped[Referral] = relationship(back_populates="appointments")
+
+    @validates("session_type", "attendance")
+    def _enum_member(self, key: str, value: Any) -> Any:
+        return _as_member(self, key, value)
 
     __mapper_args__ = {"version_id_col": version}
 
