@@ -69,15 +69,18 @@ class TextEnum(TypeDecorator[Any]):
     """A domain enum stored as its value's text in a VARCHAR, as before the models were typed (no
     native enum type, no CHECK: the schema and the stored values are unchanged). Reading gives the
     member; writing takes a member or its text and refuses any other text, before it is stored.
-    ``blank``: the empty text is allowed too and stays the empty text (see ``Blank``)."""
+    ``blank``: the empty text is allowed too and stays the empty text (see ``Blank``).
+    ``compared``: the type of a value a query compares the column with, which may be any text (a
+    filter asking for a status no record has finds nothing, as it always did)."""
 
     impl = String
     cache_ok = True
 
-    def __init__(self, enum: type[StrEnum], length: int, blank: bool = False) -> None:
+    def __init__(self, enum: type[StrEnum], length: int, blank: bool = False, compared: bool = False) -> None:
         super().__init__(length)
         self.enum = enum
         self.blank = blank
+        self.compared = compared
         self._members = {m.value: m for m in enum}  # a dict, not enum(value): a million rows read fast
 
     def member(self, value: Any) -> Any:
@@ -90,8 +93,13 @@ class TextEnum(TypeDecorator[Any]):
         return member
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if self.compared and value not in self._members:
+            return value
         member = self.member(value)
         return member.value if member else member
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TextEnum:
+        return TextEnum(self.enum, self.impl_instance.length or 0, self.blank, compared=True)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None or (value == "" and self.blank):
