@@ -149,7 +149,7 @@ class ReferralService:
                     proposed_step=proposed, note=note))
             return result
 
-    def queue_counts(self) -> dict[Queue, int]:
+    def queue_counts(self) -> dict[str, int]:  # by Queue
         """How many referrals each queue the user may work holds (see ``queue``)."""
         principal = self.ctx.require(Permission.VIEW_BOOKING_QUEUE)  # (every role with WORK_QUEUES has it)
         today = self.ctx.today()

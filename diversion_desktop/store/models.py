@@ -78,6 +78,7 @@ class TextEnum(TypeDecorator[Any]):
 
     def __init__(self, enum: type[StrEnum], length: int, blank: bool = False, compared: bool = False) -> None:
         super().__init__(length)
+        self._length = length
         self.enum = enum
         self.blank = blank
         self.compared = compared
@@ -99,7 +100,7 @@ class TextEnum(TypeDecorator[Any]):
         return member.value if member else member
 
     def coerce_compared_value(self, op: Any, value: Any) -> TextEnum:
-        return TextEnum(self.enum, self.impl_instance.length or 0, self.blank, compared=True)
+        return TextEnum(self.enum, self._length, self.blank, compared=True)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None or (value == "" and self.blank):

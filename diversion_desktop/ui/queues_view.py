@@ -55,10 +55,10 @@ class QueuesView(QWidget):
         self.runner = runner
         self.referrals = ReferralService(ctx)
         self.programme = ProgrammeService(ctx)
-        self.counts: dict[Queue, int] = {}
+        self.counts: dict[str, int] = {}
         self.busy = False
-        self.models: dict[Queue, RowsModel] = {}
-        self.tables: dict[Queue, QTableView] = {}
+        self.models: dict[str, RowsModel] = {}
+        self.tables: dict[str, QTableView] = {}
         self._latest = 0
         self._notice = ""
         principal = ctx.require()
@@ -145,7 +145,7 @@ class QueuesView(QWidget):
         self.status.setText("Loading…")
 
         def fetch() -> tuple[dict[str, list[QueueRow]], dict[str, int]]:
-            rows = {name: self.referrals.queue(name) for name, _t, _e in self.queues}
+            rows: dict[str, list[QueueRow]] = {name: self.referrals.queue(name) for name, _t, _e in self.queues}
             return rows, self.referrals.queue_counts()
 
         self.runner.run(fetch, lambda result: self._show(*result, token=token),
