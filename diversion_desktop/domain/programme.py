@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.next_step import (
@@ -37,7 +38,25 @@ class Status(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (Status.AWAITING_APPOINTMENT, Status.BOOKED, Status.AWAITING_CONFIRMATION)
+        return self in OPEN_STATUSES
+
+
+# A referral in these states is a diversion still awaiting its outcome. The one list: the queues,
+# retention, the screens and the partial index ix_referrals_open (store/models.py) all read it.
+OPEN_STATUSES = (Status.AWAITING_APPOINTMENT, Status.BOOKED, Status.AWAITING_CONFIRMATION)
+
+# A referral's outcome and next step before it has them: blank (the empty text, as stored), so
+# ``if referral.outcome:`` reads "has one". Typed ``Outcome | Blank``, ``NextStep | Blank``.
+Blank = Literal[""]
+
+
+class Queue(StrEnum):
+    """The queues of open referrals waiting for someone (services/referrals.py), in their order on
+    screen."""
+
+    AWAITING_APPOINTMENT = "awaiting_appointment"  # a first appointment: the booking queue
+    OVERDUE = "overdue"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # a coordinator's confirmation of a next step
 
 
 class Outcome(StrEnum):

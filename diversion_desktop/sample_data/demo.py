@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from diversion_desktop.domain.eligibility import Offence, SubstanceFind
+from diversion_desktop.domain.eligibility import Decision, Offence, SubstanceFind
 from diversion_desktop.domain.intake import IntakeDraft
 from diversion_desktop.domain.permissions import POLICE, Permission, Principal, Role
 from diversion_desktop.domain.programme import Attendance, SessionType
@@ -104,7 +104,7 @@ def fill(ctx: AppContext, people: int = 300, referrals: int = 400, seed: int = 2
         except ServiceError:
             continue
         person_ids[base_index] = saved.person_id
-        if saved.decision == "eligible":
+        if saved.decision == Decision.ELIGIBLE:
             _play(ctx, rng, scheme, saved.id, taken, story)
         counts[story] = counts.get(story, 0) + 1
         if progress is not None:

@@ -38,8 +38,6 @@ from diversion_desktop.services.scope import check_referral
 from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Person
 
-_OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value, Status.AWAITING_CONFIRMATION.value)
-
 
 class CorrectionService:
     def __init__(self, ctx: AppContext) -> None:
@@ -62,7 +60,7 @@ class CorrectionService:
             now = self.ctx.now()
             refusal = correction_refusal(who, Recorded(current, appointment.recorded_by, appointment.recorded_at,
                                                        bool(referral.next_step)), now.date())
-            if refusal is None and referral.status not in _OPEN:
+            if refusal is None and not referral.status.is_open:
                 refusal = f"{referral.reference} is {referral.status.replace('_', ' ')}: nothing can be corrected."
             if refusal is not None:
                 raise ConflictError(refusal)

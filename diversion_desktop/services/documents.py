@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.document_kinds import DocumentKind, SentTo
+from diversion_desktop.domain.eligibility import Decision
 from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.domain.permissions import Permission
@@ -399,7 +400,7 @@ class DocumentService:
         centre = scheme.centre(referral.centre_code) or scheme.default_centre(youth)
         officer = " ".join(p for p in (referral.officer_name, f"({referral.officer_collar_number})"
                                        if referral.officer_collar_number else "") if p)
-        decision = "Eligible" if referral.decision == "eligible" else "Not eligible"
+        decision = "Eligible" if referral.decision == Decision.ELIGIBLE else "Not eligible"
         if referral.override_reason:
             decision += f" (overridden by supervisor: {referral.override_reason})"
         return d.ReferralFacts(

@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.eligibility import Decision, Offence
 from diversion_desktop.domain.fields import PersonDetails
-from diversion_desktop.domain.programme import Status
-
-# A referral in these states is a diversion still awaiting its outcome.
-_OPEN = frozenset(s.value for s in Status if s.is_open)
+from diversion_desktop.domain.next_step import NextStep
+from diversion_desktop.domain.programme import (
+    OPEN_STATUSES,
+    Attendance,
+    Blank,
+    Outcome,
+    SessionType,
+    Status,
+)
+from diversion_desktop.domain.schemes import SchemeKind
 
 
 @dataclass(frozen=True)
@@ -22,12 +30,12 @@ class ReferralBrief:
     id: int
     reference: str
     area: str
-    scheme_kind: str
+    scheme_kind: SchemeKind
     referral_date: date
-    decision: str
-    status: str
-    outcome: str
-    next_step: str
+    decision: Decision
+    status: Status
+    outcome: Outcome | Blank
+    next_step: NextStep | Blank
     provider: str = ""  # the provider it was sent to (a support worker sees only their own)
 
 
@@ -52,12 +60,12 @@ class PersonRecord(PersonDetails):  # the person's details (domain/fields.py), k
 
     @property
     def completed_diversions(self) -> int:
-        return sum(1 for r in self.referrals if r.outcome == "completed")
+        return sum(1 for r in self.referrals if r.outcome == Outcome.COMPLETED)
 
     @property
     def open_diversion(self) -> str:
         """The reference of a diversion still open (awaiting its outcome), or ""."""
-        return next((r.reference for r in self.referrals if r.status in _OPEN), "")
+        return next((r.reference for r in self.referrals if r.status in OPEN_STATUSES), "")
 
 
 @dataclass(frozen=True)
@@ -72,11 +80,11 @@ class SavedReferral:
     reference: str
     person_id: int
     person_reference: str
-    decision: str
+    decision: Decision
     overridden: bool
     reasons: tuple[str, ...]
-    status: str
-    pathway: str
+    status: Status
+    pathway: Pathway
     first_attendance_due: date | None
     due_date: date | None
     centre_code: str
@@ -99,9 +107,9 @@ class AppointmentRow:
     scheduled_at: datetime
     centre_code: str | None  # None: not recorded (imported history)
     centre_name: str
-    session_type: str
+    session_type: SessionType
     worker: str
-    attendance: str | None
+    attendance: Attendance | None
     rebook_reason: str
     session_notes: str = ""  # the provider's; hidden from police station staff
     recorded_by: str = ""  # who recorded the attendance (or last corrected it), and when
@@ -124,8 +132,8 @@ class ReferralDetail:
     person: PersonRecord
     scheme_code: str
     area: str
-    scheme_kind: str
-    pathway: str
+    scheme_kind: SchemeKind
+    pathway: Pathway
     age_at_incident: int
     referral_date: date
     incident_at: datetime
@@ -134,10 +142,10 @@ class ReferralDetail:
     officer_name: str
     officer_collar_number: str
     station: str
-    offence: str
+    offence: Offence
     suspected_supply: bool
     consent: bool
-    decision: str
+    decision: Decision
     reasons: tuple[str, ...]
     rule_version: str
     settings_hash: str
@@ -149,12 +157,12 @@ class ReferralDetail:
     centre_name: str
     first_attendance_due: date | None
     due_date: date | None
-    status: str
-    outcome: str
+    status: Status
+    outcome: Outcome | Blank
     outcome_date: date | None
-    proposed_step: str
+    proposed_step: NextStep | Blank
     proposed_reason: str
-    next_step: str
+    next_step: NextStep | Blank
     next_step_confirmed_by: str
     next_step_confirmed_at: datetime | None
     for_case_file: bool
@@ -172,7 +180,7 @@ class ReferralDetail:
 
     @property
     def is_open(self) -> bool:
-        return self.status in ("awaiting_appointment", "booked", "awaiting_confirmation")
+        return self.status in OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -181,10 +189,10 @@ class QueueRow:
     reference: str
     person_name: str
     area: str
-    pathway: str
-    status: str
+    pathway: Pathway
+    status: Status
     referral_date: date
     first_attendance_due: date | None
     due_date: date | None
-    proposed_step: str
+    proposed_step: NextStep | Blank
     note: str

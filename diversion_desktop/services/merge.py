@@ -119,8 +119,8 @@ def _flags(person: Person) -> dict[str, Any]:
 def merged_into(person_ids: Collection[int]) -> Select[Person]:
     """The records now merged into any of ``person_ids``.
 
-    ``people.merged_into_id`` has no index; every merged record is in ``person_merges``, whose
-    index gives the candidates, so people are read by id instead of scanned."""
+    ``people.merged_into_id``'s index holds the merged records only (revision 0012); every merged
+    record is in ``person_merges`` too, whose index gives the candidates, read by id."""
     return select(Person).where(Person.id.in_(select(PersonMerge.merged_person_id)),
                                 Person.merged_into_id.in_(list(person_ids))).order_by(Person.id)
 

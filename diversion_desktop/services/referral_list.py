@@ -23,8 +23,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.eligibility import Decision
+from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.programme import Status
+from diversion_desktop.domain.programme import Blank, Outcome, Status
+from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.people import ParsedSearch, parse_search
 from diversion_desktop.store.models import Person, Referral
@@ -52,7 +56,7 @@ class ReferralListFilters:
     """What the list shows: "" means any. ``text`` is a referral reference or its beginning,
     or anything the Find person box takes (a name, a date of birth, a person reference)."""
 
-    status: str = ""
+    status: Status | Blank = ""
     area: str = ""
     text: str = ""
     sort: str = "referral_date"
@@ -88,14 +92,14 @@ class ReferralListRow:
     date_of_birth: date
     barred: bool
     area: str
-    scheme_kind: str
-    pathway: str
-    decision: str
-    status: str
+    scheme_kind: SchemeKind
+    pathway: Pathway
+    decision: Decision
+    status: Status
     referral_date: date
     due_date: date | None
-    outcome: str
-    next_step: str
+    outcome: Outcome | Blank
+    next_step: NextStep | Blank
 
     @property
     def person_name(self) -> str:
@@ -132,8 +136,8 @@ class ReferralListService:
         return sorted(s.area for s in self.ctx.schemes)
 
     @staticmethod
-    def statuses() -> list[str]:
-        return [s.value for s in Status]
+    def statuses() -> list[Status]:
+        return list(Status)
 
     # -- reading -----------------------------------------------------------------------------
     def _scoped(self, filters: ReferralListFilters) -> ReferralListFilters:

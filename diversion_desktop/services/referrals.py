@@ -7,11 +7,9 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.permissions import Permission, Principal
 from diversion_desktop.domain.next_step import next_step_for_non_attendance
-from diversion_desktop.domain.programme import Status
-from diversion_desktop.domain.schemes import SchemeKind
+from diversion_desktop.domain.programme import Queue, Status
 from diversion_desktop.services.audit import log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import QueueRow, ReferralDetail, SubstanceRow, TimelineEntry
@@ -23,9 +21,9 @@ from diversion_desktop.store.models import OPEN_STATUSES, Person, Referral
 
 # Open with nothing booked: past the deadline these await a proposal. A booked
 # referral waits for its appointment's attendance first (it may have been kept).
-_ATTENDING = (Status.AWAITING_APPOINTMENT.value,)
+_ATTENDING = (Status.AWAITING_APPOINTMENT,)
 QUEUE_LIMIT = 200  # the nearest deadlines; the whole list is All referrals (paged)
-QUEUE_NAMES = ("awaiting_appointment", "overdue", "awaiting_confirmation")
+QUEUE_NAMES = tuple(Queue)
 
 
 def open_referrals() -> ColumnElement[bool]:
@@ -75,7 +73,7 @@ class ReferralService:
         proposed, reason = r.proposed_step, r.proposed_reason
         if not proposed and r.status in _ATTENDING and r.due_date and r.due_date < self.ctx.today():
             # Overdue but not yet proposed: show what would be proposed.
-            proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
+            proposed = next_step_for_non_attendance(r.scheme_kind, r.pathway)
             reason = f"Deadline {r.due_date:%d/%m/%Y} passed without completing the programme."
         required = scheme.sessions_for_completion if scheme else 0
         allowed = scheme.rebookings_allowed if scheme else 0
@@ -101,24 +99,24 @@ class ReferralService:
             legal_hold=r.legal_hold, legal_hold_reason=r.legal_hold_reason, version=r.version)
 
     # -- queues ------------------------------------------------------------------
-    def _queue_conditions(self, queue: str, today: date) -> ColumnElement[bool]:
-        if queue == "awaiting_appointment":
+    def _queue_conditions(self, queue: Queue, today: date) -> ColumnElement[bool]:
+        if queue == Queue.AWAITING_APPOINTMENT:
             # Awaiting a *first* appointment: nothing booked and nothing attended yet. A referral
             # part-way through its programme ("1 of 2 attended") waits for its next session, not
             # its first; one whose first was missed or cancelled waits for its first again.
-            return and_(open_referrals(), Referral.status == Status.AWAITING_APPOINTMENT.value,
+            return and_(open_referrals(), Referral.status == Status.AWAITING_APPOINTMENT,
                         Referral.sessions_attended == 0)
-        if queue == "overdue":
+        if queue == Queue.OVERDUE:
             return and_(open_referrals(), or_(
                 Referral.due_date < today,
                 and_(Referral.first_attendance_due < today, Referral.sessions_attended == 0)))
-        if queue == "awaiting_confirmation":
+        if queue == Queue.AWAITING_CONFIRMATION:
             return and_(open_referrals(), or_(
-                Referral.status == Status.AWAITING_CONFIRMATION.value,
+                Referral.status == Status.AWAITING_CONFIRMATION,
                 and_(Referral.status.in_(_ATTENDING), Referral.due_date < today)))
         raise ValueError(f"unknown queue '{queue}'")
 
-    def queue(self, queue: str, limit: int = QUEUE_LIMIT) -> list[QueueRow]:
+    def queue(self, queue: Queue, limit: int = QUEUE_LIMIT) -> list[QueueRow]:
         """A queue's referrals, soonest due first. The booking queue (awaiting a first appointment)
         is a support worker's too, scoped to their own provider's referrals; the others are the
         coordinators'."""
@@ -133,15 +131,15 @@ class ReferralService:
             for r, p in rows:
                 proposed = r.proposed_step
                 note = r.proposed_reason
-                if queue != "awaiting_appointment" and not proposed and r.due_date and r.due_date < today:
+                if queue != Queue.AWAITING_APPOINTMENT and not proposed and r.due_date and r.due_date < today:
                     if r.status in _ATTENDING:
-                        proposed = next_step_for_non_attendance(SchemeKind(r.scheme_kind), Pathway(r.pathway)).value
+                        proposed = next_step_for_non_attendance(r.scheme_kind, r.pathway)
                         note = f"Deadline {r.due_date:%d/%m/%Y} passed."
                     else:
                         # Said, not asked: whoever reads the queue may not be the one who records attendance.
                         note = (f"Deadline {r.due_date:%d/%m/%Y} passed: the booked appointment's attendance "
                                 "is not yet recorded.")
-                elif queue == "overdue" and r.sessions_attended == 0 and r.first_attendance_due \
+                elif queue == Queue.OVERDUE and r.sessions_attended == 0 and r.first_attendance_due \
                         and r.first_attendance_due < today and not note:
                     note = f"No attendance by {r.first_attendance_due:%d/%m/%Y}."
                 result.append(QueueRow(
@@ -151,7 +149,7 @@ class ReferralService:
                     proposed_step=proposed, note=note))
             return result
 
-    def queue_counts(self) -> dict[str, int]:
+    def queue_counts(self) -> dict[str, int]:  # by Queue
         """How many referrals each queue the user may work holds (see ``queue``)."""
         principal = self.ctx.require(Permission.VIEW_BOOKING_QUEUE)  # (every role with WORK_QUEUES has it)
         today = self.ctx.today()
@@ -162,11 +160,11 @@ class ReferralService:
                     for name in queues_for(principal)}
 
 
-def queue_permission(queue: str) -> Permission:
+def queue_permission(queue: Queue) -> Permission:
     """The permission a queue needs: the booking queue is a support worker's too."""
-    return Permission.VIEW_BOOKING_QUEUE if queue == "awaiting_appointment" else Permission.WORK_QUEUES
+    return Permission.VIEW_BOOKING_QUEUE if queue == Queue.AWAITING_APPOINTMENT else Permission.WORK_QUEUES
 
 
-def queues_for(principal: Principal) -> tuple[str, ...]:
+def queues_for(principal: Principal) -> tuple[Queue, ...]:
     """The queues ``principal`` may work, in their order on screen."""
     return tuple(name for name in QUEUE_NAMES if principal.may(queue_permission(name)))

@@ -8,24 +8,47 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    LargeBinary,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
     Text,
+    TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship,
+    validates,
+)
 from sqlalchemy.sql import false, text
+
+from diversion_desktop.domain.age import Pathway
+from diversion_desktop.domain.eligibility import Decision, Offence
+from diversion_desktop.domain.next_step import NextStep
+from diversion_desktop.domain.programme import (
+    OPEN_STATUSES,
+    Attendance,
+    Blank,
+    Outcome,
+    SessionType,
+    Status,
+)
+from diversion_desktop.domain.schemes import SchemeKind
 
 # Deterministic constraint names keep migrations portable between SQLite and PostgreSQL.
 NAMING = {
@@ -37,14 +60,70 @@ NAMING = {
 }
 
 
-# Open referrals (domain.programme.Status.is_open), as the partial index's condition. Queries that
+# Open referrals (domain.programme.OPEN_STATUSES), as the partial index's condition. Queries that
 # should use ix_referrals_open say exactly this (services/referrals.py uses the same constant).
-OPEN_STATUSES = ("awaiting_appointment", "booked", "awaiting_confirmation")
-OPEN_STATUSES_SQL = "status IN ('awaiting_appointment', 'booked', 'awaiting_confirmation')"
+OPEN_STATUSES_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")"
+
+
+class TextEnum(TypeDecorator[Any]):
+    """A domain enum stored as its value's text in a VARCHAR, as before the models were typed (no
+    native enum type, no CHECK: the schema and the stored values are unchanged). Reading gives the
+    member; writing takes a member or its text and refuses any other text, before it is stored.
+    ``blank``: the empty text is allowed too and stays the empty text (see ``Blank``).
+    ``compared``: the type of a value a query compares the column with, which may be any text (a
+    filter asking for a status no record has finds nothing, as it always did)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int, blank: bool = False, compared: bool = False) -> None:
+        super().__init__(length)
+        self._length = length
+        self.enum = enum
+        self.blank = blank
+        self.compared = compared
+        self._members = {m.value: m for m in enum}  # a dict, not enum(value): a million rows read fast
+
+    def member(self, value: Any) -> Any:
+        """``value`` (a member or its text) as the member; None and a blank as they are."""
+        if value is None or (value == "" and self.blank):
+            return value
+        member = self._members.get(value)
+        if member is None:
+            raise ValueError(f"{value!r} is not a {self.enum.__name__}")
+        return member
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if self.compared and value not in self._members:
+            return value
+        member = self.member(value)
+        return member.value if member else member
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TextEnum:
+        return TextEnum(self.enum, self._length, self.blank, compared=True)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or (value == "" and self.blank):
+            return value
+        return self._members[value]
+
+
+def _linked_index(table: str, column: str) -> Index:
+    """A partial index of the rows whose ``column`` (a foreign key, often NULL) names a row."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, sqlite_where=where, postgresql_where=where)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def _as_member(record: Base, key: str, value: Any) -> Any:
+    """A value set on a TextEnum column, as its member at once: a record changed in a unit of work
+    holds members, as one read from the database does (services build their results from both)."""
+    column_type = record.__table__.c[key].type
+    assert isinstance(column_type, TextEnum)
+    return column_type.member(value)
 
 
 class Person(Base):
@@ -73,17 +152,20 @@ class Person(Base):
     pnc_reference: Mapped[str] = mapped_column(String(20), default="")
     barred: Mapped[bool] = mapped_column(Boolean, default=False)
     barred_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    barred_by_referral_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The referral whose next step barred the person (a key from revision 0012). use_alter: people and
+    # referrals refer to each other, so neither table can be created (or dropped) first.
+    barred_by_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", use_alter=True),
+                                                              nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Merged into another record (services/merge.py): the history moved there; this record stays so
     # its reference still finds the person, and so the merge can be undone.
-    merged_into_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Raised by the ORM on every change (revision 0011): a save from a stale copy is refused.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     aliases: Mapped[list[PersonAlias]] = relationship(back_populates="person", cascade="all, delete-orphan")
-    referrals: Mapped[list[Referral]] = relationship(back_populates="person")
+    referrals: Mapped[list[Referral]] = relationship(back_populates="person", foreign_keys="Referral.person_id")
 
     __mapper_args__ = {"version_id_col": version}
     # Search (services/people.py) is a range on a normalised key ordered as the results are
@@ -93,6 +175,10 @@ class Person(Base):
         Index("ix_people_surname_key", "surname_norm", "forenames_norm", "date_of_birth"),
         Index("ix_people_forenames_key", "forenames_norm", "surname_norm", "date_of_birth"),
         Index("ix_people_date_of_birth", "date_of_birth"),
+        # Deleting a referral or a person looks for the rows naming it (the foreign keys): these hold
+        # only the few rows that name one.
+        _linked_index("people", "barred_by_referral_id"),
+        _linked_index("people", "merged_into_id"),
     )
 
 
@@ -143,7 +229,7 @@ class Referral(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     scheme_code: Mapped[str] = mapped_column(String(60))
     area: Mapped[str] = mapped_column(String(100))
-    scheme_kind: Mapped[str] = mapped_column(String(30))
+    scheme_kind: Mapped[SchemeKind] = mapped_column(TextEnum(SchemeKind, 30))
     referral_date: Mapped[date] = mapped_column(Date)
     incident_at: Mapped[datetime] = mapped_column(DateTime)
     incident_place: Mapped[str] = mapped_column(String(200), default="")
@@ -151,12 +237,12 @@ class Referral(Base):
     officer_name: Mapped[str] = mapped_column(String(100), default="")
     officer_collar_number: Mapped[str] = mapped_column(String(20), default="")
     station: Mapped[str] = mapped_column(String(100), default="")
-    offence: Mapped[str] = mapped_column(String(30))
+    offence: Mapped[Offence] = mapped_column(TextEnum(Offence, 30))
     suspected_supply: Mapped[bool] = mapped_column(Boolean, default=False)
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    pathway: Mapped[str] = mapped_column(String(10))
+    pathway: Mapped[Pathway] = mapped_column(TextEnum(Pathway, 10))
     age_at_incident: Mapped[int] = mapped_column(Integer)
-    decision: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[Decision] = mapped_column(TextEnum(Decision, 20))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     rule_version: Mapped[str] = mapped_column(String(20))
     settings_hash: Mapped[str] = mapped_column(String(32))
@@ -169,12 +255,12 @@ class Referral(Base):
     centre_code: Mapped[str] = mapped_column(String(60), default="")
     first_attendance_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    status: Mapped[str] = mapped_column(String(30))
-    outcome: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[Status] = mapped_column(TextEnum(Status, 30))
+    outcome: Mapped[Outcome | Blank] = mapped_column(TextEnum(Outcome, 20, blank=True), default="")
     outcome_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    proposed_step: Mapped[str] = mapped_column(String(40), default="")
+    proposed_step: Mapped[NextStep | Blank] = mapped_column(TextEnum(NextStep, 40, blank=True), default="")
     proposed_reason: Mapped[str] = mapped_column(Text, default="")
-    next_step: Mapped[str] = mapped_column(String(40), default="")
+    next_step: Mapped[NextStep | Blank] = mapped_column(TextEnum(NextStep, 40, blank=True), default="")
     next_step_confirmed_by: Mapped[str] = mapped_column(String(100), default="")
     next_step_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     for_case_file: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -190,7 +276,11 @@ class Referral(Base):
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, server_default="1")  # as Person.version
 
-    person: Mapped[Person] = relationship(back_populates="referrals")
+    person: Mapped[Person] = relationship(back_populates="referrals", foreign_keys=[person_id])
+
+    @validates("scheme_kind", "offence", "pathway", "decision", "status", "outcome", "proposed_step", "next_step")
+    def _enum_member(self, key: str, value: Any) -> Any:
+        return _as_member(self, key, value)
     substances: Mapped[list[ReferralSubstance]] = relationship(
         back_populates="referral", cascade="all, delete-orphan", order_by="ReferralSubstance.id")
     appointments: Mapped[list[Appointment]] = relationship(
@@ -251,9 +341,9 @@ class Appointment(Base):
     scheduled_at: Mapped[datetime] = mapped_column(DateTime)
     # None: not recorded (history imported from the pilots' spreadsheets, revision 0008).
     centre_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    session_type: Mapped[str] = mapped_column(String(30))
+    session_type: Mapped[SessionType] = mapped_column(TextEnum(SessionType, 30))
     worker: Mapped[str] = mapped_column(String(100), default="")
-    attendance: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    attendance: Mapped[Attendance | None] = mapped_column(TextEnum(Attendance, 20), nullable=True)
     rebook_reason: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(100), default="")
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -262,6 +352,10 @@ class Appointment(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")  # as Person.version
 
     referral: Mapped[Referral] = relationship(back_populates="appointments")
+
+    @validates("session_type", "attendance")
+    def _enum_member(self, key: str, value: Any) -> Any:
+        return _as_member(self, key, value)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -304,7 +398,7 @@ class IssuedDocument(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
-    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(40))
     document_reference: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
@@ -323,6 +417,7 @@ class IssuedDocument(Base):
     __table_args__ = (
         Index("ix_issued_documents_referral_id", "referral_id"),
         Index("ix_issued_documents_issued_at", "issued_at"),
+        _linked_index("issued_documents", "appointment_id"),  # as on people
     )
 
 

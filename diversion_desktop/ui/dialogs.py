@@ -66,7 +66,7 @@ def consequence_text(step: NextStep, person_name: str, reference: str,
                 "future diversion, in every area.")
     if step is NextStep.FUTURE_DIVERSION_BARRED:
         text = f"{person_name} will be barred from any future diversion, in every area."
-        if scheme_kind == SchemeKind.DEFERRED_PROSECUTION.value and pathway == Pathway.YOUTH.value:
+        if scheme_kind == SchemeKind.DEFERRED_PROSECUTION and pathway == Pathway.YOUTH:
             text += " As an under-18, they will not be prosecuted for this offence."
         return text
     return f"{reference} will close with no further action."

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from diversion_desktop.domain.age import Pathway
-from diversion_desktop.domain.eligibility import EligibilityResult, Offence, PriorHistory, SubstanceFind
+from diversion_desktop.domain.eligibility import Decision, EligibilityResult, Offence, PriorHistory, SubstanceFind
 from diversion_desktop.domain.fields import PERSON_FIELDS, Kind
 from diversion_desktop.domain.intake import IntakeDraft
 from diversion_desktop.domain.permissions import Permission
@@ -761,7 +761,7 @@ class IntakeForm(QWidget):
         if self.station.text().strip():
             self.settings.station = self.station.text().strip()
         self.clear()
-        verdict = "eligible" if saved.decision == "eligible" else "not eligible"
+        verdict = "eligible" if saved.decision == Decision.ELIGIBLE else "not eligible"
         if saved.overridden:
             verdict += " (overridden by supervisor)"
         self.status_label.setText(f"Saved {saved.reference} ({verdict}) at {datetime.now():%H:%M}.")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QT
 
 from diversion_desktop import __version__
 from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.programme import Queue
 from diversion_desktop.ui.role_view import RoleView
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
@@ -390,8 +391,8 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self, counts: dict) -> None:
         """The count of each queue this user works (a support worker's: awaiting a first appointment)."""
-        titles = (("awaiting_appointment", "Awaiting first appointment"), ("overdue", "Overdue"),
-                  ("awaiting_confirmation", "Awaiting confirmation"))
+        titles = ((Queue.AWAITING_APPOINTMENT, "Awaiting first appointment"), (Queue.OVERDUE, "Overdue"),
+                  (Queue.AWAITING_CONFIRMATION, "Awaiting confirmation"))
         self.counts_label.setText("   ".join(f"{title}: {counts[name]}" for name, title in titles if name in counts))
 
     # -- import ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.programme import Queue
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import QueueRow
 from diversion_desktop.services.programme import ProgrammeService
@@ -33,11 +34,11 @@ from diversion_desktop.ui import dialogs
 from diversion_desktop.ui.table_models import QUEUE, ROW_ROLE, RowsModel, next_step_text, sorting_proxy
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 
-# (service name, title, what an empty queue means)
-QUEUES: tuple[tuple[str, str, str], ...] = (
-    ("awaiting_appointment", "Awaiting first appointment", "Every diverted referral has an appointment booked."),
-    ("overdue", "Overdue", "No referral is past a deadline."),
-    ("awaiting_confirmation", "Awaiting confirmation", "No next step is waiting for confirmation."),
+# (queue, title, what an empty queue means)
+QUEUES: tuple[tuple[Queue, str, str], ...] = (
+    (Queue.AWAITING_APPOINTMENT, "Awaiting first appointment", "Every diverted referral has an appointment booked."),
+    (Queue.OVERDUE, "Overdue", "No referral is past a deadline."),
+    (Queue.AWAITING_CONFIRMATION, "Awaiting confirmation", "No next step is waiting for confirmation."),
 )
 _STEP_COLUMN = len(QUEUE) - 2
 _NOTE_COLUMN = len(QUEUE) - 1
@@ -93,7 +94,7 @@ class QueuesView(QWidget):
             header.setResizeContentsPrecision(50)  # widths from the first 50 rows, not every one of 500
             header.setSectionResizeMode(_STEP_COLUMN, QHeaderView.ResizeMode.Stretch)
             header.setSectionResizeMode(_NOTE_COLUMN, QHeaderView.ResizeMode.Stretch)
-            if name == "awaiting_appointment":
+            if name == Queue.AWAITING_APPOINTMENT:
                 table.setColumnHidden(_STEP_COLUMN, True)  # nothing is proposed before an appointment
             table.activated.connect(self._open_index)  # Enter or double-click
             table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
@@ -144,7 +145,7 @@ class QueuesView(QWidget):
         self.status.setText("Loading…")
 
         def fetch() -> tuple[dict[str, list[QueueRow]], dict[str, int]]:
-            rows = {name: self.referrals.queue(name) for name, _t, _e in self.queues}
+            rows: dict[str, list[QueueRow]] = {name: self.referrals.queue(name) for name, _t, _e in self.queues}
             return rows, self.referrals.queue_counts()
 
         self.runner.run(fetch, lambda result: self._show(*result, token=token),
@@ -197,7 +198,7 @@ class QueuesView(QWidget):
         self.status.setText(f"{self._notice} {text}".strip())
 
     # -- the selection ---------------------------------------------------------------------------
-    def current_queue(self) -> str:
+    def current_queue(self) -> Queue:
         return self.queues[self.tabs.currentIndex()][0]
 
     def _selected_in(self, name: str) -> QueueRow | None:
@@ -228,7 +229,7 @@ class QueuesView(QWidget):
     def _update_buttons(self) -> None:
         self.export_button.setEnabled(self.models[self.current_queue()].rowCount() > 0)
         row = self.selected()
-        confirming = self.current_queue() == "awaiting_confirmation"
+        confirming = self.current_queue() == Queue.AWAITING_CONFIRMATION
         self.open_button.setEnabled(row is not None)
         self.confirm_button.setVisible(confirming)
         self.confirm_button.setEnabled(confirming and row is not None and bool(row.proposed_step) and not self.busy)
@@ -246,7 +247,7 @@ class QueuesView(QWidget):
     # -- confirming ---------------------------------------------------------------------------------
     def confirm_selected(self) -> None:
         row = self.selected()
-        if row is None or self.busy or self.current_queue() != "awaiting_confirmation" or not row.proposed_step:
+        if row is None or self.busy or self.current_queue() != Queue.AWAITING_CONFIRMATION or not row.proposed_step:
             return
         scheme = self.ctx.schemes.find(row.area)
         kind = scheme.kind.value if scheme is not None else ""

@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.corrections import Corrector, Recorded, correction_refusal
-from diversion_desktop.domain.eligibility import Offence
+from diversion_desktop.domain.eligibility import Decision, Offence
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
@@ -69,7 +70,7 @@ from diversion_desktop.ui.table_models import (
 from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
 from diversion_desktop.ui.widgets import add_field
 
-_BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
+_BOOKABLE = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
 _WITHHELD = "Not shown to your role"  # recorded, maybe, but withheld (services/scope.py), never "Not recorded"
 _SESSION_ORDER = (SessionType.ASSESSMENT, SessionType.HARM_REDUCTION, SessionType.PSYCHOSOCIAL,
                   SessionType.PRESCRIBING_REVIEW)
@@ -413,7 +414,7 @@ class ReferralPage(QWidget):
         values["pathway"].setText(f"{pathway_text(d.pathway)} (aged {d.age_at_incident} on the incident date)")
         guardian = " — ".join(p for p in (person.guardian_name, person.guardian_relationship,
                                           person.guardian_phone, person.guardian_address) if p)
-        values["guardian"].setText(guardian or ("Not recorded" if d.pathway == "youth" else "Not needed (adult)"))
+        values["guardian"].setText(guardian or ("Not recorded" if d.pathway == Pathway.YOUTH else "Not needed (adult)"))
         values["area"].setText(d.area)
         values["scheme"].setText(_kind_text(d.scheme_kind))
         status = status_text(d.status)
@@ -426,7 +427,7 @@ class ReferralPage(QWidget):
         values["due_date"].setText(self._deadline_text(d.due_date, d, today, False))
         centre = f"{d.centre_name} ({d.provider})" if d.provider else d.centre_name
         values["centre"].setText(centre or "None (not diverted)")
-        if d.is_open or d.status == Status.COMPLETED.value:
+        if d.is_open or d.status == Status.COMPLETED:
             values["sessions"].setText(f"{d.sessions_attended} of {d.sessions_required} attended; "
                                        f"{d.rebookings_left} rebooking(s) left")
         else:
@@ -463,7 +464,7 @@ class ReferralPage(QWidget):
         return text
 
     def _show_decision(self, d: ReferralDetail) -> None:
-        eligible = d.decision == "eligible"
+        eligible = d.decision == Decision.ELIGIBLE
         overridden = bool(d.override_reason)
         if eligible:
             self.decision_label.setText("Eligible for diversion")
@@ -472,7 +473,7 @@ class ReferralPage(QWidget):
             self.decision_label.setText("Not eligible — overridden by a supervisor: diverted")
             self.decision_label.setStyleSheet("color: #8a4b00;")
         else:
-            declined = d.status == Status.DECLINED.value
+            declined = d.status == Status.DECLINED
             self.decision_label.setText("Declined to take part" if declined else "Not eligible for diversion")
             self.decision_label.setStyleSheet("color: #b00020;")
         heading = "Every rule met:" if eligible else "Reasons:"
@@ -485,8 +486,8 @@ class ReferralPage(QWidget):
 
     def _show_next_step(self, d: ReferralDetail) -> None:
         lines: list[str] = []
-        if d.status == Status.COMPLETED.value:
-            lines.append(f"Programme completed: {next_step_text(d.next_step or NextStep.NO_FURTHER_ACTION.value)}.")
+        if d.status == Status.COMPLETED:
+            lines.append(f"Programme completed: {next_step_text(d.next_step or NextStep.NO_FURTHER_ACTION)}.")
             lines.append(f"Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED} "
                          "(diversionary, educational or intervention activity).")
             if d.next_step_confirmed_at:
@@ -510,7 +511,7 @@ class ReferralPage(QWidget):
         elif d.is_open:
             lines.append("None proposed: the programme is under way.")
         else:
-            lines.append("None: " + ("the person declined to take part." if d.status == Status.DECLINED.value
+            lines.append("None: " + ("the person declined to take part." if d.status == Status.DECLINED
                                      else "the referral was not diverted."))
         if d.for_case_file and not d.next_step:
             lines.append("Marked for the case file.")
@@ -567,7 +568,7 @@ class ReferralPage(QWidget):
             return
         scheme = self.ctx.schemes.find(d.scheme_code)
         centres = scheme.centres() if scheme is not None else ()
-        attended = sum(1 for a in d.appointments if a.attendance == Attendance.ATTENDED.value)
+        attended = sum(1 for a in d.appointments if a.attendance == Attendance.ATTENDED)
         dialog = dialogs.BookAppointmentDialog(
             d.reference, d.person.display_name, centres, d.centre_code,
             _SESSION_ORDER[min(attended, len(_SESSION_ORDER) - 1)],

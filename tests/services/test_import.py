@@ -46,7 +46,7 @@ def one(ctx: AppContext, reference: str) -> Referral:
 
 def person_of(ctx: AppContext, reference: str) -> Person:
     with ctx.session_factory() as session:
-        person = session.scalar(select(Person).join(Referral).where(Referral.reference == reference))
+        person = session.scalar(select(Person).join(Person.referrals).where(Referral.reference == reference))
         assert person is not None
         session.expunge(person)
         return person
