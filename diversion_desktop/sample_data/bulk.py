@@ -649,7 +649,7 @@ def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pat
     appointments = result.appointments
     recorded_so_far: tuple[Attendance | None, ...] = ()
     booked = 0
-    keep_type: str | None = None
+    kept: tuple[str, str] | None = None  # the session type and worker a rebooking keeps
     finished = False  # a completion or a proposal ended the attendance
     waiting = False  # the next booking is still to come, or a booked appointment is still to be recorded
     count = len(items)
@@ -662,12 +662,12 @@ def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pat
             break
         cap = (due_day - earliest) // (count - position)
         scheduled = (earliest + min(int(rand() * 6), cap)) * 1440 + SLOTS[int(rand() * len(SLOTS))]
-        if keep_type is None:
+        worker = SUPPORT_WORKERS[int(rand() * len(SUPPORT_WORKERS))]
+        if kept is None:
             session_type = _TYPES[booked if booked < 2 else 2]
             booked += 1
         else:
-            session_type = keep_type
-        worker = SUPPORT_WORKERS[int(rand() * len(SUPPORT_WORKERS))]
+            session_type, worker = kept
         recorded = scheduled + 60
         if attendance is _PENDING or recorded > now:
             appointments.append((scheduled, session_type, worker, None, "", "", 0, book))
@@ -683,10 +683,10 @@ def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pat
             finished = True
             break
         if attendance == _R:
-            keep_type = session_type  # the new appointment is made as this one is rebooked
+            kept = session_type, worker  # the new appointment is made as this one is rebooked, as it was
             book = recorded
         else:
-            keep_type = None
+            kept = None
             book = recorded + 10 + int(rand() * 1430)
     if not finished and not waiting:
         # The deadline passed with nothing booked: a coordinator proposes the step some days later.
