@@ -7,7 +7,12 @@ from datetime import date, datetime
 import pytest
 
 from diversion_desktop.domain.age import Pathway
-from diversion_desktop.domain.eligibility import Check, Decision, EligibilityResult, Rule
+from diversion_desktop.domain.eligibility import (
+    Check,
+    Decision,
+    EligibilityResult,
+    Rule,
+)
 from diversion_desktop.domain.lifecycle import (
     Standing,
     after_attendance,
@@ -79,8 +84,8 @@ NOT_ATTENDED_TEXT = ("Next step proposed: Barred from future diversion. Not atte
     ([C, C, C, A, A], BEFORE_DUE, Status.COMPLETED, 2, 0, NextStep.NO_FURTHER_ACTION,
      ["Programme completed: All 2 sessions attended. No further action (Home Office outcome 22)."]),
     ([A], AFTER_DUE, Status.AWAITING_CONFIRMATION, 1, 0, NextStep.FUTURE_DIVERSION_BARRED,
-     ["Next step proposed: Barred from future diversion. Deadline 2026-04-27 passed without completing the "
-      "programme. Awaiting a coordinator's confirmation."]),
+     [("Next step proposed: Barred from future diversion. Deadline 2026-04-27 passed without completing the "
+      "programme. Awaiting a coordinator's confirmation.")]),
     ([A, None], AFTER_DUE, Status.BOOKED, 1, 0, None, []),  # the booked one may yet have been attended in time
 ])
 def test_after_attendance(west_berks: Scheme, attendances: list[Attendance | None], today: date, status: Status,
@@ -129,8 +134,8 @@ def test_a_withdrawn_completion_confirmed_again_completes() -> None:
 
 @pytest.mark.parametrize(("documents", "text"), [
     ((), "Confirmation of the next step withdrawn (Report for the original offence (prosecution) and bar): Wrong."),
-    (("D1", "D2"), "Confirmation of the next step withdrawn (Report for the original offence (prosecution) and bar): "
-                   "Wrong. Documents marked withdrawn: D1, D2."),
+    (("D1", "D2"), ("Confirmation of the next step withdrawn (Report for the original offence (prosecution) and bar): "
+                   "Wrong. Documents marked withdrawn: D1, D2.")),
 ])
 def test_a_withdrawal_waits_again_for_a_coordinator(documents: tuple[str, ...], text: str) -> None:
     step = NextStep.REPORT_FOR_PROSECUTION
@@ -143,11 +148,11 @@ def test_a_withdrawal_waits_again_for_a_coordinator(documents: tuple[str, ...], 
 
 @pytest.mark.parametrize(("corrected", "status", "texts"), [
     # The miss was a mistake: the step no longer follows.
-    (A, Status.AWAITING_APPOINTMENT, ["The proposed next step (Barred from future diversion) no longer follows "
-                                      "from the corrected record."]),
+    (A, Status.AWAITING_APPOINTMENT, [("The proposed next step (Barred from future diversion) no longer follows "
+                                      "from the corrected record.")]),
     # Corrected to a provider's cancellation: one miss left, within the rebooking allowed.
-    (C, Status.AWAITING_APPOINTMENT, ["The proposed next step (Barred from future diversion) no longer follows "
-                                      "from the corrected record."]),
+    (C, Status.AWAITING_APPOINTMENT, [("The proposed next step (Barred from future diversion) no longer follows "
+                                      "from the corrected record.")]),
 ])
 def test_a_correction_proposes_again_from_the_corrected_record(west_berks: Scheme, corrected: Attendance,
                                                                status: Status, texts: list[str]) -> None:
@@ -158,8 +163,8 @@ def test_a_correction_proposes_again_from_the_corrected_record(west_berks: Schem
     assert transition.to.status is status
     assert transition.to.proposed_step is None
     assert [e.text for e in transition.events] == [
-        f"10/03/2026 09:30 Assessment: attendance corrected from not attended to {corrected.label.lower()} "
-        "(Signed in late).", *texts]
+        (f"10/03/2026 09:30 Assessment: attendance corrected from not attended to {corrected.label.lower()} "
+        "(Signed in late)."), *texts]
 
 
 def test_a_correction_that_still_misses_proposes_the_step_again(west_berks: Scheme) -> None:
@@ -175,8 +180,8 @@ def test_a_correction_that_still_misses_proposes_the_step_again(west_berks: Sche
     (Outcome.COMPLETED, Status.COMPLETED, NextStep.NO_FURTHER_ACTION, False,
      "Programme completed on 05/04/2026 (imported history). No further action (Home Office outcome 22)."),
     (Outcome.NOT_ATTENDED, Status.CLOSED, NextStep.REPORT_FOR_PROSECUTION, True,
-     "Next step confirmed: Report for the original offence (prosecution) and bar (imported history: not attended, "
-     "05/04/2026)."),
+     ("Next step confirmed: Report for the original offence (prosecution) and bar (imported history: not attended, "
+     "05/04/2026).")),
 ])
 def test_an_imported_history(windsor: Scheme, recorded: Outcome, status: Status, step: NextStep, bars: bool,
                              text: str) -> None:

@@ -13,7 +13,7 @@ docstring says so), so the services' booking and attendance events are left out 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -67,7 +67,7 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def bulk_file(open_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:  # noqa: ANN001
+def bulk_file(open_copy: Callable[..., AppContext], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("bulk-stories")
     ctx = open_copy(folder, clock=FakeClock(NOW))
     fill_bulk(ctx, people=1500, referrals=2000, seed=5, workers=0)
@@ -150,7 +150,8 @@ def written(connection: sqlite3.Connection, referral_id: int) -> dict[str, objec
 
 
 @pytest.mark.parametrize("story", list(STORIES))
-def test_the_services_write_what_the_bulk_generator_wrote(story: str, bulk_file: Path, open_copy,  # noqa: ANN001
+def test_the_services_write_what_the_bulk_generator_wrote(story: str, bulk_file: Path,
+                                                          open_copy: Callable[..., AppContext],
                                                           tmp_path: Path) -> None:
     clock = FakeClock(NOW)
     ctx = open_copy(tmp_path, clock=clock)
