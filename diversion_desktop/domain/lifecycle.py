@@ -153,7 +153,8 @@ def after_attendance(scheme: Scheme, pathway: Pathway, current: Standing, attend
         step = next_step_for_completion()
         return Transition(Standing(Status.COMPLETED, Outcome.COMPLETED, step, state.explanation, step,
                                    state.attended, state.misses), (completed_event(state.explanation),))
-    proposed, reason, events = current.proposed_step, current.proposed_reason, ()
+    proposed, reason = current.proposed_step, current.proposed_reason
+    events: tuple[TimelineEvent, ...] = ()
     if state.proposed_step is not None and current.proposed_step is None:
         proposed, reason = state.proposed_step, state.explanation
         events = (proposed_event(proposed, reason),)
@@ -200,7 +201,7 @@ def after_correction(scheme: Scheme, pathway: Pathway, current: Standing, attend
                                        f"from {was.label.lower()} to {corrected.label.lower()} ({reason}).")
     unproposed = replace(current, proposed_step=None, proposed_reason="")
     transition = after_attendance(scheme, pathway, unproposed, attendances, due_date, today)
-    after = ()
+    after: tuple[TimelineEvent, ...] = ()
     if current.proposed_step is not None and transition.to.proposed_step is None:
         after = (TimelineEvent("proposed", f"The proposed next step ({current.proposed_step.label}) no longer "
                                            "follows from the corrected record."),)

@@ -681,7 +681,8 @@ class Planner:
             transition = after_attendance(scheme, pathway, decided.to, attendances, due, self.today)
             if transition.to.status is Status.COMPLETED:
                 # Completed as the last session was attended.
-                when = max(a.appointment_at for a, att in appointments if att is Attendance.ATTENDED)  # type: ignore[type-var]
+                when = max(a.appointment_at for a, att in appointments
+                           if att is Attendance.ATTENDED and a.appointment_at is not None)
         values.update(referral_values(transition, user, when))
         bars_at = when if transition.bars_person else None
         events = [(e.kind, e.text) for e in (imported_event(self.file_name, line.row), *decided.events)]
