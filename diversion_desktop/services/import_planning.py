@@ -664,8 +664,10 @@ class Planner:
         if group.refused:
             return None
         attendances = [a for _line, a in appointments]
-        # The transition the referral ends with, and when it happened (its outcome's day).
-        transition, when = decided, datetime.combine((line.outcome_date if outcome else None) or referral_date, time(0))
+        # The transition the referral ends with, and when it happened: the day of the outcome the
+        # row records, else of the referral (the decision), or the last session (a completion).
+        transition = decided
+        when = datetime.combine((line.outcome_date if outcome else None) or referral_date, time(0))
         if outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED):
             assert line.outcome_date is not None
             transition = after_imported_history(scheme, pathway, outcome, line.outcome_date, attendances)

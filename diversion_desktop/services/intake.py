@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import EligibilityResult, PriorHistory, Rule, decide
 from diversion_desktop.domain.intake import IntakeDraft, validate
+from diversion_desktop.domain.lifecycle import after_decision
 from diversion_desktop.domain.names import normalise
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.lifecycle import after_decision
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.concurrency import lock, stale_message
