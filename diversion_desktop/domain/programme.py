@@ -81,6 +81,20 @@ class Attendance(StrEnum):
             "rebooked": "Rebooked",
         }[self.value]
 
+    @property
+    def counts_as_miss(self) -> bool:
+        """A non-attendance, and a rebooking at the person's request, count against the person;
+        a cancellation by the provider never does. The one statement of this rule."""
+        return self in (Attendance.NOT_ATTENDED, Attendance.REBOOKED)
+
+
+def miss_count(attendances: Sequence[Attendance | None]) -> int:
+    return sum(1 for a in attendances if a is not None and a.counts_as_miss)
+
+
+def attended_count(attendances: Sequence[Attendance | None]) -> int:
+    return sum(1 for a in attendances if a is Attendance.ATTENDED)
+
 
 class SessionType(StrEnum):
     ASSESSMENT = "assessment"
@@ -113,13 +127,12 @@ def assess(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | 
            due_date: date, today: date) -> ProgrammeState:
     """Where a diversion stands, given its appointments in time order (None = still booked).
 
-    A miss is a non-attendance or a rebooking at the person's request; provider
-    cancellations never count against the person. Appointments are booked on or
+    What counts as a miss is ``Attendance.counts_as_miss``. Appointments are booked on or
     before the deadline, so while one is still unrecorded the deadline waits for
     it: the person may have attended in time.
     """
-    attended = sum(1 for a in attendances if a is Attendance.ATTENDED)
-    misses = sum(1 for a in attendances if a in (Attendance.NOT_ATTENDED, Attendance.REBOOKED))
+    attended = attended_count(attendances)
+    misses = miss_count(attendances)
     left = max(scheme.rebookings_allowed - misses, 0)
     pending = any(a is None for a in attendances)
 
@@ -140,8 +153,7 @@ def assess(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | 
 
 
 def can_rebook(scheme: Scheme, attendances: Sequence[Attendance | None]) -> bool:
-    misses = sum(1 for a in attendances if a in (Attendance.NOT_ATTENDED, Attendance.REBOOKED))
-    return misses < scheme.rebookings_allowed
+    return miss_count(attendances) < scheme.rebookings_allowed
 
 
 # -- booking rules -------------------------------------------------------------------------

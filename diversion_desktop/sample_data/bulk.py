@@ -8,14 +8,15 @@ using the domain's own rules where they decide something:
 * every decision and its reasons come from ``domain.eligibility.decide`` on the
   referral's facts and the person's history *at the time of the referral*
   (an earlier completed diversion or a non-attendance bars a new one);
-* deadlines come from ``domain.programme.deadlines``; the next step of a
-  non-attendance from ``domain.next_step``;
+* what a referral becomes, and its timeline, come from the transitions of
+  ``domain.lifecycle`` that the services apply (the decision, each attendance,
+  the deadline passing, the confirmation): status, outcome, next step,
+  deadlines, counts and the events' words;
 * a programme is played as the services would record it — appointments booked
-  before the deadline, attendance recorded an hour after each, completion as
-  soon as the required sessions are attended, a proposal once the misses
-  exceed the rebookings allowed or the deadline passes, the coordinator's
-  confirmation a few days later — and cut off at the context's clock, so recent
-  referrals are still awaiting an appointment, booked or awaiting confirmation;
+  before the deadline, attendance recorded an hour after each, the next step
+  proposed when the lifecycle proposes it, the coordinator's confirmation a
+  few days later — and cut off at the context's clock, so recent referrals are
+  still awaiting an appointment, booked or awaiting confirmation;
 * a person is barred exactly when one of their referrals was closed with a
   step that bars.
 
@@ -60,13 +61,27 @@ from datetime import date
 from decimal import Decimal
 from itertools import accumulate
 
-from diversion_desktop.domain.age import Pathway
-from diversion_desktop.domain.eligibility import RULE_VERSION, IntakeFacts, Offence, PriorHistory, SubstanceFind, decide
+from diversion_desktop.domain.age import Pathway, age_on
+from diversion_desktop.domain.eligibility import (
+    RULE_VERSION,
+    EligibilityResult,
+    IntakeFacts,
+    Offence,
+    PriorHistory,
+    SubstanceFind,
+    decide,
+)
+from diversion_desktop.domain.lifecycle import (
+    Standing,
+    Transition,
+    after_attendance,
+    after_confirmation,
+    after_decision,
+)
 from diversion_desktop.domain.names import normalise, surname_part_keys
-from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep, next_step_for_non_attendance
-from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.programme import Outcome, SessionType, Status
+from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
+from diversion_desktop.domain.programme import Attendance, SessionType, Status, deadlines
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.sample_data import names as sample_names
 from diversion_desktop.services.context import AppContext
@@ -333,9 +348,6 @@ class _SchemeInfo:
     postcodes: tuple[str, ...]
     limits: list[tuple[str, str, list[Decimal], Decimal]]  # substance, unit, small quantities, over the limit
     centres: dict[bool, tuple[str, str]]  # youth? -> (centre code, provider)
-    steps: dict[str, str]  # pathway -> consequence of non-attendance
-    labels: dict[str, str]  # pathway -> the consequence in words
-    bars: dict[str, bool]  # pathway -> whether the consequence bars the person
 
 
 @dataclass
@@ -367,17 +379,17 @@ def _scheme_info(scheme: Scheme) -> _SchemeInfo:
         limits.append((name, limit.unit, small, limit.max_quantity * 3))
     youth_centre = scheme.default_centre(True)
     adult_centre = scheme.default_centre(False)
+    # The deadlines as days after the referral, from the domain's rule (the same for every day).
+    start = date(2000, 1, 1)
+    first_due, due = deadlines(scheme, start)
     return _SchemeInfo(
         scheme=scheme, code=scheme.code, area=scheme.area, kind=scheme.kind.value, prefix=scheme.reference_prefix,
-        first_days=scheme.days_to_first_attendance, complete_days=scheme.days_to_complete,
+        first_days=(first_due - start).days, complete_days=(due - start).days,
         sessions=scheme.sessions_for_completion, allowed=scheme.rebookings_allowed,
         settings_json=json.dumps({"source": os.path.basename(scheme.source), "hash": scheme.settings_hash}),
         station=STATIONS.get(scheme.code, scheme.area), towns=TOWNS.get(scheme.code, (scheme.area,)),
         postcodes=POSTCODES.get(scheme.code, ("AB1",)), limits=limits,
-        centres={True: (youth_centre.code, youth_centre.provider), False: (adult_centre.code, adult_centre.provider)},
-        steps={p.value: next_step_for_non_attendance(scheme.kind, p).value for p in Pathway},
-        labels={p.value: next_step_for_non_attendance(scheme.kind, p).label for p in Pathway},
-        bars={p.value: next_step_for_non_attendance(scheme.kind, p).bars_person for p in Pathway})
+        centres={True: (youth_centre.code, youth_centre.provider), False: (adult_centre.code, adult_centre.provider)})
 
 
 def _names(names: list[str], offset: float) -> tuple[list[tuple[str, str]], list[float]]:
@@ -536,9 +548,9 @@ class _Decision:
     pathway: str
     age: int
     reasons_json: str
-    event_text: str
+    result: EligibilityResult
+    transition: Transition  # after the decision, not overridden (its deadlines are of some day: see first_days)
     eligible: bool
-    declined_only: bool
     overridable: bool
 
 
@@ -554,38 +566,47 @@ def _decision(info: _SchemeInfo, facts: int, substance: tuple[str, str, list[Dec
         substances=(SubstanceFind(substance[0], quantity, substance[1]),),
         suspected_supply=facts == SUPPLY, consent=facts != DECLINED,
         prior=PriorHistory(barred=barred, completed_diversions=completed)))
-    verdict = "Eligible" if result.eligible else "Not eligible"
-    text = (f"{verdict} ({result.pathway.value} pathway, rules {result.rule_version}): "
-            + " ".join(result.reasons))
     return _Decision(result.decision.value, result.pathway.value, result.age, json.dumps(list(result.reasons)),
-                     text, result.eligible, result.declined_only,
+                     result, after_decision(info.scheme, result, incident), result.eligible,
                      not result.eligible and not any(c.rule in NOT_OVERRIDABLE for c in result.failures))
 
 
 _TYPES = (SessionType.ASSESSMENT.value, SessionType.HARM_REDUCTION.value, SessionType.PSYCHOSOCIAL.value)
-_AWAITING, _BOOKED = Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value
-_AWAITING_CONFIRMATION, _COMPLETED, _CLOSED = (Status.AWAITING_CONFIRMATION.value, Status.COMPLETED.value,
-                                               Status.CLOSED.value)
-_NOT_ELIGIBLE, _DECLINED = Status.NOT_ELIGIBLE.value, Status.DECLINED.value
-_NO_FURTHER_ACTION = NextStep.NO_FURTHER_ACTION.value
-_REPORT = NextStep.REPORT_FOR_PROSECUTION.value
 _YOUTH = Pathway.YOUTH.value
+_ATTENDANCE = {a.value: a for a in Attendance}
 
 
 @dataclass
 class _Programme:
     appointments: list[tuple]  # (scheduled, type, worker, attendance, reason, by, recorded, created), in minutes
-    status: str
-    attended: int = 0
-    misses: int = 0
-    outcome: str = ""
-    outcome_day: int = 0
-    proposed: str = ""
-    proposed_reason: str = ""
-    next_step: str = ""
-    confirmed_at: int = 0  # minute; 0 = not confirmed
+    standing: Standing  # where the referral stands at the end
+    decided_at: int = 0  # minute of its outcome, and of its step's confirmation; 0 = none yet
     events: list[tuple[int, str, str]] = field(default_factory=list)
     barred_at: int = 0  # minute; 0 = not barred
+
+
+# Per process: the lifecycle's transitions, by what they depend on. While attendance is recorded
+# the deadline has not passed (every appointment is booked on or before it), so a transition
+# then depends on the scheme, the pathway, where the referral stood and the attendances only.
+_ATTENDED: dict[tuple, Transition] = {}
+_CONFIRMED: dict[Standing, Transition] = {}
+
+
+def _after_attendance(info: _SchemeInfo, pathway: Pathway, current: Standing,
+                      attendances: tuple[Attendance | None, ...], day: int) -> Transition:
+    key = (info.code, pathway, current, attendances)
+    found = _ATTENDED.get(key)
+    if found is None:
+        on = date.fromordinal(day)
+        found = _ATTENDED[key] = after_attendance(info.scheme, pathway, current, attendances, on, on)
+    return found
+
+
+def _after_confirmation(current: Standing) -> Transition:
+    found = _CONFIRMED.get(current)
+    if found is None:
+        found = _CONFIRMED[current] = after_confirmation(current)
+    return found
 
 
 def _items(rand: Callable[[], float], info: _SchemeInfo, story: int, rate: float) -> tuple[list[str | None], bool]:
@@ -617,18 +638,18 @@ def _items(rand: Callable[[], float], info: _SchemeInfo, story: int, rate: float
     return items, unconfirmed
 
 
-def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: str, day: int,
-          story: int) -> _Programme:
+def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pathway, day: int,
+          story: int, start: Standing) -> _Programme:
     """The programme as the services would have recorded it, up to the context's clock."""
     now, user = s.plan.now, s.user
-    sessions, allowed = info.sessions, info.allowed
     due_day = day + info.complete_days
     items, unconfirmed = _items(rand, info, story, s.plan.cancellation_rate)
     book = day * 1440 + TAKEN_MINUTE + 20 + int(rand() * 2 * 1440)
-    result = _Programme([], _AWAITING)
+    result = _Programme([], start)
     appointments = result.appointments
-    attended = misses = booked = 0
-    keep_type: str | None = None
+    recorded_so_far: tuple[Attendance | None, ...] = ()
+    booked = 0
+    kept: tuple[str, str] | None = None  # the session type and worker a rebooking keeps
     finished = False  # a completion or a proposal ended the attendance
     waiting = False  # the next booking is still to come, or a booked appointment is still to be recorded
     count = len(items)
@@ -641,76 +662,63 @@ def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: str
             break
         cap = (due_day - earliest) // (count - position)
         scheduled = (earliest + min(int(rand() * 6), cap)) * 1440 + SLOTS[int(rand() * len(SLOTS))]
-        if keep_type is None:
+        worker = SUPPORT_WORKERS[int(rand() * len(SUPPORT_WORKERS))]
+        if kept is None:
             session_type = _TYPES[booked if booked < 2 else 2]
             booked += 1
         else:
-            session_type = keep_type
-        worker = SUPPORT_WORKERS[int(rand() * len(SUPPORT_WORKERS))]
+            session_type, worker = kept
         recorded = scheduled + 60
         if attendance is _PENDING or recorded > now:
             appointments.append((scheduled, session_type, worker, None, "", "", 0, book))
-            result.status = _BOOKED
+            result.standing = _after_attendance(info, pathway, result.standing, (*recorded_so_far, None),
+                                                book // 1440).to
             waiting = True
             break
         reason = REBOOK_REASONS[int(rand() * len(REBOOK_REASONS))] if attendance == _R else ""
         appointments.append((scheduled, session_type, worker, attendance, reason, user, recorded, book))
-        if attendance == _A:
-            attended += 1
-            if attended >= sessions:
-                result.status = _COMPLETED
-                result.outcome = Outcome.COMPLETED.value
-                result.outcome_day = recorded // 1440
-                result.proposed = result.next_step = _NO_FURTHER_ACTION
-                result.proposed_reason = f"All {sessions} sessions attended."
-                result.confirmed_at = recorded
-                result.events.append((recorded, "completed", f"Programme completed: {result.proposed_reason} "
-                                      f"No further action (Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED})."))
-                finished = True
-                break
-        elif attendance != _C:
-            misses += 1
-            if misses > allowed:
-                _propose(s, rand, result, info, pathway, recorded,
-                         f"Not attended after {allowed} allowed rebooking(s).", unconfirmed)
-                finished = True
-                break
+        recorded_so_far = (*recorded_so_far, _ATTENDANCE[attendance])
+        transition = _after_attendance(info, pathway, result.standing, recorded_so_far, recorded // 1440)
+        if _apply(s, rand, result, transition, recorded, unconfirmed):
+            finished = True
+            break
         if attendance == _R:
-            keep_type = session_type  # the new appointment is made as this one is rebooked
+            kept = session_type, worker  # the new appointment is made as this one is rebooked, as it was
             book = recorded
         else:
-            keep_type = None
+            kept = None
             book = recorded + 10 + int(rand() * 1430)
     if not finished and not waiting:
         # The deadline passed with nothing booked: a coordinator proposes the step some days later.
         proposed_at = (due_day + 1 + int(rand() * 7)) * 1440 + SLOTS[int(rand() * len(SLOTS))]
         if proposed_at <= now:
-            _propose(s, rand, result, info, pathway, proposed_at,
-                     f"Deadline {date.fromordinal(due_day).isoformat()} passed without completing the programme.",
-                     story == NEGLECTED)
-    result.attended, result.misses = attended, misses
+            transition = after_attendance(info.scheme, pathway, result.standing, recorded_so_far,
+                                          date.fromordinal(due_day), date.fromordinal(proposed_at // 1440))
+            _apply(s, rand, result, transition, proposed_at, story == NEGLECTED)
     return result
 
 
-def _propose(s: _Static, rand: Callable[[], float], result: _Programme, info: _SchemeInfo, pathway: str, at: int,
-             reason: str, unconfirmed: bool) -> None:
-    step = info.steps[pathway]
-    label = info.labels[pathway]
-    result.status = _AWAITING_CONFIRMATION
-    result.proposed, result.proposed_reason = step, reason
-    result.events.append((at, "proposed", f"Next step proposed: {label}. {reason} "
-                          "Awaiting a coordinator's confirmation."))
+def _apply(s: _Static, rand: Callable[[], float], result: _Programme, transition: Transition, at: int,
+           unconfirmed: bool) -> bool:
+    """Take the transition at minute ``at``; a proposed step is confirmed a few days later (unless
+    ``unconfirmed`` or after the clock). True when it ends the attendance (completed, or proposed)."""
+    to = result.standing = transition.to
+    result.events.extend((at, event.kind, event.text) for event in transition.events)
+    if to.status is Status.COMPLETED:
+        result.decided_at = at
+        return True
+    if to.status is not Status.AWAITING_CONFIRMATION:
+        return False
     confirmed = (at // 1440 + 1 + int(rand() * 10)) * 1440 + SLOTS[int(rand() * len(SLOTS))]
     if unconfirmed or confirmed > s.plan.now:
-        return
-    result.status = _CLOSED
-    result.next_step = step
-    result.confirmed_at = confirmed
-    result.outcome = Outcome.NOT_ATTENDED.value
-    result.outcome_day = confirmed // 1440
-    result.events.append((confirmed, "confirmed", f"Next step confirmed: {label}."))
-    if info.bars[pathway]:
+        return True
+    transition = _after_confirmation(to)
+    result.standing = transition.to
+    result.decided_at = confirmed
+    result.events.extend((confirmed, event.kind, event.text) for event in transition.events)
+    if transition.bars_person:
         result.barred_at = confirmed
+    return True
 
 
 _DECISIONS: dict[tuple, _Decision] = {}  # per process: the same facts always get the same decision
@@ -757,38 +765,30 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
         if (decided.eligible or overridden) != diverted:
             raise AssertionError(f"the plan and the rules disagree on referral {referral_id}")
         taken_text = day_text[day - base] + taken_time
-        event_id = referral_id * EVENT_IDS_PER_REFERRAL
-        events.append((event_id, referral_id, taken_text, "decision", decided.event_text, user))
         override_reason = ""
+        decision = decided.transition
         if overridden:
             override_reason = OVERRIDE_REASONS[int(rand() * len(OVERRIDE_REASONS))]
+            decision = after_decision(info.scheme, decided.result, date(iy, im, i_d), override=override_reason)
+        event_id = referral_id * EVENT_IDS_PER_REFERRAL - 1
+        for event in decision.events:
             event_id += 1
-            events.append((event_id, referral_id, taken_text, "override",
-                           f"Ineligible decision overridden by supervisor: {override_reason}", user))
+            events.append((event_id, referral_id, taken_text, event.kind, event.text, user))
         year = ymd[day - base][0]
-        sessions_attended = misses = for_case_file = 0
-        first_due = due = outcome_date = confirmed_at = None
-        proposed = proposed_reason = next_step = confirmed_by = provider = centre = ""
+        to, decided_at = decision.to, taken
+        first_due = due = confirmed_at = None
+        provider = centre = ""
         if diverted:
             centre, provider = info.centres[decided.pathway == _YOUTH]
             first_due = day_text[day + info.first_days - base]
             due = day_text[day + info.complete_days - base]
-            played = _play(s, rand, info, decided.pathway, day, story)
-            status = played.status
+            played = _play(s, rand, info, decided.result.pathway, day, story, to)
+            to, decided_at = played.standing, played.decided_at
             if day <= settled_before:
                 expected = settled_outcome(meta)
-                got = "completed" if status == _COMPLETED else "barred" if played.barred_at else ""
+                got = "completed" if to.status is Status.COMPLETED else "barred" if played.barred_at else ""
                 if got != expected:
                     raise AssertionError(f"referral {referral_id}: planned {expected!r}, played {got!r}")
-            sessions_attended, misses = played.attended, played.misses
-            outcome = played.outcome
-            if played.outcome_day:
-                outcome_date = day_text[played.outcome_day - base]
-            proposed, proposed_reason, next_step = played.proposed, played.proposed_reason, played.next_step
-            if played.confirmed_at:
-                confirmed_at = day_text[played.confirmed_at // 1440 - base] + minute_text[played.confirmed_at % 1440]
-                confirmed_by = user
-            for_case_file = int(next_step == _REPORT)
             appointment_id = referral_id * APPOINTMENT_IDS_PER_REFERRAL
             for scheduled, session_type, worker, attendance, reason, by_user, recorded, created in played.appointments:
                 appointment_id += 1
@@ -800,12 +800,17 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
             for at, kind, text in played.events:
                 event_id += 1
                 events.append((event_id, referral_id, day_text[at // 1440 - base] + minute_text[at % 1440], kind, text, user))
-            if played.barred_at:
-                bars.append((person, confirmed_at, referral_id, played.barred_at))  # type: ignore[arg-type]  # one row of the bars list
-        elif decided.declined_only:
-            status, outcome, outcome_date = _DECLINED, Outcome.DECLINED.value, day_text[day - base]
-        else:
-            status, outcome, outcome_date = _NOT_ELIGIBLE, Outcome.NOT_ELIGIBLE.value, day_text[day - base]
+        # The referral's columns from where it stands, as services.lifecycle.referral_values writes them.
+        status = to.status.value
+        outcome = to.outcome.value if to.outcome else ""
+        outcome_date = day_text[decided_at // 1440 - base] if to.outcome else None
+        proposed = to.proposed_step.value if to.proposed_step else ""
+        next_step = to.next_step.value if to.next_step else ""
+        confirmed_by = user if to.next_step else ""
+        if to.next_step:
+            confirmed_at = day_text[decided_at // 1440 - base] + minute_text[decided_at % 1440]
+        if diverted and played.barred_at:
+            bars.append((person, confirmed_at, referral_id, played.barred_at))  # type: ignore[arg-type]  # one row of the bars list
         statuses[status] = statuses.get(status, 0) + 1
         substance_rows.append((referral_id, referral_id, substance[0], float(quantity), substance[1]))
         referral_rows.append((
@@ -817,8 +822,8 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
             int(facts != DECLINED), decided.pathway, decided.age, decided.decision, decided.reasons_json,
             RULE_VERSION, info.scheme.settings_hash, info.settings_json, user, override_reason,
             user if overridden else "", taken_text if overridden else None, provider, centre, first_due, due,
-            status, outcome, outcome_date, proposed, proposed_reason, next_step, confirmed_by, confirmed_at,
-            for_case_file, sessions_attended, misses, taken_text, user, SEXES[plan.sex[person]],
+            status, outcome, outcome_date, proposed, to.proposed_reason, next_step, confirmed_by, confirmed_at,
+            int(to.for_case_file), to.attended, to.misses, taken_text, user, SEXES[plan.sex[person]],
             ETHNICITY_2021[plan.ethnicity[person]]))
     return rows
 

@@ -2,8 +2,8 @@
 
 Who may correct when is the domain's rule (domain/corrections.py). A correction
 changes the appointment, and the referral's state is worked out again from the
-corrected record by the programme's own refresh (the domain's ``assess``): a
-next step that was proposed is proposed again, or no longer. A withdrawal undoes
+corrected record by the domain's lifecycle (``after_correction``, over the same
+``assess``): a next step that was proposed is proposed again, or no longer. A withdrawal undoes
 a confirmation (the bar, the case-file flag and the automatic legal hold it set)
 and marks the documents issued under it withdrawn; the step waits again for a
 coordinator. Every correction, withdrawal and withdrawn document is audited.
@@ -11,6 +11,7 @@ coordinator. Every correction, withdrawal and withdrawn document is audited.
 
 from __future__ import annotations
 
+from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.corrections import (
     Corrector,
     Recorded,
@@ -18,7 +19,7 @@ from diversion_desktop.domain.corrections import (
     correction_refusal,
     withdrawal_problems,
 )
-from diversion_desktop.domain.next_step import NextStep
+from diversion_desktop.domain.lifecycle import after_correction, after_withdrawal
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.services.audit import changes_between, log
@@ -27,6 +28,7 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.documents import UNDER_NEXT_STEP, withdraw_documents
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ConflictError, NotFound, ValidationError
+from diversion_desktop.services.lifecycle import apply_transition, standing
 from diversion_desktop.services.programme import (
     PROSECUTION_HOLD_REASON,
     ProgrammeService,
@@ -35,8 +37,7 @@ from diversion_desktop.services.programme import (
     appointment_row,
 )
 from diversion_desktop.services.scope import check_referral
-from diversion_desktop.services.timeline import add_event
-from diversion_desktop.store.models import Person
+from diversion_desktop.store.models import Person, Referral
 
 
 class CorrectionService:
@@ -75,23 +76,17 @@ class CorrectionService:
             before = _state(referral)
             was = {"attendance": appointment.attendance, "rebook_reason": appointment.rebook_reason,
                    "recorded_by": appointment.recorded_by, "recorded_at": appointment.recorded_at}
-            proposed_before = referral.proposed_step
             appointment.attendance = attendance.value
             appointment.rebook_reason = ""  # a reason for rebooking, and it is no longer a rebooking
             appointment.recorded_by, appointment.recorded_at = self.ctx.user, now
-            add_event(session, referral, now, "corrected",
-                      f"{appointment.scheduled_at:%d/%m/%Y %H:%M} {SessionType(appointment.session_type).label}: "
-                      f"attendance corrected from {current.label.lower()} to {attendance.label.lower()} "
-                      f"({reason}).", self.ctx.user)
-            # Proposed again from the corrected record: the refresh proposes only when none stands.
-            referral.proposed_step = referral.proposed_reason = ""
-            programme = ProgrammeService(self.ctx)
-            scheme = programme._scheme(referral)
-            programme._refresh(session, referral, scheme)
-            if proposed_before and not referral.proposed_step:
-                add_event(session, referral, now, "proposed",
-                          f"The proposed next step ({NextStep(proposed_before).label}) no longer follows from the "
-                          "corrected record.", self.ctx.user)
+            scheme = ProgrammeService(self.ctx)._scheme(referral)
+            assert referral.due_date is not None  # only a diversion has appointments
+            transition = after_correction(
+                scheme, Pathway(referral.pathway), standing(referral),
+                [Attendance(a.attendance) if a.attendance else None for a in referral.appointments],
+                referral.due_date, self.ctx.today(), scheduled_at=appointment.scheduled_at,
+                session_type=SessionType(appointment.session_type), was=current, corrected=attendance, reason=reason)
+            apply_transition(session, referral, transition, self.ctx.user, now)
             if current is Attendance.NOT_ATTENDED:  # the missed-appointment notice stood on the miss
                 withdraw_documents(session, self.ctx, referral, ("missed_appointment_notice",),
                                    f"Attendance corrected: {reason}", appointment_id=appointment.id)
@@ -118,35 +113,33 @@ class CorrectionService:
                 raise ConflictError(f"{referral.reference} has no confirmed next step to withdraw.")
             if errors:
                 raise ValidationError(errors)
-            step = NextStep(referral.next_step)
-            before = _state(referral) | {"next_step_confirmed_by": referral.next_step_confirmed_by,
-                                         "next_step_confirmed_at": referral.next_step_confirmed_at}
             person = referral.person
             now = self.ctx.now()
-            # The step waits again for a coordinator: confirmed again, or proposed anew once corrected.
-            referral.proposed_step = referral.proposed_step or step.value
-            referral.next_step = referral.next_step_confirmed_by = referral.outcome = ""
-            referral.next_step_confirmed_at = referral.outcome_date = None
-            referral.status = Status.AWAITING_CONFIRMATION.value
-            referral.for_case_file = False
-            changes = changes_between(before, _state(referral) | {
-                "next_step_confirmed_by": "", "next_step_confirmed_at": None})
-            if person.barred and person.barred_by_referral_id == referral.id:  # barred by this step only
+            unbarred = person.barred and person.barred_by_referral_id == referral.id  # barred by this step only
+            if unbarred:
                 person.barred, person.barred_at, person.barred_by_referral_id = False, None, None
-                changes.append(("person.barred", True, False))
             if referral.legal_hold and referral.legal_hold_reason == PROSECUTION_HOLD_REASON:
                 referral.legal_hold, referral.legal_hold_reason = False, ""  # the hold the step set itself
                 log(session, self.ctx, "legal_hold_released", entity="referral", record_id=referral.id,
                     reference=referral.reference, person_id=referral.person_id,
                     changes=[("legal_hold", True, False), ("legal_hold_reason", PROSECUTION_HOLD_REASON, "")],
                     detail="Released automatically: the next step 'report for prosecution' was withdrawn.")
+            # The hold's release is audited on its own (above): the step's changes are from here on.
+            before = _confirmed(referral)
             documents = withdraw_documents(session, self.ctx, referral, UNDER_NEXT_STEP,
                                            f"Next step withdrawn: {reason}")
             references = [d.document_reference for d in documents]
-            add_event(session, referral, now, "withdrawn",
-                      f"Confirmation of the next step withdrawn ({step.label}): {reason}"
-                      + (f" Documents marked withdrawn: {', '.join(references)}." if references else ""),
-                      self.ctx.user)
+            # The step waits again for a coordinator: confirmed again, or proposed anew once corrected.
+            apply_transition(session, referral, after_withdrawal(standing(referral), reason, references),
+                             self.ctx.user, now)
+            changes = changes_between(before, _confirmed(referral))
+            if unbarred:
+                changes.append(("person.barred", True, False))
             log(session, self.ctx, "next_step_withdrawn", entity="referral", record_id=referral.id,
                 reference=referral.reference, person_id=referral.person_id, changes=changes, detail=reason)
             return references
+
+
+def _confirmed(referral: Referral) -> dict[str, object]:
+    return _state(referral) | {"next_step_confirmed_by": referral.next_step_confirmed_by,
+                               "next_step_confirmed_at": referral.next_step_confirmed_at}

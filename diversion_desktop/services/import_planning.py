@@ -6,7 +6,7 @@ group against the database and the groups before it, without writing, then
 :meth:`Planner.write_chunk` stores accepted decisions a chunk at a time with
 Core bulk inserts (one executemany per table; ids read back by the unique
 references) and :meth:`Planner.finish` bars people through
-``programme.bar_person`` (``services.importer`` runs each in a transaction of
+``lifecycle.bar_person`` (``services.importer`` runs each in a transaction of
 its own).
 
 Nothing grows in memory with the file: the groups come one at a time from the
@@ -33,12 +33,13 @@ from diversion_desktop.domain.eligibility import Decision, EligibilityResult, Pr
 from diversion_desktop.domain.fields import PERSON_DETAILS, PERSON_FIELDS
 from diversion_desktop.domain.intake import IntakeDraft, validate
 from diversion_desktop.domain.names import match_score, normalise, surname_part_keys
-from diversion_desktop.domain.next_step import (
-    HOME_OFFICE_OUTCOME_COMPLETED,
-    next_step_for_completion,
-    next_step_for_non_attendance,
+from diversion_desktop.domain.lifecycle import (
+    after_attendance,
+    after_decision,
+    after_imported_history,
+    imported_event,
 )
-from diversion_desktop.domain.programme import Attendance, Outcome, Status, assess, can_rebook, deadlines
+from diversion_desktop.domain.programme import Attendance, Outcome, Status, assess, can_rebook
 from diversion_desktop.domain.schemes import Centre, Scheme
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.import_work import (
@@ -49,7 +50,7 @@ from diversion_desktop.services.import_work import (
     from_day,
 )
 from diversion_desktop.services.intake import settings_snapshot
-from diversion_desktop.services.programme import bar_person
+from diversion_desktop.services.lifecycle import bar_person, referral_values
 from diversion_desktop.services.references import (
     PERSON_SERIES,
     format_person_reference,
@@ -635,97 +636,64 @@ class Planner:
         outcome = line.outcome
         pathway = result.pathway
         reasons = list(result.reasons)
-        events: list[tuple[str, str]] = [("imported", f"Imported from {self.file_name} (referrals row {line.row}).")]
-        bars_at: datetime | None = None
         user = self.ctx.user
         if outcome is None:
-            diverted = result.eligible
-            decision = result.decision.value
+            decided = after_decision(scheme, result, referral_date)
         else:
             diverted = outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED)
-            decision = Decision.ELIGIBLE.value if diverted else Decision.NOT_ELIGIBLE.value
-            if decision != result.decision.value:
+            if diverted != result.eligible:
                 recorded = "eligible (diverted)" if diverted else "not eligible"
                 today = "eligible" if result.eligible else "not eligible"
                 note = (f"recorded as {recorded} with outcome {outcome.value}; under the current rules it "
                         f"would be {today}")
                 attention.append(note + ": kept as recorded")
                 reasons = [f"Imported history: {note}."] + reasons
-        verdict = "Eligible" if decision == Decision.ELIGIBLE.value else "Not eligible"
-        events.append(("decision", f"{verdict} ({pathway.value} pathway, rules {result.rule_version}): "
-                                   + " ".join(reasons)))
+            decided = after_decision(scheme, result, referral_date, recorded=outcome, reasons=reasons)
+        diverted = decided.deadlines is not None
+        first_due, due = decided.deadlines or (None, None)
         youth = pathway is Pathway.YOUTH
         centre = scheme.default_centre(youth) if diverted else None
-        first_due, due = deadlines(scheme, referral_date) if diverted else (None, None)
         values: dict[str, Any] = dict(
             reference=group.reference, scheme_code=scheme.code, area=scheme.area, scheme_kind=scheme.kind.value,
             referral_date=referral_date, incident_at=draft.incident_at, incident_place="",
             crime_reference=draft.crime_reference, officer_name="", officer_collar_number=draft.officer_collar_number,
             station="", offence=draft.offence.value, suspected_supply=draft.suspected_supply, consent=draft.consent,
-            pathway=pathway.value, age_at_incident=result.age, decision=decision, reasons=reasons,
+            pathway=pathway.value, age_at_incident=result.age,
+            decision=(Decision.ELIGIBLE if diverted else Decision.NOT_ELIGIBLE).value, reasons=reasons,
             rule_version=result.rule_version, settings_hash=result.settings_hash,
             scheme_settings=self._snapshot(scheme), decided_by=user, override_reason="", override_by="",
             override_at=None, provider=centre.provider if centre else "", centre_code=centre.code if centre else "",
-            first_attendance_due=first_due, due_date=due, status="", outcome="", outcome_date=None,
-            proposed_step="", proposed_reason="", next_step="", next_step_confirmed_by="",
-            next_step_confirmed_at=None, for_case_file=False, sessions_attended=0, misses=0,
-            created_at=self.now, created_by=user)
+            first_attendance_due=first_due, due_date=due, created_at=self.now, created_by=user)
         appointments = self._appointments(group, scheme, diverted, outcome is None, referral_date, due, pathway)
         if group.refused:
             return None
         attendances = [a for _line, a in appointments]
-        values["sessions_attended"] = sum(1 for a in attendances if a is Attendance.ATTENDED)
-        values["misses"] = sum(1 for a in attendances if a in (Attendance.NOT_ATTENDED, Attendance.REBOOKED))
-
-        if outcome is Outcome.COMPLETED:
+        # The transition the referral ends with, and when it happened: the day of the outcome the
+        # row records, else of the referral (the decision), or the last session (a completion).
+        transition = decided
+        when = datetime.combine((line.outcome_date if outcome else None) or referral_date, time(0))
+        if outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED):
             assert line.outcome_date is not None
-            step = next_step_for_completion()
-            confirmed = datetime.combine(line.outcome_date, time(0))
-            values.update(status=Status.COMPLETED.value, outcome=Outcome.COMPLETED.value, outcome_date=line.outcome_date,
-                          proposed_step=step.value, next_step=step.value, proposed_reason="Recorded as completed.",
-                          next_step_confirmed_by=user, next_step_confirmed_at=confirmed)
-            notes.append(f"history: completed ({line.outcome_date:%d/%m/%Y}); no further action")
-            events.append(("completed", f"Programme completed on {line.outcome_date:%d/%m/%Y} (imported history). "
-                                        f"No further action (Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED})."))
-        elif outcome is Outcome.NOT_ATTENDED:
-            assert line.outcome_date is not None
-            step = next_step_for_non_attendance(scheme.kind, pathway)
-            confirmed = datetime.combine(line.outcome_date, time(0))
-            values.update(status=Status.CLOSED.value, outcome=Outcome.NOT_ATTENDED.value, outcome_date=line.outcome_date,
-                          proposed_step=step.value, next_step=step.value,
-                          proposed_reason="Recorded as not attended.", next_step_confirmed_by=user,
-                          next_step_confirmed_at=confirmed, for_case_file=step.for_case_file)
-            if step.bars_person:
-                bars_at = confirmed
-            notes.append(f"history: not attended ({line.outcome_date:%d/%m/%Y}); next step {step.label.lower()}"
-                         + ("; the person is barred from further diversion" if step.bars_person else ""))
-            events.append(("confirmed", f"Next step confirmed: {step.label} (imported history: not attended, "
-                                        f"{line.outcome_date:%d/%m/%Y})."))
-        elif outcome in (Outcome.NOT_ELIGIBLE, Outcome.DECLINED):
-            status = Status.DECLINED if outcome is Outcome.DECLINED else Status.NOT_ELIGIBLE
-            values.update(status=status.value, outcome=outcome.value, outcome_date=line.outcome_date or referral_date)
-        elif not diverted:
-            status = Status.DECLINED if result.declined_only else Status.NOT_ELIGIBLE
-            values.update(status=status.value, outcome=status.value, outcome_date=referral_date)
-        else:
-            assert due is not None
-            state = assess(scheme, pathway, attendances, due, self.today)
-            if state.status is Status.COMPLETED:
-                completed_on = max(a.appointment_at for a, att in appointments if att is Attendance.ATTENDED)  # type: ignore[type-var]  # attended: has a time
-                step = state.proposed_step or next_step_for_completion()
-                values.update(status=Status.COMPLETED.value, outcome=Outcome.COMPLETED.value,
-                              outcome_date=completed_on.date(),  # type: ignore[union-attr]  # as above
-                              proposed_step=step.value, next_step=step.value,
-                              proposed_reason=state.explanation, next_step_confirmed_by=user,
-                              next_step_confirmed_at=completed_on)
-                events.append(("completed", f"Programme completed: {state.explanation} No further action "
-                                            f"(Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED})."))
+            transition = after_imported_history(scheme, pathway, outcome, line.outcome_date, attendances)
+            step = transition.to.next_step
+            assert step is not None
+            if outcome is Outcome.COMPLETED:
+                notes.append(f"history: completed ({line.outcome_date:%d/%m/%Y}); no further action")
             else:
-                values["status"] = state.status.value
-                if state.proposed_step is not None:
-                    values.update(proposed_step=state.proposed_step.value, proposed_reason=state.explanation)
-                    events.append(("proposed", f"Next step proposed: {state.proposed_step.label}. {state.explanation} "
-                                               "Awaiting a coordinator's confirmation."))
+                notes.append(f"history: not attended ({line.outcome_date:%d/%m/%Y}); next step {step.label.lower()}"
+                             + ("; the person is barred from further diversion" if step.bars_person else ""))
+        elif diverted:
+            assert due is not None
+            transition = after_attendance(scheme, pathway, decided.to, attendances, due, self.today)
+            if transition.to.status is Status.COMPLETED:
+                # Completed as the last session was attended.
+                when = max(a.appointment_at for a, att in appointments
+                           if att is Attendance.ATTENDED and a.appointment_at is not None)
+        values.update(referral_values(transition, user, when))
+        bars_at = when if transition.bars_person else None
+        events = [(e.kind, e.text) for e in (imported_event(self.file_name, line.row), *decided.events)]
+        if transition is not decided:
+            events.extend((e.kind, e.text) for e in transition.events)
         substances = [dict(substance=f.substance, quantity=f.quantity, unit=f.unit) for f in draft.substances]
         appointment_rows = [
             # An empty centre is kept as not recorded (NULL): counted by the rules, never printed.

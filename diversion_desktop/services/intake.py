@@ -8,18 +8,18 @@ from sqlalchemy.orm import Session
 from diversion_desktop.domain.eligibility import EligibilityResult, PriorHistory, Rule, decide
 from diversion_desktop.domain.fields import PERSON_DETAILS, PERSON_FIELDS
 from diversion_desktop.domain.intake import IntakeDraft, validate
+from diversion_desktop.domain.lifecycle import after_decision
 from diversion_desktop.domain.names import normalise
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.programme import Outcome, Status, deadlines
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.concurrency import lock, stale_message
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import SavedReferral
 from diversion_desktop.services.errors import NotFound, StaleRecord, ValidationError
+from diversion_desktop.services.lifecycle import apply_transition
 from diversion_desktop.services.people import prior_history, write_name_keys
 from diversion_desktop.services.references import person_reference, referral_reference
-from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Person, Referral, ReferralSubstance
 
 # Failures a supervisor cannot override: no consent means no diversion, and
@@ -127,15 +127,9 @@ class IntakeService:
         assert draft.incident_at is not None
         now = self.ctx.now()
         referral_date = now.date()  # the day the referral is taken
-        diverted = result.eligible or bool(override)
+        transition = after_decision(scheme, result, referral_date, override=override)
+        diverted = transition.deadlines is not None
         youth = result.pathway.value == "youth"
-        first_due, due = deadlines(scheme, referral_date) if diverted else (None, None)
-        if diverted:
-            status, outcome, outcome_date = Status.AWAITING_APPOINTMENT.value, "", None
-        elif result.declined_only:
-            status, outcome, outcome_date = Status.DECLINED.value, Outcome.DECLINED.value, referral_date
-        else:
-            status, outcome, outcome_date = Status.NOT_ELIGIBLE.value, Outcome.NOT_ELIGIBLE.value, referral_date
         centre = scheme.default_centre(youth) if diverted else None
         referral = Referral(
             reference=referral_reference(session, scheme.reference_prefix, referral_date.year),
@@ -152,22 +146,12 @@ class IntakeService:
             override_reason=override, override_by=self.ctx.user if override else "",
             override_at=now if override else None,
             provider=centre.provider if centre else "", centre_code=centre.code if centre else "",
-            first_attendance_due=first_due, due_date=due, status=status, outcome=outcome,
-            outcome_date=outcome_date, created_at=now, created_by=self.ctx.user,
-            sessions_attended=0, misses=0, proposed_step="", proposed_reason="", next_step="",
-            next_step_confirmed_by="", for_case_file=False,
+            created_at=now, created_by=self.ctx.user,
         )
         referral.substances = [ReferralSubstance(substance=s.substance, quantity=s.quantity, unit=s.unit)
                                for s in draft.substances]
-        session.add(referral)
-        session.flush()
-        verdict = "Eligible" if result.eligible else "Not eligible"
-        add_event(session, referral, now, "decision",
-                  f"{verdict} ({result.pathway.value} pathway, rules {result.rule_version}): "
-                  + " ".join(result.reasons), self.ctx.user)
-        if override:
-            add_event(session, referral, now, "override",
-                      f"Ineligible decision overridden by supervisor: {override}", self.ctx.user)
+        # An outcome at intake (not eligible, declined) is dated the day the referral is taken.
+        apply_transition(session, referral, transition, self.ctx.user, now)
         return referral
 
 

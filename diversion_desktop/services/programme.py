@@ -1,40 +1,47 @@
 """Booking appointments, recording attendance, and the next step that follows.
 
-After every change the referral's state is recomputed by the domain's
-``assess``: the one place that knows what attendance means.
+After every change the referral's state is recomputed by the domain's lifecycle
+(domain/lifecycle.py, over ``assess``: the one place that knows what attendance
+means) and applied by ``services.lifecycle.apply_transition``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway
-from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
+from diversion_desktop.domain.lifecycle import (
+    TimelineEvent,
+    after_attendance,
+    after_confirmation,
+    attendance_event,
+    booked_event,
+    rebooked_event,
+)
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import (
     CLOSE_BOOKINGS,
     SESSION_NOTES_LIMIT,
     Attendance,
     BookingCheck,
-    Outcome,
     SessionType,
     Status,
-    assess,
     can_rebook,
     check_booking,
     holds_its_time,
 )
-from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.services.audit import changes_between, created, log
 from diversion_desktop.services.concurrency import check_version, lock, lock_appointment
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ConflictError, NeedsConfirmation, NotFound, ValidationError
+from diversion_desktop.services.lifecycle import apply_transition, standing
 from diversion_desktop.services.scope import check_referral, redact_appointment, referral_condition
-from diversion_desktop.services.timeline import add_event
 from diversion_desktop.store.models import Appointment, Person, Referral
 
 # An appointment's centre that history imported from the pilots' spreadsheets did not record.
@@ -81,10 +88,8 @@ class ProgrammeService:
             if check.warnings and not confirmed:
                 raise NeedsConfirmation(check.warnings)
             appointment = self._add(session, referral, when, centre_code, session_type, worker)
-            self._refresh(session, referral, scheme)
-            add_event(session, referral, self.ctx.now(), "booked",
-                      f"{session_type.label} booked for {when:%d/%m/%Y %H:%M} at "
-                      f"{_centre_name(scheme, centre_code)}.", self.ctx.user)
+            self._refresh(session, referral, scheme,
+                          after=(booked_event(session_type, when, _centre_name(scheme, centre_code)),))
             log(session, self.ctx, "appointment_booked", entity="appointment", record_id=appointment.id,
                 reference=referral.reference, person_id=referral.person_id,
                 changes=created({"scheduled_at": when, "centre_code": centre_code,
@@ -174,18 +179,15 @@ class ProgrammeService:
             appointment.rebook_reason = reason.strip()
             appointment.recorded_by = self.ctx.user
             appointment.recorded_at = now
-            add_event(session, referral, now, "attendance",
-                      f"{appointment.scheduled_at:%d/%m/%Y %H:%M} {SessionType(appointment.session_type).label}: "
-                      f"{attendance.label.lower()}" + (f" ({reason.strip()})" if reason.strip() else "") + ".",
-                      self.ctx.user)
+            recorded = [attendance_event(appointment.scheduled_at, SessionType(appointment.session_type),
+                                         attendance, reason.strip())]
             new_row = None
             if attendance is Attendance.REBOOKED and new_time is not None:
                 new = self._add(session, referral, new_time, appointment.centre_code,
                                 SessionType(appointment.session_type), appointment.worker)
-                add_event(session, referral, now, "booked",
-                          f"Rebooked for {new_time:%d/%m/%Y %H:%M}.", self.ctx.user)
+                recorded.append(rebooked_event(new_time))
                 new_row = appointment_row(new, referral, scheme)
-            self._refresh(session, referral, scheme)
+            self._refresh(session, referral, scheme, before=recorded)
             log(session, self.ctx, "attendance_recorded", entity="appointment", record_id=appointment.id,
                 reference=referral.reference, person_id=referral.person_id,
                 changes=[("attendance", None, attendance.value)]
@@ -221,34 +223,14 @@ class ProgrammeService:
             return appointment_row(appointment, referral, self._scheme(referral))
 
     # -- state -------------------------------------------------------------------
-    def _refresh(self, session: Session, referral: Referral, scheme: Scheme) -> None:
-        """Recompute the referral's state from its appointments, via the domain rules."""
-        attendances = [_att(a) for a in referral.appointments]
+    def _refresh(self, session: Session, referral: Referral, scheme: Scheme,
+                 before: Sequence[TimelineEvent] = (), after: Sequence[TimelineEvent] = ()) -> None:
+        """Recompute the referral's state from its appointments, via the domain's lifecycle;
+        ``before``/``after``: the timeline events of the action, around the lifecycle's own."""
         assert referral.due_date is not None
-        state = assess(scheme, Pathway(referral.pathway), attendances, referral.due_date, self.ctx.today())
-        referral.sessions_attended = state.attended
-        referral.misses = state.misses
-        now = self.ctx.now()
-        if state.status is Status.COMPLETED:
-            # Completion is no consequence: it closes with no further action at once.
-            referral.status = Status.COMPLETED.value
-            referral.outcome = Outcome.COMPLETED.value
-            referral.outcome_date = now.date()
-            referral.proposed_step = referral.next_step = NextStep.NO_FURTHER_ACTION.value
-            referral.proposed_reason = state.explanation
-            referral.next_step_confirmed_by = self.ctx.user
-            referral.next_step_confirmed_at = now
-            add_event(session, referral, now, "completed",
-                      f"Programme completed: {state.explanation} No further action "
-                      f"(Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED}).", self.ctx.user)
-            return
-        referral.status = state.status.value
-        if state.proposed_step is not None and not referral.proposed_step:
-            referral.proposed_step = state.proposed_step.value
-            referral.proposed_reason = state.explanation
-            add_event(session, referral, now, "proposed",
-                      f"Next step proposed: {state.proposed_step.label}. {state.explanation} "
-                      "Awaiting a coordinator's confirmation.", self.ctx.user)
+        transition = after_attendance(scheme, Pathway(referral.pathway), standing(referral),
+                                      [_att(a) for a in referral.appointments], referral.due_date, self.ctx.today())
+        apply_transition(session, referral, transition.with_events(before, after), self.ctx.user, self.ctx.now())
 
     def _scheme(self, referral: Referral) -> Scheme:
         scheme = self.ctx.schemes.find(referral.scheme_code)
@@ -292,24 +274,12 @@ class ProgrammeService:
                 self._refresh(session, referral, self._scheme(referral))  # overdue: propose first
             if referral.status != Status.AWAITING_CONFIRMATION.value or not referral.proposed_step:
                 raise ConflictError(f"{referral.reference} has no next step awaiting confirmation.")
-            step = NextStep(referral.proposed_step)
-            now = self.ctx.now()
-            referral.next_step = step.value
-            referral.next_step_confirmed_by = self.ctx.user
-            referral.next_step_confirmed_at = now
-            if step is NextStep.NO_FURTHER_ACTION:  # a withdrawn completion (services/corrections.py) confirmed again
-                referral.status, referral.outcome = Status.COMPLETED.value, Outcome.COMPLETED.value
-            else:
-                referral.status, referral.outcome = Status.CLOSED.value, Outcome.NOT_ATTENDED.value
-            referral.outcome_date = now.date()
-            if step.bars_person:
-                bar_person(referral.person, referral.id, now)
+            transition = after_confirmation(standing(referral), note.strip())
+            apply_transition(session, referral, transition, self.ctx.user, self.ctx.now())
+            step = transition.to.next_step
+            assert step is not None
             if step.for_case_file:
-                referral.for_case_file = True
                 hold_for_prosecution(session, self.ctx, referral)  # kept from retention until released
-            add_event(session, referral, now, "confirmed",
-                      f"Next step confirmed: {step.label}." + (f" Note: {note.strip()}" if note.strip() else ""),
-                      self.ctx.user)
             changes = changes_between(before, _state(referral))
             if referral.person.barred != barred_before:
                 changes.append(("person.barred", barred_before, True))
@@ -351,13 +321,6 @@ def hold_for_prosecution(session: Session, ctx: AppContext, referral: Referral) 
     log(session, ctx, "legal_hold_set", entity="referral", record_id=referral.id, reference=referral.reference,
         person_id=referral.person_id, changes=[("legal_hold", False, True)],
         detail="Set automatically when the next step 'report for prosecution' was confirmed.")
-
-
-def bar_person(person: Person, referral_id: int, now: datetime) -> None:
-    if not person.barred:
-        person.barred = True
-        person.barred_at = now
-        person.barred_by_referral_id = referral_id
 
 
 def _att(appointment: Appointment) -> Attendance | None:
