@@ -76,7 +76,7 @@ class CorrectionService:
             before = _state(referral)
             was = {"attendance": appointment.attendance, "rebook_reason": appointment.rebook_reason,
                    "recorded_by": appointment.recorded_by, "recorded_at": appointment.recorded_at}
-            appointment.attendance = attendance.value
+            appointment.attendance = attendance
             appointment.rebook_reason = ""  # a reason for rebooking, and it is no longer a rebooking
             appointment.recorded_by, appointment.recorded_at = self.ctx.user, now
             scheme = ProgrammeService(self.ctx)._scheme(referral)

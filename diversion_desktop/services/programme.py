@@ -175,7 +175,7 @@ class ProgrammeService:
                                             "record the appointment as not attended instead.")
             if errors:
                 raise ValidationError(errors)
-            appointment.attendance = attendance.value
+            appointment.attendance = attendance
             appointment.rebook_reason = reason.strip()
             appointment.recorded_by = self.ctx.user
             appointment.recorded_at = now
