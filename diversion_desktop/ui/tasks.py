@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from diversion_desktop.services.errors import AccountRevoked, ServiceError, StaleRecord
+from diversion_desktop.ui.changes import DataChanged
 
 if TYPE_CHECKING:  # loaded with the first task, not before the window is first painted
     from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,8 @@ class TaskRunner(QObject):
         # Called instead of a task's own error handling when the account was disabled (or given a
         # new password) by an administrator meanwhile: the main window signs out.
         self.on_account_revoked: Failure | None = None
+        # What the operations run here changed (ui/operations.py): the views listen, each reads again or not.
+        self.data_changed = DataChanged(self)
         self._sig_result.connect(self._deliver)
 
     @property
