@@ -59,25 +59,26 @@ def _add_busy(widget: QObject, step: int) -> None:
     widget.setProperty(_BUSY, max(int(widget.property(_BUSY) or 0) + step, 0))
 
 
-def _watch_closing(widget: QWidget) -> None:
-    window = widget.window()
+def _watch_closing(owner: QObject) -> None:
+    window = owner.window() if isinstance(owner, QWidget) else None
     if isinstance(window, QDialog) and not window.property(_WATCHED):
         window.setProperty(_WATCHED, True)
         window.finished.connect(lambda _result: window.setProperty(_CLOSED, True))
 
 
-def _gone(widget: QWidget) -> bool:
+def _gone(owner: QObject) -> bool:
     """Deleted, or in a dialog closed since: nothing left to show an answer in."""
-    if not shiboken6.isValid(widget):
+    if not shiboken6.isValid(owner):
         return True
-    window = widget.window()
+    window = owner.window() if isinstance(owner, QWidget) else None
     return isinstance(window, QDialog) and bool(window.property(_CLOSED)) and not window.isVisible()
 
 
 class Op(Generic[T]):
     """Work for the background, said once and run by ``run_in(runner)``; each setter returns the op."""
 
-    def __init__(self, parent: QWidget, work: Callable[..., T]) -> None:
+    def __init__(self, parent: QObject, work: Callable[..., T]) -> None:
+        """``parent``: the view (or model) the answer is for; dialogs about errors are its children."""
         self.parent = parent
         self._work = work
         self._success: Callable[[T], None] | None = None
@@ -193,9 +194,11 @@ class Op(Generic[T]):
             form.show_failure(error)
             if reload is not None:
                 offer_reload(form, error, lambda: (form.reject(), reload()))  # type: ignore[func-returns-value]
-        elif reload is not None and offer_reload(self.parent, error, reload):
-            pass
-        elif self._errors_in is not None:
+            return
+        parent = self.parent if isinstance(self.parent, QWidget) else None
+        if reload is not None and offer_reload(parent, error, reload):
+            return
+        if self._errors_in is not None:
             self._errors_in(error_text(error))
         else:
-            show_error(self.parent, error)
+            show_error(parent, error)
