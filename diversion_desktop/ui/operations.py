@@ -105,7 +105,8 @@ class Op(Generic[T]):
 
     def busy(self, update: Callable[[], None] | None = None) -> Op[T]:
         """The parent is busy while this runs; ``update`` (its buttons) is called once it has
-        started and again once the answer has been handled."""
+        started, once it has ended (before the answer is handled: what that emits finds the view
+        idle) and again after (what the answer changed shows)."""
         self._busy, self._update = True, update
         return self
 
@@ -162,7 +163,7 @@ class Op(Generic[T]):
                 switch.setEnabled(not running)
         if self._busy and shiboken6.isValid(self.parent):
             _add_busy(self.parent, 1 if running else -1)
-            if running and self._update is not None:
+            if self._update is not None and (running or not _gone(self.parent)):
                 self._update()
 
     def _succeeded(self, result: T) -> None:
