@@ -88,6 +88,7 @@ class Op(Generic[T]):
         self._disabling: tuple[_Switch, ...] = ()
         self._progress: ProgressRelay | None = None
         self._changes = Changes(Changed.NOTHING)
+        self._changed_when: Callable[[T], bool] | None = None
         self._reload: Callable[[], None] | None = None
         self._form: _Form | None = None
         self._errors_in: Callable[[str], None] | None = None
@@ -121,9 +122,11 @@ class Op(Generic[T]):
         self._progress = show if isinstance(show, ProgressRelay) else ProgressRelay(show, self.parent)
         return self
 
-    def changes(self, what: Changed, referral_id: int | None = None) -> Op[T]:
-        """Announced on the runner's ``data_changed`` once the work has succeeded."""
-        self._changes = Changes(what, referral_id, self.parent)
+    def changes(self, what: Changed, referral_id: int | None = None,
+                when: Callable[[T], bool] | None = None) -> Op[T]:
+        """Announced on the runner's ``data_changed`` once the work has succeeded (and ``when(result)``
+        says it wrote something, if given)."""
+        self._changes, self._changed_when = Changes(what, referral_id, self.parent), when
         return self
 
     def reload_on_stale(self, reload: Callable[[], None]) -> Op[T]:
@@ -177,8 +180,8 @@ class Op(Generic[T]):
                 self._success(result)
             if self._update is not None:
                 self._update()
-        if self._runner is not None:  # (announced even when the view has gone: the data did change)
-            self._runner.data_changed.announce(self._changes)
+        if self._runner is not None and (self._changed_when is None or self._changed_when(result)):
+            self._runner.data_changed.announce(self._changes)  # (even when the view has gone: the data did change)
 
     def _failed(self, error: BaseException) -> None:
         self._set_running(False)
