@@ -25,6 +25,7 @@ from diversion_desktop.domain.passwords import MIN_LENGTH, password_problem
 from diversion_desktop.domain.permissions import Principal, Role
 from diversion_desktop.ui.dialogs import _SubmitDialog
 from diversion_desktop.ui.opening import DatabaseOpening
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the services load SQLAlchemy: not before the first paint
@@ -144,17 +145,18 @@ class _ServiceDialog(_SubmitDialog):
 
     def _run(self, request: Any) -> None:  # noqa: ANN401 - each dialog's own request
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        self.runner.run(lambda: self._work(request), self._answered, self._refused)
+        Op(self, lambda: self._work(request)).success(self._answered).failure(self._refused).run_in(self.runner)
 
     def _answered(self, result: Any) -> None:  # noqa: ANN401
         QApplication.restoreOverrideCursor()
         self.set_busy(False)
         self._succeeded(result)
 
-    def _refused(self, error: BaseException) -> None:
+    def _refused(self, error: BaseException) -> bool:
         QApplication.restoreOverrideCursor()
         self.show_failure(error)
         self._after_refusal()
+        return True
 
     def _work(self, request: Any) -> Any:  # noqa: ANN401 - runs on the worker
         raise NotImplementedError
@@ -166,6 +168,9 @@ class _ServiceDialog(_SubmitDialog):
         """Refused: clear what must be typed again."""
 
     def done(self, result: int) -> None:
+        if self.busy:  # closed while the service works: its answer is dropped, so is the wait cursor
+            QApplication.restoreOverrideCursor()
+            self.set_busy(False)
         super().done(result)
         if self._own_runner:
             self.runner.shutdown()
