@@ -86,6 +86,7 @@ class Op(Generic[T]):
         self._busy = False
         self._update: Callable[[], None] | None = None
         self._disabling: tuple[_Switch, ...] = ()
+        self._wait_cursor = False
         self._progress: ProgressRelay | None = None
         self._changes = Changes(Changed.NOTHING)
         self._changed_when: Callable[[T], bool] | None = None
@@ -114,6 +115,11 @@ class Op(Generic[T]):
     def disabling(self, *switches: _Switch) -> Op[T]:
         """Widgets or actions disabled while this runs."""
         self._disabling = switches
+        return self
+
+    def wait_cursor(self) -> Op[T]:
+        """The application's wait cursor while this runs (put back even if the view has gone)."""
+        self._wait_cursor = True
         return self
 
     def with_progress(self, show: ProgressRelay | QProgressBar | Callable[[int, int], None]) -> Op[T]:
@@ -161,6 +167,14 @@ class Op(Generic[T]):
         return task_id
 
     def _set_running(self, running: bool) -> None:
+        if self._wait_cursor:
+            from PySide6.QtCore import Qt
+            from PySide6.QtWidgets import QApplication
+
+            if running:
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            else:
+                QApplication.restoreOverrideCursor()
         for switch in self._disabling:
             if shiboken6.isValid(switch):
                 switch.setEnabled(not running)

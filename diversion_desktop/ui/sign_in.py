@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from diversion_desktop.domain.passwords import MIN_LENGTH, password_problem
 from diversion_desktop.domain.permissions import Principal, Role
@@ -144,16 +144,14 @@ class _ServiceDialog(_SubmitDialog):
             self.hint.setVisible(not {"password", "again"} & errors.keys())
 
     def _run(self, request: Any) -> None:  # noqa: ANN401 - each dialog's own request
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        Op(self, lambda: self._work(request)).success(self._answered).failure(self._refused).run_in(self.runner)
+        Op(self, lambda: self._work(request)).wait_cursor().success(self._answered).failure(self._refused) \
+            .run_in(self.runner)
 
     def _answered(self, result: Any) -> None:  # noqa: ANN401
-        QApplication.restoreOverrideCursor()
         self.set_busy(False)
         self._succeeded(result)
 
     def _refused(self, error: BaseException) -> bool:
-        QApplication.restoreOverrideCursor()
         self.show_failure(error)
         self._after_refusal()
         return True
@@ -168,9 +166,6 @@ class _ServiceDialog(_SubmitDialog):
         """Refused: clear what must be typed again."""
 
     def done(self, result: int) -> None:
-        if self.busy:  # closed while the service works: its answer is dropped, so is the wait cursor
-            QApplication.restoreOverrideCursor()
-            self.set_busy(False)
         super().done(result)
         if self._own_runner:
             self.runner.shutdown()
