@@ -211,7 +211,11 @@ class Op(Generic[T]):
         if form is not None and shiboken6.isValid(form):
             form.show_failure(error)
             if reload is not None:
-                offer_reload(form, error, lambda: (form.reject(), reload()))  # type: ignore[func-returns-value]
+                def reload_form() -> None:
+                    form.reject()
+                    reload()
+
+                offer_reload(form if isinstance(form, QWidget) else None, error, reload_form)
             return
         parent = self.parent if isinstance(self.parent, QWidget) else None
         if reload is not None and offer_reload(parent, error, reload):
