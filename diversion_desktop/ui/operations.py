@@ -81,7 +81,7 @@ class Op(Generic[T]):
         """``parent``: the view (or model) the answer is for; dialogs about errors are its children."""
         self.parent = parent
         self._work = work
-        self._success: Callable[[T], None] | None = None
+        self._success: Callable[[T], object] | None = None
         self._failure: Callable[[BaseException], bool | None] | None = None
         self._busy = False
         self._update: Callable[[], None] | None = None
@@ -95,7 +95,7 @@ class Op(Generic[T]):
         self._errors_in: Callable[[str], None] | None = None
         self._runner: TaskRunner | None = None
 
-    def success(self, callback: Callable[[T], None]) -> Op[T]:
+    def success(self, callback: Callable[[T], object]) -> Op[T]:
         self._success = callback
         return self
 
