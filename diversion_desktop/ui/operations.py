@@ -94,6 +94,7 @@ class Op(Generic[T]):
         self._form: _Form | None = None
         self._errors_in: Callable[[str], None] | None = None
         self._runner: TaskRunner | None = None
+        self._running = False
 
     def success(self, callback: Callable[[T], object]) -> Op[T]:
         self._success = callback
@@ -161,12 +162,19 @@ class Op(Generic[T]):
         self._runner = runner
         _watch_closing(self.parent)
         self._set_running(True)
-        task_id = runner.run(task, self._succeeded, self._failed)
+        task_id = runner.run(task, self._succeeded, self._failed, on_finally=self._ended)
         if not task_id:
             self._set_running(False)
         return task_id
 
+    def _ended(self) -> None:
+        """After the answer, whatever it was: nothing stays busy (an answer not handed to this op,
+        for an account revoked meanwhile, included)."""
+        if self._running:
+            self._set_running(False)
+
     def _set_running(self, running: bool) -> None:
+        self._running = running
         if self._wait_cursor:
             from PySide6.QtCore import Qt
             from PySide6.QtWidgets import QApplication
@@ -184,7 +192,7 @@ class Op(Generic[T]):
                 self._update()
 
     def _succeeded(self, result: T) -> None:
-        self._set_running(False)
+        self._ended()
         if not _gone(self.parent):
             form = self._form
             if form is not None and shiboken6.isValid(form):
@@ -198,7 +206,7 @@ class Op(Generic[T]):
             self._runner.data_changed.announce(self._changes)  # (even when the view has gone: the data did change)
 
     def _failed(self, error: BaseException) -> None:
-        self._set_running(False)
+        self._ended()
         if _gone(self.parent):
             return
         if self._failure is None or not self._failure(error):

@@ -9,7 +9,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from diversion_desktop.services.errors import ConflictError, StaleRecord
+from diversion_desktop.services.errors import AccountRevoked, ConflictError, StaleRecord
 from diversion_desktop.ui.changes import Changed, Changes
 from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.tasks import TaskRunner
@@ -151,3 +151,19 @@ def test_the_wait_cursor_goes_even_when_the_view_has_gone(qtbot, gui_runner: Tas
     with qtbot.waitSignal(gui_runner.sig_idle, timeout=TIMEOUT):
         release.set()
     assert QApplication.overrideCursor() is None
+
+
+def test_an_account_revoked_meanwhile_leaves_nothing_busy(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+    view, button = _view(qtbot)
+    revoked: list[str] = []
+    refused: list[str] = []
+    gui_runner.on_account_revoked = lambda error: revoked.append(str(error))
+
+    def work() -> None:
+        raise AccountRevoked("Your account was disabled.")
+
+    with qtbot.waitSignal(gui_runner.sig_idle, timeout=TIMEOUT):
+        Op(view, work).busy().disabling(button).wait_cursor().failure(lambda e: refused.append(str(e)) or True) \
+            .run_in(gui_runner)
+    assert revoked == ["Your account was disabled."] and refused == []  # the window signs out instead
+    assert not is_busy(view) and button.isEnabled() and QApplication.overrideCursor() is None
