@@ -38,11 +38,13 @@ from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.changes import Changed, Changes
 from diversion_desktop.ui.document_batches import run_batch
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.table_models import APPOINTMENTS_OF_DAY, ROW_ROLE, RowsModel, sorting_proxy
-from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
+from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import DateEdit, add_field
 
 
@@ -60,8 +62,6 @@ class AppointmentsView(QWidget):
         self.settings = settings
         self.service = ProgrammeService(ctx)
         self.documents = DocumentService(ctx)
-        self.saving = False
-        self.batch_running = False
         self.batch_dialog: PdfPreviewDialog | None = None
         self.rebook_dialog: dialogs.RebookDialog | None = None
         self._latest = 0  # only the newest list is shown
@@ -69,7 +69,20 @@ class AppointmentsView(QWidget):
         self._notice = ""  # what was just recorded, kept above the counts after the reload
         self._build()
         self.day.set_value(ctx.today())
+        runner.data_changed.changed.connect(self._data_changed)
         self.refresh()
+
+    @property
+    def busy(self) -> bool:
+        """Recording, or making a batch of letters."""
+        return is_busy(self)
+
+    saving = busy
+
+    def _data_changed(self, changes: Changes) -> None:
+        # (a booking made on the referral page, a letter issued there, sample data)
+        if changes.touches(Changed.APPOINTMENTS | Changed.DOCUMENTS) and not changes.made_by(self):
+            self.refresh()
 
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -277,9 +290,9 @@ class AppointmentsView(QWidget):
         token = self._latest
         self.heading.setText(f"{self.centre.currentText()}: {day:%A %d %B %Y}")
         self.status.setText(f"{self._notice} Loading…".strip())
-        self.runner.run(lambda: self.service.list_for_centre_day(centre, day),
-                        lambda rows: self._show(rows, token, centre, day, keep_id),
-                        lambda error: self._load_failed(error, token))
+        Op(self, lambda: self.service.list_for_centre_day(centre, day)) \
+            .success(lambda rows: self._show(rows, token, centre, day, keep_id)) \
+            .failure(lambda error: self._load_failed(error, token)).run_in(self.runner)
 
     def _show(self, rows: list[AppointmentRow], token: int, centre: str, day: date, keep_id: int | None) -> None:
         if token != self._latest:
@@ -297,10 +310,11 @@ class AppointmentsView(QWidget):
         self._update_buttons()
         self.sig_loaded.emit(len(rows))
 
-    def _load_failed(self, error: BaseException, token: int) -> None:
-        if token == self._latest:
-            self.status.setText("The appointments could not be loaded.")
-            show_error(self, error)
+    def _load_failed(self, _error: BaseException, token: int) -> bool:
+        if token != self._latest:
+            return True  # a newer list is on its way: nothing to say
+        self.status.setText("The appointments could not be loaded.")
+        return False
 
     def _select(self, appointment_id: int | None) -> None:
         for proxy_row in range(self.proxy.rowCount()):
@@ -328,9 +342,9 @@ class AppointmentsView(QWidget):
         self.rebook_button.setEnabled(open_)
         self.open_button.setEnabled(row is not None)
         self.notes_button.setEnabled(row is not None and not self.saving)
-        self.letters_button.setEnabled(not self.batch_running and bool(self.centre_code())
+        self.letters_button.setEnabled(not self.busy and bool(self.centre_code())
                                        and self.day.value() is not None)
-        self.missed_button.setEnabled(not self.batch_running and self.day.value() is not None)
+        self.missed_button.setEnabled(not self.busy and self.day.value() is not None)
         if row is not None and row.attendance:
             hint = "Attendance is already recorded for this appointment."
         elif row is not None and not on_the_day:
@@ -356,15 +370,16 @@ class AppointmentsView(QWidget):
         row = self.selected()
         if row is None or row.attendance or self.saving:
             return
-        self._set_saving(True, f"Recording {attendance.label.lower()} for {row.person_name}…")
+        self.status.setText(f"Recording {attendance.label.lower()} for {row.person_name}…")
         due = (" A missed appointment notice is now due: open the referral to preview and print it, or print "
                "the day's notices." if attendance is Attendance.NOT_ATTENDED
                and self.may(Permission.ISSUE_NEXT_STEP_DOCUMENTS) else "")
-        self.runner.run(lambda: self.service.record(row.id, attendance, expected_version=row.version),
-                        lambda _new: self._recorded(row, f"Recorded: {attendance.label.lower()} — "
-                                                         f"{row.person_name}, {row.referral_reference}, "
-                                                         f"{row.scheduled_at:%H:%M}.{due}"),
-                        self._record_failed)
+        Op(self, lambda: self.service.record(row.id, attendance, expected_version=row.version)) \
+            .busy(self._update_buttons).changes(Changed.APPOINTMENTS | Changed.REFERRALS, row.referral_id) \
+            .success(lambda _new: self._recorded(row, f"Recorded: {attendance.label.lower()} — "
+                                                      f"{row.person_name}, {row.referral_reference}, "
+                                                      f"{row.scheduled_at:%H:%M}.{due}")) \
+            .failure(self._record_failed).reload_on_stale(self.refresh).run_in(self.runner)
 
     def edit_notes(self) -> None:
         row = self.selected()
@@ -374,16 +389,12 @@ class AppointmentsView(QWidget):
 
         def submit(notes: str) -> None:
             def done(saved: AppointmentRow) -> None:
-                dialog.set_busy(False)
-                dialog.accept()
                 self._notice = f"Session notes saved — {saved.person_name}, {saved.referral_reference}."
                 self.refresh(keep_id=saved.id)
 
-            def failed(error: BaseException) -> None:
-                dialog.show_failure(error)
-                offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh(keep_id=row.id)))
-
-            self.runner.run(lambda: self.service.record_session_notes(row.id, notes, row.version), done, failed)
+            Op(self, lambda: self.service.record_session_notes(row.id, notes, row.version)).in_form(dialog) \
+                .changes(Changed.APPOINTMENTS, row.referral_id).success(done) \
+                .reload_on_stale(lambda: self.refresh(keep_id=row.id)).run_in(self.runner)
 
         dialog.sig_submitted.connect(submit)
         self.notes_dialog = dialog
@@ -401,25 +412,21 @@ class AppointmentsView(QWidget):
 
     def _submit_rebook(self, dialog: dialogs.RebookDialog, row: AppointmentRow,
                        request: dialogs.RebookRequest) -> None:
-        self._set_saving(True, f"Rebooking {row.person_name}…")
+        self.status.setText(f"Rebooking {row.person_name}…")
 
         def done(new: AppointmentRow | None) -> None:
-            dialog.set_busy(False)
-            dialog.accept()
             when = f" for {new.scheduled_at:%d/%m/%Y %H:%M}" if new is not None else ""
             letter = (" Its appointment letter is now due (referral page, or the letters for that day)."
                       if new and self.may(Permission.ISSUE_PROVIDER_DOCUMENTS) else "")
             self._recorded(row, f"Rebooked{when} — {row.person_name}, {row.referral_reference} "
                                 f"({request.reason}).{letter}")
 
-        def failed(error: BaseException) -> None:
-            self._set_saving(False)
-            self.status.setText("Not rebooked: see the message in the dialog.")
-            dialog.show_failure(error)
-            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh(keep_id=row.id)))
-
-        self.runner.run(lambda: self.service.record(row.id, Attendance.REBOOKED, request.reason, request.new_time,
-                                                    expected_version=row.version), done, failed)
+        Op(self, lambda: self.service.record(row.id, Attendance.REBOOKED, request.reason, request.new_time,
+                                             expected_version=row.version)) \
+            .busy(self._update_buttons).in_form(dialog).reload_on_stale(lambda: self.refresh(keep_id=row.id)) \
+            .changes(Changed.APPOINTMENTS | Changed.REFERRALS, row.referral_id).success(done) \
+            .failure(lambda _error: self.status.setText("Not rebooked: see the message in the dialog.")) \
+            .run_in(self.runner)
 
     def _dialog_closed(self, dialog: dialogs.RebookDialog) -> None:
         if self.rebook_dialog is dialog:
@@ -428,32 +435,22 @@ class AppointmentsView(QWidget):
         self.table.setFocus()
 
     def _recorded(self, row: AppointmentRow, message: str) -> None:
-        self._set_saving(False)
         self._notice = message
         self.refresh(keep_id=row.id)
         self.sig_changed.emit(row.referral_id)
         self.table.setFocus()
 
     def _record_failed(self, error: BaseException) -> None:
-        self._set_saving(False)
         self._notice = "Not recorded: " + (" ".join(error.errors.values())
                                            if isinstance(error, ValidationError) else str(error))
         self.status.setText(self._notice)
-        if not offer_reload(self, error, self.refresh):
-            show_error(self, error)
-        self.refresh()  # show what is stored now
-
-    def _set_saving(self, saving: bool, message: str = "") -> None:
-        self.saving = saving
-        if message:
-            self.status.setText(message)
-        self._update_buttons()
+        self.refresh()  # show what is stored now (and the error is said: a dialog, or the offer to reload)
 
     # -- paperwork -------------------------------------------------------------------------------
     def print_day_letters(self) -> None:
         """Appointment letters for the chosen centre and day, merged into one PDF to print."""
         centre, day = self.centre_code(), self.day.value()
-        if not centre or day is None or self.batch_running:
+        if not centre or day is None or self.busy:
             if day is None:
                 self.day_field.set_error("Enter the day as dd/mm/yyyy.")
             return
@@ -465,19 +462,17 @@ class AppointmentsView(QWidget):
         """Missed-appointment notices for the non-attendances recorded on ``day`` (default: the
         chosen day, or today), at every centre, merged into one PDF to print."""
         day = day or self.day.value() or self.ctx.today()
-        if self.batch_running:
+        if self.busy:
             return
         self._run_batch(lambda progress: self.documents.missed_batch(day, progress),
                         f"Issuing the missed-appointment notices for {day:%A %d %B %Y}…")
 
     def _run_batch(self, job, label: str) -> None:  # noqa: ANN001 - a documents.BatchJob
-        self.batch_running = True
         self.status.setText(label)
-        self._update_buttons()
         run_batch(self, self.runner, job, label, self._batch_done)
+        self._update_buttons()
 
     def _batch_done(self, dialog: PdfPreviewDialog | None) -> None:
-        self.batch_running = False
         self.batch_dialog = dialog
         if dialog is not None:
             self.status.setText(f"{dialog.title_text}: {dialog.page_count()} page(s) ready to print.")

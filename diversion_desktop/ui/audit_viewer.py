@@ -13,11 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -36,6 +34,7 @@ from diversion_desktop.services.audit_trail import PAGE, AuditFilters, AuditRow,
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.ui import file_dialogs
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 from diversion_desktop.ui.widgets import DateEdit, ErrorLabel, Field, add_field
 
@@ -225,17 +224,12 @@ class AuditViewer(QDialog):
         layout.addWidget(buttons)
         self.resize(1180, 680)
         self.username.setFocus()
-        self.runner.run(self.service.actions, self._show_actions, self._failed)
+        Op(self, self.service.actions).success(self._show_actions).errors_in(self.message.show_message) \
+            .run_in(self.runner)
         self.load()
 
     # -- filters -------------------------------------------------------------------------------------
-    def _alive(self) -> bool:
-        """Whether the viewer still exists: an answer from the worker may come after it closed."""
-        return shiboken6.isValid(self) and shiboken6.isValid(self.model)
-
     def _show_actions(self, actions: list[str]) -> None:
-        if not self._alive():
-            return
         chosen = self.action.currentData()
         self.action.blockSignals(True)
         self.action.clear()
@@ -279,11 +273,11 @@ class AuditViewer(QDialog):
         token, filters = self._token, self.filters
         self.model.loading = True
         self.message.show_message("")
-        self.runner.run(lambda: self.service.events(filters, PAGE, 0),
-                        lambda result: self._first_page(token, *result), self._load_failed)
+        Op(self, lambda: self.service.events(filters, PAGE, 0)).success(lambda result: self._first_page(token, *result)) \
+            .failure(self._load_failed).run_in(self.runner)
 
     def _first_page(self, token: int, total: int, rows: list[AuditRow]) -> None:
-        if not self._alive() or token != self._token:
+        if token != self._token:
             return  # filters changed meanwhile: a newer load follows
         self.model.loading = False
         self.model.reset(total, rows)
@@ -295,11 +289,11 @@ class AuditViewer(QDialog):
         token, filters, offset = self._token, self.filters, len(self.model.rows)
         self.model.loading = True
         self.more_button.setEnabled(False)
-        self.runner.run(lambda: self.service.events(filters, PAGE, offset),
-                        lambda result: self._next_page(token, *result), self._load_failed)
+        Op(self, lambda: self.service.events(filters, PAGE, offset)) \
+            .success(lambda result: self._next_page(token, *result)).failure(self._load_failed).run_in(self.runner)
 
     def _next_page(self, token: int, total: int, rows: list[AuditRow]) -> None:
-        if not self._alive() or token != self._token:
+        if token != self._token:
             return
         self.model.loading = False
         self.model.append(total, rows)
@@ -311,43 +305,26 @@ class AuditViewer(QDialog):
         self.more_button.setEnabled(shown < total)
         self.sig_loaded.emit(shown, total)
 
-    def _load_failed(self, error: BaseException) -> None:
-        if not self._alive():
-            return
+    def _load_failed(self, error: BaseException) -> bool:
         self.model.loading = False
         self.more_button.setEnabled(len(self.model.rows) < self.model.total)
         if isinstance(error, ValidationError):
             self.show_errors(error.errors)
         else:
             self.message.show_message(error_text(error))
-
-    def _failed(self, error: BaseException) -> None:
-        if self._alive():
-            self.message.show_message(error_text(error))
+        return True
 
     # -- verify and export -----------------------------------------------------------------------------
     def verify(self) -> None:
-        self.verify_button.setEnabled(False)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-
         def done(result: Any) -> None:  # noqa: ANN401 - audit.VerifyResult
-            self._idle()
-            if not self._alive():
-                return
             self.verify_result.setText(result.summary())
             self.verify_result.setStyleSheet(_GOOD_STYLE if result.ok else _BAD_STYLE)
             self.verify_result.setAccessibleName("Chain intact" if result.ok else "Chain changed")
             self.verify_result.setVisible(True)
             self.sig_verified.emit(result)
 
-        self.runner.run(self.service.verify, done, lambda error: (self._idle(), self._failed(error)))
-
-    def _idle(self) -> None:
-        QApplication.restoreOverrideCursor()
-        if not self._alive():
-            return
-        self.verify_button.setEnabled(True)
-        self.export_button.setEnabled(True)
+        Op(self, self.service.verify).wait_cursor().disabling(self.verify_button).success(done) \
+            .errors_in(self.message.show_message).run_in(self.runner)
 
     def export(self) -> None:
         path = ask_audit_export_path(self, f"audit-trail-{self.ctx.today():%Y-%m-%d}.csv")
@@ -355,15 +332,10 @@ class AuditViewer(QDialog):
             return
         out = Path(path)
         filters = self.filters
-        self.export_button.setEnabled(False)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
 
         def done(written: int) -> None:
-            self._idle()
-            if not self._alive():
-                return
             self.status.setText(f"Exported {written:,} event(s) to {out}.")
             self.sig_exported.emit(written)
 
-        self.runner.run(lambda: self.service.export(filters, out), done,
-                        lambda error: (self._idle(), self._failed(error)))
+        Op(self, lambda: self.service.export(filters, out)).wait_cursor().disabling(self.export_button) \
+            .success(done).errors_in(self.message.show_message).run_in(self.runner)

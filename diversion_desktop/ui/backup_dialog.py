@@ -8,7 +8,9 @@ system file dialogs are module-level functions so tests can replace them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,14 +37,22 @@ from diversion_desktop.services.backup import (
 )
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.ui import file_dialogs
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.password_fields import PasswordFields
-from diversion_desktop.ui.progress import ProgressRelay
-from diversion_desktop.ui.tasks import TaskRunner, error_text
+from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import ErrorLabel
 
 _ENCRYPTED_FILTER = f"Encrypted backup (*{ENCRYPTED_SUFFIX})"
 _DATABASE_FILTER = "SQLite database (*.sqlite3 *.sqlite *.db)"
 _PERMILLE = 1000  # progress in thousandths: byte counts of a large database overflow Qt's int
+
+T = TypeVar("T")
+Report = Callable[[int, int], None]
+
+
+def _in_permille(report: Report) -> Report:
+    """``report`` in thousandths (called on the worker thread)."""
+    return lambda done, total: report(done * _PERMILLE // max(total, 1), _PERMILLE)
 
 
 def ask_backup_path(parent: QWidget | None, suggested_name: str, encrypted: bool) -> str:
@@ -79,14 +89,12 @@ class _WorkDialog(QDialog):
         self.ctx = ctx
         self.runner = runner
         self.service = BackupService(ctx)
-        self.busy = False
         self.setObjectName(f"{name}Dialog")
         self.error = ErrorLabel()
         self.error.setObjectName(f"{name}Error")
         self.progress = QProgressBar()
         self.progress.setObjectName(f"{name}Progress")
         self.progress.setVisible(False)
-        self.relay = ProgressRelay(self.progress, self)
         self.status = QLabel()
         self.status.setObjectName(f"{name}Status")
         self.status.setWordWrap(True)
@@ -100,9 +108,16 @@ class _WorkDialog(QDialog):
         for widget in (self.error, self.progress, self.status, self.buttons):
             layout.addWidget(widget)
 
-    def _report(self, done: int, total: int) -> None:
-        """Called on the worker thread: the relay carries it to the bar."""
-        self.relay.report(done * _PERMILLE // max(total, 1), _PERMILLE)
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
+
+    def _op(self, work: Callable[[Report], T], message: str) -> Op[T]:
+        """Work with the progress bar (given ``report``); refused, the reason shows on the error line."""
+        self.status.setText(message)
+        return Op(self, lambda report: work(_in_permille(report))).with_progress(self.progress) \
+            .busy(self._busy_changed).failure(lambda _error: self.status.setText("")) \
+            .errors_in(self.error.show_message)
 
     def _refuse_unless_allowed(self, action: QPushButton) -> None:
         """Say at once when the signed-in user may not do this (the service refuses it anyway)."""
@@ -112,17 +127,12 @@ class _WorkDialog(QDialog):
             self.error.show_message(f"{principal.username} may not back up or restore the database "
                                     "(it needs an administrator).")
 
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
+    def _busy_changed(self) -> None:
+        busy = self.busy
         self.progress.setVisible(busy)
         if busy:
             self.progress.setRange(0, 0)  # until the first report
         self.buttons.setEnabled(not busy)
-
-    def _failed(self, error: BaseException) -> None:
-        self._set_busy(False)
-        self.status.setText("")
-        self.error.show_message(error_text(error))
 
     def reject(self) -> None:
         if not self.busy:
@@ -169,11 +179,9 @@ class BackupDialog(_WorkDialog):
         path = ask_backup_path(self, f"diversion-backup-{self.ctx.today():%Y-%m-%d}{suffix}", password is not None)
         if not path:
             return
-        self._set_busy(True)
-        self.status.setText("Backing up…")
+        service = self.service
 
         def done(result: BackupResult) -> None:
-            self._set_busy(False)
             self.result = result
             self.status.setText(result.summary())
             self.password.clear()
@@ -182,12 +190,12 @@ class BackupDialog(_WorkDialog):
             self.sig_backed_up.emit(result)
 
         # force: the system dialog has already asked before replacing a file.
-        self.runner.run(lambda: self.service.backup(Path(path), password, progress=self._report, force=True),
-                        done, self._failed)
+        self._op(lambda report: service.backup(Path(path), password, progress=report, force=True), "Backing up…") \
+            .success(done).run_in(self.runner)
 
-    def _set_busy(self, busy: bool) -> None:
-        super()._set_busy(busy)
-        self.encrypt.setEnabled(not busy)
+    def _busy_changed(self) -> None:
+        super()._busy_changed()
+        self.encrypt.setEnabled(not self.busy)
 
 
 class RestoreDialog(_WorkDialog):
@@ -242,7 +250,9 @@ class RestoreDialog(_WorkDialog):
         self.status.setText("")
         self.error.show_message("")
         self.restore_button.setEnabled(False)
-        self.runner.run(lambda: self.service.inspect(Path(path)), self._inspected, self._not_a_backup)
+        service = self.service
+        Op(self, lambda: service.inspect(Path(path))).success(self._inspected).failure(self._not_a_backup) \
+            .errors_in(self.error.show_message).run_in(self.runner)
 
     def _inspected(self, info: BackupInfo) -> None:
         self.info = info
@@ -253,9 +263,8 @@ class RestoreDialog(_WorkDialog):
             self.password.setFocus()
         self.sig_inspected.emit(info)
 
-    def _not_a_backup(self, error: BaseException) -> None:
-        self.info = None
-        self.error.show_message(error_text(error))
+    def _not_a_backup(self, _error: BaseException) -> None:
+        self.info = None  # (the reason shows on the error line)
 
     def restore(self) -> None:
         info = self.info
@@ -270,11 +279,9 @@ class RestoreDialog(_WorkDialog):
         target = ask_restore_path(self, f"{info.path.stem}-restored.sqlite3")
         if not target:
             return
-        self._set_busy(True)
-        self.status.setText("Checking and restoring…")
+        service = self.service
 
         def done(result: RestoreResult) -> None:
-            self._set_busy(False)
             self.result = result
             self.password.clear()
             self.status.setText(f"{result.summary()}\n\nOr set DIVERSION_DATABASE_URL to {result.url} before "
@@ -283,11 +290,12 @@ class RestoreDialog(_WorkDialog):
             self.close_button.setFocus()
             self.sig_restored.emit(result)
 
-        self.runner.run(lambda: self.service.restore(info.path, Path(target), password, progress=self._report),
-                        done, self._failed)
+        self._op(lambda report: service.restore(info.path, Path(target), password, progress=report),
+                 "Checking and restoring…").success(done).run_in(self.runner)
 
-    def _set_busy(self, busy: bool) -> None:
-        super()._set_busy(busy)
+    def _busy_changed(self) -> None:
+        super()._busy_changed()
+        busy = self.busy
         self.choose_button.setEnabled(not busy)
         self.password.setEnabled(not busy and self.info is not None and self.info.encrypted)
 

@@ -34,11 +34,12 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.retention import LegalHoldState, RetentionPlan, RetentionReport, RetentionService
 from diversion_desktop.services.subject_access import PersonBrief, SubjectAccessResult, SubjectAccessService
 from diversion_desktop.ui import file_dialogs
+from diversion_desktop.ui.changes import Changed
 from diversion_desktop.ui.dialogs import ask_confirmation
 from diversion_desktop.ui.merge_dialog import MergeDialog, UndoMergeDialog
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.password_fields import PASSWORD_NOTE, PasswordFields
-from diversion_desktop.ui.progress import ProgressRelay
-from diversion_desktop.ui.tasks import TaskRunner, error_text
+from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import ErrorLabel
 
 
@@ -71,8 +72,6 @@ class SubjectAccessDialog(QDialog):
         self.runner = runner
         self.service = SubjectAccessService(ctx)
         self.person: PersonBrief | None = None
-        self.busy = False
-        self.closed = False  # answers arriving after the dialog closed are dropped
         self.setObjectName("subjectAccessDialog")
         self.setWindowTitle("Subject-access export")
         self.reference = QLineEdit()
@@ -113,6 +112,10 @@ class SubjectAccessDialog(QDialog):
         self.setMinimumWidth(520)
         self._update()
 
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
+
     def _update(self) -> None:
         self.export_button.setEnabled(self.person is not None and not self.busy)
         self.secret.protect.setEnabled(not self.busy)
@@ -124,8 +127,6 @@ class SubjectAccessDialog(QDialog):
         self._update()
 
         def found(person: PersonBrief) -> None:
-            if self.closed:
-                return
             self.person = person
             merged = (f" This record was merged into {person.merged_into_reference}: the export covers that "
                       "person and every record merged into them.") if person.merged_into_reference else ""
@@ -133,15 +134,12 @@ class SubjectAccessDialog(QDialog):
             self._update()
 
         service = self.service  # the worker's function holds no widget: one must never be freed there
-        self.runner.run(lambda: service.find(reference), found, self._failed)
+        Op(self, lambda: service.find(reference)).success(found).failure(self._failed) \
+            .errors_in(self.error.show_message).run_in(self.runner)
 
-    def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        if self.closed:
-            return
+    def _failed(self, _error: BaseException) -> None:
         self._update()
         self.status.setText("")
-        self.error.show_message(error_text(error))
 
     def export(self) -> None:
         person = self.person
@@ -153,27 +151,20 @@ class SubjectAccessDialog(QDialog):
         folder = ask_folder(self)
         if not folder:
             return
-        self.busy = True
-        self._update()
         self.status.setText("Exporting…")
 
         def done(result: SubjectAccessResult) -> None:
-            self.busy = False
             self.sig_exported.emit(result)
-            if not self.closed:
-                self._update()
-                self.status.setText(result.summary())
+            self._update()
+            self.status.setText(result.summary())
 
         service = self.service
-        self.runner.run(lambda: service.export_with_summary(person.id, Path(folder), password), done, self._failed)
+        Op(self, lambda: service.export_with_summary(person.id, Path(folder), password)).busy(self._update) \
+            .success(done).failure(self._failed).errors_in(self.error.show_message).run_in(self.runner)
 
     def reject(self) -> None:
         if not self.busy:
             super().reject()
-
-    def done(self, result: int) -> None:
-        self.closed = True
-        super().done(result)
 
 
 class RetentionDialog(QDialog):
@@ -187,8 +178,6 @@ class RetentionDialog(QDialog):
         self.runner = runner
         self.service = RetentionService(ctx)
         self.plan: RetentionPlan | None = None
-        self.busy = True  # until the plan arrives
-        self.closed = False  # answers arriving after the dialog closed are dropped
         self.setObjectName("retentionDialog")
         self.setWindowTitle("Anonymise old records")
         intro = QLabel("Closed referrals older than their scheme's retention period are anonymised, except under "
@@ -201,7 +190,6 @@ class RetentionDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setObjectName("retentionProgress")
         self.progress.setVisible(False)
-        self.relay = ProgressRelay(self.progress, self)
         self.error = ErrorLabel()
         self.error.setObjectName("retentionError")
         self.status = _status_label("retentionStatus")
@@ -215,31 +203,28 @@ class RetentionDialog(QDialog):
         for widget in (intro, self.summary, self.progress, self.error, self.status, self.buttons):
             layout.addWidget(widget)
         self.setMinimumWidth(560)
-        self._update()
-        self.runner.run(self.service.plan, self._planned, self._failed)
+        Op(self, self.service.plan).busy(self._update).success(self._planned).failure(self._failed) \
+            .errors_in(self.error.show_message).run_in(self.runner)
+
+    @property
+    def busy(self) -> bool:
+        """Counting, or anonymising."""
+        return is_busy(self)
 
     def _update(self) -> None:
         plan = self.plan
         self.run_button.setEnabled(not self.busy and plan is not None and (plan.referrals + plan.people) > 0)
 
     def _planned(self, plan: RetentionPlan) -> None:
-        if self.closed:
-            return
         self.plan = plan
-        self.busy = False
         shown = ", ".join(plan.sample[:10]) + (" …" if plan.referrals > 10 else "")
         self.summary.setText(plan.summary() + (f"\nFirst: {shown}" if plan.sample else "\nNothing to anonymise."))
         self._update()
         self.sig_planned.emit(plan)
 
-    def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        if self.closed:
-            return
+    def _failed(self, _error: BaseException) -> None:
         self.progress.setVisible(False)
         self.status.setText("")
-        self.error.show_message(error_text(error))
-        self._update()
 
     def run(self) -> None:
         plan = self.plan
@@ -249,30 +234,25 @@ class RetentionDialog(QDialog):
                                 f"Anonymise {plan.referrals:,} referral(s) and {plan.people:,} person record(s)? "
                                 "This cannot be undone."):
             return
-        self.busy = True
-        self._update()
         self.progress.setVisible(True)
         self.progress.setRange(0, max(plan.referrals + plan.people, 1))
         self.status.setText("Anonymising…")
 
         def done(report: RetentionReport) -> None:
-            self.busy = False
             self.progress.setVisible(False)
             self.status.setText(report.summary())
             self.plan = None  # done: run again only after a fresh count
             self._update()
             self.sig_finished.emit(report)
 
-        service, report = self.service, self.relay.sig_progress.emit  # no widget held by the worker's function
-        self.runner.run(lambda: service.run(report), done, self._failed)
+        service = self.service  # no widget held by the worker's function
+        Op(self, lambda report: service.run(report)).with_progress(self.progress).busy(self._update) \
+            .changes(Changed.PEOPLE | Changed.REFERRALS).success(done).failure(self._failed) \
+            .errors_in(self.error.show_message).run_in(self.runner)
 
     def reject(self) -> None:
         if not self.busy or self.plan is None:  # never closed while anonymising
             super().reject()
-
-    def done(self, result: int) -> None:
-        self.closed = True
-        super().done(result)
 
 
 class LegalHoldDialog(QDialog):
@@ -284,8 +264,6 @@ class LegalHoldDialog(QDialog):
         super().__init__(parent)
         self.runner = runner
         self.service = RetentionService(ctx)
-        self.busy = False
-        self.closed = False  # answers arriving after the dialog closed are dropped
         self.setObjectName("legalHoldDialog")
         self.setWindowTitle("Legal hold")
         self.reference = QLineEdit()
@@ -324,7 +302,6 @@ class LegalHoldDialog(QDialog):
         if self.busy:
             return
         reference, on, reason = self.reference.text(), self.on.isChecked(), self.reason.toPlainText()
-        self.busy = True
         self.error.show_message("")
 
         service = self.service  # the worker's function holds no widget
@@ -333,25 +310,19 @@ class LegalHoldDialog(QDialog):
             return service.set_legal_hold(service.referral_id(reference), on, reason)
 
         def done(state: LegalHoldState) -> None:
-            self.busy = False
             self.sig_changed.emit(state)
-            if not self.closed:
-                self.status.setText(state.summary())
+            self.status.setText(state.summary())
 
-        def failed(error: BaseException) -> None:
-            self.busy = False
-            if not self.closed:
-                self.error.show_message(error_text(error))
+        Op(self, work).busy().changes(Changed.REFERRALS).success(done).errors_in(self.error.show_message) \
+            .run_in(self.runner)
 
-        self.runner.run(work, done, failed)
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
 
     def reject(self) -> None:
         if not self.busy:
             super().reject()
-
-    def done(self, result: int) -> None:
-        self.closed = True
-        super().done(result)
 
 
 # Dialogs opened without a parent window, kept until closed (a parent would own them otherwise).

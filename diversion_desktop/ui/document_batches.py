@@ -12,34 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from diversion_desktop.services.documents import IssuedInfo, Pdf, Progress
+from diversion_desktop.ui.changes import Changed
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 
 BatchJob = Callable[[Progress], tuple[list[IssuedInfo], Pdf]]
-
-
-class BatchProgress(QObject):
-    """Carries ``progress(done, total)`` from the worker thread to a progress dialog (queued)."""
-
-    sig_progress = Signal(int, int)
-
-    def __init__(self, dialog: QProgressDialog) -> None:
-        super().__init__(dialog)
-        self.dialog = dialog
-        self.sig_progress.connect(self._show)  # the receiver lives on the GUI thread: queued
-
-    def report(self, done: int, total: int) -> None:
-        """Called on the worker thread."""
-        self.sig_progress.emit(done, total)
-
-    @Slot(int, int)
-    def _show(self, done: int, total: int) -> None:
-        self.dialog.setMaximum(max(total, 1))
-        self.dialog.setValue(min(done, total))
 
 
 def run_batch(parent: QWidget, runner: TaskRunner, job: BatchJob, label: str,
@@ -47,7 +29,8 @@ def run_batch(parent: QWidget, runner: TaskRunner, job: BatchJob, label: str,
     """Make a batch on the worker with a progress bar, then show the merged PDF ready to print.
 
     ``on_done`` gets the open preview dialog, or None if the batch failed (the
-    error is shown in a message box, for example "Nothing to print").
+    error is shown in a message box, for example "Nothing to print"). ``parent`` is busy
+    meanwhile (ui/operations.py ``is_busy``).
     """
     progress = QProgressDialog(label, "", 0, 0, parent)
     progress.setObjectName("batchProgress")
@@ -57,8 +40,11 @@ def run_batch(parent: QWidget, runner: TaskRunner, job: BatchJob, label: str,
     progress.setMinimumDuration(0)
     progress.setAutoClose(False)
     progress.setAutoReset(False)
-    relay = BatchProgress(progress)
     progress.setValue(0)
+
+    def show(done: int, total: int) -> None:
+        progress.setMaximum(max(total, 1))
+        progress.setValue(min(done, total))
 
     def finish() -> None:
         progress.close()
@@ -78,10 +64,12 @@ def run_batch(parent: QWidget, runner: TaskRunner, job: BatchJob, label: str,
         if on_done is not None:
             on_done(dialog)
 
-    def failed(error: BaseException) -> None:
+    def failed(error: BaseException) -> bool:
         finish()
         show_error(parent, error, "Print letters")
         if on_done is not None:
             on_done(None)
+        return True
 
-    runner.run(lambda: job(relay.report), done, failed)
+    Op(parent, job).with_progress(show).busy().changes(Changed.DOCUMENTS).success(done).failure(failed) \
+        .run_in(runner)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -37,9 +38,13 @@ from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.documents import DocumentService, DueDocument, IssuedInfo, Pdf, WarningKind
 from diversion_desktop.services.dto import ReferralDetail
 from diversion_desktop.ui import pdf_output
+from diversion_desktop.ui.changes import Changed
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
 from diversion_desktop.ui.table_models import ROW_ROLE, Column, RowsModel, moment_text
-from diversion_desktop.ui.tasks import TaskRunner, error_text, show_error
+from diversion_desktop.ui.tasks import TaskRunner, error_text
+
+T = TypeVar("T")
 
 _NOT_ISSUED = QColor("#8a4b00")
 _WITHDRAWN = QColor("#b00020")
@@ -150,10 +155,13 @@ class DocumentsPanel(QGroupBox):
         self.runner = runner
         self.service = DocumentService(ctx)
         self.detail: ReferralDetail | None = None
-        self.busy = False
         self.preview_dialog: PdfPreviewDialog | None = None
         self._build()
         self.clear()
+
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
 
     # -- layout ------------------------------------------------------------------------
     def _table(self, model: RowsModel, name: str, caption_text: str, stretch: int) -> tuple[QLabel, QTableView]:
@@ -334,15 +342,11 @@ class DocumentsPanel(QGroupBox):
         for button in (self.open_issued_button, self.reprint_button, self.save_copy_button):
             button.setEnabled(issued)
 
-    def _set_busy(self, busy: bool, message: str = "") -> None:
-        self.busy = busy
-        if message:
-            self.status.setText(message)
-        self._update_buttons()
-
-    def _failed(self, error: BaseException, what: str) -> None:
-        self._set_busy(False, f"{what}: {error_text(error)}")
-        show_error(self, error)
+    def _op(self, work: Callable[[], T], message: str, failed: str) -> Op[T]:
+        """Work that keeps the panel busy; refused, ``failed: why`` shows in its status line (and in a dialog)."""
+        self.status.setText(message)
+        return Op(self, work).busy(self._update_buttons) \
+            .failure(lambda error: self.status.setText(f"{failed}: {error_text(error)}"))
 
     # -- due documents -------------------------------------------------------------------
     def preview_selected(self) -> None:
@@ -350,13 +354,12 @@ class DocumentsPanel(QGroupBox):
         row = self.selected_due()
         if row is None or self.busy:
             return
-        self._set_busy(True, f"Making a preview of the {row.title.lower()}…")
-        self.runner.run(lambda: self.service.preview(row.referral_id, row.due.kind, row.due.appointment_id),
-                        lambda pdf: self._show_preview(row, pdf),
-                        lambda error: self._failed(error, "No preview"))
+        self._op(lambda: self.service.preview(row.referral_id, row.due.kind, row.due.appointment_id),
+                 f"Making a preview of the {row.title.lower()}…", "No preview") \
+            .success(lambda pdf: self._show_preview(row, pdf)).run_in(self.runner)
 
     def _show_preview(self, row: DueRow, pdf: Pdf) -> None:
-        self._set_busy(False, f"Preview of the {row.title.lower()}: not issued, nothing kept.")
+        self.status.setText(f"Preview of the {row.title.lower()}: not issued, nothing kept.")
         note = ("Preview only: this document has not been issued and nothing has been kept. "
                 "To send it, issue it: it is then kept exactly as printed or saved.")
         if row.issued is not None:
@@ -440,7 +443,8 @@ class DocumentsPanel(QGroupBox):
 
     def _issue(self, row: DueRow, dialog: PdfPreviewDialog | None,
                then: Callable[[IssuedInfo, Pdf], str]) -> None:
-        self._set_busy(True, f"Issuing the {row.title.lower()}…")
+        op = self._op(lambda: self.service.issue(row.referral_id, row.due.kind, row.due.appointment_id),
+                      f"Issuing the {row.title.lower()}…", "Not issued")
         if dialog is not None:
             dialog.set_busy(True, "Issuing…")
 
@@ -448,29 +452,22 @@ class DocumentsPanel(QGroupBox):
             info, pdf = result
             if dialog is not None:
                 dialog.accept()  # the preview was of a document not yet issued
-            self.busy = False
             message = then(info, pdf)
             self.status.setText(message)
-            self._update_buttons()
             self.sig_issued.emit(row.referral_id, message)
 
         def failed(error: BaseException) -> None:
             if dialog is not None:
                 dialog.set_busy(False, f"Not issued: {error_text(error)}")
-            self._failed(error, "Not issued")
+            self.status.setText(f"Not issued: {error_text(error)}")
 
-        self.runner.run(lambda: self.service.issue(row.referral_id, row.due.kind, row.due.appointment_id),
-                        done, failed)
+        op.changes(Changed.DOCUMENTS | Changed.REFERRALS, row.referral_id).success(done).failure(failed) \
+            .run_in(self.runner)
 
     # -- issued documents ----------------------------------------------------------------
     def _stored(self, info: IssuedInfo, what: str, then: Callable[[Pdf], None]) -> None:
-        self._set_busy(True, f"Fetching {info.document_reference}…")
-
-        def done(result: tuple[IssuedInfo, Pdf]) -> None:
-            self._set_busy(False, "")
-            then(result[1])
-
-        self.runner.run(lambda: self.service.stored(info.id), done, lambda error: self._failed(error, what))
+        self._op(lambda: self.service.stored(info.id), f"Fetching {info.document_reference}…", what) \
+            .success(lambda result: then(result[1])).run_in(self.runner)
 
     def open_issued(self) -> None:
         """Show an issued document exactly as it was issued, with Reprint… and Save as PDF…."""

@@ -82,6 +82,8 @@ from diversion_desktop.services.evaluation import (
 )
 from diversion_desktop.owner_only import write_private
 from diversion_desktop.ui import file_dialogs
+from diversion_desktop.ui.operations import Op, is_busy
+from diversion_desktop.ui.progress import ProgressRelay
 from diversion_desktop.ui.tasks import TaskRunner, show_error
 from diversion_desktop.ui.widgets import DateEdit
 
@@ -98,12 +100,6 @@ _MARK_TIPS = {
 def choose_save_path(parent: QWidget | None, caption: str, suggested_name: str, file_filter: str) -> str:
     """The system "Save as" dialog; the chosen path, or "" if cancelled (tests replace this)."""
     return file_dialogs.save_path(parent, caption, suggested_name, file_filter)
-
-
-class _ProgressRelay(QObject):
-    """Carries progress from the worker thread to the GUI thread (a queued signal)."""
-
-    sig_progress = Signal(int, int)
 
 
 # -- tables ---------------------------------------------------------------------------------------------
@@ -403,10 +399,8 @@ class EvaluationView(QWidget):
         self.runner = runner
         self.service = EvaluationService(ctx)
         self.result: EvaluationResult | None = None
-        self.busy = False
         self._latest = 0
-        self.relay = _ProgressRelay(self)
-        self.relay.sig_progress.connect(self._progress)
+        self.relay = ProgressRelay(self._progress, self)
         self.panels: dict[str, _TablePanel] = {}
         self._build()
         today = ctx.today()
@@ -598,16 +592,15 @@ class EvaluationView(QWidget):
             self.status.setText(" ".join(error.errors.values()))
             self.sig_failed.emit(str(error))
             return
-        self.busy = True
         self._latest += 1
         token = self._latest
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.status.setText("Counting…")
-        self._update_buttons()
-        emit = self.relay.sig_progress.emit
-        self.runner.run(lambda: self.service.compute(request, emit),
-                        lambda result: self._computed(result, token), lambda error: self._failed(error, token))
+        service = self.service
+        Op(self, lambda report: service.compute(request, report)).with_progress(self.relay) \
+            .busy(self._update_buttons).success(lambda result: self._computed(result, token)) \
+            .failure(lambda error: self._failed(error, token)).run_in(self.runner)
 
     def _progress(self, done: int, total: int) -> None:
         if self.busy:
@@ -617,7 +610,6 @@ class EvaluationView(QWidget):
     def _computed(self, result: EvaluationResult, token: int) -> None:
         if token != self._latest:
             return
-        self.busy = False
         self.progress.setVisible(False)
         self.show_result(result)
         assessed = result.total_funnel.count(Step.ASSESSED)
@@ -626,15 +618,15 @@ class EvaluationView(QWidget):
         self._update_buttons()
         self.sig_computed.emit(result)
 
-    def _failed(self, error: BaseException, token: int) -> None:
+    def _failed(self, error: BaseException, token: int) -> bool:
         if token != self._latest:
-            return
-        self.busy = False
+            return True
         self.progress.setVisible(False)
         self.status.setText("The evaluation could not be computed.")
         self._update_buttons()
-        show_error(self, error)
+        show_error(self, error)  # (before sig_failed: its listeners find the message open)
         self.sig_failed.emit(str(error))
+        return True
 
     def show_result(self, result: EvaluationResult) -> None:
         """Every chart and table from one result."""
@@ -680,8 +672,6 @@ class EvaluationView(QWidget):
         path = Path(chosen)
         if path.suffix.lower() != suffix:
             path = path.with_name(path.name + suffix)
-        self.busy = True
-        self._update_buttons()
         self.status.setText(f"Writing {path.name}…")
 
         def write() -> str:
@@ -697,20 +687,23 @@ class EvaluationView(QWidget):
             return str(path)
 
         def done(written: str) -> None:
-            self.busy = False
             self.status.setText(f"Saved {written}.")
             self._update_buttons()
             self.sig_saved.emit(written)
 
-        def failed(error: BaseException) -> None:
-            self.busy = False
+        def failed(error: BaseException) -> bool:
             self.status.setText(f"{path.name} was not saved.")
             self._update_buttons()
             show_error(self, error if not isinstance(error, OSError) else
                        OSError(f"{path} could not be written ({error.strerror or error})."))
             self.sig_failed.emit(str(error))
+            return True
 
-        self.runner.run(write, done, failed)
+        Op(self, write).busy(self._update_buttons).success(done).failure(failed).run_in(self.runner)
+
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
 
     def _update_buttons(self) -> None:
         self.compute_button.setEnabled(not self.busy)

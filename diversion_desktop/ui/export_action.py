@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.exporter import ExportQuery, ExportResult, ExportService
 from diversion_desktop.ui import file_dialogs
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.password_fields import PASSWORD_NOTE, PasswordFields
-from diversion_desktop.ui.progress import ProgressRelay
-from diversion_desktop.ui.tasks import TaskRunner, error_text
+from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import ErrorLabel
 
 _FILTERS = {"xlsx": "Excel workbook (*.xlsx)", "csv": "CSV file (*.csv)"}
@@ -64,13 +64,13 @@ class ExportDialog(QDialog):
         self.title = title or query.describe()
         self.suggested_name = suggested_name or f"{query.kind}-{ctx.today():%Y-%m-%d}"
         self.service = ExportService(ctx)
-        self.busy = False
-        self.closed = False
         self.result: ExportResult | None = None
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export")
         self._build()
-        self.runner.run(lambda: self.service.count(query), self._counted, lambda _error: None)
+        service = self.service
+        Op(self, lambda: service.count(query)).success(self._counted).failure(lambda _error: True) \
+            .run_in(self.runner)  # (the count is a courtesy: without it the export still works)
 
     def _build(self) -> None:
         self.intro = QLabel(f"Export {self.title}.")
@@ -93,7 +93,6 @@ class ExportDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setObjectName("exportProgress")
         self.progress.setVisible(False)
-        self.relay = ProgressRelay(self.progress, self)
         self.status = QLabel()
         self.status.setObjectName("exportStatus")
         self.status.setWordWrap(True)
@@ -114,9 +113,11 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
 
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
+
     def _counted(self, count: int) -> None:
-        if self.closed:  # the answer came after the dialog was closed
-            return
         self.intro.setText(f"Export {self.title}: {count} row(s).")
         self.sig_counted.emit(count)
 
@@ -130,28 +131,22 @@ class ExportDialog(QDialog):
         path = ask_export_path(self, self.suggested_name, file_format)
         if not path:
             return
-        self._set_busy(True)
         self.status.setText("Exporting…")
-        query = self.query
+        query, service = self.query, self.service
 
         def done(result: ExportResult) -> None:
-            self._set_busy(False)
             self.result = result
             self.status.setText(result.summary())
             self.export_button.setEnabled(False)
             self.close_button.setFocus()
             self.sig_exported.emit(result)
 
-        def failed(error: BaseException) -> None:
-            self._set_busy(False)
-            self.status.setText("")
-            self.error.show_message(error_text(error))
+        Op(self, lambda report: service.export(query, Path(path), file_format, password=password, progress=report)) \
+            .with_progress(self.progress).busy(self._busy_changed).success(done) \
+            .failure(lambda _error: self.status.setText("")).errors_in(self.error.show_message).run_in(self.runner)
 
-        self.runner.run(lambda: self.service.export(query, Path(path), file_format, password=password,
-                                                    progress=self.relay.report), done, failed)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
+    def _busy_changed(self) -> None:
+        busy = self.busy
         self.progress.setVisible(busy)
         if busy:
             self.progress.setRange(0, 0)
@@ -162,10 +157,6 @@ class ExportDialog(QDialog):
     def reject(self) -> None:
         if not self.busy:
             super().reject()
-
-    def done(self, result: int) -> None:
-        self.closed = True
-        super().done(result)
 
 
 def export_list(parent: QWidget | None, ctx: AppContext, runner: TaskRunner, query: ExportQuery, title: str = "",

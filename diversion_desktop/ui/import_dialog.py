@@ -15,6 +15,7 @@ The report's file is deleted when another report replaces it or the dialog close
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -37,7 +38,8 @@ from PySide6.QtWidgets import (
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.importer import CREATED, REFUSED, ImportReport, ImportService, RowResult
 from diversion_desktop.ui import file_dialogs
-from diversion_desktop.ui.progress import ProgressRelay
+from diversion_desktop.ui.changes import Changed
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.table_models import Column, RowsModel, sorting_proxy
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 
@@ -83,7 +85,6 @@ class ImportDialog(QDialog):
         self.path = ""
         self.report: ImportReport | None = None  # the latest check or import
         self.checked = False  # the report is a dry run of the file as it is now chosen
-        self.busy = False
         self.setObjectName("importDialog")
         self.setWindowTitle("Import referrals")
         self._build()
@@ -139,7 +140,6 @@ class ImportDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setObjectName("importProgress")
         self.progress.setVisible(False)
-        self.relay = ProgressRelay(self.progress, self)
         self.summary = QLabel()
         self.summary.setObjectName("importSummary")
         self.summary.setWordWrap(True)
@@ -210,13 +210,19 @@ class ImportDialog(QDialog):
             else:
                 self.import_button.setToolTip("")
 
-    def _set_busy(self, busy: bool, message: str = "") -> None:
-        self.busy = busy
-        self.progress.setVisible(busy)
-        if busy:
-            self.progress.setRange(0, 0)  # busy until the first progress report
-            self.summary.setStyleSheet("")
-            self.summary.setText(message)
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
+
+    def _op(self, work: Callable[[Callable[[int, int], None]], ImportReport], message: str) -> Op[ImportReport]:
+        """A run of the import service, with the progress bar (busy until its first report)."""
+        self.progress.setRange(0, 0)
+        self.summary.setStyleSheet("")
+        self.summary.setText(message)
+        return Op(self, work).with_progress(self.progress).busy(self._busy_changed).failure(self._show_failure)
+
+    def _busy_changed(self) -> None:
+        self.progress.setVisible(self.busy)
         self._update()
 
     def _show_rows(self, page: int) -> None:
@@ -246,8 +252,7 @@ class ImportDialog(QDialog):
             self.summary.setText(report.summary())
         self._show_rows(page=0)
 
-    def _show_failure(self, error: BaseException) -> None:
-        self._set_busy(False)
+    def _show_failure(self, error: BaseException) -> bool:
         self._show_report(None)
         self.checked = False
         message = error_text(error)
@@ -255,6 +260,7 @@ class ImportDialog(QDialog):
         self.summary.setText(message)
         self._update()
         self.sig_failed.emit(message)
+        return True  # (said in the summary line)
 
     # -- actions -----------------------------------------------------------------------------
     def choose_file(self) -> None:
@@ -277,35 +283,32 @@ class ImportDialog(QDialog):
         """The dry run: every row decided, nothing written."""
         if self.busy or not self.path:
             return
-        path = self.path
+        path, service = self.path, self.service
         self.checked = False
-        self._set_busy(True, f"Checking {Path(path).name}…")
 
         def done(report: ImportReport) -> None:
-            self._set_busy(False)
             self.checked = True
             self._show_report(report)
             self._update()
             self.sig_checked.emit(report)
 
-        self.runner.run(lambda: self.service.run(path, dry_run=True, progress=self.relay.report), done,
-                        self._show_failure)
+        self._op(lambda report: service.run(path, dry_run=True, progress=report), f"Checking {Path(path).name}…") \
+            .success(done).run_in(self.runner)
 
     def start_import(self) -> None:
         if self.busy or not self.import_button.isEnabled():
             return
-        path, skip = self.path, self.skip_check.isChecked()
-        self._set_busy(True, f"Importing {Path(path).name}…")
+        path, skip, service = self.path, self.skip_check.isChecked(), self.service
 
         def done(report: ImportReport) -> None:
-            self._set_busy(False)
             self.checked = False  # imported: checking again would show it all "already imported"
             self._show_report(report)
             self._update()
             self.sig_imported.emit(report)
 
-        self.runner.run(lambda: self.service.run(path, skip_invalid=skip, progress=self.relay.report), done,
-                        self._show_failure)
+        self._op(lambda report: service.run(path, skip_invalid=skip, progress=report), f"Importing {Path(path).name}…") \
+            .changes(Changed.PEOPLE | Changed.REFERRALS, when=lambda report: bool(report.written)).success(done) \
+            .run_in(self.runner)
 
     def save_template(self) -> None:
         if self.busy:
@@ -319,7 +322,8 @@ class ImportDialog(QDialog):
             self.summary.setText("Template saved: " + ", ".join(str(p) for p in written)
                                  + ". Fill it in, then choose it here.")
 
-        self.runner.run(lambda: ImportService.write_template(Path(path)), done, self._show_failure)
+        Op(self, lambda: ImportService.write_template(Path(path))).success(done).failure(self._show_failure) \
+            .run_in(self.runner)
 
     # -- QDialog -----------------------------------------------------------------------------
     def reject(self) -> None:

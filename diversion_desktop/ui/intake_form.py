@@ -43,8 +43,10 @@ from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.domain.units import QuantityError, parse_quantity
 from diversion_desktop.services.errors import ValidationError
+from diversion_desktop.ui.changes import Changed
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.settings import Settings
-from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
+from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import DateEdit, DateTimeEdit, Field, add_field, set_required
 
 if TYPE_CHECKING:  # the services load SQLAlchemy: on first use, not before the form is first shown
@@ -173,7 +175,6 @@ class IntakeForm(QWidget):
         self.matches: list[PossibleMatch] = []
         self.new_person_confirmed = False
         self.touched: set[str] = set()
-        self.saving = False
         self.fields: dict[str, Field] = {}
         self.substance_rows: list[SubstanceRow] = []
         self._search_round = 0
@@ -734,6 +735,10 @@ class IntakeForm(QWidget):
         if new is not None and body is not None and body.isAncestorOf(new):
             self.scroll_area.ensureWidgetVisible(new)
 
+    @property
+    def saving(self) -> bool:
+        return is_busy(self)
+
     def save(self) -> None:
         if self.saving:
             return
@@ -749,14 +754,12 @@ class IntakeForm(QWidget):
             self.matches_list.setFocus()
             return
         draft = self.draft()
-        self.saving = True
-        self.save_button.setEnabled(False)
         self.status_label.setText("Saving…")
-        self.runner.run(lambda: self.service.save(draft), self._saved, self._save_failed)
+        Op(self, lambda: self.service.save(draft)).busy().disabling(self.save_button) \
+            .changes(Changed.PEOPLE | Changed.REFERRALS).success(self._saved).failure(self._save_failed) \
+            .reload_on_stale(self.reload_person).run_in(self.runner)
 
     def _saved(self, saved: SavedReferral) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
         self.settings.last_area = self.area.currentData() or ""
         if self.station.text().strip():
             self.settings.station = self.station.text().strip()
@@ -767,19 +770,16 @@ class IntakeForm(QWidget):
         self.status_label.setText(f"Saved {saved.reference} ({verdict}) at {datetime.now():%H:%M}.")
         self.sig_saved.emit(saved)
 
-    def _save_failed(self, error: BaseException) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
+    def _save_failed(self, error: BaseException) -> bool:
         if isinstance(error, ValidationError):
             for name, message in error.errors.items():
                 key = "substances" if name.startswith("substances") else name
                 if key in self.fields:
                     self.fields[key].set_error(message)
             self._refuse(error.errors)
-            return
+            return True
         self.status_label.setText("Not saved. Your entries are still here; try again.")
-        if not offer_reload(self, error, self.reload_person):
-            show_error(self, error)
+        return False  # (a record changed meanwhile offers a reload; anything else is said in a dialog)
 
     def reload_person(self) -> None:
         """The chosen person as stored now (someone else changed them): their details replace the
@@ -788,7 +788,7 @@ class IntakeForm(QWidget):
             return
         person_id = self.person.id
         people = self.people
-        self.runner.run(lambda: people.get(person_id), self.load_person, lambda e: show_error(self, e))
+        Op(self, lambda: people.get(person_id)).success(self.load_person).run_in(self.runner)
 
     def _refuse(self, errors: dict[str, str]) -> None:
         self._refused = True

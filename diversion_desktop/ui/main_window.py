@@ -8,15 +8,18 @@ coordinator on the queues, an administrator without case work on the administrat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from diversion_desktop import __version__
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Queue
+from diversion_desktop.ui.changes import Changed, Changes
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.role_view import RoleView
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
@@ -49,12 +52,6 @@ def _backup_dialog():  # noqa: ANN202 - the module
     return backup_dialog
 
 
-class ProgressRelay(QObject):
-    """Carries progress from the worker thread to the GUI thread (a queued signal)."""
-
-    sig_progress = Signal(int, int)
-
-
 class MainWindow(QMainWindow):
     sig_demo_filled = Signal(dict)
     sig_signed_out = Signal(str)  # "sign in" (Account → Sign out) or "quit" (from the lock screen)
@@ -67,6 +64,7 @@ class MainWindow(QMainWindow):
         self.role_view = RoleView(self.principal)
         self.runner = TaskRunner(self)
         self.runner.on_account_revoked = self._account_revoked
+        self.runner.data_changed.changed.connect(self._data_changed)  # (each page listens for itself)
         self.setObjectName("mainWindow")
 
         self.tabs = QTabWidget()
@@ -129,7 +127,7 @@ class MainWindow(QMainWindow):
         if wanted and not self.data_menu.actions():
             from diversion_desktop.ui.data_protection import add_data_protection_actions
 
-            add_data_protection_actions(self, self.data_menu, on_changed=self._data_changed)
+            add_data_protection_actions(self, self.data_menu)
         self.data_menu.menuAction().setVisible(wanted)
 
     def _make_session_lock(self) -> SessionLock:
@@ -207,17 +205,13 @@ class MainWindow(QMainWindow):
     def _build_referral(self) -> QWidget:
         from diversion_desktop.ui.referral_page import ReferralPage
 
-        page = ReferralPage(self.ctx, self.runner)
-        page.sig_changed.connect(lambda _id: self._data_changed(appointments=True))
-        return page
+        return ReferralPage(self.ctx, self.runner)
 
     def _build_appointments(self) -> QWidget:
         from diversion_desktop.ui.appointments_view import AppointmentsView
 
         page = AppointmentsView(self.ctx, self.runner, self.settings)
         page.sig_open_referral.connect(self.open_referral)
-        page.sig_changed.connect(lambda _id: self._data_changed())
-        page.sig_changed.connect(self._appointment_changed)
         return page
 
     def _build_queues(self) -> QWidget:
@@ -226,7 +220,6 @@ class MainWindow(QMainWindow):
         page = QueuesView(self.ctx, self.runner)
         page.sig_open_referral.connect(self.open_referral)
         page.sig_counts.connect(self._show_counts)
-        page.sig_changed.connect(lambda _id: self.refresh_counts())
         return page
 
     def _build_referral_list(self) -> QWidget:
@@ -242,12 +235,6 @@ class MainWindow(QMainWindow):
         page = IntakeForm(self.ctx, self.runner, self.settings)
         page.sig_saved.connect(self._referral_saved)
         return page
-
-    def _appointment_changed(self, referral_id: int) -> None:
-        # An open referral page offers a missed-appointment notice as soon as it is due.
-        referral = self._built("referral")
-        if referral is not None:
-            referral.refresh_if_showing(referral_id)  # type: ignore[attr-defined]
 
     def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
         action = QAction(self)  # then its text: QAction(text, parent)'s overloads make PySide build QIcon's type
@@ -290,7 +277,7 @@ class MainWindow(QMainWindow):
         self.show_evaluation_action = self._action(view_menu, "E&valuation", self.show_evaluation, "Ctrl+6")
         self.show_referral_list_action = self._action(view_menu, "All referra&ls", self.show_referral_list,
                                                       "Ctrl+7")
-        self.refresh_action = self._action(view_menu, "Re&fresh", self._data_changed,
+        self.refresh_action = self._action(view_menu, "Re&fresh", self.refresh_all,
                                            QKeySequence.StandardKey.Refresh)
         # Filled once someone is signed in (its dialogs load the services: not before the first paint).
         self.data_menu = bar.addMenu("Data &protection")
@@ -360,21 +347,15 @@ class MainWindow(QMainWindow):
     def _referral_saved(self, saved: SavedReferral) -> None:
         self.statusBar().showMessage(f"Saved {saved.reference}.", 10000)
         self.open_referral(saved.id)
-        self._data_changed()
 
-    def _data_changed(self, appointments: bool = False) -> None:
-        """Read again what a change elsewhere may have changed: the queues, an opened list, the
-        counts; with ``appointments``, the day's appointments too (a booking on the referral page)."""
-        day = self._built("appointments")
-        if appointments and day is not None:
-            day.refresh()  # type: ignore[attr-defined]
-        queues = self._built("queues")
-        if queues is not None:  # queues not built yet read when they are
-            queues.refresh()  # type: ignore[attr-defined]
-        referral_list = self._built("referral_list")
-        if referral_list is not None and referral_list.model.loaded:  # type: ignore[attr-defined]
-            referral_list.refresh()  # type: ignore[attr-defined]  # a list never opened stays unread
-        self.refresh_counts()
+    def refresh_all(self) -> None:
+        """View → Refresh: the queues, an opened list and the counts read again (as after a change
+        to referrals made elsewhere)."""
+        self.runner.data_changed.announce(Changes(Changed.REFERRALS))
+
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.what & ~Changed.USERS:  # the counts are the queues': any change to case work
+            self.refresh_counts()
 
     # -- queue counts ----------------------------------------------------------------
     def refresh_counts(self) -> None:
@@ -387,7 +368,7 @@ class MainWindow(QMainWindow):
 
             return ReferralService(ctx).queue_counts()
 
-        self.runner.run(counts, self._show_counts)
+        Op(self, counts).success(self._show_counts).run_in(self.runner)
 
     def _show_counts(self, counts: dict) -> None:
         """The count of each queue this user works (a support worker's: awaiting a first appointment)."""
@@ -399,8 +380,7 @@ class MainWindow(QMainWindow):
     def import_records(self) -> None:
         from diversion_desktop.ui.import_dialog import open_import_dialog  # spreadsheet readers: on first use
 
-        dialog = open_import_dialog(self.ctx, self.runner, self)
-        dialog.sig_imported.connect(lambda report: report.written and self._data_changed())
+        open_import_dialog(self.ctx, self.runner, self)  # (what it writes is announced: the pages read again)
 
     # -- sample data -----------------------------------------------------------------
     def fill_demo(self) -> None:
@@ -409,7 +389,7 @@ class MainWindow(QMainWindow):
 
             return is_empty(self.ctx)
 
-        self.runner.run(empty, self._ask_demo)
+        Op(self, empty).success(self._ask_demo).run_in(self.runner)
 
     def _ask_demo(self, empty: bool) -> None:
         # (Their Python types are made on first use: not before the window is first painted.)
@@ -427,31 +407,26 @@ class MainWindow(QMainWindow):
         progress.setCancelButton(None)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
-        relay = ProgressRelay(self)
-        relay.sig_progress.connect(lambda done, total: (progress.setMaximum(total), progress.setValue(done)))
-        self.demo_action.setEnabled(False)
 
         def done(counts: dict) -> None:
             progress.close()
-            self.demo_action.setEnabled(True)
             self.statusBar().showMessage(f"Sample data added: {sum(counts.values())} referrals.", 10000)
-            self._data_changed()
-            appointments = self._built("appointments")
-            if appointments is not None:
-                appointments.refresh()  # type: ignore[attr-defined]
             self.sig_demo_filled.emit(counts)
 
-        def failed(error: BaseException) -> None:
+        def failed(error: BaseException) -> bool:
             progress.close()
-            self.demo_action.setEnabled(True)
             QMessageBox.warning(self, "Sample data", str(error))
+            return True
 
-        def sample() -> dict:
+        ctx = self.ctx
+
+        def sample(report: Callable[[int, int], None]) -> dict:
             from diversion_desktop.sample_data.demo import fill
 
-            return fill(self.ctx, progress=relay.sig_progress.emit)
+            return fill(ctx, progress=report)
 
-        self.runner.run(sample, done, failed)
+        Op(self, sample).with_progress(lambda done, total: (progress.setMaximum(total), progress.setValue(done))) \
+            .disabling(self.demo_action).changes(Changed.ALL).success(done).failure(failed).run_in(self.runner)
 
     def _about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -481,16 +456,17 @@ class MainWindow(QMainWindow):
         def signed_out(_none: object = None) -> None:
             self._signed_out("sign in")
 
-        def failed(_error: BaseException) -> None:  # the audit row could not be written: still sign out
+        def failed(_error: BaseException) -> bool:  # the audit row could not be written: still sign out
             self.ctx.sign_in_as(None)
             signed_out()
+            return True
 
         def work() -> None:
             from diversion_desktop.services.users import UserService
 
             UserService(self.ctx).sign_out()
 
-        self.runner.run(work, signed_out, failed)
+        Op(self, work).success(signed_out).failure(failed).run_in(self.runner)
 
     def _account_revoked(self, error: BaseException) -> None:
         """An action was refused because an administrator disabled this account (or set its

@@ -32,7 +32,9 @@ from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.services.free_text import MAX_REASON
 from diversion_desktop.services.merge import MergeRecord, MergeResult, MergeService, UndoResult
 from diversion_desktop.services.people import PeopleService
+from diversion_desktop.ui.changes import Changed
 from diversion_desktop.ui.dialogs import ask_confirmation
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.search_panel import HISTORY, PEOPLE
 from diversion_desktop.ui.table_models import Column, RowsModel, day_text
 from diversion_desktop.ui.tasks import TaskRunner, error_text
@@ -83,7 +85,6 @@ class PersonPicker(QWidget):
         self.runner = runner
         self.excluded: int | None = None  # the other picker's record
         self.chosen: PersonRecord | None = None
-        self.closed = False  # set by the dialog: answers arriving later are dropped
         self._latest = 0
         self._timer = QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.search_now)
@@ -126,16 +127,18 @@ class PersonPicker(QWidget):
             return
         self.summary.setText("Searching…")
         people = self.people  # the worker's function holds no widget: one must never be freed there
-        self.runner.run(lambda: people.search(text), lambda found: self._show(found, token, text),
-                        lambda error: self._failed(error, token))
+        # (An answer that comes once the dialog has closed is dropped: ui/operations.py.)
+        Op(self, lambda: people.search(text)).success(lambda found: self._show(found, token, text)) \
+            .failure(lambda error: self._failed(error, token)).run_in(self.runner)
 
-    def _failed(self, error: BaseException, token: int) -> None:
-        if token == self._latest and not self.closed:
+    def _failed(self, error: BaseException, token: int) -> bool:
+        if token == self._latest:
             self.summary.setText(error_text(error))
+        return True
 
     def _show(self, found: list[PersonRecord], token: int, text: str) -> None:
-        if token != self._latest or self.closed:
-            return  # a newer search is on its way, or the dialog has gone
+        if token != self._latest:
+            return  # a newer search is on its way
         shown = [p for p in found if p.id != self.excluded]
         self.results.set_rows(shown)
         self.summary.setText("Type to search." if not text.strip() else
@@ -172,9 +175,7 @@ class MergeDialog(QDialog):
         self.ctx = ctx
         self.runner = runner
         self.service = MergeService(ctx)
-        self.busy = False
         self.result: MergeResult | None = None
-        self.closed = False  # answers arriving after the dialog closed are dropped
         self.setObjectName("mergeDialog")
         self.setWindowTitle("Merge records of one person")
         people = PeopleService(ctx)
@@ -255,43 +256,37 @@ class MergeDialog(QDialog):
                                 f"({keep.reference})? {len(other.referrals)} referral(s) will move."):
             return
         reason, allow = self.reason.toPlainText(), self.dates_differ.isChecked()
-        self._set_busy(True)
         self.status.setText("Merging…")
         service = self.service  # the worker's function holds no widget
-        self.runner.run(lambda: service.merge(keep.id, other.id, reason, allow_different_birth_dates=allow),
-                        self._done, self._failed)
+        Op(self, lambda: service.merge(keep.id, other.id, reason, allow_different_birth_dates=allow)) \
+            .busy(self._busy_changed).changes(Changed.PEOPLE | Changed.REFERRALS).success(self._done) \
+            .failure(self._failed).run_in(self.runner)
+
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
 
     def _done(self, result: MergeResult) -> None:
         self.result = result
         self.sig_merged.emit(result)
-        if self.closed:
-            return
-        self._set_busy(False)
         self.status.setText(result.summary())
         self.close_button.setFocus()
 
-    def _failed(self, error: BaseException) -> None:
-        if self.closed:
-            return
-        self._set_busy(False)
+    def _failed(self, error: BaseException) -> bool:
         self.status.setText("")
         message = error_text(error)
         if isinstance(error, ValidationError):
             message = "\n".join(error.errors.values())
         self.error.show_message(message)
+        return True
 
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.reason.setReadOnly(busy)
+    def _busy_changed(self) -> None:
+        self.reason.setReadOnly(self.busy)
         self._changed(None)
 
     def reject(self) -> None:
         if not self.busy:
             super().reject()
-
-    def done(self, result: int) -> None:
-        self.closed = self.keep.closed = self.other.closed = True
-        super().done(result)
 
 
 MERGES: tuple[Column, ...] = (
@@ -317,8 +312,6 @@ class UndoMergeDialog(QDialog):
         self.ctx = ctx
         self.runner = runner
         self.service = MergeService(ctx)
-        self.busy = False
-        self.closed = False
         self.setObjectName("undoMergeDialog")
         self.setWindowTitle("Undo a merge")
         self.reference = QLineEdit(person_reference)
@@ -374,15 +367,13 @@ class UndoMergeDialog(QDialog):
         def load() -> list[MergeRecord]:
             return service.merges_for(service.person_id(reference))
 
-        self.runner.run(load, self._show, self._load_failed)
+        Op(self, load).success(self._show).errors_in(self.error.show_message).run_in(self.runner)
 
-    def _load_failed(self, error: BaseException) -> None:
-        if not self.closed:
-            self.error.show_message(error_text(error))
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
 
     def _show(self, merges: list[MergeRecord]) -> None:
-        if self.closed:
-            return
         self.merges.set_rows(merges)
         self.status.setText(f"{len(merges)} merge(s)." if merges else "This record has not been merged.")
         first = next((i for i, m in enumerate(merges) if m.can_undo), 0 if merges else None)
@@ -411,31 +402,18 @@ class UndoMergeDialog(QDialog):
                                 f"again, with {', '.join(chosen.referral_references) or 'no referrals'}."):
             return
         reason = self.reason.toPlainText()
-        self.busy = True
-        self._update()
 
         def done(result: UndoResult) -> None:
-            self.busy = False
             self.sig_undone.emit(result)
-            if not self.closed:
-                self.status.setText(result.summary())
-                self.show_merges()
-
-        def failed(error: BaseException) -> None:
-            self.busy = False
-            if self.closed:
-                return
-            self._update()
-            self.error.show_message(error_text(error))
+            self.status.setText(result.summary())
+            self.show_merges()
 
         service = self.service
-        self.runner.run(lambda: service.undo(chosen.id, reason), done, failed)
+        Op(self, lambda: service.undo(chosen.id, reason)).busy(self._update) \
+            .changes(Changed.PEOPLE | Changed.REFERRALS).success(done).errors_in(self.error.show_message) \
+            .run_in(self.runner)
 
     def reject(self) -> None:
         if not self.busy:
             super().reject()
-
-    def done(self, result: int) -> None:
-        self.closed = True
-        super().done(result)
 

@@ -31,8 +31,10 @@ from diversion_desktop.services.dto import QueueRow
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import QUEUE_LIMIT, ReferralService, queues_for
 from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.changes import Changed, Changes
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.table_models import QUEUE, ROW_ROLE, RowsModel, next_step_text, sorting_proxy
-from diversion_desktop.ui.tasks import TaskRunner, show_error
+from diversion_desktop.ui.tasks import TaskRunner
 
 # (queue, title, what an empty queue means)
 QUEUES: tuple[tuple[Queue, str, str], ...] = (
@@ -56,7 +58,6 @@ class QueuesView(QWidget):
         self.referrals = ReferralService(ctx)
         self.programme = ProgrammeService(ctx)
         self.counts: dict[str, int] = {}
-        self.busy = False
         self.models: dict[str, RowsModel] = {}
         self.tables: dict[str, QTableView] = {}
         self._latest = 0
@@ -64,7 +65,16 @@ class QueuesView(QWidget):
         principal = ctx.require()
         self.queues = tuple(q for q in QUEUES if q[0] in queues_for(principal))  # those this user works
         self._build()
+        runner.data_changed.changed.connect(self._data_changed)
         self.refresh()
+
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
+
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.what & ~Changed.USERS and not changes.made_by(self):  # (its own change: read again already)
+            self.refresh()
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -148,8 +158,8 @@ class QueuesView(QWidget):
             rows: dict[str, list[QueueRow]] = {name: self.referrals.queue(name) for name, _t, _e in self.queues}
             return rows, self.referrals.queue_counts()
 
-        self.runner.run(fetch, lambda result: self._show(*result, token=token),
-                        lambda error: self._load_failed(error, token))
+        Op(self, fetch).success(lambda result: self._show(*result, token=token)) \
+            .failure(lambda error: self._load_failed(error, token)).run_in(self.runner)
 
     def _show(self, rows: dict[str, list[QueueRow]], counts: dict[str, int], token: int) -> None:
         if token != self._latest:
@@ -166,10 +176,11 @@ class QueuesView(QWidget):
         self._update_buttons()
         self.sig_counts.emit(dict(counts))
 
-    def _load_failed(self, error: BaseException, token: int) -> None:
-        if token == self._latest:
-            self.status.setText("The queues could not be loaded.")
-            show_error(self, error)
+    def _load_failed(self, _error: BaseException, token: int) -> bool:
+        if token != self._latest:
+            return True  # a newer reload is on its way: nothing to say
+        self.status.setText("The queues could not be loaded.")
+        return False
 
     @staticmethod
     def _reselect(table: QTableView, model: RowsModel, referral_id: int | None) -> None:
@@ -255,20 +266,17 @@ class QueuesView(QWidget):
                                          kind, row.pathway):
             self.status.setText("Not confirmed: nothing has changed.")
             return
-        self.busy = True
-        self._update_buttons()
         self.status.setText(f"Confirming the next step for {row.reference}…")
 
         def done(step: str) -> None:
-            self.busy = False
             self._notice = f"Confirmed for {row.reference}: {next_step_text(step)}."
             self.refresh()
             self.sig_changed.emit(row.referral_id)
 
-        def failed(error: BaseException) -> None:
-            self.busy = False
+        def failed(_error: BaseException) -> None:
             self.status.setText(f"Not confirmed for {row.reference}.")
-            show_error(self, error)
-            self.refresh()
+            self.refresh()  # (and the error is said in a dialog)
 
-        self.runner.run(lambda: self.programme.confirm_next_step(row.referral_id), done, failed)
+        Op(self, lambda: self.programme.confirm_next_step(row.referral_id)).busy(self._update_buttons) \
+            .changes(Changed.REFERRALS | Changed.APPOINTMENTS, row.referral_id).success(done).failure(failed) \
+            .run_in(self.runner)

@@ -37,6 +37,8 @@ from diversion_desktop.services.referral_list import (
     ReferralListRow,
     ReferralListService,
 )
+from diversion_desktop.ui.changes import Changed, Changes
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.table_models import ROW_ROLE, day_text, next_step_text, pathway_text, status_text
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 
@@ -126,9 +128,8 @@ class ReferralListModel(QAbstractTableModel):
         self._fetching = None
         self._wanted.clear()
         filters, size = self._filters, self.page_size
-        self.runner.run(lambda: self.service.open(filters, size),
-                        lambda opened: self._opened(opened, generation),
-                        lambda error: self._failed(error, generation))
+        Op(self, lambda: self.service.open(filters, size)).success(lambda opened: self._opened(opened, generation)) \
+            .failure(lambda error: self._failed(error, generation)).run_in(self.runner)
 
     def _opened(self, opened: ReferralListOpened, generation: int) -> None:
         if generation != self._generation:
@@ -143,12 +144,12 @@ class ReferralListModel(QAbstractTableModel):
         self.sig_loaded.emit(opened.total)
         self._schedule_fetch()
 
-    def _failed(self, error: BaseException, generation: int) -> None:
-        if generation != self._generation:
-            return
-        self._opening = False
-        self._fetching = None
-        self.sig_failed.emit(error_text(error))
+    def _failed(self, error: BaseException, generation: int) -> bool:
+        if generation == self._generation:
+            self._opening = False
+            self._fetching = None
+            self.sig_failed.emit(error_text(error))
+        return True  # (the list says it in its summary line)
 
     # -- pages -------------------------------------------------------------------------------------
     def row_at(self, row: int) -> ReferralListRow | None:
@@ -185,9 +186,9 @@ class ReferralListModel(QAbstractTableModel):
             return
         self._fetching = page
         generation, filters, total, size = self._generation, self._filters, self._total, self.page_size
-        self.runner.run(lambda: self.service.page(filters, page * size, size, total),
-                        lambda result: self._page_arrived(result, page, generation),
-                        lambda error: self._failed(error, generation))
+        Op(self, lambda: self.service.page(filters, page * size, size, total)) \
+            .success(lambda result: self._page_arrived(result, page, generation)) \
+            .failure(lambda error: self._failed(error, generation)).run_in(self.runner)
 
     def _page_arrived(self, result: ReferralListPage, page: int, generation: int) -> None:
         if generation != self._generation:
@@ -261,6 +262,12 @@ class ReferralListView(QWidget):
         self._build()
         self.model.sig_loaded.connect(self._loaded)
         self.model.sig_failed.connect(self._failed)
+        runner.data_changed.changed.connect(self._data_changed)
+
+    def _data_changed(self, changes: Changes) -> None:
+        # A list never opened stays unread; an opened one follows any change to case work.
+        if self.model.loaded and changes.what & ~Changed.USERS:
+            self.refresh()
 
     # -- layout ------------------------------------------------------------------------------------
     def _build(self) -> None:

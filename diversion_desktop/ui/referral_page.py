@@ -51,12 +51,14 @@ from diversion_desktop.services.errors import NeedsConfirmation, NotFound, Servi
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui import dialogs
+from diversion_desktop.ui.changes import Changed, Changes
 from diversion_desktop.ui.correction_dialogs import (
     CorrectAttendanceDialog,
     CorrectionRequest,
     WithdrawConfirmationDialog,
 )
 from diversion_desktop.ui.documents_panel import DocumentsPanel
+from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.table_models import (
     APPOINTMENTS_OF_REFERRAL,
     TIMELINE,
@@ -67,7 +69,7 @@ from diversion_desktop.ui.table_models import (
     pathway_text,
     status_text,
 )
-from diversion_desktop.ui.tasks import TaskRunner, offer_reload, show_error
+from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import add_field
 
 _BOOKABLE = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
@@ -122,15 +124,25 @@ class ReferralPage(QWidget):
         self.corrections = CorrectionService(ctx)
         self.correction_dialog: CorrectAttendanceDialog | WithdrawConfirmationDialog | None = None
         self.detail: ReferralDetail | None = None
-        self.busy = False
         self.book_dialog: dialogs.BookAppointmentDialog | None = None
         self._latest = 0
         self._notice = ""  # what was just done, shown once the page is reloaded
         self._values: dict[str, QLabel] = {}
         self.documents = DocumentsPanel(ctx, runner)
         self.documents.sig_issued.connect(self._changed)
+        runner.data_changed.changed.connect(self._data_changed)
         self._build()
         self._show_empty()
+
+    @property
+    def busy(self) -> bool:
+        return is_busy(self)
+
+    def _data_changed(self, changes: Changes) -> None:
+        # An open referral page offers a missed-appointment notice as soon as it is due.
+        if (changes.touches(Changed.APPOINTMENTS) and changes.referral_id is not None
+                and not changes.made_by(self)):
+            self.refresh_if_showing(changes.referral_id)
 
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -362,8 +374,8 @@ class ReferralPage(QWidget):
             except ServiceError as error:  # the referral still shows; the group says what is wrong
                 return _Loaded(detail, None, None, str(error))
 
-        self.runner.run(fetch_all, lambda loaded: self._loaded(loaded, token),
-                        lambda error: self._load_failed(error, token))
+        Op(self, fetch_all).success(lambda loaded: self._loaded(loaded, token)) \
+            .failure(lambda error: self._load_failed(error, token)).run_in(self.runner)
 
     def _loaded(self, loaded: _Loaded, token: int) -> None:
         if token != self._latest:
@@ -379,17 +391,17 @@ class ReferralPage(QWidget):
             self.left_scroll.verticalScrollBar().setValue(0)
         self.sig_loaded.emit(detail.id)
 
-    def _load_failed(self, error: BaseException, token: int) -> None:
+    def _load_failed(self, error: BaseException, token: int) -> bool:
         if token != self._latest:
-            return
+            return True
         if isinstance(error, NotFound):
             self.message.setText("")
             self.reference_field.set_error(str(error))
             self.reference_edit.setFocus()
             self.reference_edit.selectAll()
-            return
+            return True
         self.message.setText("The referral could not be loaded.")
-        show_error(self, error)
+        return False
 
     # -- showing ------------------------------------------------------------------------------
     def _show_empty(self) -> None:
@@ -556,11 +568,6 @@ class ReferralPage(QWidget):
         self.book_button.setToolTip(note if not self.can_book() else "")
         self._update_correction_buttons()
 
-    def _set_busy(self, busy: bool, message: str = "") -> None:
-        self.busy = busy
-        self.message.setText(message)
-        self._update_buttons()
-
     # -- actions ---------------------------------------------------------------------------------
     def book_appointment(self) -> None:
         d = self.detail
@@ -580,24 +587,23 @@ class ReferralPage(QWidget):
 
     def _submit_booking(self, dialog: dialogs.BookAppointmentDialog, d: ReferralDetail,
                         request: dialogs.BookingRequest) -> None:
-        self._set_busy(True, "Booking…")
+        self.message.setText("Booking…")
 
         def done(row: AppointmentRow) -> None:
-            dialog.set_busy(False)
-            dialog.accept()
             self._changed(d.id, f"Booked {row.scheduled_at:%d/%m/%Y %H:%M} at {row.centre_name}.")
 
-        def failed(error: BaseException) -> None:
+        def failed(error: BaseException) -> bool:
             if isinstance(error, NeedsConfirmation) and dialogs.confirm_close_booking(dialog, error.warnings):
                 self._submit_booking(dialog, d, replace(request, confirmed=True))
-                return
-            self._set_busy(False, "Not booked: see the message in the dialog.")
-            dialog.show_failure(error)
-            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh()))
+                return True
+            self.message.setText("Not booked: see the message in the dialog.")
+            return False
 
-        self.runner.run(lambda: self.programme.book(d.id, request.when, request.centre_code, request.session_type,
-                                                    request.worker, confirmed=request.confirmed,
-                                                    expected_version=d.version), done, failed)
+        Op(self, lambda: self.programme.book(d.id, request.when, request.centre_code, request.session_type,
+                                             request.worker, confirmed=request.confirmed,
+                                             expected_version=d.version)) \
+            .busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh) \
+            .changes(Changed.APPOINTMENTS | Changed.REFERRALS, d.id).success(done).failure(failed).run_in(self.runner)
 
     def _dialog_closed(self, dialog: dialogs.BookAppointmentDialog) -> None:
         if self.book_dialog is dialog:
@@ -612,18 +618,18 @@ class ReferralPage(QWidget):
                                          d.proposed_reason, d.scheme_kind, d.pathway):
             self.message.setText("Not confirmed: nothing has changed.")
             return
-        self._set_busy(True, "Confirming…")
+        self.message.setText("Confirming…")
 
         def done(step: str) -> None:
             self._changed(d.id, f"Confirmed: {next_step_text(step)}.")
 
-        def failed(error: BaseException) -> None:
-            self._set_busy(False, "Not confirmed.")
-            if not offer_reload(self, error, self.refresh):
-                show_error(self, error)
+        def failed(_error: BaseException) -> None:
+            self.message.setText("Not confirmed.")
             self.refresh()
 
-        self.runner.run(lambda: self.programme.confirm_next_step(d.id, expected_version=d.version), done, failed)
+        Op(self, lambda: self.programme.confirm_next_step(d.id, expected_version=d.version)) \
+            .busy(self._update_buttons).reload_on_stale(self.refresh) \
+            .changes(Changed.REFERRALS | Changed.APPOINTMENTS, d.id).success(done).failure(failed).run_in(self.runner)
 
     # -- corrections (issue 13 §4) ------------------------------------------------------------------
     def _may(self, permission: Permission) -> bool:
@@ -677,21 +683,18 @@ class ReferralPage(QWidget):
 
     def _submit_correction(self, dialog: CorrectAttendanceDialog, d: ReferralDetail, appointment: AppointmentRow,
                            request: CorrectionRequest) -> None:
-        self._set_busy(True, "Correcting…")
+        self.message.setText("Correcting…")
 
         def done(row: AppointmentRow) -> None:
-            dialog.set_busy(False)
-            dialog.accept()
             self._changed(d.id, f"Attendance on {row.scheduled_at:%d/%m/%Y %H:%M} corrected to "
                                 f"{request.attendance.label.lower()}.")
 
-        def failed(error: BaseException) -> None:
-            self._set_busy(False, "Not corrected: see the message in the dialog.")
-            dialog.show_failure(error)
-            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh()))
-
-        self.runner.run(lambda: self.corrections.correct_attendance(appointment.id, request.attendance,
-                                                                    request.reason, appointment.version), done, failed)
+        Op(self, lambda: self.corrections.correct_attendance(appointment.id, request.attendance, request.reason,
+                                                             appointment.version)) \
+            .busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh) \
+            .changes(Changed.APPOINTMENTS | Changed.REFERRALS, d.id).success(done) \
+            .failure(lambda _error: self.message.setText("Not corrected: see the message in the dialog.")) \
+            .run_in(self.runner)
 
     def withdraw_confirmation(self) -> None:
         d = self.detail
@@ -702,20 +705,17 @@ class ReferralPage(QWidget):
         self._open_correction(dialog)
 
     def _submit_withdrawal(self, dialog: WithdrawConfirmationDialog, d: ReferralDetail, reason: str) -> None:
-        self._set_busy(True, "Withdrawing…")
+        self.message.setText("Withdrawing…")
 
         def done(references: list[str]) -> None:
-            dialog.set_busy(False)
-            dialog.accept()
             marked = f" Marked withdrawn: {', '.join(references)}." if references else ""
             self._changed(d.id, f"Confirmation withdrawn ({next_step_text(d.next_step)}).{marked}")
 
-        def failed(error: BaseException) -> None:
-            self._set_busy(False, "Not withdrawn: see the message in the dialog.")
-            dialog.show_failure(error)
-            offer_reload(dialog, error, lambda: (dialog.reject(), self.refresh()))
-
-        self.runner.run(lambda: self.corrections.withdraw_next_step(d.id, reason, d.version), done, failed)
+        Op(self, lambda: self.corrections.withdraw_next_step(d.id, reason, d.version)) \
+            .busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh) \
+            .changes(Changed.REFERRALS | Changed.APPOINTMENTS | Changed.DOCUMENTS, d.id).success(done) \
+            .failure(lambda _error: self.message.setText("Not withdrawn: see the message in the dialog.")) \
+            .run_in(self.runner)
 
     def _open_correction(self, dialog: CorrectAttendanceDialog | WithdrawConfirmationDialog) -> None:
         def closed(_result: int) -> None:
@@ -728,7 +728,6 @@ class ReferralPage(QWidget):
         dialog.open()
 
     def _changed(self, referral_id: int, message: str) -> None:
-        self.busy = False
         self._notice = message
         self.show_referral(referral_id)
         self.sig_changed.emit(referral_id)

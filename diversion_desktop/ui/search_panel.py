@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from diversion_desktop.domain.permissions import Permission, Principal
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.table_models import Column, RowsModel, day_text, next_step_text, status_text
-from diversion_desktop.ui.tasks import TaskRunner, show_error
+from diversion_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the service loads SQLAlchemy: on the first search, not before the panel is first shown
     from diversion_desktop.services.context import AppContext
@@ -171,22 +172,23 @@ class SearchPanel(QWidget):
             return
         self._slow.start()
         self._searching = True
-        self.runner.run(lambda: self.service.search(text), lambda people: self._arrived(people, token, text),
-                        lambda error: self._arrived(None, token, text, error))
+        Op(self, lambda: self.service.search(text)).success(lambda people: self._arrived(people, token, text)) \
+            .failure(lambda error: self._arrived(None, token, text, error)).run_in(self.runner)
 
     def _arrived(self, people: list[PersonRecord] | None, token: int, text: str,
-                 error: BaseException | None = None) -> None:
+                 error: BaseException | None = None) -> bool:
+        """True unless an error is left to be said (in a dialog)."""
         self._searching = False
         self._slow.stop()
         if self._stale:
             self._stale = False
             self.search_now()  # the text changed meanwhile: these results are already stale
-            return
+            return True
         if error is not None:
             self.summary.setText("The search could not be made.")
-            show_error(self, error)
-            return
+            return False
         self._show(people or [], token, text)
+        return True
 
     def _show(self, people: list[PersonRecord], token: int, text: str) -> None:
         if token != self._latest:

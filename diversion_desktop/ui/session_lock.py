@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.sign_in import password_edit
 from diversion_desktop.ui.tasks import TaskRunner, error_text
 from diversion_desktop.ui.widgets import ErrorLabel
@@ -329,12 +330,13 @@ class SessionLock(QObject):
         self.sig_locked.emit()
 
     def _try_password(self, password: str) -> None:
-        self._runner.run(lambda: self._service.unlock(password), lambda _none: self._unlock(),
-                         self._refused)
+        Op(self, lambda: self._service.unlock(password)).success(lambda _none: self._unlock()) \
+            .failure(self._refused).run_in(self._runner)
 
-    def _refused(self, error: BaseException) -> None:
+    def _refused(self, error: BaseException) -> bool:
         if self.dialog is not None:
             self.dialog.refused(error_text(error))
+        return True
 
     def _unlock(self) -> None:
         dialog = self.dialog
@@ -368,8 +370,9 @@ class SessionLock(QObject):
             self._timer.stop()
             self.sig_signed_out.emit()
 
-        def failed(error: BaseException) -> None:  # the audit row could not be written: still leave
+        def failed(error: BaseException) -> bool:  # the audit row could not be written: still leave
             self.ctx.sign_in_as(None)
             signed_out(None)
+            return True
 
-        self._runner.run(self._service.sign_out, signed_out, failed)
+        Op(self, self._service.sign_out).success(signed_out).failure(failed).run_in(self._runner)

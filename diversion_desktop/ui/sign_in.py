@@ -19,12 +19,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from diversion_desktop.domain.passwords import MIN_LENGTH, password_problem
 from diversion_desktop.domain.permissions import Principal, Role
 from diversion_desktop.ui.dialogs import _SubmitDialog
 from diversion_desktop.ui.opening import DatabaseOpening
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the services load SQLAlchemy: not before the first paint
@@ -143,18 +144,17 @@ class _ServiceDialog(_SubmitDialog):
             self.hint.setVisible(not {"password", "again"} & errors.keys())
 
     def _run(self, request: Any) -> None:  # noqa: ANN401 - each dialog's own request
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        self.runner.run(lambda: self._work(request), self._answered, self._refused)
+        Op(self, lambda: self._work(request)).wait_cursor().success(self._answered).failure(self._refused) \
+            .run_in(self.runner)
 
     def _answered(self, result: Any) -> None:  # noqa: ANN401
-        QApplication.restoreOverrideCursor()
         self.set_busy(False)
         self._succeeded(result)
 
-    def _refused(self, error: BaseException) -> None:
-        QApplication.restoreOverrideCursor()
+    def _refused(self, error: BaseException) -> bool:
         self.show_failure(error)
         self._after_refusal()
+        return True
 
     def _work(self, request: Any) -> Any:  # noqa: ANN401 - runs on the worker
         raise NotImplementedError

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from diversion_desktop.services.errors import AccountRevoked, ServiceError, StaleRecord
+from diversion_desktop.ui.changes import DataChanged
 
 if TYPE_CHECKING:  # loaded with the first task, not before the window is first painted
     from concurrent.futures import ThreadPoolExecutor
@@ -39,11 +40,13 @@ class TaskRunner(QObject):
         self._parent_widget = parent
         self._executor: ThreadPoolExecutor | None = None  # made with the first task
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Success | None, Failure | None, QObject | None]] = {}
+        self._pending: dict[int, tuple[Success | None, Failure | None, QObject | None, Callable[[], None] | None]] = {}
         self._closed = False
         # Called instead of a task's own error handling when the account was disabled (or given a
         # new password) by an administrator meanwhile: the main window signs out.
         self.on_account_revoked: Failure | None = None
+        # What the operations run here changed (ui/operations.py): the views listen, each reads again or not.
+        self.data_changed = DataChanged(self)
         self._sig_result.connect(self._deliver)
 
     @property
@@ -51,17 +54,19 @@ class TaskRunner(QObject):
         return bool(self._pending)
 
     def run(self, fn: Callable[[], Any], on_success: Success | None = None,
-            on_error: Failure | None = None, owner: QObject | None = None) -> int:
+            on_error: Failure | None = None, owner: QObject | None = None,
+            on_finally: Callable[[], None] | None = None) -> int:
         """Queue ``fn``; returns a task id, or 0 when the runner has shut down (window closing).
 
         ``owner``: the widget the callbacks work on; when it has been deleted by the time the
         answer comes, the callbacks are not called. Callbacks that are methods of a widget have
-        it as their owner without saying so; a lambda names its widget here."""
+        it as their owner without saying so; a lambda names its widget here. ``on_finally`` is
+        called after the answer in every case (its owner gone, or the account revoked)."""
         if self._closed:
             return 0
         task_id = next(self._ids)
         owner = owner or _qobject_of(on_success) or _qobject_of(on_error)
-        self._pending[task_id] = (on_success, on_error, owner)
+        self._pending[task_id] = (on_success, on_error, owner, on_finally)
         self.sig_started.emit()
         if self._executor is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -85,7 +90,7 @@ class TaskRunner(QObject):
 
     @Slot(int, object, object)
     def _deliver(self, task_id: int, result: Any, error: BaseException | None) -> None:
-        on_success, on_error, owner = self._pending.pop(task_id, (None, None, None))
+        on_success, on_error, owner, on_finally = self._pending.pop(task_id, (None, None, None, None))
         try:
             if owner is not None and not shiboken6.isValid(owner):
                 return  # its widget has gone: nothing left to show the answer in
@@ -99,6 +104,8 @@ class TaskRunner(QObject):
             else:
                 show_error(self._parent_widget, error)
         finally:
+            if on_finally is not None:
+                on_finally()
             self.sig_finished.emit()
             if not self._pending:
                 self.sig_idle.emit()

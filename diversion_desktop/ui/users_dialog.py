@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
 from diversion_desktop.domain.permissions import POLICE, Role
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.users import UserInfo, UserService
+from diversion_desktop.ui.changes import Changed
 from diversion_desktop.ui.dialogs import ask_confirmation
+from diversion_desktop.ui.operations import Op
 from diversion_desktop.ui.sign_in import PasswordHint, _ServiceDialog, password_edit
-from diversion_desktop.ui.tasks import TaskRunner, error_text
+from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import ErrorLabel
 
 # Mnemonics chosen not to clash with the form's other labels (User name, Display name,
@@ -236,7 +238,8 @@ class UsersDialog(QDialog):
         def load() -> tuple[list[UserInfo], list[str]]:
             return self.service.list_users(), self.service.providers()
 
-        self.runner.run(load, lambda result: self._show(*result, select=select), self._failed)
+        Op(self, load).success(lambda result: self._show(*result, select=select)) \
+            .errors_in(self.message.show_message).run_in(self.runner)
 
     def _show(self, users: list[UserInfo], providers: list[str], select: str = "") -> None:
         keep = select or (self.selected().username if self.selected() else "")
@@ -269,9 +272,6 @@ class UsersDialog(QDialog):
         for button in (self.disable_button, self.reset_button, self.roles_button):
             button.setEnabled(user is not None)
         self.disable_button.setText("&Enable" if user is not None and user.disabled else "&Disable")
-
-    def _failed(self, error: BaseException) -> None:
-        self.message.show_message(error_text(error))
 
     def _done(self, text: str, select: str) -> None:
         self.message.show_message("")
@@ -322,9 +322,9 @@ class UsersDialog(QDialog):
                 "keep their name. You can enable the account again later."):
             return
         name = user.username
-        self.runner.run(lambda: self.service.set_disabled(name, disable),
-                        lambda _info: self._done(f"{'Disabled' if disable else 'Enabled'} {name}.", name),
-                        self._failed)
+        Op(self, lambda: self.service.set_disabled(name, disable)).changes(Changed.USERS) \
+            .success(lambda _info: self._done(f"{'Disabled' if disable else 'Enabled'} {name}.", name)) \
+            .errors_in(self.message.show_message).run_in(self.runner)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter on the list changes the selected user's roles rather than closing the dialog.

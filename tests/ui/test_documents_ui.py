@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidge
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.documents import DocumentService
 from diversion_desktop.services.referrals import ReferralService
-from diversion_desktop.ui import dialogs, document_batches, pdf_output
+from diversion_desktop.ui import dialogs, pdf_output, progress
 from diversion_desktop.ui.appointments_view import AppointmentsView
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
 from diversion_desktop.ui.referral_page import ReferralPage
@@ -486,13 +486,13 @@ def test_print_letters_for_this_day_issues_them_and_prints_one_merged_pdf(
     book(views_ctx, elsewhere.id, datetime.combine(tomorrow, time(10)), "thatcham")
 
     threads: list[bool] = []
-    original = document_batches.BatchProgress._show
+    original = progress.ProgressRelay._show  # (the one relay of progress: ui/progress.py)
 
     def spy(relay, done: int, total: int) -> None:
         threads.append(threading.current_thread() is threading.main_thread())
         original(relay, done, total)
 
-    monkeypatch.setattr(document_batches.BatchProgress, "_show", spy)
+    monkeypatch.setattr(progress.ProgressRelay, "_show", spy)
     click(qtbot, view.next_button)
     wait_idle(qtbot, views_runner)
     with qtbot.waitSignal(view.sig_batch_shown, timeout=20000) as shown:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QScrollArea
 
 from diversion_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import type_text
+from tests.ui.conftest_views import click, refer, wait_idle
 
 
 def make_window(qtbot, ctx, settings) -> MainWindow:
@@ -177,3 +180,39 @@ def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     assert window.signed_out == "sign in" and gui_ctx.principal is None
+
+
+def test_a_change_made_on_one_page_is_read_again_by_the_others(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+    """Each page listens for the changes the others announce (no refresh by hand): a booking on
+    the referral page shows in the day's appointments and leaves the queue; attendance recorded in
+    the appointments reloads the referral page showing it."""
+    saved = refer(gui_ctx, surname="Follow")
+    window = make_window(qtbot, gui_ctx, gui_settings)
+    day = window.appointments
+    day.centre.setCurrentIndex(day.centre.findData("thatcham"))
+    day.day.set_value(datetime(2026, 3, 10).date())
+    day.refresh()
+    queues = window.queues
+    wait_idle(qtbot, window.runner)
+    assert day.model.rows == [] and saved.reference in [r.reference for r in queues.models["awaiting_appointment"].rows]
+
+    page = window.referral
+    with qtbot.waitSignal(page.sig_loaded, timeout=10000):
+        window.open_referral(saved.id)
+    click(qtbot, page.book_button)
+    dialog = page.book_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.when, "10/03/2026 15:30")
+    dialog.centre.setCurrentIndex(dialog.centre.findData("thatcham"))
+    qtbot.keyClicks(dialog.worker, "Jo Worker")
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: [r.referral_reference for r in day.model.rows] == [saved.reference], timeout=10000)
+    qtbot.waitUntil(lambda: saved.reference not in [r.reference for r in queues.models["awaiting_appointment"].rows],
+                    timeout=10000)
+    wait_idle(qtbot, window.runner)
+
+    day.table.selectRow(0)
+    with qtbot.waitSignal(page.sig_loaded, timeout=10000) as reloaded:  # the referral page, open on it, reloads
+        click(qtbot, day.cancelled_button)
+    assert reloaded.args == [saved.id]
+    qtbot.waitUntil(lambda: page.appointments_model.rows[0].attendance == "cancelled", timeout=10000)
