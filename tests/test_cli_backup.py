@@ -166,7 +166,7 @@ def test_a_killed_encrypted_backup_leaves_no_plaintext(db: str, tmp_path: Path) 
         while not (list(work.glob("backup-*")) or list(out_dir.glob(f".{out.name}*")) or list(
                 out_dir.glob(f"{out.name}*"))) and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)  # the backup has started writing
-        time.sleep(run_number * 0.06)
+        time.sleep(run_number * 0.04)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed += 1
