@@ -129,13 +129,22 @@ def _samples(path: Path) -> dict[str, Any]:
     connection = sqlite3.connect(path)
     try:
         common = connection.execute(
-            "SELECT surname FROM people WHERE id % 97 = 0 GROUP BY surname ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
-        people = connection.execute("SELECT surname, date_of_birth FROM people WHERE id IN (1234, 98765, 345678, "
-                                    "567890, 789012) AND surname NOT LIKE '% %'").fetchall()
-        references = [r[0] for r in connection.execute(
-            "SELECT reference FROM referrals WHERE id IN (4321, 123456, 456789, 654321, 987654)")]
-        counts = {t: connection.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0  # noqa: S608 - names below
-                  for t in ("people", "referrals")}
+            "SELECT surname FROM people WHERE id % 97 = 0 GROUP BY surname ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
+        people = connection.execute(
+            "SELECT surname, date_of_birth FROM people WHERE id IN (1234, 98765, 345678, "
+            "567890, 789012) AND surname NOT LIKE '% %'"
+        ).fetchall()
+        references = [
+            r[0]
+            for r in connection.execute(
+                "SELECT reference FROM referrals WHERE id IN (4321, 123456, 456789, 654321, 987654)"
+            )
+        ]
+        counts = {
+            t: connection.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0  # noqa: S608 - names below
+            for t in ("people", "referrals")
+        }
         counts["appointments"] = connection.execute("SELECT count(*) FROM appointments").fetchone()[0]
     finally:
         connection.close()
@@ -165,8 +174,11 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
     one_turn()
     heartbeat.reset()
 
-    result: dict[str, Any] = {"people": samples["counts"]["people"], "referrals": samples["counts"]["referrals"],
-                              "appointments": samples["counts"]["appointments"]}
+    result: dict[str, Any] = {
+        "people": samples["counts"]["people"],
+        "referrals": samples["counts"]["referrals"],
+        "appointments": samples["counts"]["appointments"],
+    }
     from diversion_desktop.services.referrals import ReferralService
 
     counts = ReferralService(ctx)
@@ -182,8 +194,9 @@ def measure(database: Path, runs: int) -> dict[str, Any]:
     result["search"] = phase("search", lambda: _search(window, runner, samples, runs))
     result["list"] = phase("list", lambda: _referral_list(window, view, runs))
     result["writes"] = phase("writes", lambda: _writes(ctx, runner, runs))
-    result["queue_counts"] = phase("queue counts", lambda: spread(
-        on_worker(runner, counts.queue_counts)[1] for _ in range(runs)))
+    result["queue_counts"] = phase(
+        "queue counts", lambda: spread(on_worker(runner, counts.queue_counts)[1] for _ in range(runs))
+    )
     result["letters"] = phase("letters", lambda: _letters(runner, runs))
     result["stall"] = max(stalls.values())
     result["stalls"] = stalls
@@ -252,8 +265,9 @@ def _referral_list(window: Any, view: Any, runs: int) -> dict[str, dict[str, flo
         area = view.area_filter.findData(view.service.areas()[run % 2])
         times["area"].append(after(lambda i=area: view.area_filter.setCurrentIndex(i), loaded))
         header = view.table.horizontalHeader()
-        times["sort"].append(after(lambda h=header: h.setSortIndicator(SORT_COLUMN["person"], Qt.SortOrder.AscendingOrder),
-                                   loaded))
+        times["sort"].append(
+            after(lambda h=header: h.setSortIndicator(SORT_COLUMN["person"], Qt.SortOrder.AscendingOrder), loaded)
+        )
         started = time.perf_counter()
         view.jump_to_last()
         spin(lambda: _visible_rows_loaded(view))
@@ -275,11 +289,22 @@ def _writes(ctx: Any, runner: Any, runs: int) -> dict[str, dict[str, float]]:  #
     for run in range(runs + 1):
         now = ctx.now()
         draft = IntakeDraft(
-            scheme_code="west-berkshire", surname="Benchmark", forenames=f"Run {now:%H%M%S} {run}",
-            date_of_birth=date(1990, 1, 1) + timedelta(days=run), sex="Female", address="1 Test Street",
-            postcode="RG14 1AA", incident_at=now - timedelta(hours=2), incident_place="High Street",
-            crime_reference="43000001/26", officer_name="PC Bench", officer_collar_number="1234", station="Newbury",
-            substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True)
+            scheme_code="west-berkshire",
+            surname="Benchmark",
+            forenames=f"Run {now:%H%M%S} {run}",
+            date_of_birth=date(1990, 1, 1) + timedelta(days=run),
+            sex="Female",
+            address="1 Test Street",
+            postcode="RG14 1AA",
+            incident_at=now - timedelta(hours=2),
+            incident_place="High Street",
+            crime_reference="43000001/26",
+            officer_name="PC Bench",
+            officer_collar_number="1234",
+            station="Newbury",
+            substances=[SubstanceFind("cannabis", Decimal("2"), "g")],
+            consent=True,
+        )
         saved, seconds = on_worker(runner, lambda d=draft: intake.save(d))
         # A few minutes from now: a booking in the past is refused (domain/programme.py check_booking),
         # and today's, so its attendance can be recorded at once.
@@ -316,8 +341,10 @@ def _letters(runner: Any, runs: int) -> dict[str, dict[str, float]]:  # noqa: AN
         return times
 
     one = [t for _ in range(runs) for t in on_worker(runner, one_letter)[0]]
-    batch = [on_worker(runner, lambda: render_batch([(kind, d) for d in documents], title="1,000 letters"))[1]
-             for _ in range(max(1, min(runs, 3)))]
+    batch = [
+        on_worker(runner, lambda: render_batch([(kind, d) for d in documents], title="1,000 letters"))[1]
+        for _ in range(max(1, min(runs, 3)))
+    ]
     return {"one": spread(one), "batch": spread(batch)}
 
 

@@ -23,5 +23,6 @@ def seconds(figure: dict[str, float], digits: int = 2) -> str:
 
 def plain(figure: dict[str, float], unit: str, digits: int = 2) -> str:
     """Any other unit: ``1.32 × (1.20–1.45, n=10)``, ``302 MB (298–305, n=5)``."""
-    return (f"{figure['median']:.{digits}f}{unit} ({figure['low']:.{digits}f}–{figure['high']:.{digits}f}, "
-            f"n={figure['n']})")
+    return (
+        f"{figure['median']:.{digits}f}{unit} ({figure['low']:.{digits}f}–{figure['high']:.{digits}f}, n={figure['n']})"
+    )

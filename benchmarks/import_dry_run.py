@@ -59,16 +59,27 @@ def main() -> int:
         write_csv(path, fmt.REFERRAL_SHEET_COLUMNS, referrals)
         del referrals
         print(f"{args.rows:,} referral rows, {path.stat().st_size / 1e6:.1f} MB")
-        command = [sys.executable, "-c", CHILD, "import", str(path), "--dry-run", "--quiet",
-                   "--database", f"sqlite:///{(folder / 'bench.sqlite3').as_posix()}"]
+        command = [
+            sys.executable,
+            "-c",
+            CHILD,
+            "import",
+            str(path),
+            "--dry-run",
+            "--quiet",
+            "--database",
+            f"sqlite:///{(folder / 'bench.sqlite3').as_posix()}",
+        ]
         start = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
         elapsed = time.perf_counter() - start
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak_mb = int(result.stderr.split("peak-kib")[-1].split()[0]) / 1024
         print(result.stdout.strip().splitlines()[-4:] if result.stdout else result.stderr[-2000:])
-        print(f"  dry run: {elapsed:.1f} s wall ({usage.ru_utime + usage.ru_stime:.1f} s CPU), "
-              f"peak {peak_mb:.0f} MB (targets {TARGET_S:.0f} s, {TARGET_MB:.0f} MB)")
+        print(
+            f"  dry run: {elapsed:.1f} s wall ({usage.ru_utime + usage.ru_stime:.1f} s CPU), "
+            f"peak {peak_mb:.0f} MB (targets {TARGET_S:.0f} s, {TARGET_MB:.0f} MB)"
+        )
         return 0 if elapsed <= TARGET_S and peak_mb <= TARGET_MB else 1
 
 

@@ -35,10 +35,45 @@ from diversion_desktop.spreadsheets import import_format as fmt
 from diversion_desktop.spreadsheets.writer import SheetData, write_csv, write_xlsx
 
 TARGET_S = 15.0
-SURNAMES = ("Smith", "Jones", "Taylor", "Brown", "Williams", "O'Brien", "Patel", "Khan", "Nowak", "Đorđević",
-            "Müller", "Nguyen", "Okafor", "Mensah", "Hussain", "Begum", "Evans", "Smith-Jones", "Da Silva")
-FORENAMES = ("Oliver", "Jack", "Harry", "Mohammed", "Amelia", "Isla", "Zoë", "Seán", "Łukasz", "Aisha",
-             "Priya", "Kwame", "Jean-Luc", "Mary-Jane", "Tomasz", "Niamh")
+SURNAMES = (
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "O'Brien",
+    "Patel",
+    "Khan",
+    "Nowak",
+    "Đorđević",
+    "Müller",
+    "Nguyen",
+    "Okafor",
+    "Mensah",
+    "Hussain",
+    "Begum",
+    "Evans",
+    "Smith-Jones",
+    "Da Silva",
+)
+FORENAMES = (
+    "Oliver",
+    "Jack",
+    "Harry",
+    "Mohammed",
+    "Amelia",
+    "Isla",
+    "Zoë",
+    "Seán",
+    "Łukasz",
+    "Aisha",
+    "Priya",
+    "Kwame",
+    "Jean-Luc",
+    "Mary-Jane",
+    "Tomasz",
+    "Niamh",
+)
 
 
 def generate(rows: int, appointments: int, seed: int = 4) -> tuple[list[list], list[list]]:
@@ -54,8 +89,9 @@ def generate(rows: int, appointments: int, seed: int = 4) -> tuple[list[list], l
     while len(referral_rows) < rows:
         index += 1
         scheme = schemes[index % len(schemes)]
-        kind = rng.choices(("completed", "not_attended", "not_eligible", "declined", "open"),
-                           weights=(40, 18, 6, 4, 32))[0]
+        kind = rng.choices(
+            ("completed", "not_attended", "not_eligible", "declined", "open"), weights=(40, 18, 6, 4, 32)
+        )[0]
         if kind == "open" or not history_people or rng.random() < 0.8:
             dob = date(rng.randint(1960, 2006), rng.randint(1, 12), rng.randint(1, 28))
             people.append((rng.choice(SURNAMES) + str(index), rng.choice(FORENAMES), dob))
@@ -79,19 +115,41 @@ def generate(rows: int, appointments: int, seed: int = 4) -> tuple[list[list], l
             outcome = kind
         elif kind in ("not_eligible", "declined"):
             ended, outcome = incident.date(), kind
-        sex, postcode, collar = rng.choice(("Male", "Female", "Not stated")), f"RG{rng.randint(1, 20)} 1AA", \
-            str(rng.randint(1000, 9999))
+        sex, postcode, collar = (
+            rng.choice(("Male", "Female", "Not stated")),
+            f"RG{rng.randint(1, 20)} 1AA",
+            str(rng.randint(1000, 9999)),
+        )
         for substance in rng.sample(substances, count):
             limit = scheme.limits[substance]
             quantity = (limit.max_quantity * Decimal(rng.randint(20, 90)) / 100).quantize(Decimal("0.1"))
             quantity = max(quantity, Decimal("0.1"))
             if kind == "not_eligible":
                 quantity = limit.max_quantity * 3
-            referral_rows.append([
-                reference, surname, forenames, dob, sex,
-                "White: English, Welsh, Scottish, Northern Irish or British", postcode,
-                scheme.area, incident, f"43{index:06d}/{incident:%y}", collar, "possession",
-                substance, quantity, limit.unit, False, consent, f"Guardian {surname}", outcome or None, ended])
+            referral_rows.append(
+                [
+                    reference,
+                    surname,
+                    forenames,
+                    dob,
+                    sex,
+                    "White: English, Welsh, Scottish, Northern Irish or British",
+                    postcode,
+                    scheme.area,
+                    incident,
+                    f"43{index:06d}/{incident:%y}",
+                    collar,
+                    "possession",
+                    substance,
+                    quantity,
+                    limit.unit,
+                    False,
+                    consent,
+                    f"Guardian {surname}",
+                    outcome or None,
+                    ended,
+                ]
+            )
         if kind in ("completed", "not_attended", "open"):
             diverted.append((reference, scheme, incident, ended or today, kind == "open"))
     appointment_rows: list[list] = []
@@ -112,8 +170,15 @@ def generate(rows: int, appointments: int, seed: int = 4) -> tuple[list[list], l
             else:
                 when = (incident + timedelta(days=2 + round_ * 5)).replace(hour=14, minute=30)
                 attendance = "cancelled" if round_ >= 3 else rng.choice(("attended", "not_attended"))
-            appointment_rows.append([reference, when, centre, ("assessment", "harm_reduction", "psychosocial",
-                                                               "prescribing_review")[round_ % 4], attendance])
+            appointment_rows.append(
+                [
+                    reference,
+                    when,
+                    centre,
+                    ("assessment", "harm_reduction", "psychosocial", "prescribing_review")[round_ % 4],
+                    attendance,
+                ]
+            )
         round_ += 1
     return referral_rows, appointment_rows
 
@@ -121,8 +186,13 @@ def generate(rows: int, appointments: int, seed: int = 4) -> tuple[list[list], l
 def write_file(folder: Path, file_format: str, referrals: list[list], appointments: list[list]) -> Path:
     if file_format == "xlsx":
         path = folder / "pilot.xlsx"
-        write_xlsx(path, [SheetData(fmt.REFERRALS, fmt.REFERRAL_SHEET_COLUMNS, referrals),
-                          SheetData(fmt.APPOINTMENTS, fmt.APPOINTMENT_SHEET_COLUMNS, appointments)])
+        write_xlsx(
+            path,
+            [
+                SheetData(fmt.REFERRALS, fmt.REFERRAL_SHEET_COLUMNS, referrals),
+                SheetData(fmt.APPOINTMENTS, fmt.APPOINTMENT_SHEET_COLUMNS, appointments),
+            ],
+        )
     else:
         path = folder / "pilot.csv"
         write_csv(path, fmt.REFERRAL_SHEET_COLUMNS, referrals)
@@ -143,28 +213,39 @@ def run(file_format: str, rows: int, appointments: int) -> float:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         referrals, appointment_rows = generate(rows, appointments)
-        path, _ = timed("write the file (not part of the target)",
-                        lambda: write_file(folder, file_format, referrals, appointment_rows))
+        path, _ = timed(
+            "write the file (not part of the target)",
+            lambda: write_file(folder, file_format, referrals, appointment_rows),
+        )
         print(f"  file size: {sum(p.stat().st_size for p in folder.iterdir()) / 1e6:.1f} MB")
         from diversion_desktop.domain.permissions import setup_principal
 
-        ctx = open_context(f"sqlite:///{(folder / 'bench.sqlite3').as_posix()}", user="benchmark",
-                           principal=setup_principal("benchmark"))  # the services check permissions
+        ctx = open_context(
+            f"sqlite:///{(folder / 'bench.sqlite3').as_posix()}",
+            user="benchmark",
+            principal=setup_principal("benchmark"),
+        )  # the services check permissions
         service = ImportService(ctx)
         report, _ = timed("dry run", lambda: service.run(path, dry_run=True))
         report, elapsed = timed("import (the target)", lambda: service.run(path))
-        print(f"    {report.referrals:,} referrals, {report.appointments:,} appointments, "
-              f"{report.people_created:,} people, refused {report.refused_rows}")
+        print(
+            f"    {report.referrals:,} referrals, {report.appointments:,} appointments, "
+            f"{report.people_created:,} people, refused {report.refused_rows}"
+        )
         if not report.ok or not report.written:
             print("\n".join(report.lines(only_problems=True)[:20]))
             raise SystemExit("the generated file was not imported cleanly")
         again, _ = timed("the same file again (all already imported)", lambda: service.run(path))
         assert again.referrals == 0 and again.already_imported == len(referrals)
         exporter = ExportService(ctx)
-        timed("export referrals (partner layout, xlsx)",
-              lambda: exporter.export(ExportQuery(kind="referrals"), folder / "out.xlsx"))
-        timed("export referrals (import layout, csv)",
-              lambda: exporter.export(ExportQuery(kind="referrals", layout="import"), folder / "out.csv"))
+        timed(
+            "export referrals (partner layout, xlsx)",
+            lambda: exporter.export(ExportQuery(kind="referrals"), folder / "out.xlsx"),
+        )
+        timed(
+            "export referrals (import layout, csv)",
+            lambda: exporter.export(ExportQuery(kind="referrals", layout="import"), folder / "out.csv"),
+        )
         ctx.engine.dispose()
         verdict = "within" if elapsed <= TARGET_S else "OVER"
         print(f"  import: {elapsed:.2f} s — {verdict} the {TARGET_S:.0f} s target\n")

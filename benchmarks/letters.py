@@ -49,8 +49,14 @@ from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.resources import schemes_dir
 
 PEOPLE = [
-    ("John", "Smith"), ("Łukasz", "Đorđević"), ("Zoë", "O'Brien"), ("Aoife", "Ní Bhriain"),
-    ("Σοφία", "Παπαδοπούλου"), ("Иван", "Петров"), ("Mary-Jane", "Smith & Sons <Ltd>"), ("Ahmed", "Khan"),
+    ("John", "Smith"),
+    ("Łukasz", "Đorđević"),
+    ("Zoë", "O'Brien"),
+    ("Aoife", "Ní Bhriain"),
+    ("Σοφία", "Παπαδοπούλου"),
+    ("Иван", "Петров"),
+    ("Mary-Jane", "Smith & Sons <Ltd>"),
+    ("Ahmed", "Khan"),
 ]
 LETTER_TARGET_MS = 5.0
 BATCH_TARGET_S = 5.0
@@ -65,7 +71,8 @@ def _facts(index: int, youth: bool = False, scheme_code: str = "west-berkshire")
         reference=f"{scheme.reference_prefix}-2020-{index + 1:05d}",
         scheme=SchemeDetails.from_scheme(scheme),
         pathway=Pathway.YOUTH if youth else Pathway.ADULT,
-        forenames=forenames, surname=surname,
+        forenames=forenames,
+        surname=surname,
         date_of_birth=date(2005, 6, 1) if youth else date(1990, 3, 17),
         address=(f"{index % 90 + 1} Market Place", "Newbury", "RG14 5AA"),
         referral_date=referral,
@@ -76,7 +83,10 @@ def _facts(index: int, youth: bool = False, scheme_code: str = "west-berkshire")
         first_attendance_due=referral + timedelta(days=scheme.days_to_first_attendance),
         due_date=referral + timedelta(days=scheme.days_to_complete),
         guardian=Party("Anna O'Brien", ("14 Market Place", "Newbury"), "mother", "07700 900123") if youth else None,
-        crime_reference="43/12345/20", officer="PC 1234 Jones", station="Newbury", decided_by="PS 999 Jones",
+        crime_reference="43/12345/20",
+        officer="PC 1234 Jones",
+        station="Newbury",
+        decided_by="PS 999 Jones",
     )
 
 
@@ -85,10 +95,16 @@ def _document(kind: DocumentKind, index: int) -> object:
     scheme = "windsor-and-maidenhead" if kind is DocumentKind.PROSECUTION_FILE_NOTE else "west-berkshire"
     f = _facts(index, youth, scheme)
     issued = f.referral_date + timedelta(days=1)
-    first = AppointmentDetails(at=datetime.combine(issued, datetime.min.time()) + timedelta(days=7, hours=14),
-                               centre=f.centre, worker="Chloé Dubois")
-    step = ConfirmedStep(next_step_for_non_attendance(f.scheme.kind, f.pathway), "Sgt Priya Shah",
-                         datetime.combine(f.due_date, datetime.min.time()) + timedelta(days=1, hours=10))
+    first = AppointmentDetails(
+        at=datetime.combine(issued, datetime.min.time()) + timedelta(days=7, hours=14),
+        centre=f.centre,
+        worker="Chloé Dubois",
+    )
+    step = ConfirmedStep(
+        next_step_for_non_attendance(f.scheme.kind, f.pathway),
+        "Sgt Priya Shah",
+        datetime.combine(f.due_date, datetime.min.time()) + timedelta(days=1, hours=10),
+    )
     if kind is DocumentKind.REFERRAL_LETTER:
         return ReferralLetter(f, issued, first_appointment=first)
     if kind is DocumentKind.YOT_NOTICE:
@@ -96,14 +112,21 @@ def _document(kind: DocumentKind, index: int) -> object:
     if kind is DocumentKind.APPOINTMENT_LETTER:
         return AppointmentLetter(f, issued, appointment=first)
     if kind is DocumentKind.MISSED_APPOINTMENT_NOTICE:
-        return MissedAppointmentNotice(f, issued, missed=replace(first, attendance="Not attended"),
-                                       next_appointment=replace(first, at=first.at + timedelta(days=7)),
-                                       rebookings_left=0)
+        return MissedAppointmentNotice(
+            f,
+            issued,
+            missed=replace(first, attendance="Not attended"),
+            next_appointment=replace(first, at=first.at + timedelta(days=7)),
+            rebookings_left=0,
+        )
     if kind is DocumentKind.PROSECUTION_FILE_NOTE:
-        events = tuple(TimelineItem(first.at + timedelta(days=i), f"Event {i + 1}: phoned, no answer.", "J. Smith")
-                       for i in range(8))
-        return ProsecutionFileNote(f, issued, decision=step, timeline=events,
-                                   appointments=(replace(first, attendance="Not attended"),))
+        events = tuple(
+            TimelineItem(first.at + timedelta(days=i), f"Event {i + 1}: phoned, no answer.", "J. Smith")
+            for i in range(8)
+        )
+        return ProsecutionFileNote(
+            f, issued, decision=step, timeline=events, appointments=(replace(first, attendance="Not attended"),)
+        )
     if kind is DocumentKind.FUTURE_INELIGIBILITY_NOTICE:
         return FutureIneligibilityNotice(f, issued, decision=step)
     return CompletionLetter(f, issued, completed_on=f.due_date - timedelta(days=3), sessions_attended=2)
@@ -154,9 +177,14 @@ def main() -> int:
         verdict = ("yes" if one["median"] * 1000 <= LETTER_TARGET_MS else "NO") if letter else ""
         rows.append((f"one {kind.label.lower()} ({pages} p.)", f"{ms(one)}; p90 {p90 * 1000:.2f} ms", target, verdict))
     batch, pages, size = time_batch(args.batch, args.batch_runs)
-    rows.append((f"{args.batch:,} appointment letters merged ({pages} p., {size / 1e6:.1f} MB)",
-                 f"{seconds(batch)}; {batch['median'] / args.batch * 1000:.2f} ms a letter", f"≤ {BATCH_TARGET_S:g} s",
-                 "yes" if batch["median"] <= BATCH_TARGET_S else "NO"))
+    rows.append(
+        (
+            f"{args.batch:,} appointment letters merged ({pages} p., {size / 1e6:.1f} MB)",
+            f"{seconds(batch)}; {batch['median'] / args.batch * 1000:.2f} ms a letter",
+            f"≤ {BATCH_TARGET_S:g} s",
+            "yes" if batch["median"] <= BATCH_TARGET_S else "NO",
+        )
+    )
 
     headers = ("measure", "wall clock: median of all runs (lowest–highest, runs)", "target", "met")
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(4)]

@@ -53,8 +53,9 @@ def post_key(widget: QWidget, text: str) -> None:
 class Driver(QObject):
     """Watches the application's paint events; types and presses Enter as a person would."""
 
-    def __init__(self, started: float, first_screen: str, user: str = "", password: str = "",
-                 landing: str = "") -> None:
+    def __init__(
+        self, started: float, first_screen: str, user: str = "", password: str = "", landing: str = ""
+    ) -> None:
         super().__init__()
         self.started = started
         self.first_screen = first_screen  # the objectName of the first dialog
@@ -79,8 +80,13 @@ class Driver(QObject):
                 self.figures["window_painted"] = time.time() - self.entered
                 if self.landing == "search":
                     self._type_first_key(self.window)
-            elif (self.entered and self.landing == "queues" and "signed_in" not in self.figures
-                  and name == "queuesStatus" and watched.text() not in LOADING):  # type: ignore[attr-defined]  # a QLabel
+            elif (
+                self.entered
+                and self.landing == "queues"
+                and "signed_in" not in self.figures
+                and name == "queuesStatus"
+                and watched.text() not in LOADING
+            ):  # type: ignore[attr-defined]  # a QLabel
                 self.figures["landing_text"] = watched.text()  # type: ignore[attr-defined]  # a QLabel
                 QTimer.singleShot(0, self._landed)  # once this paint (the table's too) is over
         return False

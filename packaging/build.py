@@ -36,12 +36,31 @@ ICON_SVG = ROOT / "resources" / "icons" / "diversion-desktop.svg"
 # the X11, OpenGL, fontconfig and D-Bus libraries a desktop provides), as named on Debian 12 and
 # Ubuntu 22.04/24.04 (24.04 renamed GLib for its 64-bit time, hence the alternative).
 DEB_DEPENDS = [
-    "libc6 (>= 2.34)", "libegl1", "libgl1", "libfontconfig1", "libfreetype6", "libxkbcommon0",
-    "libglib2.0-0t64 | libglib2.0-0", "libdbus-1-3", "libxkbcommon-x11-0", "libx11-xcb1",
-    "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
-    "libxcb-render-util0", "libxcb-shape0", "libxcb-xinerama0", "libxcb-xkb1", "fonts-dejavu-core",
+    "libc6 (>= 2.34)",
+    "libegl1",
+    "libgl1",
+    "libfontconfig1",
+    "libfreetype6",
+    "libxkbcommon0",
+    "libglib2.0-0t64 | libglib2.0-0",
+    "libdbus-1-3",
+    "libxkbcommon-x11-0",
+    "libx11-xcb1",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-image0",
+    "libxcb-keysyms1",
+    "libxcb-randr0",
+    "libxcb-render-util0",
+    "libxcb-shape0",
+    "libxcb-xinerama0",
+    "libxcb-xkb1",
+    "fonts-dejavu-core",
     # taken from the system, not the build machine (diversion-desktop.spec, FROM_THE_SYSTEM)
-    "libstdc++6", "libgcc-s1", "libexpat1", "libcups2t64 | libcups2",
+    "libstdc++6",
+    "libgcc-s1",
+    "libexpat1",
+    "libcups2t64 | libcups2",
 ]
 
 
@@ -76,8 +95,10 @@ def ensure_pyinstaller() -> None:
         import PyInstaller  # noqa: F401 - only: is it installed?
     except ImportError:
         if sys.prefix == sys.base_prefix:
-            raise SystemExit("PyInstaller is missing. Run this with a virtual environment's Python: "
-                             "python3 -m venv .venv && .venv/bin/pip install -e '.[packaging]'") from None
+            raise SystemExit(
+                "PyInstaller is missing. Run this with a virtual environment's Python: "
+                "python3 -m venv .venv && .venv/bin/pip install -e '.[packaging]'"
+            ) from None
         print("+ installing PyInstaller into", sys.prefix, flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "pyinstaller>=6.10"], check=True)
 
@@ -117,9 +138,19 @@ def write_ico(path: Path) -> None:
 
 def run_pyinstaller(build_file: Path) -> Path:
     env = dict(os.environ, DIVERSION_BUILD_FILE=str(build_file))
-    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-               "--distpath", str(DIST), "--workpath", str(BUILD / "pyinstaller"),
-               str(PACKAGING / "diversion-desktop.spec")]
+    command = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(DIST),
+        "--workpath",
+        str(BUILD / "pyinstaller"),
+        str(PACKAGING / "diversion-desktop.spec"),
+    ]
     print("+", " ".join(command), flush=True)
     subprocess.run(command, check=True, env=env, cwd=ROOT)
     bundle = DIST / NAME
@@ -161,8 +192,7 @@ def build_deb(bundle: Path, full_version: str) -> Path:
     for script in ("postinst", "prerm", "postrm"):
         shutil.copyfile(linux / script, debian / script)
         (debian / script).chmod(0o755)
-    arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
     deb_version = full_version  # "0.1.0+20261206.gcd92a33": also a valid Debian version
     (debian / "control").write_text(
         f"Package: {NAME}\n"
@@ -176,7 +206,9 @@ def build_deb(bundle: Path, full_version: str) -> Path:
         "Description: run a police drugs-diversion scheme\n"
         " Referrals and eligibility at intake, appointments and attendance at the\n"
         " providers' centres, next steps and letters. Self-contained: Python and Qt\n"
-        " are inside /opt/diversion-desktop.\n", encoding="utf-8")
+        " are inside /opt/diversion-desktop.\n",
+        encoding="utf-8",
+    )
     deb = DIST / f"{NAME}_{deb_version}_{arch}.deb"
     for old in DIST.glob(f"{NAME}_*.deb"):
         old.unlink()
@@ -193,12 +225,20 @@ def build_windows_installer(full_version: str) -> Path | None:
     iscc = shutil.which("iscc") or (str(default) if default.is_file() else None)
     script = PACKAGING / "windows" / "diversion-desktop.iss"
     numeric = ".".join(full_version.split("+")[0].split(".")[:3] + ["0"])
-    command = [iscc or "ISCC.exe", f"/DAppVersion={full_version}", f"/DAppNumericVersion={numeric}",
-               f"/DSourceDir={DIST / NAME}", f"/DOutputDir={DIST}", f"/DIconFile={BUILD / 'diversion-desktop.ico'}",
-               str(script)]
+    command = [
+        iscc or "ISCC.exe",
+        f"/DAppVersion={full_version}",
+        f"/DAppNumericVersion={numeric}",
+        f"/DSourceDir={DIST / NAME}",
+        f"/DOutputDir={DIST}",
+        f"/DIconFile={BUILD / 'diversion-desktop.ico'}",
+        str(script),
+    ]
     if not iscc:
-        print("Inno Setup's ISCC.exe is not on the PATH: install Inno Setup 6, then run\n  "
-              + subprocess.list2cmdline(command))
+        print(
+            "Inno Setup's ISCC.exe is not on the PATH: install Inno Setup 6, then run\n  "
+            + subprocess.list2cmdline(command)
+        )
         return None
     print("+", subprocess.list2cmdline(command), flush=True)
     subprocess.run(command, check=True)
@@ -214,12 +254,14 @@ def main() -> int:
     full_version = version() + build_name()
     BUILD.mkdir(exist_ok=True)
     build_file = BUILD / "BUILD"
-    build_file.write_text(full_version[len(version()):] + "\n", encoding="utf-8")
+    build_file.write_text(full_version[len(version()) :] + "\n", encoding="utf-8")
     if sys.platform == "win32":
         write_ico(BUILD / "diversion-desktop.ico")
     bundle = run_pyinstaller(build_file)
-    print(f"bundle: {bundle} ({installed_size_kib(bundle) / 1024:.0f} MiB) "
-          f"after {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"bundle: {bundle} ({installed_size_kib(bundle) / 1024:.0f} MiB) after {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     if not args.no_package:
         package = None
         if sys.platform.startswith("linux"):

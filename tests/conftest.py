@@ -77,8 +77,13 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     own variables (DIVERSION_DATABASE_URL, DIVERSION_USER, ...) set in the shell running the tests
     are dropped, so no test reaches the user's database or signs in as them."""
     root = tmp_path_factory.mktemp("home")
-    folders = {"HOME": root, "XDG_CONFIG_HOME": root / ".config", "XDG_DATA_HOME": root / ".local" / "share",
-               "XDG_CACHE_HOME": root / ".cache", "XDG_STATE_HOME": root / ".local" / "state"}
+    folders = {
+        "HOME": root,
+        "XDG_CONFIG_HOME": root / ".config",
+        "XDG_DATA_HOME": root / ".local" / "share",
+        "XDG_CACHE_HOME": root / ".cache",
+        "XDG_STATE_HOME": root / ".local" / "state",
+    }
     with pytest.MonkeyPatch.context() as patch:
         for name, folder in folders.items():
             folder.mkdir(parents=True, exist_ok=True)
@@ -169,9 +174,15 @@ def make_draft() -> Callable[..., IntakeDraft]:
 @pytest.fixture(scope="session")
 def make_youth_draft(make_draft: Callable[..., IntakeDraft]) -> Callable[..., IntakeDraft]:
     def build(**changes: Any) -> IntakeDraft:
-        base: dict[str, Any] = dict(surname="Young", forenames="Amy", date_of_birth=YOUTH_DOB, sex="Female",
-                                    guardian_name="Pat Young", guardian_relationship="Mother",
-                                    guardian_phone="07700 900001")
+        base: dict[str, Any] = dict(
+            surname="Young",
+            forenames="Amy",
+            date_of_birth=YOUTH_DOB,
+            sex="Female",
+            guardian_name="Pat Young",
+            guardian_relationship="Mother",
+            guardian_phone="07700 900001",
+        )
         base.update(changes)
         return make_draft(**base)
 
@@ -185,8 +196,9 @@ EVERY_ROLE = Principal(username="tester", roles=frozenset(Role), organisation="p
 
 
 def as_role(*roles: Role, organisation: str = "police", username: str = "") -> Principal:
-    return Principal(username=username or "-".join(r.value for r in roles), roles=frozenset(roles),
-                     organisation=organisation)
+    return Principal(
+        username=username or "-".join(r.value for r in roles), roles=frozenset(roles), organisation=organisation
+    )
 
 
 # -- database ------------------------------------------------------------------------
@@ -254,7 +266,9 @@ def count_rows(ctx: AppContext) -> Callable[[], dict[str, int]]:
 
     def count() -> dict[str, int]:
         with ctx.session_factory() as session:
-            return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
-                    for table in models.Base.metadata.sorted_tables}
+            return {
+                table.name: session.scalar(select(func.count()).select_from(table)) or 0
+                for table in models.Base.metadata.sorted_tables
+            }
 
     return count

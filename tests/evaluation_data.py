@@ -61,24 +61,71 @@ class Batch:
 BATCHES = (
     Batch("B1", 2, WB, date(2025, 1, 15), "not_eligible", "not_eligible", date(2025, 1, 15), age=30),
     Batch("B2", 1, WB, date(2025, 1, 15), "declined", "declined", date(2025, 1, 15), age=30),
-    Batch("B3", 9, WB, date(2025, 1, 15), "completed", "completed", date(2025, 2, 10), "no_further_action", 2,
-          age=20),
-    Batch("B4", 3, WB, date(2025, 1, 15), "completed", "completed", date(2025, 2, 10), "no_further_action", 2,
-          age=20, sex="Female"),
-    Batch("B5", 3, WB, date(2025, 1, 15), "closed", "not_attended", date(2025, 3, 1), "future_diversion_barred", 0,
-          age=25),
-    Batch("B6", 2, WB, date(2025, 1, 15), "closed", "not_attended", date(2025, 3, 1), "future_diversion_barred", 1,
-          age=16, sex="Female", ethnicity=NOT_STATED),
+    Batch("B3", 9, WB, date(2025, 1, 15), "completed", "completed", date(2025, 2, 10), "no_further_action", 2, age=20),
+    Batch(
+        "B4",
+        3,
+        WB,
+        date(2025, 1, 15),
+        "completed",
+        "completed",
+        date(2025, 2, 10),
+        "no_further_action",
+        2,
+        age=20,
+        sex="Female",
+    ),
+    Batch(
+        "B5", 3, WB, date(2025, 1, 15), "closed", "not_attended", date(2025, 3, 1), "future_diversion_barred", 0, age=25
+    ),
+    Batch(
+        "B6",
+        2,
+        WB,
+        date(2025, 1, 15),
+        "closed",
+        "not_attended",
+        date(2025, 3, 1),
+        "future_diversion_barred",
+        1,
+        age=16,
+        sex="Female",
+        ethnicity=NOT_STATED,
+    ),
     Batch("B7", 3, WB, date(2025, 1, 15), "booked", age=40, ethnicity=""),
     Batch("C1", 3, WM, date(2025, 2, 10), "not_eligible", "not_eligible", date(2025, 2, 10), age=35),
-    Batch("C2", 6, WM, date(2025, 2, 10), "completed", "completed", date(2025, 3, 5), "no_further_action", 2,
-          age=22),
-    Batch("C3", 2, WM, date(2025, 2, 10), "completed", "completed", date(2025, 3, 5), "no_further_action", 2,
-          age=15, sex="Female", ethnicity=BLACK_AFRICAN),
-    Batch("C4", 4, WM, date(2025, 2, 10), "closed", "not_attended", date(2025, 4, 1), "report_for_prosecution", 0,
-          age=28),
-    Batch("C5", 2, WM, date(2025, 2, 10), "closed", "not_attended", date(2025, 4, 1), "future_diversion_barred", 0,
-          age=15, sex="Female", ethnicity=BLACK_AFRICAN),
+    Batch("C2", 6, WM, date(2025, 2, 10), "completed", "completed", date(2025, 3, 5), "no_further_action", 2, age=22),
+    Batch(
+        "C3",
+        2,
+        WM,
+        date(2025, 2, 10),
+        "completed",
+        "completed",
+        date(2025, 3, 5),
+        "no_further_action",
+        2,
+        age=15,
+        sex="Female",
+        ethnicity=BLACK_AFRICAN,
+    ),
+    Batch(
+        "C4", 4, WM, date(2025, 2, 10), "closed", "not_attended", date(2025, 4, 1), "report_for_prosecution", 0, age=28
+    ),
+    Batch(
+        "C5",
+        2,
+        WM,
+        date(2025, 2, 10),
+        "closed",
+        "not_attended",
+        date(2025, 4, 1),
+        "future_diversion_barred",
+        0,
+        age=15,
+        sex="Female",
+        ethnicity=BLACK_AFRICAN,
+    ),
     Batch("C6", 5, WM, date(2025, 2, 10), "booked", age=50, sex="", ethnicity=BLACK_AFRICAN),
 )
 # Later (or earlier) referrals of people of a batch: (batch, how many of its people, date).
@@ -103,11 +150,20 @@ def build(ctx: AppContext) -> dict[str, list[int]]:
             for _ in range(batch.count):
                 number = next(numbers)
                 ids.append(number)
-                person_rows.append(dict(
-                    id=number, reference=f"P{number:06d}", surname="Test", forenames=f"Person {number}",
-                    surname_norm="test", forenames_norm=f"person {number}",
-                    date_of_birth=batch.taken - timedelta(days=365 * batch.age + 100), sex=batch.sex,
-                    ethnicity_self=batch.ethnicity, created_at=datetime(2024, 1, 1)))
+                person_rows.append(
+                    dict(
+                        id=number,
+                        reference=f"P{number:06d}",
+                        surname="Test",
+                        forenames=f"Person {number}",
+                        surname_norm="test",
+                        forenames_norm=f"person {number}",
+                        date_of_birth=batch.taken - timedelta(days=365 * batch.age + 100),
+                        sex=batch.sex,
+                        ethnicity_self=batch.ethnicity,
+                        created_at=datetime(2024, 1, 1),
+                    )
+                )
                 referral_rows.append(_referral(schemes[batch.scheme], number, batch, batch.taken))
             people[batch.name] = ids
         for name, count, taken in OTHER_REFERRALS:
@@ -119,28 +175,56 @@ def build(ctx: AppContext) -> dict[str, list[int]]:
         referral_rows.append(_referral(schemes[batch.scheme], people[late_batch][5], _not_eligible(batch), late_day))
         early_batch, early_day = EARLIER_REFERRAL
         batch = next(b for b in BATCHES if b.name == early_batch)
-        referral_rows.append(_referral(schemes[batch.scheme], people[early_batch][0], _not_eligible(batch),
-                                       early_day))
+        referral_rows.append(_referral(schemes[batch.scheme], people[early_batch][0], _not_eligible(batch), early_day))
         session.execute(insert(Person), person_rows)
-        session.execute(insert(Referral), [dict(row, reference=f"T-{index:05d}")
-                                           for index, row in enumerate(referral_rows, start=1)])
+        session.execute(
+            insert(Referral),
+            [dict(row, reference=f"T-{index:05d}") for index, row in enumerate(referral_rows, start=1)],
+        )
     return people
 
 
 def _not_eligible(batch: Batch) -> Batch:
-    return Batch(batch.name, 1, batch.scheme, batch.taken, "not_eligible", "not_eligible", None, age=batch.age,
-                 sex=batch.sex, ethnicity=batch.ethnicity)
+    return Batch(
+        batch.name,
+        1,
+        batch.scheme,
+        batch.taken,
+        "not_eligible",
+        "not_eligible",
+        None,
+        age=batch.age,
+        sex=batch.sex,
+        ethnicity=batch.ethnicity,
+    )
 
 
 def _referral(scheme, person_id: int, batch: Batch, taken: date) -> dict:
     outcome_date = batch.outcome_date if batch.status != "not_eligible" or batch.outcome_date else taken
     return dict(
-        person_id=person_id, scheme_code=scheme.code, area=scheme.area, scheme_kind=scheme.kind.value,
-        referral_date=taken, incident_at=datetime.combine(taken, datetime.min.time()) - timedelta(hours=5),
-        offence="possession", suspected_supply=False, consent=batch.status != "declined",
-        pathway="youth" if batch.age < 18 else "adult", age_at_incident=batch.age,
+        person_id=person_id,
+        scheme_code=scheme.code,
+        area=scheme.area,
+        scheme_kind=scheme.kind.value,
+        referral_date=taken,
+        incident_at=datetime.combine(taken, datetime.min.time()) - timedelta(hours=5),
+        offence="possession",
+        suspected_supply=False,
+        consent=batch.status != "declined",
+        pathway="youth" if batch.age < 18 else "adult",
+        age_at_incident=batch.age,
         decision="eligible" if batch.status not in ("not_eligible", "declined") else "not_eligible",
-        reasons=[], rule_version="2026.1", settings_hash=scheme.settings_hash, scheme_settings={},
-        status=batch.status, outcome=batch.outcome, outcome_date=outcome_date, next_step=batch.next_step,
-        proposed_step=batch.next_step, for_case_file=batch.next_step == "report_for_prosecution",
-        sessions_attended=batch.sessions, misses=0, created_at=datetime.combine(taken, datetime.min.time()))
+        reasons=[],
+        rule_version="2026.1",
+        settings_hash=scheme.settings_hash,
+        scheme_settings={},
+        status=batch.status,
+        outcome=batch.outcome,
+        outcome_date=outcome_date,
+        next_step=batch.next_step,
+        proposed_step=batch.next_step,
+        for_case_file=batch.next_step == "report_for_prosecution",
+        sessions_attended=batch.sessions,
+        misses=0,
+        created_at=datetime.combine(taken, datetime.min.time()),
+    )

@@ -17,13 +17,32 @@ from openpyxl import Workbook
 from diversion_desktop.spreadsheets.import_format import APPOINTMENT_COLUMNS, REFERRAL_COLUMNS
 
 BASE_REFERRAL: dict[str, Any] = dict(
-    reference="WB-2026-00101", surname="Smith", forenames="John", date_of_birth="17/05/1990", sex="Male",
-    ethnicity="White: Irish", postcode="RG14 1AA", area="West Berkshire", incident_date="2026-03-01",
-    crime_reference="43260001234", officer_collar_number="1234", offence="possession", substance="cannabis",
-    quantity="3.5", unit="g", suspected_supply="no", consent="yes", guardian_name="", outcome="", outcome_date="",
+    reference="WB-2026-00101",
+    surname="Smith",
+    forenames="John",
+    date_of_birth="17/05/1990",
+    sex="Male",
+    ethnicity="White: Irish",
+    postcode="RG14 1AA",
+    area="West Berkshire",
+    incident_date="2026-03-01",
+    crime_reference="43260001234",
+    officer_collar_number="1234",
+    offence="possession",
+    substance="cannabis",
+    quantity="3.5",
+    unit="g",
+    suspected_supply="no",
+    consent="yes",
+    guardian_name="",
+    outcome="",
+    outcome_date="",
 )
 BASE_APPOINTMENT: dict[str, Any] = dict(
-    reference="WB-2026-00101", appointment_at="2026-03-02 10:00", centre="newbury", session_type="assessment",
+    reference="WB-2026-00101",
+    appointment_at="2026-03-02 10:00",
+    centre="newbury",
+    session_type="assessment",
     attendance="attended",
 )
 
@@ -41,8 +60,15 @@ def appointment(**changes: Any) -> dict[str, Any]:
     return {**BASE_APPOINTMENT, **changes}
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str] = REFERRAL_COLUMNS, *,
-              bom: bool = False, delimiter: str = ",", blank_rows_after: int = 0) -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str] = REFERRAL_COLUMNS,
+    *,
+    bom: bool = False,
+    delimiter: str = ",",
+    blank_rows_after: int = 0,
+) -> Path:
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(columns)
@@ -54,8 +80,14 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]
     return path
 
 
-def write_xlsx(path: Path, referrals: Sequence[dict[str, Any]], appointments: Sequence[dict[str, Any]] = (), *,
-               referral_columns: Sequence[str] = REFERRAL_COLUMNS, blank_rows_after: int = 0) -> Path:
+def write_xlsx(
+    path: Path,
+    referrals: Sequence[dict[str, Any]],
+    appointments: Sequence[dict[str, Any]] = (),
+    *,
+    referral_columns: Sequence[str] = REFERRAL_COLUMNS,
+    blank_rows_after: int = 0,
+) -> Path:
     """A workbook as a spreadsheet program writes it: typed cells as given ("=…" text is a formula)."""
     workbook = Workbook()
     sheet = workbook.active
@@ -78,8 +110,13 @@ def _cell(value: Any) -> Any:
     return None if value == "" else value
 
 
-def write_import(folder: Path, file_format: str, referrals: Sequence[dict[str, Any]],
-                 appointments: Sequence[dict[str, Any]] = (), name: str = "pilot") -> Path:
+def write_import(
+    folder: Path,
+    file_format: str,
+    referrals: Sequence[dict[str, Any]],
+    appointments: Sequence[dict[str, Any]] = (),
+    name: str = "pilot",
+) -> Path:
     """The import file(s) in ``folder``: NAME.xlsx, or NAME.csv with NAME.appointments.csv."""
     if file_format == "xlsx":
         return write_xlsx(folder / f"{name}.xlsx", referrals, appointments)

@@ -27,12 +27,20 @@ from diversion_desktop.store.encrypted_backup import (
 from diversion_desktop.store.private_files import open_private
 
 CHUNK_SIZE = 1 << 20
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 17, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 
 
-def encrypt_legacy(plain: Path, out: Path, password: str, *, revision: str | None, created: str,
-            progress: Progress | None = None, chunk_size: int | None = None,
-            scrypt: tuple[int, int, int] | None = None) -> int:
+def encrypt_legacy(
+    plain: Path,
+    out: Path,
+    password: str,
+    *,
+    revision: str | None,
+    created: str,
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+    scrypt: tuple[int, int, int] | None = None,
+) -> int:
     """Write ``plain`` encrypted to ``out`` (replaced if present), chunk by chunk; returns the bytes
     written. ``progress(done, total)`` counts bytes of ``plain``. The caller renames ``out`` into
     place: an interrupted write leaves a file the reader refuses as cut short."""
@@ -42,9 +50,19 @@ def encrypt_legacy(plain: Path, out: Path, password: str, *, revision: str | Non
     chunk_size = chunk_size or CHUNK_SIZE
     salt, prefix = os.urandom(_SALT_BYTES), os.urandom(_PREFIX_BYTES)
     total = plain.stat().st_size
-    fields = {"cipher": CIPHER, "kdf": KDF, "n": n, "r": r, "p": p, "salt": salt.hex(),
-              "nonce_prefix": prefix.hex(), "chunk_size": chunk_size, "size": total,
-              "revision": revision, "created": created}
+    fields = {
+        "cipher": CIPHER,
+        "kdf": KDF,
+        "n": n,
+        "r": r,
+        "p": p,
+        "salt": salt.hex(),
+        "nonce_prefix": prefix.hex(),
+        "chunk_size": chunk_size,
+        "size": total,
+        "revision": revision,
+        "created": created,
+    }
     body = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
     header = _PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(body)) + body
     aead = AESGCM(_key(password, salt, n, r, p))

@@ -13,9 +13,12 @@ OTHER = "Asian or Asian British: Indian"
 def copies(ctx: AppContext) -> dict[str, tuple[str, str, str, str]]:
     """reference -> (copied sex, copied ethnicity, person's sex, person's ethnicity)."""
     with ctx.session_factory() as session:
-        rows = session.execute(text(
-            "SELECT r.reference, r.person_sex, r.person_ethnicity_self, p.sex, p.ethnicity_self "
-            "FROM referrals r JOIN people p ON p.id = r.person_id ORDER BY r.reference"))
+        rows = session.execute(
+            text(
+                "SELECT r.reference, r.person_sex, r.person_ethnicity_self, p.sex, p.ethnicity_self "
+                "FROM referrals r JOIN people p ON p.id = r.person_id ORDER BY r.reference"
+            )
+        )
         return {reference: tuple(rest) for reference, *rest in rows}
 
 

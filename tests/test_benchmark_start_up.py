@@ -16,13 +16,28 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # seconds for any one start: the machine may be busy, but never a hang
 
 
-def test_the_start_up_benchmark_reports_both_figures_for_a_station_user_and_a_support_worker(
-        tmp_path: Path) -> None:
+def test_the_start_up_benchmark_reports_both_figures_for_a_station_user_and_a_support_worker(tmp_path: Path) -> None:
     database = tmp_path / "tiny.sqlite3"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # (the home is the tests' own: tests/conftest.py)
-    made = subprocess.run([sys.executable, "-m", "diversion_desktop", "demo", "--people", "20", "--referrals", "30",
-                           "--database", f"sqlite:///{database.as_posix()}"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "diversion_desktop",
+            "demo",
+            "--people",
+            "20",
+            "--referrals",
+            "30",
+            "--database",
+            f"sqlite:///{database.as_posix()}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert made.returncode == 0, made.stderr
 
     figures = start_up(database, runs=1, env=env, warm=False, timeout=TIMEOUT)

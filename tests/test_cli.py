@@ -59,7 +59,8 @@ def test_letters_for_a_referral(demo_db: str, tmp_path: Path) -> None:
     path = demo_db.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
         reference = connection.execute(
-            "SELECT reference FROM referrals WHERE status='awaiting_appointment' ORDER BY id LIMIT 1").fetchone()[0]
+            "SELECT reference FROM referrals WHERE status='awaiting_appointment' ORDER BY id LIMIT 1"
+        ).fetchone()[0]
     result = run("letters", "--referral", reference, "--out", str(tmp_path / "out"), "--database", demo_db)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / f"{reference}-RL.pdf").read_bytes().startswith(b"%PDF")
@@ -76,10 +77,13 @@ def test_broken_scheme_file_is_named(tmp_path: Path) -> None:
     resources = tmp_path / "resources"
     shutil.copytree(resources_dir(), resources)
     scheme = resources / "schemes" / "west-berkshire.toml"
-    scheme.write_text(scheme.read_text(encoding="utf-8").replace('kind = "voluntary_attendance"', 'kind = "caution"'),
-                      encoding="utf-8")
+    scheme.write_text(
+        scheme.read_text(encoding="utf-8").replace('kind = "voluntary_attendance"', 'kind = "caution"'),
+        encoding="utf-8",
+    )
     env = {**os.environ, "DIVERSION_RESOURCES": str(resources)}
-    result = subprocess.run([sys.executable, "-m", "diversion_desktop", "schemes"], capture_output=True,
-                            text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "diversion_desktop", "schemes"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 1
     assert "west-berkshire.toml" in result.stderr and "'kind'" in result.stderr and "caution" in result.stderr

@@ -22,16 +22,24 @@ def run(*args: str, password: str | None = None) -> subprocess.CompletedProcess[
     if password is not None:
         env["DIVERSION_BACKUP_PASSWORD"] = password
     # No terminal: a command that needs a password and has none must say so, not wait for one.
-    return subprocess.run([sys.executable, "-m", "diversion_desktop", *args], capture_output=True, text=True,
-                          timeout=300, env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "diversion_desktop", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("cli-backup")
     url = f"sqlite:///{(folder / 'live.sqlite3').as_posix()}"
-    rows = [referral(reference="WB-2026-00101", surname="Jones", incident_date="2026-01-12"),
-            referral(reference="WB-2026-00102", surname="Brown", incident_date="2026-01-13")]
+    rows = [
+        referral(reference="WB-2026-00101", surname="Jones", incident_date="2026-01-12"),
+        referral(reference="WB-2026-00102", surname="Brown", incident_date="2026-01-13"),
+    ]
     result = run("import", str(write_import(folder, "csv", rows)), "--database", url)
     assert result.returncode == 0, result.stderr
     return url
@@ -43,8 +51,10 @@ def surnames(path: Path) -> set[str]:
 
 
 def test_help() -> None:
-    for command, words in (("backup", ("--encrypt", "--plain", "DIVERSION_BACKUP_PASSWORD", "restore")),
-                           ("restore", ("--out NEWFILE", "NEW file", "DIVERSION_BACKUP_PASSWORD"))):
+    for command, words in (
+        ("backup", ("--encrypt", "--plain", "DIVERSION_BACKUP_PASSWORD", "restore")),
+        ("restore", ("--out NEWFILE", "NEW file", "DIVERSION_BACKUP_PASSWORD")),
+    ):
         result = run(command, "--help")
         assert result.returncode == 0 and f"usage: diversion-desktop {command}" in result.stdout
         text = " ".join(result.stdout.split())
@@ -56,8 +66,9 @@ def test_encrypted_backup_and_restore(db: str, tmp_path: Path) -> None:
     made = run("backup", "--out", str(backup), "--encrypt", "--database", db, password=PASSWORD)
     assert made.returncode == 0, made.stderr
     assert "encrypted" in made.stdout and "restore" in made.stdout
-    assert backup.read_bytes().startswith(b"age-encryption.org/v1\n") and sorted(p.name for p in tmp_path.iterdir()) == [
-        "nightly.ddbackup"]
+    assert backup.read_bytes().startswith(b"age-encryption.org/v1\n") and sorted(
+        p.name for p in tmp_path.iterdir()
+    ) == ["nightly.ddbackup"]
     restored = tmp_path / "restored.sqlite3"
     wrong = run("restore", str(backup), "--out", str(restored), "--database", db, password=PASSWORD + "!")
     assert wrong.returncode == 1 and "password" in wrong.stderr and not restored.exists()
@@ -159,12 +170,21 @@ def test_a_killed_encrypted_backup_leaves_no_plaintext(db: str, tmp_path: Path) 
     plaintext_left, killed, in_workspace = [], 0, 0
     for run_number in range(13):
         out = out_dir / f"b{run_number}.ddbackup"
-        process = subprocess.Popen([sys.executable, "-m", "diversion_desktop", "backup", "--out", str(out),
-                                    "--encrypt", "--database", url], env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "diversion_desktop", "backup", "--out", str(out), "--encrypt", "--database", url],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
-        while not (list(work.glob("backup-*")) or list(out_dir.glob(f".{out.name}*")) or list(
-                out_dir.glob(f"{out.name}*"))) and process.poll() is None and time.monotonic() < deadline:
+        while (
+            not (
+                list(work.glob("backup-*")) or list(out_dir.glob(f".{out.name}*")) or list(out_dir.glob(f"{out.name}*"))
+            )
+            and process.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.002)  # the backup has started writing
         time.sleep(run_number * 0.04)
         if process.poll() is None:
@@ -180,8 +200,16 @@ def test_a_killed_encrypted_backup_leaves_no_plaintext(db: str, tmp_path: Path) 
     assert killed >= 10 and plaintext_left == []
     assert in_workspace >= 1  # some kills did land while the plaintext copy existed
     # The next command that opens the database (any command) deletes what the killed ones left.
-    assert subprocess.run([sys.executable, "-m", "diversion_desktop", "audit", "verify", "--database", url],
-                          env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "diversion_desktop", "audit", "verify", "--database", url],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
     # (A workspace killed in the instant between its folder and its lock is kept for a minute, in case
     # its backup is just starting: it never holds a copy.)
     assert [p for p in work.glob("backup-*/*") if p.name != "in-use.lock"] == []

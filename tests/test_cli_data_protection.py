@@ -26,15 +26,25 @@ SQL_TEXT = "'; DROP TABLE people; --"
 STATION_PASSWORD = "station staff password 1"
 
 
-def run(url: str, *args: str, user: str | None = None,
-        env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DIVERSION_USER", "DIVERSION_PASSWORD", "DIVERSION_EXPORT_PASSWORD")}
+def run(
+    url: str, *args: str, user: str | None = None, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DIVERSION_USER", "DIVERSION_PASSWORD", "DIVERSION_EXPORT_PASSWORD")
+    }
     if user is not None:
         env.update(DIVERSION_USER=user, DIVERSION_PASSWORD=STATION_PASSWORD)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "diversion_desktop", *args, "--database", url],
-                          capture_output=True, text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "diversion_desktop", *args, "--database", url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def sql(url: str, statement: str, *params: object) -> list[tuple]:
@@ -76,19 +86,23 @@ def test_merge_then_unmerge(url: str) -> None:
     assert run(url, "unmerge", "1", "--reason", "x").returncode == 1
 
 
-@pytest.mark.parametrize(("args", "code", "words"), [
-    (("merge", "P000001", "P000002", "--reason", " "), 1, "Give the reason for the merge"),
-    (("merge", "P000001", "P000002", "--reason", "x" * 100_000), 1, "too long (100,000 characters)"),
-    (("merge", "P000001", "P000001", "--reason", "same"), 1, "cannot be merged into itself"),
-    (("merge", "P000001", SQL_TEXT, "--reason", "same"), 1, "is not a person reference"),
-    (("merge", "P000001", "P000002"), 2, "--reason"),
-    (("unmerge", "x", "--reason", "x"), 2, "is not a whole number"),
-    (("legal-hold", "WB-2026-00001", "--reason", "x"), 2, "one of the arguments --on --off is required"),
-    (("legal-hold", "WB-2026-00001", "--on"), 1, "Give the reason for the legal hold"),
-    (("legal-hold", SQL_TEXT, "--on", "--reason", "x"), 1, "no referral with the reference"),
-])
-def test_refused_with_a_clear_message_and_nothing_changes(url: str, args: tuple[str, ...], code: int,
-                                                          words: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("merge", "P000001", "P000002", "--reason", " "), 1, "Give the reason for the merge"),
+        (("merge", "P000001", "P000002", "--reason", "x" * 100_000), 1, "too long (100,000 characters)"),
+        (("merge", "P000001", "P000001", "--reason", "same"), 1, "cannot be merged into itself"),
+        (("merge", "P000001", SQL_TEXT, "--reason", "same"), 1, "is not a person reference"),
+        (("merge", "P000001", "P000002"), 2, "--reason"),
+        (("unmerge", "x", "--reason", "x"), 2, "is not a whole number"),
+        (("legal-hold", "WB-2026-00001", "--reason", "x"), 2, "one of the arguments --on --off is required"),
+        (("legal-hold", "WB-2026-00001", "--on"), 1, "Give the reason for the legal hold"),
+        (("legal-hold", SQL_TEXT, "--on", "--reason", "x"), 1, "no referral with the reference"),
+    ],
+)
+def test_refused_with_a_clear_message_and_nothing_changes(
+    url: str, args: tuple[str, ...], code: int, words: str
+) -> None:
     before = sql(url, "SELECT count(*) FROM audit_events")
     result = run(url, *args)
     assert result.returncode == code
@@ -128,8 +142,15 @@ def test_subject_access_encrypted_with_a_password_file_or_the_environment(url: s
     assert sorted(files) == [".json", ".pdf"] and files[".pdf"].startswith(b"%PDF")
     assert json.loads(files[".json"])["person"]["surname"] == "Smith"
 
-    from_env = run(url, "subject-access", "P000002", "--out", str(tmp_path / "env"), "--password",
-                   env_extra={"DIVERSION_EXPORT_PASSWORD": "another long one"})
+    from_env = run(
+        url,
+        "subject-access",
+        "P000002",
+        "--out",
+        str(tmp_path / "env"),
+        "--password",
+        env_extra={"DIVERSION_EXPORT_PASSWORD": "another long one"},
+    )
     assert from_env.returncode == 0, from_env.stderr
     assert json.loads(_sar_files(tmp_path / "env", "another long one")[".json"])["person"]["reference"] == "P000002"
     details = sql(url, "SELECT detail FROM audit_events WHERE action='subject_access_export' ORDER BY id")
@@ -143,13 +164,14 @@ def test_subject_access_password_usage_errors_exit_2_and_write_nothing(url: str,
     out = str(tmp_path / "sar")
     before = sql(url, "SELECT count(*) FROM audit_events")
     for args, env, words in (
-            (("--password-file", str(short), "--password"), {}, "not allowed with argument"),
-            (("--password",), {}, "--password needs the environment variable DIVERSION_EXPORT_PASSWORD"),
-            (("--password",), {"DIVERSION_EXPORT_PASSWORD": "short"}, "at least 8 characters"),
-            (("--password-file", str(short)), {}, "at least 8 characters"),
-            (("--password-file", str(empty)), {}, "is empty"),
-            (("--password-file", str(tmp_path / "missing.txt")), {}, "cannot read the password file"),
-            (("--password-file",), {}, "expected one argument")):
+        (("--password-file", str(short), "--password"), {}, "not allowed with argument"),
+        (("--password",), {}, "--password needs the environment variable DIVERSION_EXPORT_PASSWORD"),
+        (("--password",), {"DIVERSION_EXPORT_PASSWORD": "short"}, "at least 8 characters"),
+        (("--password-file", str(short)), {}, "at least 8 characters"),
+        (("--password-file", str(empty)), {}, "is empty"),
+        (("--password-file", str(tmp_path / "missing.txt")), {}, "cannot read the password file"),
+        (("--password-file",), {}, "expected one argument"),
+    ):
         result = run(url, "subject-access", "P000001", "--out", out, *args, env_extra=env)
         assert result.returncode == 2, (args, result.stderr)
         assert words in result.stderr, (args, result.stderr)
@@ -159,15 +181,20 @@ def test_subject_access_password_usage_errors_exit_2_and_write_nothing(url: str,
 
 def test_retention_dry_run_then_run_with_a_legal_hold(url: str) -> None:
     # Both referrals were closed long ago (the declined one) or are made so here.
-    sql(url, "UPDATE referrals SET referral_date='2015-01-05', outcome_date='2015-01-05', status='declined', "
-             "outcome='declined'")
+    sql(
+        url,
+        "UPDATE referrals SET referral_date='2015-01-05', outcome_date='2015-01-05', status='declined', "
+        "outcome='declined'",
+    )
     held = run(url, "legal-hold", "WB-2026-00001", "--on", "--reason", "Appeal pending")
     assert held.returncode == 0 and "is under a legal hold" in held.stdout, held.stderr
 
     dry = run(url, "retention", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "1 closed referral(s) to anonymise, 1 person record(s)" in dry.stdout and "1 kept under a legal hold" \
-        in dry.stdout
+    assert (
+        "1 closed referral(s) to anonymise, 1 person record(s)" in dry.stdout
+        and "1 kept under a legal hold" in dry.stdout
+    )
     assert "WB-2026-00002" in dry.stdout and "nothing was changed" in dry.stdout
     assert sql(url, "SELECT count(*) FROM referrals WHERE anonymised_at IS NOT NULL") == [(0,)]
 
@@ -190,14 +217,19 @@ def test_a_station_user_is_refused_everything(url: str, tmp_path: Path) -> None:
     users.create_user("pc", STATION_PASSWORD, [Role.STATION_STAFF], must_change_password=False)
     ctx.engine.dispose()
     before = sql(url, "SELECT count(*) FROM person_merges"), sql(url, "SELECT surname, merged_into_id FROM people")
-    for args in (("merge", "P000001", "P000002", "--reason", "same"),
-                 ("unmerge", "1", "--reason", "x"),
-                 ("subject-access", "P000001", "--out", str(tmp_path / "sar")),
-                 ("retention",), ("retention", "--dry-run"),
-                 ("legal-hold", "WB-2026-00001", "--on", "--reason", "x")):
+    for args in (
+        ("merge", "P000001", "P000002", "--reason", "same"),
+        ("unmerge", "1", "--reason", "x"),
+        ("subject-access", "P000001", "--out", str(tmp_path / "sar")),
+        ("retention",),
+        ("retention", "--dry-run"),
+        ("legal-hold", "WB-2026-00001", "--on", "--reason", "x"),
+    ):
         result = run(url, *args, user="pc")
         assert result.returncode == 1, args
         assert "pc may not do this" in result.stderr and "Nothing was read or changed" in result.stderr, args
-    assert (sql(url, "SELECT count(*) FROM person_merges"), sql(url, "SELECT surname, merged_into_id FROM people")) \
-        == before
+    assert (
+        sql(url, "SELECT count(*) FROM person_merges"),
+        sql(url, "SELECT surname, merged_into_id FROM people"),
+    ) == before
     assert not (tmp_path / "sar").exists()

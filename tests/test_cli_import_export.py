@@ -17,8 +17,13 @@ from tests.import_files import appointment, referral, write_import
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "diversion_desktop", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DIVERSION_USER": "admin", **(env or {})})
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DIVERSION_USER": "admin", **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -26,9 +31,11 @@ def db(tmp_path: Path) -> str:
     return f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
 
 
-ROWS = [referral(reference="WB-2025-00001", incident_date="2025-06-01", outcome="not_attended", outcome_date="2025-08-01"),
-        referral(incident_date="2026-01-10"),
-        referral(reference="WB-2026-00102", surname="Jones", incident_date="2026-01-12")]
+ROWS = [
+    referral(reference="WB-2025-00001", incident_date="2025-06-01", outcome="not_attended", outcome_date="2025-08-01"),
+    referral(incident_date="2026-01-10"),
+    referral(reference="WB-2026-00102", surname="Jones", incident_date="2026-01-12"),
+]
 APPOINTMENTS = [appointment(reference="WB-2026-00102", appointment_at="2026-01-14 10:00")]
 
 
@@ -48,8 +55,16 @@ def test_usage_errors_exit_2(tmp_path: Path, db: str) -> None:
     assert bad_day.returncode == 2 and "not a real date" in bad_day.stderr
     area = run("export", "referrals", "--out", str(tmp_path / "x.csv"), "--area", "Mars", "--database", db)
     assert area.returncode == 2 and "Unknown area 'Mars'" in area.stderr
-    missing = run("export", "people", "--out", str(tmp_path / "x.csv"), "--password", "--database", db,
-                  env={"DIVERSION_EXPORT_PASSWORD": ""})
+    missing = run(
+        "export",
+        "people",
+        "--out",
+        str(tmp_path / "x.csv"),
+        "--password",
+        "--database",
+        db,
+        env={"DIVERSION_EXPORT_PASSWORD": ""},
+    )
     assert missing.returncode == 2 and "DIVERSION_EXPORT_PASSWORD" in missing.stderr
     short = tmp_path / "short.txt"
     short.write_text("abc\n", encoding="utf-8")
@@ -105,14 +120,42 @@ def test_exports(tmp_path: Path, db: str) -> None:
         assert "not encrypted" in result.stderr
     sheet = openpyxl.load_workbook(tmp_path / "referrals.xlsx")["referrals"]
     assert [c.value for c in sheet[1]][:3] == ["reference", "person_reference", "age_band"] and sheet.max_row == 4
-    area = run("export", "referrals", "--format", "csv", "--out", str(tmp_path / "wb"), "--area", "West Berkshire",
-               "--from", "01/01/2026", "--to", "2026-01-11", "--database", db)
+    area = run(
+        "export",
+        "referrals",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "wb"),
+        "--area",
+        "West Berkshire",
+        "--from",
+        "01/01/2026",
+        "--to",
+        "2026-01-11",
+        "--database",
+        db,
+    )
     assert area.returncode == 0, area.stderr
     lines = (tmp_path / "wb").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 2 and lines[1].startswith("WB-2026-00101,P000001,35+,West Berkshire")
     # A two-digit year, as `report` takes it: the same period (one date parser for every way in).
-    short = run("export", "referrals", "--format", "csv", "--out", str(tmp_path / "wb26"), "--area", "West Berkshire",
-                "--from", "01/01/26", "--to", "11/01/26", "--database", db)
+    short = run(
+        "export",
+        "referrals",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "wb26"),
+        "--area",
+        "West Berkshire",
+        "--from",
+        "01/01/26",
+        "--to",
+        "11/01/26",
+        "--database",
+        db,
+    )
     assert short.returncode == 0, short.stderr
     assert (tmp_path / "wb26").read_text(encoding="utf-8-sig").splitlines() == lines
     layout = run("export", "referrals", "--layout", "import", "--out", str(tmp_path / "records.csv"), "--database", db)
@@ -123,12 +166,23 @@ def test_encrypted_exports(tmp_path: Path, db: str) -> None:
     assert run("import", str(write_import(tmp_path, "csv", ROWS)), "--database", db).returncode == 0
     secret = tmp_path / "secret.txt"
     secret.write_text("correct horse battery\n", encoding="utf-8")
-    from_file = run("export", "people", "--out", str(tmp_path / "people.xlsx"), "--password-file", str(secret),
-                    "--database", db)
+    from_file = run(
+        "export", "people", "--out", str(tmp_path / "people.xlsx"), "--password-file", str(secret), "--database", db
+    )
     assert from_file.returncode == 0 and "7-Zip" in from_file.stdout and "not encrypted" not in from_file.stderr
     assert list(read_entries(tmp_path / "people.xlsx.zip", "correct horse battery")) == ["people.xlsx"]
-    from_env = run("export", "referrals", "--out", str(tmp_path / "r.zip"), "--format", "csv", "--password",
-                   "--database", db, env={"DIVERSION_EXPORT_PASSWORD": "another long one"})
+    from_env = run(
+        "export",
+        "referrals",
+        "--out",
+        str(tmp_path / "r.zip"),
+        "--format",
+        "csv",
+        "--password",
+        "--database",
+        db,
+        env={"DIVERSION_EXPORT_PASSWORD": "another long one"},
+    )
     assert from_env.returncode == 0, from_env.stderr
     assert b"WB-2026" in read_entries(tmp_path / "r.zip", "another long one")["r.csv"]
 
@@ -149,8 +203,14 @@ def test_backup_of_a_database_in_use(tmp_path: Path, db: str) -> None:
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     again = run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--plain", "--database", db)
     assert again.returncode == 1 and "already exists" in again.stderr
-    assert run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--plain", "--force", "--database", db).returncode == 0
-    server = run("backup", "--out", str(tmp_path / "x"), "--plain", "--database", "postgresql://user:secret@server/diversion")
+    assert (
+        run("backup", "--out", str(tmp_path / "copy.sqlite3"), "--plain", "--force", "--database", db).returncode == 0
+    )
+    server = run(
+        "backup", "--out", str(tmp_path / "x"), "--plain", "--database", "postgresql://user:secret@server/diversion"
+    )
     assert server.returncode == 1 and "SQLite" in server.stderr and "secret" not in server.stderr
-    missing = run("backup", "--out", str(tmp_path / "y"), "--plain", "--database", f"sqlite:///{tmp_path / 'none.sqlite3'}")
+    missing = run(
+        "backup", "--out", str(tmp_path / "y"), "--plain", "--database", f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    )
     assert missing.returncode == 1 and "no database" in missing.stderr

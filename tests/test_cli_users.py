@@ -14,18 +14,37 @@ ADMIN_PASSWORD = "a long admin passphrase"
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DIVERSION_USER", "DIVERSION_PASSWORD", "DIVERSION_NEW_PASSWORD")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DIVERSION_USER", "DIVERSION_PASSWORD", "DIVERSION_NEW_PASSWORD")
+    }
     environment.update(env)
-    return subprocess.run([sys.executable, "-m", "diversion_desktop", *args], capture_output=True, text=True,
-                          timeout=300, env=environment, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "diversion_desktop", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{(tmp_path_factory.mktemp('users') / 'users.sqlite3').as_posix()}"
-    first = run("users", "add", "admin", "--role", "administrator", "--role", "coordinator", "--database", url,
-                DIVERSION_PASSWORD=ADMIN_PASSWORD)
+    first = run(
+        "users",
+        "add",
+        "admin",
+        "--role",
+        "administrator",
+        "--role",
+        "coordinator",
+        "--database",
+        url,
+        DIVERSION_PASSWORD=ADMIN_PASSWORD,
+    )
     assert first.returncode == 0, first.stderr
     assert "first administrator admin" in first.stdout
     return url
@@ -38,28 +57,61 @@ def as_admin(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_commands_need_a_signed_in_user_once_users_exist(db: str, tmp_path: Path) -> None:
     refused = run("export", "referrals", "--out", str(tmp_path / "r.csv"), "--database", db)
     assert refused.returncode == 1 and "--user" in refused.stderr
-    wrong = run("export", "referrals", "--out", str(tmp_path / "r.csv"), "--database", db, "--user", "admin",
-                DIVERSION_PASSWORD="not the password")
+    wrong = run(
+        "export",
+        "referrals",
+        "--out",
+        str(tmp_path / "r.csv"),
+        "--database",
+        db,
+        "--user",
+        "admin",
+        DIVERSION_PASSWORD="not the password",
+    )
     assert wrong.returncode == 1 and "Sign-in refused" in wrong.stderr and not (tmp_path / "r.csv").exists()
     ok = as_admin("export", "referrals", "--out", str(tmp_path / "r.csv"), "--database", db)
     assert ok.returncode == 0, ok.stderr
 
 
 def test_add_users_and_hold_them_to_their_roles(db: str) -> None:
-    added = as_admin("users", "add", "pc1234", "--role", "station staff", "--database", db,
-                     DIVERSION_NEW_PASSWORD="station staff passphrase")
+    added = as_admin(
+        "users",
+        "add",
+        "pc1234",
+        "--role",
+        "station staff",
+        "--database",
+        db,
+        DIVERSION_NEW_PASSWORD="station staff passphrase",
+    )
     assert added.returncode == 0, added.stderr
-    weak = as_admin("users", "add", "pc999", "--role", "station_staff", "--database", db,
-                    DIVERSION_NEW_PASSWORD="password123")
+    weak = as_admin(
+        "users", "add", "pc999", "--role", "station_staff", "--database", db, DIVERSION_NEW_PASSWORD="password123"
+    )
     assert weak.returncode == 1 and "at least 12" in weak.stderr
-    unknown_role = as_admin("users", "add", "pc998", "--role", "sergeant", "--database", db,
-                            DIVERSION_NEW_PASSWORD="station staff passphrase")
+    unknown_role = as_admin(
+        "users",
+        "add",
+        "pc998",
+        "--role",
+        "sergeant",
+        "--database",
+        db,
+        DIVERSION_NEW_PASSWORD="station staff passphrase",
+    )
     assert unknown_role.returncode == 2 and "station_staff" in unknown_role.stderr
     listed = as_admin("users", "list", "--database", db).stdout
     assert "pc1234\tstation_staff\tpolice\tactive" in listed
     # station staff may not manage users, nor read the audit trail (once they chose their password)
-    changed = run("users", "passwd", "--database", db, DIVERSION_USER="pc1234",
-                  DIVERSION_PASSWORD="station staff passphrase", DIVERSION_NEW_PASSWORD="my own desk passphrase")
+    changed = run(
+        "users",
+        "passwd",
+        "--database",
+        db,
+        DIVERSION_USER="pc1234",
+        DIVERSION_PASSWORD="station staff passphrase",
+        DIVERSION_NEW_PASSWORD="my own desk passphrase",
+    )
     assert changed.returncode == 0, changed.stderr
     station = {"DIVERSION_USER": "pc1234", "DIVERSION_PASSWORD": "my own desk passphrase"}
     refused = run("users", "list", "--database", db, **station)
@@ -67,14 +119,27 @@ def test_add_users_and_hold_them_to_their_roles(db: str) -> None:
     assert run("audit", "verify", "--database", db, **station).returncode == 1
 
 
-@pytest.mark.parametrize(("display_name", "words"), [
-    ("PC \x1b[2JJones", "control character (U+001B"),
-    ("\u200b", "no visible letter"),
-    ("Jones\u202e", "reverses the text"),
-])
+@pytest.mark.parametrize(
+    ("display_name", "words"),
+    [
+        ("PC \x1b[2JJones", "control character (U+001B"),
+        ("\u200b", "no visible letter"),
+        ("Jones\u202e", "reverses the text"),
+    ],
+)
 def test_a_display_name_must_be_visible_text(db: str, display_name: str, words: str) -> None:
-    refused = as_admin("users", "add", "pc4321", "--role", "station_staff", "--display-name", display_name,
-                       "--database", db, DIVERSION_NEW_PASSWORD="station staff passphrase")
+    refused = as_admin(
+        "users",
+        "add",
+        "pc4321",
+        "--role",
+        "station_staff",
+        "--display-name",
+        display_name,
+        "--database",
+        db,
+        DIVERSION_NEW_PASSWORD="station staff passphrase",
+    )
     assert refused.returncode == 1 and words in refused.stderr, refused.stderr
     assert "pc4321" not in as_admin("users", "list", "--database", db).stdout
 
@@ -85,11 +150,23 @@ def test_audit_verify_detects_a_tampered_row(db: str, tmp_path: Path) -> None:
     exported = as_admin("audit", "export", "--out", str(tmp_path / "a.csv"), "--action", "sign_in", "--database", db)
     assert exported.returncode == 0 and (tmp_path / "a.csv").exists()
     # --from/--to read as every command reads a day (domain/dates.py): a two-digit year too.
-    dated = as_admin("audit", "export", "--out", str(tmp_path / "b.csv"), "--from", "01/01/20", "--to", "31.12.2099",
-                     "--action", "sign_in", "--database", db)
+    dated = as_admin(
+        "audit",
+        "export",
+        "--out",
+        str(tmp_path / "b.csv"),
+        "--from",
+        "01/01/20",
+        "--to",
+        "31.12.2099",
+        "--action",
+        "sign_in",
+        "--database",
+        db,
+    )
     assert dated.returncode == 0, dated.stderr
     before, since = ((tmp_path / name).read_text(encoding="utf-8-sig").splitlines() for name in ("a.csv", "b.csv"))
-    assert since[:len(before)] == before and len(since) == len(before) + 1  # and this command's own sign-in
+    assert since[: len(before)] == before and len(since) == len(before) + 1  # and this command's own sign-in
     impossible = as_admin("audit", "export", "--out", str(tmp_path / "c.csv"), "--from", "31/02/2026", "--database", db)
     assert impossible.returncode == 2 and "'31/02/2026' is not a real date" in impossible.stderr
     copy = tmp_path / "copy.sqlite3"
@@ -111,8 +188,16 @@ def test_users_add_without_users_needs_a_password(tmp_path: Path) -> None:
 def test_a_password_an_administrator_set_must_be_changed_before_any_command(db: str, tmp_path: Path) -> None:
     """Issue 14.6: the forced change applied to the application only; the command line let the
     administrator's password export everything."""
-    added = as_admin("users", "add", "coord7", "--role", "coordinator", "--database", db,
-                     DIVERSION_NEW_PASSWORD="set by the administrator")
+    added = as_admin(
+        "users",
+        "add",
+        "coord7",
+        "--role",
+        "coordinator",
+        "--database",
+        db,
+        DIVERSION_NEW_PASSWORD="set by the administrator",
+    )
     assert added.returncode == 0, added.stderr
     given = {"DIVERSION_USER": "coord7", "DIVERSION_PASSWORD": "set by the administrator"}
     out = tmp_path / "people.csv"
@@ -122,6 +207,14 @@ def test_a_password_an_administrator_set_must_be_changed_before_any_command(db: 
     assert not out.exists()
     changed = run("users", "passwd", "--database", db, **given, DIVERSION_NEW_PASSWORD="coordinator's own phrase")
     assert changed.returncode == 0 and "changed" in changed.stdout, changed.stderr
-    ok = run("export", "people", "--out", str(out), "--database", db, DIVERSION_USER="coord7",
-             DIVERSION_PASSWORD="coordinator's own phrase")
+    ok = run(
+        "export",
+        "people",
+        "--out",
+        str(out),
+        "--database",
+        db,
+        DIVERSION_USER="coord7",
+        DIVERSION_PASSWORD="coordinator's own phrase",
+    )
     assert ok.returncode == 0 and out.exists(), ok.stderr

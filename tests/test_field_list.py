@@ -57,9 +57,24 @@ def test_the_records_carrying_a_person_carry_every_person_field_and_no_other_det
     declared = {f.name for f in dataclasses.fields(carrier)}
     listed = {f.name for f in PERSON_FIELDS}
     assert listed <= declared
-    others = {"person_id", "person_version", "scheme_code", "substances", "offence", "suspected_supply", "consent",
-              "incident_at", *(f.name for f in REFERRAL_FIELDS),  # the draft's referral
-              "id", "reference", "barred", "aliases", "referrals", "withheld", "version"}  # the record's
+    others = {
+        "person_id",
+        "person_version",
+        "scheme_code",
+        "substances",
+        "offence",
+        "suspected_supply",
+        "consent",
+        "incident_at",
+        *(f.name for f in REFERRAL_FIELDS),  # the draft's referral
+        "id",
+        "reference",
+        "barred",
+        "aliases",
+        "referrals",
+        "withheld",
+        "version",
+    }  # the record's
     assert declared - listed <= others
 
 
@@ -70,9 +85,14 @@ def test_the_intake_checks_are_the_lists() -> None:
     assert SEVERAL_LINES == {f.name for f in typed if f.kind is Kind.LINES}
 
 
-@pytest.mark.parametrize(("fields", "cleared"), [(PERSON_FIELDS, retention.PERSON_TEXT),
-                                                 (REFERRAL_FIELDS, retention.REFERRAL_TEXT),
-                                                 (APPOINTMENT_FIELDS, retention.APPOINTMENT_TEXT)])
+@pytest.mark.parametrize(
+    ("fields", "cleared"),
+    [
+        (PERSON_FIELDS, retention.PERSON_TEXT),
+        (REFERRAL_FIELDS, retention.REFERRAL_TEXT),
+        (APPOINTMENT_FIELDS, retention.APPOINTMENT_TEXT),
+    ],
+)
 def test_retention_empties_the_fields_declared_blank(fields: tuple[Field, ...], cleared: tuple[str, ...]) -> None:
     assert cleared == tuple(f.name for f in fields if f.retention is Retention.BLANK)
     # and nothing kept for the statistics is cleared
@@ -81,8 +101,13 @@ def test_retention_empties_the_fields_declared_blank(fields: tuple[Field, ...], 
 
 def test_who_may_see_a_field_is_what_scope_withholds() -> None:
     assert scope.POLICE_PERSON_FIELDS == {"pnc_reference"}
-    assert scope.POLICE_REFERRAL_FIELDS == {"crime_reference", "officer_name", "officer_collar_number", "station",
-                                            "officer_notes"}
+    assert scope.POLICE_REFERRAL_FIELDS == {
+        "crime_reference",
+        "officer_name",
+        "officer_collar_number",
+        "station",
+        "officer_notes",
+    }
 
 
 def test_the_people_export_has_the_exported_fields_in_order() -> None:

@@ -57,9 +57,12 @@ def display() -> Iterator[str]:
             pytest.fail(f"CI must run this test: {reason}")
         pytest.skip(reason)
     read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1400x900x24",
-                               "-nolisten", "tcp", "-noreset"],
-                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1400x900x24", "-nolisten", "tcp", "-noreset"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     os.close(write_end)
     try:
         ready, _, _ = select.select([read_end], [], [], WAIT)
@@ -84,10 +87,16 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     an area, station and centre. PYTHONPATH: the installed command runs this checkout's code
     (the same thing in CI, where this checkout is what was installed)."""
     home = tmp_path_factory.mktemp("installed-gui")
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("DIVERSION_", "QT_QPA_"))}  # a real X server: not offscreen
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
-               XDG_CACHE_HOME=str(home / "cache"), PYTHONPATH=str(ROOT))
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith(("DIVERSION_", "QT_QPA_"))
+    }  # a real X server: not offscreen
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        PYTHONPATH=str(ROOT),
+    )
     settings = home / "config" / "DiversionDesktop" / "DiversionDesktop.conf"
     settings.parent.mkdir(parents=True)
     settings.write_text(SETTINGS, encoding="utf-8")
@@ -102,15 +111,31 @@ def users(environment: dict[str, str]) -> dict[str, str]:
     version = subprocess.run([COMMAND, "--version"], env=environment, capture_output=True, text=True, timeout=120)
     assert version.returncode == 0 and version.stdout.startswith("diversion-desktop "), version
     # The command's interpreter, outside this checkout (so not finding it as the current folder).
-    code = subprocess.run([sys.executable, "-c", "import diversion_desktop; print(diversion_desktop.__file__)"],
-                          env=environment, cwd=environment["HOME"], capture_output=True, text=True, timeout=120)
+    code = subprocess.run(
+        [sys.executable, "-c", "import diversion_desktop; print(diversion_desktop.__file__)"],
+        env=environment,
+        cwd=environment["HOME"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert Path(code.stdout.strip()).is_relative_to(ROOT), f"the command would run other code: {code}"
 
-    signed_in = {**environment, "DIVERSION_USER": USERS["administrator"][0], "DIVERSION_PASSWORD": PASSWORD,
-                 "DIVERSION_NEW_PASSWORD": PASSWORD}
+    signed_in = {
+        **environment,
+        "DIVERSION_USER": USERS["administrator"][0],
+        "DIVERSION_PASSWORD": PASSWORD,
+        "DIVERSION_NEW_PASSWORD": PASSWORD,
+    }
     for name, options in USERS.values():
-        added = subprocess.run([COMMAND, "users", "add", name, *options], env=signed_in, capture_output=True,
-                               text=True, timeout=300, stdin=subprocess.DEVNULL)
+        added = subprocess.run(
+            [COMMAND, "users", "add", name, *options],
+            env=signed_in,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
         assert added.returncode == 0, f"users add {name}: {added.stdout}{added.stderr}"
     return {role: name for role, (name, _options) in USERS.items()}
 
@@ -123,8 +148,13 @@ class Desktop:
     log: Path
 
     def xdotool(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": self.display},
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            ["xdotool", *args],
+            env={**os.environ, "DISPLAY": self.display},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def windows(self, title: str) -> list[str]:
         """The visible windows whose title matches the regular expression ``title``."""
@@ -147,11 +177,14 @@ class Desktop:
                 if found:
                     return title, found[-1]
             if self.app.poll() is not None:
-                pytest.fail(f"diversion-desktop ended (exit code {self.app.returncode}) before any of "
-                            f"{titles} appeared:\n{self.output()}")
+                pytest.fail(
+                    f"diversion-desktop ended (exit code {self.app.returncode}) before any of "
+                    f"{titles} appeared:\n{self.output()}"
+                )
             time.sleep(0.2)
-        pytest.fail(f"none of {titles} appeared within {WAIT:.0f} s; visible windows: {self.everything()}\n"
-                    f"{self.output()}")
+        pytest.fail(
+            f"none of {titles} appeared within {WAIT:.0f} s; visible windows: {self.everything()}\n{self.output()}"
+        )
 
     def everything(self) -> list[str]:
         return [self.title(w) for w in self.windows(".")]
@@ -182,8 +215,15 @@ def start(display: str, environment: dict[str, str], tmp_path: Path) -> Iterator
     def start_() -> Desktop:
         log = tmp_path / "diversion-desktop.log"
         with log.open("w", encoding="utf-8") as out:
-            app = subprocess.Popen([COMMAND], env={**environment, "DISPLAY": display}, cwd=environment["HOME"],
-                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+            app = subprocess.Popen(
+                [COMMAND],
+                env={**environment, "DISPLAY": display},
+                cwd=environment["HOME"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
         started.append(Desktop(display, app, log))
         return started[-1]
 
@@ -204,9 +244,9 @@ STAYS_UP = 4.0  # seconds the window must stay after signing in (the opening of 
 
 
 @pytest.mark.parametrize("role", list(USERS))
-def test_signing_in_opens_the_main_window_and_it_stays(role: str, users: dict[str, str],
-                                                       start: Callable[[], Desktop],
-                                                       environment: dict[str, str]) -> None:
+def test_signing_in_opens_the_main_window_and_it_stays(
+    role: str, users: dict[str, str], start: Callable[[], Desktop], environment: dict[str, str]
+) -> None:
     name = users[role]
     desktop = start()
     _title, dialog = desktop.wait_for(SIGN_IN)

@@ -64,8 +64,8 @@ def imported(path: Path, root: Path = PACKAGE) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:   # relative import: resolve against this file's package
-                base = package[:len(package) - node.level + 1]
+            if node.level:  # relative import: resolve against this file's package
+                base = package[: len(package) - node.level + 1]
                 module = ".".join([*base, node.module] if node.module else base)
             else:
                 module = node.module or ""
@@ -117,8 +117,10 @@ def wrong_way(root: Path = PACKAGE) -> list[str]:
             if any(module == who and starts(name, what) for who, what in EXCEPTIONS):
                 continue
             named.append(name)
-            found.append(f"{path.relative_to(root.parent).as_posix()} imports {name}: "
-                         f"{here} may import {', '.join(sorted(allowed)) or 'nothing of the application'}")
+            found.append(
+                f"{path.relative_to(root.parent).as_posix()} imports {name}: "
+                f"{here} may import {', '.join(sorted(allowed)) or 'nothing of the application'}"
+            )
     return found
 
 
@@ -131,8 +133,10 @@ def libraries_out_of_place(root: Path = PACKAGE) -> list[str]:
             for kind, (prefixes, parts) in LIBRARIES.items():
                 if starts(name, *prefixes) and here not in parts and not starts(name, *named):
                     named.append(name)
-                    found.append(f"{path.relative_to(root.parent).as_posix()} imports {name}: {kind} only in "
-                                 f"{', '.join(sorted(parts))}")
+                    found.append(
+                        f"{path.relative_to(root.parent).as_posix()} imports {name}: {kind} only in "
+                        f"{', '.join(sorted(parts))}"
+                    )
     return found
 
 
@@ -172,26 +176,47 @@ def _probe_package(tmp_path: Path, files: dict[str, str]) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("relative", "source", "message"), [
-    ("reports/probe.py", "from diversion_desktop.services.evaluation import EvaluationResult",
-     "diversion_desktop/reports/probe.py imports diversion_desktop.services.evaluation: "
-     "reports may import documents, domain, spreadsheets"),
-    ("ui/probe.py", "def f():\n    from diversion_desktop.store import models",
-     "diversion_desktop/ui/probe.py imports diversion_desktop.store: "
-     "ui may import domain, owner_only, reports, resources, services, version"),
-    ("ui/probe.py", "import diversion_desktop.spreadsheets.encrypted",
-     "diversion_desktop/ui/probe.py imports diversion_desktop.spreadsheets.encrypted: "
-     "ui may import domain, owner_only, reports, resources, services, version"),
-    ("domain/probe.py", "from diversion_desktop.resources import resource_path",
-     "diversion_desktop/domain/probe.py imports diversion_desktop.resources: "
-     "domain may import nothing of the application"),
-    ("spreadsheets/probe.py", "from ..services import exporter",
-     "diversion_desktop/spreadsheets/probe.py imports diversion_desktop.services: "
-     "spreadsheets may import domain, owner_only"),
-    ("cli/demo.py", "from diversion_desktop.ui.app import run_gui",  # the exception is cli/__init__.py's only
-     "diversion_desktop/cli/demo.py imports diversion_desktop.ui.app: "
-     "cli may import domain, owner_only, reports, resources, sample_data, services, version"),
-])
+@pytest.mark.parametrize(
+    ("relative", "source", "message"),
+    [
+        (
+            "reports/probe.py",
+            "from diversion_desktop.services.evaluation import EvaluationResult",
+            "diversion_desktop/reports/probe.py imports diversion_desktop.services.evaluation: "
+            "reports may import documents, domain, spreadsheets",
+        ),
+        (
+            "ui/probe.py",
+            "def f():\n    from diversion_desktop.store import models",
+            "diversion_desktop/ui/probe.py imports diversion_desktop.store: "
+            "ui may import domain, owner_only, reports, resources, services, version",
+        ),
+        (
+            "ui/probe.py",
+            "import diversion_desktop.spreadsheets.encrypted",
+            "diversion_desktop/ui/probe.py imports diversion_desktop.spreadsheets.encrypted: "
+            "ui may import domain, owner_only, reports, resources, services, version",
+        ),
+        (
+            "domain/probe.py",
+            "from diversion_desktop.resources import resource_path",
+            "diversion_desktop/domain/probe.py imports diversion_desktop.resources: "
+            "domain may import nothing of the application",
+        ),
+        (
+            "spreadsheets/probe.py",
+            "from ..services import exporter",
+            "diversion_desktop/spreadsheets/probe.py imports diversion_desktop.services: "
+            "spreadsheets may import domain, owner_only",
+        ),
+        (
+            "cli/demo.py",
+            "from diversion_desktop.ui.app import run_gui",  # the exception is cli/__init__.py's only
+            "diversion_desktop/cli/demo.py imports diversion_desktop.ui.app: "
+            "cli may import domain, owner_only, reports, resources, sample_data, services, version",
+        ),
+    ],
+)
 def test_a_wrong_way_import_is_named(tmp_path: Path, relative: str, source: str, message: str) -> None:
     root = _probe_package(tmp_path, {relative: source, "cli/__init__.py": "from diversion_desktop.ui.app import x"})
     assert wrong_way(root) == [message]  # and not cli/__init__.py's, which is allowed
@@ -199,18 +224,20 @@ def test_a_wrong_way_import_is_named(tmp_path: Path, relative: str, source: str,
 
 def test_qt_outside_ui_is_named(tmp_path: Path) -> None:
     root = _probe_package(tmp_path, {"services/probe.py": "from PySide6.QtCore import QObject"})
-    assert libraries_out_of_place(root) == [
-        "diversion_desktop/services/probe.py imports PySide6.QtCore: Qt only in ui"]
+    assert libraries_out_of_place(root) == ["diversion_desktop/services/probe.py imports PySide6.QtCore: Qt only in ui"]
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("import PySide6.QtWidgets", "PySide6.QtWidgets"),
-    ("from PySide6 import QtCore", "PySide6.QtCore"),
-    ("def f():\n    from sqlalchemy import select", "sqlalchemy.select"),
-    ("__import__('PySide6')", "PySide6"),
-    ("from ..services import intake", "diversion_desktop.services.intake"),
-    ("from . import names", "diversion_desktop.domain.names"),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import PySide6.QtWidgets", "PySide6.QtWidgets"),
+        ("from PySide6 import QtCore", "PySide6.QtCore"),
+        ("def f():\n    from sqlalchemy import select", "sqlalchemy.select"),
+        ("__import__('PySide6')", "PySide6"),
+        ("from ..services import intake", "diversion_desktop.services.intake"),
+        ("from . import names", "diversion_desktop.domain.names"),
+    ],
+)
 def test_scanner_finds_every_form_of_import(tmp_path: Path, source: str, expected: str) -> None:
     package = tmp_path / "diversion_desktop"
     (package / "domain").mkdir(parents=True)

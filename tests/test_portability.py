@@ -18,18 +18,71 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "diversion_desktop").rglob("*.py")) + [ROOT / "packaging" / "entry.py"]
 
-POSIX_MODULES = {"fcntl", "termios", "tty", "pty", "pwd", "grp", "resource", "posix", "syslog", "crypt",
-                 "curses", "readline"}
+POSIX_MODULES = {
+    "fcntl",
+    "termios",
+    "tty",
+    "pty",
+    "pwd",
+    "grp",
+    "resource",
+    "posix",
+    "syslog",
+    "crypt",
+    "curses",
+    "readline",
+}
 POSIX_ATTRIBUTES = {
-    "os": {"fork", "forkpty", "getuid", "geteuid", "getgid", "getegid", "setuid", "setgid", "setsid",
-           "getpgid", "setpgrp", "killpg", "chown", "lchown", "fchown", "mkfifo", "getloadavg", "uname",
-           "sync", "WNOHANG", "posix_spawn", "sched_getaffinity", "getpriority", "setpriority", "nice"},
-    "signal": {"SIGKILL", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGCHLD", "SIGPIPE",
-               "SIGSTOP", "SIGCONT", "alarm", "setitimer", "getitimer", "pause", "siginterrupt"},
+    "os": {
+        "fork",
+        "forkpty",
+        "getuid",
+        "geteuid",
+        "getgid",
+        "getegid",
+        "setuid",
+        "setgid",
+        "setsid",
+        "getpgid",
+        "setpgrp",
+        "killpg",
+        "chown",
+        "lchown",
+        "fchown",
+        "mkfifo",
+        "getloadavg",
+        "uname",
+        "sync",
+        "WNOHANG",
+        "posix_spawn",
+        "sched_getaffinity",
+        "getpriority",
+        "setpriority",
+        "nice",
+    },
+    "signal": {
+        "SIGKILL",
+        "SIGHUP",
+        "SIGQUIT",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGALRM",
+        "SIGCHLD",
+        "SIGPIPE",
+        "SIGSTOP",
+        "SIGCONT",
+        "alarm",
+        "setitimer",
+        "getitimer",
+        "pause",
+        "siginterrupt",
+    },
 }
 POSIX_PATH = re.compile(r"^/(tmp|home|usr|opt|var|etc|dev|proc|run|root|bin|sbin|lib|srv|mnt|media|sys)(/|$)")
-PLATFORM_CHECK = re.compile(r"sys\.platform|os\.name|platform\.system|hasattr\((os|signal)\b|"
-                            r"get_all_start_methods")
+PLATFORM_CHECK = re.compile(
+    r"sys\.platform|os\.name|platform\.system|hasattr\((os|signal)\b|"
+    r"get_all_start_methods"
+)
 CAUGHT_ON_WINDOWS = {"ImportError", "ModuleNotFoundError", "AttributeError", "Exception"}
 
 
@@ -54,10 +107,14 @@ def posix_only_uses(source: str) -> list[tuple[int, str]]:
     for parent in ast.walk(tree):
         for child in ast.iter_child_nodes(parent):
             parents[child] = parent
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)
-                  and isinstance(node.body[0].value, ast.Constant)}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
 
     def guarded(node: ast.AST) -> bool:
         while node in parents:
@@ -74,39 +131,54 @@ def posix_only_uses(source: str) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in POSIX_MODULES:
             what = f"from {node.module} import …"
         elif isinstance(node, ast.ImportFrom) and node.module in POSIX_ATTRIBUTES:
-            what = next((f"from {node.module} import {a.name}" for a in node.names
-                         if a.name in POSIX_ATTRIBUTES[node.module]), None)
-        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-              and node.attr in POSIX_ATTRIBUTES.get(node.value.id, ())):
+            what = next(
+                (f"from {node.module} import {a.name}" for a in node.names if a.name in POSIX_ATTRIBUTES[node.module]),
+                None,
+            )
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.attr in POSIX_ATTRIBUTES.get(node.value.id, ())
+        ):
             what = f"{node.value.id}.{node.attr}"
-        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-              and POSIX_PATH.match(node.value)):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and POSIX_PATH.match(node.value)
+        ):
             what = f"hard-coded path {node.value!r}"
         if what and not guarded(node):
             found.append((node.lineno, what))
     return found
 
 
-@pytest.mark.parametrize(("source", "flagged"), [
-    ("import os\nos.fork()", ["os.fork"]),
-    ("import fcntl", ["import fcntl"]),
-    ("from signal import SIGKILL", ["from signal import SIGKILL"]),
-    ("import os, signal\nos.kill(1, signal.SIGKILL)", ["signal.SIGKILL"]),
-    ("from pathlib import Path\nFONTS = Path('/usr/share/fonts')", ["hard-coded path '/usr/share/fonts'"]),
-    ("import os, signal\nif os.name == 'posix':\n    os.kill(1, signal.SIGKILL)", []),
-    ("import sys\nFONTS = ['/usr/share/fonts'] if sys.platform.startswith('linux') else []", []),
-    ("try:\n    import fcntl\nexcept ImportError:\n    fcntl = None", []),
-    ("import os\nif hasattr(os, 'fork'):\n    os.fork()", []),
-    ("import multiprocessing as mp\nm = 'fork' if 'fork' in mp.get_all_start_methods() else 'spawn'", []),
-    ('"""Files under /usr/share are not read."""', []),  # a docstring is no path
-    ("import os, signal\nos.kill(1, signal.SIGTERM)\nURL = 'sqlite:///x.db'", []),  # portable
-])
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ("import os\nos.fork()", ["os.fork"]),
+        ("import fcntl", ["import fcntl"]),
+        ("from signal import SIGKILL", ["from signal import SIGKILL"]),
+        ("import os, signal\nos.kill(1, signal.SIGKILL)", ["signal.SIGKILL"]),
+        ("from pathlib import Path\nFONTS = Path('/usr/share/fonts')", ["hard-coded path '/usr/share/fonts'"]),
+        ("import os, signal\nif os.name == 'posix':\n    os.kill(1, signal.SIGKILL)", []),
+        ("import sys\nFONTS = ['/usr/share/fonts'] if sys.platform.startswith('linux') else []", []),
+        ("try:\n    import fcntl\nexcept ImportError:\n    fcntl = None", []),
+        ("import os\nif hasattr(os, 'fork'):\n    os.fork()", []),
+        ("import multiprocessing as mp\nm = 'fork' if 'fork' in mp.get_all_start_methods() else 'spawn'", []),
+        ('"""Files under /usr/share are not read."""', []),  # a docstring is no path
+        ("import os, signal\nos.kill(1, signal.SIGTERM)\nURL = 'sqlite:///x.db'", []),  # portable
+    ],
+)
 def test_the_check_finds_what_windows_lacks(source: str, flagged: list[str]) -> None:
     assert [what for _line, what in posix_only_uses(source)] == flagged
 
 
 def test_no_shipped_module_uses_posix_only_calls_unchecked() -> None:
     assert len(SHIPPED) > 50  # the application's modules were found
-    problems = [f"{path.relative_to(ROOT)}:{line}: {what}"
-                for path in SHIPPED for line, what in posix_only_uses(path.read_text(encoding="utf-8"))]
+    problems = [
+        f"{path.relative_to(ROOT)}:{line}: {what}"
+        for path in SHIPPED
+        for line, what in posix_only_uses(path.read_text(encoding="utf-8"))
+    ]
     assert problems == []

@@ -28,9 +28,14 @@ def test_two_instances_saving_at_once_keep_the_file_whole(tmp_path: Path) -> Non
         service = IntakeService(instances[index])
         for n in range(25):
             draft = IntakeDraft(
-                scheme_code="west-berkshire", surname=f"Person{index}x{n}", forenames="Test",
-                date_of_birth=date(1990, 1, 1), incident_at=datetime(2026, 3, 9, 20, 0),
-                substances=[SubstanceFind("cannabis", Decimal("1"), "g")], consent=True)
+                scheme_code="west-berkshire",
+                surname=f"Person{index}x{n}",
+                forenames="Test",
+                date_of_birth=date(1990, 1, 1),
+                incident_at=datetime(2026, 3, 9, 20, 0),
+                substances=[SubstanceFind("cannabis", Decimal("1"), "g")],
+                consent=True,
+            )
             try:
                 result = service.save(draft)
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below

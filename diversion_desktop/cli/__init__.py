@@ -47,22 +47,31 @@ __all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diversion-desktop",
-        description="Diversion Desktop: run a drugs diversion scheme. With no command, opens the application.")
+        description="Diversion Desktop: run a drugs diversion scheme. With no command, opens the application.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--database", metavar="URL",
-                        help="database URL (default: DIVERSION_DATABASE_URL, else an embedded SQLite "
-                             "file in your user data directory)")
-    parser.add_argument("--user", metavar="NAME",
-                        help="sign in as NAME (default: DIVERSION_USER); the password comes from "
-                             "DIVERSION_PASSWORD or is asked for")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL (default: DIVERSION_DATABASE_URL, else an embedded SQLite file in your user data directory)",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="sign in as NAME (default: DIVERSION_USER); the password comes from DIVERSION_PASSWORD or is asked for",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Accept --database after the command name too ("demo --database URL").
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--database", metavar="URL", default=argparse.SUPPRESS,
-                        help="database URL (as before the command)")
-    common.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
-                        help="sign in as NAME (default: DIVERSION_USER); the password comes from "
-                             "DIVERSION_PASSWORD or is asked for")
+    common.add_argument(
+        "--database", metavar="URL", default=argparse.SUPPRESS, help="database URL (as before the command)"
+    )
+    common.add_argument(
+        "--user",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="sign in as NAME (default: DIVERSION_USER); the password comes from DIVERSION_PASSWORD or is asked for",
+    )
     for module in command_modules().values():
         module.register(commands, common)
     return parser

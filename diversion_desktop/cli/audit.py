@@ -11,9 +11,12 @@ from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, day_
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
-        "audit", parents=[common], help="verify or export the audit trail",
+        "audit",
+        parents=[common],
+        help="verify or export the audit trail",
         description="The audit trail is append-only and hash-chained. 'verify' walks the chain and names any "
-                    "row that was edited or deleted (exit 1 if one was); 'export' writes rows as CSV.")
+        "row that was edited or deleted (exit 1 if one was); 'export' writes rows as CSV.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("verify", parents=[common], help="check every row against its hash and the row before")
     export = actions.add_parser("export", parents=[common], help="write the audit rows as CSV")
@@ -43,8 +46,9 @@ def run(args: argparse.Namespace, url: str) -> int:
         except ValueError as exc:
             print(f"--from/--to: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        filters = AuditFilters(username=args.username, person_reference=args.person, action=args.what,
-                               date_from=first, date_to=last)
+        filters = AuditFilters(
+            username=args.username, person_reference=args.person, action=args.what, date_from=first, date_to=last
+        )
         written = service.export(filters, Path(args.out))
         print(f"Wrote {written} audit row(s) to {args.out}.")
         return EXIT_OK

@@ -17,23 +17,30 @@ Result = TypeVar("Result")
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
-        "backup", parents=[common], help="copy the SQLite database consistently, even while it is in use",
+        "backup",
+        parents=[common],
+        help="copy the SQLite database consistently, even while it is in use",
         description="Copy the SQLite database with SQLite's online backup, so the copy is consistent even "
-                    "while the application is open on other workstations. The copy is encrypted with a "
-                    "password in the standard age format (age-encryption.org, key from scrypt), as the "
-                    "application's backups are; `diversion-desktop restore` (or File → Restore a backup… in the "
-                    "application) decrypts it, and so does the ordinary `age -d` (or `rage -d`) tool, which gives "
-                    "back the SQLite database file. The password comes from the environment variable DIVERSION_BACKUP_PASSWORD, else it is "
-                    "asked for twice on the terminal; it must be at least 12 characters. --plain writes an "
-                    "unencrypted SQLite copy instead, sealed with a checksum of its content that restore "
-                    "checks. The file is readable by its owner only. Only for SQLite files: back up a server "
-                    "database (PostgreSQL) with its own tools (pg_dump).")
+        "while the application is open on other workstations. The copy is encrypted with a "
+        "password in the standard age format (age-encryption.org, key from scrypt), as the "
+        "application's backups are; `diversion-desktop restore` (or File → Restore a backup… in the "
+        "application) decrypts it, and so does the ordinary `age -d` (or `rage -d`) tool, which gives "
+        "back the SQLite database file. The password comes from the environment variable "
+        "DIVERSION_BACKUP_PASSWORD, else it is "
+        "asked for twice on the terminal; it must be at least 12 characters. --plain writes an "
+        "unencrypted SQLite copy instead, sealed with a checksum of its content that restore "
+        "checks. The file is readable by its owner only. Only for SQLite files: back up a server "
+        "database (PostgreSQL) with its own tools (pg_dump).",
+    )
     parser.add_argument("--out", metavar="FILE", required=True, help="the copy to write")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument("--encrypt", action="store_true", help="encrypt the copy with a password (the default)")
-    kind.add_argument("--plain", action="store_true",
-                      help="do NOT encrypt: a plain SQLite copy of every record, sealed with a checksum")
+    kind.add_argument(
+        "--plain",
+        action="store_true",
+        help="do NOT encrypt: a plain SQLite copy of every record, sealed with a checksum",
+    )
 
 
 def read_password(confirm: bool) -> tuple[str | None, str]:
@@ -47,8 +54,10 @@ def read_password(confirm: bool) -> tuple[str | None, str]:
     if password:
         return password, ""
     if not sys.stdin.isatty():
-        return None, (f"a password is needed: set the environment variable {PASSWORD_ENV}, or run the command "
-                      "on a terminal to be asked for it")
+        return None, (
+            f"a password is needed: set the environment variable {PASSWORD_ENV}, or run the command "
+            "on a terminal to be asked for it"
+        )
     try:
         password = getpass.getpass("Backup password: ")
         if confirm and getpass.getpass("The same password again: ") != password:
@@ -97,8 +106,12 @@ def run(args: argparse.Namespace, url: str) -> int:
         if problem:
             print(f"diversion-desktop backup: {problem[:1].lower()}{problem[1:]}", file=sys.stderr)
             return EXIT_USAGE
-    result = using_data(url, lambda ctx: with_byte_progress(  # signs the user in; None after saying why not
-        "Backing up", lambda progress: BackupService(ctx).backup(out, password, progress=progress, force=args.force)))
+    result = using_data(
+        url,
+        lambda ctx: with_byte_progress(  # signs the user in; None after saying why not
+            "Backing up", lambda progress: BackupService(ctx).backup(out, password, progress=progress, force=args.force)
+        ),
+    )
     if result is None:
         return EXIT_REFUSED
     print(result.summary())

@@ -41,10 +41,12 @@ def add_export_password_options(parser: argparse.ArgumentParser) -> None:
     """``--password-file F`` or ``--password``, one or neither: encrypt an export of personal data
     (an AES-256 encrypted ZIP). ``export_password`` reads what was given."""
     secret = parser.add_mutually_exclusive_group()
-    secret.add_argument("--password-file", metavar="F",
-                        help="encrypt: read the password from the first line of file F")
-    secret.add_argument("--password", action="store_true",
-                        help="encrypt: take the password from the environment variable DIVERSION_EXPORT_PASSWORD")
+    secret.add_argument("--password-file", metavar="F", help="encrypt: read the password from the first line of file F")
+    secret.add_argument(
+        "--password",
+        action="store_true",
+        help="encrypt: take the password from the environment variable DIVERSION_EXPORT_PASSWORD",
+    )
 
 
 def export_password(args: argparse.Namespace) -> tuple[str | None, str]:
@@ -141,14 +143,19 @@ def sign_in_from_environment(ctx: AppContext, changing_password: bool = False) -
         return True
     user = _signing_in["user"] or os.environ.get(USER_ENV)
     if not user:
-        print(f"Sign in: give your user name with --user NAME or {USER_ENV} (and the password in "
-              f"{PASSWORD_ENV}, or type it when asked).", file=sys.stderr)
+        print(
+            f"Sign in: give your user name with --user NAME or {USER_ENV} (and the password in "
+            f"{PASSWORD_ENV}, or type it when asked).",
+            file=sys.stderr,
+        )
         return False
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         if not sys.stdin.isatty():
-            print(f"Sign in: no password. Set {PASSWORD_ENV}, or run the command on a terminal to be asked.",
-                  file=sys.stderr)
+            print(
+                f"Sign in: no password. Set {PASSWORD_ENV}, or run the command on a terminal to be asked.",
+                file=sys.stderr,
+            )
             return False
         import getpass
 
@@ -164,9 +171,11 @@ def sign_in_from_environment(ctx: AppContext, changing_password: bool = False) -
         print(str(exc), file=sys.stderr)
         return False
     if must_change and not changing_password:
-        print(f"An administrator has set the password of {principal.username}: choose your own first, with "
-              f"'diversion-desktop users passwd --user {principal.username}'. Nothing else was done.",
-              file=sys.stderr)
+        print(
+            f"An administrator has set the password of {principal.username}: choose your own first, with "
+            f"'diversion-desktop users passwd --user {principal.username}'. Nothing else was done.",
+            file=sys.stderr,
+        )
         ctx.sign_in_as(None)
         return False
     return True

@@ -18,17 +18,28 @@ BULK_FROM = 5_000  # referrals; below this the services make every referral
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    demo = commands.add_parser("demo", parents=[common], help="fill a fresh database with fictitious sample data",
-                               description="Fill a fresh database with fictitious people and referrals in every state. "
-                                           f"From {BULK_FROM:,} referrals on (or with --bulk) the data are written in "
-                                           "bulk into a fresh SQLite file.")
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="fill a fresh database with fictitious sample data",
+        description="Fill a fresh database with fictitious people and referrals in every state. "
+        f"From {BULK_FROM:,} referrals on (or with --bulk) the data are written in "
+        "bulk into a fresh SQLite file.",
+    )
     demo.add_argument("--people", type=positive, default=300, help="number of people (default 300)")
     demo.add_argument("--referrals", type=positive, default=400, help="number of referrals (default 400)")
-    demo.add_argument("--appointments", type=positive, default=None,
-                      help="about how many appointments, bulk only (default three a referral)")
+    demo.add_argument(
+        "--appointments",
+        type=positive,
+        default=None,
+        help="about how many appointments, bulk only (default three a referral)",
+    )
     demo.add_argument("--seed", type=int, default=2020, help="random seed, for repeatable data")
-    demo.add_argument("--force", action="store_true", help="add sample data even if the database is not empty "
-                                                           "(not in bulk: that needs a fresh database)")
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="add sample data even if the database is not empty (not in bulk: that needs a fresh database)",
+    )
     demo.add_argument("--bulk", action="store_true", help=f"write in bulk even below {BULK_FROM:,} referrals")
     demo.add_argument("--workers", type=int, default=None, help="processes making rows in bulk (default: up to 2)")
 
@@ -47,8 +58,9 @@ def run(args: argparse.Namespace, url: str) -> int:
 
     progress = TerminalProgress("Creating sample data")
     try:
-        counts = fill(ctx, people=args.people, referrals=args.referrals, seed=args.seed,
-                      progress=progress, force=args.force)
+        counts = fill(
+            ctx, people=args.people, referrals=args.referrals, seed=args.seed, progress=progress, force=args.force
+        )
     except ServiceError as exc:
         progress.done()
         print(str(exc), file=sys.stderr)
@@ -62,8 +74,12 @@ def run(args: argparse.Namespace, url: str) -> int:
 class PhaseProgress:
     """One line per phase on a terminal, rewritten as it goes; a line per finished phase otherwise."""
 
-    LABELS = {"plan": "Planning", "referrals": "People, referrals, appointments",
-              "people never referred": "People never referred", "indexes": "Building indexes"}
+    LABELS = {
+        "plan": "Planning",
+        "referrals": "People, referrals, appointments",
+        "people never referred": "People never referred",
+        "indexes": "Building indexes",
+    }
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
@@ -89,12 +105,21 @@ def _bulk(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001 - AppContext
         print("Bulk sample data goes into a fresh database only (--force does not apply).", file=sys.stderr)
         return EXIT_REFUSED
     try:
-        result = fill_bulk(ctx, people=args.people, referrals=args.referrals, appointments=args.appointments,
-                           seed=args.seed, progress=PhaseProgress(), workers=args.workers)
+        result = fill_bulk(
+            ctx,
+            people=args.people,
+            referrals=args.referrals,
+            appointments=args.appointments,
+            seed=args.seed,
+            progress=PhaseProgress(),
+            workers=args.workers,
+        )
     except ServiceError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
     statuses = ", ".join(f"{status.replace('_', ' ')} {n:,}" for status, n in result.by_status.items())
-    print(f"Sample data added to {ctx.database_label} in {result.seconds:.1f} s: {result.people:,} people, "
-          f"{result.referrals:,} referrals ({statuses}), {result.appointments:,} appointments.")
+    print(
+        f"Sample data added to {ctx.database_label} in {result.seconds:.1f} s: {result.people:,} people, "
+        f"{result.referrals:,} referrals ({statuses}), {result.appointments:,} appointments."
+    )
     return EXIT_OK

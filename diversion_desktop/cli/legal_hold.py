@@ -11,10 +11,13 @@ NAME = "legal-hold"
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
-        NAME, parents=[common], help="set or release a referral's legal hold",
+        NAME,
+        parents=[common],
+        help="set or release a referral's legal hold",
         description="A referral under a legal hold is never anonymised by 'retention'. Setting a hold needs a "
-                    "reason; releasing takes one for the audit trail. A hold is set automatically when a next "
-                    "step 'report for prosecution' is confirmed.")
+        "reason; releasing takes one for the audit trail. A hold is set automatically when a next "
+        "step 'report for prosecution' is confirmed.",
+    )
     parser.add_argument("referral", metavar="REFERRAL_REF", help="the referral's reference, e.g. WB-2026-00001")
     state = parser.add_mutually_exclusive_group(required=True)
     state.add_argument("--on", dest="on", action="store_true", help="set the hold")

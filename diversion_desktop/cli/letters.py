@@ -11,20 +11,27 @@ from diversion_desktop.owner_only import write_private
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     letters = commands.add_parser(
-        "letters", parents=[common], help="issue the letters and notices due, as PDF files",
+        "letters",
+        parents=[common],
+        help="issue the letters and notices due, as PDF files",
         description="Issue documents without the GUI. Either every document due for one referral "
-                    "(--referral REF --out DIR), or a merged batch (--batch appointments --centre C "
-                    "--date D --out FILE, or --batch missed --date D --out FILE). Issued documents "
-                    "are kept in the database exactly as written.")
+        "(--referral REF --out DIR), or a merged batch (--batch appointments --centre C "
+        "--date D --out FILE, or --batch missed --date D --out FILE). Issued documents "
+        "are kept in the database exactly as written.",
+    )
     target = letters.add_mutually_exclusive_group(required=True)
     target.add_argument("--referral", metavar="REF", help="referral reference, e.g. WB-2026-00012")
-    target.add_argument("--batch", choices=("appointments", "missed"),
-                        help="appointments: letters for one centre's booked appointments on a day; "
-                             "missed: notices for non-attendances recorded on a day")
+    target.add_argument(
+        "--batch",
+        choices=("appointments", "missed"),
+        help="appointments: letters for one centre's booked appointments on a day; "
+        "missed: notices for non-attendances recorded on a day",
+    )
     letters.add_argument("--centre", metavar="C", help="centre code (with --batch appointments)")
     letters.add_argument("--date", metavar="D", help="day, as 2026-01-14 or 14/01/2026 (with --batch)")
-    letters.add_argument("--out", metavar="PATH", required=True,
-                         help="a folder (with --referral) or a PDF file (with --batch)")
+    letters.add_argument(
+        "--out", metavar="PATH", required=True, help="a folder (with --referral) or a PDF file (with --batch)"
+    )
 
 
 def run(args: argparse.Namespace, url: str) -> int:
@@ -57,11 +64,15 @@ def run(args: argparse.Namespace, url: str) -> int:
             out.mkdir(parents=True, exist_ok=True)
             written = []
             for due in service.due(referral.id):
-                info, pdf = (service.stored(due.issued_id) if due.issued_id is not None
-                             else service.issue(referral.id, due.kind, due.appointment_id))
+                info, pdf = (
+                    service.stored(due.issued_id)
+                    if due.issued_id is not None
+                    else service.issue(referral.id, due.kind, due.appointment_id)
+                )
                 write_private(out / pdf.file_name, pdf.content)
-                written.append(f"{out / pdf.file_name}  ({info.label} to {info.recipient}"
-                               f"{', reprint' if due.issued else ''})")
+                written.append(
+                    f"{out / pdf.file_name}  ({info.label} to {info.recipient}{', reprint' if due.issued else ''})"
+                )
             if not written:
                 print(f"No documents are due for {referral.reference} ({referral.status.replace('_', ' ')}).")
             for line in written:

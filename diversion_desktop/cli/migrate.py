@@ -8,8 +8,12 @@ from diversion_desktop.cli.common import EXIT_OK
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    commands.add_parser("migrate", parents=[common], help="upgrade the database schema to the newest version",
-                        description="Upgrade the database schema to the newest version (a SQLite file is backed up first).")
+    commands.add_parser(
+        "migrate",
+        parents=[common],
+        help="upgrade the database schema to the newest version",
+        description="Upgrade the database schema to the newest version (a SQLite file is backed up first).",
+    )
 
 
 def run(_args: argparse.Namespace, url: str) -> int:

@@ -13,23 +13,45 @@ FORMATS = (".pdf", ".xlsx")
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     report = commands.add_parser(
-        "report", parents=[common], help="write the evaluation as a PDF report or an XLSX workbook",
+        "report",
+        parents=[common],
+        help="write the evaluation as a PDF report or an XLSX workbook",
         description="Write the evaluation of the referrals taken in a period (funnel, completion, the two "
-                    "pilots side by side, repeat possession, officer hours, fairness, monthly series) as a PDF "
-                    "(a one-page summary first, charts, tables, definitions and method notes) or an XLSX "
-                    "workbook (one sheet per table). The format follows the --out extension. Counts under 5 "
-                    "are shown as \"<5\"; the report holds no personal data.")
+        "pilots side by side, repeat possession, officer hours, fairness, monthly series) as a PDF "
+        "(a one-page summary first, charts, tables, definitions and method notes) or an XLSX "
+        "workbook (one sheet per table). The format follows the --out extension. Counts under 5 "
+        'are shown as "<5"; the report holds no personal data.',
+    )
     report.add_argument("which", choices=("evaluation",), help="the report to write")
-    report.add_argument("--from", dest="date_from", metavar="D", required=True,
-                        help="first referral date of the period, as 2026-01-01 or 01/01/2026")
+    report.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="D",
+        required=True,
+        help="first referral date of the period, as 2026-01-01 or 01/01/2026",
+    )
     report.add_argument("--to", dest="date_to", metavar="D", required=True, help="last referral date of the period")
-    report.add_argument("--area", action="append", metavar="A", default=[],
-                        help="an area, by name or scheme code (repeat for several; default: every area)")
-    report.add_argument("--age-band", action="append", metavar="B", default=[], dest="age_bands",
-                        help="an age band: under 10, 10-13, 14-17, 18-24, 25-34, 35+ (repeat for several; "
-                             "default: every age)")
-    report.add_argument("--reference-ethnicity", metavar="G", default="",
-                        help="the fairness reference group for ethnicity (default: the largest group)")
+    report.add_argument(
+        "--area",
+        action="append",
+        metavar="A",
+        default=[],
+        help="an area, by name or scheme code (repeat for several; default: every area)",
+    )
+    report.add_argument(
+        "--age-band",
+        action="append",
+        metavar="B",
+        default=[],
+        dest="age_bands",
+        help="an age band: under 10, 10-13, 14-17, 18-24, 25-34, 35+ (repeat for several; default: every age)",
+    )
+    report.add_argument(
+        "--reference-ethnicity",
+        metavar="G",
+        default="",
+        help="the fairness reference group for ethnicity (default: the largest group)",
+    )
     report.add_argument("--reference-sex", metavar="G", default="", help="the reference group for sex")
     report.add_argument("--reference-age-band", metavar="B", default="", help="the reference group for age band")
     report.add_argument("--out", metavar="FILE", required=True, help="report.pdf or report.xlsx")
@@ -63,8 +85,10 @@ def run(args: argparse.Namespace, url: str) -> int:
     bands = tuple(normalise_band(band) for band in args.age_bands)
     for name in (*bands, *([normalise_band(args.reference_age_band)] if args.reference_age_band else [])):
         if name not in AGE_BAND_LABELS:
-            print(f"report evaluation: unknown age band {name!r}; the bands are {', '.join(AGE_BAND_LABELS)}",
-                  file=sys.stderr)
+            print(
+                f"report evaluation: unknown age band {name!r}; the bands are {', '.join(AGE_BAND_LABELS)}",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
     ctx = open_data(url)
     if ctx is None:
@@ -77,9 +101,15 @@ def run(args: argparse.Namespace, url: str) -> int:
             print(f"report evaluation: unknown area {area!r}; the areas are {known}", file=sys.stderr)
             return EXIT_USAGE
         codes.append(scheme.code)
-    request = EvaluationRequest(date_from, date_to, schemes=tuple(codes), age_bands=bands,  # type: ignore[arg-type]  # dates checked above
-                                reference_ethnicity=args.reference_ethnicity, reference_sex=args.reference_sex,
-                                reference_age_band=args.reference_age_band)
+    request = EvaluationRequest(
+        date_from,
+        date_to,
+        schemes=tuple(codes),
+        age_bands=bands,  # type: ignore[arg-type]  # dates checked above
+        reference_ethnicity=args.reference_ethnicity,
+        reference_sex=args.reference_sex,
+        reference_age_band=args.reference_age_band,
+    )
     progress = TerminalProgress("Counting")
     try:
         result = EvaluationService(ctx).compute(request, progress)

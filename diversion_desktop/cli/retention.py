@@ -13,12 +13,15 @@ LISTED = 50  # references printed; the audit trail has every one
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
-        NAME, parents=[common], help="anonymise closed referrals past the retention period",
+        NAME,
+        parents=[common],
+        help="anonymise closed referrals past the retention period",
         description="Anonymise every closed referral whose last date is older than its scheme's "
-                    "retention_months (scheme file; 72 if not set), except those under a legal hold, and every "
-                    "person whose referrals all are. Names, addresses, contact details and free text are "
-                    "removed; sex, year and month of birth, area, dates and outcomes are kept. Each record and "
-                    "the run are audited. Runs in batches; if it stops, run it again to finish.")
+        "retention_months (scheme file; 72 if not set), except those under a legal hold, and every "
+        "person whose referrals all are. Names, addresses, contact details and free text are "
+        "removed; sex, year and month of birth, area, dates and outcomes are kept. Each record and "
+        "the run are audited. Runs in batches; if it stops, run it again to finish.",
+    )
     parser.add_argument("--dry-run", action="store_true", help="report what would be anonymised; change nothing")
 
 

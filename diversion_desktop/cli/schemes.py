@@ -9,8 +9,12 @@ from diversion_desktop.cli.common import EXIT_OK, EXIT_REFUSED
 
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    commands.add_parser("schemes", parents=[common], help="check and list the configured schemes",
-                        description="Load every scheme file, report any problem, and list the schemes.")
+    commands.add_parser(
+        "schemes",
+        parents=[common],
+        help="check and list the configured schemes",
+        description="Load every scheme file, report any problem, and list the schemes.",
+    )
 
 
 def run(_args: argparse.Namespace, _url: str) -> int:

@@ -11,10 +11,13 @@ NAME = "unmerge"
 
 def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
-        NAME, parents=[common], help="undo a merge of two person records",
+        NAME,
+        parents=[common],
+        help="undo a merge of two person records",
         description="Undo merge MERGE_ID (printed by 'merge'): the referrals and aliases it moved go back, the "
-                    "alias it added is removed and the barred flags are restored. Refused if already undone or "
-                    "if a later merge depends on it (undo that one first).")
+        "alias it added is removed and the barred flags are restored. Refused if already undone or "
+        "if a later merge depends on it (undo that one first).",
+    )
     parser.add_argument("merge_id", metavar="MERGE_ID", type=positive, help="the merge's number")
     parser.add_argument("--reason", required=True, help="why the merge was wrong")
 

@@ -26,23 +26,33 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
 
     roles = ", ".join(r.value for r in Role)
     parser = commands.add_parser(
-        "users", parents=[common], help="manage users (add, list, disable, enable, reset-password, set-roles, passwd)",
+        "users",
+        parents=[common],
+        help="manage users (add, list, disable, enable, reset-password, set-roles, passwd)",
         description="Manage who may sign in. Administrators only, except 'passwd' (your own password) and "
-                    "'add' on a database without users (it creates the first administrator). Passwords: at "
-                    "least 12 characters, not a common one; a new user's password is taken from "
-                    f"{NEW_PASSWORD_ENV} (for the first administrator also DIVERSION_PASSWORD) or asked for.")
+        "'add' on a database without users (it creates the first administrator). Passwords: at "
+        "least 12 characters, not a common one; a new user's password is taken from "
+        f"{NEW_PASSWORD_ENV} (for the first administrator also DIVERSION_PASSWORD) or asked for.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", parents=[common], help="add a user",
-                             description=f"Add a user with one or more roles ({roles}). A support worker's "
-                                         "organisation is their provider, as named in the scheme files; police "
-                                         "roles belong to 'police'.")
+    add = actions.add_parser(
+        "add",
+        parents=[common],
+        help="add a user",
+        description=f"Add a user with one or more roles ({roles}). A support worker's "
+        "organisation is their provider, as named in the scheme files; police "
+        "roles belong to 'police'.",
+    )
     add.add_argument("name", help="user name (letters, digits, . _ - @)")
     add.add_argument("--role", action="append", required=True, help=f"a role: {roles} (repeat for several)")
     add.add_argument("--organisation", default="", help="police (default) or the provider's name")
     add.add_argument("--display-name", default="", help="the name shown in the application")
     actions.add_parser("list", parents=[common], help="list users")
-    for name, text in (("disable", "stop a user signing in"), ("enable", "let a disabled user sign in again"),
-                       ("reset-password", "give a user a new password (to change at next sign-in); unlocks")):
+    for name, text in (
+        ("disable", "stop a user signing in"),
+        ("enable", "let a disabled user sign in again"),
+        ("reset-password", "give a user a new password (to change at next sign-in); unlocks"),
+    ):
         sub = actions.add_parser(name, parents=[common], help=text)
         sub.add_argument("name", help="user name")
     roles_parser = actions.add_parser("set-roles", parents=[common], help="replace a user's roles")
@@ -91,17 +101,23 @@ def run(args: argparse.Namespace, url: str) -> int:
             if password is None:
                 return EXIT_REFUSED
             also = tuple(r for r in roles if r is not Role.ADMINISTRATOR)
-            principal = service.create_first_administrator(args.name, password, args.display_name, also=also,
-                                                           organisation=args.organisation or "police")
+            principal = service.create_first_administrator(
+                args.name, password, args.display_name, also=also, organisation=args.organisation or "police"
+            )
             added = "" if Role.ADMINISTRATOR in roles else " (the first user is always an administrator)"
-            print(f"Created the first administrator {principal.username}: "
-                  f"{', '.join(sorted(r.value for r in principal.roles))}{added}.")
+            print(
+                f"Created the first administrator {principal.username}: "
+                f"{', '.join(sorted(r.value for r in principal.roles))}{added}."
+            )
             return EXIT_OK
         from diversion_desktop.cli.common import sign_in_from_environment
 
         if first:
-            print("This database has no users yet: add the first administrator with 'users add NAME "
-                  "--role administrator'.", file=sys.stderr)
+            print(
+                "This database has no users yet: add the first administrator with 'users add NAME "
+                "--role administrator'.",
+                file=sys.stderr,
+            )
             return EXIT_REFUSED
         if not sign_in_from_environment(ctx, changing_password=args.action == "passwd"):
             return EXIT_REFUSED
@@ -129,8 +145,10 @@ def _act(args: argparse.Namespace, service: UserService) -> int:
         if password is None:
             return EXIT_REFUSED
         info = service.create_user(args.name, password, roles, args.organisation or "police", args.display_name)
-        print(f"Added {info.username}: {', '.join(r.value for r in info.roles)} ({info.organisation}); "
-              "they choose their own password at their first sign-in.")
+        print(
+            f"Added {info.username}: {', '.join(r.value for r in info.roles)} ({info.organisation}); "
+            "they choose their own password at their first sign-in."
+        )
     elif args.action == "list":
         for info in service.list_users():
             state = "disabled" if info.disabled else ("locked" if info.locked_until else "active")

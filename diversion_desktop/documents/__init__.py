@@ -25,12 +25,12 @@ from diversion_desktop.documents.missed_appointment_notice import MissedAppointm
 from diversion_desktop.documents.prosecution_file_note import ProsecutionFileNote
 from diversion_desktop.documents.referral_letter import ReferralLetter
 from diversion_desktop.documents.render import RenderedDocument, compose, render, render_batch
+from diversion_desktop.documents.template import MARKING
 from diversion_desktop.documents.yot_notice import YotNotice
 from diversion_desktop.domain.document_kinds import SentTo
 
 # Any document; a new kind needs no change here (its class is in its module).
 DocumentData = Document
-from diversion_desktop.documents.template import MARKING
 
 __all__ = [
     "MARKING",

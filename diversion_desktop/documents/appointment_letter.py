@@ -59,20 +59,25 @@ def lay_out(letter: AppointmentLetter) -> Composition:
         story += [
             b.heading("Your meeting has changed" if letter.rebooked else "Your meeting", st),
             b.para(f"Dear {facts.forenames or facts.full_name},", st.body),
-            b.para("Your meeting has been changed. The new time is below."
-                   if letter.rebooked else
-                   f"{centre.provider} has booked a meeting for you. It is part of your drugs diversion.",
-                   st.body),
+            b.para(
+                "Your meeting has been changed. The new time is below."
+                if letter.rebooked
+                else f"{centre.provider} has booked a meeting for you. It is part of your drugs diversion.",
+                st.body,
+            ),
         ]
     else:
         story += [
             b.heading("Your appointment has changed" if letter.rebooked else "Your appointment", st),
             b.para(f"Dear {facts.full_name},", st.body),
-            b.para("Your appointment has been changed. Your new appointment is below. Please ignore the "
-                   "time in any earlier letter."
-                   if letter.rebooked else
-                   f"{centre.provider} has booked an appointment for you as part of the {scheme.area} "
-                   "drugs diversion scheme.", st.body),
+            b.para(
+                "Your appointment has been changed. Your new appointment is below. Please ignore the "
+                "time in any earlier letter."
+                if letter.rebooked
+                else f"{centre.provider} has booked an appointment for you as part of the {scheme.area} "
+                "drugs diversion scheme.",
+                st.body,
+            ),
         ]
     story += [
         b.details(b.appointment_rows(appointment, youth), st),
@@ -81,16 +86,24 @@ def lay_out(letter: AppointmentLetter) -> Composition:
         *b.section(f"If you cannot {'go' if youth else 'come'}", st),
         b.para(_rebooking(centre.phone, scheme.rebookings_allowed, youth), st.body),
         *b.section("When you must go" if youth else "Your deadline", st),
-        b.para(f"{'Go to' if youth else 'You must attend'} {w.all_of(sessions, thing if youth else 'session')} "
-               f"by {full_date(facts.due_date)}.", st.body),
+        b.para(
+            f"{'Go to' if youth else 'You must attend'} {w.all_of(sessions, thing if youth else 'session')} "
+            f"by {full_date(facts.due_date)}.",
+            st.body,
+        ),
         b.para(if_not_attended(scheme.kind, facts.pathway, facts.due_date), st.body),
         b.sign_off(appointment.worker or f"The team at {centre.name}", centre.provider, st),
     ]
     if youth:
         story += b.copies([w.guardian_name(facts.guardian)], st)
-    return Composition(title=f"Appointment letter {facts.reference}", author=centre.provider,
-                       reference=letter.reference, issued_on=letter.issued_on, story=story,
-                       subject=f"{scheme.area} drugs diversion")
+    return Composition(
+        title=f"Appointment letter {facts.reference}",
+        author=centre.provider,
+        reference=letter.reference,
+        issued_on=letter.issued_on,
+        story=story,
+        subject=f"{scheme.area} drugs diversion",
+    )
 
 
 def _rebooking(phone: str, allowed: int, youth: bool) -> str:
@@ -100,7 +113,11 @@ def _rebooking(phone: str, allowed: int, youth: bool) -> str:
             return f"Phone {w.tel(phone)} before the meeting. Meetings cannot be changed, so please try hard to go."
         return f"{first} But a meeting can only be changed {w.times(allowed)} in total."
     if allowed == 0:
-        return (f"Please phone {w.tel(phone)} before the appointment. Appointments cannot be rebooked, so "
-                "please make sure you come.")
-    return (f"Please phone {w.tel(phone)} before the appointment to rebook it. Appointments can be rebooked "
-            f"only {w.times(allowed)} in total.")
+        return (
+            f"Please phone {w.tel(phone)} before the appointment. Appointments cannot be rebooked, so "
+            "please make sure you come."
+        )
+    return (
+        f"Please phone {w.tel(phone)} before the appointment to rebook it. Appointments can be rebooked "
+        f"only {w.times(allowed)} in total."
+    )

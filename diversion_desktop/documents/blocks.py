@@ -65,13 +65,17 @@ def contact_lines(contact: Contact) -> list[str]:
 
 def letterhead(sender: Contact, styles: LetterStyles) -> Flowable:
     """The sender's name on the left, address and contact details on the right, a rule below."""
-    return SideBySide([Text(sender.name, styles.letterhead_name)],
-                      [Text("\n".join(contact_lines(sender)), styles.letterhead_address)],
-                      (CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45), rule_below=(RULE, 0.75, 6))
+    return SideBySide(
+        [Text(sender.name, styles.letterhead_name)],
+        [Text("\n".join(contact_lines(sender)), styles.letterhead_address)],
+        (CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45),
+        rule_below=(RULE, 0.75, 6),
+    )
 
 
-def recipient_block(recipient: Party | Contact, reference: str, issued_on: date, styles: LetterStyles,
-                    private: bool = True) -> Flowable:
+def recipient_block(
+    recipient: Party | Contact, reference: str, issued_on: date, styles: LetterStyles, private: bool = True
+) -> Flowable:
     """The addressee (left) and our reference and date (right), as on a posted letter."""
     left: list[Flowable] = []
     if private:
@@ -95,15 +99,26 @@ def _fitting(style: ParagraphStyle, lines: Sequence[str], width: float) -> Parag
     if widest <= width:
         return style
     size = max(int(style.fontSize * width / widest * 10) / 10, _SMALLEST_ADDRESS_SIZE)  # rounded down: fits
-    return ParagraphStyle(f"{style.name}-{size:.2f}", parent=style, fontSize=size,
-                          leading=style.leading * size / style.fontSize)
+    return ParagraphStyle(
+        f"{style.name}-{size:.2f}", parent=style, fontSize=size, leading=style.leading * size / style.fontSize
+    )
 
 
-def opening(letterhead_contact: Contact, recipient: Party | Contact, reference: str, issued_on: date,
-            styles: LetterStyles, private: bool = True) -> list[Flowable]:
+def opening(
+    letterhead_contact: Contact,
+    recipient: Party | Contact,
+    reference: str,
+    issued_on: date,
+    styles: LetterStyles,
+    private: bool = True,
+) -> list[Flowable]:
     """Letterhead, addressee, reference and date: the top of every letter."""
-    return [letterhead(letterhead_contact, styles), Spacer(1, 5 * mm),
-            recipient_block(recipient, reference, issued_on, styles, private), Spacer(1, 6 * mm)]
+    return [
+        letterhead(letterhead_contact, styles),
+        Spacer(1, 5 * mm),
+        recipient_block(recipient, reference, issued_on, styles, private),
+        Spacer(1, 6 * mm),
+    ]
 
 
 Value = str | Sequence[str]
@@ -120,17 +135,28 @@ def _text(value: Value) -> str:
 
 def details(rows: Iterable[tuple[str, Value]], styles: LetterStyles, label_width: float = 42 * mm) -> TextTable:
     """A two-column table of labelled facts; a value may be several lines."""
-    table = TextTable([[label, _text(value)] for label, value in rows], [label_width, CONTENT_WIDTH - label_width],
-                      [styles.cell_label, styles.cell], _DETAILS_LOOK)
+    table = TextTable(
+        [[label, _text(value)] for label, value in rows],
+        [label_width, CONTENT_WIDTH - label_width],
+        [styles.cell_label, styles.cell],
+        _DETAILS_LOOK,
+    )
     table.spaceAfter = 4
     return table
 
 
-def grid(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float],
-         styles: LetterStyles) -> TextTable:
+def grid(
+    header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[float], styles: LetterStyles
+) -> TextTable:
     """A table with a header row that repeats on every page it runs onto."""
-    table = TextTable([list(row) for row in rows], widths, [styles.cell] * len(widths), _GRID_LOOK,
-                      header=header, header_style=styles.cell_header)
+    table = TextTable(
+        [list(row) for row in rows],
+        widths,
+        [styles.cell] * len(widths),
+        _GRID_LOOK,
+        header=header,
+        header_style=styles.cell_header,
+    )
     table.spaceAfter = 4
     return table
 
@@ -152,8 +178,10 @@ def copies(parties: Iterable[str], styles: LetterStyles) -> list[Flowable]:
 def appointment_rows(appointment: AppointmentDetails, youth: bool = False) -> list[tuple[str, Value]]:
     rows: list[tuple[str, Value]] = [("Date and time" if not youth else "When", date_and_time(appointment.at))]
     if appointment.centre is not None:  # a place not recorded is left unsaid
-        rows += [("Place" if not youth else "Where", wording.centre_line(appointment.centre)),
-                 ("Telephone", appointment.centre.phone)]
+        rows += [
+            ("Place" if not youth else "Where", wording.centre_line(appointment.centre)),
+            ("Telephone", appointment.centre.phone),
+        ]
     rows.append(("Session" if not youth else "What it is", appointment.session))
     if appointment.worker:
         rows.append(("Worker" if not youth else "You will see", appointment.worker))

@@ -20,19 +20,23 @@ _IF_NOT_ATTENDED: dict[tuple[NextStep, Pathway], str] = {
     (NextStep.REPORT_FOR_PROSECUTION, Pathway.ADULT): (
         "If you do not attend and complete the programme by {due}, the police will report you "
         "for the original offence of possessing drugs. This means you are likely to receive a "
-        "summons to go to court. You would also not be offered a drugs diversion again."),
+        "summons to go to court. You would also not be offered a drugs diversion again."
+    ),
     (NextStep.REPORT_FOR_PROSECUTION, Pathway.YOUTH): (
         "If you do not go to all your meetings by {due}, the police will report you for having "
-        "drugs. You may have to go to court. You will not get this chance again."),
+        "drugs. You may have to go to court. You will not get this chance again."
+    ),
     (NextStep.FUTURE_DIVERSION_BARRED, Pathway.ADULT): (
         "If you do not attend and complete the programme by {due}, you will not be offered a "
         "drugs diversion again. You will not be taken to court for this offence. But if the "
         "police find you in possession of drugs in future, it will be dealt with through the "
-        "normal criminal justice process, which can mean going to court."),
+        "normal criminal justice process, which can mean going to court."
+    ),
     (NextStep.FUTURE_DIVERSION_BARRED, Pathway.YOUTH): (
         "If you do not go to all your meetings by {due}, you will not be offered this help again. "
         "You will not go to court for this. But if the police find you with drugs again, they "
-        "will deal with it in the usual way. That could mean going to court."),
+        "will deal with it in the usual way. That could mean going to court."
+    ),
 }
 
 # Said once the next step is confirmed: what happens now.
@@ -40,25 +44,29 @@ _NOW: dict[tuple[NextStep, Pathway], str] = {
     (NextStep.REPORT_FOR_PROSECUTION, Pathway.ADULT): (
         "The police will now report you for the original offence of possessing drugs on "
         "{incident}. You are likely to receive a summons to go to court. You will not be offered "
-        "a drugs diversion again."),
+        "a drugs diversion again."
+    ),
     (NextStep.REPORT_FOR_PROSECUTION, Pathway.YOUTH): (
         "The police will now report you for having drugs on {incident}. You may have to go to "
-        "court. You will not be offered this help again."),
+        "court. You will not be offered this help again."
+    ),
     (NextStep.FUTURE_DIVERSION_BARRED, Pathway.ADULT): (
         "You will not be taken to court for the offence on {incident}. But you will not be "
         "offered a drugs diversion again. If the police find you in possession of drugs in "
         "future, it will be dealt with through the normal criminal justice process, which can "
-        "mean going to court."),
+        "mean going to court."
+    ),
     (NextStep.FUTURE_DIVERSION_BARRED, Pathway.YOUTH): (
         "You will not go to court for what happened on {incident}. But you will not be offered "
         "this help again. If the police find you with drugs again, they will deal with it in "
-        "the usual way. That could mean going to court."),
+        "the usual way. That could mean going to court."
+    ),
     (NextStep.NO_FURTHER_ACTION, Pathway.ADULT): (
-        "No further action will be taken against you for the offence on {incident}. You will "
-        "not be prosecuted for it."),
+        "No further action will be taken against you for the offence on {incident}. You will not be prosecuted for it."
+    ),
     (NextStep.NO_FURTHER_ACTION, Pathway.YOUTH): (
-        "The police will take no further action about what happened on {incident}. You will "
-        "not go to court for it."),
+        "The police will take no further action about what happened on {incident}. You will not go to court for it."
+    ),
 }
 
 

@@ -46,10 +46,15 @@ class SchemeDetails:
 
     @classmethod
     def from_scheme(cls, scheme: Scheme) -> SchemeDetails:
-        return cls(area=scheme.area, kind=scheme.kind, police=scheme.police, yot=scheme.yot,
-                   data_protection_text=scheme.data_protection_text,
-                   sessions_for_completion=scheme.sessions_for_completion,
-                   rebookings_allowed=scheme.rebookings_allowed)
+        return cls(
+            area=scheme.area,
+            kind=scheme.kind,
+            police=scheme.police,
+            yot=scheme.yot,
+            data_protection_text=scheme.data_protection_text,
+            sessions_for_completion=scheme.sessions_for_completion,
+            rebookings_allowed=scheme.rebookings_allowed,
+        )
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,9 @@ class _SubsetPieces:
     program_compressed: bytes
 
 
-def _stream(raw: bytes, compressed: bytes, compression: bool | int | None, length1: int | None = None) -> pdfdoc.PDFStream:
+def _stream(
+    raw: bytes, compressed: bytes, compression: bool | int | None, length1: int | None = None
+) -> pdfdoc.PDFStream:
     stream = pdfdoc.PDFStream()
     if length1 is not None:
         stream.dictionary["Length1"] = length1
@@ -151,7 +153,8 @@ class _EmbeddedFont(TTFont):
         return 0.001 * size * units
 
     def splitString(  # noqa: N802 (reportlab's name)
-            self, text: str | bytes, doc: object, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+        self, text: str | bytes, doc: object, encoding: str = "utf-8"
+    ) -> list[tuple[int, bytes]]:
         """Text to (subset, codes) runs. Quick when every character already has a code in
         the first subset (the primer makes that the usual case); otherwise reportlab's own."""
         state = self.state.get(doc)
@@ -200,22 +203,23 @@ class _EmbeddedFont(TTFont):
             pieces = self._pieces(n, subset, doc)
             base_name = pieces.base_name
 
-            font_file = _stream(pieces.program, pieces.program_compressed, doc.compression,
-                                length1=len(pieces.program))
+            font_file = _stream(pieces.program, pieces.program_compressed, doc.compression, length1=len(pieces.program))
             font_file_ref = doc.Reference(font_file, f"fontFile:{face.filename}({base_name})")
-            descriptor = pdfdoc.PDFDictionary({
-                "Type": "/FontDescriptor",
-                "Ascent": face.ascent,
-                "CapHeight": face.capHeight,
-                "Descent": face.descent,
-                "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
-                "FontBBox": pdfdoc.PDFArray(face.bbox),
-                "FontName": pdfdoc.PDFName(base_name),
-                "ItalicAngle": face.italicAngle,
-                "StemV": face.stemV,
-                "FontFile2": font_file_ref,
-                "MissingWidth": face.defaultWidth,
-            })
+            descriptor = pdfdoc.PDFDictionary(
+                {
+                    "Type": "/FontDescriptor",
+                    "Ascent": face.ascent,
+                    "CapHeight": face.capHeight,
+                    "Descent": face.descent,
+                    "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+                    "FontBBox": pdfdoc.PDFArray(face.bbox),
+                    "FontName": pdfdoc.PDFName(base_name),
+                    "ItalicAngle": face.italicAngle,
+                    "StemV": face.stemV,
+                    "FontFile2": font_file_ref,
+                    "MissingWidth": face.defaultWidth,
+                }
+            )
 
             # a PDF object's keys are set as attributes, which reportlab's stubs do not list
             pdf_font: Any = pdfdoc.PDFTrueTypeFont()
@@ -225,8 +229,9 @@ class _EmbeddedFont(TTFont):
             pdf_font.FirstChar = 0
             pdf_font.LastChar = len(subset) - 1
             pdf_font.Widths = _Formatted(pieces.widths)
-            pdf_font.ToUnicode = doc.Reference(_stream(pieces.cmap, pieces.cmap_compressed, doc.compression),
-                                               "toUnicodeCMap:" + base_name)
+            pdf_font.ToUnicode = doc.Reference(
+                _stream(pieces.cmap, pieces.cmap_compressed, doc.compression), "toUnicodeCMap:" + base_name
+            )
             pdf_font.FontDescriptor = doc.Reference(descriptor, "fontDescriptor:" + base_name)
             doc.Reference(pdf_font, internal_name)
             cast(pdfdoc.PDFDictionary, doc.idToObject["BasicFonts"]).dict[internal_name] = pdf_font
@@ -243,8 +248,10 @@ def _load(name: str) -> _EmbeddedFont:
     for path in candidates:
         if path.is_file():
             return _EmbeddedFont(name, str(path))
-    raise FileNotFoundError(f"The letter font {_FILES[name]} is missing: looked in "
-                            f"{', '.join(str(p.parent) for p in candidates)} (reinstall the application).")
+    raise FileNotFoundError(
+        f"The letter font {_FILES[name]} is missing: looked in "
+        f"{', '.join(str(p.parent) for p in candidates)} (reinstall the application)."
+    )
 
 
 def register_fonts() -> None:

@@ -53,16 +53,22 @@ def lay_out(notice: MissedAppointmentNotice) -> Composition:
         story += [
             b.heading("You missed your meeting", st),
             b.para(f"Dear {facts.forenames or facts.full_name},", st.body),
-            b.para(f"You did not go to your meeting{session} on {date_and_time(missed.at)}"
-                   f"{where_youth}. You still have time to finish your drugs diversion.", st.body),
+            b.para(
+                f"You did not go to your meeting{session} on {date_and_time(missed.at)}"
+                f"{where_youth}. You still have time to finish your drugs diversion.",
+                st.body,
+            ),
         ]
     else:
         story += [
             b.heading("You missed your appointment", st),
             b.para(f"Dear {facts.full_name},", st.body),
-            b.para(f"You did not attend your appointment{session} on {date_and_time(missed.at)}"
-                   f"{where}. The appointment was part of the {scheme.area} drugs "
-                   "diversion scheme. There is still time for you to complete the programme.", st.body),
+            b.para(
+                f"You did not attend your appointment{session} on {date_and_time(missed.at)}"
+                f"{where}. The appointment was part of the {scheme.area} drugs "
+                "diversion scheme. There is still time for you to complete the programme.",
+                st.body,
+            ),
         ]
     story += b.section(f"Your new {thing}", st)
     if following is not None:
@@ -70,15 +76,24 @@ def lay_out(notice: MissedAppointmentNotice) -> Composition:
     elif youth:
         story.append(b.para(f"Phone {w.tel(centre.phone)} to book a new meeting. Do it soon.", st.body))
     else:
-        story.append(b.para(f"Please phone {centre.name} on {w.tel(centre.phone)} to book a new appointment "
-                            "as soon as you can.", st.body))
-    deadline = (f"{'Go to' if youth else 'You must attend'} {w.all_of(sessions, 'meeting' if youth else 'session')} "
-                f"by {full_date(facts.due_date)}.")
+        story.append(
+            b.para(
+                f"Please phone {centre.name} on {w.tel(centre.phone)} to book a new appointment as soon as you can.",
+                st.body,
+            )
+        )
+    deadline = (
+        f"{'Go to' if youth else 'You must attend'} {w.all_of(sessions, 'meeting' if youth else 'session')} "
+        f"by {full_date(facts.due_date)}."
+    )
     left = notice.rebookings_left
     if left is not None:
         if left == 0:
-            deadline += (" This is your last chance: the meeting cannot be changed again." if youth else
-                         " This is your last chance: the appointment cannot be rebooked again.")
+            deadline += (
+                " This is your last chance: the meeting cannot be changed again."
+                if youth
+                else " This is your last chance: the appointment cannot be rebooked again."
+            )
         elif youth:
             deadline += f" A meeting can be changed only {w.times(left)} more."
         else:
@@ -86,16 +101,26 @@ def lay_out(notice: MissedAppointmentNotice) -> Composition:
     story += [
         *b.section("When you must go" if youth else "Your deadline", st),
         b.para(deadline, st.body),
-        b.kept_section("If you do not go" if youth else "If you do not attend",
-                       [b.para(if_not_attended(scheme.kind, facts.pathway, facts.due_date), st.body)], st),
-        b.para(f"Questions? {w.phone_or_contact(police, capital=True)}. Tell them your reference: {facts.reference}."
-               if youth else
-               f"If you have a question, {w.phone_or_contact(police)} and give your reference, {facts.reference}.",
-               st.body),
+        b.kept_section(
+            "If you do not go" if youth else "If you do not attend",
+            [b.para(if_not_attended(scheme.kind, facts.pathway, facts.due_date), st.body)],
+            st,
+        ),
+        b.para(
+            f"Questions? {w.phone_or_contact(police, capital=True)}. Tell them your reference: {facts.reference}."
+            if youth
+            else f"If you have a question, {w.phone_or_contact(police)} and give your reference, {facts.reference}.",
+            st.body,
+        ),
         b.sign_off(police.signatory, police.name, st),
     ]
     if youth:
         story += b.copies([w.guardian_name(facts.guardian)], st)
-    return Composition(title=f"Missed appointment notice {facts.reference}", author=police.name,
-                       reference=notice.reference, issued_on=notice.issued_on, story=story,
-                       subject=f"{scheme.area} drugs diversion")
+    return Composition(
+        title=f"Missed appointment notice {facts.reference}",
+        author=police.name,
+        reference=notice.reference,
+        issued_on=notice.issued_on,
+        story=story,
+        subject=f"{scheme.area} drugs diversion",
+    )

@@ -86,8 +86,11 @@ def lay_out(note: ProsecutionFileNote) -> Composition:
         b.letterhead(police, st),
         Spacer(1, 6 * mm),
         b.heading("Prosecution file note", st),
-        b.para(f"Drugs diversion not completed. For the police case file: this note is not sent to the "
-               f"person. Prepared on {full_date(note.issued_on)}; our reference {note.reference}.", st.body),
+        b.para(
+            f"Drugs diversion not completed. For the police case file: this note is not sent to the "
+            f"person. Prepared on {full_date(note.issued_on)}; our reference {note.reference}.",
+            st.body,
+        ),
         *b.section("The person", st),
         b.details(summary, st),
         *b.section("The offence", st),
@@ -97,25 +100,40 @@ def lay_out(note: ProsecutionFileNote) -> Composition:
         *b.section("Appointments and attendance", st),
     ]
     if note.appointments:
-        story.append(b.grid(
-            ("Date and time", "Centre", "Session", "Attendance", "Note"),
-            ((_when(a.at), a.centre.name if a.centre else "", a.session, a.attendance or "Booked", a.note)
-             for a in sorted(note.appointments, key=lambda a: a.at)),
-            _APPOINTMENT_WIDTHS, st))
+        story.append(
+            b.grid(
+                ("Date and time", "Centre", "Session", "Attendance", "Note"),
+                (
+                    (_when(a.at), a.centre.name if a.centre else "", a.session, a.attendance or "Booked", a.note)
+                    for a in sorted(note.appointments, key=lambda a: a.at)
+                ),
+                _APPOINTMENT_WIDTHS,
+                st,
+            )
+        )
     else:
         story.append(b.para("No appointment was booked.", st.body))
     story += b.section("Timeline", st)
     if note.timeline:
-        story.append(b.grid(
-            ("Date and time", "Event", "Recorded by"),
-            ((_when(t.at), t.event, t.by) for t in sorted(note.timeline, key=lambda t: t.at)),
-            _TIMELINE_WIDTHS, st))
+        story.append(
+            b.grid(
+                ("Date and time", "Event", "Recorded by"),
+                ((_when(t.at), t.event, t.by) for t in sorted(note.timeline, key=lambda t: t.at)),
+                _TIMELINE_WIDTHS,
+                st,
+            )
+        )
     else:
         story.append(b.para("No events recorded.", st.body))
     story += [
         *b.section("Decision", st),
         b.details(outcome, st),
     ]
-    return Composition(title=f"Prosecution file note {facts.reference}", author=police.name,
-                       reference=note.reference, issued_on=note.issued_on, story=story,
-                       subject=f"{scheme.area} drugs diversion")
+    return Composition(
+        title=f"Prosecution file note {facts.reference}",
+        author=police.name,
+        reference=note.reference,
+        issued_on=note.issued_on,
+        story=story,
+        subject=f"{scheme.area} drugs diversion",
+    )

@@ -36,8 +36,7 @@ def compose(kind: DocumentKind, data: Document) -> Composition:
     """Lay a document out without building the PDF (the story and its page furniture)."""
     expected = getattr(type(data), "KIND", None)
     if expected is not kind:
-        raise TypeError(f"A {kind.label.lower()} is made from {_data_name(kind)}, "
-                        f"not from {type(data).__name__}.")
+        raise TypeError(f"A {kind.label.lower()} is made from {_data_name(kind)}, not from {type(data).__name__}.")
     fonts.register_fonts()  # paragraphs look their fonts up as they are made
     return data.compose()
 
@@ -45,16 +44,32 @@ def compose(kind: DocumentKind, data: Document) -> Composition:
 def render(kind: DocumentKind, data: Document, *, invariant: bool = False) -> RenderedDocument:
     """One document as PDF bytes."""
     composition = compose(kind, data)
-    built = build_pdf([composition], title=composition.title, author=composition.author,
-                      subject=composition.subject, invariant=invariant)
-    return RenderedDocument(content=built.content, title=composition.title, author=composition.author,
-                            page_count=built.page_count, kind=kind, reference=composition.reference,
-                            page_counts=built.page_counts)
+    built = build_pdf(
+        [composition],
+        title=composition.title,
+        author=composition.author,
+        subject=composition.subject,
+        invariant=invariant,
+    )
+    return RenderedDocument(
+        content=built.content,
+        title=composition.title,
+        author=composition.author,
+        page_count=built.page_count,
+        kind=kind,
+        reference=composition.reference,
+        page_counts=built.page_counts,
+    )
 
 
-def render_batch(documents: Sequence[tuple[DocumentKind, Document]], *, title: str,
-                 author: str = "", progress: Progress | None = None,
-                 invariant: bool = False) -> RenderedDocument:
+def render_batch(
+    documents: Sequence[tuple[DocumentKind, Document]],
+    *,
+    title: str,
+    author: str = "",
+    progress: Progress | None = None,
+    invariant: bool = False,
+) -> RenderedDocument:
     """Many documents merged into one PDF, ready to print in one go.
 
     Each document starts on a new page and keeps its own reference, issue date
@@ -70,13 +85,25 @@ def render_batch(documents: Sequence[tuple[DocumentKind, Document]], *, title: s
     for kind, data in documents[1:]:
         sources.append(partial(compose, kind, data))
     on_document = (lambda index: progress(index, total)) if progress is not None else None
-    built = build_pdf(sources, title=title, author=author or first.author, subject=first.subject,
-                      invariant=invariant, on_document=on_document)
+    built = build_pdf(
+        sources,
+        title=title,
+        author=author or first.author,
+        subject=first.subject,
+        invariant=invariant,
+        on_document=on_document,
+    )
     if progress is not None:
         progress(total, total)
-    return RenderedDocument(content=built.content, title=title, author=author or first.author,
-                            page_count=built.page_count, kind=None, reference=first.reference,
-                            page_counts=built.page_counts)
+    return RenderedDocument(
+        content=built.content,
+        title=title,
+        author=author or first.author,
+        page_count=built.page_count,
+        kind=None,
+        reference=first.reference,
+        page_counts=built.page_counts,
+    )
 
 
 def _data_name(kind: DocumentKind) -> str:

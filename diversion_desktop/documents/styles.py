@@ -47,31 +47,64 @@ class LetterStyles:
 
 def _styles(prefix: str, size: float, leading: float) -> LetterStyles:
     # No line left alone at the top or the bottom of a page.
-    body = ParagraphStyle(f"{prefix}-body", fontName=BODY, fontSize=size, leading=leading,
-                          textColor=INK, spaceAfter=leading * 0.4, allowWidows=0, allowOrphans=0)
+    body = ParagraphStyle(
+        f"{prefix}-body",
+        fontName=BODY,
+        fontSize=size,
+        leading=leading,
+        textColor=INK,
+        spaceAfter=leading * 0.4,
+        allowWidows=0,
+        allowOrphans=0,
+    )
     cell_size = min(size, 10)
-    cell = ParagraphStyle(f"{prefix}-cell", parent=body, fontSize=cell_size, leading=cell_size * 1.3,
-                          spaceAfter=0)
+    cell = ParagraphStyle(f"{prefix}-cell", parent=body, fontSize=cell_size, leading=cell_size * 1.3, spaceAfter=0)
     return LetterStyles(
         body=body,
         body_bold=ParagraphStyle(f"{prefix}-body-bold", parent=body, fontName=BOLD, spaceAfter=0),
-        heading=ParagraphStyle(f"{prefix}-heading", parent=body, fontName=BOLD, fontSize=size + 5,
-                               leading=(size + 5) * 1.25, textColor=ACCENT, spaceBefore=2,
-                               spaceAfter=leading * 0.7, keepWithNext=1),
-        subheading=ParagraphStyle(f"{prefix}-subheading", parent=body, fontName=BOLD, fontSize=size + 1,
-                                  leading=(size + 1) * 1.3, textColor=ACCENT, spaceBefore=leading * 0.4,
-                                  spaceAfter=leading * 0.25, keepWithNext=1),
+        heading=ParagraphStyle(
+            f"{prefix}-heading",
+            parent=body,
+            fontName=BOLD,
+            fontSize=size + 5,
+            leading=(size + 5) * 1.25,
+            textColor=ACCENT,
+            spaceBefore=2,
+            spaceAfter=leading * 0.7,
+            keepWithNext=1,
+        ),
+        subheading=ParagraphStyle(
+            f"{prefix}-subheading",
+            parent=body,
+            fontName=BOLD,
+            fontSize=size + 1,
+            leading=(size + 1) * 1.3,
+            textColor=ACCENT,
+            spaceBefore=leading * 0.4,
+            spaceAfter=leading * 0.25,
+            keepWithNext=1,
+        ),
         cell=cell,
         cell_label=ParagraphStyle(f"{prefix}-cell-label", parent=cell, fontName=BOLD),
         cell_header=ParagraphStyle(f"{prefix}-cell-header", parent=cell, fontName=BOLD),
-        bullet=ParagraphStyle(f"{prefix}-bullet", parent=body, leftIndent=14, bulletIndent=3,
-                              spaceAfter=leading * 0.15),
-        letterhead_name=ParagraphStyle(f"{prefix}-lh-name", parent=body, fontName=BOLD, fontSize=12,
-                                       leading=15, textColor=ACCENT, spaceAfter=0),
-        letterhead_address=ParagraphStyle(f"{prefix}-lh-address", parent=body, fontSize=8.5, leading=11,
-                                          textColor=MUTED, alignment=TA_RIGHT, spaceAfter=0),
-        right=ParagraphStyle(f"{prefix}-right", parent=body, fontSize=10.5, leading=14, alignment=TA_RIGHT,
-                             spaceAfter=0),
+        bullet=ParagraphStyle(
+            f"{prefix}-bullet", parent=body, leftIndent=14, bulletIndent=3, spaceAfter=leading * 0.15
+        ),
+        letterhead_name=ParagraphStyle(
+            f"{prefix}-lh-name", parent=body, fontName=BOLD, fontSize=12, leading=15, textColor=ACCENT, spaceAfter=0
+        ),
+        letterhead_address=ParagraphStyle(
+            f"{prefix}-lh-address",
+            parent=body,
+            fontSize=8.5,
+            leading=11,
+            textColor=MUTED,
+            alignment=TA_RIGHT,
+            spaceAfter=0,
+        ),
+        right=ParagraphStyle(
+            f"{prefix}-right", parent=body, fontSize=10.5, leading=14, alignment=TA_RIGHT, spaceAfter=0
+        ),
         address=ParagraphStyle(f"{prefix}-address", parent=body, fontSize=10.5, leading=13.5, spaceAfter=0),
     )
 

@@ -33,8 +33,18 @@ _MINOR_HEADING = ParagraphStyle("sar-minor-heading", parent=ADULT.body_bold, kee
 _ITEM_HEADING = ParagraphStyle("sar-item-heading", parent=ADULT.body, keepWithNext=1)
 
 # Internal row numbers mean nothing to the reader (the JSON file keeps them).
-_HIDDEN = frozenset({"id", "person_id", "referral_id", "appointment_id", "merged_into_id",
-                     "barred_by_referral_id", "kept_person_id", "merged_person_id"})
+_HIDDEN = frozenset(
+    {
+        "id",
+        "person_id",
+        "referral_id",
+        "appointment_id",
+        "merged_into_id",
+        "barred_by_referral_id",
+        "kept_person_id",
+        "merged_person_id",
+    }
+)
 
 # The fields' own labels are in domain/fields.py (``record_label``); these are the other columns'.
 _LABELS = {
@@ -113,8 +123,9 @@ def value_text(value: Any) -> str:  # noqa: ANN401 - any plain value
 
 def _details(record: Mapping[str, Any], skip: Iterable[str] = ()) -> Flowable:
     skipped = _HIDDEN | set(skip)
-    rows = [(label(key), value_text(value)) for key, value in record.items()
-            if key not in skipped and not _is_table(value)]
+    rows = [
+        (label(key), value_text(value)) for key, value in record.items() if key not in skipped and not _is_table(value)
+    ]
     return b.details(rows, ADULT, label_width=55 * mm)
 
 
@@ -122,8 +133,9 @@ def _is_table(value: object) -> bool:
     return isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
 
 
-def _grid(header: Sequence[str], keys: Sequence[str], rows: Iterable[Mapping[str, Any]],
-          widths: Sequence[float]) -> Flowable:
+def _grid(
+    header: Sequence[str], keys: Sequence[str], rows: Iterable[Mapping[str, Any]], widths: Sequence[float]
+) -> Flowable:
     return b.grid(header, ([value_text(row.get(k)) for k in keys] for row in rows), widths, ADULT)
 
 
@@ -145,14 +157,23 @@ def _none(text: str) -> Flowable:
 
 def _referral(referral: Mapping[str, Any], index: int, total: int) -> list[Flowable]:
     st = ADULT
-    story: list[Flowable] = [*b.section(_titled("Referral", referral.get("reference"), f"({index} of {total})"), st),
-                             _details(referral, skip={"scheme_settings"}),
-                             b.para("The scheme settings the decision was made under are in the JSON file "
-                                    "(scheme_settings).", st.body)]
+    story: list[Flowable] = [
+        *b.section(_titled("Referral", referral.get("reference"), f"({index} of {total})"), st),
+        _details(referral, skip={"scheme_settings"}),
+        b.para("The scheme settings the decision was made under are in the JSON file (scheme_settings).", st.body),
+    ]
     substances = referral.get("substances") or []
     story.append(b.para("Substances found", _MINOR_HEADING))
-    story.append(_grid(("Substance", "Quantity", "Unit"), ("substance", "quantity", "unit"), substances,
-                       (70 * mm, 50 * mm, 50 * mm)) if substances else _none("None recorded."))
+    story.append(
+        _grid(
+            ("Substance", "Quantity", "Unit"),
+            ("substance", "quantity", "unit"),
+            substances,
+            (70 * mm, 50 * mm, 50 * mm),
+        )
+        if substances
+        else _none("None recorded.")
+    )
     appointments = referral.get("appointments") or []
     story.append(b.para("Appointments", _MINOR_HEADING))
     if not appointments:
@@ -162,13 +183,28 @@ def _referral(referral: Mapping[str, Any], index: int, total: int) -> list[Flowa
         story.append(_details(appointment))
     timeline = referral.get("timeline") or []
     story.append(b.para("Timeline", _MINOR_HEADING))
-    story.append(_grid(("Date and time", "Event", "What happened", "Recorded by"), ("at", "kind", "text", "actor"),
-                       ({**t, "at": _when(t.get("at"))} for t in timeline), (32 * mm, 28 * mm, 80 * mm, 30 * mm)) if timeline else _none("No events."))
+    story.append(
+        _grid(
+            ("Date and time", "Event", "What happened", "Recorded by"),
+            ("at", "kind", "text", "actor"),
+            ({**t, "at": _when(t.get("at"))} for t in timeline),
+            (32 * mm, 28 * mm, 80 * mm, 30 * mm),
+        )
+        if timeline
+        else _none("No events.")
+    )
     documents = referral.get("issued_documents") or []
     story.append(b.para("Letters and notices issued", _MINOR_HEADING))
-    story.append(_grid(("Document", "Title", "To", "Issued on", "By"),
-                       ("document_reference", "title", "recipient", "issued_at", "issued_by"), documents,
-                       (32 * mm, 45 * mm, 38 * mm, 30 * mm, 25 * mm)) if documents else _none("None issued."))
+    story.append(
+        _grid(
+            ("Document", "Title", "To", "Issued on", "By"),
+            ("document_reference", "title", "recipient", "issued_at", "issued_by"),
+            documents,
+            (32 * mm, 45 * mm, 38 * mm, 30 * mm, 25 * mm),
+        )
+        if documents
+        else _none("None issued.")
+    )
     return story
 
 
@@ -177,23 +213,32 @@ def compose(report: SubjectAccessReport) -> Composition:
     content = report.content
     story: list[Flowable] = [
         b.heading("Subject access: the information held about one person", st),
-        b.para(f"{report.person_name or 'Name not recorded'} ({report.person_reference}). "
-               f"Prepared on {date_and_time(report.made_at)} "
-               f"by {report.made_by}; export reference {report.reference}.", st.body),
-        b.para("This is everything the Diversion Desktop database holds about this person: their record, "
-               "any other record found to be the same person and merged into it, every referral with its "
-               "appointments, timeline and the letters issued, and the audit trail of who opened or changed "
-               f"the record. The same information is in the file {report.json_file_name} (JSON), for a "
-               "computer to read. Letters and notices are listed by their details: the letters themselves "
-               "(PDF files) are not part of this export and can be provided on request.", st.body),
+        b.para(
+            f"{report.person_name or 'Name not recorded'} ({report.person_reference}). "
+            f"Prepared on {date_and_time(report.made_at)} "
+            f"by {report.made_by}; export reference {report.reference}.",
+            st.body,
+        ),
+        b.para(
+            "This is everything the Diversion Desktop database holds about this person: their record, "
+            "any other record found to be the same person and merged into it, every referral with its "
+            "appointments, timeline and the letters issued, and the audit trail of who opened or changed "
+            f"the record. The same information is in the file {report.json_file_name} (JSON), for a "
+            "computer to read. Letters and notices are listed by their details: the letters themselves "
+            "(PDF files) are not part of this export and can be provided on request.",
+            st.body,
+        ),
         Spacer(1, 2 * mm),
         *b.section("The person", st),
         _details(content.get("person") or {}),
     ]
     aliases = content.get("aliases") or []
     story += b.section("Other names", st)
-    story.append(_grid(("Surname", "Forenames"), ("surname", "forenames"), aliases, (85 * mm, 85 * mm))
-                 if aliases else _none("No other names recorded."))
+    story.append(
+        _grid(("Surname", "Forenames"), ("surname", "forenames"), aliases, (85 * mm, 85 * mm))
+        if aliases
+        else _none("No other names recorded.")
+    )
     merged = content.get("merged_records") or []
     story += b.section("Other records of this person (merged into this one)", st)
     if not merged:
@@ -214,14 +259,32 @@ def compose(report: SubjectAccessReport) -> Composition:
         story += _referral(referral, index, len(referrals))
     events = content.get("audit_events") or []
     story += b.section("Audit trail: who opened or changed the record", st)
-    story.append(_grid(("Date and time", "User", "Action", "Record", "Details"),
-                       ("at", "username", "action", "record_reference", "details"),
-                       ({**e, "at": _when(e.get("at")), "action": str(e.get("action", "")).replace("_", " "),
-                         "details": _audit_details(e)} for e in events),
-                       (30 * mm, 25 * mm, 35 * mm, 25 * mm, 55 * mm)) if events else _none("No audit entries."))
-    return Composition(title=f"Subject access export {report.person_reference}", author=AUTHOR,
-                       reference=report.reference, issued_on=report.made_at.date(), story=story,
-                       subject="Subject access request")
+    story.append(
+        _grid(
+            ("Date and time", "User", "Action", "Record", "Details"),
+            ("at", "username", "action", "record_reference", "details"),
+            (
+                {
+                    **e,
+                    "at": _when(e.get("at")),
+                    "action": str(e.get("action", "")).replace("_", " "),
+                    "details": _audit_details(e),
+                }
+                for e in events
+            ),
+            (30 * mm, 25 * mm, 35 * mm, 25 * mm, 55 * mm),
+        )
+        if events
+        else _none("No audit entries.")
+    )
+    return Composition(
+        title=f"Subject access export {report.person_reference}",
+        author=AUTHOR,
+        reference=report.reference,
+        issued_on=report.made_at.date(),
+        story=story,
+        subject="Subject access request",
+    )
 
 
 def _change_text(value: object) -> str:
@@ -239,5 +302,6 @@ def render(report: SubjectAccessReport, *, invariant: bool = False) -> bytes:
     """The export as PDF bytes."""
     fonts.register_fonts()
     composition = compose(report)
-    return build_pdf([composition], title=composition.title, author=AUTHOR, subject=composition.subject,
-                     invariant=invariant).content
+    return build_pdf(
+        [composition], title=composition.title, author=AUTHOR, subject=composition.subject, invariant=invariant
+    ).content

@@ -39,10 +39,16 @@ class TableLook:
 class TextTable(Flowable):
     """A ruled table of text (see the module docstring)."""
 
-    def __init__(self, rows: Sequence[Sequence[str]], widths: Sequence[float],
-                 column_styles: Sequence[ParagraphStyle], look: TableLook,
-                 header: Sequence[str] | None = None, header_style: ParagraphStyle | None = None,
-                 _laid_out: list[tuple[float, list[list[str]]]] | None = None) -> None:
+    def __init__(
+        self,
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        column_styles: Sequence[ParagraphStyle],
+        look: TableLook,
+        header: Sequence[str] | None = None,
+        header_style: ParagraphStyle | None = None,
+        _laid_out: list[tuple[float, list[list[str]]]] | None = None,
+    ) -> None:
         super().__init__()
         if any(len(row) != len(widths) for row in rows):
             raise ValueError("Every row needs one cell per column.")
@@ -61,8 +67,10 @@ class TextTable(Flowable):
     # -- measuring -------------------------------------------------------------------
     def _measure(self, cells: Sequence[str], styles: Sequence[ParagraphStyle]) -> tuple[float, list[list[str]]]:
         look = self.look
-        lines = [break_lines(text, style.fontName, style.fontSize, width - 2 * look.pad_x)
-                 for text, style, width in zip(cells, styles, self.widths)]
+        lines = [
+            break_lines(text, style.fontName, style.fontSize, width - 2 * look.pad_x)
+            for text, style, width in zip(cells, styles, self.widths)
+        ]
         tallest = max(len(cell) * style.leading for cell, style in zip(lines, styles))
         return tallest + look.pad_top + look.pad_bottom, lines
 
@@ -85,8 +93,15 @@ class TextTable(Flowable):
 
     # -- splitting between pages ------------------------------------------------------
     def _part(self, laid_out: list[tuple[float, list[list[str]]]]) -> TextTable:
-        part = TextTable([[" ".join(cell) for cell in cells] for _, cells in laid_out], self.widths,
-                         self.column_styles, self.look, self.header, self.header_style, laid_out)
+        part = TextTable(
+            [[" ".join(cell) for cell in cells] for _, cells in laid_out],
+            self.widths,
+            self.column_styles,
+            self.look,
+            self.header,
+            self.header_style,
+            laid_out,
+        )
         return part
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 - reportlab's names
@@ -109,8 +124,9 @@ class TextTable(Flowable):
             return [self._part([top]), self._part([bottom, *rows[1:]])]
         return [self._part(rows[:fit]), self._part(rows[fit:])]
 
-    def _cut_row(self, row: tuple[float, list[list[str]]], room: float
-                 ) -> tuple[tuple[float, list[list[str]]], tuple[float, list[list[str]]]] | None:
+    def _cut_row(
+        self, row: tuple[float, list[list[str]]], room: float
+    ) -> tuple[tuple[float, list[list[str]]], tuple[float, list[list[str]]]] | None:
         """A row taller than the room left, cut between lines, if at least two lines fit."""
         look = self.look
         leading = max(style.leading for style in self.column_styles)
@@ -186,8 +202,13 @@ class SideBySide(Flowable):
     our reference): what a borderless one-row Table did, at a fraction of the cost.
     Never split: it sits at the top of a letter's first page."""
 
-    def __init__(self, left: Sequence[Flowable], right: Sequence[Flowable], widths: tuple[float, float],
-                 rule_below: tuple[Color, float, float] | None = None) -> None:
+    def __init__(
+        self,
+        left: Sequence[Flowable],
+        right: Sequence[Flowable],
+        widths: tuple[float, float],
+        rule_below: tuple[Color, float, float] | None = None,
+    ) -> None:
         super().__init__()
         self.left = list(left)
         self.right = list(right)

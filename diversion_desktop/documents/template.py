@@ -111,8 +111,7 @@ class _PendingDocument(Flowable):
 
     def expand(self) -> list[Flowable]:
         composition = self.source if isinstance(self.source, Composition) else self.source()
-        return [_StartDocument(footer_text(composition.reference, composition.issued_on)),
-                *composition.story]
+        return [_StartDocument(footer_text(composition.reference, composition.issued_on)), *composition.story]
 
 
 class _KeepWithNext(KeepTogether):
@@ -210,23 +209,49 @@ def footer_text(reference: str, issued_on: date) -> str:
     return f"Reference {reference}   \u00b7   Issued {full_date(issued_on)}"
 
 
-def _document_template(buffer: io.BytesIO, *, title: str, author: str, subject: str,
-                       invariant: bool) -> _DocTemplate:
+def _document_template(buffer: io.BytesIO, *, title: str, author: str, subject: str, invariant: bool) -> _DocTemplate:
     doc = _DocTemplate(
-        buffer, pagesize=A4, title=title, author=author, subject=subject, creator=CREATOR,
-        lang="en-GB", invariant=1 if invariant else 0, pageCompression=1,
-        initialFontName=fonts.BODY, initialFontSize=10.5, initialLeading=14,
-        leftMargin=PAGE_MARGIN_X, rightMargin=PAGE_MARGIN_X,
-        topMargin=PAGE_MARGIN_TOP, bottomMargin=PAGE_MARGIN_BOTTOM)
-    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        buffer,
+        pagesize=A4,
+        title=title,
+        author=author,
+        subject=subject,
+        creator=CREATOR,
+        lang="en-GB",
+        invariant=1 if invariant else 0,
+        pageCompression=1,
+        initialFontName=fonts.BODY,
+        initialFontSize=10.5,
+        initialLeading=14,
+        leftMargin=PAGE_MARGIN_X,
+        rightMargin=PAGE_MARGIN_X,
+        topMargin=PAGE_MARGIN_TOP,
+        bottomMargin=PAGE_MARGIN_BOTTOM,
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_draw_markings)])
     return doc
 
 
-def build_pdf(documents: Sequence[Composition | Callable[[], Composition]], *, title: str, author: str,
-              subject: str = "", invariant: bool = False,
-              on_document: Callable[[int], None] | None = None) -> BuiltPdf:
+def build_pdf(
+    documents: Sequence[Composition | Callable[[], Composition]],
+    *,
+    title: str,
+    author: str,
+    subject: str = "",
+    invariant: bool = False,
+    on_document: Callable[[int], None] | None = None,
+) -> BuiltPdf:
     """Lay out one or more documents into one PDF, each numbered on its own.
 
     A document is given laid out (a Composition) or as a function that lays it

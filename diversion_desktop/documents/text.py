@@ -96,8 +96,14 @@ def _cut(word: str, measure: Callable[[str, float], float], size: float, width: 
 class Text(Flowable):
     """A block of plain text in one style (see the module docstring)."""
 
-    def __init__(self, text: str, style: ParagraphStyle, bullet: str = "",
-                 _lines: list[str] | None = None, _width: float | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        style: ParagraphStyle,
+        bullet: str = "",
+        _lines: list[str] | None = None,
+        _width: float | None = None,
+    ) -> None:
         super().__init__()
         self.text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
         self.style = style

@@ -42,23 +42,38 @@ def lay_out(notice: YotNotice) -> Composition:
     story: list[Flowable] = b.opening(police, scheme.yot, notice.reference, notice.issued_on, st)
     story += [
         b.heading("Young person referred to drugs diversion", st),
-        b.para(f"The young person named below was under 18 on the date of the incident and has been "
-               f"referred to the {scheme.area} drugs diversion scheme. This notice is sent to the Youth "
-               "Offending Team for every young person referred. Please contact the police using the "
-               "details at the end if you need more information.", st.body),
+        b.para(
+            f"The young person named below was under 18 on the date of the incident and has been "
+            f"referred to the {scheme.area} drugs diversion scheme. This notice is sent to the Youth "
+            "Offending Team for every young person referred. Please contact the police using the "
+            "details at the end if you need more information.",
+            st.body,
+        ),
         *b.section("Young person", st),
-        b.details([("Name", facts.full_name),
-                   ("Date of birth", full_date(facts.date_of_birth)),
-                   ("Age at the incident", str(facts.age_at_incident)),
-                   ("Address", w.one_line(facts.address)),
-                   ("Referral reference", facts.reference)], st),
+        b.details(
+            [
+                ("Name", facts.full_name),
+                ("Date of birth", full_date(facts.date_of_birth)),
+                ("Age at the incident", str(facts.age_at_incident)),
+                ("Address", w.one_line(facts.address)),
+                ("Referral reference", facts.reference),
+            ],
+            st,
+        ),
         *b.section("Parent or guardian", st),
     ]
     if guardian is not None and guardian.name:
-        story.append(b.details([("Name", guardian.name),
-                                ("Relationship", guardian.relationship or "Not recorded"),
-                                ("Telephone", guardian.phone or "Not recorded"),
-                                ("Address", _guardian_address(guardian.address, facts.address))], st))
+        story.append(
+            b.details(
+                [
+                    ("Name", guardian.name),
+                    ("Relationship", guardian.relationship or "Not recorded"),
+                    ("Telephone", guardian.phone or "Not recorded"),
+                    ("Address", _guardian_address(guardian.address, facts.address)),
+                ],
+                st,
+            )
+        )
     else:
         story.append(b.para("No parent or guardian has been recorded.", st.body))
 
@@ -87,23 +102,37 @@ def lay_out(notice: YotNotice) -> Composition:
         *b.section("Decision", st),
         b.details(decision, st),
         *b.section("Provider and appointment", st),
-        b.details([("Provider", facts.provider),
-                   ("Centre", w.centre_line(centre)),
-                   ("Telephone", centre.phone),
-                   ("First appointment",
-                    date_and_time(first.at) if first is not None else "Not booked yet"),
-                   ("First session by", full_date(facts.first_attendance_due)),
-                   ("All sessions by", full_date(facts.due_date))], st),
+        b.details(
+            [
+                ("Provider", facts.provider),
+                ("Centre", w.centre_line(centre)),
+                ("Telephone", centre.phone),
+                ("First appointment", date_and_time(first.at) if first is not None else "Not booked yet"),
+                ("First session by", full_date(facts.first_attendance_due)),
+                ("All sessions by", full_date(facts.due_date)),
+            ],
+            st,
+        ),
         *b.section("Police contact", st),
-        b.details([("Contact", police.name),
-                   *([("Address", w.one_line(police.address))] if police.address else []),
-                   *([("Telephone", police.phone)] if police.phone else []),
-                   *([("E-mail", police.email)] if police.email else [])], st),
+        b.details(
+            [
+                ("Contact", police.name),
+                *([("Address", w.one_line(police.address))] if police.address else []),
+                *([("Telephone", police.phone)] if police.phone else []),
+                *([("E-mail", police.email)] if police.email else []),
+            ],
+            st,
+        ),
         b.sign_off(police.signatory, police.name, st),
     ]
-    return Composition(title=f"Notice to the Youth Offending Team {facts.reference}", author=police.name,
-                       reference=notice.reference, issued_on=notice.issued_on, story=story,
-                       subject=f"{scheme.area} drugs diversion")
+    return Composition(
+        title=f"Notice to the Youth Offending Team {facts.reference}",
+        author=police.name,
+        reference=notice.reference,
+        issued_on=notice.issued_on,
+        story=story,
+        subject=f"{scheme.area} drugs diversion",
+    )
 
 
 def _guardian_address(guardian: tuple[str, ...], young_person: tuple[str, ...]) -> str:

@@ -48,20 +48,26 @@ def correction_refusal(who: Corrector, recorded: Recorded, today: date) -> str |
     if recorded.attendance is None:
         return "No attendance is recorded for this appointment yet: record it instead of correcting it."
     if recorded.step_confirmed:
-        return ("The next step for this referral has been confirmed: a coordinator must first withdraw "
-                "the confirmation, with a reason, before the attendance can be corrected.")
+        return (
+            "The next step for this referral has been confirmed: a coordinator must first withdraw "
+            "the confirmation, with a reason, before the attendance can be corrected."
+        )
     if who.any_before_confirmation:
         return None
     if not who.own_same_day:
         return "You may not correct attendance."
     if recorded.recorded_by.casefold() != who.username.casefold():
         by = recorded.recorded_by or "someone else"
-        return (f"This attendance was recorded by {by}: only they may correct it, on the same day, "
-                "or a coordinator before the next step is confirmed.")
+        return (
+            f"This attendance was recorded by {by}: only they may correct it, on the same day, "
+            "or a coordinator before the next step is confirmed."
+        )
     if recorded.recorded_at is None or recorded.recorded_at.date() != today:
         on = f" on {recorded.recorded_at:%d/%m/%Y}" if recorded.recorded_at else ""
-        return (f"This attendance was recorded{on}: a support worker may correct their own record only on "
-                "the same day. Ask a coordinator to correct it.")
+        return (
+            f"This attendance was recorded{on}: a support worker may correct their own record only on "
+            "the same day. Ask a coordinator to correct it."
+        )
     return None
 
 
@@ -69,8 +75,9 @@ def correction_problems(current: Attendance | None, new: Attendance, reason: str
     """What is wrong with a correction itself, by field (empty when it may go ahead)."""
     problems: dict[str, str] = {}
     if new not in CORRECTED_TO:
-        problems["attendance"] = ("Correct it to attended, not attended or cancelled by the provider; "
-                                  "book a new appointment for a rebooking.")
+        problems["attendance"] = (
+            "Correct it to attended, not attended or cancelled by the provider; book a new appointment for a rebooking."
+        )
     elif new is current:
         problems["attendance"] = f"The attendance is already '{new.label.lower()}': choose what it should be."
     if not reason.strip():
@@ -88,8 +95,15 @@ def withdrawal_problems(reason: str) -> dict[str, str]:
     return {}
 
 
-def reassess_corrected(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | None], index: int,
-                       corrected: Attendance, due_date: date, today: date) -> ProgrammeState:
+def reassess_corrected(
+    scheme: Scheme,
+    pathway: Pathway,
+    attendances: Sequence[Attendance | None],
+    index: int,
+    corrected: Attendance,
+    due_date: date,
+    today: date,
+) -> ProgrammeState:
     """Where the diversion stands once the attendance at ``index`` (time order) is ``corrected``:
     the same assessment that proposed the next step first, over the corrected record."""
     record = list(attendances)

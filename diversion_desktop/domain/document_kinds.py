@@ -58,20 +58,32 @@ class KindDetails:
 # and layout), and services/documents.py's rule for when it is due and what fills it.
 _KIND_DETAILS: dict[DocumentKind, KindDetails] = {
     DocumentKind.REFERRAL_LETTER: KindDetails(
-        "Referral letter", "RL", Permission.ISSUE_INTAKE_DOCUMENTS, SentTo.PERSON),
+        "Referral letter", "RL", Permission.ISSUE_INTAKE_DOCUMENTS, SentTo.PERSON
+    ),
     DocumentKind.YOT_NOTICE: KindDetails(
-        "Notice to the Youth Offending Team", "YOT", Permission.ISSUE_INTAKE_DOCUMENTS, SentTo.YOT),
+        "Notice to the Youth Offending Team", "YOT", Permission.ISSUE_INTAKE_DOCUMENTS, SentTo.YOT
+    ),
     DocumentKind.APPOINTMENT_LETTER: KindDetails(
-        "Appointment letter", "AP", Permission.ISSUE_PROVIDER_DOCUMENTS, SentTo.PERSON),
+        "Appointment letter", "AP", Permission.ISSUE_PROVIDER_DOCUMENTS, SentTo.PERSON
+    ),
     DocumentKind.MISSED_APPOINTMENT_NOTICE: KindDetails(
-        "Missed appointment notice", "MA", Permission.ISSUE_NEXT_STEP_DOCUMENTS, SentTo.PERSON),
+        "Missed appointment notice", "MA", Permission.ISSUE_NEXT_STEP_DOCUMENTS, SentTo.PERSON
+    ),
     DocumentKind.PROSECUTION_FILE_NOTE: KindDetails(
-        "Prosecution file note", "PF", Permission.ISSUE_NEXT_STEP_DOCUMENTS, SentTo.CASE_FILE,
-        withdrawn_with_next_step=True),
+        "Prosecution file note",
+        "PF",
+        Permission.ISSUE_NEXT_STEP_DOCUMENTS,
+        SentTo.CASE_FILE,
+        withdrawn_with_next_step=True,
+    ),
     DocumentKind.FUTURE_INELIGIBILITY_NOTICE: KindDetails(
-        "Future ineligibility notice", "FI", Permission.ISSUE_NEXT_STEP_DOCUMENTS, SentTo.PERSON,
-        withdrawn_with_next_step=True),
+        "Future ineligibility notice",
+        "FI",
+        Permission.ISSUE_NEXT_STEP_DOCUMENTS,
+        SentTo.PERSON,
+        withdrawn_with_next_step=True,
+    ),
     DocumentKind.COMPLETION_LETTER: KindDetails(
-        "Completion letter", "CL", Permission.ISSUE_PROVIDER_DOCUMENTS, SentTo.PERSON,
-        withdrawn_with_next_step=True),
+        "Completion letter", "CL", Permission.ISSUE_PROVIDER_DOCUMENTS, SentTo.PERSON, withdrawn_with_next_step=True
+    ),
 }

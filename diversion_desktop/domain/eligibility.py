@@ -122,9 +122,12 @@ def _quantity_check(scheme: Scheme, finds: tuple[SubstanceFind, ...]) -> Check:
         limit = scheme.limits.get(find.substance)
         label = scheme.substance_label(find.substance)
         if find.quantity <= 0:  # (0 is never "within the limit": the quantity is not known yet)
-            return Check(Rule.QUANTITY, False,
-                         f"{label}: the quantity must be a number more than zero; the quantity "
-                         "cannot be checked against the limit until it is.")
+            return Check(
+                Rule.QUANTITY,
+                False,
+                f"{label}: the quantity must be a number more than zero; the quantity "
+                "cannot be checked against the limit until it is.",
+            )
         if limit is None:
             problems.append(f"{label} has no small-quantity limit in the {scheme.area} scheme")
             continue
@@ -134,7 +137,8 @@ def _quantity_check(scheme: Scheme, finds: tuple[SubstanceFind, ...]) -> Check:
         elif amount > limit.max_quantity:
             problems.append(
                 f"{label}: {_fmt(find.quantity)} {find.unit} is over the small-quantity limit "
-                f"of {_fmt(limit.max_quantity)} {limit.unit}")
+                f"of {_fmt(limit.max_quantity)} {limit.unit}"
+            )
     if problems:
         return Check(Rule.QUANTITY, False, "Quantity is not small: " + "; ".join(problems) + ".")
     return Check(Rule.QUANTITY, True, "Every substance is within the small-quantity limit.")
@@ -153,8 +157,9 @@ def decide(scheme: Scheme, facts: IntakeFacts) -> EligibilityResult:
     if facts.offence is Offence.POSSESSION:
         checks.append(Check(Rule.OFFENCE, True, "The offence is simple possession."))
     else:
-        checks.append(Check(Rule.OFFENCE, False,
-                            f"The offence is not simple possession ({facts.offence.label.lower()})."))
+        checks.append(
+            Check(Rule.OFFENCE, False, f"The offence is not simple possession ({facts.offence.label.lower()}).")
+        )
 
     checks.append(_quantity_check(scheme, facts.substances))
 
@@ -164,31 +169,45 @@ def decide(scheme: Scheme, facts: IntakeFacts) -> EligibilityResult:
         checks.append(Check(Rule.SUPPLY, True, "The person is not suspected of supply."))
 
     if facts.prior.barred:
-        checks.append(Check(Rule.HISTORY, False,
-                            "An earlier diversion ended in non-attendance: the person is barred "
-                            "from further diversion."))
+        checks.append(
+            Check(
+                Rule.HISTORY,
+                False,
+                "An earlier diversion ended in non-attendance: the person is barred from further diversion.",
+            )
+        )
     elif facts.prior.completed_diversions > scheme.completed_diversions_allowed:
         checks.append(Check(Rule.HISTORY, False, _completed_reason(scheme, facts.prior.completed_diversions)))
     else:
         checks.append(Check(Rule.HISTORY, True, "No earlier diversion prevents a new one."))
 
     if facts.prior.open_diversion:
-        checks.append(Check(Rule.OPEN_DIVERSION, False,
-                            f"The person is already on a diversion ({facts.prior.open_diversion}) "
-                            "until its outcome."))
+        checks.append(
+            Check(
+                Rule.OPEN_DIVERSION,
+                False,
+                f"The person is already on a diversion ({facts.prior.open_diversion}) until its outcome.",
+            )
+        )
     else:
         checks.append(Check(Rule.OPEN_DIVERSION, True, "The person has no other diversion open."))
 
     if facts.consent:
         checks.append(Check(Rule.CONSENT, True, "The person agrees to take part."))
     else:
-        checks.append(Check(Rule.CONSENT, False,
-                            "The person does not agree to take part: normal criminal justice process."))
+        checks.append(
+            Check(Rule.CONSENT, False, "The person does not agree to take part: normal criminal justice process.")
+        )
 
     if age < AGE_OF_CRIMINAL_RESPONSIBILITY:
-        checks.append(Check(Rule.AGE, False,
-                            f"The person was {age} on the incident date, under the age of criminal "
-                            f"responsibility ({AGE_OF_CRIMINAL_RESPONSIBILITY})."))
+        checks.append(
+            Check(
+                Rule.AGE,
+                False,
+                f"The person was {age} on the incident date, under the age of criminal "
+                f"responsibility ({AGE_OF_CRIMINAL_RESPONSIBILITY}).",
+            )
+        )
     else:
         pathway = pathway_for(facts.date_of_birth, facts.incident_date)
         words = "youth pathway" if pathway is Pathway.YOUTH else "adult pathway"
@@ -208,7 +227,11 @@ def decide(scheme: Scheme, facts: IntakeFacts) -> EligibilityResult:
 
 def _completed_reason(scheme: Scheme, completed: int) -> str:
     if scheme.completed_diversions_allowed == 0:
-        return (f"The person has already completed a diversion ({completed}); the {scheme.area} "
-                "scheme offers diversion one time only.")
-    return (f"The person has already completed {completed} diversions; the {scheme.area} scheme "
-            f"allows {scheme.completed_diversions_allowed}.")
+        return (
+            f"The person has already completed a diversion ({completed}); the {scheme.area} "
+            "scheme offers diversion one time only."
+        )
+    return (
+        f"The person has already completed {completed} diversions; the {scheme.area} scheme "
+        f"allows {scheme.completed_diversions_allowed}."
+    )

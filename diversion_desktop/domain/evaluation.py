@@ -69,22 +69,22 @@ _STEP_LABELS = {
 
 _STEP_DEFINITIONS = {
     Step.ASSESSED: "Found in possession and assessed: every referral taken in the period. The eligibility "
-                   "decision is made and recorded for each one at intake.",
+    "decision is made and recorded for each one at intake.",
     Step.ELIGIBLE: "Met every eligibility rule other than the person's agreement (offence, small quantity, no "
-                   "suspicion of supply, no barring history, age 10 or over), or was made eligible by a "
-                   "supervisor's recorded override. A referral that failed only because the person refused "
-                   "counts as eligible.",
+    "suspicion of supply, no barring history, age 10 or over), or was made eligible by a "
+    "supervisor's recorded override. A referral that failed only because the person refused "
+    "counts as eligible.",
     Step.OFFERED: "Eligible referrals to whom the diversion was offered. The offer and the person's answer are "
-                  "recorded together at intake, so every eligible referral counts as offered.",
+    "recorded together at intake, so every eligible referral counts as offered.",
     Step.ACCEPTED: "Offered, and the person agreed to take part: a diversion, sent to the provider.",
     Step.ATTENDED: "Accepted, and at least one appointment recorded as attended (a first appointment kept, "
-                   "after any rebookings).",
+    "after any rebookings).",
     Step.COMPLETED: "The full programme attended (the scheme's number of sessions): outcome completed, Home "
-                    "Office outcome 22.",
+    "Office outcome 22.",
     Step.CONSEQUENCE: "Accepted but not completed by the deadline (after the rebookings allowed), and the next "
-                      "step (barred from future diversion, or reported for the original offence) confirmed by "
-                      "a coordinator. A proposed step still awaiting confirmation is not counted: a "
-                      "consequence never takes effect by itself.",
+    "step (barred from future diversion, or reported for the original offence) confirmed by "
+    "a coordinator. A proposed step still awaiting confirmation is not counted: a "
+    "consequence never takes effect by itself.",
 }
 
 
@@ -102,10 +102,10 @@ class Measure(StrEnum):
     def definition(self) -> str:
         return {
             "closed": "Completed plus consequence: the diversions that have ended. The other accepted "
-                      "referrals are still in progress (waiting for or attending appointments, or with a next "
-                      "step awaiting a coordinator's confirmation).",
+            "referrals are still in progress (waiting for or attending appointments, or with a next "
+            "step awaiting a coordinator's confirmation).",
             "reported": "Consequence confirmed as reporting for the original offence (adults in a deferred "
-                        "prosecution scheme); a subset of the consequence.",
+            "prosecution scheme); a subset of the consequence.",
         }[self.value]
 
 
@@ -212,8 +212,10 @@ AGE_BAND_LABELS: tuple[str, ...] = (UNDER_AGE_BAND, *(band_label(label) for labe
 
 def band_ranges() -> tuple[tuple[str, int | None, int | None], ...]:
     """(printed label, lowest age or None, highest age or None) for every band, under 10 first."""
-    return ((UNDER_AGE_BAND, None, AGE_OF_CRIMINAL_RESPONSIBILITY - 1),
-            *((band_label(label), low, high) for label, low, high in AGE_BANDS))
+    return (
+        (UNDER_AGE_BAND, None, AGE_OF_CRIMINAL_RESPONSIBILITY - 1),
+        *((band_label(label), low, high) for label, low, high in AGE_BANDS),
+    )
 
 
 def recorded_group(value: str | None) -> str:
@@ -266,47 +268,66 @@ class Definition:
 
 def definitions() -> tuple[Definition, ...]:
     """Every definition the report states, in the order it states them."""
-    items = [Definition("Period and selection",
-                        "A referral belongs to the period by its referral date (the day it was taken). The areas "
-                        "chosen select the schemes; the age bands select by age on the incident date. Schemes "
-                        "are compared as they are configured now.")]
+    items = [
+        Definition(
+            "Period and selection",
+            "A referral belongs to the period by its referral date (the day it was taken). The areas "
+            "chosen select the schemes; the age bands select by age on the incident date. Schemes "
+            "are compared as they are configured now.",
+        )
+    ]
     items += [Definition(step.label, step.definition) for step in Step]
     items += [Definition(measure.label, measure.definition) for measure in Measure]
     items += [
-        Definition("Drop-off", "The share of a step's referrals that did not reach the next step "
-                               "(100 % minus the next step as a % of this one)."),
-        Definition(RateKind.COMPLETION.label,
-                   "Completed ÷ (completed + not completed) over closed diversions, where not completed is a "
-                   "confirmed consequence. Diversions still in progress are left out."),
-        Definition("The two pilots side by side",
-                   "The voluntary attendance scheme(s) against the deferred prosecution scheme(s): acceptance "
-                   "(accepted ÷ offered), engagement (attended a first appointment ÷ accepted), completion and "
-                   "repeat possession, each with the difference (deferred prosecution minus voluntary "
-                   "attendance, in percentage points) and its 95 % interval."),
-        Definition(RateKind.REPEAT.label,
-                   "The cohort is each person whose first referral on record (in any scheme) was taken in the "
-                   "period and selection, ended as a closed diversion (completed, or a consequence), and was "
-                   f"taken at least {FOLLOW_UP_MONTHS} months before the report date, so that a full "
-                   f"{FOLLOW_UP_MONTHS} months can be seen. A repeat is a new referral (a new recorded "
-                   "possession) for the same person, in any scheme and whatever its decision, taken within "
-                   f"{FOLLOW_UP_MONTHS} months of the first referral's date (up to the same date a year later). "
-                   "Completers and non-completers are shown apart. First referrals less than 12 months old are "
-                   "not counted yet: a period that ends within the last 12 months has fewer people to follow."),
-        Definition("Officer hours saved",
-                   "Diversions (accepted referrals) in the month of their referral date × the hours a custody "
-                   "process would have taken, as set for the scheme (officer_hours_per_custody)."),
-        Definition("Referrals and completions per month",
-                   "Referrals by the month they were taken, and how many of those referrals have completed the "
-                   "programme by the report date (so each month is followed as a cohort; the latest months' "
-                   "referrals are mostly still in progress)."),
-        Definition("Fairness",
-                   "For self-defined ethnicity (2021 census categories), sex and age band: each group's count "
-                   "at each step and its share of the step's total; and the offered rate (offered ÷ assessed), "
-                   "the completion rate and the prosecution rate (reported for prosecution ÷ closed "
-                   "diversions), each as a ratio to the reference group's rate with a 95 % interval. A ratio "
-                   "is flagged higher or lower when its interval excludes 1. \u201cNot stated\u201d (the person "
-                   "chose not to say) and \u201cNot recorded\u201d (no answer in the record) are separate "
-                   "groups. The reference group is the largest group unless another is chosen."),
+        Definition(
+            "Drop-off",
+            "The share of a step's referrals that did not reach the next step "
+            "(100 % minus the next step as a % of this one).",
+        ),
+        Definition(
+            RateKind.COMPLETION.label,
+            "Completed ÷ (completed + not completed) over closed diversions, where not completed is a "
+            "confirmed consequence. Diversions still in progress are left out.",
+        ),
+        Definition(
+            "The two pilots side by side",
+            "The voluntary attendance scheme(s) against the deferred prosecution scheme(s): acceptance "
+            "(accepted ÷ offered), engagement (attended a first appointment ÷ accepted), completion and "
+            "repeat possession, each with the difference (deferred prosecution minus voluntary "
+            "attendance, in percentage points) and its 95 % interval.",
+        ),
+        Definition(
+            RateKind.REPEAT.label,
+            "The cohort is each person whose first referral on record (in any scheme) was taken in the "
+            "period and selection, ended as a closed diversion (completed, or a consequence), and was "
+            f"taken at least {FOLLOW_UP_MONTHS} months before the report date, so that a full "
+            f"{FOLLOW_UP_MONTHS} months can be seen. A repeat is a new referral (a new recorded "
+            "possession) for the same person, in any scheme and whatever its decision, taken within "
+            f"{FOLLOW_UP_MONTHS} months of the first referral's date (up to the same date a year later). "
+            "Completers and non-completers are shown apart. First referrals less than 12 months old are "
+            "not counted yet: a period that ends within the last 12 months has fewer people to follow.",
+        ),
+        Definition(
+            "Officer hours saved",
+            "Diversions (accepted referrals) in the month of their referral date × the hours a custody "
+            "process would have taken, as set for the scheme (officer_hours_per_custody).",
+        ),
+        Definition(
+            "Referrals and completions per month",
+            "Referrals by the month they were taken, and how many of those referrals have completed the "
+            "programme by the report date (so each month is followed as a cohort; the latest months' "
+            "referrals are mostly still in progress).",
+        ),
+        Definition(
+            "Fairness",
+            "For self-defined ethnicity (2021 census categories), sex and age band: each group's count "
+            "at each step and its share of the step's total; and the offered rate (offered ÷ assessed), "
+            "the completion rate and the prosecution rate (reported for prosecution ÷ closed "
+            "diversions), each as a ratio to the reference group's rate with a 95 % interval. A ratio "
+            "is flagged higher or lower when its interval excludes 1. \u201cNot stated\u201d (the person "
+            "chose not to say) and \u201cNot recorded\u201d (no answer in the record) are separate "
+            "groups. The reference group is the largest group unless another is chosen.",
+        ),
     ]
     return tuple(items)
 
@@ -315,31 +336,39 @@ def method_notes() -> tuple[Definition, ...]:
     """How the intervals and the suppression are worked out."""
     level = f"{CONFIDENCE:.0%}"
     return (
-        Definition("Intervals for rates",
-                   f"{level} Wilson score interval (scipy.stats.binomtest, method \u201cwilson\u201d). Unlike the "
-                   "simple \u00b11.96 standard error interval it stays within 0\u2013100 % and behaves well "
-                   "for small groups and rates near 0 or 100 %."),
-        Definition("Difference between the pilots",
-                   f"{level} interval by Newcombe's hybrid score method (Newcombe 1998, method 10), built from "
-                   "the two Wilson intervals: lower = d \u2212 \u221a((p1 \u2212 l1)\u00b2 + (u2 \u2212 p2)\u00b2), "
-                   "upper = d + \u221a((u1 \u2212 p1)\u00b2 + (p2 \u2212 l2)\u00b2). A difference whose "
-                   "interval excludes 0 is marked."),
-        Definition("Rate ratios",
-                   f"The group's rate divided by the reference group's rate, with the {level} log (Katz) "
-                   "interval exp(ln RR \u00b1 1.96\u221a(1/a \u2212 1/n1 + 1/b \u2212 1/n2)) "
-                   "(scipy.stats.contingency.relative_risk). When either count is 0 no ratio is given (\u2013). "
-                   "A ratio whose interval excludes 1 is flagged higher or lower. With many groups some flags "
-                   "will arise by chance: read them as prompts to look closer, not as findings."),
-        Definition("Small numbers",
-                   f"Every count under {SUPPRESS_BELOW} is shown as \u201c{SUPPRESSED_TEXT}\u201d, never as the "
-                   "number, in every table of the report. Where a hidden count could be worked out from a "
-                   "published total and the other counts that add up to it (groups within a step, areas within "
-                   "all areas, months within the period, completed and consequence within closed), the "
-                   f"next-smallest count of that set is hidden too and shown as \u201c{HIDDEN_TEXT}\u201d (it "
-                   "may be of any size), repeatedly until no hidden count can be recovered by subtraction. A "
-                   f"share, rate, interval or ratio that uses a hidden count is shown as \u201c{HIDDEN_TEXT}\u201d "
-                   "too. A count the rules make zero is shown as 0 (nobody under 10 is eligible, no young person "
-                   "and no one in a voluntary attendance scheme is reported for prosecution). "
-                   f"\u201c{NONE_TEXT}\u201d means there is nothing to compute."),
+        Definition(
+            "Intervals for rates",
+            f"{level} Wilson score interval (scipy.stats.binomtest, method \u201cwilson\u201d). Unlike the "
+            "simple \u00b11.96 standard error interval it stays within 0\u2013100 % and behaves well "
+            "for small groups and rates near 0 or 100 %.",
+        ),
+        Definition(
+            "Difference between the pilots",
+            f"{level} interval by Newcombe's hybrid score method (Newcombe 1998, method 10), built from "
+            "the two Wilson intervals: lower = d \u2212 \u221a((p1 \u2212 l1)\u00b2 + (u2 \u2212 p2)\u00b2), "
+            "upper = d + \u221a((u1 \u2212 p1)\u00b2 + (p2 \u2212 l2)\u00b2). A difference whose "
+            "interval excludes 0 is marked.",
+        ),
+        Definition(
+            "Rate ratios",
+            f"The group's rate divided by the reference group's rate, with the {level} log (Katz) "
+            "interval exp(ln RR \u00b1 1.96\u221a(1/a \u2212 1/n1 + 1/b \u2212 1/n2)) "
+            "(scipy.stats.contingency.relative_risk). When either count is 0 no ratio is given (\u2013). "
+            "A ratio whose interval excludes 1 is flagged higher or lower. With many groups some flags "
+            "will arise by chance: read them as prompts to look closer, not as findings.",
+        ),
+        Definition(
+            "Small numbers",
+            f"Every count under {SUPPRESS_BELOW} is shown as \u201c{SUPPRESSED_TEXT}\u201d, never as the "
+            "number, in every table of the report. Where a hidden count could be worked out from a "
+            "published total and the other counts that add up to it (groups within a step, areas within "
+            "all areas, months within the period, completed and consequence within closed), the "
+            f"next-smallest count of that set is hidden too and shown as \u201c{HIDDEN_TEXT}\u201d (it "
+            "may be of any size), repeatedly until no hidden count can be recovered by subtraction. A "
+            f"share, rate, interval or ratio that uses a hidden count is shown as \u201c{HIDDEN_TEXT}\u201d "
+            "too. A count the rules make zero is shown as 0 (nobody under 10 is eligible, no young person "
+            "and no one in a voluntary attendance scheme is reported for prosecution). "
+            f"\u201c{NONE_TEXT}\u201d means there is nothing to compute.",
+        ),
         Definition("Data", "Aggregates only, counted in the database: no personal data is in the report."),
     )

@@ -37,8 +37,11 @@ class EvaluationRequest:
     reference_age_band: str = ""
 
     def reference_for(self, dimension: Dimension) -> str:
-        return {Dimension.ETHNICITY: self.reference_ethnicity, Dimension.SEX: self.reference_sex,
-                Dimension.AGE_BAND: self.reference_age_band}[dimension]
+        return {
+            Dimension.ETHNICITY: self.reference_ethnicity,
+            Dimension.SEX: self.reference_sex,
+            Dimension.AGE_BAND: self.reference_age_band,
+        }[dimension]
 
 
 # -- the answer -------------------------------------------------------------------------------

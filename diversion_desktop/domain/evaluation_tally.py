@@ -63,8 +63,14 @@ from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.domain.statistics import Withheld, difference, proportion, published, rate_ratio, suppress
 
 # The person-group query counts these, in this order, after the number of referrals.
-GROUP_COUNTED: tuple[Step | Measure, ...] = (Step.ELIGIBLE, Step.ACCEPTED, Step.ATTENDED, Step.COMPLETED,
-                                             Step.CONSEQUENCE, Measure.REPORTED)
+GROUP_COUNTED: tuple[Step | Measure, ...] = (
+    Step.ELIGIBLE,
+    Step.ACCEPTED,
+    Step.ATTENDED,
+    Step.COMPLETED,
+    Step.CONSEQUENCE,
+    Measure.REPORTED,
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,14 @@ _OUTCOMES = (("completed", "Completed"), ("not_completed", "Not completed"))
 _MONTHLY = ("referrals", "diversions", "completions")
 
 
-def tally(registry: SchemeRegistry, request: EvaluationRequest, counted: Counted, cutoff: date,
-          now: datetime, database_seconds: float) -> EvaluationResult:
+def tally(
+    registry: SchemeRegistry,
+    request: EvaluationRequest,
+    counted: Counted,
+    cutoff: date,
+    now: datetime,
+    database_seconds: float,
+) -> EvaluationResult:
     """The published result from the grouped rows. ``registry`` names the schemes counted (a
     scheme no longer configured keeps its code); ``cutoff`` is the last day a first referral can
     have had its 12 months of follow-up."""
@@ -164,8 +176,11 @@ class _Builder:
             if scheme is None:
                 infos.append(SchemeInfo(code, code, "", "Scheme no longer configured", None))
             else:
-                infos.append(SchemeInfo(code, scheme.area, scheme.kind.value, scheme.kind.label,
-                                        scheme.officer_hours_per_custody))
+                infos.append(
+                    SchemeInfo(
+                        code, scheme.area, scheme.kind.value, scheme.kind.label, scheme.officer_hours_per_custody
+                    )
+                )
         order = {kind.value: index for index, kind in enumerate(SchemeKind)}
         return tuple(sorted(infos, key=lambda s: (order.get(s.kind, 9), s.area.casefold())))
 
@@ -218,13 +233,17 @@ class _Builder:
         for series in _MONTHLY:
             months = self.period_months
             for code in self.codes:
-                keys = [self._cell(("m", code, month, series), self.by_month.get((code, month, series), 0))
-                        for month in months]
+                keys = [
+                    self._cell(("m", code, month, series), self.by_month.get((code, month, series), 0))
+                    for month in months
+                ]
                 self._group(("s", code, step_of[series]), keys)
             if series == "diversions":
                 for month in months:
-                    key = self._cell(("m", ALL, month, series),
-                                     sum(self.by_month.get((code, month, series), 0) for code in self.codes))
+                    key = self._cell(
+                        ("m", ALL, month, series),
+                        sum(self.by_month.get((code, month, series), 0) for code in self.codes),
+                    )
                     self._group(key, [("m", code, month, series) for code in self.codes])
                 self._group(("s", ALL, Step.ACCEPTED), [("m", ALL, month, series) for month in months])
 
@@ -235,15 +254,17 @@ class _Builder:
                 self._cell(("r", code, ALL, part), sum(self.counts[("r", code, o, part)] for o, _l in _OUTCOMES))
                 self._group(("r", code, ALL, part), [("r", code, o, part) for o, _l in _OUTCOMES])
             for outcome in (*(o for o, _l in _OUTCOMES), ALL):
-                key = self._cell(("r", ALL, outcome, part),
-                                 sum(self.counts[("r", code, outcome, part)] for code in self.codes))
+                key = self._cell(
+                    ("r", ALL, outcome, part), sum(self.counts[("r", code, outcome, part)] for code in self.codes)
+                )
                 self._group(key, [("r", code, outcome, part) for code in self.codes])
             self._group(("r", ALL, ALL, part), [("r", ALL, o, part) for o, _l in _OUTCOMES])
             if self.compare:
                 for kind in (SchemeKind.VOLUNTARY_ATTENDANCE.value, SchemeKind.DEFERRED_PROSECUTION.value):
                     members = [s.code for s in self.schemes if s.kind == kind]
-                    key = self._cell(("r", kind, ALL, part),
-                                     sum(self.counts[("r", code, ALL, part)] for code in members))
+                    key = self._cell(
+                        ("r", kind, ALL, part), sum(self.counts[("r", code, ALL, part)] for code in members)
+                    )
                     self._group(key, [("r", code, ALL, part) for code in members])
 
     def _structural(self) -> list[Key]:
@@ -255,8 +276,11 @@ class _Builder:
         for label, _low, high in band_ranges():
             if high is not None and high < ADULT_AGE:
                 keys.append(("g", Dimension.AGE_BAND, label, Measure.REPORTED))
-        keys += [("g", Dimension.AGE_BAND, UNDER_AGE_BAND, measure) for measure in FUNNEL_MEASURES
-                 if measure is not Step.ASSESSED]
+        keys += [
+            ("g", Dimension.AGE_BAND, UNDER_AGE_BAND, measure)
+            for measure in FUNNEL_MEASURES
+            if measure is not Step.ASSESSED
+        ]
         return [key for key in keys if key in self.counts]
 
     def _closed_groups(self, prefix: Key) -> None:
@@ -276,14 +300,21 @@ class _Builder:
         self.shown = published(self.counts, suppress(self.counts, self.groups, structural=self._structural()))
         funnels = tuple(self._funnel(code) for code in [*self.codes, ALL])
         return EvaluationResult(
-            request=self.request, generated_at=now, schemes=self.schemes, funnels=funnels,
+            request=self.request,
+            generated_at=now,
+            schemes=self.schemes,
+            funnels=funnels,
             completion_by_scheme=tuple(
                 RateRow(self._label(code), self._rate(("s", code), Step.COMPLETED, Measure.CLOSED))
-                for code in [*self.codes, ALL]),
+                for code in [*self.codes, ALL]
+            ),
             completion_by_age=tuple(
-                [RateRow(group, self._rate(("g", Dimension.AGE_BAND, group), Step.COMPLETED, Measure.CLOSED))
-                 for group in self._groups_of(Dimension.AGE_BAND)]
-                + [RateRow(ALL, self._rate(("s", ALL), Step.COMPLETED, Measure.CLOSED))]),
+                [
+                    RateRow(group, self._rate(("g", Dimension.AGE_BAND, group), Step.COMPLETED, Measure.CLOSED))
+                    for group in self._groups_of(Dimension.AGE_BAND)
+                ]
+                + [RateRow(ALL, self._rate(("s", ALL), Step.COMPLETED, Measure.CLOSED))]
+            ),
             pilots=self._pilots(),
             repeat=self._repeat_rows(),
             follow_up_cutoff=self.cutoff,
@@ -299,8 +330,13 @@ class _Builder:
             return ALL
         return next(s.label for s in self.schemes if s.code == code)
 
-    def _rate(self, prefix: Key, numerator: Step | Measure | str, denominator: Step | Measure | str,
-              with_interval: bool = True) -> Rate:
+    def _rate(
+        self,
+        prefix: Key,
+        numerator: Step | Measure | str,
+        denominator: Step | Measure | str,
+        with_interval: bool = True,
+    ) -> Rate:
         return make_rate(self.shown[(*prefix, numerator)], self.shown[(*prefix, denominator)], with_interval)
 
     def _funnel(self, code: str) -> Funnel:
@@ -308,14 +344,22 @@ class _Builder:
         rows = []
         for step in Step:
             previous = step.previous
-            rows.append(FunnelRow(
-                step=step, count=self.shown[(*prefix, step)],
-                of_assessed=self._rate(prefix, step, Step.ASSESSED, with_interval=False),
-                of_previous=self._rate(prefix, step, previous, with_interval=False) if previous else None))
+            rows.append(
+                FunnelRow(
+                    step=step,
+                    count=self.shown[(*prefix, step)],
+                    of_assessed=self._rate(prefix, step, Step.ASSESSED, with_interval=False),
+                    of_previous=self._rate(prefix, step, previous, with_interval=False) if previous else None,
+                )
+            )
         scheme = next((s for s in self.schemes if s.code == code), None)
-        return Funnel(label=self._label(code), scheme=scheme, steps=tuple(rows),
-                      closed=self.shown[(*prefix, Measure.CLOSED)],
-                      reported=self.shown[(*prefix, Measure.REPORTED)])
+        return Funnel(
+            label=self._label(code),
+            scheme=scheme,
+            steps=tuple(rows),
+            closed=self.shown[(*prefix, Measure.CLOSED)],
+            reported=self.shown[(*prefix, Measure.REPORTED)],
+        )
 
     def _pilots(self) -> PilotComparison | None:
         if not self.compare:
@@ -331,8 +375,11 @@ class _Builder:
             rates = []
             for kind in (first_kind, second_kind):
                 if rate_kind is RateKind.REPEAT:
-                    rates.append(make_rate(self.shown[("r", kind.value, ALL, "repeats")],
-                                           self.shown[("r", kind.value, ALL, "cohort")]))
+                    rates.append(
+                        make_rate(
+                            self.shown[("r", kind.value, ALL, "repeats")], self.shown[("r", kind.value, ALL, "cohort")]
+                        )
+                    )
                 else:
                     numerator, denominator = rate_kind.parts
                     rates.append(self._rate(("k", kind.value), numerator, denominator))  # type: ignore[arg-type]  # a count rate: both parts set
@@ -347,9 +394,15 @@ class _Builder:
         rows = []
         for code in [*self.codes, ALL]:
             for outcome, outcome_label in (*_OUTCOMES, (ALL, ALL)):
-                rows.append(RepeatRow(self._label(code), outcome_label,
-                                      make_rate(self.shown[("r", code, outcome, "repeats")],
-                                                self.shown[("r", code, outcome, "cohort")])))
+                rows.append(
+                    RepeatRow(
+                        self._label(code),
+                        outcome_label,
+                        make_rate(
+                            self.shown[("r", code, outcome, "repeats")], self.shown[("r", code, outcome, "cohort")]
+                        ),
+                    )
+                )
         return tuple(rows)
 
     def _hours(self, month: str) -> HoursRow:
@@ -357,8 +410,11 @@ class _Builder:
         for scheme in self.schemes:
             key = ("m", scheme.code, month, "diversions") if month else ("s", scheme.code, Step.ACCEPTED)
             diversions = self.shown[key]
-            hours = (diversions * scheme.hours_per_custody
-                     if isinstance(diversions, int) and scheme.hours_per_custody is not None else None)
+            hours = (
+                diversions * scheme.hours_per_custody
+                if isinstance(diversions, int) and scheme.hours_per_custody is not None
+                else None
+            )
             cells.append(HoursCell(diversions, hours))
         total_key = ("m", ALL, month, "diversions") if month else ("s", ALL, Step.ACCEPTED)
         # The total of hours would give away a hidden scheme's diversions (the schemes' hours differ).
@@ -370,19 +426,25 @@ class _Builder:
         return MonthRow(
             month=month,
             referrals=tuple(self.shown[("m", code, month, "referrals")] for code in self.codes),
-            completions=tuple(self.shown[("m", code, month, "completions")] for code in self.codes))
+            completions=tuple(self.shown[("m", code, month, "completions")] for code in self.codes),
+        )
 
     def _fairness(self, dimension: Dimension) -> FairnessTable:
         groups = self._groups_of(dimension)
         reference, note = self._reference(dimension, groups)
-        reference_rates = {kind: self._group_rate_parts(("g", dimension, reference), kind)
-                           for kind in FAIRNESS_RATES} if reference else {}
+        reference_rates = (
+            {kind: self._group_rate_parts(("g", dimension, reference), kind) for kind in FAIRNESS_RATES}
+            if reference
+            else {}
+        )
         rows = []
         for group in [*groups, ALL]:
             prefix = ("g", dimension, group) if group != ALL else ("s", ALL)
             counts = tuple(self.shown[(*prefix, measure)] for measure in FAIRNESS_COUNTS)
-            shares = tuple(make_rate(self.shown[(*prefix, measure)], self.shown[("s", ALL, measure)],
-                                     with_interval=False) for measure in FAIRNESS_COUNTS)
+            shares = tuple(
+                make_rate(self.shown[(*prefix, measure)], self.shown[("s", ALL, measure)], with_interval=False)
+                for measure in FAIRNESS_COUNTS
+            )
             rates = []
             for kind in FAIRNESS_RATES:
                 k1, n1 = self._group_rate_parts(prefix, kind)
@@ -394,8 +456,9 @@ class _Builder:
                     if not hidden:
                         ratio = rate_ratio(k1, n1, k2, n2)  # type: ignore[arg-type]  # not hidden: all counts
                 rates.append(GroupRate(rate, ratio, hidden))
-            rows.append(FairnessRow(group, counts, shares, tuple(rates), is_reference=group == reference,
-                                    is_total=group == ALL))
+            rows.append(
+                FairnessRow(group, counts, shares, tuple(rates), is_reference=group == reference, is_total=group == ALL)
+            )
         return FairnessTable(dimension, reference, note, tuple(rows))
 
     def _group_rate_parts(self, prefix: Key, kind: RateKind) -> tuple[Count, Count]:

@@ -75,7 +75,7 @@ class Field:
 _FIELD = "field"
 
 
-def _detail(label: str, max_length: int, kind: Kind = Kind.TEXT, **facts: Any) -> Any:  # noqa: ANN401
+def _detail(label: str, max_length: int, kind: Kind = Kind.TEXT, **facts: Any) -> Any:  # noqa: ANN401 (a dataclass field, typed by its attribute)
     """One of a person's details: a text attribute of ``PersonDetails``, empty unless given, and
     what the list says of it (the rest of ``Field``)."""
     return dataclasses.field(default="", metadata={_FIELD: (label, max_length, kind, facts)})
@@ -89,41 +89,99 @@ class PersonDetails:
     added here is carried by both. The order is the form's within each group, the people export's
     and the audit rows'."""
 
-    sex: str = _detail("Sex", 20, Kind.CHOICE, retention=Retention.KEEP, group="person", choices=SEX,
-                       import_column="sex")
-    ethnicity_self: str = _detail("Self-defined ethnicity", 80, Kind.CHOICE, retention=Retention.KEEP,
-                                  group="person", choices=ETHNICITY_2021, record_label="Ethnicity (self-defined)",
-                                  export="ethnicity", import_column="ethnicity")
-    ethnicity_observed: str = _detail("Officer-observed ethnicity", 80, Kind.CHOICE, retention=Retention.KEEP,
-                                      group="person", choices=OFFICER_OBSERVED,
-                                      record_label="Ethnicity (officer-observed)")
+    sex: str = _detail(
+        "Sex", 20, Kind.CHOICE, retention=Retention.KEEP, group="person", choices=SEX, import_column="sex"
+    )
+    ethnicity_self: str = _detail(
+        "Self-defined ethnicity",
+        80,
+        Kind.CHOICE,
+        retention=Retention.KEEP,
+        group="person",
+        choices=ETHNICITY_2021,
+        record_label="Ethnicity (self-defined)",
+        export="ethnicity",
+        import_column="ethnicity",
+    )
+    ethnicity_observed: str = _detail(
+        "Officer-observed ethnicity",
+        80,
+        Kind.CHOICE,
+        retention=Retention.KEEP,
+        group="person",
+        choices=OFFICER_OBSERVED,
+        record_label="Ethnicity (officer-observed)",
+    )
     address: str = _detail("Address", 500, Kind.ADDRESS, group="person")
     postcode: str = _detail("Postcode", 10, Kind.POSTCODE, group="person", import_column="postcode")
     phone: str = _detail("Phone", 40, group="person")
     email: str = _detail("E-mail", 200, Kind.EMAIL, group="person")
     language: str = _detail("Preferred language", 60, group="person", record_label="Preferred language")
-    needs: str = _detail("Needs (interpreter, easy-read)", 200, group="person",
-                         record_label="Needs (interpreter, easy-read)")
-    guardian_name: str = _detail("Parent or guardian name", 200, Kind.NAME, group="guardian",
-                                 record_label="Parent or guardian", import_column="guardian_name")
+    needs: str = _detail(
+        "Needs (interpreter, easy-read)", 200, group="person", record_label="Needs (interpreter, easy-read)"
+    )
+    guardian_name: str = _detail(
+        "Parent or guardian name",
+        200,
+        Kind.NAME,
+        group="guardian",
+        record_label="Parent or guardian",
+        import_column="guardian_name",
+    )
     guardian_relationship: str = _detail("Relationship", 60, group="guardian", record_label="Relationship")
-    guardian_phone: str = _detail("Parent or guardian phone", 40, group="guardian",
-                                  record_label="Parent or guardian's phone")
-    guardian_address: str = _detail("Parent or guardian address", 500, Kind.ADDRESS, group="guardian",
-                                    hint="if different from the young person's",
-                                    record_label="Parent or guardian's address", export=None)
-    pnc_reference: str = _detail("PNC reference", 20, visible_to=Permission.VIEW_POLICE_FIELDS, group="person",
-                                 record_label="Police National Computer reference")
+    guardian_phone: str = _detail(
+        "Parent or guardian phone", 40, group="guardian", record_label="Parent or guardian's phone"
+    )
+    guardian_address: str = _detail(
+        "Parent or guardian address",
+        500,
+        Kind.ADDRESS,
+        group="guardian",
+        hint="if different from the young person's",
+        record_label="Parent or guardian's address",
+        export=None,
+    )
+    pnc_reference: str = _detail(
+        "PNC reference",
+        20,
+        visible_to=Permission.VIEW_POLICE_FIELDS,
+        group="person",
+        record_label="Police National Computer reference",
+    )
 
 
 # The name and date of birth are searched, keyed and required: each record declares them itself.
 IDENTITY: tuple[Field, ...] = (
-    Field("surname", "Surname", 100, Kind.NAME, retention=Retention.ANONYMISED, group="person",
-          required=True, import_column="surname"),
-    Field("forenames", "Forenames", 150, Kind.NAME, retention=Retention.ANONYMISED, group="person",
-          required=True, import_column="forenames"),
-    Field("date_of_birth", "Date of birth", None, Kind.DATE, retention=Retention.MONTH, group="person",
-          required=True, import_column="date_of_birth"),
+    Field(
+        "surname",
+        "Surname",
+        100,
+        Kind.NAME,
+        retention=Retention.ANONYMISED,
+        group="person",
+        required=True,
+        import_column="surname",
+    ),
+    Field(
+        "forenames",
+        "Forenames",
+        150,
+        Kind.NAME,
+        retention=Retention.ANONYMISED,
+        group="person",
+        required=True,
+        import_column="forenames",
+    ),
+    Field(
+        "date_of_birth",
+        "Date of birth",
+        None,
+        Kind.DATE,
+        retention=Retention.MONTH,
+        group="person",
+        required=True,
+        import_column="date_of_birth",
+    ),
 )
 # The person's details by name, as copied from the form to the record and from the record to the screens.
 PERSON_DETAILS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PersonDetails))
@@ -135,15 +193,34 @@ PERSON_FIELDS: tuple[Field, ...] = (
 # The referral's and the appointment's typed text (their other columns are set by the services).
 REFERRAL_FIELDS: tuple[Field, ...] = (
     Field("incident_place", "Place", 200, group="incident", record_label="Incident place"),
-    Field("crime_reference", "Crime reference", 40, visible_to=Permission.VIEW_POLICE_FIELDS, group="incident",
-          import_column="crime_reference"),
-    Field("officer_name", "Officer name", 100, Kind.NAME, visible_to=Permission.VIEW_POLICE_FIELDS,
-          group="incident"),
-    Field("officer_collar_number", "Collar number", 20, visible_to=Permission.VIEW_POLICE_FIELDS,
-          group="incident", record_label="Officer's collar number", import_column="officer_collar_number"),
+    Field(
+        "crime_reference",
+        "Crime reference",
+        40,
+        visible_to=Permission.VIEW_POLICE_FIELDS,
+        group="incident",
+        import_column="crime_reference",
+    ),
+    Field("officer_name", "Officer name", 100, Kind.NAME, visible_to=Permission.VIEW_POLICE_FIELDS, group="incident"),
+    Field(
+        "officer_collar_number",
+        "Collar number",
+        20,
+        visible_to=Permission.VIEW_POLICE_FIELDS,
+        group="incident",
+        record_label="Officer's collar number",
+        import_column="officer_collar_number",
+    ),
     Field("station", "Station", 100, visible_to=Permission.VIEW_POLICE_FIELDS, group="incident"),
-    Field("officer_notes", "Officer's notes", 5000, Kind.LINES, visible_to=Permission.VIEW_POLICE_FIELDS,
-          group="incident", record_label="Officer's notes"),
+    Field(
+        "officer_notes",
+        "Officer's notes",
+        5000,
+        Kind.LINES,
+        visible_to=Permission.VIEW_POLICE_FIELDS,
+        group="incident",
+        record_label="Officer's notes",
+    ),
     Field("override_reason", "Override justification", 2000, Kind.LINES, group="decision"),
     # Typed in their own dialogs, checked there (services/free_text.py): no limit of the form's.
     Field("proposed_reason", "Reason for the proposed step", None, Kind.LINES),
@@ -166,4 +243,3 @@ def cleared_by_retention(fields: tuple[Field, ...]) -> tuple[str, ...]:
 
 def withheld_without(permission: Permission, fields: tuple[Field, ...]) -> frozenset[str]:
     return frozenset(f.name for f in fields if f.visible_to is permission)
-

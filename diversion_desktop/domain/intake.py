@@ -17,8 +17,7 @@ from diversion_desktop.domain.schemes import KNOWN_UNITS, Scheme
 from diversion_desktop.domain.typed_text import text_problem
 
 # Beyond these nobody is holding a "small quantity" by mistake: treat as a typing error.
-ABSURD_QUANTITY = {"g": Decimal(100000), "mg": Decimal(100000000), "tablets": Decimal(100000),
-                   "ml": Decimal(100000)}
+ABSURD_QUANTITY = {"g": Decimal(100000), "mg": Decimal(100000000), "tablets": Decimal(100000), "ml": Decimal(100000)}
 OLDEST_PLAUSIBLE_AGE = 120
 
 
@@ -107,7 +106,8 @@ def validate(draft: IntakeDraft, scheme: Scheme | None, now: datetime) -> dict[s
         elif age_on(dob, draft.incident_at.date()) < AGE_OF_CRIMINAL_RESPONSIBILITY:
             errors["date_of_birth"] = (
                 f"The person was under {AGE_OF_CRIMINAL_RESPONSIBILITY} on the incident date "
-                "(below the age of criminal responsibility): no referral can be made.")
+                "(below the age of criminal responsibility): no referral can be made."
+            )
     if draft.pathway() is Pathway.YOUTH and not draft.guardian_name.strip():
         errors["guardian_name"] = "Under 18: enter the parent or guardian's name."
     errors.update(_substance_errors(draft.substances, scheme))

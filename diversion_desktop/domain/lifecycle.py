@@ -69,8 +69,7 @@ class Transition:
     deadlines: tuple[date, date] | None = None  # (first attendance by, completed by): set by a diversion only
     bars_person: bool = False  # a step confirmed now bars the person from any later diversion
 
-    def with_events(self, before: Sequence[TimelineEvent] = (),
-                    after: Sequence[TimelineEvent] = ()) -> Transition:
+    def with_events(self, before: Sequence[TimelineEvent] = (), after: Sequence[TimelineEvent] = ()) -> Transition:
         """The same transition with events of the action that caused it around its own."""
         return replace(self, events=(*before, *self.events, *after))
 
@@ -78,8 +77,7 @@ class Transition:
 # -- the decision ------------------------------------------------------------------------------------------
 def decision_event(eligible: bool, pathway: Pathway, rule_version: str, reasons: Sequence[str]) -> TimelineEvent:
     verdict = "Eligible" if eligible else "Not eligible"
-    return TimelineEvent("decision", f"{verdict} ({pathway.value} pathway, rules {rule_version}): "
-                                     + " ".join(reasons))
+    return TimelineEvent("decision", f"{verdict} ({pathway.value} pathway, rules {rule_version}): " + " ".join(reasons))
 
 
 def override_event(reason: str) -> TimelineEvent:
@@ -90,8 +88,15 @@ def imported_event(file_name: str, row: int) -> TimelineEvent:
     return TimelineEvent("imported", f"Imported from {file_name} (referrals row {row}).")
 
 
-def after_decision(scheme: Scheme, result: EligibilityResult, referral_date: date, *, override: str = "",
-                   recorded: Outcome | None = None, reasons: Sequence[str] | None = None) -> Transition:
+def after_decision(
+    scheme: Scheme,
+    result: EligibilityResult,
+    referral_date: date,
+    *,
+    override: str = "",
+    recorded: Outcome | None = None,
+    reasons: Sequence[str] | None = None,
+) -> Transition:
     """The referral as the decision leaves it: diverted (awaiting an appointment, with its
     deadlines) when eligible or overridden, else not eligible or declined (closed that day).
 
@@ -105,8 +110,9 @@ def after_decision(scheme: Scheme, result: EligibilityResult, referral_date: dat
         diverted = recorded in (Outcome.COMPLETED, Outcome.NOT_ATTENDED)
         declined = recorded is Outcome.DECLINED
     eligible = result.eligible if recorded is None else diverted
-    events = [decision_event(eligible, result.pathway, result.rule_version,
-                             result.reasons if reasons is None else reasons)]
+    events = [
+        decision_event(eligible, result.pathway, result.rule_version, result.reasons if reasons is None else reasons)
+    ]
     if override:
         events.append(override_event(override))
     if diverted:
@@ -121,10 +127,14 @@ def booked_event(session_type: SessionType, when: datetime, centre_name: str) ->
     return TimelineEvent("booked", f"{session_type.label} booked for {when:%d/%m/%Y %H:%M} at {centre_name}.")
 
 
-def attendance_event(scheduled_at: datetime, session_type: SessionType, attendance: Attendance,
-                     reason: str = "") -> TimelineEvent:
-    return TimelineEvent("attendance", f"{scheduled_at:%d/%m/%Y %H:%M} {session_type.label}: "
-                                       f"{attendance.label.lower()}" + (f" ({reason})" if reason else "") + ".")
+def attendance_event(
+    scheduled_at: datetime, session_type: SessionType, attendance: Attendance, reason: str = ""
+) -> TimelineEvent:
+    return TimelineEvent(
+        "attendance",
+        f"{scheduled_at:%d/%m/%Y %H:%M} {session_type.label}: "
+        f"{attendance.label.lower()}" + (f" ({reason})" if reason else "") + ".",
+    )
 
 
 def rebooked_event(new_time: datetime) -> TimelineEvent:
@@ -132,17 +142,26 @@ def rebooked_event(new_time: datetime) -> TimelineEvent:
 
 
 def completed_event(explanation: str) -> TimelineEvent:
-    return TimelineEvent("completed", f"Programme completed: {explanation} No further action "
-                                      f"(Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED}).")
+    return TimelineEvent(
+        "completed",
+        f"Programme completed: {explanation} No further action (Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED}).",
+    )
 
 
 def proposed_event(step: NextStep, explanation: str) -> TimelineEvent:
-    return TimelineEvent("proposed", f"Next step proposed: {step.label}. {explanation} "
-                                     "Awaiting a coordinator's confirmation.")
+    return TimelineEvent(
+        "proposed", f"Next step proposed: {step.label}. {explanation} Awaiting a coordinator's confirmation."
+    )
 
 
-def after_attendance(scheme: Scheme, pathway: Pathway, current: Standing, attendances: Sequence[Attendance | None],
-                     due_date: date, today: date) -> Transition:
+def after_attendance(
+    scheme: Scheme,
+    pathway: Pathway,
+    current: Standing,
+    attendances: Sequence[Attendance | None],
+    due_date: date,
+    today: date,
+) -> Transition:
     """The referral once its appointments (time order; None = still booked) are as given, on
     ``today``: after a booking, each attendance recorded, and when the deadline has passed.
 
@@ -151,15 +170,26 @@ def after_attendance(scheme: Scheme, pathway: Pathway, current: Standing, attend
     state = assess(scheme, pathway, attendances, due_date, today)
     if state.status is Status.COMPLETED:
         step = next_step_for_completion()
-        return Transition(Standing(Status.COMPLETED, Outcome.COMPLETED, step, state.explanation, step,
-                                   state.attended, state.misses), (completed_event(state.explanation),))
+        return Transition(
+            Standing(Status.COMPLETED, Outcome.COMPLETED, step, state.explanation, step, state.attended, state.misses),
+            (completed_event(state.explanation),),
+        )
     proposed, reason = current.proposed_step, current.proposed_reason
     events: tuple[TimelineEvent, ...] = ()
     if state.proposed_step is not None and current.proposed_step is None:
         proposed, reason = state.proposed_step, state.explanation
         events = (proposed_event(proposed, reason),)
-    return Transition(replace(current, status=state.status, proposed_step=proposed, proposed_reason=reason,
-                              attended=state.attended, misses=state.misses), events)
+    return Transition(
+        replace(
+            current,
+            status=state.status,
+            proposed_step=proposed,
+            proposed_reason=reason,
+            attended=state.attended,
+            misses=state.misses,
+        ),
+        events,
+    )
 
 
 # -- the next step -------------------------------------------------------------------------------------------
@@ -175,8 +205,11 @@ def after_confirmation(current: Standing, note: str = "") -> Transition:
         status, outcome = Status.COMPLETED, Outcome.COMPLETED
     else:
         status, outcome = Status.CLOSED, Outcome.NOT_ATTENDED
-    return Transition(replace(current, status=status, outcome=outcome, next_step=step),
-                      (confirmed_event(step, note),), bars_person=step.bars_person)
+    return Transition(
+        replace(current, status=status, outcome=outcome, next_step=step),
+        (confirmed_event(step, note),),
+        bars_person=step.bars_person,
+    )
 
 
 def after_withdrawal(current: Standing, reason: str, documents: Sequence[str] = ()) -> Transition:
@@ -187,30 +220,56 @@ def after_withdrawal(current: Standing, reason: str, documents: Sequence[str] = 
     text = f"Confirmation of the next step withdrawn ({step.label}): {reason}"
     if documents:
         text += f" Documents marked withdrawn: {', '.join(documents)}."
-    return Transition(replace(current, status=Status.AWAITING_CONFIRMATION, outcome=None,
-                              proposed_step=current.proposed_step or step, next_step=None),
-                      (TimelineEvent("withdrawn", text),))
+    return Transition(
+        replace(
+            current,
+            status=Status.AWAITING_CONFIRMATION,
+            outcome=None,
+            proposed_step=current.proposed_step or step,
+            next_step=None,
+        ),
+        (TimelineEvent("withdrawn", text),),
+    )
 
 
-def after_correction(scheme: Scheme, pathway: Pathway, current: Standing, attendances: Sequence[Attendance | None],
-                     due_date: date, today: date, *, scheduled_at: datetime, session_type: SessionType,
-                     was: Attendance, corrected: Attendance, reason: str) -> Transition:
+def after_correction(
+    scheme: Scheme,
+    pathway: Pathway,
+    current: Standing,
+    attendances: Sequence[Attendance | None],
+    due_date: date,
+    today: date,
+    *,
+    scheduled_at: datetime,
+    session_type: SessionType,
+    was: Attendance,
+    corrected: Attendance,
+    reason: str,
+) -> Transition:
     """An attendance corrected (``attendances`` as corrected): the next step is proposed again
     from the corrected record, by the same rules that proposed it first."""
-    event = TimelineEvent("corrected", f"{scheduled_at:%d/%m/%Y %H:%M} {session_type.label}: attendance corrected "
-                                       f"from {was.label.lower()} to {corrected.label.lower()} ({reason}).")
+    event = TimelineEvent(
+        "corrected",
+        f"{scheduled_at:%d/%m/%Y %H:%M} {session_type.label}: attendance corrected "
+        f"from {was.label.lower()} to {corrected.label.lower()} ({reason}).",
+    )
     unproposed = replace(current, proposed_step=None, proposed_reason="")
     transition = after_attendance(scheme, pathway, unproposed, attendances, due_date, today)
     after: tuple[TimelineEvent, ...] = ()
     if current.proposed_step is not None and transition.to.proposed_step is None:
-        after = (TimelineEvent("proposed", f"The proposed next step ({current.proposed_step.label}) no longer "
-                                           "follows from the corrected record."),)
+        after = (
+            TimelineEvent(
+                "proposed",
+                f"The proposed next step ({current.proposed_step.label}) no longer follows from the corrected record.",
+            ),
+        )
     return transition.with_events(before=(event,), after=after)
 
 
 # -- imported history ------------------------------------------------------------------------------------------
-def after_imported_history(scheme: Scheme, pathway: Pathway, recorded: Outcome, on: date,
-                           attendances: Sequence[Attendance | None]) -> Transition:
+def after_imported_history(
+    scheme: Scheme, pathway: Pathway, recorded: Outcome, on: date, attendances: Sequence[Attendance | None]
+) -> Transition:
     """A diverted referral whose spreadsheet records its outcome (completed or not attended, on
     ``on``): closed as recorded, its step confirmed that day, whatever its appointments say."""
     attended, misses = attended_count(attendances), miss_count(attendances)
@@ -218,12 +277,22 @@ def after_imported_history(scheme: Scheme, pathway: Pathway, recorded: Outcome, 
         step = next_step_for_completion()
         return Transition(
             Standing(Status.COMPLETED, Outcome.COMPLETED, step, "Recorded as completed.", step, attended, misses),
-            (TimelineEvent("completed", f"Programme completed on {on:%d/%m/%Y} (imported history). "
-                                        f"No further action (Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED})."),))
+            (
+                TimelineEvent(
+                    "completed",
+                    f"Programme completed on {on:%d/%m/%Y} (imported history). "
+                    f"No further action (Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED}).",
+                ),
+            ),
+        )
     assert recorded is Outcome.NOT_ATTENDED, recorded
     step = next_step_for_non_attendance(scheme.kind, pathway)
     return Transition(
         Standing(Status.CLOSED, Outcome.NOT_ATTENDED, step, "Recorded as not attended.", step, attended, misses),
-        (TimelineEvent("confirmed", f"Next step confirmed: {step.label} (imported history: not attended, "
-                                    f"{on:%d/%m/%Y})."),),
-        bars_person=step.bars_person)
+        (
+            TimelineEvent(
+                "confirmed", f"Next step confirmed: {step.label} (imported history: not attended, {on:%d/%m/%Y})."
+            ),
+        ),
+        bars_person=step.bars_person,
+    )

@@ -12,8 +12,7 @@ from datetime import date
 from functools import lru_cache
 
 # Letters that NFKD does not decompose into a base letter plus accent.
-_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "œ": "oe", "þ": "th",
-                          "ı": "i", "ħ": "h"})
+_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "œ": "oe", "þ": "th", "ı": "i", "ħ": "h"})
 
 
 # The same names are normalised over and over (an import compares each new person with up to a
@@ -142,8 +141,9 @@ def similar_forenames(a: str, b: str) -> bool:
     return edit_distance(first_a, first_b, 2) <= 1
 
 
-def match_score(surname: str, forenames: str, dob: date | None,
-                other_surname: str, other_forenames: str, other_dob: date | None) -> int:
+def match_score(
+    surname: str, forenames: str, dob: date | None, other_surname: str, other_forenames: str, other_dob: date | None
+) -> int:
     """0 = not a plausible match; higher is closer. Used to rank possible matches."""
     same_dob = dob is not None and dob == other_dob
     surname_exact = normalise(surname) == normalise(other_surname)

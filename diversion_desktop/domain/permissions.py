@@ -63,29 +63,67 @@ class Permission(StrEnum):
 
 
 P = Permission
-_STATION = frozenset({
-    P.SEARCH_PEOPLE, P.VIEW_PERSON, P.VIEW_REFERRALS, P.TAKE_REFERRAL, P.VIEW_POLICE_FIELDS,
-    P.ISSUE_INTAKE_DOCUMENTS,
-})
+_STATION = frozenset(
+    {
+        P.SEARCH_PEOPLE,
+        P.VIEW_PERSON,
+        P.VIEW_REFERRALS,
+        P.TAKE_REFERRAL,
+        P.VIEW_POLICE_FIELDS,
+        P.ISSUE_INTAKE_DOCUMENTS,
+    }
+)
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STATION_STAFF: _STATION,
     # Scoped besides: only referrals sent to their own provider's centres (services/scope.py).
-    Role.SUPPORT_WORKER: frozenset({
-        P.SEARCH_PEOPLE, P.VIEW_PERSON, P.VIEW_REFERRALS, P.VIEW_APPOINTMENTS, P.BOOK_APPOINTMENTS,
-        P.RECORD_ATTENDANCE, P.CORRECT_ATTENDANCE, P.VIEW_SESSION_NOTES, P.RECORD_SESSION_NOTES,
-        P.ISSUE_PROVIDER_DOCUMENTS, P.VIEW_BOOKING_QUEUE,
-    }),
-    Role.COORDINATOR: _STATION | frozenset({
-        P.VIEW_APPOINTMENTS, P.ISSUE_NEXT_STEP_DOCUMENTS, P.WORK_QUEUES, P.VIEW_BOOKING_QUEUE, P.CONFIRM_NEXT_STEP,
-        P.CORRECT_ATTENDANCE, P.CORRECT_ANY_ATTENDANCE, P.WITHDRAW_NEXT_STEP,
-        P.OVERRIDE_ELIGIBILITY, P.MERGE_PEOPLE, P.SET_LEGAL_HOLD, P.RUN_REPORTS, P.EXPORT_PERSONAL_DATA,
-        P.IMPORT_RECORDS, P.SUBJECT_ACCESS,
-    }),
+    Role.SUPPORT_WORKER: frozenset(
+        {
+            P.SEARCH_PEOPLE,
+            P.VIEW_PERSON,
+            P.VIEW_REFERRALS,
+            P.VIEW_APPOINTMENTS,
+            P.BOOK_APPOINTMENTS,
+            P.RECORD_ATTENDANCE,
+            P.CORRECT_ATTENDANCE,
+            P.VIEW_SESSION_NOTES,
+            P.RECORD_SESSION_NOTES,
+            P.ISSUE_PROVIDER_DOCUMENTS,
+            P.VIEW_BOOKING_QUEUE,
+        }
+    ),
+    Role.COORDINATOR: _STATION
+    | frozenset(
+        {
+            P.VIEW_APPOINTMENTS,
+            P.ISSUE_NEXT_STEP_DOCUMENTS,
+            P.WORK_QUEUES,
+            P.VIEW_BOOKING_QUEUE,
+            P.CONFIRM_NEXT_STEP,
+            P.CORRECT_ATTENDANCE,
+            P.CORRECT_ANY_ATTENDANCE,
+            P.WITHDRAW_NEXT_STEP,
+            P.OVERRIDE_ELIGIBILITY,
+            P.MERGE_PEOPLE,
+            P.SET_LEGAL_HOLD,
+            P.RUN_REPORTS,
+            P.EXPORT_PERSONAL_DATA,
+            P.IMPORT_RECORDS,
+            P.SUBJECT_ACCESS,
+        }
+    ),
     # No case work unless also given a case role.
-    Role.ADMINISTRATOR: frozenset({
-        P.MANAGE_USERS, P.MANAGE_SETTINGS, P.RETENTION, P.BACKUP, P.VIEW_AUDIT, P.LOAD_SAMPLE_DATA,
-        P.IMPORT_RECORDS, P.SUBJECT_ACCESS,
-    }),
+    Role.ADMINISTRATOR: frozenset(
+        {
+            P.MANAGE_USERS,
+            P.MANAGE_SETTINGS,
+            P.RETENTION,
+            P.BACKUP,
+            P.VIEW_AUDIT,
+            P.LOAD_SAMPLE_DATA,
+            P.IMPORT_RECORDS,
+            P.SUBJECT_ACCESS,
+        }
+    ),
 }
 
 # Organisations: each role belongs to one side. Administrators are police (the data controller):
@@ -93,7 +131,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # data (crime references, officers, stations) that a provider's staff may not see.
 POLICE = "police"
 ROLE_ORGANISATION: dict[Role, str] = {
-    Role.STATION_STAFF: POLICE, Role.COORDINATOR: POLICE, Role.SUPPORT_WORKER: "provider", Role.ADMINISTRATOR: POLICE,
+    Role.STATION_STAFF: POLICE,
+    Role.COORDINATOR: POLICE,
+    Role.SUPPORT_WORKER: "provider",
+    Role.ADMINISTRATOR: POLICE,
 }
 
 
@@ -118,8 +159,7 @@ def parse_role(text: str) -> Role:
     try:
         return Role(key)
     except ValueError:
-        raise ValueError(f"'{text}' is not a role; the roles are: "
-                         + ", ".join(r.value for r in Role)) from None
+        raise ValueError(f"'{text}' is not a role; the roles are: " + ", ".join(r.value for r in Role)) from None
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,10 @@ class SessionType(StrEnum):
 
 def deadlines(scheme: Scheme, referral_date: date) -> tuple[date, date]:
     """(first attendance by, programme completed by)."""
-    return (referral_date + timedelta(days=scheme.days_to_first_attendance),
-            referral_date + timedelta(days=scheme.days_to_complete))
+    return (
+        referral_date + timedelta(days=scheme.days_to_first_attendance),
+        referral_date + timedelta(days=scheme.days_to_complete),
+    )
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,9 @@ class ProgrammeState:
     explanation: str
 
 
-def assess(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | None],
-           due_date: date, today: date) -> ProgrammeState:
+def assess(
+    scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | None], due_date: date, today: date
+) -> ProgrammeState:
     """Where a diversion stands, given its appointments in time order (None = still booked).
 
     What counts as a miss is ``Attendance.counts_as_miss``. Appointments are booked on or
@@ -137,19 +140,38 @@ def assess(scheme: Scheme, pathway: Pathway, attendances: Sequence[Attendance | 
     pending = any(a is None for a in attendances)
 
     if attended >= scheme.sessions_for_completion:
-        return ProgrammeState(Status.COMPLETED, attended, misses, left, next_step_for_completion(),
-                              f"All {scheme.sessions_for_completion} sessions attended.")
+        return ProgrammeState(
+            Status.COMPLETED,
+            attended,
+            misses,
+            left,
+            next_step_for_completion(),
+            f"All {scheme.sessions_for_completion} sessions attended.",
+        )
     consequence = next_step_for_non_attendance(scheme.kind, pathway)
     if misses > scheme.rebookings_allowed:
-        return ProgrammeState(Status.AWAITING_CONFIRMATION, attended, misses, 0, consequence,
-                              f"Not attended after {scheme.rebookings_allowed} allowed rebooking(s).")
+        return ProgrammeState(
+            Status.AWAITING_CONFIRMATION,
+            attended,
+            misses,
+            0,
+            consequence,
+            f"Not attended after {scheme.rebookings_allowed} allowed rebooking(s).",
+        )
     if today > due_date and not pending:
-        return ProgrammeState(Status.AWAITING_CONFIRMATION, attended, misses, left, consequence,
-                              f"Deadline {due_date.isoformat()} passed without completing the programme.")
+        return ProgrammeState(
+            Status.AWAITING_CONFIRMATION,
+            attended,
+            misses,
+            left,
+            consequence,
+            f"Deadline {due_date.isoformat()} passed without completing the programme.",
+        )
     if pending:
         return ProgrammeState(Status.BOOKED, attended, misses, left, None, "Appointment booked.")
-    return ProgrammeState(Status.AWAITING_APPOINTMENT, attended, misses, left, None,
-                          "Waiting for the next appointment to be booked.")
+    return ProgrammeState(
+        Status.AWAITING_APPOINTMENT, attended, misses, left, None, "Waiting for the next appointment to be booked."
+    )
 
 
 def can_rebook(scheme: Scheme, attendances: Sequence[Attendance | None]) -> bool:
@@ -196,11 +218,14 @@ def check_booking(when: datetime, now: datetime, others: Sequence[datetime]) -> 
         gap = abs(when - other)
         if gap < SESSION_LENGTH:
             same = "at the same time" if gap == timedelta(0) else f"{_minutes(gap)} apart"
-            refusals.append(f"The person already has an appointment at {other:%d/%m/%Y %H:%M} ({same}): "
-                            "the two would overlap.")
+            refusals.append(
+                f"The person already has an appointment at {other:%d/%m/%Y %H:%M} ({same}): the two would overlap."
+            )
         elif gap < CLOSE_BOOKINGS:
-            warnings.append(f"The person has another appointment at {other:%d/%m/%Y %H:%M}, only "
-                            f"{_minutes(gap)} {'after' if when < other else 'before'} this one.")
+            warnings.append(
+                f"The person has another appointment at {other:%d/%m/%Y %H:%M}, only "
+                f"{_minutes(gap)} {'after' if when < other else 'before'} this one."
+            )
     return BookingCheck(tuple(refusals), tuple(warnings))
 
 

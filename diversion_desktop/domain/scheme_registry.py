@@ -40,8 +40,10 @@ class SchemeRegistry:
                 value = str(getattr(scheme, attribute)).casefold()
                 if value in seen:
                     raise SchemeConfigError(
-                        scheme.source, attribute,
-                        f"'{getattr(scheme, attribute)}' is already used by {seen[value].source}")
+                        scheme.source,
+                        attribute,
+                        f"'{getattr(scheme, attribute)}' is already used by {seen[value].source}",
+                    )
                 seen[value] = scheme
         return cls(schemes)
 

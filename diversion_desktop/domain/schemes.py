@@ -27,8 +27,9 @@ class SchemeKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"voluntary_attendance": "Voluntary attendance",
-                "deferred_prosecution": "Deferred prosecution"}[self.value]
+        return {"voluntary_attendance": "Voluntary attendance", "deferred_prosecution": "Deferred prosecution"}[
+            self.value
+        ]
 
 
 class SchemeConfigError(ValueError):
@@ -309,8 +310,9 @@ def parse_scheme(data: Mapping[str, Any], source: str) -> Scheme:
         yot=_contact(r, "yot"),
         data_protection_text=dp.text("text"),
         limits=limits,
-        retention_months=r.integer("retention_months", MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS,
-                                   default=DEFAULT_RETENTION_MONTHS),
+        retention_months=r.integer(
+            "retention_months", MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS, default=DEFAULT_RETENTION_MONTHS
+        ),
         source=source,
         raw=dict(data),
     )

@@ -82,7 +82,7 @@ class Ratio:
 
     @property
     def direction(self) -> str:
-        """"higher" or "lower" when the interval excludes 1, else ""."""
+        """ "higher" or "lower" when the interval excludes 1, else ""."""
         if self.interval.low > 1.0:
             return "higher"
         if self.interval.high < 1.0:
@@ -153,8 +153,12 @@ class Withheld(Enum):
     PROTECTED = "[c]"  # secondary: shown, it would let a count under 5 be worked out (it may be any size)
 
 
-def suppress(counts: Mapping[K, int], groups: Iterable[tuple[K, Sequence[K]]],
-             below: int = SUPPRESS_BELOW, structural: Iterable[K] = ()) -> dict[K, Withheld]:
+def suppress(
+    counts: Mapping[K, int],
+    groups: Iterable[tuple[K, Sequence[K]]],
+    below: int = SUPPRESS_BELOW,
+    structural: Iterable[K] = (),
+) -> dict[K, Withheld]:
     """The counts to hide, and why.
 
     ``counts`` holds every count to be published, by key. ``groups`` says which
@@ -175,8 +179,9 @@ def suppress(counts: Mapping[K, int], groups: Iterable[tuple[K, Sequence[K]]],
         if missing:
             raise KeyError(f"Group refers to counts that are not given: {missing}")
     known_zero = {key for key in structural if counts.get(key) == 0}
-    withheld: dict[K, Withheld] = {key: Withheld.SMALL for key, value in counts.items()
-                                   if value < below and key not in known_zero}
+    withheld: dict[K, Withheld] = {
+        key: Withheld.SMALL for key, value in counts.items() if value < below and key not in known_zero
+    }
     changed = True
     while changed:
         changed = False

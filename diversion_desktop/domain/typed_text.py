@@ -35,8 +35,7 @@ def text_problem(value: str, *, name: bool = False, lines: bool = False) -> str 
         return None
     for char in value:
         if char in BIDI_CONTROLS:
-            return (f"contains an invisible character that reverses the text ({_code(char)}): "
-                    "type it again without it")
+            return f"contains an invisible character that reverses the text ({_code(char)}): type it again without it"
         category = unicodedata.category(char)
         if (category == "Cc" or char in _LINE_SEPARATORS) and not (lines and char in _LINE_BREAKS):
             what = "a line break" if char in "\n\r\u2028\u2029" else f"a control character ({_code(char)})"
@@ -51,6 +50,11 @@ def shown_safely(value: str) -> str:
     escapes (\\x1b, \\u202e) instead of acting on the screen."""
     if all(char.isprintable() or char == " " for char in value):
         return value
-    return "".join(char if (char.isprintable() or char == " ") and char not in BIDI_CONTROLS
-                   else f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-                   for char in value)
+    return "".join(
+        char
+        if (char.isprintable() or char == " ") and char not in BIDI_CONTROLS
+        else f"\\x{ord(char):02x}"
+        if ord(char) < 0x100
+        else f"\\u{ord(char):04x}"
+        for char in value
+    )

@@ -57,11 +57,14 @@ def parse_quantity(value: str | int | float | Decimal) -> Decimal:
         raise QuantityError(f"'{value}' is not a number", not_a_number=True)
     shown = _plain(number)
     if abs(number) >= _QUANTITY_CEILING:
-        raise QuantityError(f"{shown} is too large to keep (at most {QUANTITY_DIGITS - QUANTITY_DECIMALS} digits "
-                            "before the point)")
+        raise QuantityError(
+            f"{shown} is too large to keep (at most {QUANTITY_DIGITS - QUANTITY_DECIMALS} digits before the point)"
+        )
     if number != number.quantize(_QUANTITY_STEP):
-        raise QuantityError(f"{shown} has more than {QUANTITY_DECIMALS} decimal places, and quantities are kept "
-                            f"to {QUANTITY_DECIMALS}: round it, or give it in a smaller unit (mg instead of g)")
+        raise QuantityError(
+            f"{shown} has more than {QUANTITY_DECIMALS} decimal places, and quantities are kept "
+            f"to {QUANTITY_DECIMALS}: round it, or give it in a smaller unit (mg instead of g)"
+        )
     return number
 
 
@@ -100,13 +103,14 @@ def _quantity_from_text(typed: str) -> Decimal:
         if decimal_mark == "," and len(fraction) == 3 and 1 <= len(whole) <= 3 and whole[0] != "0":
             thousands = f"{sign}{whole}{fraction}"
             decimal = f"{Decimal(f'{sign}{whole}.{fraction}').normalize():f}"
-            raise QuantityError(f"'{shown}' could be {thousands} (a thousands comma) or {decimal} (a decimal "
-                                f"comma): write {thousands} or {decimal}")
+            raise QuantityError(
+                f"'{shown}' could be {thousands} (a thousands comma) or {decimal} (a decimal "
+                f"comma): write {thousands} or {decimal}"
+            )
     whole, _mark, fraction = raw.rpartition(decimal_mark) if decimal_mark and decimal_mark in raw else (raw, "", "")
     if grouping:
         if decimal_mark and whole.count(decimal_mark) or not _grouped(whole, grouping):
-            raise QuantityError(f"'{shown}' is not a number: thousands are separated in groups of three "
-                                "(1,200,000)")
+            raise QuantityError(f"'{shown}' is not a number: thousands are separated in groups of three (1,200,000)")
         whole = whole.replace(grouping, "")
     if not (whole or fraction) or set(whole + fraction) - _DIGITS:
         raise not_a_number
@@ -116,5 +120,9 @@ def _quantity_from_text(typed: str) -> Decimal:
 def _grouped(whole: str, separator: str) -> bool:
     """Whether digits are grouped in thousands: 1 to 3 digits, then groups of exactly 3."""
     groups = whole.split(separator)
-    return (len(groups) > 1 and 1 <= len(groups[0]) <= 3 and groups[0].isdigit()
-            and all(len(g) == 3 and g.isdigit() for g in groups[1:]))
+    return (
+        len(groups) > 1
+        and 1 <= len(groups[0]) <= 3
+        and groups[0].isdigit()
+        and all(len(g) == 3 and g.isdigit() for g in groups[1:])
+    )

@@ -22,8 +22,14 @@ from diversion_desktop.documents import fonts
 from diversion_desktop.documents.text import break_lines
 
 # Colour-blind-safe (Okabe–Ito), distinguishable in greyscale too by their order of lightness.
-PALETTE = (colors.HexColor("#0072B2"), colors.HexColor("#E69F00"), colors.HexColor("#009E73"),
-           colors.HexColor("#CC79A7"), colors.HexColor("#56B4E9"), colors.HexColor("#D55E00"))
+PALETTE = (
+    colors.HexColor("#0072B2"),
+    colors.HexColor("#E69F00"),
+    colors.HexColor("#009E73"),
+    colors.HexColor("#CC79A7"),
+    colors.HexColor("#56B4E9"),
+    colors.HexColor("#D55E00"),
+)
 INK = colors.HexColor("#1a1a1a")
 GRID = colors.HexColor("#d0d0d0")
 MUTED = colors.HexColor("#4d4d4d")
@@ -55,10 +61,18 @@ class Estimate:
     strong: bool = False  # a total or the reference: label in bold
 
 
-def _string(x: float, y: float, text: str, size: float = FONT_SIZE, anchor: Literal["start", "middle", "end"] = "start",
-            bold: bool = False, colour: colors.Color = INK) -> String:
-    return String(x, y, text, fontName=fonts.BOLD if bold else fonts.BODY, fontSize=size, fillColor=colour,
-                  textAnchor=anchor)
+def _string(
+    x: float,
+    y: float,
+    text: str,
+    size: float = FONT_SIZE,
+    anchor: Literal["start", "middle", "end"] = "start",
+    bold: bool = False,
+    colour: colors.Color = INK,
+) -> String:
+    return String(
+        x, y, text, fontName=fonts.BOLD if bold else fonts.BODY, fontSize=size, fillColor=colour, textAnchor=anchor
+    )
 
 
 def _box(x: float, y: float, width: float, height: float, colour: colors.Color) -> Rect:
@@ -141,13 +155,18 @@ def _legend(drawing: Drawing, series: Sequence[Series], x: float, width: float, 
             drawing.add(_string(left + 14, y, series[index].name))
 
 
-def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], width: float,
-              height: float = 170, value_format: str = "{:,.0f}") -> Drawing:
+def bar_chart(
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    width: float,
+    height: float = 170,
+    value_format: str = "{:,.0f}",
+) -> Drawing:
     """Grouped horizontal bars: one row per category, one bar per series, the value at its end."""
     fonts.register_fonts()
     legend_height = _legend_height(series, width)
-    label_width = min(max((stringWidth(c, fonts.BODY, FONT_SIZE) for c in categories), default=0) + 6,
-                      width * 0.32)
+    label_width = min(max((stringWidth(c, fonts.BODY, FONT_SIZE) for c in categories), default=0) + 6, width * 0.32)
     # Every label whole, on as many lines as it needs: the chart grows to give each row room.
     labels = [break_lines(c, fonts.BODY, FONT_SIZE, label_width - 6) for c in categories]
     tallest = max((len(lines) for lines in labels), default=1) * LABEL_LINE + 4
@@ -188,20 +207,32 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], w
     return drawing
 
 
-def interval_chart(title: str, estimates: Sequence[Estimate], width: float, low: float = 0.0, high: float = 1.0,
-                   percent: bool = True, reference: float | None = None, log: bool = False,
-                   height: float | None = None) -> Drawing:
+def interval_chart(
+    title: str,
+    estimates: Sequence[Estimate],
+    width: float,
+    low: float = 0.0,
+    high: float = 1.0,
+    percent: bool = True,
+    reference: float | None = None,
+    log: bool = False,
+    height: float | None = None,
+) -> Drawing:
     """A point and its interval per row (a "forest plot"): rates with their 95 % intervals,
     differences between the pilots, or ratios to a reference group (``log`` scale)."""
     fonts.register_fonts()
     row = 13.0
     title_space = _title_space(title, width)
     axis_space = 16
-    label_width = min(max((stringWidth(e.label, fonts.BOLD if e.strong else fonts.BODY, FONT_SIZE)
-                           for e in estimates), default=0) + 8, width * 0.42)
+    label_width = min(
+        max((stringWidth(e.label, fonts.BOLD if e.strong else fonts.BODY, FONT_SIZE) for e in estimates), default=0)
+        + 8,
+        width * 0.42,
+    )
     # Every label whole, wrapped to the label column; a row is as tall as its label.
-    labels = [break_lines(e.label, fonts.BOLD if e.strong else fonts.BODY, FONT_SIZE, label_width - 8)
-              for e in estimates]
+    labels = [
+        break_lines(e.label, fonts.BOLD if e.strong else fonts.BODY, FONT_SIZE, label_width - 8) for e in estimates
+    ]
     rows = [max(row, len(lines) * LABEL_LINE + 4) for lines in labels]
     height = max(height or 0, title_space + axis_space + (sum(rows) if rows else row) + 4)
     drawing = Drawing(width, height)
@@ -217,8 +248,11 @@ def interval_chart(title: str, estimates: Sequence[Estimate], width: float, low:
             return plot_left + plot_width * (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
         return plot_left + plot_width * (value - low) / (high - low)
 
-    ticks = _log_ticks(low, high) if log else [low + i * _nice_step(high - low) for i in
-                                               range(int(round((high - low) / _nice_step(high - low))) + 1)]
+    ticks = (
+        _log_ticks(low, high)
+        if log
+        else [low + i * _nice_step(high - low) for i in range(int(round((high - low) / _nice_step(high - low))) + 1)]
+    )
     for tick in ticks:
         x = position(tick)
         drawing.add(Line(x, bottom, x, top, strokeColor=GRID, strokeWidth=0.4))
@@ -249,8 +283,9 @@ def _log_ticks(low: float, high: float) -> list[float]:
     return [t for t in candidates if low <= t <= high]
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], width: float,
-               height: float = 170) -> Drawing:
+def line_chart(
+    title: str, labels: Sequence[str], series: Sequence[Series], width: float, height: float = 170
+) -> Drawing:
     """Lines over months; a value not shown breaks its line. Labels are thinned to fit."""
     fonts.register_fonts()
     drawing = Drawing(width, height)
@@ -299,8 +334,14 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], widt
     return drawing
 
 
-def column_chart(title: str, labels: Sequence[str], series: Sequence[Series], width: float,
-                 height: float = 170, value_format: str = "{:,.0f}") -> Drawing:
+def column_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    width: float,
+    height: float = 170,
+    value_format: str = "{:,.0f}",
+) -> Drawing:
     """Columns per month, one beside the other for each series; a value not shown leaves a gap."""
     fonts.register_fonts()
     drawing = Drawing(width, height)
@@ -324,14 +365,18 @@ def column_chart(title: str, labels: Sequence[str], series: Sequence[Series], wi
     for index, label in enumerate(labels):
         left = plot_left + index * slot + slot * 0.1
         if index % every == 0:
-            drawing.add(_string(plot_left + (index + 0.5) * slot, plot_bottom - 9, label, anchor="middle",
-                                colour=MUTED))
+            drawing.add(
+                _string(plot_left + (index + 0.5) * slot, plot_bottom - 9, label, anchor="middle", colour=MUTED)
+            )
         for number, item in enumerate(series):
             value = item.values[index]
             if value is None:
                 continue
-            drawing.add(_box(left + number * bar, plot_bottom, bar * 0.92, plot_height * value / maximum,
-                             item.colour_for(number)))
+            drawing.add(
+                _box(
+                    left + number * bar, plot_bottom, bar * 0.92, plot_height * value / maximum, item.colour_for(number)
+                )
+            )
     drawing.add(Line(plot_left, plot_bottom, plot_left + plot_width, plot_bottom, strokeColor=INK, strokeWidth=0.6))
     _legend(drawing, series, plot_left, plot_width)
     return drawing

@@ -52,10 +52,19 @@ _CELL = ParagraphStyle("report-cell", fontName=fonts.BODY, fontSize=TABLE_SIZE, 
 _NOTE = ParagraphStyle("report-note", parent=ADULT.body, fontSize=7.5, leading=9.5, textColor=MUTED, spaceAfter=3)
 _BODY = ParagraphStyle("report-body", parent=ADULT.body, fontSize=9.5, leading=13)
 _TERM = ParagraphStyle("report-term", parent=_BODY, fontName=fonts.BOLD, spaceAfter=0, keepWithNext=1)
-_SECTION = ParagraphStyle("report-section", parent=ADULT.subheading, fontSize=13, leading=17, spaceBefore=4,
-                          spaceAfter=6, keepWithNext=1)
-_TABLE_TITLE = ParagraphStyle("report-table-title", parent=ADULT.body_bold, fontSize=9.5, leading=12,
-                              textColor=ACCENT, spaceBefore=6, spaceAfter=3, keepWithNext=1)
+_SECTION = ParagraphStyle(
+    "report-section", parent=ADULT.subheading, fontSize=13, leading=17, spaceBefore=4, spaceAfter=6, keepWithNext=1
+)
+_TABLE_TITLE = ParagraphStyle(
+    "report-table-title",
+    parent=ADULT.body_bold,
+    fontSize=9.5,
+    leading=12,
+    textColor=ACCENT,
+    spaceBefore=6,
+    spaceAfter=3,
+    keepWithNext=1,
+)
 _PAD = 3
 
 
@@ -66,21 +75,25 @@ def evaluation_pdf(result: EvaluationResult, *, invariant: bool = False) -> byte
     request = result.request
     reference = f"EVAL-{request.date_from:%Y%m%d}-{request.date_to:%Y%m%d}"
     title = f"{TITLE}, {request.date_from:%d/%m/%Y} to {request.date_to:%d/%m/%Y}"
-    story = [*_summary_page(result, tables), PageBreak(), *_sections(result, tables), PageBreak(),
-             *_definitions()]
-    composition = Composition(title=title, author=CREATOR, reference=reference,
-                              issued_on=result.generated_at.date(), story=story,
-                              subject="Aggregate evaluation report: no personal data")
-    built = build_pdf([composition], title=title, author=CREATOR, subject=composition.subject,
-                      invariant=invariant)
+    story = [*_summary_page(result, tables), PageBreak(), *_sections(result, tables), PageBreak(), *_definitions()]
+    composition = Composition(
+        title=title,
+        author=CREATOR,
+        reference=reference,
+        issued_on=result.generated_at.date(),
+        story=story,
+        subject="Aggregate evaluation report: no personal data",
+    )
+    built = build_pdf([composition], title=title, author=CREATOR, subject=composition.subject, invariant=invariant)
     return built.content
 
 
 # -- the first page --------------------------------------------------------------------------------
 def _summary_page(result: EvaluationResult, tables: Sequence[ReportTable]) -> list[Flowable]:
     story: list[Flowable] = [Text(TITLE, ADULT.heading)]
-    selection = ReportTable("selection", "", ("", ""),
-                            tuple((text(label), text(value)) for label, value in selection_text(result)))
+    selection = ReportTable(
+        "selection", "", ("", ""), tuple((text(label), text(value)) for label, value in selection_text(result))
+    )
     story.append(pdf_table(selection, header=False, label_column=True))
     story.append(Spacer(1, 4 * mm))
     story += _titled(find_table(tables, "Summary"))
@@ -88,8 +101,13 @@ def _summary_page(result: EvaluationResult, tables: Sequence[ReportTable]) -> li
     story.append(_funnel_chart(result, height=150))
     story.append(Spacer(1, 3 * mm))
     story.append(_completion_chart(result))
-    story.append(Text("The sections that follow give every figure with its definition; the definitions and "
-                      "the methods are on the last pages. Counts under 5 are shown as \u201c<5\u201d.", _NOTE))
+    story.append(
+        Text(
+            "The sections that follow give every figure with its definition; the definitions and "
+            "the methods are on the last pages. Counts under 5 are shown as \u201c<5\u201d.",
+            _NOTE,
+        )
+    )
     return story
 
 
@@ -123,10 +141,17 @@ def _sections(result: EvaluationResult, tables: Sequence[ReportTable]) -> list[F
     story += _titled(find_table(tables, "Repeat possession"))
 
     section("Officer hours saved")
-    story.append(charts.column_chart(
-        "Officer hours saved per month", [month_label(row.month) for row in result.hours],
-        [charts.Series(scheme.area, [cell.hours for cell in (row.by_scheme[index] for row in result.hours)])
-         for index, scheme in enumerate(result.schemes)], WIDTH))
+    story.append(
+        charts.column_chart(
+            "Officer hours saved per month",
+            [month_label(row.month) for row in result.hours],
+            [
+                charts.Series(scheme.area, [cell.hours for cell in (row.by_scheme[index] for row in result.hours)])
+                for index, scheme in enumerate(result.schemes)
+            ],
+            WIDTH,
+        )
+    )
     story += _titled(find_table(tables, "Officer hours"))
 
     section("Referrals and completions per month")
@@ -134,9 +159,14 @@ def _sections(result: EvaluationResult, tables: Sequence[ReportTable]) -> list[F
     story += _titled(find_table(tables, "Monthly"))
 
     section("Fairness")
-    story.append(Text("For each group: the count at each step, its share of the step, and three rates with their "
-                      "ratio to the reference group. A ratio above 1 means the group's rate is higher than the "
-                      "reference group's.", _BODY))
+    story.append(
+        Text(
+            "For each group: the count at each step, its share of the step, and three rates with their "
+            "ratio to the reference group. A ratio above 1 means the group's rate is higher than the "
+            "reference group's.",
+            _BODY,
+        )
+    )
     for dimension in Dimension:
         fairness = result.fairness_for(dimension)
         story.append(CondPageBreak(60 * mm))
@@ -170,26 +200,39 @@ def _mark(value: Count) -> str:
 
 def _funnel_chart(result: EvaluationResult, height: float = 200) -> Flowable:
     steps = list(Step)
-    series = [charts.Series(funnel.label, [_number(funnel.count(step)) for step in steps],
-                            [_mark(funnel.count(step)) for step in steps])
-              for funnel in result.funnels[:-1]]
+    series = [
+        charts.Series(
+            funnel.label, [_number(funnel.count(step)) for step in steps], [_mark(funnel.count(step)) for step in steps]
+        )
+        for funnel in result.funnels[:-1]
+    ]
     return charts.bar_chart("Referrals reaching each step", [step.label for step in steps], series, WIDTH, height)
 
 
 def _completion_chart(result: EvaluationResult) -> Flowable:
-    return charts.interval_chart("Completion rate with its 95% interval", [
-        *(_estimate(row.label if row.label != ALL else "All areas", row.rate, strong=row.label == ALL)
-          for row in result.completion_by_scheme),
-        *(_estimate(f"Age {row.label}" if row.label != ALL else "All ages", row.rate, strong=row.label == ALL)
-          for row in result.completion_by_age)], WIDTH)
+    return charts.interval_chart(
+        "Completion rate with its 95% interval",
+        [
+            *(
+                _estimate(row.label if row.label != ALL else "All areas", row.rate, strong=row.label == ALL)
+                for row in result.completion_by_scheme
+            ),
+            *(
+                _estimate(f"Age {row.label}" if row.label != ALL else "All ages", row.rate, strong=row.label == ALL)
+                for row in result.completion_by_age
+            ),
+        ],
+        WIDTH,
+    )
 
 
 def _estimate(label: str, rate: Rate, strong: bool = False) -> charts.Estimate:
     if rate.value is None:
         return charts.Estimate(label, None, mark="[c]" if rate.hidden else "\u2013", strong=strong)
     interval = rate.interval
-    return charts.Estimate(label, rate.value, interval.low if interval else None,
-                           interval.high if interval else None, strong=strong)
+    return charts.Estimate(
+        label, rate.value, interval.low if interval else None, interval.high if interval else None, strong=strong
+    )
 
 
 def _pilot_chart(result: EvaluationResult) -> Flowable:
@@ -202,24 +245,41 @@ def _pilot_chart(result: EvaluationResult) -> Flowable:
             continue
         diff = row.difference
         bound = max(bound, abs(diff.interval.low), abs(diff.interval.high))
-        estimates.append(charts.Estimate(row.kind.label, diff.estimate * 100, diff.interval.low * 100,
-                                         diff.interval.high * 100))
+        estimates.append(
+            charts.Estimate(row.kind.label, diff.estimate * 100, diff.interval.low * 100, diff.interval.high * 100)
+        )
     limit = min(100.0, (int(bound * 100 / 10) + 1) * 10)
-    return charts.interval_chart("Difference, deferred prosecution minus voluntary attendance (percentage points)",
-                                 estimates, WIDTH, -limit, limit, percent=False, reference=0.0)
+    return charts.interval_chart(
+        "Difference, deferred prosecution minus voluntary attendance (percentage points)",
+        estimates,
+        WIDTH,
+        -limit,
+        limit,
+        percent=False,
+        reference=0.0,
+    )
 
 
 def _monthly_chart(result: EvaluationResult) -> Flowable:
     labels = [month_label(row.month) for row in result.monthly]
-    series = [charts.Series(f"{scheme.area}: referrals", [_number(row.referrals[index]) for row in result.monthly],
-                            colour=index)
-              for index, scheme in enumerate(result.schemes)]
-    series += [charts.Series(f"{scheme.area}: of which completed",
-                             [_number(row.completions[index]) for row in result.monthly], dashed=True,
-                             colour=index)
-               for index, scheme in enumerate(result.schemes)]
-    return charts.line_chart("Referrals per month (solid), and how many of them have completed (dashed)", labels,
-                             series, WIDTH)
+    series = [
+        charts.Series(
+            f"{scheme.area}: referrals", [_number(row.referrals[index]) for row in result.monthly], colour=index
+        )
+        for index, scheme in enumerate(result.schemes)
+    ]
+    series += [
+        charts.Series(
+            f"{scheme.area}: of which completed",
+            [_number(row.completions[index]) for row in result.monthly],
+            dashed=True,
+            colour=index,
+        )
+        for index, scheme in enumerate(result.schemes)
+    ]
+    return charts.line_chart(
+        "Referrals per month (solid), and how many of them have completed (dashed)", labels, series, WIDTH
+    )
 
 
 def _ratio_charts(fairness) -> list[Flowable]:  # noqa: ANN001 - FairnessTable
@@ -236,14 +296,25 @@ def _ratio_charts(fairness) -> list[Flowable]:  # noqa: ANN001 - FairnessTable
             if row.is_reference:
                 estimates.append(charts.Estimate(f"{row.group} (reference)", 1.0, strong=True))
             elif rate.ratio is not None:
-                estimates.append(charts.Estimate(row.group, rate.ratio.estimate, rate.ratio.interval.low,
-                                                 rate.ratio.interval.high))
+                estimates.append(
+                    charts.Estimate(row.group, rate.ratio.estimate, rate.ratio.interval.low, rate.ratio.interval.high)
+                )
             else:
                 estimates.append(charts.Estimate(row.group, None, mark="[c]" if rate.hidden else "\u2013"))
         if sum(1 for e in estimates if e.value is not None) < 2:
             continue
-        drawn.append(charts.interval_chart(f"{kind.label}: ratio to {fairness.reference} (log scale)", estimates,
-                                           WIDTH, 0.25, 4.0, percent=False, reference=1.0, log=True))
+        drawn.append(
+            charts.interval_chart(
+                f"{kind.label}: ratio to {fairness.reference} (log scale)",
+                estimates,
+                WIDTH,
+                0.25,
+                4.0,
+                percent=False,
+                reference=1.0,
+                log=True,
+            )
+        )
     return drawn
 
 
@@ -262,22 +333,35 @@ def pdf_table(table: ReportTable, header: bool = True, label_column: bool = Fals
     widths = _widths(table, numeric, stretch=not label_column)
     data: list[list[str]] = []
     if header:
-        data.append(["\n".join(break_lines(title, fonts.BOLD, TABLE_SIZE, widths[i] - 2 * _PAD))
-                     for i, title in enumerate(table.columns)])
+        data.append(
+            [
+                "\n".join(break_lines(title, fonts.BOLD, TABLE_SIZE, widths[i] - 2 * _PAD))
+                for i, title in enumerate(table.columns)
+            ]
+        )
     for row in table.rows:
-        data.append(["\n".join(break_lines(cell.text, fonts.BODY, TABLE_SIZE, widths[i] - 2 * _PAD))
-                     for i, cell in enumerate(row)])
+        data.append(
+            [
+                "\n".join(break_lines(cell.text, fonts.BODY, TABLE_SIZE, widths[i] - 2 * _PAD))
+                for i, cell in enumerate(row)
+            ]
+        )
     style: list[tuple[Any, ...]] = [  # reportlab's commands: a name, two cells, then what the name takes
         ("FONT", (0, 0), (-1, -1), fonts.BODY, TABLE_SIZE, TABLE_SIZE * 1.25),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), _PAD), ("RIGHTPADDING", (0, 0), (-1, -1), _PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), _PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
     ]
     if header:
-        style += [("FONT", (0, 0), (-1, 0), fonts.BOLD, TABLE_SIZE, TABLE_SIZE * 1.25),
-                  ("BACKGROUND", (0, 0), (-1, 0), SHADE), ("VALIGN", (0, 0), (-1, 0), "BOTTOM")]
+        style += [
+            ("FONT", (0, 0), (-1, 0), fonts.BOLD, TABLE_SIZE, TABLE_SIZE * 1.25),
+            ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+            ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ]
     if label_column:
         style.append(("FONT", (0, 0), (0, -1), fonts.BOLD, TABLE_SIZE, TABLE_SIZE * 1.25))
         style.append(("LINEBELOW", (0, 0), (-1, -1), 0, colors.white))
@@ -294,6 +378,7 @@ def pdf_table(table: ReportTable, header: bool = True, label_column: bool = Fals
 
 def _widths(table: ReportTable, numeric: Sequence[bool], stretch: bool = True) -> list[float]:
     """Numbers as wide as their longest figure (or header word); text columns share what is left."""
+
     def measure(value: str, font: str) -> float:
         return stringWidth(value, font, TABLE_SIZE)
 
@@ -329,4 +414,3 @@ def _widths(table: ReportTable, numeric: Sequence[bool], stretch: bool = True) -
     for i in pending:
         widths[i] = max(left * natural[i] / wide, 40)
     return widths
-

@@ -116,8 +116,13 @@ def _about(sheet: Worksheet, result: EvaluationResult) -> None:
     _cell(sheet, row=row, column=1, value="Produced at").font = _BOLD
     _cell(sheet, row=row, column=2, value=result.generated_at.replace(microsecond=0)).number_format = "dd/mm/yyyy hh:mm"
     row += 2
-    _cell(sheet, row=row, column=1, value="Aggregates only: this workbook holds no personal data. Counts under 5 "
-                                        "are shown as \u201c<5\u201d; see Small numbers below.")
+    _cell(
+        sheet,
+        row=row,
+        column=1,
+        value="Aggregates only: this workbook holds no personal data. Counts under 5 "
+        "are shown as \u201c<5\u201d; see Small numbers below.",
+    )
     row += 2
     for heading, items in (("Definitions", definitions()), ("Method notes", method_notes())):
         _cell(sheet, row=row, column=1, value=heading).font = _TITLE
@@ -131,5 +136,3 @@ def _about(sheet: Worksheet, result: EvaluationResult) -> None:
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 110
     sheet.freeze_panes = "A2"
-
-

@@ -117,9 +117,15 @@ class Cell:
     @property
     def number_format(self) -> str:
         return {
-            Kind.TEXT: "@", Kind.COUNT: "#,##0", Kind.PERCENT: "0.0%", Kind.PERCENT_RANGE: "0.0%",
-            Kind.POINTS: "+0.0;-0.0;0.0", Kind.POINTS_RANGE: "+0.0;-0.0;0.0", Kind.RATIO: "0.00",
-            Kind.RATIO_RANGE: "0.00", Kind.HOURS: "#,##0.0",
+            Kind.TEXT: "@",
+            Kind.COUNT: "#,##0",
+            Kind.PERCENT: "0.0%",
+            Kind.PERCENT_RANGE: "0.0%",
+            Kind.POINTS: "+0.0;-0.0;0.0",
+            Kind.POINTS_RANGE: "+0.0;-0.0;0.0",
+            Kind.RATIO: "0.00",
+            Kind.RATIO_RANGE: "0.00",
+            Kind.HOURS: "#,##0.0",
         }[self.kind]
 
 
@@ -192,8 +198,10 @@ class ReportTable:
         return [row[column].text for row in self.rows]
 
 
-LEGEND = (f"{SUPPRESSED_TEXT}: a count under 5, not shown.  {HIDDEN_TEXT}: not shown, because it would reveal "
-          f"a count under 5.  {NONE_TEXT}: nothing to compute.")
+LEGEND = (
+    f"{SUPPRESSED_TEXT}: a count under 5, not shown.  {HIDDEN_TEXT}: not shown, because it would reveal "
+    f"a count under 5.  {NONE_TEXT}: nothing to compute."
+)
 
 
 def evaluation_tables(result: EvaluationResult) -> tuple[ReportTable, ...]:
@@ -237,16 +245,30 @@ def summary_table(result: EvaluationResult) -> ReportTable:
     if result.pilots is not None:
         for pilot_row in result.pilots.rows:
             if pilot_row.kind.value == "completion":
-                rows.append((text("Completion rate: deferred prosecution minus voluntary attendance (points)"),
-                             _points(pilot_row.difference, pilot_row.hidden),
-                             _points_range(pilot_row.difference, pilot_row.hidden)))
+                rows.append(
+                    (
+                        text("Completion rate: deferred prosecution minus voluntary attendance (points)"),
+                        _points(pilot_row.difference, pilot_row.hidden),
+                        _points_range(pilot_row.difference, pilot_row.hidden),
+                    )
+                )
     repeat_all = next(r for r in result.repeat if r.label == ALL and r.outcome == ALL)
-    rows.append((text("Repeat possession within 12 months of a first referral"), share(repeat_all.rate),
-                 interval(repeat_all.rate)))
+    rows.append(
+        (
+            text("Repeat possession within 12 months of a first referral"),
+            share(repeat_all.rate),
+            interval(repeat_all.rate),
+        )
+    )
     saved = result.hours_total.total
     rows.append((text("Officer hours saved"), hours(saved.hours, hidden=saved.diversions is None), none_range))
-    flags = sum(1 for table in result.fairness for row in table.rows for rate in row.rates
-                if rate.ratio is not None and rate.ratio.flagged)
+    flags = sum(
+        1
+        for table in result.fairness
+        for row in table.rows
+        for rate in row.rates
+        if rate.ratio is not None and rate.ratio.flagged
+    )
     rows.append((text("Fairness: rate ratios whose 95% interval excludes 1"), Cell(Kind.COUNT, flags), none_range))
     return ReportTable("Summary", "Summary", ("Figure", "Value", CI), tuple(rows), (LEGEND,))
 
@@ -257,33 +279,61 @@ def funnel_table(result: EvaluationResult) -> ReportTable:
     for funnel in result.funnels:
         for row in funnel.steps:
             previous = row.of_previous
-            rows.append((text(funnel.label), text(row.step.label), count(row.count), share(row.of_assessed),
-                         share(previous) if previous is not None else Cell(Kind.PERCENT, Mark.NONE),
-                         fraction(row.drop_off, hidden=previous.hidden)
-                         if previous is not None and row.step is not Step.CONSEQUENCE
-                         else Cell(Kind.PERCENT, Mark.NONE)))
+            rows.append(
+                (
+                    text(funnel.label),
+                    text(row.step.label),
+                    count(row.count),
+                    share(row.of_assessed),
+                    share(previous) if previous is not None else Cell(Kind.PERCENT, Mark.NONE),
+                    fraction(row.drop_off, hidden=previous.hidden)
+                    if previous is not None and row.step is not Step.CONSEQUENCE
+                    else Cell(Kind.PERCENT, Mark.NONE),
+                )
+            )
             if funnel.scheme is None:
                 totals.add(len(rows) - 1)
         for label, value in ((Measure.CLOSED.label, funnel.closed), (Measure.REPORTED.label, funnel.reported)):
-            rows.append((text(funnel.label), text(label), count(value), Cell(Kind.PERCENT, Mark.NONE),
-                         Cell(Kind.PERCENT, Mark.NONE), Cell(Kind.PERCENT, Mark.NONE)))
-    notes = ("% of previous step: of the step above; for the consequence, of those accepted. Drop-off: the share "
-             "of the step above that did not reach this step.", LEGEND)
-    return ReportTable("Funnel", "The funnel, per area",
-                       ("Area", "Step", "Count", "% of assessed", "% of previous step", "Drop-off"),
-                       tuple(rows), notes, frozenset(totals))
+            rows.append(
+                (
+                    text(funnel.label),
+                    text(label),
+                    count(value),
+                    Cell(Kind.PERCENT, Mark.NONE),
+                    Cell(Kind.PERCENT, Mark.NONE),
+                    Cell(Kind.PERCENT, Mark.NONE),
+                )
+            )
+    notes = (
+        "% of previous step: of the step above; for the consequence, of those accepted. Drop-off: the share "
+        "of the step above that did not reach this step.",
+        LEGEND,
+    )
+    return ReportTable(
+        "Funnel",
+        "The funnel, per area",
+        ("Area", "Step", "Count", "% of assessed", "% of previous step", "Drop-off"),
+        tuple(rows),
+        notes,
+        frozenset(totals),
+    )
 
 
 def completion_table(result: EvaluationResult, by_age: bool) -> ReportTable:
     source = result.completion_by_age if by_age else result.completion_by_scheme
-    rows = tuple((text(row.label), count(row.rate.numerator), count(row.rate.denominator), share(row.rate),
-                  interval(row.rate)) for row in source)
+    rows = tuple(
+        (text(row.label), count(row.rate.numerator), count(row.rate.denominator), share(row.rate), interval(row.rate))
+        for row in source
+    )
     label = "Age band" if by_age else "Area"
-    return ReportTable("Completion by age band" if by_age else "Completion by area",
-                       f"Completion rate by {'age band' if by_age else 'area'}",
-                       (label, "Completed", "Closed diversions", "Completion rate", CI), rows,
-                       ("Completion rate = completed \u00f7 closed diversions (completed + consequence).", LEGEND),
-                       frozenset({len(rows) - 1}))
+    return ReportTable(
+        "Completion by age band" if by_age else "Completion by area",
+        f"Completion rate by {'age band' if by_age else 'area'}",
+        (label, "Completed", "Closed diversions", "Completion rate", CI),
+        rows,
+        ("Completion rate = completed \u00f7 closed diversions (completed + consequence).", LEGEND),
+        frozenset({len(rows) - 1}),
+    )
 
 
 def _points(diff, hidden: bool) -> Cell:  # noqa: ANN001 - Difference | None
@@ -307,34 +357,74 @@ def pilots_table(result: EvaluationResult) -> ReportTable:
     rows: list[tuple[Cell, ...]] = []
     for row in pilots.rows:
         for name, rate in ((pilots.first, row.first), (pilots.second, row.second)):
-            rows.append((text(row.kind.label), text(name), count(rate.numerator), count(rate.denominator),
-                         share(rate), interval(rate), text("")))
+            rows.append(
+                (
+                    text(row.kind.label),
+                    text(name),
+                    count(rate.numerator),
+                    count(rate.denominator),
+                    share(rate),
+                    interval(rate),
+                    text(""),
+                )
+            )
         differs = row.difference is not None and row.difference.excludes_zero
-        rows.append((text(row.kind.label), text(DIFFERENCE_LABEL),
-                     Cell(Kind.COUNT, Mark.NONE), Cell(Kind.COUNT, Mark.NONE), _points(row.difference, row.hidden),
-                     _points_range(row.difference, row.hidden), text("Yes" if differs else "")))
-    notes = ("Acceptance = accepted \u00f7 offered; engagement = attended a first appointment \u00f7 accepted; "
-             "completion = completed \u00f7 closed; repeat = repeat referral within 12 months \u00f7 cohort. "
-             "Differences in percentage points with Newcombe's 95% interval; \u201cYes\u201d where the "
-             "interval excludes 0.", LEGEND)
-    return ReportTable("Pilots side by side", "The two pilots side by side",
-                       ("Measure", "Pilot", "Count", "Of", "Rate or difference", CI, "Excludes 0"),
-                       tuple(rows), notes)
+        rows.append(
+            (
+                text(row.kind.label),
+                text(DIFFERENCE_LABEL),
+                Cell(Kind.COUNT, Mark.NONE),
+                Cell(Kind.COUNT, Mark.NONE),
+                _points(row.difference, row.hidden),
+                _points_range(row.difference, row.hidden),
+                text("Yes" if differs else ""),
+            )
+        )
+    notes = (
+        "Acceptance = accepted \u00f7 offered; engagement = attended a first appointment \u00f7 accepted; "
+        "completion = completed \u00f7 closed; repeat = repeat referral within 12 months \u00f7 cohort. "
+        "Differences in percentage points with Newcombe's 95% interval; \u201cYes\u201d where the "
+        "interval excludes 0.",
+        LEGEND,
+    )
+    return ReportTable(
+        "Pilots side by side",
+        "The two pilots side by side",
+        ("Measure", "Pilot", "Count", "Of", "Rate or difference", CI, "Excludes 0"),
+        tuple(rows),
+        notes,
+    )
 
 
 def repeat_table(result: EvaluationResult) -> ReportTable:
-    rows = tuple((text(row.label), text(row.outcome), count(row.rate.denominator), count(row.rate.numerator),
-                  share(row.rate), interval(row.rate)) for row in result.repeat)
+    rows = tuple(
+        (
+            text(row.label),
+            text(row.outcome),
+            count(row.rate.denominator),
+            count(row.rate.numerator),
+            share(row.rate),
+            interval(row.rate),
+        )
+        for row in result.repeat
+    )
     totals = frozenset(i for i, row in enumerate(result.repeat) if row.label == ALL)
-    notes = [f"People whose first referral on record was taken in the period and on or before "
-             f"{_day(result.follow_up_cutoff)} (so 12 months can be seen), and ended as a closed diversion. "
-             "A repeat is a new referral of the same person within 12 months."]
+    notes = [
+        f"People whose first referral on record was taken in the period and on or before "
+        f"{_day(result.follow_up_cutoff)} (so 12 months can be seen), and ended as a closed diversion. "
+        "A repeat is a new referral of the same person within 12 months."
+    ]
     if result.follow_up_cutoff < result.request.date_from:
         notes.append("No first referral of this period is 12 months old yet: there is nobody to count.")
     notes.append(LEGEND)
-    return ReportTable("Repeat possession", "Repeat possession within 12 months of a first referral",
-                       ("Area", "Outcome of the first referral", "People", "With a repeat", "Repeat rate", CI),
-                       rows, tuple(notes), totals)
+    return ReportTable(
+        "Repeat possession",
+        "Repeat possession within 12 months of a first referral",
+        ("Area", "Outcome of the first referral", "People", "With a repeat", "Repeat rate", CI),
+        rows,
+        tuple(notes),
+        totals,
+    )
 
 
 def hours_table(result: EvaluationResult) -> ReportTable:
@@ -348,12 +438,22 @@ def hours_table(result: EvaluationResult) -> ReportTable:
         for cell in (*row.by_scheme, row.total):
             cells += [count(cell.diversions), hours(cell.hours, hidden=cell.hours is None)]
         rows.append(tuple(cells))
-    settings = "; ".join(f"{s.area}: {s.hours_per_custody:g} hours" if s.hours_per_custody is not None
-                         else f"{s.area}: no setting" for s in result.schemes)
-    notes = (f"Diversions (accepted referrals) by month of referral \u00d7 hours per custody process ({settings}).",
-             LEGEND)
-    return ReportTable("Officer hours", "Officer hours saved, per month", tuple(columns), tuple(rows), notes,
-                       frozenset({len(rows) - 1}))
+    settings = "; ".join(
+        f"{s.area}: {s.hours_per_custody:g} hours" if s.hours_per_custody is not None else f"{s.area}: no setting"
+        for s in result.schemes
+    )
+    notes = (
+        f"Diversions (accepted referrals) by month of referral \u00d7 hours per custody process ({settings}).",
+        LEGEND,
+    )
+    return ReportTable(
+        "Officer hours",
+        "Officer hours saved, per month",
+        tuple(columns),
+        tuple(rows),
+        notes,
+        frozenset({len(rows) - 1}),
+    )
 
 
 def monthly_table(result: EvaluationResult) -> ReportTable:
@@ -370,10 +470,14 @@ def monthly_table(result: EvaluationResult) -> ReportTable:
     for funnel in result.funnels[:-1]:
         totals += [count(funnel.count(Step.ASSESSED)), count(funnel.count(Step.COMPLETED))]
     rows.append(tuple(totals))
-    notes = ("Referrals by the month they were taken, and how many of them have completed the programme by the "
-             "report date (the latest months' referrals are mostly still in progress).", LEGEND)
-    return ReportTable("Monthly", "Referrals and completions per month", tuple(columns), tuple(rows), notes,
-                       frozenset({len(rows) - 1}))
+    notes = (
+        "Referrals by the month they were taken, and how many of them have completed the programme by the "
+        "report date (the latest months' referrals are mostly still in progress).",
+        LEGEND,
+    )
+    return ReportTable(
+        "Monthly", "Referrals and completions per month", tuple(columns), tuple(rows), notes, frozenset({len(rows) - 1})
+    )
 
 
 _COUNT_TITLES = tuple(m.label if isinstance(m, (Step, Measure)) else str(m) for m in FAIRNESS_COUNTS)
@@ -392,25 +496,51 @@ def fairness_tables(result: EvaluationResult, dimension: Dimension) -> tuple[Rep
     # (the reference row says "reference"; the total row has no ratio)
     for row in table.rows:
         for kind, group_rate in zip(FAIRNESS_RATES, row.rates):
-            rate_rows.append((text(row.group), text(kind.label), count(group_rate.rate.numerator),
-                              count(group_rate.rate.denominator), share(group_rate.rate),
-                              interval(group_rate.rate), *_ratio_cells(row.is_reference, row.is_total, group_rate)))
+            rate_rows.append(
+                (
+                    text(row.group),
+                    text(kind.label),
+                    count(group_rate.rate.numerator),
+                    count(group_rate.rate.denominator),
+                    share(group_rate.rate),
+                    interval(group_rate.rate),
+                    *_ratio_cells(row.is_reference, row.is_total, group_rate),
+                )
+            )
             if row.is_total:
                 totals.add(len(rate_rows) - 1)
-    reference = (f"Reference group: {table.reference}." if table.reference else table.note)
+    reference = f"Reference group: {table.reference}." if table.reference else table.note
     return (
-        ReportTable(f"Fairness {short} counts"[:31], f"{dimension.label}: counts at each step",
-                    (dimension.label, *_COUNT_TITLES), counts, (LEGEND,), total_row),
-        ReportTable(f"Fairness {short} shares"[:31], f"{dimension.label}: share of each step",
-                    (dimension.label, *_COUNT_TITLES), shares,
-                    ("Each group's count as a share of the step's total.", LEGEND), total_row),
-        ReportTable(f"Fairness {short} rates"[:31], f"{dimension.label}: rates and ratios to the reference group",
-                    (dimension.label, "Measure", "Count", "Of", "Rate", CI, "Ratio to reference", f"Ratio {CI}",
-                     "Differs"),
-                    tuple(rate_rows),
-                    (reference, "Offered = offered \u00f7 assessed; completion = completed \u00f7 closed; "
-                     "prosecution = reported for prosecution \u00f7 closed. Higher or lower: the ratio's 95% "
-                     "interval excludes 1.", LEGEND), frozenset(totals)),
+        ReportTable(
+            f"Fairness {short} counts"[:31],
+            f"{dimension.label}: counts at each step",
+            (dimension.label, *_COUNT_TITLES),
+            counts,
+            (LEGEND,),
+            total_row,
+        ),
+        ReportTable(
+            f"Fairness {short} shares"[:31],
+            f"{dimension.label}: share of each step",
+            (dimension.label, *_COUNT_TITLES),
+            shares,
+            ("Each group's count as a share of the step's total.", LEGEND),
+            total_row,
+        ),
+        ReportTable(
+            f"Fairness {short} rates"[:31],
+            f"{dimension.label}: rates and ratios to the reference group",
+            (dimension.label, "Measure", "Count", "Of", "Rate", CI, "Ratio to reference", f"Ratio {CI}", "Differs"),
+            tuple(rate_rows),
+            (
+                reference,
+                "Offered = offered \u00f7 assessed; completion = completed \u00f7 closed; "
+                "prosecution = reported for prosecution \u00f7 closed. Higher or lower: the ratio's 95% "
+                "interval excludes 1.",
+                LEGEND,
+            ),
+            frozenset(totals),
+        ),
     )
 
 

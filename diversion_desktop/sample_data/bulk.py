@@ -61,7 +61,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import accumulate
 
-from diversion_desktop.domain.age import Pathway, age_on
+from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import (
     RULE_VERSION,
     EligibilityResult,
@@ -79,8 +79,8 @@ from diversion_desktop.domain.lifecycle import (
     after_decision,
 )
 from diversion_desktop.domain.names import normalise, surname_part_keys
-from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, OFFICER_OBSERVED
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Attendance, SessionType, Status, deadlines
 from diversion_desktop.domain.schemes import Scheme
 from diversion_desktop.sample_data import names as sample_names
@@ -110,51 +110,182 @@ STORIES = ((COMPLETED, 55), (MISSED_THEN_COMPLETED, 12), (NOT_ATTENDED, 20), (LA
 _A, _N, _R, _C, _PENDING = "attended", "not_attended", "rebooked", "cancelled", None
 
 PEOPLE_COLUMNS = (
-    "id", "reference", "surname", "forenames", "surname_norm", "forenames_norm", "date_of_birth", "sex",
-    "ethnicity_self", "ethnicity_observed", "address", "postcode", "phone", "email", "language", "needs",
-    "guardian_name", "guardian_relationship", "guardian_phone", "guardian_address", "pnc_reference",
-    "barred", "barred_at", "barred_by_referral_id", "created_at")
+    "id",
+    "reference",
+    "surname",
+    "forenames",
+    "surname_norm",
+    "forenames_norm",
+    "date_of_birth",
+    "sex",
+    "ethnicity_self",
+    "ethnicity_observed",
+    "address",
+    "postcode",
+    "phone",
+    "email",
+    "language",
+    "needs",
+    "guardian_name",
+    "guardian_relationship",
+    "guardian_phone",
+    "guardian_address",
+    "pnc_reference",
+    "barred",
+    "barred_at",
+    "barred_by_referral_id",
+    "created_at",
+)
 REFERRAL_COLUMNS = (
-    "id", "reference", "person_id", "scheme_code", "area", "scheme_kind", "referral_date", "incident_at",
-    "incident_place", "crime_reference", "officer_name", "officer_collar_number", "station", "offence",
-    "suspected_supply", "consent", "pathway", "age_at_incident", "decision", "reasons", "rule_version",
-    "settings_hash", "scheme_settings", "decided_by", "override_reason", "override_by", "override_at",
-    "provider", "centre_code", "first_attendance_due", "due_date", "status", "outcome", "outcome_date",
-    "proposed_step", "proposed_reason", "next_step", "next_step_confirmed_by", "next_step_confirmed_at",
-    "for_case_file", "sessions_attended", "misses", "created_at", "created_by", "person_sex",
-    "person_ethnicity_self")
+    "id",
+    "reference",
+    "person_id",
+    "scheme_code",
+    "area",
+    "scheme_kind",
+    "referral_date",
+    "incident_at",
+    "incident_place",
+    "crime_reference",
+    "officer_name",
+    "officer_collar_number",
+    "station",
+    "offence",
+    "suspected_supply",
+    "consent",
+    "pathway",
+    "age_at_incident",
+    "decision",
+    "reasons",
+    "rule_version",
+    "settings_hash",
+    "scheme_settings",
+    "decided_by",
+    "override_reason",
+    "override_by",
+    "override_at",
+    "provider",
+    "centre_code",
+    "first_attendance_due",
+    "due_date",
+    "status",
+    "outcome",
+    "outcome_date",
+    "proposed_step",
+    "proposed_reason",
+    "next_step",
+    "next_step_confirmed_by",
+    "next_step_confirmed_at",
+    "for_case_file",
+    "sessions_attended",
+    "misses",
+    "created_at",
+    "created_by",
+    "person_sex",
+    "person_ethnicity_self",
+)
 SUBSTANCE_COLUMNS = ("id", "referral_id", "substance", "quantity", "unit")
-APPOINTMENT_COLUMNS = ("id", "referral_id", "scheduled_at", "centre_code", "session_type", "worker", "attendance",
-                       "rebook_reason", "recorded_by", "recorded_at", "created_at")
+APPOINTMENT_COLUMNS = (
+    "id",
+    "referral_id",
+    "scheduled_at",
+    "centre_code",
+    "session_type",
+    "worker",
+    "attendance",
+    "rebook_reason",
+    "recorded_by",
+    "recorded_at",
+    "created_at",
+)
 EVENT_COLUMNS = ("id", "referral_id", "at", "kind", "text", "actor")
 # Rows below a referral are numbered from the referral's id, so every worker knows its ids in advance
 # and the data do not depend on which worker wrote first: appointment ids are sparse.
 APPOINTMENT_IDS_PER_REFERRAL = 10  # at most 9 appointments are planned (see _items)
 EVENT_IDS_PER_REFERRAL = 5  # decision, override, proposed, confirmed or completed
-TABLES = {"people": PEOPLE_COLUMNS, "referrals": REFERRAL_COLUMNS, "referral_substances": SUBSTANCE_COLUMNS,
-          "appointments": APPOINTMENT_COLUMNS, "timeline_events": EVENT_COLUMNS}
+TABLES = {
+    "people": PEOPLE_COLUMNS,
+    "referrals": REFERRAL_COLUMNS,
+    "referral_substances": SUBSTANCE_COLUMNS,
+    "appointments": APPOINTMENT_COLUMNS,
+    "timeline_events": EVENT_COLUMNS,
+}
 
-PLACES = ("Northbrook Street", "Victoria Park", "Railway station car park", "High Street", "Outside the leisure centre",
-          "Kennet Centre", "Bus station", "Riverside path", "Market Place", "King Edward Court", "Nicholsons car park",
-          "Queen Street", "Alexandra Gardens", "Peascod Street", "Bath Road", "The Broadway")
-STREETS = ("Market Place", "Bath Road", "London Road", "Station Road", "Church Lane", "Victoria Street",
-           "Oxford Road", "King's Road", "St Mary's Close", "Queen's Walk", "Mill Lane", "Park View",
-           "The Crescent", "Albert Street", "Castle Hill", "Howard's Lane")
-TOWNS = {"west-berkshire": ("Newbury", "Thatcham", "Hungerford", "Theale", "Pangbourne", "Lambourn"),
-         "windsor-and-maidenhead": ("Maidenhead", "Windsor", "Ascot", "Cookham", "Datchet", "Eton")}
-POSTCODES = {"west-berkshire": ("RG14", "RG18", "RG19", "RG17", "RG7", "RG8"),
-             "windsor-and-maidenhead": ("SL6", "SL4", "SL5", "SL6", "SL3", "SL4")}
+PLACES = (
+    "Northbrook Street",
+    "Victoria Park",
+    "Railway station car park",
+    "High Street",
+    "Outside the leisure centre",
+    "Kennet Centre",
+    "Bus station",
+    "Riverside path",
+    "Market Place",
+    "King Edward Court",
+    "Nicholsons car park",
+    "Queen Street",
+    "Alexandra Gardens",
+    "Peascod Street",
+    "Bath Road",
+    "The Broadway",
+)
+STREETS = (
+    "Market Place",
+    "Bath Road",
+    "London Road",
+    "Station Road",
+    "Church Lane",
+    "Victoria Street",
+    "Oxford Road",
+    "King's Road",
+    "St Mary's Close",
+    "Queen's Walk",
+    "Mill Lane",
+    "Park View",
+    "The Crescent",
+    "Albert Street",
+    "Castle Hill",
+    "Howard's Lane",
+)
+TOWNS = {
+    "west-berkshire": ("Newbury", "Thatcham", "Hungerford", "Theale", "Pangbourne", "Lambourn"),
+    "windsor-and-maidenhead": ("Maidenhead", "Windsor", "Ascot", "Cookham", "Datchet", "Eton"),
+}
+POSTCODES = {
+    "west-berkshire": ("RG14", "RG18", "RG19", "RG17", "RG7", "RG8"),
+    "windsor-and-maidenhead": ("SL6", "SL4", "SL5", "SL6", "SL3", "SL4"),
+}
 STATIONS = {"west-berkshire": "Newbury", "windsor-and-maidenhead": "Maidenhead"}
 LANGUAGES = ("Polish", "Urdu", "Punjabi", "Romanian", "Portuguese", "Arabic", "Somali", "Bengali", "Lithuanian")
-NEEDS = ("Dyslexia", "Hearing impairment: prefers written contact", "Anxiety: morning appointments",
-         "Carer for a parent", "Wheelchair user")
-SUPPORT_WORKERS = ("Sam Okafor", "Chloé Dubois", "Priya Shah", "Tomasz Nowak", "Siobhán Kelly", "Dan Wright",
-                   "Amina Hassan", "Joe Ellis")
-REBOOK_REASONS = ("Person phoned: hospital appointment", "Person phoned: childcare", "Person phoned: work shift",
-                  "Person asked for a later time", "Person unwell")
-OVERRIDE_REASONS = ("Marginal quantity, first contact with police; approved by duty inspector.",
-                    "Supply suspicion not borne out by the evidence; approved by duty inspector.",
-                    "Exceptional circumstances recorded on the custody record; approved by duty inspector.")
+NEEDS = (
+    "Dyslexia",
+    "Hearing impairment: prefers written contact",
+    "Anxiety: morning appointments",
+    "Carer for a parent",
+    "Wheelchair user",
+)
+SUPPORT_WORKERS = (
+    "Sam Okafor",
+    "Chloé Dubois",
+    "Priya Shah",
+    "Tomasz Nowak",
+    "Siobhán Kelly",
+    "Dan Wright",
+    "Amina Hassan",
+    "Joe Ellis",
+)
+REBOOK_REASONS = (
+    "Person phoned: hospital appointment",
+    "Person phoned: childcare",
+    "Person phoned: work shift",
+    "Person asked for a later time",
+    "Person unwell",
+)
+OVERRIDE_REASONS = (
+    "Marginal quantity, first contact with police; approved by duty inspector.",
+    "Supply suspicion not borne out by the evidence; approved by duty inspector.",
+    "Exceptional circumstances recorded on the custody record; approved by duty inspector.",
+)
 GUARDIAN_ROLES = ("Mother", "Father", "Grandmother", "Carer", "Aunt", "Stepfather")
 OFFICER_PREFIXES = ("PC", "PC", "PC", "DC", "PS")
 SLOTS = tuple(h * 60 + m for h in (9, 10, 11, 14, 15, 16) for m in (0, 30))
@@ -201,8 +332,16 @@ class _Plan:
 def unpack(meta: int) -> tuple[int, int, int, bool, bool, bool, bool, int]:
     """(scheme index, facts variant, story, first referral of the person, override, diverted,
     barred before, completed diversions before)."""
-    return (meta & 15, meta >> 4 & 7, meta >> 7 & 7, bool(meta >> 10 & 1), bool(meta >> 11 & 1),
-            bool(meta >> 12 & 1), bool(meta >> 13 & 1), meta >> 14 & 7)
+    return (
+        meta & 15,
+        meta >> 4 & 7,
+        meta >> 7 & 7,
+        bool(meta >> 10 & 1),
+        bool(meta >> 11 & 1),
+        bool(meta >> 12 & 1),
+        bool(meta >> 13 & 1),
+        meta >> 14 & 7,
+    )
 
 
 def settled_outcome(meta: int) -> str:
@@ -229,8 +368,9 @@ def _chooser(table: tuple[tuple[int, int], ...]) -> tuple[list[int], list[float]
     return [v for v, _ in table], list(accumulate(w / total for _, w in table))
 
 
-def make_plan(schemes: list[Scheme], people: int, referrals: int, appointments: int, seed: int,
-              today: date, now_minutes: int) -> _Plan:
+def make_plan(
+    schemes: list[Scheme], people: int, referrals: int, appointments: int, seed: int, today: date, now_minutes: int
+) -> _Plan:
     """Who is referred when, in which scheme, on what facts, and how their programme goes."""
     rng = random.Random(seed)
     rand = rng.random
@@ -295,8 +435,9 @@ def make_plan(schemes: list[Scheme], people: int, referrals: int, appointments: 
             sex[person] = _sex_index(groups())
             ethnicity[person] = int(groups() * n_ethnicities)
         else:
-            raise BulkNotPossible("Too few people for so many referrals: give at least one person for "
-                                  "every three referrals.")
+            raise BulkNotPossible(
+                "Too few people for so many referrals: give at least one person for every three referrals."
+            )
         last[person] = i
         scheme = int(rand() * n_schemes)
         facts = variants[bisect(variant_cum, rand())]
@@ -311,23 +452,51 @@ def make_plan(schemes: list[Scheme], people: int, referrals: int, appointments: 
         number = counters.get((scheme, year), 0) + 1
         counters[(scheme, year)] = number
         person_of[i] = person
-        meta[i] = (scheme | facts << 4 | programme << 7 | first << 10 | override << 11 | diverted << 12
-                   | is_barred << 13 | min(done, 7) << 14)
+        meta[i] = (
+            scheme
+            | facts << 4
+            | programme << 7
+            | first << 10
+            | override << 11
+            | diverted << 12
+            | is_barred << 13
+            | min(done, 7) << 14
+        )
         seq[i] = number
     # Provider cancellations fill the appointments up to the number asked for.
     sessions = sum(s.sessions_for_completion for s in schemes) / n_schemes
     misses = sum(s.rebookings_allowed + 1 for s in schemes) / n_schemes
-    base = {COMPLETED: sessions, MISSED_THEN_COMPLETED: sessions + 1, NOT_ATTENDED: misses + 0.5,
-            LAPSED: (sessions - 1) / 2, NEGLECTED: sessions / 2 + 0.5}
+    base = {
+        COMPLETED: sessions,
+        MISSED_THEN_COMPLETED: sessions + 1,
+        NOT_ATTENDED: misses + 0.5,
+        LAPSED: (sessions - 1) / 2,
+        NEGLECTED: sessions / 2 + 0.5,
+    }
     diverted_total = sum(diverted_by_story)
     expected = sum(base[s] * n for s, n in enumerate(diverted_by_story))
     rate = max(0.0, (appointments - expected) / diverted_total) if diverted_total else 0.0
-    return _Plan(seed=seed, today=today_ord, now=now_minutes, people=people, referrals=referrals,
-                 referred_people=created, day=array("i", days), person=person_of, meta=meta, seq=seq, dob=dob,
-                 sex=sex, ethnicity=ethnicity,
-                 cancellation_rate=rate, gap_days=gap,
-                 series={"person": people, **{f"{schemes[scheme].reference_prefix}-{year}": n
-                                              for (scheme, year), n in sorted(counters.items())}})
+    return _Plan(
+        seed=seed,
+        today=today_ord,
+        now=now_minutes,
+        people=people,
+        referrals=referrals,
+        referred_people=created,
+        day=array("i", days),
+        person=person_of,
+        meta=meta,
+        seq=seq,
+        dob=dob,
+        sex=sex,
+        ethnicity=ethnicity,
+        cancellation_rate=rate,
+        gap_days=gap,
+        series={
+            "person": people,
+            **{f"{schemes[scheme].reference_prefix}-{year}": n for (scheme, year), n in sorted(counters.items())},
+        },
+    )
 
 
 # -- what the workers share (built once in the parent, inherited by fork) --------------------------------
@@ -383,13 +552,22 @@ def _scheme_info(scheme: Scheme) -> _SchemeInfo:
     start = date(2000, 1, 1)
     first_due, due = deadlines(scheme, start)
     return _SchemeInfo(
-        scheme=scheme, code=scheme.code, area=scheme.area, kind=scheme.kind.value, prefix=scheme.reference_prefix,
-        first_days=(first_due - start).days, complete_days=(due - start).days,
-        sessions=scheme.sessions_for_completion, allowed=scheme.rebookings_allowed,
+        scheme=scheme,
+        code=scheme.code,
+        area=scheme.area,
+        kind=scheme.kind.value,
+        prefix=scheme.reference_prefix,
+        first_days=(first_due - start).days,
+        complete_days=(due - start).days,
+        sessions=scheme.sessions_for_completion,
+        allowed=scheme.rebookings_allowed,
         settings_json=json.dumps({"source": os.path.basename(scheme.source), "hash": scheme.settings_hash}),
-        station=STATIONS.get(scheme.code, scheme.area), towns=TOWNS.get(scheme.code, (scheme.area,)),
-        postcodes=POSTCODES.get(scheme.code, ("AB1",)), limits=limits,
-        centres={True: (youth_centre.code, youth_centre.provider), False: (adult_centre.code, adult_centre.provider)})
+        station=STATIONS.get(scheme.code, scheme.area),
+        towns=TOWNS.get(scheme.code, (scheme.area,)),
+        postcodes=POSTCODES.get(scheme.code, ("AB1",)),
+        limits=limits,
+        centres={True: (youth_centre.code, youth_centre.provider), False: (adult_centre.code, adult_centre.provider)},
+    )
 
 
 def _names(names: list[str], offset: float) -> tuple[list[tuple[str, str]], list[float]]:
@@ -401,18 +579,30 @@ def _static(plan: _Plan, schemes: list[Scheme], user: str, scratch: str) -> _Sta
     top = plan.today + 400
     days = [date.fromordinal(d) for d in range(base, top)]
     surnames, cum = _names(list(dict.fromkeys(sample_names.SURNAMES)), 15.0)
-    made = sorted({s + e for s in sample_names.SURNAME_STARTS for e in sample_names.SURNAME_ENDS}
-                  - set(sample_names.SURNAMES))
+    made = sorted(
+        {s + e for s in sample_names.SURNAME_STARTS for e in sample_names.SURNAME_ENDS} - set(sample_names.SURNAMES)
+    )
     rare_weight = 0.0008
     surnames += [(n, normalise(n)) for n in made]
     cum += list(accumulate((rare_weight for _ in made), initial=cum[-1]))[1:]
     male, male_cum = _names(list(dict.fromkeys(sample_names.FORENAMES_MALE)), 5.0)
     female, female_cum = _names(list(dict.fromkeys(sample_names.FORENAMES_FEMALE)), 5.0)
     return _Static(
-        plan=plan, schemes=[_scheme_info(s) for s in schemes], user=user, base_day=base,
-        day_text=[d.isoformat() for d in days], ymd=[(d.year, d.month, d.day) for d in days],
-        minute_text=[f" {m // 60:02d}:{m % 60:02d}:00.000000" for m in range(1440)], scratch=scratch,
-        surnames=surnames, surname_cum=cum, male=male, male_cum=male_cum, female=female, female_cum=female_cum)
+        plan=plan,
+        schemes=[_scheme_info(s) for s in schemes],
+        user=user,
+        base_day=base,
+        day_text=[d.isoformat() for d in days],
+        ymd=[(d.year, d.month, d.day) for d in days],
+        minute_text=[f" {m // 60:02d}:{m % 60:02d}:00.000000" for m in range(1440)],
+        scratch=scratch,
+        surnames=surnames,
+        surname_cum=cum,
+        male=male,
+        male_cum=male_cum,
+        female=female,
+        female_cum=female_cum,
+    )
 
 
 # -- the workers: rows for one chunk -------------------------------------------------------------------------
@@ -428,8 +618,13 @@ class _Rows:
     count: int = 0  # referrals, or people for a chunk of people never referred
 
     def tables(self) -> dict[str, list[tuple]]:
-        return {"people": self.people, "referrals": self.referrals, "referral_substances": self.substances,
-                "appointments": self.appointments, "timeline_events": self.events}
+        return {
+            "people": self.people,
+            "referrals": self.referrals,
+            "referral_substances": self.substances,
+            "appointments": self.appointments,
+            "timeline_events": self.events,
+        }
 
 
 @dataclass(frozen=True)
@@ -478,8 +673,9 @@ def _work(task: tuple[str, int, int, int]) -> _Chunk:
         connection.execute("COMMIT")
     finally:
         connection.close()
-    return _Chunk(kind, path, counts, made.count, made.statuses, made.bars,
-                  (made_cpu - cpu, time.process_time() - made_cpu))
+    return _Chunk(
+        kind, path, counts, made.count, made.statuses, made.bars, (made_cpu - cpu, time.process_time() - made_cpu)
+    )
 
 
 def _text(s: _Static, minute: int) -> str:
@@ -494,8 +690,17 @@ def _one(rand: Callable[[], float], options: tuple | list | str) -> object:
     return options[int(rand() * len(options))]
 
 
-def _person_row(s: _Static, rng: random.Random, person: int, created: int, dob_day: int, info: _SchemeInfo,
-                youth: bool, sex: int, ethnicity: int) -> tuple:
+def _person_row(
+    s: _Static,
+    rng: random.Random,
+    person: int,
+    created: int,
+    dob_day: int,
+    info: _SchemeInfo,
+    youth: bool,
+    sex: int,
+    ethnicity: int,
+) -> tuple:
     rand = rng.random
     surnames, surname_cum = s.surnames, s.surname_cum
     surname, surname_key = surnames[bisect(surname_cum, rand() * surname_cum[-1])]
@@ -519,14 +724,29 @@ def _person_row(s: _Static, rng: random.Random, person: int, created: int, dob_d
     else:
         guardian = ("", "", "", "")
     return (
-        person, f"P{person:06d}", surname, forenames, surname_key, forename_key, s.day_text[dob_day - s.base_day],
-        SEXES[sex], ETHNICITY_2021[ethnicity], _one(rand, OFFICER_OBSERVED) if rand() < 0.6 else "",
-        address, postcode, phone,
+        person,
+        f"P{person:06d}",
+        surname,
+        forenames,
+        surname_key,
+        forename_key,
+        s.day_text[dob_day - s.base_day],
+        SEXES[sex],
+        ETHNICITY_2021[ethnicity],
+        _one(rand, OFFICER_OBSERVED) if rand() < 0.6 else "",
+        address,
+        postcode,
+        phone,
         f"{forename_key[:12]}.{surname_key[:14]}{int(rand() * 99)}@example.com" if rand() < 0.35 else "",
-        _one(rand, LANGUAGES) if rand() < 0.08 else "", _one(rand, NEEDS) if rand() < 0.05 else "",
+        _one(rand, LANGUAGES) if rand() < 0.08 else "",
+        _one(rand, NEEDS) if rand() < 0.05 else "",
         *guardian,
         f"{int(rand() * 26):02d}/{100000 + int(rand() * 900000)}{_one(rand, _PNC_LETTERS)}" if rand() < 0.4 else "",
-        0, None, None, _text(s, created))
+        0,
+        None,
+        None,
+        _text(s, created),
+    )
 
 
 def _people_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Rows:
@@ -536,9 +756,19 @@ def _people_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Rows
     for person in range(start, end):
         created_day = plan.today - 1 - rng.randrange(HISTORY_DAYS)
         dob_day = created_day - int(18 * 365 + 5 + 42 * 365 * rng.random() ** 2.2)
-        rows.people.append(_person_row(s, rng, person, created_day * 1440 + 11 * 60, dob_day,
-                                       rng.choice(s.schemes), False, _sex_index(rng.random()),
-                                       int(rng.random() * len(ETHNICITY_2021))))
+        rows.people.append(
+            _person_row(
+                s,
+                rng,
+                person,
+                created_day * 1440 + 11 * 60,
+                dob_day,
+                rng.choice(s.schemes),
+                False,
+                _sex_index(rng.random()),
+                int(rng.random() * len(ETHNICITY_2021)),
+            )
+        )
     return rows
 
 
@@ -554,21 +784,48 @@ class _Decision:
     overridable: bool
 
 
-_OFFENCE = {OK: Offence.POSSESSION, QUANTITY: Offence.POSSESSION, INTENT: Offence.POSSESSION_WITH_INTENT,
-            SUPPLY: Offence.POSSESSION, DECLINED: Offence.POSSESSION}
+_OFFENCE = {
+    OK: Offence.POSSESSION,
+    QUANTITY: Offence.POSSESSION,
+    INTENT: Offence.POSSESSION_WITH_INTENT,
+    SUPPLY: Offence.POSSESSION,
+    DECLINED: Offence.POSSESSION,
+}
 _OFFENCE_VALUE = {k: v.value for k, v in _OFFENCE.items()}
 
 
-def _decision(info: _SchemeInfo, facts: int, substance: tuple[str, str, list[Decimal], Decimal], quantity: Decimal,
-              barred: bool, completed: int, dob: date, incident: date) -> _Decision:
-    result = decide(info.scheme, IntakeFacts(
-        incident_date=incident, date_of_birth=dob, offence=_OFFENCE[facts],
-        substances=(SubstanceFind(substance[0], quantity, substance[1]),),
-        suspected_supply=facts == SUPPLY, consent=facts != DECLINED,
-        prior=PriorHistory(barred=barred, completed_diversions=completed)))
-    return _Decision(result.decision.value, result.pathway.value, result.age, json.dumps(list(result.reasons)),
-                     result, after_decision(info.scheme, result, incident), result.eligible,
-                     not result.eligible and not any(c.rule in NOT_OVERRIDABLE for c in result.failures))
+def _decision(
+    info: _SchemeInfo,
+    facts: int,
+    substance: tuple[str, str, list[Decimal], Decimal],
+    quantity: Decimal,
+    barred: bool,
+    completed: int,
+    dob: date,
+    incident: date,
+) -> _Decision:
+    result = decide(
+        info.scheme,
+        IntakeFacts(
+            incident_date=incident,
+            date_of_birth=dob,
+            offence=_OFFENCE[facts],
+            substances=(SubstanceFind(substance[0], quantity, substance[1]),),
+            suspected_supply=facts == SUPPLY,
+            consent=facts != DECLINED,
+            prior=PriorHistory(barred=barred, completed_diversions=completed),
+        ),
+    )
+    return _Decision(
+        result.decision.value,
+        result.pathway.value,
+        result.age,
+        json.dumps(list(result.reasons)),
+        result,
+        after_decision(info.scheme, result, incident),
+        result.eligible,
+        not result.eligible and not any(c.rule in NOT_OVERRIDABLE for c in result.failures),
+    )
 
 
 _TYPES = (SessionType.ASSESSMENT.value, SessionType.HARM_REDUCTION.value, SessionType.PSYCHOSOCIAL.value)
@@ -592,8 +849,9 @@ _ATTENDED: dict[tuple, Transition] = {}
 _CONFIRMED: dict[Standing, Transition] = {}
 
 
-def _after_attendance(info: _SchemeInfo, pathway: Pathway, current: Standing,
-                      attendances: tuple[Attendance | None, ...], day: int) -> Transition:
+def _after_attendance(
+    info: _SchemeInfo, pathway: Pathway, current: Standing, attendances: tuple[Attendance | None, ...], day: int
+) -> Transition:
     key = (info.code, pathway, current, attendances)
     found = _ATTENDED.get(key)
     if found is None:
@@ -638,8 +896,9 @@ def _items(rand: Callable[[], float], info: _SchemeInfo, story: int, rate: float
     return items, unconfirmed
 
 
-def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pathway, day: int,
-          story: int, start: Standing) -> _Programme:
+def _play(
+    s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pathway, day: int, story: int, start: Standing
+) -> _Programme:
     """The programme as the services would have recorded it, up to the context's clock."""
     now, user = s.plan.now, s.user
     due_day = day + info.complete_days
@@ -671,8 +930,9 @@ def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pat
         recorded = scheduled + 60
         if attendance is _PENDING or recorded > now:
             appointments.append((scheduled, session_type, worker, None, "", "", 0, book))
-            result.standing = _after_attendance(info, pathway, result.standing, (*recorded_so_far, None),
-                                                book // 1440).to
+            result.standing = _after_attendance(
+                info, pathway, result.standing, (*recorded_so_far, None), book // 1440
+            ).to
             waiting = True
             break
         reason = REBOOK_REASONS[int(rand() * len(REBOOK_REASONS))] if attendance == _R else ""
@@ -692,14 +952,21 @@ def _play(s: _Static, rand: Callable[[], float], info: _SchemeInfo, pathway: Pat
         # The deadline passed with nothing booked: a coordinator proposes the step some days later.
         proposed_at = (due_day + 1 + int(rand() * 7)) * 1440 + SLOTS[int(rand() * len(SLOTS))]
         if proposed_at <= now:
-            transition = after_attendance(info.scheme, pathway, result.standing, recorded_so_far,
-                                          date.fromordinal(due_day), date.fromordinal(proposed_at // 1440))
+            transition = after_attendance(
+                info.scheme,
+                pathway,
+                result.standing,
+                recorded_so_far,
+                date.fromordinal(due_day),
+                date.fromordinal(proposed_at // 1440),
+            )
             _apply(s, rand, result, transition, proposed_at, story == NEGLECTED)
     return result
 
 
-def _apply(s: _Static, rand: Callable[[], float], result: _Programme, transition: Transition, at: int,
-           unconfirmed: bool) -> bool:
+def _apply(
+    s: _Static, rand: Callable[[], float], result: _Programme, transition: Transition, at: int, unconfirmed: bool
+) -> bool:
     """Take the transition at minute ``at``; a proposed step is confirmed a few days later (unless
     ``unconfirmed`` or after the clock). True when it ends the attendance (completed, or proposed)."""
     to = result.standing = transition.to
@@ -746,8 +1013,19 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
         dob_day = plan.dob[person]
         taken = day * 1440 + TAKEN_MINUTE
         if first:
-            people_rows.append(_person_row(s, rng, person, taken, dob_day, info, day - dob_day < 18 * 365.25,
-                                           plan.sex[person], plan.ethnicity[person]))
+            people_rows.append(
+                _person_row(
+                    s,
+                    rng,
+                    person,
+                    taken,
+                    dob_day,
+                    info,
+                    day - dob_day < 18 * 365.25,
+                    plan.sex[person],
+                    plan.ethnicity[person],
+                )
+            )
         incident = taken - 60 - int(rand() * 40) * 60 - 15 * int(rand() * 4)
         incident_day = incident // 1440
         substance = info.limits[int(rand() * len(info.limits))]
@@ -759,8 +1037,9 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
         key = (scheme, facts, substance[0] if facts == QUANTITY else "", barred, completed, age)
         decided = cache.get(key)
         if decided is None:
-            decided = cache[key] = _decision(info, facts, substance, quantity, barred, completed,
-                                             date(by, bm, bd), date(iy, im, i_d))
+            decided = cache[key] = _decision(
+                info, facts, substance, quantity, barred, completed, date(by, bm, bd), date(iy, im, i_d)
+            )
         overridden = override and decided.overridable
         if (decided.eligible or overridden) != diverted:
             raise AssertionError(f"the plan and the rules disagree on referral {referral_id}")
@@ -792,14 +1071,26 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
             appointment_id = referral_id * APPOINTMENT_IDS_PER_REFERRAL
             for scheduled, session_type, worker, attendance, reason, by_user, recorded, created in played.appointments:
                 appointment_id += 1
-                appointment_rows.append((
-                    appointment_id, referral_id, day_text[scheduled // 1440 - base] + minute_text[scheduled % 1440], centre,
-                    session_type, worker, attendance, reason, by_user,
-                    day_text[recorded // 1440 - base] + minute_text[recorded % 1440] if recorded else None,
-                    day_text[created // 1440 - base] + minute_text[created % 1440]))
+                appointment_rows.append(
+                    (
+                        appointment_id,
+                        referral_id,
+                        day_text[scheduled // 1440 - base] + minute_text[scheduled % 1440],
+                        centre,
+                        session_type,
+                        worker,
+                        attendance,
+                        reason,
+                        by_user,
+                        day_text[recorded // 1440 - base] + minute_text[recorded % 1440] if recorded else None,
+                        day_text[created // 1440 - base] + minute_text[created % 1440],
+                    )
+                )
             for at, kind, text in played.events:
                 event_id += 1
-                events.append((event_id, referral_id, day_text[at // 1440 - base] + minute_text[at % 1440], kind, text, user))
+                events.append(
+                    (event_id, referral_id, day_text[at // 1440 - base] + minute_text[at % 1440], kind, text, user)
+                )
         # The referral's columns from where it stands, as services.lifecycle.referral_values writes them.
         status = to.status.value
         outcome = to.outcome.value if to.outcome else ""
@@ -813,18 +1104,56 @@ def _referral_chunk(s: _Static, rng: random.Random, start: int, end: int) -> _Ro
             bars.append((person, confirmed_at, referral_id, played.barred_at))  # type: ignore[arg-type]  # one row of the bars list
         statuses[status] = statuses.get(status, 0) + 1
         substance_rows.append((referral_id, referral_id, substance[0], float(quantity), substance[1]))
-        referral_rows.append((
-            referral_id, f"{info.prefix}-{year}-{plan.seq[i]:05d}", person, info.code, info.area, info.kind,
-            day_text[day - base], day_text[incident_day - base] + minute_text[incident % 1440],
-            PLACES[int(rand() * len(PLACES))], f"43{100000 + int(rand() * 900000)}/{year % 100:02d}",
-            f"{OFFICER_PREFIXES[int(rand() * 5)]} {officers[int(rand() * 200)][0]}",
-            str(1000 + int(rand() * 9000)), info.station, _OFFENCE_VALUE[facts], int(facts == SUPPLY),
-            int(facts != DECLINED), decided.pathway, decided.age, decided.decision, decided.reasons_json,
-            RULE_VERSION, info.scheme.settings_hash, info.settings_json, user, override_reason,
-            user if overridden else "", taken_text if overridden else None, provider, centre, first_due, due,
-            status, outcome, outcome_date, proposed, to.proposed_reason, next_step, confirmed_by, confirmed_at,
-            int(to.for_case_file), to.attended, to.misses, taken_text, user, SEXES[plan.sex[person]],
-            ETHNICITY_2021[plan.ethnicity[person]]))
+        referral_rows.append(
+            (
+                referral_id,
+                f"{info.prefix}-{year}-{plan.seq[i]:05d}",
+                person,
+                info.code,
+                info.area,
+                info.kind,
+                day_text[day - base],
+                day_text[incident_day - base] + minute_text[incident % 1440],
+                PLACES[int(rand() * len(PLACES))],
+                f"43{100000 + int(rand() * 900000)}/{year % 100:02d}",
+                f"{OFFICER_PREFIXES[int(rand() * 5)]} {officers[int(rand() * 200)][0]}",
+                str(1000 + int(rand() * 9000)),
+                info.station,
+                _OFFENCE_VALUE[facts],
+                int(facts == SUPPLY),
+                int(facts != DECLINED),
+                decided.pathway,
+                decided.age,
+                decided.decision,
+                decided.reasons_json,
+                RULE_VERSION,
+                info.scheme.settings_hash,
+                info.settings_json,
+                user,
+                override_reason,
+                user if overridden else "",
+                taken_text if overridden else None,
+                provider,
+                centre,
+                first_due,
+                due,
+                status,
+                outcome,
+                outcome_date,
+                proposed,
+                to.proposed_reason,
+                next_step,
+                confirmed_by,
+                confirmed_at,
+                int(to.for_case_file),
+                to.attended,
+                to.misses,
+                taken_text,
+                user,
+                SEXES[plan.sex[person]],
+                ETHNICITY_2021[plan.ethnicity[person]],
+            )
+        )
     return rows
 
 
@@ -837,8 +1166,10 @@ def _check_columns(connection: sqlite3.Connection) -> None:
         missing = required - set(columns)
         unknown = set(columns) - {row[1] for row in info}
         if missing or unknown:
-            raise BulkNotPossible(f"The bulk generator does not know the schema of '{table}' "
-                                  f"(missing {sorted(missing)}, unknown {sorted(unknown)}).")
+            raise BulkNotPossible(
+                f"The bulk generator does not know the schema of '{table}' "
+                f"(missing {sorted(missing)}, unknown {sorted(unknown)})."
+            )
 
 
 def _insert_sql(table: str) -> str:
@@ -861,24 +1192,35 @@ def default_workers() -> int:
 
 
 def is_empty(connection: sqlite3.Connection) -> bool:
-    return all(connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").fetchone()[0]  # noqa: S608 - the module's own table names
-               for t in ("people", "referrals"))
+    return all(
+        connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {t})").fetchone()[0]  # noqa: S608 - the module's own table names
+        for t in ("people", "referrals")
+    )
 
 
-def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | None = None, seed: int = 2020,
-              progress: BulkProgress | None = None, workers: int | None = None) -> BulkResult:
+def fill_bulk(
+    ctx: AppContext,
+    people: int,
+    referrals: int,
+    appointments: int | None = None,
+    seed: int = 2020,
+    progress: BulkProgress | None = None,
+    workers: int | None = None,
+) -> BulkResult:
     """Fill an empty SQLite database with ``people`` and ``referrals`` (about ``appointments``
     appointments, by default three a referral). Refuses a database that holds people."""
     global _STATIC
     ctx.require(Permission.LOAD_SAMPLE_DATA)
     if ctx.engine.dialect.name != "sqlite":
-        raise BulkNotPossible("Bulk sample data is written to SQLite files only; use the small demo "
-                              "(without --bulk) for other databases.")
+        raise BulkNotPossible(
+            "Bulk sample data is written to SQLite files only; use the small demo (without --bulk) for other databases."
+        )
     if people < 1 or referrals < 1:
         raise BulkNotPossible("Give at least one person and one referral.")
     if people < math.ceil(referrals * MIN_PEOPLE_PER_REFERRAL):
-        raise BulkNotPossible("Too few people for so many referrals: give at least one person for "
-                              "every three referrals.")
+        raise BulkNotPossible(
+            "Too few people for so many referrals: give at least one person for every three referrals."
+        )
     appointments = 3 * referrals if appointments is None else appointments
     workers = default_workers() if workers is None else workers
     report = progress or (lambda _phase, _done, _total: None)
@@ -897,12 +1239,14 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
     to_restore: list[str] = []  # schema dropped for the load and not yet made again
     try:
         if not is_empty(connection):
-            raise BulkNotPossible("This database already holds people or referrals. Bulk sample data goes "
-                                  "into a fresh database only.")
+            raise BulkNotPossible(
+                "This database already holds people or referrals. Bulk sample data goes into a fresh database only."
+            )
         _check_columns(connection)
         report("plan", 0, referrals)
-        plan = make_plan(schemes, people, referrals, appointments, seed, today,
-                         today.toordinal() * 1440 + now.hour * 60 + now.minute)
+        plan = make_plan(
+            schemes, people, referrals, appointments, seed, today, today.toordinal() * 1440 + now.hour * 60 + now.minute
+        )
         phases["plan"] = time.perf_counter() - started
         report("plan", referrals, referrals)
         scratch = tempfile.mkdtemp(prefix=".bulk-sample-", dir=os.path.dirname(os.path.abspath(database)))
@@ -946,10 +1290,16 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
         raw.close()
         ctx.engine.dispose()
     statuses = counts.pop("statuses")
-    return BulkResult(people=people, referrals=referrals, appointments=counts["appointments"],  # type: ignore[arg-type]  # counts: ints, and the statuses
-                      substances=counts["referral_substances"], events=counts["timeline_events"],  # type: ignore[arg-type]  # as above
-                      by_status=dict(sorted(statuses.items())),  # type: ignore[union-attr]  # as above
-                      seconds=time.perf_counter() - started, phases=phases)
+    return BulkResult(
+        people=people,
+        referrals=referrals,
+        appointments=counts["appointments"],  # type: ignore[arg-type]  # counts: ints, and the statuses
+        substances=counts["referral_substances"],
+        events=counts["timeline_events"],  # type: ignore[arg-type]  # as above
+        by_status=dict(sorted(statuses.items())),  # type: ignore[union-attr]  # as above
+        seconds=time.perf_counter() - started,
+        phases=phases,
+    )
 
 
 # Indexes whose key grows with the load order (it goes in date order, each row after the rows it
@@ -960,17 +1310,22 @@ def fill_bulk(ctx: AppContext, people: int, referrals: int, appointments: int | 
 # measured, keeping them costs about twice as long. (At a million referrals, keeping the four named
 # here took the load from 59.5 s to 52.3 s: their upkeep runs beside the workers, their building
 # after the load on one core.)
-KEPT_DURING_LOAD = {("appointments", "referral_id"), ("timeline_events", "referral_id"),
-                    ("referral_substances", "referral_id"), ("referrals", "referral_date")}
-KEPT_BY_NAME = {"ix_referrals_person_groups", "ix_referrals_list_status", "ix_referrals_list_area",
-                "ix_referrals_open"}
+KEPT_DURING_LOAD = {
+    ("appointments", "referral_id"),
+    ("timeline_events", "referral_id"),
+    ("referral_substances", "referral_id"),
+    ("referrals", "referral_date"),
+}
+KEPT_BY_NAME = {"ix_referrals_person_groups", "ix_referrals_list_status", "ix_referrals_list_area", "ix_referrals_open"}
 
 
 def _drop_indexes(connection: sqlite3.Connection) -> list[str]:
     """Drop the secondary indexes of the loaded tables; returns the SQL that makes them again."""
     found = connection.execute(
         "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "  # noqa: S608 - only placeholders are added
-        f"({', '.join('?' * len(TABLES))}) ORDER BY tbl_name, name", tuple(TABLES)).fetchall()
+        f"({', '.join('?' * len(TABLES))}) ORDER BY tbl_name, name",
+        tuple(TABLES),
+    ).fetchall()
     dropped = []
     for name, table, sql in found:
         first = connection.execute(f'PRAGMA index_info("{name}")').fetchone()[2]
@@ -987,7 +1342,9 @@ def _drop_triggers(connection: sqlite3.Connection) -> list[str]:
     already made, and a trigger checking each of a million rows as it goes in would cost seconds."""
     found = connection.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "  # noqa: S608 - only placeholders are added
-        f"({', '.join('?' * len(TABLES))}) ORDER BY name", tuple(TABLES)).fetchall()
+        f"({', '.join('?' * len(TABLES))}) ORDER BY name",
+        tuple(TABLES),
+    ).fetchall()
     for name, _sql in found:
         connection.execute(f'DROP TRIGGER "{name}"')
     return [sql for _name, sql in found]
@@ -1014,13 +1371,16 @@ def _loading_pragmas(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA foreign_keys=OFF")  # every reference is made consistent by construction
 
 
-def _load(connection: sqlite3.Connection, plan: _Plan, workers: int, report: BulkProgress,
-          phases: dict[str, float]) -> dict[str, object]:
+def _load(
+    connection: sqlite3.Connection, plan: _Plan, workers: int, report: BulkProgress, phases: dict[str, float]
+) -> dict[str, object]:
     counts: dict[str, object] = {t: 0 for t in TABLES}
     statuses: dict[str, int] = {}
     bars: dict[int, tuple[int, str, int]] = {}
-    copy = {t: f"INSERT INTO main.{t} ({', '.join(c)}) SELECT {', '.join(c)} FROM chunk.{t}"  # noqa: S608 - the module's own table and column names
-            for t, c in TABLES.items()}
+    copy = {
+        t: f"INSERT INTO main.{t} ({', '.join(c)}) SELECT {', '.join(c)} FROM chunk.{t}"  # noqa: S608 - the module's own table and column names
+        for t, c in TABLES.items()
+    }
     done_refs = done_people = 0
     unreferred = plan.people - plan.referred_people
     mark = time.perf_counter()
@@ -1092,23 +1452,32 @@ def _generated(plan: _Plan, workers: int) -> Iterator[_Chunk]:
 
 def _finish_people(connection: sqlite3.Connection, bars: dict[int, tuple[int, str, int]]) -> None:
     connection.execute("BEGIN")
-    connection.executemany("UPDATE people SET barred = 1, barred_at = ?, barred_by_referral_id = ? WHERE id = ?",
-                           [(at_text, referral_id, person) for person, (_m, at_text, referral_id) in sorted(bars.items())])
+    connection.executemany(
+        "UPDATE people SET barred = 1, barred_at = ?, barred_by_referral_id = ? WHERE id = ?",
+        [(at_text, referral_id, person) for person, (_m, at_text, referral_id) in sorted(bars.items())],
+    )
     connection.execute("COMMIT")
 
 
 def _surname_parts(connection: sqlite3.Connection) -> None:
     """The search keys of the double-barrelled surnames' later parts (one in twenty people)."""
     connection.execute("BEGIN")
-    connection.executemany("INSERT INTO person_name_keys (person_id, key) VALUES (?, ?)",
-                           [(person, key) for person, surname in connection.execute(
-                               "SELECT id, surname FROM people WHERE surname LIKE '%-%' OR surname LIKE '% %'")
-                            for key in surname_part_keys(surname)])
+    connection.executemany(
+        "INSERT INTO person_name_keys (person_id, key) VALUES (?, ?)",
+        [
+            (person, key)
+            for person, surname in connection.execute(
+                "SELECT id, surname FROM people WHERE surname LIKE '%-%' OR surname LIKE '% %'"
+            )
+            for key in surname_part_keys(surname)
+        ],
+    )
     connection.execute("COMMIT")
 
 
 def _counters(connection: sqlite3.Connection, plan: _Plan) -> None:
     connection.execute("BEGIN")
-    connection.executemany("INSERT INTO reference_counters (series, last_value) VALUES (?, ?)",
-                           sorted(plan.series.items()))
+    connection.executemany(
+        "INSERT INTO reference_counters (series, last_value) VALUES (?, ?)", sorted(plan.series.items())
+    )
     connection.execute("COMMIT")

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from diversion_desktop.store import audit_chain
 from diversion_desktop.store.audit_chain import GENESIS, KEYED_VERSION, MARKER_ACTION
 from diversion_desktop.store.models import AuditEvent, IssuedDocument, User
+
 Change = tuple[str, Any, Any]  # field, from, to
 
 
@@ -82,22 +83,49 @@ def lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(7270501)"))
 
 
-def record(session: Session, username: str, at: datetime, action: str, *, entity: str = "",
-           record_id: int | None = None, reference: str = "", person_id: int | None = None,
-           changes: Sequence[Change] = (), detail: str = "") -> AuditEvent:
+def record(
+    session: Session,
+    username: str,
+    at: datetime,
+    action: str,
+    *,
+    entity: str = "",
+    record_id: int | None = None,
+    reference: str = "",
+    person_id: int | None = None,
+    changes: Sequence[Change] = (),
+    detail: str = "",
+) -> AuditEvent:
     """Append one audit row in ``session``'s transaction (the caller's unit of work)."""
     lock_chain(session)
     session.flush()  # earlier rows of this transaction are in the table before we read the last one
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    changes_json = json.dumps([[name, _plain(old), _plain(new)] for name, old, new in changes],
-                              ensure_ascii=False, separators=(",", ":")) if changes else ""
+    changes_json = (
+        json.dumps(
+            [[name, _plain(old), _plain(new)] for name, old, new in changes], ensure_ascii=False, separators=(",", ":")
+        )
+        if changes
+        else ""
+    )
     at = at.replace(microsecond=0)
     salt = secrets.token_hex(16)
-    event = AuditEvent(id=event_id, at=at, username=username, action=action, entity=entity, record_id=record_id,
-                       record_reference=reference, person_id=person_id, changes=changes_json, detail=detail,
-                       prev_hash=prev_hash, hash_version=VERSION, salt=salt,
-                       content_digest=_content_digest(salt, changes_json, detail))
+    event = AuditEvent(
+        id=event_id,
+        at=at,
+        username=username,
+        action=action,
+        entity=entity,
+        record_id=record_id,
+        record_reference=reference,
+        person_id=person_id,
+        changes=changes_json,
+        detail=detail,
+        prev_hash=prev_hash,
+        hash_version=VERSION,
+        salt=salt,
+        content_digest=_content_digest(salt, changes_json, detail),
+    )
     event.hash = _row_hash(event)
     session.add(event)
     session.flush()
@@ -113,14 +141,18 @@ class VerifyResult:
 
     def summary(self) -> str:
         if self.ok:
-            return (f"The audit trail is intact: {self.rows:,} row(s), each chained to the one before. "
-                    f"Newest hash {self.newest_hash}.")
+            return (
+                f"The audit trail is intact: {self.rows:,} row(s), each chained to the one before. "
+                f"Newest hash {self.newest_hash}."
+            )
         shown = "\n".join(f"- {p}" for p in self.problems[:20])
         more = f"\n… and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
-        return f"The audit trail has been changed: {len(self.problems)} problem(s) in {self.rows:,} row(s).\n{shown}{more}"
+        return (
+            f"The audit trail has been changed: {len(self.problems)} problem(s) in {self.rows:,} row(s).\n{shown}{more}"
+        )
 
 
-def verify_rows(rows: Iterable[AuditEvent | Any], key: bytes | None = None) -> VerifyResult:  # noqa: ANN401
+def verify_rows(rows: Iterable[AuditEvent | Any], key: bytes | None = None) -> VerifyResult:
     """Check the chain row by row in id order. Rows hashed without the key (versions 1 and 2) are
     accepted only before the marker row that revision 0010 wrote; every row after it, and every
     row of a chain begun keyed, must be keyed."""
@@ -132,45 +164,63 @@ def verify_rows(rows: Iterable[AuditEvent | Any], key: bytes | None = None) -> V
     for row in rows:
         count += 1
         if row.id != expected_id:
-            problems.append(f"row {expected_id}" + (f" to {row.id - 1}" if row.id - 1 > expected_id else "")
-                            + " missing (deleted)" if row.id > expected_id else f"row {row.id} out of sequence")
+            problems.append(
+                f"row {expected_id}" + (f" to {row.id - 1}" if row.id - 1 > expected_id else "") + " missing (deleted)"
+                if row.id > expected_id
+                else f"row {row.id} out of sequence"
+            )
         if row.prev_hash != expected_prev:
-            problems.append(f"row {row.id}: does not follow the row before it (a row before it was changed "
-                            "or deleted)")
+            problems.append(f"row {row.id}: does not follow the row before it (a row before it was changed or deleted)")
         if row.hash_version not in (1, 2, KEYED_VERSION):
             problems.append(f"row {row.id}: unknown hash version {row.hash_version} (the row was edited)")
         elif _row_hash(row, key) != row.hash or (
-                row.hash_version in ERASABLE_VERSIONS and row.erased_at is None
-                and _content_digest(row.salt, row.changes, row.detail) != row.content_digest):
-            problems.append(f"row {row.id}: its content does not match its hash (the row was edited"
-                            + (", or this computer's audit key is not the one it was written with)"
-                               if row.hash_version == KEYED_VERSION else ")"))
+            row.hash_version in ERASABLE_VERSIONS
+            and row.erased_at is None
+            and _content_digest(row.salt, row.changes, row.detail) != row.content_digest
+        ):
+            problems.append(
+                f"row {row.id}: its content does not match its hash (the row was edited"
+                + (
+                    ", or this computer's audit key is not the one it was written with)"
+                    if row.hash_version == KEYED_VERSION
+                    else ")"
+                )
+            )
         elif row.erased_at is not None and (row.changes or row.detail or row.salt):
             problems.append(f"row {row.id}: marked erased but holds values (the row was edited)")
         if row.hash_version == KEYED_VERSION:
             if unkeyed and row.action != MARKER_ACTION:
-                problems.append(f"row {row.id}: keyed rows follow {unkeyed} row(s) written without the key and no "
-                                "marker (the chain was rewritten)")
+                problems.append(
+                    f"row {row.id}: keyed rows follow {unkeyed} row(s) written without the key and no "
+                    "marker (the chain was rewritten)"
+                )
             unkeyed, keyed_seen = 0, True
         elif row.hash_version in (1, 2):
             if keyed_seen:
-                problems.append(f"row {row.id}: written without the key after keyed hashing began (the chain was "
-                                "rewritten)")
+                problems.append(
+                    f"row {row.id}: written without the key after keyed hashing began (the chain was rewritten)"
+                )
             unkeyed += 1
         expected_prev, expected_id = row.hash, row.id + 1
     if unkeyed and not keyed_seen:
-        problems.append(f"rows 1 to {count}: none is keyed with the audit key and no marker row follows them (the "
-                        "chain was rewritten, or the database was never upgraded to revision 0010)")
+        problems.append(
+            f"rows 1 to {count}: none is keyed with the audit key and no marker row follows them (the "
+            "chain was rewritten, or the database was never upgraded to revision 0010)"
+        )
     elif unkeyed:
-        problems.append(f"the last {unkeyed} row(s) were written without the key after keyed hashing began (the "
-                        "chain was rewritten)")
+        problems.append(
+            f"the last {unkeyed} row(s) were written without the key after keyed hashing began (the "
+            "chain was rewritten)"
+        )
     return VerifyResult(ok=not problems, rows=count, newest_hash=expected_prev, problems=tuple(problems))
 
 
 def verify(session: Session, batch: int = 5000) -> VerifyResult:
     result = verify_rows(_in_order(session, batch))
-    unexplained = [f"row {row_id}: its values were erased but the chain does not show its record anonymised "
-                   "by retention" for row_id in session.scalars(_erased_without_cause())]
+    unexplained = [
+        f"row {row_id}: its values were erased but the chain does not show its record anonymised by retention"
+        for row_id in session.scalars(_erased_without_cause())
+    ]
     users = _users_not_in_chain(session)
     if not unexplained and not users:
         return result
@@ -186,15 +236,27 @@ def _erased_without_cause() -> Select:
     event = AuditEvent
     cause = aliased(AuditEvent)
     after = (cause.id > event.id) & cause.erased_at.is_(None)
-    person_gone = exists().where(after, cause.action == "person_anonymised", cause.entity == "person",
-                                 cause.record_id == event.person_id)
-    referral_gone = exists().where(after, cause.action == "referral_anonymised", cause.entity == "referral",
-                                   cause.record_reference == event.record_reference)
-    document_gone = exists().where(after, cause.action == "referral_anonymised", cause.entity == "referral",
-                                   IssuedDocument.document_reference == event.record_reference,
-                                   cause.record_id == IssuedDocument.referral_id)
-    return (select(event.id).where(event.erased_at.is_not(None), ~person_gone, ~referral_gone, ~document_gone)
-            .order_by(event.id))
+    person_gone = exists().where(
+        after, cause.action == "person_anonymised", cause.entity == "person", cause.record_id == event.person_id
+    )
+    referral_gone = exists().where(
+        after,
+        cause.action == "referral_anonymised",
+        cause.entity == "referral",
+        cause.record_reference == event.record_reference,
+    )
+    document_gone = exists().where(
+        after,
+        cause.action == "referral_anonymised",
+        cause.entity == "referral",
+        IssuedDocument.document_reference == event.record_reference,
+        cause.record_id == IssuedDocument.referral_id,
+    )
+    return (
+        select(event.id)
+        .where(event.erased_at.is_not(None), ~person_gone, ~referral_gone, ~document_gone)
+        .order_by(event.id)
+    )
 
 
 def _users_not_in_chain(session: Session) -> list[str]:
@@ -202,21 +264,25 @@ def _users_not_in_chain(session: Session) -> list[str]:
     other than the ones the chain last recorded for them."""
     recorded: dict[int | None, list | None] = {}
     for record_id, changes in session.execute(
-            select(AuditEvent.record_id, AuditEvent.changes)
-            .where(AuditEvent.entity == "user", AuditEvent.action.in_(("user_created", "user_roles_changed")))
-            .order_by(AuditEvent.id)):
-        roles = next((new for name, _old, new in (json.loads(changes) if changes else []) if name == "roles"),
-                     None)
+        select(AuditEvent.record_id, AuditEvent.changes)
+        .where(AuditEvent.entity == "user", AuditEvent.action.in_(("user_created", "user_roles_changed")))
+        .order_by(AuditEvent.id)
+    ):
+        roles = next((new for name, _old, new in (json.loads(changes) if changes else []) if name == "roles"), None)
         if roles is not None or record_id not in recorded:
             recorded[record_id] = roles
     problems = []
     for user_id, username, roles in session.execute(select(User.id, User.username, User.roles).order_by(User.id)):
         if user_id not in recorded:
-            problems.append(f"user {username}: not created through the application (no row of the audit trail "
-                            "created them: inserted by hand)")
+            problems.append(
+                f"user {username}: not created through the application (no row of the audit trail "
+                "created them: inserted by hand)"
+            )
         elif (chained := recorded[user_id]) is not None and sorted(chained) != sorted(roles):
-            problems.append(f"user {username}: roles {', '.join(sorted(roles))} are not the ones the audit trail "
-                            f"gave them ({', '.join(sorted(chained))}): changed by hand")
+            problems.append(
+                f"user {username}: roles {', '.join(sorted(roles))} are not the ones the audit trail "
+                f"gave them ({', '.join(sorted(chained))}): changed by hand"
+            )
     return problems
 
 
@@ -226,15 +292,28 @@ def had_users(session: Session) -> bool:
     return session.scalar(select(AuditEvent.id).where(AuditEvent.action == "user_created").limit(1)) is not None
 
 
-def _in_order(session: Session, batch: int) -> Iterator[Any]:  # noqa: ANN401
-    columns = (AuditEvent.id, AuditEvent.at, AuditEvent.username, AuditEvent.action, AuditEvent.entity,
-               AuditEvent.record_id, AuditEvent.record_reference, AuditEvent.person_id, AuditEvent.changes,
-               AuditEvent.detail, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.hash_version,
-               AuditEvent.salt, AuditEvent.content_digest, AuditEvent.erased_at)
+def _in_order(session: Session, batch: int) -> Iterator[Any]:
+    columns = (
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.username,
+        AuditEvent.action,
+        AuditEvent.entity,
+        AuditEvent.record_id,
+        AuditEvent.record_reference,
+        AuditEvent.person_id,
+        AuditEvent.changes,
+        AuditEvent.detail,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+        AuditEvent.hash_version,
+        AuditEvent.salt,
+        AuditEvent.content_digest,
+        AuditEvent.erased_at,
+    )
     after = 0
     while True:
-        rows = session.execute(select(*columns).where(AuditEvent.id > after).order_by(AuditEvent.id)
-                               .limit(batch)).all()
+        rows = session.execute(select(*columns).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)).all()
         if not rows:
             return
         yield from rows
@@ -246,8 +325,14 @@ def _in_order(session: Session, batch: int) -> Iterator[Any]:  # noqa: ANN401
 _REFERRAL_ENTITIES = ("referral", "appointment", "document")
 
 
-def erase(session: Session, at: datetime, *, person_ids: Sequence[int] = (), references: Sequence[str] = (),
-          keep_actions: Sequence[str] = ()) -> int:
+def erase(
+    session: Session,
+    at: datetime,
+    *,
+    person_ids: Sequence[int] = (),
+    references: Sequence[str] = (),
+    keep_actions: Sequence[str] = (),
+) -> int:
     """Empty the values of the rows about these people (every row carrying their id) and these
     referrals or documents (by reference), but not of rows of ``keep_actions`` (which record no
     personal values: the anonymising run's own), in ``session``'s transaction; how many rows.
@@ -256,15 +341,20 @@ def erase(session: Session, at: datetime, *, person_ids: Sequence[int] = (), ref
     if person_ids:
         about.append(AuditEvent.person_id.in_(list(person_ids)))
     if references:
-        about.append(AuditEvent.record_reference.in_(list(references))
-                     & AuditEvent.entity.in_(_REFERRAL_ENTITIES))
+        about.append(AuditEvent.record_reference.in_(list(references)) & AuditEvent.entity.in_(_REFERRAL_ENTITIES))
     if not about:
         return 0
-    result = session.execute(update(AuditEvent).where(or_(*about), AuditEvent.action.not_in(list(keep_actions)),
-                                                      AuditEvent.hash_version.in_(ERASABLE_VERSIONS),
-                                                      AuditEvent.erased_at.is_(None))
-                             .values(changes="", detail="", salt="", erased_at=at.replace(microsecond=0)),
-                             execution_options={"synchronize_session": False})
+    result = session.execute(
+        update(AuditEvent)
+        .where(
+            or_(*about),
+            AuditEvent.action.not_in(list(keep_actions)),
+            AuditEvent.hash_version.in_(ERASABLE_VERSIONS),
+            AuditEvent.erased_at.is_(None),
+        )
+        .values(changes="", detail="", salt="", erased_at=at.replace(microsecond=0)),
+        execution_options={"synchronize_session": False},
+    )
     return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
 
 
@@ -272,6 +362,6 @@ def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-def log(session: Session, ctx: Any, action: str, **details: Any) -> AuditEvent:  # noqa: ANN401
+def log(session: Session, ctx: Any, action: str, **details: Any) -> AuditEvent:  # noqa: ANN401 (AppContext imports this module)
     """``record`` as the signed-in user of ``ctx`` (an AppContext), now."""
     return record(session, ctx.user, ctx.now(), action, **details)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services import audit
@@ -18,9 +19,14 @@ from diversion_desktop.spreadsheets.writer import INT, Column, columns, write_cs
 from diversion_desktop.store.models import AuditEvent, Person
 
 PAGE = 500
-EXPORT_COLUMNS = (Column("id", INT), *columns(["at", "username", "action", "entity"]), Column("record_id", INT),
-                  Column("reference"), Column("person_id", INT),
-                  *columns(["changes", "detail", "prev_hash", "hash", "erased_at"]))
+EXPORT_COLUMNS = (
+    Column("id", INT),
+    *columns(["at", "username", "action", "entity"]),
+    Column("record_id", INT),
+    Column("reference"),
+    Column("person_id", INT),
+    *columns(["changes", "detail", "prev_hash", "hash", "erased_at"]),
+)
 
 
 @dataclass(frozen=True)
@@ -60,16 +66,26 @@ def _short(value: object) -> str:
 
 def _row(event: AuditEvent) -> AuditRow:
     changes = tuple(tuple(c) for c in json.loads(event.changes)) if event.changes else ()
-    return AuditRow(event.id, event.at, event.username, event.action, event.entity, event.record_id,
-                    event.record_reference, event.person_id, changes, event.detail,
-                    erased_at=event.erased_at)
+    return AuditRow(
+        event.id,
+        event.at,
+        event.username,
+        event.action,
+        event.entity,
+        event.record_id,
+        event.record_reference,
+        event.person_id,
+        changes,
+        event.detail,
+        erased_at=event.erased_at,
+    )
 
 
 class AuditTrailService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    def _query(self, session, filters: AuditFilters) -> Select:  # noqa: ANN001
+    def _query(self, session: Session, filters: AuditFilters) -> Select:
         stmt = select(AuditEvent)
         if filters.username.strip():
             stmt = stmt.where(AuditEvent.username == filters.username.strip().lower())
@@ -93,13 +109,17 @@ class AuditTrailService:
         with self.ctx.reading() as session:
             stmt = self._query(session, filters)
             total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-            rows = [_row(r) for r in
-                    session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))]
+            rows = [_row(r) for r in session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))]
             ids = {r.person_id for r in rows if r.person_id is not None}
-            references = {person_id: reference for person_id, reference in
-                          session.execute(select(Person.id, Person.reference).where(Person.id.in_(ids)))}
-            return total, [replace(r, person_reference=references.get(r.person_id, "")) if r.person_id else r
-                           for r in rows]
+            references = {
+                person_id: reference
+                for person_id, reference in session.execute(
+                    select(Person.id, Person.reference).where(Person.id.in_(ids))
+                )
+            }
+            return total, [
+                replace(r, person_reference=references.get(r.person_id, "")) if r.person_id else r for r in rows
+            ]
 
     def actions(self) -> list[str]:
         self.ctx.require(Permission.VIEW_AUDIT)
@@ -111,8 +131,13 @@ class AuditTrailService:
         with self.ctx.reading() as session:
             result = audit.verify(session)
         with self.ctx.unit_of_work() as session:
-            audit.log(session, self.ctx, "audit_verified", entity="audit",
-                      detail=f"{result.rows} row(s); {'intact' if result.ok else 'CHANGED'}")
+            audit.log(
+                session,
+                self.ctx,
+                "audit_verified",
+                entity="audit",
+                detail=f"{result.rows} row(s); {'intact' if result.ok else 'CHANGED'}",
+            )
         return result
 
     def export(self, filters: AuditFilters, out: Path) -> int:
@@ -123,15 +148,29 @@ class AuditTrailService:
         self.ctx.require(Permission.VIEW_AUDIT)
         with self.ctx.reading() as session:
             stmt = self._query(session, filters).order_by(AuditEvent.id)
-            rows = ([event.id, event.at.isoformat(sep=" "), event.username, event.action, event.entity,
-                     event.record_id, event.record_reference, event.person_id, event.changes, event.detail,
-                     event.prev_hash, event.hash, event.erased_at.isoformat(sep=" ") if event.erased_at else ""]
-                    for event in _batched(session, stmt))
+            rows = (
+                [
+                    event.id,
+                    event.at.isoformat(sep=" "),
+                    event.username,
+                    event.action,
+                    event.entity,
+                    event.record_id,
+                    event.record_reference,
+                    event.person_id,
+                    event.changes,
+                    event.detail,
+                    event.prev_hash,
+                    event.hash,
+                    event.erased_at.isoformat(sep=" ") if event.erased_at else "",
+                ]
+                for event in _batched(session, stmt)
+            )
             written = write_csv(Path(out), EXPORT_COLUMNS, rows)
         with self.ctx.unit_of_work() as session:
             audit.log(session, self.ctx, "audit_exported", entity="audit", detail=f"{written} row(s) to {out.name}")
         return written
 
 
-def _batched(session, stmt: Select) -> Iterator[AuditEvent]:  # noqa: ANN001
+def _batched(session: Session, stmt: Select) -> Iterator[AuditEvent]:
     yield from session.scalars(stmt.execution_options(yield_per=2000))

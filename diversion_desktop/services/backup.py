@@ -75,10 +75,12 @@ class BackupResult:
     def summary(self) -> str:
         text = f"Backup of {self.source} written to {self.out} ({self.file_bytes:,} bytes"
         if self.encrypted:
-            return (text + ", encrypted with a password in the standard age format). Diversion Desktop's "
-                    "restore (File → Restore a backup…, or `diversion-desktop restore`) opens it, and so does "
-                    "the ordinary `age -d` tool, only with its password: keep the password somewhere safe, "
-                    "apart from the backup.")
+            return (
+                text + ", encrypted with a password in the standard age format). Diversion Desktop's "
+                "restore (File → Restore a backup…, or `diversion-desktop restore`) opens it, and so does "
+                "the ordinary `age -d` tool, only with its password: keep the password somewhere safe, "
+                "apart from the backup."
+            )
         return text + ", not encrypted: it holds personal data, so keep it somewhere safe)."
 
 
@@ -119,8 +121,10 @@ class RestoreResult:
         text = f"Restored {self.source} to {self.out} (schema revision {self.revision}). "
         if self.upgrade_needed:
             text += "Its schema is older: it is upgraded when first opened, after a copy is kept beside it. "
-        return (text + "The database in use has not changed. To open the restored copy:\n"
-                f"    diversion-desktop --database {self.url}")
+        return (
+            text + "The database in use has not changed. To open the restored copy:\n"
+            f"    diversion-desktop --database {self.url}"
+        )
 
 
 def backup_source(url: str) -> Path:
@@ -128,8 +132,10 @@ def backup_source(url: str) -> Path:
     ask before opening the database (opening would create a missing file)."""
     source = sqlite_file(url)
     if source is None:
-        raise BackupError(f"Backups here copy SQLite database files only; {describe(url)} is not one. Use "
-                          "the database server's own backup tools (for PostgreSQL: pg_dump).")
+        raise BackupError(
+            f"Backups here copy SQLite database files only; {describe(url)} is not one. Use "
+            "the database server's own backup tools (for PostgreSQL: pg_dump)."
+        )
     if not source.is_file():
         raise BackupError(f"There is no database at {source}.")
     return source
@@ -151,8 +157,9 @@ class BackupService:
         self.ctx = ctx
 
     # -- backup ----------------------------------------------------------------------
-    def backup(self, out: Path, password: str | None = None, progress: Progress | None = None,
-               force: bool = False) -> BackupResult:
+    def backup(
+        self, out: Path, password: str | None = None, progress: Progress | None = None, force: bool = False
+    ) -> BackupResult:
         """Copy the database to ``out``, encrypted when ``password`` is given. ``progress(done,
         total)`` counts bytes of work: the copy, then (encrypted) the encryption."""
         self.ctx.require(Permission.BACKUP)
@@ -181,17 +188,29 @@ class BackupService:
                     size = self._copy_and_check(source, copy, progress, 2)
                     revision = sqlite_files.revision(copy)
                     encrypted_backup.encrypt(
-                        copy, part, password,
-                        progress=None if progress is None else (lambda done, _total: progress(size + done, 2 * size)))
+                        copy,
+                        part,
+                        password,
+                        progress=None if progress is None else (lambda done, _total: progress(size + done, 2 * size)),
+                    )
             part.replace(out)
         except (OSError, sqlite3.Error) as exc:
             raise BackupError(f"The backup could not be made: {exc}. Nothing was written.") from exc
         finally:
             sqlite_files.remove(part)  # gone already on success; on any failure it goes here
-        result = BackupResult(source=source, out=out, encrypted=password is not None, database_bytes=size,
-                              file_bytes=out.stat().st_size, revision=revision)
-        self._audit("backup_made", f"{'encrypted' if result.encrypted else 'NOT encrypted'} backup to {out} "
-                                   f"({result.file_bytes:,} bytes, revision {revision})")
+        result = BackupResult(
+            source=source,
+            out=out,
+            encrypted=password is not None,
+            database_bytes=size,
+            file_bytes=out.stat().st_size,
+            revision=revision,
+        )
+        self._audit(
+            "backup_made",
+            f"{'encrypted' if result.encrypted else 'NOT encrypted'} backup to {out} "
+            f"({result.file_bytes:,} bytes, revision {revision})",
+        )
         return result
 
     def _audit(self, action: str, detail: str) -> None:
@@ -211,8 +230,10 @@ class BackupService:
         size = sqlite_files.snapshot_copy(source, copy, copied)
         problems = sqlite_files.check(copy, thorough=False)
         if problems:
-            raise BackupError(f"The copy failed SQLite's check ({'; '.join(problems[:3])}); nothing was written. "
-                              "The database itself may be damaged: run `diversion-desktop migrate` or ask support.")
+            raise BackupError(
+                f"The copy failed SQLite's check ({'; '.join(problems[:3])}); nothing was written. "
+                "The database itself may be damaged: run `diversion-desktop migrate` or ask support."
+            )
         sqlite_files.make_self_contained(copy)
         return size
 
@@ -229,17 +250,30 @@ class BackupService:
                 raise self._refusal(exc, "") from exc
             except OSError as exc:
                 raise BackupError(f"{source} cannot be read: {exc}") from exc
-            return BackupInfo(path=source, encrypted=True, revision=header.revision, created=header.created,
-                              database_bytes=header.size, newer=self._newer(header.revision))
+            return BackupInfo(
+                path=source,
+                encrypted=True,
+                revision=header.revision,
+                created=header.created,
+                database_bytes=header.size,
+                newer=self._newer(header.revision),
+            )
         try:
             revision = sqlite_files.revision(source)
         except sqlite3.Error as exc:
             raise DamagedBackup(f"{source} is a damaged database file: {exc}.") from exc
-        return BackupInfo(path=source, encrypted=False, revision=revision, created="",
-                          database_bytes=source.stat().st_size, newer=self._newer(revision))
+        return BackupInfo(
+            path=source,
+            encrypted=False,
+            revision=revision,
+            created="",
+            database_bytes=source.stat().st_size,
+            newer=self._newer(revision),
+        )
 
-    def restore(self, source: Path, out: Path, password: str | None, progress: Progress | None = None,
-                unsealed: bool = False) -> RestoreResult:
+    def restore(
+        self, source: Path, out: Path, password: str | None, progress: Progress | None = None, unsealed: bool = False
+    ) -> RestoreResult:
         """Bring the backup ``source`` back as the new file ``out``. ``progress(done, total)``
         counts bytes of ``source`` read. A plain backup must carry a sound seal; one without any
         (made by an older version, or a database file that is not a backup) is restored only with
@@ -247,8 +281,10 @@ class BackupService:
         self.ctx.require(Permission.BACKUP)
         source, out = Path(source), Path(out)
         if out.exists() or out.is_symlink():
-            raise BackupError(f"{out} already exists. A backup is restored into a new file only: choose a "
-                              "name that is not in use (nothing was changed).")
+            raise BackupError(
+                f"{out} already exists. A backup is restored into a new file only: choose a "
+                "name that is not in use (nothing was changed)."
+            )
         if not out.parent.is_dir():
             raise BackupError(f"The folder {out.parent} does not exist: choose a new file in an existing folder.")
         kind = self._kind(source)
@@ -270,9 +306,16 @@ class BackupService:
             raise BackupError(f"The backup could not be restored: {exc}. Nothing was restored.") from exc
         finally:
             sqlite_files.remove(part)
-        result = RestoreResult(source=source, out=out, encrypted=kind == "encrypted", revision=revision,
-                               upgrade_needed=revision != head_revision(self.ctx.engine))
-        unchecked = " WITHOUT checking a seal (restored as unsealed on purpose)" if kind == "sqlite" and unsealed else ""
+        result = RestoreResult(
+            source=source,
+            out=out,
+            encrypted=kind == "encrypted",
+            revision=revision,
+            upgrade_needed=revision != head_revision(self.ctx.engine),
+        )
+        unchecked = (
+            " WITHOUT checking a seal (restored as unsealed on purpose)" if kind == "sqlite" and unsealed else ""
+        )
         self._audit("backup_restored", f"{source} restored into the new file {out} (revision {revision}){unchecked}")
         return result
 
@@ -285,8 +328,10 @@ class BackupService:
         except OSError as exc:
             raise BackupError(f"{source} cannot be read: {exc}") from exc
         if kind is None:
-            raise NotABackup(f"{source} is not a Diversion Desktop backup: it is neither an encrypted backup nor "
-                             "a database file. Nothing was restored.")
+            raise NotABackup(
+                f"{source} is not a Diversion Desktop backup: it is neither an encrypted backup nor "
+                "a database file. Nothing was restored."
+            )
         return kind
 
     @staticmethod
@@ -323,27 +368,34 @@ class BackupService:
         except sqlite3.DatabaseError as exc:
             raise DamagedBackup(f"The backup does not hold a readable database ({exc}). Nothing was restored.") from exc
         if problems:
-            raise DamagedBackup(f"The database in the backup is damaged ({'; '.join(problems[:3])}). "
-                                "Nothing was restored.")
+            raise DamagedBackup(
+                f"The database in the backup is damaged ({'; '.join(problems[:3])}). Nothing was restored."
+            )
         sqlite_files.make_self_contained(part)
         revision = sqlite_files.revision(part)
         if revision is None or not _OWN_TABLES <= sqlite_files.tables(part):
             raise NotABackup("The file holds a database, but not one of Diversion Desktop's. Nothing was restored.")
         if self._newer(revision):
             head = head_revision(self.ctx.engine)
-            raise NewerBackup(f"This backup was made by a newer version of Diversion Desktop (its schema is "
-                              f"revision {revision}; this version knows revisions up to {head}). Restore it "
-                              "with that version or a newer one. Nothing was restored.")
+            raise NewerBackup(
+                f"This backup was made by a newer version of Diversion Desktop (its schema is "
+                f"revision {revision}; this version knows revisions up to {head}). Restore it "
+                "with that version or a newer one. Nothing was restored."
+            )
         if sealed:
             state = sqlite_files.seal_state(part)
             if state == "broken":
-                raise DamagedBackup("The plain backup was changed after it was made: its content does not match "
-                                    "the checksum sealed in it. Nothing was restored.")
+                raise DamagedBackup(
+                    "The plain backup was changed after it was made: its content does not match "
+                    "the checksum sealed in it. Nothing was restored."
+                )
             if state == "missing":
-                raise UnsealedBackup("This database copy carries no checksum (a plain backup made by an older "
-                                     "version, or a database file that is not a backup), so changes to it cannot "
-                                     "be found. Restore it only if you know where it came from, with "
-                                     "`diversion-desktop restore --unsealed`. Nothing was restored.")
+                raise UnsealedBackup(
+                    "This database copy carries no checksum (a plain backup made by an older "
+                    "version, or a database file that is not a backup), so changes to it cannot "
+                    "be found. Restore it only if you know where it came from, with "
+                    "`diversion-desktop restore --unsealed`. Nothing was restored."
+                )
         sqlite_files.remove_seal(part)
         return revision
 
@@ -353,8 +405,9 @@ class BackupService:
         try:
             os.link(part, out)  # fails if ``out`` exists, atomically
         except FileExistsError:
-            raise BackupError(f"{out} appeared while the backup was being restored; it was left as it is. "
-                              "Nothing was restored.") from None
+            raise BackupError(
+                f"{out} appeared while the backup was being restored; it was left as it is. Nothing was restored."
+            ) from None
         except OSError:  # a file system without hard links (FAT, some network shares)
             if out.exists():
                 raise BackupError(f"{out} already exists; it was left as it is. Nothing was restored.") from None

@@ -14,8 +14,8 @@ from diversion_desktop.domain.permissions import Principal
 from diversion_desktop.domain.scheme_registry import SchemeRegistry
 from diversion_desktop.resources import schemes_dir
 from diversion_desktop.services.context import AppContext
-from diversion_desktop.store.database import default_database_url, describe, make_engine, make_session_factory
 from diversion_desktop.store import private_files
+from diversion_desktop.store.database import default_database_url, describe, make_engine, make_session_factory
 from diversion_desktop.store.migrate import current_revision, upgrade
 
 DATABASE_ENV = "DIVERSION_DATABASE_URL"
@@ -26,9 +26,14 @@ def resolve_database_url(option: str | None) -> str:
     return option or os.environ.get(DATABASE_ENV) or default_database_url()
 
 
-def open_context(url: str, schemes_folder: Path | None = None,
-                 clock: Callable[[], datetime] | None = None, user: str | None = None,
-                 migrate: bool = True, principal: Principal | None = None) -> AppContext:
+def open_context(
+    url: str,
+    schemes_folder: Path | None = None,
+    clock: Callable[[], datetime] | None = None,
+    user: str | None = None,
+    migrate: bool = True,
+    principal: Principal | None = None,
+) -> AppContext:
     """Load schemes (raises SchemeConfigError naming file and key), then open and upgrade the database."""
     schemes = SchemeRegistry.load(schemes_folder or schemes_dir())
     configure_mappers()  # once, up front, rather than inside the first background query
@@ -39,8 +44,9 @@ def open_context(url: str, schemes_folder: Path | None = None,
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
-    ctx = AppContext(engine=engine, session_factory=make_session_factory(engine), schemes=schemes,
-                     database_label=describe(url))
+    ctx = AppContext(
+        engine=engine, session_factory=make_session_factory(engine), schemes=schemes, database_label=describe(url)
+    )
     if clock is not None:
         ctx.clock = clock
     if user is not None:

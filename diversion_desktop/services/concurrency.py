@@ -56,23 +56,33 @@ def stale_message(session: Session, record: Person | Referral | Appointment | No
     what, about = _described(record)
     last = None
     if about is not None:
-        last = session.execute(select(AuditEvent.username, AuditEvent.at, AuditEvent.action)
-                               .where(about, AuditEvent.changes != "")
-                               .order_by(AuditEvent.id.desc()).limit(1)).first()
-    changed = (f"{what} was changed by {last.username} at {last.at:%d/%m/%Y %H:%M} "
-               f"({last.action.replace('_', ' ')}) after you opened it." if last is not None
-               else f"{what} was changed by someone else after you opened it.")
+        last = session.execute(
+            select(AuditEvent.username, AuditEvent.at, AuditEvent.action)
+            .where(about, AuditEvent.changes != "")
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        ).first()
+    changed = (
+        f"{what} was changed by {last.username} at {last.at:%d/%m/%Y %H:%M} "
+        f"({last.action.replace('_', ' ')}) after you opened it."
+        if last is not None
+        else f"{what} was changed by someone else after you opened it."
+    )
     return f"{changed} Your change was not saved. Reload to see the record as it is now, then make your change again."
 
 
 def _described(record: Person | Referral | Appointment | None) -> tuple[str, ColumnElement[bool] | None]:
     if isinstance(record, Appointment):
-        return (f"The appointment of {record.scheduled_at:%d/%m/%Y %H:%M}",
-                (AuditEvent.entity == "appointment") & (AuditEvent.record_id == record.id))
+        return (
+            f"The appointment of {record.scheduled_at:%d/%m/%Y %H:%M}",
+            (AuditEvent.entity == "appointment") & (AuditEvent.record_id == record.id),
+        )
     if isinstance(record, Referral):
         # The referral's state changes with its appointments: their rows carry its reference.
-        return (f"Referral {record.reference}",
-                AuditEvent.record_reference == record.reference)
+        return (f"Referral {record.reference}", AuditEvent.record_reference == record.reference)
     if isinstance(record, Person):
-        return f"The record of {record.forenames} {record.surname} ({record.reference})", AuditEvent.person_id == record.id
+        return (
+            f"The record of {record.forenames} {record.surname} ({record.reference})",
+            AuditEvent.person_id == record.id,
+        )
     return "This record", None

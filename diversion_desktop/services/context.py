@@ -69,8 +69,9 @@ class AppContext:
         missing = [p for p in permissions if not principal.may(p)]
         if missing:
             what = ", ".join(p.value.replace("_", " ") for p in missing)
-            raise PermissionDenied(f"{principal.username} may not do this (it needs: {what}). "
-                                   "Nothing was read or changed.")
+            raise PermissionDenied(
+                f"{principal.username} may not do this (it needs: {what}). Nothing was read or changed."
+            )
         return principal
 
     def _current(self, password_change: bool) -> Principal:
@@ -82,17 +83,22 @@ class AppContext:
         try:
             with self.engine.connect() as connection:
                 row = connection.execute(
-                    select(User.disabled, User.must_change_password, User.roles, User.organisation)
-                    .where(User.id == principal.user_id)).first()
+                    select(User.disabled, User.must_change_password, User.roles, User.organisation).where(
+                        User.id == principal.user_id
+                    )
+                ).first()
         except SQLAlchemyError as exc:
             raise StorageError(f"The database could not be read: {exc}") from exc
         if row is None or row.disabled:
-            raise AccountRevoked(f"The account {principal.username} has been disabled by an administrator, "
-                                 "so it is signed out. Nothing was read or changed.")
+            raise AccountRevoked(
+                f"The account {principal.username} has been disabled by an administrator, "
+                "so it is signed out. Nothing was read or changed."
+            )
         if row.must_change_password and not password_change:
             raise PasswordChangeRequired(
                 f"An administrator has set a new password for {principal.username}: choose your own before "
-                "anything else (on the command line: users passwd). Nothing was read or changed.")
+                "anything else (on the command line: users passwd). Nothing was read or changed."
+            )
         roles = frozenset(Role(r) for r in row.roles)
         if roles != principal.roles or row.organisation != principal.organisation:
             principal = replace(principal, roles=roles, organisation=row.organisation)
@@ -104,8 +110,9 @@ class AppContext:
         principal = self._current(password_change=False)
         if not any(principal.may(p) for p in permissions):
             what = " or ".join(p.value.replace("_", " ") for p in permissions)
-            raise PermissionDenied(f"{principal.username} may not do this (it needs: {what}). "
-                                   "Nothing was read or changed.")
+            raise PermissionDenied(
+                f"{principal.username} may not do this (it needs: {what}). Nothing was read or changed."
+            )
         return principal
 
     def now(self) -> datetime:
@@ -146,8 +153,10 @@ _TABLE_NAMES = {"people": "This person's record", "referrals": "This referral", 
 
 def _stale_message(exc: StaleDataError) -> str:
     what = next((name for table, name in _TABLE_NAMES.items() if f"'{table}'" in str(exc)), "This record")
-    return (f"{what} was changed by someone else while you were saving it. Your change was not saved. "
-            "Reload to see the record as it is now, then make your change again.")
+    return (
+        f"{what} was changed by someone else while you were saving it. Your change was not saved. "
+        "Reload to see the record as it is now, then make your change again."
+    )
 
 
 def _storage_message(exc: DBAPIError) -> str:
@@ -155,7 +164,10 @@ def _storage_message(exc: DBAPIError) -> str:
     if "disk" in text and ("full" in text or "space" in text):
         return "The disk is full, so this was not saved. Free some space and try again; nothing already saved is lost."
     if "locked" in text or "busy" in text:
-        return "The database is busy in another window or on another workstation. Nothing was saved; try again in a moment."
+        return (
+            "The database is busy in another window or on another workstation. "
+            "Nothing was saved; try again in a moment."
+        )
     if "readonly" in text or "read-only" in text:
         return "The database file is read-only, so this was not saved. Ask your administrator."
     if "unique" in text:

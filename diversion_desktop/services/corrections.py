@@ -21,17 +21,17 @@ from diversion_desktop.domain.corrections import (
 )
 from diversion_desktop.domain.lifecycle import after_correction, after_withdrawal
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.programme import Attendance, SessionType, Status
+from diversion_desktop.domain.programme import Attendance, SessionType
 from diversion_desktop.services.audit import changes_between, log
 from diversion_desktop.services.concurrency import check_version, lock, lock_appointment
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.documents import UNDER_NEXT_STEP, withdraw_documents
 from diversion_desktop.services.dto import AppointmentRow
-from diversion_desktop.services.errors import ConflictError, NotFound, ValidationError
+from diversion_desktop.services.errors import ConflictError, ValidationError
 from diversion_desktop.services.lifecycle import apply_transition, standing
+from diversion_desktop.services.lookup import scheme_of
 from diversion_desktop.services.programme import (
     PROSECUTION_HOLD_REASON,
-    ProgrammeService,
     _referral,
     _state,
     appointment_row,
@@ -44,8 +44,9 @@ class CorrectionService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    def correct_attendance(self, appointment_id: int, attendance: Attendance, reason: str,
-                           expected_version: int | None = None) -> AppointmentRow:
+    def correct_attendance(
+        self, appointment_id: int, attendance: Attendance, reason: str, expected_version: int | None = None
+    ) -> AppointmentRow:
         """Correct a recorded attendance, with a reason; the next step is proposed again from it.
         ``expected_version``: the appointment's version the screen showed."""
         principal = self.ctx.require(Permission.CORRECT_ATTENDANCE)
@@ -56,11 +57,17 @@ class CorrectionService:
             check_referral(principal, referral.provider, referral.reference)
             check_version(session, appointment, expected_version)
             current = Attendance(appointment.attendance) if appointment.attendance else None
-            who = Corrector(principal.username, principal.may(Permission.CORRECT_ATTENDANCE),
-                            principal.may(Permission.CORRECT_ANY_ATTENDANCE))
+            who = Corrector(
+                principal.username,
+                principal.may(Permission.CORRECT_ATTENDANCE),
+                principal.may(Permission.CORRECT_ANY_ATTENDANCE),
+            )
             now = self.ctx.now()
-            refusal = correction_refusal(who, Recorded(current, appointment.recorded_by, appointment.recorded_at,
-                                                       bool(referral.next_step)), now.date())
+            refusal = correction_refusal(
+                who,
+                Recorded(current, appointment.recorded_by, appointment.recorded_at, bool(referral.next_step)),
+                now.date(),
+            )
             if refusal is None and not referral.status.is_open:
                 refusal = f"{referral.reference} is {referral.status.replace('_', ' ')}: nothing can be corrected."
             if refusal is not None:
@@ -68,34 +75,64 @@ class CorrectionService:
             errors = correction_problems(current, attendance, reason)
             in_future = appointment.scheduled_at.date() > now.date()
             if attendance in (Attendance.ATTENDED, Attendance.NOT_ATTENDED) and in_future:
-                errors.setdefault("attendance", "This appointment is in the future: it cannot have been attended "
-                                                "or missed.")
+                errors.setdefault(
+                    "attendance", "This appointment is in the future: it cannot have been attended or missed."
+                )
             if errors:
                 raise ValidationError(errors)
             assert current is not None  # the refusal says so otherwise
             before = _state(referral)
-            was = {"attendance": appointment.attendance, "rebook_reason": appointment.rebook_reason,
-                   "recorded_by": appointment.recorded_by, "recorded_at": appointment.recorded_at}
+            was = {
+                "attendance": appointment.attendance,
+                "rebook_reason": appointment.rebook_reason,
+                "recorded_by": appointment.recorded_by,
+                "recorded_at": appointment.recorded_at,
+            }
             appointment.attendance = attendance
             appointment.rebook_reason = ""  # a reason for rebooking, and it is no longer a rebooking
             appointment.recorded_by, appointment.recorded_at = self.ctx.user, now
-            scheme = ProgrammeService(self.ctx)._scheme(referral)
+            scheme = scheme_of(self.ctx.schemes, referral)
             assert referral.due_date is not None  # only a diversion has appointments
             transition = after_correction(
-                scheme, Pathway(referral.pathway), standing(referral),
+                scheme,
+                Pathway(referral.pathway),
+                standing(referral),
                 [Attendance(a.attendance) if a.attendance else None for a in referral.appointments],
-                referral.due_date, self.ctx.today(), scheduled_at=appointment.scheduled_at,
-                session_type=SessionType(appointment.session_type), was=current, corrected=attendance, reason=reason)
+                referral.due_date,
+                self.ctx.today(),
+                scheduled_at=appointment.scheduled_at,
+                session_type=SessionType(appointment.session_type),
+                was=current,
+                corrected=attendance,
+                reason=reason,
+            )
             apply_transition(session, referral, transition, self.ctx.user, now)
             if current is Attendance.NOT_ATTENDED:  # the missed-appointment notice stood on the miss
-                withdraw_documents(session, self.ctx, referral, ("missed_appointment_notice",),
-                                   f"Attendance corrected: {reason}", appointment_id=appointment.id)
-            now_is = {"attendance": appointment.attendance, "rebook_reason": appointment.rebook_reason,
-                      "recorded_by": appointment.recorded_by, "recorded_at": appointment.recorded_at}
-            log(session, self.ctx, "attendance_corrected", entity="appointment", record_id=appointment.id,
-                reference=referral.reference, person_id=referral.person_id,
+                withdraw_documents(
+                    session,
+                    self.ctx,
+                    referral,
+                    ("missed_appointment_notice",),
+                    f"Attendance corrected: {reason}",
+                    appointment_id=appointment.id,
+                )
+            now_is = {
+                "attendance": appointment.attendance,
+                "rebook_reason": appointment.rebook_reason,
+                "recorded_by": appointment.recorded_by,
+                "recorded_at": appointment.recorded_at,
+            }
+            log(
+                session,
+                self.ctx,
+                "attendance_corrected",
+                entity="appointment",
+                record_id=appointment.id,
+                reference=referral.reference,
+                person_id=referral.person_id,
                 changes=changes_between(was, now_is) + changes_between(before, _state(referral)),
-                detail=reason)
+                detail=reason,
+            )
             return appointment_row(appointment, referral, scheme)
 
     def withdraw_next_step(self, referral_id: int, reason: str, expected_version: int | None = None) -> list[str]:
@@ -120,26 +157,46 @@ class CorrectionService:
                 person.barred, person.barred_at, person.barred_by_referral_id = False, None, None
             if referral.legal_hold and referral.legal_hold_reason == PROSECUTION_HOLD_REASON:
                 referral.legal_hold, referral.legal_hold_reason = False, ""  # the hold the step set itself
-                log(session, self.ctx, "legal_hold_released", entity="referral", record_id=referral.id,
-                    reference=referral.reference, person_id=referral.person_id,
+                log(
+                    session,
+                    self.ctx,
+                    "legal_hold_released",
+                    entity="referral",
+                    record_id=referral.id,
+                    reference=referral.reference,
+                    person_id=referral.person_id,
                     changes=[("legal_hold", True, False), ("legal_hold_reason", PROSECUTION_HOLD_REASON, "")],
-                    detail="Released automatically: the next step 'report for prosecution' was withdrawn.")
+                    detail="Released automatically: the next step 'report for prosecution' was withdrawn.",
+                )
             # The hold's release is audited on its own (above): the step's changes are from here on.
             before = _confirmed(referral)
-            documents = withdraw_documents(session, self.ctx, referral, UNDER_NEXT_STEP,
-                                           f"Next step withdrawn: {reason}")
+            documents = withdraw_documents(
+                session, self.ctx, referral, UNDER_NEXT_STEP, f"Next step withdrawn: {reason}"
+            )
             references = [d.document_reference for d in documents]
             # The step waits again for a coordinator: confirmed again, or proposed anew once corrected.
-            apply_transition(session, referral, after_withdrawal(standing(referral), reason, references),
-                             self.ctx.user, now)
+            apply_transition(
+                session, referral, after_withdrawal(standing(referral), reason, references), self.ctx.user, now
+            )
             changes = changes_between(before, _confirmed(referral))
             if unbarred:
                 changes.append(("person.barred", True, False))
-            log(session, self.ctx, "next_step_withdrawn", entity="referral", record_id=referral.id,
-                reference=referral.reference, person_id=referral.person_id, changes=changes, detail=reason)
+            log(
+                session,
+                self.ctx,
+                "next_step_withdrawn",
+                entity="referral",
+                record_id=referral.id,
+                reference=referral.reference,
+                person_id=referral.person_id,
+                changes=changes,
+                detail=reason,
+            )
             return references
 
 
 def _confirmed(referral: Referral) -> dict[str, object]:
-    return _state(referral) | {"next_step_confirmed_by": referral.next_step_confirmed_by,
-                               "next_step_confirmed_at": referral.next_step_confirmed_at}
+    return _state(referral) | {
+        "next_step_confirmed_by": referral.next_step_confirmed_by,
+        "next_step_confirmed_at": referral.next_step_confirmed_at,
+    }

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,14 +21,18 @@ from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.document_kinds import DocumentKind, SentTo
 from diversion_desktop.domain.eligibility import Decision
 from diversion_desktop.domain.next_step import NextStep
-from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.domain.permissions import Permission
+from diversion_desktop.domain.programme import Attendance, SessionType, Status
 from diversion_desktop.domain.schemes import Centre, Scheme
 from diversion_desktop.services.audit import created, log
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ConflictError, NotFound, ServiceError
+from diversion_desktop.services.lookup import scheme_of
 from diversion_desktop.services.scope import check_referral, referral_condition
 from diversion_desktop.services.timeline import add_event
+
+if TYPE_CHECKING:  # the documents load reportlab: imported where a document is made
+    from diversion_desktop.documents.data import Document, ReferralFacts
 from diversion_desktop.store.models import Appointment, IssuedDocument, Person, Referral
 
 # Bump when a document's wording or layout changes; stored with each issued document.
@@ -133,9 +138,18 @@ class DocumentService:
             if referral.status == Status.COMPLETED.value:
                 wanted.append((DocumentKind.COMPLETION_LETTER, None))
             # Only what this user may issue: a support worker is not offered the YOT notice.
-            return [DueDocument(kind=k.value, label=k.label, recipient=self._recipient(referral, k), appointment_id=a,
-                                issued_id=issued.get((k.value, a)), warnings=self._warnings(referral, k))
-                    for k, a in wanted if principal.may(k.details.permission)]
+            return [
+                DueDocument(
+                    kind=k.value,
+                    label=k.label,
+                    recipient=self._recipient(referral, k),
+                    appointment_id=a,
+                    issued_id=issued.get((k.value, a)),
+                    warnings=self._warnings(referral, k),
+                )
+                for k, a in wanted
+                if principal.may(k.details.permission)
+            ]
 
     def _warnings(self, referral: Referral, kind: DocumentKind) -> tuple[DocumentWarning, ...]:
         """What the user must know before issuing: a letter to be posted with no address to post it to."""
@@ -143,14 +157,22 @@ class DocumentService:
         if sent_to is SentTo.PERSON and not _lines(referral.person.address):
             person = referral.person
             name = f"{person.forenames} {person.surname}".strip()
-            return (DocumentWarning(WarningKind.NO_POSTAL_ADDRESS,
-                                    f"{name} has no postal address recorded, so this letter cannot be posted. "
-                                    "Add the address to the person's record first, or hand the letter over "
-                                    "in person."),)
+            return (
+                DocumentWarning(
+                    WarningKind.NO_POSTAL_ADDRESS,
+                    f"{name} has no postal address recorded, so this letter cannot be posted. "
+                    "Add the address to the person's record first, or hand the letter over "
+                    "in person.",
+                ),
+            )
         if sent_to is SentTo.YOT and not self._scheme(referral).yot.address:
-            return (DocumentWarning(WarningKind.NO_POSTAL_ADDRESS,
-                                    f"The scheme settings give no postal address for {self._scheme(referral).yot.name}, "
-                                    "so this notice cannot be posted."),)
+            return (
+                DocumentWarning(
+                    WarningKind.NO_POSTAL_ADDRESS,
+                    f"The scheme settings give no postal address for {self._scheme(referral).yot.name}, "
+                    "so this notice cannot be posted.",
+                ),
+            )
         return ()
 
     def _may_issue(self, kind: str) -> None:
@@ -196,19 +218,40 @@ class DocumentService:
         rendered = render(data.KIND, data)
         referral = _referral(session, referral_id)
         record = IssuedDocument(
-            referral_id=referral_id, appointment_id=appointment_id, kind=kind,
-            document_reference=rendered.reference, title=rendered.title,
-            recipient=self._recipient(referral, DocumentKind(kind)), issued_at=self.ctx.now(), issued_by=self.ctx.user,
-            template_version=TEMPLATE_VERSION, page_count=rendered.page_count,
-            sha256=hashlib.sha256(rendered.content).hexdigest(), content=rendered.content)
+            referral_id=referral_id,
+            appointment_id=appointment_id,
+            kind=kind,
+            document_reference=rendered.reference,
+            title=rendered.title,
+            recipient=self._recipient(referral, DocumentKind(kind)),
+            issued_at=self.ctx.now(),
+            issued_by=self.ctx.user,
+            template_version=TEMPLATE_VERSION,
+            page_count=rendered.page_count,
+            sha256=hashlib.sha256(rendered.content).hexdigest(),
+            content=rendered.content,
+        )
         session.add(record)
         session.flush()
-        add_event(session, referral, record.issued_at, "document",
-                  f"{DocumentKind(kind).label} issued to {record.recipient} ({rendered.reference}).", self.ctx.user)
-        log(session, self.ctx, "document_issued", entity="document", record_id=record.id,
-            reference=rendered.reference, person_id=referral.person_id,
+        add_event(
+            session,
+            referral,
+            record.issued_at,
+            "document",
+            f"{DocumentKind(kind).label} issued to {record.recipient} ({rendered.reference}).",
+            self.ctx.user,
+        )
+        log(
+            session,
+            self.ctx,
+            "document_issued",
+            entity="document",
+            record_id=record.id,
+            reference=rendered.reference,
+            person_id=referral.person_id,
             changes=created({"kind": kind, "recipient": record.recipient, "sha256": record.sha256}),
-            detail=f"for {referral.reference}")
+            detail=f"for {referral.reference}",
+        )
         return record
 
     def _check_due(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> None:
@@ -216,8 +259,10 @@ class DocumentService:
         due = [d for d in self.due(referral_id) if d.kind == kind and d.appointment_id == appointment_id]
         if not due:
             referral = _referral(session, referral_id)
-            raise ConflictError(f"A {kind.replace('_', ' ')} is not due for {referral.reference} "
-                                f"in its present state ({referral.status.replace('_', ' ')}).")
+            raise ConflictError(
+                f"A {kind.replace('_', ' ')} is not due for {referral.reference} "
+                f"in its present state ({referral.status.replace('_', ' ')})."
+            )
 
     def stored(self, document_id: int) -> tuple[IssuedInfo, Pdf]:
         """An issued document exactly as it was issued (a reprint); opening it is audited."""
@@ -229,18 +274,31 @@ class DocumentService:
             self._may_issue(record.kind)
             referral = self._visible(session, record.referral_id)
             if not record.content:  # retention removed the letter: only its details are kept
-                raise ConflictError(f"{record.document_reference} was removed when {referral.reference} was "
-                                    "anonymised under the retention rules; only its details are kept.")
-            log(session, self.ctx, "document_opened", entity="document", record_id=record.id,
-                reference=record.document_reference, person_id=referral.person_id, detail=f"for {referral.reference}")
+                raise ConflictError(
+                    f"{record.document_reference} was removed when {referral.reference} was "
+                    "anonymised under the retention rules; only its details are kept."
+                )
+            log(
+                session,
+                self.ctx,
+                "document_opened",
+                entity="document",
+                record_id=record.id,
+                reference=record.document_reference,
+                person_id=referral.person_id,
+                detail=f"for {referral.reference}",
+            )
             return _info(record, referral), _pdf(record)
 
     def issued_for(self, referral_id: int) -> list[IssuedInfo]:
         self.ctx.require(Permission.VIEW_REFERRALS)
         with self.ctx.reading() as session:
             referral = self._visible(session, referral_id)
-            records = session.scalars(select(IssuedDocument).where(IssuedDocument.referral_id == referral_id)
-                                      .order_by(IssuedDocument.issued_at, IssuedDocument.id)).all()
+            records = session.scalars(
+                select(IssuedDocument)
+                .where(IssuedDocument.referral_id == referral_id)
+                .order_by(IssuedDocument.issued_at, IssuedDocument.id)
+            ).all()
             return [_info(r, referral) for r in records]
 
     def issue_all_due(self, referral_id: int) -> list[tuple[IssuedInfo, Pdf]]:
@@ -252,21 +310,33 @@ class DocumentService:
         return results
 
     # -- batches ------------------------------------------------------------------------------
-    def appointment_batch(self, centre_code: str, day: date, progress: Progress | None = None) -> tuple[list[IssuedInfo], Pdf]:
+    def appointment_batch(
+        self, centre_code: str, day: date, progress: Progress | None = None
+    ) -> tuple[list[IssuedInfo], Pdf]:
         """Every booked appointment's letter for one centre and day, issued and merged into one PDF."""
         principal = self.ctx.require(Permission.VIEW_REFERRALS, Permission.ISSUE_PROVIDER_DOCUMENTS)
         start, end = datetime.combine(day, time.min), datetime.combine(day, time.max)
         with self.ctx.reading() as session:
             rows = session.execute(
-                select(Appointment.id, Appointment.referral_id).join(Referral, Appointment.referral_id == Referral.id)
-                .where(Appointment.centre_code == centre_code, Appointment.scheduled_at.between(start, end),
-                       Appointment.attendance.is_(None), Referral.status.in_(_OPEN), referral_condition(principal))
-                .order_by(Appointment.scheduled_at, Appointment.id)).all()
+                select(Appointment.id, Appointment.referral_id)
+                .join(Referral, Appointment.referral_id == Referral.id)
+                .where(
+                    Appointment.centre_code == centre_code,
+                    Appointment.scheduled_at.between(start, end),
+                    Appointment.attendance.is_(None),
+                    Referral.status.in_(_OPEN),
+                    referral_condition(principal),
+                )
+                .order_by(Appointment.scheduled_at, Appointment.id)
+            ).all()
         if self._centre(centre_code) is None:
             raise ServiceError(f"'{centre_code}' is not a centre of any configured scheme.")
-        return self._batch([(r.referral_id, "appointment_letter", r.id) for r in rows],
-                           f"Appointment letters, {self._centre(centre_code).name}, {day:%d/%m/%Y}",  # type: ignore[union-attr]  # checked above
-                           f"appointment-letters-{centre_code}-{day.isoformat()}.pdf", progress)
+        return self._batch(
+            [(r.referral_id, "appointment_letter", r.id) for r in rows],
+            f"Appointment letters, {self._centre(centre_code).name}, {day:%d/%m/%Y}",  # type: ignore[union-attr]  # checked above
+            f"appointment-letters-{centre_code}-{day.isoformat()}.pdf",
+            progress,
+        )
 
     def missed_batch(self, day: date, progress: Progress | None = None) -> tuple[list[IssuedInfo], Pdf]:
         """Every missed-appointment notice due for non-attendances recorded on ``day``."""
@@ -274,17 +344,26 @@ class DocumentService:
         start, end = datetime.combine(day, time.min), datetime.combine(day, time.max)
         with self.ctx.reading() as session:
             rows = session.execute(
-                select(Appointment.id, Appointment.referral_id).join(Referral, Appointment.referral_id == Referral.id)
-                .where(Appointment.attendance == Attendance.NOT_ATTENDED.value,
-                       Appointment.recorded_at.between(start, end), Referral.status.in_(_OPEN),
-                       referral_condition(principal))
-                .order_by(Appointment.scheduled_at, Appointment.id)).all()
-        return self._batch([(r.referral_id, "missed_appointment_notice", r.id) for r in rows],
-                           f"Missed appointment notices, {day:%d/%m/%Y}",
-                           f"missed-appointment-notices-{day.isoformat()}.pdf", progress)
+                select(Appointment.id, Appointment.referral_id)
+                .join(Referral, Appointment.referral_id == Referral.id)
+                .where(
+                    Appointment.attendance == Attendance.NOT_ATTENDED.value,
+                    Appointment.recorded_at.between(start, end),
+                    Referral.status.in_(_OPEN),
+                    referral_condition(principal),
+                )
+                .order_by(Appointment.scheduled_at, Appointment.id)
+            ).all()
+        return self._batch(
+            [(r.referral_id, "missed_appointment_notice", r.id) for r in rows],
+            f"Missed appointment notices, {day:%d/%m/%Y}",
+            f"missed-appointment-notices-{day.isoformat()}.pdf",
+            progress,
+        )
 
-    def _batch(self, items: list[tuple[int, str, int | None]], title: str, file_name: str,
-               progress: Progress | None) -> tuple[list[IssuedInfo], Pdf]:
+    def _batch(
+        self, items: list[tuple[int, str, int | None]], title: str, file_name: str, progress: Progress | None
+    ) -> tuple[list[IssuedInfo], Pdf]:
         from diversion_desktop.documents import render_batch
 
         if not items:
@@ -294,25 +373,31 @@ class DocumentService:
         datas = []
         with self.ctx.unit_of_work() as session:
             for index, (referral_id, kind, appointment_id) in enumerate(items):
-                existing = session.scalar(select(IssuedDocument).where(
-                    IssuedDocument.referral_id == referral_id, IssuedDocument.kind == kind,
-                    IssuedDocument.appointment_id == appointment_id, IssuedDocument.withdrawn_at.is_(None))
-                    .order_by(IssuedDocument.id.desc()))
+                existing = session.scalar(
+                    select(IssuedDocument)
+                    .where(
+                        IssuedDocument.referral_id == referral_id,
+                        IssuedDocument.kind == kind,
+                        IssuedDocument.appointment_id == appointment_id,
+                        IssuedDocument.withdrawn_at.is_(None),
+                    )
+                    .order_by(IssuedDocument.id.desc())
+                )
                 record = existing or self._issue(session, referral_id, kind, appointment_id)
                 issued.append(_info(record, record_referral(session, record)))
                 datas.append(self._data(session, referral_id, kind, appointment_id))
                 if progress is not None:
                     progress(index + 1, total)
-        merged = render_batch([(d.KIND, d) for d in datas], title=title,
-                              progress=(lambda done, _t: progress(len(items) + done, total)) if progress else None)
+        merged = render_batch(
+            [(d.KIND, d) for d in datas],
+            title=title,
+            progress=(lambda done, _t: progress(len(items) + done, total)) if progress else None,
+        )
         return issued, Pdf(merged.content, title, file_name, merged.page_count)
 
     # -- gathering the data ---------------------------------------------------------------------
     def _scheme(self, referral: Referral) -> Scheme:
-        scheme = self.ctx.schemes.find(referral.scheme_code)
-        if scheme is None:
-            raise ConflictError(f"The scheme '{referral.scheme_code}' of {referral.reference} is no longer configured.")
-        return scheme
+        return scheme_of(self.ctx.schemes, referral)
 
     def _centre(self, code: str) -> Centre | None:
         return next((c for _s, c in self.ctx.schemes.all_centres() if c.code == code), None)
@@ -325,7 +410,7 @@ class DocumentService:
             return "Police case file"
         return _person_recipient(referral.person, referral.pathway == Pathway.YOUTH.value)
 
-    def _data(self, session: Session, referral_id: int, kind: str, appointment_id: int | None):  # noqa: ANN202
+    def _data(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> Document:
         from diversion_desktop import documents as d
 
         referral = _referral(session, referral_id)
@@ -339,10 +424,14 @@ class DocumentService:
         def details(a: Appointment) -> d.AppointmentDetails:
             # A centre not recorded (imported history) stays unsaid: no letter names a place for it.
             centre = None if a.centre_code is None else scheme.centre(a.centre_code) or facts.centre
-            return d.AppointmentDetails(at=a.scheduled_at, centre=centre, session=SessionType(a.session_type).label,
-                                        worker=a.worker,
-                                        attendance=Attendance(a.attendance).label if a.attendance else "",
-                                        note=a.rebook_reason)
+            return d.AppointmentDetails(
+                at=a.scheduled_at,
+                centre=centre,
+                session=SessionType(a.session_type).label,
+                worker=a.worker,
+                attendance=Attendance(a.attendance).label if a.attendance else "",
+                note=a.rebook_reason,
+            )
 
         def chosen() -> Appointment:
             found = next((a for a in appointments if a.id == appointment_id), None)
@@ -358,63 +447,111 @@ class DocumentService:
         if kind == "appointment_letter":
             appointment = chosen()
             rebooked = any(a.attendance == Attendance.REBOOKED.value for a in appointments if a.id < appointment.id)
-            return d.AppointmentLetter(facts=facts, issued_on=today, appointment=details(appointment),
-                                       rebooked=rebooked, document_reference=f"{referral.reference}-AP{appointment.id}")
+            return d.AppointmentLetter(
+                facts=facts,
+                issued_on=today,
+                appointment=details(appointment),
+                rebooked=rebooked,
+                document_reference=f"{referral.reference}-AP{appointment.id}",
+            )
         if kind == "missed_appointment_notice":
             missed = chosen()
             later = [a for a in booked if a.scheduled_at > missed.scheduled_at]
             left = max(scheme.rebookings_allowed - referral.misses, 0)
-            return d.MissedAppointmentNotice(facts=facts, issued_on=today, missed=details(missed),
-                                             next_appointment=details(later[0]) if later else None,
-                                             rebookings_left=left, document_reference=f"{referral.reference}-MA{missed.id}")
+            return d.MissedAppointmentNotice(
+                facts=facts,
+                issued_on=today,
+                missed=details(missed),
+                next_appointment=details(later[0]) if later else None,
+                rebookings_left=left,
+                document_reference=f"{referral.reference}-MA{missed.id}",
+            )
         if kind in ("prosecution_file_note", "future_ineligibility_notice"):
             if not referral.next_step or referral.next_step_confirmed_at is None:
                 raise ConflictError(f"{referral.reference} has no confirmed next step.")
-            step = d.ConfirmedStep(step=NextStep(referral.next_step), confirmed_by=referral.next_step_confirmed_by,
-                                   confirmed_at=referral.next_step_confirmed_at, reason=referral.proposed_reason)
+            step = d.ConfirmedStep(
+                step=NextStep(referral.next_step),
+                confirmed_by=referral.next_step_confirmed_by,
+                confirmed_at=referral.next_step_confirmed_at,
+                reason=referral.proposed_reason,
+            )
             if kind == "future_ineligibility_notice":
                 # The notice says what ended the diversion: the misses, with their dates.
                 def with_attendance(attendance: Attendance) -> tuple[d.AppointmentDetails, ...]:
                     return tuple(details(a) for a in appointments if a.attendance == attendance.value)
 
-                return d.FutureIneligibilityNotice(facts=facts, issued_on=today, decision=step,
-                                                   missed=with_attendance(Attendance.NOT_ATTENDED),
-                                                   rebooked=with_attendance(Attendance.REBOOKED))
+                return d.FutureIneligibilityNotice(
+                    facts=facts,
+                    issued_on=today,
+                    decision=step,
+                    missed=with_attendance(Attendance.NOT_ATTENDED),
+                    rebooked=with_attendance(Attendance.REBOOKED),
+                )
             timeline = tuple(d.TimelineItem(at=e.at, event=e.text, by=e.actor) for e in referral.events)
-            return d.ProsecutionFileNote(facts=facts, issued_on=today, decision=step,
-                                         appointments=tuple(details(a) for a in appointments), timeline=timeline)
+            return d.ProsecutionFileNote(
+                facts=facts,
+                issued_on=today,
+                decision=step,
+                appointments=tuple(details(a) for a in appointments),
+                timeline=timeline,
+            )
         if kind == "completion_letter":
-            return d.CompletionLetter(facts=facts, issued_on=today,
-                                      completed_on=referral.outcome_date or today,
-                                      sessions_attended=referral.sessions_attended)
+            return d.CompletionLetter(
+                facts=facts,
+                issued_on=today,
+                completed_on=referral.outcome_date or today,
+                sessions_attended=referral.sessions_attended,
+            )
         raise ServiceError(f"Unknown document kind '{kind}'.")
 
-    def _facts(self, referral: Referral, scheme: Scheme, person: Person):  # noqa: ANN202
+    def _facts(self, referral: Referral, scheme: Scheme, person: Person) -> ReferralFacts:
         from diversion_desktop import documents as d
 
         youth = referral.pathway == Pathway.YOUTH.value
         guardian = None
         if youth and person.guardian_name:
-            guardian = d.Party(name=person.guardian_name, address=_lines(person.guardian_address),
-                               relationship=person.guardian_relationship, phone=person.guardian_phone)
+            guardian = d.Party(
+                name=person.guardian_name,
+                address=_lines(person.guardian_address),
+                relationship=person.guardian_relationship,
+                phone=person.guardian_phone,
+            )
         centre = scheme.centre(referral.centre_code) or scheme.default_centre(youth)
-        officer = " ".join(p for p in (referral.officer_name, f"({referral.officer_collar_number})"
-                                       if referral.officer_collar_number else "") if p)
+        officer = " ".join(
+            p
+            for p in (
+                referral.officer_name,
+                f"({referral.officer_collar_number})" if referral.officer_collar_number else "",
+            )
+            if p
+        )
         decision = "Eligible" if referral.decision == Decision.ELIGIBLE else "Not eligible"
         if referral.override_reason:
             decision += f" (overridden by supervisor: {referral.override_reason})"
         return d.ReferralFacts(
-            reference=referral.reference, scheme=d.SchemeDetails.from_scheme(scheme), pathway=Pathway(referral.pathway),
-            forenames=person.forenames, surname=person.surname, date_of_birth=person.date_of_birth,
+            reference=referral.reference,
+            scheme=d.SchemeDetails.from_scheme(scheme),
+            pathway=Pathway(referral.pathway),
+            forenames=person.forenames,
+            surname=person.surname,
+            date_of_birth=person.date_of_birth,
             address=_lines(person.address) + ((person.postcode,) if person.postcode else ()),
-            referral_date=referral.referral_date, incident_at=referral.incident_at,
+            referral_date=referral.referral_date,
+            incident_at=referral.incident_at,
             incident_place=referral.incident_place,
-            substances=tuple(d.SubstanceFound(scheme.substance_label(s.substance), s.quantity, s.unit)
-                             for s in referral.substances),
-            centre=centre, first_attendance_due=referral.first_attendance_due or referral.referral_date,
-            due_date=referral.due_date or referral.referral_date, guardian=guardian,
-            crime_reference=referral.crime_reference, officer=officer, station=referral.station,
-            decision=decision, decided_by=referral.decided_by)
+            substances=tuple(
+                d.SubstanceFound(scheme.substance_label(s.substance), s.quantity, s.unit) for s in referral.substances
+            ),
+            centre=centre,
+            first_attendance_due=referral.first_attendance_due or referral.referral_date,
+            due_date=referral.due_date or referral.referral_date,
+            guardian=guardian,
+            crime_reference=referral.crime_reference,
+            officer=officer,
+            station=referral.station,
+            decision=decision,
+            decided_by=referral.decided_by,
+        )
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -444,43 +581,69 @@ def _latest_issues(session: Session, referral_id: int) -> dict[tuple[str, int | 
     state comes back (a next step confirmed again)."""
     latest: dict[tuple[str, int | None], int] = {}
     for doc_id, kind, appointment_id in session.execute(
-            select(IssuedDocument.id, IssuedDocument.kind, IssuedDocument.appointment_id)
-            .where(IssuedDocument.referral_id == referral_id, IssuedDocument.withdrawn_at.is_(None))
-            .order_by(IssuedDocument.id)):
+        select(IssuedDocument.id, IssuedDocument.kind, IssuedDocument.appointment_id)
+        .where(IssuedDocument.referral_id == referral_id, IssuedDocument.withdrawn_at.is_(None))
+        .order_by(IssuedDocument.id)
+    ):
         latest[(kind, appointment_id)] = doc_id
     return latest
 
 
 def _info(record: IssuedDocument, referral: Referral) -> IssuedInfo:
-    return IssuedInfo(id=record.id, referral_id=record.referral_id, referral_reference=referral.reference,
-                      kind=record.kind, label=DocumentKind(record.kind).label,
-                      document_reference=record.document_reference, title=record.title,
-                      recipient=record.recipient, issued_at=record.issued_at, issued_by=record.issued_by,
-                      template_version=record.template_version, page_count=record.page_count,
-                      sha256=record.sha256, withdrawn_at=record.withdrawn_at, withdrawn_by=record.withdrawn_by,
-                      withdrawn_reason=record.withdrawn_reason)
+    return IssuedInfo(
+        id=record.id,
+        referral_id=record.referral_id,
+        referral_reference=referral.reference,
+        kind=record.kind,
+        label=DocumentKind(record.kind).label,
+        document_reference=record.document_reference,
+        title=record.title,
+        recipient=record.recipient,
+        issued_at=record.issued_at,
+        issued_by=record.issued_by,
+        template_version=record.template_version,
+        page_count=record.page_count,
+        sha256=record.sha256,
+        withdrawn_at=record.withdrawn_at,
+        withdrawn_by=record.withdrawn_by,
+        withdrawn_reason=record.withdrawn_reason,
+    )
 
 
 # Documents issued under a confirmed next step, withdrawn with it (services/corrections.py).
 UNDER_NEXT_STEP = tuple(kind.value for kind in DocumentKind if kind.details.withdrawn_with_next_step)
 
 
-def withdraw_documents(session: Session, ctx: AppContext, referral: Referral, kinds: tuple[str, ...], reason: str,
-                       appointment_id: int | None = None) -> list[IssuedDocument]:
+def withdraw_documents(
+    session: Session,
+    ctx: AppContext,
+    referral: Referral,
+    kinds: tuple[str, ...],
+    reason: str,
+    appointment_id: int | None = None,
+) -> list[IssuedDocument]:
     """Mark a referral's issued documents of these kinds (for one appointment, if given) withdrawn,
     with who, when and why: never deleted, and a reprint is still the exact PDF."""
-    query = select(IssuedDocument).where(IssuedDocument.referral_id == referral.id, IssuedDocument.kind.in_(kinds),
-                                         IssuedDocument.withdrawn_at.is_(None))
+    query = select(IssuedDocument).where(
+        IssuedDocument.referral_id == referral.id, IssuedDocument.kind.in_(kinds), IssuedDocument.withdrawn_at.is_(None)
+    )
     if appointment_id is not None:
         query = query.where(IssuedDocument.appointment_id == appointment_id)
     records = list(session.scalars(query.order_by(IssuedDocument.id)))
     now = ctx.now()
     for record in records:
         record.withdrawn_at, record.withdrawn_by, record.withdrawn_reason = now, ctx.user, reason
-        log(session, ctx, "document_withdrawn", entity="document", record_id=record.id,
-            reference=record.document_reference, person_id=referral.person_id,
+        log(
+            session,
+            ctx,
+            "document_withdrawn",
+            entity="document",
+            record_id=record.id,
+            reference=record.document_reference,
+            person_id=referral.person_id,
             changes=[("withdrawn_at", None, now), ("withdrawn_by", "", ctx.user)],
-            detail=f"for {referral.reference}: {reason}"[:2000])
+            detail=f"for {referral.reference}: {reason}"[:2000],
+        )
     return records
 
 

@@ -26,10 +26,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, case, exists, func, literal, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from diversion_desktop.domain.evaluation import (
@@ -84,13 +86,13 @@ class months_after(FunctionElement):  # noqa: N801 - an SQL function
 
 
 @compiles(months_after)
-def _months_after_default(element: months_after, compiler, **kw) -> str:  # noqa: ANN001
+def _months_after_default(element: months_after, compiler: SQLCompiler, **kw: Any) -> str:
     column, months = list(element.clauses)
     return f"date({compiler.process(column, **kw)}, '+{int(months.value)} months')"
 
 
 @compiles(months_after, "postgresql")
-def _months_after_postgresql(element: months_after, compiler, **kw) -> str:  # noqa: ANN001
+def _months_after_postgresql(element: months_after, compiler: SQLCompiler, **kw: Any) -> str:
     column, months = list(element.clauses)
     return f"CAST({compiler.process(column, **kw)} + INTERVAL '{int(months.value)} months' AS DATE)"
 
@@ -109,15 +111,50 @@ class IndexSpec:
 # The indexes the evaluation reads instead of the referrals' wide rows (each carries a copy of its
 # scheme's settings): revisions 0004 and 0006 make them (a test holds these and the models together).
 EVALUATION_INDEXES = (
-    IndexSpec("ix_referrals_evaluation_by_day", "referrals",
-              ("referral_date", "scheme_code", "status", "outcome", "next_step", "sessions_attended",
-               "age_at_incident", "outcome_date", "person_id")),
-    IndexSpec("ix_referrals_person_history", "referrals",
-              ("person_id", "referral_date", "scheme_code", "age_at_incident", "status", "outcome", "next_step",
-               "sessions_attended")),
-    IndexSpec("ix_referrals_person_groups", "referrals",
-              ("person_sex", "person_ethnicity_self", "referral_date", "scheme_code", "age_at_incident", "status",
-               "outcome", "next_step", "sessions_attended")),
+    IndexSpec(
+        "ix_referrals_evaluation_by_day",
+        "referrals",
+        (
+            "referral_date",
+            "scheme_code",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+            "age_at_incident",
+            "outcome_date",
+            "person_id",
+        ),
+    ),
+    IndexSpec(
+        "ix_referrals_person_history",
+        "referrals",
+        (
+            "person_id",
+            "referral_date",
+            "scheme_code",
+            "age_at_incident",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+        ),
+    ),
+    IndexSpec(
+        "ix_referrals_person_groups",
+        "referrals",
+        (
+            "person_sex",
+            "person_ethnicity_self",
+            "referral_date",
+            "scheme_code",
+            "age_at_incident",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+        ),
+    ),
 )
 
 
@@ -182,8 +219,11 @@ class EvaluationService:
         report = progress or (lambda _done, _total: None)
         report(0, _STAGES)
         reference_band = request.reference_age_band
-        request = replace(request, age_bands=tuple(normalise_band(b) for b in request.age_bands),
-                          reference_age_band=normalise_band(reference_band) if reference_band else "")
+        request = replace(
+            request,
+            age_bands=tuple(normalise_band(b) for b in request.age_bands),
+            reference_age_band=normalise_band(reference_band) if reference_band else "",
+        )
         self._validate(request)
         cutoff = add_months(self.ctx.today(), -FOLLOW_UP_MONTHS)
         started = time.perf_counter()
@@ -205,8 +245,7 @@ class EvaluationService:
             return self._count_together(request, cutoff, stages)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluation-read") as pool:
             beside = pool.submit(self._read, (self._repeats,), request, cutoff, stages)
-            seen, (by_day, by_person_group) = self._read((self._by_day, self._by_person_group),
-                                                         request, cutoff, stages)
+            seen, (by_day, by_person_group) = self._read((self._by_day, self._by_person_group), request, cutoff, stages)
             seen_beside, (repeats,) = beside.result()
         if seen != seen_beside:
             return self._count_together(request, cutoff, _Stages(lambda _d, _t: None))
@@ -214,11 +253,17 @@ class EvaluationService:
 
     def _count_together(self, request: EvaluationRequest, cutoff: date, stages: _Stages) -> Counted:
         _seen, (by_day, by_person_group, repeats) = self._read(
-            (self._by_day, self._by_person_group, self._repeats), request, cutoff, stages)
+            (self._by_day, self._by_person_group, self._repeats), request, cutoff, stages
+        )
         return Counted(by_day, by_person_group, repeats)
 
-    def _read(self, queries: Sequence[Callable[[Session, EvaluationRequest, date], list[tuple]]],
-              request: EvaluationRequest, cutoff: date, stages: _Stages) -> tuple[int | None, list[list[tuple]]]:
+    def _read(
+        self,
+        queries: Sequence[Callable[[Session, EvaluationRequest, date], list[tuple]]],
+        request: EvaluationRequest,
+        cutoff: date,
+        stages: _Stages,
+    ) -> tuple[int | None, list[list[tuple]]]:
         """The queries in one read transaction, so they all see the same data; with the last audit
         event that transaction sees (read first: the transaction's view of the data starts there)."""
         results = []
@@ -239,16 +284,16 @@ class EvaluationService:
     def _validate(self, request: EvaluationRequest) -> None:
         errors: dict[str, str] = {}
         if request.date_from > request.date_to:
-            errors["date_to"] = (f"The period ends ({request.date_to:%d/%m/%Y}) before it starts "
-                                 f"({request.date_from:%d/%m/%Y}).")
+            errors["date_to"] = (
+                f"The period ends ({request.date_to:%d/%m/%Y}) before it starts ({request.date_from:%d/%m/%Y})."
+            )
         unknown = [code for code in request.schemes if self.ctx.schemes.find(code) is None]
         if unknown:
             known = ", ".join(f"{s.area} ({s.code})" for s in self.ctx.schemes)
             errors["schemes"] = f"Unknown area: {', '.join(unknown)}. The areas are: {known}."
         bands = [band for band in request.age_bands if band not in AGE_BAND_LABELS]
         if bands:
-            errors["age_bands"] = (f"Unknown age band: {', '.join(bands)}. "
-                                   f"The bands are: {', '.join(AGE_BAND_LABELS)}.")
+            errors["age_bands"] = f"Unknown age band: {', '.join(bands)}. The bands are: {', '.join(AGE_BAND_LABELS)}."
         if errors:
             raise ValidationError(errors)
 
@@ -257,16 +302,25 @@ class EvaluationService:
     # so the database adds up as it reads instead of sorting a million rows first. SQLite is told
     # which index: for a long period it would otherwise pick a narrower date index that does not
     # hold the columns counted, and sort (2.7 s instead of 0.5 s at a million referrals).
-    def _selection(self, r, request: EvaluationRequest) -> list[ColumnElement[bool]]:  # noqa: ANN001
+    def _selection(self, r: Any, request: EvaluationRequest) -> list[ColumnElement[bool]]:  # noqa: ANN401 (a table or an alias of one)
         """The WHERE conditions for the request, on a referrals table or alias."""
-        conditions: list[ColumnElement[bool]] = [r.c.referral_date >= request.date_from,
-                                                 r.c.referral_date <= request.date_to]
+        conditions: list[ColumnElement[bool]] = [
+            r.c.referral_date >= request.date_from,
+            r.c.referral_date <= request.date_to,
+        ]
         if request.schemes:
             codes = sorted({self.ctx.schemes.find(code).code for code in request.schemes})  # type: ignore[union-attr]  # the request's schemes were checked to exist
             conditions.append(r.c.scheme_code.in_(codes))
         if request.age_bands and set(request.age_bands) != set(AGE_BAND_LABELS):
-            conditions.append(or_(*(_in_band(r.c.age_at_incident, low, high)
-                                    for label, low, high in band_ranges() if label in request.age_bands)))
+            conditions.append(
+                or_(
+                    *(
+                        _in_band(r.c.age_at_incident, low, high)
+                        for label, low, high in band_ranges()
+                        if label in request.age_bands
+                    )
+                )
+            )
         return conditions
 
     def _by_day(self, session: Session, request: EvaluationRequest, _cutoff: date) -> list[tuple]:
@@ -274,8 +328,12 @@ class EvaluationService:
         r = Referral.__table__
         keys = (r.c.referral_date, r.c.scheme_code, r.c.status, r.c.outcome, r.c.next_step, r.c.sessions_attended)
         bands = [_flag(_in_band(r.c.age_at_incident, low, high)) for _label, low, high in band_ranges()[:-1]]
-        query = (select(*keys, func.count(), *bands).where(*self._selection(r, request)).group_by(*keys)
-                 .with_hint(r, "INDEXED BY ix_referrals_evaluation_by_day", "sqlite"))
+        query = (
+            select(*keys, func.count(), *bands)
+            .where(*self._selection(r, request))
+            .group_by(*keys)
+            .with_hint(r, "INDEXED BY ix_referrals_evaluation_by_day", "sqlite")
+        )
         return [tuple(row) for row in session.execute(query)]
 
     def _by_person_group(self, session: Session, request: EvaluationRequest, _cutoff: date) -> list[tuple]:
@@ -285,9 +343,12 @@ class EvaluationService:
         r = Referral.__table__
         reached = _reached(r)
         groups = (r.c.person_sex, r.c.person_ethnicity_self)
-        query = (select(*groups, func.count(), *(_flag(reached[m]) for m in GROUP_COUNTED))
-                 .where(*self._selection(r, request)).group_by(*groups)
-                 .with_hint(r, "INDEXED BY ix_referrals_person_groups", "sqlite"))
+        query = (
+            select(*groups, func.count(), *(_flag(reached[m]) for m in GROUP_COUNTED))
+            .where(*self._selection(r, request))
+            .group_by(*groups)
+            .with_hint(r, "INDEXED BY ix_referrals_person_groups", "sqlite")
+        )
         return [tuple(row) for row in session.execute(query)]
 
     def _repeats(self, session: Session, request: EvaluationRequest, cutoff: date) -> list[tuple]:
@@ -299,26 +360,42 @@ class EvaluationService:
         first = Referral.__table__.alias("first_referral")
         other = Referral.__table__.alias("other_referral")
         history = "INDEXED BY ix_referrals_person_history"
-        earlier = exists(select(literal_column("1")).where(
-            other.c.person_id == first.c.person_id, other.c.referral_date <= first.c.referral_date,
-            other.c.id != first.c.id,
-            or_(other.c.referral_date < first.c.referral_date, other.c.id < first.c.id),
-        ).with_hint(other, history, "sqlite"))
+        earlier = exists(
+            select(literal_column("1"))
+            .where(
+                other.c.person_id == first.c.person_id,
+                other.c.referral_date <= first.c.referral_date,
+                other.c.id != first.c.id,
+                or_(other.c.referral_date < first.c.referral_date, other.c.id < first.c.id),
+            )
+            .with_hint(other, history, "sqlite")
+        )
         later = Referral.__table__.alias("later_referral")
-        repeat = exists(select(literal_column("1")).where(
-            later.c.person_id == first.c.person_id, later.c.referral_date >= first.c.referral_date,
-            later.c.referral_date <= months_after(first.c.referral_date, literal(FOLLOW_UP_MONTHS)),
-            later.c.id != first.c.id,
-            or_(later.c.referral_date > first.c.referral_date, later.c.id > first.c.id),
-        ).with_hint(later, history, "sqlite"))
+        repeat = exists(
+            select(literal_column("1"))
+            .where(
+                later.c.person_id == first.c.person_id,
+                later.c.referral_date >= first.c.referral_date,
+                later.c.referral_date <= months_after(first.c.referral_date, literal(FOLLOW_UP_MONTHS)),
+                later.c.id != first.c.id,
+                or_(later.c.referral_date > first.c.referral_date, later.c.id > first.c.id),
+            )
+            .with_hint(later, history, "sqlite")
+        )
         # status with outcome: for a closed diversion the status follows from the outcome, and
         # grouping by it keeps the order of the date-first index.
         keys = (first.c.referral_date, first.c.scheme_code, first.c.status, first.c.outcome)
-        query = (select(*keys, func.count(), _flag(repeat))
-                 .where(*self._selection(first, request), first.c.referral_date <= cutoff,
-                        first.c.outcome.in_(_CLOSED_OUTCOMES), ~earlier)
-                 .group_by(*keys)
-                 .with_hint(first, "INDEXED BY ix_referrals_evaluation_by_day", "sqlite"))
+        query = (
+            select(*keys, func.count(), _flag(repeat))
+            .where(
+                *self._selection(first, request),
+                first.c.referral_date <= cutoff,
+                first.c.outcome.in_(_CLOSED_OUTCOMES),
+                ~earlier,
+            )
+            .group_by(*keys)
+            .with_hint(first, "INDEXED BY ix_referrals_evaluation_by_day", "sqlite")
+        )
         return [tuple(row) for row in session.execute(query)]
 
 

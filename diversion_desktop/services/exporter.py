@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.age import Pathway, age_band
 from diversion_desktop.domain.fields import PERSON_FIELDS, Kind
-from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, next_step_for_non_attendance
+from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import Outcome, Status
 from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
@@ -46,7 +47,17 @@ from diversion_desktop.spreadsheets.encrypted import (  # the password rule: the
     check_password,
     encrypted_zip,
 )
-from diversion_desktop.spreadsheets.writer import BOOL, DATE, DATETIME, INT, TEXT, Column, SheetData, write_csv, write_xlsx
+from diversion_desktop.spreadsheets.writer import (
+    BOOL,
+    DATE,
+    DATETIME,
+    INT,
+    TEXT,
+    Column,
+    SheetData,
+    write_csv,
+    write_xlsx,
+)
 from diversion_desktop.store.models import (
     Appointment,
     IssuedDocument,
@@ -67,30 +78,68 @@ MAX_IDS = 30000
 XLSX_MAX_ROWS = 1_048_575  # an Excel sheet's rows, less the header
 
 REFERRAL_COLUMNS: tuple[Column, ...] = (
-    Column("reference"), Column("person_reference"), Column("age_band"), Column("area"), Column("scheme_kind"),
-    Column("pathway"), Column("decision"), Column("reasons", width=60), Column("status"),
-    Column("due_date", DATE), Column("next_step"), Column("outcome"), Column("outcome_date", DATE),
-    Column("referral_date", DATE), Column("incident_date", DATE), Column("offence"), Column("substances"),
-    Column("sex"), Column("ethnicity"), Column("centre"), Column("first_attendance_due", DATE),
-    Column("sessions_attended", INT), Column("next_step_confirmed", BOOL), Column("overridden", BOOL),
+    Column("reference"),
+    Column("person_reference"),
+    Column("age_band"),
+    Column("area"),
+    Column("scheme_kind"),
+    Column("pathway"),
+    Column("decision"),
+    Column("reasons", width=60),
+    Column("status"),
+    Column("due_date", DATE),
+    Column("next_step"),
+    Column("outcome"),
+    Column("outcome_date", DATE),
+    Column("referral_date", DATE),
+    Column("incident_date", DATE),
+    Column("offence"),
+    Column("substances"),
+    Column("sex"),
+    Column("ethnicity"),
+    Column("centre"),
+    Column("first_attendance_due", DATE),
+    Column("sessions_attended", INT),
+    Column("next_step_confirmed", BOOL),
+    Column("overridden", BOOL),
     Column("home_office_outcome", INT),
 )
 # The person's fields the partners' export has (domain/fields.py), in the list's order.
 EXPORTED_PERSON_FIELDS = tuple(f for f in PERSON_FIELDS if f.export is not None)
 PEOPLE_COLUMNS: tuple[Column, ...] = (
     Column("person_reference"),
-    *(Column(f.export_column, DATE if f.kind is Kind.DATE else TEXT, width=40 if f.kind is Kind.ADDRESS else None)
-      for f in EXPORTED_PERSON_FIELDS),
-    Column("aliases"), Column("barred", BOOL), Column("barred_on", DATE), Column("referrals", INT),
+    *(
+        Column(f.export_column, DATE if f.kind is Kind.DATE else TEXT, width=40 if f.kind is Kind.ADDRESS else None)
+        for f in EXPORTED_PERSON_FIELDS
+    ),
+    Column("aliases"),
+    Column("barred", BOOL),
+    Column("barred_on", DATE),
+    Column("referrals", INT),
 )
 APPOINTMENT_COLUMNS: tuple[Column, ...] = (
-    *fmt.APPOINTMENT_SHEET_COLUMNS, Column("person_reference"), Column("area"), Column("centre_name"),
-    Column("worker"), Column("rebook_reason"), Column("recorded_by"), Column("recorded_at", DATETIME),
+    *fmt.APPOINTMENT_SHEET_COLUMNS,
+    Column("person_reference"),
+    Column("area"),
+    Column("centre_name"),
+    Column("worker"),
+    Column("rebook_reason"),
+    Column("recorded_by"),
+    Column("recorded_at", DATETIME),
 )
 DOCUMENT_COLUMNS: tuple[Column, ...] = (
-    Column("document_reference"), Column("reference"), Column("person_reference"), Column("area"),
-    Column("kind"), Column("title", width=40), Column("recipient", width=30), Column("issued_at", DATETIME),
-    Column("issued_by"), Column("template_version"), Column("page_count", INT), Column("sha256", width=20),
+    Column("document_reference"),
+    Column("reference"),
+    Column("person_reference"),
+    Column("area"),
+    Column("kind"),
+    Column("title", width=40),
+    Column("recipient", width=30),
+    Column("issued_at", DATETIME),
+    Column("issued_by"),
+    Column("template_version"),
+    Column("page_count", INT),
+    Column("sha256", width=20),
 )
 
 
@@ -164,9 +213,15 @@ def record_export(ctx: AppContext, record: ExportRecord) -> None:
     from diversion_desktop.services.audit import record as audit_record
 
     with ctx.unit_of_work() as session:
-        audit_record(session, record.user, record.at, "personal_data_exported", entity="export",
-                     detail=f"{record.what}: {record.rows} row(s) to {', '.join(record.files)}"
-                            f" ({'encrypted' if record.encrypted else 'NOT encrypted'})")
+        audit_record(
+            session,
+            record.user,
+            record.at,
+            "personal_data_exported",
+            entity="export",
+            detail=f"{record.what}: {record.rows} row(s) to {', '.join(record.files)}"
+            f" ({'encrypted' if record.encrypted else 'NOT encrypted'})",
+        )
 
 
 AuditHook = Callable[[AppContext, ExportRecord], None]
@@ -202,8 +257,14 @@ class ExportService:
             return sum(sheet.count(session) for sheet in self._sheets(query))
 
     # -- the export -------------------------------------------------------------------------------
-    def export(self, query: ExportQuery, out: Path, file_format: str | None = None, password: str | None = None,
-               progress: Progress | None = None) -> ExportResult:
+    def export(
+        self,
+        query: ExportQuery,
+        out: Path,
+        file_format: str | None = None,
+        password: str | None = None,
+        progress: Progress | None = None,
+    ) -> ExportResult:
         """Write the export; with a password, into an AES-encrypted ZIP (``out`` gets '.zip')."""
         self.ctx.require(Permission.EXPORT_PERSONAL_DATA)
         out = Path(out)
@@ -221,13 +282,25 @@ class ExportService:
         with self.ctx.reading() as session:
             counts = [sheet.count(session) for sheet in sheets]
             if file_format == "xlsx" and max(counts) > XLSX_MAX_ROWS:
-                raise ValidationError({"format": f"{max(counts):,} rows are more than an Excel sheet holds "
-                                                 f"({XLSX_MAX_ROWS:,}): export as CSV, or choose fewer rows."})
+                raise ValidationError(
+                    {
+                        "format": f"{max(counts):,} rows are more than an Excel sheet holds "
+                        f"({XLSX_MAX_ROWS:,}): export as CSV, or choose fewer rows."
+                    }
+                )
             rows = self._write(session, sheets, files, entries, file_format, password, sum(counts), progress)
         result = ExportResult(files=tuple(files), rows=rows, encrypted=password is not None)
-        self.audit(self.ctx, ExportRecord(user=self.ctx.user, at=self.ctx.now(), what=query.describe(),
-                                          rows=result.total, files=tuple(str(f) for f in files),
-                                          encrypted=result.encrypted))
+        self.audit(
+            self.ctx,
+            ExportRecord(
+                user=self.ctx.user,
+                at=self.ctx.now(),
+                what=query.describe(),
+                rows=result.total,
+                files=tuple(str(f) for f in files),
+                encrypted=result.encrypted,
+            ),
+        )
         return result
 
     def _check(self, query: ExportQuery, file_format: str) -> dict[str, str]:
@@ -245,12 +318,23 @@ class ExportService:
         for name in ("ids", "referral_ids"):
             chosen = getattr(query, name)
             if chosen is not None and len(chosen) > MAX_IDS:
-                errors[name] = (f"{len(chosen)} rows were chosen; export at most {MAX_IDS} by their ids, or "
-                                "export the list's filters instead.")
+                errors[name] = (
+                    f"{len(chosen)} rows were chosen; export at most {MAX_IDS} by their ids, or "
+                    "export the list's filters instead."
+                )
         return errors
 
-    def _write(self, session: Session, sheets: list[_Sheet], files: list[Path], entries: list[str], file_format: str,
-               password: str | None, total: int, progress: Progress | None) -> dict[str, int]:
+    def _write(
+        self,
+        session: Session,
+        sheets: list[_Sheet],
+        files: list[Path],
+        entries: list[str],
+        file_format: str,
+        password: str | None,
+        total: int,
+        progress: Progress | None,
+    ) -> dict[str, int]:
         """Write to ``files`` (or, encrypted, to ``entries`` of the one ZIP), each first as FILE.part."""
         done_before = 0
 
@@ -293,15 +377,26 @@ class ExportService:
     # -- the sheets of each kind --------------------------------------------------------------------
     def _sheets(self, query: ExportQuery) -> list[_Sheet]:
         if query.kind == "referrals" and query.layout == "import":
-            return [_Sheet(fmt.REFERRALS, fmt.REFERRAL_SHEET_COLUMNS, lambda s: self._count_substance_rows(s, query),
-                           lambda s: self._import_referral_rows(s, query)),
-                    _Sheet(fmt.APPOINTMENTS, fmt.APPOINTMENT_SHEET_COLUMNS,
-                           lambda s: _count(s, self._appointments_of_referrals(query)),
-                           lambda s: self._import_appointment_rows(s, query))]
-        builders = {"referrals": (REFERRAL_COLUMNS, self._referrals, self._referral_rows),
-                    "people": (PEOPLE_COLUMNS, self._people, self._people_rows),
-                    "appointments": (APPOINTMENT_COLUMNS, self._appointments, self._appointment_rows),
-                    "documents": (DOCUMENT_COLUMNS, self._documents, self._document_rows)}
+            return [
+                _Sheet(
+                    fmt.REFERRALS,
+                    fmt.REFERRAL_SHEET_COLUMNS,
+                    lambda s: self._count_substance_rows(s, query),
+                    lambda s: self._import_referral_rows(s, query),
+                ),
+                _Sheet(
+                    fmt.APPOINTMENTS,
+                    fmt.APPOINTMENT_SHEET_COLUMNS,
+                    lambda s: _count(s, self._appointments_of_referrals(query)),
+                    lambda s: self._import_appointment_rows(s, query),
+                ),
+            ]
+        builders = {
+            "referrals": (REFERRAL_COLUMNS, self._referrals, self._referral_rows),
+            "people": (PEOPLE_COLUMNS, self._people, self._people_rows),
+            "appointments": (APPOINTMENT_COLUMNS, self._appointments, self._appointment_rows),
+            "documents": (DOCUMENT_COLUMNS, self._documents, self._document_rows),
+        }
         columns, base, rows = builders[query.kind]
         return [_Sheet(query.kind, columns, lambda s: _count(s, base(query)), lambda s: rows(s, query))]
 
@@ -328,81 +423,226 @@ class ExportService:
         return scheme.code if scheme is not None else area
 
     def _referrals(self, query: ExportQuery) -> Select:
-        return (select(Referral.id, Referral.reference, Person.reference, Referral.age_at_incident, Referral.area,
-                       Referral.scheme_kind, Referral.pathway, Referral.decision, Referral.reasons, Referral.status,
-                       Referral.due_date, Referral.next_step, Referral.proposed_step, Referral.outcome,
-                       Referral.outcome_date, Referral.referral_date, Referral.incident_at, Referral.offence,
-                       Person.sex, Person.ethnicity_self, Referral.centre_code, Referral.first_attendance_due,
-                       Referral.sessions_attended, Referral.override_reason)
-                .join(Person, Referral.person_id == Person.id)
-                .where(*self._referral_filter(query))
-                .order_by(Referral.incident_at, Referral.reference))
+        return (
+            select(
+                Referral.id,
+                Referral.reference,
+                Person.reference,
+                Referral.age_at_incident,
+                Referral.area,
+                Referral.scheme_kind,
+                Referral.pathway,
+                Referral.decision,
+                Referral.reasons,
+                Referral.status,
+                Referral.due_date,
+                Referral.next_step,
+                Referral.proposed_step,
+                Referral.outcome,
+                Referral.outcome_date,
+                Referral.referral_date,
+                Referral.incident_at,
+                Referral.offence,
+                Person.sex,
+                Person.ethnicity_self,
+                Referral.centre_code,
+                Referral.first_attendance_due,
+                Referral.sessions_attended,
+                Referral.override_reason,
+            )
+            .join(Person, Referral.person_id == Person.id)
+            .where(*self._referral_filter(query))
+            .order_by(Referral.incident_at, Referral.reference)
+        )
 
     def _referral_rows(self, session: Session, query: ExportQuery) -> Iterator[tuple[Any, ...]]:
         today = self.ctx.today()
         for chunk in _partitions(session, self._referrals(query)):
             substances = _substances(session, [r[0] for r in chunk])
-            for (rid, reference, person_ref, age, area, kind, pathway, decision, reasons, status, due, next_step,
-                 proposed, outcome, outcome_date, referral_date, incident_at, offence, sex, ethnicity, centre,
-                 first_due, attended, override) in chunk:
+            for (
+                rid,
+                reference,
+                person_ref,
+                age,
+                area,
+                kind,
+                pathway,
+                decision,
+                reasons,
+                status,
+                due,
+                next_step,
+                proposed,
+                outcome,
+                outcome_date,
+                referral_date,
+                incident_at,
+                offence,
+                sex,
+                ethnicity,
+                centre,
+                first_due,
+                attended,
+                override,
+            ) in chunk:
                 step = next_step or proposed
                 if not step and status == Status.AWAITING_APPOINTMENT.value and due is not None and due < today:
                     # Overdue with nothing booked: the step the app proposes (as the queues show it).
                     step = next_step_for_non_attendance(SchemeKind(kind), Pathway(pathway)).value
-                yield (reference, person_ref, age_band(age), area, kind, pathway, decision, "; ".join(reasons or ()),
-                       status, due, step, outcome, outcome_date, referral_date, incident_at.date(), offence,
-                       "; ".join(f"{s} {_quantity(q)} {u}" for s, q, u in substances.get(rid, ())),
-                       sex, ethnicity, centre, first_due, attended, bool(next_step), bool(override),
-                       HOME_OFFICE_OUTCOME_COMPLETED if outcome == Outcome.COMPLETED.value else None)
+                yield (
+                    reference,
+                    person_ref,
+                    age_band(age),
+                    area,
+                    kind,
+                    pathway,
+                    decision,
+                    "; ".join(reasons or ()),
+                    status,
+                    due,
+                    step,
+                    outcome,
+                    outcome_date,
+                    referral_date,
+                    incident_at.date(),
+                    offence,
+                    "; ".join(f"{s} {_quantity(q)} {u}" for s, q, u in substances.get(rid, ())),
+                    sex,
+                    ethnicity,
+                    centre,
+                    first_due,
+                    attended,
+                    bool(next_step),
+                    bool(override),
+                    HOME_OFFICE_OUTCOME_COMPLETED if outcome == Outcome.COMPLETED.value else None,
+                )
 
     # -- referrals as the import template -------------------------------------------------------------------
     def _count_substance_rows(self, session: Session, query: ExportQuery) -> int:
-        return session.scalar(select(func.count()).select_from(ReferralSubstance)
-                              .join(Referral, ReferralSubstance.referral_id == Referral.id)
-                              .where(*self._referral_filter(query))) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(ReferralSubstance)
+                .join(Referral, ReferralSubstance.referral_id == Referral.id)
+                .where(*self._referral_filter(query))
+            )
+            or 0
+        )
 
     def _import_referral_rows(self, session: Session, query: ExportQuery) -> Iterator[tuple[Any, ...]]:
-        stmt = (select(Referral.id, Referral.reference, Person.surname, Person.forenames, Person.date_of_birth,
-                       Person.sex, Person.ethnicity_self, Person.postcode, Referral.area, Referral.incident_at,
-                       Referral.crime_reference, Referral.officer_collar_number, Referral.offence,
-                       Referral.suspected_supply, Referral.consent, Person.guardian_name, Referral.outcome,
-                       Referral.outcome_date)
-                .join(Person, Referral.person_id == Person.id)
-                .where(*self._referral_filter(query))
-                .order_by(Referral.incident_at, Referral.reference))
+        stmt = (
+            select(
+                Referral.id,
+                Referral.reference,
+                Person.surname,
+                Person.forenames,
+                Person.date_of_birth,
+                Person.sex,
+                Person.ethnicity_self,
+                Person.postcode,
+                Referral.area,
+                Referral.incident_at,
+                Referral.crime_reference,
+                Referral.officer_collar_number,
+                Referral.offence,
+                Referral.suspected_supply,
+                Referral.consent,
+                Person.guardian_name,
+                Referral.outcome,
+                Referral.outcome_date,
+            )
+            .join(Person, Referral.person_id == Person.id)
+            .where(*self._referral_filter(query))
+            .order_by(Referral.incident_at, Referral.reference)
+        )
         for chunk in _partitions(session, stmt):
             substances = _substances(session, [r[0] for r in chunk])
-            for (rid, reference, surname, forenames, dob, sex, ethnicity, postcode, area, incident_at, crime,
-                 collar, offence, supply, consent, guardian, outcome, outcome_date) in chunk:
+            for (
+                rid,
+                reference,
+                surname,
+                forenames,
+                dob,
+                sex,
+                ethnicity,
+                postcode,
+                area,
+                incident_at,
+                crime,
+                collar,
+                offence,
+                supply,
+                consent,
+                guardian,
+                outcome,
+                outcome_date,
+            ) in chunk:
                 for substance, quantity, unit in substances.get(rid, ()):
-                    yield (reference, surname, forenames, dob, sex, ethnicity, postcode, area, incident_at, crime,
-                           collar, offence, substance, quantity, unit, supply, consent, guardian, outcome or None,
-                           outcome_date if outcome else None)
+                    yield (
+                        reference,
+                        surname,
+                        forenames,
+                        dob,
+                        sex,
+                        ethnicity,
+                        postcode,
+                        area,
+                        incident_at,
+                        crime,
+                        collar,
+                        offence,
+                        substance,
+                        quantity,
+                        unit,
+                        supply,
+                        consent,
+                        guardian,
+                        outcome or None,
+                        outcome_date if outcome else None,
+                    )
 
     def _appointments_of_referrals(self, query: ExportQuery) -> Select:
-        return (select(Referral.reference, Appointment.scheduled_at, Appointment.centre_code,
-                       Appointment.session_type, Appointment.attendance)
-                .join(Referral, Appointment.referral_id == Referral.id)
-                .where(*self._referral_filter(query))
-                .order_by(Referral.incident_at, Referral.reference, Appointment.scheduled_at, Appointment.id))
+        return (
+            select(
+                Referral.reference,
+                Appointment.scheduled_at,
+                Appointment.centre_code,
+                Appointment.session_type,
+                Appointment.attendance,
+            )
+            .join(Referral, Appointment.referral_id == Referral.id)
+            .where(*self._referral_filter(query))
+            .order_by(Referral.incident_at, Referral.reference, Appointment.scheduled_at, Appointment.id)
+        )
 
     def _import_appointment_rows(self, session: Session, query: ExportQuery) -> Iterator[tuple[Any, ...]]:
         for chunk in _partitions(session, self._appointments_of_referrals(query)):
-            for reference, when, centre, session_type, attendance in chunk:
-                yield reference, when, centre, session_type, attendance
+            yield from (tuple(row) for row in chunk)
 
     # -- people -----------------------------------------------------------------------------------------------
     def _people(self, query: ExportQuery) -> Select:
-        referrals = select(func.count()).select_from(Referral).where(Referral.person_id == Person.id) \
-            .correlate(Person).scalar_subquery()
-        stmt = select(Person.id, Person.reference, *(getattr(Person, f.name) for f in EXPORTED_PERSON_FIELDS),
-                      Person.barred, Person.barred_at, referrals)
+        referrals = (
+            select(func.count())
+            .select_from(Referral)
+            .where(Referral.person_id == Person.id)
+            .correlate(Person)
+            .scalar_subquery()
+        )
+        stmt = select(
+            Person.id,
+            Person.reference,
+            *(getattr(Person, f.name) for f in EXPORTED_PERSON_FIELDS),
+            Person.barred,
+            Person.barred_at,
+            referrals,
+        )
         if query.ids is not None:
             stmt = stmt.where(Person.id.in_(query.ids))
         if query.id_query is not None:
             stmt = stmt.where(Person.id.in_(query.id_query))
-        filters = self._referral_filter(ExportQuery(kind="people", area=query.area, date_from=query.date_from,
-                                                    date_to=query.date_to))
+        filters = self._referral_filter(
+            ExportQuery(kind="people", area=query.area, date_from=query.date_from, date_to=query.date_to)
+        )
         if filters:
             stmt = stmt.where(exists(select(Referral.id).where(Referral.person_id == Person.id, *filters)))
         return stmt.order_by(Person.reference)
@@ -411,12 +651,19 @@ class ExportService:
         for chunk in _partitions(session, self._people(query)):
             aliases: dict[int, list[str]] = defaultdict(list)
             for person_id, forenames, surname in session.execute(
-                    select(PersonAlias.person_id, PersonAlias.forenames, PersonAlias.surname)
-                    .where(PersonAlias.person_id.in_([r[0] for r in chunk])).order_by(PersonAlias.id)):
+                select(PersonAlias.person_id, PersonAlias.forenames, PersonAlias.surname)
+                .where(PersonAlias.person_id.in_([r[0] for r in chunk]))
+                .order_by(PersonAlias.id)
+            ):
                 aliases[person_id].append(f"{forenames} {surname}".strip())
-            for (pid, *values, barred, barred_at, referrals) in chunk:
-                yield (*values, "; ".join(aliases.get(pid, ())), barred,
-                       barred_at.date() if barred_at else None, referrals)
+            for pid, *values, barred, barred_at, referrals in chunk:
+                yield (
+                    *values,
+                    "; ".join(aliases.get(pid, ())),
+                    barred,
+                    barred_at.date() if barred_at else None,
+                    referrals,
+                )
 
     # -- appointments ------------------------------------------------------------------------------------------
     def _appointments(self, query: ExportQuery) -> Select:
@@ -435,23 +682,59 @@ class ExportService:
             conditions.append(Appointment.id.in_(query.id_query))
         if query.referral_ids is not None:
             conditions.append(Appointment.referral_id.in_(query.referral_ids))
-        return (select(Referral.reference, Appointment.scheduled_at, Appointment.centre_code,
-                       Appointment.session_type, Appointment.attendance, Person.reference, Referral.area,
-                       Referral.scheme_code, Appointment.worker, Appointment.rebook_reason, Appointment.recorded_by,
-                       Appointment.recorded_at)
-                .join(Referral, Appointment.referral_id == Referral.id)
-                .join(Person, Referral.person_id == Person.id)
-                .where(*conditions)
-                .order_by(Appointment.scheduled_at, Referral.reference, Appointment.id))
+        return (
+            select(
+                Referral.reference,
+                Appointment.scheduled_at,
+                Appointment.centre_code,
+                Appointment.session_type,
+                Appointment.attendance,
+                Person.reference,
+                Referral.area,
+                Referral.scheme_code,
+                Appointment.worker,
+                Appointment.rebook_reason,
+                Appointment.recorded_by,
+                Appointment.recorded_at,
+            )
+            .join(Referral, Appointment.referral_id == Referral.id)
+            .join(Person, Referral.person_id == Person.id)
+            .where(*conditions)
+            .order_by(Appointment.scheduled_at, Referral.reference, Appointment.id)
+        )
 
     def _appointment_rows(self, session: Session, query: ExportQuery) -> Iterator[tuple[Any, ...]]:
         for chunk in _partitions(session, self._appointments(query)):
-            for (reference, when, centre, session_type, attendance, person_ref, area, scheme_code, worker, reason,
-                 recorded_by, recorded_at) in chunk:
+            for (
+                reference,
+                when,
+                centre,
+                session_type,
+                attendance,
+                person_ref,
+                area,
+                scheme_code,
+                worker,
+                reason,
+                recorded_by,
+                recorded_at,
+            ) in chunk:
                 scheme = self.ctx.schemes.find(scheme_code)
                 found = scheme.centre(centre) if scheme else None
-                yield (reference, when, centre, session_type, attendance, person_ref, area,
-                       found.name if found else centre, worker, reason, recorded_by, recorded_at)
+                yield (
+                    reference,
+                    when,
+                    centre,
+                    session_type,
+                    attendance,
+                    person_ref,
+                    area,
+                    found.name if found else centre,
+                    worker,
+                    reason,
+                    recorded_by,
+                    recorded_at,
+                )
 
     # -- documents --------------------------------------------------------------------------------------------
     def _documents(self, query: ExportQuery) -> Select:
@@ -468,14 +751,26 @@ class ExportService:
             conditions.append(IssuedDocument.id.in_(query.id_query))
         if query.referral_ids is not None:
             conditions.append(IssuedDocument.referral_id.in_(query.referral_ids))
-        return (select(IssuedDocument.document_reference, Referral.reference, Person.reference, Referral.area,
-                       IssuedDocument.kind, IssuedDocument.title, IssuedDocument.recipient, IssuedDocument.issued_at,
-                       IssuedDocument.issued_by, IssuedDocument.template_version, IssuedDocument.page_count,
-                       IssuedDocument.sha256)
-                .join(Referral, IssuedDocument.referral_id == Referral.id)
-                .join(Person, Referral.person_id == Person.id)
-                .where(*conditions)
-                .order_by(IssuedDocument.issued_at, IssuedDocument.id))
+        return (
+            select(
+                IssuedDocument.document_reference,
+                Referral.reference,
+                Person.reference,
+                Referral.area,
+                IssuedDocument.kind,
+                IssuedDocument.title,
+                IssuedDocument.recipient,
+                IssuedDocument.issued_at,
+                IssuedDocument.issued_by,
+                IssuedDocument.template_version,
+                IssuedDocument.page_count,
+                IssuedDocument.sha256,
+            )
+            .join(Referral, IssuedDocument.referral_id == Referral.id)
+            .join(Person, Referral.person_id == Person.id)
+            .where(*conditions)
+            .order_by(IssuedDocument.issued_at, IssuedDocument.id)
+        )
 
     def _document_rows(self, session: Session, query: ExportQuery) -> Iterator[tuple[Any, ...]]:
         for chunk in _partitions(session, self._documents(query)):
@@ -496,17 +791,21 @@ def _partitions(session: Session, stmt: Select) -> Iterator[Sequence[Any]]:
 def _substances(session: Session, referral_ids: Iterable[int]) -> dict[int, list[tuple[str, Any, str]]]:
     found: dict[int, list[tuple[str, Any, str]]] = defaultdict(list)
     for rid, substance, quantity, unit in session.execute(
-            select(ReferralSubstance.referral_id, ReferralSubstance.substance, ReferralSubstance.quantity,
-                   ReferralSubstance.unit)
-            .where(ReferralSubstance.referral_id.in_(list(referral_ids)))
-            .order_by(ReferralSubstance.referral_id, ReferralSubstance.id)):
+        select(
+            ReferralSubstance.referral_id,
+            ReferralSubstance.substance,
+            ReferralSubstance.quantity,
+            ReferralSubstance.unit,
+        )
+        .where(ReferralSubstance.referral_id.in_(list(referral_ids)))
+        .order_by(ReferralSubstance.referral_id, ReferralSubstance.id)
+    ):
         found[rid].append((substance, quantity, unit))
     return found
 
 
-def _quantity(value: Any) -> str:
-    text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
-    return text
+def _quantity(value: object) -> str:
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
 
 
 def _targets(out: Path, file_format: str, sheets: Sequence[str], encrypted: bool) -> tuple[list[Path], list[str]]:
@@ -519,15 +818,19 @@ def _targets(out: Path, file_format: str, sheets: Sequence[str], encrypted: bool
         base = out.stem if suffix == ".zip" else out.name
         for ext in (".csv", ".xlsx"):
             base = base.removesuffix(ext)
-        names = [f"{base}.{file_format}"] if file_format == "xlsx" else \
-            [f"{base}.csv" if i == 0 else f"{base}.{name}.csv" for i, name in enumerate(sheets)]
+        names = (
+            [f"{base}.{file_format}"]
+            if file_format == "xlsx"
+            else [f"{base}.csv" if i == 0 else f"{base}.{name}.csv" for i, name in enumerate(sheets)]
+        )
         return [archive], names
     if file_format == "xlsx":
         return [out], [out.name]
-    files = [out if i == 0 else out.with_name(f"{out.stem}.{name}{out.suffix or '.csv'}") for i, name in enumerate(sheets)]
+    files = [
+        out if i == 0 else out.with_name(f"{out.stem}.{name}{out.suffix or '.csv'}") for i, name in enumerate(sheets)
+    ]
     return files, [f.name for f in files]
 
 
 def password_from_environment() -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
-

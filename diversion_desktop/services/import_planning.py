@@ -32,13 +32,13 @@ from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import Decision, EligibilityResult, PriorHistory, SubstanceFind, decide
 from diversion_desktop.domain.fields import PERSON_DETAILS, PERSON_FIELDS
 from diversion_desktop.domain.intake import IntakeDraft, validate
-from diversion_desktop.domain.names import match_score, normalise, surname_part_keys
 from diversion_desktop.domain.lifecycle import (
     after_attendance,
     after_decision,
     after_imported_history,
     imported_event,
 )
+from diversion_desktop.domain.names import match_score, normalise, surname_part_keys
 from diversion_desktop.domain.programme import Attendance, Outcome, Status, assess, can_rebook
 from diversion_desktop.domain.schemes import Centre, Scheme
 from diversion_desktop.services.context import AppContext
@@ -183,11 +183,12 @@ class _Stored:
 
 
 # The person's details the import template has: its column (a ReferralLine attribute) → the field.
-_PERSON_FIELDS = {f.import_column: f.name for f in PERSON_FIELDS
-                  if f.import_column and f.name in PERSON_DETAILS}
+_PERSON_FIELDS = {f.import_column: f.name for f in PERSON_FIELDS if f.import_column and f.name in PERSON_DETAILS}
 _FIELD_COLUMNS = {"scheme_code": "area", "incident_at": "incident_date", "substances": "substance"}
-_PERSON_COLUMNS = ("seq, surname, forenames, dob, known_id, first_row, barred, completed, reference, fields, id, "
-                   "initial, blanks, new_index")
+_PERSON_COLUMNS = (
+    "seq, surname, forenames, dob, known_id, first_row, barred, completed, reference, fields, id, "
+    "initial, blanks, new_index"
+)
 # Decided: (the group, its plan or None, (person reference, key) when the reference is already in the database).
 Decided = Callable[[Group, "_Plan | None", "tuple[str, Key] | None"], None]
 
@@ -200,18 +201,23 @@ def check_repeats(group: Group) -> None:
     for line in group.lines[1:]:
         if line.problems or first.problems:
             continue
-        differing = [name for name, a, b in zip(fmt.SHARED_FIELDS, first.shared(), line.shared(), strict=True)
-                     if a != b]
+        differing = [
+            name for name, a, b in zip(fmt.SHARED_FIELDS, first.shared(), line.shared(), strict=True) if a != b
+        ]
         if not differing:
             continue
         columns = ", ".join(fmt.FIELD_COLUMN.get(name, name) for name in differing)
         if any(name in person_fields for name in differing):
-            reason = (f"reference {group.reference} is repeated on row {first.row} for a different person "
-                      f"({first.surname.upper()}, {first.forenames}, born {_day(first.date_of_birth)}; here "
-                      f"{line.surname.upper()}, {line.forenames}, born {_day(line.date_of_birth)}): references are unique")
+            reason = (
+                f"reference {group.reference} is repeated on row {first.row} for a different person "
+                f"({first.surname.upper()}, {first.forenames}, born {_day(first.date_of_birth)}; here "
+                f"{line.surname.upper()}, {line.forenames}, born {_day(line.date_of_birth)}): references are unique"
+            )
         else:
-            reason = (f"reference {group.reference} is repeated on row {first.row} with a different {columns}: "
-                      "the rows of one referral may differ only in substance, quantity and unit")
+            reason = (
+                f"reference {group.reference} is repeated on row {first.row} with a different {columns}: "
+                "the rows of one referral may differ only in substance, quantity and unit"
+            )
         group.refuse(fmt.REFERRALS, line.row, Problem(fmt.FIELD_COLUMN.get(differing[0], differing[0]), reason))
 
 
@@ -242,8 +248,9 @@ class Planner:
     """Decides every referral against the database and the rows before it; writes nothing
     until :meth:`write_chunk`."""
 
-    def __init__(self, ctx: AppContext, session: Session, file_name: str, work: WorkFile, *,
-                 for_writing: bool = True) -> None:
+    def __init__(
+        self, ctx: AppContext, session: Session, file_name: str, work: WorkFile, *, for_writing: bool = True
+    ) -> None:
         self.ctx = ctx
         self.work = work
         # A dry run keeps no plans: its report is made as each referral is decided.
@@ -269,95 +276,155 @@ class Planner:
         """The references already imported and the people the file may name, from the database
         into the working file, ``_CHUNK`` values per query."""
         session, work = self.session, self.work
-        file_references = ("SELECT reference FROM groups WHERE reference IS NOT NULL ORDER BY reference",
-                           # appointments whose referral is not in the file may name one already imported
-                           "SELECT DISTINCT reference FROM appointments a WHERE reference != '' AND NOT EXISTS "
-                           "(SELECT 1 FROM groups g WHERE g.reference = a.reference) ORDER BY reference")
+        file_references = (
+            "SELECT reference FROM groups WHERE reference IS NOT NULL ORDER BY reference",
+            # appointments whose referral is not in the file may name one already imported
+            "SELECT DISTINCT reference FROM appointments a WHERE reference != '' AND NOT EXISTS "
+            "(SELECT 1 FROM groups g WHERE g.reference = a.reference) ORDER BY reference",
+        )
         for sql in file_references:
             for batch in work.batches(sql, size=_CHUNK):
                 found = session.execute(
-                    select(Referral.reference, Person.reference, Person.surname_norm, Person.forenames_norm,
-                           Person.date_of_birth).join(Person, Referral.person_id == Person.id)
-                    .where(Referral.reference.in_([reference for (reference,) in batch]))).all()
-                work.executemany("INSERT OR IGNORE INTO existing VALUES (?, ?, ?, ?, ?)",
-                                 ((r, p, s, f, day(d)) for r, p, s, f, d in found))
+                    select(
+                        Referral.reference,
+                        Person.reference,
+                        Person.surname_norm,
+                        Person.forenames_norm,
+                        Person.date_of_birth,
+                    )
+                    .join(Person, Referral.person_id == Person.id)
+                    .where(Referral.reference.in_([reference for (reference,) in batch]))
+                ).all()
+                work.executemany(
+                    "INSERT OR IGNORE INTO existing VALUES (?, ?, ?, ?, ?)",
+                    ((r, p, s, f, day(d)) for r, p, s, f, d in found),
+                )
                 self._any_existing = self._any_existing or bool(found)
         # Merged records are found as the record they were merged into (their name is its alias);
         # anonymised records are no one any more (services/merge.py, services/retention.py).
         current = (Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
-        columns = (Person.id, Person.reference, Person.surname, Person.forenames, Person.date_of_birth,
-                   Person.barred, Person.surname_norm, Person.forenames_norm,
-                   *(getattr(Person, name) for name in _PERSON_FIELDS.values()))
+        columns = (
+            Person.id,
+            Person.reference,
+            Person.surname,
+            Person.forenames,
+            Person.date_of_birth,
+            Person.barred,
+            Person.surname_norm,
+            Person.forenames_norm,
+            *(getattr(Person, name) for name in _PERSON_FIELDS.values()),
+        )
 
         def keep(people: Iterable[Any]) -> None:
             rows = []
             for person in people:
-                blanks = ",".join(name for name, value in zip(_PERSON_FIELDS.values(), person[8:], strict=True)
-                                  if not value)
-                rows.append((person.id, person.reference, person.surname, person.forenames,
-                             day(person.date_of_birth), bool(person.barred), blanks, person.surname_norm[:1],
-                             person.surname_norm, person.forenames_norm))
-            work.executemany("INSERT OR IGNORE INTO known (id, reference, surname, forenames, dob, barred, blanks, "
-                             "initial, surname_norm, forenames_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                blanks = ",".join(
+                    name for name, value in zip(_PERSON_FIELDS.values(), person[8:], strict=True) if not value
+                )
+                rows.append(
+                    (
+                        person.id,
+                        person.reference,
+                        person.surname,
+                        person.forenames,
+                        day(person.date_of_birth),
+                        bool(person.barred),
+                        blanks,
+                        person.surname_norm[:1],
+                        person.surname_norm,
+                        person.forenames_norm,
+                    )
+                )
+            work.executemany(
+                "INSERT OR IGNORE INTO known (id, reference, surname, forenames, dob, barred, blanks, "
+                "initial, surname_norm, forenames_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
             self._any_known = self._any_known or bool(rows)
 
         dobs_sql = "SELECT DISTINCT dob FROM groups WHERE dob IS NOT NULL ORDER BY dob"
         for batch in work.batches(dobs_sql, size=_CHUNK):
             dobs = [from_day(d) for (d,) in batch]
             keep(session.execute(select(*columns).where(Person.date_of_birth.in_(dobs), *current)))
-        for batch in work.batches("SELECT DISTINCT surname_norm FROM groups WHERE dob IS NOT NULL "
-                                  "ORDER BY surname_norm", size=_CHUNK):
+        for batch in work.batches(
+            "SELECT DISTINCT surname_norm FROM groups WHERE dob IS NOT NULL ORDER BY surname_norm", size=_CHUNK
+        ):
             surnames = [s for (s,) in batch]
-            wanted = set(work.execute(f"SELECT DISTINCT surname_norm, forenames_norm FROM groups WHERE surname_norm "
-                                      f"IN ({', '.join('?' * len(surnames))}) AND dob IS NOT NULL", surnames))
-            keep(person for person in session.execute(select(*columns).where(Person.surname_norm.in_(surnames),
-                                                                             *current))
-                 if (person.surname_norm, person.forenames_norm) in wanted)
+            wanted = set(
+                work.execute(
+                    f"SELECT DISTINCT surname_norm, forenames_norm FROM groups WHERE surname_norm "
+                    f"IN ({', '.join('?' * len(surnames))}) AND dob IS NOT NULL",
+                    surnames,
+                )
+            )
+            keep(
+                person
+                for person in session.execute(select(*columns).where(Person.surname_norm.in_(surnames), *current))
+                if (person.surname_norm, person.forenames_norm) in wanted
+            )
         if not self._any_known:
             return
         last = 0
-        while ids := [i for (i,) in work.execute("SELECT id FROM known WHERE id > ? ORDER BY id LIMIT ?",
-                                                 (last, _CHUNK))]:
+        while ids := [
+            i for (i,) in work.execute("SELECT id FROM known WHERE id > ? ORDER BY id LIMIT ?", (last, _CHUNK))
+        ]:
             last = ids[-1]
-            work.executemany("UPDATE known SET completed = ? WHERE id = ?", ((count, person_id) for person_id, count in
-                             session.execute(select(Referral.person_id, func.count()).where(
-                                 Referral.person_id.in_(ids), Referral.outcome == Outcome.COMPLETED.value)
-                                 .group_by(Referral.person_id))))
+            work.executemany(
+                "UPDATE known SET completed = ? WHERE id = ?",
+                (
+                    (count, person_id)
+                    for person_id, count in session.execute(
+                        select(Referral.person_id, func.count())
+                        .where(Referral.person_id.in_(ids), Referral.outcome == Outcome.COMPLETED.value)
+                        .group_by(Referral.person_id)
+                    )
+                ),
+            )
         # A person's own name first (the lowest id first), then aliases: the name of the person with
         # the person's date of birth.
-        work.execute("INSERT OR IGNORE INTO known_keys SELECT surname_norm, forenames_norm, dob, id FROM known "
-                     "ORDER BY id")
+        work.execute(
+            "INSERT OR IGNORE INTO known_keys SELECT surname_norm, forenames_norm, dob, id FROM known ORDER BY id"
+        )
         for batch in work.batches(dobs_sql, size=_CHUNK):
             dobs = [from_day(d) for (d,) in batch]
             work.executemany(
                 "INSERT OR IGNORE INTO known_keys SELECT ?, ?, ?, id FROM known WHERE id = ?",
-                ((s, f, day(d), person_id) for s, f, person_id, d in session.execute(
-                    select(PersonAlias.surname_norm, PersonAlias.forenames_norm, Person.id, Person.date_of_birth)
-                    .join(Person, PersonAlias.person_id == Person.id).where(Person.date_of_birth.in_(dobs)))))
+                (
+                    (s, f, day(d), person_id)
+                    for s, f, person_id, d in session.execute(
+                        select(PersonAlias.surname_norm, PersonAlias.forenames_norm, Person.id, Person.date_of_birth)
+                        .join(Person, PersonAlias.person_id == Person.id)
+                        .where(Person.date_of_birth.in_(dobs))
+                    )
+                ),
+            )
         session.expunge_all()  # plain values from here on; nothing read is changed through the ORM
 
     def _existing(self, reference: str) -> tuple[str, Key] | None:
         """(person reference, person key) when the reference is already in the database."""
         if not self._any_existing or not reference:
             return None
-        found = self.work.one("SELECT person_ref, surname_norm, forenames_norm, dob FROM existing WHERE reference = ?",
-                              (reference,))
+        found = self.work.one(
+            "SELECT person_ref, surname_norm, forenames_norm, dob FROM existing WHERE reference = ?", (reference,)
+        )
         return None if found is None else (found[0], (found[1], found[2], from_day(found[3])))  # type: ignore[return-value]  # stored: never None
 
     # -- planning -------------------------------------------------------------------------------------
-    def plan(self, progress: Progress | None, decided: Decided,
-             orphan: Callable[[AppointmentLine], None]) -> None:
+    def plan(self, progress: Progress | None, decided: Decided, orphan: Callable[[AppointmentLine], None]) -> None:
         """Decide every group of the working file in incident order, handing each to ``decided``
         (and each appointment row of no referral in the file to ``orphan``) as soon as it is decided."""
         work = self.work
         self._load()
-        for batch in work.batches("SELECT data FROM appointments a WHERE NOT EXISTS "
-                                  "(SELECT 1 FROM groups g WHERE g.reference = a.reference) ORDER BY row"):
+        for batch in work.batches(
+            "SELECT data FROM appointments a WHERE NOT EXISTS "
+            "(SELECT 1 FROM groups g WHERE g.reference = a.reference) ORDER BY row"
+        ):
             for (data,) in batch:
                 line = decode_appointment(data)
                 if not line.problems and line.reference and self._existing(line.reference) is None:
-                    line.problems.append(Problem("reference", f"no referral {line.reference} in the referrals "
-                                                              "sheet or in the database"))
+                    line.problems.append(
+                        Problem("reference", f"no referral {line.reference} in the referrals sheet or in the database")
+                    )
                 orphan(line)
         self._any_appointments = work.one("SELECT 1 FROM appointments LIMIT 1") is not None
         total = work.scalar("SELECT count(*) FROM groups")
@@ -378,11 +445,20 @@ class Planner:
         if reference is None:  # a row without a usable reference is a referral of its own
             group = Group("", [decode_referral(work.scalar("SELECT data FROM lines WHERE row = ?", (first_row,)))])
         else:
-            group = Group(reference, [decode_referral(data) for (data,) in work.execute(
-                "SELECT data FROM lines WHERE reference = ? ORDER BY row", (reference,))])
+            group = Group(
+                reference,
+                [
+                    decode_referral(data)
+                    for (data,) in work.execute("SELECT data FROM lines WHERE reference = ? ORDER BY row", (reference,))
+                ],
+            )
             if self._any_appointments:
-                group.appointments = [decode_appointment(data) for (data,) in work.execute(
-                    "SELECT data FROM appointments WHERE reference = ? ORDER BY row", (reference,))]
+                group.appointments = [
+                    decode_appointment(data)
+                    for (data,) in work.execute(
+                        "SELECT data FROM appointments WHERE reference = ? ORDER BY row", (reference,)
+                    )
+                ]
         for line in group.lines:
             for problem in line.problems:
                 group.refuse(fmt.REFERRALS, line.row, problem)
@@ -397,8 +473,9 @@ class Planner:
         key = group.person_key()
         plan = None if group.refused else self._decide(group, key)
         if group.refused and key is not None:
-            self.work.execute("INSERT OR IGNORE INTO tainted VALUES (?, ?, ?, ?)",
-                              (key[0], key[1], day(key[2]), group.first.row))
+            self.work.execute(
+                "INSERT OR IGNORE INTO tainted VALUES (?, ?, ?, ?)", (key[0], key[1], day(key[2]), group.first.row)
+            )
             self._any_tainted = True
         return plan
 
@@ -406,8 +483,10 @@ class Planner:
         """The row of a refused earlier referral of this person, if any."""
         if not self._any_tainted:
             return None
-        return self.work.scalar("SELECT row FROM tainted WHERE surname_norm = ? AND forenames_norm = ? AND dob = ?",
-                                (key[0], key[1], day(key[2])))
+        return self.work.scalar(
+            "SELECT row FROM tainted WHERE surname_norm = ? AND forenames_norm = ? AND dob = ?",
+            (key[0], key[1], day(key[2])),
+        )
 
     def _decide(self, group: Group, key: Key | None) -> _Plan | None:
         line = group.first
@@ -416,15 +495,27 @@ class Planner:
         if existing is not None:
             person_ref, existing_key = existing
             if key is not None and existing_key != key:
-                group.refuse(fmt.REFERRALS, row, Problem(
-                    "reference", f"{group.reference} is already in the database for another person ({person_ref}); "
-                                 "references are unique"))
+                group.refuse(
+                    fmt.REFERRALS,
+                    row,
+                    Problem(
+                        "reference",
+                        f"{group.reference} is already in the database for another person ({person_ref}); "
+                        "references are unique",
+                    ),
+                )
             return None  # already imported: skipped
         tainted = self._tainted(key) if key is not None else None
         if tainted is not None:
-            group.refuse(fmt.REFERRALS, row, Problem(
-                "", f"an earlier referral of this person (referrals row {tainted}) was refused: fix it "
-                    "first, so this one is decided with the person's history in order"))
+            group.refuse(
+                fmt.REFERRALS,
+                row,
+                Problem(
+                    "",
+                    f"an earlier referral of this person (referrals row {tainted}) was refused: fix it "
+                    "first, so this one is decided with the person's history in order",
+                ),
+            )
             return None
         scheme = self.ctx.schemes.find(line.area)
         if scheme is None:
@@ -461,8 +552,10 @@ class Planner:
         """The person as this referral leaves them, for the referrals after it."""
         fields = marshal.dumps(person.fields) if person.fields else None
         if person.seq is not None:
-            self.work.execute("UPDATE people SET barred = ?, completed = ?, fields = ? WHERE seq = ?",
-                              (person.barred, person.completed, fields, person.seq))
+            self.work.execute(
+                "UPDATE people SET barred = ?, completed = ?, fields = ? WHERE seq = ?",
+                (person.barred, person.completed, fields, person.seq),
+            )
             return
         if person.new:
             person.new_index = self.people_created
@@ -473,9 +566,24 @@ class Planner:
             "INSERT INTO people (surname_norm, forenames_norm, dob, surname, forenames, first_row, known_id, blanks, "
             "barred, completed, fields, reference, id, initial, new_index) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key[0], key[1], day(key[2]), person.surname, person.forenames, person.first_row, person.known_id,
-             ",".join(sorted(person.blanks)), person.barred, person.completed, fields, person.reference,
-             person.id, person.initial, person.new_index)).lastrowid
+            (
+                key[0],
+                key[1],
+                day(key[2]),
+                person.surname,
+                person.forenames,
+                person.first_row,
+                person.known_id,
+                ",".join(sorted(person.blanks)),
+                person.barred,
+                person.completed,
+                fields,
+                person.reference,
+                person.id,
+                person.initial,
+                person.new_index,
+            ),
+        ).lastrowid
 
     def _keep_plan(self, plan: _Plan) -> None:
         self.plan_count += 1
@@ -489,16 +597,20 @@ class Planner:
         del values["scheme_settings"]  # the scheme's, the same for all its referrals: added back when written
         # Pickled by this process into its own private file, and read back only by it.
         data = pickle.dumps((values, plan.substances, plan.appointments, plan.events), pickle.HIGHEST_PROTOCOL)
-        self.work.execute("INSERT INTO plans (reference, person_seq, bars_at, data) VALUES (?, ?, ?, ?)",
-                          (plan.group.reference, plan.person.seq,
-                           None if plan.bars_at is None else plan.bars_at.isoformat(), data))
+        self.work.execute(
+            "INSERT INTO plans (reference, person_seq, bars_at, data) VALUES (?, ?, ?, ?)",
+            (plan.group.reference, plan.person.seq, None if plan.bars_at is None else plan.bars_at.isoformat(), data),
+        )
 
     def _refuse_field(self, group: Group, name: str, message: str) -> None:
         if name.startswith("substances["):
-            index = int(name[len("substances["):-1])
+            index = int(name[len("substances[") : -1])
             line = group.lines[min(index, len(group.lines) - 1)]
-            column = "unit" if message.startswith("Unknown unit") else (
-                "substance" if message.startswith("Unknown substance") else "quantity")
+            column = (
+                "unit"
+                if message.startswith("Unknown unit")
+                else ("substance" if message.startswith("Unknown substance") else "quantity")
+            )
             group.refuse(fmt.REFERRALS, line.row, Problem(column, message))
             return
         group.refuse(fmt.REFERRALS, group.first.row, Problem(_FIELD_COLUMNS.get(name, name), message))
@@ -509,11 +621,17 @@ class Planner:
         if outcome is None:
             return
         if outcome is Outcome.DECLINED and line.consent:
-            group.refuse(fmt.REFERRALS, line.row, Problem(
-                "consent", "is yes, but the outcome 'declined' means the person did not agree to take part"))
+            group.refuse(
+                fmt.REFERRALS,
+                line.row,
+                Problem("consent", "is yes, but the outcome 'declined' means the person did not agree to take part"),
+            )
         if outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED) and line.consent is False:
-            group.refuse(fmt.REFERRALS, line.row, Problem(
-                "consent", f"is no, but the outcome '{outcome.value}' means the person was diverted"))
+            group.refuse(
+                fmt.REFERRALS,
+                line.row,
+                Problem("consent", f"is no, but the outcome '{outcome.value}' means the person was diverted"),
+            )
         if line.outcome_date is not None and line.incident_at is not None:
             if line.outcome_date < line.incident_at.date():
                 group.refuse(fmt.REFERRALS, line.row, Problem("outcome_date", "is before the incident"))
@@ -523,14 +641,27 @@ class Planner:
     def _draft(self, group: Group, scheme: Scheme) -> IntakeDraft:
         line = group.first
         assert line.offence is not None and line.incident_at is not None
-        finds = [SubstanceFind(_substance_key(scheme, l.substance), l.quantity, l.unit)  # type: ignore[arg-type]  # checked lines: all set
-                 for l in group.lines]
+        finds = [
+            SubstanceFind(_substance_key(scheme, line.substance), line.quantity, line.unit)  # type: ignore[arg-type]  # checked lines: all set
+            for line in group.lines
+        ]
         return IntakeDraft(
-            scheme_code=scheme.code, surname=line.surname, forenames=line.forenames,
-            date_of_birth=line.date_of_birth, sex=line.sex, ethnicity_self=line.ethnicity, postcode=line.postcode,
-            guardian_name=line.guardian_name, incident_at=line.incident_at, crime_reference=line.crime_reference,
-            officer_collar_number=line.officer_collar_number, offence=line.offence, substances=finds,
-            suspected_supply=bool(line.suspected_supply), consent=bool(line.consent))
+            scheme_code=scheme.code,
+            surname=line.surname,
+            forenames=line.forenames,
+            date_of_birth=line.date_of_birth,
+            sex=line.sex,
+            ethnicity_self=line.ethnicity,
+            postcode=line.postcode,
+            guardian_name=line.guardian_name,
+            incident_at=line.incident_at,
+            crime_reference=line.crime_reference,
+            officer_collar_number=line.officer_collar_number,
+            offence=line.offence,
+            substances=finds,
+            suspected_supply=bool(line.suspected_supply),
+            consent=bool(line.consent),
+        )
 
     # -- the person -------------------------------------------------------------------------------------
     def _person(self, group: Group, key: Key) -> tuple[_PersonPlan, bool, list[str]]:
@@ -540,13 +671,23 @@ class Planner:
             return planned, True, []
         known = self._known_by_key(key)
         if known is not None:
-            person = _PersonPlan(known.surname, known.forenames, known.date_of_birth, known.id, line.row,
-                                 barred=known.barred, completed=known.completed, reference=known.reference, id=known.id,
-                                 blanks=known.blanks)
+            person = _PersonPlan(
+                known.surname,
+                known.forenames,
+                known.date_of_birth,
+                known.id,
+                line.row,
+                barred=known.barred,
+                completed=known.completed,
+                reference=known.reference,
+                id=known.id,
+                blanks=known.blanks,
+            )
             return person, True, []
         # a checked line has a date of birth
-        person = _PersonPlan(line.surname, line.forenames, cast(date, line.date_of_birth), None, line.row,
-                             initial=key[0][:1])
+        person = _PersonPlan(
+            line.surname, line.forenames, cast(date, line.date_of_birth), None, line.row, initial=key[0][:1]
+        )
         attention = []
         candidates = self._possible_matches(line, key)
         if candidates:
@@ -555,16 +696,20 @@ class Planner:
 
     def _planned_person(self, key: Key) -> _PersonPlan | None:
         """The person of an earlier accepted referral with this key."""
-        found = self.work.one(f"SELECT {_PERSON_COLUMNS} FROM people WHERE surname_norm = ? AND forenames_norm = ? "
-                              "AND dob = ?", (key[0], key[1], day(key[2])))
+        found = self.work.one(
+            f"SELECT {_PERSON_COLUMNS} FROM people WHERE surname_norm = ? AND forenames_norm = ? AND dob = ?",
+            (key[0], key[1], day(key[2])),
+        )
         return None if found is None else _person_from(found)
 
     def _known_by_key(self, key: Key) -> _Known | None:
         if not self._any_known:
             return None
-        found = self.work.one(f"SELECT {_KNOWN_COLUMNS} FROM known_keys kk JOIN known k ON k.id = kk.id "
-                              "WHERE kk.surname_norm = ? AND kk.forenames_norm = ? AND kk.dob = ?",
-                              (key[0], key[1], day(key[2])))
+        found = self.work.one(
+            f"SELECT {_KNOWN_COLUMNS} FROM known_keys kk JOIN known k ON k.id = kk.id "
+            "WHERE kk.surname_norm = ? AND kk.forenames_norm = ? AND kk.dob = ?",
+            (key[0], key[1], day(key[2])),
+        )
         return None if found is None else _known_from(found)
 
     def _possible_matches(self, line: ReferralLine, key: Key) -> list[str]:
@@ -578,18 +723,26 @@ class Planner:
         # a large file compares each new person with a dozen others, read each time.
         known = "SELECT 'known', id, surname, forenames, dob, reference, barred, initial FROM known"
         new = "SELECT 'new', seq, surname, forenames, dob, first_row, 0, initial FROM people"
-        same_day_known = self._candidates(f"{known} WHERE dob = ? ORDER BY id LIMIT ?", (born, _COMPARED * 4),
-                                          self._any_known)
-        same_day_new = self._candidates(f"{new} WHERE dob = ? AND known_id IS NULL ORDER BY seq LIMIT ?",
-                                        (born, _COMPARED * 4))
+        same_day_known = self._candidates(
+            f"{known} WHERE dob = ? ORDER BY id LIMIT ?", (born, _COMPARED * 4), self._any_known
+        )
+        same_day_new = self._candidates(
+            f"{new} WHERE dob = ? AND known_id IS NULL ORDER BY seq LIMIT ?", (born, _COMPARED * 4)
+        )
         # Only the first _COMPARED different people are compared: no more of each list is read.
         candidates = [
-            *self._candidates(f"{known} WHERE surname_norm = ? AND forenames_norm = ? ORDER BY id LIMIT ?",
-                              (key[0], key[1], _COMPARED), self._any_known),
-            *self._candidates(f"{new} WHERE surname_norm = ? AND forenames_norm = ? AND known_id IS NULL "
-                              "ORDER BY seq LIMIT ?", (key[0], key[1], _COMPARED))]
+            *self._candidates(
+                f"{known} WHERE surname_norm = ? AND forenames_norm = ? ORDER BY id LIMIT ?",
+                (key[0], key[1], _COMPARED),
+                self._any_known,
+            ),
+            *self._candidates(
+                f"{new} WHERE surname_norm = ? AND forenames_norm = ? AND known_id IS NULL ORDER BY seq LIMIT ?",
+                (key[0], key[1], _COMPARED),
+            ),
+        ]
         for group in (same_day_known, same_day_new):
-            candidates.extend(c for c in group[:_COMPARED * 4] if c[7] == initial)
+            candidates.extend(c for c in group[: _COMPARED * 4] if c[7] == initial)
         for group in (same_day_known, same_day_new):
             candidates.extend(c for c in group[:_COMPARED] if c[7] != initial)
         scored: list[tuple[int, str]] = []
@@ -627,8 +780,16 @@ class Planner:
             self._snapshots[scheme.code] = settings_snapshot(scheme)
         return self._snapshots[scheme.code]
 
-    def _referral(self, group: Group, scheme: Scheme, draft: IntakeDraft, person: _PersonPlan, matched: bool,
-                  result: EligibilityResult, attention: list[str]) -> _Plan | None:
+    def _referral(
+        self,
+        group: Group,
+        scheme: Scheme,
+        draft: IntakeDraft,
+        person: _PersonPlan,
+        matched: bool,
+        result: EligibilityResult,
+        attention: list[str],
+    ) -> _Plan | None:
         line = group.first
         notes: list[str] = []
         assert draft.incident_at is not None
@@ -644,8 +805,9 @@ class Planner:
             if diverted != result.eligible:
                 recorded = "eligible (diverted)" if diverted else "not eligible"
                 today = "eligible" if result.eligible else "not eligible"
-                note = (f"recorded as {recorded} with outcome {outcome.value}; under the current rules it "
-                        f"would be {today}")
+                note = (
+                    f"recorded as {recorded} with outcome {outcome.value}; under the current rules it would be {today}"
+                )
                 attention.append(note + ": kept as recorded")
                 reasons = [f"Imported history: {note}."] + reasons
             decided = after_decision(scheme, result, referral_date, recorded=outcome, reasons=reasons)
@@ -654,16 +816,38 @@ class Planner:
         youth = pathway is Pathway.YOUTH
         centre = scheme.default_centre(youth) if diverted else None
         values: dict[str, Any] = dict(
-            reference=group.reference, scheme_code=scheme.code, area=scheme.area, scheme_kind=scheme.kind.value,
-            referral_date=referral_date, incident_at=draft.incident_at, incident_place="",
-            crime_reference=draft.crime_reference, officer_name="", officer_collar_number=draft.officer_collar_number,
-            station="", offence=draft.offence.value, suspected_supply=draft.suspected_supply, consent=draft.consent,
-            pathway=pathway.value, age_at_incident=result.age,
-            decision=(Decision.ELIGIBLE if diverted else Decision.NOT_ELIGIBLE).value, reasons=reasons,
-            rule_version=result.rule_version, settings_hash=result.settings_hash,
-            scheme_settings=self._snapshot(scheme), decided_by=user, override_reason="", override_by="",
-            override_at=None, provider=centre.provider if centre else "", centre_code=centre.code if centre else "",
-            first_attendance_due=first_due, due_date=due, created_at=self.now, created_by=user)
+            reference=group.reference,
+            scheme_code=scheme.code,
+            area=scheme.area,
+            scheme_kind=scheme.kind.value,
+            referral_date=referral_date,
+            incident_at=draft.incident_at,
+            incident_place="",
+            crime_reference=draft.crime_reference,
+            officer_name="",
+            officer_collar_number=draft.officer_collar_number,
+            station="",
+            offence=draft.offence.value,
+            suspected_supply=draft.suspected_supply,
+            consent=draft.consent,
+            pathway=pathway.value,
+            age_at_incident=result.age,
+            decision=(Decision.ELIGIBLE if diverted else Decision.NOT_ELIGIBLE).value,
+            reasons=reasons,
+            rule_version=result.rule_version,
+            settings_hash=result.settings_hash,
+            scheme_settings=self._snapshot(scheme),
+            decided_by=user,
+            override_reason="",
+            override_by="",
+            override_at=None,
+            provider=centre.provider if centre else "",
+            centre_code=centre.code if centre else "",
+            first_attendance_due=first_due,
+            due_date=due,
+            created_at=self.now,
+            created_by=user,
+        )
         appointments = self._appointments(group, scheme, diverted, outcome is None, referral_date, due, pathway)
         if group.refused:
             return None
@@ -680,15 +864,20 @@ class Planner:
             if outcome is Outcome.COMPLETED:
                 notes.append(f"history: completed ({line.outcome_date:%d/%m/%Y}); no further action")
             else:
-                notes.append(f"history: not attended ({line.outcome_date:%d/%m/%Y}); next step {step.label.lower()}"
-                             + ("; the person is barred from further diversion" if step.bars_person else ""))
+                notes.append(
+                    f"history: not attended ({line.outcome_date:%d/%m/%Y}); next step {step.label.lower()}"
+                    + ("; the person is barred from further diversion" if step.bars_person else "")
+                )
         elif diverted:
             assert due is not None
             transition = after_attendance(scheme, pathway, decided.to, attendances, due, self.today)
             if transition.to.status is Status.COMPLETED:
                 # Completed as the last session was attended.
-                when = max(a.appointment_at for a, att in appointments
-                           if att is Attendance.ATTENDED and a.appointment_at is not None)
+                when = max(
+                    a.appointment_at
+                    for a, att in appointments
+                    if att is Attendance.ATTENDED and a.appointment_at is not None
+                )
         values.update(referral_values(transition, user, when))
         bars_at = when if transition.bars_person else None
         events = [(e.kind, e.text) for e in (imported_event(self.file_name, line.row), *decided.events)]
@@ -697,19 +886,33 @@ class Planner:
         substances = [dict(substance=f.substance, quantity=f.quantity, unit=f.unit) for f in draft.substances]
         appointment_rows = [
             # An empty centre is kept as not recorded (NULL): counted by the rules, never printed.
-            dict(scheduled_at=a.appointment_at,
-                 centre_code=self._centre(scheme, a.centre).code if a.centre else None,  # type: ignore[union-attr]  # a checked centre
-                 session_type=a.session_type.value,  # type: ignore[union-attr]  # checked: set
-                 worker="",
-                 attendance=att.value if att else None, rebook_reason="",
-                 recorded_by=user if att else "", recorded_at=self.now if att else None, created_at=self.now)
-            for a, att in appointments]
+            dict(
+                scheduled_at=a.appointment_at,
+                centre_code=self._centre(scheme, a.centre).code if a.centre else None,  # type: ignore[union-attr]  # a checked centre
+                session_type=a.session_type.value,  # type: ignore[union-attr]  # checked: set
+                worker="",
+                attendance=att.value if att else None,
+                rebook_reason="",
+                recorded_by=user if att else "",
+                recorded_at=self.now if att else None,
+                created_at=self.now,
+            )
+            for a, att in appointments
+        ]
         if person.barred and outcome is None:
             notes.append("the person is barred by an earlier diversion")
         return _Plan(group, person, matched, values, substances, appointment_rows, events, bars_at, notes, attention)
 
-    def _appointments(self, group: Group, scheme: Scheme, diverted: bool, open_: bool, referral_date: date,
-                      due: date | None, pathway: Pathway) -> list[tuple[AppointmentLine, Attendance | None]]:
+    def _appointments(
+        self,
+        group: Group,
+        scheme: Scheme,
+        diverted: bool,
+        open_: bool,
+        referral_date: date,
+        due: date | None,
+        pathway: Pathway,
+    ) -> list[tuple[AppointmentLine, Attendance | None]]:
         """The referral's appointments in time order, checked as booking and recording would."""
         ordered = sorted(group.appointments, key=lambda a: (a.appointment_at, a.row))
         taken: list[tuple[AppointmentLine, Attendance | None]] = []
@@ -718,20 +921,29 @@ class Planner:
             when = appointment.appointment_at
             problem: Problem | None = None
             if not diverted:
-                problem = Problem("reference", f"{group.reference} was not diverted (not eligible or declined): "
-                                               "it can have no appointments")
+                problem = Problem(
+                    "reference",
+                    f"{group.reference} was not diverted (not eligible or declined): it can have no appointments",
+                )
             elif not appointment.centre and open_ and appointment.attendance is None:
-                problem = Problem("centre", "is empty: give the centre's code or name. Only a past appointment's "
-                                            "centre may be left empty (not recorded); a booked one's letter names "
-                                            "the place")
+                problem = Problem(
+                    "centre",
+                    "is empty: give the centre's code or name. Only a past appointment's "
+                    "centre may be left empty (not recorded); a booked one's letter names "
+                    "the place",
+                )
             elif appointment.centre and self._centre(scheme, appointment.centre) is None:
                 centres = ", ".join(c.code for c in scheme.centres())
-                problem = Problem("centre", f"'{appointment.centre}' is not a centre of the {scheme.area} scheme "
-                                            f"(centres: {centres})")
+                problem = Problem(
+                    "centre", f"'{appointment.centre}' is not a centre of the {scheme.area} scheme (centres: {centres})"
+                )
             elif when.date() < referral_date:
                 problem = Problem("appointment_at", "is before the incident")
-            elif appointment.attendance is not None and appointment.attendance is not Attendance.CANCELLED \
-                    and when.date() > self.today:
+            elif (
+                appointment.attendance is not None
+                and appointment.attendance is not Attendance.CANCELLED
+                and when.date() > self.today
+            ):
                 problem = Problem("attendance", "is recorded for an appointment in the future")
             elif open_:
                 attendances = [a for _l, a in taken]
@@ -739,11 +951,15 @@ class Planner:
                 if due is not None and when.date() > due:
                     problem = Problem("appointment_at", f"is after the deadline ({due:%d/%m/%Y})")
                 elif state.status not in _BOOKABLE:
-                    problem = Problem("appointment_at", f"comes after the referral was already "
-                                                        f"{state.status.label.lower()} ({state.explanation})")
+                    problem = Problem(
+                        "appointment_at",
+                        f"comes after the referral was already {state.status.label.lower()} ({state.explanation})",
+                    )
                 elif appointment.attendance is Attendance.REBOOKED and not can_rebook(scheme, attendances):
-                    problem = Problem("attendance", f"no rebookings left ({scheme.rebookings_allowed} allowed): "
-                                                    "record it as not attended instead")
+                    problem = Problem(
+                        "attendance",
+                        f"no rebookings left ({scheme.rebookings_allowed} allowed): record it as not attended instead",
+                    )
             if problem is not None:
                 group.refuse(fmt.APPOINTMENTS, appointment.row, problem)
                 continue
@@ -773,11 +989,16 @@ class Planner:
     def chunks(self, size: int) -> Iterator[list[_Stored]]:
         """The plans to write, in incident order, ``size`` at a time."""
         last = 0
-        while found := self.work.execute("SELECT seq, reference, person_seq, bars_at IS NOT NULL, data FROM plans "
-                                         "WHERE seq > ? ORDER BY seq LIMIT ?", (last, size)).fetchall():
+        while found := self.work.execute(
+            "SELECT seq, reference, person_seq, bars_at IS NOT NULL, data FROM plans "
+            "WHERE seq > ? ORDER BY seq LIMIT ?",
+            (last, size),
+        ).fetchall():
             last = found[-1][0]
-            yield [_Stored(seq, reference, person_seq, *pickle.loads(data), bars=bool(bars))  # type: ignore[misc]  # the pickled fields end before bars
-                   for seq, reference, person_seq, bars, data in found]
+            yield [
+                _Stored(seq, reference, person_seq, *pickle.loads(data), bars=bool(bars))  # type: ignore[misc]  # the pickled fields end before bars
+                for seq, reference, person_seq, bars, data in found
+            ]
 
     def references(self) -> Iterator[str]:
         """The references of the plans, in incident order."""
@@ -790,10 +1011,22 @@ class Planner:
         works the same on SQLite and PostgreSQL. Returns (referral ids, new person ids)."""
         work = self.work
         wanted = sorted({plan.person_seq for plan in plans})
-        people = {p.seq: p for p in map(_person_from, work.execute(
-            f"SELECT {_PERSON_COLUMNS} FROM people WHERE seq IN ({', '.join('?' * len(wanted))})", wanted))}
-        new_people = list({plan.person_seq: people[plan.person_seq] for plan in plans
-                           if people[plan.person_seq].new and people[plan.person_seq].id is None}.values())
+        people = {
+            p.seq: p
+            for p in map(
+                _person_from,
+                work.execute(
+                    f"SELECT {_PERSON_COLUMNS} FROM people WHERE seq IN ({', '.join('?' * len(wanted))})", wanted
+                ),
+            )
+        }
+        new_people = list(
+            {
+                plan.person_seq: people[plan.person_seq]
+                for plan in plans
+                if people[plan.person_seq].new and people[plan.person_seq].id is None
+            }.values()
+        )
         for person, reference in zip(new_people, person_references(session, len(new_people)), strict=True):
             person.reference = reference
         if new_people:
@@ -801,13 +1034,21 @@ class Planner:
             ids = _ids_by_reference(session, Person, [p.reference for p in new_people])
             for person in new_people:
                 person.id = ids[person.reference]
-            work.executemany("UPDATE people SET reference = ?, id = ? WHERE seq = ?",
-                             ((p.reference, p.id, p.seq) for p in new_people))
+            work.executemany(
+                "UPDATE people SET reference = ?, id = ? WHERE seq = ?",
+                ((p.reference, p.id, p.seq) for p in new_people),
+            )
             keys = [{"person_id": p.id, "key": key} for p in new_people for key in surname_part_keys(p.surname)]
             if keys:  # found by every part of a double surname, as people saved on the form are
                 session.execute(insert(PersonNameKey.__table__), keys)  # type: ignore[arg-type]  # as above
-        referral_rows = [{**plan.values, "scheme_settings": self._snapshots[plan.values["scheme_code"]],
-                          "person_id": people[plan.person_seq].id} for plan in plans]
+        referral_rows = [
+            {
+                **plan.values,
+                "scheme_settings": self._snapshots[plan.values["scheme_code"]],
+                "person_id": people[plan.person_seq].id,
+            }
+            for plan in plans
+        ]
         session.execute(insert(Referral.__table__), referral_rows)  # type: ignore[arg-type]  # as above
         ids = _ids_by_reference(session, Referral, [plan.reference for plan in plans])
         substances: list[dict[str, Any]] = []
@@ -817,13 +1058,17 @@ class Planner:
             referral_id = ids[plan.reference]
             substances.extend({**s, "referral_id": referral_id} for s in plan.substances)
             appointments.extend({**a, "referral_id": referral_id} for a in plan.appointments)
-            events.extend(dict(referral_id=referral_id, at=self.now, kind=kind, text=text, actor=self.ctx.user)
-                          for kind, text in plan.events)
+            events.extend(
+                dict(referral_id=referral_id, at=self.now, kind=kind, text=text, actor=self.ctx.user)
+                for kind, text in plan.events
+            )
         for model, rows in ((ReferralSubstance, substances), (Appointment, appointments), (TimelineEvent, events)):
             if rows:
                 session.execute(insert(model.__table__), rows)  # type: ignore[arg-type]  # as above
-        work.executemany("UPDATE plans SET referral_id = ? WHERE seq = ?",
-                         ((ids[plan.reference], plan.seq) for plan in plans if plan.bars))
+        work.executemany(
+            "UPDATE plans SET referral_id = ? WHERE seq = ?",
+            ((ids[plan.reference], plan.seq) for plan in plans if plan.bars),
+        )
         session.flush()
         return [ids[plan.reference] for plan in plans], [p.id for p in new_people if p.id is not None]
 
@@ -838,8 +1083,10 @@ class Planner:
         """People already in the database: fields they lack are filled, none is overwritten (if
         the file names one person two ways, by a name and an alias, the later one's fields)."""
         changes: dict[int, dict[str, str]] = {}
-        for batch in self.work.batches("SELECT known_id, fields FROM people WHERE known_id IS NOT NULL "
-                                       "AND fields IS NOT NULL ORDER BY known_id, seq"):
+        for batch in self.work.batches(
+            "SELECT known_id, fields FROM people WHERE known_id IS NOT NULL "
+            "AND fields IS NOT NULL ORDER BY known_id, seq"
+        ):
             for person_id, fields in batch:
                 if len(changes) >= _CHUNK and person_id not in changes:  # each person's rows come together
                     self._fill(session, changes)
@@ -860,8 +1107,10 @@ class Planner:
     def _bar(self, session: Session) -> None:
         """A not-attended history bars the person exactly as a confirmed next step does."""
         # In incident order: the first not-attended diversion is the one that bars.
-        for batch in self.work.batches("SELECT p.id, pl.referral_id, pl.bars_at FROM plans pl JOIN people p "
-                                       "ON p.seq = pl.person_seq WHERE pl.bars_at IS NOT NULL ORDER BY pl.seq"):
+        for batch in self.work.batches(
+            "SELECT p.id, pl.referral_id, pl.bars_at FROM plans pl JOIN people p "
+            "ON p.seq = pl.person_seq WHERE pl.bars_at IS NOT NULL ORDER BY pl.seq"
+        ):
             ids = sorted({person_id for person_id, _referral, _at in batch})
             people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
             for person_id, referral_id, bars_at in batch:
@@ -875,33 +1124,78 @@ _KNOWN_COLUMNS = "k.id, k.reference, k.surname, k.forenames, k.dob, k.barred, k.
 
 def _known_from(found: Sequence[Any]) -> _Known:
     person_id, reference, surname, forenames, born, barred, completed, blanks, initial = found
-    return _Known(person_id, reference, surname, forenames, cast(date, from_day(born)), bool(barred), completed,
-                  frozenset(blanks.split(",")) if blanks else frozenset(), initial)
+    return _Known(
+        person_id,
+        reference,
+        surname,
+        forenames,
+        cast(date, from_day(born)),
+        bool(barred),
+        completed,
+        frozenset(blanks.split(",")) if blanks else frozenset(),
+        initial,
+    )
 
 
 def _person_from(found: Sequence[Any]) -> _PersonPlan:
-    (seq, surname, forenames, born, known_id, first_row, barred, completed, reference, fields, person_id, initial,
-     blanks, new_index) = found
-    return _PersonPlan(surname, forenames, cast(date, from_day(born)), known_id, first_row, barred=bool(barred),
-                       completed=completed, reference=reference or "",
-                       fields=marshal.loads(fields) if fields else {}, id=person_id, initial=initial,
-                       blanks=frozenset(blanks.split(",")) if blanks else frozenset(), seq=seq, new_index=new_index)
+    (
+        seq,
+        surname,
+        forenames,
+        born,
+        known_id,
+        first_row,
+        barred,
+        completed,
+        reference,
+        fields,
+        person_id,
+        initial,
+        blanks,
+        new_index,
+    ) = found
+    return _PersonPlan(
+        surname,
+        forenames,
+        cast(date, from_day(born)),
+        known_id,
+        first_row,
+        barred=bool(barred),
+        completed=completed,
+        reference=reference or "",
+        fields=marshal.loads(fields) if fields else {},
+        id=person_id,
+        initial=initial,
+        blanks=frozenset(blanks.split(",")) if blanks else frozenset(),
+        seq=seq,
+        new_index=new_index,
+    )
 
 
 def _person_row(person: _PersonPlan, now: datetime) -> dict[str, Any]:
     fields = person.fields
     return dict(
-        reference=person.reference, surname=person.surname, forenames=person.forenames,
-        surname_norm=normalise(person.surname), forenames_norm=normalise(person.forenames),
-        date_of_birth=person.date_of_birth, **{name: fields.get(name, "") for name in PERSON_DETAILS},
-        barred=False, barred_at=None, barred_by_referral_id=None, created_at=now)
+        reference=person.reference,
+        surname=person.surname,
+        forenames=person.forenames,
+        surname_norm=normalise(person.surname),
+        forenames_norm=normalise(person.forenames),
+        date_of_birth=person.date_of_birth,
+        **{name: fields.get(name, "") for name in PERSON_DETAILS},
+        barred=False,
+        barred_at=None,
+        barred_by_referral_id=None,
+        created_at=now,
+    )
 
 
 def _ids_by_reference(session: Session, model: type[Person] | type[Referral], references: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in _chunks(references):
-        found.update((ref, id_) for ref, id_ in session.execute(
-            select(model.reference, model.id).where(model.reference.in_(chunk))))
+        found.update(
+            (ref, id_)
+            for ref, id_ in session.execute(select(model.reference, model.id).where(model.reference.in_(chunk)))
+        )
     return found
 
 
@@ -927,4 +1221,4 @@ def _centres(scheme: Scheme) -> dict[str, Centre]:
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
+        yield values[start : start + _CHUNK]

@@ -100,10 +100,22 @@ class ReportWriter:
 
     def add(self, row: RowResult) -> None:
         self.count += 1
-        self._rows.append((self.count, row.sheet, row.row, row.reference, row.result, row.person, row.decision,
-                           row.status, marshal.dumps(row.reasons),
-                           marshal.dumps(tuple((p.column, p.reason) for p in row.problems)),
-                           marshal.dumps(row.notes), marshal.dumps(row.attention)))
+        self._rows.append(
+            (
+                self.count,
+                row.sheet,
+                row.row,
+                row.reference,
+                row.result,
+                row.person,
+                row.decision,
+                row.status,
+                marshal.dumps(row.reasons),
+                marshal.dumps(tuple((p.column, p.reason) for p in row.problems)),
+                marshal.dumps(row.notes),
+                marshal.dumps(row.attention),
+            )
+        )
         if row.refused or row.attention:
             self.flagged += 1
             self._flags.append((self.count,))
@@ -144,8 +156,10 @@ class _ReportFile:
         if stop <= start:
             return []
         if flagged:
-            sql = (f"SELECT {_COLUMNS} FROM flagged f JOIN rows r ON r.pos = f.row_pos "
-                   "WHERE f.pos > ? AND f.pos <= ? ORDER BY f.pos")
+            sql = (
+                f"SELECT {_COLUMNS} FROM flagged f JOIN rows r ON r.pos = f.row_pos "
+                "WHERE f.pos > ? AND f.pos <= ? ORDER BY f.pos"
+            )
         else:
             sql = f"SELECT {_COLUMNS} FROM rows WHERE pos > ? AND pos <= ? ORDER BY pos"
         with self.lock:
@@ -153,10 +167,22 @@ class _ReportFile:
                 raise ValueError("The import's report was closed.")
             found = self.db.execute(sql, (start, stop)).fetchall()
         loads = marshal.loads
-        return [RowResult(sheet, row, reference, result, person, decision, status, loads(reasons),
-                          tuple(Problem(c, r) for c, r in loads(problems)), loads(notes), loads(attention))
-                for sheet, row, reference, result, person, decision, status, reasons, problems, notes, attention
-                in found]
+        return [
+            RowResult(
+                sheet,
+                row,
+                reference,
+                result,
+                person,
+                decision,
+                status,
+                loads(reasons),
+                tuple(Problem(c, r) for c, r in loads(problems)),
+                loads(notes),
+                loads(attention),
+            )
+            for sheet, row, reference, result, person, decision, status, reasons, problems, notes, attention in found
+        ]
 
     def close(self) -> None:
         with self.lock:
@@ -185,7 +211,11 @@ class ReportRows(Sequence[RowResult]):
     def __getitem__(self, index: int | slice) -> RowResult | list[RowResult]:
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
-            rows = self._store.read(self._flagged, start, stop) if step == 1 else [self[i] for i in range(start, stop, step)]
+            rows = (
+                self._store.read(self._flagged, start, stop)
+                if step == 1
+                else [self[i] for i in range(start, stop, step)]
+            )
             return rows
         position = index + len(self) if index < 0 else index
         if not 0 <= position < len(self):
@@ -205,7 +235,6 @@ class ReportRows(Sequence[RowResult]):
 
     def __repr__(self) -> str:
         return f"<ReportRows: {len(self)} row(s)>"
-
 
 
 @dataclass(frozen=True)
@@ -231,8 +260,10 @@ class ImportReport:
         return self.refused_rows == 0
 
     def summary(self) -> str:
-        counts = (f"{self.referrals} referral(s) with {self.appointments} appointment(s); people: "
-                  f"{self.people_created} new, {self.people_matched} already known")
+        counts = (
+            f"{self.referrals} referral(s) with {self.appointments} appointment(s); people: "
+            f"{self.people_created} new, {self.people_matched} already known"
+        )
         if self.written:
             head = f"Imported {counts}."
         elif self.dry_run:
@@ -241,8 +272,10 @@ class ImportReport:
             head = f"Ready to import {counts}."
         else:
             head = "Nothing new to import."
-        lines = [head, f"Already imported: {self.already_imported} referral row(s). "
-                       f"Refused: {self.refused_rows} row(s)."]
+        lines = [
+            head,
+            f"Already imported: {self.already_imported} referral row(s). Refused: {self.refused_rows} row(s).",
+        ]
         if self.empty_rows:
             lines.append(f"{self.empty_rows} empty row(s) skipped.")
         lines.extend(self.notes)
@@ -251,8 +284,10 @@ class ImportReport:
         elif self.dry_run:
             lines.append("Nothing was written.")
         elif not self.ok:
-            lines.append("Nothing was written: fix the refused rows and import again, or import with "
-                         "'skip refused rows' (--skip-invalid) to take the others now.")
+            lines.append(
+                "Nothing was written: fix the refused rows and import again, or import with "
+                "'skip refused rows' (--skip-invalid) to take the others now."
+            )
         for path in self.refused_files:
             lines.append(f"Refused rows written to {path} (fix them there and import that file).")
         return "\n".join(lines)

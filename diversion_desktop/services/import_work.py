@@ -78,8 +78,7 @@ def connect(path: Path, cache_kib: int) -> sqlite3.Connection:
     queries are all answered by indexes: nothing big is sorted), usable from another thread
     (an import runs on a worker; its report is read on the GUI thread, one at a time)."""
     db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = MEMORY",
-                   f"cache_size = {-cache_kib}"):
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = MEMORY", f"cache_size = {-cache_kib}"):
         db.execute(f"PRAGMA {pragma}")
     return db
 
@@ -104,11 +103,11 @@ class WorkFile:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.db.executemany(sql, rows)
 
-    def one(self, sql: str, parameters: Iterable[Any] = ()) -> Any:
+    def one(self, sql: str, parameters: Iterable[Any] = ()) -> Any:  # noqa: ANN401 (a row of the caller's own query)
         """The first row of a query, or None."""
         return self.db.execute(sql, tuple(parameters)).fetchone()
 
-    def scalar(self, sql: str, parameters: Iterable[Any] = ()) -> Any:
+    def scalar(self, sql: str, parameters: Iterable[Any] = ()) -> Any:  # noqa: ANN401 (the column the caller asked for)
         row = self.one(sql, parameters)
         return None if row is None else row[0]
 
@@ -165,41 +164,110 @@ def _from_problems(problems: tuple[tuple[str, str], ...]) -> list[Problem]:
 
 
 def encode_referral(line: ReferralLine) -> bytes:
-    return marshal.dumps((
-        line.row, line.reference, line.surname, line.forenames, day(line.date_of_birth), line.sex, line.ethnicity,
-        line.postcode, line.area, _moment(line.incident_at), line.crime_reference, line.officer_collar_number,
-        line.offence.value if line.offence else None, line.substance,
-        None if line.quantity is None else str(line.quantity), line.unit, line.suspected_supply, line.consent,
-        line.guardian_name, line.outcome.value if line.outcome else None, day(line.outcome_date),
-        _problems(line.problems)))
+    return marshal.dumps(
+        (
+            line.row,
+            line.reference,
+            line.surname,
+            line.forenames,
+            day(line.date_of_birth),
+            line.sex,
+            line.ethnicity,
+            line.postcode,
+            line.area,
+            _moment(line.incident_at),
+            line.crime_reference,
+            line.officer_collar_number,
+            line.offence.value if line.offence else None,
+            line.substance,
+            None if line.quantity is None else str(line.quantity),
+            line.unit,
+            line.suspected_supply,
+            line.consent,
+            line.guardian_name,
+            line.outcome.value if line.outcome else None,
+            day(line.outcome_date),
+            _problems(line.problems),
+        )
+    )
 
 
 def decode_referral(data: bytes) -> ReferralLine:
-    (row, reference, surname, forenames, born, sex, ethnicity, postcode, area, incident, crime_reference, collar,
-     offence, substance, quantity, unit, supply, consent, guardian, outcome, ended, problems) = marshal.loads(data)
+    (
+        row,
+        reference,
+        surname,
+        forenames,
+        born,
+        sex,
+        ethnicity,
+        postcode,
+        area,
+        incident,
+        crime_reference,
+        collar,
+        offence,
+        substance,
+        quantity,
+        unit,
+        supply,
+        consent,
+        guardian,
+        outcome,
+        ended,
+        problems,
+    ) = marshal.loads(data)
     return ReferralLine(
-        row=row, reference=reference, surname=surname, forenames=forenames, date_of_birth=from_day(born), sex=sex,
-        ethnicity=ethnicity, postcode=postcode, area=area, incident_at=_from_moment(incident),
-        crime_reference=crime_reference, officer_collar_number=collar, offence=Offence(offence) if offence else None,
-        substance=substance, quantity=None if quantity is None else Decimal(quantity), unit=unit,
-        suspected_supply=supply, consent=consent, guardian_name=guardian,
-        outcome=Outcome(outcome) if outcome else None, outcome_date=from_day(ended),
-        problems=_from_problems(problems))
+        row=row,
+        reference=reference,
+        surname=surname,
+        forenames=forenames,
+        date_of_birth=from_day(born),
+        sex=sex,
+        ethnicity=ethnicity,
+        postcode=postcode,
+        area=area,
+        incident_at=_from_moment(incident),
+        crime_reference=crime_reference,
+        officer_collar_number=collar,
+        offence=Offence(offence) if offence else None,
+        substance=substance,
+        quantity=None if quantity is None else Decimal(quantity),
+        unit=unit,
+        suspected_supply=supply,
+        consent=consent,
+        guardian_name=guardian,
+        outcome=Outcome(outcome) if outcome else None,
+        outcome_date=from_day(ended),
+        problems=_from_problems(problems),
+    )
 
 
 def encode_appointment(line: AppointmentLine) -> bytes:
-    return marshal.dumps((
-        line.row, line.reference, _moment(line.appointment_at), line.centre,
-        line.session_type.value if line.session_type else None, line.attendance.value if line.attendance else None,
-        _problems(line.problems)))
+    return marshal.dumps(
+        (
+            line.row,
+            line.reference,
+            _moment(line.appointment_at),
+            line.centre,
+            line.session_type.value if line.session_type else None,
+            line.attendance.value if line.attendance else None,
+            _problems(line.problems),
+        )
+    )
 
 
 def decode_appointment(data: bytes) -> AppointmentLine:
     row, reference, when, centre, session, attendance, problems = marshal.loads(data)
     return AppointmentLine(
-        row=row, reference=reference, appointment_at=_from_moment(when), centre=centre,
+        row=row,
+        reference=reference,
+        appointment_at=_from_moment(when),
+        centre=centre,
         session_type=SessionType(session) if session else None,
-        attendance=Attendance(attendance) if attendance else None, problems=_from_problems(problems))
+        attendance=Attendance(attendance) if attendance else None,
+        problems=_from_problems(problems),
+    )
 
 
 def texts(values: Iterable[str | tuple[str, str]]) -> bytes:  # strings, or (column, reason) pairs

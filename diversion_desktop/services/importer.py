@@ -55,8 +55,8 @@ from diversion_desktop.domain.eligibility import Decision
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ServiceError, StorageError
-from diversion_desktop.services.import_planning import Group, Key, Planner, line_key, row_problems, _Plan
-from diversion_desktop.services.import_report import (  # noqa: F401 - the report's names, as before
+from diversion_desktop.services.import_planning import Group, Key, Planner, _Plan, line_key, row_problems
+from diversion_desktop.services.import_report import (
     ALREADY,
     CREATED,
     READY,
@@ -119,9 +119,15 @@ def record_import(session: Session, record: ImportRecord) -> None:
     from diversion_desktop.services.audit import record as audit_record
 
     references = ", ".join(record.referrals)
-    audit_record(session, record.user, record.at, "records_imported", entity="import",
-                 detail=f"{len(record.referrals)} referral(s), {record.people_created} new person(s), "
-                        f"{record.refused_rows} refused row(s) from {', '.join(record.files)}: {references}")
+    audit_record(
+        session,
+        record.user,
+        record.at,
+        "records_imported",
+        entity="import",
+        detail=f"{len(record.referrals)} referral(s), {record.people_created} new person(s), "
+        f"{record.refused_rows} refused row(s) from {', '.join(record.files)}: {references}",
+    )
 
 
 AuditHook = Callable[[Session, ImportRecord], None]
@@ -133,7 +139,6 @@ class _Source:
     spreadsheet: Spreadsheet
     sheet: Sheet
     kind: str
-
 
 
 class ImportService:
@@ -150,8 +155,14 @@ class ImportService:
             raise ImportFileError(f"Cannot write the template {path}: {exc}") from exc
 
     # -- the whole import --------------------------------------------------------------------
-    def run(self, paths: Path | str | Sequence[Path | str], *, dry_run: bool = False,
-            skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
+    def run(
+        self,
+        paths: Path | str | Sequence[Path | str],
+        *,
+        dry_run: bool = False,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportReport:
         """Check every row, decide, and (unless a dry run, or rows were refused without
         ``skip_invalid``) write the good rows, all or nothing. Close the report when done with
         it (``report.close()``): its rows are kept in a private file until then."""
@@ -169,14 +180,31 @@ class ImportService:
             for source in sources:
                 source.spreadsheet.close()
 
-    def _run(self, files: list[Path], sources: list[_Source], work: WorkFile, dry_run: bool, skip_invalid: bool,
-             progress: Progress | None) -> ImportReport:
+    def _run(
+        self,
+        files: list[Path],
+        sources: list[_Source],
+        work: WorkFile,
+        dry_run: bool,
+        skip_invalid: bool,
+        progress: Progress | None,
+    ) -> ImportReport:
         referral_source = next(s for s in sources if s.kind == fmt.REFERRALS)
         appointment_source = next((s for s in sources if s.kind == fmt.APPOINTMENTS), None)
         self._read(referral_source, appointment_source, work)
-        notes = [f"Appointments read from {appointment_source.sheet.path.name}"
-                 + (f", sheet '{appointment_source.sheet.name}'" if appointment_source.sheet.path.suffix.lower()
-                    != ".csv" else "") + "."] if appointment_source is not None else []
+        notes = (
+            [
+                f"Appointments read from {appointment_source.sheet.path.name}"
+                + (
+                    f", sheet '{appointment_source.sheet.name}'"
+                    if appointment_source.sheet.path.suffix.lower() != ".csv"
+                    else ""
+                )
+                + "."
+            ]
+            if appointment_source is not None
+            else []
+        )
         pending = _Pending(work)
         if dry_run:
             with self.ctx.reading() as session:
@@ -184,8 +212,17 @@ class ImportService:
                 planner.plan(progress, pending.decided, pending.orphan)
                 pending.flush()
                 planner.preview_references(session)
-            return self._report(files, planner, pending, sources, dry_run=True, skip_invalid=skip_invalid,
-                                written=False, refused_files=(), notes=notes)
+            return self._report(
+                files,
+                planner,
+                pending,
+                sources,
+                dry_run=True,
+                skip_invalid=skip_invalid,
+                written=False,
+                refused_files=(),
+                notes=notes,
+            )
         refused_files: list[Path] = []
         try:
             # Planned on what the database holds now, without the write lock: others keep saving.
@@ -203,8 +240,17 @@ class ImportService:
                 self._write(planner, files, refused, progress)
             if progress is not None:
                 progress(planner.steps, planner.steps)
-            return self._report(files, planner, pending, sources, dry_run=False, skip_invalid=skip_invalid,
-                                written=write, refused_files=tuple(refused_files), notes=notes)
+            return self._report(
+                files,
+                planner,
+                pending,
+                sources,
+                dry_run=False,
+                skip_invalid=skip_invalid,
+                written=write,
+                refused_files=tuple(refused_files),
+                notes=notes,
+            )
         except BaseException:
             for path in refused_files:  # the database kept nothing: neither should the disk
                 path.unlink(missing_ok=True)
@@ -232,22 +278,33 @@ class ImportService:
                     progress(planner.planned + (planner.steps - planner.planned) * done // total - 1, planner.steps)
             with self.ctx.unit_of_work() as session:
                 planner.finish(session)
-                self.audit(session, ImportRecord(
-                    user=self.ctx.user, at=self.ctx.now(), files=tuple(str(f) for f in files),
-                    referrals=tuple(planner.references()), people_created=planner.people_created,
-                    refused_rows=refused))
+                self.audit(
+                    session,
+                    ImportRecord(
+                        user=self.ctx.user,
+                        at=self.ctx.now(),
+                        files=tuple(str(f) for f in files),
+                        referrals=tuple(planner.references()),
+                        people_created=planner.people_created,
+                        refused_rows=refused,
+                    ),
+                )
         except BaseException as exc:
             taken_back = self._take_back(referral_ids, person_ids)
             if not isinstance(exc, ServiceError) or not referral_ids:
                 raise
             if taken_back:
-                raise StorageError(f"{exc} The import stopped part-way; the {len(referral_ids):,} referral(s) "
-                                   "written before it were taken out again, so nothing of this file was "
-                                   "imported.") from exc
-            raise StorageError(f"{exc} The import stopped part-way: {len(referral_ids):,} of {total:,} "
-                               "referral(s) were written and could not be taken out again. Import the same "
-                               "file again to bring in the rest: the referrals already in the database are "
-                               "skipped.") from exc
+                raise StorageError(
+                    f"{exc} The import stopped part-way; the {len(referral_ids):,} referral(s) "
+                    "written before it were taken out again, so nothing of this file was "
+                    "imported."
+                ) from exc
+            raise StorageError(
+                f"{exc} The import stopped part-way: {len(referral_ids):,} of {total:,} "
+                "referral(s) were written and could not be taken out again. Import the same "
+                "file again to bring in the rest: the referrals already in the database are "
+                "skipped."
+            ) from exc
 
     def _take_back(self, referral_ids: Sequence[int], person_ids: Sequence[int]) -> bool:
         """Delete the referrals (their substances, appointments and timeline go with them) and the
@@ -257,9 +314,9 @@ class ImportService:
         try:
             with self.ctx.unit_of_work() as session:
                 for start in range(0, len(referral_ids), 500):
-                    session.execute(delete(Referral).where(Referral.id.in_(list(referral_ids[start:start + 500]))))
+                    session.execute(delete(Referral).where(Referral.id.in_(list(referral_ids[start : start + 500]))))
                 for start in range(0, len(person_ids), 500):
-                    session.execute(delete(Person).where(Person.id.in_(list(person_ids[start:start + 500]))))
+                    session.execute(delete(Person).where(Person.id.in_(list(person_ids[start : start + 500]))))
         except ServiceError:
             return False
         return True
@@ -307,17 +364,19 @@ class ImportService:
                         continue
                     sources.append(_Source(spreadsheet, sheet, kind))
             if problems:
-                raise ImportFileError("The file cannot be imported:\n" + "\n".join(f"- {p}" for p in problems)
-                                      + "\nNothing was written.")
+                raise ImportFileError(
+                    "The file cannot be imported:\n" + "\n".join(f"- {p}" for p in problems) + "\nNothing was written."
+                )
             if not any(s.kind == fmt.REFERRALS for s in sources):
-                raise ImportFileError("No referrals sheet was found (a sheet named 'referrals', or a CSV file "
-                                      "with the referrals columns). Nothing was written.")
+                raise ImportFileError(
+                    "No referrals sheet was found (a sheet named 'referrals', or a CSV file "
+                    "with the referrals columns). Nothing was written."
+                )
         except BaseException:
             for spreadsheet in opened:
                 spreadsheet.close()
             raise
         return sources
-
 
     def _read(self, referrals: _Source, appointments: _Source | None, work: WorkFile) -> None:
         """Every row, typed, into the working file: each referral's first row (its reference's
@@ -331,8 +390,11 @@ class ImportService:
         def flush() -> None:
             work.executemany("INSERT INTO lines VALUES (?, ?, ?)", lines)
             # A reference's first row makes its group; its later rows change nothing (they come in file order).
-            work.executemany("INSERT OR IGNORE INTO groups (reference, first_row, incident, surname_norm, "
-                             "forenames_norm, dob) VALUES (?, ?, ?, ?, ?, ?)", groups)
+            work.executemany(
+                "INSERT OR IGNORE INTO groups (reference, first_row, incident, surname_norm, "
+                "forenames_norm, dob) VALUES (?, ?, ?, ?, ?, ?)",
+                groups,
+            )
             lines.clear()
             groups.clear()
 
@@ -341,8 +403,14 @@ class ImportService:
                 line = fmt.read_referral(number, values, positions, sheet.serial_epoch)
                 key = line_key(line)
                 lines.append((number, line.reference, encode_referral(line)))
-                groups.append((line.reference or None, number, incident_order(line.incident_at),
-                               *((key[0], key[1], day(key[2])) if key else (None, None, None))))
+                groups.append(
+                    (
+                        line.reference or None,
+                        number,
+                        incident_order(line.incident_at),
+                        *((key[0], key[1], day(key[2])) if key else (None, None, None)),
+                    )
+                )
                 if len(lines) >= _BATCH:
                     flush()
             flush()
@@ -363,8 +431,10 @@ class ImportService:
     def _write_refused(self, referrals: _Source, appointments: _Source | None, work: WorkFile) -> list[Path]:
         def refused_of(kind: str) -> Iterator[tuple[int, str]]:
             """(row, what is wrong) of each refused row of a sheet, in row order."""
-            for batch in work.batches("SELECT row, problems FROM pending WHERE sheet = ? AND result = ? ORDER BY row",
-                                      (_SHEETS.index(kind), REFUSED)):
+            for batch in work.batches(
+                "SELECT row, problems FROM pending WHERE sheet = ? AND result = ? ORDER BY row",
+                (_SHEETS.index(kind), REFUSED),
+            ):
                 for row, problems in batch:
                     yield row, "; ".join(Problem(column, reason).text() for column, reason in from_texts(problems))
 
@@ -407,14 +477,25 @@ class ImportService:
         except OSError as exc:
             for path in written:
                 path.unlink(missing_ok=True)
-            raise ImportFileError(f"The refused rows could not be written to {target} ({exc}); "
-                                  "nothing was imported.") from exc
+            raise ImportFileError(
+                f"The refused rows could not be written to {target} ({exc}); nothing was imported."
+            ) from exc
         return written
 
     # -- the report --------------------------------------------------------------------------------
-    def _report(self, files: list[Path], planner: Planner, pending: _Pending, sources: list[_Source], *,
-                dry_run: bool, skip_invalid: bool, written: bool, refused_files: tuple[Path, ...],
-                notes: list[str]) -> ImportReport:
+    def _report(
+        self,
+        files: list[Path],
+        planner: Planner,
+        pending: _Pending,
+        sources: list[_Source],
+        *,
+        dry_run: bool,
+        skip_invalid: bool,
+        written: bool,
+        refused_files: tuple[Path, ...],
+        notes: list[str],
+    ) -> ImportReport:
         """The report's rows, in file order, from the working file into the report's own file;
         the working file goes, the report's stays until the report is closed."""
         writer = ReportWriter(pending.work.workspace)
@@ -425,24 +506,53 @@ class ImportService:
             raise
         pending.work.close()
         return ImportReport(
-            files=tuple(str(f) for f in files), dry_run=dry_run, skip_invalid=skip_invalid, written=written,
-            rows=rows, referrals=planner.plan_count, people_created=planner.people_created,
-            people_matched=planner.people_matched, appointments=planner.appointments,
-            already_imported=pending.already, refused_rows=pending.refused,
-            empty_rows=sum(s.sheet.empty_rows for s in sources), refused_files=tuple(str(p) for p in refused_files),
-            notes=tuple(notes))
+            files=tuple(str(f) for f in files),
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            written=written,
+            rows=rows,
+            referrals=planner.plan_count,
+            people_created=planner.people_created,
+            people_matched=planner.people_matched,
+            appointments=planner.appointments,
+            already_imported=pending.already,
+            refused_rows=pending.refused,
+            empty_rows=sum(s.sheet.empty_rows for s in sources),
+            refused_files=tuple(str(p) for p in refused_files),
+            notes=tuple(notes),
+        )
 
     @staticmethod
     def _report_rows(planner: Planner, pending: _Pending, writer: ReportWriter, written: bool) -> ReportRows:
         """Each row's result in file order, with the person's words now that new people have
         their references."""
         for batch in pending.work.batches(
-                "SELECT r.sheet, r.row, r.reference, r.result, r.matched, r.decision, r.status, r.reasons, r.problems, "
-                "r.notes, r.attention, p.seq, p.surname, p.forenames, p.dob, p.known_id, p.first_row, p.reference, "
-                "p.new_index FROM pending r LEFT JOIN people p ON p.seq = r.person_seq ORDER BY r.sheet, r.row",
-                size=_BATCH):
-            for (sheet, row, reference, result, matched, decision, status, reasons, problems, row_notes, attention,
-                 seq, surname, forenames, born, known_id, first_row, person_ref, new_index) in batch:
+            "SELECT r.sheet, r.row, r.reference, r.result, r.matched, r.decision, r.status, r.reasons, r.problems, "
+            "r.notes, r.attention, p.seq, p.surname, p.forenames, p.dob, p.known_id, p.first_row, p.reference, "
+            "p.new_index FROM pending r LEFT JOIN people p ON p.seq = r.person_seq ORDER BY r.sheet, r.row",
+            size=_BATCH,
+        ):
+            for (
+                sheet,
+                row,
+                reference,
+                result,
+                matched,
+                decision,
+                status,
+                reasons,
+                problems,
+                row_notes,
+                attention,
+                seq,
+                surname,
+                forenames,
+                born,
+                known_id,
+                first_row,
+                person_ref,
+                new_index,
+            ) in batch:
                 person = ""
                 if seq is not None:
                     shown = planner.person_reference(person_ref, new_index)
@@ -455,11 +565,21 @@ class ImportService:
                         person = f"new person {shown or '(new)'} ({label})"
                     else:
                         person = f"new person, would be {shown} ({label})"
-                writer.add(RowResult(
-                    _SHEETS[sheet], row, reference, (CREATED if written else READY) if result == _OK else result,
-                    person=person, decision=decision or "", status=status or "", reasons=from_texts(reasons),
-                    problems=tuple(Problem(column, reason) for column, reason in from_texts(problems)),
-                    notes=from_texts(row_notes), attention=from_texts(attention)))
+                writer.add(
+                    RowResult(
+                        _SHEETS[sheet],
+                        row,
+                        reference,
+                        (CREATED if written else READY) if result == _OK else result,
+                        person=person,
+                        decision=decision or "",
+                        status=status or "",
+                        reasons=from_texts(reasons),
+                        problems=tuple(Problem(column, reason) for column, reason in from_texts(problems)),
+                        notes=from_texts(row_notes),
+                        attention=from_texts(attention),
+                    )
+                )
         return writer.finish()  # the workspace is the report's from here
 
 
@@ -473,17 +593,42 @@ class _Pending:
         self.already = 0  # referral rows already imported
         self._rows: list[tuple[Any, ...]] = []
 
-    def _add(self, sheet: str, row: int, reference: str, result: str, *, person_seq: int | None = None,
-             matched: bool = False, decision: str | None = None, status: str | None = None,
-             reasons: Iterable[str] = (), problems: Iterable[Problem] = (), notes: Iterable[str] = (),
-             attention: Iterable[str] = ()) -> None:
+    def _add(
+        self,
+        sheet: str,
+        row: int,
+        reference: str,
+        result: str,
+        *,
+        person_seq: int | None = None,
+        matched: bool = False,
+        decision: str | None = None,
+        status: str | None = None,
+        reasons: Iterable[str] = (),
+        problems: Iterable[Problem] = (),
+        notes: Iterable[str] = (),
+        attention: Iterable[str] = (),
+    ) -> None:
         if result == REFUSED:
             self.refused += 1
         elif result == ALREADY and sheet == fmt.REFERRALS:
             self.already += 1
-        self._rows.append((_SHEETS.index(sheet), row, reference, result, person_seq, matched, decision, status,
-                           texts(reasons), texts((p.column, p.reason) for p in problems), texts(notes),
-                           texts(attention)))
+        self._rows.append(
+            (
+                _SHEETS.index(sheet),
+                row,
+                reference,
+                result,
+                person_seq,
+                matched,
+                decision,
+                status,
+                texts(reasons),
+                texts((p.column, p.reason) for p in problems),
+                texts(notes),
+                texts(attention),
+            )
+        )
         if len(self._rows) >= _BATCH:
             self.flush()
 
@@ -495,15 +640,24 @@ class _Pending:
         if group.refused:
             problems = row_problems(group)
             for line in group.lines:
-                self._add(fmt.REFERRALS, line.row, group.reference, REFUSED,
-                          problems=problems[(fmt.REFERRALS, line.row)])
+                self._add(
+                    fmt.REFERRALS, line.row, group.reference, REFUSED, problems=problems[(fmt.REFERRALS, line.row)]
+                )
             for appointment in group.appointments:
-                self._add(fmt.APPOINTMENTS, appointment.row, group.reference, REFUSED,
-                          problems=problems[(fmt.APPOINTMENTS, appointment.row)])
+                self._add(
+                    fmt.APPOINTMENTS,
+                    appointment.row,
+                    group.reference,
+                    REFUSED,
+                    problems=problems[(fmt.APPOINTMENTS, appointment.row)],
+                )
             return
         if plan is None:  # already imported
-            note = (f"{group.reference} is already in the database (person {existing[0]}); skipped"
-                    if existing else "already in the database; skipped")
+            note = (
+                f"{group.reference} is already in the database (person {existing[0]}); skipped"
+                if existing
+                else "already in the database; skipped"
+            )
             for line in group.lines:
                 self._add(fmt.REFERRALS, line.row, group.reference, ALREADY, notes=(note,))
             for appointment in group.appointments:
@@ -513,24 +667,53 @@ class _Pending:
         decision = "eligible" if values["decision"] == Decision.ELIGIBLE.value else "not eligible"
         for index, line in enumerate(group.lines):
             if index == 0:  # the person's words are made at the end, when new people have their references
-                self._add(fmt.REFERRALS, line.row, group.reference, _OK, person_seq=plan.person.seq,
-                          matched=plan.person_matched, decision=decision, status=values["status"],
-                          reasons=values["reasons"], notes=plan.notes, attention=plan.attention)
+                self._add(
+                    fmt.REFERRALS,
+                    line.row,
+                    group.reference,
+                    _OK,
+                    person_seq=plan.person.seq,
+                    matched=plan.person_matched,
+                    decision=decision,
+                    status=values["status"],
+                    reasons=values["reasons"],
+                    notes=plan.notes,
+                    attention=plan.attention,
+                )
             else:
-                self._add(fmt.REFERRALS, line.row, group.reference, _OK,
-                          notes=(f"another substance of the referral on row {group.first.row}",))
+                self._add(
+                    fmt.REFERRALS,
+                    line.row,
+                    group.reference,
+                    _OK,
+                    notes=(f"another substance of the referral on row {group.first.row}",),
+                )
         for appointment in sorted(group.appointments, key=lambda a: a.row):
-            attendance = appointment.attendance.value.replace("_", " ") if appointment.attendance else "not yet recorded"
+            attendance = (
+                appointment.attendance.value.replace("_", " ") if appointment.attendance else "not yet recorded"
+            )
             assert appointment.appointment_at is not None and appointment.session_type is not None
-            self._add(fmt.APPOINTMENTS, appointment.row, group.reference, _OK,
-                      notes=(f"{appointment.appointment_at:%d/%m/%Y %H:%M} "
-                             f"{appointment.session_type.value.replace('_', ' ')}: {attendance}"
-                             + ("" if appointment.centre else "; centre not recorded"),))
+            self._add(
+                fmt.APPOINTMENTS,
+                appointment.row,
+                group.reference,
+                _OK,
+                notes=(
+                    f"{appointment.appointment_at:%d/%m/%Y %H:%M} "
+                    f"{appointment.session_type.value.replace('_', ' ')}: {attendance}"
+                    + ("" if appointment.centre else "; centre not recorded"),
+                ),
+            )
 
     def orphan(self, line: AppointmentLine) -> None:
         """An appointment row whose referral is not in the file."""
         if line.problems:
             self._add(fmt.APPOINTMENTS, line.row, line.reference, REFUSED, problems=line.problems)
         else:
-            self._add(fmt.APPOINTMENTS, line.row, line.reference, ALREADY,
-                      notes=("its referral is already in the database; skipped",))
+            self._add(
+                fmt.APPOINTMENTS,
+                line.row,
+                line.reference,
+                ALREADY,
+                notes=("its referral is already in the database; skipped",),
+            )

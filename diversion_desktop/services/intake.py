@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.eligibility import EligibilityResult, PriorHistory, Rule, decide
@@ -43,8 +42,9 @@ class IntakeService:
         scheme = self.scheme_for(draft)
         errors = validate(draft, scheme, self.ctx.now())
         # No decision while a fact it rests on is unusable (a quantity of 0 is not "within the limit").
-        blocking = ({"scheme_code", "date_of_birth", "incident_at"} & errors.keys()
-                    or [key for key in errors if key.startswith("substances[")])
+        blocking = {"scheme_code", "date_of_birth", "incident_at"} & errors.keys() or [
+            key for key in errors if key.startswith("substances[")
+        ]
         if scheme is None or blocking or draft.date_of_birth is None or draft.incident_at is None:
             return errors, None
         return errors, decide(scheme, draft.facts(prior))
@@ -76,18 +76,32 @@ class IntakeService:
                 # The form would write its (older) copy of the person over someone else's change.
                 raise StaleRecord(stale_message(session, person))
             if before != after:
-                log(session, self.ctx, "person_updated" if before else "person_created", entity="person",
-                    record_id=person.id, reference=person.reference, person_id=person.id,
-                    changes=changes_between(before, after) if before else created(after))
+                log(
+                    session,
+                    self.ctx,
+                    "person_updated" if before else "person_created",
+                    entity="person",
+                    record_id=person.id,
+                    reference=person.reference,
+                    person_id=person.id,
+                    changes=changes_between(before, after) if before else created(after),
+                )
             result = decide(scheme, draft.facts(prior_history(session, person.id)))
             override = draft.override_reason.strip()
             if override:
                 self._check_override(result)
             referral = self._referral(session, scheme, draft, person, result, override)
-            log(session, self.ctx, "referral_created", entity="referral", record_id=referral.id,
-                reference=referral.reference, person_id=person.id,
+            log(
+                session,
+                self.ctx,
+                "referral_created",
+                entity="referral",
+                record_id=referral.id,
+                reference=referral.reference,
+                person_id=person.id,
                 changes=created({name: getattr(referral, name) for name in _AUDITED_REFERRAL_FIELDS}),
-                detail="eligibility overridden" if override else "")
+                detail="eligibility overridden" if override else "",
+            )
             return saved(referral, person)
 
     @staticmethod
@@ -105,9 +119,15 @@ class IntakeService:
             if person is None:
                 raise NotFound(f"The chosen person (id {draft.person_id}) no longer exists.")
         else:
-            person = Person(reference=person_reference(session), created_at=now,
-                            date_of_birth=draft.date_of_birth, surname="", forenames="",
-                            surname_norm="", forenames_norm="")
+            person = Person(
+                reference=person_reference(session),
+                created_at=now,
+                date_of_birth=draft.date_of_birth,
+                surname="",
+                forenames="",
+                surname_norm="",
+                forenames_norm="",
+            )
             session.add(person)
         person.surname = draft.surname.strip()
         person.forenames = draft.forenames.strip()
@@ -122,8 +142,15 @@ class IntakeService:
         write_name_keys(session, person.id, person.surname)
         return person
 
-    def _referral(self, session: Session, scheme: Scheme, draft: IntakeDraft, person: Person,
-                  result: EligibilityResult, override: str) -> Referral:
+    def _referral(
+        self,
+        session: Session,
+        scheme: Scheme,
+        draft: IntakeDraft,
+        person: Person,
+        result: EligibilityResult,
+        override: str,
+    ) -> Referral:
         assert draft.incident_at is not None
         now = self.ctx.now()
         referral_date = now.date()  # the day the referral is taken
@@ -133,23 +160,40 @@ class IntakeService:
         centre = scheme.default_centre(youth) if diverted else None
         referral = Referral(
             reference=referral_reference(session, scheme.reference_prefix, referral_date.year),
-            person_id=person.id, scheme_code=scheme.code, area=scheme.area, scheme_kind=scheme.kind.value,
-            referral_date=referral_date, incident_at=draft.incident_at,
-            incident_place=draft.incident_place.strip(), crime_reference=draft.crime_reference.strip(),
-            officer_name=draft.officer_name.strip(), officer_collar_number=draft.officer_collar_number.strip(),
-            station=draft.station.strip(), officer_notes=draft.officer_notes.strip(), offence=draft.offence.value,
-            suspected_supply=draft.suspected_supply, consent=draft.consent,
-            pathway=result.pathway.value, age_at_incident=result.age, decision=result.decision.value,
-            reasons=list(result.reasons), rule_version=result.rule_version,
-            settings_hash=result.settings_hash, scheme_settings=_snapshot(scheme),
+            person_id=person.id,
+            scheme_code=scheme.code,
+            area=scheme.area,
+            scheme_kind=scheme.kind.value,
+            referral_date=referral_date,
+            incident_at=draft.incident_at,
+            incident_place=draft.incident_place.strip(),
+            crime_reference=draft.crime_reference.strip(),
+            officer_name=draft.officer_name.strip(),
+            officer_collar_number=draft.officer_collar_number.strip(),
+            station=draft.station.strip(),
+            officer_notes=draft.officer_notes.strip(),
+            offence=draft.offence.value,
+            suspected_supply=draft.suspected_supply,
+            consent=draft.consent,
+            pathway=result.pathway.value,
+            age_at_incident=result.age,
+            decision=result.decision.value,
+            reasons=list(result.reasons),
+            rule_version=result.rule_version,
+            settings_hash=result.settings_hash,
+            scheme_settings=_snapshot(scheme),
             decided_by=self.ctx.user,
-            override_reason=override, override_by=self.ctx.user if override else "",
+            override_reason=override,
+            override_by=self.ctx.user if override else "",
             override_at=now if override else None,
-            provider=centre.provider if centre else "", centre_code=centre.code if centre else "",
-            created_at=now, created_by=self.ctx.user,
+            provider=centre.provider if centre else "",
+            centre_code=centre.code if centre else "",
+            created_at=now,
+            created_by=self.ctx.user,
         )
-        referral.substances = [ReferralSubstance(substance=s.substance, quantity=s.quantity, unit=s.unit)
-                               for s in draft.substances]
+        referral.substances = [
+            ReferralSubstance(substance=s.substance, quantity=s.quantity, unit=s.unit) for s in draft.substances
+        ]
         # An outcome at intake (not eligible, declined) is dated the day the referral is taken.
         apply_transition(session, referral, transition, self.ctx.user, now)
         return referral
@@ -157,10 +201,30 @@ class IntakeService:
 
 _AUDITED_PERSON_FIELDS = tuple(f.name for f in PERSON_FIELDS if f.audited)
 _AUDITED_REFERRAL_FIELDS = (
-    "scheme_code", "referral_date", "incident_at", "incident_place", "crime_reference", "officer_name",
-    "officer_collar_number", "station", "officer_notes", "offence", "suspected_supply", "consent", "pathway", "age_at_incident",
-    "decision", "reasons", "rule_version", "override_reason", "centre_code", "first_attendance_due", "due_date",
-    "status", "outcome")
+    "scheme_code",
+    "referral_date",
+    "incident_at",
+    "incident_place",
+    "crime_reference",
+    "officer_name",
+    "officer_collar_number",
+    "station",
+    "officer_notes",
+    "offence",
+    "suspected_supply",
+    "consent",
+    "pathway",
+    "age_at_incident",
+    "decision",
+    "reasons",
+    "rule_version",
+    "override_reason",
+    "centre_code",
+    "first_attendance_due",
+    "due_date",
+    "status",
+    "outcome",
+)
 
 
 def _person_values(person: Person | None) -> dict[str, object]:
@@ -190,11 +254,16 @@ def _jsonable(value: object) -> object:
 
 def saved(referral: Referral, person: Person) -> SavedReferral:
     return SavedReferral(
-        id=referral.id, reference=referral.reference, person_id=person.id,
-        person_reference=person.reference, decision=referral.decision,
-        overridden=bool(referral.override_reason), reasons=tuple(referral.reasons),
-        status=referral.status, pathway=referral.pathway,
-        first_attendance_due=referral.first_attendance_due, due_date=referral.due_date,
-        centre_code=referral.centre_code)
-
-
+        id=referral.id,
+        reference=referral.reference,
+        person_id=person.id,
+        person_reference=person.reference,
+        decision=referral.decision,
+        overridden=bool(referral.override_reason),
+        reasons=tuple(referral.reasons),
+        status=referral.status,
+        pathway=referral.pathway,
+        first_attendance_due=referral.first_attendance_due,
+        due_date=referral.due_date,
+        centre_code=referral.centre_code,
+    )

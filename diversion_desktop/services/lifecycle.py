@@ -22,11 +22,14 @@ from diversion_desktop.store.models import Person, Referral
 def standing(referral: Referral) -> Standing:
     """Where a stored referral stands, for the domain's transitions."""
     return Standing(
-        status=Status(referral.status), outcome=Outcome(referral.outcome) if referral.outcome else None,
+        status=Status(referral.status),
+        outcome=Outcome(referral.outcome) if referral.outcome else None,
         proposed_step=NextStep(referral.proposed_step) if referral.proposed_step else None,
         proposed_reason=referral.proposed_reason,
         next_step=NextStep(referral.next_step) if referral.next_step else None,
-        attended=referral.sessions_attended or 0, misses=referral.misses or 0)
+        attended=referral.sessions_attended or 0,
+        misses=referral.misses or 0,
+    )
 
 
 def referral_values(transition: Transition, actor: str, when: datetime) -> dict[str, Any]:
@@ -35,20 +38,24 @@ def referral_values(transition: Transition, actor: str, when: datetime) -> dict[
     sample data write these values their own fast way."""
     to = transition.to
     values: dict[str, Any] = {
-        "status": to.status.value, "outcome": to.outcome.value if to.outcome else "",
+        "status": to.status.value,
+        "outcome": to.outcome.value if to.outcome else "",
         "outcome_date": when.date() if to.outcome else None,
-        "proposed_step": to.proposed_step.value if to.proposed_step else "", "proposed_reason": to.proposed_reason,
+        "proposed_step": to.proposed_step.value if to.proposed_step else "",
+        "proposed_reason": to.proposed_reason,
         "next_step": to.next_step.value if to.next_step else "",
         "next_step_confirmed_by": actor if to.next_step else "",
         "next_step_confirmed_at": when if to.next_step else None,
-        "for_case_file": to.for_case_file, "sessions_attended": to.attended, "misses": to.misses}
+        "for_case_file": to.for_case_file,
+        "sessions_attended": to.attended,
+        "misses": to.misses,
+    }
     if transition.deadlines is not None:
         values["first_attendance_due"], values["due_date"] = transition.deadlines
     return values
 
 
-def apply_transition(session: Session, referral: Referral, transition: Transition, actor: str,
-                     when: datetime) -> None:
+def apply_transition(session: Session, referral: Referral, transition: Transition, actor: str, when: datetime) -> None:
     """Write the transition to the referral (added to the session if new), its events to the
     timeline, and bar the person if the step confirmed bars them."""
     for name, value in referral_values(transition, actor, when).items():

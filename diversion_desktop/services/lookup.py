@@ -7,7 +7,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diversion_desktop.services.errors import NotFound
+from diversion_desktop.domain.scheme_registry import SchemeRegistry
+from diversion_desktop.domain.schemes import Scheme
+from diversion_desktop.services.errors import ConflictError, NotFound
 from diversion_desktop.services.references import format_person_reference
 from diversion_desktop.store.models import Person, Referral
 
@@ -50,3 +52,11 @@ def referral(session: Session, referral_id: int) -> Referral:
     if found is None:
         raise NotFound(f"No referral with id {referral_id}.")
     return found
+
+
+def scheme_of(schemes: SchemeRegistry, referral: Referral) -> Scheme:
+    """The scheme a referral was made under, as configured now."""
+    scheme = schemes.find(referral.scheme_code)
+    if scheme is None:
+        raise ConflictError(f"The scheme '{referral.scheme_code}' of {referral.reference} is no longer configured.")
+    return scheme

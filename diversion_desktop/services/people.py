@@ -46,9 +46,11 @@ _MAX_RUN = 4  # words in one name typed with spaces ("Van der Berg", "Ó Súille
 
 def _runs(keys: list[str], index: int) -> list[str]:
     """Each run of two or more neighbouring words that includes ``keys[index]``, joined."""
-    return ["".join(keys[start:end])
-            for start in range(max(0, index - _MAX_RUN + 1), index + 1)
-            for end in range(max(index + 1, start + 2), min(len(keys), start + _MAX_RUN) + 1)]
+    return [
+        "".join(keys[start:end])
+        for start in range(max(0, index - _MAX_RUN + 1), index + 1)
+        for end in range(max(index + 1, start + 2), min(len(keys), start + _MAX_RUN) + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -61,27 +63,40 @@ class _Word:
     alias_keys: tuple[str, ...]
 
     def condition(self) -> ColumnElement[bool]:
-        return or_(*(_prefix(Person.surname_norm, k) for k in self.surname_keys),
-                   *(_prefix(Person.forenames_norm, k) for k in self.forename_keys),
-                   self._alias(), self._surname_part())
+        return or_(
+            *(_prefix(Person.surname_norm, k) for k in self.surname_keys),
+            *(_prefix(Person.forenames_norm, k) for k in self.forename_keys),
+            self._alias(),
+            self._surname_part(),
+        )
 
     def branches(self) -> list[tuple[ColumnElement[bool], str | None]]:
         """The same alternatives, each a range of one index, with the index's name (a key that
         starts with another key adds nothing): every person the word matches is in one."""
-        return [*((_prefix(Person.surname_norm, k), "ix_people_surname_key") for k in _shortest(self.surname_keys)),
-                *((_prefix(Person.forenames_norm, k), "ix_people_forenames_key")
-                  for k in _shortest(self.forename_keys)),
-                (self._alias(), None), (self._surname_part(), None)]
+        return [
+            *((_prefix(Person.surname_norm, k), "ix_people_surname_key") for k in _shortest(self.surname_keys)),
+            *((_prefix(Person.forenames_norm, k), "ix_people_forenames_key") for k in _shortest(self.forename_keys)),
+            (self._alias(), None),
+            (self._surname_part(), None),
+        ]
 
     def _surname_part(self) -> ColumnElement[bool]:
         """A later part of the surname ("jones" in "Smith-Jones"): a range of its own index."""
-        return Person.id.in_(select(PersonNameKey.person_id).where(
-            or_(*(_prefix(PersonNameKey.key, k) for k in _shortest(self.surname_keys)))))
+        return Person.id.in_(
+            select(PersonNameKey.person_id).where(
+                or_(*(_prefix(PersonNameKey.key, k) for k in _shortest(self.surname_keys)))
+            )
+        )
 
     def _alias(self) -> ColumnElement[bool]:
-        return Person.id.in_(select(PersonAlias.person_id).where(or_(
-            *(_prefix(PersonAlias.surname_norm, k) for k in self.alias_keys),
-            *(_prefix(PersonAlias.forenames_norm, k) for k in self.alias_keys))))
+        return Person.id.in_(
+            select(PersonAlias.person_id).where(
+                or_(
+                    *(_prefix(PersonAlias.surname_norm, k) for k in self.alias_keys),
+                    *(_prefix(PersonAlias.forenames_norm, k) for k in self.alias_keys),
+                )
+            )
+        )
 
 
 def _shortest(keys: Iterable[str]) -> list[str]:
@@ -121,13 +136,16 @@ def parse_search(text: str) -> ParsedSearch | None:
             digits = re.sub(r"\D", "", token)
             reference = f"P{int(digits):06d}"
             # A merged record's reference finds the record it was merged into (services/merge.py).
-            conditions.append(or_(Person.reference == reference, Person.id.in_(
-                select(Person.merged_into_id).where(Person.reference == reference))))
+            conditions.append(
+                or_(
+                    Person.reference == reference,
+                    Person.id.in_(select(Person.merged_into_id).where(Person.reference == reference)),
+                )
+            )
             exact = True
             continue
         if _REFERRAL_REF.match(token):
-            conditions.append(Person.id.in_(
-                select(Referral.person_id).where(Referral.reference == token.upper())))
+            conditions.append(Person.id.in_(select(Referral.person_id).where(Referral.reference == token.upper())))
             exact = True
             continue
         dob = parse_date(token)
@@ -144,8 +162,7 @@ def parse_search(text: str) -> ParsedSearch | None:
         # Names are stored as one key ("Van der Berg" -> "vanderberg", "Jean-Luc" -> "jeanluc"),
         # so a word also matches as part of a run of neighbouring words typed with spaces.
         runs = tuple(_runs([k for _, k in typed], index))
-        word = _Word(surname_keys=(key, *runs), forename_keys=(*sorted(forename_keys), *runs),
-                     alias_keys=(key, *runs))
+        word = _Word(surname_keys=(key, *runs), forename_keys=(*sorted(forename_keys), *runs), alias_keys=(key, *runs))
         words.append((key, word))
         conditions.append(word.condition())
     if not conditions:
@@ -203,17 +220,29 @@ class PeopleService:
         principal = self.ctx.require(Permission.VIEW_PERSON)
         with self.ctx.unit_of_work() as session:
             person = session.get(Person, person_id)
-            if person is None or (principal.provider_scoped and session.scalar(
-                    select(Referral.id).where(Referral.person_id == person_id, referral_condition(principal))
-                    .limit(1)) is None):
+            if person is None or (
+                principal.provider_scoped
+                and session.scalar(
+                    select(Referral.id).where(Referral.person_id == person_id, referral_condition(principal)).limit(1)
+                )
+                is None
+            ):
                 raise NotFound(f"There is no person with id {person_id} that you may see.")
             record = redact_person(records(session, [person])[0], principal)
-            log(session, self.ctx, "person_opened", entity="person", record_id=person.id,
-                reference=person.reference, person_id=person.id)
+            log(
+                session,
+                self.ctx,
+                "person_opened",
+                entity="person",
+                record_id=person.id,
+                reference=person.reference,
+                person_id=person.id,
+            )
             return record
 
-    def possible_matches(self, surname: str, forenames: str, date_of_birth: date | None,
-                         limit: int = 10) -> list[PossibleMatch]:
+    def possible_matches(
+        self, surname: str, forenames: str, date_of_birth: date | None, limit: int = 10
+    ) -> list[PossibleMatch]:
         """People who may be the one being entered: same date of birth and a similar name,
         or exactly the same name with another date of birth (a typing slip)."""
         principal = self.ctx.require(Permission.TAKE_REFERRAL)
@@ -226,10 +255,15 @@ class PeopleService:
                 clauses.append(Person.date_of_birth == date_of_birth)
             # Merged and anonymised records are never offered: new history goes on the kept record,
             # and an anonymised record can no longer be recognised as anyone.
-            candidates = session.scalars(select(Person).where(
-                or_(*clauses), Person.merged_into_id.is_(None), Person.anonymised_at.is_(None)).limit(500)).all()
-            scored = [(match_score(surname, forenames, date_of_birth, p.surname, p.forenames, p.date_of_birth), p)
-                      for p in candidates]
+            candidates = session.scalars(
+                select(Person)
+                .where(or_(*clauses), Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
+                .limit(500)
+            ).all()
+            scored = [
+                (match_score(surname, forenames, date_of_birth, p.surname, p.forenames, p.date_of_birth), p)
+                for p in candidates
+            ]
             scored = [(s, p) for s, p in scored if s > 0]
             scored.sort(key=lambda sp: (-sp[0], sp[1].surname_norm, sp[1].forenames_norm))
             chosen = scored[:limit]
@@ -251,15 +285,20 @@ def prior_history(session: Session, person_id: int, excluding_referral: int | No
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"No person with id {person_id}.")
-    query = select(func.count()).select_from(Referral).where(
-        Referral.person_id == person_id, Referral.outcome == Outcome.COMPLETED.value)
+    query = (
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.person_id == person_id, Referral.outcome == Outcome.COMPLETED.value)
+    )
     if excluding_referral is not None:
         query = query.where(Referral.id != excluding_referral)
     completed = session.scalar(query) or 0
     # One diversion at a time, in any area: the earliest still open (awaiting its outcome).
-    open_query = select(Referral.reference).where(
-        Referral.person_id == person_id,
-        Referral.status.in_([s.value for s in Status if s.is_open])).order_by(Referral.referral_date, Referral.id)
+    open_query = (
+        select(Referral.reference)
+        .where(Referral.person_id == person_id, Referral.status.in_([s.value for s in Status if s.is_open]))
+        .order_by(Referral.referral_date, Referral.id)
+    )
     if excluding_referral is not None:
         open_query = open_query.where(Referral.id != excluding_referral)
     open_diversion = session.scalars(open_query.limit(1)).first() or ""
@@ -273,15 +312,37 @@ def records(session: Session, people: Sequence[Person]) -> list[PersonRecord]:
         return []
     history: dict[int, list[ReferralBrief]] = defaultdict(list)
     # Only the columns shown: loading whole referrals would also parse their reasons and settings.
-    for r in session.execute(select(
-            Referral.person_id, Referral.id, Referral.reference, Referral.area, Referral.scheme_kind,
-            Referral.referral_date, Referral.decision, Referral.status, Referral.outcome, Referral.next_step,
-            Referral.provider)
-            .where(Referral.person_id.in_(ids)).order_by(Referral.referral_date, Referral.id)):
-        history[r.person_id].append(ReferralBrief(
-            id=r.id, reference=r.reference, area=r.area, scheme_kind=r.scheme_kind,
-            referral_date=r.referral_date, decision=r.decision, status=r.status,
-            outcome=r.outcome, next_step=r.next_step, provider=r.provider))
+    for r in session.execute(
+        select(
+            Referral.person_id,
+            Referral.id,
+            Referral.reference,
+            Referral.area,
+            Referral.scheme_kind,
+            Referral.referral_date,
+            Referral.decision,
+            Referral.status,
+            Referral.outcome,
+            Referral.next_step,
+            Referral.provider,
+        )
+        .where(Referral.person_id.in_(ids))
+        .order_by(Referral.referral_date, Referral.id)
+    ):
+        history[r.person_id].append(
+            ReferralBrief(
+                id=r.id,
+                reference=r.reference,
+                area=r.area,
+                scheme_kind=r.scheme_kind,
+                referral_date=r.referral_date,
+                decision=r.decision,
+                status=r.status,
+                outcome=r.outcome,
+                next_step=r.next_step,
+                provider=r.provider,
+            )
+        )
     aliases: dict[int, list[str]] = defaultdict(list)
     for a in session.scalars(select(PersonAlias).where(PersonAlias.person_id.in_(ids))):
         aliases[a.person_id].append(f"{a.forenames} {a.surname}".strip())
@@ -290,6 +351,14 @@ def records(session: Session, people: Sequence[Person]) -> list[PersonRecord]:
 
 def to_record(p: Person, aliases: Iterable[str] = (), history: Iterable[ReferralBrief] = ()) -> PersonRecord:
     return PersonRecord(
-        id=p.id, reference=p.reference, surname=p.surname, forenames=p.forenames,
-        date_of_birth=p.date_of_birth, **{name: getattr(p, name) for name in PERSON_DETAILS}, barred=p.barred,
-        aliases=tuple(aliases), referrals=tuple(history), version=p.version)
+        id=p.id,
+        reference=p.reference,
+        surname=p.surname,
+        forenames=p.forenames,
+        date_of_birth=p.date_of_birth,
+        **{name: getattr(p, name) for name in PERSON_DETAILS},
+        barred=p.barred,
+        aliases=tuple(aliases),
+        referrals=tuple(history),
+        version=p.version,
+    )

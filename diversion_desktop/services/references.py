@@ -17,8 +17,10 @@ from diversion_desktop.store.models import ReferenceCounter
 
 def next_number(session: Session, series: str) -> int:
     updated = session.execute(
-        update(ReferenceCounter).where(ReferenceCounter.series == series)
-        .values(last_value=ReferenceCounter.last_value + 1))
+        update(ReferenceCounter)
+        .where(ReferenceCounter.series == series)
+        .values(last_value=ReferenceCounter.last_value + 1)
+    )
     if updated.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         session.add(ReferenceCounter(series=series, last_value=1))
         session.flush()
@@ -55,8 +57,10 @@ def take_numbers(session: Session, series: str, count: int) -> int:
     if count < 1:
         raise ValueError("count must be 1 or more")
     updated = session.execute(
-        update(ReferenceCounter).where(ReferenceCounter.series == series)
-        .values(last_value=ReferenceCounter.last_value + count))
+        update(ReferenceCounter)
+        .where(ReferenceCounter.series == series)
+        .values(last_value=ReferenceCounter.last_value + count)
+    )
     if updated.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         session.add(ReferenceCounter(series=series, last_value=count))
         session.flush()
@@ -84,8 +88,10 @@ def reserve_up_to(session: Session, series: str, number: int) -> None:
     """Make sure the series never hands out ``number`` or below again (after an import
     brought references numbered in it)."""
     updated = session.execute(
-        update(ReferenceCounter).where(ReferenceCounter.series == series, ReferenceCounter.last_value < number)
-        .values(last_value=number))
+        update(ReferenceCounter)
+        .where(ReferenceCounter.series == series, ReferenceCounter.last_value < number)
+        .values(last_value=number)
+    )
     if updated.rowcount == 0 and session.get(ReferenceCounter, series) is None:  # type: ignore[attr-defined]  # as above
         session.add(ReferenceCounter(series=series, last_value=number))
         session.flush()

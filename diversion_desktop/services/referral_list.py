@@ -14,8 +14,8 @@ starts from the few referrals or people that match instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
@@ -43,8 +43,7 @@ SORTS: dict[str, tuple[tuple[Any, ...], str]] = {
     "status": ((Referral.status, Referral.area, Referral.referral_date), "ix_referrals_list_status"),
     "area": ((Referral.area, Referral.status, Referral.referral_date), "ix_referrals_list_area"),
     "reference": ((Referral.reference, Referral.status, Referral.area), "ix_referrals_list_reference"),
-    "person": ((Person.surname_norm, Person.forenames_norm, Person.date_of_birth, Person.id),
-               "ix_people_surname_key"),
+    "person": ((Person.surname_norm, Person.forenames_norm, Person.date_of_birth, Person.id), "ix_people_surname_key"),
 }
 
 # A referral reference or its beginning: "WB-2026-00012", "wb-2026", "WB-".
@@ -121,10 +120,25 @@ class ReferralListOpened:
     page: ReferralListPage
 
 
-_ROW_COLUMNS = (Referral.id, Referral.reference, Referral.person_id, Person.reference, Person.surname,
-                Person.forenames, Person.date_of_birth, Person.barred, Referral.area, Referral.scheme_kind,
-                Referral.pathway, Referral.decision, Referral.status, Referral.referral_date, Referral.due_date,
-                Referral.outcome, Referral.next_step)
+_ROW_COLUMNS = (
+    Referral.id,
+    Referral.reference,
+    Referral.person_id,
+    Person.reference,
+    Person.surname,
+    Person.forenames,
+    Person.date_of_birth,
+    Person.barred,
+    Referral.area,
+    Referral.scheme_kind,
+    Referral.pathway,
+    Referral.decision,
+    Referral.status,
+    Referral.referral_date,
+    Referral.due_date,
+    Referral.outcome,
+    Referral.next_step,
+)
 
 
 class ReferralListService:
@@ -159,8 +173,9 @@ class ReferralListService:
         with self.ctx.reading() as session:
             return session.scalar(query) or 0
 
-    def page(self, filters: ReferralListFilters, offset: int, limit: int = PAGE_SIZE,
-             total: int | None = None) -> ReferralListPage:
+    def page(
+        self, filters: ReferralListFilters, offset: int, limit: int = PAGE_SIZE, total: int | None = None
+    ) -> ReferralListPage:
         """``limit`` rows from ``offset`` in the list's order. Knowing ``total`` (the count) lets a
         page in the second half be read from the end, and a short list be sorted at once."""
         filters = self._scoped(filters)
@@ -182,8 +197,12 @@ class ReferralListService:
                 ids = list(session.scalars(_ids(filters, reverse, total).limit(take).offset(skip)))
             if reverse:
                 ids.reverse()
-            found = {row.id: _row(row) for row in session.execute(
-                select(*_ROW_COLUMNS).join(Person, Referral.person_id == Person.id).where(Referral.id.in_(ids)))}
+            found = {
+                row.id: _row(row)
+                for row in session.execute(
+                    select(*_ROW_COLUMNS).join(Person, Referral.person_id == Person.id).where(Referral.id.in_(ids))
+                )
+            }
         return ReferralListPage(filters, offset, tuple(found[i] for i in ids if i in found))
 
     @staticmethod
@@ -279,8 +298,7 @@ def _ids(filters: ReferralListFilters, reverse: bool, total: int | None) -> Sele
     return query.where(*_conditions(filters, text)).order_by(*order)
 
 
-def _in_name_order(session: Session, filters: ReferralListFilters, skip: int, take: int,
-                   descending: bool) -> list[int]:
+def _in_name_order(session: Session, filters: ReferralListFilters, skip: int, take: int, descending: bool) -> list[int]:
     """Referral ids in the order of their people's names, from ``skip``, for a long list.
 
     One query joining people (read in name order) to their referrals makes SQLite first
@@ -291,15 +309,21 @@ def _in_name_order(session: Session, filters: ReferralListFilters, skip: int, ta
     text = _Text.of(filters.text)
     keys = (Person.surname_norm, Person.forenames_norm, Person.date_of_birth, Person.id)
     order = [k.desc() if descending else k.asc() for k in keys]
-    referral_filters = _conditions(replace(filters, text=" ".join(text.references)), _Text(text.references, None,
-                                                                                            text.unsearchable))
+    referral_filters = _conditions(
+        replace(filters, text=" ".join(text.references)), _Text(text.references, None, text.unsearchable)
+    )
     people_filters = list(text.person.conditions) if text.person is not None else []
     found: list[int] = []
     after: tuple | None = None
     batch = 1000
     while len(found) < take:
-        query = (select(*keys).where(*people_filters).order_by(*order).limit(batch)
-                 .with_hint(Person.__table__, "INDEXED BY ix_people_surname_key", "sqlite"))
+        query = (
+            select(*keys)
+            .where(*people_filters)
+            .order_by(*order)
+            .limit(batch)
+            .with_hint(Person.__table__, "INDEXED BY ix_people_surname_key", "sqlite")
+        )
         if after is not None:
             query = query.where(tuple_(*keys) < after if descending else tuple_(*keys) > after)
         people = session.execute(query).all()
@@ -307,9 +331,10 @@ def _in_name_order(session: Session, filters: ReferralListFilters, skip: int, ta
             break
         theirs: dict[int, list[int]] = defaultdict(list)
         for person_id, referral_id in session.execute(
-                select(Referral.person_id, Referral.id)
-                .where(Referral.person_id.in_([p[3] for p in people]), *referral_filters)
-                .with_hint(Referral.__table__, "INDEXED BY ix_referrals_person_id", "sqlite")):
+            select(Referral.person_id, Referral.id)
+            .where(Referral.person_id.in_([p[3] for p in people]), *referral_filters)
+            .with_hint(Referral.__table__, "INDEXED BY ix_referrals_person_id", "sqlite")
+        ):
             theirs[person_id].append(referral_id)
         for person in people:
             for referral_id in sorted(theirs.get(person[3], ()), reverse=descending):
@@ -324,7 +349,21 @@ def _in_name_order(session: Session, filters: ReferralListFilters, skip: int, ta
 
 def _row(row: Any) -> ReferralListRow:  # noqa: ANN401 - a result row
     return ReferralListRow(
-        id=row[0], reference=row[1], person_id=row[2], person_reference=row[3], surname=row[4], forenames=row[5],
-        date_of_birth=row[6], barred=bool(row[7]), area=row[8], scheme_kind=row[9], pathway=row[10],
-        decision=row[11], status=row[12], referral_date=row[13], due_date=row[14], outcome=row[15],
-        next_step=row[16])
+        id=row[0],
+        reference=row[1],
+        person_id=row[2],
+        person_reference=row[3],
+        surname=row[4],
+        forenames=row[5],
+        date_of_birth=row[6],
+        barred=bool(row[7]),
+        area=row[8],
+        scheme_kind=row[9],
+        pathway=row[10],
+        decision=row[11],
+        status=row[12],
+        referral_date=row[13],
+        due_date=row[14],
+        outcome=row[15],
+        next_step=row[16],
+    )

@@ -102,8 +102,10 @@ class RetentionPlan:
 
     def summary(self) -> str:
         periods = ", ".join(f"{code} {months} months" for code, months in self.periods)
-        return (f"As of {self.as_of:%d/%m/%Y} ({periods}): {self.referrals:,} closed referral(s) to anonymise, "
-                f"{self.people:,} person record(s) with them; {self.held:,} kept under a legal hold.")
+        return (
+            f"As of {self.as_of:%d/%m/%Y} ({periods}): {self.referrals:,} closed referral(s) to anonymise, "
+            f"{self.people:,} person record(s) with them; {self.held:,} kept under a legal hold."
+        )
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,11 @@ class RetentionReport:
     upgrade_copies_removed: tuple[str, ...] = ()  # copies kept before schema upgrades, past their time
 
     def summary(self) -> str:
-        text = (f"Retention as of {self.as_of:%d/%m/%Y}: {self.referrals_anonymised:,} referral(s) and "
-                f"{self.people_anonymised:,} person record(s) anonymised in {self.batches} batch(es); "
-                f"{self.held:,} kept under a legal hold.")
+        text = (
+            f"Retention as of {self.as_of:%d/%m/%Y}: {self.referrals_anonymised:,} referral(s) and "
+            f"{self.people_anonymised:,} person record(s) anonymised in {self.batches} batch(es); "
+            f"{self.held:,} kept under a legal hold."
+        )
         if self.upgrade_copies_removed:
             text += f" {len(self.upgrade_copies_removed)} copy(ies) kept before a schema upgrade deleted."
         return text
@@ -153,20 +157,29 @@ class RetentionService:
         last = func.coalesce(r.outcome_date, r.referral_date)
         periods = self.periods()
         by_scheme = [and_(r.scheme_code == code, last < months_before(as_of, months)) for code, months in periods]
-        by_scheme.append(and_(r.scheme_code.not_in([code for code, _ in periods]),
-                              last < months_before(as_of, DEFAULT_RETENTION_MONTHS)))
+        by_scheme.append(
+            and_(
+                r.scheme_code.not_in([code for code, _ in periods]),
+                last < months_before(as_of, DEFAULT_RETENTION_MONTHS),
+            )
+        )
         return and_(r.status.not_in(OPEN_STATUSES), r.anonymised_at.is_(None), or_(*by_scheme))
 
-    def _qualifying(self, r: Any, as_of: date) -> ColumnElement[bool]:  # noqa: ANN401
+    def _qualifying(self, r: Any, as_of: date) -> ColumnElement[bool]:  # noqa: ANN401 (the Referral class or an alias of it)
         return and_(self._old_and_closed(r, as_of), r.legal_hold.is_not(True))
 
     def _person_done(self, as_of: date) -> ColumnElement[bool]:
         """A person not yet anonymised whose every referral is anonymised or qualifies now."""
         other = aliased(Referral)
-        remaining = exists().where(other.person_id == Person.id, other.anonymised_at.is_(None),
-                                   not_(self._qualifying(other, as_of)))
-        return and_(Person.anonymised_at.is_(None), Person.merged_into_id.is_(None),
-                    exists().where(Referral.person_id == Person.id), ~remaining)
+        remaining = exists().where(
+            other.person_id == Person.id, other.anonymised_at.is_(None), not_(self._qualifying(other, as_of))
+        )
+        return and_(
+            Person.anonymised_at.is_(None),
+            Person.merged_into_id.is_(None),
+            exists().where(Referral.person_id == Person.id),
+            ~remaining,
+        )
 
     # -- plan ------------------------------------------------------------------------------------------
     def plan(self, as_of: date | None = None) -> RetentionPlan:
@@ -174,15 +187,29 @@ class RetentionService:
         self.ctx.require(Permission.RETENTION)
         as_of = as_of or self.ctx.today()
         with self.ctx.reading() as session:
-            referrals = session.scalar(select(func.count()).select_from(Referral)
-                                       .where(self._qualifying(Referral, as_of))) or 0
-            held = session.scalar(select(func.count()).select_from(Referral).where(
-                self._old_and_closed(Referral, as_of), Referral.legal_hold.is_(True))) or 0
+            referrals = (
+                session.scalar(select(func.count()).select_from(Referral).where(self._qualifying(Referral, as_of))) or 0
+            )
+            held = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Referral)
+                    .where(self._old_and_closed(Referral, as_of), Referral.legal_hold.is_(True))
+                )
+                or 0
+            )
             people = session.scalar(select(func.count()).select_from(Person).where(self._person_done(as_of))) or 0
-            sample = tuple(session.scalars(select(Referral.reference).where(self._qualifying(Referral, as_of))
-                                           .order_by(Referral.id).limit(SAMPLE)))
-        return RetentionPlan(as_of=as_of, referrals=referrals, people=people, held=held, periods=self.periods(),
-                             sample=sample)
+            sample = tuple(
+                session.scalars(
+                    select(Referral.reference)
+                    .where(self._qualifying(Referral, as_of))
+                    .order_by(Referral.id)
+                    .limit(SAMPLE)
+                )
+            )
+        return RetentionPlan(
+            as_of=as_of, referrals=referrals, people=people, held=held, periods=self.periods(), sample=sample
+        )
 
     # -- run -------------------------------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> RetentionReport:
@@ -199,14 +226,20 @@ class RetentionService:
             after = 0
             while True:
                 with self.ctx.unit_of_work() as session:
-                    ids = list(session.scalars(select(Referral.id).where(self._qualifying(Referral, as_of),
-                                                                         Referral.id > after)
-                                               .order_by(Referral.id).limit(BATCH)))
+                    ids = list(
+                        session.scalars(
+                            select(Referral.id)
+                            .where(self._qualifying(Referral, as_of), Referral.id > after)
+                            .order_by(Referral.id)
+                            .limit(BATCH)
+                        )
+                    )
                     if not ids:
                         break
                     referral_refs += self._anonymise_referrals(session, ids, as_of)
-                    person_ids = list(session.scalars(select(Referral.person_id).where(Referral.id.in_(ids))
-                                                      .distinct()))
+                    person_ids = list(
+                        session.scalars(select(Referral.person_id).where(Referral.id.in_(ids)).distinct())
+                    )
                     person_refs += self._anonymise_people(session, person_ids, as_of)
                     after = ids[-1]
                 batches += 1
@@ -216,8 +249,14 @@ class RetentionService:
             after = 0
             while True:
                 with self.ctx.unit_of_work() as session:
-                    ids = list(session.scalars(select(Person.id).where(self._person_done(as_of), Person.id > after)
-                                               .order_by(Person.id).limit(BATCH)))
+                    ids = list(
+                        session.scalars(
+                            select(Person.id)
+                            .where(self._person_done(as_of), Person.id > after)
+                            .order_by(Person.id)
+                            .limit(BATCH)
+                        )
+                    )
                     if not ids:
                         break
                     person_refs += self._anonymise_people(session, ids, as_of)
@@ -227,12 +266,24 @@ class RetentionService:
             self._summary(started, as_of, referral_refs, person_refs, plan.held, batches, f" Stopped: {exc}")
             raise
         copies = self._prune_upgrade_copies()
-        report = RetentionReport(as_of=as_of, started_at=started, finished_at=self.ctx.now(),
-                                 referrals_anonymised=len(referral_refs), people_anonymised=len(person_refs),
-                                 held=plan.held, batches=batches, referral_references=tuple(referral_refs),
-                                 person_references=tuple(person_refs), upgrade_copies_removed=copies)
-        removed = (f" {len(copies)} copy(ies) kept before a schema upgrade, older than {BEFORE_COPY_DAYS} days, "
-                   f"deleted: {', '.join(copies)}." if copies else "")
+        report = RetentionReport(
+            as_of=as_of,
+            started_at=started,
+            finished_at=self.ctx.now(),
+            referrals_anonymised=len(referral_refs),
+            people_anonymised=len(person_refs),
+            held=plan.held,
+            batches=batches,
+            referral_references=tuple(referral_refs),
+            person_references=tuple(person_refs),
+            upgrade_copies_removed=copies,
+        )
+        removed = (
+            f" {len(copies)} copy(ies) kept before a schema upgrade, older than {BEFORE_COPY_DAYS} days, "
+            f"deleted: {', '.join(copies)}."
+            if copies
+            else ""
+        )
         self._summary(started, as_of, referral_refs, person_refs, plan.held, batches, removed)
         if progress is not None:
             progress(total, total)
@@ -249,52 +300,100 @@ class RetentionService:
         except OSError:
             return ()
 
-    def _summary(self, started: datetime, as_of: date, referral_refs: Sequence[str], person_refs: Sequence[str],
-                 held: int, batches: int, stopped: str) -> None:
+    def _summary(
+        self,
+        started: datetime,
+        as_of: date,
+        referral_refs: Sequence[str],
+        person_refs: Sequence[str],
+        held: int,
+        batches: int,
+        stopped: str,
+    ) -> None:
         periods = ", ".join(f"{code} {months} months" for code, months in self.periods())
         with self.ctx.unit_of_work() as session:
-            log(session, self.ctx, "retention_run", entity="retention",
-                changes=[("referrals_anonymised", None, len(referral_refs)),
-                         ("people_anonymised", None, len(person_refs)), ("held", None, held)],
+            log(
+                session,
+                self.ctx,
+                "retention_run",
+                entity="retention",
+                changes=[
+                    ("referrals_anonymised", None, len(referral_refs)),
+                    ("people_anonymised", None, len(person_refs)),
+                    ("held", None, held),
+                ],
                 detail=f"Retention as of {as_of.isoformat()} ({periods}), started {started.isoformat(sep=' ')}: "
-                       f"{len(referral_refs)} referral(s) and {len(person_refs)} person record(s) anonymised in "
-                       f"{batches} batch(es); {held} kept under a legal hold.{stopped}")
+                f"{len(referral_refs)} referral(s) and {len(person_refs)} person record(s) anonymised in "
+                f"{batches} batch(es); {held} kept under a legal hold.{stopped}",
+            )
 
     def _anonymise_referrals(self, session: Session, ids: list[int], as_of: date) -> list[str]:
         now = self.ctx.now()
-        rows = session.execute(select(Referral.id, Referral.reference, Referral.person_id, Referral.referral_date,
-                                      Referral.outcome_date, *(getattr(Referral, f) for f in REFERRAL_TEXT))
-                               .where(Referral.id.in_(ids)).order_by(Referral.id)).all()
+        rows = session.execute(
+            select(
+                Referral.id,
+                Referral.reference,
+                Referral.person_id,
+                Referral.referral_date,
+                Referral.outcome_date,
+                *(getattr(Referral, f) for f in REFERRAL_TEXT),
+            )
+            .where(Referral.id.in_(ids))
+            .order_by(Referral.id)
+        ).all()
         appointments = _counts(session, Appointment.referral_id, ids)
         events = _counts(session, TimelineEvent.referral_id, ids)
         documents = _counts(session, IssuedDocument.referral_id, ids)
-        document_refs = list(session.scalars(select(IssuedDocument.document_reference)
-                                             .where(IssuedDocument.referral_id.in_(ids))))
-        erased = audit.erase(session, now, references=[row.reference for row in rows] + document_refs,
-                             keep_actions=OWN_ACTIONS)
+        document_refs = list(
+            session.scalars(select(IssuedDocument.document_reference).where(IssuedDocument.referral_id.in_(ids)))
+        )
+        erased = audit.erase(
+            session, now, references=[row.reference for row in rows] + document_refs, keep_actions=OWN_ACTIONS
+        )
         quietly = {"synchronize_session": False}
-        session.execute(update(Referral).where(Referral.id.in_(ids))
-                        .values(**{f: "" for f in REFERRAL_TEXT}, anonymised_at=now), execution_options=quietly)
-        session.execute(update(Appointment).where(Appointment.referral_id.in_(ids))
-                        .values(**{f: "" for f in APPOINTMENT_TEXT}), execution_options=quietly)
-        session.execute(update(TimelineEvent).where(TimelineEvent.referral_id.in_(ids))
-                        .values(text=TimelineEvent.kind), execution_options=quietly)
-        session.execute(update(IssuedDocument).where(IssuedDocument.referral_id.in_(ids))
-                        .values(content=b"", recipient=""), execution_options=quietly)
+        session.execute(
+            update(Referral).where(Referral.id.in_(ids)).values(**{f: "" for f in REFERRAL_TEXT}, anonymised_at=now),
+            execution_options=quietly,
+        )
+        session.execute(
+            update(Appointment).where(Appointment.referral_id.in_(ids)).values(**{f: "" for f in APPOINTMENT_TEXT}),
+            execution_options=quietly,
+        )
+        session.execute(
+            update(TimelineEvent).where(TimelineEvent.referral_id.in_(ids)).values(text=TimelineEvent.kind),
+            execution_options=quietly,
+        )
+        session.execute(
+            update(IssuedDocument).where(IssuedDocument.referral_id.in_(ids)).values(content=b"", recipient=""),
+            execution_options=quietly,
+        )
         for row in rows:
             cleared = [(f, REMOVED, "") for f in REFERRAL_TEXT if getattr(row, f)]
             last = row.outcome_date or row.referral_date
-            log(session, self.ctx, "referral_anonymised", entity="referral", record_id=row.id,
-                reference=row.reference, person_id=row.person_id, changes=cleared,
+            log(
+                session,
+                self.ctx,
+                "referral_anonymised",
+                entity="referral",
+                record_id=row.id,
+                reference=row.reference,
+                person_id=row.person_id,
+                changes=cleared,
                 detail=f"Retention as of {as_of.isoformat()}: closed, last date {last.isoformat()}. Free text "
-                       f"removed from the referral, {appointments.get(row.id, 0)} appointment(s) and "
-                       f"{events.get(row.id, 0)} timeline event(s); the PDF and recipient of "
-                       f"{documents.get(row.id, 0)} issued document(s) removed.")
+                f"removed from the referral, {appointments.get(row.id, 0)} appointment(s) and "
+                f"{events.get(row.id, 0)} timeline event(s); the PDF and recipient of "
+                f"{documents.get(row.id, 0)} issued document(s) removed.",
+            )
         if erased:
-            log(session, self.ctx, "audit_values_erased", entity="retention",
+            log(
+                session,
+                self.ctx,
+                "audit_values_erased",
+                entity="retention",
                 changes=[("rows", None, erased)],
                 detail=f"Retention as of {as_of.isoformat()}: the values of {erased} audit row(s) about "
-                       f"{len(rows)} anonymised referral(s), their appointments and documents erased.")
+                f"{len(rows)} anonymised referral(s), their appointments and documents erased.",
+            )
         return [row.reference for row in rows]
 
     def _anonymise_people(self, session: Session, candidate_ids: Iterable[int], as_of: date) -> list[str]:
@@ -302,8 +401,11 @@ class RetentionService:
         if not candidates:
             return []
         session.flush()
-        done = list(session.scalars(select(Person).where(Person.id.in_(candidates), self._person_done(as_of))
-                                    .order_by(Person.id)))
+        done = list(
+            session.scalars(
+                select(Person).where(Person.id.in_(candidates), self._person_done(as_of)).order_by(Person.id)
+            )
+        )
         if not done:
             return []
         now = self.ctx.now()
@@ -319,24 +421,42 @@ class RetentionService:
                 changes.append(("aliases", aliases[person.id], 0))
             person.anonymised_at = now
             into = f" (merged into person id {person.merged_into_id})" if person.merged_into_id else ""
-            log(session, self.ctx, "person_anonymised", entity="person", record_id=person.id,
-                reference=person.reference, person_id=person.id, changes=changes,
+            log(
+                session,
+                self.ctx,
+                "person_anonymised",
+                entity="person",
+                record_id=person.id,
+                reference=person.reference,
+                person_id=person.id,
+                changes=changes,
                 detail=f"Retention as of {as_of.isoformat()}: every referral of this person is closed and past "
-                       f"its retention period{into}. Sex, year and month of birth and outcomes kept.")
-        session.execute(update(PersonMerge).where(or_(PersonMerge.kept_person_id.in_(every),
-                                                      PersonMerge.merged_person_id.in_(every)))
-                        .values(reason=""), execution_options={"synchronize_session": False})
+                f"its retention period{into}. Sex, year and month of birth and outcomes kept.",
+            )
+        session.execute(
+            update(PersonMerge)
+            .where(or_(PersonMerge.kept_person_id.in_(every), PersonMerge.merged_person_id.in_(every)))
+            .values(reason=""),
+            execution_options={"synchronize_session": False},
+        )
         if erased:
-            log(session, self.ctx, "audit_values_erased", entity="retention",
+            log(
+                session,
+                self.ctx,
+                "audit_values_erased",
+                entity="retention",
                 changes=[("rows", None, erased)],
                 detail=f"Retention as of {as_of.isoformat()}: the values of {erased} audit row(s) about "
-                       f"{len(every)} anonymised person record(s) erased.")
+                f"{len(every)} anonymised person record(s) erased.",
+            )
         return [p.reference for p in done]
 
     @staticmethod
     def _anonymise_person(person: Person) -> list[tuple[str, Any, Any]]:
-        changes: list[tuple[str, Any, Any]] = [("surname", REMOVED, ANONYMISED_NAME),
-                                               ("forenames", REMOVED, ANONYMISED_NAME)]
+        changes: list[tuple[str, Any, Any]] = [
+            ("surname", REMOVED, ANONYMISED_NAME),
+            ("forenames", REMOVED, ANONYMISED_NAME),
+        ]
         person.surname = person.forenames = ANONYMISED_NAME
         person.surname_norm = person.forenames_norm = ""
         first_of_month = person.date_of_birth.replace(day=1)
@@ -364,8 +484,10 @@ class RetentionService:
         with self.ctx.unit_of_work() as session:
             referral = lookup.referral(session, referral_id)
             if on and referral.anonymised_at is not None:
-                raise ConflictError(f"{referral.reference} was anonymised on {referral.anonymised_at:%d/%m/%Y}: "
-                                    "there is nothing left to hold.")
+                raise ConflictError(
+                    f"{referral.reference} was anonymised on {referral.anonymised_at:%d/%m/%Y}: "
+                    "there is nothing left to hold."
+                )
             if not on and not referral.legal_hold:
                 raise ConflictError(f"{referral.reference} is not under a legal hold.")
             if on and referral.legal_hold and referral.legal_hold_reason == reason:
@@ -373,10 +495,17 @@ class RetentionService:
             before = (bool(referral.legal_hold), referral.legal_hold_reason)
             referral.legal_hold = on
             referral.legal_hold_reason = reason if on else ""
-            log(session, self.ctx, "legal_hold_set" if on else "legal_hold_cleared", entity="referral",
-                record_id=referral.id, reference=referral.reference, person_id=referral.person_id,
+            log(
+                session,
+                self.ctx,
+                "legal_hold_set" if on else "legal_hold_cleared",
+                entity="referral",
+                record_id=referral.id,
+                reference=referral.reference,
+                person_id=referral.person_id,
                 changes=[("legal_hold", before[0], on), ("legal_hold_reason", before[1], referral.legal_hold_reason)],
-                detail=reason)
+                detail=reason,
+            )
             return LegalHoldState(referral.id, referral.reference, on, referral.legal_hold_reason)
 
 

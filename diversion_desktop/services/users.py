@@ -18,6 +18,7 @@ from typing import NoReturn
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from diversion_desktop.domain.passwords import load_common, password_problem
 from diversion_desktop.domain.permissions import (
@@ -39,8 +40,10 @@ from diversion_desktop.store.models import User
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
-SIGN_IN_REFUSED = (f"The user name or password is not right. After {MAX_FAILURES} failed sign-ins in a row an "
-                   f"account is locked for {LOCK_MINUTES} minutes.")
+SIGN_IN_REFUSED = (
+    f"The user name or password is not right. After {MAX_FAILURES} failed sign-ins in a row an "
+    f"account is locked for {LOCK_MINUTES} minutes."
+)
 
 _hasher = PasswordHasher()  # argon2id, time cost 3, 64 MiB
 
@@ -79,14 +82,28 @@ class UserInfo:
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(user.id, user.username, user.display_name, tuple(Role(r) for r in user.roles), user.organisation,
-                    user.disabled, user.locked_until, user.must_change_password, user.created_at,
-                    user.last_sign_in_at)
+    return UserInfo(
+        user.id,
+        user.username,
+        user.display_name,
+        tuple(Role(r) for r in user.roles),
+        user.organisation,
+        user.disabled,
+        user.locked_until,
+        user.must_change_password,
+        user.created_at,
+        user.last_sign_in_at,
+    )
 
 
 def principal_of(user: User) -> Principal:
-    return Principal(username=user.username, roles=frozenset(Role(r) for r in user.roles),
-                     organisation=user.organisation, user_id=user.id, display_name=user.display_name)
+    return Principal(
+        username=user.username,
+        roles=frozenset(Role(r) for r in user.roles),
+        organisation=user.organisation,
+        user_id=user.id,
+        display_name=user.display_name,
+    )
 
 
 def normalise_username(name: str) -> str:
@@ -101,7 +118,7 @@ def has_users(ctx: AppContext) -> bool:
         return _past_setup(session)
 
 
-def _past_setup(session) -> bool:  # noqa: ANN001
+def _past_setup(session: Session) -> bool:
     return (session.scalar(select(func.count()).select_from(User)) or 0) > 0 or had_users(session)
 
 
@@ -115,16 +132,19 @@ class UserService:
         if problem:
             raise ValidationError({"password": problem})
 
-    def _check_new_user(self, username: str, roles: list[Role], organisation: str,
-                        display_name: str = "") -> tuple[str, str]:
+    def _check_new_user(
+        self, username: str, roles: list[Role], organisation: str, display_name: str = ""
+    ) -> tuple[str, str]:
         name = normalise_username(username)
         errors: dict[str, str] = {}
         problem = text_problem(display_name, name=True)
         if problem:  # a display name is printed on letters and in the audit trail: only visible text
             errors["display_name"] = f"The display name {problem}."
         if not USERNAME.match(name):
-            errors["username"] = ("A user name is 2 to 64 letters, digits, dots, hyphens, underscores or @, "
-                                  "starting with a letter or digit.")
+            errors["username"] = (
+                "A user name is 2 to 64 letters, digits, dots, hyphens, underscores or @, "
+                "starting with a letter or digit."
+            )
         if not roles:
             errors["roles"] = "Give the user at least one role."
         organisation = organisation.strip() or POLICE
@@ -137,16 +157,21 @@ class UserService:
             providers = self.providers()
             match = next((p for p in providers if p.lower() == organisation.lower()), None)
             if match is None:
-                errors["organisation"] = ("A support worker belongs to a provider named in the scheme files: "
-                                          + ", ".join(providers) + ".")
+                errors["organisation"] = (
+                    "A support worker belongs to a provider named in the scheme files: " + ", ".join(providers) + "."
+                )
             else:
                 organisation = match
             if police_roles:
-                errors["roles"] = ("A support worker (provider) cannot also hold a police role (station staff, "
-                                   "coordinator or administrator).")
+                errors["roles"] = (
+                    "A support worker (provider) cannot also hold a police role (station staff, "
+                    "coordinator or administrator)."
+                )
         elif police_roles and organisation != POLICE:
-            errors["organisation"] = (f"Station staff, coordinators and administrators belong to the police "
-                                      f"(organisation '{POLICE}'): a provider's staff are support workers.")
+            errors["organisation"] = (
+                f"Station staff, coordinators and administrators belong to the police "
+                f"(organisation '{POLICE}'): a provider's staff are support workers."
+            )
         if len(organisation) > 150:
             errors["organisation"] = "The organisation is at most 150 characters."
         if errors:
@@ -156,14 +181,20 @@ class UserService:
     def providers(self) -> list[str]:
         """The providers named in the scheme files (a support worker's organisation is one of them)."""
         names: list[str] = []
-        for scheme, centre in self.ctx.schemes.all_centres():
+        for _scheme, centre in self.ctx.schemes.all_centres():
             if centre.provider not in names:
                 names.append(centre.provider)
         return names
 
     # -- the first administrator ---------------------------------------------------------------------
-    def create_first_administrator(self, username: str, password: str, display_name: str = "",
-                                   also: tuple[Role, ...] = (), organisation: str = POLICE) -> Principal:
+    def create_first_administrator(
+        self,
+        username: str,
+        password: str,
+        display_name: str = "",
+        also: tuple[Role, ...] = (),
+        organisation: str = POLICE,
+    ) -> Principal:
         """On a database with no users: create the first administrator (with any case roles in
         ``also``) and sign them in. Refused once any user exists."""
         roles = [Role.ADMINISTRATOR, *[r for r in also if r is not Role.ADMINISTRATOR]]
@@ -173,27 +204,55 @@ class UserService:
             if session.scalar(select(func.count()).select_from(User)):
                 raise ConflictError("This database already has users: sign in as an administrator to add more.")
             if had_users(session):
-                raise ConflictError("This database had users, but its users table is now empty: it was changed "
-                                    "outside the application. Restore a backup (`audit verify` on it first); no "
-                                    "new first administrator is made here.")
+                raise ConflictError(
+                    "This database had users, but its users table is now empty: it was changed "
+                    "outside the application. Restore a backup (`audit verify` on it first); no "
+                    "new first administrator is made here."
+                )
             user = self._add(session, name, password, roles, organisation, display_name, created_by=name)
             principal = principal_of(user)
             # Under their own name: no one was signed in (the context's user is the computer's login).
-            record(session, name, self.ctx.now(), "user_created", entity="user", record_id=user.id, reference=name,
-                   changes=[("roles", None, [r.value for r in roles]), ("organisation", None, organisation)],
-                   detail="first administrator")
+            record(
+                session,
+                name,
+                self.ctx.now(),
+                "user_created",
+                entity="user",
+                record_id=user.id,
+                reference=name,
+                changes=[("roles", None, [r.value for r in roles]), ("organisation", None, organisation)],
+                detail="first administrator",
+            )
         self.ctx.sign_in_as(principal)
         return principal
 
-    def _add(self, session, name: str, password: str, roles: list[Role], organisation: str,  # noqa: ANN001
-             display_name: str, created_by: str, must_change: bool = False) -> User:
+    def _add(
+        self,
+        session: Session,
+        name: str,
+        password: str,
+        roles: list[Role],
+        organisation: str,
+        display_name: str,
+        created_by: str,
+        must_change: bool = False,
+    ) -> User:
         if session.scalar(select(User.id).where(User.username == name)) is not None:
             raise ConflictError(f"There is already a user called {name}.")
         now = self.ctx.now()
-        user = User(username=name, display_name=display_name.strip()[:150], password_hash=_hasher.hash(password),
-                    roles=[r.value for r in roles], organisation=organisation, disabled=False, failed_attempts=0,
-                    must_change_password=must_change, created_at=now, created_by=created_by,
-                    password_changed_at=now)
+        user = User(
+            username=name,
+            display_name=display_name.strip()[:150],
+            password_hash=_hasher.hash(password),
+            roles=[r.value for r in roles],
+            organisation=organisation,
+            disabled=False,
+            failed_attempts=0,
+            must_change_password=must_change,
+            created_at=now,
+            created_by=created_by,
+            password_changed_at=now,
+        )
         session.add(user)
         session.flush()
         return user
@@ -209,8 +268,13 @@ class UserService:
         name = normalise_username(username)
         now = self.ctx.now()
         with self.ctx.reading() as session:
-            found = session.execute(select(User.id, User.password_hash, User.locked_until)
-                                    .where(User.username == name)).first() if name else None
+            found = (
+                session.execute(
+                    select(User.id, User.password_hash, User.locked_until).where(User.username == name)
+                ).first()
+                if name
+                else None
+            )
         if found is None:
             _verify(_dummy_hash(), password)  # as long as a real check
             self._refuse(name, None, "unknown user name")
@@ -251,11 +315,26 @@ class UserService:
                 principal = principal_of(user)
                 # Under the name signed in with, so the audit trail finds a user's sign-ins by user;
                 # refusals stay under whoever the context names (the workstation's login).
-                record(session, name, now, "sign_in", entity="user", record_id=user.id, reference=name,
-                       detail=f"user {name}")
+                record(
+                    session,
+                    name,
+                    now,
+                    "sign_in",
+                    entity="user",
+                    record_id=user.id,
+                    reference=name,
+                    detail=f"user {name}",
+                )
             if refusal is not None:
-                log(session, self.ctx, "sign_in_failed", entity="user", record_id=found.id, reference=name,
-                    detail=refusal[0])
+                log(
+                    session,
+                    self.ctx,
+                    "sign_in_failed",
+                    entity="user",
+                    record_id=found.id,
+                    reference=name,
+                    detail=refusal[0],
+                )
         if refusal is not None or principal is None:
             raise SignInRefused(refusal[1] if refusal else SIGN_IN_REFUSED)
         self.ctx.sign_in_as(principal)
@@ -264,8 +343,15 @@ class UserService:
     def _refuse(self, name: str, user_id: int | None, detail: str) -> NoReturn:
         """Audit a refused sign-in (a short transaction: nothing is checked in it) and refuse."""
         with self.ctx.unit_of_work() as session:
-            log(session, self.ctx, "sign_in_failed", entity="user", record_id=user_id,
-                reference=name if user_id is not None else name[:40], detail=detail)
+            log(
+                session,
+                self.ctx,
+                "sign_in_failed",
+                entity="user",
+                record_id=user_id,
+                reference=name if user_id is not None else name[:40],
+                detail=detail,
+            )
         raise SignInRefused(SIGN_IN_REFUSED)
 
     def unlock(self, password: str) -> None:
@@ -282,12 +368,16 @@ class UserService:
             with self.ctx.reading() as session:
                 until = session.scalar(select(User.locked_until).where(User.username == principal.username))
             if until is not None and until > self.ctx.now():
-                raise SignInRefused(f"{MAX_FAILURES} wrong passwords in a row: this account is locked until "
-                                    f"{until:%H:%M}. Sign out and quit, then sign in again after that time, "
-                                    "or ask an administrator.") from None
+                raise SignInRefused(
+                    f"{MAX_FAILURES} wrong passwords in a row: this account is locked until "
+                    f"{until:%H:%M}. Sign out and quit, then sign in again after that time, "
+                    "or ask an administrator."
+                ) from None
             if str(refused) == SIGN_IN_REFUSED:
-                raise SignInRefused(f"That is not your password. After {MAX_FAILURES} wrong passwords in a row "
-                                    f"the account is locked for {LOCK_MINUTES} minutes.") from None
+                raise SignInRefused(
+                    f"That is not your password. After {MAX_FAILURES} wrong passwords in a row "
+                    f"the account is locked for {LOCK_MINUTES} minutes."
+                ) from None
             raise
 
     def must_change_password(self) -> bool:
@@ -319,23 +409,55 @@ class UserService:
             user.password_hash = _hasher.hash(new)
             user.password_changed_at = self.ctx.now()
             user.must_change_password = False
-            log(session, self.ctx, "password_changed", entity="user", record_id=user.id, reference=user.username,
-                detail="by the user")
+            log(
+                session,
+                self.ctx,
+                "password_changed",
+                entity="user",
+                record_id=user.id,
+                reference=user.username,
+                detail="by the user",
+            )
 
     # -- administration ---------------------------------------------------------------------------------
-    def create_user(self, username: str, password: str, roles: list[Role] | list[str], organisation: str = POLICE,
-                    display_name: str = "", must_change_password: bool = True) -> UserInfo:
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        roles: list[Role] | list[str],
+        organisation: str = POLICE,
+        display_name: str = "",
+        must_change_password: bool = True,
+    ) -> UserInfo:
         principal = self.ctx.require(Permission.MANAGE_USERS)
         wanted = [r if isinstance(r, Role) else parse_role(r) for r in roles]
         wanted = list(dict.fromkeys(wanted))
         name, organisation = self._check_new_user(username, wanted, organisation, display_name)
         self._check_password(password, name)
         with self.ctx.unit_of_work() as session:
-            user = self._add(session, name, password, wanted, organisation, display_name, principal.username,
-                             must_change=must_change_password)
-            log(session, self.ctx, "user_created", entity="user", record_id=user.id, reference=name,
-                changes=[("roles", None, [r.value for r in wanted]), ("organisation", None, organisation),
-                         ("display_name", None, user.display_name)])
+            user = self._add(
+                session,
+                name,
+                password,
+                wanted,
+                organisation,
+                display_name,
+                principal.username,
+                must_change=must_change_password,
+            )
+            log(
+                session,
+                self.ctx,
+                "user_created",
+                entity="user",
+                record_id=user.id,
+                reference=name,
+                changes=[
+                    ("roles", None, [r.value for r in wanted]),
+                    ("organisation", None, organisation),
+                    ("display_name", None, user.display_name),
+                ],
+            )
             return _info(user)
 
     def list_users(self) -> list[UserInfo]:
@@ -343,7 +465,7 @@ class UserService:
         with self.ctx.reading() as session:
             return [_info(u) for u in session.scalars(select(User).order_by(User.username))]
 
-    def _user(self, session, username: str) -> User:  # noqa: ANN001
+    def _user(self, session: Session, username: str) -> User:
         user = session.scalar(select(User).where(User.username == normalise_username(username)))
         if user is None:
             raise NotFound(f"There is no user called {normalise_username(username)}.")
@@ -355,16 +477,27 @@ class UserService:
             user = self._user(session, username)
             if disabled and user.username == principal.username:
                 raise ConflictError("You cannot disable your own account.")
-            if disabled and Role.ADMINISTRATOR.value in user.roles and self._active_admins(session) <= 1 \
-                    and not user.disabled:
+            if (
+                disabled
+                and Role.ADMINISTRATOR.value in user.roles
+                and self._active_admins(session) <= 1
+                and not user.disabled
+            ):
                 raise ConflictError("This is the last administrator who can sign in: add another first.")
             if user.disabled != disabled:
-                log(session, self.ctx, "user_disabled" if disabled else "user_enabled", entity="user",
-                    record_id=user.id, reference=user.username, changes=[("disabled", user.disabled, disabled)])
+                log(
+                    session,
+                    self.ctx,
+                    "user_disabled" if disabled else "user_enabled",
+                    entity="user",
+                    record_id=user.id,
+                    reference=user.username,
+                    changes=[("disabled", user.disabled, disabled)],
+                )
                 user.disabled = disabled
             return _info(user)
 
-    def _active_admins(self, session) -> int:  # noqa: ANN001
+    def _active_admins(self, session: Session) -> int:
         users = session.scalars(select(User).where(User.disabled.is_(False)))
         return sum(1 for u in users if Role.ADMINISTRATOR.value in u.roles)
 
@@ -379,8 +512,15 @@ class UserService:
             user.must_change_password = True
             user.failed_attempts = 0
             user.locked_until = None
-            log(session, self.ctx, "password_reset", entity="user", record_id=user.id, reference=user.username,
-                detail="by an administrator; unlocked")
+            log(
+                session,
+                self.ctx,
+                "password_reset",
+                entity="user",
+                record_id=user.id,
+                reference=user.username,
+                detail="by an administrator; unlocked",
+            )
             return _info(user)
 
     def set_roles(self, username: str, roles: list[Role] | list[str], organisation: str | None = None) -> UserInfo:
@@ -396,8 +536,15 @@ class UserService:
             user.organisation = org
             changes = [(k, before[k], v) for k, v in (("roles", user.roles), ("organisation", org)) if before[k] != v]
             if changes:
-                log(session, self.ctx, "user_roles_changed", entity="user", record_id=user.id,
-                    reference=user.username, changes=changes)
+                log(
+                    session,
+                    self.ctx,
+                    "user_roles_changed",
+                    entity="user",
+                    record_id=user.id,
+                    reference=user.username,
+                    changes=changes,
+                )
             return _info(user)
 
 

@@ -43,8 +43,9 @@ def is_empty(value: Any) -> bool:
 
 
 # What a spreadsheet shows when a formula fails; never a value to import.
-SPREADSHEET_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
-                                "#CALC!"})
+SPREADSHEET_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
 
 
 def check_not_formula(value: Any) -> None:
@@ -54,8 +55,9 @@ def check_not_formula(value: Any) -> None:
     shown = value.strip()
     if shown.startswith("="):
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        raise CellError(f"holds a formula ({shown}); formulas are never worked out here: "
-                        "type or paste the value itself")
+        raise CellError(
+            f"holds a formula ({shown}); formulas are never worked out here: type or paste the value itself"
+        )
     if shown.upper() in SPREADSHEET_ERRORS:
         raise CellError(f"holds a spreadsheet error ({shown}) instead of a value")
 
@@ -93,8 +95,10 @@ def _date_from_text(raw: str) -> date:
     """As a form reads a typed date (domain/dates.py); a file says nothing of when it was written,
     so a two-digit year is refused as ambiguous."""
     if _SERIAL.match(raw):
-        raise CellError(f"'{raw}' looks like a spreadsheet date number: format the column as a "
-                        "date (dd/mm/yyyy) before saving as CSV")
+        raise CellError(
+            f"'{raw}' looks like a spreadsheet date number: format the column as a "
+            "date (dd/mm/yyyy) before saving as CSV"
+        )
     try:
         day = dates.read_date(raw)
     except dates.DateError as error:

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import IO
 
 MIN_PASSWORD_LENGTH = 8
-OPENS_WITH = ("7-Zip, WinZip, PeaZip or Keka (or `7z x` on Linux); Windows Explorer's built-in ZIP "
-              "support cannot open AES-encrypted files")
+OPENS_WITH = (
+    "7-Zip, WinZip, PeaZip or Keka (or `7z x` on Linux); Windows Explorer's built-in ZIP "
+    "support cannot open AES-encrypted files"
+)
 
 
 class PasswordError(ValueError):
@@ -51,8 +53,7 @@ def encrypted_zip(path: Path, password: str) -> Iterator[EncryptedZip]:
 
     check_password(password)
     try:
-        with pyzipper.AESZipFile(path, "w", compression=pyzipper.ZIP_DEFLATED,
-                                 encryption=pyzipper.WZ_AES) as archive:
+        with pyzipper.AESZipFile(path, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES) as archive:
             archive.setpassword(password.encode("utf-8"))
             archive.setencryption(pyzipper.WZ_AES, nbits=256)
             yield EncryptedZip(archive)

@@ -46,9 +46,26 @@ REFERRALS = "referrals"
 APPOINTMENTS = "appointments"
 
 REFERRAL_COLUMNS = (
-    "reference", "surname", "forenames", "date_of_birth", "sex", "ethnicity", "postcode", "area",
-    "incident_date", "crime_reference", "officer_collar_number", "offence", "substance", "quantity",
-    "unit", "suspected_supply", "consent", "guardian_name", "outcome", "outcome_date",
+    "reference",
+    "surname",
+    "forenames",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "postcode",
+    "area",
+    "incident_date",
+    "crime_reference",
+    "officer_collar_number",
+    "offence",
+    "substance",
+    "quantity",
+    "unit",
+    "suspected_supply",
+    "consent",
+    "guardian_name",
+    "outcome",
+    "outcome_date",
 )
 APPOINTMENT_COLUMNS = ("reference", "appointment_at", "centre", "session_type", "attendance")
 # Only these differ between the rows of one referral.
@@ -58,31 +75,66 @@ PROBLEM_COLUMN = "problem"
 
 EXPECTED = {REFERRALS: REFERRAL_COLUMNS, APPOINTMENTS: APPOINTMENT_COLUMNS}
 
-_KINDS = {"date_of_birth": DATE, "incident_date": DATETIME, "quantity": DECIMAL, "suspected_supply": BOOL,
-          "consent": BOOL, "outcome_date": DATE, "appointment_at": DATETIME}
+_KINDS = {
+    "date_of_birth": DATE,
+    "incident_date": DATETIME,
+    "quantity": DECIMAL,
+    "suspected_supply": BOOL,
+    "consent": BOOL,
+    "outcome_date": DATE,
+    "appointment_at": DATETIME,
+}
 REFERRAL_SHEET_COLUMNS = tuple(Column(name, _KINDS.get(name, TEXT)) for name in REFERRAL_COLUMNS)
 APPOINTMENT_SHEET_COLUMNS = tuple(Column(name, _KINDS.get(name, TEXT)) for name in APPOINTMENT_COLUMNS)
 
 # The template's columns that are fields of a person or a referral (domain/fields.py).
 _FIELD_COLUMNS = {f.import_column: f for f in (*PERSON_FIELDS, *REFERRAL_FIELDS) if f.import_column}
 # Longest values the database keeps (a choice is checked against its codes instead).
-MAX_LENGTH = {"reference": 24, **{column: f.max_length for column, f in _FIELD_COLUMNS.items()
-                                  if f.max_length is not None and f.kind is not Kind.CHOICE}}
+MAX_LENGTH = {
+    "reference": 24,
+    **{
+        column: f.max_length
+        for column, f in _FIELD_COLUMNS.items()
+        if f.max_length is not None and f.kind is not Kind.CHOICE
+    },
+}
 REPEATING_COLUMNS = frozenset({"forenames", "postcode", "area", "officer_collar_number", "substance", "centre"})
 NAME_COLUMNS = frozenset(column for column, f in _FIELD_COLUMNS.items() if f.kind is Kind.NAME)
 _REFERENCE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]*$")
 
 _SEX = Choices(SEX, {"m": "Male", "f": "Female"})
 _ETHNICITY = Choices(ETHNICITY_2021)
-_UNIT = Choices(KNOWN_UNITS, {"gram": "g", "grams": "g", "gm": "g", "milligram": "mg", "milligrams": "mg",
-                              "tablet": "tablets", "tabs": "tablets", "pills": "tablets", "millilitres": "ml"})
-_OFFENCE = Choices([o.value for o in Offence], {"possession_with_intent_to_supply": Offence.POSSESSION_WITH_INTENT.value,
-                                                "pwits": Offence.POSSESSION_WITH_INTENT.value})
+_UNIT = Choices(
+    KNOWN_UNITS,
+    {
+        "gram": "g",
+        "grams": "g",
+        "gm": "g",
+        "milligram": "mg",
+        "milligrams": "mg",
+        "tablet": "tablets",
+        "tabs": "tablets",
+        "pills": "tablets",
+        "millilitres": "ml",
+    },
+)
+_OFFENCE = Choices(
+    [o.value for o in Offence],
+    {
+        "possession_with_intent_to_supply": Offence.POSSESSION_WITH_INTENT.value,
+        "pwits": Offence.POSSESSION_WITH_INTENT.value,
+    },
+)
 _OUTCOME = Choices([o.value for o in Outcome])
 _SESSION = Choices([s.value for s in SessionType], {s.label: s.value for s in SessionType})
-_ATTENDANCE = Choices([a.value for a in Attendance], {"cancelled by provider": Attendance.CANCELLED.value,
-                                                      "did not attend": Attendance.NOT_ATTENDED.value,
-                                                      "dna": Attendance.NOT_ATTENDED.value})
+_ATTENDANCE = Choices(
+    [a.value for a in Attendance],
+    {
+        "cancelled by provider": Attendance.CANCELLED.value,
+        "did not attend": Attendance.NOT_ATTENDED.value,
+        "dna": Attendance.NOT_ATTENDED.value,
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -126,9 +178,24 @@ class ReferralLine:
         return tuple(getattr(self, name) for name in SHARED_FIELDS)
 
 
-SHARED_FIELDS = ("surname", "forenames", "date_of_birth", "sex", "ethnicity", "postcode", "area", "incident_at",
-                  "crime_reference", "officer_collar_number", "offence", "suspected_supply", "consent",
-                  "guardian_name", "outcome", "outcome_date")
+SHARED_FIELDS = (
+    "surname",
+    "forenames",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "postcode",
+    "area",
+    "incident_at",
+    "crime_reference",
+    "officer_collar_number",
+    "offence",
+    "suspected_supply",
+    "consent",
+    "guardian_name",
+    "outcome",
+    "outcome_date",
+)
 # Field of the line → column of the sheet, where they differ.
 FIELD_COLUMN = {"incident_at": "incident_date"}
 
@@ -184,8 +251,7 @@ def header_problem(headers: Sequence[str], kind: str) -> str | None:
         parts.append("repeated " + ", ".join(repeated))
     if not parts:
         return None
-    return (f"wrong columns: {'; '.join(parts)}. The {kind} columns are exactly: {', '.join(expected)} "
-            "(in any order).")
+    return f"wrong columns: {'; '.join(parts)}. The {kind} columns are exactly: {', '.join(expected)} (in any order)."
 
 
 def column_positions(headers: Sequence[str]) -> dict[str, int]:
@@ -196,8 +262,9 @@ def column_positions(headers: Sequence[str]) -> dict[str, int]:
 class _Row:
     """Reads one row's cells by column name, collecting a problem per bad cell."""
 
-    def __init__(self, values: Sequence[Any], positions: Mapping[str, int], extra_from: int,
-                 serial_epoch: datetime | None) -> None:
+    def __init__(
+        self, values: Sequence[Any], positions: Mapping[str, int], extra_from: int, serial_epoch: datetime | None
+    ) -> None:
         self.values = values
         self.positions = positions
         self.epoch = serial_epoch
@@ -298,8 +365,9 @@ def parse_reference(value: Any) -> tuple[str, str]:
     return text, ""
 
 
-def read_referral(number: int, values: Sequence[Any], positions: Mapping[str, int],
-                  serial_epoch: datetime | None = None) -> ReferralLine:
+def read_referral(
+    number: int, values: Sequence[Any], positions: Mapping[str, int], serial_epoch: datetime | None = None
+) -> ReferralLine:
     """One row of the referrals sheet, with a problem for every cell that cannot be used."""
     r = _Row(values, positions, max(positions.values(), default=-1) + 1, serial_epoch)
     line = ReferralLine(row=number)
@@ -329,15 +397,21 @@ def read_referral(number: int, values: Sequence[Any], positions: Mapping[str, in
     line.outcome_date = r.date("outcome_date")
     if line.outcome_date is not None and line.outcome is None and not any(p.column == "outcome" for p in r.problems):
         r.problems.append(Problem("outcome_date", "is given but outcome is empty: give the outcome, or clear the date"))
-    if line.outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED) and line.outcome_date is None \
-            and not any(p.column == "outcome_date" for p in r.problems):
-        r.problems.append(Problem("outcome_date", f"is empty: give the date the diversion ended ({line.outcome.value})"))
+    if (
+        line.outcome in (Outcome.COMPLETED, Outcome.NOT_ATTENDED)
+        and line.outcome_date is None
+        and not any(p.column == "outcome_date" for p in r.problems)
+    ):
+        r.problems.append(
+            Problem("outcome_date", f"is empty: give the date the diversion ended ({line.outcome.value})")
+        )
     line.problems = r.problems
     return line
 
 
-def read_appointment(number: int, values: Sequence[Any], positions: Mapping[str, int],
-                     serial_epoch: datetime | None = None) -> AppointmentLine:
+def read_appointment(
+    number: int, values: Sequence[Any], positions: Mapping[str, int], serial_epoch: datetime | None = None
+) -> AppointmentLine:
     """One row of the appointments sheet, with a problem for every cell that cannot be used."""
     r = _Row(values, positions, max(positions.values(), default=-1) + 1, serial_epoch)
     line = AppointmentLine(row=number)
@@ -376,6 +450,7 @@ def write_template(path: Path) -> list[Path]:
         appointments = appointments_csv_for(path)
         write_csv(appointments, APPOINTMENT_SHEET_COLUMNS, [])
         return [path, appointments]
-    write_xlsx(path, [SheetData(REFERRALS, REFERRAL_SHEET_COLUMNS, []),
-                      SheetData(APPOINTMENTS, APPOINTMENT_SHEET_COLUMNS, [])])
+    write_xlsx(
+        path, [SheetData(REFERRALS, REFERRAL_SHEET_COLUMNS, []), SheetData(APPOINTMENTS, APPOINTMENT_SHEET_COLUMNS, [])]
+    )
     return [path]

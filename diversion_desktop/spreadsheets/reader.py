@@ -100,8 +100,9 @@ def open_spreadsheet(path: Path) -> Spreadsheet:
     except OSError as exc:  # no permission, a file locked by another program, a lost network drive
         raise SpreadsheetError(f"{path.name} cannot be opened: {exc.strerror or exc}.") from None
     if suffix == ".xls":
-        raise SpreadsheetError(f"{path.name}: old Excel files (.xls) cannot be read; save it as .xlsx "
-                               "(Excel Workbook) or as CSV UTF-8.")
+        raise SpreadsheetError(
+            f"{path.name}: old Excel files (.xls) cannot be read; save it as .xlsx (Excel Workbook) or as CSV UTF-8."
+        )
     raise SpreadsheetError(f"{path.name}: only .csv and .xlsx files can be imported.")
 
 
@@ -111,14 +112,15 @@ def _csv_dialect(path: Path) -> tuple[str, bool]:
     with path.open("rb") as handle:
         head = handle.read(64 * 1024)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise SpreadsheetError(f"{path.name} is saved as UTF-16 ('Unicode text'); save it as "
-                               "'CSV UTF-8 (Comma delimited)' instead.")
+        raise SpreadsheetError(
+            f"{path.name} is saved as UTF-16 ('Unicode text'); save it as 'CSV UTF-8 (Comma delimited)' instead."
+        )
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
             raise _not_utf8(path, head, exc.start) from None
-        text = head[:exc.start].decode("utf-8-sig", errors="ignore")
+        text = head[: exc.start].decode("utf-8-sig", errors="ignore")
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
     if first.lower().startswith("sep=") and len(first) == 5:
@@ -131,7 +133,8 @@ def _not_utf8(path: Path, data: bytes, offset: int) -> SpreadsheetError:
     line = data[:offset].count(b"\n") + 1
     return SpreadsheetError(
         f"{path.name} is not UTF-8 text (byte 0x{data[offset]:02X} on line {line}). In Excel use "
-        "Save As → 'CSV UTF-8 (Comma delimited)'; in LibreOffice choose the character set 'Unicode (UTF-8)'.")
+        "Save As → 'CSV UTF-8 (Comma delimited)'; in LibreOffice choose the character set 'Unicode (UTF-8)'."
+    )
 
 
 def _open_csv(path: Path) -> Spreadsheet:
@@ -147,13 +150,16 @@ def _open_csv(path: Path) -> Spreadsheet:
                     if sep_line and number == 1:
                         continue
                     if len(record) > MAX_COLUMNS:
-                        raise SpreadsheetError(f"{path.name}, row {number}: {len(record):,} columns; a sheet has at "
-                                               f"most {MAX_COLUMNS:,}. Is it really a CSV file?")
+                        raise SpreadsheetError(
+                            f"{path.name}, row {number}: {len(record):,} columns; a sheet has at "
+                            f"most {MAX_COLUMNS:,}. Is it really a CSV file?"
+                        )
                     yield (number - 1 if sep_line else number), tuple(record)
             except UnicodeDecodeError as exc:
                 raise SpreadsheetError(
                     f"{path.name} is not UTF-8 text (after row {number}). In Excel use Save As → "
-                    "'CSV UTF-8 (Comma delimited)'.") from exc
+                    "'CSV UTF-8 (Comma delimited)'."
+                ) from exc
             except csv.Error as exc:
                 raise SpreadsheetError(f"{path.name}, row {number + 1}: not valid CSV ({exc}).") from exc
 
@@ -174,8 +180,9 @@ def _csv_lines(handle: Any, path: Path) -> Iterator[str]:
             return
         number += 1
         if len(line) > MAX_LINE_CHARS:
-            raise SpreadsheetError(f"{path.name}, line {number}: longer than {MAX_LINE_CHARS:,} characters. "
-                                   "Is it really a CSV file?")
+            raise SpreadsheetError(
+                f"{path.name}, line {number}: longer than {MAX_LINE_CHARS:,} characters. Is it really a CSV file?"
+            )
         yield line
 
 
@@ -210,8 +217,10 @@ MAX_SMALL_PART_BYTES = 20_000_000  # workbook, relationships, styles
 MAX_TOKEN_BYTES = 4_000_000  # a single tag or run of text: more is not a spreadsheet
 MAX_OPEN_SECONDS = 120.0  # reading the workbook's parts before the first row
 
-_BAD_WORKBOOK = ("cannot be read as an Excel workbook ({}). Is it password-protected, or not really an "
-                 ".xlsx file? Save it again from Excel or LibreOffice as 'Excel Workbook (.xlsx)'.")
+_BAD_WORKBOOK = (
+    "cannot be read as an Excel workbook ({}). Is it password-protected, or not really an "
+    ".xlsx file? Save it again from Excel or LibreOffice as 'Excel Workbook (.xlsx)'."
+)
 _CHUNK = 256 * 1024
 
 
@@ -247,8 +256,16 @@ def _open_xlsx(path: Path) -> Spreadsheet:
 
             headers, header_row = _header(records())
             if headers:
-                sheets.append(Sheet(name=name, path=path, headers=headers, header_row=header_row,
-                                    serial_epoch=book.epoch, _opener=records))
+                sheets.append(
+                    Sheet(
+                        name=name,
+                        path=path,
+                        headers=headers,
+                        header_row=header_row,
+                        serial_epoch=book.epoch,
+                        _opener=records,
+                    )
+                )
     except BaseException:
         book.archive.close()
         raise
@@ -284,8 +301,10 @@ class _Workbook:
         (The zip module stops at the size a part declares, so the declared size is a true bound.)"""
         size = self.archive.getinfo(member).file_size
         if size > limit:
-            raise _Refused(f"its part {member} would take {_megabytes(size)} when unpacked (at most "
-                           f"{_megabytes(limit)} is read): the file is damaged or not a plain workbook")
+            raise _Refused(
+                f"its part {member} would take {_megabytes(size)} when unpacked (at most "
+                f"{_megabytes(limit)} is read): the file is damaged or not a plain workbook"
+            )
         return self.archive.open(member)
 
     def _xml(self, member: str) -> ElementTree.Element:
@@ -307,8 +326,9 @@ class _Workbook:
         return found
 
     def _read(self) -> None:
-        main = next((part for kind, part in self._relations("").values() if kind.endswith("/officeDocument")),
-                    "xl/workbook.xml")
+        main = next(
+            (part for kind, part in self._relations("").values() if kind.endswith("/officeDocument")), "xl/workbook.xml"
+        )
         workbook = self._xml(main)
         relations = self._relations(main)
         self.epoch = EXCEL_EPOCH_1900
@@ -342,8 +362,11 @@ class _Workbook:
         reader = _Styles()
         with self.open(member, MAX_SMALL_PART_BYTES) as stream:
             _stream_xml(stream, reader, self.deadline)
-        return frozenset(index for index, fmt in enumerate(reader.formats)
-                         if is_date_format(reader.custom.get(fmt) or BUILTIN_FORMATS.get(fmt, "General")))
+        return frozenset(
+            index
+            for index, fmt in enumerate(reader.formats)
+            if is_date_format(reader.custom.get(fmt) or BUILTIN_FORMATS.get(fmt, "General"))
+        )
 
 
 class _Handler:
@@ -378,11 +401,15 @@ def _feed(parser: Any, handler: _Handler, chunks: Iterator[bytes], deadline: flo
         parser.Parse(chunk, not chunk)
         quiet = quiet + len(chunk) if handler.events == before else 0
         if quiet > MAX_TOKEN_BYTES:
-            raise _Refused(f"it holds a single element longer than {_megabytes(MAX_TOKEN_BYTES)}, which no "
-                           "spreadsheet program writes")
+            raise _Refused(
+                f"it holds a single element longer than {_megabytes(MAX_TOKEN_BYTES)}, which no "
+                "spreadsheet program writes"
+            )
         if deadline is not None and time.monotonic() > deadline:
-            raise _Refused(f"its parts took longer than {MAX_OPEN_SECONDS:.0f} seconds to read; it is too "
-                           "large or not a plain workbook")
+            raise _Refused(
+                f"its parts took longer than {MAX_OPEN_SECONDS:.0f} seconds to read; it is too "
+                "large or not a plain workbook"
+            )
         yield
 
 
@@ -449,8 +476,9 @@ class _SharedStrings(_Handler):
             self.capture = False
         elif local == "si":
             if len(self.strings) >= MAX_SHARED_STRINGS:
-                raise _Refused(f"it holds more than {MAX_SHARED_STRINGS:,} different texts; split it into "
-                               "smaller files")
+                raise _Refused(
+                    f"it holds more than {MAX_SHARED_STRINGS:,} different texts; split it into smaller files"
+                )
             self.strings.append(_unescape("".join(self.buffer)))
         elif local == "rPh":
             self.phonetic -= 1
@@ -533,8 +561,10 @@ class _SheetParser(_Handler):
             ref = attrs.get("r")
             self.column = _column_number(ref) if ref else self.column + 1
             if self.column > MAX_COLUMNS:
-                raise _Refused(f"row {self.row} has a cell in column {self.column:,}, beyond the last column a "
-                               f"sheet can have ({MAX_COLUMNS:,}, XFD)")
+                raise _Refused(
+                    f"row {self.row} has a cell in column {self.column:,}, beyond the last column a "
+                    f"sheet can have ({MAX_COLUMNS:,}, XFD)"
+                )
             self.kind = attrs.get("t", "n")
             style = attrs.get("s")
             self.style = int(style) if style else 0

@@ -95,8 +95,9 @@ def neutral(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(target: Path | IO[bytes], cols: Sequence[Column], rows: Iterable[Sequence[Any]],
-              progress: RowsWritten | None = None) -> int:
+def write_csv(
+    target: Path | IO[bytes], cols: Sequence[Column], rows: Iterable[Sequence[Any]], progress: RowsWritten | None = None
+) -> int:
     """Write a header and the rows; returns the number of rows written."""
     if isinstance(target, Path):
         with open_private(target) as handle:
@@ -137,9 +138,12 @@ def _widths(cols: Sequence[Column], sample: Sequence[Sequence[Any]]) -> list[flo
         if column.width is not None:
             widths.append(column.width)
             continue
-        longest = max([len(column.name) + 3,  # room for the filter button
-                       *(_display_length(row[index] if index < len(row) else None, column.kind) + 1
-                         for row in sample)])
+        longest = max(
+            [
+                len(column.name) + 3,  # room for the filter button
+                *(_display_length(row[index] if index < len(row) else None, column.kind) + 1 for row in sample),
+            ]
+        )
         widths.append(float(min(max(longest, _MIN_WIDTH), _MAX_WIDTH)))
     return widths
 
@@ -162,8 +166,11 @@ def _xlsx_cells(ws: Any, row: Sequence[Any], kinds: Sequence[str]) -> list[Any]:
             cells.append(value)
         elif isinstance(value, datetime):
             cell = WriteOnlyCell(ws, value=value)
-            cell.number_format = XLSX_DATE_FORMAT if (kind == DATE or (kind == RAW and value.time() == datetime.min.time())) \
+            cell.number_format = (
+                XLSX_DATE_FORMAT
+                if (kind == DATE or (kind == RAW and value.time() == datetime.min.time()))
                 else XLSX_DATETIME_FORMAT
+            )
             cells.append(cell)
         elif isinstance(value, date):
             # openpyxl writes a date; its stubs' WriteOnlyCell names only datetime
@@ -199,8 +206,7 @@ def as_text(cell: Any) -> Any:
     return cell
 
 
-def write_xlsx(target: Path | IO[bytes], sheets: Sequence[SheetData],
-               progress: RowsWritten | None = None) -> list[int]:
+def write_xlsx(target: Path | IO[bytes], sheets: Sequence[SheetData], progress: RowsWritten | None = None) -> list[int]:
     """Write a workbook with one sheet per ``SheetData``; returns the rows written per sheet."""
     if isinstance(target, Path):  # open first: a bad path fails before any sheet is started
         with open_private(target) as handle:

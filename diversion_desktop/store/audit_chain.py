@@ -100,9 +100,18 @@ def row_hash(row: Any, key: bytes | None = None) -> str:  # noqa: ANN401 - a row
     """Version 1 hashes the values themselves, version 2 their digest, version 3 their digest
     under the key (``audit_key()`` unless given)."""
     values = [row.changes, row.detail] if row.hash_version == 1 else [row.content_digest]
-    parts = ([row.id, row.at.isoformat(), row.username, row.action, row.entity, row.record_id,
-              row.record_reference, row.person_id, *values, row.prev_hash]
-             + ([] if row.hash_version == 1 else [row.hash_version]))
+    parts = [
+        row.id,
+        row.at.isoformat(),
+        row.username,
+        row.action,
+        row.entity,
+        row.record_id,
+        row.record_reference,
+        row.person_id,
+        *values,
+        row.prev_hash,
+    ] + ([] if row.hash_version == 1 else [row.hash_version])
     if row.hash_version != KEYED_VERSION:
         return sha256_of(parts)
     content = json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -60,7 +60,7 @@ CIPHER = "AES-256-GCM"
 KDF = "scrypt"
 # scrypt cost: 2**17 x 8 is 128 MiB and under a second to derive once per backup or restore,
 # which makes guessing a 12-character password expensive (OWASP's recommended minimum).
-SCRYPT_N = 2 ** 17
+SCRYPT_N = 2**17
 SCRYPT_R, SCRYPT_P = 8, 1  # age fixes r and p
 AGE_CHUNK = 64 * 1024  # age fixes its chunk size
 _AGE_TAG, _AGE_NONCE = 16, 16
@@ -68,7 +68,7 @@ _AGE_SCRYPT_LABEL = b"age-encryption.org/v1/scrypt"
 _MAX_AGE_LOG_N = 20  # 1 GiB of memory: what ``age -p`` or ``rage -p`` choose stays well below
 _B64 = re.compile(rb"[A-Za-z0-9+/]*")
 _SALT_BYTES, _PREFIX_BYTES, _TAG_BYTES = 16, 4, 16
-_CHECK_INDEX = 2 ** 64 - 1  # the key check's nonce: a chunk index never reaches it
+_CHECK_INDEX = 2**64 - 1  # the key check's nonce: a chunk index never reaches it
 _FRAME = struct.Struct(">BI")  # last flag, ciphertext length
 _PREAMBLE = struct.Struct(">8sBH")  # magic, format version, header length
 # Limits on what a header may ask for, so a crafted file cannot make the reader allocate gigabytes.
@@ -102,6 +102,7 @@ class BackupPasswordWrong(EncryptedBackupError):
 @dataclass(frozen=True)
 class BackupHeader:
     """A format-1 file's header."""
+
     n: int
     r: int
     p: int
@@ -117,6 +118,7 @@ class BackupHeader:
 @dataclass(frozen=True)
 class BackupDescription:
     """What can be told of an encrypted backup without its password."""
+
     size: int  # bytes of the database inside
     revision: str | None  # None for age files: the revision is inside, read when restored
     created: str  # "" for age files
@@ -139,7 +141,7 @@ def file_kind(path: Path) -> Literal["encrypted", "sqlite"] | None:
     for magic in (AGE_MAGIC, MAGIC):
         if start.startswith(magic) or (start and magic.startswith(start)):
             return "encrypted"  # a file cut inside the magic is still ours, and damaged
-    if start[:len(SQLITE_MAGIC)] == SQLITE_MAGIC:
+    if start[: len(SQLITE_MAGIC)] == SQLITE_MAGIC:
         return "sqlite"
     return None
 
@@ -192,8 +194,9 @@ def encrypt(plain: Path, out: Path, password: str, progress: Progress | None = N
 
     log_n = SCRYPT_N.bit_length() - 1
     salt, file_key, nonce = os.urandom(16), os.urandom(16), os.urandom(_AGE_NONCE)
-    wrap = Scrypt(salt=_AGE_SCRYPT_LABEL + salt, length=32, n=2 ** log_n, r=SCRYPT_R, p=SCRYPT_P).derive(
-        _secret(password))
+    wrap = Scrypt(salt=_AGE_SCRYPT_LABEL + salt, length=32, n=2**log_n, r=SCRYPT_R, p=SCRYPT_P).derive(
+        _secret(password)
+    )
     sealed = ChaCha20Poly1305(wrap).encrypt(bytes(12), file_key, None)
     signed = b"%s\n-> scrypt %s %d\n%s\n---" % (AGE_VERSION_LINE, _b64(salt), log_n, _b64(sealed))
     header = signed + b" " + _b64(_header_mac(file_key, signed)) + b"\n"
@@ -225,8 +228,10 @@ def _age_line(stream: IO[bytes], read: int) -> bytes:
     if not line.endswith(b"\n"):
         if read + len(line) > _MAX_HEADER:
             raise BackupDamaged("The backup's header is damaged.")
-        raise BackupDamaged("The backup is incomplete: it ends inside its header (the file was cut short, "
-                            "perhaps by a copy that did not finish).")
+        raise BackupDamaged(
+            "The backup is incomplete: it ends inside its header (the file was cut short, "
+            "perhaps by a copy that did not finish)."
+        )
     return line
 
 
@@ -240,15 +245,18 @@ def _read_age_header(stream: IO[bytes]) -> _AgeHeader:
             raise UnsupportedBackupFormat(
                 "This backup is in a version of the age format that this version of Diversion Desktop does not "
                 "know (it reads age-encryption.org/v1): it was made by a newer version. Restore it with that "
-                "version or a newer one.")
+                "version or a newer one."
+            )
         raise NotAnEncryptedBackup("This is not an encrypted Diversion Desktop backup.")
     lines = [version]
     while not lines[-1].startswith(b"---"):
         lines.append(_age_line(stream, sum(map(len, lines))))
     stanzas = [line for line in lines if line.startswith(b"-> ")]
     if len(stanzas) != 1 or not stanzas[0].startswith(b"-> scrypt "):
-        raise BackupDamaged("This age file is not protected by a password alone (it was made for age keys or "
-                            "several recipients): only a password-protected backup can be restored here.")
+        raise BackupDamaged(
+            "This age file is not protected by a password alone (it was made for age keys or "
+            "several recipients): only a password-protected backup can be restored here."
+        )
     stanza, body, mac_line = (lines[1:] + [b"", b"", b""])[:3]
     arguments = stanza.rstrip(b"\n").split(b" ")
     try:
@@ -256,14 +264,21 @@ def _read_age_header(stream: IO[bytes]) -> _AgeHeader:
             raise ValueError("layout")  # the version, the stanza's two lines, the MAC
         salt, log_text = _unb64(arguments[2]), arguments[3].decode("ascii")
         sealed, mac = _unb64(body.rstrip(b"\n")), _unb64(mac_line[4:-1])
-        if (len(salt) != 16 or not log_text.isdigit() or log_text != str(int(log_text))
-                or not 1 <= int(log_text) <= _MAX_AGE_LOG_N or len(sealed) != 32 or len(mac) != 32):
+        if (
+            len(salt) != 16
+            or not log_text.isdigit()
+            or log_text != str(int(log_text))
+            or not 1 <= int(log_text) <= _MAX_AGE_LOG_N
+            or len(sealed) != 32
+            or len(mac) != 32
+        ):
             raise ValueError("values")
     except (ValueError, UnicodeDecodeError):
         raise BackupDamaged("The backup's header is damaged or was changed.") from None
-    signed = b"".join(lines)[:-len(mac_line) + 3]
-    return _AgeHeader(salt=salt, log_n=int(log_text), sealed_key=sealed, mac=mac, signed=signed,
-                      length=len(b"".join(lines)))
+    signed = b"".join(lines)[: -len(mac_line) + 3]
+    return _AgeHeader(
+        salt=salt, log_n=int(log_text), sealed_key=sealed, mac=mac, signed=signed, length=len(b"".join(lines))
+    )
 
 
 def describe(path: Path) -> BackupDescription:
@@ -302,13 +317,15 @@ def _decrypt_age(source: Path, out: Path, password: str, progress: Progress | No
     total = source.stat().st_size
     with source.open("rb") as stream:
         header = _read_age_header(stream)
-        wrap = Scrypt(salt=_AGE_SCRYPT_LABEL + header.salt, length=32, n=2 ** header.log_n, r=SCRYPT_R,
-                      p=SCRYPT_P).derive(_secret(password))
+        wrap = Scrypt(
+            salt=_AGE_SCRYPT_LABEL + header.salt, length=32, n=2**header.log_n, r=SCRYPT_R, p=SCRYPT_P
+        ).derive(_secret(password))
         try:
             file_key = ChaCha20Poly1305(wrap).decrypt(bytes(12), header.sealed_key, None)
         except InvalidTag:
-            raise BackupPasswordWrong("The password is not this backup's password (or the backup's header "
-                                      "was changed).") from None
+            raise BackupPasswordWrong(
+                "The password is not this backup's password (or the backup's header was changed)."
+            ) from None
         if _header_mac(file_key, header.signed) != header.mac:
             raise BackupDamaged("The backup's header was changed after it was made.")
         nonce = _read_exactly(stream, _AGE_NONCE, "its header")
@@ -320,19 +337,27 @@ def _decrypt_age(source: Path, out: Path, password: str, progress: Progress | No
                 following = stream.read(AGE_CHUNK + _AGE_TAG)  # read ahead: is this chunk the last?
                 last = not following
                 if len(sealed) < _AGE_TAG or (not last and len(sealed) < AGE_CHUNK + _AGE_TAG):
-                    raise BackupDamaged(f"The backup is incomplete: it ends inside part {index + 1} of the "
-                                        "database (the file was cut short).")
+                    raise BackupDamaged(
+                        f"The backup is incomplete: it ends inside part {index + 1} of the "
+                        "database (the file was cut short)."
+                    )
                 try:
                     chunk = aead.decrypt(_chunk_nonce(index, last), sealed, None)
                 except InvalidTag:
                     if last and _opens(aead, index, sealed):
-                        raise BackupDamaged(f"The backup is incomplete: it ends after part {index + 1} of the "
-                                            "database, before the last part (the file was cut short).") from None
+                        raise BackupDamaged(
+                            f"The backup is incomplete: it ends after part {index + 1} of the "
+                            "database, before the last part (the file was cut short)."
+                        ) from None
                     if last:  # a cut inside the last part cannot be told from a change to it
-                        raise BackupDamaged("The backup is incomplete or was changed: its last part fails its check "
-                                            "(the file was cut short, or changed after it was made).") from None
-                    raise BackupDamaged(f"Part {index + 1} of the backup fails its check: the file was changed, "
-                                        "damaged or put together from pieces after it was made.") from None
+                        raise BackupDamaged(
+                            "The backup is incomplete or was changed: its last part fails its check "
+                            "(the file was cut short, or changed after it was made)."
+                        ) from None
+                    raise BackupDamaged(
+                        f"Part {index + 1} of the backup fails its check: the file was changed, "
+                        "damaged or put together from pieces after it was made."
+                    ) from None
                 if last and not chunk and index > 0:
                     raise BackupDamaged("The backup ends with an empty part: it was changed after it was made.")
                 target.write(chunk)
@@ -378,8 +403,10 @@ def _check_data(header: bytes) -> bytes:
 def _read_exactly(stream: IO[bytes], size: int, what: str) -> bytes:
     data = stream.read(size)
     if len(data) < size:
-        raise BackupDamaged(f"The backup is incomplete: it ends inside {what} (the file was cut short, "
-                            "perhaps by a copy that did not finish).")
+        raise BackupDamaged(
+            f"The backup is incomplete: it ends inside {what} (the file was cut short, "
+            "perhaps by a copy that did not finish)."
+        )
     return data
 
 
@@ -396,23 +423,39 @@ def read_header(stream: IO[bytes]) -> BackupHeader:
         raise UnsupportedBackupFormat(
             f"This backup is in format version {version}, which this version of Diversion Desktop does not "
             f"know (it reads version {FORMAT_VERSION}): it was made by a newer version. Restore it with that "
-            "version or a newer one.")
+            "version or a newer one."
+        )
     if length > _MAX_HEADER:
         raise BackupDamaged("The backup's header is damaged.")
     body = _read_exactly(stream, length, "its header")
     try:
         fields = json.loads(body.decode("utf-8"))
         header = BackupHeader(
-            n=int(fields["n"]), r=int(fields["r"]), p=int(fields["p"]), salt=bytes.fromhex(fields["salt"]),
-            nonce_prefix=bytes.fromhex(fields["nonce_prefix"]), chunk_size=int(fields["chunk_size"]),
-            size=int(fields["size"]), revision=fields.get("revision"), created=str(fields.get("created", "")),
-            raw=_PREAMBLE.pack(MAGIC, version, length) + body)
-        sound = (fields["cipher"] == CIPHER and fields["kdf"] == KDF
-                 and header.n >= 2 ** 10 and header.n & (header.n - 1) == 0 and 1 <= header.r <= 32
-                 and 1 <= header.p <= 16 and 128 * header.n * header.r * header.p <= _MAX_SCRYPT_MEMORY
-                 and len(header.salt) == _SALT_BYTES and len(header.nonce_prefix) == _PREFIX_BYTES
-                 and _MIN_CHUNK <= header.chunk_size <= _MAX_CHUNK and header.size >= 0
-                 and (header.revision is None or isinstance(header.revision, str)))
+            n=int(fields["n"]),
+            r=int(fields["r"]),
+            p=int(fields["p"]),
+            salt=bytes.fromhex(fields["salt"]),
+            nonce_prefix=bytes.fromhex(fields["nonce_prefix"]),
+            chunk_size=int(fields["chunk_size"]),
+            size=int(fields["size"]),
+            revision=fields.get("revision"),
+            created=str(fields.get("created", "")),
+            raw=_PREAMBLE.pack(MAGIC, version, length) + body,
+        )
+        sound = (
+            fields["cipher"] == CIPHER
+            and fields["kdf"] == KDF
+            and header.n >= 2**10
+            and header.n & (header.n - 1) == 0
+            and 1 <= header.r <= 32
+            and 1 <= header.p <= 16
+            and 128 * header.n * header.r * header.p <= _MAX_SCRYPT_MEMORY
+            and len(header.salt) == _SALT_BYTES
+            and len(header.nonce_prefix) == _PREFIX_BYTES
+            and _MIN_CHUNK <= header.chunk_size <= _MAX_CHUNK
+            and header.size >= 0
+            and (header.revision is None or isinstance(header.revision, str))
+        )
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
         sound = False
     if not sound:
@@ -433,15 +476,18 @@ def _decrypt_legacy(source: Path, out: Path, password: str, progress: Progress |
         try:
             aead.decrypt(_nonce(header.nonce_prefix, _CHECK_INDEX), check, _check_data(header.raw))
         except InvalidTag:
-            raise BackupPasswordWrong("The password is not this backup's password (or the backup's header "
-                                      "was changed).") from None
+            raise BackupPasswordWrong(
+                "The password is not this backup's password (or the backup's header was changed)."
+            ) from None
         written = index = 0
         with open_private(out) as target:  # owner only: it is the plaintext database
             while True:
                 frame = stream.read(_FRAME.size)
                 if not frame:
-                    raise BackupDamaged(f"The backup is incomplete: it ends after part {index} of the database, "
-                                        "before the last part (the file was cut short).")
+                    raise BackupDamaged(
+                        f"The backup is incomplete: it ends after part {index} of the database, "
+                        "before the last part (the file was cut short)."
+                    )
                 if len(frame) < _FRAME.size:
                     _read_exactly(stream, _FRAME.size, f"part {index + 1}")
                 flag, length = _FRAME.unpack(frame)
@@ -449,11 +495,14 @@ def _decrypt_legacy(source: Path, out: Path, password: str, progress: Progress |
                     raise BackupDamaged(f"Part {index + 1} of the backup is damaged or was changed.")
                 sealed = _read_exactly(stream, length, f"part {index + 1}")
                 try:
-                    chunk = aead.decrypt(_nonce(header.nonce_prefix, index), sealed,
-                                         _chunk_data(header.raw, index, flag == 1))
+                    chunk = aead.decrypt(
+                        _nonce(header.nonce_prefix, index), sealed, _chunk_data(header.raw, index, flag == 1)
+                    )
                 except InvalidTag:
-                    raise BackupDamaged(f"Part {index + 1} of the backup fails its check: the file was changed, "
-                                        "damaged or put together from pieces after it was made.") from None
+                    raise BackupDamaged(
+                        f"Part {index + 1} of the backup fails its check: the file was changed, "
+                        "damaged or put together from pieces after it was made."
+                    ) from None
                 written += len(chunk)
                 if written > header.size or (flag == 0 and len(chunk) != header.chunk_size):
                     raise BackupDamaged("The backup's parts do not add up to the database it says it holds.")

@@ -25,7 +25,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
 
 
-
 def alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 
@@ -96,12 +95,15 @@ BEFORE_COPY_DAYS = 30  # how long a copy kept before an upgrade stays (the newes
 
 def before_copies(path: Path) -> list[Path]:
     """The copies kept beside the database file ``path`` before its upgrades, oldest first."""
-    return sorted(path.parent.glob(f"{glob.escape(path.stem)}.before-*{glob.escape(path.suffix)}"),
-                  key=lambda p: p.stat().st_mtime)
+    return sorted(
+        path.parent.glob(f"{glob.escape(path.stem)}.before-*{glob.escape(path.suffix)}"),
+        key=lambda p: p.stat().st_mtime,
+    )
 
 
-def prune_before_copies(path: Path, now: datetime | None = None, days: int = BEFORE_COPY_DAYS,
-                        keep_newest: bool = True) -> list[Path]:
+def prune_before_copies(
+    path: Path, now: datetime | None = None, days: int = BEFORE_COPY_DAYS, keep_newest: bool = True
+) -> list[Path]:
     """Delete the copies kept before upgrades that are older than ``days`` days (each holds the
     plaintext of every record as it was, anonymised people included); with ``keep_newest`` the
     newest stays whatever its age (an upgrade keeps the copy it just made). The copies deleted."""

@@ -154,8 +154,7 @@ class Person(Base):
     barred_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # The referral whose next step barred the person (a key from revision 0012). use_alter: people and
     # referrals refer to each other, so neither table can be created (or dropped) first.
-    barred_by_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", use_alter=True),
-                                                              nullable=True)
+    barred_by_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", use_alter=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Merged into another record (services/merge.py): the history moved there; this record stays so
     # its reference still finds the person, and so the merge can be undone.
@@ -281,12 +280,14 @@ class Referral(Base):
     @validates("scheme_kind", "offence", "pathway", "decision", "status", "outcome", "proposed_step", "next_step")
     def _enum_member(self, key: str, value: Any) -> Any:
         return _as_member(self, key, value)
+
     substances: Mapped[list[ReferralSubstance]] = relationship(
-        back_populates="referral", cascade="all, delete-orphan", order_by="ReferralSubstance.id")
+        back_populates="referral", cascade="all, delete-orphan", order_by="ReferralSubstance.id"
+    )
     appointments: Mapped[list[Appointment]] = relationship(
-        back_populates="referral", order_by="Appointment.scheduled_at")
-    events: Mapped[list[TimelineEvent]] = relationship(
-        back_populates="referral", order_by="TimelineEvent.id")
+        back_populates="referral", order_by="Appointment.scheduled_at"
+    )
+    events: Mapped[list[TimelineEvent]] = relationship(back_populates="referral", order_by="TimelineEvent.id")
 
     # The referral list (services/referral_list.py) sorts on one of these and filters on status
     # and area inside the same index, so a page at any offset is read from the index alone.
@@ -303,19 +304,55 @@ class Referral(Base):
         Column("person_sex", String(20), nullable=False, server_default=text("''")),
         Column("person_ethnicity_self", String(80), nullable=False, server_default=text("''")),
         Index("ix_referrals_person_id", "person_id"),  # narrow: the referral list names it (INDEXED BY)
-        Index("ix_referrals_person_history", "person_id", "referral_date", "scheme_code", "age_at_incident",
-              "status", "outcome", "next_step", "sessions_attended"),
-        Index("ix_referrals_evaluation_by_day", "referral_date", "scheme_code", "status", "outcome", "next_step",
-              "sessions_attended", "age_at_incident", "outcome_date", "person_id"),
-        Index("ix_referrals_person_groups", "person_sex", "person_ethnicity_self", "referral_date", "scheme_code",
-              "age_at_incident", "status", "outcome", "next_step", "sessions_attended"),
+        Index(
+            "ix_referrals_person_history",
+            "person_id",
+            "referral_date",
+            "scheme_code",
+            "age_at_incident",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+        ),
+        Index(
+            "ix_referrals_evaluation_by_day",
+            "referral_date",
+            "scheme_code",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+            "age_at_incident",
+            "outcome_date",
+            "person_id",
+        ),
+        Index(
+            "ix_referrals_person_groups",
+            "person_sex",
+            "person_ethnicity_self",
+            "referral_date",
+            "scheme_code",
+            "age_at_incident",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+        ),
         Index("ix_referrals_list_date", "referral_date", "status", "area"),
         Index("ix_referrals_list_due", "due_date", "status", "area"),
         Index("ix_referrals_list_reference", "reference", "status", "area"),
         Index("ix_referrals_list_status", "status", "area", "referral_date"),
         Index("ix_referrals_list_area", "area", "status", "referral_date"),
-        Index("ix_referrals_open", "status", "due_date", "first_attendance_due", "sessions_attended",
-              sqlite_where=text(OPEN_STATUSES_SQL), postgresql_where=text(OPEN_STATUSES_SQL)),
+        Index(
+            "ix_referrals_open",
+            "status",
+            "due_date",
+            "first_attendance_due",
+            "sessions_attended",
+            sqlite_where=text(OPEN_STATUSES_SQL),
+            postgresql_where=text(OPEN_STATUSES_SQL),
+        ),
     )
 
 

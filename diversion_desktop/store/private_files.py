@@ -74,8 +74,9 @@ class Workspace:
         self.folder = Path(tempfile.mkdtemp(prefix=self.prefix, dir=private_folder(work_root())))  # 0700
         try:
             # Closed from whichever thread lets the workspace go (an import's report is read on the GUI thread).
-            self._lock = sqlite3.connect(str(create_private(self.folder / _LOCK_NAME)), isolation_level=None,
-                                         check_same_thread=False)
+            self._lock = sqlite3.connect(
+                str(create_private(self.folder / _LOCK_NAME)), isolation_level=None, check_same_thread=False
+            )
             self._lock.execute("BEGIN EXCLUSIVE")
         except BaseException:
             self.close()

@@ -90,8 +90,9 @@ def tables(path: Path) -> set[str]:
 def revision(path: Path) -> str | None:
     """The schema revision recorded in the file, or None when it records none."""
     with closing(_read_only(path)) as connection:
-        if not connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                  (VERSION_TABLE,)).fetchone():
+        if not connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSION_TABLE,)
+        ).fetchone():
             return None
         row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()  # noqa: S608 - a constant table name
     return str(row[0]) if row else None
@@ -101,8 +102,9 @@ def _content_digest(connection: sqlite3.Connection) -> str:
     """SHA-256 of the schema and every row of every table but the seal's, in a fixed order: the
     same for the same content whatever the file's page layout."""
     digest = hashlib.sha256()
-    schema = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name != ? "
-                                "ORDER BY type, name", (SEAL_TABLE,)).fetchall()
+    schema = connection.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name != ? ORDER BY type, name", (SEAL_TABLE,)
+    ).fetchall()
     digest.update(repr(schema).encode("utf-8"))
     for _type, name, _table, sql in schema:
         if _type != "table" or name.startswith("sqlite_stat"):
@@ -119,15 +121,16 @@ def seal(path: Path, made: str) -> str:
     with closing(sqlite3.connect(str(path))) as connection:
         connection.execute(f"DROP TABLE IF EXISTS {SEAL_TABLE}")
         value = _content_digest(connection)
-        connection.execute(f"CREATE TABLE {SEAL_TABLE} (algorithm TEXT NOT NULL, digest TEXT NOT NULL, "
-                           "made TEXT NOT NULL)")
+        connection.execute(
+            f"CREATE TABLE {SEAL_TABLE} (algorithm TEXT NOT NULL, digest TEXT NOT NULL, made TEXT NOT NULL)"
+        )
         connection.execute(f"INSERT INTO {SEAL_TABLE} VALUES (?, ?, ?)", (SEAL_ALGORITHM, value, made))  # noqa: S608 - a constant table name
         connection.commit()
     return value
 
 
 def seal_state(path: Path) -> str:
-    """"sound", "missing" (made without one: by an older version, or the seal was removed) or
+    """ "sound", "missing" (made without one: by an older version, or the seal was removed) or
     "broken" (the content is not what was sealed)."""
     with closing(sqlite3.connect(str(path))) as connection:
         if not connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (SEAL_TABLE,)).fetchone():

@@ -26,8 +26,10 @@ class AdminPage(QWidget):
         font.setBold(True)
         heading.setFont(font)
         column.addWidget(heading)
-        intro = QLabel(f"Signed in as {who}. Case records are not shown to an administrator without a case "
-                       "role; give yourself one under Users if you also do case work.")
+        intro = QLabel(
+            f"Signed in as {who}. Case records are not shown to an administrator without a case "
+            "role; give yourself one under Users if you also do case work."
+        )
         intro.setWordWrap(True)
         column.addWidget(intro)
         column.addSpacing(12)

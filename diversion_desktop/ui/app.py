@@ -88,9 +88,14 @@ def _sign_in_and_work(app: QApplication, opening: DatabaseOpening, settings: Set
 # The window's own modules, loaded while the person types their name and password (about a tenth of a
 # second, PySide making the Python types of Qt's enums among it), so that Enter is followed by the
 # window and not by imports. One a turn of the event loop: typing never waits more than a moment.
-_WINDOW_MODULES = ("diversion_desktop.ui.session_lock", "diversion_desktop.ui.search_panel",
-                   "diversion_desktop.ui.queues_view", "diversion_desktop.ui.intake_form",
-                   "diversion_desktop.ui.appointments_view", "diversion_desktop.ui.referral_page")
+_WINDOW_MODULES = (
+    "diversion_desktop.ui.session_lock",
+    "diversion_desktop.ui.search_panel",
+    "diversion_desktop.ui.queues_view",
+    "diversion_desktop.ui.intake_form",
+    "diversion_desktop.ui.appointments_view",
+    "diversion_desktop.ui.referral_page",
+)
 _PREPARE_AFTER_MS = 400  # after the sign-in dialog is up and the database has started to open
 
 
@@ -117,13 +122,15 @@ def _cannot_open(opening: DatabaseOpening, error: BaseException) -> None:
         return
     where = opening.database or "the default database"
     log.error("Database %s cannot be opened", where, exc_info=error)
-    QMessageBox.critical(None, "Database cannot be opened",
-                         f"The database ({where}) could not be opened:\n\n{error}")
+    QMessageBox.critical(None, "Database cannot be opened", f"The database ({where}) could not be opened:\n\n{error}")
     print(f"Database cannot be opened: {error}", file=sys.stderr)
 
 
 def _scheme_error(exc: SchemeConfigError) -> None:
-    QMessageBox.critical(None, "Scheme configuration error",
-                         f"Diversion Desktop cannot start because a scheme file is wrong.\n\n"
-                         f"File: {exc.source}\nKey: {exc.key}\nProblem: {exc.problem}")
+    QMessageBox.critical(
+        None,
+        "Scheme configuration error",
+        f"Diversion Desktop cannot start because a scheme file is wrong.\n\n"
+        f"File: {exc.source}\nKey: {exc.key}\nProblem: {exc.problem}",
+    )
     print(f"Scheme configuration error: {exc}", file=sys.stderr)

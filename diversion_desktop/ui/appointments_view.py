@@ -54,8 +54,7 @@ class AppointmentsView(QWidget):
     sig_loaded = Signal(int)  # number of appointments shown
     sig_batch_shown = Signal(object)  # the batch's PdfPreviewDialog, or None if nothing was made
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
@@ -161,14 +160,20 @@ class AppointmentsView(QWidget):
         self.cancelled_button = QPushButton("Cance&lled by provider", self)
         self.rebook_button = QPushButton("Re&book…", self)
         self.open_button = QPushButton("&Open referral")
-        self.notes_button = QPushButton("Session note&s…", self)  # (a parent: setVisible below must not make it a window)
+        self.notes_button = QPushButton(
+            "Session note&s…", self
+        )  # (a parent: setVisible below must not make it a window)
         self.notes_button.setObjectName("sessionNotesButton")
         self.notes_button.clicked.connect(self.edit_notes)
         principal = self.ctx.principal
         self.notes_button.setVisible(principal is not None and principal.may(Permission.RECORD_SESSION_NOTES))
-        for button, name in ((self.attended_button, "attendedButton"), (self.not_attended_button, "notAttendedButton"),
-                             (self.cancelled_button, "cancelledButton"), (self.rebook_button, "rebookButton"),
-                             (self.open_button, "openReferralButton")):
+        for button, name in (
+            (self.attended_button, "attendedButton"),
+            (self.not_attended_button, "notAttendedButton"),
+            (self.cancelled_button, "cancelledButton"),
+            (self.rebook_button, "rebookButton"),
+            (self.open_button, "openReferralButton"),
+        ):
             button.setObjectName(name)
         self.attended_button.clicked.connect(lambda: self.record(Attendance.ATTENDED))
         self.not_attended_button.clicked.connect(lambda: self.record(Attendance.NOT_ATTENDED))
@@ -189,14 +194,18 @@ class AppointmentsView(QWidget):
 
         self.letters_button = QPushButton("Print letters for this &day…", self)
         self.letters_button.setObjectName("printDayLettersButton")
-        self.letters_button.setToolTip("Issue the appointment letters of every booked appointment at this centre "
-                                       "on this day, and show them as one PDF to print. Each letter is kept on "
-                                       "its referral; a letter issued before is reused.")
+        self.letters_button.setToolTip(
+            "Issue the appointment letters of every booked appointment at this centre "
+            "on this day, and show them as one PDF to print. Each letter is kept on "
+            "its referral; a letter issued before is reused."
+        )
         self.letters_button.clicked.connect(self.print_day_letters)
         self.missed_button = QPushButton("Print &missed-appointment notices…", self)
         self.missed_button.setObjectName("printMissedNoticesButton")
-        self.missed_button.setToolTip("Issue the missed-appointment notices for the non-attendances recorded on "
-                                      "this day, at every centre, and show them as one PDF to print.")
+        self.missed_button.setToolTip(
+            "Issue the missed-appointment notices for the non-attendances recorded on "
+            "this day, at every centre, and show them as one PDF to print."
+        )
         self.missed_button.clicked.connect(lambda: self.print_missed_notices())
         self.export_button = QPushButton("Ex&port this list…", self)  # (a parent, as the notes button)
         self.export_button.setObjectName("exportAppointmentsButton")
@@ -241,11 +250,21 @@ class AppointmentsView(QWidget):
 
         day = self.day.value() or self.ctx.today()
         centre = self.centre_code()
-        query = ExportQuery(kind="appointments", centre_code=centre, date_from=day, date_to=day,
-                            description=f"Appointments at {self.centre.currentText()} on {day:%d/%m/%Y}")
-        self.export_dialog = export_list(self, self.ctx, self.runner, query,
-                                         title=f"the appointments at {self.centre.currentText()} on {day:%d/%m/%Y}",
-                                         suggested_name=f"appointments-{centre}-{day.isoformat()}")
+        query = ExportQuery(
+            kind="appointments",
+            centre_code=centre,
+            date_from=day,
+            date_to=day,
+            description=f"Appointments at {self.centre.currentText()} on {day:%d/%m/%Y}",
+        )
+        self.export_dialog = export_list(
+            self,
+            self.ctx,
+            self.runner,
+            query,
+            title=f"the appointments at {self.centre.currentText()} on {day:%d/%m/%Y}",
+            suggested_name=f"appointments-{centre}-{day.isoformat()}",
+        )
 
     # -- choosing the list ----------------------------------------------------------------
     def _no_centre(self) -> str:
@@ -279,8 +298,7 @@ class AppointmentsView(QWidget):
             self._shown = None
             self.model.set_rows([])
             self.heading.setText(self.centre.currentText())
-            self.status.setText("Enter a day as dd/mm/yyyy to see its appointments." if centre
-                                else self._no_centre())
+            self.status.setText("Enter a day as dd/mm/yyyy to see its appointments." if centre else self._no_centre())
             self._update_buttons()
             return
         if keep_id is None:
@@ -290,9 +308,9 @@ class AppointmentsView(QWidget):
         token = self._latest
         self.heading.setText(f"{self.centre.currentText()}: {day:%A %d %B %Y}")
         self.status.setText(f"{self._notice} Loading…".strip())
-        Op(self, lambda: self.service.list_for_centre_day(centre, day)) \
-            .success(lambda rows: self._show(rows, token, centre, day, keep_id)) \
-            .failure(lambda error: self._load_failed(error, token)).run_in(self.runner)
+        Op(self, lambda: self.service.list_for_centre_day(centre, day)).success(
+            lambda rows: self._show(rows, token, centre, day, keep_id)
+        ).failure(lambda error: self._load_failed(error, token)).run_in(self.runner)
 
     def _show(self, rows: list[AppointmentRow], token: int, centre: str, day: date, keep_id: int | None) -> None:
         if token != self._latest:
@@ -342,8 +360,7 @@ class AppointmentsView(QWidget):
         self.rebook_button.setEnabled(open_)
         self.open_button.setEnabled(row is not None)
         self.notes_button.setEnabled(row is not None and not self.saving)
-        self.letters_button.setEnabled(not self.busy and bool(self.centre_code())
-                                       and self.day.value() is not None)
+        self.letters_button.setEnabled(not self.busy and bool(self.centre_code()) and self.day.value() is not None)
         self.missed_button.setEnabled(not self.busy and self.day.value() is not None)
         if row is not None and row.attendance:
             hint = "Attendance is already recorded for this appointment."
@@ -371,15 +388,22 @@ class AppointmentsView(QWidget):
         if row is None or row.attendance or self.saving:
             return
         self.status.setText(f"Recording {attendance.label.lower()} for {row.person_name}…")
-        due = (" A missed appointment notice is now due: open the referral to preview and print it, or print "
-               "the day's notices." if attendance is Attendance.NOT_ATTENDED
-               and self.may(Permission.ISSUE_NEXT_STEP_DOCUMENTS) else "")
-        Op(self, lambda: self.service.record(row.id, attendance, expected_version=row.version)) \
-            .busy(self._update_buttons).changes(Changed.APPOINTMENTS | Changed.REFERRALS, row.referral_id) \
-            .success(lambda _new: self._recorded(row, f"Recorded: {attendance.label.lower()} — "
-                                                      f"{row.person_name}, {row.referral_reference}, "
-                                                      f"{row.scheduled_at:%H:%M}.{due}")) \
-            .failure(self._record_failed).reload_on_stale(self.refresh).run_in(self.runner)
+        due = (
+            " A missed appointment notice is now due: open the referral to preview and print it, or print "
+            "the day's notices."
+            if attendance is Attendance.NOT_ATTENDED and self.may(Permission.ISSUE_NEXT_STEP_DOCUMENTS)
+            else ""
+        )
+        Op(self, lambda: self.service.record(row.id, attendance, expected_version=row.version)).busy(
+            self._update_buttons
+        ).changes(Changed.APPOINTMENTS | Changed.REFERRALS, row.referral_id).success(
+            lambda _new: self._recorded(
+                row,
+                f"Recorded: {attendance.label.lower()} — "
+                f"{row.person_name}, {row.referral_reference}, "
+                f"{row.scheduled_at:%H:%M}.{due}",
+            )
+        ).failure(self._record_failed).reload_on_stale(self.refresh).run_in(self.runner)
 
     def edit_notes(self) -> None:
         row = self.selected()
@@ -392,9 +416,9 @@ class AppointmentsView(QWidget):
                 self._notice = f"Session notes saved — {saved.person_name}, {saved.referral_reference}."
                 self.refresh(keep_id=saved.id)
 
-            Op(self, lambda: self.service.record_session_notes(row.id, notes, row.version)).in_form(dialog) \
-                .changes(Changed.APPOINTMENTS, row.referral_id).success(done) \
-                .reload_on_stale(lambda: self.refresh(keep_id=row.id)).run_in(self.runner)
+            Op(self, lambda: self.service.record_session_notes(row.id, notes, row.version)).in_form(dialog).changes(
+                Changed.APPOINTMENTS, row.referral_id
+            ).success(done).reload_on_stale(lambda: self.refresh(keep_id=row.id)).run_in(self.runner)
 
         dialog.sig_submitted.connect(submit)
         self.notes_dialog = dialog
@@ -410,23 +434,30 @@ class AppointmentsView(QWidget):
         self.rebook_dialog = dialog
         dialog.open()
 
-    def _submit_rebook(self, dialog: dialogs.RebookDialog, row: AppointmentRow,
-                       request: dialogs.RebookRequest) -> None:
+    def _submit_rebook(self, dialog: dialogs.RebookDialog, row: AppointmentRow, request: dialogs.RebookRequest) -> None:
         self.status.setText(f"Rebooking {row.person_name}…")
 
         def done(new: AppointmentRow | None) -> None:
             when = f" for {new.scheduled_at:%d/%m/%Y %H:%M}" if new is not None else ""
-            letter = (" Its appointment letter is now due (referral page, or the letters for that day)."
-                      if new and self.may(Permission.ISSUE_PROVIDER_DOCUMENTS) else "")
-            self._recorded(row, f"Rebooked{when} — {row.person_name}, {row.referral_reference} "
-                                f"({request.reason}).{letter}")
+            letter = (
+                " Its appointment letter is now due (referral page, or the letters for that day)."
+                if new and self.may(Permission.ISSUE_PROVIDER_DOCUMENTS)
+                else ""
+            )
+            self._recorded(
+                row, f"Rebooked{when} — {row.person_name}, {row.referral_reference} ({request.reason}).{letter}"
+            )
 
-        Op(self, lambda: self.service.record(row.id, Attendance.REBOOKED, request.reason, request.new_time,
-                                             expected_version=row.version)) \
-            .busy(self._update_buttons).in_form(dialog).reload_on_stale(lambda: self.refresh(keep_id=row.id)) \
-            .changes(Changed.APPOINTMENTS | Changed.REFERRALS, row.referral_id).success(done) \
-            .failure(lambda _error: self.status.setText("Not rebooked: see the message in the dialog.")) \
-            .run_in(self.runner)
+        Op(
+            self,
+            lambda: self.service.record(
+                row.id, Attendance.REBOOKED, request.reason, request.new_time, expected_version=row.version
+            ),
+        ).busy(self._update_buttons).in_form(dialog).reload_on_stale(lambda: self.refresh(keep_id=row.id)).changes(
+            Changed.APPOINTMENTS | Changed.REFERRALS, row.referral_id
+        ).success(done).failure(
+            lambda _error: self.status.setText("Not rebooked: see the message in the dialog.")
+        ).run_in(self.runner)
 
     def _dialog_closed(self, dialog: dialogs.RebookDialog) -> None:
         if self.rebook_dialog is dialog:
@@ -441,8 +472,9 @@ class AppointmentsView(QWidget):
         self.table.setFocus()
 
     def _record_failed(self, error: BaseException) -> None:
-        self._notice = "Not recorded: " + (" ".join(error.errors.values())
-                                           if isinstance(error, ValidationError) else str(error))
+        self._notice = "Not recorded: " + (
+            " ".join(error.errors.values()) if isinstance(error, ValidationError) else str(error)
+        )
         self.status.setText(self._notice)
         self.refresh()  # show what is stored now (and the error is said: a dialog, or the offer to reload)
 
@@ -455,8 +487,10 @@ class AppointmentsView(QWidget):
                 self.day_field.set_error("Enter the day as dd/mm/yyyy.")
             return
         name = self.centre.currentText()
-        self._run_batch(lambda progress: self.documents.appointment_batch(centre, day, progress),
-                        f"Issuing the appointment letters for {name} on {day:%A %d %B %Y}…")
+        self._run_batch(
+            lambda progress: self.documents.appointment_batch(centre, day, progress),
+            f"Issuing the appointment letters for {name} on {day:%A %d %B %Y}…",
+        )
 
     def print_missed_notices(self, day: date | None = None) -> None:
         """Missed-appointment notices for the non-attendances recorded on ``day`` (default: the
@@ -464,8 +498,10 @@ class AppointmentsView(QWidget):
         day = day or self.day.value() or self.ctx.today()
         if self.busy:
             return
-        self._run_batch(lambda progress: self.documents.missed_batch(day, progress),
-                        f"Issuing the missed-appointment notices for {day:%A %d %B %Y}…")
+        self._run_batch(
+            lambda progress: self.documents.missed_batch(day, progress),
+            f"Issuing the missed-appointment notices for {day:%A %d %B %Y}…",
+        )
 
     def _run_batch(self, job, label: str) -> None:  # noqa: ANN001 - a documents.BatchJob
         self.status.setText(label)

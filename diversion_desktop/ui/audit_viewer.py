@@ -64,18 +64,18 @@ class AuditModel(QAbstractTableModel):
         self.total = 0
         self.loading = False
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         row = self.rows[index.row()]
@@ -224,8 +224,9 @@ class AuditViewer(QDialog):
         layout.addWidget(buttons)
         self.resize(1180, 680)
         self.username.setFocus()
-        Op(self, self.service.actions).success(self._show_actions).errors_in(self.message.show_message) \
-            .run_in(self.runner)
+        Op(self, self.service.actions).success(self._show_actions).errors_in(self.message.show_message).run_in(
+            self.runner
+        )
         self.load()
 
     # -- filters -------------------------------------------------------------------------------------
@@ -248,8 +249,13 @@ class AuditViewer(QDialog):
         start, end = self.date_from.value(), self.date_to.value()
         if start and end and end < start:
             errors["date_to"] = "The end of the period is before its start."
-        filters = AuditFilters(username=self.username.text().strip(), person_reference=self.person.text().strip(),
-                               action=self.action.currentData() or "", date_from=start, date_to=end)
+        filters = AuditFilters(
+            username=self.username.text().strip(),
+            person_reference=self.person.text().strip(),
+            action=self.action.currentData() or "",
+            date_from=start,
+            date_to=end,
+        )
         return (None if errors else filters), errors
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -273,8 +279,9 @@ class AuditViewer(QDialog):
         token, filters = self._token, self.filters
         self.model.loading = True
         self.message.show_message("")
-        Op(self, lambda: self.service.events(filters, PAGE, 0)).success(lambda result: self._first_page(token, *result)) \
-            .failure(self._load_failed).run_in(self.runner)
+        Op(self, lambda: self.service.events(filters, PAGE, 0)).success(
+            lambda result: self._first_page(token, *result)
+        ).failure(self._load_failed).run_in(self.runner)
 
     def _first_page(self, token: int, total: int, rows: list[AuditRow]) -> None:
         if token != self._token:
@@ -289,8 +296,9 @@ class AuditViewer(QDialog):
         token, filters, offset = self._token, self.filters, len(self.model.rows)
         self.model.loading = True
         self.more_button.setEnabled(False)
-        Op(self, lambda: self.service.events(filters, PAGE, offset)) \
-            .success(lambda result: self._next_page(token, *result)).failure(self._load_failed).run_in(self.runner)
+        Op(self, lambda: self.service.events(filters, PAGE, offset)).success(
+            lambda result: self._next_page(token, *result)
+        ).failure(self._load_failed).run_in(self.runner)
 
     def _next_page(self, token: int, total: int, rows: list[AuditRow]) -> None:
         if token != self._token:
@@ -316,15 +324,16 @@ class AuditViewer(QDialog):
 
     # -- verify and export -----------------------------------------------------------------------------
     def verify(self) -> None:
-        def done(result: Any) -> None:  # noqa: ANN401 - audit.VerifyResult
+        def done(result: Any) -> None:
             self.verify_result.setText(result.summary())
             self.verify_result.setStyleSheet(_GOOD_STYLE if result.ok else _BAD_STYLE)
             self.verify_result.setAccessibleName("Chain intact" if result.ok else "Chain changed")
             self.verify_result.setVisible(True)
             self.sig_verified.emit(result)
 
-        Op(self, self.service.verify).wait_cursor().disabling(self.verify_button).success(done) \
-            .errors_in(self.message.show_message).run_in(self.runner)
+        Op(self, self.service.verify).wait_cursor().disabling(self.verify_button).success(done).errors_in(
+            self.message.show_message
+        ).run_in(self.runner)
 
     def export(self) -> None:
         path = ask_audit_export_path(self, f"audit-trail-{self.ctx.today():%Y-%m-%d}.csv")
@@ -337,5 +346,6 @@ class AuditViewer(QDialog):
             self.status.setText(f"Exported {written:,} event(s) to {out}.")
             self.sig_exported.emit(written)
 
-        Op(self, lambda: self.service.export(filters, out)).wait_cursor().disabling(self.export_button) \
-            .success(done).errors_in(self.message.show_message).run_in(self.runner)
+        Op(self, lambda: self.service.export(filters, out)).wait_cursor().disabling(self.export_button).success(
+            done
+        ).errors_in(self.message.show_message).run_in(self.runner)

@@ -57,21 +57,26 @@ def _in_permille(report: Report) -> Report:
 
 def ask_backup_path(parent: QWidget | None, suggested_name: str, encrypted: bool) -> str:
     """The system "Save as" dialog for the backup (it asks before replacing a file); "" if cancelled."""
-    return file_dialogs.save_path(parent, "Back up the database", suggested_name,
-                                  _ENCRYPTED_FILTER if encrypted else _DATABASE_FILTER)
+    return file_dialogs.save_path(
+        parent, "Back up the database", suggested_name, _ENCRYPTED_FILTER if encrypted else _DATABASE_FILTER
+    )
 
 
 def ask_backup_file(parent: QWidget | None) -> str:
     """The system "Open" dialog for a backup to restore; "" if cancelled."""
-    return file_dialogs.open_path(parent, "Choose the backup to restore",
-                                  f"Backups ({'*' + ENCRYPTED_SUFFIX} *.sqlite3 *.sqlite *.db);;All files (*)")
+    return file_dialogs.open_path(
+        parent,
+        "Choose the backup to restore",
+        f"Backups ({'*' + ENCRYPTED_SUFFIX} *.sqlite3 *.sqlite *.db);;All files (*)",
+    )
 
 
 def ask_restore_path(parent: QWidget | None, suggested_name: str) -> str:
     """The system "Save as" dialog for the new database file; "" if cancelled. It does not offer to
     replace a file: the service refuses an existing one and says so."""
-    return file_dialogs.save_path(parent, "Restore into a new database file", suggested_name, _DATABASE_FILTER,
-                                  confirm_overwrite=False)
+    return file_dialogs.save_path(
+        parent, "Restore into a new database file", suggested_name, _DATABASE_FILTER, confirm_overwrite=False
+    )
 
 
 def _password_field(name: str) -> QLineEdit:
@@ -115,17 +120,22 @@ class _WorkDialog(QDialog):
     def _op(self, work: Callable[[Report], T], message: str) -> Op[T]:
         """Work with the progress bar (given ``report``); refused, the reason shows on the error line."""
         self.status.setText(message)
-        return Op(self, lambda report: work(_in_permille(report))).with_progress(self.progress) \
-            .busy(self._busy_changed).failure(lambda _error: self.status.setText("")) \
+        return (
+            Op(self, lambda report: work(_in_permille(report)))
+            .with_progress(self.progress)
+            .busy(self._busy_changed)
+            .failure(lambda _error: self.status.setText(""))
             .errors_in(self.error.show_message)
+        )
 
     def _refuse_unless_allowed(self, action: QPushButton) -> None:
         """Say at once when the signed-in user may not do this (the service refuses it anyway)."""
         principal = self.ctx.principal
         if principal is not None and not principal.may(Permission.BACKUP):
             action.setEnabled(False)
-            self.error.show_message(f"{principal.username} may not back up or restore the database "
-                                    "(it needs an administrator).")
+            self.error.show_message(
+                f"{principal.username} may not back up or restore the database (it needs an administrator)."
+            )
 
     def _busy_changed(self) -> None:
         busy = self.busy
@@ -146,16 +156,25 @@ class BackupDialog(_WorkDialog):
         super().__init__(ctx, runner, "backup", parent)
         self.result: BackupResult | None = None
         self.setWindowTitle("Back up the database")
-        intro = QLabel(f"Copy the database {ctx.database_label} into a backup file. The copy is consistent even "
-                       "while this and other workstations keep working.")
+        intro = QLabel(
+            f"Copy the database {ctx.database_label} into a backup file. The copy is consistent even "
+            "while this and other workstations keep working."
+        )
         intro.setWordWrap(True)
-        self.secret = PasswordFields("backup", self, untick="untick encryption", min_length=MIN_PASSWORD_LENGTH,
-                                     checkbox=("Encrypt", "&Encrypt the backup with a password (age format)"))
+        self.secret = PasswordFields(
+            "backup",
+            self,
+            untick="untick encryption",
+            min_length=MIN_PASSWORD_LENGTH,
+            checkbox=("Encrypt", "&Encrypt the backup with a password (age format)"),
+        )
         self.encrypt, self.password, self.confirm = self.secret.protect, self.secret.password, self.secret.confirm
-        note = QLabel(f"The backup holds every record, so encrypt it unless it stays on secure storage. The "
-                      f"password needs at least {MIN_PASSWORD_LENGTH} characters; keep it safe and apart from the "
-                      "backup: without it the backup cannot be restored. Only Diversion Desktop's Restore (File → "
-                      "Restore a backup…, or `diversion-desktop restore`) opens an encrypted backup.")
+        note = QLabel(
+            f"The backup holds every record, so encrypt it unless it stays on secure storage. The "
+            f"password needs at least {MIN_PASSWORD_LENGTH} characters; keep it safe and apart from the "
+            "backup: without it the backup cannot be restored. Only Diversion Desktop's Restore (File → "
+            "Restore a backup…, or `diversion-desktop restore`) opens an encrypted backup."
+        )
         note.setWordWrap(True)
         form = QFormLayout()
         self.secret.add_rows(form)
@@ -190,8 +209,9 @@ class BackupDialog(_WorkDialog):
             self.sig_backed_up.emit(result)
 
         # force: the system dialog has already asked before replacing a file.
-        self._op(lambda report: service.backup(Path(path), password, progress=report, force=True), "Backing up…") \
-            .success(done).run_in(self.runner)
+        self._op(
+            lambda report: service.backup(Path(path), password, progress=report, force=True), "Backing up…"
+        ).success(done).run_in(self.runner)
 
     def _busy_changed(self) -> None:
         super()._busy_changed()
@@ -207,8 +227,10 @@ class RestoreDialog(_WorkDialog):
         self.info: BackupInfo | None = None
         self.result: RestoreResult | None = None
         self.setWindowTitle("Restore a backup")
-        intro = QLabel("Restore a backup into a new database file, after checking it. The database in use is not "
-                       "changed; the restored file is opened separately.")
+        intro = QLabel(
+            "Restore a backup into a new database file, after checking it. The database in use is not "
+            "changed; the restored file is opened separately."
+        )
         intro.setWordWrap(True)
         self.source = QLineEdit()
         self.source.setObjectName("restoreSource")
@@ -251,8 +273,9 @@ class RestoreDialog(_WorkDialog):
         self.error.show_message("")
         self.restore_button.setEnabled(False)
         service = self.service
-        Op(self, lambda: service.inspect(Path(path))).success(self._inspected).failure(self._not_a_backup) \
-            .errors_in(self.error.show_message).run_in(self.runner)
+        Op(self, lambda: service.inspect(Path(path))).success(self._inspected).failure(self._not_a_backup).errors_in(
+            self.error.show_message
+        ).run_in(self.runner)
 
     def _inspected(self, info: BackupInfo) -> None:
         self.info = info
@@ -284,14 +307,17 @@ class RestoreDialog(_WorkDialog):
         def done(result: RestoreResult) -> None:
             self.result = result
             self.password.clear()
-            self.status.setText(f"{result.summary()}\n\nOr set DIVERSION_DATABASE_URL to {result.url} before "
-                                "starting the application.")
+            self.status.setText(
+                f"{result.summary()}\n\nOr set DIVERSION_DATABASE_URL to {result.url} before starting the application."
+            )
             self.restore_button.setEnabled(False)
             self.close_button.setFocus()
             self.sig_restored.emit(result)
 
-        self._op(lambda report: service.restore(info.path, Path(target), password, progress=report),
-                 "Checking and restoring…").success(done).run_in(self.runner)
+        self._op(
+            lambda report: service.restore(info.path, Path(target), password, progress=report),
+            "Checking and restoring…",
+        ).success(done).run_in(self.runner)
 
     def _busy_changed(self) -> None:
         super()._busy_changed()

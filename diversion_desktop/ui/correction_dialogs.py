@@ -48,7 +48,8 @@ class CorrectAttendanceDialog(_SubmitDialog):
             f"Correct the attendance of {appointment.person_name} ({appointment.referral_reference}) at the "
             f"{SessionType(appointment.session_type).label.lower()} on {appointment.scheduled_at:%d/%m/%Y at %H:%M}"
             f"{recorded}. The correction and its reason are kept in the audit trail, and the next step is "
-            "worked out again from the corrected record.")
+            "worked out again from the corrected record."
+        )
         self.attendance = QComboBox()
         for choice in CORRECTED_TO:
             if choice is not current:
@@ -72,13 +73,17 @@ class WithdrawConfirmationDialog(_SubmitDialog):
         super().__init__("Withdraw confirmation", "Withdraw", parent)
         self.setObjectName("withdrawConfirmationDialog")
         label = NextStep(step).label
-        undone = (" The bar it placed on the person is lifted, and a legal hold it set is released."
-                  if NextStep(step).bars_person else "")
+        undone = (
+            " The bar it placed on the person is lifted, and a legal hold it set is released."
+            if NextStep(step).bars_person
+            else ""
+        )
         self.intro.setText(
             f"Withdraw the confirmed next step of {reference} ({person_name}): {label}.{undone} Documents "
             "already issued under it are marked withdrawn (never deleted). The step then waits for a "
             "coordinator again: correct the attendance, or confirm it again. The reason is kept in the "
-            "audit trail.")
+            "audit trail."
+        )
         self.reason = self._add("reason", "Reason for withdrawing", _reason_edit(), required=True)
         self.reason.setFocus()
 

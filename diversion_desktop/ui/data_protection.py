@@ -84,9 +84,11 @@ class SubjectAccessDialog(QDialog):
         self.find_button.clicked.connect(self.find)
         self.who = _status_label("sarPerson")
         self.secret = PasswordFields("sar", self)
-        note = QLabel("The export is a readable PDF and a JSON file with everything held about the person, "
-                      "including police and provider notes. It holds personal data: with a password, both go into "
-                      f"one AES-256 encrypted ZIP. {PASSWORD_NOTE}")
+        note = QLabel(
+            "The export is a readable PDF and a JSON file with everything held about the person, "
+            "including police and provider notes. It holds personal data: with a password, both go into "
+            f"one AES-256 encrypted ZIP. {PASSWORD_NOTE}"
+        )
         note.setObjectName("sarNote")
         note.setWordWrap(True)
         self.error = ErrorLabel()
@@ -128,14 +130,21 @@ class SubjectAccessDialog(QDialog):
 
         def found(person: PersonBrief) -> None:
             self.person = person
-            merged = (f" This record was merged into {person.merged_into_reference}: the export covers that "
-                      "person and every record merged into them.") if person.merged_into_reference else ""
+            merged = (
+                (
+                    f" This record was merged into {person.merged_into_reference}: the export covers that "
+                    "person and every record merged into them."
+                )
+                if person.merged_into_reference
+                else ""
+            )
             self.who.setText(f"{person.name} ({person.reference}), born {person.date_of_birth:%d/%m/%Y}.{merged}")
             self._update()
 
         service = self.service  # the worker's function holds no widget: one must never be freed there
-        Op(self, lambda: service.find(reference)).success(found).failure(self._failed) \
-            .errors_in(self.error.show_message).run_in(self.runner)
+        Op(self, lambda: service.find(reference)).success(found).failure(self._failed).errors_in(
+            self.error.show_message
+        ).run_in(self.runner)
 
     def _failed(self, _error: BaseException) -> None:
         self._update()
@@ -159,8 +168,9 @@ class SubjectAccessDialog(QDialog):
             self.status.setText(result.summary())
 
         service = self.service
-        Op(self, lambda: service.export_with_summary(person.id, Path(folder), password)).busy(self._update) \
-            .success(done).failure(self._failed).errors_in(self.error.show_message).run_in(self.runner)
+        Op(self, lambda: service.export_with_summary(person.id, Path(folder), password)).busy(self._update).success(
+            done
+        ).failure(self._failed).errors_in(self.error.show_message).run_in(self.runner)
 
     def reject(self) -> None:
         if not self.busy:
@@ -180,10 +190,12 @@ class RetentionDialog(QDialog):
         self.plan: RetentionPlan | None = None
         self.setObjectName("retentionDialog")
         self.setWindowTitle("Anonymise old records")
-        intro = QLabel("Closed referrals older than their scheme's retention period are anonymised, except under "
-                       "a legal hold: names, addresses, contact details and free text are removed; sex, year and "
-                       "month of birth, area, dates and outcomes are kept for the statistics. This cannot be "
-                       "undone. Every record anonymised is audited.")
+        intro = QLabel(
+            "Closed referrals older than their scheme's retention period are anonymised, except under "
+            "a legal hold: names, addresses, contact details and free text are removed; sex, year and "
+            "month of birth, area, dates and outcomes are kept for the statistics. This cannot be "
+            "undone. Every record anonymised is audited."
+        )
         intro.setWordWrap(True)
         self.summary = _status_label("retentionPlan")
         self.summary.setText("Counting the records past their retention period…")
@@ -203,8 +215,9 @@ class RetentionDialog(QDialog):
         for widget in (intro, self.summary, self.progress, self.error, self.status, self.buttons):
             layout.addWidget(widget)
         self.setMinimumWidth(560)
-        Op(self, self.service.plan).busy(self._update).success(self._planned).failure(self._failed) \
-            .errors_in(self.error.show_message).run_in(self.runner)
+        Op(self, self.service.plan).busy(self._update).success(self._planned).failure(self._failed).errors_in(
+            self.error.show_message
+        ).run_in(self.runner)
 
     @property
     def busy(self) -> bool:
@@ -230,9 +243,11 @@ class RetentionDialog(QDialog):
         plan = self.plan
         if self.busy or plan is None:
             return
-        if not ask_confirmation(self, "Anonymise old records",
-                                f"Anonymise {plan.referrals:,} referral(s) and {plan.people:,} person record(s)? "
-                                "This cannot be undone."):
+        if not ask_confirmation(
+            self,
+            "Anonymise old records",
+            f"Anonymise {plan.referrals:,} referral(s) and {plan.people:,} person record(s)? This cannot be undone.",
+        ):
             return
         self.progress.setVisible(True)
         self.progress.setRange(0, max(plan.referrals + plan.people, 1))
@@ -246,9 +261,9 @@ class RetentionDialog(QDialog):
             self.sig_finished.emit(report)
 
         service = self.service  # no widget held by the worker's function
-        Op(self, lambda report: service.run(report)).with_progress(self.progress).busy(self._update) \
-            .changes(Changed.PEOPLE | Changed.REFERRALS).success(done).failure(self._failed) \
-            .errors_in(self.error.show_message).run_in(self.runner)
+        Op(self, lambda report: service.run(report)).with_progress(self.progress).busy(self._update).changes(
+            Changed.PEOPLE | Changed.REFERRALS
+        ).success(done).failure(self._failed).errors_in(self.error.show_message).run_in(self.runner)
 
     def reject(self) -> None:
         if not self.busy or self.plan is None:  # never closed while anonymising
@@ -313,8 +328,9 @@ class LegalHoldDialog(QDialog):
             self.sig_changed.emit(state)
             self.status.setText(state.summary())
 
-        Op(self, work).busy().changes(Changed.REFERRALS).success(done).errors_in(self.error.show_message) \
-            .run_in(self.runner)
+        Op(self, work).busy().changes(Changed.REFERRALS).success(done).errors_in(self.error.show_message).run_in(
+            self.runner
+        )
 
     @property
     def busy(self) -> bool:

@@ -57,13 +57,14 @@ def ask_confirmation(parent: QWidget | None, title: str, text: str) -> bool:
     return box.clickedButton() is yes
 
 
-def consequence_text(step: NextStep, person_name: str, reference: str,
-                     scheme_kind: str = "", pathway: str = "") -> str:
+def consequence_text(step: NextStep, person_name: str, reference: str, scheme_kind: str = "", pathway: str = "") -> str:
     """What confirming ``step`` does, in words, for the confirmation question and the page."""
     if step is NextStep.REPORT_FOR_PROSECUTION:
-        return (f"{person_name} will be reported for the original offence: {reference} is marked for the "
-                "case file (prosecution file note; a summons is likely). They will also be barred from any "
-                "future diversion, in every area.")
+        return (
+            f"{person_name} will be reported for the original offence: {reference} is marked for the "
+            "case file (prosecution file note; a summons is likely). They will also be barred from any "
+            "future diversion, in every area."
+        )
     if step is NextStep.FUTURE_DIVERSION_BARRED:
         text = f"{person_name} will be barred from any future diversion, in every area."
         if scheme_kind == SchemeKind.DEFERRED_PROSECUTION and pathway == Pathway.YOUTH:
@@ -72,8 +73,9 @@ def consequence_text(step: NextStep, person_name: str, reference: str,
     return f"{reference} will close with no further action."
 
 
-def next_step_question(reference: str, person_name: str, proposed_step: str, reason: str,
-                       scheme_kind: str = "", pathway: str = "") -> str:
+def next_step_question(
+    reference: str, person_name: str, proposed_step: str, reason: str, scheme_kind: str = "", pathway: str = ""
+) -> str:
     step = NextStep(proposed_step)
     lines = [f"Proposed next step for {reference} ({person_name}): {step.label}."]
     if reason.strip():
@@ -88,8 +90,15 @@ def next_step_question(reference: str, person_name: str, proposed_step: str, rea
     return "\n".join(lines)
 
 
-def confirm_next_step(parent: QWidget | None, reference: str, person_name: str, proposed_step: str,
-                      reason: str, scheme_kind: str = "", pathway: str = "") -> bool:
+def confirm_next_step(
+    parent: QWidget | None,
+    reference: str,
+    person_name: str,
+    proposed_step: str,
+    reason: str,
+    scheme_kind: str = "",
+    pathway: str = "",
+) -> bool:
     """The question before ``ProgrammeService.confirm_next_step``; True to go ahead."""
     text = next_step_question(reference, person_name, proposed_step, reason, scheme_kind, pathway)
     return ask_confirmation(parent, "Confirm next step", text)
@@ -216,9 +225,17 @@ def _moment_problem(edit: DateTimeEdit, missing: str) -> str:
 class BookAppointmentDialog(_SubmitDialog):
     """Date and time, centre, session type and worker for a new appointment."""
 
-    def __init__(self, reference: str, person_name: str, centres: Sequence[Centre], default_centre: str = "",
-                 session_type: SessionType = SessionType.ASSESSMENT, earliest: date | None = None,
-                 deadline: date | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        reference: str,
+        person_name: str,
+        centres: Sequence[Centre],
+        default_centre: str = "",
+        session_type: SessionType = SessionType.ASSESSMENT,
+        earliest: date | None = None,
+        deadline: date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("Book appointment", "Book", parent)
         self.setObjectName("bookAppointmentDialog")
         window = []
@@ -226,8 +243,9 @@ class BookAppointmentDialog(_SubmitDialog):
             window.append(f"from {earliest:%d/%m/%Y}")
         if deadline is not None:
             window.append(f"by the deadline, {deadline:%d/%m/%Y}")
-        self.intro.setText(f"Book an appointment for {person_name} ({reference})"
-                           + (f", {' and '.join(window)}." if window else "."))
+        self.intro.setText(
+            f"Book an appointment for {person_name} ({reference})" + (f", {' and '.join(window)}." if window else ".")
+        )
         self.when = self._add("scheduled_at", "Date and time", DateTimeEdit(), required=True)
         self.centre = QComboBox()
         for centre in centres:
@@ -252,22 +270,25 @@ class BookAppointmentDialog(_SubmitDialog):
         when = self.when.value()
         if errors or when is None:
             return None, errors
-        return BookingRequest(when=when, centre_code=self.centre.currentData(),
-                              session_type=SessionType(self.session_type.currentData()),
-                              worker=self.worker.text().strip()), errors
+        return BookingRequest(
+            when=when,
+            centre_code=self.centre.currentData(),
+            session_type=SessionType(self.session_type.currentData()),
+            worker=self.worker.text().strip(),
+        ), errors
 
 
 class RebookDialog(_SubmitDialog):
     """The reason for rebooking and the new date and time; both required."""
 
-    def __init__(self, appointment: AppointmentRow, rebookings_note: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, appointment: AppointmentRow, rebookings_note: str = "", parent: QWidget | None = None) -> None:
         super().__init__("Rebook appointment", "Rebook", parent)
         self.setObjectName("rebookDialog")
         self.appointment = appointment
-        self.intro.setText(f"Rebook the appointment of {appointment.person_name} ({appointment.referral_reference}) "
-                           f"on {appointment.scheduled_at:%d/%m/%Y at %H:%M}."
-                           + (f" {rebookings_note}" if rebookings_note else ""))
+        self.intro.setText(
+            f"Rebook the appointment of {appointment.person_name} ({appointment.referral_reference}) "
+            f"on {appointment.scheduled_at:%d/%m/%Y at %H:%M}." + (f" {rebookings_note}" if rebookings_note else "")
+        )
         self.reason = self._add("rebook_reason", "Reason for rebooking", QLineEdit(), required=True)
         self.new_time = self._add("new_time", "New date and time", DateTimeEdit(), required=True)
         self.reason.setFocus()
@@ -292,8 +313,10 @@ class SessionNotesDialog(_SubmitDialog):
         super().__init__("Session notes", "Save notes", parent)
         self.setObjectName("sessionNotesDialog")
         self.appointment = appointment
-        self.intro.setText(f"Notes of the session of {appointment.person_name} ({appointment.referral_reference}) "
-                           f"on {appointment.scheduled_at:%d/%m/%Y at %H:%M}. Police users cannot read them.")
+        self.intro.setText(
+            f"Notes of the session of {appointment.person_name} ({appointment.referral_reference}) "
+            f"on {appointment.scheduled_at:%d/%m/%Y at %H:%M}. Police users cannot read them."
+        )
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)  # Tab moves on to the buttons, as in every other form
         self.notes.setPlainText(appointment.session_notes)
@@ -303,7 +326,7 @@ class SessionNotesDialog(_SubmitDialog):
     def _read(self) -> tuple[str | None, dict[str, str]]:
         text = self.notes.toPlainText().strip()
         if len(text) > SESSION_NOTES_LIMIT:
-            return None, {"session_notes": f"Session notes are at most {SESSION_NOTES_LIMIT:,} characters "
-                                           f"({len(text):,} typed)."}
+            return None, {
+                "session_notes": f"Session notes are at most {SESSION_NOTES_LIMIT:,} characters ({len(text):,} typed)."
+            }
         return text, {}
-

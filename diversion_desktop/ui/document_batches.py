@@ -24,8 +24,13 @@ from diversion_desktop.ui.tasks import TaskRunner, show_error
 BatchJob = Callable[[Progress], tuple[list[IssuedInfo], Pdf]]
 
 
-def run_batch(parent: QWidget, runner: TaskRunner, job: BatchJob, label: str,
-              on_done: Callable[[PdfPreviewDialog | None], None] | None = None) -> None:
+def run_batch(
+    parent: QWidget,
+    runner: TaskRunner,
+    job: BatchJob,
+    label: str,
+    on_done: Callable[[PdfPreviewDialog | None], None] | None = None,
+) -> None:
     """Make a batch on the worker with a progress bar, then show the merged PDF ready to print.
 
     ``on_done`` gets the open preview dialog, or None if the batch failed (the
@@ -54,9 +59,11 @@ def run_batch(parent: QWidget, runner: TaskRunner, job: BatchJob, label: str,
         finish()
         issued, pdf = result
         people = len({info.referral_id for info in issued})
-        note = (f"{len(issued)} document(s) for {people} referral(s), {pdf.page_count} page(s). Each one is "
-                "issued and kept on its referral (one issued before is reused, not issued again). "
-                "Print them in one go, or save them as one PDF.")
+        note = (
+            f"{len(issued)} document(s) for {people} referral(s), {pdf.page_count} page(s). Each one is "
+            "issued and kept on its referral (one issued before is reused, not issued again). "
+            "Print them in one go, or save them as one PDF."
+        )
         dialog = PdfPreviewDialog(pdf.content, pdf.title, pdf.file_name, parent, note=note)
         dialog.setObjectName("batchPreviewDialog")
         dialog.finished.connect(lambda _result: dialog.deleteLater())
@@ -71,5 +78,4 @@ def run_batch(parent: QWidget, runner: TaskRunner, job: BatchJob, label: str,
             on_done(None)
         return True
 
-    Op(parent, job).with_progress(show).busy().changes(Changed.DOCUMENTS).success(done).failure(failed) \
-        .run_in(runner)
+    Op(parent, job).with_progress(show).busy().changes(Changed.DOCUMENTS).success(done).failure(failed).run_in(runner)

@@ -8,8 +8,9 @@ a reprint is the exact bytes that were issued.
 Nothing is issued silently. "Issue and print…" asks for the printer first and
 "Issue and save as PDF…" for the file first; cancelling either leaves nothing
 issued. A document the service warns about (a letter to a person with no postal
-address) first asks "Issue anyway?", and the answer No issues nothing. The services run on the worker (``TaskRunner``); printing and writing
-the file happen back on the GUI thread.
+address) first asks "Issue anyway?", and the answer No issues nothing. The
+services run on the worker (``TaskRunner``); printing and writing the file happen
+back on the GUI thread.
 """
 
 from __future__ import annotations
@@ -73,9 +74,13 @@ class DueRow:
 def ask_issue_anyway(parent: QWidget | None, row: DueRow) -> bool:
     """The question before issuing a document the service warns about; "No" is the default."""
     warnings = "\n\n".join(warning.text for warning in row.due.warnings)
-    box = QMessageBox(QMessageBox.Icon.Warning, "Issue anyway?",
-                      f"{warnings}\n\nIssue the {row.title.lower()} anyway?",
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Issue anyway?",
+        f"{warnings}\n\nIssue the {row.title.lower()} anyway?",
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     box.setObjectName("issueAnywayQuestion")
     yes = box.addButton("&Issue anyway", QMessageBox.ButtonRole.YesRole)
     no = box.addButton("&Do not issue", QMessageBox.ButtonRole.NoRole)
@@ -87,30 +92,42 @@ def ask_issue_anyway(parent: QWidget | None, row: DueRow) -> bool:
 
 # Two lines a row, so each list fits the page's left column without scrolling sideways.
 DUE_DOCUMENTS: tuple[Column, ...] = (
-    Column("Document", lambda r: f"{r.title}\nto {r.due.recipient}",
-           tooltip=lambda r: f"{r.title} to {r.due.recipient}"),
-    Column("State", lambda r: r.state.replace(" by ", "\nby "), tooltip=lambda r: r.state,
-           colour=lambda r: _NOT_ISSUED if r.issued is None else None),
+    Column(
+        "Document", lambda r: f"{r.title}\nto {r.due.recipient}", tooltip=lambda r: f"{r.title} to {r.due.recipient}"
+    ),
+    Column(
+        "State",
+        lambda r: r.state.replace(" by ", "\nby "),
+        tooltip=lambda r: r.state,
+        colour=lambda r: _NOT_ISSUED if r.issued is None else None,
+    ),
 )
 
+
 def withdrawn_text(info: IssuedInfo) -> str:
-    """"Withdrawn 12/03/2026 14:05 by cora: reason", or "" for a document that stands."""
+    """ "Withdrawn 12/03/2026 14:05 by cora: reason", or "" for a document that stands."""
     if info.withdrawn_at is None:
         return ""
     return f"Withdrawn {moment_text(info.withdrawn_at)} by {info.withdrawn_by}: {info.withdrawn_reason}"
 
 
 def _issued_tip(info: IssuedInfo) -> str:
-    tip = (f"{info.title}, issued {moment_text(info.issued_at)} by {info.issued_by} to {info.recipient}; "
-           f"{info.page_count} page(s), template {info.template_version}")
+    tip = (
+        f"{info.title}, issued {moment_text(info.issued_at)} by {info.issued_by} to {info.recipient}; "
+        f"{info.page_count} page(s), template {info.template_version}"
+    )
     return tip + (f". {withdrawn_text(info)}" if info.withdrawn else "")
 
 
 # A withdrawn document stays in the list (never deleted), marked so in words and in colour.
 ISSUED_DOCUMENTS: tuple[Column, ...] = (
     Column("Issued", lambda i: f"{moment_text(i.issued_at)}\nby {i.issued_by}", tooltip=_issued_tip),
-    Column("Document", lambda i: f"{i.label}\n{i.document_reference}" + (" — WITHDRAWN" if i.withdrawn else ""),
-           tooltip=_issued_tip, colour=lambda i: _WITHDRAWN if i.withdrawn else None),
+    Column(
+        "Document",
+        lambda i: f"{i.label}\n{i.document_reference}" + (" — WITHDRAWN" if i.withdrawn else ""),
+        tooltip=_issued_tip,
+        colour=lambda i: _WITHDRAWN if i.withdrawn else None,
+    ),
     Column("To", lambda i: i.recipient, tooltip=_issued_tip),
 )
 
@@ -125,8 +142,7 @@ def due_rows(detail: ReferralDetail, due: list[DueDocument], issued: list[Issued
         appointment = appointments.get(item.appointment_id) if item.appointment_id is not None else None
         if appointment is not None:
             title += f", {moment_text(appointment.scheduled_at)}"
-        rows.append(DueRow(detail.id, item, title,
-                           by_id.get(item.issued_id) if item.issued_id is not None else None))
+        rows.append(DueRow(detail.id, item, title, by_id.get(item.issued_id) if item.issued_id is not None else None))
     return sorted(rows, key=lambda r: r.issued is not None)
 
 
@@ -139,7 +155,7 @@ def suggested_file_name(reference: str, row: DueRow) -> str:
 class _StatusLabel(QLabel):
     """A message line that takes no room while it has nothing to say."""
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt name
+    def setText(self, text: str) -> None:
         super().setText(text)
         self.setVisible(bool(text))
 
@@ -199,14 +215,24 @@ class DocumentsPanel(QGroupBox):
         self.due_model = RowsModel(DUE_DOCUMENTS, self)
         self.due_caption, self.due_table = self._table(self.due_model, "dueDocumentsTable", "D&ue documents", 0)
         self.due_table.activated.connect(lambda _index: self.preview_selected())
-        self.preview_button = self._button("Previe&w", "previewDocumentButton", self.preview_selected,
-                                           "Show the document as it would be issued now. Nothing is kept.")
-        self.issue_print_button = self._button("Issue and pr&int…", "issuePrintButton", self.issue_and_print,
-                                               "Choose the printer, then issue the document (it is kept "
-                                               "exactly as printed) and print it.")
-        self.issue_save_button = self._button("Issue and &save as PDF…", "issueSaveButton", self.issue_and_save,
-                                              "Choose the file, then issue the document (it is kept exactly "
-                                              "as saved) and save it as a PDF.")
+        self.preview_button = self._button(
+            "Previe&w",
+            "previewDocumentButton",
+            self.preview_selected,
+            "Show the document as it would be issued now. Nothing is kept.",
+        )
+        self.issue_print_button = self._button(
+            "Issue and pr&int…",
+            "issuePrintButton",
+            self.issue_and_print,
+            "Choose the printer, then issue the document (it is kept exactly as printed) and print it.",
+        )
+        self.issue_save_button = self._button(
+            "Issue and &save as PDF…",
+            "issueSaveButton",
+            self.issue_and_save,
+            "Choose the file, then issue the document (it is kept exactly as saved) and save it as a PDF.",
+        )
         due_buttons = QHBoxLayout()
         for button in (self.preview_button, self.issue_print_button, self.issue_save_button):
             due_buttons.addWidget(button)
@@ -216,15 +242,19 @@ class DocumentsPanel(QGroupBox):
         self.nothing_due.setWordWrap(True)
 
         self.issued_model = RowsModel(ISSUED_DOCUMENTS, self)
-        self.issued_caption, self.issued_table = self._table(self.issued_model, "issuedDocumentsTable",
-                                                             "Issued docu&ments", 2)
+        self.issued_caption, self.issued_table = self._table(
+            self.issued_model, "issuedDocumentsTable", "Issued docu&ments", 2
+        )
         self.issued_table.activated.connect(lambda _index: self.open_issued())
-        self.open_issued_button = self._button("Ope&n", "openIssuedButton", self.open_issued,
-                                               "Show the issued document exactly as it was issued.")
-        self.reprint_button = self._button("Reprin&t…", "reprintButton", self.reprint,
-                                           "Print the issued document again: the identical PDF.")
-        self.save_copy_button = self._button("Save as P&DF…", "saveCopyButton", self.save_copy,
-                                             "Save the issued document (the identical PDF) to a file.")
+        self.open_issued_button = self._button(
+            "Ope&n", "openIssuedButton", self.open_issued, "Show the issued document exactly as it was issued."
+        )
+        self.reprint_button = self._button(
+            "Reprin&t…", "reprintButton", self.reprint, "Print the issued document again: the identical PDF."
+        )
+        self.save_copy_button = self._button(
+            "Save as P&DF…", "saveCopyButton", self.save_copy, "Save the issued document (the identical PDF) to a file."
+        )
         issued_buttons = QHBoxLayout()
         for button in (self.open_issued_button, self.reprint_button, self.save_copy_button):
             issued_buttons.addWidget(button)
@@ -266,8 +296,9 @@ class DocumentsPanel(QGroupBox):
         self.status.setText("")
         self._show_lists()
 
-    def show_documents(self, detail: ReferralDetail, due: list[DueDocument] | None,
-                       issued: list[IssuedInfo] | None, problem: str = "") -> None:
+    def show_documents(
+        self, detail: ReferralDetail, due: list[DueDocument] | None, issued: list[IssuedInfo] | None, problem: str = ""
+    ) -> None:
         """Fill the lists; ``problem`` says why the documents could not be worked out."""
         changed = self.detail is None or self.detail.id != detail.id
         self.detail = detail
@@ -300,8 +331,10 @@ class DocumentsPanel(QGroupBox):
         """The same document again after a reload while it is still to issue; otherwise the first
         row, which is the next one to issue if any."""
         for row, item in enumerate(self.due_model.rows):
-            same = keep is not None and (item.due.kind, item.due.appointment_id) == (keep.due.kind,
-                                                                                    keep.due.appointment_id)
+            same = keep is not None and (item.due.kind, item.due.appointment_id) == (
+                keep.due.kind,
+                keep.due.appointment_id,
+            )
             if same and item.issued is None:
                 self.due_table.selectRow(row)
                 return
@@ -336,8 +369,11 @@ class DocumentsPanel(QGroupBox):
         issuable = row is not None and row.issued is None and not self.busy
         for button in (self.issue_print_button, self.issue_save_button):
             button.setEnabled(issuable)
-            button.setToolTip(button.property("issueTip") if issuable or row is None else
-                              "Already issued: use Reprint… or Save as PDF… under Issued documents for a copy.")
+            button.setToolTip(
+                button.property("issueTip")
+                if issuable or row is None
+                else "Already issued: use Reprint… or Save as PDF… under Issued documents for a copy."
+            )
         issued = self.selected_issued() is not None and not self.busy
         for button in (self.open_issued_button, self.reprint_button, self.save_copy_button):
             button.setEnabled(issued)
@@ -345,8 +381,11 @@ class DocumentsPanel(QGroupBox):
     def _op(self, work: Callable[[], T], message: str, failed: str) -> Op[T]:
         """Work that keeps the panel busy; refused, ``failed: why`` shows in its status line (and in a dialog)."""
         self.status.setText(message)
-        return Op(self, work).busy(self._update_buttons) \
+        return (
+            Op(self, work)
+            .busy(self._update_buttons)
             .failure(lambda error: self.status.setText(f"{failed}: {error_text(error)}"))
+        )
 
     # -- due documents -------------------------------------------------------------------
     def preview_selected(self) -> None:
@@ -354,24 +393,35 @@ class DocumentsPanel(QGroupBox):
         row = self.selected_due()
         if row is None or self.busy:
             return
-        self._op(lambda: self.service.preview(row.referral_id, row.due.kind, row.due.appointment_id),
-                 f"Making a preview of the {row.title.lower()}…", "No preview") \
-            .success(lambda pdf: self._show_preview(row, pdf)).run_in(self.runner)
+        self._op(
+            lambda: self.service.preview(row.referral_id, row.due.kind, row.due.appointment_id),
+            f"Making a preview of the {row.title.lower()}…",
+            "No preview",
+        ).success(lambda pdf: self._show_preview(row, pdf)).run_in(self.runner)
 
     def _show_preview(self, row: DueRow, pdf: Pdf) -> None:
         self.status.setText(f"Preview of the {row.title.lower()}: not issued, nothing kept.")
-        note = ("Preview only: this document has not been issued and nothing has been kept. "
-                "To send it, issue it: it is then kept exactly as printed or saved.")
+        note = (
+            "Preview only: this document has not been issued and nothing has been kept. "
+            "To send it, issue it: it is then kept exactly as printed or saved."
+        )
         if row.issued is not None:
             note += f" (Last issued {moment_text(row.issued.issued_at)} by {row.issued.issued_by}.)"
         for warning in pdf.warnings:
             note += f" Warning: {warning.text}"
-        dialog = PdfPreviewDialog(pdf.content, pdf.title, pdf.file_name, self, note=note, handle_output=False,
-                                  print_text="Issue and &print…", save_text="Issue and save as P&DF…")
+        dialog = PdfPreviewDialog(
+            pdf.content,
+            pdf.title,
+            pdf.file_name,
+            self,
+            note=note,
+            handle_output=False,
+            print_text="Issue and &print…",
+            save_text="Issue and save as P&DF…",
+        )
         dialog.sig_print_requested.connect(lambda: self.issue_and_print(row, dialog))
         dialog.sig_save_requested.connect(lambda: self.issue_and_save(row, dialog, pdf.file_name))
-        dialog.rejected.connect(lambda: self.status.setText(f"Preview closed: the {row.title.lower()} "
-                                                            "was not issued."))
+        dialog.rejected.connect(lambda: self.status.setText(f"Preview closed: the {row.title.lower()} was not issued."))
         self._open_dialog(dialog)
 
     def _open_dialog(self, dialog: PdfPreviewDialog) -> None:
@@ -408,8 +458,9 @@ class DocumentsPanel(QGroupBox):
             return f"{issued} and sent it to the printer ({info.page_count} page(s))."
         return f"{issued}; it was NOT printed. Use Reprint… in Issued documents to print it."
 
-    def issue_and_save(self, row: DueRow | None = None, dialog: PdfPreviewDialog | None = None,
-                       suggested: str = "") -> None:
+    def issue_and_save(
+        self, row: DueRow | None = None, dialog: PdfPreviewDialog | None = None, suggested: str = ""
+    ) -> None:
         """Ask for the file; then issue the document and save exactly what was kept."""
         row = row or self.selected_due()
         if row is None or self.busy or not self._go_ahead(row, dialog):
@@ -433,18 +484,22 @@ class DocumentsPanel(QGroupBox):
         """Whether to issue: not if it is issued already (a copy is a reprint); yes unless the service
         warned about it and the user says not to."""
         if row.issued is not None:
-            self.status.setText(f"The {row.title.lower()} is issued already: use Reprint… or Save as PDF… "
-                                "under Issued documents for an identical copy.")
+            self.status.setText(
+                f"The {row.title.lower()} is issued already: use Reprint… or Save as PDF… "
+                "under Issued documents for an identical copy."
+            )
             return False
         if not row.due.warnings or ask_issue_anyway(dialog or self, row):
             return True
         self.status.setText(f"Not issued: the {row.title.lower()} was left to issue later.")
         return False
 
-    def _issue(self, row: DueRow, dialog: PdfPreviewDialog | None,
-               then: Callable[[IssuedInfo, Pdf], str]) -> None:
-        op = self._op(lambda: self.service.issue(row.referral_id, row.due.kind, row.due.appointment_id),
-                      f"Issuing the {row.title.lower()}…", "Not issued")
+    def _issue(self, row: DueRow, dialog: PdfPreviewDialog | None, then: Callable[[IssuedInfo, Pdf], str]) -> None:
+        op = self._op(
+            lambda: self.service.issue(row.referral_id, row.due.kind, row.due.appointment_id),
+            f"Issuing the {row.title.lower()}…",
+            "Not issued",
+        )
         if dialog is not None:
             dialog.set_busy(True, "Issuing…")
 
@@ -461,13 +516,15 @@ class DocumentsPanel(QGroupBox):
                 dialog.set_busy(False, f"Not issued: {error_text(error)}")
             self.status.setText(f"Not issued: {error_text(error)}")
 
-        op.changes(Changed.DOCUMENTS | Changed.REFERRALS, row.referral_id).success(done).failure(failed) \
-            .run_in(self.runner)
+        op.changes(Changed.DOCUMENTS | Changed.REFERRALS, row.referral_id).success(done).failure(failed).run_in(
+            self.runner
+        )
 
     # -- issued documents ----------------------------------------------------------------
     def _stored(self, info: IssuedInfo, what: str, then: Callable[[Pdf], None]) -> None:
-        self._op(lambda: self.service.stored(info.id), f"Fetching {info.document_reference}…", what) \
-            .success(lambda result: then(result[1])).run_in(self.runner)
+        self._op(lambda: self.service.stored(info.id), f"Fetching {info.document_reference}…", what).success(
+            lambda result: then(result[1])
+        ).run_in(self.runner)
 
     def open_issued(self) -> None:
         """Show an issued document exactly as it was issued, with Reprint… and Save as PDF…."""
@@ -477,16 +534,16 @@ class DocumentsPanel(QGroupBox):
 
         def show(pdf: Pdf) -> None:
             self.status.setText(f"{info.document_reference}: as issued {moment_text(info.issued_at)}.")
-            note = (f"Issued {moment_text(info.issued_at)} by {info.issued_by} to {info.recipient}; "
-                    f"reference {info.document_reference}, template {info.template_version}. "
-                    "This is the document exactly as it was issued.")
+            note = (
+                f"Issued {moment_text(info.issued_at)} by {info.issued_by} to {info.recipient}; "
+                f"reference {info.document_reference}, template {info.template_version}. "
+                "This is the document exactly as it was issued."
+            )
             if info.withdrawn:
                 note = f"{withdrawn_text(info)}. " + note
-            dialog = PdfPreviewDialog(pdf.content, pdf.title, pdf.file_name, self, note=note,
-                                      print_text="&Reprint…")
+            dialog = PdfPreviewDialog(pdf.content, pdf.title, pdf.file_name, self, note=note, print_text="&Reprint…")
             dialog.sig_printed.connect(lambda: self.status.setText(f"Reprinted {info.document_reference}."))
-            dialog.sig_saved.connect(lambda path: self.status.setText(
-                f"Saved {info.document_reference} as {path}."))
+            dialog.sig_saved.connect(lambda path: self.status.setText(f"Saved {info.document_reference} as {path}."))
             self._open_dialog(dialog)
 
         self._stored(info, "Not opened", show)
@@ -521,7 +578,10 @@ class DocumentsPanel(QGroupBox):
 
         def save(pdf: Pdf) -> None:
             path = pdf_output.write_pdf(self, chosen, pdf.content)
-            self.status.setText(f"Saved {info.document_reference} as {path}." if path is not None
-                                else f"{info.document_reference} was not saved.")
+            self.status.setText(
+                f"Saved {info.document_reference} as {path}."
+                if path is not None
+                else f"{info.document_reference} was not saved."
+            )
 
         self._stored(info, "Not saved", save)

@@ -68,18 +68,25 @@ class ErrorReporter:
         self._show(error)
 
     def thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
-        log.error("Unexpected error on thread %s:\n%s", args.thread.name if args.thread else "?",
-                  "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+        log.error(
+            "Unexpected error on thread %s:\n%s",
+            args.thread.name if args.thread else "?",
+            "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)),
+        )
 
     def _show(self, error: BaseException) -> None:
         if self._box is not None and self._box.isVisible():
             return  # one message at a time; the log has every one
         self.shown += 1
-        box = QMessageBox(QMessageBox.Icon.Warning, "Something went wrong",
-                          "Diversion Desktop met an unexpected problem and did not finish what it was doing:\n\n"
-                          f"{error}\n\nWhat you typed is still in the window, and nothing already saved is "
-                          f"lost. The details were written to:\n{self.path}",
-                          QMessageBox.StandardButton.Ok, QApplication.activeWindow())
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Something went wrong",
+            "Diversion Desktop met an unexpected problem and did not finish what it was doing:\n\n"
+            f"{error}\n\nWhat you typed is still in the window, and nothing already saved is "
+            f"lost. The details were written to:\n{self.path}",
+            QMessageBox.StandardButton.Ok,
+            QApplication.activeWindow(),
+        )
         box.setObjectName("unexpectedErrorDialog")
         self._box = box
         box.open()

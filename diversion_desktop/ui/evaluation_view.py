@@ -70,6 +70,7 @@ from diversion_desktop.domain.evaluation import (
 )
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, SEX
 from diversion_desktop.domain.statistics import Withheld
+from diversion_desktop.owner_only import write_private
 from diversion_desktop.reports.tables import ReportTable, evaluation_tables, selection_text
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ValidationError
@@ -80,7 +81,6 @@ from diversion_desktop.services.evaluation import (
     EvaluationService,
     FairnessTable,
 )
-from diversion_desktop.owner_only import write_private
 from diversion_desktop.ui import file_dialogs
 from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.progress import ProgressRelay
@@ -117,14 +117,13 @@ class ReportTableModel(QAbstractTableModel):
         self.table = table
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() or self.table is None else len(self.table.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() or self.table is None else len(self.table.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt's name
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if self.table is None or role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -341,8 +340,9 @@ def draw_ratios(view: QChartView, table: FairnessTable) -> None:
     """Each group's offered rate as a ratio to the reference group's, with its 95 % interval, on a log
     scale around 1 (groups whose ratio is hidden or cannot be computed are left out; the table has them)."""
     kind = FAIRNESS_RATES[0]
-    chart = _reset(view, f"{kind.label}: ratio to {table.reference or 'the reference group'} "
-                         "with its 95% interval (log scale)")
+    chart = _reset(
+        view, f"{kind.label}: ratio to {table.reference or 'the reference group'} with its 95% interval (log scale)"
+    )
     series = QBoxPlotSeries()
     series.setBrush(QBrush(QColor(PALETTE[0])))
     series.setPen(QPen(QColor(PALETTE[0]), 2))
@@ -352,8 +352,9 @@ def draw_ratios(view: QChartView, table: FairnessTable) -> None:
         ratio = row.rates[0].ratio
         if row.is_total or (ratio is None and not row.is_reference):
             continue
-        low, value, high = (1.0, 1.0, 1.0) if row.is_reference else (ratio.interval.low, ratio.estimate,
-                                                                       ratio.interval.high)
+        low, value, high = (
+            (1.0, 1.0, 1.0) if row.is_reference else (ratio.interval.low, ratio.estimate, ratio.interval.high)
+        )
         label = _short(row.group) + (" (reference)" if row.is_reference else "")
         series.append(QBoxSet(low, value, value, value, high, label))
         labels.append(label)
@@ -442,8 +443,11 @@ class EvaluationView(QWidget):
         self.references: dict[Dimension, QComboBox] = {}
         references = QGroupBox("Fairness: compare each group with")
         reference_layout = QHBoxLayout(references)
-        choices = {Dimension.ETHNICITY: [*ETHNICITY_2021, NOT_RECORDED], Dimension.SEX: [*SEX, NOT_RECORDED],
-                   Dimension.AGE_BAND: list(AGE_BAND_LABELS)}
+        choices = {
+            Dimension.ETHNICITY: [*ETHNICITY_2021, NOT_RECORDED],
+            Dimension.SEX: [*SEX, NOT_RECORDED],
+            Dimension.AGE_BAND: list(AGE_BAND_LABELS),
+        }
         for dimension, groups in choices.items():
             combo = QComboBox()
             combo.setObjectName(f"reference_{dimension.value}")
@@ -528,9 +532,15 @@ class EvaluationView(QWidget):
         for dimension in Dimension:
             short = {Dimension.ETHNICITY: "ethnicity", Dimension.SEX: "sex", Dimension.AGE_BAND: "age band"}[dimension]
             self.ratio_charts[dimension] = _chart_view(f"{dimension.label}: ratios")
-            pages.append((f"Fairness: {dimension.label.lower()}",
-                          [self.ratio_charts[dimension],
-                           *(f"Fairness {short} {part}"[:31] for part in ("rates", "counts", "shares"))]))
+            pages.append(
+                (
+                    f"Fairness: {dimension.label.lower()}",
+                    [
+                        self.ratio_charts[dimension],
+                        *(f"Fairness {short} {part}"[:31] for part in ("rates", "counts", "shares")),
+                    ],
+                )
+            )
         self.pages: dict[str, QWidget] = {}
         for title, parts in pages:
             page = QWidget()
@@ -575,12 +585,14 @@ class EvaluationView(QWidget):
             raise ValidationError(errors)
         assert date_from is not None and date_to is not None
         return EvaluationRequest(
-            date_from, date_to,
+            date_from,
+            date_to,
             schemes=() if len(areas) == len(self.area_boxes) else tuple(areas),
             age_bands=() if len(bands) == len(self.band_boxes) else tuple(bands),
             reference_ethnicity=self.references[Dimension.ETHNICITY].currentData() or "",
             reference_sex=self.references[Dimension.SEX].currentData() or "",
-            reference_age_band=self.references[Dimension.AGE_BAND].currentData() or "")
+            reference_age_band=self.references[Dimension.AGE_BAND].currentData() or "",
+        )
 
     # -- computing -----------------------------------------------------------------------------------------
     def compute(self) -> None:
@@ -598,9 +610,11 @@ class EvaluationView(QWidget):
         self.progress.setVisible(True)
         self.status.setText("Counting…")
         service = self.service
-        Op(self, lambda report: service.compute(request, report)).with_progress(self.relay) \
-            .busy(self._update_buttons).success(lambda result: self._computed(result, token)) \
-            .failure(lambda error: self._failed(error, token)).run_in(self.runner)
+        Op(self, lambda report: service.compute(request, report)).with_progress(self.relay).busy(
+            self._update_buttons
+        ).success(lambda result: self._computed(result, token)).failure(
+            lambda error: self._failed(error, token)
+        ).run_in(self.runner)
 
     def _progress(self, done: int, total: int) -> None:
         if self.busy:
@@ -694,8 +708,12 @@ class EvaluationView(QWidget):
         def failed(error: BaseException) -> bool:
             self.status.setText(f"{path.name} was not saved.")
             self._update_buttons()
-            show_error(self, error if not isinstance(error, OSError) else
-                       OSError(f"{path} could not be written ({error.strerror or error})."))
+            show_error(
+                self,
+                error
+                if not isinstance(error, OSError)
+                else OSError(f"{path} could not be written ({error.strerror or error})."),
+            )
             self.sig_failed.emit(str(error))
             return True
 
@@ -710,4 +728,3 @@ class EvaluationView(QWidget):
         ready = self.result is not None and not self.busy
         self.pdf_button.setEnabled(ready)
         self.xlsx_button.setEnabled(ready)
-

@@ -55,8 +55,15 @@ class ExportDialog(QDialog):
     sig_exported = Signal(object)  # ExportResult
     sig_counted = Signal(int)  # rows the export will hold
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, query: ExportQuery, title: str = "",
-                 suggested_name: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        runner: TaskRunner,
+        query: ExportQuery,
+        title: str = "",
+        suggested_name: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
@@ -69,8 +76,9 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self._build()
         service = self.service
-        Op(self, lambda: service.count(query)).success(self._counted).failure(lambda _error: True) \
-            .run_in(self.runner)  # (the count is a courtesy: without it the export still works)
+        Op(self, lambda: service.count(query)).success(self._counted).failure(lambda _error: True).run_in(
+            self.runner
+        )  # (the count is a courtesy: without it the export still works)
 
     def _build(self) -> None:
         self.intro = QLabel(f"Export {self.title}.")
@@ -141,9 +149,11 @@ class ExportDialog(QDialog):
             self.close_button.setFocus()
             self.sig_exported.emit(result)
 
-        Op(self, lambda report: service.export(query, Path(path), file_format, password=password, progress=report)) \
-            .with_progress(self.progress).busy(self._busy_changed).success(done) \
-            .failure(lambda _error: self.status.setText("")).errors_in(self.error.show_message).run_in(self.runner)
+        Op(
+            self, lambda report: service.export(query, Path(path), file_format, password=password, progress=report)
+        ).with_progress(self.progress).busy(self._busy_changed).success(done).failure(
+            lambda _error: self.status.setText("")
+        ).errors_in(self.error.show_message).run_in(self.runner)
 
     def _busy_changed(self) -> None:
         busy = self.busy
@@ -159,8 +169,14 @@ class ExportDialog(QDialog):
             super().reject()
 
 
-def export_list(parent: QWidget | None, ctx: AppContext, runner: TaskRunner, query: ExportQuery, title: str = "",
-                suggested_name: str = "") -> ExportDialog:
+def export_list(
+    parent: QWidget | None,
+    ctx: AppContext,
+    runner: TaskRunner,
+    query: ExportQuery,
+    title: str = "",
+    suggested_name: str = "",
+) -> ExportDialog:
     """Export what a list shows: ``query`` carries its rows (``ids``) or its filters. Shows the
     export dialog (not modal) and returns it."""
     dialog = ExportDialog(ctx, runner, query, title, suggested_name, parent)
@@ -169,8 +185,15 @@ def export_list(parent: QWidget | None, ctx: AppContext, runner: TaskRunner, que
     return dialog
 
 
-def export_rows(parent: QWidget | None, ctx: AppContext, runner: TaskRunner, kind: str, ids: list[int] | tuple[int, ...],
-                description: str, suggested_name: str = "") -> ExportDialog:
+def export_rows(
+    parent: QWidget | None,
+    ctx: AppContext,
+    runner: TaskRunner,
+    kind: str,
+    ids: list[int] | tuple[int, ...],
+    description: str,
+    suggested_name: str = "",
+) -> ExportDialog:
     """The common case: export exactly the rows a list shows (their ids), e.g. a queue or search results."""
     query = ExportQuery(kind=kind, ids=tuple(ids), description=description)
     return export_list(parent, ctx, runner, query, description[:1].lower() + description[1:], suggested_name)

@@ -17,15 +17,17 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from diversion_desktop.ui.settings import Settings
 
 
-def save_path(parent: QWidget | None, caption: str, suggested_name: str, file_filter: str,
-              confirm_overwrite: bool = True) -> str:
+def save_path(
+    parent: QWidget | None, caption: str, suggested_name: str, file_filter: str, confirm_overwrite: bool = True
+) -> str:
     """The "Save as" dialog; the chosen path, or "" if cancelled."""
     suggested = str(Path(start_folder(parent)) / suggested_name)
     if confirm_overwrite:
         path, _filter = QFileDialog.getSaveFileName(parent, caption, suggested, file_filter)
     else:
-        path, _filter = QFileDialog.getSaveFileName(parent, caption, suggested, file_filter,
-                                                    options=QFileDialog.Option.DontConfirmOverwrite)
+        path, _filter = QFileDialog.getSaveFileName(
+            parent, caption, suggested, file_filter, options=QFileDialog.Option.DontConfirmOverwrite
+        )
     return _remember(parent, path, Path(path).parent if path else None)
 
 

@@ -55,8 +55,9 @@ def ask_import_file(parent: QWidget | None) -> str:
 
 def ask_template_path(parent: QWidget | None) -> str:
     """The system "Save as" dialog for the empty template; the chosen path, or "" if cancelled."""
-    return file_dialogs.save_path(parent, "Save the import template", "import-template.xlsx",
-                                  "Excel workbook (*.xlsx);;CSV files (*.csv)")
+    return file_dialogs.save_path(
+        parent, "Save the import template", "import-template.xlsx", "Excel workbook (*.xlsx);;CSV files (*.csv)"
+    )
 
 
 def _details(row: RowResult) -> str:
@@ -93,10 +94,12 @@ class ImportDialog(QDialog):
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
-        intro = QLabel("Import a pilot's records from an Excel workbook (.xlsx) or CSV file made from the "
-                       "template. The file is checked first and nothing is written until you press Import. "
-                       "Each row is decided by the same rules as the intake form, in incident date order; "
-                       "rows with an outcome become history.")
+        intro = QLabel(
+            "Import a pilot's records from an Excel workbook (.xlsx) or CSV file made from the "
+            "template. The file is checked first and nothing is written until you press Import. "
+            "Each row is decided by the same rules as the intake form, in incident date order; "
+            "rows with an outcome become history."
+        )
         intro.setWordWrap(True)
         self.file_edit = QLineEdit()
         self.file_edit.setObjectName("importFile")
@@ -117,8 +120,9 @@ class ImportDialog(QDialog):
         file_row.addWidget(self.choose_button)
         file_row.addWidget(self.template_button)
 
-        self.skip_check = QCheckBox("&Skip refused rows: import the others, and save the refused rows beside "
-                                    "the file to fix and import again")
+        self.skip_check = QCheckBox(
+            "&Skip refused rows: import the others, and save the refused rows beside the file to fix and import again"
+        )
         self.skip_check.setObjectName("skipInvalid")
         self.skip_check.toggled.connect(lambda _on: self._update())
 
@@ -193,8 +197,9 @@ class ImportDialog(QDialog):
     # -- state -------------------------------------------------------------------------------
     def _update(self) -> None:
         report = self.report
-        ready = (self.checked and report is not None and report.referrals > 0
-                 and (report.ok or self.skip_check.isChecked()))
+        ready = (
+            self.checked and report is not None and report.referrals > 0 and (report.ok or self.skip_check.isChecked())
+        )
         self.import_button.setEnabled(ready and not self.busy)
         self.check_button.setEnabled(bool(self.path) and not self.busy)
         self.choose_button.setEnabled(not self.busy)
@@ -205,8 +210,9 @@ class ImportDialog(QDialog):
             if report.referrals == 0:
                 self.import_button.setToolTip("Nothing new to import.")
             elif not ready:
-                self.import_button.setToolTip("Some rows are refused: fix them in the file and check again, "
-                                              "or tick 'Skip refused rows'.")
+                self.import_button.setToolTip(
+                    "Some rows are refused: fix them in the file and check again, or tick 'Skip refused rows'."
+                )
             else:
                 self.import_button.setToolTip("")
 
@@ -233,7 +239,7 @@ class ImportDialog(QDialog):
         total = len(rows) if rows is not None else 0
         self.page = max(0, min(page, (total - 1) // PAGE_ROWS)) if total else 0
         start = self.page * PAGE_ROWS
-        self.model.set_rows(rows[start:start + PAGE_ROWS] if rows is not None else [])
+        self.model.set_rows(rows[start : start + PAGE_ROWS] if rows is not None else [])
         self.table.resizeRowsToContents()
         several = total > PAGE_ROWS
         for widget in (self.page_label, self.previous_button, self.next_button):
@@ -292,8 +298,9 @@ class ImportDialog(QDialog):
             self._update()
             self.sig_checked.emit(report)
 
-        self._op(lambda report: service.run(path, dry_run=True, progress=report), f"Checking {Path(path).name}…") \
-            .success(done).run_in(self.runner)
+        self._op(
+            lambda report: service.run(path, dry_run=True, progress=report), f"Checking {Path(path).name}…"
+        ).success(done).run_in(self.runner)
 
     def start_import(self) -> None:
         if self.busy or not self.import_button.isEnabled():
@@ -306,9 +313,11 @@ class ImportDialog(QDialog):
             self._update()
             self.sig_imported.emit(report)
 
-        self._op(lambda report: service.run(path, skip_invalid=skip, progress=report), f"Importing {Path(path).name}…") \
-            .changes(Changed.PEOPLE | Changed.REFERRALS, when=lambda report: bool(report.written)).success(done) \
-            .run_in(self.runner)
+        self._op(
+            lambda report: service.run(path, skip_invalid=skip, progress=report), f"Importing {Path(path).name}…"
+        ).changes(Changed.PEOPLE | Changed.REFERRALS, when=lambda report: bool(report.written)).success(done).run_in(
+            self.runner
+        )
 
     def save_template(self) -> None:
         if self.busy:
@@ -319,11 +328,13 @@ class ImportDialog(QDialog):
 
         def done(written: list[Path]) -> None:
             self.summary.setStyleSheet("")
-            self.summary.setText("Template saved: " + ", ".join(str(p) for p in written)
-                                 + ". Fill it in, then choose it here.")
+            self.summary.setText(
+                "Template saved: " + ", ".join(str(p) for p in written) + ". Fill it in, then choose it here."
+            )
 
-        Op(self, lambda: ImportService.write_template(Path(path))).success(done).failure(self._show_failure) \
-            .run_in(self.runner)
+        Op(self, lambda: ImportService.write_template(Path(path))).success(done).failure(self._show_failure).run_in(
+            self.runner
+        )
 
     # -- QDialog -----------------------------------------------------------------------------
     def reject(self) -> None:

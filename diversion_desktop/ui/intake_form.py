@@ -161,8 +161,7 @@ class IntakeForm(QWidget):
     date_of_birth: DateEdit
     guardian_name: QLineEdit
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, runner: TaskRunner, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
@@ -177,8 +176,8 @@ class IntakeForm(QWidget):
         self.touched: set[str] = set()
         self.fields: dict[str, Field] = {}
         self.substance_rows: list[SubstanceRow] = []
-        self._search_round = 0
-        self._refused = False  # the status line says "Not saved: correct the fields"  # a match search's answer counts only for the form it was asked for
+        self._search_round = 0  # a match search's answer counts only for the form it was asked for
+        self._refused = False  # the status line says "Not saved: correct the fields"
         self._saved_state: tuple = ()  # the form as cleared or loaded (has_unsaved_work)
         self._match_timer = QTimer(self, singleShot=True, interval=350)
         self._match_timer.timeout.connect(self._look_for_matches)
@@ -226,8 +225,9 @@ class IntakeForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
-    def _line(self, name: str, form: QFormLayout, label: str, required: bool = False,
-              widget: QWidget | None = None) -> QWidget:
+    def _line(
+        self, name: str, form: QFormLayout, label: str, required: bool = False, widget: QWidget | None = None
+    ) -> QWidget:
         widget = widget or QLineEdit()
         widget.setObjectName(name)
         field = add_field(form, label, widget, required)
@@ -337,7 +337,9 @@ class IntakeForm(QWidget):
             area.addItem(f"{scheme.area} ({scheme.kind.label.lower()})", scheme.code)
         self.area = self._line("scheme_code", form, "Area", True, area)
         area.currentIndexChanged.connect(self._area_changed)
-        self.incident_at = self._line("incident_at", form, "Incident date and time", True, DateTimeEdit(today=self.ctx.today))
+        self.incident_at = self._line(
+            "incident_at", form, "Incident date and time", True, DateTimeEdit(today=self.ctx.today)
+        )
         self.incident_place = self._line("incident_place", form, "Place")
         self.crime_reference = self._line("crime_reference", form, "Crime reference")
         self.officer_name = self._line("officer_name", form, "Officer name")
@@ -398,8 +400,9 @@ class IntakeForm(QWidget):
         self.reasons_list.setProperty("focusPolicy", "NoFocus")
         self.override_box = QGroupBox("Supervisor override")
         override_layout = QVBoxLayout(self.override_box)
-        override_note = QLabel("Only a supervisor may override an ineligible decision, "
-                               "with a written justification. It is recorded.")
+        override_note = QLabel(
+            "Only a supervisor may override an ineligible decision, with a written justification. It is recorded."
+        )
         override_note.setWordWrap(True)  # (unwrapped, it would widen the panel as it appears)
         override_layout.addWidget(override_note)
         self.override_reason = QPlainTextEdit()
@@ -468,8 +471,14 @@ class IntakeForm(QWidget):
         chain: list[QWidget] = [self.offence]
         for row in self.substance_rows:
             chain += [row.substance, row.quantity, row.unit, row.remove]
-        chain += [self.add_substance_button, self.suspected_supply, self.consent, self.override_reason,
-                  self.save_button, self.clear_button]
+        chain += [
+            self.add_substance_button,
+            self.suspected_supply,
+            self.consent,
+            self.override_reason,
+            self.save_button,
+            self.clear_button,
+        ]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
 
@@ -501,11 +510,16 @@ class IntakeForm(QWidget):
             person_id=self.person.id if self.person else None,
             person_version=self.person.version if self.person else None,
             **self._person_values(),
-            incident_at=self.incident_at.value(), incident_place=self.incident_place.text(),
-            crime_reference=self.crime_reference.text(), officer_name=self.officer_name.text(),
-            officer_collar_number=self.officer_collar_number.text(), station=self.station.text(),
-            offence=Offence(self.offence.currentData()), substances=finds,
-            suspected_supply=self.suspected_supply.isChecked(), consent=self.consent.isChecked(),
+            incident_at=self.incident_at.value(),
+            incident_place=self.incident_place.text(),
+            crime_reference=self.crime_reference.text(),
+            officer_name=self.officer_name.text(),
+            officer_collar_number=self.officer_collar_number.text(),
+            station=self.station.text(),
+            offence=Offence(self.offence.currentData()),
+            substances=finds,
+            suspected_supply=self.suspected_supply.isChecked(),
+            consent=self.consent.isChecked(),
             override_reason=self.override_reason.toPlainText(),
         )
 
@@ -543,8 +557,7 @@ class IntakeForm(QWidget):
         self.guardian_box.setTitle("Parent or guardian (required: under 18)" if youth else "Parent or guardian")
         waiting = "Enter the area, the date of birth and the incident date."
         if self.result is None and "substances" in errors and draft.date_of_birth and draft.incident_at:
-            waiting = (f"Drugs found: {errors['substances']} The decision cannot be made until "
-                       "this is corrected.")
+            waiting = f"Drugs found: {errors['substances']} The decision cannot be made until this is corrected."
         self._show_decision(self.result, waiting)
         self.sig_decision_changed.emit(self.result)
 
@@ -566,8 +579,13 @@ class IntakeForm(QWidget):
         # What is required and what will happen, not what has not happened yet.
         self.pathway_label.setText(
             f"Aged {result.age} on the incident date: "
-            + ("youth pathway: a parent or guardian is required; the Youth Offending Team will be "
-               "notified when the referral is saved." if youth else "adult pathway."))
+            + (
+                "youth pathway: a parent or guardian is required; the Youth Offending Team will be "
+                "notified when the referral is saved."
+                if youth
+                else "adult pathway."
+            )
+        )
         from PySide6.QtCore import Qt  # (see the module's docstring)
 
         for check in result.checks:
@@ -585,8 +603,9 @@ class IntakeForm(QWidget):
     def load_person(self, person: PersonRecord) -> None:
         """Pre-fill from a found person; their history feeds the live decision."""
         self.person = person
-        self.prior = PriorHistory(barred=person.barred, completed_diversions=person.completed_diversions,
-                                  open_diversion=person.open_diversion)
+        self.prior = PriorHistory(
+            barred=person.barred, completed_diversions=person.completed_diversions, open_diversion=person.open_diversion
+        )
         for f in PERSON_FIELDS:
             widget, value = getattr(self, f.name), getattr(person, f.name)
             if f.kind is Kind.DATE:
@@ -618,8 +637,10 @@ class IntakeForm(QWidget):
             return
         history = f"{len(person.referrals)} earlier referral(s)"
         barred = " — BARRED from further diversion" if person.barred else ""
-        self.person_banner.setText(f"Known person {person.reference}: {person.display_name}, "
-                                   f"born {person.date_of_birth:%d/%m/%Y}; {history}{barred}.")
+        self.person_banner.setText(
+            f"Known person {person.reference}: {person.display_name}, "
+            f"born {person.date_of_birth:%d/%m/%Y}; {history}{barred}."
+        )
         self.new_person_button.setVisible(True)
 
     def _schedule_match_search(self) -> None:
@@ -633,8 +654,11 @@ class IntakeForm(QWidget):
             self._show_matches([])
             return
         asked_in = self._search_round
-        self.runner.run(lambda: self.people.possible_matches(surname, forenames, dob),
-                        lambda matches: self._show_matches(matches, asked_in), owner=self)
+        self.runner.run(
+            lambda: self.people.possible_matches(surname, forenames, dob),
+            lambda matches: self._show_matches(matches, asked_in),
+            owner=self,
+        )
 
     def _show_matches(self, matches: list[PossibleMatch], asked_in: int | None = None) -> None:
         if asked_in is not None and asked_in != self._search_round:
@@ -649,14 +673,18 @@ class IntakeForm(QWidget):
             p = match.person
             outcomes = ", ".join(f"{r.reference} {r.outcome or r.status}".replace("_", " ") for r in p.referrals)
             barred = "; BARRED" if p.barred else ""
-            item = QListWidgetItem(f"{p.reference}  {p.display_name}  born {p.date_of_birth:%d/%m/%Y}"
-                                   f"  {p.postcode}  [{outcomes or 'no referrals'}{barred}]")
+            item = QListWidgetItem(
+                f"{p.reference}  {p.display_name}  born {p.date_of_birth:%d/%m/%Y}"
+                f"  {p.postcode}  [{outcomes or 'no referrals'}{barred}]"
+            )
             item.setData(Qt.ItemDataRole.UserRole, match)
             self.matches_list.addItem(item)
         if matches:
             self.matches_list.setCurrentRow(0)
-            self.matches_message.setText("Someone with the same date of birth and a similar name is already "
-                                         "recorded. Use that person if it is them, so their history counts.")
+            self.matches_message.setText(
+                "Someone with the same date of birth and a similar name is already "
+                "recorded. Use that person if it is them, so their history counts."
+            )
         self.matches_box.setVisible(bool(matches))
 
     def _use_match(self) -> None:
@@ -672,8 +700,9 @@ class IntakeForm(QWidget):
         self.status_label.setText("")
 
     def needs_match_choice(self) -> bool:
-        return (self.person is None and not self.new_person_confirmed
-                and any(m.score >= STRONG_MATCH for m in self.matches))
+        return (
+            self.person is None and not self.new_person_confirmed and any(m.score >= STRONG_MATCH for m in self.matches)
+        )
 
     # -- actions ---------------------------------------------------------------------
     def clear(self) -> None:
@@ -725,10 +754,18 @@ class IntakeForm(QWidget):
         """Everything a person can change on the form, as it stands."""
         texts = tuple(field.widget.text() for field in self.fields.values() if isinstance(field.widget, QLineEdit))
         combos = tuple(combo.currentIndex() for combo in (*self._choices(), self.area, self.offence))
-        rows = tuple((row.substance.currentIndex(), row.quantity.text(), row.unit.currentIndex())
-                     for row in self.substance_rows)
-        return (texts, combos, rows, self.suspected_supply.isChecked(), self.consent.isChecked(),
-                self.override_reason.toPlainText(), self.person.id if self.person else None)
+        rows = tuple(
+            (row.substance.currentIndex(), row.quantity.text(), row.unit.currentIndex()) for row in self.substance_rows
+        )
+        return (
+            texts,
+            combos,
+            rows,
+            self.suspected_supply.isChecked(),
+            self.consent.isChecked(),
+            self.override_reason.toPlainText(),
+            self.person.id if self.person else None,
+        )
 
     def _show_focused(self, _old: QWidget | None, new: QWidget | None) -> None:
         body = self.scroll_area.widget()
@@ -755,9 +792,9 @@ class IntakeForm(QWidget):
             return
         draft = self.draft()
         self.status_label.setText("Saving…")
-        Op(self, lambda: self.service.save(draft)).busy().disabling(self.save_button) \
-            .changes(Changed.PEOPLE | Changed.REFERRALS).success(self._saved).failure(self._save_failed) \
-            .reload_on_stale(self.reload_person).run_in(self.runner)
+        Op(self, lambda: self.service.save(draft)).busy().disabling(self.save_button).changes(
+            Changed.PEOPLE | Changed.REFERRALS
+        ).success(self._saved).failure(self._save_failed).reload_on_stale(self.reload_person).run_in(self.runner)
 
     def _saved(self, saved: SavedReferral) -> None:
         self.settings.last_area = self.area.currentData() or ""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from diversion_desktop import __version__
 from diversion_desktop.domain.permissions import Permission
@@ -40,8 +40,12 @@ if TYPE_CHECKING:
 
 # The tabs, in their order: (name, title). RoleView says which of them a user sees.
 TABS: tuple[tuple[str, str], ...] = (
-    ("search", "&Find person"), ("intake", "New &referral"), ("referral", "Referral &page"),
-    ("appointments", "&Appointments"), ("queues", "&Queues"), ("referral_list", "All referra&ls"),
+    ("search", "&Find person"),
+    ("intake", "New &referral"),
+    ("referral", "Referral &page"),
+    ("appointments", "&Appointments"),
+    ("queues", "&Queues"),
+    ("referral_list", "All referra&ls"),
     ("evaluation", "E&valuation"),
 )
 
@@ -69,9 +73,15 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
-        builders = {"search": self._build_search, "intake": self._build_intake, "referral": self._build_referral,
-                    "appointments": self._build_appointments, "queues": self._build_queues,
-                    "referral_list": self._build_referral_list, "evaluation": self._build_evaluation}
+        builders = {
+            "search": self._build_search,
+            "intake": self._build_intake,
+            "referral": self._build_referral,
+            "appointments": self._build_appointments,
+            "queues": self._build_queues,
+            "referral_list": self._build_referral_list,
+            "evaluation": self._build_evaluation,
+        }
         # Each permitted page, built the first time it is shown or asked for (the properties below).
         self._pages: dict[str, LazyPage] = {}
         for name, title in TABS:
@@ -97,8 +107,17 @@ class MainWindow(QMainWindow):
         self._menus()
         self.role_view.apply(self)
         self._data_protection_menu()
-        self.setWindowTitle(" — ".join(part for part in (
-            "Diversion Desktop", self.principal.display_name or self.principal.username, ctx.database_label) if part))
+        self.setWindowTitle(
+            " — ".join(
+                part
+                for part in (
+                    "Diversion Desktop",
+                    self.principal.display_name or self.principal.username,
+                    ctx.database_label,
+                )
+                if part
+            )
+        )
         geometry = settings.window_geometry
         if geometry is None or not self.restoreGeometry(geometry):  # a broken setting: the default size
             self.resize(1280, 820)
@@ -122,8 +141,15 @@ class MainWindow(QMainWindow):
     def _data_protection_menu(self) -> None:
         """Merge, undo, subject access, legal hold, retention: for those who may use one of them
         (each action shows itself only to a principal with its permission: ui/data_protection.py)."""
-        wanted = any(self.role_view.may(p) for p in (Permission.MERGE_PEOPLE, Permission.SUBJECT_ACCESS,
-                                                     Permission.SET_LEGAL_HOLD, Permission.RETENTION))
+        wanted = any(
+            self.role_view.may(p)
+            for p in (
+                Permission.MERGE_PEOPLE,
+                Permission.SUBJECT_ACCESS,
+                Permission.SET_LEGAL_HOLD,
+                Permission.RETENTION,
+            )
+        )
         if wanted and not self.data_menu.actions():
             from diversion_desktop.ui.data_protection import add_data_protection_actions
 
@@ -143,16 +169,45 @@ class MainWindow(QMainWindow):
         from diversion_desktop.ui.admin_page import AdminPage
 
         may = self.role_view.may
-        entries = [entry for entry, permission in (
-            (("&Users…", "Add users, give them roles, disable them, reset a forgotten password.",
-              self.show_users), Permission.MANAGE_USERS),
-            (("Audit &trail…", "Who did what and when, by user, person, period or action; check that "
-              "nothing was changed; export.", self.show_audit_trail), Permission.VIEW_AUDIT),
-            (("&Back up the database…", "A copy of every record, encrypted with a password.",
-              lambda: self.backup_action.trigger()), Permission.BACKUP),
-            (("R&estore a backup…", "Into a new database file; the one in use is never replaced.",
-              lambda: self.restore_action.trigger()), Permission.BACKUP),
-        ) if may(permission)]
+        entries = [
+            entry
+            for entry, permission in (
+                (
+                    (
+                        "&Users…",
+                        "Add users, give them roles, disable them, reset a forgotten password.",
+                        self.show_users,
+                    ),
+                    Permission.MANAGE_USERS,
+                ),
+                (
+                    (
+                        "Audit &trail…",
+                        "Who did what and when, by user, person, period or action; check that "
+                        "nothing was changed; export.",
+                        self.show_audit_trail,
+                    ),
+                    Permission.VIEW_AUDIT,
+                ),
+                (
+                    (
+                        "&Back up the database…",
+                        "A copy of every record, encrypted with a password.",
+                        lambda: self.backup_action.trigger(),
+                    ),
+                    Permission.BACKUP,
+                ),
+                (
+                    (
+                        "R&estore a backup…",
+                        "Into a new database file; the one in use is never replaced.",
+                        lambda: self.restore_action.trigger(),
+                    ),
+                    Permission.BACKUP,
+                ),
+            )
+            if may(permission)
+        ]
         self.admin_page = AdminPage(who, entries)
         self.tabs.addTab(self.admin_page, "Adm&inistration")
 
@@ -163,27 +218,27 @@ class MainWindow(QMainWindow):
 
     @property
     def search(self) -> SearchPanel:
-        return self._page("search")  # type: ignore[return-value]
+        return self._page("search")  # type: ignore[return-value]  # the page built for this tab is this class
 
     @property
     def intake(self) -> IntakeForm:
-        return self._page("intake")  # type: ignore[return-value]
+        return self._page("intake")  # type: ignore[return-value]  # the page built for this tab is this class
 
     @property
     def referral(self) -> ReferralPage:
-        return self._page("referral")  # type: ignore[return-value]
+        return self._page("referral")  # type: ignore[return-value]  # the page built for this tab is this class
 
     @property
     def appointments(self) -> AppointmentsView:
-        return self._page("appointments")  # type: ignore[return-value]
+        return self._page("appointments")  # type: ignore[return-value]  # the page built for this tab is this class
 
     @property
     def queues(self) -> QueuesView:
-        return self._page("queues")  # type: ignore[return-value]
+        return self._page("queues")  # type: ignore[return-value]  # the page built for this tab is this class
 
     @property
     def referral_list(self) -> ReferralListView:
-        return self._page("referral_list")  # type: ignore[return-value]
+        return self._page("referral_list")  # type: ignore[return-value]  # the page built for this tab is this class
 
     @property
     def evaluation(self) -> QWidget:
@@ -236,7 +291,9 @@ class MainWindow(QMainWindow):
         page.sig_saved.connect(self._referral_saved)
         return page
 
-    def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:  # noqa: ANN001
+    def _action(
+        self, menu: QMenu, text: str, slot: Callable[[], object], shortcut: QKeySequence | str | None = None
+    ) -> QAction:
         action = QAction(self)  # then its text: QAction(text, parent)'s overloads make PySide build QIcon's type
         action.setText(text)
         if shortcut is not None:  # (a window shortcut: QAction's default context)
@@ -253,10 +310,12 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.import_action = self._action(file_menu, "&Import records…", self.import_records, "Ctrl+I")
         self.demo_action = self._action(file_menu, "Fill with &sample data…", self.fill_demo)
-        self.backup_action = self._action(file_menu, "&Back up database…",
-                                          lambda: _backup_dialog().open_backup_dialog(self.ctx, self.runner, self))
-        self.restore_action = self._action(file_menu, "&Restore a backup…",
-                                           lambda: _backup_dialog().open_restore_dialog(self.ctx, self.runner, self))
+        self.backup_action = self._action(
+            file_menu, "&Back up database…", lambda: _backup_dialog().open_backup_dialog(self.ctx, self.runner, self)
+        )
+        self.restore_action = self._action(
+            file_menu, "&Restore a backup…", lambda: _backup_dialog().open_restore_dialog(self.ctx, self.runner, self)
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")  # (the platform's Quit key is none on Windows)
         referral_menu = bar.addMenu("&Referral")
@@ -264,21 +323,23 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(referral_menu, "&Save referral", self.save_referral, "Ctrl+S")
         documents_menu = bar.addMenu("&Documents")
         self.day_letters_action = self._action(
-            documents_menu, "Print &appointment letters for the chosen centre and day…", self._print_day_letters)
+            documents_menu, "Print &appointment letters for the chosen centre and day…", self._print_day_letters
+        )
         self.missed_notices_action = self._action(
-            documents_menu, "Print &missed-appointment notices for today…",
-            lambda: self.appointments.print_missed_notices(self.ctx.today()))
+            documents_menu,
+            "Print &missed-appointment notices for today…",
+            lambda: self.appointments.print_missed_notices(self.ctx.today()),
+        )
         view_menu = bar.addMenu("&View")
         self.show_search_action = self._action(view_menu, "&Find person", self.show_search, "Ctrl+F")
-        self.show_referral_action = self._action(view_menu, "&Referral page",
-                                                 lambda: self.tabs.setCurrentWidget(self.referral), "Ctrl+3")
+        self.show_referral_action = self._action(
+            view_menu, "&Referral page", lambda: self.tabs.setCurrentWidget(self.referral), "Ctrl+3"
+        )
         self.show_appointments_action = self._action(view_menu, "&Appointments", self.show_appointments, "Ctrl+4")
         self.show_queues_action = self._action(view_menu, "&Queues", self.show_queues, "Ctrl+5")
         self.show_evaluation_action = self._action(view_menu, "E&valuation", self.show_evaluation, "Ctrl+6")
-        self.show_referral_list_action = self._action(view_menu, "All referra&ls", self.show_referral_list,
-                                                      "Ctrl+7")
-        self.refresh_action = self._action(view_menu, "Re&fresh", self.refresh_all,
-                                           QKeySequence.StandardKey.Refresh)
+        self.show_referral_list_action = self._action(view_menu, "All referra&ls", self.show_referral_list, "Ctrl+7")
+        self.refresh_action = self._action(view_menu, "Re&fresh", self.refresh_all, QKeySequence.StandardKey.Refresh)
         # Filled once someone is signed in (its dialogs load the services: not before the first paint).
         self.data_menu = bar.addMenu("Data &protection")
         self.data_menu.menuAction().setVisible(False)
@@ -372,8 +433,11 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self, counts: dict) -> None:
         """The count of each queue this user works (a support worker's: awaiting a first appointment)."""
-        titles = ((Queue.AWAITING_APPOINTMENT, "Awaiting first appointment"), (Queue.OVERDUE, "Overdue"),
-                  (Queue.AWAITING_CONFIRMATION, "Awaiting confirmation"))
+        titles = (
+            (Queue.AWAITING_APPOINTMENT, "Awaiting first appointment"),
+            (Queue.OVERDUE, "Overdue"),
+            (Queue.AWAITING_CONFIRMATION, "Awaiting confirmation"),
+        )
         self.counts_label.setText("   ".join(f"{title}: {counts[name]}" for name, title in titles if name in counts))
 
     # -- import ----------------------------------------------------------------------------
@@ -397,9 +461,12 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
         if not empty:
-            QMessageBox.information(self, "Sample data",
-                                    "This database already holds people. Sample data goes into a fresh "
-                                    "database only, so it can never mix with real records.")
+            QMessageBox.information(
+                self,
+                "Sample data",
+                "This database already holds people. Sample data goes into a fresh "
+                "database only, so it can never mix with real records.",
+            )
             return
         progress = QProgressDialog("Creating sample people and referrals…", "", 0, 400, self)
         progress.setObjectName("demoProgress")
@@ -425,15 +492,19 @@ class MainWindow(QMainWindow):
 
             return fill(ctx, progress=report)
 
-        Op(self, sample).with_progress(lambda done, total: (progress.setMaximum(total), progress.setValue(done))) \
-            .disabling(self.demo_action).changes(Changed.ALL).success(done).failure(failed).run_in(self.runner)
+        Op(self, sample).with_progress(
+            lambda done, total: (progress.setMaximum(total), progress.setValue(done))
+        ).disabling(self.demo_action).changes(Changed.ALL).success(done).failure(failed).run_in(self.runner)
 
     def _about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.about(self, "About Diversion Desktop",
-                          f"Diversion Desktop {__version__}\nDatabase: {self.ctx.database_label}\n"
-                          f"Schemes: {', '.join(s.area for s in self.ctx.schemes)}")
+        QMessageBox.about(
+            self,
+            "About Diversion Desktop",
+            f"Diversion Desktop {__version__}\nDatabase: {self.ctx.database_label}\n"
+            f"Schemes: {', '.join(s.area for s in self.ctx.schemes)}",
+        )
 
     # -- account and administration -----------------------------------------------------------
     def change_password(self) -> None:
@@ -505,7 +576,7 @@ class MainWindow(QMainWindow):
 
     def has_unsaved_work(self) -> bool:
         intake = self._built("intake")
-        return intake is not None and intake.has_unsaved_work()  # type: ignore[attr-defined]
+        return intake is not None and intake.has_unsaved_work()  # type: ignore[attr-defined]  # the intake page is an IntakeForm
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # (A sign-out has asked already; so has a close the person chose to go on with.)
@@ -528,10 +599,13 @@ class MainWindow(QMainWindow):
         if self._discarding or not self.has_unsaved_work():
             return True
         self.tabs.setCurrentWidget(self.intake)
-        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved referral",
-                          "The new referral has not been saved. Save it first?",
-                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                          | QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved referral",
+            "The new referral has not been saved. Save it first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.setObjectName("unsavedWorkQuestion")
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         box.finished.connect(lambda answer: self._unsaved_answered(answer, then))
@@ -544,6 +618,7 @@ class MainWindow(QMainWindow):
             self._discarding = True
             go_on()
         elif answer == QMessageBox.StandardButton.Save:
+
             def saved(_saved: object) -> None:
                 self.intake.sig_saved.disconnect(saved)
                 go_on()

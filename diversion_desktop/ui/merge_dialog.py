@@ -78,8 +78,9 @@ class PersonPicker(QWidget):
 
     sig_chosen = Signal(object)  # PersonRecord or None
 
-    def __init__(self, title: str, people: PeopleService, runner: TaskRunner, name: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, people: PeopleService, runner: TaskRunner, name: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.people = people
         self.runner = runner
@@ -110,8 +111,14 @@ class PersonPicker(QWidget):
         self.history_view.setObjectName(f"{name}History")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.title, self.search_box, self.summary, self.results_view, self.chosen_label,
-                       self.history_view):
+        for widget in (
+            self.title,
+            self.search_box,
+            self.summary,
+            self.results_view,
+            self.chosen_label,
+            self.history_view,
+        ):
             layout.addWidget(widget)
 
     def _typed(self, _text: str) -> None:
@@ -128,8 +135,9 @@ class PersonPicker(QWidget):
         self.summary.setText("Searching…")
         people = self.people  # the worker's function holds no widget: one must never be freed there
         # (An answer that comes once the dialog has closed is dropped: ui/operations.py.)
-        Op(self, lambda: people.search(text)).success(lambda found: self._show(found, token, text)) \
-            .failure(lambda error: self._failed(error, token)).run_in(self.runner)
+        Op(self, lambda: people.search(text)).success(lambda found: self._show(found, token, text)).failure(
+            lambda error: self._failed(error, token)
+        ).run_in(self.runner)
 
     def _failed(self, error: BaseException, token: int) -> bool:
         if token == self._latest:
@@ -141,8 +149,13 @@ class PersonPicker(QWidget):
             return  # a newer search is on its way
         shown = [p for p in found if p.id != self.excluded]
         self.results.set_rows(shown)
-        self.summary.setText("Type to search." if not text.strip() else
-                             f"{len(shown)} found." if shown else f"No one found for “{text}”.")
+        self.summary.setText(
+            "Type to search."
+            if not text.strip()
+            else f"{len(shown)} found."
+            if shown
+            else f"No one found for “{text}”."
+        )
         if shown:
             self.results_view.selectRow(0)
         else:
@@ -159,9 +172,11 @@ class PersonPicker(QWidget):
             self.chosen_label.setText("No record chosen.")
         else:
             barred = " — BARRED from further diversion" if person.barred else ""
-            self.chosen_label.setText(f"{person.display_name} ({person.reference}), born "
-                                      f"{day_text(person.date_of_birth)}; {person.postcode or 'no postcode'}; "
-                                      f"{len(person.referrals)} referral(s){barred}.")
+            self.chosen_label.setText(
+                f"{person.display_name} ({person.reference}), born "
+                f"{day_text(person.date_of_birth)}; {person.postcode or 'no postcode'}; "
+                f"{len(person.referrals)} referral(s){barred}."
+            )
         self.sig_chosen.emit(person)
 
 
@@ -183,9 +198,11 @@ class MergeDialog(QDialog):
         self.other = PersonPicker("Other record (its history moves to the kept record)", people, runner, "other", self)
         self.keep.sig_chosen.connect(self._changed)
         self.other.sig_chosen.connect(self._changed)
-        intro = QLabel("Merge two records only when you are sure they are one person. The other record's "
-                       "referrals and aliases move to the kept record, its name becomes an alias, and its "
-                       "reference will still find the person. The merge is audited and can be undone.")
+        intro = QLabel(
+            "Merge two records only when you are sure they are one person. The other record's "
+            "referrals and aliases move to the kept record, its name becomes an alias, and its "
+            "reference will still find the person. The merge is audited and can be undone."
+        )
         intro.setWordWrap(True)
         self.dates_differ = QCheckBox()
         self.dates_differ.setObjectName("mergeDatesDiffer")
@@ -230,12 +247,14 @@ class MergeDialog(QDialog):
             assert keep is not None and other is not None
             self.dates_differ.setText(
                 f"The dates of birth differ ({day_text(keep.date_of_birth)} and {day_text(other.date_of_birth)}): "
-                f"I have checked they are one person; keep {day_text(keep.date_of_birth)}.")
+                f"I have checked they are one person; keep {day_text(keep.date_of_birth)}."
+            )
         else:
             self.dates_differ.setChecked(False)
         self.dates_differ.setVisible(differ)
-        self.merge_button.setEnabled(not self.busy and self.result is None and bool(keep and other)
-                                     and keep.id != other.id)
+        self.merge_button.setEnabled(
+            not self.busy and self.result is None and bool(keep and other) and keep.id != other.id
+        )
 
     def merge(self) -> None:
         if self.busy or self.result is not None:
@@ -251,16 +270,19 @@ class MergeDialog(QDialog):
         if problem:
             self.reason.setFocus()
             return
-        if not ask_confirmation(self, "Merge records",
-                                f"Merge {other.display_name} ({other.reference}) into {keep.display_name} "
-                                f"({keep.reference})? {len(other.referrals)} referral(s) will move."):
+        if not ask_confirmation(
+            self,
+            "Merge records",
+            f"Merge {other.display_name} ({other.reference}) into {keep.display_name} "
+            f"({keep.reference})? {len(other.referrals)} referral(s) will move.",
+        ):
             return
         reason, allow = self.reason.toPlainText(), self.dates_differ.isChecked()
         self.status.setText("Merging…")
         service = self.service  # the worker's function holds no widget
-        Op(self, lambda: service.merge(keep.id, other.id, reason, allow_different_birth_dates=allow)) \
-            .busy(self._busy_changed).changes(Changed.PEOPLE | Changed.REFERRALS).success(self._done) \
-            .failure(self._failed).run_in(self.runner)
+        Op(self, lambda: service.merge(keep.id, other.id, reason, allow_different_birth_dates=allow)).busy(
+            self._busy_changed
+        ).changes(Changed.PEOPLE | Changed.REFERRALS).success(self._done).failure(self._failed).run_in(self.runner)
 
     @property
     def busy(self) -> bool:
@@ -306,8 +328,9 @@ class UndoMergeDialog(QDialog):
 
     sig_undone = Signal(object)  # UndoResult
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, person_reference: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, runner: TaskRunner, person_reference: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.runner = runner
@@ -397,9 +420,12 @@ class UndoMergeDialog(QDialog):
         if problem:
             self.reason.setFocus()
             return
-        if not ask_confirmation(self, "Undo merge",
-                                f"Undo merge {chosen.id}? {chosen.merged_reference} becomes a record of its own "
-                                f"again, with {', '.join(chosen.referral_references) or 'no referrals'}."):
+        if not ask_confirmation(
+            self,
+            "Undo merge",
+            f"Undo merge {chosen.id}? {chosen.merged_reference} becomes a record of its own "
+            f"again, with {', '.join(chosen.referral_references) or 'no referrals'}.",
+        ):
             return
         reason = self.reason.toPlainText()
 
@@ -409,11 +435,10 @@ class UndoMergeDialog(QDialog):
             self.show_merges()
 
         service = self.service
-        Op(self, lambda: service.undo(chosen.id, reason)).busy(self._update) \
-            .changes(Changed.PEOPLE | Changed.REFERRALS).success(done).errors_in(self.error.show_message) \
-            .run_in(self.runner)
+        Op(self, lambda: service.undo(chosen.id, reason)).busy(self._update).changes(
+            Changed.PEOPLE | Changed.REFERRALS
+        ).success(done).errors_in(self.error.show_message).run_in(self.runner)
 
     def reject(self) -> None:
         if not self.busy:
             super().reject()
-

@@ -129,8 +129,7 @@ class Op(Generic[T]):
         self._progress = show if isinstance(show, ProgressRelay) else ProgressRelay(show, self.parent)
         return self
 
-    def changes(self, what: Changed, referral_id: int | None = None,
-                when: Callable[[T], bool] | None = None) -> Op[T]:
+    def changes(self, what: Changed, referral_id: int | None = None, when: Callable[[T], bool] | None = None) -> Op[T]:
         """Announced on the runner's ``data_changed`` once the work has succeeded (and ``when(result)``
         says it wrote something, if given)."""
         self._changes, self._changed_when = Changes(what, referral_id, self.parent), when
@@ -156,7 +155,10 @@ class Op(Generic[T]):
         work, relay = self._work, self._progress
         if relay is not None:
             report = relay.report  # (the worker holds the relay's method only: never a widget)
-            task: Callable[[], Any] = lambda: work(report)
+
+            def task() -> Any:
+                return work(report)
+
         else:
             task = work
         self._runner = runner
@@ -219,6 +221,7 @@ class Op(Generic[T]):
         if form is not None and shiboken6.isValid(form):
             form.show_failure(error)
             if reload is not None:
+
                 def reload_form() -> None:
                     form.reject()
                     reload()

@@ -20,8 +20,10 @@ from diversion_desktop.services.exporter import MIN_PASSWORD_LENGTH, OPENS_WITH
 from diversion_desktop.ui.widgets import ErrorLabel
 
 # What to do with the password, for a dialog's note under the fields.
-PASSWORD_NOTE = (f"Open the ZIP with {OPENS_WITH}. Give the password to the recipient by another route (a phone "
-                 "call, not the same e-mail).")
+PASSWORD_NOTE = (
+    f"Open the ZIP with {OPENS_WITH}. Give the password to the recipient by another route (a phone "
+    "call, not the same e-mail)."
+)
 
 
 class PasswordFields:
@@ -29,9 +31,15 @@ class PasswordFields:
     (``<name>Protect``, ``<name>Password``, ``<name>PasswordAgain``). The encrypted backup asks
     the same way with its own words and minimum (``checkbox``, ``untick``, ``min_length``)."""
 
-    def __init__(self, name: str, parent: QWidget | None = None, *,
-                 checkbox: tuple[str, str] = ("Protect", "&Protect with a password (an AES-encrypted ZIP)"),
-                 untick: str = "untick the protection", min_length: int = MIN_PASSWORD_LENGTH) -> None:
+    def __init__(
+        self,
+        name: str,
+        parent: QWidget | None = None,
+        *,
+        checkbox: tuple[str, str] = ("Protect", "&Protect with a password (an AES-encrypted ZIP)"),
+        untick: str = "untick the protection",
+        min_length: int = MIN_PASSWORD_LENGTH,
+    ) -> None:
         self.untick, self.min_length = untick, min_length
         suffix, text = checkbox
         self.protect = QCheckBox(text, parent)

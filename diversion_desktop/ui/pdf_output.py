@@ -136,8 +136,12 @@ def print_to_printer(printer: QPrinter, pdf_bytes: bytes, title: str, progress: 
 def _fit(size: QSize, target: QRect) -> QRect:
     """``size`` scaled to fit ``target`` and centred in it, keeping its proportions."""
     scaled = size.scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-    return QRect(target.x() + (target.width() - scaled.width()) // 2,
-                 target.y() + (target.height() - scaled.height()) // 2, scaled.width(), scaled.height())
+    return QRect(
+        target.x() + (target.width() - scaled.width()) // 2,
+        target.y() + (target.height() - scaled.height()) // 2,
+        scaled.width(),
+        scaled.height(),
+    )
 
 
 def print_pdf(parent: QWidget | None, pdf_bytes: bytes, title: str) -> bool:
@@ -178,8 +182,12 @@ def print_on(parent: QWidget | None, printer: QPrinter, pdf_bytes: bytes, title:
     if stopped:
         return False
     if not printed:
-        _warn(parent, "Print", f"{title} could not be printed: the printer did not accept it. "
-                               "Check the printer and try again, or save it as a PDF.")
+        _warn(
+            parent,
+            "Print",
+            f"{title} could not be printed: the printer did not accept it. "
+            "Check the printer and try again, or save it as a PDF.",
+        )
     return bool(printed)
 
 
@@ -204,8 +212,12 @@ def write_pdf(parent: QWidget | None, chosen: str, pdf_bytes: bytes) -> Path | N
         write_private(path, pdf_bytes)  # (OFFICIAL-SENSITIVE: owner only)
     except OSError as error:
         reason = error.strerror or str(error)
-        _warn(parent, "Save as PDF", f"The PDF could not be saved to {path}: {reason}. "
-                                     "Choose another folder (one you can write to) and try again.")
+        _warn(
+            parent,
+            "Save as PDF",
+            f"The PDF could not be saved to {path}: {reason}. "
+            "Choose another folder (one you can write to) and try again.",
+        )
         return None
     return path
 

@@ -37,9 +37,18 @@ class PdfPreviewDialog(QDialog):
     sig_printed = Signal()  # printed by the dialog itself (handle_output=True)
     sig_saved = Signal(str)  # the path written by the dialog itself
 
-    def __init__(self, content: bytes, title: str, file_name: str, parent: QWidget | None = None, *,
-                 note: str = "", handle_output: bool = True, print_text: str = "&Print…",
-                 save_text: str = "Save as P&DF…") -> None:
+    def __init__(
+        self,
+        content: bytes,
+        title: str,
+        file_name: str,
+        parent: QWidget | None = None,
+        *,
+        note: str = "",
+        handle_output: bool = True,
+        print_text: str = "&Print…",
+        save_text: str = "Save as P&DF…",
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("pdfPreviewDialog")
         self.setWindowTitle(f"{title} — preview")
@@ -114,9 +123,11 @@ class PdfPreviewDialog(QDialog):
         self.close_button.setText("&Close")
         self.buttons.rejected.connect(self.reject)
 
-        for keys, slot in (((QKeySequence.StandardKey.ZoomIn, "Ctrl+="), lambda: self.zoom(_ZOOM_STEP)),
-                           ((QKeySequence.StandardKey.ZoomOut,), lambda: self.zoom(1 / _ZOOM_STEP)),
-                           (("Ctrl+0",), self.fit_width)):
+        for keys, slot in (
+            ((QKeySequence.StandardKey.ZoomIn, "Ctrl+="), lambda: self.zoom(_ZOOM_STEP)),
+            ((QKeySequence.StandardKey.ZoomOut,), lambda: self.zoom(1 / _ZOOM_STEP)),
+            (("Ctrl+0",), self.fit_width),
+        ):
             for key in keys:
                 QShortcut(QKeySequence(key), self, activated=slot)
 

@@ -119,8 +119,9 @@ class QueuesView(QWidget):
         self.confirm_button = QPushButton("Confir&m next step…", self)
         self.confirm_button.setObjectName("confirmNextStepButton")
         self.confirm_button.clicked.connect(self.confirm_selected)
-        self.confirm_button.setVisible(self.ctx.principal is not None
-                                       and self.ctx.principal.may(Permission.CONFIRM_NEXT_STEP))
+        self.confirm_button.setVisible(
+            self.ctx.principal is not None and self.ctx.principal.may(Permission.CONFIRM_NEXT_STEP)
+        )
         self.export_button = QPushButton("E&xport…", self)  # (a parent: setVisible below must not make it a window)
         self.export_button.setObjectName("exportQueueButton")
         self.export_button.setToolTip("Export the referrals this queue shows to a spreadsheet")
@@ -158,8 +159,9 @@ class QueuesView(QWidget):
             rows: dict[str, list[QueueRow]] = {name: self.referrals.queue(name) for name, _t, _e in self.queues}
             return rows, self.referrals.queue_counts()
 
-        Op(self, fetch).success(lambda result: self._show(*result, token=token)) \
-            .failure(lambda error: self._load_failed(error, token)).run_in(self.runner)
+        Op(self, fetch).success(lambda result: self._show(*result, token=token)).failure(
+            lambda error: self._load_failed(error, token)
+        ).run_in(self.runner)
 
     def _show(self, rows: dict[str, list[QueueRow]], counts: dict[str, int], token: int) -> None:
         if token != self._latest:
@@ -234,8 +236,15 @@ class QueuesView(QWidget):
 
         name, title, _empty = self.queues[self.tabs.currentIndex()]
         rows = self.models[name].rows
-        self.export_dialog = export_rows(self, self.ctx, self.runner, "referrals", [r.referral_id for r in rows],
-                                         f"{title} queue", suggested_name=f"{name.replace('_', '-')}-queue")
+        self.export_dialog = export_rows(
+            self,
+            self.ctx,
+            self.runner,
+            "referrals",
+            [r.referral_id for r in rows],
+            f"{title} queue",
+            suggested_name=f"{name.replace('_', '-')}-queue",
+        )
 
     def _update_buttons(self) -> None:
         self.export_button.setEnabled(self.models[self.current_queue()].rowCount() > 0)
@@ -262,8 +271,9 @@ class QueuesView(QWidget):
             return
         scheme = self.ctx.schemes.find(row.area)
         kind = scheme.kind.value if scheme is not None else ""
-        if not dialogs.confirm_next_step(self, row.reference, row.person_name, row.proposed_step, row.note,
-                                         kind, row.pathway):
+        if not dialogs.confirm_next_step(
+            self, row.reference, row.person_name, row.proposed_step, row.note, kind, row.pathway
+        ):
             self.status.setText("Not confirmed: nothing has changed.")
             return
         self.status.setText(f"Confirming the next step for {row.reference}…")
@@ -277,6 +287,6 @@ class QueuesView(QWidget):
             self.status.setText(f"Not confirmed for {row.reference}.")
             self.refresh()  # (and the error is said in a dialog)
 
-        Op(self, lambda: self.programme.confirm_next_step(row.referral_id)).busy(self._update_buttons) \
-            .changes(Changed.REFERRALS | Changed.APPOINTMENTS, row.referral_id).success(done).failure(failed) \
-            .run_in(self.runner)
+        Op(self, lambda: self.programme.confirm_next_step(row.referral_id)).busy(self._update_buttons).changes(
+            Changed.REFERRALS | Changed.APPOINTMENTS, row.referral_id
+        ).success(done).failure(failed).run_in(self.runner)

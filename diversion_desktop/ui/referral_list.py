@@ -86,8 +86,14 @@ class ReferralListModel(QAbstractTableModel):
     sig_page_loaded = Signal(int)  # offset of a page that arrived
     sig_failed = Signal(str)  # what went wrong, in words
 
-    def __init__(self, service: ReferralListService, runner: TaskRunner, parent: Any = None,
-                 page_size: int = PAGE_SIZE, max_pages: int = 40) -> None:
+    def __init__(
+        self,
+        service: ReferralListService,
+        runner: TaskRunner,
+        parent: Any = None,
+        page_size: int = PAGE_SIZE,
+        max_pages: int = 40,
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.runner = runner
@@ -128,8 +134,9 @@ class ReferralListModel(QAbstractTableModel):
         self._fetching = None
         self._wanted.clear()
         filters, size = self._filters, self.page_size
-        Op(self, lambda: self.service.open(filters, size)).success(lambda opened: self._opened(opened, generation)) \
-            .failure(lambda error: self._failed(error, generation)).run_in(self.runner)
+        Op(self, lambda: self.service.open(filters, size)).success(
+            lambda opened: self._opened(opened, generation)
+        ).failure(lambda error: self._failed(error, generation)).run_in(self.runner)
 
     def _opened(self, opened: ReferralListOpened, generation: int) -> None:
         if generation != self._generation:
@@ -186,9 +193,9 @@ class ReferralListModel(QAbstractTableModel):
             return
         self._fetching = page
         generation, filters, total, size = self._generation, self._filters, self._total, self.page_size
-        Op(self, lambda: self.service.page(filters, page * size, size, total)) \
-            .success(lambda result: self._page_arrived(result, page, generation)) \
-            .failure(lambda error: self._failed(error, generation)).run_in(self.runner)
+        Op(self, lambda: self.service.page(filters, page * size, size, total)).success(
+            lambda result: self._page_arrived(result, page, generation)
+        ).failure(lambda error: self._failed(error, generation)).run_in(self.runner)
 
     def _page_arrived(self, result: ReferralListPage, page: int, generation: int) -> None:
         if generation != self._generation:
@@ -205,14 +212,13 @@ class ReferralListModel(QAbstractTableModel):
         self._fetch_next()
 
     # -- QAbstractTableModel ---------------------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._total
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401 - Qt data
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -221,7 +227,7 @@ class ReferralListModel(QAbstractTableModel):
             return "This column cannot be sorted."
         return None
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: ANN401 - Qt data
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, ROW_ROLE):
             return None
         page = index.row() // self.page_size
@@ -286,7 +292,9 @@ class ReferralListView(QWidget):
         self.text_filter = QLineEdit()
         self.text_filter.setObjectName("textFilter")
         self.text_filter.setAccessibleName("Reference or name")
-        self.text_filter.setPlaceholderText("Referral reference (or its start), name, date of birth or person reference")
+        self.text_filter.setPlaceholderText(
+            "Referral reference (or its start), name, date of birth or person reference"
+        )
         self.text_filter.setClearButtonEnabled(True)
         status_label, area_label, text_label = QLabel("&Status"), QLabel("A&rea"), QLabel("&Find")
         status_label.setBuddy(self.status_filter)
@@ -338,8 +346,11 @@ class ReferralListView(QWidget):
         self.summary.setObjectName("referralListSummary")
 
         filters = QHBoxLayout()
-        for label, widget, stretch in ((status_label, self.status_filter, 0), (area_label, self.area_filter, 0),
-                                       (text_label, self.text_filter, 1)):
+        for label, widget, stretch in (
+            (status_label, self.status_filter, 0),
+            (area_label, self.area_filter, 0),
+            (text_label, self.text_filter, 1),
+        ):
             filters.addWidget(label)
             filters.addWidget(widget, stretch)
         buttons = QHBoxLayout()
@@ -384,8 +395,12 @@ class ReferralListView(QWidget):
 
     def apply_filters(self) -> None:
         self._timer.stop()
-        filters = replace(self.model.filters, status=self.status_filter.currentData() or "",
-                          area=self.area_filter.currentData() or "", text=self.text_filter.text().strip())
+        filters = replace(
+            self.model.filters,
+            status=self.status_filter.currentData() or "",
+            area=self.area_filter.currentData() or "",
+            text=self.text_filter.text().strip(),
+        )
         if filters != self.model.filters or not self.model.loaded:
             self.summary.setText("Loading…")
             self.model.set_filters(filters)
@@ -400,13 +415,16 @@ class ReferralListView(QWidget):
     def _show_sort(self, filters: ReferralListFilters) -> None:
         header = self.table.horizontalHeader()
         header.blockSignals(True)
-        header.setSortIndicator(SORT_COLUMN[filters.sort],
-                                Qt.SortOrder.DescendingOrder if filters.descending else Qt.SortOrder.AscendingOrder)
+        header.setSortIndicator(
+            SORT_COLUMN[filters.sort],
+            Qt.SortOrder.DescendingOrder if filters.descending else Qt.SortOrder.AscendingOrder,
+        )
         header.blockSignals(False)
 
     def _loaded(self, total: int) -> None:
-        self.summary.setText("No referral matches." if total == 0
-                             else f"{total:,} referral{'s' if total != 1 else ''}.")
+        self.summary.setText(
+            "No referral matches." if total == 0 else f"{total:,} referral{'s' if total != 1 else ''}."
+        )
         if total:
             self.table.selectRow(0)
         self._update_buttons()
@@ -449,11 +467,17 @@ class ReferralListView(QWidget):
         from diversion_desktop.ui.export_action import export_list
 
         filters = self.model.filters
-        query = ExportQuery(kind="referrals", id_query=ReferralListService.id_query(filters),
-                            description=self.describe_filters())
-        self.export_dialog = export_list(self, self.ctx, self.runner, query, title=self.describe_filters().lower()
-                                         .replace("referral list", "the referral list", 1),
-                                         suggested_name=f"referrals-{self.ctx.today():%Y-%m-%d}")
+        query = ExportQuery(
+            kind="referrals", id_query=ReferralListService.id_query(filters), description=self.describe_filters()
+        )
+        self.export_dialog = export_list(
+            self,
+            self.ctx,
+            self.runner,
+            query,
+            title=self.describe_filters().lower().replace("referral list", "the referral list", 1),
+            suggested_name=f"referrals-{self.ctx.today():%Y-%m-%d}",
+        )
 
     def open_selected(self) -> None:
         row = self.selected_row()

@@ -74,8 +74,12 @@ from diversion_desktop.ui.widgets import add_field
 
 _BOOKABLE = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
 _WITHHELD = "Not shown to your role"  # recorded, maybe, but withheld (services/scope.py), never "Not recorded"
-_SESSION_ORDER = (SessionType.ASSESSMENT, SessionType.HARM_REDUCTION, SessionType.PSYCHOSOCIAL,
-                  SessionType.PRESCRIBING_REVIEW)
+_SESSION_ORDER = (
+    SessionType.ASSESSMENT,
+    SessionType.HARM_REDUCTION,
+    SessionType.PSYCHOSOCIAL,
+    SessionType.PRESCRIBING_REVIEW,
+)
 
 
 def _words(value: str) -> str:
@@ -140,8 +144,7 @@ class ReferralPage(QWidget):
 
     def _data_changed(self, changes: Changes) -> None:
         # An open referral page offers a missed-appointment notice as soon as it is due.
-        if (changes.touches(Changed.APPOINTMENTS) and changes.referral_id is not None
-                and not changes.made_by(self)):
+        if changes.touches(Changed.APPOINTMENTS) and changes.referral_id is not None and not changes.made_by(self):
             self.refresh_if_showing(changes.referral_id)
 
     # -- layout ------------------------------------------------------------------------
@@ -224,14 +227,27 @@ class ReferralPage(QWidget):
         box = QGroupBox("Referral")
         form = QFormLayout(box)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        for name, label in (("person", "Person"), ("person_reference", "Person reference"),
-                            ("date_of_birth", "Date of birth"), ("pathway", "Pathway"),
-                            ("guardian", "Parent or guardian"), ("area", "Area"), ("scheme", "Scheme"),
-                            ("status", "Status"), ("referral_date", "Referral date"),
-                            ("first_attendance_due", "First attendance by"), ("due_date", "Deadline"),
-                            ("centre", "Centre"), ("sessions", "Sessions"), ("incident", "Incident"),
-                            ("crime_reference", "Crime reference"), ("officer", "Officer"), ("station", "Station"),
-                            ("offence", "Offence"), ("substances", "Substances")):
+        for name, label in (
+            ("person", "Person"),
+            ("person_reference", "Person reference"),
+            ("date_of_birth", "Date of birth"),
+            ("pathway", "Pathway"),
+            ("guardian", "Parent or guardian"),
+            ("area", "Area"),
+            ("scheme", "Scheme"),
+            ("status", "Status"),
+            ("referral_date", "Referral date"),
+            ("first_attendance_due", "First attendance by"),
+            ("due_date", "Deadline"),
+            ("centre", "Centre"),
+            ("sessions", "Sessions"),
+            ("incident", "Incident"),
+            ("crime_reference", "Crime reference"),
+            ("officer", "Officer"),
+            ("station", "Station"),
+            ("offence", "Offence"),
+            ("substances", "Substances"),
+        ):
             self._value(form, name, label)
         return box
 
@@ -275,8 +291,9 @@ class ReferralPage(QWidget):
         self.confirm_button.clicked.connect(self.confirm_next_step)
         self.withdraw_button = QPushButton("&Withdraw confirmation…")
         self.withdraw_button.setObjectName("withdrawConfirmationButton")
-        self.withdraw_button.setToolTip("Undo a confirmation made by mistake, with a reason, so that the "
-                                        "attendance can be corrected.")
+        self.withdraw_button.setToolTip(
+            "Undo a confirmation made by mistake, with a reason, so that the attendance can be corrected."
+        )
         self.withdraw_button.clicked.connect(self.withdraw_confirmation)
         layout.addWidget(self.next_step_label)
         buttons = QHBoxLayout()
@@ -315,8 +332,7 @@ class ReferralPage(QWidget):
         self.correct_button = QPushButton("Co&rrect attendance…")
         self.correct_button.setObjectName("correctAttendanceButton")
         self.correct_button.clicked.connect(self.correct_attendance)
-        self.appointments_table.selectionModel().selectionChanged.connect(
-            lambda *_a: self._update_correction_buttons())
+        self.appointments_table.selectionModel().selectionChanged.connect(lambda *_a: self._update_correction_buttons())
         row = QHBoxLayout()
         row.addWidget(self.book_button)
         row.addWidget(self.correct_button)
@@ -374,8 +390,9 @@ class ReferralPage(QWidget):
             except ServiceError as error:  # the referral still shows; the group says what is wrong
                 return _Loaded(detail, None, None, str(error))
 
-        Op(self, fetch_all).success(lambda loaded: self._loaded(loaded, token)) \
-            .failure(lambda error: self._load_failed(error, token)).run_in(self.runner)
+        Op(self, fetch_all).success(lambda loaded: self._loaded(loaded, token)).failure(
+            lambda error: self._load_failed(error, token)
+        ).run_in(self.runner)
 
     def _loaded(self, loaded: _Loaded, token: int) -> None:
         if token != self._latest:
@@ -406,8 +423,10 @@ class ReferralPage(QWidget):
     # -- showing ------------------------------------------------------------------------------
     def _show_empty(self) -> None:
         self.title.setText("No referral open")
-        self.message.setText("Type a referral reference and press Enter, or open a referral from the "
-                             "search, the appointments list or a queue.")
+        self.message.setText(
+            "Type a referral reference and press Enter, or open a referral from the "
+            "search, the appointments list or a queue."
+        )
         self.body.setVisible(False)
         self.documents.clear()
         self._update_buttons()
@@ -424,8 +443,16 @@ class ReferralPage(QWidget):
         values["person_reference"].setText(person.reference)
         values["date_of_birth"].setText(day_text(person.date_of_birth))
         values["pathway"].setText(f"{pathway_text(d.pathway)} (aged {d.age_at_incident} on the incident date)")
-        guardian = " — ".join(p for p in (person.guardian_name, person.guardian_relationship,
-                                          person.guardian_phone, person.guardian_address) if p)
+        guardian = " — ".join(
+            p
+            for p in (
+                person.guardian_name,
+                person.guardian_relationship,
+                person.guardian_phone,
+                person.guardian_address,
+            )
+            if p
+        )
         values["guardian"].setText(guardian or ("Not recorded" if d.pathway == Pathway.YOUTH else "Not needed (adult)"))
         values["area"].setText(d.area)
         values["scheme"].setText(_kind_text(d.scheme_kind))
@@ -434,27 +461,32 @@ class ReferralPage(QWidget):
             status += f" — outcome: {_words(d.outcome)}" + (f" on {day_text(d.outcome_date)}" if d.outcome_date else "")
         values["status"].setText(status)
         values["referral_date"].setText(day_text(d.referral_date))
-        values["first_attendance_due"].setText(self._deadline_text(d.first_attendance_due, d, today,
-                                                                   d.sessions_attended > 0))
+        values["first_attendance_due"].setText(
+            self._deadline_text(d.first_attendance_due, d, today, d.sessions_attended > 0)
+        )
         values["due_date"].setText(self._deadline_text(d.due_date, d, today, False))
         centre = f"{d.centre_name} ({d.provider})" if d.provider else d.centre_name
         values["centre"].setText(centre or "None (not diverted)")
         if d.is_open or d.status == Status.COMPLETED:
-            values["sessions"].setText(f"{d.sessions_attended} of {d.sessions_required} attended; "
-                                       f"{d.rebookings_left} rebooking(s) left")
+            values["sessions"].setText(
+                f"{d.sessions_attended} of {d.sessions_required} attended; {d.rebookings_left} rebooking(s) left"
+            )
         else:
             values["sessions"].setText(f"{d.sessions_attended} attended")
         place = f" at {d.incident_place}" if d.incident_place else ""
         values["incident"].setText(f"{moment_text(d.incident_at)}{place}")
-        values["crime_reference"].setText(_WITHHELD if "crime_reference" in d.withheld
-                                          else d.crime_reference or "Not recorded")
+        values["crime_reference"].setText(
+            _WITHHELD if "crime_reference" in d.withheld else d.crime_reference or "Not recorded"
+        )
         officer = d.officer_name + (f" ({d.officer_collar_number})" if d.officer_collar_number else "")
-        values["officer"].setText(_WITHHELD if "officer_name" in d.withheld
-                                  else officer or "Not recorded")  # (never the station in its place)
+        values["officer"].setText(
+            _WITHHELD if "officer_name" in d.withheld else officer or "Not recorded"
+        )  # (never the station in its place)
         values["station"].setText(_WITHHELD if "station" in d.withheld else d.station or "Not recorded")
         values["offence"].setText(_offence_text(d.offence) + ("; suspected of supply" if d.suspected_supply else ""))
-        values["substances"].setText("\n".join(f"{s.label}: {_quantity_text(s.quantity)} {s.unit}"
-                                               for s in d.substances) or "None recorded")
+        values["substances"].setText(
+            "\n".join(f"{s.label}: {_quantity_text(s.quantity)} {s.unit}" for s in d.substances) or "None recorded"
+        )
         self._show_decision(d)
         self._show_next_step(d)
         self.appointments_model.set_rows(d.appointments)
@@ -493,21 +525,26 @@ class ReferralPage(QWidget):
         if overridden:
             self.override_label.setText(f"Override justification ({d.override_by or 'unknown'}): {d.override_reason}")
         self.override_label.setVisible(overridden)
-        self.rule_label.setText(f"Decided by {d.decided_by or 'unknown'} under rule version {d.rule_version}"
-                                f" (scheme settings {d.settings_hash[:12]}).")
+        self.rule_label.setText(
+            f"Decided by {d.decided_by or 'unknown'} under rule version {d.rule_version}"
+            f" (scheme settings {d.settings_hash[:12]})."
+        )
 
     def _show_next_step(self, d: ReferralDetail) -> None:
         lines: list[str] = []
         if d.status == Status.COMPLETED:
             lines.append(f"Programme completed: {next_step_text(d.next_step or NextStep.NO_FURTHER_ACTION)}.")
-            lines.append(f"Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED} "
-                         "(diversionary, educational or intervention activity).")
+            lines.append(
+                f"Home Office outcome {HOME_OFFICE_OUTCOME_COMPLETED} "
+                "(diversionary, educational or intervention activity)."
+            )
             if d.next_step_confirmed_at:
                 lines.append(f"Recorded by {d.next_step_confirmed_by} on {moment_text(d.next_step_confirmed_at)}.")
         elif d.next_step:
             lines.append(f"Confirmed next step: {next_step_text(d.next_step)}.")
-            lines.append(f"Confirmed by {d.next_step_confirmed_by or 'unknown'} on "
-                         f"{moment_text(d.next_step_confirmed_at)}.")
+            lines.append(
+                f"Confirmed by {d.next_step_confirmed_by or 'unknown'} on {moment_text(d.next_step_confirmed_at)}."
+            )
             if d.proposed_reason:
                 lines.append(f"Why: {d.proposed_reason}")
             if d.for_case_file:
@@ -516,15 +553,22 @@ class ReferralPage(QWidget):
             lines.append(f"Proposed next step: {next_step_text(d.proposed_step)}.")
             if d.proposed_reason:
                 lines.append(f"Why: {d.proposed_reason}")
-            consequence = dialogs.consequence_text(NextStep(d.proposed_step), d.person.display_name, d.reference,
-                                                   d.scheme_kind, d.pathway)
+            consequence = dialogs.consequence_text(
+                NextStep(d.proposed_step), d.person.display_name, d.reference, d.scheme_kind, d.pathway
+            )
             lines.append(f"If confirmed: {consequence}")
             lines.append("Nothing happens until a coordinator confirms it.")
         elif d.is_open:
             lines.append("None proposed: the programme is under way.")
         else:
-            lines.append("None: " + ("the person declined to take part." if d.status == Status.DECLINED
-                                     else "the referral was not diverted."))
+            lines.append(
+                "None: "
+                + (
+                    "the person declined to take part."
+                    if d.status == Status.DECLINED
+                    else "the referral was not diverted."
+                )
+            )
         if d.for_case_file and not d.next_step:
             lines.append("Marked for the case file.")
         self.next_step_label.setText("\n".join(lines))
@@ -532,14 +576,26 @@ class ReferralPage(QWidget):
     # -- what may be done ------------------------------------------------------------------------
     def can_book(self) -> bool:
         d = self.detail
-        return (d is not None and not self.busy and self.may(Permission.BOOK_APPOINTMENTS) and d.status in _BOOKABLE
-                and d.due_date is not None and d.due_date >= self.ctx.today())
+        return (
+            d is not None
+            and not self.busy
+            and self.may(Permission.BOOK_APPOINTMENTS)
+            and d.status in _BOOKABLE
+            and d.due_date is not None
+            and d.due_date >= self.ctx.today()
+        )
 
     def can_confirm(self) -> bool:
         d = self.detail
         # No further action is proposed for confirmation only once a completion has been withdrawn.
-        return (d is not None and not self.busy and self.may(Permission.CONFIRM_NEXT_STEP) and d.is_open
-                and bool(d.proposed_step) and not d.next_step)
+        return (
+            d is not None
+            and not self.busy
+            and self.may(Permission.CONFIRM_NEXT_STEP)
+            and d.is_open
+            and bool(d.proposed_step)
+            and not d.next_step
+        )
 
     def may(self, permission: Permission) -> bool:
         """Whether the signed-in user may: nothing is offered or suggested that they may not do."""
@@ -557,7 +613,8 @@ class ReferralPage(QWidget):
             note = ""
         elif d.status in _BOOKABLE and d.due_date is not None and d.due_date < self.ctx.today():
             note = "The deadline has passed: no appointment can be booked. " + (
-                "Confirm the next step instead." if may_confirm else "A coordinator confirms the next step.")
+                "Confirm the next step instead." if may_confirm else "A coordinator confirms the next step."
+            )
         elif d.status not in _BOOKABLE:
             note = f"No booking: the referral is {status_text(d.status).lower()}."
         elif may_book:
@@ -577,16 +634,23 @@ class ReferralPage(QWidget):
         centres = scheme.centres() if scheme is not None else ()
         attended = sum(1 for a in d.appointments if a.attendance == Attendance.ATTENDED)
         dialog = dialogs.BookAppointmentDialog(
-            d.reference, d.person.display_name, centres, d.centre_code,
+            d.reference,
+            d.person.display_name,
+            centres,
+            d.centre_code,
             _SESSION_ORDER[min(attended, len(_SESSION_ORDER) - 1)],
-            earliest=max(d.referral_date, self.ctx.today()), deadline=d.due_date, parent=self)
+            earliest=max(d.referral_date, self.ctx.today()),
+            deadline=d.due_date,
+            parent=self,
+        )
         dialog.sig_submitted.connect(lambda request: self._submit_booking(dialog, d, request))
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.book_dialog = dialog
         dialog.open()
 
-    def _submit_booking(self, dialog: dialogs.BookAppointmentDialog, d: ReferralDetail,
-                        request: dialogs.BookingRequest) -> None:
+    def _submit_booking(
+        self, dialog: dialogs.BookAppointmentDialog, d: ReferralDetail, request: dialogs.BookingRequest
+    ) -> None:
         self.message.setText("Booking…")
 
         def done(row: AppointmentRow) -> None:
@@ -599,11 +663,20 @@ class ReferralPage(QWidget):
             self.message.setText("Not booked: see the message in the dialog.")
             return False
 
-        Op(self, lambda: self.programme.book(d.id, request.when, request.centre_code, request.session_type,
-                                             request.worker, confirmed=request.confirmed,
-                                             expected_version=d.version)) \
-            .busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh) \
-            .changes(Changed.APPOINTMENTS | Changed.REFERRALS, d.id).success(done).failure(failed).run_in(self.runner)
+        Op(
+            self,
+            lambda: self.programme.book(
+                d.id,
+                request.when,
+                request.centre_code,
+                request.session_type,
+                request.worker,
+                confirmed=request.confirmed,
+                expected_version=d.version,
+            ),
+        ).busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh).changes(
+            Changed.APPOINTMENTS | Changed.REFERRALS, d.id
+        ).success(done).failure(failed).run_in(self.runner)
 
     def _dialog_closed(self, dialog: dialogs.BookAppointmentDialog) -> None:
         if self.book_dialog is dialog:
@@ -614,8 +687,9 @@ class ReferralPage(QWidget):
         d = self.detail
         if d is None or not self.can_confirm():
             return
-        if not dialogs.confirm_next_step(self, d.reference, d.person.display_name, d.proposed_step,
-                                         d.proposed_reason, d.scheme_kind, d.pathway):
+        if not dialogs.confirm_next_step(
+            self, d.reference, d.person.display_name, d.proposed_step, d.proposed_reason, d.scheme_kind, d.pathway
+        ):
             self.message.setText("Not confirmed: nothing has changed.")
             return
         self.message.setText("Confirming…")
@@ -627,9 +701,11 @@ class ReferralPage(QWidget):
             self.message.setText("Not confirmed.")
             self.refresh()
 
-        Op(self, lambda: self.programme.confirm_next_step(d.id, expected_version=d.version)) \
-            .busy(self._update_buttons).reload_on_stale(self.refresh) \
-            .changes(Changed.REFERRALS | Changed.APPOINTMENTS, d.id).success(done).failure(failed).run_in(self.runner)
+        Op(self, lambda: self.programme.confirm_next_step(d.id, expected_version=d.version)).busy(
+            self._update_buttons
+        ).reload_on_stale(self.refresh).changes(Changed.REFERRALS | Changed.APPOINTMENTS, d.id).success(done).failure(
+            failed
+        ).run_in(self.runner)
 
     # -- corrections (issue 13 §4) ------------------------------------------------------------------
     def _may(self, permission: Permission) -> bool:
@@ -643,8 +719,11 @@ class ReferralPage(QWidget):
             return "You may not correct attendance."
         who = Corrector(principal.username, True, principal.may(Permission.CORRECT_ANY_ATTENDANCE))
         current = Attendance(appointment.attendance) if appointment.attendance else None
-        refusal = correction_refusal(who, Recorded(current, appointment.recorded_by, appointment.recorded_at,
-                                                   bool(d.next_step)), self.ctx.today())
+        refusal = correction_refusal(
+            who,
+            Recorded(current, appointment.recorded_by, appointment.recorded_at, bool(d.next_step)),
+            self.ctx.today(),
+        )
         if refusal is None and not d.is_open:
             refusal = f"The referral is {status_text(d.status).lower()}: nothing can be corrected."
         return refusal
@@ -667,8 +746,9 @@ class ReferralPage(QWidget):
         selected = self.selected_appointment()
         refusal = self.correction_refusal(selected) if selected is not None else "Choose an appointment above."
         self.correct_button.setEnabled(not self.busy and refusal is None)
-        self.correct_button.setToolTip(refusal or "Correct the attendance recorded for the chosen appointment, "
-                                                  "with a reason.")
+        self.correct_button.setToolTip(
+            refusal or "Correct the attendance recorded for the chosen appointment, with a reason."
+        )
         self.withdraw_button.setVisible(self.can_withdraw())
         self.withdraw_button.setEnabled(self.can_withdraw())
 
@@ -681,20 +761,31 @@ class ReferralPage(QWidget):
         dialog.sig_submitted.connect(lambda request: self._submit_correction(dialog, d, appointment, request))
         self._open_correction(dialog)
 
-    def _submit_correction(self, dialog: CorrectAttendanceDialog, d: ReferralDetail, appointment: AppointmentRow,
-                           request: CorrectionRequest) -> None:
+    def _submit_correction(
+        self,
+        dialog: CorrectAttendanceDialog,
+        d: ReferralDetail,
+        appointment: AppointmentRow,
+        request: CorrectionRequest,
+    ) -> None:
         self.message.setText("Correcting…")
 
         def done(row: AppointmentRow) -> None:
-            self._changed(d.id, f"Attendance on {row.scheduled_at:%d/%m/%Y %H:%M} corrected to "
-                                f"{request.attendance.label.lower()}.")
+            self._changed(
+                d.id,
+                f"Attendance on {row.scheduled_at:%d/%m/%Y %H:%M} corrected to {request.attendance.label.lower()}.",
+            )
 
-        Op(self, lambda: self.corrections.correct_attendance(appointment.id, request.attendance, request.reason,
-                                                             appointment.version)) \
-            .busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh) \
-            .changes(Changed.APPOINTMENTS | Changed.REFERRALS, d.id).success(done) \
-            .failure(lambda _error: self.message.setText("Not corrected: see the message in the dialog.")) \
-            .run_in(self.runner)
+        Op(
+            self,
+            lambda: self.corrections.correct_attendance(
+                appointment.id, request.attendance, request.reason, appointment.version
+            ),
+        ).busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh).changes(
+            Changed.APPOINTMENTS | Changed.REFERRALS, d.id
+        ).success(done).failure(
+            lambda _error: self.message.setText("Not corrected: see the message in the dialog.")
+        ).run_in(self.runner)
 
     def withdraw_confirmation(self) -> None:
         d = self.detail
@@ -711,11 +802,13 @@ class ReferralPage(QWidget):
             marked = f" Marked withdrawn: {', '.join(references)}." if references else ""
             self._changed(d.id, f"Confirmation withdrawn ({next_step_text(d.next_step)}).{marked}")
 
-        Op(self, lambda: self.corrections.withdraw_next_step(d.id, reason, d.version)) \
-            .busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh) \
-            .changes(Changed.REFERRALS | Changed.APPOINTMENTS | Changed.DOCUMENTS, d.id).success(done) \
-            .failure(lambda _error: self.message.setText("Not withdrawn: see the message in the dialog.")) \
-            .run_in(self.runner)
+        Op(self, lambda: self.corrections.withdraw_next_step(d.id, reason, d.version)).busy(
+            self._update_buttons
+        ).in_form(dialog).reload_on_stale(self.refresh).changes(
+            Changed.REFERRALS | Changed.APPOINTMENTS | Changed.DOCUMENTS, d.id
+        ).success(done).failure(
+            lambda _error: self.message.setText("Not withdrawn: see the message in the dialog.")
+        ).run_in(self.runner)
 
     def _open_correction(self, dialog: CorrectAttendanceDialog | WithdrawConfirmationDialog) -> None:
         def closed(_result: int) -> None:

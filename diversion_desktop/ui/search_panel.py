@@ -172,11 +172,13 @@ class SearchPanel(QWidget):
             return
         self._slow.start()
         self._searching = True
-        Op(self, lambda: self.service.search(text)).success(lambda people: self._arrived(people, token, text)) \
-            .failure(lambda error: self._arrived(None, token, text, error)).run_in(self.runner)
+        Op(self, lambda: self.service.search(text)).success(lambda people: self._arrived(people, token, text)).failure(
+            lambda error: self._arrived(None, token, text, error)
+        ).run_in(self.runner)
 
-    def _arrived(self, people: list[PersonRecord] | None, token: int, text: str,
-                 error: BaseException | None = None) -> bool:
+    def _arrived(
+        self, people: list[PersonRecord] | None, token: int, text: str, error: BaseException | None = None
+    ) -> bool:
         """True unless an error is left to be said (in a dialog)."""
         self._searching = False
         self._slow.stop()
@@ -213,9 +215,15 @@ class SearchPanel(QWidget):
         from diversion_desktop.ui.export_action import export_rows
 
         people = self.people_model.rows
-        self.export_dialog = export_rows(self, self.ctx, self.runner, "people", [p.id for p in people],
-                                         f"People found for “{self.search_box.text().strip()}”",
-                                         suggested_name="people-found")
+        self.export_dialog = export_rows(
+            self,
+            self.ctx,
+            self.runner,
+            "people",
+            [p.id for p in people],
+            f"People found for “{self.search_box.text().strip()}”",
+            suggested_name="people-found",
+        )
 
     def selected_person(self) -> PersonRecord | None:
         rows = self.people_view.selectionModel().selectedRows()

@@ -43,15 +43,26 @@ if TYPE_CHECKING:  # the services load SQLAlchemy: on first use, never before th
 
 _T = QEvent.Type
 # What a person does; any of these, anywhere in the application, restarts the idle time.
-INPUT_EVENTS = frozenset({
-    _T.KeyPress, _T.KeyRelease, _T.MouseButtonPress, _T.MouseButtonRelease, _T.MouseButtonDblClick,
-    _T.MouseMove, _T.Wheel, _T.TouchBegin, _T.TouchUpdate, _T.TouchEnd, _T.TabletPress, _T.TabletMove,
-    _T.InputMethod,
-})
+INPUT_EVENTS = frozenset(
+    {
+        _T.KeyPress,
+        _T.KeyRelease,
+        _T.MouseButtonPress,
+        _T.MouseButtonRelease,
+        _T.MouseButtonDblClick,
+        _T.MouseMove,
+        _T.Wheel,
+        _T.TouchBegin,
+        _T.TouchUpdate,
+        _T.TouchEnd,
+        _T.TabletPress,
+        _T.TabletMove,
+        _T.InputMethod,
+    }
+)
 # Dropped while locked unless meant for the lock dialog: shortcuts would otherwise still work
 # the menus of a covered window.
-_BLOCKED_WHILE_LOCKED = INPUT_EVENTS | {_T.Shortcut, _T.ShortcutOverride, _T.ContextMenu, _T.ToolTip,
-                                        _T.WhatsThis}
+_BLOCKED_WHILE_LOCKED = INPUT_EVENTS | {_T.Shortcut, _T.ShortcutOverride, _T.ContextMenu, _T.ToolTip, _T.WhatsThis}
 _NOT_COVERED = (Qt.WindowType.ToolTip, Qt.WindowType.Popup)
 
 
@@ -104,9 +115,11 @@ class LockDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         title.setFont(font)
-        explanation = QLabel(f"Signed in as {who}. Type your password to carry on where you left off: what "
-                             "you were typing is kept.\n\nSigning out closes the application; anything not "
-                             "saved is lost.")
+        explanation = QLabel(
+            f"Signed in as {who}. Type your password to carry on where you left off: what "
+            "you were typing is kept.\n\nSigning out closes the application; anything not "
+            "saved is lost."
+        )
         explanation.setWordWrap(True)
         self.password = password_edit()
         self.password.setObjectName("lockPassword")
@@ -120,8 +133,9 @@ class LockDialog(QDialog):
         self.message.setAccessibleName("Unlock message")
         self.buttons = QDialogButtonBox()
         self.unlock_button: QPushButton = self.buttons.addButton("&Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.sign_out_button: QPushButton = self.buttons.addButton("Sign out and &quit",
-                                                                   QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.sign_out_button: QPushButton = self.buttons.addButton(
+            "Sign out and &quit", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
         self.unlock_button.setDefault(True)
         self.sign_out_button.setAutoDefault(False)  # Enter unlocks; it never signs out
         self.unlock_button.clicked.connect(self._unlock)
@@ -271,9 +285,14 @@ class SessionLock(QObject):
         if kind in _BLOCKED_WHILE_LOCKED:
             return not self._for_dialog(watched)
         if kind == _T.Resize and watched in self._covers:
-            self._covers[watched].follow()  # type: ignore[index]
-        elif kind == _T.Show and isinstance(watched, QWidget) and watched.isWindow() \
-                and watched is not self.dialog and watched not in self._covers:
+            self._covers[watched].follow()  # type: ignore[index]  # watched is one of the covered windows (checked above)
+        elif (
+            kind == _T.Show
+            and isinstance(watched, QWidget)
+            and watched.isWindow()
+            and watched is not self.dialog
+            and watched not in self._covers
+        ):
             # A window opened while locked (a task's message): cover it too, after it has shown.
             QTimer.singleShot(0, self, lambda: self._cover_late(watched))  # (cancelled if the lock goes first)
         return False
@@ -281,8 +300,9 @@ class SessionLock(QObject):
     def _cover(self, top: QWidget) -> None:
         if top.windowType() in _NOT_COVERED or top in self._covers:
             return
-        text = ("Diversion Desktop is locked." if top is self.window
-                else "Locked: unlock in the Diversion Desktop window.")
+        text = (
+            "Diversion Desktop is locked." if top is self.window else "Locked: unlock in the Diversion Desktop window."
+        )
         self._covers[top] = Cover(top, text)
 
     def _cover_late(self, top: QWidget) -> None:
@@ -330,8 +350,9 @@ class SessionLock(QObject):
         self.sig_locked.emit()
 
     def _try_password(self, password: str) -> None:
-        Op(self, lambda: self._service.unlock(password)).success(lambda _none: self._unlock()) \
-            .failure(self._refused).run_in(self._runner)
+        Op(self, lambda: self._service.unlock(password)).success(lambda _none: self._unlock()).failure(
+            self._refused
+        ).run_in(self._runner)
 
     def _refused(self, error: BaseException) -> bool:
         if self.dialog is not None:

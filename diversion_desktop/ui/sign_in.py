@@ -32,8 +32,10 @@ if TYPE_CHECKING:  # the services load SQLAlchemy: not before the first paint
     from diversion_desktop.services.context import AppContext
     from diversion_desktop.services.users import UserService
 
-POLICY = (f"A password has at least {MIN_LENGTH} characters, is not on the list of common passwords and "
-          "is not the user name. A short sentence is long enough and easy to remember.")
+POLICY = (
+    f"A password has at least {MIN_LENGTH} characters, is not on the list of common passwords and "
+    "is not the user name. A short sentence is long enough and easy to remember."
+)
 _PROBLEM_STYLE = "color: #b00020;"
 _GOOD_STYLE = "color: #1b5e20;"
 # SignInDialog's result when the database, once open, has no users yet.
@@ -58,8 +60,9 @@ class PasswordHint(QLabel):
 
     The mark is there besides the colour so the state does not rest on colour alone."""
 
-    def __init__(self, password: QLineEdit, again: QLineEdit | None, username: Callable[[], str],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, password: QLineEdit, again: QLineEdit | None, username: Callable[[], str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("passwordHint")
         self.setWordWrap(True)
@@ -77,8 +80,11 @@ class PasswordHint(QLabel):
         if problem:
             return "password", problem
         if self._again is not None and self._again.text() != text:
-            return "again", ("Type the same password again in the second box." if not self._again.text()
-                             else "The two passwords are not the same.")
+            return "again", (
+                "Type the same password again in the second box."
+                if not self._again.text()
+                else "The two passwords are not the same."
+            )
         return "", ""
 
     def errors(self) -> dict[str, str]:
@@ -99,8 +105,9 @@ class _ServiceDialog(_SubmitDialog):
     """A form whose accepted request is run on a worker thread (its own unless given one);
     the dialog stays open, with a busy cursor, until the service answers."""
 
-    def __init__(self, ctx: AppContext | None, runner: TaskRunner | None, title: str, ok_text: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext | None, runner: TaskRunner | None, title: str, ok_text: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(title, ok_text, parent)
         self.ctx = ctx  # (the sign-in's is set once the database is open)
         self.hint: PasswordHint | None = None  # a new password's live check, if the form has one
@@ -143,11 +150,12 @@ class _ServiceDialog(_SubmitDialog):
         if self.hint is not None:
             self.hint.setVisible(not {"password", "again"} & errors.keys())
 
-    def _run(self, request: Any) -> None:  # noqa: ANN401 - each dialog's own request
-        Op(self, lambda: self._work(request)).wait_cursor().success(self._answered).failure(self._refused) \
-            .run_in(self.runner)
+    def _run(self, request: Any) -> None:
+        Op(self, lambda: self._work(request)).wait_cursor().success(self._answered).failure(self._refused).run_in(
+            self.runner
+        )
 
-    def _answered(self, result: Any) -> None:  # noqa: ANN401
+    def _answered(self, result: Any) -> None:
         self.set_busy(False)
         self._succeeded(result)
 
@@ -156,10 +164,10 @@ class _ServiceDialog(_SubmitDialog):
         self._after_refusal()
         return True
 
-    def _work(self, request: Any) -> Any:  # noqa: ANN401 - runs on the worker
+    def _work(self, request: Any) -> Any:
         raise NotImplementedError
 
-    def _succeeded(self, result: Any) -> None:  # noqa: ANN401
+    def _succeeded(self, result: Any) -> None:
         self.accept()
 
     def _after_refusal(self) -> None:
@@ -179,8 +187,9 @@ class SignInDialog(_ServiceDialog):
     waits for it on the worker; once it is open, a database without users ends the dialog with
     ``NO_USERS`` so the first administrator's takes its place."""
 
-    def __init__(self, opening: DatabaseOpening, runner: TaskRunner | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, opening: DatabaseOpening, runner: TaskRunner | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(None, runner, "Sign in — Diversion Desktop", "&Sign in", parent)
         self.setObjectName("signInDialog")
         self.opening = opening
@@ -252,9 +261,11 @@ class FirstAdministratorDialog(_ServiceDialog):
         super().__init__(ctx, runner, "First administrator — Diversion Desktop", "&Create and sign in", parent)
         self.setObjectName("firstAdministratorDialog")
         self.principal: Principal | None = None
-        self.intro.setText("This database has no users yet. Create the first administrator: they add the "
-                           "other users and give them their roles.\n"
-                           f"Database: {ctx.database_label}")
+        self.intro.setText(
+            "This database has no users yet. Create the first administrator: they add the "
+            "other users and give them their roles.\n"
+            f"Database: {ctx.database_label}"
+        )
         self.username = self._add("username", "&User name", QLineEdit(), required=True)
         self.display_name = self._add("display_name", "&Display name", QLineEdit())
         self.display_name.setPlaceholderText("for example Sam Patel")
@@ -277,13 +288,18 @@ class FirstAdministratorDialog(_ServiceDialog):
         if not self.username.text().strip():
             errors["username"] = "Choose a user name, for example your initials and surname."
         errors.update(self.hint.errors())
-        return (self.username.text(), self.password.text(), self.display_name.text(),
-                self.coordinator.isChecked()), errors
+        return (
+            self.username.text(),
+            self.password.text(),
+            self.display_name.text(),
+            self.coordinator.isChecked(),
+        ), errors
 
     def _work(self, request: tuple[str, str, str, bool]) -> Principal:
         username, password, display_name, coordinator = request
-        return self.service.create_first_administrator(username, password, display_name,
-                                                       also=(Role.COORDINATOR,) if coordinator else ())
+        return self.service.create_first_administrator(
+            username, password, display_name, also=(Role.COORDINATOR,) if coordinator else ()
+        )
 
     def _succeeded(self, result: Principal) -> None:
         self.principal = result
@@ -294,15 +310,18 @@ class ChangePasswordDialog(_ServiceDialog):
     """The signed-in user's own password. ``forced`` after an administrator set it: cancelling
     then means not using the application (the caller quits)."""
 
-    def __init__(self, ctx: AppContext, forced: bool = False, runner: TaskRunner | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, forced: bool = False, runner: TaskRunner | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, runner, "Change password — Diversion Desktop", "&Change password", parent)
         self.setObjectName("changePasswordDialog")
         self.forced = forced
         name = ctx.principal.username if ctx.principal else ""
         if forced:
-            self.intro.setText(f"{name}: an administrator set your password. Choose your own now; without it "
-                               "the application cannot be used (Quit closes it).")
+            self.intro.setText(
+                f"{name}: an administrator set your password. Choose your own now; without it "
+                "the application cannot be used (Quit closes it)."
+            )
             self.cancel_button.setText("&Quit")
         else:
             self.intro.setText(f"Change the password of {name}.")

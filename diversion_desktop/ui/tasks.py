@@ -53,9 +53,14 @@ class TaskRunner(QObject):
     def busy(self) -> bool:
         return bool(self._pending)
 
-    def run(self, fn: Callable[[], Any], on_success: Success | None = None,
-            on_error: Failure | None = None, owner: QObject | None = None,
-            on_finally: Callable[[], None] | None = None) -> int:
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_success: Success | None = None,
+        on_error: Failure | None = None,
+        owner: QObject | None = None,
+        on_finally: Callable[[], None] | None = None,
+    ) -> int:
         """Queue ``fn``; returns a task id, or 0 when the runner has shut down (window closing).
 
         ``owner``: the widget the callbacks work on; when it has been deleted by the time the
@@ -78,14 +83,15 @@ class TaskRunner(QObject):
     def _work(self, task_id: int, fn: Callable[[], Any]) -> None:
         try:
             result, error = fn(), None
-        except BaseException as exc:  # reported on the GUI thread
+        except BaseException as exc:  # noqa: BLE001 (whatever the work raises is handed to the GUI thread, which shows it)
             result, error = None, exc
             if not isinstance(exc, ServiceError):
                 import logging
                 import traceback
 
-                logging.getLogger(__name__).error("Background task failed:\n%s",
-                                                  "".join(traceback.format_exception(exc)))
+                logging.getLogger(__name__).error(
+                    "Background task failed:\n%s", "".join(traceback.format_exception(exc))
+                )
         self._sig_result.emit(task_id, result, error)
 
     @Slot(int, object, object)
@@ -137,8 +143,9 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "Diver
     box.open()
 
 
-def offer_reload(parent: QWidget | None, error: BaseException, reload: Callable[[], None],
-                 title: str = "Changed by someone else") -> bool:
+def offer_reload(
+    parent: QWidget | None, error: BaseException, reload: Callable[[], None], title: str = "Changed by someone else"
+) -> bool:
     """For a save refused because the record changed meanwhile (StaleRecord): say who changed what
     and offer to reload it (Reload / Cancel); True if it was one. Anything else: False, untouched."""
     from PySide6.QtWidgets import QMessageBox

@@ -64,10 +64,20 @@ class UserFormDialog(_ServiceDialog):
 
     ADD, ROLES, PASSWORD = "add", "roles", "password"
 
-    def __init__(self, ctx: AppContext, runner: TaskRunner, mode: str, providers: list[str],
-                 user: UserInfo | None = None, parent: QWidget | None = None) -> None:
-        titles = {self.ADD: ("Add a user", "C&reate user"), self.ROLES: ("Change roles", "C&hange roles"),
-                  self.PASSWORD: ("Reset password", "&Reset password")}
+    def __init__(
+        self,
+        ctx: AppContext,
+        runner: TaskRunner,
+        mode: str,
+        providers: list[str],
+        user: UserInfo | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        titles = {
+            self.ADD: ("Add a user", "C&reate user"),
+            self.ROLES: ("Change roles", "C&hange roles"),
+            self.PASSWORD: ("Reset password", "&Reset password"),
+        }
         title, ok_text = titles[mode]
         super().__init__(ctx, runner, f"{title} — Diversion Desktop", ok_text, parent)
         self.setObjectName("userFormDialog")
@@ -77,15 +87,19 @@ class UserFormDialog(_ServiceDialog):
         self.role_boxes: dict[Role, QCheckBox] = {}
         name = user.username if user is not None else ""
         if mode == self.ADD:
-            self.intro.setText("The new user signs in with the password given here and must then choose "
-                               "their own.")
+            self.intro.setText("The new user signs in with the password given here and must then choose their own.")
             self.username = self._add("username", "&User name", QLineEdit(), required=True)
             self.username.setPlaceholderText("for example pc1234 or j.smith")
             self.display_name = self._add("display_name", "&Display name", QLineEdit())
         else:
-            self.intro.setText(f"{'Roles of' if mode == self.ROLES else 'A new password for'} {name}"
-                               + (": they must change it at their next sign-in; this also unlocks the "
-                                  "account." if mode == self.PASSWORD else "."))
+            self.intro.setText(
+                f"{'Roles of' if mode == self.ROLES else 'A new password for'} {name}"
+                + (
+                    ": they must change it at their next sign-in; this also unlocks the account."
+                    if mode == self.PASSWORD
+                    else "."
+                )
+            )
         if mode in (self.ADD, self.ROLES):
             self._roles_and_organisation(providers, user)
         if mode in (self.ADD, self.PASSWORD):
@@ -94,8 +108,11 @@ class UserFormDialog(_ServiceDialog):
             self.again = self._add("again", "Password a&gain", password_edit(), required=True)
             username = (lambda: self.username.text()) if mode == self.ADD else (lambda: name)
             self.hint = self._add_hint(PasswordHint(self.password, self.again, username))
-        first = self.username if mode == self.ADD else (self.role_boxes[Role.STATION_STAFF]
-                                                        if mode == self.ROLES else self.password)
+        first = (
+            self.username
+            if mode == self.ADD
+            else (self.role_boxes[Role.STATION_STAFF] if mode == self.ROLES else self.password)
+        )
         first.setFocus()
 
     def _roles_and_organisation(self, providers: list[str], user: UserInfo | None) -> None:
@@ -156,8 +173,13 @@ class UserFormDialog(_ServiceDialog):
 
     def _work(self, request: dict[str, Any]) -> UserInfo:
         if self.mode == self.ADD:
-            return self.service.create_user(request["username"], request["password"], request["roles"],
-                                            request["organisation"], request["display_name"])
+            return self.service.create_user(
+                request["username"],
+                request["password"],
+                request["roles"],
+                request["organisation"],
+                request["display_name"],
+            )
         assert self.user is not None
         if self.mode == self.ROLES:
             return self.service.set_roles(self.user.username, request["roles"], request["organisation"])
@@ -238,22 +260,29 @@ class UsersDialog(QDialog):
         def load() -> tuple[list[UserInfo], list[str]]:
             return self.service.list_users(), self.service.providers()
 
-        Op(self, load).success(lambda result: self._show(*result, select=select)) \
-            .errors_in(self.message.show_message).run_in(self.runner)
+        Op(self, load).success(lambda result: self._show(*result, select=select)).errors_in(
+            self.message.show_message
+        ).run_in(self.runner)
 
     def _show(self, users: list[UserInfo], providers: list[str], select: str = "") -> None:
         keep = select or (self.selected().username if self.selected() else "")
         self.users, self.providers = users, providers
         self.table.setRowCount(len(users))
         for row, user in enumerate(users):
-            values = (user.username, user.display_name, ", ".join(r.label for r in user.roles), user.organisation,
-                      state_text(user),
-                      f"{user.last_sign_in_at:%d/%m/%Y %H:%M}" if user.last_sign_in_at else "never")
+            values = (
+                user.username,
+                user.display_name,
+                ", ".join(r.label for r in user.roles),
+                user.organisation,
+                state_text(user),
+                f"{user.last_sign_in_at:%d/%m/%Y %H:%M}" if user.last_sign_in_at else "never",
+            )
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if user.disabled:
-                    item.setForeground(self.palette().color(self.palette().ColorGroup.Disabled,
-                                                            self.palette().ColorRole.Text))
+                    item.setForeground(
+                        self.palette().color(self.palette().ColorGroup.Disabled, self.palette().ColorRole.Text)
+                    )
                 self.table.setItem(row, column, item)
         index = next((i for i, u in enumerate(users) if u.username == keep), 0 if users else -1)
         if index >= 0:
@@ -295,8 +324,9 @@ class UsersDialog(QDialog):
         return form
 
     def add_user(self) -> UserFormDialog:
-        return self._open_form(UserFormDialog.ADD, None,
-                               "Added {name}: they must choose their own password when they first sign in.")
+        return self._open_form(
+            UserFormDialog.ADD, None, "Added {name}: they must choose their own password when they first sign in."
+        )
 
     def change_roles(self) -> UserFormDialog | None:
         user = self.selected()
@@ -308,8 +338,9 @@ class UsersDialog(QDialog):
         user = self.selected()
         if user is None:
             return None
-        return self._open_form(UserFormDialog.PASSWORD, user,
-                               "New password for {name}, who must change it at the next sign-in.")
+        return self._open_form(
+            UserFormDialog.PASSWORD, user, "New password for {name}, who must change it at the next sign-in."
+        )
 
     def toggle_disabled(self) -> None:
         user = self.selected()
@@ -317,14 +348,16 @@ class UsersDialog(QDialog):
             return
         disable = not user.disabled
         if disable and not ask_confirmation(
-                self, "Disable user",
-                f"Disable {user.username}? They can no longer sign in; their records and the audit trail "
-                "keep their name. You can enable the account again later."):
+            self,
+            "Disable user",
+            f"Disable {user.username}? They can no longer sign in; their records and the audit trail "
+            "keep their name. You can enable the account again later.",
+        ):
             return
         name = user.username
-        Op(self, lambda: self.service.set_disabled(name, disable)).changes(Changed.USERS) \
-            .success(lambda _info: self._done(f"{'Disabled' if disable else 'Enabled'} {name}.", name)) \
-            .errors_in(self.message.show_message).run_in(self.runner)
+        Op(self, lambda: self.service.set_disabled(name, disable)).changes(Changed.USERS).success(
+            lambda _info: self._done(f"{'Disabled' if disable else 'Enabled'} {name}.", name)
+        ).errors_in(self.message.show_message).run_in(self.runner)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter on the list changes the selected user's roles rather than closing the dialog.

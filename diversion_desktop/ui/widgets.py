@@ -162,8 +162,9 @@ class LazyPage(QWidget):
 
     sig_built = Signal(object)
 
-    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None,
-                 in_tabs: QTabWidget | None = None) -> None:
+    def __init__(
+        self, build: Callable[[], QWidget], parent: QWidget | None = None, in_tabs: QTabWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._build = build
         self._tabs = in_tabs
@@ -217,7 +218,7 @@ class PaintedLazyPage(LazyPage):
     (No showEvent of its own, nor LazyPage's: a Python event handler makes PySide build the
     Python type of the event, QEvent's among them, at the window's first show.)"""
 
-    showEvent = QWidget.showEvent  # type: ignore[assignment]
+    showEvent = QWidget.showEvent  # type: ignore[assignment]  # QWidget's own handler, on purpose (see above)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self.page is None:

@@ -71,8 +71,9 @@ def facts(scheme_code: str = VOLUNTARY, youth: bool = False, **changes: object) 
         centre=centre,
         first_attendance_due=date(2020, 1, 10) + timedelta(days=s.days_to_first_attendance),
         due_date=date(2020, 1, 10) + timedelta(days=s.days_to_complete),
-        guardian=Party("Anna O'Brien", ("14 Market Place", "Newbury", "RG14 5AA"), "mother",
-                       "07700 900123") if youth else None,
+        guardian=Party("Anna O'Brien", ("14 Market Place", "Newbury", "RG14 5AA"), "mother", "07700 900123")
+        if youth
+        else None,
         crime_reference="43/12345/20",
         officer="PC 1234 Σοφία Иванова",
         station="Newbury",
@@ -82,25 +83,33 @@ def facts(scheme_code: str = VOLUNTARY, youth: bool = False, **changes: object) 
     return replace(base, **changes)
 
 
-def appointment(f: ReferralFacts, at: datetime = datetime(2020, 1, 21, 14, 30), **changes: object
-                ) -> AppointmentDetails:
+def appointment(
+    f: ReferralFacts, at: datetime = datetime(2020, 1, 21, 14, 30), **changes: object
+) -> AppointmentDetails:
     base = AppointmentDetails(at=at, centre=f.centre, session="Assessment", worker="Chloé Dubois")
     return replace(base, **changes)
 
 
 def confirmed(f: ReferralFacts) -> ConfirmedStep:
-    return ConfirmedStep(step=next_step_for_non_attendance(f.scheme.kind, f.pathway),
-                         confirmed_by="Sgt Priya Shah", confirmed_at=datetime(2020, 3, 2, 10, 15),
-                         reason="Not attended after 1 allowed rebooking.")
+    return ConfirmedStep(
+        step=next_step_for_non_attendance(f.scheme.kind, f.pathway),
+        confirmed_by="Sgt Priya Shah",
+        confirmed_at=datetime(2020, 3, 2, 10, 15),
+        reason="Not attended after 1 allowed rebooking.",
+    )
 
 
 def timeline(f: ReferralFacts, events: int = 6) -> tuple[TimelineItem, ...]:
     start = datetime.combine(f.referral_date, datetime.min.time()) + timedelta(hours=15)
-    return tuple(TimelineItem(at=start + timedelta(hours=7 * i),
-                              event=f"Event {i + 1}: phoned the person about the appointment; no answer "
-                                    f"(message left for O'Brien & family <home>).",
-                              by="J. Smith")
-                 for i in range(events))
+    return tuple(
+        TimelineItem(
+            at=start + timedelta(hours=7 * i),
+            event=f"Event {i + 1}: phoned the person about the appointment; no answer "
+            f"(message left for O'Brien & family <home>).",
+            by="J. Smith",
+        )
+        for i in range(events)
+    )
 
 
 def document(kind: DocumentKind, f: ReferralFacts, **changes: object) -> DocumentData:
@@ -114,15 +123,28 @@ def document(kind: DocumentKind, f: ReferralFacts, **changes: object) -> Documen
         made = AppointmentLetter(f, ISSUED, appointment=first)
     elif kind is DocumentKind.MISSED_APPOINTMENT_NOTICE:
         made = MissedAppointmentNotice(
-            f, ISSUED, missed=replace(first, attendance="Not attended"),
-            next_appointment=appointment(f, datetime(2020, 1, 28, 9, 0)), rebookings_left=0)
+            f,
+            ISSUED,
+            missed=replace(first, attendance="Not attended"),
+            next_appointment=appointment(f, datetime(2020, 1, 28, 9, 0)),
+            rebookings_left=0,
+        )
     elif kind is DocumentKind.PROSECUTION_FILE_NOTE:
         made = ProsecutionFileNote(
-            f, ISSUED, decision=confirmed(f),
-            appointments=(replace(first, attendance="Not attended"),
-                          appointment(f, datetime(2020, 1, 28, 9, 0), attendance="Not attended",
-                                      note="Said the bus was late & the centre <closed>")),
-            timeline=timeline(f))
+            f,
+            ISSUED,
+            decision=confirmed(f),
+            appointments=(
+                replace(first, attendance="Not attended"),
+                appointment(
+                    f,
+                    datetime(2020, 1, 28, 9, 0),
+                    attendance="Not attended",
+                    note="Said the bus was late & the centre <closed>",
+                ),
+            ),
+            timeline=timeline(f),
+        )
     elif kind is DocumentKind.FUTURE_INELIGIBILITY_NOTICE:
         made = FutureIneligibilityNotice(f, ISSUED, decision=confirmed(f))
     elif kind is DocumentKind.COMPLETION_LETTER:
@@ -170,4 +192,3 @@ def pdf_fonts(pdf: bytes, tmp_path: Path, name: str = "fonts") -> str:
 def flat(text: str) -> str:
     """Text with line breaks and runs of spaces folded, for phrases that wrap."""
     return " ".join(text.split())
-

@@ -85,8 +85,9 @@ def test_a_batch_is_one_pdf_numbered_letter_by_letter(tmp_path: Path) -> None:
 
     pages = [flat(page) for page in pdf_pages(batch.content, tmp_path)]
     assert len(pages) == batch.page_count
-    expected = [(data.reference, number, count)
-                for (kind, data), count in zip(items, singles) for number in range(1, count + 1)]
+    expected = [
+        (data.reference, number, count) for (kind, data), count in zip(items, singles) for number in range(1, count + 1)
+    ]
     for page, (reference, number, count) in zip(pages, expected):
         assert f"Reference {reference}" in page
         assert f"Page {number} of {count}" in page
@@ -105,8 +106,7 @@ def test_a_batch_is_one_pdf_numbered_letter_by_letter(tmp_path: Path) -> None:
 def test_a_thousand_letter_batch_keeps_count(tmp_path: Path) -> None:
     f = facts(VOLUNTARY)
     letter = document(DocumentKind.APPOINTMENT_LETTER, f)
-    items = [(DocumentKind.APPOINTMENT_LETTER, replace(letter, document_reference=f"AP-{i:04d}"))
-             for i in range(200)]
+    items = [(DocumentKind.APPOINTMENT_LETTER, replace(letter, document_reference=f"AP-{i:04d}")) for i in range(200)]
     batch = render_batch(items, title="Appointment letters")
     assert batch.page_counts == (1,) * 200
     pages = pdf_pages(batch.content, tmp_path)
@@ -121,8 +121,9 @@ def test_invariant_output_is_byte_identical() -> None:
     render(DocumentKind.YOT_NOTICE, document(DocumentKind.YOT_NOTICE, f))  # something else in between
     assert render(DocumentKind.REFERRAL_LETTER, data, invariant=True).content == first
     items = [(DocumentKind.REFERRAL_LETTER, data), (DocumentKind.YOT_NOTICE, document(DocumentKind.YOT_NOTICE, f))]
-    assert (render_batch(items, title="b", invariant=True).content
-            == render_batch(items, title="b", invariant=True).content)
+    assert (
+        render_batch(items, title="b", invariant=True).content == render_batch(items, title="b", invariant=True).content
+    )
 
 
 def test_the_invariant_option_does_not_leak_into_later_documents() -> None:
@@ -159,11 +160,16 @@ def test_no_ineligibility_notice_for_a_step_that_does_not_bar() -> None:
 
 
 def test_one_letter_with_many_substances_and_long_text_still_reads(tmp_path: Path) -> None:
-    f = facts(VOLUNTARY, substances=(SubstanceFound("Cannabis (herbal)", Decimal("3.5"), "g"),
-                                     SubstanceFound("MDMA / ecstasy", Decimal("2"), "tablets"),
-                                     SubstanceFound("Cocaine", Decimal("0.25"), "g")),
-              incident_place="A very long place description " * 8
-              + "near the averyveryveryverylongwordwithoutanyspacesthatmustbecut@example.org end")
+    f = facts(
+        VOLUNTARY,
+        substances=(
+            SubstanceFound("Cannabis (herbal)", Decimal("3.5"), "g"),
+            SubstanceFound("MDMA / ecstasy", Decimal("2"), "tablets"),
+            SubstanceFound("Cocaine", Decimal("0.25"), "g"),
+        ),
+        incident_place="A very long place description " * 8
+        + "near the averyveryveryverylongwordwithoutanyspacesthatmustbecut@example.org end",
+    )
     letter = CompletionLetter(f, date(2020, 2, 4), completed_on=date(2020, 2, 4), sessions_attended=2)
     text = flat(" ".join(pdf_pages(render(DocumentKind.COMPLETION_LETTER, letter).content, tmp_path)))
     assert "Dear Łukasz Đorđević," in text
@@ -185,25 +191,35 @@ def test_a_timeline_entry_longer_than_a_page_is_cut_between_lines(tmp_path: Path
     assert "Sgt Priya Shah" in text
 
 
-@pytest.mark.parametrize(("surname", "lines"), [
-    # Wrapped after its hyphens, each part whole.
-    ("Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-Śmith-Featherstonehaugh",
-     ["Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-", "Śmith-Featherstonehaugh"]),
-    # No hyphen to break at: the address is set smaller so the name stays whole.
-    ("Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren",
-     ["Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren"]),
-])
-def test_a_long_surname_in_the_address_block_is_never_cut_inside_a_word(surname: str, lines: list[str],
-                                                                         tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("surname", "lines"),
+    [
+        # Wrapped after its hyphens, each part whole.
+        (
+            "Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-Śmith-Featherstonehaugh",
+            ["Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-", "Śmith-Featherstonehaugh"],
+        ),
+        # No hyphen to break at: the address is set smaller so the name stays whole.
+        (
+            "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren",
+            ["Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren"],
+        ),
+    ],
+)
+def test_a_long_surname_in_the_address_block_is_never_cut_inside_a_word(
+    surname: str, lines: list[str], tmp_path: Path
+) -> None:
     f = facts(VOLUNTARY, surname=surname)
     rendered = render(DocumentKind.REFERRAL_LETTER, document(DocumentKind.REFERRAL_LETTER, f))
     path = tmp_path / "letter.pdf"
     path.write_bytes(rendered.content)
     # -raw: the lines as drawn (the default mode joins a line ending in a hyphen to the next)
-    raw = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"],
-                         check=True, capture_output=True).stdout.decode("utf-8")
+    raw = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"], check=True, capture_output=True
+    ).stdout.decode("utf-8")
     text_lines = [line.strip() for line in raw.splitlines() if line.strip()]
     start = text_lines.index("PRIVATE AND CONFIDENTIAL") + 1
-    assert text_lines[start:start + 1 + len(lines)] == ["Łukasz", *lines] or \
-        text_lines[start:start + len(lines)] == [f"Łukasz {lines[0]}", *lines[1:]]
+    assert text_lines[start : start + 1 + len(lines)] == ["Łukasz", *lines] or text_lines[
+        start : start + len(lines)
+    ] == [f"Łukasz {lines[0]}", *lines[1:]]
     assert text_lines[start + 1 + len(lines)] == "Flat 2, Smith & Sons <Ltd> House"

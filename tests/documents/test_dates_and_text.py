@@ -20,19 +20,34 @@ def test_dates_are_written_in_full() -> None:
     assert date_and_time(datetime(2020, 1, 14, 14, 30)) == "Tuesday 14 January 2020 at 2:30 pm"
 
 
-@pytest.mark.parametrize(("hour", "minute", "expected"), [
-    (14, 30, "2:30 pm"), (9, 5, "9:05 am"), (12, 0, "12 noon"), (0, 0, "12 midnight"),
-    (0, 30, "12:30 am"), (12, 30, "12:30 pm"), (23, 59, "11:59 pm"), (13, 0, "1:00 pm"),
-])
+@pytest.mark.parametrize(
+    ("hour", "minute", "expected"),
+    [
+        (14, 30, "2:30 pm"),
+        (9, 5, "9:05 am"),
+        (12, 0, "12 noon"),
+        (0, 0, "12 midnight"),
+        (0, 30, "12:30 am"),
+        (12, 30, "12:30 pm"),
+        (23, 59, "11:59 pm"),
+        (13, 0, "1:00 pm"),
+    ],
+)
 def test_times_use_the_12_hour_clock(hour: int, minute: int, expected: str) -> None:
     assert clock_time(time(hour, minute)) == expected
     assert clock_time(datetime(2020, 1, 1, hour, minute)) == expected
 
 
-@pytest.mark.parametrize(("amount", "unit", "expected"), [
-    (Decimal("3.50"), "g", "3.5 g"), (Decimal("10"), "g", "10 g"), (Decimal("1E+1"), "g", "10 g"),
-    (Decimal("0.250"), "g", "0.25 g"), (2, "tablets", "2 tablets"),
-])
+@pytest.mark.parametrize(
+    ("amount", "unit", "expected"),
+    [
+        (Decimal("3.50"), "g", "3.5 g"),
+        (Decimal("10"), "g", "10 g"),
+        (Decimal("1E+1"), "g", "10 g"),
+        (Decimal("0.250"), "g", "0.25 g"),
+        (2, "tablets", "2 tablets"),
+    ],
+)
 def test_quantities_have_no_trailing_zeros(amount: Decimal | int, unit: str, expected: str) -> None:
     assert quantity(amount, unit) == expected
 
@@ -69,7 +84,11 @@ def test_a_word_longer_than_the_line_is_cut_not_lost() -> None:
 
 def test_new_lines_in_the_text_are_kept() -> None:
     assert break_lines("Flat 2\n14 Market Place\n\nNewbury", fonts.BODY, 10, 500) == [
-        "Flat 2", "14 Market Place", "", "Newbury"]
+        "Flat 2",
+        "14 Market Place",
+        "",
+        "Newbury",
+    ]
 
 
 def test_text_splits_between_pages_by_whole_lines_without_widows_or_orphans() -> None:
@@ -89,5 +108,8 @@ def test_a_hyphenated_name_too_long_for_the_line_breaks_after_a_hyphen_never_ins
     name = "Łukasz Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-Śmith-Featherstonehaugh"
     width = 93.5 * 72 / 25.4  # the address block of a letter
     assert break_lines(name, fonts.BODY, 10.5, width) == [
-        "Łukasz", "Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-", "Śmith-Featherstonehaugh"]
+        "Łukasz",
+        "Wolfeschlegelsteinhausenbergerdorff-Ó'Brien-",
+        "Śmith-Featherstonehaugh",
+    ]
     assert break_lines("Ann Smith-Jones", fonts.BODY, 10.5, width) == ["Ann Smith-Jones"]

@@ -6,16 +6,27 @@ from pathlib import Path
 
 from tests.test_layers import PACKAGE, imported, starts
 
-FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "PySide2", "shiboken6", "sqlalchemy", "alembic",
-             "diversion_desktop.store", "diversion_desktop.services", "diversion_desktop.ui",
-             "diversion_desktop.cli")
+FORBIDDEN = (
+    "PySide6",
+    "PyQt5",
+    "PyQt6",
+    "PySide2",
+    "shiboken6",
+    "sqlalchemy",
+    "alembic",
+    "diversion_desktop.store",
+    "diversion_desktop.services",
+    "diversion_desktop.ui",
+    "diversion_desktop.cli",
+)
 
 
 def test_documents_import_no_qt_and_no_database() -> None:
     files = sorted((PACKAGE / "documents").glob("*.py"))
     assert len(files) >= 12
-    found = [f"{path.name} imports {name}" for path in files for name in sorted(imported(path))
-             if starts(name, *FORBIDDEN)]
+    found = [
+        f"{path.name} imports {name}" for path in files for name in sorted(imported(path)) if starts(name, *FORBIDDEN)
+    ]
     assert found == []
 
 

@@ -26,8 +26,11 @@ def _headings(kind: DocumentKind, data: object) -> set[str]:
 
 def _last_body_line(page: str) -> str:
     lines = [line.strip() for line in page.splitlines() if line.strip()]
-    body = [line for line in lines if line != "OFFICIAL-SENSITIVE" and not line.startswith("Reference ")
-            and not line.startswith("Page ")]
+    body = [
+        line
+        for line in lines
+        if line != "OFFICIAL-SENSITIVE" and not line.startswith("Reference ") and not line.startswith("Page ")
+    ]
     return body[-1] if body else ""
 
 
@@ -39,8 +42,13 @@ def _variants(kind: DocumentKind) -> list[object]:
             f = facts(DEFERRED)
             note = document(kind, f)
             assert isinstance(note, ProsecutionFileNote)
-            made.append(replace(note, facts=replace(f, incident_place="Northbrook Street. " + FILLER * sentences),
-                                timeline=timeline(f, 3)))
+            made.append(
+                replace(
+                    note,
+                    facts=replace(f, incident_place="Northbrook Street. " + FILLER * sentences),
+                    timeline=timeline(f, 3),
+                )
+            )
         else:
             f = facts(VOLUNTARY)
             scheme = replace(f.scheme, data_protection_text=FILLER * (sentences + 1))
@@ -48,8 +56,9 @@ def _variants(kind: DocumentKind) -> list[object]:
     return made
 
 
-@pytest.mark.parametrize("kind", [DocumentKind.REFERRAL_LETTER, DocumentKind.PROSECUTION_FILE_NOTE],
-                         ids=lambda k: k.value)
+@pytest.mark.parametrize(
+    "kind", [DocumentKind.REFERRAL_LETTER, DocumentKind.PROSECUTION_FILE_NOTE], ids=lambda k: k.value
+)
 def test_no_page_ends_with_a_heading(kind: DocumentKind, tmp_path: Path) -> None:
     alone = []
     for number, data in enumerate(_variants(kind)):

@@ -39,5 +39,8 @@ def test_who_may_issue_and_where_each_goes() -> None:
     assert DocumentKind.PROSECUTION_FILE_NOTE.details.sent_to is SentTo.CASE_FILE
     assert DocumentKind.APPOINTMENT_LETTER.details.permission is Permission.ISSUE_PROVIDER_DOCUMENTS
     withdrawn = {k for k in DocumentKind if k.details.withdrawn_with_next_step}
-    assert withdrawn == {DocumentKind.PROSECUTION_FILE_NOTE, DocumentKind.FUTURE_INELIGIBILITY_NOTICE,
-                         DocumentKind.COMPLETION_LETTER}
+    assert withdrawn == {
+        DocumentKind.PROSECUTION_FILE_NOTE,
+        DocumentKind.FUTURE_INELIGIBILITY_NOTICE,
+        DocumentKind.COMPLETION_LETTER,
+    }

@@ -61,9 +61,19 @@ def _bare(f: ReferralFacts) -> ReferralFacts:
     scheme = f.scheme
     police = Contact(name=scheme.police.name)
     yot = Contact(name=scheme.yot.name)
-    return replace(f, forenames="", address=(), incident_place="", substances=(), guardian=None,
-                   crime_reference="", officer="", station="", decided_by="",
-                   scheme=replace(scheme, police=police, yot=yot))
+    return replace(
+        f,
+        forenames="",
+        address=(),
+        incident_place="",
+        substances=(),
+        guardian=None,
+        crime_reference="",
+        officer="",
+        station="",
+        decided_by="",
+        scheme=replace(scheme, police=police, yot=yot),
+    )
 
 
 def _bare_appointment(f: ReferralFacts, at: datetime = datetime(2020, 1, 21, 14, 30)):
@@ -71,8 +81,12 @@ def _bare_appointment(f: ReferralFacts, at: datetime = datetime(2020, 1, 21, 14,
 
 
 def _decision(f: ReferralFacts) -> ConfirmedStep:
-    return ConfirmedStep(step=next_step_for_non_attendance(f.scheme.kind, f.pathway), confirmed_by="",
-                         confirmed_at=datetime(2020, 3, 2, 10, 15), reason="")
+    return ConfirmedStep(
+        step=next_step_for_non_attendance(f.scheme.kind, f.pathway),
+        confirmed_by="",
+        confirmed_at=datetime(2020, 3, 2, 10, 15),
+        reason="",
+    )
 
 
 def _document(kind: DocumentKind, f: ReferralFacts) -> DocumentData:
@@ -83,8 +97,9 @@ def _document(kind: DocumentKind, f: ReferralFacts) -> DocumentData:
     if kind is DocumentKind.APPOINTMENT_LETTER:
         return AppointmentLetter(f, ISSUED, appointment=_bare_appointment(f))
     if kind is DocumentKind.MISSED_APPOINTMENT_NOTICE:
-        return MissedAppointmentNotice(f, ISSUED, missed=_bare_appointment(f), next_appointment=None,
-                                       rebookings_left=None)
+        return MissedAppointmentNotice(
+            f, ISSUED, missed=_bare_appointment(f), next_appointment=None, rebookings_left=None
+        )
     if kind is DocumentKind.PROSECUTION_FILE_NOTE:
         return ProsecutionFileNote(f, ISSUED, decision=_decision(f))
     if kind is DocumentKind.FUTURE_INELIGIBILITY_NOTICE:
@@ -143,28 +158,34 @@ def empty_slots(text: str) -> list[str]:
     flat = " ".join(" ".join(lines).split()) + "\n"
     for pattern, what in EMPTY_SLOTS:
         for match in re.finditer(re.escape(pattern), flat):
-            found.append(f"{what}: {flat[max(match.start() - 40, 0):match.end() + 20]!r}")
+            found.append(f"{what}: {flat[max(match.start() - 40, 0) : match.end() + 20]!r}")
     return found
 
 
 @pytest.mark.parametrize(("kind", "youth"), CASES)
-def test_a_document_with_nothing_optional_recorded_has_no_empty_slot(kind: DocumentKind, youth: bool,
-                                                                      tmp_path: Path) -> None:
+def test_a_document_with_nothing_optional_recorded_has_no_empty_slot(
+    kind: DocumentKind, youth: bool, tmp_path: Path
+) -> None:
     f = _bare(facts(DEFERRED if kind is DocumentKind.PROSECUTION_FILE_NOTE else VOLUNTARY, youth=youth))
     data = _document(kind, f)
     assert text_slots(story_texts(compose(kind, data).story)) == []
     text = pdf_text(render(kind, data).content, tmp_path)
     assert empty_slots(text) == []
-    assert "Not recorded" in text or kind in (DocumentKind.APPOINTMENT_LETTER, DocumentKind.COMPLETION_LETTER,
-                                               DocumentKind.MISSED_APPOINTMENT_NOTICE,
-                                               DocumentKind.FUTURE_INELIGIBILITY_NOTICE)
+    assert "Not recorded" in text or kind in (
+        DocumentKind.APPOINTMENT_LETTER,
+        DocumentKind.COMPLETION_LETTER,
+        DocumentKind.MISSED_APPOINTMENT_NOTICE,
+        DocumentKind.FUTURE_INELIGIBILITY_NOTICE,
+    )
 
 
 def test_the_referral_letter_leaves_out_the_place_when_none_was_recorded(tmp_path: Path) -> None:
-    f = replace(facts(VOLUNTARY), incident_place="",
-                substances=facts(VOLUNTARY).substances)
-    text = " ".join(pdf_text(render(DocumentKind.REFERRAL_LETTER, _document(DocumentKind.REFERRAL_LETTER, f)).content,
-                             tmp_path).split())
+    f = replace(facts(VOLUNTARY), incident_place="", substances=facts(VOLUNTARY).substances)
+    text = " ".join(
+        pdf_text(
+            render(DocumentKind.REFERRAL_LETTER, _document(DocumentKind.REFERRAL_LETTER, f)).content, tmp_path
+        ).split()
+    )
     assert "police found you in possession of cannabis (herbal). You were offered a place" in text
     assert "Place Not recorded" in text
 
@@ -180,22 +201,65 @@ def test_the_checker_finds_the_empty_slots_it_looks_for() -> None:
 
 def _bare_subject_access() -> subject_access.SubjectAccessReport:
     """A subject-access export of a person with (almost) nothing recorded: an anonymised record."""
-    person = {"reference": "P-000001", "surname": "", "forenames": "", "date_of_birth": date(1990, 1, 1),
-              "address": "", "postcode": "", "phone": "", "guardian_name": "", "barred": False,
-              "barred_at": None, "merged_into": None}
-    referral = {"reference": "", "incident_at": datetime(2020, 1, 10, 14, 30), "incident_place": "",
-                "crime_reference": "", "officer_name": "", "substances": [],
-                "appointments": [{"scheduled_at": datetime(2020, 1, 21, 14, 30), "worker": "", "attendance": None,
-                                  "session_notes": "", "rebook_reason": ""}],
-                "timeline": [{"at": datetime(2020, 1, 10, 15, 0), "kind": "", "text": "", "actor": ""}],
-                "issued_documents": [], "scheme_settings": {}}
-    content = {"person": person, "aliases": [], "merged_records": [{"reference": "", "surname": ""}],
-               "merges": [], "referrals": [referral],
-               "audit_events": [{"at": datetime(2020, 1, 11, 9, 0), "username": "", "action": "person_changed",
-                                 "record_reference": "", "changes": [["address", "", None]], "detail": ""}]}
+    person = {
+        "reference": "P-000001",
+        "surname": "",
+        "forenames": "",
+        "date_of_birth": date(1990, 1, 1),
+        "address": "",
+        "postcode": "",
+        "phone": "",
+        "guardian_name": "",
+        "barred": False,
+        "barred_at": None,
+        "merged_into": None,
+    }
+    referral = {
+        "reference": "",
+        "incident_at": datetime(2020, 1, 10, 14, 30),
+        "incident_place": "",
+        "crime_reference": "",
+        "officer_name": "",
+        "substances": [],
+        "appointments": [
+            {
+                "scheduled_at": datetime(2020, 1, 21, 14, 30),
+                "worker": "",
+                "attendance": None,
+                "session_notes": "",
+                "rebook_reason": "",
+            }
+        ],
+        "timeline": [{"at": datetime(2020, 1, 10, 15, 0), "kind": "", "text": "", "actor": ""}],
+        "issued_documents": [],
+        "scheme_settings": {},
+    }
+    content = {
+        "person": person,
+        "aliases": [],
+        "merged_records": [{"reference": "", "surname": ""}],
+        "merges": [],
+        "referrals": [referral],
+        "audit_events": [
+            {
+                "at": datetime(2020, 1, 11, 9, 0),
+                "username": "",
+                "action": "person_changed",
+                "record_reference": "",
+                "changes": [["address", "", None]],
+                "detail": "",
+            }
+        ],
+    }
     return subject_access.SubjectAccessReport(
-        reference="SAR-P-000001-20200114", made_at=datetime(2020, 1, 14, 9, 0), made_by="coordinator",
-        person_reference="P-000001", person_name="", json_file_name="P-000001.json", content=content)
+        reference="SAR-P-000001-20200114",
+        made_at=datetime(2020, 1, 14, 9, 0),
+        made_by="coordinator",
+        person_reference="P-000001",
+        person_name="",
+        json_file_name="P-000001.json",
+        content=content,
+    )
 
 
 def test_the_subject_access_pdf_of_a_record_with_nothing_recorded_has_no_empty_slot(tmp_path: Path) -> None:

@@ -16,21 +16,24 @@ def minutes(n: int) -> timedelta:
     return timedelta(minutes=n)
 
 
-@pytest.mark.parametrize(("when", "others", "refused", "warned"), [
-    (TEN, [], [], []),                                                   # nothing else: fine
-    (NOW, [], [], []),                                                   # now is not the past
-    (NOW - minutes(1), [], ["is in the past"], []),                      # a minute ago
-    (NOW - timedelta(days=3), [], ["is in the past"], []),
-    (TEN, [TEN], ["at the same time"], []),                              # a double booking
-    (TEN + minutes(1), [TEN], ["1 min apart"], []),                      # one minute apart
-    (TEN - minutes(29), [TEN], ["29 min apart"], []),
-    (TEN + minutes(30), [TEN], [], ["only 30 min before this one"]),     # back to back: ask
-    (TEN - minutes(90), [TEN], [], ["only 1 h 30 min after this one"]),
-    (TEN + timedelta(hours=2), [TEN], [], []),                           # two hours on: fine
-    (TEN + timedelta(days=7), [TEN], [], []),
-    (TEN + minutes(45), [TEN, TEN + minutes(60)], ["15 min apart"], ["only 45 min before this one"]),
-    (NOW - minutes(5), [NOW - minutes(5)], ["is in the past", "at the same time"], []),
-])
+@pytest.mark.parametrize(
+    ("when", "others", "refused", "warned"),
+    [
+        (TEN, [], [], []),  # nothing else: fine
+        (NOW, [], [], []),  # now is not the past
+        (NOW - minutes(1), [], ["is in the past"], []),  # a minute ago
+        (NOW - timedelta(days=3), [], ["is in the past"], []),
+        (TEN, [TEN], ["at the same time"], []),  # a double booking
+        (TEN + minutes(1), [TEN], ["1 min apart"], []),  # one minute apart
+        (TEN - minutes(29), [TEN], ["29 min apart"], []),
+        (TEN + minutes(30), [TEN], [], ["only 30 min before this one"]),  # back to back: ask
+        (TEN - minutes(90), [TEN], [], ["only 1 h 30 min after this one"]),
+        (TEN + timedelta(hours=2), [TEN], [], []),  # two hours on: fine
+        (TEN + timedelta(days=7), [TEN], [], []),
+        (TEN + minutes(45), [TEN, TEN + minutes(60)], ["15 min apart"], ["only 45 min before this one"]),
+        (NOW - minutes(5), [NOW - minutes(5)], ["is in the past", "at the same time"], []),
+    ],
+)
 def test_check_booking(when: datetime, others: list[datetime], refused: list[str], warned: list[str]) -> None:
     check = check_booking(when, NOW, others)
     assert len(check.refusals) == len(refused) and len(check.warnings) == len(warned), check
@@ -41,12 +44,15 @@ def test_check_booking(when: datetime, others: list[datetime], refused: list[str
     assert check.allowed is (not refused)
 
 
-@pytest.mark.parametrize(("attendance", "holds"), [
-    (None, True),                        # still booked
-    (Attendance.ATTENDED, True),
-    (Attendance.NOT_ATTENDED, False),    # missed: the slot is free again
-    (Attendance.CANCELLED, False),
-    (Attendance.REBOOKED, False),
-])
+@pytest.mark.parametrize(
+    ("attendance", "holds"),
+    [
+        (None, True),  # still booked
+        (Attendance.ATTENDED, True),
+        (Attendance.NOT_ATTENDED, False),  # missed: the slot is free again
+        (Attendance.CANCELLED, False),
+        (Attendance.REBOOKED, False),
+    ],
+)
 def test_which_appointments_hold_their_time(attendance: Attendance | None, holds: bool) -> None:
     assert holds_its_time(attendance) is holds

@@ -68,12 +68,15 @@ def test_decision_records_rule_version_scheme_and_settings(west_berks, windsor) 
 
 
 # -- 1. offence ----------------------------------------------------------------------
-@pytest.mark.parametrize(("offence", "eligible", "words"), [
-    (Offence.POSSESSION, True, "simple possession"),
-    (Offence.POSSESSION_WITH_INTENT, False, "possession with intent to supply"),
-    (Offence.SUPPLY, False, "supply of a controlled drug"),
-    (Offence.OTHER, False, "another offence"),
-])
+@pytest.mark.parametrize(
+    ("offence", "eligible", "words"),
+    [
+        (Offence.POSSESSION, True, "simple possession"),
+        (Offence.POSSESSION_WITH_INTENT, False, "possession with intent to supply"),
+        (Offence.SUPPLY, False, "supply of a controlled drug"),
+        (Offence.OTHER, False, "another offence"),
+    ],
+)
 def test_offence_types(west_berks, offence: Offence, eligible: bool, words: str) -> None:
     result = decide(west_berks, facts(offence=offence))
     assert result.eligible is eligible
@@ -127,15 +130,18 @@ def test_every_substance_over_is_listed(west_berks) -> None:
     assert "Cocaine" not in reason
 
 
-@pytest.mark.parametrize(("quantity", "unit", "eligible"), [
-    ("500", "mg", True),
-    ("1000", "mg", True),       # exactly 1 g: at the limit
-    ("1000.0", "mg", True),
-    ("1001", "mg", False),
-    ("1500", "mg", False),
-    ("0.999", "g", True),
-    ("1.001", "g", False),
-])
+@pytest.mark.parametrize(
+    ("quantity", "unit", "eligible"),
+    [
+        ("500", "mg", True),
+        ("1000", "mg", True),  # exactly 1 g: at the limit
+        ("1000.0", "mg", True),
+        ("1001", "mg", False),
+        ("1500", "mg", False),
+        ("0.999", "g", True),
+        ("1.001", "g", False),
+    ],
+)
 def test_milligrams_are_converted_to_grams(west_berks, quantity: str, unit: str, eligible: bool) -> None:
     result = decide(west_berks, facts(substances=(find("cocaine", quantity, unit),)))
     assert result.eligible is eligible
@@ -145,14 +151,16 @@ def test_milligrams_are_converted_to_grams(west_berks, quantity: str, unit: str,
         assert "limit of 1 g" in result.reasons[0]
 
 
-@pytest.mark.parametrize(("substance", "unit", "limit_unit"), [
-    ("cannabis", "tablets", "g"),
-    ("cannabis", "ml", "g"),
-    ("mdma", "g", "tablets"),
-    ("mdma", "mg", "tablets"),
-])
-def test_unit_that_cannot_be_compared_with_the_limit(west_berks, substance: str, unit: str,
-                                                     limit_unit: str) -> None:
+@pytest.mark.parametrize(
+    ("substance", "unit", "limit_unit"),
+    [
+        ("cannabis", "tablets", "g"),
+        ("cannabis", "ml", "g"),
+        ("mdma", "g", "tablets"),
+        ("mdma", "mg", "tablets"),
+    ],
+)
+def test_unit_that_cannot_be_compared_with_the_limit(west_berks, substance: str, unit: str, limit_unit: str) -> None:
     result = decide(west_berks, facts(substances=(find(substance, "1", unit),)))
     assert failed_rules(result) == [Rule.QUANTITY]
     assert f"was recorded in {unit}, but the limit is set in {limit_unit}" in result.failures[0].reason
@@ -180,15 +188,18 @@ def test_no_substance_recorded(west_berks) -> None:
     assert "No substance" in result.reasons[0]
 
 
-@pytest.mark.parametrize(("quantity", "unit", "to", "expected"), [
-    ("1", "g", "mg", Decimal(1000)),
-    ("250", "mg", "g", Decimal("0.25")),
-    ("3", "tablets", "tablets", Decimal(3)),
-    ("5", "ml", "ml", Decimal(5)),
-    ("1", "tablets", "g", None),
-    ("1", "g", "tablets", None),
-    ("1", "ml", "g", None),
-])
+@pytest.mark.parametrize(
+    ("quantity", "unit", "to", "expected"),
+    [
+        ("1", "g", "mg", Decimal(1000)),
+        ("250", "mg", "g", Decimal("0.25")),
+        ("3", "tablets", "tablets", Decimal(3)),
+        ("5", "ml", "ml", Decimal(5)),
+        ("1", "tablets", "g", None),
+        ("1", "g", "tablets", None),
+        ("1", "ml", "g", None),
+    ],
+)
 def test_unit_conversion(quantity: str, unit: str, to: str, expected: Decimal | None) -> None:
     assert convert(Decimal(quantity), unit, to) == expected
 
@@ -215,18 +226,22 @@ def test_barred_wins_over_completed_count(make_scheme) -> None:
     assert "barred" in result.reasons[0]
 
 
-@pytest.mark.parametrize(("allowed", "completed", "eligible"), [
-    (0, 0, True),
-    (0, 1, False),   # "one time only"
-    (0, 3, False),
-    (1, 0, True),
-    (1, 1, True),    # a second diversion allowed after one completed
-    (1, 2, False),
-    (2, 2, True),
-    (2, 3, False),
-])
-def test_completed_diversions_against_the_scheme_setting(make_scheme, allowed: int, completed: int,
-                                                        eligible: bool) -> None:
+@pytest.mark.parametrize(
+    ("allowed", "completed", "eligible"),
+    [
+        (0, 0, True),
+        (0, 1, False),  # "one time only"
+        (0, 3, False),
+        (1, 0, True),
+        (1, 1, True),  # a second diversion allowed after one completed
+        (1, 2, False),
+        (2, 2, True),
+        (2, 3, False),
+    ],
+)
+def test_completed_diversions_against_the_scheme_setting(
+    make_scheme, allowed: int, completed: int, eligible: bool
+) -> None:
     scheme = make_scheme(completed_diversions_allowed=allowed)
     result = decide(scheme, facts(prior=PriorHistory(completed_diversions=completed)))
     assert result.eligible is eligible
@@ -241,15 +256,27 @@ def test_completed_diversions_against_the_scheme_setting(make_scheme, allowed: i
 
 
 # -- 4a. one diversion at a time ------------------------------------------------------
-@pytest.mark.parametrize(("prior", "failed", "words"), [
-    (PriorHistory(), [], "no other diversion open"),
-    (PriorHistory(open_diversion="WB-2026-00007"), [Rule.OPEN_DIVERSION],
-     "The person is already on a diversion (WB-2026-00007) until its outcome."),
-    (PriorHistory(open_diversion="WM-2025-00123", completed_diversions=0), [Rule.OPEN_DIVERSION],
-     "already on a diversion (WM-2025-00123)"),   # another area's diversion counts too
-    (PriorHistory(open_diversion="WB-2026-00007", barred=True), [Rule.HISTORY, Rule.OPEN_DIVERSION],
-     "already on a diversion (WB-2026-00007)"),   # each reason given
-])
+@pytest.mark.parametrize(
+    ("prior", "failed", "words"),
+    [
+        (PriorHistory(), [], "no other diversion open"),
+        (
+            PriorHistory(open_diversion="WB-2026-00007"),
+            [Rule.OPEN_DIVERSION],
+            "The person is already on a diversion (WB-2026-00007) until its outcome.",
+        ),
+        (
+            PriorHistory(open_diversion="WM-2025-00123", completed_diversions=0),
+            [Rule.OPEN_DIVERSION],
+            "already on a diversion (WM-2025-00123)",
+        ),  # another area's diversion counts too
+        (
+            PriorHistory(open_diversion="WB-2026-00007", barred=True),
+            [Rule.HISTORY, Rule.OPEN_DIVERSION],
+            "already on a diversion (WB-2026-00007)",
+        ),  # each reason given
+    ],
+)
 def test_another_diversion_still_open(west_berks, prior: PriorHistory, failed: list[Rule], words: str) -> None:
     result = decide(west_berks, facts(prior=prior))
     assert failed_rules(result) == failed
@@ -273,13 +300,16 @@ def test_consent_refused_with_another_failure_is_not_only_declined(west_berks) -
 
 
 # -- 6. age --------------------------------------------------------------------------
-@pytest.mark.parametrize(("dob", "age", "eligible", "pathway"), [
-    (date(2016, 3, 2), 9, False, Pathway.YOUTH),    # tenth birthday the day after the incident
-    (date(2016, 3, 1), 10, True, Pathway.YOUTH),    # tenth birthday on the incident date
-    (date(2008, 3, 2), 17, True, Pathway.YOUTH),    # 18 the day after
-    (date(2008, 3, 1), 18, True, Pathway.ADULT),    # 18 on the incident date
-    (date(2019, 1, 1), 7, False, Pathway.YOUTH),
-])
+@pytest.mark.parametrize(
+    ("dob", "age", "eligible", "pathway"),
+    [
+        (date(2016, 3, 2), 9, False, Pathway.YOUTH),  # tenth birthday the day after the incident
+        (date(2016, 3, 1), 10, True, Pathway.YOUTH),  # tenth birthday on the incident date
+        (date(2008, 3, 2), 17, True, Pathway.YOUTH),  # 18 the day after
+        (date(2008, 3, 1), 18, True, Pathway.ADULT),  # 18 on the incident date
+        (date(2019, 1, 1), 7, False, Pathway.YOUTH),
+    ],
+)
 def test_age_on_the_incident_date(west_berks, dob: date, age: int, eligible: bool, pathway: Pathway) -> None:
     result = decide(west_berks, facts(date_of_birth=dob))
     assert result.age == age
@@ -296,10 +326,17 @@ def test_age_on_the_incident_date(west_berks, dob: date, age: int, eligible: boo
 
 
 def test_every_failure_is_listed(west_berks) -> None:
-    result = decide(west_berks, facts(
-        offence=Offence.SUPPLY, substances=(find("cannabis", "50", "g"),), suspected_supply=True,
-        prior=PriorHistory(barred=True, open_diversion="WB-2026-00001"), consent=False,
-        date_of_birth=date(2017, 1, 1)))
+    result = decide(
+        west_berks,
+        facts(
+            offence=Offence.SUPPLY,
+            substances=(find("cannabis", "50", "g"),),
+            suspected_supply=True,
+            prior=PriorHistory(barred=True, open_diversion="WB-2026-00001"),
+            consent=False,
+            date_of_birth=date(2017, 1, 1),
+        ),
+    )
     assert result.decision is Decision.NOT_ELIGIBLE
     assert failed_rules(result) == list(Rule)
     assert len(result.reasons) == 7

@@ -29,38 +29,43 @@ def test_complete_youth_draft_with_guardian_is_valid(make_youth_draft, west_berk
     assert validate(draft, west_berks, NOW) == {}
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), [
-    # empty required fields
-    (dict(surname=""), "surname", "surname"),
-    (dict(surname="   "), "surname", "surname"),
-    (dict(forenames=""), "forenames", "forename"),
-    (dict(date_of_birth=None), "date_of_birth", "Enter the date of birth"),
-    (dict(incident_at=None), "incident_at", "Enter the date and time"),
-    (dict(substances=[]), "substances", "at least one substance"),
-    # dates
-    (dict(date_of_birth=date(2026, 3, 3)), "date_of_birth", "cannot be in the future"),
-    (dict(date_of_birth=date(2026, 3, 2), incident_at=datetime(2026, 3, 1, 9, 0)),
-     "date_of_birth", "after the incident"),
-    (dict(date_of_birth=date(1900, 1, 1)), "date_of_birth", "over 120"),
-    (dict(date_of_birth=date(2016, 3, 2)), "date_of_birth", "under 10"),    # tenth birthday the day after
-    (dict(date_of_birth=date(2020, 1, 1)), "date_of_birth", "age of criminal responsibility"),
-    (dict(incident_at=datetime(2026, 3, 2, 10, 1)), "incident_at", "cannot be in the future"),
-    (dict(incident_at=datetime(2026, 4, 1)), "incident_at", "cannot be in the future"),
-    # quantities and substances
-    (dict(substances=[find("cannabis", "0")]), "substances[0]", "more than zero"),
-    (dict(substances=[find("cannabis", "-1")]), "substances[0]", "more than zero"),
-    (dict(substances=[find("cannabis", "1"), find("cocaine", "-0.1")]), "substances[1]", "more than zero"),
-    (dict(substances=[find("cannabis", "100001")]), "substances[0]", "not a plausible quantity"),
-    (dict(substances=[find("cocaine", "100000001", "mg")]), "substances[0]", "not a plausible quantity"),
-    (dict(substances=[find("mdma", "1000000", "tablets")]), "substances[0]", "not a plausible quantity"),
-    (dict(substances=[find("heroin", "1")]), "substances[0]", "Unknown substance 'heroin'"),
-    (dict(substances=[find("cannabis", "1", "kg")]), "substances[0]", "Unknown unit 'kg'"),
-    # contact
-    (dict(email="not-an-address"), "email", "e-mail"),
-    (dict(scheme_code="nowhere"), "scheme_code", "area"),
-])
-def test_each_problem_is_reported_on_its_field(make_draft, registry, changes: dict, field: str,
-                                               words: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        # empty required fields
+        (dict(surname=""), "surname", "surname"),
+        (dict(surname="   "), "surname", "surname"),
+        (dict(forenames=""), "forenames", "forename"),
+        (dict(date_of_birth=None), "date_of_birth", "Enter the date of birth"),
+        (dict(incident_at=None), "incident_at", "Enter the date and time"),
+        (dict(substances=[]), "substances", "at least one substance"),
+        # dates
+        (dict(date_of_birth=date(2026, 3, 3)), "date_of_birth", "cannot be in the future"),
+        (
+            dict(date_of_birth=date(2026, 3, 2), incident_at=datetime(2026, 3, 1, 9, 0)),
+            "date_of_birth",
+            "after the incident",
+        ),
+        (dict(date_of_birth=date(1900, 1, 1)), "date_of_birth", "over 120"),
+        (dict(date_of_birth=date(2016, 3, 2)), "date_of_birth", "under 10"),  # tenth birthday the day after
+        (dict(date_of_birth=date(2020, 1, 1)), "date_of_birth", "age of criminal responsibility"),
+        (dict(incident_at=datetime(2026, 3, 2, 10, 1)), "incident_at", "cannot be in the future"),
+        (dict(incident_at=datetime(2026, 4, 1)), "incident_at", "cannot be in the future"),
+        # quantities and substances
+        (dict(substances=[find("cannabis", "0")]), "substances[0]", "more than zero"),
+        (dict(substances=[find("cannabis", "-1")]), "substances[0]", "more than zero"),
+        (dict(substances=[find("cannabis", "1"), find("cocaine", "-0.1")]), "substances[1]", "more than zero"),
+        (dict(substances=[find("cannabis", "100001")]), "substances[0]", "not a plausible quantity"),
+        (dict(substances=[find("cocaine", "100000001", "mg")]), "substances[0]", "not a plausible quantity"),
+        (dict(substances=[find("mdma", "1000000", "tablets")]), "substances[0]", "not a plausible quantity"),
+        (dict(substances=[find("heroin", "1")]), "substances[0]", "Unknown substance 'heroin'"),
+        (dict(substances=[find("cannabis", "1", "kg")]), "substances[0]", "Unknown unit 'kg'"),
+        # contact
+        (dict(email="not-an-address"), "email", "e-mail"),
+        (dict(scheme_code="nowhere"), "scheme_code", "area"),
+    ],
+)
+def test_each_problem_is_reported_on_its_field(make_draft, registry, changes: dict, field: str, words: str) -> None:
     draft = make_draft(**changes)
     errors = validate(draft, registry.find(draft.scheme_code), NOW)
     assert field in errors, errors
@@ -70,16 +75,18 @@ def test_each_problem_is_reported_on_its_field(make_draft, registry, changes: di
     assert set(errors) - extra == {field}, "one problem should give one message"
 
 
-@pytest.mark.parametrize(("dob", "guardian", "needs_guardian"), [
-    (date(2009, 6, 1), "", True),            # 16
-    (date(2008, 3, 2), "", True),            # 18 the day after the incident: still under 18
-    (date(2008, 3, 1), "", False),           # 18 on the incident date
-    (date(2016, 3, 1), "", True),            # exactly 10
-    (date(2009, 6, 1), "   ", True),
-    (date(2009, 6, 1), "Pat Young", False),
-])
-def test_guardian_required_under_18(make_draft, west_berks, dob: date, guardian: str,
-                                    needs_guardian: bool) -> None:
+@pytest.mark.parametrize(
+    ("dob", "guardian", "needs_guardian"),
+    [
+        (date(2009, 6, 1), "", True),  # 16
+        (date(2008, 3, 2), "", True),  # 18 the day after the incident: still under 18
+        (date(2008, 3, 1), "", False),  # 18 on the incident date
+        (date(2016, 3, 1), "", True),  # exactly 10
+        (date(2009, 6, 1), "   ", True),
+        (date(2009, 6, 1), "Pat Young", False),
+    ],
+)
+def test_guardian_required_under_18(make_draft, west_berks, dob: date, guardian: str, needs_guardian: bool) -> None:
     errors = validate(make_draft(date_of_birth=dob, guardian_name=guardian), west_berks, NOW)
     assert ("guardian_name" in errors) is needs_guardian
     if needs_guardian:
@@ -87,15 +94,17 @@ def test_guardian_required_under_18(make_draft, west_berks, dob: date, guardian:
         assert set(errors) == {"guardian_name"}
 
 
-@pytest.mark.parametrize(("substance", "quantity", "unit"), [
-    ("cannabis", "100000", "g"),       # the largest plausible figure is accepted here...
-    ("cannabis", "0.001", "g"),
-    ("cocaine", "100000000", "mg"),
-    ("mdma", "1", "tablets"),
-    ("cannabis", "20", "g"),           # ...over the limit is an eligibility question, not a typing error
-])
-def test_plausible_quantities_pass_validation(make_draft, west_berks, substance: str, quantity: str,
-                                              unit: str) -> None:
+@pytest.mark.parametrize(
+    ("substance", "quantity", "unit"),
+    [
+        ("cannabis", "100000", "g"),  # the largest plausible figure is accepted here...
+        ("cannabis", "0.001", "g"),
+        ("cocaine", "100000000", "mg"),
+        ("mdma", "1", "tablets"),
+        ("cannabis", "20", "g"),  # ...over the limit is an eligibility question, not a typing error
+    ],
+)
+def test_plausible_quantities_pass_validation(make_draft, west_berks, substance: str, quantity: str, unit: str) -> None:
     assert validate(make_draft(substances=[find(substance, quantity, unit)]), west_berks, NOW) == {}
 
 

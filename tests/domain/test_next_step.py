@@ -23,12 +23,11 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("kind", "pathway", "step", "bars", "case_file"), TABLE)
-def test_non_attendance_table(kind: SchemeKind, pathway: Pathway, step: NextStep, bars: bool,
-                              case_file: bool) -> None:
+def test_non_attendance_table(kind: SchemeKind, pathway: Pathway, step: NextStep, bars: bool, case_file: bool) -> None:
     result = next_step_for_non_attendance(kind, pathway)
     assert result is step
-    assert result.bars_person is bars          # a barred person stays barred, in any scheme
-    assert result.for_case_file is case_file   # only adults on deferred prosecution are reported
+    assert result.bars_person is bars  # a barred person stays barred, in any scheme
+    assert result.for_case_file is case_file  # only adults on deferred prosecution are reported
 
 
 def test_table_covers_every_kind_and_pathway() -> None:

@@ -28,24 +28,27 @@ def scheme(make_scheme):
     return make_scheme(sessions_for_completion=2, rebookings_allowed=1)
 
 
-@pytest.mark.parametrize(("attendances", "status", "attended", "misses", "left"), [
-    ([], Status.AWAITING_APPOINTMENT, 0, 0, 1),
-    ([PENDING], Status.BOOKED, 0, 0, 1),
-    ([A], Status.AWAITING_APPOINTMENT, 1, 0, 1),
-    ([A, PENDING], Status.BOOKED, 1, 0, 1),
-    ([N], Status.AWAITING_APPOINTMENT, 0, 1, 0),          # one miss: the allowed rebooking used
-    ([R, PENDING], Status.BOOKED, 0, 1, 0),               # a rebooking at the person's request counts
-    ([C, PENDING], Status.BOOKED, 0, 0, 1),               # provider cancellation never counts
-    ([C, C, C, C, PENDING], Status.BOOKED, 0, 0, 1),
-    ([C, C, A, C, A], Status.COMPLETED, 2, 0, 1),
-    ([A, A], Status.COMPLETED, 2, 0, 1),
-    ([R, A, A], Status.COMPLETED, 2, 1, 0),
-    ([A, A, A], Status.COMPLETED, 3, 0, 1),
-    ([N, N], Status.AWAITING_CONFIRMATION, 0, 2, 0),      # beyond the allowed rebooking
-    ([R, N], Status.AWAITING_CONFIRMATION, 0, 2, 0),
-    ([A, R, N], Status.AWAITING_CONFIRMATION, 1, 2, 0),
-    ([N, C, A], Status.AWAITING_APPOINTMENT, 1, 1, 0),
-])
+@pytest.mark.parametrize(
+    ("attendances", "status", "attended", "misses", "left"),
+    [
+        ([], Status.AWAITING_APPOINTMENT, 0, 0, 1),
+        ([PENDING], Status.BOOKED, 0, 0, 1),
+        ([A], Status.AWAITING_APPOINTMENT, 1, 0, 1),
+        ([A, PENDING], Status.BOOKED, 1, 0, 1),
+        ([N], Status.AWAITING_APPOINTMENT, 0, 1, 0),  # one miss: the allowed rebooking used
+        ([R, PENDING], Status.BOOKED, 0, 1, 0),  # a rebooking at the person's request counts
+        ([C, PENDING], Status.BOOKED, 0, 0, 1),  # provider cancellation never counts
+        ([C, C, C, C, PENDING], Status.BOOKED, 0, 0, 1),
+        ([C, C, A, C, A], Status.COMPLETED, 2, 0, 1),
+        ([A, A], Status.COMPLETED, 2, 0, 1),
+        ([R, A, A], Status.COMPLETED, 2, 1, 0),
+        ([A, A, A], Status.COMPLETED, 3, 0, 1),
+        ([N, N], Status.AWAITING_CONFIRMATION, 0, 2, 0),  # beyond the allowed rebooking
+        ([R, N], Status.AWAITING_CONFIRMATION, 0, 2, 0),
+        ([A, R, N], Status.AWAITING_CONFIRMATION, 1, 2, 0),
+        ([N, C, A], Status.AWAITING_APPOINTMENT, 1, 1, 0),
+    ],
+)
 def test_assess_before_the_deadline(scheme, attendances, status, attended, misses, left) -> None:
     state = assess(scheme, Pathway.ADULT, attendances, DUE, BEFORE)
     assert (state.status, state.attended, state.misses, state.rebookings_left) == (status, attended, misses, left)
@@ -59,18 +62,21 @@ def test_assess_before_the_deadline(scheme, attendances, status, attended, misse
         assert state.proposed_step is None
 
 
-@pytest.mark.parametrize(("attendances", "today", "status"), [
-    ([A], DUE, Status.AWAITING_APPOINTMENT),              # the deadline day itself is still in time
-    ([A], AFTER, Status.AWAITING_CONFIRMATION),
-    ([], AFTER, Status.AWAITING_CONFIRMATION),
-    ([C, C], AFTER, Status.AWAITING_CONFIRMATION),
-    # Appointments are booked on or before the deadline: until one is recorded the person
-    # may have attended in time, so nothing is proposed yet.
-    ([PENDING], AFTER, Status.BOOKED),
-    ([A, PENDING], AFTER, Status.BOOKED),
-    ([N, N, PENDING], AFTER, Status.AWAITING_CONFIRMATION),   # misses beyond the limit still decide
-    ([A, A], AFTER, Status.COMPLETED),                    # completed in time, recorded late
-])
+@pytest.mark.parametrize(
+    ("attendances", "today", "status"),
+    [
+        ([A], DUE, Status.AWAITING_APPOINTMENT),  # the deadline day itself is still in time
+        ([A], AFTER, Status.AWAITING_CONFIRMATION),
+        ([], AFTER, Status.AWAITING_CONFIRMATION),
+        ([C, C], AFTER, Status.AWAITING_CONFIRMATION),
+        # Appointments are booked on or before the deadline: until one is recorded the person
+        # may have attended in time, so nothing is proposed yet.
+        ([PENDING], AFTER, Status.BOOKED),
+        ([A, PENDING], AFTER, Status.BOOKED),
+        ([N, N, PENDING], AFTER, Status.AWAITING_CONFIRMATION),  # misses beyond the limit still decide
+        ([A, A], AFTER, Status.COMPLETED),  # completed in time, recorded late
+    ],
+)
 def test_deadline(scheme, attendances, today: date, status: Status) -> None:
     state = assess(scheme, Pathway.ADULT, attendances, DUE, today)
     assert state.status is status
@@ -82,45 +88,52 @@ def test_deadline(scheme, attendances, today: date, status: Status) -> None:
         assert state.proposed_step is None
 
 
-@pytest.mark.parametrize(("kind", "pathway", "step"), [
-    (SchemeKind.VOLUNTARY_ATTENDANCE, Pathway.ADULT, NextStep.FUTURE_DIVERSION_BARRED),
-    (SchemeKind.VOLUNTARY_ATTENDANCE, Pathway.YOUTH, NextStep.FUTURE_DIVERSION_BARRED),
-    (SchemeKind.DEFERRED_PROSECUTION, Pathway.ADULT, NextStep.REPORT_FOR_PROSECUTION),
-    (SchemeKind.DEFERRED_PROSECUTION, Pathway.YOUTH, NextStep.FUTURE_DIVERSION_BARRED),
-])
-@pytest.mark.parametrize(("attendances", "today"), [([N, N], BEFORE), ([A], AFTER)],
-                         ids=["misses", "deadline"])
-def test_proposed_step_follows_kind_and_pathway(make_scheme, kind, pathway, step, attendances,
-                                                today) -> None:
+@pytest.mark.parametrize(
+    ("kind", "pathway", "step"),
+    [
+        (SchemeKind.VOLUNTARY_ATTENDANCE, Pathway.ADULT, NextStep.FUTURE_DIVERSION_BARRED),
+        (SchemeKind.VOLUNTARY_ATTENDANCE, Pathway.YOUTH, NextStep.FUTURE_DIVERSION_BARRED),
+        (SchemeKind.DEFERRED_PROSECUTION, Pathway.ADULT, NextStep.REPORT_FOR_PROSECUTION),
+        (SchemeKind.DEFERRED_PROSECUTION, Pathway.YOUTH, NextStep.FUTURE_DIVERSION_BARRED),
+    ],
+)
+@pytest.mark.parametrize(("attendances", "today"), [([N, N], BEFORE), ([A], AFTER)], ids=["misses", "deadline"])
+def test_proposed_step_follows_kind_and_pathway(make_scheme, kind, pathway, step, attendances, today) -> None:
     scheme = make_scheme(kind=kind.value, rebookings_allowed=1)
     state = assess(scheme, pathway, attendances, DUE, today)
     assert state.status is Status.AWAITING_CONFIRMATION
     assert state.proposed_step is step
 
 
-@pytest.mark.parametrize(("allowed", "attendances", "status"), [
-    (0, [N], Status.AWAITING_CONFIRMATION),
-    (0, [R, PENDING], Status.AWAITING_CONFIRMATION),
-    (0, [C, PENDING], Status.BOOKED),
-    (2, [N, N], Status.AWAITING_APPOINTMENT),
-    (2, [N, R, PENDING], Status.BOOKED),
-    (2, [N, N, N], Status.AWAITING_CONFIRMATION),
-])
+@pytest.mark.parametrize(
+    ("allowed", "attendances", "status"),
+    [
+        (0, [N], Status.AWAITING_CONFIRMATION),
+        (0, [R, PENDING], Status.AWAITING_CONFIRMATION),
+        (0, [C, PENDING], Status.BOOKED),
+        (2, [N, N], Status.AWAITING_APPOINTMENT),
+        (2, [N, R, PENDING], Status.BOOKED),
+        (2, [N, N, N], Status.AWAITING_CONFIRMATION),
+    ],
+)
 def test_rebookings_allowed_setting(make_scheme, allowed: int, attendances, status: Status) -> None:
     scheme = make_scheme(rebookings_allowed=allowed)
     assert assess(scheme, Pathway.YOUTH, attendances, DUE, BEFORE).status is status
 
 
-@pytest.mark.parametrize(("allowed", "attendances", "can"), [
-    (1, [], True),
-    (1, [PENDING], True),
-    (1, [C, C, PENDING], True),
-    (1, [R, PENDING], False),
-    (1, [N, PENDING], False),
-    (0, [PENDING], False),
-    (2, [R, PENDING], True),
-    (2, [R, N, PENDING], False),
-])
+@pytest.mark.parametrize(
+    ("allowed", "attendances", "can"),
+    [
+        (1, [], True),
+        (1, [PENDING], True),
+        (1, [C, C, PENDING], True),
+        (1, [R, PENDING], False),
+        (1, [N, PENDING], False),
+        (0, [PENDING], False),
+        (2, [R, PENDING], True),
+        (2, [R, N, PENDING], False),
+    ],
+)
 def test_can_rebook(make_scheme, allowed: int, attendances, can: bool) -> None:
     assert can_rebook(make_scheme(rebookings_allowed=allowed), attendances) is can
 

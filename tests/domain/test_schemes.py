@@ -21,13 +21,15 @@ SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "schemes"
 WB_TEXT = (SHIPPED / "west-berkshire.toml").read_text(encoding="utf-8")
 WM_TEXT = (SHIPPED / "windsor-and-maidenhead.toml").read_text(encoding="utf-8")
 
-THIRD_AREA = (WM_TEXT.replace('code = "windsor-and-maidenhead"', 'code = "reading"')
-              .replace('area = "Windsor and Maidenhead"', 'area = "Reading"')
-              .replace('reference_prefix = "WM"', 'reference_prefix = "RDG"')
-              .replace('kind = "deferred_prosecution"', 'kind = "voluntary_attendance"')
-              .replace('code = "maidenhead"', 'code = "reading-central"')
-              .replace('code = "windsor"', 'code = "reading-west"')
-              .replace("completed_diversions_allowed = 0", "completed_diversions_allowed = 1"))
+THIRD_AREA = (
+    WM_TEXT.replace('code = "windsor-and-maidenhead"', 'code = "reading"')
+    .replace('area = "Windsor and Maidenhead"', 'area = "Reading"')
+    .replace('reference_prefix = "WM"', 'reference_prefix = "RDG"')
+    .replace('kind = "deferred_prosecution"', 'kind = "voluntary_attendance"')
+    .replace('code = "maidenhead"', 'code = "reading-central"')
+    .replace('code = "windsor"', 'code = "reading-west"')
+    .replace("completed_diversions_allowed = 0", "completed_diversions_allowed = 1")
+)
 
 
 def edited(text: str, old: str, new: str) -> str:
@@ -48,7 +50,7 @@ def test_shipped_schemes_load(registry) -> None:
     wb, wm = registry.get("west-berkshire"), registry.get("windsor-and-maidenhead")
     assert wb.kind is SchemeKind.VOLUNTARY_ATTENDANCE
     assert wm.kind is SchemeKind.DEFERRED_PROSECUTION
-    assert wb.example_values and wm.example_values   # example values are marked as such
+    assert wb.example_values and wm.example_values  # example values are marked as such
     assert (wb.reference_prefix, wm.reference_prefix) == ("WB", "WM")
     assert wb.limits["cocaine"].max_quantity == Decimal(1) and wb.limits["cocaine"].unit == "g"
     assert wb.source.endswith("west-berkshire.toml")
@@ -101,10 +103,13 @@ def test_a_third_area_added_as_a_file_is_loaded(tmp_path: Path) -> None:
     assert registry.get("reading").default_centre(youth=False).code == "reading-central"
 
 
-@pytest.mark.parametrize(("kind", "adult_step"), [
-    ("voluntary_attendance", NextStep.FUTURE_DIVERSION_BARRED),
-    ("deferred_prosecution", NextStep.REPORT_FOR_PROSECUTION),
-])
+@pytest.mark.parametrize(
+    ("kind", "adult_step"),
+    [
+        ("voluntary_attendance", NextStep.FUTURE_DIVERSION_BARRED),
+        ("deferred_prosecution", NextStep.REPORT_FOR_PROSECUTION),
+    ],
+)
 def test_moving_an_area_to_the_other_kind_is_a_setting(scheme_data, kind: str, adult_step: NextStep) -> None:
     data = scheme_data()
     data["kind"] = kind
@@ -117,12 +122,16 @@ def test_limits_are_per_scheme_setting(scheme_data) -> None:
     data = scheme_data()
     data["limits"]["cannabis"]["max"] = 2
     strict = parse_scheme(data, "strict.toml")
-    facts = IntakeFacts(incident_date=date(2026, 3, 1),
-                        date_of_birth=date(1990, 1, 1), offence=Offence.POSSESSION,
-                        substances=(SubstanceFind("cannabis", Decimal(3), "g"),), suspected_supply=False,
-                        consent=True)
+    facts = IntakeFacts(
+        incident_date=date(2026, 3, 1),
+        date_of_birth=date(1990, 1, 1),
+        offence=Offence.POSSESSION,
+        substances=(SubstanceFind("cannabis", Decimal(3), "g"),),
+        suspected_supply=False,
+        consent=True,
+    )
     assert not decide(strict, facts).eligible
-    data["limits"]["cannabis"]["max"] = "3.5"   # a decimal written as text is read exactly
+    data["limits"]["cannabis"]["max"] = "3.5"  # a decimal written as text is read exactly
     assert decide(parse_scheme(data, "lenient.toml"), facts).eligible
 
 
@@ -134,51 +143,121 @@ BROKEN_FILES = [
     ("kind-empty", 'kind = "voluntary_attendance"', 'kind = ""', "kind", "must be non-empty text"),
     ("missing-key", "days_to_complete = 56\n", "", "days_to_complete", "is missing"),
     ("missing-area", 'area = "West Berkshire"\n', "", "area", "is missing"),
-    ("negative-rebookings", "rebookings_allowed = 1", "rebookings_allowed = -1", "rebookings_allowed",
-     "must be between 0 and 20, got -1"),
-    ("negative-completed", "completed_diversions_allowed = 0", "completed_diversions_allowed = -2",
-     "completed_diversions_allowed", "must be between 0 and 20"),
-    ("zero-sessions", "sessions_for_completion = 2", "sessions_for_completion = 0", "sessions_for_completion",
-     "must be between 1 and 52"),
-    ("negative-days", "days_to_first_attendance = 21", "days_to_first_attendance = -21",
-     "days_to_first_attendance", "must be between 1 and 365"),
-    ("days-as-text", "days_to_first_attendance = 21", 'days_to_first_attendance = "21"',
-     "days_to_first_attendance", "must be a whole number"),
-    ("days-as-float", "days_to_first_attendance = 21", "days_to_first_attendance = 21.5",
-     "days_to_first_attendance", "must be a whole number"),
-    ("days-as-bool", "days_to_first_attendance = 21", "days_to_first_attendance = true",
-     "days_to_first_attendance", "must be a whole number"),
-    ("deadline-order", "days_to_complete = 56", "days_to_complete = 7", "days_to_complete",
-     "must not be shorter than days_to_first_attendance"),
-    ("negative-hours", "officer_hours_per_custody = 5.5", "officer_hours_per_custody = -1",
-     "officer_hours_per_custody", "must be between 0 and 100"),
-    ("retention-too-short", "retention_months = 72", "retention_months = 6", "retention_months",
-     "must be between 12 and 1200, got 6"),
-    ("retention-as-text", "retention_months = 72", 'retention_months = "72"', "retention_months",
-     "must be a whole number"),
+    (
+        "negative-rebookings",
+        "rebookings_allowed = 1",
+        "rebookings_allowed = -1",
+        "rebookings_allowed",
+        "must be between 0 and 20, got -1",
+    ),
+    (
+        "negative-completed",
+        "completed_diversions_allowed = 0",
+        "completed_diversions_allowed = -2",
+        "completed_diversions_allowed",
+        "must be between 0 and 20",
+    ),
+    (
+        "zero-sessions",
+        "sessions_for_completion = 2",
+        "sessions_for_completion = 0",
+        "sessions_for_completion",
+        "must be between 1 and 52",
+    ),
+    (
+        "negative-days",
+        "days_to_first_attendance = 21",
+        "days_to_first_attendance = -21",
+        "days_to_first_attendance",
+        "must be between 1 and 365",
+    ),
+    (
+        "days-as-text",
+        "days_to_first_attendance = 21",
+        'days_to_first_attendance = "21"',
+        "days_to_first_attendance",
+        "must be a whole number",
+    ),
+    (
+        "days-as-float",
+        "days_to_first_attendance = 21",
+        "days_to_first_attendance = 21.5",
+        "days_to_first_attendance",
+        "must be a whole number",
+    ),
+    (
+        "days-as-bool",
+        "days_to_first_attendance = 21",
+        "days_to_first_attendance = true",
+        "days_to_first_attendance",
+        "must be a whole number",
+    ),
+    (
+        "deadline-order",
+        "days_to_complete = 56",
+        "days_to_complete = 7",
+        "days_to_complete",
+        "must not be shorter than days_to_first_attendance",
+    ),
+    (
+        "negative-hours",
+        "officer_hours_per_custody = 5.5",
+        "officer_hours_per_custody = -1",
+        "officer_hours_per_custody",
+        "must be between 0 and 100",
+    ),
+    (
+        "retention-too-short",
+        "retention_months = 72",
+        "retention_months = 6",
+        "retention_months",
+        "must be between 12 and 1200, got 6",
+    ),
+    (
+        "retention-as-text",
+        "retention_months = 72",
+        'retention_months = "72"',
+        "retention_months",
+        "must be a whole number",
+    ),
     ("negative-limit", "max = 10", "max = -10", "limits.cannabis.max", "must be between 0 and 100000"),
     ("limit-not-number", "max = 10", 'max = "ten"', "limits.cannabis.max", "must be a number"),
     ("limit-unit", 'unit = "g"', 'unit = "kg"', "limits.cannabis.unit", "must be one of g, mg, tablets, ml"),
     ("limit-label-missing", 'label = "Cannabis (herbal)"\n', "", "limits.cannabis.label", "is missing"),
-    ("example-values", "example_values = true", 'example_values = "yes"', "example_values",
-     "must be true or false"),
+    ("example-values", "example_values = true", 'example_values = "yes"', "example_values", "must be true or false"),
     ("bad-code", 'code = "west-berkshire"', 'code = "West Berkshire"', "code", "must be lower-case"),
-    ("bad-prefix", 'reference_prefix = "WB"', 'reference_prefix = "wb1"', "reference_prefix",
-     "must be 1 to 4 capital letters"),
-    ("centre-code-repeated", 'code = "thatcham"', 'code = "newbury"', "provider.centres",
-     "repeated: newbury"),
+    (
+        "bad-prefix",
+        'reference_prefix = "WB"',
+        'reference_prefix = "wb1"',
+        "reference_prefix",
+        "must be 1 to 4 capital letters",
+    ),
+    ("centre-code-repeated", 'code = "thatcham"', 'code = "newbury"', "provider.centres", "repeated: newbury"),
     ("centre-phone-missing", 'phone = "01635 000 011"\n', "", "youth_provider.centres[0].phone", "is missing"),
-    ("centre-address-text", 'address = ["3 Sample Road", "Thatcham", "RG19 3AA"]', 'address = "Thatcham"',
-     "provider.centres[1].address", "must be a list of text lines"),
-    ("police-not-table", '[police]\nname = "Thames Valley Police – West Berkshire Drugs Diversion"\n',
-     'police = "TVP"\n[police_old]\nname = "x"\n', "police", "must be a table"),
+    (
+        "centre-address-text",
+        'address = ["3 Sample Road", "Thatcham", "RG19 3AA"]',
+        'address = "Thatcham"',
+        "provider.centres[1].address",
+        "must be a list of text lines",
+    ),
+    (
+        "police-not-table",
+        '[police]\nname = "Thames Valley Police – West Berkshire Drugs Diversion"\n',
+        'police = "TVP"\n[police_old]\nname = "x"\n',
+        "police",
+        "must be a table",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "key", "problem"), [b[1:] for b in BROKEN_FILES],
-                         ids=[b[0] for b in BROKEN_FILES])
-def test_broken_scheme_file_names_file_key_and_problem(tmp_path: Path, old: str, new: str, key: str,
-                                                       problem: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"), [b[1:] for b in BROKEN_FILES], ids=[b[0] for b in BROKEN_FILES]
+)
+def test_broken_scheme_file_names_file_key_and_problem(
+    tmp_path: Path, old: str, new: str, key: str, problem: str
+) -> None:
     write(tmp_path, "windsor-and-maidenhead.toml", WM_TEXT)
     path = write(tmp_path, "west-berkshire.toml", edited(WB_TEXT, old, new))
     with pytest.raises(SchemeConfigError) as caught:
@@ -199,14 +278,23 @@ def test_bad_toml(tmp_path: Path) -> None:
     assert str(path) in message
     assert "(file)" in message
     assert "is not valid TOML" in message
-    assert "line" in message   # the parser's position is passed on
+    assert "line" in message  # the parser's position is passed on
 
 
-@pytest.mark.parametrize(("attribute", "changes"), [
-    ("code", {}),   # the same file twice under two names
-    ("area", {'code = "west-berkshire"': 'code = "west-berks-2"', 'reference_prefix = "WB"': 'reference_prefix = "WBX"'}),
-    ("reference_prefix", {'code = "west-berkshire"': 'code = "newbury-area"', 'area = "West Berkshire"': 'area = "Newbury"'}),
-])
+@pytest.mark.parametrize(
+    ("attribute", "changes"),
+    [
+        ("code", {}),  # the same file twice under two names
+        (
+            "area",
+            {'code = "west-berkshire"': 'code = "west-berks-2"', 'reference_prefix = "WB"': 'reference_prefix = "WBX"'},
+        ),
+        (
+            "reference_prefix",
+            {'code = "west-berkshire"': 'code = "newbury-area"', 'area = "West Berkshire"': 'area = "Newbury"'},
+        ),
+    ],
+)
 def test_duplicates_across_files(tmp_path: Path, attribute: str, changes: dict[str, str]) -> None:
     first = write(tmp_path, "a-west-berkshire.toml", WB_TEXT)
     text = WB_TEXT
@@ -223,9 +311,19 @@ def test_duplicates_across_files(tmp_path: Path, attribute: str, changes: dict[s
 
 def test_duplicate_code_differing_only_in_case_of_area(tmp_path: Path) -> None:
     write(tmp_path, "a.toml", WB_TEXT)
-    write(tmp_path, "b.toml", edited(edited(edited(WB_TEXT, 'code = "west-berkshire"', 'code = "wb2"'),
-                                            'reference_prefix = "WB"', 'reference_prefix = "WBB"'),
-                                     'area = "West Berkshire"', 'area = "WEST BERKSHIRE"'))
+    write(
+        tmp_path,
+        "b.toml",
+        edited(
+            edited(
+                edited(WB_TEXT, 'code = "west-berkshire"', 'code = "wb2"'),
+                'reference_prefix = "WB"',
+                'reference_prefix = "WBB"',
+            ),
+            'area = "West Berkshire"',
+            'area = "WEST BERKSHIRE"',
+        ),
+    )
     with pytest.raises(SchemeConfigError, match="key 'area'"):
         SchemeRegistry.load(tmp_path)
 
@@ -253,20 +351,26 @@ def _without(data: dict[str, Any], *path: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize(("mutate", "key", "problem"), [
-    (lambda d: _without(d, "yot"), "yot", "is missing"),
-    (lambda d: _without(d, "provider"), "provider", "is missing"),
-    (lambda d: _without(d, "data_protection"), "data_protection", "is missing"),
-    (lambda d: _without(d, "limits"), "limits", "is missing"),
-    (lambda d: d.update(limits={}), "limits", "at least one substance"),
-    (lambda d: d["provider"].update(centres=[]), "provider.centres", "non-empty list of tables"),
-    (lambda d: d["limits"].update(cannabis=5), "limits.cannabis", "must be a table"),
-    (lambda d: d["limits"].update({"Crack Cocaine": d["limits"]["cocaine"]}), "limits.Crack Cocaine",
-     "substance keys must be lower-case"),
-    (lambda d: d["yot"].update(name=""), "yot.name", "must be non-empty text"),
-    (lambda d: d["limits"]["mdma"].update(max=True), "limits.mdma.max", "must be a number"),
-    (lambda d: d["limits"]["mdma"].update(max=100001), "limits.mdma.max", "must be between 0 and 100000"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "key", "problem"),
+    [
+        (lambda d: _without(d, "yot"), "yot", "is missing"),
+        (lambda d: _without(d, "provider"), "provider", "is missing"),
+        (lambda d: _without(d, "data_protection"), "data_protection", "is missing"),
+        (lambda d: _without(d, "limits"), "limits", "is missing"),
+        (lambda d: d.update(limits={}), "limits", "at least one substance"),
+        (lambda d: d["provider"].update(centres=[]), "provider.centres", "non-empty list of tables"),
+        (lambda d: d["limits"].update(cannabis=5), "limits.cannabis", "must be a table"),
+        (
+            lambda d: d["limits"].update({"Crack Cocaine": d["limits"]["cocaine"]}),
+            "limits.Crack Cocaine",
+            "substance keys must be lower-case",
+        ),
+        (lambda d: d["yot"].update(name=""), "yot.name", "must be non-empty text"),
+        (lambda d: d["limits"]["mdma"].update(max=True), "limits.mdma.max", "must be a number"),
+        (lambda d: d["limits"]["mdma"].update(max=100001), "limits.mdma.max", "must be between 0 and 100000"),
+    ],
+)
 def test_parse_scheme_problems(scheme_data, mutate, key: str, problem: str) -> None:
     data = scheme_data()
     mutate(data)
@@ -292,13 +396,16 @@ def test_retention_months_is_optional_with_six_years_by_default(tmp_path: Path) 
 
 
 # -- which centres an organisation runs ------------------------------------------------------
-@pytest.mark.parametrize(("organisation", "expected"), [
-    ("Cranstoun", ["maidenhead", "newbury", "thatcham", "windsor"]),
-    ("West Berkshire Youth Service", ["newbury-youth"]),
-    ("police", []),
-    ("Someone Else", []),
-    ("cranstoun", []),  # the name exactly as the scheme files spell it, as services/scope.py compares it
-])
+@pytest.mark.parametrize(
+    ("organisation", "expected"),
+    [
+        ("Cranstoun", ["maidenhead", "newbury", "thatcham", "windsor"]),
+        ("West Berkshire Youth Service", ["newbury-youth"]),
+        ("police", []),
+        ("Someone Else", []),
+        ("cranstoun", []),  # the name exactly as the scheme files spell it, as services/scope.py compares it
+    ],
+)
 def test_the_centres_an_organisation_runs(organisation: str, expected: list[str]) -> None:
     registry = SchemeRegistry.load(SHIPPED)
     assert sorted(c.code for _s, c in registry.centres_run_by(organisation)) == expected
@@ -307,18 +414,22 @@ def test_the_centres_an_organisation_runs(organisation: str, expected: list[str]
 ALL_CENTRES = ["maidenhead", "newbury", "newbury-youth", "thatcham", "windsor"]
 
 
-@pytest.mark.parametrize(("roles", "organisation", "expected"), [
-    ({Role.SUPPORT_WORKER}, "Cranstoun", ["maidenhead", "newbury", "thatcham", "windsor"]),
-    ({Role.SUPPORT_WORKER}, "West Berkshire Youth Service", ["newbury-youth"]),
-    ({Role.SUPPORT_WORKER}, "Unknown provider", []),
-    ({Role.COORDINATOR}, "police", ALL_CENTRES),
-    ({Role.STATION_STAFF}, "police", ALL_CENTRES),
-    ({Role.ADMINISTRATOR}, "Cranstoun", ALL_CENTRES),
-    ({Role.SUPPORT_WORKER, Role.COORDINATOR}, "police", ALL_CENTRES),  # police as well: not scoped
-    (None, "", ALL_CENTRES),  # nobody signed in (the installation's own commands)
-])
+@pytest.mark.parametrize(
+    ("roles", "organisation", "expected"),
+    [
+        ({Role.SUPPORT_WORKER}, "Cranstoun", ["maidenhead", "newbury", "thatcham", "windsor"]),
+        ({Role.SUPPORT_WORKER}, "West Berkshire Youth Service", ["newbury-youth"]),
+        ({Role.SUPPORT_WORKER}, "Unknown provider", []),
+        ({Role.COORDINATOR}, "police", ALL_CENTRES),
+        ({Role.STATION_STAFF}, "police", ALL_CENTRES),
+        ({Role.ADMINISTRATOR}, "Cranstoun", ALL_CENTRES),
+        ({Role.SUPPORT_WORKER, Role.COORDINATOR}, "police", ALL_CENTRES),  # police as well: not scoped
+        (None, "", ALL_CENTRES),  # nobody signed in (the installation's own commands)
+    ],
+)
 def test_a_support_worker_works_with_their_organisations_centres_and_coordinators_with_all(
-        roles: set[Role] | None, organisation: str, expected: list[str]) -> None:
+    roles: set[Role] | None, organisation: str, expected: list[str]
+) -> None:
     registry = SchemeRegistry.load(SHIPPED)
     principal = Principal("user", frozenset(roles), organisation) if roles is not None else None
     assert sorted(c.code for _s, c in registry.centres_for(principal)) == expected

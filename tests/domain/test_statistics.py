@@ -148,8 +148,7 @@ def test_a_group_of_one_hides_its_total() -> None:
     counts = {"total": 3, "only": 3}
     assert suppress(counts, [("total", ["only"])]) == {"total": Withheld.SMALL, "only": Withheld.SMALL}
     counts = {"total": 9, "only": 9, "other_total": 9}
-    hidden = suppress({**counts, "small": 2, "sum": 11}, [("sum", ["other_total", "small"]),
-                                                           ("other_total", ["only"])])
+    hidden = suppress({**counts, "small": 2, "sum": 11}, [("sum", ["other_total", "small"]), ("other_total", ["only"])])
     # 9 + 2 = 11 hides the 9 (other_total); then other_total's only part (9) must go too.
     assert hidden == {"small": Withheld.SMALL, "other_total": Withheld.PROTECTED, "only": Withheld.PROTECTED}
 
@@ -162,16 +161,28 @@ def test_secondary_suppression_runs_through_rows_and_columns() -> None:
     # The 3 is hidden. Row r1 then hides its next smallest, the 8; column c1 hides the 7; column c2,
     # now with the 8 hidden alone, hides the 6. Row r2 then has two hidden: nothing more.
     grid = {("r1", "c1"): 3, ("r1", "c2"): 8, ("r1", "c3"): 9, ("r2", "c1"): 7, ("r2", "c2"): 6, ("r2", "c3"): 10}
-    totals = {("r1", "all"): 20, ("r2", "all"): 23, ("all", "c1"): 10, ("all", "c2"): 14, ("all", "c3"): 19,
-              ("all", "all"): 43}
+    totals = {
+        ("r1", "all"): 20,
+        ("r2", "all"): 23,
+        ("all", "c1"): 10,
+        ("all", "c2"): 14,
+        ("all", "c3"): 19,
+        ("all", "all"): 43,
+    }
     groups = [((row, "all"), [(row, c) for c in ("c1", "c2", "c3")]) for row in ("r1", "r2")]
     groups += [(("all", c), [(r, c) for r in ("r1", "r2")]) for c in ("c1", "c2", "c3")]
-    groups += [(("all", "all"), [("r1", "all"), ("r2", "all")]),
-               (("all", "all"), [("all", c) for c in ("c1", "c2", "c3")])]
+    groups += [
+        (("all", "all"), [("r1", "all"), ("r2", "all")]),
+        (("all", "all"), [("all", c) for c in ("c1", "c2", "c3")]),
+    ]
     counts = {**grid, **totals}
     hidden = suppress(counts, groups)
-    assert hidden == {("r1", "c1"): Withheld.SMALL, ("r1", "c2"): Withheld.PROTECTED,
-                      ("r2", "c1"): Withheld.PROTECTED, ("r2", "c2"): Withheld.PROTECTED}
+    assert hidden == {
+        ("r1", "c1"): Withheld.SMALL,
+        ("r1", "c2"): Withheld.PROTECTED,
+        ("r2", "c1"): Withheld.PROTECTED,
+        ("r2", "c2"): Withheld.PROTECTED,
+    }
     # Whatever the pattern, no group is left with a single hidden count to be worked out by subtraction.
     for total, parts in groups:
         assert sum(1 for key in (total, *parts) if key in hidden) != 1
@@ -182,8 +193,10 @@ def test_a_zero_the_rules_make_is_shown() -> None:
     counts = {"all": 12, "voluntary": 0, "deferred": 12}
     assert suppress(counts, [("all", ["voluntary", "deferred"])], structural=["voluntary"]) == {}
     # The same zero where the rules do not make it is hidden, and takes the 12 with it.
-    assert suppress(counts, [("all", ["voluntary", "deferred"])]) == {"voluntary": Withheld.SMALL,
-                                                                      "deferred": Withheld.PROTECTED}
+    assert suppress(counts, [("all", ["voluntary", "deferred"])]) == {
+        "voluntary": Withheld.SMALL,
+        "deferred": Withheld.PROTECTED,
+    }
     # A "structural" count that is not zero (the rules changed) is treated as any other.
     assert suppress({"x": 3}, [], structural=["x"]) == {"x": Withheld.SMALL}
 
@@ -194,20 +207,29 @@ def test_groups_must_name_published_counts() -> None:
 
 
 # -- the words as code ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("state", "reached"), [
-    (("not_eligible", "not_eligible", "", 0), {Step.ASSESSED}),
-    (("declined", "declined", "", 0), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED}),
-    (("booked", "", "", 0), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED}),
-    (("booked", "", "", 1), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED}),
-    (("completed", "completed", "no_further_action", 2),
-     {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED, Step.COMPLETED}),
-    # imported history: completed, with no appointment rows kept
-    (("completed", "completed", "no_further_action", 0),
-     {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED, Step.COMPLETED}),
-    (("awaiting_confirmation", "", "", 0), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED}),
-    (("closed", "not_attended", "report_for_prosecution", 0),
-     {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.CONSEQUENCE, Measure.REPORTED}),
-])
+@pytest.mark.parametrize(
+    ("state", "reached"),
+    [
+        (("not_eligible", "not_eligible", "", 0), {Step.ASSESSED}),
+        (("declined", "declined", "", 0), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED}),
+        (("booked", "", "", 0), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED}),
+        (("booked", "", "", 1), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED}),
+        (
+            ("completed", "completed", "no_further_action", 2),
+            {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED, Step.COMPLETED},
+        ),
+        # imported history: completed, with no appointment rows kept
+        (
+            ("completed", "completed", "no_further_action", 0),
+            {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.ATTENDED, Step.COMPLETED},
+        ),
+        (("awaiting_confirmation", "", "", 0), {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED}),
+        (
+            ("closed", "not_attended", "report_for_prosecution", 0),
+            {Step.ASSESSED, Step.ELIGIBLE, Step.OFFERED, Step.ACCEPTED, Step.CONSEQUENCE, Measure.REPORTED},
+        ),
+    ],
+)
 def test_steps_reached_by_each_stored_state(state: tuple, reached: set) -> None:
     assert set(steps_reached(*state)) == reached
 

@@ -34,8 +34,10 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the .deb is built and installed on Linux"),
     pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() != 0, reason="installing a package needs root"),
-    pytest.mark.skipif(not (shutil.which("dpkg-deb") and shutil.which("objdump")),
-                       reason="needs dpkg-deb and objdump (binutils): packaging/install-system-deps.sh --test"),
+    pytest.mark.skipif(
+        not (shutil.which("dpkg-deb") and shutil.which("objdump")),
+        reason="needs dpkg-deb and objdump (binutils): packaging/install-system-deps.sh --test",
+    ),
 ]
 
 
@@ -52,18 +54,23 @@ class Person:
         self.data = home / ".local" / "share"
         self.config = home / ".config"
         self.config.mkdir(parents=True)
-        self.env = {key: value for key, value in os.environ.items()
-                    if not key.startswith(("DIVERSION_", "QT_", "PYTHON", "VIRTUAL_ENV"))}
-        self.env.update(HOME=str(home), XDG_DATA_HOME=str(self.data), XDG_CONFIG_HOME=str(self.config),
-                        PATH="/usr/bin:/bin")
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DIVERSION_", "QT_", "PYTHON", "VIRTUAL_ENV"))
+        }
+        self.env.update(
+            HOME=str(home), XDG_DATA_HOME=str(self.data), XDG_CONFIG_HOME=str(self.config), PATH="/usr/bin:/bin"
+        )
 
     @property
     def database(self) -> Path:
         return self.data / "DiversionDesktop" / "diversion.sqlite3"
 
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([str(COMMAND), *args], capture_output=True, text=True, timeout=300,
-                              env={**self.env, **env}, cwd=self.home)
+        done = subprocess.run(
+            [str(COMMAND), *args], capture_output=True, text=True, timeout=300, env={**self.env, **env}, cwd=self.home
+        )
         assert done.returncode == 0, f"{args}: {done.returncode}\n{done.stdout}\n{done.stderr}"
         return done
 
@@ -71,8 +78,9 @@ class Person:
 @pytest.fixture(scope="module")
 def deb() -> Path:
     started = time.perf_counter()
-    build = subprocess.run([sys.executable, "packaging/build.py"], cwd=ROOT, capture_output=True, text=True,
-                           timeout=900)
+    build = subprocess.run(
+        [sys.executable, "packaging/build.py"], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     seconds = time.perf_counter() - started
     debs = sorted((ROOT / "dist").glob(f"{PACKAGE}_{VERSION}+*.deb"))
@@ -85,8 +93,13 @@ def deb() -> Path:
 @pytest.fixture(scope="module")
 def person(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Person]:
     """The package installed, and a person with a fresh home; the package is removed after."""
-    done = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    done = subprocess.run(
+        ["dpkg", "-i", str(deb)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     yield Person(tmp_path_factory.mktemp("home"))
     if installed():  # the removal test did not get to it
@@ -94,18 +107,23 @@ def person(deb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pers
 
 
 def test_the_package_holds_what_it_promises(deb: Path) -> None:
-    fields = subprocess.run(["dpkg-deb", "-f", str(deb), "Version", "Depends", "Architecture"],
-                            capture_output=True, text=True, check=True).stdout
+    fields = subprocess.run(
+        ["dpkg-deb", "-f", str(deb), "Version", "Depends", "Architecture"], capture_output=True, text=True, check=True
+    ).stdout
     assert f"Version: {VERSION}+" in fields
     assert "libxcb-cursor0" in fields and "python" not in fields  # no Python from the system
     listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
-    for path in ("./opt/diversion-desktop/diversion-desktop", "./usr/bin/diversion-desktop -> /opt/",
-                 "./usr/share/applications/diversion-desktop.desktop",
-                 "./usr/share/icons/hicolor/scalable/apps/diversion-desktop.svg",
-                 "./lib/systemd/system/diversion-desktop-retention.service",
-                 "./lib/systemd/system/diversion-desktop-retention.timer",
-                 "_internal/resources/fonts/DejaVuSans.ttf", "_internal/resources/schemes/west-berkshire.toml",
-                 "_internal/diversion_desktop/store/migrations/versions/0001_initial_schema.py"):
+    for path in (
+        "./opt/diversion-desktop/diversion-desktop",
+        "./usr/bin/diversion-desktop -> /opt/",
+        "./usr/share/applications/diversion-desktop.desktop",
+        "./usr/share/icons/hicolor/scalable/apps/diversion-desktop.svg",
+        "./lib/systemd/system/diversion-desktop-retention.service",
+        "./lib/systemd/system/diversion-desktop-retention.timer",
+        "_internal/resources/fonts/DejaVuSans.ttf",
+        "_internal/resources/schemes/west-berkshire.toml",
+        "_internal/diversion_desktop/store/migrations/versions/0001_initial_schema.py",
+    ):
         assert path in listing, path
     assert "root/root" in listing
 
@@ -119,11 +137,19 @@ def test_installed_where_it_belongs_and_the_server_unit_is_off(person: Person) -
     assert Path("/lib/systemd/system/diversion-desktop-retention.timer").is_file()
     assert not list(Path("/etc/systemd/system").glob("*/diversion-desktop-retention.*"))
     if shutil.which("systemd-analyze"):
-        verify = subprocess.run(["systemd-analyze", "verify", "/lib/systemd/system/diversion-desktop-retention.timer",
-                                 "/lib/systemd/system/diversion-desktop-retention.service"],
-                                capture_output=True, text=True)
-        assert "diversion-desktop" not in verify.stderr.replace("/lib/systemd/system/diversion-desktop-retention", ""), \
-            verify.stderr
+        verify = subprocess.run(
+            [
+                "systemd-analyze",
+                "verify",
+                "/lib/systemd/system/diversion-desktop-retention.timer",
+                "/lib/systemd/system/diversion-desktop-retention.service",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert "diversion-desktop" not in verify.stderr.replace(
+            "/lib/systemd/system/diversion-desktop-retention", ""
+        ), verify.stderr
 
 
 def test_no_bundled_library_needs_a_newer_glibc_than_ubuntu_2204() -> None:
@@ -137,8 +163,9 @@ def test_no_bundled_library_needs_a_newer_glibc_than_ubuntu_2204() -> None:
 
 def test_the_installed_command_line(person: Person) -> None:
     version = person.run("--version").stdout.strip()
-    dpkg_version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", PACKAGE],
-                                  capture_output=True, text=True, check=True).stdout
+    dpkg_version = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Version}", PACKAGE], capture_output=True, text=True, check=True
+    ).stdout
     assert version == f"diversion-desktop {dpkg_version}"  # the one version, naming the build
     assert re.fullmatch(rf"diversion-desktop {re.escape(VERSION)}\+\d{{8}}\.(g[0-9a-f]+(\.dirty)?|nogit)", version)
 
@@ -150,8 +177,9 @@ def test_the_installed_command_line(person: Person) -> None:
     person.run("demo", "--people", "60", "--referrals", "80")  # migrates a fresh database first
     with sqlite3.connect(person.database) as db:
         assert db.execute("SELECT count(*) FROM people").fetchone()[0] == 60
-        reference = db.execute("SELECT reference FROM referrals WHERE status = 'completed' "
-                               "ORDER BY id LIMIT 1").fetchone()[0]
+        reference = db.execute(
+            "SELECT reference FROM referrals WHERE status = 'completed' ORDER BY id LIMIT 1"
+        ).fetchone()[0]
 
     letters = person.home / "letters"
     person.run("letters", "--referral", reference, "--out", str(letters))
@@ -166,15 +194,18 @@ def test_the_installed_command_line(person: Person) -> None:
 
     # The bulk generator's worker processes, started from the bundle's executable.
     bulk = person.home / "bulk.sqlite3"
-    person.run("demo", "--bulk", "--people", "400", "--referrals", "500", "--workers", "2",
-               "--database", f"sqlite:///{bulk}")
+    person.run(
+        "demo", "--bulk", "--people", "400", "--referrals", "500", "--workers", "2", "--database", f"sqlite:///{bulk}"
+    )
     with sqlite3.connect(bulk) as db:
         assert db.execute("SELECT count(*) FROM referrals").fetchone()[0] == 500
 
 
 def window(name: str, env: dict[str, str]) -> bool:
-    return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], env=env,
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], env=env, capture_output=True).returncode
+        == 0
+    )
 
 
 def wait_for(condition, seconds: float) -> bool:
@@ -192,23 +223,32 @@ def test_the_installed_application_opens_and_signs_in(person: Person) -> None:
     # On the demo's database (no users yet): the first user added becomes an administrator.
     person.run("users", "add", "tstaff", "--role", "station_staff", DIVERSION_NEW_PASSWORD=PASSWORD)
     display = f":{90 + os.getpid() % 50}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     env = {**person.env, "DISPLAY": display}
     log = person.home / "gui.log"
     app = None
     try:
-        assert wait_for(lambda: subprocess.run(["xdotool", "getdisplaygeometry"], env=env,
-                                               capture_output=True).returncode == 0, 10)
+        assert wait_for(
+            lambda: subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True).returncode == 0, 10
+        )
         with log.open("w") as out:
             app = subprocess.Popen([str(COMMAND)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=person.home)
         assert wait_for(lambda: window("Sign in", env), 60), "no sign-in dialog: " + log.read_text()[-2000:]
         time.sleep(0.5)  # the dialog has the focus once it is shown
-        for keys in (["type", "--delay", "15", "tstaff"], ["key", "Tab"], ["type", "--delay", "15", PASSWORD],
-                     ["key", "Return"]):
+        for keys in (
+            ["type", "--delay", "15", "tstaff"],
+            ["key", "Tab"],
+            ["type", "--delay", "15", PASSWORD],
+            ["key", "Return"],
+        ):
             subprocess.run(["xdotool", *keys], env=env, check=True)
-        assert wait_for(lambda: window("Diversion Desktop —", env), 60), \
+        assert wait_for(lambda: window("Diversion Desktop —", env), 60), (
             "no main window after signing in: " + log.read_text()[-2000:]
+        )
         time.sleep(2)
         assert app.poll() is None, "the application stopped: " + log.read_text()[-2000:]
     finally:

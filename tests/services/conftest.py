@@ -40,8 +40,12 @@ def referrals(ctx: AppContext) -> ReferralService:
 def attend(programme: ProgrammeService, clock) -> Callable[..., AppointmentRow]:
     """Book an appointment ``days`` after now, move the clock to it, record what happened."""
 
-    def run(referral_id: int, outcome: Attendance = Attendance.ATTENDED, days: int = 3,
-            session_type: SessionType = SessionType.ASSESSMENT) -> AppointmentRow:
+    def run(
+        referral_id: int,
+        outcome: Attendance = Attendance.ATTENDED,
+        days: int = 3,
+        session_type: SessionType = SessionType.ASSESSMENT,
+    ) -> AppointmentRow:
         when = clock().replace(hour=10, minute=0, second=0) + timedelta(days=days)
         row = programme.book(referral_id, when, session_type=session_type, worker="Sam Worker")
         clock.set(when + timedelta(hours=1))

@@ -23,8 +23,16 @@ from tests.conftest import as_role
 def _write(ctx: AppContext, n: int) -> None:
     for i in range(n):
         with ctx.unit_of_work() as session:
-            audit.log(session, ctx, "changed", entity="referral", record_id=i, reference=f"WB-2026-{i:05d}",
-                      person_id=7, changes=[("status", "booked", "completed"), ("note", None, "Zoë & <b>")])
+            audit.log(
+                session,
+                ctx,
+                "changed",
+                entity="referral",
+                record_id=i,
+                reference=f"WB-2026-{i:05d}",
+                person_id=7,
+                changes=[("status", "booked", "completed"), ("note", None, "Zoë & <b>")],
+            )
 
 
 def test_rows_chain_and_verify(ctx: AppContext) -> None:
@@ -62,11 +70,14 @@ def _tamper(path: Path, *statements: str) -> None:
             connection.execute(sql)
 
 
-@pytest.mark.parametrize(("statements", "found"), [
-    (("UPDATE audit_events SET username = 'someone' WHERE id = 3",), "row 3: its content does not match"),
-    (("DELETE FROM audit_events WHERE id = 2",), "row 2 missing"),
-    (("UPDATE audit_events SET changes = '[]' WHERE id = 4",), "row 4: its content"),
-])
+@pytest.mark.parametrize(
+    ("statements", "found"),
+    [
+        (("UPDATE audit_events SET username = 'someone' WHERE id = 3",), "row 3: its content does not match"),
+        (("DELETE FROM audit_events WHERE id = 2",), "row 2 missing"),
+        (("UPDATE audit_events SET changes = '[]' WHERE id = 4",), "row 4: its content"),
+    ],
+)
 def test_verify_finds_tampering(ctx: AppContext, db_path: Path, statements: tuple[str, ...], found: str) -> None:
     _write(ctx, 5)
     ctx.engine.dispose()
@@ -110,16 +121,25 @@ def test_only_administrators_see_the_trail(ctx: AppContext) -> None:
 
 
 # -- erasing values (revision 0007) ---------------------------------------------------------------
-ERASE = ("UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01 09:00:00' "
-         "WHERE id = 2")
+ERASE = "UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01 09:00:00' WHERE id = 2"
 
 
 def _mark_person_7_anonymised(ctx: AppContext) -> None:
     """The person marked anonymised, as someone with the file could do it by hand."""
     with ctx.session_factory.begin() as session:
-        session.add(Person(id=7, reference="P000007", surname="Anonymised", forenames="Anonymised", surname_norm="",
-                           forenames_norm="", date_of_birth=date(1990, 5, 1), created_at=datetime(2026, 3, 2),
-                           anonymised_at=datetime(2033, 6, 1, 9, 0)))
+        session.add(
+            Person(
+                id=7,
+                reference="P000007",
+                surname="Anonymised",
+                forenames="Anonymised",
+                surname_norm="",
+                forenames_norm="",
+                date_of_birth=date(1990, 5, 1),
+                created_at=datetime(2026, 3, 2),
+                anonymised_at=datetime(2033, 6, 1, 9, 0),
+            )
+        )
 
 
 def _anonymise_person_7(ctx: AppContext) -> None:
@@ -157,15 +177,18 @@ def test_erasing_values_keeps_the_chain_and_shows_as_erased(ctx: AppContext, tmp
     assert service.verify().ok
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE audit_events SET changes = '', detail = 'x', salt = '', erased_at = '2033-06-01' WHERE id = 2",
-    "UPDATE audit_events SET changes = '', detail = '', erased_at = '2033-06-01' WHERE id = 2",  # salt kept
-    "UPDATE audit_events SET changes = '', detail = '', salt = '' WHERE id = 2",  # not marked erased
-    "UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01', "
-    "content_digest = 'x' WHERE id = 2",
-    "UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01', "
-    "username = 'someone' WHERE id = 2",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE audit_events SET changes = '', detail = 'x', salt = '', erased_at = '2033-06-01' WHERE id = 2",
+        "UPDATE audit_events SET changes = '', detail = '', erased_at = '2033-06-01' WHERE id = 2",  # salt kept
+        "UPDATE audit_events SET changes = '', detail = '', salt = '' WHERE id = 2",  # not marked erased
+        "UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01', "
+        "content_digest = 'x' WHERE id = 2",
+        "UPDATE audit_events SET changes = '', detail = '', salt = '', erased_at = '2033-06-01', "
+        "username = 'someone' WHERE id = 2",
+    ],
+)
 def test_the_database_allows_only_a_whole_erasure(ctx: AppContext, sql: str) -> None:
     _write(ctx, 3)
     with pytest.raises(DBAPIError, match="append-only"), ctx.engine.begin() as connection:
@@ -179,14 +202,27 @@ def test_the_database_allows_only_a_whole_erasure(ctx: AppContext, sql: str) -> 
 def test_rows_from_before_revision_0007_verify_and_cannot_be_erased(ctx: AppContext, db_path: Path) -> None:
     """A version-1 row (hash over its values, as revision 0005 wrote them), then the marker row
     revision 0010 writes, then keyed rows."""
-    old = SimpleNamespace(id=1, at=datetime(2026, 3, 2, 10, 0), username="tester", action="changed", entity="person",
-                          record_id=7, record_reference="P000007", person_id=7,
-                          changes='[["surname",null,"Smith"]]', detail="", prev_hash=audit.GENESIS, hash_version=1)
+    old = SimpleNamespace(
+        id=1,
+        at=datetime(2026, 3, 2, 10, 0),
+        username="tester",
+        action="changed",
+        entity="person",
+        record_id=7,
+        record_reference="P000007",
+        person_id=7,
+        changes='[["surname",null,"Smith"]]',
+        detail="",
+        prev_hash=audit.GENESIS,
+        hash_version=1,
+    )
     with sqlite3.connect(db_path) as connection:
-        connection.execute("INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, "
-                           "person_id, changes, detail, prev_hash, hash, hash_version) VALUES (1, ?, 'tester', "
-                           "'changed', 'person', 7, 'P000007', 7, ?, '', ?, ?, 1)",
-                           (old.at.isoformat(sep=" "), old.changes, audit.GENESIS, audit._row_hash(old)))
+        connection.execute(
+            "INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, "
+            "person_id, changes, detail, prev_hash, hash, hash_version) VALUES (1, ?, 'tester', "
+            "'changed', 'person', 7, 'P000007', 7, ?, '', ?, ?, 1)",
+            (old.at.isoformat(sep=" "), old.changes, audit.GENESIS, audit._row_hash(old)),
+        )
     connection.close()
     with ctx.unit_of_work() as session:
         audit.record(session, "installation", ctx.now(), audit.MARKER_ACTION, entity="audit")
@@ -227,28 +263,59 @@ def _rewrite_unkeyed(path: Path, key: bytes | None = None) -> None:
     recompute every hash (plain SHA-256, or HMAC under a key of their own)."""
     _tamper(path, "UPDATE audit_events SET username = 'someone' WHERE id = 2")
     with closing(sqlite3.connect(path)) as connection:
-        rows = connection.execute("SELECT id, at, username, action, entity, record_id, record_reference, person_id, "
-                                  "changes, detail, salt, content_digest FROM audit_events ORDER BY id").fetchall()
+        rows = connection.execute(
+            "SELECT id, at, username, action, entity, record_id, record_reference, person_id, "
+            "changes, detail, salt, content_digest FROM audit_events ORDER BY id"
+        ).fetchall()
         prev = audit.GENESIS
-        for (row_id, at, username, action, entity, record_id, reference, person_id, changes, detail, _salt,
-             digest) in rows:
-            row = SimpleNamespace(id=row_id, at=datetime.fromisoformat(at), username=username, action=action,
-                                  entity=entity, record_id=record_id, record_reference=reference, person_id=person_id,
-                                  changes=changes, detail=detail, content_digest=digest, prev_hash=prev,
-                                  hash_version=2 if key is None else 3)
+        for (
+            row_id,
+            at,
+            username,
+            action,
+            entity,
+            record_id,
+            reference,
+            person_id,
+            changes,
+            detail,
+            _salt,
+            digest,
+        ) in rows:
+            row = SimpleNamespace(
+                id=row_id,
+                at=datetime.fromisoformat(at),
+                username=username,
+                action=action,
+                entity=entity,
+                record_id=record_id,
+                record_reference=reference,
+                person_id=person_id,
+                changes=changes,
+                detail=detail,
+                content_digest=digest,
+                prev_hash=prev,
+                hash_version=2 if key is None else 3,
+            )
             row_hash = audit._row_hash(row, key)
-            connection.execute("UPDATE audit_events SET prev_hash = ?, hash = ?, hash_version = ? WHERE id = ?",
-                               (prev, row_hash, row.hash_version, row_id))
+            connection.execute(
+                "UPDATE audit_events SET prev_hash = ?, hash = ?, hash_version = ? WHERE id = ?",
+                (prev, row_hash, row.hash_version, row_id),
+            )
             prev = row_hash
         connection.commit()
 
 
-@pytest.mark.parametrize(("key", "found"), [
-    (None, "none is keyed with the audit key"),
-    (b"k" * 32, "row 1: its content does not match its hash"),
-])
-def test_a_chain_rewritten_without_the_key_does_not_verify(ctx: AppContext, db_path: Path, key: bytes | None,
-                                                           found: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "found"),
+    [
+        (None, "none is keyed with the audit key"),
+        (b"k" * 32, "row 1: its content does not match its hash"),
+    ],
+)
+def test_a_chain_rewritten_without_the_key_does_not_verify(
+    ctx: AppContext, db_path: Path, key: bytes | None, found: str
+) -> None:
     """Issue 14 item 10: the chain's hashes are keyed with a secret outside the database."""
     _write(ctx, 5)
     assert AuditTrailService(ctx).verify().ok
@@ -259,8 +326,9 @@ def test_a_chain_rewritten_without_the_key_does_not_verify(ctx: AppContext, db_p
     assert not result.ok and found in result.summary()
 
 
-def test_the_key_is_a_private_file_outside_the_database(ctx: AppContext, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_is_a_private_file_outside_the_database(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A verify on a workstation with another key reports every keyed row: every workstation
     writing to one database needs the same key (DIVERSION_AUDIT_KEY_FILE)."""
     import stat
@@ -287,8 +355,11 @@ def test_verify_finds_values_written_under_an_erased_mark(ctx: AppContext, db_pa
     _write(ctx, 3)
     _anonymise_person_7(ctx)
     ctx.engine.dispose()
-    _tamper(db_path, "UPDATE audit_events SET changes = '[[\"status\",null,\"forged\"]]', "
-                     "erased_at = '2033-06-01 09:00:00' WHERE id = 2")
+    _tamper(
+        db_path,
+        'UPDATE audit_events SET changes = \'[["status",null,"forged"]]\', '
+        "erased_at = '2033-06-01 09:00:00' WHERE id = 2",
+    )
     result = AuditTrailService(ctx).verify()
     assert not result.ok and "row 2: marked erased but holds values" in result.summary()
 

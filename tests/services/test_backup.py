@@ -46,7 +46,7 @@ PASSWORD = "correct horse battery"
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     """A cheaper scrypt (2**14), so the many refusals below run quickly (age's chunks are 64 KiB:
     the test database spans several). The real parameters are used by the first test."""
-    monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2 ** 14)
+    monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2**14)
 
 
 @pytest.fixture
@@ -68,8 +68,11 @@ def dump(path: Path) -> list[str]:
     """Every row of every table, as SQL: equal dumps mean equal databases. The audit trail is
     left out: the live database goes on to record the backup and the restore themselves."""
     with closing(sqlite3.connect(path)) as connection:
-        return [line for line in connection.iterdump()
-                if line.startswith("INSERT") and not line.startswith('INSERT INTO "audit_events"')]
+        return [
+            line
+            for line in connection.iterdump()
+            if line.startswith("INSERT") and not line.startswith('INSERT INTO "audit_events"')
+        ]
 
 
 def test_backups_and_restores_are_audited(service: BackupService, out_dir: Path) -> None:
@@ -86,12 +89,15 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.mark.parametrize("edit", [
-    "UPDATE people SET surname = 'Smyth' WHERE surname = 'Jones'",
-    "UPDATE people SET barred = 1",
-    "DELETE FROM referrals WHERE id = (SELECT max(id) FROM referrals)",
-    "DROP TRIGGER audit_events_no_update",
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE people SET surname = 'Smyth' WHERE surname = 'Jones'",
+        "UPDATE people SET barred = 1",
+        "DELETE FROM referrals WHERE id = (SELECT max(id) FROM referrals)",
+        "DROP TRIGGER audit_events_no_update",
+    ],
+)
 def test_an_edited_plain_backup_is_refused(service: BackupService, out_dir: Path, edit: str) -> None:
     """Issue 14 item 9: a plain backup carries a seal (a SHA-256 of its content) that restore checks."""
     plain = service.backup(out_dir / "plain.sqlite3").out
@@ -121,8 +127,9 @@ def test_a_plain_backup_without_its_seal_is_restored_only_on_purpose(service: Ba
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows has no owner-only mode bits (see docs/security.md)")
 @pytest.mark.usefixtures("fast_kdf")
-def test_every_file_written_is_readable_by_its_owner_only(service: BackupService, out_dir: Path, db_path: Path,
-                                                          tmp_path: Path) -> None:
+def test_every_file_written_is_readable_by_its_owner_only(
+    service: BackupService, out_dir: Path, db_path: Path, tmp_path: Path
+) -> None:
     """Issue 14 item 8: plain and encrypted backups, restored databases and the copy kept before an
     upgrade are 0600, whatever the umask."""
     old_umask = os.umask(0o022)
@@ -144,7 +151,8 @@ def test_every_file_written_is_readable_by_its_owner_only(service: BackupService
     finally:
         os.umask(old_umask)
     assert {p.name: oct(mode(p)) for p in (plain, encrypted, from_plain, from_encrypted, before)} == {
-        p.name: "0o600" for p in (plain, encrypted, from_plain, from_encrypted, before)}
+        p.name: "0o600" for p in (plain, encrypted, from_plain, from_encrypted, before)
+    }
     assert sqlite_files.seal_state(before) == "sound"  # restore checks it like a plain backup
 
 
@@ -156,13 +164,17 @@ def test_copies_kept_before_upgrades_are_pruned(service: BackupService, tmp_path
     db = tmp_path / "live.sqlite3"
     db.write_bytes(b"")
     month_ago = time.time() - 31 * 86400
-    for name, age in (("live.before-0005.20250101-000000.sqlite3", month_ago - 100),
-                      ("live.before-0007.20250102-000000.sqlite3", month_ago),
-                      ("live.before-0009.20260301-000000.sqlite3", time.time())):
+    for name, age in (
+        ("live.before-0005.20250101-000000.sqlite3", month_ago - 100),
+        ("live.before-0007.20250102-000000.sqlite3", month_ago),
+        ("live.before-0009.20260301-000000.sqlite3", time.time()),
+    ):
         (tmp_path / name).write_bytes(b"x")
         os.utime(tmp_path / name, (age, age))
-    assert [p.name for p in prune_before_copies(db)] == ["live.before-0005.20250101-000000.sqlite3",
-                                                         "live.before-0007.20250102-000000.sqlite3"]
+    assert [p.name for p in prune_before_copies(db)] == [
+        "live.before-0005.20250101-000000.sqlite3",
+        "live.before-0007.20250102-000000.sqlite3",
+    ]
     os.utime(tmp_path / "live.before-0009.20260301-000000.sqlite3", (month_ago, month_ago))
     assert [p.name for p in prune_before_copies(db)] == []  # the newest stays at an upgrade
     assert len(prune_before_copies(db, keep_newest=False)) == 1 and before_copies(db) == []
@@ -193,7 +205,7 @@ def legacy_frames(path: Path) -> list[tuple[int, int, int]]:
     offset = 11 + header_length + 16
     found = []
     while offset < len(data):
-        flag, length = struct.unpack(">BI", data[offset:offset + 5])
+        flag, length = struct.unpack(">BI", data[offset : offset + 5])
         found.append((offset, offset + 5 + length, flag))
         offset += 5 + length
     return found
@@ -206,8 +218,11 @@ def test_password_length_is_the_longer_of_exports_and_12() -> None:
 def test_encrypted_round_trip(service: BackupService, db_path: Path, out_dir: Path, tmp_path: Path) -> None:
     steps: list[tuple[int, int]] = []
     result = service.backup(out_dir / "nightly.ddbackup", PASSWORD, progress=lambda d, t: steps.append((d, t)))
-    assert result.encrypted and result.out == out_dir / "nightly.ddbackup" and result.revision == head_revision(
-        service.ctx.engine)
+    assert (
+        result.encrypted
+        and result.out == out_dir / "nightly.ddbackup"
+        and result.revision == head_revision(service.ctx.engine)
+    )
     data = result.out.read_bytes()
     assert data.startswith(b"age-encryption.org/v1\n-> scrypt ") and b"SQLite format 3" not in data
     assert b"Jones" not in data
@@ -223,8 +238,9 @@ def test_encrypted_round_trip(service: BackupService, db_path: Path, out_dir: Pa
     restored_dir = tmp_path / "restored"
     restored_dir.mkdir()
     seen: list[tuple[int, int]] = []
-    restored = service.restore(result.out, restored_dir / "copy.sqlite3", PASSWORD,
-                               progress=lambda d, t: seen.append((d, t)))
+    restored = service.restore(
+        result.out, restored_dir / "copy.sqlite3", PASSWORD, progress=lambda d, t: seen.append((d, t))
+    )
     assert restored.out == restored_dir / "copy.sqlite3" and restored.encrypted and not restored.upgrade_needed
     assert seen[-1] == (len(data), len(data))
     assert dump(restored.out) == dump(db_path) and len([x for x in dump(db_path) if "Jones" in x]) >= 1
@@ -251,8 +267,9 @@ def test_plain_round_trip(service: BackupService, db_path: Path, out_dir: Path) 
 
 
 @pytest.mark.usefixtures("fast_kdf")
-def test_backup_of_a_database_in_use(service: BackupService, db_path: Path, out_dir: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backup_of_a_database_in_use(
+    service: BackupService, db_path: Path, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Committed rows still in the write-ahead log are in the copy; another instance's open write
     transaction neither blocks the backup nor shows in it; a write committed while the copy is
     under way does not make it inconsistent (the copy is the database as it was at its start)."""
@@ -305,8 +322,19 @@ def test_a_backup_cut_short_anywhere_is_refused(service: BackupService, out_dir:
     chunks = frames(backup)
     assert len(chunks) > 3 and [flag for *_r, flag in chunks] == [0] * (len(chunks) - 1) + [1]
     header_end = chunks[0][0]
-    cuts = {0, 4, 8, 22, 30, header_end - 17, header_end - 5, header_end,  # inside the magic, header, nonce
-            chunks[2][0] + 3, (chunks[2][0] + chunks[2][1]) // 2, len(data) - 1}
+    cuts = {
+        0,
+        4,
+        8,
+        22,
+        30,
+        header_end - 17,
+        header_end - 5,
+        header_end,  # inside the magic, header, nonce
+        chunks[2][0] + 3,
+        (chunks[2][0] + chunks[2][1]) // 2,
+        len(data) - 1,
+    }
     cuts |= {end for _start, end, _flag in chunks[:-1]}  # exactly at every chunk boundary but the last
     for cut in sorted(cuts):
         truncated = out_dir / f"cut-{cut}.ddbackup"
@@ -338,7 +366,7 @@ def test_changed_bytes_reordered_or_extra_chunks_are_refused(service: BackupServ
         "chunk dropped": data[:a_start] + data[a_end:],
         "chunk repeated": data[:b_end] + data[a_start:a_end] + data[b_end:],
         "data after the end": data + b"\x00",
-        "cut at a chunk boundary": data[:chunks[-2][1]],
+        "cut at a chunk boundary": data[: chunks[-2][1]],
         "nonce changed": bytes(flipped_nonce),
         "last chunk from another place": data[:last_start] + data[a_start:a_end],
     }
@@ -350,15 +378,14 @@ def test_changed_bytes_reordered_or_extra_chunks_are_refused(service: BackupServ
         assert not (out_dir / "r.sqlite3").exists() and leftovers(out_dir) == [], name
     # A changed salt or cost: the sealed key does not open, which cannot be told from a wrong password.
     stanza = data.index(b"-> scrypt ") + len(b"-> scrypt ")
-    other = b"B" if data[stanza:stanza + 1] == b"A" else b"A"  # the salt's first letter, still base64
-    for changed_header in (data[:stanza] + other + data[stanza + 1:],
-                           data.replace(b" 14\n", b" 15\n", 1)):
+    other = b"B" if data[stanza : stanza + 1] == b"A" else b"A"  # the salt's first letter, still base64
+    for changed_header in (data[:stanza] + other + data[stanza + 1 :], data.replace(b" 14\n", b" 15\n", 1)):
         changed.write_bytes(changed_header)
         with pytest.raises(BackupPasswordError, match="header was changed"):
             service.restore(changed, out_dir / "r.sqlite3", PASSWORD)
     # A changed MAC: the key opens, the header's check fails.
     mac = data.index(b"\n--- ") + 6
-    changed.write_bytes(data[:mac] + (b"B" if data[mac:mac + 1] == b"A" else b"A") + data[mac + 1:])
+    changed.write_bytes(data[:mac] + (b"B" if data[mac : mac + 1] == b"A" else b"A") + data[mac + 1 :])
     with pytest.raises(DamagedBackup, match="header was changed"):
         service.restore(changed, out_dir / "r.sqlite3", PASSWORD)
     # A version of the format this version does not know.
@@ -369,8 +396,9 @@ def test_changed_bytes_reordered_or_extra_chunks_are_refused(service: BackupServ
 
 
 @pytest.mark.usefixtures("fast_kdf")
-def test_a_backup_encrypted_before_age_is_still_restored(service: BackupService, db_path: Path, out_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_a_backup_encrypted_before_age_is_still_restored(
+    service: BackupService, db_path: Path, out_dir: Path, tmp_path: Path
+) -> None:
     """Format 1 (``DDBACKUP``, made by the writer the application had before age): read, checked
     and refused as before."""
     plain = service.backup(tmp_path / "plain.sqlite3").out
@@ -379,8 +407,15 @@ def test_a_backup_encrypted_before_age_is_still_restored(service: BackupService,
         connection.commit()
     legacy = out_dir / "old.ddbackup"
     revision = head_revision(service.ctx.engine)
-    legacy_backup.encrypt_legacy(plain, legacy, PASSWORD, revision=revision, created="2026-03-02T22:00:00",
-                                 chunk_size=16 * 1024, scrypt=(2 ** 14, 8, 1))
+    legacy_backup.encrypt_legacy(
+        plain,
+        legacy,
+        PASSWORD,
+        revision=revision,
+        created="2026-03-02T22:00:00",
+        chunk_size=16 * 1024,
+        scrypt=(2**14, 8, 1),
+    )
     data = legacy.read_bytes()
     info = service.inspect(legacy)
     assert info.encrypted and info.revision == revision and info.database_bytes == plain.stat().st_size
@@ -397,10 +432,13 @@ def test_a_backup_encrypted_before_age_is_still_restored(service: BackupService,
     newer = bytearray(data)
     newer[8] = encrypted_backup.FORMAT_VERSION + 1
     bad = {
-        "cut short": (data[:chunks[3][1]], DamagedBackup, "cut short"),
+        "cut short": (data[: chunks[3][1]], DamagedBackup, "cut short"),
         "flipped byte": (bytes(flipped), DamagedBackup, "fails its check"),
-        "reordered": (data[:a_start] + data[b_start:b_end] + data[a_start:a_end] + data[b_end:], DamagedBackup,
-                      "fails its check"),
+        "reordered": (
+            data[:a_start] + data[b_start:b_end] + data[a_start:a_end] + data[b_end:],
+            DamagedBackup,
+            "fails its check",
+        ),
         "header changed": (bytes(header), BackupPasswordError, "header was changed"),
         "newer format": (bytes(newer), NewerBackup, "newer version"),
     }
@@ -433,7 +471,7 @@ def test_not_a_backup(service: BackupService, out_dir: Path, tmp_path: Path) -> 
     with pytest.raises(NotABackup, match="not one of Diversion Desktop's"):
         service.restore(foreign, out_dir / "r.sqlite3", None)
     corrupt = out_dir / "corrupt.sqlite3"
-    corrupt.write_bytes(service.backup(tmp_path / "good.sqlite3").out.read_bytes()[:4096 * 3])
+    corrupt.write_bytes(service.backup(tmp_path / "good.sqlite3").out.read_bytes()[: 4096 * 3])
     with pytest.raises(DamagedBackup):
         service.restore(corrupt, out_dir / "r.sqlite3", None)
     with pytest.raises(BackupError, match="There is no file"):
@@ -456,8 +494,9 @@ def test_a_backup_from_a_newer_version_is_refused(service: BackupService, out_di
     with pytest.raises(NewerBackup, match="revision 9999"):
         service.restore(encrypted, out_dir / "r.sqlite3", PASSWORD)
     legacy = out_dir / "newer-legacy.ddbackup"
-    legacy_backup.encrypt_legacy(plain, legacy, PASSWORD, revision="9999", created="2030-01-01T00:00:00",
-                                 scrypt=(2 ** 14, 8, 1))
+    legacy_backup.encrypt_legacy(
+        plain, legacy, PASSWORD, revision="9999", created="2030-01-01T00:00:00", scrypt=(2**14, 8, 1)
+    )
     info = service.inspect(legacy)
     assert info.encrypted and info.revision == "9999" and info.newer and "newer version" in info.describe()
     with pytest.raises(NewerBackup, match="revision 9999"):
@@ -519,8 +558,9 @@ def test_backup_refusals(service: BackupService, out_dir: Path, db_path: Path) -
 
 
 @pytest.mark.usefixtures("fast_kdf")
-def test_an_interrupted_backup_leaves_nothing(service: BackupService, out_dir: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_backup_leaves_nothing(
+    service: BackupService, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Stopped during the copy and during the encryption: no temporary plaintext, no .part, and an
     earlier backup of the same name is left as it was. While it runs, the plaintext copy is only in
     the private workspace (never beside the output), readable by its owner only."""
@@ -532,10 +572,14 @@ def test_an_interrupted_backup_leaves_nothing(service: BackupService, out_dir: P
         pass
 
     for phase in ("copy", "encryption"):
+
         def stop(done: int, total: int, phase: str = phase) -> None:
             if (phase == "copy" and 0 < done < total // 2) or (phase == "encryption" and done > total * 3 // 4):
-                assert not [p for p in out_dir.iterdir() if p.name != "b.ddbackup"
-                            and not p.read_bytes().startswith(b"age-encryption.org/v1")]  # nothing plain beside it
+                assert not [
+                    p
+                    for p in out_dir.iterdir()
+                    if p.name != "b.ddbackup" and not p.read_bytes().startswith(b"age-encryption.org/v1")
+                ]  # nothing plain beside it
                 [copy] = list(private_files.work_root().glob("backup-*/copy.sqlite3"))
                 if sys.platform != "win32":
                     assert mode(copy) == 0o600 and mode(copy.parent) == 0o700
@@ -580,4 +624,3 @@ def test_only_a_role_allowed_to_back_up_may(service: BackupService, out_dir: Pat
 def test_every_refusal_is_a_service_error() -> None:
     for error in (BackupError, BackupPasswordError, DamagedBackup, NotABackup, NewerBackup):
         assert issubclass(error, ServiceError)
-

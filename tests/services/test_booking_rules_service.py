@@ -48,8 +48,9 @@ def test_a_booking_close_to_another_asks_first(programme, referrals, referral, a
     before = count_rows()
     with pytest.raises(NeedsConfirmation) as caught:
         programme.book(referral.id, close)
-    assert caught.value.warnings == ("The person has another appointment at 05/03/2026 10:00, only 45 min "
-                                     "before this one.",)
+    assert caught.value.warnings == (
+        "The person has another appointment at 05/03/2026 10:00, only 45 min before this one.",
+    )
     assert count_rows() == before
     row = programme.book(referral.id, close, confirmed=True)
     assert [a.id for a in referrals.detail(referral.id).appointments][-1] == row.id

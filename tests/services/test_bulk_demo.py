@@ -78,7 +78,9 @@ def test_variety(bulk) -> None:
     assert any("-" in n for n in names) and any("'" in n for n in names)
     assert any(not n.isascii() for n in names)
     assert {r[0] for r in rows(path, "SELECT DISTINCT area FROM referrals")} == {
-        "West Berkshire", "Windsor and Maidenhead"}
+        "West Berkshire",
+        "Windsor and Maidenhead",
+    }
     per_person = Counter(r[0] for r in rows(path, "SELECT person_id FROM referrals"))
     assert max(per_person.values()) >= 2  # repeat people
     assert sum(1 for n in per_person.values() if n > 1) >= REFERRALS * 0.05
@@ -93,9 +95,13 @@ def test_variety(bulk) -> None:
 def _facts(referral: sqlite3.Row, person: sqlite3.Row, substance: sqlite3.Row, prior: PriorHistory) -> IntakeFacts:
     return IntakeFacts(
         incident_date=datetime.fromisoformat(referral["incident_at"]).date(),
-        date_of_birth=date.fromisoformat(person["date_of_birth"]), offence=Offence(referral["offence"]),
+        date_of_birth=date.fromisoformat(person["date_of_birth"]),
+        offence=Offence(referral["offence"]),
         substances=(SubstanceFind(substance["substance"], Decimal(str(substance["quantity"])), substance["unit"]),),
-        suspected_supply=bool(referral["suspected_supply"]), consent=bool(referral["consent"]), prior=prior)
+        suspected_supply=bool(referral["suspected_supply"]),
+        consent=bool(referral["consent"]),
+        prior=prior,
+    )
 
 
 def test_every_decision_is_the_rules_decision_at_the_time(bulk) -> None:
@@ -111,8 +117,15 @@ def test_every_decision_is_the_rules_decision_at_the_time(bulk) -> None:
         completed = sum(1 for e in earlier if e["outcome"] == "completed" and day(e["outcome_date"]) < taken)
         barred = any(e["status"] == "closed" and day(e["outcome_date"]) < taken for e in earlier)
         scheme = ctx.schemes.get(referral["scheme_code"])
-        result = decide(scheme, _facts(referral, people[referral["person_id"]], substances[referral["id"]],
-                                       PriorHistory(barred=barred, completed_diversions=completed)))
+        result = decide(
+            scheme,
+            _facts(
+                referral,
+                people[referral["person_id"]],
+                substances[referral["id"]],
+                PriorHistory(barred=barred, completed_diversions=completed),
+            ),
+        )
         assert referral["decision"] == result.decision.value, referral["reference"]
         assert json.loads(referral["reasons"]) == list(result.reasons)
         assert (referral["pathway"], referral["age_at_incident"]) == (result.pathway.value, result.age)
@@ -174,8 +187,11 @@ def test_statuses_outcomes_and_next_steps_agree(bulk) -> None:
 def test_barred_exactly_when_a_barring_step_was_confirmed(bulk) -> None:
     _ctx, _result, path = bulk
     closing = defaultdict(list)
-    for r in rows(path, "SELECT id, person_id, next_step_confirmed_at FROM referrals WHERE status = 'closed' "
-                        "ORDER BY next_step_confirmed_at"):
+    for r in rows(
+        path,
+        "SELECT id, person_id, next_step_confirmed_at FROM referrals WHERE status = 'closed' "
+        "ORDER BY next_step_confirmed_at",
+    ):
         closing[r["person_id"]].append(r)
     people = rows(path, "SELECT id, barred, barred_at, barred_by_referral_id FROM people")
     assert sum(p["barred"] for p in people) == len(closing) > 0
@@ -194,8 +210,11 @@ def test_timeline_has_the_decision_and_the_outcome(bulk) -> None:
         kinds[e["referral_id"]].add(e["kind"])
     for r in rows(path, "SELECT id, status FROM referrals"):
         assert "decision" in kinds[r["id"]]
-        expected = {"completed": {"completed"}, "closed": {"proposed", "confirmed"},
-                    "awaiting_confirmation": {"proposed"}}.get(r["status"], set())
+        expected = {
+            "completed": {"completed"},
+            "closed": {"proposed", "confirmed"},
+            "awaiting_confirmation": {"proposed"},
+        }.get(r["status"], set())
         assert expected <= kinds[r["id"]]
 
 
@@ -206,8 +225,11 @@ def small_load(open_copy, folder: Path, workers: int) -> list[tuple]:
     fill_bulk(ctx, people=300, referrals=400, seed=11, workers=workers)
     ctx.engine.dispose()
     path = folder / "diversion.sqlite3"
-    return [tuple(r) for table in ("people", "referrals", "appointments", "timeline_events")
-            for r in rows(path, f"SELECT * FROM {table} ORDER BY id")]
+    return [
+        tuple(r)
+        for table in ("people", "referrals", "appointments", "timeline_events")
+        for r in rows(path, f"SELECT * FROM {table} ORDER BY id")
+    ]
 
 
 def test_repeatable_with_a_seed(open_copy, tmp_path: Path) -> None:
@@ -258,13 +280,21 @@ def test_each_referral_carries_its_persons_groups_and_the_triggers_are_back(bulk
     """The copies the evaluation's fairness counts read (revision 0006) are written with the rows;
     the triggers that keep them, dropped for the load, are made again."""
     _ctx, _result, path = bulk
-    differ = rows(path, "SELECT count(*) FROM referrals r JOIN people p ON p.id = r.person_id "
-                        "WHERE r.person_sex <> p.sex OR r.person_ethnicity_self <> p.ethnicity_self")[0][0]
+    differ = rows(
+        path,
+        "SELECT count(*) FROM referrals r JOIN people p ON p.id = r.person_id "
+        "WHERE r.person_sex <> p.sex OR r.person_ethnicity_self <> p.ethnicity_self",
+    )[0][0]
     assert differ == 0
     assert len({r[0] for r in rows(path, "SELECT DISTINCT person_sex FROM referrals")}) == 3
     triggers = {r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert {"referrals_person_groups_on_insert", "referrals_person_groups_on_update",
-            "people_groups_to_referrals", "audit_events_no_update", "audit_events_no_delete"} <= triggers
+    assert {
+        "referrals_person_groups_on_insert",
+        "referrals_person_groups_on_update",
+        "people_groups_to_referrals",
+        "audit_events_no_update",
+        "audit_events_no_delete",
+    } <= triggers
 
 
 def test_refuses_a_database_with_people(bulk) -> None:
@@ -279,8 +309,9 @@ def test_refuses_too_few_people(ctx: AppContext) -> None:
 
 
 def test_command_line_bulk(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--database", db_url, "--people", "200", "--referrals", "250", "--bulk",
-                 "--workers", "0"]) == 0
+    assert (
+        main(["demo", "--database", db_url, "--people", "200", "--referrals", "250", "--bulk", "--workers", "0"]) == 0
+    )
     assert "250 referrals" in capsys.readouterr().out
     assert main(["demo", "--database", db_url, "--bulk", "--people", "10", "--referrals", "10"]) == 1
     assert main(["demo", "--database", db_url, "--appointments", "5"]) == 1

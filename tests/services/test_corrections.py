@@ -55,28 +55,36 @@ def audit_rows(ctx, action: str) -> list[AuditEvent]:
 
 
 # -- who may correct when ------------------------------------------------------------------
-def test_the_support_worker_who_recorded_it_corrects_it_the_same_day(ctx, intake, referrals, corrections,
-                                                                     make_draft, as_sam, clock) -> None:
+def test_the_support_worker_who_recorded_it_corrects_it_the_same_day(
+    ctx, intake, referrals, corrections, make_draft, as_sam, clock
+) -> None:
     saved = intake.save(make_draft())
     appointment = as_sam(saved.id, Attendance.NOT_ATTENDED)
     assert referrals.detail(saved.id).rebookings_left == 0
-    clock.advance(hours=5)                                   # 16:00, the same day
+    clock.advance(hours=5)  # 16:00, the same day
     row = corrections.correct_attendance(appointment, Attendance.ATTENDED, " Ticked the wrong line ")
     assert (row.attendance, row.recorded_by) == ("attended", "sam")
 
     ctx.sign_in_as(EVERY_ROLE)
     detail = referrals.detail(saved.id)
-    assert (detail.sessions_attended, detail.rebookings_left, detail.status) == (1, 1, Status.AWAITING_APPOINTMENT.value)
-    assert any(e.kind == "corrected" and "from not attended to attended (Ticked the wrong line)" in e.text
-               for e in detail.timeline)
+    assert (detail.sessions_attended, detail.rebookings_left, detail.status) == (
+        1,
+        1,
+        Status.AWAITING_APPOINTMENT.value,
+    )
+    assert any(
+        e.kind == "corrected" and "from not attended to attended (Ticked the wrong line)" in e.text
+        for e in detail.timeline
+    )
     [audit] = audit_rows(ctx, "attendance_corrected")
     assert (audit.username, audit.detail, audit.record_id) == ("sam", "Ticked the wrong line", appointment)
     assert ["attendance", "not_attended", "attended"] in json.loads(audit.changes)
     assert ["misses", 1, 0] in json.loads(audit.changes)
 
 
-def test_the_next_day_a_support_worker_is_refused(ctx, intake, corrections, make_draft, as_sam, clock,
-                                                  count_rows) -> None:
+def test_the_next_day_a_support_worker_is_refused(
+    ctx, intake, corrections, make_draft, as_sam, clock, count_rows
+) -> None:
     saved = intake.save(make_draft())
     appointment = as_sam(saved.id, Attendance.NOT_ATTENDED)
     clock.advance(days=1)
@@ -113,10 +121,11 @@ def test_a_correction_needs_a_reason_and_a_different_outcome(ctx, intake, correc
 
 
 def test_a_coordinator_corrects_before_confirmation_and_the_step_is_proposed_again(
-        ctx, intake, referrals, corrections, make_draft, as_sam, clock) -> None:
+    ctx, intake, referrals, corrections, make_draft, as_sam, clock
+) -> None:
     saved = intake.save(make_draft())
     as_sam(saved.id, Attendance.NOT_ATTENDED)
-    second = as_sam(saved.id, Attendance.NOT_ATTENDED)     # beyond the one allowed rebooking
+    second = as_sam(saved.id, Attendance.NOT_ATTENDED)  # beyond the one allowed rebooking
     detail = referrals.detail(saved.id)
     assert (detail.status, detail.proposed_step) == (Status.AWAITING_CONFIRMATION.value, "future_diversion_barred")
 
@@ -137,8 +146,8 @@ def test_a_coordinator_corrects_before_confirmation_and_the_step_is_proposed_aga
 
 # -- after a confirmation -------------------------------------------------------------------
 def test_after_confirmation_refused_until_withdrawn_then_documents_are_marked_withdrawn(
-        ctx, intake, programme, referrals, people, corrections, documents, make_draft, as_sam, clock,
-        count_rows) -> None:
+    ctx, intake, programme, referrals, people, corrections, documents, make_draft, as_sam, clock, count_rows
+) -> None:
     saved = intake.save(make_draft())
     as_sam(saved.id, Attendance.NOT_ATTENDED)
     second = as_sam(saved.id, Attendance.NOT_ATTENDED)
@@ -148,7 +157,7 @@ def test_after_confirmation_refused_until_withdrawn_then_documents_are_marked_wi
     assert people.get(saved.person_id).barred
 
     before = count_rows()
-    for who in (SAM, CORA):                                 # the same day, even its recorder
+    for who in (SAM, CORA):  # the same day, even its recorder
         ctx.sign_in_as(who)
         with pytest.raises(ConflictError, match="withdraw the confirmation"):
             corrections.correct_attendance(second, Attendance.ATTENDED, "Was there")
@@ -171,7 +180,7 @@ def test_after_confirmation_refused_until_withdrawn_then_documents_are_marked_wi
     [listed] = [d for d in documents.issued_for(saved.id) if d.id == issued.id]
     assert listed.withdrawn and listed.withdrawn_by == "cora"
     assert listed.withdrawn_reason == "Next step withdrawn: Sign-in sheet found"
-    info, again = documents.stored(issued.id)                # never deleted; reprinted byte-identical
+    info, again = documents.stored(issued.id)  # never deleted; reprinted byte-identical
     assert again.content == pdf.content and info.withdrawn
 
     corrections.correct_attendance(second, Attendance.ATTENDED, "Sign-in sheet found")
@@ -186,8 +195,9 @@ def test_after_confirmation_refused_until_withdrawn_then_documents_are_marked_wi
     assert len(audit_rows(ctx, "attendance_corrected")) == 1
 
 
-def test_withdrawing_a_prosecution_releases_the_hold_it_set(ctx, intake, programme, referrals, corrections,
-                                                            documents, make_draft, as_sam) -> None:
+def test_withdrawing_a_prosecution_releases_the_hold_it_set(
+    ctx, intake, programme, referrals, corrections, documents, make_draft, as_sam
+) -> None:
     saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
     as_sam(saved.id, Attendance.NOT_ATTENDED)
     as_sam(saved.id, Attendance.NOT_ATTENDED)
@@ -207,11 +217,12 @@ def test_withdrawing_a_prosecution_releases_the_hold_it_set(ctx, intake, program
     assert [d.withdrawn for d in documents.issued_for(saved.id) if d.kind == "prosecution_file_note"] == [True, False]
 
 
-def test_a_completion_is_withdrawn_then_corrected_or_confirmed_again(ctx, intake, programme, referrals,
-                                                                     corrections, documents, make_draft, as_sam) -> None:
+def test_a_completion_is_withdrawn_then_corrected_or_confirmed_again(
+    ctx, intake, programme, referrals, corrections, documents, make_draft, as_sam
+) -> None:
     saved = intake.save(make_draft())
     as_sam(saved.id, Attendance.ATTENDED)
-    last = as_sam(saved.id, Attendance.ATTENDED)           # completed: no further action, at once
+    last = as_sam(saved.id, Attendance.ATTENDED)  # completed: no further action, at once
     letter, _pdf = documents.issue(saved.id, "completion_letter")
     with pytest.raises(ConflictError, match="withdraw the confirmation"):
         corrections.correct_attendance(last, Attendance.NOT_ATTENDED, "Wrong person")
@@ -220,17 +231,21 @@ def test_a_completion_is_withdrawn_then_corrected_or_confirmed_again(ctx, intake
     assert corrections.withdraw_next_step(saved.id, "Recorded on the wrong person") == [letter.document_reference]
     detail = referrals.detail(saved.id)
     assert (detail.status, detail.proposed_step, detail.outcome) == (
-        Status.AWAITING_CONFIRMATION.value, "no_further_action", "")
+        Status.AWAITING_CONFIRMATION.value,
+        "no_further_action",
+        "",
+    )
     # Confirmed again as it was: completed once more, and the completion letter is due again.
     programme.confirm_next_step(saved.id)
     detail = referrals.detail(saved.id)
     assert (detail.status, detail.outcome, detail.next_step) == ("completed", "completed", "no_further_action")
-    ctx.sign_in_as(SAM)                                      # the provider issues completion letters
+    ctx.sign_in_as(SAM)  # the provider issues completion letters
     assert [d.issued for d in documents.due(saved.id) if d.kind == "completion_letter"] == [False]
 
 
-def test_a_corrected_miss_withdraws_its_missed_appointment_notice(ctx, intake, corrections, documents,
-                                                                  make_draft, as_sam) -> None:
+def test_a_corrected_miss_withdraws_its_missed_appointment_notice(
+    ctx, intake, corrections, documents, make_draft, as_sam
+) -> None:
     saved = intake.save(make_draft())
     missed = as_sam(saved.id, Attendance.NOT_ATTENDED)
     ctx.sign_in_as(CORA)
@@ -247,8 +262,9 @@ def test_nothing_to_withdraw(ctx, intake, corrections, make_draft) -> None:
         corrections.withdraw_next_step(saved.id, "A reason")
 
 
-def test_an_appointment_not_yet_recorded_is_recorded_not_corrected(ctx, intake, programme, corrections,
-                                                                   make_draft, clock) -> None:
+def test_an_appointment_not_yet_recorded_is_recorded_not_corrected(
+    ctx, intake, programme, corrections, make_draft, clock
+) -> None:
     saved = intake.save(make_draft())
     row = programme.book(saved.id, datetime(2026, 3, 4, 10))
     with pytest.raises(ConflictError, match="record it instead"):

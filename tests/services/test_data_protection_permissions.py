@@ -53,13 +53,21 @@ CALLS: list[Call] = [
     Call(MergeService, "merges_for", (P.MERGE_PEOPLE,), lambda s, d: s.merges_for(d.keep_id)),
     Call(SubjectAccessService, "find", (P.SUBJECT_ACCESS,), lambda s, d: s.find("P000001")),
     Call(SubjectAccessService, "export", (P.SUBJECT_ACCESS,), lambda s, d: s.export(d.keep_id, d.tmp / "sar")),
-    Call(SubjectAccessService, "export_with_summary", (P.SUBJECT_ACCESS,),
-         lambda s, d: s.export_with_summary(d.keep_id, d.tmp / "sar")),
+    Call(
+        SubjectAccessService,
+        "export_with_summary",
+        (P.SUBJECT_ACCESS,),
+        lambda s, d: s.export_with_summary(d.keep_id, d.tmp / "sar"),
+    ),
     Call(RetentionService, "plan", (P.RETENTION,), lambda s, d: s.plan()),
     Call(RetentionService, "run", (P.RETENTION,), lambda s, d: s.run()),
     Call(RetentionService, "referral_id", (P.SET_LEGAL_HOLD,), lambda s, d: s.referral_id("WB-2026-00001")),
-    Call(RetentionService, "set_legal_hold", (P.SET_LEGAL_HOLD,),
-         lambda s, d: s.set_legal_hold(d.referral_id, True, "Appeal pending")),
+    Call(
+        RetentionService,
+        "set_legal_hold",
+        (P.SET_LEGAL_HOLD,),
+        lambda s, d: s.set_legal_hold(d.referral_id, True, "Appeal pending"),
+    ),
 ]
 
 # Reads configuration only (the schemes' retention periods): no case data.
@@ -88,8 +96,14 @@ def data(ctx: AppContext, clock, make_draft, tmp_path: Path) -> Data:
     third = intake.save(make_draft(surname="Smithe", consent=False))
     merge = MergeService(ctx).merge(keep.person_id, other.person_id, "same person")
     clock.advance(days=365 * 7)  # the referrals are past retention
-    return Data(tmp=tmp_path, keep_id=keep.person_id, other_id=other.person_id, third_id=third.person_id,
-                referral_id=keep.id, merge_id=merge.merge_id)
+    return Data(
+        tmp=tmp_path,
+        keep_id=keep.person_id,
+        other_id=other.person_id,
+        third_id=third.person_id,
+        referral_id=keep.id,
+        merge_id=merge.merge_id,
+    )
 
 
 def _folder(data: Data) -> list[str]:

@@ -18,8 +18,7 @@ from diversion_desktop.services.referrals import ReferralService
 def pdf_text(content: bytes, tmp_path: Path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
@@ -36,8 +35,9 @@ def test_eligible_adult_gets_a_referral_letter_only(intake, documents, make_draf
     assert kinds(documents, saved.id) == ["referral_letter"]
 
 
-def test_ineligible_gets_nothing_but_an_under_18_always_gets_the_yot_notice(intake, documents, make_draft,
-                                                                              make_youth_draft) -> None:
+def test_ineligible_gets_nothing_but_an_under_18_always_gets_the_yot_notice(
+    intake, documents, make_draft, make_youth_draft
+) -> None:
     adult = intake.save(make_draft(suspected_supply=True))
     assert kinds(documents, adult.id) == []
     youth = intake.save(make_youth_draft(suspected_supply=True))
@@ -46,8 +46,9 @@ def test_ineligible_gets_nothing_but_an_under_18_always_gets_the_yot_notice(inta
     assert due.recipient == "West Berkshire Youth Offending Team"
 
 
-def test_issue_keeps_exact_bytes_and_reprint_is_identical(intake, documents, make_youth_draft, tmp_path,
-                                                          count_rows) -> None:
+def test_issue_keeps_exact_bytes_and_reprint_is_identical(
+    intake, documents, make_youth_draft, tmp_path, count_rows
+) -> None:
     saved = intake.save(make_youth_draft(surname="O'Brien & <Sons>", forenames="Zoë"))
     before = count_rows()["issued_documents"]
     preview = documents.preview(saved.id, "referral_letter")
@@ -66,8 +67,9 @@ def test_issue_keeps_exact_bytes_and_reprint_is_identical(intake, documents, mak
     assert any(e.text.startswith("Referral letter issued to Zoë") for e in timeline)
 
 
-def test_appointment_then_missed_then_next_step_documents(intake, programme, documents, make_draft, clock,
-                                                          windsor) -> None:
+def test_appointment_then_missed_then_next_step_documents(
+    intake, programme, documents, make_draft, clock, windsor
+) -> None:
     saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
     when = clock().replace(hour=10) + timedelta(days=2)
     first = programme.book(saved.id, when)
@@ -79,8 +81,7 @@ def test_appointment_then_missed_then_next_step_documents(intake, programme, doc
     clock.set(when + timedelta(days=3, hours=1))
     programme.record(second.id, Attendance.NOT_ATTENDED)
     programme.confirm_next_step(saved.id)
-    assert kinds(documents, saved.id) == ["referral_letter", "prosecution_file_note",
-                                          "future_ineligibility_notice"]
+    assert kinds(documents, saved.id) == ["referral_letter", "prosecution_file_note", "future_ineligibility_notice"]
     info, pdf = documents.issue(saved.id, "prosecution_file_note")
     assert info.recipient == "Police case file" and pdf.page_count >= 1
 
@@ -100,8 +101,7 @@ def test_a_document_not_due_is_refused(intake, documents, make_draft, count_rows
     assert count_rows() == before
 
 
-def test_appointment_batch_issues_each_and_merges(intake, programme, documents, make_draft, clock,
-                                                  tmp_path) -> None:
+def test_appointment_batch_issues_each_and_merges(intake, programme, documents, make_draft, clock, tmp_path) -> None:
     day = (clock() + timedelta(days=2)).date()
     for n, surname in enumerate(("Able", "Baker", "Cole")):
         saved = intake.save(make_draft(surname=surname))
@@ -123,7 +123,8 @@ def test_a_letter_to_a_person_with_no_postal_address_comes_with_a_warning(intake
     homeless = intake.save(make_draft(address="", postcode=""))
     due = documents.due(homeless.id)
     assert [(d.kind, [w.kind for w in d.warnings]) for d in due] == [
-        ("referral_letter", [WarningKind.NO_POSTAL_ADDRESS])]
+        ("referral_letter", [WarningKind.NO_POSTAL_ADDRESS])
+    ]
     assert "John Smith has no postal address recorded" in due[0].warnings[0].text
     preview = documents.preview(homeless.id, "referral_letter")
     assert [w.kind for w in preview.warnings] == [WarningKind.NO_POSTAL_ADDRESS]
@@ -137,7 +138,8 @@ def test_a_letter_to_a_person_with_no_postal_address_comes_with_a_warning(intake
 
 
 def test_the_future_ineligibility_notice_names_the_missed_appointments_before_the_deadline(
-        intake, programme, documents, make_draft, clock, tmp_path) -> None:
+    intake, programme, documents, make_draft, clock, tmp_path
+) -> None:
     saved = intake.save(make_draft())  # West Berkshire: voluntary attendance, future diversion barred
     when = clock().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
     first = programme.book(saved.id, when)
@@ -153,20 +155,30 @@ def test_the_future_ineligibility_notice_names_the_missed_appointments_before_th
     text = " ".join(pdf_text(pdf.content, tmp_path).split())
     assert full_date(detail.due_date) not in text, "a deadline still to come is no reason the diversion ended"
     first_day, second_day = when, when + timedelta(days=3, hours=4)
-    assert (f"You did not attend your appointments on {full_date(first_day.date())} at 10:00 am and "
-            f"{full_date(second_day.date())} at 2:00 pm.") in text
+    assert (
+        f"You did not attend your appointments on {full_date(first_day.date())} at 10:00 am and "
+        f"{full_date(second_day.date())} at 2:00 pm."
+    ) in text
     assert "did not attend and complete the programme by" not in text
 
 
-@pytest.mark.parametrize(("address", "postcode", "guardian_address", "shown"), [
-    ("", "", "", "Address Not recorded"),                     # neither recorded: nothing claimed
-    ("1 Test Street, Newbury", "RG14 1AA", "", "Address Not recorded"),  # the guardian's is not known
-    ("1 Test Street, Newbury", "RG14 1AA", "1 Test Street, Newbury, RG14 1AA", "Address Same as the young person"),
-    ("1 Test Street, Newbury", "RG14 1AA", "3 Other Road, Thatcham RG19 4AA", "Address 3 Other Road, Thatcham RG19 4AA"),
-])
-def test_the_yot_notice_gives_the_guardian_address_only_as_recorded(intake, documents, make_youth_draft, tmp_path,
-                                                                    address: str, postcode: str,
-                                                                    guardian_address: str, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("address", "postcode", "guardian_address", "shown"),
+    [
+        ("", "", "", "Address Not recorded"),  # neither recorded: nothing claimed
+        ("1 Test Street, Newbury", "RG14 1AA", "", "Address Not recorded"),  # the guardian's is not known
+        ("1 Test Street, Newbury", "RG14 1AA", "1 Test Street, Newbury, RG14 1AA", "Address Same as the young person"),
+        (
+            "1 Test Street, Newbury",
+            "RG14 1AA",
+            "3 Other Road, Thatcham RG19 4AA",
+            "Address 3 Other Road, Thatcham RG19 4AA",
+        ),
+    ],
+)
+def test_the_yot_notice_gives_the_guardian_address_only_as_recorded(
+    intake, documents, make_youth_draft, tmp_path, address: str, postcode: str, guardian_address: str, shown: str
+) -> None:
     saved = intake.save(make_youth_draft(address=address, postcode=postcode, guardian_address=guardian_address))
     _info, pdf = documents.issue(saved.id, "yot_notice")
     text = pdf_text(pdf.content, tmp_path)

@@ -91,7 +91,9 @@ def test_completion_rate_with_its_wilson_interval(result: EvaluationResult) -> N
     assert (west.numerator, west.denominator) == (12, 17)
     assert west.value == pytest.approx(0.705882, abs=1e-6)
     assert (west.interval.low, west.interval.high) == pytest.approx(wilson_by_hand(12, 17))
-    assert west.interval.low == pytest.approx(0.4687, abs=1e-4) and west.interval.high == pytest.approx(0.8672, abs=1e-4)
+    assert west.interval.low == pytest.approx(0.4687, abs=1e-4) and west.interval.high == pytest.approx(
+        0.8672, abs=1e-4
+    )
     assert (rates["Windsor and Maidenhead"].numerator, rates["Windsor and Maidenhead"].denominator) == (8, 14)
     assert (rates[ALL].numerator, rates[ALL].denominator) == (20, 31)
 
@@ -257,8 +259,9 @@ def test_areas_and_age_bands_narrow_the_selection(ctx: AppContext) -> None:
 def test_a_request_that_makes_no_sense_is_refused(ctx: AppContext) -> None:
     service = EvaluationService(ctx)
     with pytest.raises(ValidationError) as refused:
-        service.compute(EvaluationRequest(date(2025, 2, 1), date(2025, 1, 1), schemes=("atlantis",),
-                                          age_bands=("99-100",)))
+        service.compute(
+            EvaluationRequest(date(2025, 2, 1), date(2025, 1, 1), schemes=("atlantis",), age_bands=("99-100",))
+        )
     assert set(refused.value.errors) == {"date_to", "schemes", "age_bands"}
 
 
@@ -275,15 +278,22 @@ def test_the_sql_says_what_the_domain_says(ctx: AppContext) -> None:
     table = Referral.__table__
     conditions = _reached(table)
     with ctx.session_factory() as session:
-        states = session.execute(select(table.c.status, table.c.outcome, table.c.next_step,
-                                        table.c.sessions_attended).distinct()).all()
+        states = session.execute(
+            select(table.c.status, table.c.outcome, table.c.next_step, table.c.sessions_attended).distinct()
+        ).all()
         assert len(states) >= 6
         for state in states:
-            where = [table.c.status == state[0], table.c.outcome == state[1], table.c.next_step == state[2],
-                     table.c.sessions_attended == state[3]]
-            reached = {measure for measure, condition in conditions.items()
-                       if session.execute(select(text("1")).select_from(table).where(*where, condition)
-                                          .limit(1)).first()}
+            where = [
+                table.c.status == state[0],
+                table.c.outcome == state[1],
+                table.c.next_step == state[2],
+                table.c.sessions_attended == state[3],
+            ]
+            reached = {
+                measure
+                for measure, condition in conditions.items()
+                if session.execute(select(text("1")).select_from(table).where(*where, condition).limit(1)).first()
+            }
             expected = set(steps_reached(*state)) - {Step.ASSESSED, Step.OFFERED}
             assert reached == expected, state
 
@@ -293,8 +303,7 @@ def test_the_sql_says_what_the_domain_says(ctx: AppContext) -> None:
 def test_the_pdf_prints_the_same_figures(result: EvaluationResult, tmp_path) -> None:
     path = tmp_path / "evaluation.pdf"
     path.write_bytes(evaluation_pdf(result, invariant=True))
-    words = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                           check=True).stdout
+    words = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "OFFICIAL-SENSITIVE" in words and "Drugs diversion evaluation" in words
     assert "1 January 2025 to 31 December 2025" in words
     # West Berkshire's completion rate and interval, worked out above: 12/17 = 70.6 %, 46.9–86.7 %.
@@ -322,7 +331,9 @@ def test_the_workbook_holds_the_same_figures_typed(result: EvaluationResult) -> 
     assert rows[0] == ("Area", "Completed", "Closed diversions", "Completion rate", "95% CI (low)", "95% CI (high)")
     low, high = wilson_by_hand(12, 17)
     assert rows[1][:3] == ("West Berkshire", 12, 17)
-    assert rows[1][3] == pytest.approx(12 / 17) and rows[1][4] == pytest.approx(low) and rows[1][5] == pytest.approx(high)
+    assert (
+        rows[1][3] == pytest.approx(12 / 17) and rows[1][4] == pytest.approx(low) and rows[1][5] == pytest.approx(high)
+    )
     assert sheet.cell(row=2, column=4).number_format == "0.0%"
     sex = workbook["Fairness sex counts"]
     female = next(row for row in sex.iter_rows(values_only=True) if row[0] == "Female")
@@ -366,8 +377,9 @@ def test_one_reader_or_two_give_the_same_result(ctx: AppContext) -> None:
     assert together == side_by_side
 
 
-def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext, intake, make_draft,
-                                                                  monkeypatch) -> None:
+def test_readers_that_saw_different_data_are_read_again_together(
+    ctx: AppContext, intake, make_draft, monkeypatch
+) -> None:
     """A change saved after the first connection began reading and before the second did (person 1
     referred again, their ethnicity recorded anew): the two saw different data, so everything is
     read again in one transaction, which sees the change."""
@@ -381,8 +393,13 @@ def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext
         threads.append(threading.current_thread().name)
         if threading.current_thread().name.startswith("evaluation-read"):
             assert first_began.wait(10)
-            intake.save(make_draft(person_id=1, incident_at=datetime(2025, 6, 1, 21, 30),
-                                   ethnicity_self="Asian or Asian British: Indian"))
+            intake.save(
+                make_draft(
+                    person_id=1,
+                    incident_at=datetime(2025, 6, 1, 21, 30),
+                    ethnicity_self="Asian or Asian British: Indian",
+                )
+            )
             return original(session)
         seen = original(session)
         first_began.set()
@@ -395,12 +412,17 @@ def test_readers_that_saw_different_data_are_read_again_together(ctx: AppContext
     assert result == EvaluationService(ctx, workers=1).compute(EvaluationRequest(*PERIOD))
     assert result.fairness_for(Dimension.ETHNICITY) != before.fairness_for(Dimension.ETHNICITY)
 
+
 # -- reading indexes only ------------------------------------------------------------------------------
-@pytest.mark.parametrize("request_", [
-    EvaluationRequest(*PERIOD),
-    EvaluationRequest(*PERIOD, schemes=("west-berkshire",)),
-    EvaluationRequest(*PERIOD, schemes=("windsor-and-maidenhead",), age_bands=("18–24", "25–34")),
-], ids=["all", "one area", "one area, two age bands"])
+@pytest.mark.parametrize(
+    "request_",
+    [
+        EvaluationRequest(*PERIOD),
+        EvaluationRequest(*PERIOD, schemes=("west-berkshire",)),
+        EvaluationRequest(*PERIOD, schemes=("windsor-and-maidenhead",), age_bands=("18–24", "25–34")),
+    ],
+    ids=["all", "one area", "one area, two age bands"],
+)
 def test_every_query_reads_a_covering_index_never_the_referrals_rows(ctx: AppContext, request_) -> None:
     """At a million referrals reading the rows (or a narrower index, then the rows) costs seconds:
     whatever the selection, SQLite is to read the evaluation's indexes alone."""
@@ -427,9 +449,12 @@ def test_every_query_reads_a_covering_index_never_the_referrals_rows(ctx: AppCon
 
 
 # -- chart labels are never cut off ------------------------------------------------------------------------------
-LONG_GROUPS = ["White: English, Welsh, Scottish, Northern Irish or British (reference)",
-               "Mixed or multiple ethnic groups: White and Black Caribbean",
-               "Other ethnic group: any other ethnic group (please describe)", "Not stated"]
+LONG_GROUPS = [
+    "White: English, Welsh, Scottish, Northern Irish or British (reference)",
+    "Mixed or multiple ethnic groups: White and Black Caribbean",
+    "Other ethnic group: any other ethnic group (please describe)",
+    "Not stated",
+]
 
 
 def _chart_words(drawing, tmp_path) -> str:
@@ -448,12 +473,18 @@ def test_long_group_labels_are_drawn_whole(chart: str, tmp_path) -> None:
     from diversion_desktop.reports.evaluation_pdf import WIDTH
 
     if chart == "interval":
-        drawing = charts.interval_chart("Offered diversion: ratio (log scale)",
-                                        [charts.Estimate(g, 1.0 + i / 10, 0.8, 1.5) for i, g in enumerate(LONG_GROUPS)],
-                                        WIDTH, 0.25, 4.0, percent=False, reference=1.0, log=True)
+        drawing = charts.interval_chart(
+            "Offered diversion: ratio (log scale)",
+            [charts.Estimate(g, 1.0 + i / 10, 0.8, 1.5) for i, g in enumerate(LONG_GROUPS)],
+            WIDTH,
+            0.25,
+            4.0,
+            percent=False,
+            reference=1.0,
+            log=True,
+        )
     else:
-        drawing = charts.bar_chart("Referrals", LONG_GROUPS, [charts.Series("West Berkshire", [10, 20, 30, 40])],
-                                   WIDTH)
+        drawing = charts.bar_chart("Referrals", LONG_GROUPS, [charts.Series("West Berkshire", [10, 20, 30, 40])], WIDTH)
     words = _chart_words(drawing, tmp_path)
     for group in LONG_GROUPS:
         assert group in words, group

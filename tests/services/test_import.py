@@ -55,11 +55,27 @@ def person_of(ctx: AppContext, reference: str) -> Person:
 # -- the happy path, in both formats -----------------------------------------------------------------
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_new_intakes_with_appointments(importer, ctx, tmp_path, file_format) -> None:
-    rows = [referral(),
-            referral(reference="WB-2026-00102", surname="Young", forenames="Amy", date_of_birth="2009-06-01",
-                     sex="Female", guardian_name="Pat Young"),
-            referral(reference="WB-2026-00102", surname="Young", forenames="Amy", date_of_birth="2009-06-01",
-                     sex="Female", guardian_name="Pat Young", substance="Cocaine", quantity="0.2")]
+    rows = [
+        referral(),
+        referral(
+            reference="WB-2026-00102",
+            surname="Young",
+            forenames="Amy",
+            date_of_birth="2009-06-01",
+            sex="Female",
+            guardian_name="Pat Young",
+        ),
+        referral(
+            reference="WB-2026-00102",
+            surname="Young",
+            forenames="Amy",
+            date_of_birth="2009-06-01",
+            sex="Female",
+            guardian_name="Pat Young",
+            substance="Cocaine",
+            quantity="0.2",
+        ),
+    ]
     appointments = [appointment(), appointment(appointment_at="2026-03-05 14:00", attendance="")]
     path = write_import(tmp_path, file_format, rows, appointments)
     report = importer.run(path)
@@ -93,8 +109,9 @@ def test_a_dry_run_writes_nothing_and_says_what_would_happen(importer, count_row
 
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_importing_the_same_file_again_creates_nothing(importer, count_rows, tmp_path, file_format) -> None:
-    path = write_import(tmp_path, file_format, [referral(), referral(reference="WB-2026-00102", surname="Jones")],
-                        [appointment()])
+    path = write_import(
+        tmp_path, file_format, [referral(), referral(reference="WB-2026-00102", surname="Jones")], [appointment()]
+    )
     assert importer.run(path).written
     before = count_rows()
     again = importer.run(path)
@@ -112,9 +129,18 @@ def test_csv_with_bom_semicolons_and_decimal_commas(importer, ctx, tmp_path) -> 
 
 
 def test_workbook_dates_as_numbers_and_empty_rows(importer, ctx, tmp_path) -> None:
-    rows = [referral(date_of_birth=33010, incident_date=46082.875),
-            referral(reference="WB-2026-00102", surname="Jones", date_of_birth=datetime(1985, 1, 2),
-                     incident_date=datetime(2026, 3, 1, 20, 15), quantity=2, suspected_supply=False, consent=True)]
+    rows = [
+        referral(date_of_birth=33010, incident_date=46082.875),
+        referral(
+            reference="WB-2026-00102",
+            surname="Jones",
+            date_of_birth=datetime(1985, 1, 2),
+            incident_date=datetime(2026, 3, 1, 20, 15),
+            quantity=2,
+            suspected_supply=False,
+            consent=True,
+        ),
+    ]
     path = write_xlsx(tmp_path / "pilot.xlsx", rows, blank_rows_after=3)
     report = importer.run(path)
     assert report.written and report.empty_rows == 3, report.lines()
@@ -126,9 +152,12 @@ def test_workbook_dates_as_numbers_and_empty_rows(importer, ctx, tmp_path) -> No
 # -- history and the rules ------------------------------------------------------------------------------
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_a_barred_persons_new_row_is_refused_diversion(importer, ctx, tmp_path, file_format) -> None:
-    rows = [referral(reference="WB-2026-00102", incident_date="2026-03-01"),  # new: listed first, decided second
-            referral(reference="WB-2025-00007", incident_date="2025-06-01", outcome="not_attended",
-                     outcome_date="2025-08-01")]
+    rows = [
+        referral(reference="WB-2026-00102", incident_date="2026-03-01"),  # new: listed first, decided second
+        referral(
+            reference="WB-2025-00007", incident_date="2025-06-01", outcome="not_attended", outcome_date="2025-08-01"
+        ),
+    ]
     report = importer.run(write_import(tmp_path, file_format, rows))
     assert report.written, report.lines()
     history, new = one(ctx, "WB-2025-00007"), one(ctx, "WB-2026-00102")
@@ -143,11 +172,26 @@ def test_a_barred_persons_new_row_is_refused_diversion(importer, ctx, tmp_path, 
 
 
 def test_deferred_prosecution_adult_not_attended_is_reported_and_barred(importer, ctx, tmp_path) -> None:
-    rows = [referral(reference="WM-2025-00001", area="windsor-and-maidenhead", incident_date="2025-05-01",
-                     outcome="not_attended", outcome_date="2025-06-20"),
-            referral(reference="WM-2025-00002", area="Windsor and Maidenhead", surname="Young", forenames="Amy",
-                     date_of_birth="2009-06-01", guardian_name="Pat Young", incident_date="2025-05-02",
-                     outcome="not_attended", outcome_date="2025-06-20")]
+    rows = [
+        referral(
+            reference="WM-2025-00001",
+            area="windsor-and-maidenhead",
+            incident_date="2025-05-01",
+            outcome="not_attended",
+            outcome_date="2025-06-20",
+        ),
+        referral(
+            reference="WM-2025-00002",
+            area="Windsor and Maidenhead",
+            surname="Young",
+            forenames="Amy",
+            date_of_birth="2009-06-01",
+            guardian_name="Pat Young",
+            incident_date="2025-05-02",
+            outcome="not_attended",
+            outcome_date="2025-06-20",
+        ),
+    ]
     assert importer.run(write_import(tmp_path, "csv", rows)).written
     adult, youth = one(ctx, "WM-2025-00001"), one(ctx, "WM-2025-00002")
     assert (adult.next_step, adult.for_case_file) == ("report_for_prosecution", True)
@@ -155,10 +199,12 @@ def test_deferred_prosecution_adult_not_attended_is_reported_and_barred(importer
     assert person_of(ctx, "WM-2025-00001").barred and person_of(ctx, "WM-2025-00002").barred
 
 
-def test_a_person_already_in_the_database_is_matched_and_their_history_counts(importer, ctx, tmp_path, clock,
-                                                                              make_draft) -> None:
-    saved = IntakeService(ctx).save(make_draft(surname="O'Brien", forenames="Seán", date_of_birth=date(1990, 5, 17),
-                                               postcode=""))
+def test_a_person_already_in_the_database_is_matched_and_their_history_counts(
+    importer, ctx, tmp_path, clock, make_draft
+) -> None:
+    saved = IntakeService(ctx).save(
+        make_draft(surname="O'Brien", forenames="Seán", date_of_birth=date(1990, 5, 17), postcode="")
+    )
     programme = ProgrammeService(ctx)
     clock.set(datetime(2026, 5, 1, 10, 0))  # the deadline passed with nothing attended
     programme.confirm_next_step(saved.id)
@@ -173,13 +219,18 @@ def test_a_person_already_in_the_database_is_matched_and_their_history_counts(im
 
 
 def test_completed_history_counts_against_one_time_only(importer, ctx, tmp_path) -> None:
-    rows = [referral(reference="WB-2025-00001", incident_date="2025-01-10", outcome="completed",
-                     outcome_date="2025-02-01"),
-            referral()]
+    rows = [
+        referral(reference="WB-2025-00001", incident_date="2025-01-10", outcome="completed", outcome_date="2025-02-01"),
+        referral(),
+    ]
     report = importer.run(write_import(tmp_path, "xlsx", rows))
     history = one(ctx, "WB-2025-00001")
     assert (history.status, history.outcome, history.next_step, history.decision) == (
-        "completed", "completed", "no_further_action", "eligible")
+        "completed",
+        "completed",
+        "no_further_action",
+        "eligible",
+    )
     assert not person_of(ctx, "WB-2025-00001").barred
     new = by_row(report)[3]
     assert new.decision == "not eligible"
@@ -187,20 +238,32 @@ def test_completed_history_counts_against_one_time_only(importer, ctx, tmp_path)
 
 
 def test_not_eligible_and_declined_outcomes(importer, ctx, tmp_path) -> None:
-    rows = [referral(reference="WB-2025-00001", incident_date="2025-01-10", offence="supply", outcome="not_eligible"),
-            referral(reference="WB-2025-00002", surname="Jones", incident_date="2025-01-11", consent="no",
-                     outcome="declined"),
-            referral(reference="WB-2026-00103", surname="Brown", consent="no")]
+    rows = [
+        referral(reference="WB-2025-00001", incident_date="2025-01-10", offence="supply", outcome="not_eligible"),
+        referral(
+            reference="WB-2025-00002", surname="Jones", incident_date="2025-01-11", consent="no", outcome="declined"
+        ),
+        referral(reference="WB-2026-00103", surname="Brown", consent="no"),
+    ]
     assert importer.run(write_import(tmp_path, "csv", rows)).written
-    assert (one(ctx, "WB-2025-00001").status, one(ctx, "WB-2025-00001").outcome_date) == ("not_eligible",
-                                                                                         date(2025, 1, 10))
+    assert (one(ctx, "WB-2025-00001").status, one(ctx, "WB-2025-00001").outcome_date) == (
+        "not_eligible",
+        date(2025, 1, 10),
+    )
     assert one(ctx, "WB-2025-00002").status == "declined"
     assert (one(ctx, "WB-2026-00103").status, one(ctx, "WB-2026-00103").decision) == ("declined", "not_eligible")
 
 
 def test_history_that_todays_rules_would_refuse_is_kept_and_flagged(importer, ctx, tmp_path) -> None:
-    rows = [referral(reference="WB-2025-00001", incident_date="2025-01-10", quantity="30", outcome="completed",
-                     outcome_date="2025-02-01")]
+    rows = [
+        referral(
+            reference="WB-2025-00001",
+            incident_date="2025-01-10",
+            quantity="30",
+            outcome="completed",
+            outcome_date="2025-02-01",
+        )
+    ]
     report = importer.run(write_import(tmp_path, "csv", rows))
     row = by_row(report)[2]
     assert row.result == CREATED and row.decision == "eligible"
@@ -210,29 +273,45 @@ def test_history_that_todays_rules_would_refuse_is_kept_and_flagged(importer, ct
 
 
 def test_open_rows_follow_their_appointments(importer, ctx, tmp_path) -> None:
-    rows = [referral(reference="WB-2026-00101", incident_date="2026-01-05"),
-            referral(reference="WB-2026-00102", surname="Jones", incident_date="2026-01-05"),
-            referral(reference="WM-2026-00103", surname="Brown", area="windsor-and-maidenhead",
-                     incident_date="2026-01-05")]
-    appointments = [appointment(reference="WB-2026-00101", appointment_at="2026-01-07 10:00"),
-                    appointment(reference="WB-2026-00101", appointment_at="2026-01-14 10:00",
-                                session_type="harm_reduction"),
-                    appointment(reference="WB-2026-00102", appointment_at="2026-01-07 10:00", attendance="rebooked"),
-                    appointment(reference="WB-2026-00102", appointment_at="2026-01-09 10:00", attendance="not_attended"),
-                    appointment(reference="WM-2026-00103", appointment_at="2026-01-07 10:00", centre="Cranstoun Windsor Drop-in",
-                                attendance="cancelled")]
+    rows = [
+        referral(reference="WB-2026-00101", incident_date="2026-01-05"),
+        referral(reference="WB-2026-00102", surname="Jones", incident_date="2026-01-05"),
+        referral(reference="WM-2026-00103", surname="Brown", area="windsor-and-maidenhead", incident_date="2026-01-05"),
+    ]
+    appointments = [
+        appointment(reference="WB-2026-00101", appointment_at="2026-01-07 10:00"),
+        appointment(reference="WB-2026-00101", appointment_at="2026-01-14 10:00", session_type="harm_reduction"),
+        appointment(reference="WB-2026-00102", appointment_at="2026-01-07 10:00", attendance="rebooked"),
+        appointment(reference="WB-2026-00102", appointment_at="2026-01-09 10:00", attendance="not_attended"),
+        appointment(
+            reference="WM-2026-00103",
+            appointment_at="2026-01-07 10:00",
+            centre="Cranstoun Windsor Drop-in",
+            attendance="cancelled",
+        ),
+    ]
     report = importer.run(write_import(tmp_path, "xlsx", rows, appointments))
     assert report.written, report.lines()
     completed = one(ctx, "WB-2026-00101")
     assert (completed.status, completed.outcome, completed.outcome_date, completed.next_step) == (
-        "completed", "completed", date(2026, 1, 14), "no_further_action")
+        "completed",
+        "completed",
+        date(2026, 1, 14),
+        "no_further_action",
+    )
     missed = one(ctx, "WB-2026-00102")  # two misses with one rebooking allowed: proposed, not confirmed
-    assert (missed.status, missed.proposed_step, missed.next_step) == ("awaiting_confirmation",
-                                                                       "future_diversion_barred", "")
+    assert (missed.status, missed.proposed_step, missed.next_step) == (
+        "awaiting_confirmation",
+        "future_diversion_barred",
+        "",
+    )
     assert not person_of(ctx, "WB-2026-00102").barred
     overdue = one(ctx, "WM-2026-00103")  # deadline 16/02 passed; a cancellation is not a miss
-    assert (overdue.status, overdue.proposed_step, overdue.misses) == ("awaiting_confirmation",
-                                                                      "report_for_prosecution", 0)
+    assert (overdue.status, overdue.proposed_step, overdue.misses) == (
+        "awaiting_confirmation",
+        "report_for_prosecution",
+        0,
+    )
 
 
 def test_possible_matches_are_listed_but_a_new_person_is_made(importer, ctx, tmp_path, make_draft) -> None:
@@ -252,8 +331,9 @@ def test_references_numbered_after_the_imported_ones(importer, ctx, tmp_path, ma
 # -- refused input ---------------------------------------------------------------------------------------
 def test_wrong_headers_name_missing_and_unknown_columns(importer, tmp_path) -> None:
     path = tmp_path / "pilot.csv"
-    path.write_text("reference,surname,forenames,dob,Area\nWB-1,Smith,John,1990-05-17,West Berkshire\n",
-                    encoding="utf-8")
+    path.write_text(
+        "reference,surname,forenames,dob,Area\nWB-1,Smith,John,1990-05-17,West Berkshire\n", encoding="utf-8"
+    )
     with pytest.raises(ImportFileError) as error:
         importer.run(path)
     message = str(error.value)
@@ -273,8 +353,11 @@ def test_a_workbook_without_a_referrals_sheet(importer, tmp_path) -> None:
 REFUSALS: list[tuple[dict, str, str]] = [
     (dict(area="Berkshire"), "area", "unknown area 'Berkshire'"),
     (dict(substance="heroin"), "substance", "Unknown substance 'heroin' for West Berkshire"),
-    (dict(date_of_birth="2026-03-02", incident_date="2026-03-01", guardian_name="Pat"), "date_of_birth",
-     "after the incident"),
+    (
+        dict(date_of_birth="2026-03-02", incident_date="2026-03-01", guardian_name="Pat"),
+        "date_of_birth",
+        "after the incident",
+    ),
     (dict(date_of_birth="2020-01-01", guardian_name="Pat"), "date_of_birth", "age of criminal responsibility"),
     (dict(incident_date="2026-03-09"), "incident_date", "cannot be in the future"),
     (dict(surname=""), "surname", "Enter the surname"),
@@ -296,8 +379,9 @@ REFUSALS: list[tuple[dict, str, str]] = [
 
 @pytest.mark.parametrize(("changes", "column", "reason"), REFUSALS)
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_a_refused_row_names_its_column_and_nothing_is_written(importer, count_rows, tmp_path, changes, column,
-                                                               reason, file_format) -> None:
+def test_a_refused_row_names_its_column_and_nothing_is_written(
+    importer, count_rows, tmp_path, changes, column, reason, file_format
+) -> None:
     rows = [referral(reference="WB-2026-00100", surname="Jones"), referral(**changes)]
     before = count_rows()
     report = importer.run(write_import(tmp_path, file_format, rows))
@@ -310,11 +394,12 @@ def test_a_refused_row_names_its_column_and_nothing_is_written(importer, count_r
     assert "Nothing was written" in report.summary()
 
 
-def test_control_characters_in_names_are_refused_and_reported_as_escapes(importer, count_rows,
-                                                                          tmp_path) -> None:
-    rows = [referral(reference="WB-2026-00101", surname="\x1b[31mSmith\x1b[0m"),
-            referral(reference="WB-2026-00102", forenames="Jo\x00hn"),
-            referral(reference="WB-2026-00103", guardian_name="Pat\nYoung", crime_reference="43\r\n1")]
+def test_control_characters_in_names_are_refused_and_reported_as_escapes(importer, count_rows, tmp_path) -> None:
+    rows = [
+        referral(reference="WB-2026-00101", surname="\x1b[31mSmith\x1b[0m"),
+        referral(reference="WB-2026-00102", forenames="Jo\x00hn"),
+        referral(reference="WB-2026-00103", guardian_name="Pat\nYoung", crime_reference="43\r\n1"),
+    ]
     before = count_rows()
     report = importer.run(write_csv(tmp_path / "pilot.csv", rows))
     assert count_rows() == before and report.refused_rows == 3
@@ -329,8 +414,10 @@ def test_control_characters_in_names_are_refused_and_reported_as_escapes(importe
 
 def test_workbook_escapes_are_decoded_then_refused(importer, tmp_path) -> None:
     """Excel writes a control character as _x001B_; it is read as the character, so it is refused."""
-    rows = [referral(reference="WB-2026-00101", surname="Smith_x001B_[31m"),
-            referral(reference="WB-2026-00102", surname="Under_x005F_x0041_score", forenames="Al_x0000_")]
+    rows = [
+        referral(reference="WB-2026-00101", surname="Smith_x001B_[31m"),
+        referral(reference="WB-2026-00102", surname="Under_x005F_x0041_score", forenames="Al_x0000_"),
+    ]
     report = importer.run(write_xlsx(tmp_path / "pilot.xlsx", rows))
     assert [(p.column, "U+001B" in p.reason) for p in by_row(report)[2].problems] == [("surname", True)]
     assert [(p.column, "U+0000" in p.reason) for p in by_row(report)[3].problems] == [("forenames", True)]
@@ -344,9 +431,12 @@ def test_formulas_in_workbook_cells_are_refused(importer, tmp_path) -> None:
 
 
 def test_duplicate_references_with_conflicting_people(importer, tmp_path) -> None:
-    rows = [referral(), referral(surname="Jones", substance="cocaine", quantity="0.2"),
-            referral(reference="WB-2026-00102", surname="Brown"),
-            referral(reference="WB-2026-00102", surname="Brown", postcode="SL6 1AA")]
+    rows = [
+        referral(),
+        referral(surname="Jones", substance="cocaine", quantity="0.2"),
+        referral(reference="WB-2026-00102", surname="Brown"),
+        referral(reference="WB-2026-00102", surname="Brown", postcode="SL6 1AA"),
+    ]
     report = importer.run(write_import(tmp_path, "csv", rows))
     rows_ = by_row(report)
     assert "for a different person" in rows_[3].problems[0].reason and "SMITH, John" in rows_[3].problems[0].reason
@@ -362,9 +452,12 @@ def test_a_reference_already_used_for_another_person(importer, ctx, tmp_path) ->
 
 
 def test_a_later_row_of_a_person_with_a_refused_row_waits(importer, tmp_path) -> None:
-    rows = [referral(reference="WB-2025-00001", incident_date="2025-01-01", outcome="not_attended",
-                     outcome_date="2024-12-01"),
-            referral()]
+    rows = [
+        referral(
+            reference="WB-2025-00001", incident_date="2025-01-01", outcome="not_attended", outcome_date="2024-12-01"
+        ),
+        referral(),
+    ]
     report = importer.run(write_import(tmp_path, "csv", rows), skip_invalid=True)
     assert "earlier referral of this person (referrals row 2) was refused" in by_row(report)[3].problems[0].reason
     assert report.referrals == 0
@@ -397,18 +490,22 @@ def test_appointments_of_a_referral_that_was_not_diverted(importer, tmp_path) ->
 
 
 def test_no_rebooking_left(importer, tmp_path) -> None:
-    appointments = [appointment(attendance="rebooked", appointment_at="2026-03-01 12:00"),
-                    appointment(attendance="rebooked", appointment_at="2026-03-02 09:00")]
+    appointments = [
+        appointment(attendance="rebooked", appointment_at="2026-03-01 12:00"),
+        appointment(attendance="rebooked", appointment_at="2026-03-02 09:00"),
+    ]
     report = importer.run(write_import(tmp_path, "csv", [referral()], appointments))
     assert "no rebookings left" in by_row(report, "appointments")[3].problems[0].reason
 
 
 # -- skipping refused rows ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_skip_invalid_imports_the_rest_and_writes_the_refused_rows_to_fix(importer, ctx, tmp_path,
-                                                                          file_format) -> None:
-    rows = [referral(), referral(reference="WB-2026-00102", surname="Jones", area="Berkshire"),
-            referral(reference="WB-2026-00103", surname="Brown")]
+def test_skip_invalid_imports_the_rest_and_writes_the_refused_rows_to_fix(importer, ctx, tmp_path, file_format) -> None:
+    rows = [
+        referral(),
+        referral(reference="WB-2026-00102", surname="Jones", area="Berkshire"),
+        referral(reference="WB-2026-00103", surname="Brown"),
+    ]
     appointments = [appointment(), appointment(reference="WB-2026-00102")]
     path = write_import(tmp_path, file_format, rows, appointments)
     report = importer.run(path, skip_invalid=True)
@@ -464,8 +561,20 @@ def test_a_csv_pair_can_be_named_by_its_appointments_file(importer, tmp_path) ->
 
 
 def test_prior_history_seen_by_intake_after_import(importer, ctx, tmp_path) -> None:
-    importer.run(write_import(tmp_path, "csv", [referral(reference="WB-2025-00001", incident_date="2025-01-01",
-                                                         outcome="not_attended", outcome_date="2025-03-01")]))
+    importer.run(
+        write_import(
+            tmp_path,
+            "csv",
+            [
+                referral(
+                    reference="WB-2025-00001",
+                    incident_date="2025-01-01",
+                    outcome="not_attended",
+                    outcome_date="2025-03-01",
+                )
+            ],
+        )
+    )
     person = person_of(ctx, "WB-2025-00001")
     assert IntakeService(ctx).prior(person.id) == PriorHistory(barred=True, completed_diversions=0)
 
@@ -475,4 +584,3 @@ def test_template(importer: ImportService, tmp_path: Path) -> None:
     assert written == [tmp_path / "template.xlsx"]
     with pytest.raises(ImportFileError, match="Cannot write the template"):
         importer.write_template(tmp_path / "missing-folder" / "t.xlsx")
-

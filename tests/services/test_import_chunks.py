@@ -36,11 +36,18 @@ def name(number: int) -> str:
 
 def history(rows: int) -> list[dict]:
     """Completed referrals of 2025, each of another person."""
-    return [referral(reference=f"WB-2025-{i + 1:05d}", surname=name(i), forenames="Sam",
-                     date_of_birth=(date(1960, 1, 1) + timedelta(days=i)).strftime("%d/%m/%Y"),
-                     incident_date=(date(2025, 1, 1) + timedelta(days=i % 300)).isoformat(),
-                     outcome="completed", outcome_date=(date(2025, 1, 20) + timedelta(days=i % 300)).isoformat())
-            for i in range(rows)]
+    return [
+        referral(
+            reference=f"WB-2025-{i + 1:05d}",
+            surname=name(i),
+            forenames="Sam",
+            date_of_birth=(date(1960, 1, 1) + timedelta(days=i)).strftime("%d/%m/%Y"),
+            incident_date=(date(2025, 1, 1) + timedelta(days=i % 300)).isoformat(),
+            outcome="completed",
+            outcome_date=(date(2025, 1, 20) + timedelta(days=i % 300)).isoformat(),
+        )
+        for i in range(rows)
+    ]
 
 
 def imported(ctx: AppContext) -> int:
@@ -86,9 +93,11 @@ def test_a_failure_after_some_chunks_takes_every_chunk_back(ctx, count_rows, tmp
     rows = history(5)
     rows[4] = {**rows[4], "outcome": "not_attended"}  # bars the person: undone too
     path = write_csv(tmp_path / "pilot.csv", rows)
-    write_csv(tmp_path / "pilot.appointments.csv", [appointment(reference="WB-2025-00001",
-                                                                appointment_at="2025-01-02 10:00")],
-              columns=APPOINTMENT_COLUMNS)
+    write_csv(
+        tmp_path / "pilot.appointments.csv",
+        [appointment(reference="WB-2025-00001", appointment_at="2025-01-02 10:00")],
+        columns=APPOINTMENT_COLUMNS,
+    )
     before = count_rows()
 
     def fail_at_the_end(_session, _record) -> None:
@@ -98,9 +107,9 @@ def test_a_failure_after_some_chunks_takes_every_chunk_back(ctx, count_rows, tmp
         ImportService(ctx, audit=fail_at_the_end).run([path, tmp_path / "pilot.appointments.csv"])
     after = count_rows()
     # The referral numbers stay reserved (harmless); every record is gone.
-    assert {k: v for k, v in after.items() if k != "reference_counters"} == \
-        {k: v for k, v in before.items() if k != "reference_counters"}
+    assert {k: v for k, v in after.items() if k != "reference_counters"} == {
+        k: v for k, v in before.items() if k != "reference_counters"
+    }
 
     report = ImportService(ctx).run([path, tmp_path / "pilot.appointments.csv"])  # and it imports again whole
     assert report.written and imported(ctx) == 5
-

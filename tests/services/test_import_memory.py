@@ -45,16 +45,22 @@ def pilot_file(folder: Path, rows: int) -> Path:
         incident = date(2024, 1, 1) + timedelta(days=(number * 37) % 600)
         outcome = "not_attended" if number % 9 == 0 else "completed"
         reference = f"WB-{incident.year}-{number:05d}"
-        row = referral(reference=reference, surname=surname(person), forenames="Sam",
-                       date_of_birth=(date(1950, 1, 1) + timedelta(days=person * 7 % 19000)).strftime("%d/%m/%Y"),
-                       incident_date=incident.isoformat(), outcome=outcome,
-                       outcome_date=(incident + timedelta(days=30)).isoformat())
+        row = referral(
+            reference=reference,
+            surname=surname(person),
+            forenames="Sam",
+            date_of_birth=(date(1950, 1, 1) + timedelta(days=person * 7 % 19000)).strftime("%d/%m/%Y"),
+            incident_date=incident.isoformat(),
+            outcome=outcome,
+            outcome_date=(incident + timedelta(days=30)).isoformat(),
+        )
         referrals.append(row)
         if number % 20 == 0:
             referrals.append({**row, "substance": "cocaine", "quantity": "0.2"})
         if outcome == "completed":
-            appointments.append(appointment(reference=reference,
-                                            appointment_at=f"{incident + timedelta(days=2)} 10:00"))
+            appointments.append(
+                appointment(reference=reference, appointment_at=f"{incident + timedelta(days=2)} 10:00")
+            )
     path = write_csv(folder / "pilot.csv", referrals[:rows])
     write_csv(folder / "pilot.appointments.csv", appointments, columns=APPOINTMENT_COLUMNS)
     return path
@@ -72,8 +78,13 @@ CHILD = textwrap.dedent("""
 
 def peak_mb(path: Path, db_url: str) -> tuple[float, str]:
     """A dry run in a process of its own: (its peak resident memory in MB, what it printed last)."""
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path), db_url], capture_output=True, text=True,
-                            timeout=120, cwd=Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), db_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     code, peak_kib = result.stderr.strip().splitlines()[-1].split()
     assert code == "0", (result.stdout + result.stderr)[-3000:]
     return int(peak_kib) / 1024, result.stdout

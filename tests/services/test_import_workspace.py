@@ -21,10 +21,12 @@ from diversion_desktop.services.importer import REFUSED, ImportFileError, Import
 from diversion_desktop.store import private_files
 from tests.import_files import appointment, referral, write_csv, write_import
 
-ROWS = [referral(reference="WB-2025-00001", incident_date="2025-06-01", outcome="not_attended", outcome_date="2025-08-01"),
-        referral(reference="WB-2026-00101", incident_date="2026-03-01"),
-        referral(reference="WB-2026-00102", surname="Jones", incident_date="2026-03-01", area="Berkshire"),
-        referral(reference="WB-2026-00103", surname="Brown", incident_date="2026-02-27")]
+ROWS = [
+    referral(reference="WB-2025-00001", incident_date="2025-06-01", outcome="not_attended", outcome_date="2025-08-01"),
+    referral(reference="WB-2026-00101", incident_date="2026-03-01"),
+    referral(reference="WB-2026-00102", surname="Jones", incident_date="2026-03-01", area="Berkshire"),
+    referral(reference="WB-2026-00103", surname="Brown", incident_date="2026-02-27"),
+]
 APPOINTMENTS = [appointment(reference="WB-2026-00103", appointment_at="2026-03-02 10:00")]
 
 
@@ -58,8 +60,13 @@ def test_the_working_files_are_private_and_go_with_the_report(ctx, work_root, tm
     names = {f.name for f in folder.iterdir()}
     assert "work.sqlite3" not in names and "report.sqlite3" in names  # the working file is gone, the report's stays
     assert mode(folder / "report.sqlite3") == 0o600
-    assert [(r.sheet, r.row) for r in report.rows] == [("referrals", 2), ("referrals", 3), ("referrals", 4),
-                                                       ("referrals", 5), ("appointments", 2)]
+    assert [(r.sheet, r.row) for r in report.rows] == [
+        ("referrals", 2),
+        ("referrals", 3),
+        ("referrals", 4),
+        ("referrals", 5),
+        ("appointments", 2),
+    ]
     report.close()
     assert workspaces(work_root) == []
     with pytest.raises(ValueError, match="closed"):
@@ -84,8 +91,9 @@ def test_a_failed_import_leaves_no_working_file(ctx, work_root, count_rows, tmp_
     with pytest.raises(StorageError):
         ImportService(ctx, audit=fail).run(write_import(tmp_path, "csv", good, APPOINTMENTS))
     assert workspaces(work_root) == []
-    assert {k: v for k, v in count_rows().items() if k != "reference_counters"} == \
-        {k: v for k, v in before.items() if k != "reference_counters"}
+    assert {k: v for k, v in count_rows().items() if k != "reference_counters"} == {
+        k: v for k, v in before.items() if k != "reference_counters"
+    }
     # A file that cannot be read to the end: the rows read so far go too.
     broken = write_csv(tmp_path / "broken.csv", [referral(reference=f"WB-2025-{i:05d}") for i in range(1, 800)])
     broken.write_bytes(broken.read_bytes() + b"WB-2025-09999,Sm\xffth\n")
@@ -110,11 +118,18 @@ def test_a_workspace_left_by_a_killed_import_is_deleted_at_the_next_start(work_r
 
 
 def test_the_rows_can_be_paged_and_narrowed_to_the_problems(ctx, work_root, tmp_path) -> None:
-    rows = [referral(reference=f"WB-2025-{i:05d}", surname="Smith" + "".join(chr(97 + i // 26 ** n % 26) for n in range(3)),
-                     date_of_birth=(date(1950, 1, 1) + timedelta(days=5 * i)).isoformat(),
-                     incident_date=f"2025-0{1 + i % 9}-1{i % 10}", outcome="completed", outcome_date="2025-12-01",
-                     area="Berkshire" if i % 7 == 0 else "West Berkshire")  # every seventh refused
-            for i in range(1, 2600)]
+    rows = [
+        referral(
+            reference=f"WB-2025-{i:05d}",
+            surname="Smith" + "".join(chr(97 + i // 26**n % 26) for n in range(3)),
+            date_of_birth=(date(1950, 1, 1) + timedelta(days=5 * i)).isoformat(),
+            incident_date=f"2025-0{1 + i % 9}-1{i % 10}",
+            outcome="completed",
+            outcome_date="2025-12-01",
+            area="Berkshire" if i % 7 == 0 else "West Berkshire",
+        )  # every seventh refused
+        for i in range(1, 2600)
+    ]
     report = ImportService(ctx).run(write_csv(tmp_path / "pilot.csv", rows), dry_run=True)
     every = list(report.rows)
     assert len(every) == len(report.rows) == 2599 and [r.row for r in every] == list(range(2, 2601))

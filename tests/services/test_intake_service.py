@@ -37,7 +37,8 @@ def test_eligible_adult_is_saved_with_reference_deadlines_and_centre(intake, ref
     assert detail.outcome == "" and detail.next_step == ""
     assert detail.sessions_required == 2 and detail.rebookings_left == 1
     assert [(s.substance, s.label, s.quantity, s.unit) for s in detail.substances] == [
-        ("cannabis", "Cannabis (herbal)", Decimal("3.5"), "g")]
+        ("cannabis", "Cannabis (herbal)", Decimal("3.5"), "g")
+    ]
     assert detail.person.surname == "Smith" and detail.person.reference == "P000001"
     assert detail.crime_reference == "43260001234" and detail.officer_collar_number == "1234"
     assert [e.kind for e in detail.timeline] == ["decision"]
@@ -88,12 +89,15 @@ def test_person_references_are_unique_and_sequential(intake, make_draft) -> None
 
 
 def test_ineligible_is_saved_with_its_reasons(intake, referrals, make_draft) -> None:
-    draft = make_draft(offence=Offence.POSSESSION_WITH_INTENT, suspected_supply=True,
-                       substances=[SubstanceFind("cocaine", Decimal("1500"), "mg")])
+    draft = make_draft(
+        offence=Offence.POSSESSION_WITH_INTENT,
+        suspected_supply=True,
+        substances=[SubstanceFind("cocaine", Decimal("1500"), "mg")],
+    )
     saved = intake.save(draft)
     assert saved.decision == "not_eligible"
     assert saved.status == Status.NOT_ELIGIBLE.value
-    assert saved.reference == "WB-2026-00001"   # ineligible referrals are still recorded and numbered
+    assert saved.reference == "WB-2026-00001"  # ineligible referrals are still recorded and numbered
     assert len(saved.reasons) == 3
     assert "not simple possession" in saved.reasons[0]
     assert "Cocaine: 1500 mg is over the small-quantity limit of 1 g" in saved.reasons[1]
@@ -106,15 +110,22 @@ def test_ineligible_is_saved_with_its_reasons(intake, referrals, make_draft) -> 
 
 
 def test_several_substances_are_kept_in_order_and_each_checked(intake, referrals, make_draft) -> None:
-    finds = [SubstanceFind("cannabis", Decimal("2"), "g"), SubstanceFind("mdma", Decimal("6"), "tablets"),
-             SubstanceFind("cocaine", Decimal("250"), "mg")]
+    finds = [
+        SubstanceFind("cannabis", Decimal("2"), "g"),
+        SubstanceFind("mdma", Decimal("6"), "tablets"),
+        SubstanceFind("cocaine", Decimal("250"), "mg"),
+    ]
     saved = intake.save(make_draft(substances=finds))
     assert saved.decision == "not_eligible"
-    assert saved.reasons == ("Quantity is not small: MDMA / ecstasy: 6 tablets is over the small-quantity "
-                             "limit of 4 tablets.",)
+    assert saved.reasons == (
+        "Quantity is not small: MDMA / ecstasy: 6 tablets is over the small-quantity limit of 4 tablets.",
+    )
     detail = referrals.detail(saved.id)
     assert [(s.substance, s.quantity, s.unit) for s in detail.substances] == [
-        ("cannabis", Decimal("2"), "g"), ("mdma", Decimal("6"), "tablets"), ("cocaine", Decimal("250"), "mg")]
+        ("cannabis", Decimal("2"), "g"),
+        ("mdma", Decimal("6"), "tablets"),
+        ("cocaine", Decimal("250"), "mg"),
+    ]
 
 
 def test_declined(intake, referrals, make_draft) -> None:
@@ -126,10 +137,12 @@ def test_declined(intake, referrals, make_draft) -> None:
 
 
 def test_override_with_a_reason_diverts_an_ineligible_referral(intake, referrals, make_draft) -> None:
-    draft = make_draft(substances=[SubstanceFind("cannabis", Decimal("12"), "g")],
-                       override_reason="  Quantity only just over; first contact with police.  ")
+    draft = make_draft(
+        substances=[SubstanceFind("cannabis", Decimal("12"), "g")],
+        override_reason="  Quantity only just over; first contact with police.  ",
+    )
     saved = intake.save(draft)
-    assert saved.decision == "not_eligible"        # the decision itself is kept as made
+    assert saved.decision == "not_eligible"  # the decision itself is kept as made
     assert saved.overridden
     assert saved.status == Status.AWAITING_APPOINTMENT.value
     assert saved.due_date == date(2026, 4, 27) and saved.centre_code == "newbury"
@@ -171,20 +184,23 @@ def test_nothing_to_override_when_eligible(intake, make_draft, count_rows) -> No
     assert count_rows() == before
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    (dict(surname=""), "surname"),
-    (dict(date_of_birth=date(2030, 1, 1)), "date_of_birth"),
-    (dict(date_of_birth=date(2017, 1, 1)), "date_of_birth"),      # under 10
-    (dict(incident_at=datetime(2026, 3, 3)), "incident_at"),       # in the future
-    (dict(substances=[SubstanceFind("cannabis", Decimal(0), "g")]), "substances[0]"),
-    (dict(substances=[SubstanceFind("cannabis", Decimal(-2), "g")]), "substances[0]"),
-    (dict(substances=[SubstanceFind("cannabis", Decimal(10) ** 7, "g")]), "substances[0]"),
-    (dict(substances=[SubstanceFind("heroin", Decimal(1), "g")]), "substances[0]"),
-    (dict(date_of_birth=date(2010, 1, 1), guardian_name=""), "guardian_name"),
-    (dict(scheme_code="atlantis"), "scheme_code"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        (dict(surname=""), "surname"),
+        (dict(date_of_birth=date(2030, 1, 1)), "date_of_birth"),
+        (dict(date_of_birth=date(2017, 1, 1)), "date_of_birth"),  # under 10
+        (dict(incident_at=datetime(2026, 3, 3)), "incident_at"),  # in the future
+        (dict(substances=[SubstanceFind("cannabis", Decimal(0), "g")]), "substances[0]"),
+        (dict(substances=[SubstanceFind("cannabis", Decimal(-2), "g")]), "substances[0]"),
+        (dict(substances=[SubstanceFind("cannabis", Decimal(10) ** 7, "g")]), "substances[0]"),
+        (dict(substances=[SubstanceFind("heroin", Decimal(1), "g")]), "substances[0]"),
+        (dict(date_of_birth=date(2010, 1, 1), guardian_name=""), "guardian_name"),
+        (dict(scheme_code="atlantis"), "scheme_code"),
+    ],
+)
 def test_validation_error_writes_nothing(intake, make_draft, count_rows, changes: dict, field: str) -> None:
-    intake.save(make_draft(surname="Existing"))   # counters and tables are not empty
+    intake.save(make_draft(surname="Existing"))  # counters and tables are not empty
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
         intake.save(make_draft(**changes))
@@ -204,21 +220,28 @@ def test_refused_override_uses_no_reference_number(intake, make_draft) -> None:
 
 def test_choosing_an_existing_person_updates_them_without_a_duplicate(intake, people, make_draft, count_rows) -> None:
     first = intake.save(make_draft(phone="07700 900000", email="old@example.org"))
-    second = intake.save(make_draft(person_id=first.person_id, scheme_code="windsor-and-maidenhead",
-                                    forenames="John Paul", phone="", email="new@example.org"))
+    second = intake.save(
+        make_draft(
+            person_id=first.person_id,
+            scheme_code="windsor-and-maidenhead",
+            forenames="John Paul",
+            phone="",
+            email="new@example.org",
+        )
+    )
     assert second.person_id == first.person_id
     assert second.person_reference == "P000001"
     assert count_rows()["people"] == 1
     person = people.get(first.person_id)
     assert person.forenames == "John Paul"
-    assert person.phone == "07700 900000"          # an empty field keeps what was known
+    assert person.phone == "07700 900000"  # an empty field keeps what was known
     assert person.email == "new@example.org"
     assert [r.reference for r in person.referrals] == ["WB-2026-00001", "WM-2026-00001"]
 
 
 def test_a_completed_diversion_counts_against_one_time_only(intake, make_draft, ctx) -> None:
     first = intake.save(make_draft())
-    with ctx.session_factory.begin() as session:   # as if the programme had been completed
+    with ctx.session_factory.begin() as session:  # as if the programme had been completed
         referral = session.get(Referral, first.id)
         referral.status, referral.outcome = "completed", "completed"
     again = intake.save(make_draft(person_id=first.person_id))
@@ -256,8 +279,9 @@ def test_names_are_stored_as_typed_and_searchable_normalised(intake, ctx, make_d
         assert (person.surname_norm, person.forenames_norm) == ("osuilleabhain", "sean")
 
 
-def test_check_gives_errors_and_the_live_decision_without_writing(intake, make_draft, make_youth_draft,
-                                                                   count_rows) -> None:
+def test_check_gives_errors_and_the_live_decision_without_writing(
+    intake, make_draft, make_youth_draft, count_rows
+) -> None:
     before = count_rows()
     errors, result = intake.check(make_draft(), PriorHistory())
     assert errors == {} and result is not None and result.eligible
@@ -275,21 +299,26 @@ def test_check_gives_errors_and_the_live_decision_without_writing(intake, make_d
 def test_prior_history(intake, make_draft) -> None:
     assert intake.prior(None) == PriorHistory()
     saved = intake.save(make_draft())
-    assert intake.prior(saved.person_id) == PriorHistory(barred=False, completed_diversions=0,
-                                                         open_diversion="WB-2026-00001")
+    assert intake.prior(saved.person_id) == PriorHistory(
+        barred=False, completed_diversions=0, open_diversion="WB-2026-00001"
+    )
     with pytest.raises(NotFound):
         intake.prior(999)
 
 
-@pytest.mark.parametrize(("status", "outcome", "still_open"), [
-    ("awaiting_appointment", "", True),
-    ("booked", "", True),
-    ("awaiting_confirmation", "", True),   # missed: the next step is not confirmed yet
-    ("completed", "completed", False),
-    ("closed", "not_attended", False),
-])
-def test_one_diversion_at_a_time_in_any_area(intake, referrals, make_draft, ctx, status: str, outcome: str,
-                                             still_open: bool) -> None:
+@pytest.mark.parametrize(
+    ("status", "outcome", "still_open"),
+    [
+        ("awaiting_appointment", "", True),
+        ("booked", "", True),
+        ("awaiting_confirmation", "", True),  # missed: the next step is not confirmed yet
+        ("completed", "completed", False),
+        ("closed", "not_attended", False),
+    ],
+)
+def test_one_diversion_at_a_time_in_any_area(
+    intake, referrals, make_draft, ctx, status: str, outcome: str, still_open: bool
+) -> None:
     first = intake.save(make_draft())
     with ctx.session_factory.begin() as session:
         referral = session.get(Referral, first.id)
@@ -307,8 +336,11 @@ def test_one_diversion_at_a_time_in_any_area(intake, referrals, make_draft, ctx,
 
 def test_an_open_diversion_may_be_overridden_by_a_supervisor(intake, referrals, make_draft) -> None:
     first = intake.save(make_draft())
-    again = intake.save(make_draft(person_id=first.person_id,
-                                   override_reason="First referral was a recording error; checked with PS 12."))
+    again = intake.save(
+        make_draft(
+            person_id=first.person_id, override_reason="First referral was a recording error; checked with PS 12."
+        )
+    )
     assert again.overridden and again.status == "awaiting_appointment"
     assert again.reasons == ("The person is already on a diversion (WB-2026-00001) until its outcome.",)
     detail = referrals.detail(again.id)
@@ -321,8 +353,9 @@ def test_the_guardian_address_is_saved_with_the_person(intake, people, make_yout
 
 
 @pytest.mark.parametrize(("quantity", "decided"), [("0", False), ("-1", False), ("2.5", True)])
-def test_the_live_decision_waits_for_a_quantity_more_than_zero(intake, make_draft, quantity: str,
-                                                               decided: bool) -> None:
+def test_the_live_decision_waits_for_a_quantity_more_than_zero(
+    intake, make_draft, quantity: str, decided: bool
+) -> None:
     draft = make_draft(substances=[SubstanceFind("cannabis", Decimal(quantity), "g")])
     errors, result = intake.check(draft, PriorHistory())
     assert (result is not None) is decided

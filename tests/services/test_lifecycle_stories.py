@@ -32,26 +32,71 @@ from tests.conftest import FakeClock
 NOW = datetime(2026, 3, 2, 10, 0)
 BULK_KINDS = ("decision", "override", "proposed", "confirmed", "completed")
 REFERRAL_COLUMNS = (
-    "scheme_code", "area", "scheme_kind", "referral_date", "incident_at", "incident_place", "crime_reference",
-    "officer_name", "officer_collar_number", "station", "offence", "suspected_supply", "consent", "pathway",
-    "age_at_incident", "decision", "reasons", "rule_version", "settings_hash", "decided_by", "override_reason",
-    "override_by", "override_at", "provider", "centre_code", "first_attendance_due", "due_date", "status", "outcome",
-    "outcome_date", "proposed_step", "proposed_reason", "next_step", "next_step_confirmed_by",
-    "next_step_confirmed_at", "for_case_file", "sessions_attended", "misses", "created_at", "created_by")
-APPOINTMENT_COLUMNS = ("scheduled_at", "centre_code", "session_type", "worker", "attendance", "rebook_reason",
-                       "recorded_by", "recorded_at", "created_at")
+    "scheme_code",
+    "area",
+    "scheme_kind",
+    "referral_date",
+    "incident_at",
+    "incident_place",
+    "crime_reference",
+    "officer_name",
+    "officer_collar_number",
+    "station",
+    "offence",
+    "suspected_supply",
+    "consent",
+    "pathway",
+    "age_at_incident",
+    "decision",
+    "reasons",
+    "rule_version",
+    "settings_hash",
+    "decided_by",
+    "override_reason",
+    "override_by",
+    "override_at",
+    "provider",
+    "centre_code",
+    "first_attendance_due",
+    "due_date",
+    "status",
+    "outcome",
+    "outcome_date",
+    "proposed_step",
+    "proposed_reason",
+    "next_step",
+    "next_step_confirmed_by",
+    "next_step_confirmed_at",
+    "for_case_file",
+    "sessions_attended",
+    "misses",
+    "created_at",
+    "created_by",
+)
+APPOINTMENT_COLUMNS = (
+    "scheduled_at",
+    "centre_code",
+    "session_type",
+    "worker",
+    "attendance",
+    "rebook_reason",
+    "recorded_by",
+    "recorded_at",
+    "created_at",
+)
 
 # The first referral of a person (so the services see the same clean history), by story.
 STORIES = {
     "eligible adult completing": "r.pathway = 'adult' AND r.status = 'completed' AND r.override_reason = ''",
     "deferred-prosecution adult missing twice": (
-        "r.pathway = 'adult' AND r.scheme_kind = 'deferred_prosecution' AND r.status = 'closed' AND r.misses >= 2"),
+        "r.pathway = 'adult' AND r.scheme_kind = 'deferred_prosecution' AND r.status = 'closed' AND r.misses >= 2"
+    ),
     "youth missing": "r.pathway = 'youth' AND r.status = 'closed' AND r.outcome = 'not_attended'",
-    "the deadline passed": (
-        "r.proposed_reason LIKE 'Deadline%'"),
+    "the deadline passed": ("r.proposed_reason LIKE 'Deadline%'"),
     "overridden, then rebooked": (
         "r.override_reason != '' AND EXISTS (SELECT 1 FROM appointments a WHERE a.referral_id = r.id "
-        "AND a.attendance = 'rebooked')"),
+        "AND a.attendance = 'rebooked')"
+    ),
     "not eligible": "r.status = 'not_eligible'",
 }
 
@@ -78,28 +123,51 @@ def bulk_file(open_copy: Callable[..., AppContext], tmp_path_factory: pytest.Tem
 def story_referral(bulk: sqlite3.Connection, condition: str) -> sqlite3.Row:
     found = bulk.execute(
         "SELECT r.* FROM referrals r WHERE r.id = (SELECT min(id) FROM referrals f WHERE f.person_id = r.person_id) "
-        f"AND ({condition}) ORDER BY r.id LIMIT 1").fetchone()
+        f"AND ({condition}) ORDER BY r.id LIMIT 1"
+    ).fetchone()
     assert found is not None, f"the bulk load has no story where {condition}"
     return found
 
 
 def draft_of(bulk: sqlite3.Connection, referral: sqlite3.Row) -> IntakeDraft:
     person = bulk.execute("SELECT * FROM people WHERE id = ?", (referral["person_id"],)).fetchone()
-    substances = bulk.execute("SELECT * FROM referral_substances WHERE referral_id = ? ORDER BY id",
-                              (referral["id"],)).fetchall()
-    fields = ("sex", "ethnicity_self", "ethnicity_observed", "address", "postcode", "phone", "email", "language",
-              "needs", "guardian_name", "guardian_relationship", "guardian_phone", "guardian_address",
-              "pnc_reference", "surname", "forenames")
+    substances = bulk.execute(
+        "SELECT * FROM referral_substances WHERE referral_id = ? ORDER BY id", (referral["id"],)
+    ).fetchall()
+    fields = (
+        "sex",
+        "ethnicity_self",
+        "ethnicity_observed",
+        "address",
+        "postcode",
+        "phone",
+        "email",
+        "language",
+        "needs",
+        "guardian_name",
+        "guardian_relationship",
+        "guardian_phone",
+        "guardian_address",
+        "pnc_reference",
+        "surname",
+        "forenames",
+    )
     return IntakeDraft(
-        scheme_code=referral["scheme_code"], date_of_birth=date.fromisoformat(person["date_of_birth"]),
+        scheme_code=referral["scheme_code"],
+        date_of_birth=date.fromisoformat(person["date_of_birth"]),
         **{name: person[name] for name in fields},
-        incident_at=at(referral["incident_at"]), incident_place=referral["incident_place"],
-        crime_reference=referral["crime_reference"], officer_name=referral["officer_name"],
-        officer_collar_number=referral["officer_collar_number"], station=referral["station"],
+        incident_at=at(referral["incident_at"]),
+        incident_place=referral["incident_place"],
+        crime_reference=referral["crime_reference"],
+        officer_name=referral["officer_name"],
+        officer_collar_number=referral["officer_collar_number"],
+        station=referral["station"],
         offence=Offence(referral["offence"]),
         substances=[SubstanceFind(s["substance"], Decimal(str(s["quantity"])), s["unit"]) for s in substances],
-        suspected_supply=bool(referral["suspected_supply"]), consent=bool(referral["consent"]),
-        override_reason=referral["override_reason"])
+        suspected_supply=bool(referral["suspected_supply"]),
+        consent=bool(referral["consent"]),
+        override_reason=referral["override_reason"],
+    )
 
 
 def replay(ctx: AppContext, clock: FakeClock, bulk: sqlite3.Connection, referral: sqlite3.Row) -> int:
@@ -107,14 +175,21 @@ def replay(ctx: AppContext, clock: FakeClock, bulk: sqlite3.Connection, referral
     clock.set(at(referral["created_at"]))
     referral_id = IntakeService(ctx).save(draft_of(bulk, referral)).id
     programme = ProgrammeService(ctx)
-    appointments = bulk.execute("SELECT * FROM appointments WHERE referral_id = ? ORDER BY scheduled_at",
-                                (referral["id"],)).fetchall()
+    appointments = bulk.execute(
+        "SELECT * FROM appointments WHERE referral_id = ? ORDER BY scheduled_at", (referral["id"],)
+    ).fetchall()
     made: int | None = None  # the appointment a rebooking made
     for index, appointment in enumerate(appointments):
         if made is None:
             clock.set(at(appointment["created_at"]))
-            made = programme.book(referral_id, at(appointment["scheduled_at"]), appointment["centre_code"],
-                                  SessionType(appointment["session_type"]), appointment["worker"], confirmed=True).id
+            made = programme.book(
+                referral_id,
+                at(appointment["scheduled_at"]),
+                appointment["centre_code"],
+                SessionType(appointment["session_type"]),
+                appointment["worker"],
+                confirmed=True,
+            ).id
         if appointment["attendance"] is None:
             break
         clock.set(at(appointment["recorded_at"]))
@@ -122,11 +197,19 @@ def replay(ctx: AppContext, clock: FakeClock, bulk: sqlite3.Connection, referral
         new_time = at(appointments[index + 1]["scheduled_at"]) if attendance is Attendance.REBOOKED else None
         new = programme.record(made, attendance, appointment["rebook_reason"], new_time)
         made = new.id if new is not None else None
-    recorded = {e["at"] for e in bulk.execute("SELECT at FROM appointments a JOIN timeline_events e "
-                                              "ON e.referral_id = a.referral_id AND e.at = a.recorded_at "
-                                              "WHERE a.referral_id = ?", (referral["id"],))}
-    for event in bulk.execute("SELECT * FROM timeline_events WHERE referral_id = ? AND kind IN ('proposed', "
-                              "'confirmed') ORDER BY at, id", (referral["id"],)):
+    recorded = {
+        e["at"]
+        for e in bulk.execute(
+            "SELECT at FROM appointments a JOIN timeline_events e "
+            "ON e.referral_id = a.referral_id AND e.at = a.recorded_at "
+            "WHERE a.referral_id = ?",
+            (referral["id"],),
+        )
+    }
+    for event in bulk.execute(
+        "SELECT * FROM timeline_events WHERE referral_id = ? AND kind IN ('proposed', 'confirmed') ORDER BY at, id",
+        (referral["id"],),
+    ):
         clock.set(at(event["at"]))
         if event["kind"] == "proposed" and event["at"] not in recorded:  # the deadline passed: a coordinator proposes
             programme.propose_overdue(referral_id)
@@ -137,22 +220,29 @@ def replay(ctx: AppContext, clock: FakeClock, bulk: sqlite3.Connection, referral
 
 def written(connection: sqlite3.Connection, referral_id: int) -> dict[str, object]:
     referral = connection.execute("SELECT * FROM referrals WHERE id = ?", (referral_id,)).fetchone()
-    person = connection.execute("SELECT barred, barred_at FROM people WHERE id = ?", (referral["person_id"],)).fetchone()
-    appointments = connection.execute("SELECT * FROM appointments WHERE referral_id = ? ORDER BY scheduled_at",
-                                      (referral_id,)).fetchall()
+    person = connection.execute(
+        "SELECT barred, barred_at FROM people WHERE id = ?", (referral["person_id"],)
+    ).fetchone()
+    appointments = connection.execute(
+        "SELECT * FROM appointments WHERE referral_id = ? ORDER BY scheduled_at", (referral_id,)
+    ).fetchall()
     events = connection.execute(
         f"SELECT at, kind, text, actor FROM timeline_events WHERE referral_id = ? AND kind IN "
-        f"({', '.join('?' * len(BULK_KINDS))}) ORDER BY at, id", (referral_id, *BULK_KINDS)).fetchall()
-    return {"referral": {name: referral[name] for name in REFERRAL_COLUMNS},
-            "person": (bool(person["barred"]), person["barred_at"]),
-            "appointments": [{name: a[name] for name in APPOINTMENT_COLUMNS} for a in appointments],
-            "timeline": [tuple(e) for e in events]}
+        f"({', '.join('?' * len(BULK_KINDS))}) ORDER BY at, id",
+        (referral_id, *BULK_KINDS),
+    ).fetchall()
+    return {
+        "referral": {name: referral[name] for name in REFERRAL_COLUMNS},
+        "person": (bool(person["barred"]), person["barred_at"]),
+        "appointments": [{name: a[name] for name in APPOINTMENT_COLUMNS} for a in appointments],
+        "timeline": [tuple(e) for e in events],
+    }
 
 
 @pytest.mark.parametrize("story", list(STORIES))
-def test_the_services_write_what_the_bulk_generator_wrote(story: str, bulk_file: Path,
-                                                          open_copy: Callable[..., AppContext],
-                                                          tmp_path: Path) -> None:
+def test_the_services_write_what_the_bulk_generator_wrote(
+    story: str, bulk_file: Path, open_copy: Callable[..., AppContext], tmp_path: Path
+) -> None:
     clock = FakeClock(NOW)
     ctx = open_copy(tmp_path, clock=clock)
     bulk = connect(bulk_file)

@@ -27,8 +27,9 @@ def merges(ctx):
 def two_records(intake, make_draft):
     """John Smith twice: P000001 (WB-2026-00001) and, as "Jon Smyth", P000002 (WB-2026-00002)."""
     first = intake.save(make_draft())
-    second = intake.save(make_draft(surname="Smyth", forenames="Jon", address="2 Other Road, Thatcham",
-                                    phone="07700 900999"))
+    second = intake.save(
+        make_draft(surname="Smyth", forenames="Jon", address="2 Other Road, Thatcham", phone="07700 900999")
+    )
     assert first.person_id != second.person_id
     return first, second
 
@@ -46,7 +47,8 @@ def _audit(ctx, action: str) -> list[AuditEvent]:
 
 
 def test_merge_moves_the_history_and_the_old_reference_still_finds_the_person(
-        ctx, merges, people, referrals, two_records) -> None:
+    ctx, merges, people, referrals, two_records
+) -> None:
     first, second = two_records
     result = merges.merge(first.person_id, second.person_id, "Same person: same date of birth and address history.")
     assert result.kept_reference == "P000001" and result.merged_reference == "P000002"
@@ -99,22 +101,32 @@ def test_aliases_move_and_come_back(ctx, intake, merges, make_draft) -> None:
     first = intake.save(make_draft())
     second = intake.save(make_draft(surname="Smyth"))
     with ctx.session_factory.begin() as session:
-        session.add(PersonAlias(person_id=second.person_id, surname="Smithers", forenames="Jack",
-                                surname_norm="smithers", forenames_norm="jack"))
+        session.add(
+            PersonAlias(
+                person_id=second.person_id,
+                surname="Smithers",
+                forenames="Jack",
+                surname_norm="smithers",
+                forenames_norm="jack",
+            )
+        )
     result = merges.merge(first.person_id, second.person_id, "same")
     assert result.aliases_moved == 1
     with ctx.session_factory() as session:
-        assert sorted(a.surname for a in session.scalars(
-            select(PersonAlias).where(PersonAlias.person_id == first.person_id))) == ["Smithers", "Smyth"]
+        assert sorted(
+            a.surname for a in session.scalars(select(PersonAlias).where(PersonAlias.person_id == first.person_id))
+        ) == ["Smithers", "Smyth"]
     merges.undo(result.merge_id, "not the same")
     with ctx.session_factory() as session:
-        assert [a.surname for a in session.scalars(
-            select(PersonAlias).where(PersonAlias.person_id == second.person_id))] == ["Smithers"]
+        assert [
+            a.surname for a in session.scalars(select(PersonAlias).where(PersonAlias.person_id == second.person_id))
+        ] == ["Smithers"]
         assert session.scalars(select(PersonAlias).where(PersonAlias.person_id == first.person_id)).all() == []
 
 
-def test_barred_if_either_was_and_undo_restores_the_flags(ctx, intake, programme, merges, people, make_draft,
-                                                          attend) -> None:
+def test_barred_if_either_was_and_undo_restores_the_flags(
+    ctx, intake, programme, merges, people, make_draft, attend
+) -> None:
     clean = intake.save(make_draft())
     barred = intake.save(make_draft(surname="Smyth"))
     attend(barred.id, Attendance.NOT_ATTENDED)
@@ -181,13 +193,16 @@ def test_station_staff_may_not_merge(ctx, merges, two_records, count_rows) -> No
     assert count_rows() == before
 
 
-@pytest.mark.parametrize(("case", "error", "words"), [
-    ("itself", ValidationError, "cannot be merged into itself"),
-    ("no-reason", ValidationError, "Give the reason for the merge"),
-    ("long-reason", ValidationError, "too long (100,000 characters): at most 2,000"),
-    ("nul", ValidationError, "NUL character"),
-    ("missing", NotFound, "No person with id 999"),
-])
+@pytest.mark.parametrize(
+    ("case", "error", "words"),
+    [
+        ("itself", ValidationError, "cannot be merged into itself"),
+        ("no-reason", ValidationError, "Give the reason for the merge"),
+        ("long-reason", ValidationError, "too long (100,000 characters): at most 2,000"),
+        ("nul", ValidationError, "NUL character"),
+        ("missing", NotFound, "No person with id 999"),
+    ],
+)
 def test_merge_refused(merges, two_records, count_rows, case: str, error: type, words: str) -> None:
     first, second = two_records
     keep, other, reason = first.person_id, second.person_id, "Same person"
@@ -219,8 +234,7 @@ def test_different_dates_of_birth_need_a_check(merges, intake, people, make_draf
     assert people.get(first.person_id).date_of_birth == date(1990, 5, 17)
 
 
-def test_merging_a_merged_record_or_into_one_is_refused(merges, two_records, intake, make_draft,
-                                                        count_rows) -> None:
+def test_merging_a_merged_record_or_into_one_is_refused(merges, two_records, intake, make_draft, count_rows) -> None:
     first, second = two_records
     third = intake.save(make_draft(surname="Smithe"))
     merges.merge(first.person_id, second.person_id, "same")
@@ -256,8 +270,9 @@ def test_an_import_after_a_merge_adds_to_the_kept_record(ctx, merges, people, tw
 
     first, second = two_records
     merges.merge(first.person_id, second.person_id, "same")
-    rows = [referral(reference="WB-2026-00301", surname="Smyth", forenames="Jon", incident_date="2026-02-20",
-                     consent="no")]
+    rows = [
+        referral(reference="WB-2026-00301", surname="Smyth", forenames="Jon", incident_date="2026-02-20", consent="no")
+    ]
     assert ImportService(ctx).run(write_import(tmp_path, "csv", rows)).written
     assert "WB-2026-00301" in [r.reference for r in people.get(first.person_id).referrals]
     with ctx.session_factory() as session:

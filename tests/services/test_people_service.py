@@ -29,14 +29,16 @@ PEOPLE = [  # surname, forenames, date of birth
 
 
 def _save_everyone(intake: IntakeService, make_draft) -> dict[str, SavedReferral]:
-    return {f"{forenames} {surname}": intake.save(make_draft(surname=surname, forenames=forenames,
-                                                             date_of_birth=dob))
-            for surname, forenames, dob in PEOPLE}
+    return {
+        f"{forenames} {surname}": intake.save(make_draft(surname=surname, forenames=forenames, date_of_birth=dob))
+        for surname, forenames, dob in PEOPLE
+    }
 
 
 @pytest.fixture(scope="module")
-def searchable(open_copy, tmp_path_factory: pytest.TempPathFactory,
-               make_draft) -> Iterator[tuple[PeopleService, dict[str, SavedReferral]]]:
+def searchable(
+    open_copy, tmp_path_factory: pytest.TempPathFactory, make_draft
+) -> Iterator[tuple[PeopleService, dict[str, SavedReferral]]]:
     """One database with everyone in PEOPLE, shared by the read-only search tests of this module."""
     context = open_copy(tmp_path_factory.mktemp("search"))
     saved = _save_everyone(IntakeService(context), make_draft)
@@ -54,64 +56,67 @@ def names(records) -> list[str]:
     return [f"{r.forenames} {r.surname}" for r in records]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    # surname and prefixes
-    ("smith", ["John Smith", "Robert Smith", "Mary-Jane Smith-Jones", "Alice Smithson"]),
-    ("SMI", ["John Smith", "Robert Smith", "Mary-Jane Smith-Jones", "Alice Smithson"]),
-    ("smithj", ["Mary-Jane Smith-Jones"]),
-    ("Smith-Jones", ["Mary-Jane Smith-Jones"]),
-    ("Pat", ["William Patel"]),
-    # forenames, with the surname
-    ("Robert", ["Robert Smith"]),
-    ("smith john", ["John Smith"]),
-    ("John Smith", ["John Smith"]),
-    ("Smith, Robert", ["Robert Smith"]),
-    ("mary", ["Mary-Jane Smith-Jones"]),
-    # nicknames find the full forename
-    ("Bob Smith", ["Robert Smith"]),
-    ("bill", ["William Patel"]),
-    ("Mo Khan", ["Mohammed Khan"]),
-    ("muhammad", ["Mohammed Khan"]),
-    # accents and apostrophes, typed or not
-    ("O'Brien", ["Seán O'Brien"]),
-    ("obrien", ["Seán O'Brien"]),
-    ("O’Brien", ["Seán O'Brien"]),
-    ("Sean", ["Seán O'Brien"]),
-    ("seán o'brien", ["Seán O'Brien"]),
-    ("Zoe", ["Zoë Łukasiewicz"]),
-    ("lukasiewicz", ["Zoë Łukasiewicz"]),
-    ("Łukasz", ["Łukasz Nowak"]),
-    ("LUKASZ NOWAK", ["Łukasz Nowak"]),
-    # dates of birth in the forms people type
-    ("17/05/1990", ["John Smith"]),
-    ("17-05-1990", ["John Smith"]),
-    ("17.05.1990", ["John Smith"]),
-    ("1990-05-17", ["John Smith"]),
-    ("smith 02/01/1985", ["Robert Smith"]),
-    ("31/12/1999", ["Alice Smithson"]),
-    # nothing
-    # names written as several words, stored as one key
-    ("Van der Berg", ["Jean-Luc Van der Berg"]),
-    ("vanderberg", ["Jean-Luc Van der Berg"]),
-    ("Van der", ["Jean-Luc Van der Berg"]),
-    ("Jean Luc", ["Jean-Luc Van der Berg"]),
-    ("Jean-Luc Van der Berg", ["Jean-Luc Van der Berg"]),
-    ("van der berg jean", ["Jean-Luc Van der Berg"]),
-    ("Smith Jones", ["Mary-Jane Smith-Jones"]),
-    ("Mary Jane Smith-Jones", ["Mary-Jane Smith-Jones"]),
-    ("O Brien", ["Seán O'Brien"]),
-    ("O Suilleabhain", ["Siobhán Ó Súilleabháin"]),
-    ("Siobhan Ó Súilleabháin", ["Siobhán Ó Súilleabháin"]),
-    ("Van Berg", ["Jean-Luc Van der Berg"]),  # each part of a surname is searchable (issue 13 §3.11)
-    ("Jones", ["Mary-Jane Smith-Jones"]),     # a later part of a double surname
-    ("berg", ["Jean-Luc Van der Berg"]),
-    ("der Smith", []),
-    ("zzz", []),
-    ("01/01/1900", []),
-    ("", []),
-    ("   ", []),
-    ("'", []),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # surname and prefixes
+        ("smith", ["John Smith", "Robert Smith", "Mary-Jane Smith-Jones", "Alice Smithson"]),
+        ("SMI", ["John Smith", "Robert Smith", "Mary-Jane Smith-Jones", "Alice Smithson"]),
+        ("smithj", ["Mary-Jane Smith-Jones"]),
+        ("Smith-Jones", ["Mary-Jane Smith-Jones"]),
+        ("Pat", ["William Patel"]),
+        # forenames, with the surname
+        ("Robert", ["Robert Smith"]),
+        ("smith john", ["John Smith"]),
+        ("John Smith", ["John Smith"]),
+        ("Smith, Robert", ["Robert Smith"]),
+        ("mary", ["Mary-Jane Smith-Jones"]),
+        # nicknames find the full forename
+        ("Bob Smith", ["Robert Smith"]),
+        ("bill", ["William Patel"]),
+        ("Mo Khan", ["Mohammed Khan"]),
+        ("muhammad", ["Mohammed Khan"]),
+        # accents and apostrophes, typed or not
+        ("O'Brien", ["Seán O'Brien"]),
+        ("obrien", ["Seán O'Brien"]),
+        ("O’Brien", ["Seán O'Brien"]),
+        ("Sean", ["Seán O'Brien"]),
+        ("seán o'brien", ["Seán O'Brien"]),
+        ("Zoe", ["Zoë Łukasiewicz"]),
+        ("lukasiewicz", ["Zoë Łukasiewicz"]),
+        ("Łukasz", ["Łukasz Nowak"]),
+        ("LUKASZ NOWAK", ["Łukasz Nowak"]),
+        # dates of birth in the forms people type
+        ("17/05/1990", ["John Smith"]),
+        ("17-05-1990", ["John Smith"]),
+        ("17.05.1990", ["John Smith"]),
+        ("1990-05-17", ["John Smith"]),
+        ("smith 02/01/1985", ["Robert Smith"]),
+        ("31/12/1999", ["Alice Smithson"]),
+        # nothing
+        # names written as several words, stored as one key
+        ("Van der Berg", ["Jean-Luc Van der Berg"]),
+        ("vanderberg", ["Jean-Luc Van der Berg"]),
+        ("Van der", ["Jean-Luc Van der Berg"]),
+        ("Jean Luc", ["Jean-Luc Van der Berg"]),
+        ("Jean-Luc Van der Berg", ["Jean-Luc Van der Berg"]),
+        ("van der berg jean", ["Jean-Luc Van der Berg"]),
+        ("Smith Jones", ["Mary-Jane Smith-Jones"]),
+        ("Mary Jane Smith-Jones", ["Mary-Jane Smith-Jones"]),
+        ("O Brien", ["Seán O'Brien"]),
+        ("O Suilleabhain", ["Siobhán Ó Súilleabháin"]),
+        ("Siobhan Ó Súilleabháin", ["Siobhán Ó Súilleabháin"]),
+        ("Van Berg", ["Jean-Luc Van der Berg"]),  # each part of a surname is searchable (issue 13 §3.11)
+        ("Jones", ["Mary-Jane Smith-Jones"]),  # a later part of a double surname
+        ("berg", ["Jean-Luc Van der Berg"]),
+        ("der Smith", []),
+        ("zzz", []),
+        ("01/01/1900", []),
+        ("", []),
+        ("   ", []),
+        ("'", []),
+    ],
+)
 def test_search(searchable, query: str, expected: list[str]) -> None:
     people, _ = searchable
     assert names(people.search(query)) == expected
@@ -137,8 +142,11 @@ def test_search_by_referral_reference(searchable) -> None:
 def test_search_finds_aliases(people, saved_people, ctx) -> None:
     mary = saved_people["Mary-Jane Smith-Jones"]
     with ctx.session_factory.begin() as session:
-        session.add(PersonAlias(person_id=mary.person_id, surname="Brown", forenames="Mary",
-                                surname_norm="brown", forenames_norm="mary"))
+        session.add(
+            PersonAlias(
+                person_id=mary.person_id, surname="Brown", forenames="Mary", surname_norm="brown", forenames_norm="mary"
+            )
+        )
     assert names(people.search("Brown")) == ["Mary-Jane Smith-Jones"]
     record = people.search("brown")[0]
     assert record.aliases == ("Mary Brown",)
@@ -168,37 +176,44 @@ def test_get(searchable) -> None:
         people.get(424242)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("17/05/1990", date(1990, 5, 17)),
-    (" 17/05/1990 ", date(1990, 5, 17)),
-    ("1990-05-17", date(1990, 5, 17)),
-    ("17/05/90", date(1990, 5, 17)),
-    ("31/02/1990", None),
-    ("smith", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("17/05/1990", date(1990, 5, 17)),
+        (" 17/05/1990 ", date(1990, 5, 17)),
+        ("1990-05-17", date(1990, 5, 17)),
+        ("17/05/90", date(1990, 5, 17)),
+        ("31/02/1990", None),
+        ("smith", None),
+    ],
+)
 def test_parse_date(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
 
 
 # -- possible matches ---------------------------------------------------------------
-@pytest.mark.parametrize(("surname", "forenames", "dob", "expected"), [
-    ("Smith", "John", date(1990, 5, 17), [("John Smith", 100)]),
-    ("SMITH", "john", date(1990, 5, 17), [("John Smith", 100)]),
-    ("Smith", "Johnny", date(1990, 5, 17), [("John Smith", 80)]),
-    ("Smith", "Bob", date(1985, 1, 2), [("Robert Smith", 80)]),
-    ("Smyth", "Robert", date(1985, 1, 2), [("Robert Smith", 80)]),
-    ("OBrien", "Sean", date(2001, 7, 4), [("Seán O'Brien", 100)]),
-    ("Lukasiewicz", "Zoe", date(1995, 2, 28), [("Zoë Łukasiewicz", 100)]),
-    ("Jones", "Mary", date(1988, 8, 8), [("Mary-Jane Smith-Jones", 80)]),
-    ("Married-Name", "Zoe", date(1995, 2, 28), [("Zoë Łukasiewicz", 50)]),
-    ("Smith", "John", date(1990, 5, 18), [("John Smith", 30)]),   # date of birth slip
-    ("Smith", "John", None, [("John Smith", 30)]),
-    ("Smith", "Peter", date(2000, 1, 1), []),
-    ("Nobody", "Known", date(1990, 5, 17), []),
-    ("", "John", date(1990, 5, 17), []),
-])
-def test_possible_matches(searchable, surname: str, forenames: str, dob: date | None,
-                          expected: list[tuple[str, int]]) -> None:
+@pytest.mark.parametrize(
+    ("surname", "forenames", "dob", "expected"),
+    [
+        ("Smith", "John", date(1990, 5, 17), [("John Smith", 100)]),
+        ("SMITH", "john", date(1990, 5, 17), [("John Smith", 100)]),
+        ("Smith", "Johnny", date(1990, 5, 17), [("John Smith", 80)]),
+        ("Smith", "Bob", date(1985, 1, 2), [("Robert Smith", 80)]),
+        ("Smyth", "Robert", date(1985, 1, 2), [("Robert Smith", 80)]),
+        ("OBrien", "Sean", date(2001, 7, 4), [("Seán O'Brien", 100)]),
+        ("Lukasiewicz", "Zoe", date(1995, 2, 28), [("Zoë Łukasiewicz", 100)]),
+        ("Jones", "Mary", date(1988, 8, 8), [("Mary-Jane Smith-Jones", 80)]),
+        ("Married-Name", "Zoe", date(1995, 2, 28), [("Zoë Łukasiewicz", 50)]),
+        ("Smith", "John", date(1990, 5, 18), [("John Smith", 30)]),  # date of birth slip
+        ("Smith", "John", None, [("John Smith", 30)]),
+        ("Smith", "Peter", date(2000, 1, 1), []),
+        ("Nobody", "Known", date(1990, 5, 17), []),
+        ("", "John", date(1990, 5, 17), []),
+    ],
+)
+def test_possible_matches(
+    searchable, surname: str, forenames: str, dob: date | None, expected: list[tuple[str, int]]
+) -> None:
     people, _ = searchable
     found = people.possible_matches(surname, forenames, dob)
     assert [(f"{m.person.forenames} {m.person.surname}", m.score) for m in found] == expected

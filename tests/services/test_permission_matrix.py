@@ -75,27 +75,54 @@ def _draft(data: Data, make_draft: Callable[..., Any], **changes: Any) -> Any:
 CALLS: list[Call] = [
     Call(PeopleService, "search", (P.SEARCH_PEOPLE,), lambda s, d: s.search("smith")),
     Call(PeopleService, "get", (P.VIEW_PERSON,), lambda s, d: s.get(d.person_id)),
-    Call(PeopleService, "possible_matches", (P.TAKE_REFERRAL,),
-         lambda s, d: s.possible_matches("Smith", "John", date(1990, 5, 17))),
+    Call(
+        PeopleService,
+        "possible_matches",
+        (P.TAKE_REFERRAL,),
+        lambda s, d: s.possible_matches("Smith", "John", date(1990, 5, 17)),
+    ),
     Call(IntakeService, "check", (P.TAKE_REFERRAL,), lambda s, d: s.check(d.draft, PriorHistory())),
     Call(IntakeService, "prior", (P.TAKE_REFERRAL,), lambda s, d: s.prior(d.person_id)),
     Call(IntakeService, "save", (P.TAKE_REFERRAL,), lambda s, d: s.save(d.draft)),
-    Call(ProgrammeService, "book", (P.BOOK_APPOINTMENTS,),
-         lambda s, d: s.book(d.referral_id, datetime.combine(d.day + timedelta(days=2), datetime.min.time())
-                             .replace(hour=11))),
-    Call(ProgrammeService, "record", (P.RECORD_ATTENDANCE,),
-         lambda s, d: s.record(d.appointment_id, Attendance.ATTENDED)),
-    Call(ProgrammeService, "record_session_notes", (P.RECORD_SESSION_NOTES,),
-         lambda s, d: s.record_session_notes(d.appointment_id, "Talked about harm reduction.")),
+    Call(
+        ProgrammeService,
+        "book",
+        (P.BOOK_APPOINTMENTS,),
+        lambda s, d: s.book(
+            d.referral_id, datetime.combine(d.day + timedelta(days=2), datetime.min.time()).replace(hour=11)
+        ),
+    ),
+    Call(
+        ProgrammeService, "record", (P.RECORD_ATTENDANCE,), lambda s, d: s.record(d.appointment_id, Attendance.ATTENDED)
+    ),
+    Call(
+        ProgrammeService,
+        "record_session_notes",
+        (P.RECORD_SESSION_NOTES,),
+        lambda s, d: s.record_session_notes(d.appointment_id, "Talked about harm reduction."),
+    ),
     Call(ProgrammeService, "propose_overdue", (P.WORK_QUEUES,), lambda s, d: s.propose_overdue(d.referral_id)),
-    Call(ProgrammeService, "confirm_next_step", (P.CONFIRM_NEXT_STEP,),
-         lambda s, d: s.confirm_next_step(d.referral_id)),
-    Call(ProgrammeService, "list_for_centre_day", (P.VIEW_APPOINTMENTS,),
-         lambda s, d: s.list_for_centre_day(d.centre, d.day)),
-    Call(CorrectionService, "correct_attendance", (P.CORRECT_ATTENDANCE,),
-         lambda s, d: s.correct_attendance(d.appointment_id, Attendance.NOT_ATTENDED, "Recorded by mistake")),
-    Call(CorrectionService, "withdraw_next_step", (P.WITHDRAW_NEXT_STEP,),
-         lambda s, d: s.withdraw_next_step(d.referral_id, "Confirmed by mistake")),
+    Call(
+        ProgrammeService, "confirm_next_step", (P.CONFIRM_NEXT_STEP,), lambda s, d: s.confirm_next_step(d.referral_id)
+    ),
+    Call(
+        ProgrammeService,
+        "list_for_centre_day",
+        (P.VIEW_APPOINTMENTS,),
+        lambda s, d: s.list_for_centre_day(d.centre, d.day),
+    ),
+    Call(
+        CorrectionService,
+        "correct_attendance",
+        (P.CORRECT_ATTENDANCE,),
+        lambda s, d: s.correct_attendance(d.appointment_id, Attendance.NOT_ATTENDED, "Recorded by mistake"),
+    ),
+    Call(
+        CorrectionService,
+        "withdraw_next_step",
+        (P.WITHDRAW_NEXT_STEP,),
+        lambda s, d: s.withdraw_next_step(d.referral_id, "Confirmed by mistake"),
+    ),
     Call(ReferralService, "detail", (P.VIEW_REFERRALS,), lambda s, d: s.detail(d.referral_id)),
     Call(ReferralService, "find", (P.VIEW_REFERRALS,), lambda s, d: s.find(d.reference)),
     Call(ReferralService, "queue", (P.WORK_QUEUES,), lambda s, d: s.queue("overdue")),
@@ -104,37 +131,64 @@ CALLS: list[Call] = [
     Call(ReferralListService, "open", (P.VIEW_REFERRALS,), lambda s, d: s.open(ReferralListFilters())),
     Call(ReferralListService, "count", (P.VIEW_REFERRALS,), lambda s, d: s.count(ReferralListFilters())),
     Call(ReferralListService, "page", (P.VIEW_REFERRALS,), lambda s, d: s.page(ReferralListFilters(), 0)),
-    Call(ReferralListService, "iterate", (P.VIEW_REFERRALS,),
-         lambda s, d: list(s.iterate(ReferralListFilters()))),
+    Call(ReferralListService, "iterate", (P.VIEW_REFERRALS,), lambda s, d: list(s.iterate(ReferralListFilters()))),
     Call(DocumentService, "due", (P.VIEW_REFERRALS,), lambda s, d: s.due(d.referral_id)),
-    Call(DocumentService, "preview", (P.VIEW_REFERRALS, P.ISSUE_INTAKE_DOCUMENTS),
-         lambda s, d: s.preview(d.referral_id, "referral_letter")),
-    Call(DocumentService, "issue", (P.VIEW_REFERRALS, P.ISSUE_PROVIDER_DOCUMENTS),
-         lambda s, d: s.issue(d.referral_id, "appointment_letter", d.appointment_id)),
-    Call(DocumentService, "stored", (P.VIEW_REFERRALS, P.ISSUE_INTAKE_DOCUMENTS),
-         lambda s, d: s.stored(d.document_id)),
+    Call(
+        DocumentService,
+        "preview",
+        (P.VIEW_REFERRALS, P.ISSUE_INTAKE_DOCUMENTS),
+        lambda s, d: s.preview(d.referral_id, "referral_letter"),
+    ),
+    Call(
+        DocumentService,
+        "issue",
+        (P.VIEW_REFERRALS, P.ISSUE_PROVIDER_DOCUMENTS),
+        lambda s, d: s.issue(d.referral_id, "appointment_letter", d.appointment_id),
+    ),
+    Call(DocumentService, "stored", (P.VIEW_REFERRALS, P.ISSUE_INTAKE_DOCUMENTS), lambda s, d: s.stored(d.document_id)),
     Call(DocumentService, "issued_for", (P.VIEW_REFERRALS,), lambda s, d: s.issued_for(d.referral_id)),
     Call(DocumentService, "issue_all_due", (P.VIEW_REFERRALS,), lambda s, d: s.issue_all_due(d.referral_id)),
-    Call(DocumentService, "appointment_batch", (P.VIEW_REFERRALS, P.ISSUE_PROVIDER_DOCUMENTS),
-         lambda s, d: s.appointment_batch(d.centre, d.day)),
-    Call(DocumentService, "missed_batch", (P.VIEW_REFERRALS, P.ISSUE_NEXT_STEP_DOCUMENTS),
-         lambda s, d: s.missed_batch(d.day)),
-    Call(EvaluationService, "compute", (P.RUN_REPORTS,),
-         lambda s, d: s.compute(EvaluationRequest(date(2026, 1, 1), date(2026, 12, 31)))),
+    Call(
+        DocumentService,
+        "appointment_batch",
+        (P.VIEW_REFERRALS, P.ISSUE_PROVIDER_DOCUMENTS),
+        lambda s, d: s.appointment_batch(d.centre, d.day),
+    ),
+    Call(
+        DocumentService,
+        "missed_batch",
+        (P.VIEW_REFERRALS, P.ISSUE_NEXT_STEP_DOCUMENTS),
+        lambda s, d: s.missed_batch(d.day),
+    ),
+    Call(
+        EvaluationService,
+        "compute",
+        (P.RUN_REPORTS,),
+        lambda s, d: s.compute(EvaluationRequest(date(2026, 1, 1), date(2026, 12, 31))),
+    ),
     Call(ExportService, "count", (P.EXPORT_PERSONAL_DATA,), lambda s, d: s.count(ExportQuery())),
-    Call(ExportService, "export", (P.EXPORT_PERSONAL_DATA,),
-         lambda s, d: s.export(ExportQuery(), d.tmp / "out.csv", "csv")),
+    Call(
+        ExportService,
+        "export",
+        (P.EXPORT_PERSONAL_DATA,),
+        lambda s, d: s.export(ExportQuery(), d.tmp / "out.csv", "csv"),
+    ),
     Call(ImportService, "run", (P.IMPORT_RECORDS,), lambda s, d: s.run(d.tmp / "missing.csv", dry_run=True)),
     Call(UserService, "must_change_password", (), lambda s, d: s.must_change_password()),
     Call(UserService, "unlock", (), lambda s, d: s.unlock("wrong wrong wrong")),
     Call(UserService, "change_own_password", (), lambda s, d: s.change_own_password("wrong one", PASSWORD + "!")),
-    Call(UserService, "create_user", (P.MANAGE_USERS,),
-         lambda s, d: s.create_user("newuser", PASSWORD, [Role.STATION_STAFF])),
+    Call(
+        UserService,
+        "create_user",
+        (P.MANAGE_USERS,),
+        lambda s, d: s.create_user("newuser", PASSWORD, [Role.STATION_STAFF]),
+    ),
     Call(UserService, "list_users", (P.MANAGE_USERS,), lambda s, d: s.list_users()),
     Call(UserService, "set_disabled", (P.MANAGE_USERS,), lambda s, d: s.set_disabled("admin", False)),
     Call(UserService, "reset_password", (P.MANAGE_USERS,), lambda s, d: s.reset_password("admin", PASSWORD)),
-    Call(UserService, "set_roles", (P.MANAGE_USERS,),
-         lambda s, d: s.set_roles("admin", [Role.ADMINISTRATOR], "police")),
+    Call(
+        UserService, "set_roles", (P.MANAGE_USERS,), lambda s, d: s.set_roles("admin", [Role.ADMINISTRATOR], "police")
+    ),
     Call(AuditTrailService, "events", (P.VIEW_AUDIT,), lambda s, d: s.events(AuditFilters())),
     Call(AuditTrailService, "actions", (P.VIEW_AUDIT,), lambda s, d: s.actions()),
     Call(AuditTrailService, "verify", (P.VIEW_AUDIT,), lambda s, d: s.verify()),
@@ -164,8 +218,12 @@ def _service_classes() -> dict[str, type]:
     for info in pkgutil.iter_modules(services_package.__path__):
         module = importlib.import_module(f"{services_package.__name__}.{info.name}")
         for name, value in vars(module).items():
-            if (inspect.isclass(value) and name.endswith("Service") and value.__module__ == module.__name__
-                    and not issubclass(value, Exception)):
+            if (
+                inspect.isclass(value)
+                and name.endswith("Service")
+                and value.__module__ == module.__name__
+                and not issubclass(value, Exception)
+            ):
                 found[name] = value
     return found
 
@@ -175,7 +233,9 @@ TABLED = {c.service for c in CALLS} | set(OPEN)
 
 def test_the_table_covers_every_public_method_of_the_services_it_names() -> None:
     for cls in TABLED:
-        public = {n for n, v in vars(cls).items() if not n.startswith("_") and callable(v) or isinstance(v, staticmethod)}
+        public = {
+            n for n, v in vars(cls).items() if not n.startswith("_") and callable(v) or isinstance(v, staticmethod)
+        }
         public = {n for n in public if not n.startswith("_")}
         covered = {c.method for c in CALLS if c.service is cls} | OPEN.get(cls, set())
         assert public == covered, f"{cls.__name__}: not in the permission table: {sorted(public - covered)}"
@@ -189,8 +249,9 @@ def test_every_case_service_is_in_the_table() -> None:
 
 
 @pytest.fixture(scope="module")
-def data_file(open_copy: Callable[..., AppContext], make_draft: Callable[..., Any],
-              tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Data]:
+def data_file(
+    open_copy: Callable[..., AppContext], make_draft: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Data]:
     """The data made once (argon2 and a letter are slow); each test gets a copy of the file."""
     import sqlite3
 
@@ -206,8 +267,17 @@ def data_file(open_copy: Callable[..., AppContext], make_draft: Callable[..., An
     path = folder / "diversion.sqlite3"
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    result = Data(ctx=ctx, tmp=folder, referral_id=saved.id, reference=saved.reference, person_id=saved.person_id,
-                  appointment_id=appointment.id, document_id=issued.id, centre=appointment.centre_code, day=day)
+    result = Data(
+        ctx=ctx,
+        tmp=folder,
+        referral_id=saved.id,
+        reference=saved.reference,
+        person_id=saved.person_id,
+        appointment_id=appointment.id,
+        document_id=issued.id,
+        centre=appointment.centre_code,
+        day=day,
+    )
     result.draft = make_draft(surname="Jones", forenames="Amir")
     return path, result
 
@@ -255,9 +325,9 @@ def test_no_one_signed_in_is_refused(call: Call, data: Data) -> None:
 
 def test_the_roles_are_the_issues_table() -> None:
     """Spot checks of ROLE_PERMISSIONS against the issue's table of roles."""
-    station, support, coordinator, admin = (ROLE_PERMISSIONS[r] for r in
-                                            (Role.STATION_STAFF, Role.SUPPORT_WORKER, Role.COORDINATOR,
-                                             Role.ADMINISTRATOR))
+    station, support, coordinator, admin = (
+        ROLE_PERMISSIONS[r] for r in (Role.STATION_STAFF, Role.SUPPORT_WORKER, Role.COORDINATOR, Role.ADMINISTRATOR)
+    )
     assert {P.SEARCH_PEOPLE, P.TAKE_REFERRAL, P.ISSUE_INTAKE_DOCUMENTS} <= station
     assert P.VIEW_SESSION_NOTES not in station and P.CONFIRM_NEXT_STEP not in station
     assert {P.BOOK_APPOINTMENTS, P.RECORD_ATTENDANCE, P.RECORD_SESSION_NOTES, P.ISSUE_PROVIDER_DOCUMENTS} <= support

@@ -87,9 +87,20 @@ def test_the_upgrade_fills_the_copies_of_existing_referrals(ctx, intake, make_dr
     assert found["WB-2026-00002"][:2] == ("Female", OTHER)
     assert_in_step(ctx)
     with ctx.session_factory.begin() as session:  # and the triggers are back
-        person = session.execute(insert(Person).values(
-            reference="P999999", surname="New", forenames="Person", surname_norm="new", forenames_norm="person",
-            date_of_birth=date(1990, 1, 1), sex="Other", ethnicity_self="", created_at=datetime(2026, 1, 1))).inserted_primary_key[0]
-        session.execute(update(Referral.__table__).where(Referral.reference == "WB-2026-00001")
-                        .values(person_id=person))
+        person = session.execute(
+            insert(Person).values(
+                reference="P999999",
+                surname="New",
+                forenames="Person",
+                surname_norm="new",
+                forenames_norm="person",
+                date_of_birth=date(1990, 1, 1),
+                sex="Other",
+                ethnicity_self="",
+                created_at=datetime(2026, 1, 1),
+            )
+        ).inserted_primary_key[0]
+        session.execute(
+            update(Referral.__table__).where(Referral.reference == "WB-2026-00001").values(person_id=person)
+        )
     assert copies(ctx)["WB-2026-00001"][:2] == ("Other", "")

@@ -39,13 +39,17 @@ def test_book_at_another_centre_of_the_scheme(programme, referral, at) -> None:
     assert row.centre_name == "Cranstoun Thatcham Drop-in"
 
 
-@pytest.mark.parametrize(("when", "centre", "field", "words"), [
-    (datetime(2026, 3, 5, 10), "maidenhead", "centre_code", "not a centre of the West Berkshire scheme"),
-    (datetime(2026, 3, 1, 10), "", "scheduled_at", "before the referral was made"),
-    (datetime(2026, 4, 28, 10), "", "scheduled_at", "after the deadline (27/04/2026)"),
-])
-def test_booking_refused(programme, referrals, referral, count_rows, when: datetime, centre: str,
-                         field: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("when", "centre", "field", "words"),
+    [
+        (datetime(2026, 3, 5, 10), "maidenhead", "centre_code", "not a centre of the West Berkshire scheme"),
+        (datetime(2026, 3, 1, 10), "", "scheduled_at", "before the referral was made"),
+        (datetime(2026, 4, 28, 10), "", "scheduled_at", "after the deadline (27/04/2026)"),
+    ],
+)
+def test_booking_refused(
+    programme, referrals, referral, count_rows, when: datetime, centre: str, field: str, words: str
+) -> None:
     before = count_rows()
     with pytest.raises(ValidationError) as caught:
         programme.book(referral.id, when, centre_code=centre)
@@ -85,7 +89,7 @@ def test_attendance_cannot_be_recorded_before_the_day(programme, referral, clock
         with pytest.raises(ValidationError) as caught:
             programme.record(row.id, outcome)
         assert "in the future" in caught.value.errors["attendance"]
-    clock.set(at(5, hour=9))     # the same day, before the time: allowed
+    clock.set(at(5, hour=9))  # the same day, before the time: allowed
     assert programme.record(row.id, Attendance.ATTENDED) is None
 
 
@@ -95,7 +99,7 @@ def test_attendance_recorded_once(programme, referrals, referral, clock, at) -> 
     programme.record(row.id, Attendance.ATTENDED)
     detail = referrals.detail(referral.id)
     assert detail.sessions_attended == 1
-    assert detail.status == Status.AWAITING_APPOINTMENT.value   # one of two sessions
+    assert detail.status == Status.AWAITING_APPOINTMENT.value  # one of two sessions
     assert detail.appointments[0].attendance == "attended"
     assert detail.timeline[-1].text == "05/03/2026 10:00 Assessment: attended."
     with pytest.raises(ConflictError, match="already recorded"):
@@ -161,7 +165,9 @@ def test_rebooking_within_the_limit(programme, referrals, referral, at) -> None:
     assert new.attendance is None
     detail = referrals.detail(referral.id)
     assert [(a.attendance, a.rebook_reason) for a in detail.appointments] == [
-        ("rebooked", "Working that day"), (None, "")]
+        ("rebooked", "Working that day"),
+        (None, ""),
+    ]
     assert detail.status == Status.BOOKED.value
     assert detail.rebookings_left == 0
     assert [e.kind for e in detail.timeline][-2:] == ["attendance", "booked"]
@@ -174,8 +180,9 @@ def test_rebooking_within_the_limit(programme, referrals, referral, at) -> None:
 
 def test_a_rebooking_can_be_made_ahead_of_the_day(programme, referral) -> None:
     row = programme.book(referral.id, datetime(2026, 4, 1, 10))
-    assert programme.record(row.id, Attendance.REBOOKED, reason="Holiday",
-                            new_time=datetime(2026, 4, 8, 10)) is not None
+    assert (
+        programme.record(row.id, Attendance.REBOOKED, reason="Holiday", new_time=datetime(2026, 4, 8, 10)) is not None
+    )
 
 
 def test_provider_cancellations_do_not_count(programme, referrals, referral, clock, at) -> None:
@@ -200,18 +207,33 @@ CONSEQUENCES = [  # area, youth?, proposed step, reported for the case file?, th
 ]
 
 
-@pytest.mark.parametrize(("area", "youth", "step", "case_file", "other_area"), CONSEQUENCES,
-                         ids=["voluntary-adult", "voluntary-youth", "deferred-adult", "deferred-youth"])
+@pytest.mark.parametrize(
+    ("area", "youth", "step", "case_file", "other_area"),
+    CONSEQUENCES,
+    ids=["voluntary-adult", "voluntary-youth", "deferred-adult", "deferred-youth"],
+)
 def test_not_attended_is_proposed_then_confirmed_and_bars_everywhere(
-        intake, programme, referrals, people, make_draft, make_youth_draft, attend, clock,
-        area: str, youth: bool, step: str, case_file: bool, other_area: str) -> None:
+    intake,
+    programme,
+    referrals,
+    people,
+    make_draft,
+    make_youth_draft,
+    attend,
+    clock,
+    area: str,
+    youth: bool,
+    step: str,
+    case_file: bool,
+    other_area: str,
+) -> None:
     draft = (make_youth_draft if youth else make_draft)(scheme_code=area)
     saved = intake.save(draft)
-    attend(saved.id, Attendance.NOT_ATTENDED)          # the one allowed miss
+    attend(saved.id, Attendance.NOT_ATTENDED)  # the one allowed miss
     detail = referrals.detail(saved.id)
     assert detail.status == Status.AWAITING_APPOINTMENT.value and detail.rebookings_left == 0
     assert detail.proposed_step == ""
-    attend(saved.id, Attendance.NOT_ATTENDED)          # beyond the allowed rebookings
+    attend(saved.id, Attendance.NOT_ATTENDED)  # beyond the allowed rebookings
 
     detail = referrals.detail(saved.id)
     assert detail.status == Status.AWAITING_CONFIRMATION.value
@@ -239,18 +261,20 @@ def test_not_attended_is_proposed_then_confirmed_and_bars_everywhere(
     assert people.get(saved.person_id).barred
     assert referrals.queue("awaiting_confirmation") == []
     with pytest.raises(ConflictError):
-        programme.confirm_next_step(saved.id)        # already confirmed
+        programme.confirm_next_step(saved.id)  # already confirmed
 
     # Barred in any scheme: a new referral in the other area is refused for the history.
     later = (make_youth_draft if youth else make_draft)(
-        scheme_code=other_area, person_id=saved.person_id, incident_at=clock() - timedelta(hours=5))
+        scheme_code=other_area, person_id=saved.person_id, incident_at=clock() - timedelta(hours=5)
+    )
     refused = intake.save(later)
     assert refused.decision == "not_eligible" and refused.status == Status.NOT_ELIGIBLE.value
     assert refused.reasons == (BARRED_REASON,)
 
 
-def test_barred_person_found_under_a_new_record_is_still_barred_when_chosen(intake, programme, people,
-                                                                              make_draft, attend) -> None:
+def test_barred_person_found_under_a_new_record_is_still_barred_when_chosen(
+    intake, programme, people, make_draft, attend
+) -> None:
     saved = intake.save(make_draft())
     attend(saved.id, Attendance.NOT_ATTENDED)
     attend(saved.id, Attendance.NOT_ATTENDED)
@@ -279,18 +303,19 @@ def test_attendance_cannot_be_recorded_once_awaiting_confirmation(programme, ref
 
 
 # -- deadline passed -------------------------------------------------------------------
-def test_deadline_passed_is_proposed_on_request_and_confirmed(programme, referrals, people, referral,
-                                                              attend, clock) -> None:
-    attend(referral.id)                                 # one of two sessions
+def test_deadline_passed_is_proposed_on_request_and_confirmed(
+    programme, referrals, people, referral, attend, clock
+) -> None:
+    attend(referral.id)  # one of two sessions
     with pytest.raises(ConflictError, match="not overdue"):
         programme.propose_overdue(referral.id)
-    clock.set(datetime(2026, 4, 27, 18, 0))             # the deadline day: still in time
+    clock.set(datetime(2026, 4, 27, 18, 0))  # the deadline day: still in time
     with pytest.raises(ConflictError, match="not overdue"):
         programme.propose_overdue(referral.id)
     clock.set(datetime(2026, 4, 28, 9, 0))
     detail = referrals.detail(referral.id)
-    assert detail.status == Status.AWAITING_APPOINTMENT.value       # nothing stored yet...
-    assert detail.proposed_step == "future_diversion_barred"         # ...but the page shows the proposal
+    assert detail.status == Status.AWAITING_APPOINTMENT.value  # nothing stored yet...
+    assert detail.proposed_step == "future_diversion_barred"  # ...but the page shows the proposal
     assert "Deadline 27/04/2026 passed" in detail.proposed_reason
     assert programme.propose_overdue(referral.id) == "future_diversion_barred"
     detail = referrals.detail(referral.id)
@@ -303,15 +328,18 @@ def test_deadline_passed_is_proposed_on_request_and_confirmed(programme, referra
 
 def test_confirm_on_an_overdue_referral_proposes_first(programme, referrals, intake, make_draft, clock) -> None:
     saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
-    clock.set(datetime(2026, 4, 14, 9, 0))              # the day after the 42-day deadline
+    clock.set(datetime(2026, 4, 14, 9, 0))  # the day after the 42-day deadline
     assert programme.confirm_next_step(saved.id) == "report_for_prosecution"
     detail = referrals.detail(saved.id)
     assert detail.for_case_file and detail.status == Status.CLOSED.value
     assert [e.kind for e in detail.timeline][-2:] == ["proposed", "confirmed"]
 
 
-@pytest.mark.parametrize("changes", [dict(), dict(consent=False), dict(suspected_supply=True)],
-                         ids=["open-in-time", "declined", "ineligible"])
+@pytest.mark.parametrize(
+    "changes",
+    [dict(), dict(consent=False), dict(suspected_supply=True)],
+    ids=["open-in-time", "declined", "ineligible"],
+)
 def test_confirm_when_nothing_is_proposed(programme, intake, make_draft, count_rows, changes) -> None:
     saved = intake.save(make_draft(**changes))
     before = count_rows()
@@ -327,11 +355,12 @@ def test_propose_overdue_needs_an_open_referral(programme, intake, make_draft, c
         programme.propose_overdue(saved.id)
 
 
-def test_sessions_kept_in_time_but_recorded_after_the_deadline_complete(programme, referrals, people,
-                                                                        referral, clock) -> None:
+def test_sessions_kept_in_time_but_recorded_after_the_deadline_complete(
+    programme, referrals, people, referral, clock
+) -> None:
     """Both sessions attended by the deadline, both recorded the day after: completed, not barred."""
     first = programme.book(referral.id, datetime(2026, 4, 20, 10))
-    second = programme.book(referral.id, datetime(2026, 4, 27, 10))   # the deadline day
+    second = programme.book(referral.id, datetime(2026, 4, 27, 10))  # the deadline day
     clock.set(datetime(2026, 4, 28, 9))
     # Still booked: the coordinator is shown the overdue referral, but no consequence yet.
     assert [q.reference for q in referrals.queue("overdue")] == [referral.reference]
@@ -353,8 +382,9 @@ def test_sessions_kept_in_time_but_recorded_after_the_deadline_complete(programm
     assert not people.get(referral.person_id).barred
 
 
-def test_missed_last_session_recorded_after_the_deadline_is_then_proposed(programme, referrals, referral,
-                                                                          clock) -> None:
+def test_missed_last_session_recorded_after_the_deadline_is_then_proposed(
+    programme, referrals, referral, clock
+) -> None:
     first = programme.book(referral.id, datetime(2026, 4, 20, 10))
     second = programme.book(referral.id, datetime(2026, 4, 27, 10))
     clock.set(datetime(2026, 4, 29, 9))
@@ -380,7 +410,7 @@ def test_list_for_centre_day(programme, intake, make_draft, make_youth_draft, at
     youth = intake.save(make_youth_draft())
     programme.book(adult.id, at(5, hour=14))
     programme.book(adult.id, at(6))
-    programme.book(youth.id, at(5, hour=11))            # at the youth centre
+    programme.book(youth.id, at(5, hour=11))  # at the youth centre
     other = intake.save(make_draft(surname="Other", forenames="Ann"))
     programme.book(other.id, at(5, hour=9))
     rows = programme.list_for_centre_day("newbury", date(2026, 3, 5))

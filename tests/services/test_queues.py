@@ -17,10 +17,10 @@ def refs(rows) -> list[str]:
 def mixed(intake, make_draft, make_youth_draft):
     """Referrals taken on 2 March: two open, one ineligible, one declined, one open in Windsor."""
     return {
-        "adult": intake.save(make_draft()),                                              # WB-00001
-        "youth": intake.save(make_youth_draft()),                                        # WB-00002
+        "adult": intake.save(make_draft()),  # WB-00001
+        "youth": intake.save(make_youth_draft()),  # WB-00002
         "ineligible": intake.save(make_draft(surname="Seller", suspected_supply=True)),  # WB-00003
-        "declined": intake.save(make_draft(surname="Refuser", consent=False)),           # WB-00004
+        "declined": intake.save(make_draft(surname="Refuser", consent=False)),  # WB-00004
         "windsor": intake.save(make_draft(surname="Windsor", scheme_code="windsor-and-maidenhead")),
     }
 
@@ -36,30 +36,31 @@ def test_awaiting_appointment_holds_open_referrals_with_nothing_booked(referrals
 
 
 def test_first_attendance_overdue(referrals, mixed, attend, clock) -> None:
-    attend(mixed["youth"].id)                                  # the youth has been once
-    clock.set(datetime(2026, 3, 17, 9))                        # Windsor's 14 days have passed
+    attend(mixed["youth"].id)  # the youth has been once
+    clock.set(datetime(2026, 3, 17, 9))  # Windsor's 14 days have passed
     assert refs(referrals.queue("overdue")) == ["WM-2026-00001"]
     row = referrals.queue("overdue")[0]
     assert row.note == "No attendance by 16/03/2026."
-    assert row.proposed_step == ""                             # only a late start, nothing to propose
+    assert row.proposed_step == ""  # only a late start, nothing to propose
     assert referrals.queue("awaiting_confirmation") == []
-    clock.set(datetime(2026, 3, 24, 9))                        # and West Berkshire's 21 days
+    clock.set(datetime(2026, 3, 24, 9))  # and West Berkshire's 21 days
     assert refs(referrals.queue("overdue")) == ["WM-2026-00001", "WB-2026-00001"]
     # The youth has attended a first appointment: no longer awaiting one.
     assert referrals.queue_counts() == {"awaiting_appointment": 2, "overdue": 2, "awaiting_confirmation": 0}
 
 
 def test_awaiting_first_appointment_holds_only_referrals_with_no_first_appointment(
-        referrals, programme, intake, make_draft, attend, at) -> None:
+    referrals, programme, intake, make_draft, attend, at
+) -> None:
     """One referral in each state after intake (issue 13 §3.6: "1 of 2 attended" was listed)."""
-    waiting = intake.save(make_draft(surname="Waiting"))       # nothing booked yet
-    booked = intake.save(make_draft(surname="Booked"))         # first appointment booked, not yet held
+    waiting = intake.save(make_draft(surname="Waiting"))  # nothing booked yet
+    booked = intake.save(make_draft(surname="Booked"))  # first appointment booked, not yet held
     programme.book(booked.id, at(6))
-    missed = intake.save(make_draft(surname="Missed"))         # first missed, a rebooking left
+    missed = intake.save(make_draft(surname="Missed"))  # first missed, a rebooking left
     attend(missed.id, Attendance.NOT_ATTENDED)
-    cancelled = intake.save(make_draft(surname="Cancelled"))   # first cancelled by the provider
+    cancelled = intake.save(make_draft(surname="Cancelled"))  # first cancelled by the provider
     attend(cancelled.id, Attendance.CANCELLED)
-    part_way = intake.save(make_draft(surname="Partway"))      # 1 of 2 attended, next not booked
+    part_way = intake.save(make_draft(surname="Partway"))  # 1 of 2 attended, next not booked
     attend(part_way.id)
     assert referrals.detail(part_way.id).status == Status.AWAITING_APPOINTMENT.value
     assert referrals.detail(part_way.id).sessions_attended == 1
@@ -69,17 +70,20 @@ def test_awaiting_first_appointment_holds_only_referrals_with_no_first_appointme
 
 
 def test_deadline_passed_shows_in_overdue_and_awaiting_confirmation(referrals, mixed, clock) -> None:
-    clock.set(datetime(2026, 4, 14, 9))                        # Windsor's 42 days have passed
+    clock.set(datetime(2026, 4, 14, 9))  # Windsor's 42 days have passed
     assert refs(referrals.queue("awaiting_confirmation")) == ["WM-2026-00001"]
     row = referrals.queue("awaiting_confirmation")[0]
-    assert row.proposed_step == "report_for_prosecution"      # deferred prosecution, adult
+    assert row.proposed_step == "report_for_prosecution"  # deferred prosecution, adult
     assert row.note == "Deadline 13/04/2026 passed."
-    assert row.status == "awaiting_appointment"               # shown, not yet stored
+    assert row.status == "awaiting_appointment"  # shown, not yet stored
     clock.set(datetime(2026, 4, 28, 9))
     rows = referrals.queue("awaiting_confirmation")
     assert refs(rows) == ["WM-2026-00001", "WB-2026-00001", "WB-2026-00002"]
-    assert [r.proposed_step for r in rows] == ["report_for_prosecution", "future_diversion_barred",
-                                               "future_diversion_barred"]
+    assert [r.proposed_step for r in rows] == [
+        "report_for_prosecution",
+        "future_diversion_barred",
+        "future_diversion_barred",
+    ]
     assert referrals.queue_counts() == {"awaiting_appointment": 3, "overdue": 3, "awaiting_confirmation": 3}
 
 
@@ -104,7 +108,7 @@ def test_misses_put_a_referral_awaiting_confirmation_before_its_deadline(referra
     assert rows[0].status == Status.AWAITING_CONFIRMATION.value
     assert rows[0].proposed_step == "future_diversion_barred"
     assert "Not attended after 1 allowed rebooking(s)" in rows[0].note
-    assert referrals.queue("overdue") == []                    # not late: it is waiting for a decision
+    assert referrals.queue("overdue") == []  # not late: it is waiting for a decision
     assert referrals.queue_counts()["awaiting_confirmation"] == 1
 
 

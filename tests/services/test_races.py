@@ -78,8 +78,10 @@ def race(first: Callable[[], object], second: Callable[[], object]) -> tuple[Out
         except BaseException as exc:  # noqa: BLE001 - shown in the test's thread
             crashed.append(exc)
 
-    threads = [threading.Thread(target=run, args=(action, outcome))
-               for action, outcome in zip((first, second), outcomes, strict=True)]
+    threads = [
+        threading.Thread(target=run, args=(action, outcome))
+        for action, outcome in zip((first, second), outcomes, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,8 +104,10 @@ FIGURES: list[str] = []
 
 
 def figures(name: str, pair: Pair, winners: int, stale: int, lost: int) -> None:
-    FIGURES.append(f"{pair.a.engine.dialect.name:10} {name:28} pairs {TRIALS}, one winner {winners}, "
-                   f"told stale {stale}, lost updates {lost}")
+    FIGURES.append(
+        f"{pair.a.engine.dialect.name:10} {name:28} pairs {TRIALS}, one winner {winners}, "
+        f"told stale {stale}, lost updates {lost}"
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -116,8 +120,9 @@ def print_figures() -> Iterator[None]:
 def new_referral(pair: Pair, make_draft, trial: int) -> int:
     """A new person's referral, taken now (each trial its own person: one diversion at a time)."""
     pair.clock.advance(days=7)
-    draft = make_draft(date_of_birth=date(1970, 1, 1) + timedelta(days=trial * 40),
-                       incident_at=pair.clock() - timedelta(hours=12))
+    draft = make_draft(
+        date_of_birth=date(1970, 1, 1) + timedelta(days=trial * 40), incident_at=pair.clock() - timedelta(hours=12)
+    )
     return IntakeService(pair.a).save(draft).id
 
 
@@ -154,8 +159,10 @@ def test_recording_attendance_twice(pair: Pair, make_draft) -> None:
     for trial in range(TRIALS):
         referral_id = new_referral(pair, make_draft, trial)
         appointment_id = booked(pair, referral_id)
-        outcomes = race(lambda: ProgrammeService(pair.a).record(appointment_id, Attendance.ATTENDED),
-                        lambda: ProgrammeService(pair.b).record(appointment_id, Attendance.NOT_ATTENDED))
+        outcomes = race(
+            lambda: ProgrammeService(pair.a).record(appointment_id, Attendance.ATTENDED),
+            lambda: ProgrammeService(pair.b).record(appointment_id, Attendance.NOT_ATTENDED),
+        )
         winner, told = one_winner(outcomes)
         winners += 1
         stale += isinstance(told, StaleRecord)
@@ -167,10 +174,16 @@ def test_recording_attendance_twice(pair: Pair, make_draft) -> None:
             expected = Attendance.ATTENDED if winner == 0 else Attendance.NOT_ATTENDED
             lost += appointment.attendance != expected.value
         assert counted == ((1, 0) if winner == 0 else (0, 1))
-        assert count(pair.a, AuditEvent, AuditEvent.action == "attendance_recorded",
-                     AuditEvent.record_id == appointment_id) == 1
-        assert count(pair.a, TimelineEvent, TimelineEvent.referral_id == referral_id,
-                     TimelineEvent.kind == "attendance") == 1
+        assert (
+            count(
+                pair.a, AuditEvent, AuditEvent.action == "attendance_recorded", AuditEvent.record_id == appointment_id
+            )
+            == 1
+        )
+        assert (
+            count(pair.a, TimelineEvent, TimelineEvent.referral_id == referral_id, TimelineEvent.kind == "attendance")
+            == 1
+        )
     assert audit_intact(pair.a)
     figures("record attendance", pair, winners, stale, lost)
     assert lost == 0
@@ -181,12 +194,16 @@ def test_saving_session_notes_from_a_stale_form(pair: Pair, make_draft) -> None:
     winners = stale = lost = 0
     for trial in range(TRIALS):
         appointment_id = booked(pair, new_referral(pair, make_draft, trial))
-        shown = [r for r in ProgrammeService(pair.a).list_for_centre_day("newbury", pair.clock().date())
-                 if r.id == appointment_id][0]
+        shown = [
+            r
+            for r in ProgrammeService(pair.a).list_for_centre_day("newbury", pair.clock().date())
+            if r.id == appointment_id
+        ][0]
         texts = ("Alice: discussed harm reduction.", "Bob: gave leaflets.")
         outcomes = race(
             lambda: ProgrammeService(pair.a).record_session_notes(appointment_id, texts[0], shown.version),
-            lambda: ProgrammeService(pair.b).record_session_notes(appointment_id, texts[1], shown.version))
+            lambda: ProgrammeService(pair.b).record_session_notes(appointment_id, texts[1], shown.version),
+        )
         winner, told = one_winner(outcomes)
         winners += 1
         assert isinstance(told, StaleRecord) and ("alice" if winner == 0 else "bob") in str(told)
@@ -203,9 +220,10 @@ def test_booking_from_a_stale_referral(pair: Pair, make_draft) -> None:
         referral_id = new_referral(pair, make_draft, trial)
         version = ReferralService(pair.a).detail(referral_id).version
         day = pair.clock().replace(hour=10, minute=0, second=0) + timedelta(days=1)
-        outcomes = race(lambda: ProgrammeService(pair.a).book(referral_id, day, expected_version=version),
-                        lambda: ProgrammeService(pair.b).book(referral_id, day + timedelta(hours=4),
-                                                              expected_version=version))
+        outcomes = race(
+            lambda: ProgrammeService(pair.a).book(referral_id, day, expected_version=version),
+            lambda: ProgrammeService(pair.b).book(referral_id, day + timedelta(hours=4), expected_version=version),
+        )
         winner, told = one_winner(outcomes)
         winners += 1
         stale += isinstance(told, StaleRecord)
@@ -219,18 +237,23 @@ def test_confirming_one_next_step_twice(pair: Pair, make_draft) -> None:
     winners = stale = lost = 0
     for trial in range(TRIALS):
         referral_id = awaiting_confirmation(pair, make_draft, trial)
-        outcomes = race(lambda: ProgrammeService(pair.a).confirm_next_step(referral_id, "Alice's note"),
-                        lambda: ProgrammeService(pair.b).confirm_next_step(referral_id, "Bob's note"))
+        outcomes = race(
+            lambda: ProgrammeService(pair.a).confirm_next_step(referral_id, "Alice's note"),
+            lambda: ProgrammeService(pair.b).confirm_next_step(referral_id, "Bob's note"),
+        )
         winner, told = one_winner(outcomes)
         winners += 1
         stale += isinstance(told, StaleRecord)
-        confirmed = count(pair.a, AuditEvent, AuditEvent.action == "next_step_confirmed",
-                          AuditEvent.record_id == referral_id)
+        confirmed = count(
+            pair.a, AuditEvent, AuditEvent.action == "next_step_confirmed", AuditEvent.record_id == referral_id
+        )
         with pair.a.reading() as session:
             by = session.get(Referral, referral_id).next_step_confirmed_by
         lost += confirmed != 1 or by != ("alice", "bob")[winner]
-        assert count(pair.a, TimelineEvent, TimelineEvent.referral_id == referral_id,
-                     TimelineEvent.kind == "confirmed") == 1
+        assert (
+            count(pair.a, TimelineEvent, TimelineEvent.referral_id == referral_id, TimelineEvent.kind == "confirmed")
+            == 1
+        )
     assert audit_intact(pair.a)
     figures("confirm next step", pair, winners, stale, lost)
     assert lost == 0
@@ -244,18 +267,25 @@ def test_correcting_one_attendance_twice(pair: Pair, make_draft) -> None:
         ProgrammeService(pair.a).record(appointment_id, Attendance.ATTENDED)
         version = ReferralService(pair.a).detail(referral_id).appointments[0].version
         outcomes = race(
-            lambda: CorrectionService(pair.a).correct_attendance(appointment_id, Attendance.NOT_ATTENDED,
-                                                                 "Sheet shows no one", version),
-            lambda: CorrectionService(pair.b).correct_attendance(appointment_id, Attendance.CANCELLED,
-                                                                 "The centre cancelled", version))
+            lambda: CorrectionService(pair.a).correct_attendance(
+                appointment_id, Attendance.NOT_ATTENDED, "Sheet shows no one", version
+            ),
+            lambda: CorrectionService(pair.b).correct_attendance(
+                appointment_id, Attendance.CANCELLED, "The centre cancelled", version
+            ),
+        )
         winner, told = one_winner(outcomes)
         winners += 1
         stale += isinstance(told, StaleRecord)
         with pair.a.reading() as session:
             now = session.get(Appointment, appointment_id).attendance
         lost += now != (Attendance.NOT_ATTENDED, Attendance.CANCELLED)[winner].value
-        assert count(pair.a, AuditEvent, AuditEvent.action == "attendance_corrected",
-                     AuditEvent.record_id == appointment_id) == 1
+        assert (
+            count(
+                pair.a, AuditEvent, AuditEvent.action == "attendance_corrected", AuditEvent.record_id == appointment_id
+            )
+            == 1
+        )
     figures("correct attendance", pair, winners, stale, lost)
     assert stale == TRIALS and lost == 0
 
@@ -266,14 +296,17 @@ def test_withdrawing_one_next_step_twice(pair: Pair, make_draft) -> None:
         referral_id = awaiting_confirmation(pair, make_draft, trial)
         ProgrammeService(pair.a).confirm_next_step(referral_id)
         version = ReferralService(pair.a).detail(referral_id).version
-        outcomes = race(lambda: CorrectionService(pair.a).withdraw_next_step(referral_id, "Wrong person", version),
-                        lambda: CorrectionService(pair.b).withdraw_next_step(referral_id, "Miss was recorded in error",
-                                                                             version))
+        outcomes = race(
+            lambda: CorrectionService(pair.a).withdraw_next_step(referral_id, "Wrong person", version),
+            lambda: CorrectionService(pair.b).withdraw_next_step(referral_id, "Miss was recorded in error", version),
+        )
         winner, told = one_winner(outcomes)
         winners += 1
         stale += isinstance(told, StaleRecord)
-        lost += count(pair.a, AuditEvent, AuditEvent.action == "next_step_withdrawn",
-                      AuditEvent.record_id == referral_id) != 1
+        lost += (
+            count(pair.a, AuditEvent, AuditEvent.action == "next_step_withdrawn", AuditEvent.record_id == referral_id)
+            != 1
+        )
     assert audit_intact(pair.a)
     figures("withdraw next step", pair, winners, stale, lost)
     assert stale == TRIALS and lost == 0
@@ -284,17 +317,34 @@ def test_editing_one_person_from_two_stale_forms(pair: Pair, make_draft) -> None
     stale form would put its address over the first's."""
     winners = stale = lost = 0
     for trial in range(TRIALS):
-        person_id = IntakeService(pair.a).save(make_draft(
-            date_of_birth=date(1960, 1, 1) + timedelta(days=trial * 40), address="1 Old Street",
-            incident_at=pair.clock() - timedelta(hours=12), consent=False)).person_id
+        person_id = (
+            IntakeService(pair.a)
+            .save(
+                make_draft(
+                    date_of_birth=date(1960, 1, 1) + timedelta(days=trial * 40),
+                    address="1 Old Street",
+                    incident_at=pair.clock() - timedelta(hours=12),
+                    consent=False,
+                )
+            )
+            .person_id
+        )
         person = PeopleService(pair.a).get(person_id)
         pair.clock.advance(days=1)
-        draft = make_draft(person_id=person.id, person_version=person.version, surname=person.surname,
-                           forenames=person.forenames, date_of_birth=person.date_of_birth,
-                           incident_at=pair.clock() - timedelta(hours=12), consent=False)
+        draft = make_draft(
+            person_id=person.id,
+            person_version=person.version,
+            surname=person.surname,
+            forenames=person.forenames,
+            date_of_birth=person.date_of_birth,
+            incident_at=pair.clock() - timedelta(hours=12),
+            consent=False,
+        )
         addresses = ("2 New Road", "3 Other Lane")
-        outcomes = race(lambda: IntakeService(pair.a).save(replace(draft, address=addresses[0])),
-                        lambda: IntakeService(pair.b).save(replace(draft, address=addresses[1])))
+        outcomes = race(
+            lambda: IntakeService(pair.a).save(replace(draft, address=addresses[0])),
+            lambda: IntakeService(pair.b).save(replace(draft, address=addresses[1])),
+        )
         winner, told = one_winner(outcomes)
         winners += 1
         assert isinstance(told, StaleRecord) and ("alice", "bob")[winner] in str(told)

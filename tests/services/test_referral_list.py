@@ -37,10 +37,14 @@ def listed(open_copy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     fill_bulk(ctx, people=500, referrals=700, seed=3, workers=0)
     connection = sqlite3.connect(folder / "diversion.sqlite3")
     connection.row_factory = sqlite3.Row
-    everything = [dict(r) for r in connection.execute(
-        "SELECT r.id, r.reference, r.status, r.area, r.referral_date, r.due_date, r.person_id, p.surname_norm, "
-        "p.surname, p.forenames_norm, p.date_of_birth, p.reference AS person_reference FROM referrals r "
-        "JOIN people p ON p.id = r.person_id")]
+    everything = [
+        dict(r)
+        for r in connection.execute(
+            "SELECT r.id, r.reference, r.status, r.area, r.referral_date, r.due_date, r.person_id, p.surname_norm, "
+            "p.surname, p.forenames_norm, p.date_of_birth, p.reference AS person_reference FROM referrals r "
+            "JOIN people p ON p.id = r.person_id"
+        )
+    ]
     connection.close()
     yield ReferralListService(ctx), everything
     ctx.engine.dispose()
@@ -50,8 +54,9 @@ def name_matches(row: dict, prefix: str, variants: list[str]) -> bool:
     """As Find person and the list search: the surname (or a later part of it) or a forename."""
     from diversion_desktop.domain.names import surname_part_keys
 
-    return (any(key.startswith(prefix) for key in (row["surname_norm"], *surname_part_keys(row["surname"])))
-            or any(row["forenames_norm"].startswith(v) for v in variants))
+    return any(key.startswith(prefix) for key in (row["surname_norm"], *surname_part_keys(row["surname"]))) or any(
+        row["forenames_norm"].startswith(v) for v in variants
+    )
 
 
 def _nulls_first(value: object) -> tuple[bool, object]:
@@ -68,16 +73,23 @@ SORT_KEYS: dict[str, Callable[[dict], tuple]] = {
 }
 
 
-def expected(everything: list[dict], filters: ReferralListFilters,
-             matches: Callable[[dict], bool] = lambda _r: True) -> list[int]:
-    chosen = [r for r in everything if (not filters.status or r["status"] == filters.status)
-              and (not filters.area or r["area"] == filters.area) and matches(r)]
+def expected(
+    everything: list[dict], filters: ReferralListFilters, matches: Callable[[dict], bool] = lambda _r: True
+) -> list[int]:
+    chosen = [
+        r
+        for r in everything
+        if (not filters.status or r["status"] == filters.status)
+        and (not filters.area or r["area"] == filters.area)
+        and matches(r)
+    ]
     chosen.sort(key=SORT_KEYS[filters.sort], reverse=filters.descending)
     return [r["id"] for r in chosen]
 
 
-def listed_ids(service: ReferralListService, filters: ReferralListFilters, page: int,
-               with_total: bool = True) -> list[int]:
+def listed_ids(
+    service: ReferralListService, filters: ReferralListFilters, page: int, with_total: bool = True
+) -> list[int]:
     total = service.count(filters)
     found: list[int] = []
     for offset in range(0, total, page):
@@ -98,9 +110,18 @@ def test_every_sort_pages_through_the_same_rows_as_a_plain_query(listed, sort: s
     assert listed_ids(service, filters, page=100, with_total=False) == want  # forwards all the way
 
 
-@pytest.mark.parametrize(("status", "area"), [
-    ("completed", ""), ("", "Windsor and Maidenhead"), ("closed", "West Berkshire"),
-    ("awaiting_appointment", ""), ("booked", "West Berkshire"), ("declined", ""), ("no_such_status", "")])
+@pytest.mark.parametrize(
+    ("status", "area"),
+    [
+        ("completed", ""),
+        ("", "Windsor and Maidenhead"),
+        ("closed", "West Berkshire"),
+        ("awaiting_appointment", ""),
+        ("booked", "West Berkshire"),
+        ("declined", ""),
+        ("no_such_status", ""),
+    ],
+)
 @pytest.mark.parametrize("sort", ["referral_date", "person", "reference", "due_date"])
 def test_filters_by_status_and_area(listed, status: str, area: str, sort: str) -> None:
     service, everything = listed
@@ -131,8 +152,11 @@ def test_text_filter_by_a_person(listed) -> None:
     prefix = repeat["surname_norm"][:3]
     variants = forename_variants(prefix)  # as in Find person, a word may be a nickname
     filters = ReferralListFilters(text=prefix, sort="person")
-    want = expected(everything, filters, lambda r: r["surname_norm"].startswith(prefix)
-                    or any(r["forenames_norm"].startswith(v) for v in variants))
+    want = expected(
+        everything,
+        filters,
+        lambda r: r["surname_norm"].startswith(prefix) or any(r["forenames_norm"].startswith(v) for v in variants),
+    )
     assert listed_ids(service, filters, page=50) == want
     nothing = ReferralListFilters(text="'")
     assert service.count(nothing) == 0 and service.open(nothing).page.rows == ()
@@ -143,11 +167,15 @@ def test_a_short_and_a_long_list_are_found_the_same_way(listed, monkeypatch: pyt
     service, everything = listed
     prefix = Counter(r["surname_norm"][0] for r in everything).most_common(1)[0][0]
     variants = forename_variants(prefix)
-    cases = [(ReferralListFilters(status="completed", sort="person", descending=False), lambda _r: True),
-             (ReferralListFilters(area="West Berkshire", sort="person"), lambda _r: True),
-             (ReferralListFilters(text=prefix, sort="person"), lambda r: name_matches(r, prefix, variants)),
-             (ReferralListFilters(text=prefix, sort="due_date", status="closed"),
-              lambda r: name_matches(r, prefix, variants))]
+    cases = [
+        (ReferralListFilters(status="completed", sort="person", descending=False), lambda _r: True),
+        (ReferralListFilters(area="West Berkshire", sort="person"), lambda _r: True),
+        (ReferralListFilters(text=prefix, sort="person"), lambda r: name_matches(r, prefix, variants)),
+        (
+            ReferralListFilters(text=prefix, sort="due_date", status="closed"),
+            lambda r: name_matches(r, prefix, variants),
+        ),
+    ]
     for filters, matches in cases:
         want = expected(everything, filters, matches)
         assert 10 < len(want) < SORT_AT_ONCE
@@ -189,16 +217,27 @@ def test_iterate_gives_every_row_in_order(listed) -> None:
 def test_filters_as_plain_values() -> None:
     filters = ReferralListFilters(status="booked", area="West Berkshire", text="smith", sort="person")
     values = filters.as_dict()
-    assert values == {"status": "booked", "area": "West Berkshire", "text": "smith", "sort": "person",
-                      "descending": True}
+    assert values == {
+        "status": "booked",
+        "area": "West Berkshire",
+        "text": "smith",
+        "sort": "person",
+        "descending": True,
+    }
     assert ReferralListFilters.from_dict({**values, "unknown": 1}) == filters
     with pytest.raises(ValueError):
         ReferralListFilters(sort="outcome")
 
 
-@pytest.mark.parametrize("filters", [
-    ReferralListFilters(), ReferralListFilters(sort="person", status="closed"),
-    ReferralListFilters(text="smith 01/02/1990", sort="due_date"), ReferralListFilters(text="WB-2025")])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ReferralListFilters(),
+        ReferralListFilters(sort="person", status="closed"),
+        ReferralListFilters(text="smith 01/02/1990", sort="due_date"),
+        ReferralListFilters(text="WB-2025"),
+    ],
+)
 def test_the_queries_are_plain_sql_elsewhere(filters: ReferralListFilters) -> None:
     """The index hints are SQLite's alone: PostgreSQL gets standard SQL."""
     for total in (None, 10):

@@ -45,10 +45,20 @@ def completed(intake, make_draft, attend, ctx):
     attend(saved.id)
     with ctx.session_factory.begin() as session:
         session.execute(update(Referral).where(Referral.id == saved.id).values(officer_notes="Known to officers"))
-        session.execute(update(Appointment).where(Appointment.referral_id == saved.id)
-                        .values(session_notes="Talked about cannabis use", rebook_reason="Bus late"))
-        session.add(PersonAlias(person_id=saved.person_id, surname="Smithy", forenames="Jack",
-                                surname_norm="smithy", forenames_norm="jack"))
+        session.execute(
+            update(Appointment)
+            .where(Appointment.referral_id == saved.id)
+            .values(session_notes="Talked about cannabis use", rebook_reason="Bus late")
+        )
+        session.add(
+            PersonAlias(
+                person_id=saved.person_id,
+                surname="Smithy",
+                forenames="Jack",
+                surname_norm="smithy",
+                forenames_norm="jack",
+            )
+        )
     return saved
 
 
@@ -72,8 +82,11 @@ def _rows(ctx, model, **where):
 def _snapshot(ctx) -> dict[str, list[tuple]]:
     """Every row of every table but the audit trail, to show a run changed nothing."""
     with ctx.session_factory() as session:
-        return {table.name: [tuple(row) for row in session.execute(select(table).order_by(*table.primary_key))]
-                for table in models.Base.metadata.sorted_tables if table.name != "audit_events"}
+        return {
+            table.name: [tuple(row) for row in session.execute(select(table).order_by(*table.primary_key))]
+            for table in models.Base.metadata.sorted_tables
+            if table.name != "audit_events"
+        }
 
 
 def test_months_before() -> None:
@@ -85,10 +98,16 @@ def test_months_before() -> None:
 
 # -- worked examples ------------------------------------------------------------------------------
 def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
-        ctx, clock, retention, intake, make_draft, completed, people, referrals) -> None:
+    ctx, clock, retention, intake, make_draft, completed, people, referrals
+) -> None:
     clock.set(SEVEN_YEARS_ON)
-    again = intake.save(make_draft(person_id=completed.person_id, incident_at=clock() - timedelta(hours=5),
-                                   override_reason="Second diversion agreed by the coordinator."))
+    again = intake.save(
+        make_draft(
+            person_id=completed.person_id,
+            incident_at=clock() - timedelta(hours=5),
+            override_reason="Second diversion agreed by the coordinator.",
+        )
+    )
     assert again.status == "awaiting_appointment"
 
     plan = retention.plan()
@@ -99,12 +118,25 @@ def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
 
     old = _get(ctx, Referral, completed.id)
     assert old.anonymised_at == SEVEN_YEARS_ON
-    for field in ("incident_place", "crime_reference", "officer_name", "officer_collar_number", "station",
-                  "officer_notes", "override_reason", "proposed_reason"):
+    for field in (
+        "incident_place",
+        "crime_reference",
+        "officer_name",
+        "officer_collar_number",
+        "station",
+        "officer_notes",
+        "override_reason",
+        "proposed_reason",
+    ):
         assert getattr(old, field) == "", field
     # Kept for statistics: area, dates, decision and outcome.
     assert (old.area, old.referral_date, old.decision, old.outcome, old.status) == (
-        "West Berkshire", date(2026, 3, 2), "eligible", "completed", "completed")
+        "West Berkshire",
+        date(2026, 3, 2),
+        "eligible",
+        "completed",
+        "completed",
+    )
     assert old.outcome_date is not None and old.next_step == "no_further_action"
     for appointment in _rows(ctx, Appointment, referral_id=completed.id):
         assert (appointment.worker, appointment.rebook_reason, appointment.session_notes) == ("", "", "")
@@ -134,10 +166,17 @@ def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
     # What the trail recorded about the old referral, its appointments and its letter keeps who and
     # when but not the values; the new referral and the person (not anonymised) keep theirs.
     letter = document.document_reference
-    about_old = [e for e in _rows(ctx, AuditEvent) if e.record_reference in (completed.reference, letter)
-                 and e.action != "referral_anonymised"]
-    assert {e.action for e in about_old} >= {"referral_created", "appointment_booked", "attendance_recorded",
-                                              "document_issued"}
+    about_old = [
+        e
+        for e in _rows(ctx, AuditEvent)
+        if e.record_reference in (completed.reference, letter) and e.action != "referral_anonymised"
+    ]
+    assert {e.action for e in about_old} >= {
+        "referral_created",
+        "appointment_booked",
+        "attendance_recorded",
+        "document_issued",
+    }
     assert all((e.changes, e.detail, e.erased_at) == ("", "", SEVEN_YEARS_ON) for e in about_old)
     kept = [e for e in _rows(ctx, AuditEvent) if e.erased_at is None]
     assert any(e.record_reference == again.reference and "Northbrook Street" in e.changes for e in kept)
@@ -147,8 +186,9 @@ def test_old_closed_and_new_open_referral_person_kept_old_free_text_removed(
     assert AuditTrailService(ctx).verify().ok
 
 
-def test_a_person_whose_every_referral_qualifies_is_anonymised(ctx, clock, retention, completed, people,
-                                                               make_youth_draft, intake) -> None:
+def test_a_person_whose_every_referral_qualifies_is_anonymised(
+    ctx, clock, retention, completed, people, make_youth_draft, intake
+) -> None:
     youth = intake.save(make_youth_draft(consent=False))  # declined: closed on the day
     clock.set(SEVEN_YEARS_ON)
     plan = retention.plan()
@@ -159,7 +199,11 @@ def test_a_person_whose_every_referral_qualifies_is_anonymised(ctx, clock, reten
 
     person = _get(ctx, Person, completed.person_id)
     assert (person.surname, person.forenames, person.surname_norm, person.forenames_norm) == (
-        "Anonymised", "Anonymised", "", "")
+        "Anonymised",
+        "Anonymised",
+        "",
+        "",
+    )
     assert person.date_of_birth == date(1990, 5, 1)
     assert (person.address, person.postcode, person.phone, person.email, person.pnc_reference) == ("",) * 5
     assert person.sex == "Male" and person.anonymised_at == SEVEN_YEARS_ON
@@ -204,8 +248,11 @@ def test_legal_hold_keeps_a_referral_until_released(ctx, clock, retention, compl
     assert _get(ctx, Person, completed.person_id).surname == "Smith"
 
     retention.set_legal_hold(completed.id, False, "Appeal dismissed")
-    assert [e.action for e in _rows(ctx, AuditEvent, record_id=completed.id, entity="referral")
-            if e.action.startswith("legal_hold")] == ["legal_hold_set", "legal_hold_cleared"]
+    assert [
+        e.action
+        for e in _rows(ctx, AuditEvent, record_id=completed.id, entity="referral")
+        if e.action.startswith("legal_hold")
+    ] == ["legal_hold_set", "legal_hold_cleared"]
     report = retention.run()
     assert (report.referrals_anonymised, report.people_anonymised) == (1, 1)
     before = count_rows()
@@ -266,8 +313,9 @@ def test_merged_records_are_anonymised_with_the_person(ctx, clock, retention, in
         MergeService(ctx).undo(merge.merge_id, "too late")
 
 
-def test_person_left_with_only_anonymised_referrals_after_an_undone_merge(ctx, clock, retention, intake,
-                                                                           make_draft) -> None:
+def test_person_left_with_only_anonymised_referrals_after_an_undone_merge(
+    ctx, clock, retention, intake, make_draft
+) -> None:
     kept = intake.save(make_draft(consent=False))
     clock.set(SEVEN_YEARS_ON)
     other = intake.save(make_draft(surname="Smyth", incident_at=clock() - timedelta(hours=3)))  # open
@@ -292,8 +340,12 @@ def test_station_staff_are_refused_and_nothing_changes(ctx, clock, retention, co
     clock.set(SEVEN_YEARS_ON)
     before = _snapshot(ctx), count_rows()
     ctx.sign_in_as(as_role(Role.STATION_STAFF, username="pc"))
-    for call in (retention.plan, retention.run, lambda: retention.set_legal_hold(completed.id, True, "hold"),
-                 lambda: retention.referral_id(completed.reference)):
+    for call in (
+        retention.plan,
+        retention.run,
+        lambda: retention.set_legal_hold(completed.id, True, "hold"),
+        lambda: retention.referral_id(completed.reference),
+    ):
         with pytest.raises(PermissionDenied, match="may not do this"):
             call()
     assert (_snapshot(ctx), count_rows()) == before
@@ -303,10 +355,13 @@ def test_station_staff_are_refused_and_nothing_changes(ctx, clock, retention, co
     ctx.sign_in_as(EVERY_ROLE)
 
 
-@pytest.mark.parametrize(("reason", "words"), [
-    ("", "Give the reason for the legal hold"),
-    ("x" * 100_000, "too long (100,000 characters): at most 2,000"),
-])
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("", "Give the reason for the legal hold"),
+        ("x" * 100_000, "too long (100,000 characters): at most 2,000"),
+    ],
+)
 def test_legal_hold_reason_checked(retention, completed, count_rows, reason: str, words: str) -> None:
     before = count_rows()
     with pytest.raises(ValidationError, match=words.replace("(", r"\(").replace(")", r"\)")):

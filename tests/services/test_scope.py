@@ -36,8 +36,9 @@ def two(ctx: AppContext, make_draft: Callable[..., Any], make_youth_draft: Calla
     return {"adult": adult, "youth": youth, "appointment": appointment}
 
 
-def test_a_support_worker_sees_only_their_providers_referrals(ctx: AppContext, two: dict[str, Any],
-                                                               count_rows: Callable[[], dict[str, int]]) -> None:
+def test_a_support_worker_sees_only_their_providers_referrals(
+    ctx: AppContext, two: dict[str, Any], count_rows: Callable[[], dict[str, int]]
+) -> None:
     ctx.sign_in_as(CRANSTOUN)
     service = ReferralService(ctx)
     assert service.find(two["adult"].reference).reference == two["adult"].reference

@@ -32,8 +32,9 @@ def test_a_wrong_password_says_so_and_counts(signed_in: UserService) -> None:
     assert signed_in.ctx.principal is not None  # still signed in: the session stays locked, not ended
 
 
-def test_the_fifth_wrong_password_locks_the_account_and_the_message_says_so(signed_in: UserService,
-                                                                            clock: FakeClock) -> None:
+def test_the_fifth_wrong_password_locks_the_account_and_the_message_says_so(
+    signed_in: UserService, clock: FakeClock
+) -> None:
     for _ in range(MAX_FAILURES - 1):
         with pytest.raises(SignInRefused, match="not your password"):
             signed_in.unlock("wrong wrong wrong")

@@ -101,8 +101,11 @@ def _check_the_attack_locked_the_account(ctx: AppContext, outcomes: Counter[str]
     trail = AuditTrailService(ctx)
     _total, rows = trail.events(AuditFilters(action="sign_in_failed"), limit=100)
     details = Counter(r.detail for r in rows if r.reference == "victim")
-    assert details == {"wrong password": MAX_FAILURES - 1, f"wrong password; locked for {LOCK_MINUTES} minutes": 1,
-                       "account locked": ATTACKS - MAX_FAILURES}
+    assert details == {
+        "wrong password": MAX_FAILURES - 1,
+        f"wrong password; locked for {LOCK_MINUTES} minutes": 1,
+        "account locked": ATTACKS - MAX_FAILURES,
+    }
     assert trail.verify().ok  # parallel writers kept the chain whole
     with pytest.raises(SignInRefused) as right:
         UserService(ctx).sign_in("victim", VICTIM_PASSWORD)
@@ -122,8 +125,9 @@ def pg_ctx(postgres_url: str, clock: FakeClock) -> Iterator[AppContext]:
     context.engine.dispose()
 
 
-def test_parallel_wrong_passwords_lock_the_account_on_postgresql(pg_ctx: AppContext, postgres_url: str,
-                                                                 clock: FakeClock) -> None:
+def test_parallel_wrong_passwords_lock_the_account_on_postgresql(
+    pg_ctx: AppContext, postgres_url: str, clock: FakeClock
+) -> None:
     _with_users(pg_ctx)
     outcomes = _attack_in_parallel(postgres_url, clock)
     _check_the_attack_locked_the_account(pg_ctx, outcomes, clock)
@@ -152,8 +156,7 @@ def test_a_locked_account_says_the_same_to_the_right_password(ctx: AppContext, c
 
 # -- item 6: an administrator's change reaches an open session -------------------------------------
 @pytest.fixture
-def two_desks(ctx: AppContext, db_path: Path, clock: FakeClock,
-              make_draft) -> Iterator[tuple[AppContext, AppContext]]:
+def two_desks(ctx: AppContext, db_path: Path, clock: FakeClock, make_draft) -> Iterator[tuple[AppContext, AppContext]]:
     """The administrator's workstation (``ctx``) and the victim's, each signed in, over one file
     holding a referral."""
     _with_users(ctx)
@@ -165,8 +168,9 @@ def two_desks(ctx: AppContext, db_path: Path, clock: FakeClock,
     desk.engine.dispose()
 
 
-def test_a_disabled_user_can_do_nothing_more_in_an_open_session(two_desks: tuple[AppContext, AppContext],
-                                                               tmp_path: Path) -> None:
+def test_a_disabled_user_can_do_nothing_more_in_an_open_session(
+    two_desks: tuple[AppContext, AppContext], tmp_path: Path
+) -> None:
     admin, desk = two_desks
     UserService(admin).set_disabled("victim", True)
     out = tmp_path / "people.csv"
@@ -189,7 +193,8 @@ def test_a_demoted_user_is_held_to_the_new_roles(two_desks: tuple[AppContext, Ap
 
 
 def test_a_password_reset_by_an_administrator_stops_the_session_until_changed(
-        two_desks: tuple[AppContext, AppContext]) -> None:
+    two_desks: tuple[AppContext, AppContext],
+) -> None:
     admin, desk = two_desks
     UserService(admin).reset_password("victim", "the administrator's choice")
     with pytest.raises(PasswordChangeRequired):
@@ -205,11 +210,14 @@ def test_a_password_reset_by_an_administrator_stops_the_session_until_changed(
 
 
 # -- item 7: administrators are police ----------------------------------------------------------
-@pytest.mark.parametrize(("roles", "organisation"), [
-    ([Role.ADMINISTRATOR], "Cranstoun"),
-    ([Role.ADMINISTRATOR, Role.SUPPORT_WORKER], "Cranstoun"),
-    ([Role.ADMINISTRATOR, Role.SUPPORT_WORKER], "police"),
-])
+@pytest.mark.parametrize(
+    ("roles", "organisation"),
+    [
+        ([Role.ADMINISTRATOR], "Cranstoun"),
+        ([Role.ADMINISTRATOR, Role.SUPPORT_WORKER], "Cranstoun"),
+        ([Role.ADMINISTRATOR, Role.SUPPORT_WORKER], "police"),
+    ],
+)
 def test_an_administrator_belongs_to_the_police(ctx: AppContext, roles: list[Role], organisation: str) -> None:
     _with_users(ctx)
     users = UserService(ctx)
@@ -221,8 +229,9 @@ def test_an_administrator_belongs_to_the_police(ctx: AppContext, roles: list[Rol
         users.set_roles("sw1", roles)  # keeping the provider organisation
 
 
-def test_an_administrator_made_at_a_provider_before_sees_no_police_data(ctx: AppContext, make_draft,
-                                                                       tmp_path: Path) -> None:
+def test_an_administrator_made_at_a_provider_before_sees_no_police_data(
+    ctx: AppContext, make_draft, tmp_path: Path
+) -> None:
     _with_users(ctx)
     users = UserService(ctx)
     users.sign_in(ADMIN, ADMIN_PASSWORD)

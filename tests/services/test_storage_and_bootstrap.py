@@ -31,9 +31,17 @@ def raw_counts(path: Path) -> dict[str, int]:
     """Counted outside the application, straight from the file."""
     connection = sqlite3.connect(path)
     try:
-        return {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("people", "referrals", "referral_substances", "timeline_events",
-                              "reference_counters", "appointments")}
+        return {
+            table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in (
+                "people",
+                "referrals",
+                "referral_substances",
+                "timeline_events",
+                "reference_counters",
+                "appointments",
+            )
+        }
     finally:
         connection.close()
 
@@ -53,8 +61,14 @@ def on_connect(ctx: AppContext, *statements: str) -> None:
 def read_only_ctx(db_path: Path, registry: SchemeRegistry, clock) -> Iterator[AppContext]:
     """The same database file opened read-only by SQLite itself (works even for root)."""
     engine = create_engine(f"sqlite:///file:{db_path.as_posix()}?mode=ro&uri=true")
-    yield AppContext(engine=engine, session_factory=make_session_factory(engine), schemes=registry,
-                     clock=clock, user="tester", principal=EVERY_ROLE)
+    yield AppContext(
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        schemes=registry,
+        clock=clock,
+        user="tester",
+        principal=EVERY_ROLE,
+    )
     engine.dispose()
 
 
@@ -90,27 +104,27 @@ def test_disk_full(ctx, db_path, intake, make_draft) -> None:
 
 
 def test_database_locked_by_another_workstation(ctx, db_path, intake, make_draft) -> None:
-    on_connect(ctx, "PRAGMA busy_timeout=50")       # don't wait the application's 10 s in a test
+    on_connect(ctx, "PRAGMA busy_timeout=50")  # don't wait the application's 10 s in a test
     other = sqlite3.connect(db_path, isolation_level=None)
     try:
-        other.execute("BEGIN IMMEDIATE")            # another writer holds the lock
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
         with pytest.raises(StorageError, match="busy in another window"):
             intake.save(make_draft())
     finally:
         other.execute("ROLLBACK")
         other.close()
-    assert intake.save(make_draft()).reference == "WB-2026-00001"   # and once it is free, the save works
+    assert intake.save(make_draft()).reference == "WB-2026-00001"  # and once it is free, the save works
 
 
 def test_duplicate_reference_is_refused_whole(ctx, db_path, intake, make_draft) -> None:
     intake.save(make_draft(surname="First"))
-    with ctx.engine.begin() as connection:           # a counter set back, as by a bad restore
+    with ctx.engine.begin() as connection:  # a counter set back, as by a bad restore
         connection.execute(text("UPDATE reference_counters SET last_value = 0 WHERE series = 'WB-2026'"))
     before = raw_counts(db_path)
     with pytest.raises(StorageError, match="already exists"):
         intake.save(make_draft(surname="Second"))
     ctx.engine.dispose()
-    assert raw_counts(db_path) == before             # not even the new person was kept
+    assert raw_counts(db_path) == before  # not even the new person was kept
 
 
 def test_unreadable_database(ctx, db_path) -> None:
@@ -125,13 +139,17 @@ def test_unreadable_database(ctx, db_path) -> None:
 # -- opening the application -----------------------------------------------------------
 def test_open_context_migrates_a_new_file(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "new.sqlite3"
-    ctx = open_context(f"sqlite:///{path.as_posix()}", clock=lambda: datetime(2026, 3, 2, 10, 0, 0, 123),
-                       user="coordinator", principal=as_role(*Role, username="coordinator"))
+    ctx = open_context(
+        f"sqlite:///{path.as_posix()}",
+        clock=lambda: datetime(2026, 3, 2, 10, 0, 0, 123),
+        user="coordinator",
+        principal=as_role(*Role, username="coordinator"),
+    )
     try:
         assert path.exists()
         assert current_revision(ctx.engine) == head_revision(ctx.engine)
         assert ctx.user == "coordinator"
-        assert ctx.now() == datetime(2026, 3, 2, 10, 0)          # no microseconds in records
+        assert ctx.now() == datetime(2026, 3, 2, 10, 0)  # no microseconds in records
         assert ctx.today().isoformat() == "2026-03-02"
         assert ctx.database_label == str(path)
         assert ctx.schemes.codes() == ["west-berkshire", "windsor-and-maidenhead"]
@@ -152,8 +170,11 @@ def test_a_broken_scheme_stops_start_up_before_the_database_is_touched(tmp_path:
     folder = tmp_path / "schemes"
     folder.mkdir()
     (folder / "broken.toml").write_text(
-        (SHIPPED / "west-berkshire.toml").read_text(encoding="utf-8").replace(
-            "sessions_for_completion = 2", "sessions_for_completion = -2"), encoding="utf-8")
+        (SHIPPED / "west-berkshire.toml")
+        .read_text(encoding="utf-8")
+        .replace("sessions_for_completion = 2", "sessions_for_completion = -2"),
+        encoding="utf-8",
+    )
     database = tmp_path / "never.sqlite3"
     with pytest.raises(SchemeConfigError, match="sessions_for_completion"):
         open_context(f"sqlite:///{database.as_posix()}", schemes_folder=folder)
@@ -166,18 +187,25 @@ def test_a_third_area_works_end_to_end(tmp_path: Path, template_db: Path, make_d
     for source in SHIPPED.glob("*.toml"):
         shutil.copy(source, folder)
     text_ = (SHIPPED / "windsor-and-maidenhead.toml").read_text(encoding="utf-8")
-    for old, new in (('code = "windsor-and-maidenhead"', 'code = "reading"'),
-                     ('area = "Windsor and Maidenhead"', 'area = "Reading"'),
-                     ('reference_prefix = "WM"', 'reference_prefix = "RDG"'),
-                     ('code = "maidenhead"', 'code = "reading-central"'),
-                     ('code = "windsor"', 'code = "reading-west"'),
-                     ("completed_diversions_allowed = 0", "completed_diversions_allowed = 1")):
+    for old, new in (
+        ('code = "windsor-and-maidenhead"', 'code = "reading"'),
+        ('area = "Windsor and Maidenhead"', 'area = "Reading"'),
+        ('reference_prefix = "WM"', 'reference_prefix = "RDG"'),
+        ('code = "maidenhead"', 'code = "reading-central"'),
+        ('code = "windsor"', 'code = "reading-west"'),
+        ("completed_diversions_allowed = 0", "completed_diversions_allowed = 1"),
+    ):
         text_ = text_.replace(old, new, 1)
     (folder / "reading.toml").write_text(text_, encoding="utf-8")
     path = tmp_path / "db.sqlite3"
     shutil.copyfile(template_db, path)
-    ctx = open_context(f"sqlite:///{path.as_posix()}", schemes_folder=folder,
-                       clock=lambda: datetime(2026, 3, 2, 10), user="tester", principal=EVERY_ROLE)
+    ctx = open_context(
+        f"sqlite:///{path.as_posix()}",
+        schemes_folder=folder,
+        clock=lambda: datetime(2026, 3, 2, 10),
+        user="tester",
+        principal=EVERY_ROLE,
+    )
     try:
         saved = IntakeService(ctx).save(make_draft(scheme_code="reading"))
         assert saved.reference == "RDG-2026-00001"

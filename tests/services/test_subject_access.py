@@ -48,8 +48,11 @@ def history(ctx, intake, make_draft, attend):
     attend(first.id)
     attend(first.id)
     with ctx.session_factory.begin() as session:
-        session.execute(update(Appointment).where(Appointment.referral_id == first.id)
-                        .values(session_notes="Talked about cannabis use"))
+        session.execute(
+            update(Appointment)
+            .where(Appointment.referral_id == first.id)
+            .values(session_notes="Talked about cannabis use")
+        )
         session.execute(update(Referral).where(Referral.id == first.id).values(officer_notes=SQL_TEXT))
     second = intake.save(make_draft(surname="Smyth", forenames="Jon", consent=False, address="9 Elsewhere"))
     MergeService(ctx).merge(first.person_id, second.person_id, "Same person, seen twice")
@@ -66,7 +69,8 @@ def test_export_holds_everything_about_the_person(ctx, sar, history, tmp_path) -
     assert data["person"]["surname"] == "O'Brien & <Sons>" and data["person"]["forenames"] == "Zoë"
     assert data["person"]["date_of_birth"] == "1990-05-17" and data["person"]["postcode"] == "RG14 1AA"
     assert [(m["reference"], m["address"], m["merged_into"]) for m in data["merged_records"]] == [
-        ("P000002", "9 Elsewhere", "P000001")]
+        ("P000002", "9 Elsewhere", "P000001")
+    ]
     assert {"surname": "Smyth", "forenames": "Jon"}.items() <= data["aliases"][0].items()
     assert [r["reference"] for r in data["referrals"]] == [first.reference, second.reference]
     referral = data["referrals"][0]
@@ -85,10 +89,23 @@ def test_export_holds_everything_about_the_person(ctx, sar, history, tmp_path) -
     assert "PDF files themselves are not included" in data["export"]["issued_documents_note"]
 
     text = squeezed(pdf_text(pdf_path))
-    for expected in ("OFFICIAL-SENSITIVE", "Subject access", "Zoë O'Brien & <Sons>", "17 May 1990",
-                     "Talked about cannabis use", SQL_TEXT, "Jon", "9 Elsewhere", first.reference,
-                     second.reference, "Same person, seen twice", "person merged", json_path.name,
-                     "(PDF files) are not part of this export", f"Reference SAR-P000001-{ctx.today():%Y%m%d}"):
+    for expected in (
+        "OFFICIAL-SENSITIVE",
+        "Subject access",
+        "Zoë O'Brien & <Sons>",
+        "17 May 1990",
+        "Talked about cannabis use",
+        SQL_TEXT,
+        "Jon",
+        "9 Elsewhere",
+        first.reference,
+        second.reference,
+        "Same person, seen twice",
+        "person merged",
+        json_path.name,
+        "(PDF files) are not part of this export",
+        f"Reference SAR-P000001-{ctx.today():%Y%m%d}",
+    ):
         assert expected in text, expected
 
     exports = [e for e in _audit(ctx) if e.action == "subject_access_export"]
@@ -164,16 +181,24 @@ def test_with_a_password_one_encrypted_zip_holds_the_same_files(ctx, sar, histor
     entries = read_entries(result.zip_path, PASSWORD)
     assert sorted(entries) == [plain_json.name, plain_pdf.name] and result.entries == (plain_pdf.name, plain_json.name)
     # The same content as the unencrypted export made just before, which the audit trail now lists too.
-    zipped, plain = (json.loads(text) for text in (entries[plain_json.name].decode("utf-8"),
-                                                   plain_json.read_text(encoding="utf-8")))
+    zipped, plain = (
+        json.loads(text) for text in (entries[plain_json.name].decode("utf-8"), plain_json.read_text(encoding="utf-8"))
+    )
     assert zipped["audit_events"][-1]["action"] == "subject_access_export"
     zipped["audit_events"].pop()
     assert zipped == plain
     opened = tmp_path / "opened.pdf"
     opened.write_bytes(entries[plain_pdf.name])
     text, plain_text = squeezed(pdf_text(opened)), squeezed(pdf_text(plain_pdf))
-    for expected in ("OFFICIAL-SENSITIVE", "Zoë O'Brien & <Sons>", "Talked about cannabis use", SQL_TEXT,
-                     "9 Elsewhere", "Same person, seen twice", plain_json.name):
+    for expected in (
+        "OFFICIAL-SENSITIVE",
+        "Zoë O'Brien & <Sons>",
+        "Talked about cannabis use",
+        SQL_TEXT,
+        "9 Elsewhere",
+        "Same person, seen twice",
+        plain_json.name,
+    ):
         assert expected in text and expected in plain_text, expected
 
     summary = result.summary()
@@ -196,10 +221,13 @@ def test_a_wrong_password_does_not_open_the_zip(sar, history, tmp_path) -> None:
     assert b"%PDF" not in data and b"Talked about cannabis use" not in data and b"Smyth" not in data
 
 
-@pytest.mark.parametrize(("password", "words"), [("short", "at least 8 characters"),
-                                                 (" padded password ", "must not start or end with a space")])
-def test_an_unusable_password_is_refused_before_anything(ctx, sar, history, tmp_path, count_rows, password,
-                                                         words) -> None:
+@pytest.mark.parametrize(
+    ("password", "words"),
+    [("short", "at least 8 characters"), (" padded password ", "must not start or end with a space")],
+)
+def test_an_unusable_password_is_refused_before_anything(
+    ctx, sar, history, tmp_path, count_rows, password, words
+) -> None:
     first, _second = history
     before = count_rows()
     with pytest.raises(ValidationError, match=words) as refused:
@@ -214,8 +242,12 @@ def test_an_unusable_password_is_refused_before_anything(ctx, sar, history, tmp_
 def test_an_encrypted_export_that_fails_leaves_nothing(ctx, sar, history, tmp_path, count_rows) -> None:
     first, _second = history
     with ctx.session_factory.begin() as session:  # the database itself refuses the audit row
-        session.execute(text("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events "
-                             "BEGIN SELECT RAISE(ABORT, 'audit row refused'); END"))
+        session.execute(
+            text(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events "
+                "BEGIN SELECT RAISE(ABORT, 'audit row refused'); END"
+            )
+        )
     before = count_rows()
     with pytest.raises(StorageError, match="audit row refused"):
         sar.export_with_summary(first.person_id, tmp_path / "out", password=PASSWORD)

@@ -30,13 +30,16 @@ def test_first_administrator_only_once(ctx: AppContext) -> None:
         UserService(ctx).create_first_administrator("second", GOOD)
 
 
-@pytest.mark.parametrize(("password", "problem"), [
-    ("short", "at least 12"),
-    ("Password2024!", "common passwords"),
-    ("passwordpassword", "common passwords"),
-    ("aaaaaaaaaaaaaa", "too few"),
-    ("coordinator-in-chief", "the user name"),
-])
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short", "at least 12"),
+        ("Password2024!", "common passwords"),
+        ("passwordpassword", "common passwords"),
+        ("aaaaaaaaaaaaaa", "too few"),
+        ("coordinator-in-chief", "the user name"),
+    ],
+)
 def test_password_policy(ctx: AppContext, password: str, problem: str) -> None:
     with pytest.raises(ValidationError) as refused:
         UserService(ctx).create_first_administrator("coordinator-in-chief", password)
@@ -108,8 +111,12 @@ def test_reset_and_change_own_password(admin: UserService) -> None:
 
 def test_only_administrators_manage_users(admin: UserService) -> None:
     admin.ctx.sign_in_as(as_role(Role.COORDINATOR))
-    for call in (lambda: admin.create_user("x1", GOOD, [Role.STATION_STAFF]), admin.list_users,
-                 lambda: admin.set_disabled("admin", True), lambda: admin.reset_password("admin", GOOD + "x")):
+    for call in (
+        lambda: admin.create_user("x1", GOOD, [Role.STATION_STAFF]),
+        admin.list_users,
+        lambda: admin.set_disabled("admin", True),
+        lambda: admin.reset_password("admin", GOOD + "x"),
+    ):
         with pytest.raises(PermissionDenied):
             call()
 
@@ -151,9 +158,11 @@ def test_verify_reports_a_user_inserted_or_promoted_by_hand(admin: UserService) 
         connection.exec_driver_sql(
             "INSERT INTO users (username, display_name, password_hash, roles, organisation, disabled, failed_attempts, "
             "must_change_password, created_at, created_by) SELECT 'mallory', 'M', password_hash, roles, organisation, "
-            "0, 0, 0, created_at, 'admin' FROM users WHERE username = 'admin'")
-        connection.exec_driver_sql("UPDATE users SET roles = '[\"station_staff\", \"administrator\"]' "
-                                   "WHERE username = 'sam'")
+            "0, 0, 0, created_at, 'admin' FROM users WHERE username = 'admin'"
+        )
+        connection.exec_driver_sql(
+            "UPDATE users SET roles = '[\"station_staff\", \"administrator\"]' WHERE username = 'sam'"
+        )
     result = AuditTrailService(ctx).verify()
     assert not result.ok
     assert "user mallory: not created through the application" in result.summary()

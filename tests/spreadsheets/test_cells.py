@@ -12,8 +12,20 @@ from diversion_desktop.spreadsheets import cells
 from diversion_desktop.spreadsheets.cells import EXCEL_EPOCH_1900, CellError, Choices
 
 
-@pytest.mark.parametrize("value", ["2020-01-13", "13/01/2020", "13-01-2020", "13.01.2020", "2020-1-13",
-                                   " 13/01/2020 ", datetime(2020, 1, 13), date(2020, 1, 13), "2020-01-13 00:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2020-01-13",
+        "13/01/2020",
+        "13-01-2020",
+        "13.01.2020",
+        "2020-1-13",
+        " 13/01/2020 ",
+        datetime(2020, 1, 13),
+        date(2020, 1, 13),
+        "2020-01-13 00:00",
+    ],
+)
 def test_dates_iso_uk_and_workbook(value: object) -> None:
     assert cells.parse_date(value) == date(2020, 1, 13)
 
@@ -27,10 +39,17 @@ def test_excel_serial_numbers_are_dates_only_in_workbooks() -> None:
         cells.parse_date("43843")
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("13/01/20", "two-digit year"), ("31/02/2020", "not a real date"), ("yesterday", "not a date"),
-    ("2020-13-01", "not a real date"), ("13/01/2020 9pm", "not a time"), ("13/01/2020 21:30", "time of day"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("13/01/20", "two-digit year"),
+        ("31/02/2020", "not a real date"),
+        ("yesterday", "not a date"),
+        ("2020-13-01", "not a real date"),
+        ("13/01/2020 9pm", "not a time"),
+        ("13/01/2020 21:30", "time of day"),
+    ],
+)
 def test_bad_dates_say_why(value: str, message: str) -> None:
     with pytest.raises(CellError, match=message):
         cells.parse_date(value)
@@ -45,10 +64,23 @@ def test_date_and_time() -> None:
         cells.parse_datetime("13/01/2020 25:00")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("yes", True), ("No", False), ("TRUE", True), ("false", False), ("y", True), ("N", False), ("1", True),
-    ("0", False), (True, True), (0, False), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("yes", True),
+        ("No", False),
+        ("TRUE", True),
+        ("false", False),
+        ("y", True),
+        ("N", False),
+        ("1", True),
+        ("0", False),
+        (True, True),
+        (0, False),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_booleans(value: object, expected: bool | None) -> None:
     assert cells.parse_bool(value) is expected
 
@@ -69,13 +101,16 @@ def test_quantities_with_a_decimal_point_or_comma() -> None:
             cells.parse_quantity(bad)
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("1,200", "could be 1200 (a thousands comma) or 1.2 (a decimal comma)"),
-    ("0.0004", "more than 3 decimal places"),
-    (0.0004, "more than 3 decimal places"),  # a workbook's number cell
-    ("1e-400", "exponent"),
-    ("1E5", "exponent"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1,200", "could be 1200 (a thousands comma) or 1.2 (a decimal comma)"),
+        ("0.0004", "more than 3 decimal places"),
+        (0.0004, "more than 3 decimal places"),  # a workbook's number cell
+        ("1e-400", "exponent"),
+        ("1E5", "exponent"),
+    ],
+)
 def test_quantities_that_would_change_are_refused_not_changed(value: object, message: str) -> None:
     with pytest.raises(CellError, match=re.escape(message)):
         cells.parse_quantity(value)

@@ -54,9 +54,14 @@ def read_bounded(path: Path) -> dict:
     """Read every row of ``path`` in a child process; what it said, its time and peak memory."""
     limited = sys.platform.startswith("linux")
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", READ_ALL, str(path)], capture_output=True, text=True,
-                            timeout=SECONDS * 3, preexec_fn=_limit_memory if limited else None,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    result = subprocess.run(
+        [sys.executable, "-c", READ_ALL, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS * 3,
+        preexec_fn=_limit_memory if limited else None,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     found = json.loads(result.stdout.strip().splitlines()[-1])
     found["wall"] = time.perf_counter() - started
@@ -72,13 +77,15 @@ def assert_refused(path: Path, words: str) -> None:
         assert found["peak_mb"] < PEAK_MB, found
 
 
-def workbook(path: Path, sheet: str | Iterable[bytes], *, strings: Iterable[bytes] = (),
-             styles: Iterable[bytes] = ()) -> Path:
+def workbook(
+    path: Path, sheet: str | Iterable[bytes], *, strings: Iterable[bytes] = (), styles: Iterable[bytes] = ()
+) -> Path:
     """A minimal workbook: one sheet 'referrals'; ``sheet``, ``strings`` and ``styles`` are the
     parts' XML (chunks of bytes for parts too large to hold, written as they come)."""
     relations = [f'<Relationship Id="rId1" Type="{KIND}worksheet" Target="worksheets/sheet1.xml"/>']
     parts: dict[str, Iterable[bytes]] = {
-        "xl/worksheets/sheet1.xml": [sheet.encode()] if isinstance(sheet, str) else sheet}
+        "xl/worksheets/sheet1.xml": [sheet.encode()] if isinstance(sheet, str) else sheet
+    }
     if strings:
         relations.append(f'<Relationship Id="rId2" Type="{KIND}sharedStrings" Target="sharedStrings.xml"/>')
         parts["xl/sharedStrings.xml"] = strings
@@ -86,12 +93,19 @@ def workbook(path: Path, sheet: str | Iterable[bytes], *, strings: Iterable[byte
         relations.append(f'<Relationship Id="rId3" Type="{KIND}styles" Target="styles.xml"/>')
         parts["xl/styles.xml"] = styles
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("_rels/.rels", f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
-                                        f'Type="{KIND}officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{KIND[:-1]}"><sheets>'
-                                            '<sheet name="referrals" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{RELS}">{"".join(relations)}'
-                                                       '</Relationships>')
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
+            f'Type="{KIND}officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{MAIN}" xmlns:r="{KIND[:-1]}"><sheets>'
+            '<sheet name="referrals" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{RELS}">{"".join(relations)}</Relationships>'
+        )
         for name, chunks in parts.items():
             with archive.open(name, "w", force_zip64=True) as part:
                 for chunk in chunks:
@@ -118,8 +132,9 @@ def repeated(head: str, item: str, count: int, tail: str) -> Iterable[bytes]:
 
 
 def test_a_plain_workbook_reads_in_the_same_bounds(tmp_path: Path) -> None:
-    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>Smith {n}</t></is></c></row>'
-                   for n in range(2, 2002))
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>Smith {n}</t></is></c></row>' for n in range(2, 2002)
+    )
     found = read_bounded(workbook(tmp_path / "plain.xlsx", sheet_xml(rows)))
     assert found["outcome"] == "read 2000 rows", found
 
@@ -136,30 +151,36 @@ def test_a_cell_past_the_last_column(tmp_path: Path) -> None:
 
 
 def test_more_rows_than_a_sheet_can_have(tmp_path: Path) -> None:
-    sheet = repeated(f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER}', "<row/>", reader.MAX_ROWS + 10,
-                     "</sheetData></worksheet>")
+    sheet = repeated(
+        f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER}', "<row/>", reader.MAX_ROWS + 10, "</sheetData></worksheet>"
+    )
     assert_refused(workbook(tmp_path / "long.xlsx", sheet), "a row numbered 1,048,577, beyond the last row")
 
 
 def test_a_gigabyte_of_styles_in_a_small_zip(tmp_path: Path) -> None:
-    styles = repeated(f'<styleSheet xmlns="{MAIN}"><cellXfs>', '<xf numFmtId="0"/>' + " " * 82, 10_000_000,
-                      "</cellXfs></styleSheet>")
+    styles = repeated(
+        f'<styleSheet xmlns="{MAIN}"><cellXfs>', '<xf numFmtId="0"/>' + " " * 82, 10_000_000, "</cellXfs></styleSheet>"
+    )
     path = workbook(tmp_path / "styles.xlsx", sheet_xml(""), styles=styles)
     assert path.stat().st_size < 5_000_000
     assert_refused(path, "its part xl/styles.xml would take 1,000 MB when unpacked (at most 20 MB is read)")
 
 
 def test_one_endless_tag(tmp_path: Path) -> None:
-    styles = repeated(f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="164" formatCode="', "0", 15_000_000,
-                      '"/></numFmts></styleSheet>')
-    assert_refused(workbook(tmp_path / "tag.xlsx", sheet_xml(""), styles=styles),
-                   "a single element longer than 4 MB")
+    styles = repeated(
+        f'<styleSheet xmlns="{MAIN}"><numFmts><numFmt numFmtId="164" formatCode="',
+        "0",
+        15_000_000,
+        '"/></numFmts></styleSheet>',
+    )
+    assert_refused(workbook(tmp_path / "tag.xlsx", sheet_xml(""), styles=styles), "a single element longer than 4 MB")
 
 
 def test_twenty_million_shared_strings(tmp_path: Path) -> None:
     strings = repeated(f'<sst xmlns="{MAIN}">', "<si><t>a</t></si>", 20_000_000, "</sst>")
-    path = workbook(tmp_path / "strings.xlsx", sheet_xml('<row r="2"><c r="A2" t="s"><v>0</v></c></row>'),
-                    strings=strings)
+    path = workbook(
+        tmp_path / "strings.xlsx", sheet_xml('<row r="2"><c r="A2" t="s"><v>0</v></c></row>'), strings=strings
+    )
     assert path.stat().st_size < 2_000_000
     assert_refused(path, "more than 2,000,000 different texts")
 
@@ -171,19 +192,24 @@ def test_a_cell_longer_than_a_cell_can_be(tmp_path: Path) -> None:
 
 def test_escaped_characters_are_decoded(tmp_path: Path) -> None:
     strings = [f'<sst xmlns="{MAIN}"><si><t>Smith_x001B_[31m</t></si><si><t>_x005F_x0041_</t></si></sst>'.encode()]
-    rows = ('<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c>'
-            '<c r="C2" t="inlineStr"><is><t>Jo_x0000_hn</t></is></c><c r="D2"><v>1E-400</v></c>'
-            '<c r="E2"><v>0.0004</v></c></row>')
+    rows = (
+        '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c>'
+        '<c r="C2" t="inlineStr"><is><t>Jo_x0000_hn</t></is></c><c r="D2"><v>1E-400</v></c>'
+        '<c r="E2"><v>0.0004</v></c></row>'
+    )
     with open_spreadsheet(workbook(tmp_path / "escapes.xlsx", sheet_xml(rows), strings=strings)) as book:
         [(_number, values)] = list(book.sheets[0].rows())
     # A number too small for a float is kept as written (and so refused as a quantity), never as 0.
     assert values == ("Smith\x1b[31m", "_x0041_", "Jo\x00hn", "1E-400", 0.0004)
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    ("surname\n" + "x" * 1_100_000 + "\n", "line 2: longer than 1,000,000 characters"),
-    ("surname\n" + "," * 20_000 + "\n", "row 2: 20,001 columns; a sheet has at most 16,384"),
-])
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("surname\n" + "x" * 1_100_000 + "\n", "line 2: longer than 1,000,000 characters"),
+        ("surname\n" + "," * 20_000 + "\n", "row 2: 20,001 columns; a sheet has at most 16,384"),
+    ],
+)
 def test_csv_lines_that_are_not_a_table(tmp_path: Path, content: str, words: str) -> None:
     path = tmp_path / "odd.csv"
     path.write_text(content, encoding="utf-8")

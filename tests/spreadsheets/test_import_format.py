@@ -46,8 +46,18 @@ def test_sheets_are_recognised_by_columns_then_name() -> None:
 
 
 def test_a_good_row_is_typed() -> None:
-    line = read(referral(outcome="completed", outcome_date="20/03/2026", quantity="3,5", offence="Possession",
-                         suspected_supply="N", consent="TRUE", sex="f", reference="wb-2026-00101"))
+    line = read(
+        referral(
+            outcome="completed",
+            outcome_date="20/03/2026",
+            quantity="3,5",
+            offence="Possession",
+            suspected_supply="N",
+            consent="TRUE",
+            sex="f",
+            reference="wb-2026-00101",
+        )
+    )
     assert line.problems == []
     assert line.reference == "WB-2026-00101"
     assert (line.date_of_birth, line.incident_at) == (date(1990, 5, 17), datetime(2026, 3, 1))
@@ -57,12 +67,37 @@ def test_a_good_row_is_typed() -> None:
 
 
 def test_every_bad_cell_is_named() -> None:
-    line = read(referral(reference="", date_of_birth="31/02/1990", sex="X", ethnicity="British",
-                         incident_date="=TODAY()", offence="theft", quantity="lots", unit="kg",
-                         suspected_supply="", consent="perhaps", outcome="finished", postcode="R" * 11))
+    line = read(
+        referral(
+            reference="",
+            date_of_birth="31/02/1990",
+            sex="X",
+            ethnicity="British",
+            incident_date="=TODAY()",
+            offence="theft",
+            quantity="lots",
+            unit="kg",
+            suspected_supply="",
+            consent="perhaps",
+            outcome="finished",
+            postcode="R" * 11,
+        )
+    )
     found = problems(line)
-    assert set(found) == {"reference", "date_of_birth", "sex", "ethnicity", "incident_date", "offence", "quantity",
-                          "unit", "suspected_supply", "consent", "outcome", "postcode"}
+    assert set(found) == {
+        "reference",
+        "date_of_birth",
+        "sex",
+        "ethnicity",
+        "incident_date",
+        "offence",
+        "quantity",
+        "unit",
+        "suspected_supply",
+        "consent",
+        "outcome",
+        "postcode",
+    }
     assert "formula" in found["incident_date"]
     assert "not a real date" in found["date_of_birth"]
     assert "not one of" in found["offence"] and "possession_with_intent" in found["offence"]

@@ -36,8 +36,10 @@ def rows_of(path: Path) -> list[tuple[str, tuple[str, ...], list[tuple[int, tupl
 @pytest.mark.parametrize("separator", [",", ";"])
 def test_csv_with_or_without_bom_comma_or_semicolon(tmp_path: Path, encoding: str, separator: str) -> None:
     path = tmp_path / "people.csv"
-    path.write_text(f"surname{separator}forenames\nŁukasiewicz{separator}Zoë\n\n{separator}\n"
-                    f'"O{separator}Brien"{separator}Seán\n', encoding=encoding)
+    path.write_text(
+        f'surname{separator}forenames\nŁukasiewicz{separator}Zoë\n\n{separator}\n"O{separator}Brien"{separator}Seán\n',
+        encoding=encoding,
+    )
     [(name, headers, rows)] = rows_of(path)
     assert name == "people" and headers == ("surname", "forenames")  # no BOM left on the first header
     assert rows == [(2, ("Łukasiewicz", "Zoë")), (5, (f"O{separator}Brien", "Seán"))]  # empty rows skipped
@@ -110,51 +112,55 @@ def test_the_quick_workbook_reader_reads_what_openpyxl_reads(tmp_path: Path) -> 
     sheet["B7"] = -0.125
     workbook.save(tmp_path / "mixed.xlsx")
     streamed = workbook_rows(tmp_path / "mixed.xlsx")
-    expected = [(number, tuple(values)) for number, values in
-                enumerate(openpyxl.load_workbook(tmp_path / "mixed.xlsx", read_only=True)["mixed"].iter_rows(
-                    values_only=True), start=1)]
+    expected = [
+        (number, tuple(values))
+        for number, values in enumerate(
+            openpyxl.load_workbook(tmp_path / "mixed.xlsx", read_only=True)["mixed"].iter_rows(values_only=True),
+            start=1,
+        )
+    ]
     trimmed = [(n, _trim(v)) for n, v in expected]
     assert [(n, _trim(v)) for n, v in streamed] == trimmed
     assert streamed[1][1][2] == datetime(2020, 1, 13, 21, 30) and streamed[1][1][4] == "=SUM(B2:B3)"
     # The application's own (write-only, inline strings) files read the same way too.
     write_xlsx(tmp_path / "ours.xlsx", [SheetData("ours", COLUMNS, ROWS)])
     ours = workbook_rows(tmp_path / "ours.xlsx")
-    assert ours[1][1][:3] == ("=HYPERLINK(\"x\")", datetime(1990, 5, 17), datetime(2020, 1, 13, 21, 30))
+    assert ours[1][1][:3] == ('=HYPERLINK("x")', datetime(1990, 5, 17), datetime(2020, 1, 13, 21, 30))
     assert ours[2][1][0] == "Zoë -"
 
 
 HAND_MADE = {
     "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                           'content-types"/>',
+    'content-types"/>',
     "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                   'relationships/officeDocument" Target="/book/main.xml"/></Relationships>',
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="/book/main.xml"/></Relationships>',
     "book/main.xml": '<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-                     '<x:workbookPr date1904="1"/><x:sheets>'
-                     '<x:sheet name="referrals" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>',
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<x:workbookPr date1904="1"/><x:sheets>'
+    '<x:sheet name="referrals" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>',
     "book/_rels/main.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                                'relationships">'
-                                '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/'
-                                '2006/relationships/worksheet" Target="sheets/one.xml"/>'
-                                '<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/'
-                                '2006/relationships/sharedStrings" Target="../strings.xml"/>'
-                                '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
-                                '2006/relationships/styles" Target="styles.xml"/></Relationships>',
+    'relationships">'
+    '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/worksheet" Target="sheets/one.xml"/>'
+    '<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/sharedStrings" Target="../strings.xml"/>'
+    '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/styles" Target="styles.xml"/></Relationships>',
     "strings.xml": '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                   '<si><t>surname</t></si><si><t>date_of_birth</t></si>'
-                   '<si><r><t>O\'</t></r><r><rPr><b/></rPr><t>Brien</t></r><rPh><t>oburaien</t></rPh></si></sst>',
+    "<si><t>surname</t></si><si><t>date_of_birth</t></si>"
+    "<si><r><t>O'</t></r><r><rPr><b/></rPr><t>Brien</t></r><rPh><t>oburaien</t></rPh></si></sst>",
     "book/styles.xml": '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                       '<numFmts><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
-                       '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="2"/></cellXfs></styleSheet>',
+    '<numFmts><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
+    '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="2"/></cellXfs></styleSheet>',
     "book/sheets/one.xml": '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                           '<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c>'
-                           '<x:c r="B1" t="s"><x:v>1</x:v></x:c></x:row>'
-                           '<x:row r="4"><x:c r="A4" t="s"><x:v>2</x:v></x:c><x:c r="B4" s="1"><x:v>31867</x:v></x:c>'
-                           '<x:c r="D4" s="2"><x:v>3.5</x:v></x:c></x:row>'
-                           '<x:row><x:c t="inlineStr"><x:is><x:t>Zoë &amp; co</x:t></x:is></x:c>'
-                           '<x:c><x:f>TODAY()</x:f><x:v>46000</x:v></x:c><x:c t="e"><x:v>#N/A</x:v></x:c></x:row>'
-                           '</x:sheetData></x:worksheet>',
+    '<x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c>'
+    '<x:c r="B1" t="s"><x:v>1</x:v></x:c></x:row>'
+    '<x:row r="4"><x:c r="A4" t="s"><x:v>2</x:v></x:c><x:c r="B4" s="1"><x:v>31867</x:v></x:c>'
+    '<x:c r="D4" s="2"><x:v>3.5</x:v></x:c></x:row>'
+    '<x:row><x:c t="inlineStr"><x:is><x:t>Zoë &amp; co</x:t></x:is></x:c>'
+    '<x:c><x:f>TODAY()</x:f><x:v>46000</x:v></x:c><x:c t="e"><x:v>#N/A</x:v></x:c></x:row>'
+    "</x:sheetData></x:worksheet>",
 }
 
 
@@ -169,10 +175,15 @@ def test_a_workbook_laid_out_unusually(tmp_path: Path) -> None:
             archive.writestr(name, text)
     with open_spreadsheet(path) as spreadsheet:
         [sheet] = spreadsheet.sheets
-        assert (sheet.name, sheet.headers, sheet.serial_epoch) == ("referrals", ("surname", "date_of_birth"),
-                                                                   datetime(1904, 1, 1))
-        assert list(sheet.rows()) == [(4, ("O'Brien", datetime(1991, 4, 1), None, 3.5)),
-                                      (5, ("Zoë & co", "=TODAY()", "#N/A"))]
+        assert (sheet.name, sheet.headers, sheet.serial_epoch) == (
+            "referrals",
+            ("surname", "date_of_birth"),
+            datetime(1904, 1, 1),
+        )
+        assert list(sheet.rows()) == [
+            (4, ("O'Brien", datetime(1991, 4, 1), None, 3.5)),
+            (5, ("Zoë & co", "=TODAY()", "#N/A")),
+        ]
 
 
 def test_a_workbook_the_reader_cannot_follow_is_refused_in_words(tmp_path: Path) -> None:
@@ -205,11 +216,19 @@ def _trim(values: tuple) -> tuple:
     return tuple(values)
 
 
-COLUMNS = (Column("name"), Column("born", DATE), Column("seen", DATETIME), Column("count", INT),
-           Column("quantity", DECIMAL), Column("barred", BOOL))
-ROWS = [("=HYPERLINK(\"x\")", date(1990, 5, 17), datetime(2020, 1, 13, 21, 30), 3, Decimal("3.500"), True),
-        ("Zoë -", None, None, None, None, False),
-        ("-5 Street", date(2001, 1, 1), datetime(2021, 2, 3), 0, Decimal("0.1"), None)]
+COLUMNS = (
+    Column("name"),
+    Column("born", DATE),
+    Column("seen", DATETIME),
+    Column("count", INT),
+    Column("quantity", DECIMAL),
+    Column("barred", BOOL),
+)
+ROWS = [
+    ('=HYPERLINK("x")', date(1990, 5, 17), datetime(2020, 1, 13, 21, 30), 3, Decimal("3.500"), True),
+    ("Zoë -", None, None, None, None, False),
+    ("-5 Street", date(2001, 1, 1), datetime(2021, 2, 3), 0, Decimal("0.1"), None),
+]
 
 
 def test_xlsx_output_is_typed_frozen_filtered_and_fitted(tmp_path: Path) -> None:
@@ -221,7 +240,7 @@ def test_xlsx_output_is_typed_frozen_filtered_and_fitted(tmp_path: Path) -> None
     assert [c.value for c in sheet[1]] == ["name", "born", "seen", "count", "quantity", "barred"]
     assert sheet[1][0].font.b
     first = [c.value for c in sheet[2]]
-    assert first == ["=HYPERLINK(\"x\")", datetime(1990, 5, 17), datetime(2020, 1, 13, 21, 30), 3, 3.5, True]
+    assert first == ['=HYPERLINK("x")', datetime(1990, 5, 17), datetime(2020, 1, 13, 21, 30), 3, 3.5, True]
     assert sheet["A2"].data_type == "s"  # text that looks like a formula stays text
     assert sheet["B2"].is_date and sheet["B2"].number_format == "dd/mm/yyyy"
     assert sheet["C2"].number_format == "dd/mm/yyyy hh:mm"
@@ -235,11 +254,11 @@ def test_csv_output_protects_formula_like_text_and_reads_back(tmp_path: Path) ->
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM, so Excel shows accents
     records = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert records[1] == ["'=HYPERLINK(\"x\")", "1990-05-17", "2020-01-13 21:30", "3", "3.5", "yes"]
+    assert records[1] == ['\'=HYPERLINK("x")', "1990-05-17", "2020-01-13 21:30", "3", "3.5", "yes"]
     assert records[3] == ["'-5 Street", "2001-01-01", "2021-02-03 00:00", "0", "0.1", ""]
     from diversion_desktop.spreadsheets.cells import text
 
-    assert text(records[1][0]) == "=HYPERLINK(\"x\")"
+    assert text(records[1][0]) == '=HYPERLINK("x")'
 
 
 def test_raw_values_keep_their_type(tmp_path: Path) -> None:
@@ -252,8 +271,10 @@ def test_raw_values_keep_their_type(tmp_path: Path) -> None:
 
 def test_a_20_mb_csv_streams(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
-    line = "WB-2026-00001,Smith,John,17/05/1990,Male,White: Irish,RG14 1AA,West Berkshire,2026-03-01," \
-           "43260001234,1234,possession,cannabis,3.5,g,no,yes,,completed,2026-03-20\n"
+    line = (
+        "WB-2026-00001,Smith,John,17/05/1990,Male,White: Irish,RG14 1AA,West Berkshire,2026-03-01,"
+        "43260001234,1234,possession,cannabis,3.5,g,no,yes,,completed,2026-03-20\n"
+    )
     count = 20 * 1024 * 1024 // len(line) + 1
     with path.open("w", encoding="utf-8") as handle:
         handle.write("a" + ",x" * 19 + "\n")
@@ -301,12 +322,12 @@ def test_formulas_are_neutralised_in_headers_and_cells_of_every_kind(tmp_path: P
     from diversion_desktop.spreadsheets.writer import RAW, TEXT, Column, SheetData, write_csv, write_xlsx
 
     cols = [Column("@header", TEXT), Column("value", RAW)]
-    rows = [["=1+1", "=HYPERLINK(\"http://x\",\"ok\")"], ["+cmd", "-2+3"]]
+    rows = [["=1+1", '=HYPERLINK("http://x","ok")'], ["+cmd", "-2+3"]]
     out = tmp_path / "out.csv"
     write_csv(out, cols, rows)
     with out.open(encoding="utf-8-sig", newline="") as handle:
         cells = [cell for row in csv.reader(handle) for cell in row]
-    assert cells == ["'@header", "value", "'=1+1", "'=HYPERLINK(\"http://x\",\"ok\")", "'+cmd", "'-2+3"]
+    assert cells == ["'@header", "value", "'=1+1", '\'=HYPERLINK("http://x","ok")', "'+cmd", "'-2+3"]
     book = tmp_path / "out.xlsx"
     write_xlsx(book, [SheetData("s", [Column("=header"), Column("v", RAW)], rows)])
     sheet = load_workbook(book).active
@@ -326,11 +347,19 @@ def test_the_evaluation_workbook_keeps_text_as_text() -> None:
     from diversion_desktop.reports.tables import Cell, Kind, ReportTable
 
     workbook = Workbook()
-    table = ReportTable(key="t", title="t", columns=("=group", "n"),
-                        rows=((Cell(Kind.TEXT, "=cmd|' /C calc'!A0"), Cell(Kind.COUNT, 7)),), notes=("=note",))
+    table = ReportTable(
+        key="t",
+        title="t",
+        columns=("=group", "n"),
+        rows=((Cell(Kind.TEXT, "=cmd|' /C calc'!A0"), Cell(Kind.COUNT, 7)),),
+        notes=("=note",),
+    )
     write_table(workbook.active, table)
     buffer = io.BytesIO()
     workbook.save(buffer)
     sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
     assert [(c.value, c.data_type) for c in (sheet["A1"], sheet["A2"], sheet["A4"])] == [
-        ("=group", "s"), ("=cmd|' /C calc'!A0", "s"), ("=note", "s")]
+        ("=group", "s"),
+        ("=cmd|' /C calc'!A0", "s"),
+        ("=note", "s"),
+    ]

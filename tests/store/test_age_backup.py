@@ -26,7 +26,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def service(ctx: AppContext, make_draft: Callable[..., object], monkeypatch: pytest.MonkeyPatch) -> BackupService:
-    monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2 ** 14)  # quicker; the real cost is tested elsewhere
+    monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2**14)  # quicker; the real cost is tested elsewhere
     IntakeService(ctx).save(make_draft(surname="Jones", forenames="Ann", crime_reference="43260009999"))
     return BackupService(ctx)
 
@@ -91,8 +91,10 @@ def _age_decrypt(source: Path, out: Path, password: str) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
-@pytest.mark.skipif(sys.platform == "win32" or shutil.which("age") is None,
-                    reason="the age tool is not installed (packaging/install-system-deps.sh --test installs it)")
+@pytest.mark.skipif(
+    sys.platform == "win32" or shutil.which("age") is None,
+    reason="the age tool is not installed (packaging/install-system-deps.sh --test installs it)",
+)
 def test_the_age_tool_decrypts_a_backup(service: BackupService, db_path: Path, tmp_path: Path) -> None:
     backup = service.backup(tmp_path / "nightly.ddbackup", PASSWORD).out
     assert _age_decrypt(backup, tmp_path / "wrong.sqlite3", "not the password") != 0

@@ -34,23 +34,34 @@ def url(request: pytest.FixtureRequest, db_url: str) -> str:
     return db_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
 
 
-def test_enum_columns_round_trip_as_todays_text(url: str, make_draft) -> None:  # noqa: ANN001
+def test_enum_columns_round_trip_as_todays_text(url: str, make_draft) -> None:
     ctx = open_context(url, clock=FakeClock(), user="tester", principal=EVERY_ROLE)
     try:
         saved = IntakeService(ctx).save(make_draft())
         booked = ProgrammeService(ctx).book(saved.id, datetime(2026, 3, 3, 10))
         with ctx.engine.connect() as connection:  # stored: the plain text, as before
-            assert tuple(connection.execute(text(
-                "SELECT scheme_kind, offence, pathway, decision, status, outcome, proposed_step, next_step "
-                "FROM referrals")).one()) == ("voluntary_attendance", "possession", "adult", "eligible", "booked",
-                                             "", "", "")
-            assert tuple(connection.execute(text("SELECT session_type, attendance FROM appointments")).one()) \
-                == ("assessment", None)
+            assert tuple(
+                connection.execute(
+                    text(
+                        "SELECT scheme_kind, offence, pathway, decision, status, outcome, proposed_step, next_step "
+                        "FROM referrals"
+                    )
+                ).one()
+            ) == ("voluntary_attendance", "possession", "adult", "eligible", "booked", "", "", "")
+            assert tuple(connection.execute(text("SELECT session_type, attendance FROM appointments")).one()) == (
+                "assessment",
+                None,
+            )
         with ctx.reading() as session:
             referral = session.scalars(select(Referral)).one()
             values = (referral.scheme_kind, referral.offence, referral.pathway, referral.decision, referral.status)
-            assert values == (SchemeKind.VOLUNTARY_ATTENDANCE, Offence.POSSESSION, Pathway.ADULT, Decision.ELIGIBLE,
-                              Status.BOOKED)
+            assert values == (
+                SchemeKind.VOLUNTARY_ATTENDANCE,
+                Offence.POSSESSION,
+                Pathway.ADULT,
+                Decision.ELIGIBLE,
+                Status.BOOKED,
+            )
             assert [type(v) for v in values] == [SchemeKind, Offence, Pathway, Decision, Status]
             assert (referral.outcome, referral.proposed_step, referral.next_step) == ("", "", "")  # blank: not yet
             appointment = session.get(Appointment, booked.id)
@@ -77,8 +88,14 @@ def test_enum_columns_round_trip_as_todays_text(url: str, make_draft) -> None:  
         with pytest.raises(StatementError, match="'no_such_status' is not a Status"), ctx.engine.begin() as connection:
             connection.execute(update(Referral).values(status="no_such_status"))
         with pytest.raises(StatementError, match="'' is not a SessionType"), ctx.engine.begin() as connection:
-            connection.execute(insert(Appointment.__table__).values(  # a blank only where blank means "not yet"
-                referral_id=saved.id, scheduled_at=datetime(2026, 3, 4), session_type="", created_at=datetime(2026, 3, 2)))
+            connection.execute(
+                insert(Appointment.__table__).values(  # a blank only where blank means "not yet"
+                    referral_id=saved.id,
+                    scheduled_at=datetime(2026, 3, 4),
+                    session_type="",
+                    created_at=datetime(2026, 3, 2),
+                )
+            )
         with ctx.engine.connect() as connection:
             assert connection.execute(text("SELECT status FROM referrals")).scalar() == "booked"
     finally:

@@ -18,8 +18,10 @@ BY_REVISION_0004 = {"ix_referrals_evaluation_by_day", "ix_referrals_person_histo
 
 def _index_columns(path: Path) -> dict[str, tuple[str, ...]]:
     with sqlite3.connect(path) as connection:
-        names = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")]
+        names = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        ]
         return {name: tuple(row[2] for row in connection.execute(f'PRAGMA index_info("{name}")')) for name in names}
 
 

@@ -31,8 +31,9 @@ def dump(path: Path) -> dict[str, list[dict]]:
 def same_rows(now: dict[str, list[dict]], before: dict[str, list[dict]]) -> bool:
     """Every row kept with every value; later revisions may have added columns (and revision 0012
     moved two of people's to the end on SQLite), so the columns are compared by name."""
-    return all([{k: row[k] for k in old} for row, old in zip(now[t], before[t], strict=True)] == before[t]
-               for t in TABLES)
+    return all(
+        [{k: row[k] for k in old} for row, old in zip(now[t], before[t], strict=True)] == before[t] for t in TABLES
+    )
 
 
 def indexes(path: Path) -> set[str]:
@@ -65,11 +66,26 @@ def test_upgrade_from_0002_keeps_every_row(tmp_path: Path) -> None:
     assert backup is not None and dump(backup) == before  # the copy made before the change
     assert same_rows(dump(path), before)
     now = indexes(path)
-    assert {"ix_people_surname_key", "ix_people_forenames_key", "ix_person_aliases_forenames_norm",
-            "ix_referrals_list_date", "ix_referrals_list_due", "ix_referrals_list_reference",
-            "ix_referrals_list_status", "ix_referrals_list_area", "ix_referrals_open"} <= now
-    assert not {"ix_referrals_referral_date", "ix_referrals_status_due_date", "ix_people_forenames_norm",
-                "ix_people_surname_norm_forenames_norm"} & now
+    assert {
+        "ix_people_surname_key",
+        "ix_people_forenames_key",
+        "ix_person_aliases_forenames_norm",
+        "ix_referrals_list_date",
+        "ix_referrals_list_due",
+        "ix_referrals_list_reference",
+        "ix_referrals_list_status",
+        "ix_referrals_list_area",
+        "ix_referrals_open",
+    } <= now
+    assert (
+        not {
+            "ix_referrals_referral_date",
+            "ix_referrals_status_due_date",
+            "ix_people_forenames_norm",
+            "ix_people_surname_norm_forenames_norm",
+        }
+        & now
+    )
     ctx = open_context(url, clock=FakeClock(datetime(2026, 3, 2, 10, 0)), principal=EVERY_ROLE)
     try:
         assert sum(ReferralService(ctx).queue_counts().values()) > 0

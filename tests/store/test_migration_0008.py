@@ -57,17 +57,24 @@ def test_0008_both_ways_keeps_every_row(tmp_path: Path, make_draft) -> None:
     engine.dispose()
     assert not columns(path, "appointments")["centre_code"]
     assert "withdrawn_at" not in columns(path, "issued_documents")
-    assert rows(path, "SELECT id, centre_code FROM appointments ORDER BY id") == [(first.id, "newbury"), (second.id, "")]
+    assert rows(path, "SELECT id, centre_code FROM appointments ORDER BY id") == [
+        (first.id, "newbury"),
+        (second.id, ""),
+    ]
 
     ctx = open_context(url, clock=clock, user="tester", principal=EVERY_ROLE)  # upgrades through 0008 again
     try:
         assert current_revision(ctx.engine) == head_revision(ctx.engine)
-        assert rows(path, "SELECT id, referral_id, scheduled_at, session_type, attendance FROM appointments") \
+        assert (
+            rows(path, "SELECT id, referral_id, scheduled_at, session_type, attendance FROM appointments")
             == appointments
+        )
         assert "ix_appointments_centre_code_scheduled_at" in {
-            r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+            r[0] for r in rows(path, "SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
         assert rows(path, "SELECT withdrawn_at, withdrawn_by, withdrawn_reason FROM issued_documents") == [
-            (None, "", "")]
+            (None, "", "")
+        ]
         info, again = DocumentService(ctx).stored(issued.id)
         assert again.content == pdf.content and not info.withdrawn
         with ctx.engine.begin() as connection:  # a centre not recorded may be NULL again

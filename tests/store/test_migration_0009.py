@@ -17,11 +17,13 @@ from diversion_desktop.store.models import PersonNameKey
 from tests.conftest import EVERY_ROLE, FakeClock
 
 AT = datetime(2026, 3, 2, 10, 0)
-STORED = [(1, "Wolfeschlegel-Ó'Brien-Śmith", "Hubert", "wolfeschlegelobriensmith"),
-          (2, "Smith-Jones", "Mary", "smithjones"),
-          (3, "Van der Berg", "Jan", "vanderberg"),
-          (4, "O'Brien", "Sean", "obrien"),
-          (5, "Jones", "Tom", "jones")]
+STORED = [
+    (1, "Wolfeschlegel-Ó'Brien-Śmith", "Hubert", "wolfeschlegelobriensmith"),
+    (2, "Smith-Jones", "Mary", "smithjones"),
+    (3, "Van der Berg", "Jan", "vanderberg"),
+    (4, "O'Brien", "Sean", "obrien"),
+    (5, "Jones", "Tom", "jones"),
+]
 
 
 def _write_as_0008(path: Path) -> None:
@@ -33,8 +35,11 @@ def _write_as_0008(path: Path) -> None:
             "guardian_name, guardian_relationship, guardian_phone, guardian_address, pnc_reference, barred, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, '1980-01-01', '', '', '', '', '', '', '', '', '', '', '', '', "
             "'', '', 0, '2026-03-01 09:00:00')",
-            [(pid, f"P{pid:06d}", surname, forenames, key, forenames.lower())
-             for pid, surname, forenames, key in STORED])
+            [
+                (pid, f"P{pid:06d}", surname, forenames, key, forenames.lower())
+                for pid, surname, forenames, key in STORED
+            ],
+        )
         connection.commit()
     finally:
         connection.close()

@@ -29,18 +29,43 @@ def test_old_rows_verify_up_to_the_marker_and_later_rows_are_keyed(tmp_path: Pat
         prev = audit.GENESIS
         for row_id in (1, 2):
             salt, changes = f"{row_id:032d}", '[["status","booked","completed"]]'
-            row = type("Row", (), dict(id=row_id, at=AT, username="tester", action="changed", entity="referral",
-                                       record_id=1, record_reference="WB-2026-00001", person_id=7, changes=changes,
-                                       detail="", prev_hash=prev, hash_version=2,
-                                       content_digest=audit._content_digest(salt, changes, "")))
+            row = type(
+                "Row",
+                (),
+                dict(
+                    id=row_id,
+                    at=AT,
+                    username="tester",
+                    action="changed",
+                    entity="referral",
+                    record_id=1,
+                    record_reference="WB-2026-00001",
+                    person_id=7,
+                    changes=changes,
+                    detail="",
+                    prev_hash=prev,
+                    hash_version=2,
+                    content_digest=audit._content_digest(salt, changes, ""),
+                ),
+            )
             row_hash = audit._row_hash(row)
-            connection.execute(text(
-                "INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, "
-                "person_id, "
-                "changes, detail, prev_hash, hash, hash_version, salt, content_digest) VALUES (:id, :at, 'tester', "
-                "'changed', 'referral', 1, 'WB-2026-00001', 7, :changes, '', :prev, :hash, 2, :salt, :digest)"),
-                {"id": row_id, "at": AT, "changes": changes, "prev": prev, "hash": row_hash, "salt": salt,
-                 "digest": row.content_digest})
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (id, at, username, action, entity, record_id, record_reference, "
+                    "person_id, "
+                    "changes, detail, prev_hash, hash, hash_version, salt, content_digest) VALUES (:id, :at, 'tester', "
+                    "'changed', 'referral', 1, 'WB-2026-00001', 7, :changes, '', :prev, :hash, 2, :salt, :digest)"
+                ),
+                {
+                    "id": row_id,
+                    "at": AT,
+                    "changes": changes,
+                    "prev": prev,
+                    "hash": row_hash,
+                    "salt": salt,
+                    "digest": row.content_digest,
+                },
+            )
             prev = row_hash
     engine.dispose()
 
@@ -51,7 +76,11 @@ def test_old_rows_verify_up_to_the_marker_and_later_rows_are_keyed(tmp_path: Pat
         with ctx.reading() as session:
             rows = session.query(AuditEvent).order_by(AuditEvent.id).all()
             assert [(r.hash_version, r.action) for r in rows] == [
-                (2, "changed"), (2, "changed"), (3, audit.MARKER_ACTION), (3, "changed")]
+                (2, "changed"),
+                (2, "changed"),
+                (3, audit.MARKER_ACTION),
+                (3, "changed"),
+            ]
             assert "rows 1 to 2 were hashed without the audit key" in rows[2].detail
             assert audit.verify(session).ok
         with ctx.unit_of_work() as session:  # keyed rows are erasable like version 2 rows

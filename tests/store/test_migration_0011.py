@@ -55,7 +55,9 @@ def test_0011_both_ways_keeps_every_row_and_the_triggers(url: str, make_draft) -
         clock.set(datetime(2026, 3, 5, 11))
         programme.record(row.id, Attendance.ATTENDED, expected_version=row.version)
         with engine.begin() as connection:
-            assert connection.execute(text("SELECT version FROM appointments WHERE id = :i"), {"i": row.id}).scalar() == 2
+            assert (
+                connection.execute(text("SELECT version FROM appointments WHERE id = :i"), {"i": row.id}).scalar() == 2
+            )
             assert connection.execute(text("SELECT version FROM referrals")).scalar() == 3  # booked, then recorded
             connection.execute(text("UPDATE people SET sex = 'Female'"))
             assert connection.execute(text("SELECT person_sex FROM referrals")).scalar() == "Female"

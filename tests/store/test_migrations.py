@@ -59,15 +59,14 @@ def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
 
 def _differences(engine: Engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                                "compare_server_default": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
         return compare_metadata(context, Base.metadata)
 
 
 def test_migrations_reach_head_on_a_fresh_file(fresh_engine: Engine, tmp_path: Path) -> None:
     assert current_revision(fresh_engine) is None
     backup = upgrade(fresh_engine)
-    assert backup is None                    # nothing existed to back up
+    assert backup is None  # nothing existed to back up
     assert current_revision(fresh_engine) == head_revision(fresh_engine)
     assert (tmp_path / "fresh.sqlite3").exists()
     assert list(tmp_path.glob("*.before-*")) == []
@@ -92,12 +91,12 @@ def test_upgrade_is_idempotent(fresh_engine: Engine, tmp_path: Path) -> None:
     with fresh_engine.begin() as connection:
         connection.execute(text("CREATE TABLE keep_me (x INTEGER)"))
         connection.execute(text("INSERT INTO keep_me VALUES (42)"))
-    assert upgrade(fresh_engine) is None     # nothing pending: no backup, no change
+    assert upgrade(fresh_engine) is None  # nothing pending: no backup, no change
     assert upgrade(fresh_engine) is None
     assert current_revision(fresh_engine) == head
     with fresh_engine.connect() as connection:
         assert connection.execute(text("SELECT x FROM keep_me")).scalar() == 42
-    diffs = _differences(fresh_engine)   # only the table added by hand, which the models don't know
+    diffs = _differences(fresh_engine)  # only the table added by hand, which the models don't know
     assert [(d[0], d[1].name) for d in diffs] == [("remove_table", "keep_me")]
     assert list(tmp_path.glob("*.before-*")) == []
 
@@ -122,18 +121,20 @@ def test_backup_sqlite_copies_a_live_database(tmp_path: Path) -> None:
         copy.close()
 
 
-def test_upgrade_backs_up_an_existing_file_when_a_revision_is_pending(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upgrade_backs_up_an_existing_file_when_a_revision_is_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With a test-only second revision, an existing file is copied before it is changed."""
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     path = tmp_path / "existing.sqlite3"
     engine = make_engine(f"sqlite:///{path.as_posix()}")
     try:
-        upgrade(engine)                                  # the real head
+        upgrade(engine)  # the real head
         first_head = current_revision(engine)
         (scripts / "versions" / "9999_test_extra.py").write_text(
-            EXTRA_REVISION.format(down=first_head), encoding="utf-8")
+            EXTRA_REVISION.format(down=first_head), encoding="utf-8"
+        )
         monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
         assert head_revision(engine) == "9999"
 
@@ -151,7 +152,7 @@ def test_upgrade_backs_up_an_existing_file_when_a_revision_is_pending(tmp_path: 
             assert "test_extra" not in tables and "people" in tables
         finally:
             old.close()
-        assert upgrade(engine) is None                   # and now nothing is pending
+        assert upgrade(engine) is None  # and now nothing is pending
         command.downgrade(alembic_config(engine), first_head)
         assert current_revision(engine) == first_head
     finally:
@@ -170,12 +171,27 @@ def test_foreign_keys_are_enforced(fresh_engine: Engine) -> None:
     factory = make_session_factory(fresh_engine)
     with pytest.raises(IntegrityError):
         with factory.begin() as session:
-            session.add(Referral(
-                reference="WB-2026-00001", person_id=999, scheme_code="west-berkshire", area="West Berkshire",
-                scheme_kind="voluntary_attendance", referral_date=date(2026, 3, 2),
-                incident_at=datetime(2026, 3, 1), offence="possession", pathway="adult", age_at_incident=30,
-                decision="eligible", reasons=[], rule_version="x", settings_hash="x", scheme_settings={},
-                status="awaiting_appointment", created_at=datetime(2026, 3, 2)))
+            session.add(
+                Referral(
+                    reference="WB-2026-00001",
+                    person_id=999,
+                    scheme_code="west-berkshire",
+                    area="West Berkshire",
+                    scheme_kind="voluntary_attendance",
+                    referral_date=date(2026, 3, 2),
+                    incident_at=datetime(2026, 3, 1),
+                    offence="possession",
+                    pathway="adult",
+                    age_at_incident=30,
+                    decision="eligible",
+                    reasons=[],
+                    rule_version="x",
+                    settings_hash="x",
+                    scheme_settings={},
+                    status="awaiting_appointment",
+                    created_at=datetime(2026, 3, 2),
+                )
+            )
 
 
 def test_unique_person_reference(fresh_engine: Engine) -> None:
@@ -183,8 +199,15 @@ def test_unique_person_reference(fresh_engine: Engine) -> None:
     factory = make_session_factory(fresh_engine)
 
     def person() -> Person:
-        return Person(reference="P000001", surname="A", forenames="B", surname_norm="a", forenames_norm="b",
-                      date_of_birth=date(1990, 1, 1), created_at=datetime(2026, 1, 1))
+        return Person(
+            reference="P000001",
+            surname="A",
+            forenames="B",
+            surname_norm="a",
+            forenames_norm="b",
+            date_of_birth=date(1990, 1, 1),
+            created_at=datetime(2026, 1, 1),
+        )
 
     with factory.begin() as session:
         session.add(person())
@@ -193,13 +216,16 @@ def test_unique_person_reference(fresh_engine: Engine) -> None:
             session.add(person())
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("sqlite:///relative/dir/db.sqlite3", Path("relative/dir/db.sqlite3")),
-    ("sqlite:////abs/db.sqlite3", Path("/abs/db.sqlite3")),
-    ("sqlite://", None),
-    ("sqlite:///:memory:", None),
-    ("postgresql+psycopg://user:secret@server/diversion", None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///relative/dir/db.sqlite3", Path("relative/dir/db.sqlite3")),
+        ("sqlite:////abs/db.sqlite3", Path("/abs/db.sqlite3")),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("postgresql+psycopg://user:secret@server/diversion", None),
+    ],
+)
 def test_sqlite_file(url: str, expected: Path | None) -> None:
     assert sqlite_file(url) == expected
 

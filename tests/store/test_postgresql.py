@@ -50,8 +50,7 @@ def test_the_migrations_make_the_models_schema_and_undo_it(pg_ctx: AppContext) -
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        triggers = {row[0] for row in connection.execute(text(
-            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))}
+        triggers = {row[0] for row in connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))}
     assert {"audit_events_append_only", "referrals_copy_person_groups", "people_groups_to_referrals"} <= triggers
     command.downgrade(alembic_config(engine), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
@@ -67,8 +66,7 @@ def test_the_audit_trail_is_append_only(pg_ctx: AppContext, make_draft) -> None:
     with pg_ctx.session_factory() as session:
         assert session.query(AuditEvent).count() > 0
     # The one change allowed: erasing a row's values whole (revision 0007), and only once.
-    partial = ("UPDATE audit_events SET changes = '', detail = 'kept', salt = '', erased_at = now() "
-               "WHERE id = 1")
+    partial = "UPDATE audit_events SET changes = '', detail = 'kept', salt = '', erased_at = now() WHERE id = 1"
     with pytest.raises(DBAPIError, match="append-only"), pg_ctx.session_factory.begin() as session:
         session.execute(text(partial))
     with pg_ctx.session_factory.begin() as session:
@@ -108,8 +106,7 @@ def test_the_evaluation_is_the_same_as_on_sqlite(pg_ctx: AppContext, ctx: AppCon
     assert any(row.rate.denominator for row in on_postgresql.repeat)  # the repeat cohort (months_after) is there
 
 
-def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx: AppContext,
-                                                                         make_draft) -> None:
+def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx: AppContext, make_draft) -> None:
     """Two workstations at once: one saves a referral for a person (not yet committed) while the
     other changes that person's sex. The change waits for the referral (the copy is read FOR
     SHARE), then reaches it too; without that, the new referral would keep the old value."""
@@ -119,18 +116,22 @@ def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx:
     person = saved.person_id
     adding = pg_ctx.engine.connect()
     transaction = adding.begin()
-    adding.execute(text(
-        "INSERT INTO referrals (reference, person_id, scheme_code, area, scheme_kind, referral_date, incident_at, "
-        "incident_place, crime_reference, officer_name, officer_collar_number, station, offence, suspected_supply, "
-        "consent, pathway, age_at_incident, decision, reasons, rule_version, settings_hash, scheme_settings, "
-        "decided_by, override_reason, override_by, provider, centre_code, status, outcome, proposed_step, "
-        "proposed_reason, next_step, next_step_confirmed_by, for_case_file, sessions_attended, misses, created_at, "
-        "created_by) SELECT 'RACE-1', person_id, scheme_code, area, scheme_kind, referral_date, incident_at, "
-        "incident_place, crime_reference, officer_name, officer_collar_number, station, offence, suspected_supply, "
-        "consent, pathway, age_at_incident, decision, reasons, rule_version, settings_hash, scheme_settings, "
-        "decided_by, override_reason, override_by, provider, centre_code, status, outcome, proposed_step, "
-        "proposed_reason, next_step, next_step_confirmed_by, for_case_file, sessions_attended, misses, created_at, "
-        "created_by FROM referrals WHERE id = :id"), {"id": saved.id})
+    adding.execute(
+        text(
+            "INSERT INTO referrals (reference, person_id, scheme_code, area, scheme_kind, referral_date, incident_at, "
+            "incident_place, crime_reference, officer_name, officer_collar_number, station, offence, suspected_supply, "
+            "consent, pathway, age_at_incident, decision, reasons, rule_version, settings_hash, scheme_settings, "
+            "decided_by, override_reason, override_by, provider, centre_code, status, outcome, proposed_step, "
+            "proposed_reason, next_step, next_step_confirmed_by, for_case_file, sessions_attended, misses, created_at, "
+            "created_by) SELECT 'RACE-1', person_id, scheme_code, area, scheme_kind, referral_date, incident_at, "
+            "incident_place, crime_reference, officer_name, officer_collar_number, station, offence, suspected_supply, "
+            "consent, pathway, age_at_incident, decision, reasons, rule_version, settings_hash, scheme_settings, "
+            "decided_by, override_reason, override_by, provider, centre_code, status, outcome, proposed_step, "
+            "proposed_reason, next_step, next_step_confirmed_by, for_case_file, sessions_attended, misses, created_at, "
+            "created_by FROM referrals WHERE id = :id"
+        ),
+        {"id": saved.id},
+    )
     changed = threading.Event()
 
     def change_the_person() -> None:
@@ -146,7 +147,9 @@ def test_a_person_changed_while_their_referral_is_being_saved_reaches_it(pg_ctx:
     changer.join(10)
     assert changed.is_set()
     assert {reference: copy[0] for reference, copy in copies(pg_ctx).items()} == {
-        saved.reference: "Female", "RACE-1": "Female"}
+        saved.reference: "Female",
+        "RACE-1": "Female",
+    }
 
 
 def test_each_evaluation_reading_sees_one_state_of_the_data(pg_ctx: AppContext, monkeypatch) -> None:
@@ -176,18 +179,27 @@ def _answers(ctx: AppContext, tmp_path: Path) -> dict[str, object]:
     return {
         "queue counts": counts,
         "queues": {name: [row.reference for row in referrals.queue(name)] for name in counts},
-        "search": {text: [p.reference for p in people.search(text)]
-                   for text in ("sm", "o'", "ANN", "jo", "P000003", "01/01/1990")},
-        "lists": {(sort, descending, status): [r.reference for r in lists.page(
-                      ReferralListFilters(sort=sort, descending=descending, status=status), 0, 500).rows]
-                  for sort in SORTS for descending in (False, True) for status in ("", "completed")},
+        "search": {
+            text: [p.reference for p in people.search(text)]
+            for text in ("sm", "o'", "ANN", "jo", "P000003", "01/01/1990")
+        },
+        "lists": {
+            (sort, descending, status): [
+                r.reference
+                for r in lists.page(ReferralListFilters(sort=sort, descending=descending, status=status), 0, 500).rows
+            ]
+            for sort in SORTS
+            for descending in (False, True)
+            for status in ("", "completed")
+        },
         "export": out.read_text(encoding="utf-8-sig"),
         "retention": RetentionService(ctx).plan(date(2034, 1, 1)).referrals,
     }
 
 
-def test_the_everyday_services_answer_alike_on_postgresql_and_sqlite(pg_ctx: AppContext, ctx: AppContext,
-                                                                    tmp_path: Path) -> None:
+def test_the_everyday_services_answer_alike_on_postgresql_and_sqlite(
+    pg_ctx: AppContext, ctx: AppContext, tmp_path: Path
+) -> None:
     """Sample data made through the real services (intake, booking, attendance, next steps,
     letters) on both databases, then the same questions asked of each."""
     for context in (pg_ctx, ctx):
@@ -200,15 +212,18 @@ def test_the_everyday_services_answer_alike_on_postgresql_and_sqlite(pg_ctx: App
             assert audit.verify(session).ok
 
 
-def test_retention_anonymises_and_erases_alike_on_postgresql_and_sqlite(pg_ctx: AppContext, ctx: AppContext,
-                                                                        clock: FakeClock) -> None:
+def test_retention_anonymises_and_erases_alike_on_postgresql_and_sqlite(
+    pg_ctx: AppContext, ctx: AppContext, clock: FakeClock
+) -> None:
     for context in (pg_ctx, ctx):
         fill(context, people=40, referrals=60, seed=7)
     clock.set(datetime(2034, 1, 1, 9, 0))
     reports = [RetentionService(context).run() for context in (pg_ctx, ctx)]
     assert reports[0].referrals_anonymised > 0 and reports[0].people_anonymised > 0
     assert (reports[0].referral_references, reports[0].person_references) == (
-        reports[1].referral_references, reports[1].person_references)
+        reports[1].referral_references,
+        reports[1].person_references,
+    )
     for context in (pg_ctx, ctx):
         with context.reading() as session:
             assert audit.verify(session).ok  # every erasure is explained by an anonymised record

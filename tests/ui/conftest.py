@@ -51,8 +51,9 @@ def collect_widgets_on_the_gui_thread(qapp) -> Iterator[None]:
 
 @pytest.fixture
 def gui_ctx(tmp_path: Path) -> AppContext:
-    return open_context(f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", clock=lambda: GUI_NOW, user="tester",
-                        principal=EVERY_ROLE)
+    return open_context(
+        f"sqlite:///{(tmp_path / 'gui.sqlite3').as_posix()}", clock=lambda: GUI_NOW, user="tester", principal=EVERY_ROLE
+    )
 
 
 @pytest.fixture
@@ -75,5 +76,4 @@ def type_text(qtbot, widget: QWidget, text: str) -> None:
             qtbot.keyClicks(widget, ch)
         else:
             for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown,
-                                                         Qt.KeyboardModifier.NoModifier, ch))
+                QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))

@@ -61,26 +61,49 @@ def at(ctx: AppContext, moment: datetime) -> AppContext:
     return replace(ctx, clock=lambda: moment)
 
 
-def refer(ctx: AppContext, scheme_code: str = WEST_BERKS, surname: str = "Smith", forenames: str = "Alex",
-          date_of_birth: date = date(1990, 5, 1), taken: datetime | None = None,
-          address: str = "1 Test Street, Newbury") -> SavedReferral:
+def refer(
+    ctx: AppContext,
+    scheme_code: str = WEST_BERKS,
+    surname: str = "Smith",
+    forenames: str = "Alex",
+    date_of_birth: date = date(1990, 5, 1),
+    taken: datetime | None = None,
+    address: str = "1 Test Street, Newbury",
+) -> SavedReferral:
     """An eligible, consenting referral taken at ``taken`` (default: now), of a person living at
     ``address`` ("" for no postal address)."""
     moment = taken or ctx.now()
     draft = IntakeDraft(
-        scheme_code=scheme_code, surname=surname, forenames=forenames, date_of_birth=date_of_birth,
-        address=address, postcode="RG14 1AA" if address else "",
-        incident_at=moment - timedelta(hours=3), incident_place="High Street", crime_reference="43000001/26",
-        officer_name="PC Test", officer_collar_number="1234", station="Newbury",
-        substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True,
-        guardian_name="Pat Guardian", guardian_relationship="Parent")
+        scheme_code=scheme_code,
+        surname=surname,
+        forenames=forenames,
+        date_of_birth=date_of_birth,
+        address=address,
+        postcode="RG14 1AA" if address else "",
+        incident_at=moment - timedelta(hours=3),
+        incident_place="High Street",
+        crime_reference="43000001/26",
+        officer_name="PC Test",
+        officer_collar_number="1234",
+        station="Newbury",
+        substances=[SubstanceFind("cannabis", Decimal("2"), "g")],
+        consent=True,
+        guardian_name="Pat Guardian",
+        guardian_relationship="Parent",
+    )
     saved = IntakeService(at(ctx, moment)).save(draft)
     assert saved.decision == "eligible", saved.reasons
     return saved
 
 
-def book(ctx: AppContext, referral_id: int, when: datetime, centre_code: str = "",
-         session_type: SessionType = SessionType.ASSESSMENT, booked_at: datetime | None = None) -> int:
+def book(
+    ctx: AppContext,
+    referral_id: int,
+    when: datetime,
+    centre_code: str = "",
+    session_type: SessionType = SessionType.ASSESSMENT,
+    booked_at: datetime | None = None,
+) -> int:
     moment = booked_at or min(when - timedelta(hours=2), ctx.now())
     # Sessions an hour apart (``completed``) are warned of: booked as by a user who said "book anyway".
     return ProgrammeService(at(ctx, moment)).book(referral_id, when, centre_code, session_type, confirmed=True).id
@@ -90,8 +113,9 @@ def record(ctx: AppContext, appointment_id: int, attendance: Attendance, moment:
     ProgrammeService(at(ctx, moment)).record(appointment_id, attendance)
 
 
-def missed_twice(ctx: AppContext, scheme_code: str = WEST_BERKS, surname: str = "Missed",
-                 date_of_birth: date = date(1990, 5, 1)) -> SavedReferral:
+def missed_twice(
+    ctx: AppContext, scheme_code: str = WEST_BERKS, surname: str = "Missed", date_of_birth: date = date(1990, 5, 1)
+) -> SavedReferral:
     """A referral taken five days ago whose two appointments were not attended: awaiting confirmation."""
     taken = FIXED_NOW - timedelta(days=5)
     saved = refer(ctx, scheme_code, surname=surname, date_of_birth=date_of_birth, taken=taken)

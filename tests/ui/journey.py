@@ -51,25 +51,29 @@ Steps = Generator[Wait, Any, None]
 
 def modal(object_name: str, seconds: float = 30.0) -> Wait:
     """The modal dialog called ``object_name``, once it is shown and has the focus."""
+
     def found() -> QWidget | None:
         widget = QApplication.activeModalWidget()
-        return widget if widget is not None and widget.objectName() == object_name and widget.isVisible() \
-            else None
+        return widget if widget is not None and widget.objectName() == object_name and widget.isVisible() else None
+
     return Wait(f"the {object_name} dialog", found, seconds)
 
 
 def window(seconds: float = 30.0) -> Wait:
     """The main window, once it is shown and no dialog stands in front of it."""
+
     def found() -> MainWindow | None:
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, MainWindow) and widget.isVisible() and QApplication.activeModalWidget() is None:
                 return widget
         return None
+
     return Wait("the main window", found, seconds)
 
 
-def until(what: str, condition: Callable[[], Any], seconds: float = 30.0,
-          state: Callable[[], str] | None = None) -> Wait:
+def until(
+    what: str, condition: Callable[[], Any], seconds: float = 30.0, state: Callable[[], str] | None = None
+) -> Wait:
     return Wait(what, condition, seconds, state)
 
 
@@ -139,8 +143,12 @@ class Driver(QObject):
             if not value:
                 if time.monotonic() > self.deadline:
                     shown = self.waiting.state() if self.waiting.state is not None else ""
-                    self._fail(TimeoutError(f"waited {self.waiting.seconds:.0f} s for {self.waiting.what}"
-                                            + (f"; the screen showed: {shown}" if shown else "")))
+                    self._fail(
+                        TimeoutError(
+                            f"waited {self.waiting.seconds:.0f} s for {self.waiting.what}"
+                            + (f"; the screen showed: {shown}" if shown else "")
+                        )
+                    )
                 return
         if self.finished:
             return
@@ -193,7 +201,9 @@ def run(steps: Steps, *argv: str, errors_expected: bool = False) -> int:
         driver.timer.stop()
     if driver.error is not None:
         raise driver.error
-    assert driver.finished, f"the application ended while the journey waited for {driver.waiting and driver.waiting.what}"
+    assert driver.finished, (
+        f"the application ended while the journey waited for {driver.waiting and driver.waiting.what}"
+    )
     return code
 
 
@@ -226,8 +236,12 @@ class Workstation:
 def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workstation]:
     root = tmp_path / "workstation"
     session_config = os.environ["XDG_CONFIG_HOME"]  # the tests' own (tests/conftest.py isolated_home)
-    for name, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                      ("XDG_CACHE_HOME", "cache")):
+    for name, sub in (
+        ("HOME", "home"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
         (root / sub).mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(name, str(root / sub))
     for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
@@ -260,7 +274,7 @@ def sign_in(qtbot, name: str, password: str = PASSWORD, new_password: str = NEW_
 def _window_or_change() -> QWidget | None:
     found = modal("changePasswordDialog").found() or modal("signInDialog").found()
     if found is not None and found.objectName() == "signInDialog":
-        message = found.message.text()  # type: ignore[attr-defined]
+        message = found.message.text()
         assert not message, f"sign-in refused: {message}"
         return None
     return found or window().found()
@@ -282,8 +296,12 @@ def tab_titles(main: MainWindow) -> list[str]:
 
 
 # -- the team, added as an installation script adds it -----------------------------------------------------
-TEAM_ROLES = {"admin": ("administrator", ""), "pc1234": ("station_staff", ""),
-              "cw.smith": ("support_worker", "Cranstoun"), "coord.lee": ("coordinator", "")}
+TEAM_ROLES = {
+    "admin": ("administrator", ""),
+    "pc1234": ("station_staff", ""),
+    "cw.smith": ("support_worker", "Cranstoun"),
+    "coord.lee": ("coordinator", ""),
+}
 
 
 def add_team(workstation: Workstation, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -315,6 +333,7 @@ def file_dialog(seconds: float = 30.0) -> Wait:
     def found() -> QFileDialog | None:
         widget = QApplication.activeModalWidget()
         return widget if isinstance(widget, QFileDialog) and widget.isVisible() else None
+
     return Wait("a file dialog", found, seconds)
 
 

@@ -45,8 +45,9 @@ def day_data(views_ctx):
     tomorrow = refer(views_ctx, surname="Tomorrow", forenames="Tam")
     elsewhere = refer(views_ctx, surname="Elsewhere", forenames="Eli")
     ids = {
-        "early": book(views_ctx, early.id, FIXED_NOW.replace(hour=9, minute=30), "newbury",
-                      booked_at=FIXED_NOW.replace(hour=6)),
+        "early": book(
+            views_ctx, early.id, FIXED_NOW.replace(hour=9, minute=30), "newbury", booked_at=FIXED_NOW.replace(hour=6)
+        ),
         "late": book(views_ctx, late.id, FIXED_NOW.replace(hour=14), "newbury"),
         "tomorrow": book(views_ctx, tomorrow.id, datetime.combine(TODAY + timedelta(days=1), time(10)), "newbury"),
         "elsewhere": book(views_ctx, elsewhere.id, FIXED_NOW.replace(hour=15), "thatcham"),
@@ -86,7 +87,11 @@ def test_lists_the_days_appointments_of_the_chosen_centre(qtbot, view, views_run
 
 
 def test_the_chosen_centre_is_remembered_for_next_time(
-    qtbot, views_ctx, views_runner, views_settings, day_data,
+    qtbot,
+    views_ctx,
+    views_runner,
+    views_settings,
+    day_data,
 ) -> None:
     views_settings.last_centre = "thatcham"
     widget = AppointmentsView(views_ctx, views_runner, views_settings)
@@ -165,7 +170,11 @@ def test_not_attended_by_keyboard_alone(qtbot, view, views_ctx, views_runner, da
 
 
 def test_rebook_asks_for_reason_and_new_time_at_the_fields(
-    qtbot, view, views_ctx, views_runner, day_data,
+    qtbot,
+    view,
+    views_ctx,
+    views_runner,
+    day_data,
 ) -> None:
     click_row(qtbot, view.table, find_row(view.table, PERSON, "LATE, Lee"))
     click(qtbot, view.rebook_button)
@@ -200,7 +209,11 @@ def test_rebook_asks_for_reason_and_new_time_at_the_fields(
 
 
 def test_a_second_rebooking_is_refused_with_the_reason_in_the_dialog(
-    qtbot, view, views_ctx, views_runner, day_data,
+    qtbot,
+    view,
+    views_ctx,
+    views_runner,
+    day_data,
 ) -> None:
     # West Berkshire allows one rebooking: use it up with a missed appointment first.
     missed = refer(views_ctx, surname="Again", forenames="Ash", taken=FIXED_NOW - timedelta(days=3))
@@ -340,11 +353,15 @@ def _centre_choices(qtbot, views_ctx, views_runner, views_settings) -> list[str]
 
 
 def test_a_support_worker_chooses_only_among_their_organisations_centres(
-        qtbot, views_ctx, views_runner, views_settings):
+    qtbot, views_ctx, views_runner, views_settings
+):
     views_ctx.sign_in_as(Principal("worker", frozenset({Role.SUPPORT_WORKER}), "Cranstoun"))
     assert _centre_choices(qtbot, views_ctx, views_runner, views_settings) == [
-        "West Berkshire — Cranstoun Newbury Drop-in", "West Berkshire — Cranstoun Thatcham Drop-in",
-        "Windsor and Maidenhead — Cranstoun Maidenhead Drop-in", "Windsor and Maidenhead — Cranstoun Windsor Drop-in"]
+        "West Berkshire — Cranstoun Newbury Drop-in",
+        "West Berkshire — Cranstoun Thatcham Drop-in",
+        "Windsor and Maidenhead — Cranstoun Maidenhead Drop-in",
+        "Windsor and Maidenhead — Cranstoun Windsor Drop-in",
+    ]
 
 
 def test_a_coordinator_chooses_among_every_centre(qtbot, views_ctx, views_runner, views_settings):

@@ -27,7 +27,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2 ** 14)
+    monkeypatch.setattr(encrypted_backup, "SCRYPT_N", 2**14)
 
 
 @pytest.fixture

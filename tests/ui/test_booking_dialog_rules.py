@@ -51,23 +51,29 @@ def test_past_and_double_bookings_are_refused_at_the_field(qtbot, page, views_ct
     assert dialog.isVisible()
     assert dialog.fields["scheduled_at"].error.text() == "10/03/2026 11:00 is in the past: book a time from now on."
     submit(qtbot, dialog, views_runner, "12/03/2026 10:00")
-    assert "already has an appointment at 12/03/2026 10:00 (at the same time)" in \
-        dialog.fields["scheduled_at"].error.text()
+    assert (
+        "already has an appointment at 12/03/2026 10:00 (at the same time)"
+        in dialog.fields["scheduled_at"].error.text()
+    )
     submit(qtbot, dialog, views_runner, "12/03/2026 10:01")
     assert "(1 min apart)" in dialog.fields["scheduled_at"].error.text()
     assert len(ReferralService(views_ctx).detail(saved.id).appointments) == 1  # nothing more written
 
 
-def test_a_booking_close_to_another_is_made_only_when_confirmed(
-        qtbot, page, views_ctx, views_runner, monkeypatch):
+def test_a_booking_close_to_another_is_made_only_when_confirmed(qtbot, page, views_ctx, views_runner, monkeypatch):
     saved = refer(views_ctx, surname="Close", forenames="Cal")
     book(views_ctx, saved.id, datetime(2026, 3, 12, 10, 0))
     dialog = open_booking(qtbot, page, saved.reference)
     no = Questions(False)
     monkeypatch.setattr(dialogs, "ask_confirmation", no)
     submit(qtbot, dialog, views_runner, "12/03/2026 11:00")
-    assert no.asked == [("Book anyway?", "The person has another appointment at 12/03/2026 10:00, only 1 h "
-                                         "before this one.\n\nBook this appointment anyway?")]
+    assert no.asked == [
+        (
+            "Book anyway?",
+            "The person has another appointment at 12/03/2026 10:00, only 1 h "
+            "before this one.\n\nBook this appointment anyway?",
+        )
+    ]
     assert dialog.isVisible() and dialog.ok_button.isEnabled()
     assert "only 1 h before this one" in dialog.general_error.text()
     assert len(ReferralService(views_ctx).detail(saved.id).appointments) == 1

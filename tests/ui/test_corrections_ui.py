@@ -65,9 +65,11 @@ def test_the_worker_who_recorded_it_corrects_it_the_same_day(qtbot, page, views_
     assert dialog is not None and dialog.isVisible()
     assert "recorded as not attended" in dialog.intro.text()
     assert [dialog.attendance.itemText(i) for i in range(dialog.attendance.count())] == [
-        "Attended", "Cancelled by provider"]
+        "Attended",
+        "Cancelled by provider",
+    ]
 
-    click(qtbot, dialog.ok_button)                       # no reason given
+    click(qtbot, dialog.ok_button)  # no reason given
     assert dialog.isVisible()
     assert dialog.fields["reason"].error.text() == "Give the reason for the correction."
 
@@ -94,12 +96,12 @@ def test_others_are_not_shown_the_correction(qtbot, page, views_ctx, who) -> Non
 
 
 def test_a_coordinator_withdraws_a_confirmation_then_corrects(qtbot, page, views_ctx, views_runner) -> None:
-    saved = missed_twice(views_ctx, surname="Absent")       # recorded by "tester" two and four days ago
+    saved = missed_twice(views_ctx, surname="Absent")  # recorded by "tester" two and four days ago
     ProgrammeService(views_ctx).confirm_next_step(saved.id)
     notice, _pdf = DocumentService(views_ctx).issue(saved.id, "future_ineligibility_notice")
     views_ctx.sign_in_as(CORA)
     open_by_reference(qtbot, page, saved.reference)
-    assert not page.correct_button.isVisible()          # confirmed: withdraw first
+    assert not page.correct_button.isVisible()  # confirmed: withdraw first
     assert page.withdraw_button.isVisible() and page.withdraw_button.isEnabled()
 
     click(qtbot, page.withdraw_button)
@@ -128,8 +130,7 @@ def test_a_coordinator_withdraws_a_confirmation_then_corrects(qtbot, page, views
     with qtbot.waitSignal(page.sig_changed, timeout=10000):
         click(qtbot, dialog.ok_button)
     wait_idle(qtbot, views_runner)
-    qtbot.waitUntil(lambda: page.detail is not None and page.detail.status == "awaiting_appointment",
-                    timeout=10000)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.status == "awaiting_appointment", timeout=10000)
     assert column_texts(page.appointments_table, ATTENDANCE) == ["Not attended", "Attended"]
     assert "None proposed" in page.next_step_label.text()
 

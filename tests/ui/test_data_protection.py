@@ -60,11 +60,14 @@ def confirm(monkeypatch):
 def people(gui_ctx, make_draft):
     """Two people, each with one declined referral dated 2015 (long past retention)."""
     intake = IntakeService(gui_ctx)
-    saved = [intake.save(make_draft(incident_at=INCIDENT, consent=False)),
-             intake.save(make_draft(surname="Jones", incident_at=INCIDENT, consent=False))]
+    saved = [
+        intake.save(make_draft(incident_at=INCIDENT, consent=False)),
+        intake.save(make_draft(surname="Jones", incident_at=INCIDENT, consent=False)),
+    ]
     with gui_ctx.session_factory.begin() as session:
-        session.execute(update(Referral).values(referral_date=datetime(2015, 1, 5).date(),
-                                                outcome_date=datetime(2015, 1, 5).date()))
+        session.execute(
+            update(Referral).values(referral_date=datetime(2015, 1, 5).date(), outcome_date=datetime(2015, 1, 5).date())
+        )
     return saved
 
 
@@ -81,8 +84,13 @@ def _visible(menu: QMenu) -> list[str]:
 
 def test_actions_are_shown_by_permission(qtbot, gui_ctx, gui_runner) -> None:
     menu = _menu_for(qtbot, gui_ctx, gui_runner)
-    assert _visible(menu) == ["mergeAction", "undoMergeAction", "subjectAccessAction", "legalHoldAction",
-                              "retentionAction"]
+    assert _visible(menu) == [
+        "mergeAction",
+        "undoMergeAction",
+        "subjectAccessAction",
+        "legalHoldAction",
+        "retentionAction",
+    ]
     gui_ctx.sign_in_as(as_role(Role.STATION_STAFF))
     menu.aboutToShow.emit()
     assert _visible(menu) == []
@@ -126,8 +134,9 @@ def test_subject_access_export(qtbot, gui_ctx, gui_runner, people, monkeypatch, 
     assert str(result.pdf_path) in dialog.status.text() and result.zip_path is None
 
 
-def test_subject_access_export_protected_with_a_password(qtbot, gui_ctx, gui_runner, people, monkeypatch,
-                                                         tmp_path) -> None:
+def test_subject_access_export_protected_with_a_password(
+    qtbot, gui_ctx, gui_runner, people, monkeypatch, tmp_path
+) -> None:
     chosen: list[str] = []
     folder = tmp_path / "sar"  # (the database is in tmp_path)
     monkeypatch.setattr(data_protection, "ask_folder", lambda _parent: chosen.append("asked") or str(folder))
@@ -217,8 +226,9 @@ def test_an_action_opens_its_dialog_and_reports_changes(qtbot, gui_ctx, gui_runn
     changes: list[int] = []
     menu = QMenu("Data protection")
     qtbot.addWidget(menu)
-    add_data_protection_actions(SimpleNamespace(ctx=gui_ctx, runner=gui_runner), menu,
-                                on_changed=lambda: changes.append(1))
+    add_data_protection_actions(
+        SimpleNamespace(ctx=gui_ctx, runner=gui_runner), menu, on_changed=lambda: changes.append(1)
+    )
     next(a for a in menu.actions() if a.objectName() == "legalHoldAction").trigger()
     dialog = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "legalHoldDialog" and w.isVisible())
     qtbot.addWidget(dialog)

@@ -57,8 +57,9 @@ ISSUED, ISSUED_DOCUMENT, ISSUED_TO = 0, 1, 2  # issued documents
 class FakePrintDialog:
     """Answers the print dialog: a printer writing a PDF file, or None (cancelled)."""
 
-    def __init__(self, folder: Path, answer: bool = True,
-                 mode: QPrinter.PrinterMode = QPrinter.PrinterMode.ScreenResolution) -> None:
+    def __init__(
+        self, folder: Path, answer: bool = True, mode: QPrinter.PrinterMode = QPrinter.PrinterMode.ScreenResolution
+    ) -> None:
         self.folder = folder
         self.answer = answer
         self.mode = mode
@@ -161,7 +162,12 @@ def test_a_saved_referral_offers_its_letter_and_preview_stores_nothing(qtbot, pa
 
 
 def test_issue_and_print_asks_for_the_printer_prints_every_page_and_shows_it_issued(
-    qtbot, page, views_ctx, views_runner, monkeypatch, tmp_path,
+    qtbot,
+    page,
+    views_ctx,
+    views_runner,
+    monkeypatch,
+    tmp_path,
 ) -> None:
     fake = FakePrintDialog(tmp_path, mode=QPrinter.PrinterMode.HighResolution)  # as the real dialog gives
     monkeypatch.setattr(pdf_output, "ask_printer", fake)
@@ -178,7 +184,8 @@ def test_issue_and_print_asks_for_the_printer_prints_every_page_and_shows_it_iss
     assert due_texts(page, STATE) == ["Issued 10/03/2026 12:00\nby tester"]
     assert page.documents.title() == "Documents"
     assert column_texts(page.documents.issued_table, ISSUED_DOCUMENT) == [
-        f"Referral letter\n{issued.document_reference}"]
+        f"Referral letter\n{issued.document_reference}"
+    ]
     assert column_texts(page.documents.issued_table, ISSUED_TO) == ["Pia Printer"]
     assert column_texts(page.timeline_table, 1)[-1] == "Document"
     assert "sent it to the printer" in page.message.text()
@@ -206,7 +213,12 @@ def _answer_the_question(qtbot, button_text: str) -> list[str]:
 
 @pytest.mark.parametrize("answer", ["Do not issue", "Issue anyway"])
 def test_a_letter_to_a_person_with_no_postal_address_asks_issue_anyway_first(
-    qtbot, page, views_ctx, views_runner, printer_dialog, answer,
+    qtbot,
+    page,
+    views_ctx,
+    views_runner,
+    printer_dialog,
+    answer,
 ) -> None:
     saved = refer(views_ctx, surname="Nofixed", forenames="Nia", address="")
     service = DocumentService(views_ctx)
@@ -230,8 +242,9 @@ def test_a_letter_to_a_person_with_no_postal_address_asks_issue_anyway_first(
     wait_idle(qtbot, views_runner)
 
 
-def test_a_letter_to_a_person_with_an_address_asks_no_question(qtbot, page, views_ctx, views_runner,
-                                                               printer_dialog) -> None:
+def test_a_letter_to_a_person_with_an_address_asks_no_question(
+    qtbot, page, views_ctx, views_runner, printer_dialog
+) -> None:
     saved = refer(views_ctx, surname="Housed")
     show(qtbot, page, saved.id)
     assert due_texts(page, STATE) == ["Not yet issued"]
@@ -266,7 +279,13 @@ def test_cancelling_the_print_dialog_issues_nothing(qtbot, page, views_ctx, monk
 
 
 def test_issue_and_save_then_reprint_and_save_again_give_the_identical_pdf(
-    qtbot, page, views_ctx, views_runner, monkeypatch, printer_dialog, tmp_path,
+    qtbot,
+    page,
+    views_ctx,
+    views_runner,
+    monkeypatch,
+    printer_dialog,
+    tmp_path,
 ) -> None:
     saved = refer(views_ctx, surname="Copy", forenames="Cas")
     service = DocumentService(views_ctx)
@@ -323,8 +342,9 @@ def test_issue_and_save_then_reprint_and_save_again_give_the_identical_pdf(
     assert len(service.issued_for(saved.id)) == 1
 
 
-def test_a_file_that_cannot_be_written_is_said_plainly(qtbot, page, views_ctx, views_runner, monkeypatch,
-                                                       tmp_path) -> None:
+def test_a_file_that_cannot_be_written_is_said_plainly(
+    qtbot, page, views_ctx, views_runner, monkeypatch, tmp_path
+) -> None:
     saved = refer(views_ctx, surname="Nowhere")
     DocumentService(views_ctx).issue(saved.id, "referral_letter")
     show(qtbot, page, saved.id)
@@ -338,13 +358,18 @@ def test_a_file_that_cannot_be_written_is_said_plainly(qtbot, page, views_ctx, v
 
 
 def test_a_youth_referral_offers_the_yot_notice_and_a_booking_its_appointment_letter(
-    qtbot, page, views_ctx, views_runner,
+    qtbot,
+    page,
+    views_ctx,
+    views_runner,
 ) -> None:
     saved = refer(views_ctx, surname="Young", forenames="Yan", date_of_birth=date(2010, 1, 1))
     show(qtbot, page, saved.id)
     assert page.documents.title() == "Documents — 2 to issue"
     assert [t.split("\n")[0] for t in due_texts(page, DOCUMENT)] == [
-        "Referral letter", "Notice to the Youth Offending Team"]
+        "Referral letter",
+        "Notice to the Youth Offending Team",
+    ]
     assert due_texts(page, DOCUMENT)[0] == "Referral letter\nto Yan Young (copy to Pat Guardian)"
 
     # Booking through the page's dialog: the appointment letter is offered at once.
@@ -369,7 +394,10 @@ def test_issued_documents_go_below_those_still_to_issue(qtbot, page, views_ctx, 
 
 
 def test_confirming_a_next_step_offers_the_file_note_and_ineligibility_notice(
-    qtbot, page, views_ctx, monkeypatch,
+    qtbot,
+    page,
+    views_ctx,
+    monkeypatch,
 ) -> None:
     saved = missed_twice(views_ctx, WINDSOR, surname="Absent")  # adult, deferred prosecution
     show(qtbot, page, saved.id)
@@ -393,8 +421,9 @@ def test_a_missed_appointment_offers_its_notice(qtbot, page, views_ctx):
 
 
 # -- the preview dialog on its own ----------------------------------------------------------------
-def test_the_preview_dialog_prints_and_saves_what_it_shows(qtbot, views_ctx, printer_dialog, monkeypatch,
-                                                           tmp_path) -> None:
+def test_the_preview_dialog_prints_and_saves_what_it_shows(
+    qtbot, views_ctx, printer_dialog, monkeypatch, tmp_path
+) -> None:
     saved = refer(views_ctx, surname="Dialog")
     pdf = DocumentService(views_ctx).preview(saved.id, "referral_letter")
     dialog = PdfPreviewDialog(pdf.content, pdf.title, pdf.file_name)
@@ -476,7 +505,12 @@ def view(qtbot, views_ctx, views_runner, views_settings):
 
 
 def test_print_letters_for_this_day_issues_them_and_prints_one_merged_pdf(
-    qtbot, view, views_ctx, views_runner, printer_dialog, monkeypatch,
+    qtbot,
+    view,
+    views_ctx,
+    views_runner,
+    printer_dialog,
+    monkeypatch,
 ) -> None:
     tomorrow = TODAY + timedelta(days=1)
     people = [refer(views_ctx, surname=name) for name in ("Ash", "Birch")]

@@ -25,8 +25,10 @@ TIMEOUT = 20000
 
 @pytest.fixture
 def queue_ids(gui_ctx, tmp_path) -> tuple[int, ...]:
-    rows = [referral(reference=f"WB-2026-0010{n}", surname=name, incident_date="2026-03-08")
-            for n, name in enumerate(("Smith", "Jones", "Brown"), start=1)]
+    rows = [
+        referral(reference=f"WB-2026-0010{n}", surname=name, incident_date="2026-03-08")
+        for n, name in enumerate(("Smith", "Jones", "Brown"), start=1)
+    ]
     assert ImportService(gui_ctx).run(write_import(tmp_path, "csv", rows, name="seed")).written
     queue = ReferralService(gui_ctx).queue("awaiting_appointment")
     return tuple(r.referral_id for r in queue[:2])
@@ -34,8 +36,9 @@ def queue_ids(gui_ctx, tmp_path) -> tuple[int, ...]:
 
 def open_dialog(qtbot, gui_ctx, gui_runner, ids):
     with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):  # the row count
-        dialog = export_action.export_rows(None, gui_ctx, gui_runner, "referrals", ids,
-                                           "Queue: awaiting first appointment", "awaiting")
+        dialog = export_action.export_rows(
+            None, gui_ctx, gui_runner, "referrals", ids, "Queue: awaiting first appointment", "awaiting"
+        )
         qtbot.addWidget(dialog)
     return dialog
 
@@ -71,13 +74,13 @@ def test_export_without_a_password_as_csv(qtbot, gui_ctx, gui_runner, queue_ids,
     assert len(lines) == 3 and [line.split(",")[0] for line in lines[1:]] == ["WB-2026-00101", "WB-2026-00102"]
 
 
-def test_a_list_with_filters_and_a_cancelled_save(qtbot, gui_ctx, gui_runner, queue_ids, monkeypatch,
-                                                  tmp_path) -> None:
+def test_a_list_with_filters_and_a_cancelled_save(qtbot, gui_ctx, gui_runner, queue_ids, monkeypatch, tmp_path) -> None:
     saved: list[str] = []
     monkeypatch.setattr(export_action, "ask_export_path", lambda _p, name, fmt: saved.append(name) or "")
     with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
-        dialog = export_action.export_list(None, gui_ctx, gui_runner, ExportQuery(kind="people", area="west-berkshire"),
-                                           "people in West Berkshire")
+        dialog = export_action.export_list(
+            None, gui_ctx, gui_runner, ExportQuery(kind="people", area="west-berkshire"), "people in West Berkshire"
+        )
         qtbot.addWidget(dialog)
     assert dialog.intro.text() == "Export people in West Berkshire: 3 row(s)."
     qtbot.mouseClick(dialog.protect, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.protect.height() // 2))

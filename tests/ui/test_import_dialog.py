@@ -23,10 +23,11 @@ from diversion_desktop.ui.table_models import ROW_ROLE
 from tests.import_files import appointment, referral, write_import
 
 TIMEOUT = 20000
-ROWS = [referral(reference="WB-2025-00001", incident_date="2025-06-01", outcome="not_attended",
-                 outcome_date="2025-08-01"),
-        referral(reference="WB-2026-00101", incident_date="2026-03-08"),
-        referral(reference="WB-2026-00102", surname="Jones", forenames="Amy", incident_date="2026-03-08")]
+ROWS = [
+    referral(reference="WB-2025-00001", incident_date="2025-06-01", outcome="not_attended", outcome_date="2025-08-01"),
+    referral(reference="WB-2026-00101", incident_date="2026-03-08"),
+    referral(reference="WB-2026-00102", surname="Jones", forenames="Amy", incident_date="2026-03-08"),
+]
 APPOINTMENTS = [appointment(reference="WB-2026-00102", appointment_at="2026-03-09 10:00")]
 
 
@@ -69,13 +70,20 @@ def test_choose_check_then_import(qtbot, dialog, gui_ctx, monkeypatch, tmp_path,
     assert dialog.file_edit.text().endswith(f"pilot.{file_format}")
     rows = shown(dialog)
     assert [(r.sheet, r.row, r.result) for r in sorted(rows, key=lambda r: (r.sheet, r.row))] == [
-        ("appointments", 2, "ready"), ("referrals", 2, "ready"), ("referrals", 3, "ready"), ("referrals", 4, "ready")]
+        ("appointments", 2, "ready"),
+        ("referrals", 2, "ready"),
+        ("referrals", 3, "ready"),
+        ("referrals", 4, "ready"),
+    ]
     barred = next(r for r in rows if r.reference == "WB-2026-00101")
     assert "matched to person" in barred.person and barred.decision == "not eligible"
     assert "Dry run" in dialog.summary.text() and "Nothing was written" in dialog.summary.text()
     assert not dialog.progress.isVisible() and dialog.progress.maximum() > 1  # fed while checking
-    assert ReferralService(gui_ctx).queue_counts() == {"awaiting_appointment": 0, "overdue": 0,
-                                                       "awaiting_confirmation": 0}
+    assert ReferralService(gui_ctx).queue_counts() == {
+        "awaiting_appointment": 0,
+        "overdue": 0,
+        "awaiting_confirmation": 0,
+    }
     with qtbot.waitSignal(dialog.sig_imported, timeout=TIMEOUT) as imported:
         click(qtbot, dialog.import_button)
     assert imported.args[0].written and imported.args[0].referrals == 3

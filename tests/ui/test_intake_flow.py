@@ -60,8 +60,14 @@ def form(qtbot, gui_ctx, gui_runner, gui_settings) -> IntakeForm:
     return widget
 
 
-def fill_adult(qtbot, form: IntakeForm, surname: str = "O'Brien", dob: str = "01/05/1990",
-               area: str = "West Berkshire", quantity: str = "2.5") -> None:
+def fill_adult(
+    qtbot,
+    form: IntakeForm,
+    surname: str = "O'Brien",
+    dob: str = "01/05/1990",
+    area: str = "West Berkshire",
+    quantity: str = "2.5",
+) -> None:
     type_into(qtbot, form, "Surname", surname)
     type_into(qtbot, form, "Forenames", "Seán")
     type_into(qtbot, form, "Date of birth", dob)
@@ -80,18 +86,26 @@ INPUTS = (QLineEdit, QComboBox, QAbstractSpinBox, QCheckBox, QPlainTextEdit, QTe
 def test_every_input_is_named_for_assistive_technology(form: IntakeForm) -> None:
     """Each input a person can reach has an accessible name, and a labelled one is named by its
     label's words exactly (what the screen shows is what a screen reader says)."""
-    inputs = [w for w in form.findChildren(QWidget) if isinstance(w, INPUTS) and w.isVisibleTo(form)
-              # the line edit inside a combo box or spin box is part of that input, which has the name
-              and not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))]
+    inputs = [
+        w
+        for w in form.findChildren(QWidget)
+        if isinstance(w, INPUTS)
+        and w.isVisibleTo(form)
+        # the line edit inside a combo box or spin box is part of that input, which has the name
+        and not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))
+    ]
     assert [w.objectName() or type(w).__name__ for w in inputs if not w.accessibleName()] == []
-    labelled = {label.text().replace("&", ""): label.buddy() for label in form.findChildren(QLabel)
-                if label.buddy() is not None and label.isVisibleTo(form)}
-    assert {name: buddy.accessibleName() for name, buddy in labelled.items()
-            if buddy.accessibleName() != name} == {}
+    labelled = {
+        label.text().replace("&", ""): label.buddy()
+        for label in form.findChildren(QLabel)
+        if label.buddy() is not None and label.isVisibleTo(form)
+    }
+    assert {name: buddy.accessibleName() for name, buddy in labelled.items() if buddy.accessibleName() != name} == {}
     # The check saw the form's inputs, labelled and not (the substance row's are named in code).
     assert {"Surname", "Forenames", "Date of birth", "Area", "Incident date and time", "Officer name"} <= set(labelled)
     assert {"Substance 1", "Quantity 1", "Unit 1", "The person agrees to take part in the diversion"} <= {
-        w.accessibleName() for w in inputs}
+        w.accessibleName() for w in inputs
+    }
 
 
 def test_the_person_inputs_are_the_field_lists(qtbot, form: IntakeForm) -> None:
@@ -109,11 +123,23 @@ def test_the_person_inputs_are_the_field_lists(qtbot, form: IntakeForm) -> None:
             type_into(qtbot, form, f.label, typed[f.name])
     draft = form.draft()
     assert {name: getattr(draft, name) for name in typed} == {
-        name: value.upper() if name == "postcode" else value for name, value in typed.items()}
-    person = PersonRecord(id=1, reference="P000001", surname="Nowak", forenames="Ewa", date_of_birth=date(2010, 3, 10),
-                          **{f.name: f"{f.name.upper()} VALUE" for f in placed if f.kind not in (Kind.DATE, Kind.CHOICE)
-                             and f.name not in ("surname", "forenames")},
-                          sex="Female", ethnicity_self=ETHNICITY_2021[0], ethnicity_observed=OFFICER_OBSERVED[0])
+        name: value.upper() if name == "postcode" else value for name, value in typed.items()
+    }
+    person = PersonRecord(
+        id=1,
+        reference="P000001",
+        surname="Nowak",
+        forenames="Ewa",
+        date_of_birth=date(2010, 3, 10),
+        **{
+            f.name: f"{f.name.upper()} VALUE"
+            for f in placed
+            if f.kind not in (Kind.DATE, Kind.CHOICE) and f.name not in ("surname", "forenames")
+        },
+        sex="Female",
+        ethnicity_self=ETHNICITY_2021[0],
+        ethnicity_observed=OFFICER_OBSERVED[0],
+    )
     form.load_person(person)
     assert form.draft().guardian_phone == "GUARDIAN_PHONE VALUE"
     assert {f.name: getattr(form.draft(), f.name) for f in placed} == {f.name: getattr(person, f.name) for f in placed}
@@ -171,11 +197,14 @@ def test_under_18_needs_a_guardian(qtbot, form: IntakeForm) -> None:
     assert saved.args[0].pathway == "youth"
 
 
-@pytest.mark.parametrize(("dob", "message"), [
-    ("31/02/1990", "real date"),
-    ("01/01/2030", "future"),
-    ("01/06/2017", "under 10"),
-])
+@pytest.mark.parametrize(
+    ("dob", "message"),
+    [
+        ("31/02/1990", "real date"),
+        ("01/01/2030", "future"),
+        ("01/06/2017", "under 10"),
+    ],
+)
 def test_impossible_dates_refused_at_the_field(qtbot, form: IntakeForm, dob: str, message: str) -> None:
     fill_adult(qtbot, form, dob=dob)
     tick(qtbot, form.consent)
@@ -221,14 +250,16 @@ def test_possible_match_is_offered_before_a_new_person(qtbot, form: IntakeForm, 
     assert "Known person P000001" in form.person_banner.text()
 
 
-@pytest.mark.parametrize(("typed", "shown", "age"), [
-    ("14031990", "14/03/1990", 35),
-    ("14/03/90", "14/03/1990", 35),
-    ("1/1/30", "01/01/1930", 96),      # 2030 would be in the future: the previous century
-    ("09/03/08", "09/03/2008", 18),
-])
-def test_a_date_of_birth_typed_short_is_understood(qtbot, form: IntakeForm, typed: str, shown: str,
-                                                    age: int) -> None:
+@pytest.mark.parametrize(
+    ("typed", "shown", "age"),
+    [
+        ("14031990", "14/03/1990", 35),
+        ("14/03/90", "14/03/1990", 35),
+        ("1/1/30", "01/01/1930", 96),  # 2030 would be in the future: the previous century
+        ("09/03/08", "09/03/2008", 18),
+    ],
+)
+def test_a_date_of_birth_typed_short_is_understood(qtbot, form: IntakeForm, typed: str, shown: str, age: int) -> None:
     fill_adult(qtbot, form, dob=typed)
     tick(qtbot, form.consent)
     assert form.decision_label.text() == "Eligible for diversion"

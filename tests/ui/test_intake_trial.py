@@ -56,13 +56,15 @@ def test_a_quantity_that_is_not_more_than_zero_gives_no_decision(qtbot, form: In
 
 
 # -- a quantity is read exactly as typed, or not at all (issue 14, item 12) ---------------------
-@pytest.mark.parametrize(("quantity", "words"), [
-    ("1,200", "could be 1200 (a thousands comma) or 1.2 (a decimal comma)"),
-    ("0.0004", "more than 3 decimal places"),
-    ("1e-400", "written with an exponent"),
-])
-def test_a_quantity_that_would_change_gives_no_decision(qtbot, form: IntakeForm, quantity: str,
-                                                         words: str) -> None:
+@pytest.mark.parametrize(
+    ("quantity", "words"),
+    [
+        ("1,200", "could be 1200 (a thousands comma) or 1.2 (a decimal comma)"),
+        ("0.0004", "more than 3 decimal places"),
+        ("1e-400", "written with an exponent"),
+    ],
+)
+def test_a_quantity_that_would_change_gives_no_decision(qtbot, form: IntakeForm, quantity: str, words: str) -> None:
     fill_adult(qtbot, form, quantity=quantity)
     tick(qtbot, form.consent)
     assert form.decision_label.text() == "Not yet decided"
@@ -104,7 +106,8 @@ def test_the_youth_pathway_line_says_what_is_required_and_what_will_happen(qtbot
     tick(qtbot, form.consent)
     assert form.pathway_label.text() == (
         "Aged 15 on the incident date: youth pathway: a parent or guardian is required; "
-        "the Youth Offending Team will be notified when the referral is saved.")
+        "the Youth Offending Team will be notified when the referral is saved."
+    )
 
 
 # -- 9. nothing of the last person or officer after a save ----------------------------------
@@ -115,15 +118,23 @@ def test_after_a_save_only_the_workstation_settings_remain(qtbot, form: IntakeFo
     save(qtbot, form)
     assert gui_settings.station == "Windsor"
     assert form.station.text() == "Windsor"  # a setting of this workstation
-    for name in ("surname", "forenames", "date_of_birth", "officer_name", "officer_collar_number",
-                 "incident_place", "incident_at", "guardian_name", "guardian_address"):
+    for name in (
+        "surname",
+        "forenames",
+        "date_of_birth",
+        "officer_name",
+        "officer_collar_number",
+        "incident_place",
+        "incident_at",
+        "guardian_name",
+        "guardian_address",
+    ):
         assert getattr(form, name).text() == "", name
     assert form.substance_rows[0].quantity.text() == "" and not form.consent.isChecked()
     assert form.person is None and not form.has_unsaved_work()
 
 
-def test_a_match_search_answered_after_the_form_was_cleared_is_not_shown(qtbot, form: IntakeForm,
-                                                                         gui_runner) -> None:
+def test_a_match_search_answered_after_the_form_was_cleared_is_not_shown(qtbot, form: IntakeForm, gui_runner) -> None:
     fill_adult(qtbot, form)
     tick(qtbot, form.consent)
     save(qtbot, form)
@@ -147,8 +158,11 @@ def test_the_fields_do_not_move_when_the_override_appears(qtbot, form: IntakeFor
     QApplication.processEvents()
 
     def across() -> tuple[int, int, int]:  # where the fields and the decision panel are, left to right
-        return (form.surname.mapTo(form, QPoint(0, 0)).x(), form.surname.width(),
-                form.save_button.mapTo(form, QPoint(0, 0)).x())
+        return (
+            form.surname.mapTo(form, QPoint(0, 0)).x(),
+            form.surname.width(),
+            form.save_button.mapTo(form, QPoint(0, 0)).x(),
+        )
 
     before = across()
     field(form, "Quantity 1").clear()
@@ -164,8 +178,19 @@ def test_tab_goes_down_the_form_through_each_substance_row(qtbot, form: IntakeFo
     QApplication.processEvents()  # (the new row is shown on the next turn of the event loop)
     first, second = form.substance_rows
     form.offence.setFocus()
-    expected = [first.substance, first.quantity, first.unit, first.remove, second.substance, second.quantity,
-                second.unit, second.remove, form.add_substance_button, form.suspected_supply, form.consent]
+    expected = [
+        first.substance,
+        first.quantity,
+        first.unit,
+        first.remove,
+        second.substance,
+        second.quantity,
+        second.unit,
+        second.remove,
+        form.add_substance_button,
+        form.suspected_supply,
+        form.consent,
+    ]
     assert [press(qtbot, Qt.Key.Key_Tab) for _ in expected] == expected
 
 
@@ -179,13 +204,14 @@ def test_enter_moves_on_from_a_substance_row(qtbot, form: IntakeForm) -> None:
     qtbot.keyClicks(first.quantity, "2")
     assert press(qtbot, Qt.Key.Key_Return) is second.substance
     second.unit.setFocus()
-    assert press(qtbot, Qt.Key.Key_Enter) is form.suspected_supply   # the last row: on to the next field
+    assert press(qtbot, Qt.Key.Key_Enter) is form.suspected_supply  # the last row: on to the next field
 
 
 # -- 15. the override only for those who may use it -----------------------------------------------
 @pytest.mark.parametrize(("role", "sees_it"), [(Role.STATION_STAFF, False), (Role.COORDINATOR, True)])
-def test_the_override_is_shown_only_to_those_who_may_use_it(qtbot, form: IntakeForm, gui_ctx, role: Role,
-                                                            sees_it: bool) -> None:
+def test_the_override_is_shown_only_to_those_who_may_use_it(
+    qtbot, form: IntakeForm, gui_ctx, role: Role, sees_it: bool
+) -> None:
     gui_ctx.sign_in_as(as_role(role))
     fill_adult(qtbot, form, quantity="50")
     tick(qtbot, form.consent)

@@ -32,10 +32,12 @@ def test_the_embedded_database_is_under_the_tests_home(isolated_home: Path) -> N
 
 
 def test_a_process_a_test_starts_sees_the_same_home(isolated_home: Path) -> None:
-    script = ("from PySide6.QtCore import QSettings\n"
-              "from diversion_desktop.store.database import default_database_path\n"
-              "print(QSettings('DiversionDesktop', 'DiversionDesktop').fileName())\n"
-              "print(default_database_path())\n")
+    script = (
+        "from PySide6.QtCore import QSettings\n"
+        "from diversion_desktop.store.database import default_database_path\n"
+        "print(QSettings('DiversionDesktop', 'DiversionDesktop').fileName())\n"
+        "print(default_database_path())\n"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     settings_file, database = (Path(line) for line in out.stdout.splitlines())
     assert settings_file.is_relative_to(isolated_home), settings_file

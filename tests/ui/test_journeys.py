@@ -38,9 +38,11 @@ from tests.ui.journey import (
     workstation,  # noqa: F401 - the fixture
 )
 
-TEAM = (("pc1234", "PC Jo Example", "role_station_staff", "police"),
-        ("cw.smith", "Casey Smith", "role_support_worker", "Cranstoun"),
-        ("coord.lee", "Lee Coordinator", "role_coordinator", "police"))
+TEAM = (
+    ("pc1234", "PC Jo Example", "role_station_staff", "police"),
+    ("cw.smith", "Casey Smith", "role_support_worker", "Cranstoun"),
+    ("coord.lee", "Lee Coordinator", "role_coordinator", "police"),
+)
 
 
 def table_texts(table: QTableView, column: int = 0) -> list[str]:
@@ -107,8 +109,7 @@ def new_referral(qtbot, main) -> Steps:
     return form
 
 
-def fill_person(qtbot, form, surname: str, forenames: str, born: date, address: str = "",
-                postcode: str = "") -> None:
+def fill_person(qtbot, form, surname: str, forenames: str, born: date, address: str = "", postcode: str = "") -> None:
     type_into(qtbot, form.surname, surname)
     type_into(qtbot, form.forenames, forenames)
     type_into(qtbot, form.date_of_birth, born.strftime("%d%m%Y"))  # typed without slashes, as many do
@@ -117,8 +118,7 @@ def fill_person(qtbot, form, surname: str, forenames: str, born: date, address: 
         type_into(qtbot, form.postcode, postcode)
 
 
-def fill_incident(qtbot, form, area: str, substance: str, quantity: str, place: str = "",
-                  supply: bool = False) -> None:
+def fill_incident(qtbot, form, area: str, substance: str, quantity: str, place: str = "", supply: bool = False) -> None:
     choose(form.area, area)
     type_into(qtbot, form.incident_at, (datetime.now() - timedelta(hours=3)).strftime("%d/%m/%Y %H:%M"))
     if place:
@@ -139,9 +139,16 @@ def save_referral(qtbot, main, form) -> Steps:
     shown = main._built("referral")
     before = shown.detail.reference if shown is not None and shown.detail is not None else None
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    page = yield until("the saved referral's page", lambda: main.tabs.currentWidget() is main.referral
-                       and main.referral.detail is not None and main.referral.detail.reference != before
-                       and main.referral, state=lambda: form.status_label.text())
+    page = yield until(
+        "the saved referral's page",
+        lambda: (
+            main.tabs.currentWidget() is main.referral
+            and main.referral.detail is not None
+            and main.referral.detail.reference != before
+            and main.referral
+        ),
+        state=lambda: form.status_label.text(),
+    )
     return page
 
 
@@ -156,14 +163,20 @@ def issue_after_preview(qtbot, page, kind: str, path: Path) -> Steps:
     later(lambda: qtbot.mouseClick(preview.save_button, Qt.MouseButton.LeftButton))
     chooser = yield file_dialog()
     yield from save_as(qtbot, chooser, path)
-    yield until(f"the {kind} issued", lambda: documents.issued_model.rowCount() == issued_before + 1
-                and path.exists(), state=lambda: f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, "
-                f"modal {QApplication.activeModalWidget()}, "
-                f"tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}")
+    yield until(
+        f"the {kind} issued",
+        lambda: documents.issued_model.rowCount() == issued_before + 1 and path.exists(),
+        state=lambda: (
+            f"{documents.status.text()!r}, files {sorted(path.parent.iterdir())}, "
+            f"modal {QApplication.activeModalWidget()}, "
+            f"tops {[(w.objectName(), type(w).__name__) for w in QApplication.topLevelWidgets() if w.isVisible()]}"
+        ),
+    )
 
 
 def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(
-        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    qtbot, workstation, monkeypatch, tmp_path: Path
+) -> None:
     add_team(workstation, monkeypatch)
     letters = tmp_path / "letters"
     letters.mkdir()
@@ -233,10 +246,11 @@ def test_station_staff_take_an_adult_a_youth_and_two_ineligible_referrals(
     assert "Dara" in adult and "Victoria Park, Newbury" in adult and str(seen["adult"]) in adult
     yot = pdf_text(letters / "yot-notice.pdf")
     assert "Kacper" in yot and "Ewa Nowak" in yot and str(seen["youth"]) in yot
-    assert "youth" in pdf_text(letters / "youth-referral-letter.pdf").lower() or "Kacper" in \
-        pdf_text(letters / "youth-referral-letter.pdf")
-    assert any("limit" in reason.lower() for reason in seen["Marsh"])  # type: ignore[union-attr]
-    assert any("suppl" in reason.lower() for reason in seen["Keane"])  # type: ignore[union-attr]
+    assert "youth" in pdf_text(letters / "youth-referral-letter.pdf").lower() or "Kacper" in pdf_text(
+        letters / "youth-referral-letter.pdf"
+    )
+    assert any("limit" in reason.lower() for reason in seen["Marsh"])
+    assert any("suppl" in reason.lower() for reason in seen["Keane"])
     assert seen["Marsh status"] == seen["Keane status"] == "not_eligible"
 
 
@@ -273,21 +287,34 @@ def book_from_the_queue(qtbot, main, reference: str, when: datetime) -> Steps:
     queue.setFocus()
     queue.selectRow(row)
     qtbot.keyClick(queue, Qt.Key.Key_Return)  # opens the referral
-    page = yield until(f"{reference}'s page", lambda: main.tabs.currentWidget() is main.referral
-                       and main.referral.detail is not None and main.referral.detail.reference == reference
-                       and main.referral)
+    page = yield until(
+        f"{reference}'s page",
+        lambda: (
+            main.tabs.currentWidget() is main.referral
+            and main.referral.detail is not None
+            and main.referral.detail.reference == reference
+            and main.referral
+        ),
+    )
     qtbot.mouseClick(page.book_button, Qt.MouseButton.LeftButton)
     dialog = yield modal("bookAppointmentDialog")
     type_into(qtbot, dialog.when, when.strftime("%d/%m/%Y %H:%M"))
     qtbot.keyClick(dialog.when, Qt.Key.Key_Return)
-    yield until("the booking on the page", lambda: not (shiboken6.isValid(dialog) and dialog.isVisible())
-                and page.detail is not None
-                and len(page.detail.appointments) == 1, state=lambda: page.message.text())
+    yield until(
+        "the booking on the page",
+        lambda: (
+            not (shiboken6.isValid(dialog) and dialog.isVisible())
+            and page.detail is not None
+            and len(page.detail.appointments) == 1
+        ),
+        state=lambda: page.message.text(),
+    )
     return page
 
 
 def test_support_worker_books_records_and_prints_only_their_own_documents(
-        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    qtbot, workstation, monkeypatch, tmp_path: Path
+) -> None:
     later_today_or_skip()
     add_team(workstation, monkeypatch)
     workstation.remember("[intake]\narea=west-berkshire\nstation=Newbury\n[appointments]\ncentre=newbury\n")
@@ -307,8 +334,7 @@ def test_support_worker_books_records_and_prints_only_their_own_documents(
         seen["tabs"] = tab_titles(main)
         seen["landing"] = main.tabs.tabText(main.tabs.currentIndex()).replace("&", "")
         queue = main.queues.tables["awaiting_appointment"]
-        yield until("both referrals awaiting a first appointment",
-                    lambda: set(references) <= set(table_texts(queue)))
+        yield until("both referrals awaiting a first appointment", lambda: set(references) <= set(table_texts(queue)))
         seen["queue tabs"] = [main.queues.tabs.tabText(i) for i in range(main.queues.tabs.count())]
         assert not main.search.new_referral_button.isVisible()  # a support worker does not take referrals
 
@@ -327,26 +353,40 @@ def test_support_worker_books_records_and_prints_only_their_own_documents(
         # The day's appointments at their centre, the booking just made among them (no Refresh
         # needed): one attended, one not.
         main.tabs.setCurrentWidget(main.appointments)
-        yield until("the two appointments of the day", lambda: len(appointments.model.rows) == 2,
-                    state=lambda: appointments.status.text())
-        for reference, button in ((references[0], appointments.attended_button),
-                                  (references[1], appointments.not_attended_button)):
+        yield until(
+            "the two appointments of the day",
+            lambda: len(appointments.model.rows) == 2,
+            state=lambda: appointments.status.text(),
+        )
+        for reference, button in (
+            (references[0], appointments.attended_button),
+            (references[1], appointments.not_attended_button),
+        ):
             row = next(i for i, r in enumerate(appointments.model.rows) if r.referral_reference == reference)
             appointments.table.selectRow(row)
             qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-            yield until(f"{reference} recorded", lambda r=reference: any(
-                a.referral_reference == r and a.attendance for a in appointments.model.rows),
-                state=lambda: appointments.status.text())
+            yield until(
+                f"{reference} recorded",
+                lambda r=reference: any(a.referral_reference == r and a.attendance for a in appointments.model.rows),
+                state=lambda: appointments.status.text(),
+            )
         seen["status"] = appointments.status.text()
         seen["missed notices offered"] = main.missed_notices_action.isVisible()
 
         # The referral with the miss: the notice is a coordinator's to issue, not offered here.
-        appointments.table.selectRow(next(i for i, r in enumerate(appointments.model.rows)
-                                          if r.referral_reference == references[1]))
+        appointments.table.selectRow(
+            next(i for i, r in enumerate(appointments.model.rows) if r.referral_reference == references[1])
+        )
         qtbot.mouseClick(appointments.open_button, Qt.MouseButton.LeftButton)
-        page = yield until("the missed referral's page", lambda: main.tabs.currentWidget() is main.referral
-                           and main.referral.detail is not None
-                           and main.referral.detail.reference == references[1] and main.referral)
+        page = yield until(
+            "the missed referral's page",
+            lambda: (
+                main.tabs.currentWidget() is main.referral
+                and main.referral.detail is not None
+                and main.referral.detail.reference == references[1]
+                and main.referral
+            ),
+        )
         yield until("its documents listed", lambda: not page.documents.busy)
         seen["due after a miss"] = [row.due.kind for row in page.documents.due_model.rows]
         seen["crime reference"] = page._values["crime_reference"].text()
@@ -355,12 +395,12 @@ def test_support_worker_books_records_and_prints_only_their_own_documents(
     assert run(journey(), "--database", workstation.database_url) == 0
     assert seen["tabs"] == ["Find person", "Referral page", "Appointments", "Queues", "All referrals"]
     assert seen["landing"] == "Queues"
-    assert [t.split(" (")[0] for t in seen["queue tabs"]] == ["Awaiting first appointment"]  # type: ignore[union-attr]
+    assert [t.split(" (")[0] for t in seen["queue tabs"]] == ["Awaiting first appointment"]
     assert "Cranstoun" in pdf_text(letters / "appointment-letter.pdf")
     assert "Recorded: not attended" in str(seen["status"])
     assert "print" not in str(seen["status"]).lower()  # not told to print what they may not
     assert seen["missed notices offered"] is False
-    assert "missed_appointment_notice" not in seen["due after a miss"]  # type: ignore[operator]
+    assert "missed_appointment_notice" not in seen["due after a miss"]
     assert seen["crime reference"] == "Not shown to your role"
 
 
@@ -383,9 +423,14 @@ def book_on_page(qtbot, page, when: datetime) -> Steps:
     dialog = yield modal("bookAppointmentDialog")
     type_into(qtbot, dialog.when, when.strftime("%d/%m/%Y %H:%M"))
     qtbot.keyClick(dialog.when, Qt.Key.Key_Return)
-    answer = yield until("the booking or a question", lambda: modal("confirmationDialog").found() or (
-        page.detail is not None and len(page.detail.appointments) == booked + 1 and page),
-        state=lambda: page.message.text())
+    answer = yield until(
+        "the booking or a question",
+        lambda: (
+            modal("confirmationDialog").found()
+            or (page.detail is not None and len(page.detail.appointments) == booked + 1 and page)
+        ),
+        state=lambda: page.message.text(),
+    )
     if answer is not page:
         yes = next(b for b in answer.buttons() if b.text() == "Confirm")
         qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
@@ -398,13 +443,26 @@ def open_reference(qtbot, main, reference: str) -> Steps:
     qtbot.keyClick(main, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     type_into(qtbot, main.search.search_box, reference)
     model = main.search.people_model
-    yield until(f"{reference} found", lambda: len(model.rows) == 1  # (this search's answer, not the last one's)
-                and any(r.reference == reference for r in model.rows[0].referrals))
+    yield until(
+        f"{reference} found",
+        lambda: (
+            len(model.rows) == 1  # (this search's answer, not the last one's)
+            and any(r.reference == reference for r in model.rows[0].referrals)
+        ),
+    )
     main.search.people_view.selectRow(0)
     qtbot.mouseClick(main.search.open_referral_button, Qt.MouseButton.LeftButton)
-    return (yield until(f"{reference}'s page", lambda: main.tabs.currentWidget() is main.referral
-                        and main.referral.detail is not None and main.referral.detail.reference == reference
-                        and main.referral))
+    return (
+        yield until(
+            f"{reference}'s page",
+            lambda: (
+                main.tabs.currentWidget() is main.referral
+                and main.referral.detail is not None
+                and main.referral.detail.reference == reference
+                and main.referral
+            ),
+        )
+    )
 
 
 def miss_twice(qtbot, main, references: list[str]) -> Steps:
@@ -418,14 +476,26 @@ def miss_twice(qtbot, main, references: list[str]) -> Steps:
         choose(appointments.centre, "maidenhead")
         appointments.refresh()
         for reference in references:
-            yield until(f"{reference}'s appointment listed", lambda r=reference: any(
-                a.referral_reference == r and not a.attendance for a in appointments.model.rows))
-            row = next(i for i, a in enumerate(appointments.model.rows)
-                       if a.referral_reference == reference and not a.attendance)
+            yield until(
+                f"{reference}'s appointment listed",
+                lambda r=reference: any(
+                    a.referral_reference == r and not a.attendance for a in appointments.model.rows
+                ),
+            )
+            row = next(
+                i
+                for i, a in enumerate(appointments.model.rows)
+                if a.referral_reference == reference and not a.attendance
+            )
             appointments.table.selectRow(row)
             qtbot.mouseClick(appointments.not_attended_button, Qt.MouseButton.LeftButton)
-            yield until(f"{reference}'s miss recorded", lambda r=reference: not any(
-                a.referral_reference == r and not a.attendance for a in appointments.model.rows) and not appointments.saving)
+            yield until(
+                f"{reference}'s miss recorded",
+                lambda r=reference: (
+                    not any(a.referral_reference == r and not a.attendance for a in appointments.model.rows)
+                    and not appointments.saving
+                ),
+            )
 
 
 def confirm_in_queue(qtbot, main, reference: str) -> Steps:
@@ -444,7 +514,8 @@ def confirm_in_queue(qtbot, main, reference: str) -> Steps:
 
 
 def test_coordinator_confirms_next_steps_and_saves_the_evaluation(
-        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    qtbot, workstation, monkeypatch, tmp_path: Path
+) -> None:
     later_today_or_skip()
     add_team(workstation, monkeypatch)
     out = tmp_path / "out"
@@ -480,25 +551,36 @@ def test_coordinator_confirms_next_steps_and_saves_the_evaluation(
         qtbot.keyClick(main, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
         evaluation = main.evaluation
         qtbot.mouseClick(evaluation.compute_button, Qt.MouseButton.LeftButton)
-        yield until("the evaluation computed", lambda: evaluation.result is not None and not evaluation.busy,
-                    60, state=lambda: evaluation.status.text())
+        yield until(
+            "the evaluation computed",
+            lambda: evaluation.result is not None and not evaluation.busy,
+            60,
+            state=lambda: evaluation.status.text(),
+        )
         for button, name in ((evaluation.pdf_button, "evaluation.pdf"), (evaluation.xlsx_button, "evaluation.xlsx")):
             later(lambda b=button: qtbot.mouseClick(b, Qt.MouseButton.LeftButton))
             chooser = yield file_dialog()
             yield from save_as(qtbot, chooser, out / name)
-            yield until(f"{name} written", lambda n=name: (out / n).exists() and not evaluation.busy, 60,
-                        state=lambda: evaluation.status.text())
+            yield until(
+                f"{name} written",
+                lambda n=name: (out / n).exists() and not evaluation.busy,
+                60,
+                state=lambda: evaluation.status.text(),
+            )
         yield from quit_by_keyboard(qtbot, main)
 
     assert run(journey(), "--database", workstation.database_url) == 0
     assert seen["landing"] == "Queues"
     assert "reported for the original offence" in str(seen["adult"])
-    assert "prosecution_file_note" in seen["adult documents"]  # type: ignore[operator]
+    assert "prosecution_file_note" in seen["adult documents"]
     note = pdf_text(out / "file-note.pdf")
     assert "Grownup".upper() in note.upper() and adult_reference_in(note)
-    assert "prosecution_file_note" not in seen["youth documents"]  # type: ignore[operator]
-    assert "not be prosecuted" in str(seen["youth"]) or "barred" in str(seen["youth"]).lower() \
+    assert "prosecution_file_note" not in seen["youth documents"]
+    assert (
+        "not be prosecuted" in str(seen["youth"])
+        or "barred" in str(seen["youth"]).lower()
         or "no longer eligible" in str(seen["youth"]).lower()
+    )
     assert "Drugs diversion evaluation" in pdf_text(out / "evaluation.pdf")
     from openpyxl import load_workbook
 
@@ -556,16 +638,23 @@ def test_idle_lock_then_each_role_sees_only_what_it_may_use(qtbot, workstation, 
 
     assert run(journey(), "--database", workstation.database_url) == 0
     assert seen["kept"] == "Kept"
-    support_tabs, support_menus, _bar = seen["cw.smith"]  # type: ignore[misc]
+    support_tabs, support_menus, _bar = seen["cw.smith"]
     assert support_tabs == ["Find person", "Referral page", "Appointments", "Queues", "All referrals"]
     assert "Referral" not in support_menus and "Administration" not in support_menus
     assert seen["ctrl+n"] == "Queues"
-    coordinator_tabs, coordinator_menus, _bar = seen["coord.lee"]  # type: ignore[misc]
-    assert coordinator_tabs == ["Find person", "New referral", "Referral page", "Appointments", "Queues",
-                                "All referrals", "Evaluation"]
+    coordinator_tabs, coordinator_menus, _bar = seen["coord.lee"]
+    assert coordinator_tabs == [
+        "Find person",
+        "New referral",
+        "Referral page",
+        "Appointments",
+        "Queues",
+        "All referrals",
+        "Evaluation",
+    ]
     assert "Administration" not in coordinator_menus and "Data protection" in coordinator_menus
     assert seen["coord.lee lands"] == "Queues"
-    admin_tabs, admin_menus, admin_bar = seen["admin"]  # type: ignore[misc]
+    admin_tabs, admin_menus, admin_bar = seen["admin"]
     assert admin_tabs == ["Administration"] and admin_bar is False  # one page: no tab bar
     assert "Administration" in admin_menus and "Referral" not in admin_menus
 
@@ -582,7 +671,8 @@ REMEMBERED = {
 
 @pytest.mark.parametrize("remembered", list(REMEMBERED))
 def test_whatever_the_workstation_remembers_every_role_gets_its_window(
-        qtbot, workstation, monkeypatch, remembered: str) -> None:
+    qtbot, workstation, monkeypatch, remembered: str
+) -> None:
     add_team(workstation, monkeypatch)
     workstation.remember(REMEMBERED[remembered])
     landed: dict[str, str] = {}
@@ -596,12 +686,12 @@ def test_whatever_the_workstation_remembers_every_role_gets_its_window(
         yield from quit_by_keyboard(qtbot, main)
 
     assert run(journey(), "--database", workstation.database_url) == 0
-    assert landed == {"pc1234": "Find person", "cw.smith": "Queues", "coord.lee": "Queues",
-                      "admin": "Administration"}
+    assert landed == {"pc1234": "Find person", "cw.smith": "Queues", "coord.lee": "Queues", "admin": "Administration"}
 
 
 def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_stay(
-        qtbot, workstation, monkeypatch) -> None:
+    qtbot, workstation, monkeypatch
+) -> None:
     add_team(workstation, monkeypatch)
 
     def broken(self) -> None:
@@ -615,9 +705,17 @@ def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_s
         form = yield from new_referral(qtbot, main)
         type_into(qtbot, form.surname, "Typed")
         later(main.about_action.trigger)  # Help → About, which now fails
-        box = yield until("the message", lambda: next((w for w in QApplication.topLevelWidgets()
-                                                     if w.objectName() == "unexpectedErrorDialog"
-                                                     and w.isVisible()), None))
+        box = yield until(
+            "the message",
+            lambda: next(
+                (
+                    w
+                    for w in QApplication.topLevelWidgets()
+                    if w.objectName() == "unexpectedErrorDialog" and w.isVisible()
+                ),
+                None,
+            ),
+        )
         seen["message"] = box.text()
         box.accept()
         seen["still there"] = (main.isVisible(), form.surname.text())
@@ -638,7 +736,8 @@ def test_an_unexpected_error_is_shown_and_logged_and_the_window_and_the_typing_s
 
 
 def test_a_wrong_scheme_file_is_named_with_its_key_and_nothing_starts(
-        qtbot, workstation, monkeypatch, tmp_path: Path) -> None:
+    qtbot, workstation, monkeypatch, tmp_path: Path
+) -> None:
     import shutil
 
     from diversion_desktop.resources import resources_dir
@@ -646,15 +745,25 @@ def test_a_wrong_scheme_file_is_named_with_its_key_and_nothing_starts(
     resources = tmp_path / "resources"
     shutil.copytree(resources_dir(), resources)
     scheme = resources / "schemes" / "west-berkshire.toml"
-    scheme.write_text(scheme.read_text(encoding="utf-8").replace("rebookings_allowed = 1", 'rebookings_allowed = "one"'),
-                      encoding="utf-8")
+    scheme.write_text(
+        scheme.read_text(encoding="utf-8").replace("rebookings_allowed = 1", 'rebookings_allowed = "one"'),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("DIVERSION_RESOURCES", str(resources))
     seen: dict[str, str] = {}
 
     def journey() -> Steps:
-        box = yield until("the scheme message", lambda: next(
-            (w for w in QApplication.topLevelWidgets()
-             if w.isVisible() and w.windowTitle() == "Scheme configuration error"), None))
+        box = yield until(
+            "the scheme message",
+            lambda: next(
+                (
+                    w
+                    for w in QApplication.topLevelWidgets()
+                    if w.isVisible() and w.windowTitle() == "Scheme configuration error"
+                ),
+                None,
+            ),
+        )
         seen["text"] = box.text()
         box.accept()
 

@@ -152,8 +152,7 @@ def test_ctrl_n_after_a_save_gives_an_empty_form_with_the_surname_in_view(qtbot,
     assert not form.has_unsaved_work()
 
 
-def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui_settings,
-                                                             tmp_path) -> None:
+def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui_settings, tmp_path) -> None:
     """Issue 14.6: an account disabled by an administrator kept working in its open window."""
     from diversion_desktop.domain.permissions import Role
     from diversion_desktop.services.bootstrap import open_context
@@ -182,7 +181,7 @@ def test_a_disabled_account_is_signed_out_at_its_next_action(qtbot, gui_ctx, gui
     assert window.signed_out == "sign in" and gui_ctx.principal is None
 
 
-def test_a_change_made_on_one_page_is_read_again_by_the_others(qtbot, gui_ctx, gui_settings) -> None:  # noqa: ANN001
+def test_a_change_made_on_one_page_is_read_again_by_the_others(qtbot, gui_ctx, gui_settings) -> None:
     """Each page listens for the changes the others announce (no refresh by hand): a booking on
     the referral page shows in the day's appointments and leaves the queue; attendance recorded in
     the appointments reloads the referral page showing it."""
@@ -207,8 +206,9 @@ def test_a_change_made_on_one_page_is_read_again_by_the_others(qtbot, gui_ctx, g
     qtbot.keyClicks(dialog.worker, "Jo Worker")
     click(qtbot, dialog.ok_button)
     qtbot.waitUntil(lambda: [r.referral_reference for r in day.model.rows] == [saved.reference], timeout=10000)
-    qtbot.waitUntil(lambda: saved.reference not in [r.reference for r in queues.models["awaiting_appointment"].rows],
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: saved.reference not in [r.reference for r in queues.models["awaiting_appointment"].rows], timeout=10000
+    )
     wait_idle(qtbot, window.runner)
 
     day.table.selectRow(0)

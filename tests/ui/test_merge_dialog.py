@@ -40,10 +40,13 @@ def records(gui_ctx, make_draft):
     """John Smith (P000001) and "Jon Smyth" (P000002) with the same date of birth; Joan
     Smithson (P000003) born on another day."""
     intake = IntakeService(gui_ctx)
-    return (intake.save(make_draft(incident_at=INCIDENT)),
-            intake.save(make_draft(surname="Smyth", forenames="Jon", incident_at=INCIDENT, consent=False)),
-            intake.save(make_draft(surname="Smithson", forenames="Joan", date_of_birth=date(1991, 5, 17),
-                                   incident_at=INCIDENT)))
+    return (
+        intake.save(make_draft(incident_at=INCIDENT)),
+        intake.save(make_draft(surname="Smyth", forenames="Jon", incident_at=INCIDENT, consent=False)),
+        intake.save(
+            make_draft(surname="Smithson", forenames="Joan", date_of_birth=date(1991, 5, 17), incident_at=INCIDENT)
+        ),
+    )
 
 
 @pytest.fixture
@@ -86,7 +89,7 @@ def test_merge_two_records_as_a_coordinator(qtbot, gui_ctx, gui_runner, records,
     assert dialog.other.history.rowCount() == 1 and dialog.merge_button.isEnabled()
     assert not dialog.dates_differ.isVisible()
 
-    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)   # no reason yet
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)  # no reason yet
     assert "Give the reason" in dialog.error.text() and confirm == []
     type_text(qtbot, dialog.reason, SQL_TEXT)
     with qtbot.waitSignal(dialog.sig_merged, timeout=TIMEOUT) as merged:

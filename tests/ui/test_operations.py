@@ -16,7 +16,7 @@ from diversion_desktop.ui.tasks import TaskRunner
 TIMEOUT = 5000
 
 
-def _view(qtbot) -> tuple[QWidget, QPushButton]:  # noqa: ANN001
+def _view(qtbot) -> tuple[QWidget, QPushButton]:
     view = QWidget()
     button = QPushButton("Go", view)
     qtbot.addWidget(view)
@@ -24,7 +24,8 @@ def _view(qtbot) -> tuple[QWidget, QPushButton]:  # noqa: ANN001
 
 
 def test_the_work_runs_on_the_worker_and_the_answer_on_the_gui_thread_busy_meanwhile(
-        qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+    qtbot, gui_runner: TaskRunner
+) -> None:
     view, button = _view(qtbot)
     release = threading.Event()
     threads: list[threading.Thread] = []
@@ -36,8 +37,9 @@ def test_the_work_runs_on_the_worker_and_the_answer_on_the_gui_thread_busy_meanw
         release.wait(TIMEOUT / 1000)
         return 42
 
-    Op(view, work).busy(lambda: updates.append(is_busy(view))).disabling(button) \
-        .success(lambda result: answers.append((result, is_busy(view), button.isEnabled()))).run_in(gui_runner)
+    Op(view, work).busy(lambda: updates.append(is_busy(view))).disabling(button).success(
+        lambda result: answers.append((result, is_busy(view), button.isEnabled()))
+    ).run_in(gui_runner)
     assert is_busy(view) and not button.isEnabled() and updates == [True]
     release.set()
     qtbot.waitUntil(lambda: bool(answers), timeout=TIMEOUT)
@@ -47,7 +49,7 @@ def test_the_work_runs_on_the_worker_and_the_answer_on_the_gui_thread_busy_meanw
     assert not is_busy(view) and button.isEnabled()
 
 
-def test_an_error_is_said_in_a_dialog_unless_the_view_says_it_itself(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_an_error_is_said_in_a_dialog_unless_the_view_says_it_itself(qtbot, gui_runner: TaskRunner) -> None:
     view, _button = _view(qtbot)
 
     def refuse() -> None:
@@ -69,7 +71,7 @@ def test_an_error_is_said_in_a_dialog_unless_the_view_says_it_itself(qtbot, gui_
     assert seen == ["Already confirmed."] and len(view.findChildren(QMessageBox, "errorDialog")) == 1
 
 
-def test_a_record_changed_meanwhile_offers_a_reload(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_a_record_changed_meanwhile_offers_a_reload(qtbot, gui_runner: TaskRunner) -> None:
     view, _button = _view(qtbot)
     reloaded: list[bool] = []
 
@@ -84,7 +86,7 @@ def test_a_record_changed_meanwhile_offers_a_reload(qtbot, gui_runner: TaskRunne
     assert reloaded == [True]
 
 
-def test_a_closed_dialog_hears_nothing_but_the_change_is_still_announced(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_a_closed_dialog_hears_nothing_but_the_change_is_still_announced(qtbot, gui_runner: TaskRunner) -> None:
     dialog = QDialog()
     qtbot.addWidget(dialog)
     inside = QLabel(dialog)
@@ -108,7 +110,7 @@ def test_a_closed_dialog_hears_nothing_but_the_change_is_still_announced(qtbot, 
     assert announced[0].made_by(dialog) and not announced[0].made_by(QWidget())
 
 
-def test_changes_are_announced_only_on_success_and_when_something_was_written(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_changes_are_announced_only_on_success_and_when_something_was_written(qtbot, gui_runner: TaskRunner) -> None:
     view, _button = _view(qtbot)
     announced: list[Changes] = []
     gui_runner.data_changed.changed.connect(announced.append)
@@ -116,18 +118,22 @@ def test_changes_are_announced_only_on_success_and_when_something_was_written(qt
     def refuse() -> None:
         raise ConflictError("No.")
 
-    for work, when in ((refuse, None), (lambda: 0, lambda written: written > 0), (lambda: 3, lambda written: written > 0)):
+    for work, when in (
+        (refuse, None),
+        (lambda: 0, lambda written: written > 0),
+        (lambda: 3, lambda written: written > 0),
+    ):
         with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
             Op(view, work).changes(Changed.REFERRALS, when=when).failure(lambda _error: True).run_in(gui_runner)
     assert [c.what for c in announced] == [Changed.REFERRALS]
     assert announced[0].touches(Changed.REFERRALS | Changed.APPOINTMENTS) and not announced[0].touches(Changed.USERS)
 
 
-def test_progress_reaches_the_gui_thread(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_progress_reaches_the_gui_thread(qtbot, gui_runner: TaskRunner) -> None:
     view, _button = _view(qtbot)
     shown: list[tuple[int, int, bool]] = []
 
-    def work(report) -> str:  # noqa: ANN001
+    def work(report) -> str:
         for done in range(1, 4):
             report(done, 3)
         return "done"
@@ -140,7 +146,7 @@ def test_progress_reaches_the_gui_thread(qtbot, gui_runner: TaskRunner) -> None:
     assert shown == [(1, 3, True), (2, 3, True), (3, 3, True)]
 
 
-def test_the_wait_cursor_goes_even_when_the_view_has_gone(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_the_wait_cursor_goes_even_when_the_view_has_gone(qtbot, gui_runner: TaskRunner) -> None:
     view = QWidget()
     release = threading.Event()
     Op(view, lambda: release.wait(TIMEOUT / 1000)).wait_cursor().run_in(gui_runner)
@@ -152,7 +158,7 @@ def test_the_wait_cursor_goes_even_when_the_view_has_gone(qtbot, gui_runner: Tas
     assert QApplication.overrideCursor() is None
 
 
-def test_an_account_revoked_meanwhile_leaves_nothing_busy(qtbot, gui_runner: TaskRunner) -> None:  # noqa: ANN001
+def test_an_account_revoked_meanwhile_leaves_nothing_busy(qtbot, gui_runner: TaskRunner) -> None:
     view, button = _view(qtbot)
     revoked: list[str] = []
     refused: list[str] = []
@@ -162,7 +168,8 @@ def test_an_account_revoked_meanwhile_leaves_nothing_busy(qtbot, gui_runner: Tas
         raise AccountRevoked("Your account was disabled.")
 
     with qtbot.waitSignal(gui_runner.sig_idle, timeout=TIMEOUT):
-        Op(view, work).busy().disabling(button).wait_cursor().failure(lambda e: refused.append(str(e)) or True) \
-            .run_in(gui_runner)
+        Op(view, work).busy().disabling(button).wait_cursor().failure(lambda e: refused.append(str(e)) or True).run_in(
+            gui_runner
+        )
     assert revoked == ["Your account was disabled."] and refused == []  # the window signs out instead
     assert not is_busy(view) and button.isEnabled() and QApplication.overrideCursor() is None

@@ -95,8 +95,16 @@ def test_queue_rows_show_the_columns_in_words(view, queue_data):
     assert cell(confirming, row, NEXT_STEP) == "Report for the original offence (prosecution) and bar"
     assert cell(confirming, row, NOTE) == "Not attended after 1 allowed rebooking(s)."
     assert [overdue.model().headerData(i, Qt.Orientation.Horizontal) for i in range(9)] == [
-        "Reference", "Person", "Area", "Pathway", "Status", "Referral date", "Deadline",
-        "Proposed next step", "Note"]
+        "Reference",
+        "Person",
+        "Area",
+        "Pathway",
+        "Status",
+        "Referral date",
+        "Deadline",
+        "Proposed next step",
+        "Note",
+    ]
 
 
 def test_confirm_button_only_on_the_confirmation_queue(qtbot, view):
@@ -114,8 +122,9 @@ def test_confirm_button_only_on_the_confirmation_queue(qtbot, view):
     assert view.confirm_button.isEnabled()  # the first row is selected
 
 
-def test_confirming_from_the_queue_asks_then_closes_the_referral(qtbot, view, views_ctx, views_runner,
-                                                                 queue_data, monkeypatch):
+def test_confirming_from_the_queue_asks_then_closes_the_referral(
+    qtbot, view, views_ctx, views_runner, queue_data, monkeypatch
+):
     view.tabs.setCurrentIndex(2)
     confirming = table(view, "awaiting_confirmation")
     click_row(qtbot, confirming, find_row(confirming, PERSON, "MISSED, Alex"))
@@ -144,7 +153,12 @@ def test_confirming_from_the_queue_asks_then_closes_the_referral(qtbot, view, vi
 
 
 def test_an_overdue_referral_is_confirmed_from_the_queue(
-    qtbot, view, views_ctx, views_runner, queue_data, monkeypatch,
+    qtbot,
+    view,
+    views_ctx,
+    views_runner,
+    queue_data,
+    monkeypatch,
 ) -> None:
     view.tabs.setCurrentIndex(2)
     confirming = table(view, "awaiting_confirmation")

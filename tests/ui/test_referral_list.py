@@ -128,8 +128,9 @@ def test_filters_follow_the_widgets(qtbot, view: ReferralListView, list_ctx: App
     assert {view.model.index(r, 5).data() for r in range(view.model.rowCount())} == {"Completed"}
 
 
-def test_text_is_debounced_and_only_the_last_list_is_shown(qtbot, view: ReferralListView,
-                                                           list_ctx: AppContext, requests: list) -> None:
+def test_text_is_debounced_and_only_the_last_list_is_shown(
+    qtbot, view: ReferralListView, list_ctx: AppContext, requests: list
+) -> None:
     service = ReferralListService(list_ctx)
     reference = service.open(ReferralListFilters()).page.rows[3].reference
     requests.clear()
@@ -183,8 +184,9 @@ def test_opening_a_referral(qtbot, view: ReferralListView) -> None:
     assert opened.args == [second.id]
 
 
-def test_nothing_is_read_before_the_tab_is_shown(qtbot, list_ctx: AppContext, gui_runner: TaskRunner,
-                                                 requests: list) -> None:
+def test_nothing_is_read_before_the_tab_is_shown(
+    qtbot, list_ctx: AppContext, gui_runner: TaskRunner, requests: list
+) -> None:
     widget = ReferralListView(list_ctx, gui_runner)
     qtbot.addWidget(widget)
     qtbot.wait(50)
@@ -194,8 +196,7 @@ def test_nothing_is_read_before_the_tab_is_shown(qtbot, list_ctx: AppContext, gu
     assert len(requests) == 1
 
 
-def test_export_what_the_list_shows(qtbot, view: ReferralListView, list_ctx: AppContext, monkeypatch,
-                                    tmp_path) -> None:
+def test_export_what_the_list_shows(qtbot, view: ReferralListView, list_ctx: AppContext, monkeypatch, tmp_path) -> None:
     """The export holds every referral the filtered list matches, not only the rows in view."""
     import csv
 

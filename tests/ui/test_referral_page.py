@@ -82,12 +82,22 @@ def test_youth_referral_shows_the_youth_pathway_and_guardian(qtbot, page, views_
 
 
 def test_a_blank_officer_is_not_recorded_and_never_shown_as_the_station(qtbot, page, views_ctx):
-    saved = IntakeService(views_ctx).save(IntakeDraft(
-        scheme_code=WINDSOR, surname="Young", forenames="Kit", date_of_birth=date(2010, 3, 11),
-        incident_at=FIXED_NOW - timedelta(hours=3), officer_name="", station="Windsor",
-        substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True,
-        guardian_name="Pat Guardian", guardian_relationship="Parent",
-        guardian_address="3 Other Road, Windsor SL4 1AA"))
+    saved = IntakeService(views_ctx).save(
+        IntakeDraft(
+            scheme_code=WINDSOR,
+            surname="Young",
+            forenames="Kit",
+            date_of_birth=date(2010, 3, 11),
+            incident_at=FIXED_NOW - timedelta(hours=3),
+            officer_name="",
+            station="Windsor",
+            substances=[SubstanceFind("cannabis", Decimal("2"), "g")],
+            consent=True,
+            guardian_name="Pat Guardian",
+            guardian_relationship="Parent",
+            guardian_address="3 Other Road, Windsor SL4 1AA",
+        )
+    )
     open_by_reference(qtbot, page, saved.reference)
     assert value(page, "officer") == "Not recorded"
     assert value(page, "station") == "Windsor"
@@ -160,7 +170,10 @@ def test_a_booking_after_the_deadline_is_refused_at_the_field(qtbot, page, views
 
 
 def test_confirm_next_step_asks_first_and_then_records_who_and_when(
-    qtbot, page, views_ctx, monkeypatch,
+    qtbot,
+    page,
+    views_ctx,
+    monkeypatch,
 ) -> None:
     saved = missed_twice(views_ctx, WINDSOR, surname="Absent")  # adult, deferred prosecution
     open_by_reference(qtbot, page, saved.reference)

@@ -58,7 +58,8 @@ def appointments_view(qtbot, ctx, runner, settings) -> AppointmentsView:
 
 # -- §3.5: hints and buttons follow the permissions ------------------------------------------------
 def test_a_support_worker_recording_not_attended_is_not_told_to_print_notices(
-        qtbot, views_ctx, views_runner, views_settings):
+    qtbot, views_ctx, views_runner, views_settings
+):
     saved = refer(views_ctx, surname="Absent", forenames="Ash")
     book(views_ctx, saved.id, FIXED_NOW.replace(hour=9), "newbury", booked_at=FIXED_NOW.replace(hour=7))
     views_ctx.sign_in_as(CRANSTOUN_WORKER)
@@ -72,12 +73,17 @@ def test_a_support_worker_recording_not_attended_is_not_told_to_print_notices(
     assert "notice" not in view.status.text() and "print" not in view.status.text()
 
 
-def test_a_coordinator_recording_nothing_sees_no_attendance_buttons(
-        qtbot, views_ctx, views_runner, views_settings):
+def test_a_coordinator_recording_nothing_sees_no_attendance_buttons(qtbot, views_ctx, views_runner, views_settings):
     views_ctx.sign_in_as(COORDINATOR)
     view = appointments_view(qtbot, views_ctx, views_runner, views_settings)
-    for button in (view.attended_button, view.not_attended_button, view.cancelled_button, view.rebook_button,
-                   view.record_caption, view.letters_button):
+    for button in (
+        view.attended_button,
+        view.not_attended_button,
+        view.cancelled_button,
+        view.rebook_button,
+        view.record_caption,
+        view.letters_button,
+    ):
         assert not button.isVisible()
     assert view.missed_button.isVisible() and view.open_button.isVisible()
 
@@ -89,8 +95,9 @@ def test_a_support_worker_on_an_overdue_referral_is_not_told_to_confirm(qtbot, v
     open_by_reference(qtbot, page, saved.reference)
     assert not page.confirm_button.isVisible()
     assert "Confirm the next step" not in page.booking_note.text()
-    assert page.booking_note.text() == ("The deadline has passed: no appointment can be booked. "
-                                        "A coordinator confirms the next step.")
+    assert page.booking_note.text() == (
+        "The deadline has passed: no appointment can be booked. A coordinator confirms the next step."
+    )
     assert page.book_button.isVisible() and not page.book_button.isEnabled()
 
 
@@ -104,8 +111,7 @@ def test_station_staff_are_offered_no_booking(qtbot, views_ctx, views_runner):
     assert not page.confirm_button.isVisible()
 
 
-def test_the_queue_says_what_is_missing_without_asking_a_coordinator_to_record_it(
-        qtbot, views_ctx, views_runner):
+def test_the_queue_says_what_is_missing_without_asking_a_coordinator_to_record_it(qtbot, views_ctx, views_runner):
     taken = FIXED_NOW - timedelta(days=60)
     saved = refer(views_ctx, surname="Booked", taken=taken)
     book(views_ctx, saved.id, datetime.combine(TODAY - timedelta(days=5), time(10)), booked_at=taken)
@@ -119,8 +125,7 @@ def test_the_queue_says_what_is_missing_without_asking_a_coordinator_to_record_i
     assert "record the" not in rows[0].note
 
 
-def test_a_support_worker_finding_a_person_is_not_offered_a_new_referral(
-        qtbot, views_ctx, views_runner):
+def test_a_support_worker_finding_a_person_is_not_offered_a_new_referral(qtbot, views_ctx, views_runner):
     refer(views_ctx, surname="Findable")
     views_ctx.sign_in_as(CRANSTOUN_WORKER)
     panel = SearchPanel(views_ctx, views_runner)
@@ -131,12 +136,12 @@ def test_a_support_worker_finding_a_person_is_not_offered_a_new_referral(
     assert not panel.new_referral_button.isVisible()
     with qtbot.assertNotEmitted(panel.sig_new_referral_for):
         index = panel.people_view.model().index(0, 0)
-        qtbot.mouseDClick(panel.people_view.viewport(), Qt.MouseButton.LeftButton,
-                          pos=panel.people_view.visualRect(index).center())
+        qtbot.mouseDClick(
+            panel.people_view.viewport(), Qt.MouseButton.LeftButton, pos=panel.people_view.visualRect(index).center()
+        )
 
 
-def test_station_staff_are_not_offered_the_supervisor_override(qtbot, views_ctx, views_runner,
-                                                               views_settings):
+def test_station_staff_are_not_offered_the_supervisor_override(qtbot, views_ctx, views_runner, views_settings):
     views_ctx.sign_in_as(STATION)
     form = IntakeForm(views_ctx, views_runner, views_settings)
     qtbot.addWidget(form)
@@ -163,9 +168,15 @@ def test_a_support_worker_is_told_police_fields_are_withheld_not_missing(qtbot, 
 
 def test_police_see_a_missing_crime_reference_as_not_recorded(qtbot, views_ctx, views_runner):
     saved = refer(views_ctx, surname="Recorded")
-    draft = IntakeDraft(scheme_code="west-berkshire", surname="Unrecorded", forenames="Uma",
-                        date_of_birth=date(1990, 5, 1), incident_at=FIXED_NOW - timedelta(hours=3),
-                        substances=[SubstanceFind("cannabis", Decimal("2"), "g")], consent=True)
+    draft = IntakeDraft(
+        scheme_code="west-berkshire",
+        surname="Unrecorded",
+        forenames="Uma",
+        date_of_birth=date(1990, 5, 1),
+        incident_at=FIXED_NOW - timedelta(hours=3),
+        substances=[SubstanceFind("cannabis", Decimal("2"), "g")],
+        consent=True,
+    )
     blank = IntakeService(views_ctx).save(draft)
     views_ctx.sign_in_as(STATION)
     page = show_referral_page(qtbot, views_ctx, views_runner)

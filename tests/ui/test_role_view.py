@@ -12,8 +12,15 @@ from diversion_desktop.services.users import UserService
 from diversion_desktop.ui.main_window import MainWindow
 from tests.conftest import EVERY_ROLE, as_role
 
-CASE_TABS = ["&Find person", "New &referral", "Referral &page", "&Appointments", "&Queues", "All referra&ls",
-             "E&valuation"]
+CASE_TABS = [
+    "&Find person",
+    "New &referral",
+    "Referral &page",
+    "&Appointments",
+    "&Queues",
+    "All referra&ls",
+    "E&valuation",
+]
 
 
 def open_window(qtbot, ctx: AppContext, settings) -> MainWindow:
@@ -41,15 +48,19 @@ def provider(ctx: AppContext) -> str:
     return UserService(ctx).providers()[0]
 
 
-@pytest.mark.parametrize(("roles", "tabs"), [
-    ((Role.STATION_STAFF,), ["&Find person", "New &referral", "Referral &page", "All referra&ls"]),
-    ((Role.SUPPORT_WORKER,), ["&Find person", "Referral &page", "&Appointments", "&Queues", "All referra&ls"]),
-    ((Role.COORDINATOR,), CASE_TABS),
-    ((Role.ADMINISTRATOR,), ["Adm&inistration"]),
-    ((Role.ADMINISTRATOR, Role.COORDINATOR), [*CASE_TABS, "Adm&inistration"]),
-])
-def test_each_role_sees_its_tabs(qtbot, gui_ctx: AppContext, gui_settings, roles: tuple[Role, ...],
-                                 tabs: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("roles", "tabs"),
+    [
+        ((Role.STATION_STAFF,), ["&Find person", "New &referral", "Referral &page", "All referra&ls"]),
+        ((Role.SUPPORT_WORKER,), ["&Find person", "Referral &page", "&Appointments", "&Queues", "All referra&ls"]),
+        ((Role.COORDINATOR,), CASE_TABS),
+        ((Role.ADMINISTRATOR,), ["Adm&inistration"]),
+        ((Role.ADMINISTRATOR, Role.COORDINATOR), [*CASE_TABS, "Adm&inistration"]),
+    ],
+)
+def test_each_role_sees_its_tabs(
+    qtbot, gui_ctx: AppContext, gui_settings, roles: tuple[Role, ...], tabs: list[str]
+) -> None:
     organisation = provider(gui_ctx) if Role.SUPPORT_WORKER in roles else "police"
     gui_ctx.sign_in_as(as_role(*roles, organisation=organisation))
     window = open_window(qtbot, gui_ctx, gui_settings)
@@ -67,8 +78,9 @@ def test_each_role_sees_its_tabs(qtbot, gui_ctx: AppContext, gui_settings, roles
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_gets_its_window_on_a_workstation_already_used(qtbot, gui_ctx: AppContext, gui_settings,
-                                                                 role: Role) -> None:
+def test_each_role_gets_its_window_on_a_workstation_already_used(
+    qtbot, gui_ctx: AppContext, gui_settings, role: Role
+) -> None:
     """The workstation remembers an area, station and centre (saved by whoever used it last): a
     role that may not take referrals still gets its window (the new referral form's check of the
     remembered area was refused, and the application ended, for a support worker)."""
@@ -101,8 +113,7 @@ def test_an_administrator_alone_gets_the_administration_page(qtbot, gui_ctx: App
     window = open_window(qtbot, gui_ctx, gui_settings)
     assert window.tabs.currentWidget() is window.admin_page
     assert window.tabs.tabBar().isHidden()  # one page: no tab bar
-    assert set(window.admin_page.buttons) == {"Users…", "Audit trail…", "Back up the database…",
-                                              "Restore a backup…"}
+    assert set(window.admin_page.buttons) == {"Users…", "Audit trail…", "Back up the database…", "Restore a backup…"}
     # retention and subject access are data protection: an administrator's, not case work
     assert visible_menus(window) == ["&File", "Data &protection", "Ad&ministration", "A&ccount", "&Help"]
     assert window.import_action.isVisible() and window.backup_action.isVisible()

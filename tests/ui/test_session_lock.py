@@ -122,8 +122,9 @@ def test_sign_out_and_quit(qtbot, window: MainWindow) -> None:
 
 def test_a_window_opened_while_locked_is_covered_too(qtbot, window: MainWindow) -> None:
     window.lock_now()
-    box = QMessageBox(QMessageBox.Icon.Warning, "A task's message", "Something about a person.",
-                      QMessageBox.StandardButton.Ok, window)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, "A task's message", "Something about a person.", QMessageBox.StandardButton.Ok, window
+    )
     qtbot.addWidget(box)
     box.open()  # as a background task's error would
     qtbot.waitUntil(lambda: box in window.session_lock._covers, timeout=2000)

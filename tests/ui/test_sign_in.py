@@ -28,8 +28,9 @@ def users(gui_ctx: AppContext) -> AppContext:
     """A database with an administrator and a station officer; no one signed in."""
     service = UserService(gui_ctx)
     service.create_first_administrator("admin", ADMIN_PASSWORD, "Ada Admin")
-    service.create_user("pc1234", STAFF_PASSWORD, [Role.STATION_STAFF], display_name="PC Example",
-                        must_change_password=False)
+    service.create_user(
+        "pc1234", STAFF_PASSWORD, [Role.STATION_STAFF], display_name="PC Example", must_change_password=False
+    )
     gui_ctx.sign_in_as(None)
     return gui_ctx
 
@@ -64,6 +65,7 @@ def sign_in_by_keyboard(qtbot, dialog: SignInDialog, name: str, password: str) -
 
 def when_modal(action: Callable[[QWidget], None], after: QWidget | None = None) -> None:
     """Run ``action`` on the next modal dialog (other than ``after``), once ``exec`` has shown it."""
+
     def attempt() -> None:
         widget = QApplication.activeModalWidget()
         if widget is None or widget is after or not widget.isVisible():

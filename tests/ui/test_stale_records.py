@@ -45,20 +45,26 @@ PERSON = 2  # the appointments table's person column
 @pytest.fixture
 def elsewhere(views_ctx: AppContext) -> Iterator[AppContext]:
     """Dana, signed in on another workstation."""
-    other = open_context(str(views_ctx.engine.url), clock=views_ctx.clock, migrate=False,
-                         principal=Principal(username="dana", roles=frozenset(Role)))
+    other = open_context(
+        str(views_ctx.engine.url),
+        clock=views_ctx.clock,
+        migrate=False,
+        principal=Principal(username="dana", roles=frozenset(Role)),
+    )
     yield other
     other.engine.dispose()
 
 
 def stale_box(qtbot, parent) -> QMessageBox:
-    qtbot.waitUntil(lambda: any(b.isVisible() for b in parent.findChildren(QMessageBox, "staleRecordDialog")),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: any(b.isVisible() for b in parent.findChildren(QMessageBox, "staleRecordDialog")), timeout=10000
+    )
     return next(b for b in parent.findChildren(QMessageBox, "staleRecordDialog") if b.isVisible())
 
 
 def test_session_notes_over_someone_elses_are_refused_and_reload_shows_theirs(
-        qtbot, views_ctx, views_runner, views_settings, elsewhere) -> None:
+    qtbot, views_ctx, views_runner, views_settings, elsewhere
+) -> None:
     saved = refer(views_ctx, surname="Late", forenames="Lee")
     appointment_id = book(views_ctx, saved.id, FIXED_NOW.replace(hour=14), "newbury")
     views_settings.last_centre = "newbury"
@@ -85,7 +91,8 @@ def test_session_notes_over_someone_elses_are_refused_and_reload_shows_theirs(
 
 
 def test_confirming_a_step_someone_else_changed_offers_reload(
-        qtbot, views_ctx, views_runner, elsewhere, monkeypatch) -> None:
+    qtbot, views_ctx, views_runner, elsewhere, monkeypatch
+) -> None:
     saved = missed_twice(views_ctx, WINDSOR, surname="Absent")
     page = ReferralPage(views_ctx, views_runner)
     qtbot.addWidget(page)

@@ -21,11 +21,25 @@ from diversion_desktop.ui.opening import DatabaseOpening
 ROOT = Path(__file__).resolve().parents[2]
 
 # Slow to load, and not needed to show the first screen: see ui/app.py.
-HEAVY = ("sqlalchemy", "alembic", "reportlab", "openpyxl", "scipy", "numpy", "PySide6.QtPdf", "PySide6.QtCharts",
-         "diversion_desktop.store", "diversion_desktop.services.context", "diversion_desktop.ui.evaluation_view",
-         "diversion_desktop.ui.referral_page", "diversion_desktop.ui.appointments_view",
-         # The window's: built once someone has signed in.
-         "diversion_desktop.ui.search_panel", "diversion_desktop.ui.session_lock", "diversion_desktop.services.dto")
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "reportlab",
+    "openpyxl",
+    "scipy",
+    "numpy",
+    "PySide6.QtPdf",
+    "PySide6.QtCharts",
+    "diversion_desktop.store",
+    "diversion_desktop.services.context",
+    "diversion_desktop.ui.evaluation_view",
+    "diversion_desktop.ui.referral_page",
+    "diversion_desktop.ui.appointments_view",
+    # The window's: built once someone has signed in.
+    "diversion_desktop.ui.search_panel",
+    "diversion_desktop.ui.session_lock",
+    "diversion_desktop.services.dto",
+)
 
 
 def _url(path: Path) -> str:
@@ -55,7 +69,7 @@ def test_whoever_needs_the_database_waits_for_it_on_the_worker(tmp_path: Path) -
     worker.join(30)
     assert found and isinstance(found[0], AppContext)
     opening.wait()
-    found[0].engine.dispose()  # type: ignore[attr-defined]
+    found[0].engine.dispose()
 
 
 def test_a_database_that_cannot_be_opened_is_reported(qtbot, tmp_path: Path) -> None:
@@ -94,14 +108,33 @@ def test_tabs_are_built_on_first_use_and_then_are_the_tabs_pages(qtbot, gui_ctx,
     window.close()
 
 
-@pytest.mark.parametrize("argv", [[], ["--database", "sqlite:///x.sqlite3"], ["--database=sqlite:///x=y"],
-                                  ["--user", "ann", "--database", "d"], ["--user=ann"], ["--database", ""]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--database", "sqlite:///x.sqlite3"],
+        ["--database=sqlite:///x=y"],
+        ["--user", "ann", "--database", "d"],
+        ["--user=ann"],
+        ["--database", ""],
+    ],
+)
 def test_the_command_line_that_opens_the_application_is_read_without_every_parser(argv: list[str]) -> None:
     assert gui_arguments(argv) == build_parser().parse_args(argv)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["schemes"], ["--database"], ["--database", "-x"],
-                                  ["--data", "x"], ["demo", "--database", "x"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["--version"],
+        ["schemes"],
+        ["--database"],
+        ["--database", "-x"],
+        ["--data", "x"],
+        ["demo", "--database", "x"],
+    ],
+)
 def test_any_other_command_line_goes_to_the_parser(argv: list[str]) -> None:
     assert gui_arguments(argv) is None
 
@@ -131,10 +164,10 @@ def test_nothing_slow_is_loaded_before_the_sign_in_is_painted(tmp_path: Path) ->
         "watch = Painted()\n"
         "app.installEventFilter(watch)\n"
         "from diversion_desktop.cli import main\n"
-        f"sys.exit(main(['--database', {_url(tmp_path / 'probe.sqlite3')!r}]))\n")
+        f"sys.exit(main(['--database', {_url(tmp_path / 'probe.sqlite3')!r}]))\n"
+    )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = dict(line.split(" loaded: ", 1) for line in out.stdout.splitlines() if " loaded: " in line)
     assert lines.get("painted") == "-", f"loaded before the sign-in was painted: {lines.get('painted')}"

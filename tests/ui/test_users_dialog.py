@@ -71,8 +71,13 @@ def test_add_a_support_worker(qtbot, dialog: UsersDialog) -> None:
     with qtbot.waitSignal(dialog.sig_loaded, timeout=10000):
         submit(qtbot, form, dialog, form.again)
     assert not form.isVisible()
-    assert row_of(dialog, "j.smith")[:5] == ["j.smith", "Jo Smith", "support worker", providers[0],
-                                             "active, must change password"]
+    assert row_of(dialog, "j.smith")[:5] == [
+        "j.smith",
+        "Jo Smith",
+        "support worker",
+        providers[0],
+        "active, must change password",
+    ]
     assert "Added j.smith" in dialog.status.text()
     assert dialog.selected() is not None and dialog.selected().username == "j.smith"
 

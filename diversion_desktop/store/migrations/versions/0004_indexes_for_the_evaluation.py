@@ -22,23 +22,46 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_referrals_evaluation_by_day', 'referrals',
-                    ['referral_date', 'scheme_code', 'status', 'outcome', 'next_step', 'sessions_attended',
-                     'age_at_incident', 'outcome_date', 'person_id'])
-    op.create_index('ix_referrals_person_history', 'referrals',
-                    ['person_id', 'referral_date', 'scheme_code', 'age_at_incident', 'status', 'outcome',
-                     'next_step', 'sessions_attended'])
-    op.create_index('ix_people_sex_ethnicity', 'people', ['sex', 'ethnicity_self'])
+    op.create_index(
+        "ix_referrals_evaluation_by_day",
+        "referrals",
+        [
+            "referral_date",
+            "scheme_code",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+            "age_at_incident",
+            "outcome_date",
+            "person_id",
+        ],
+    )
+    op.create_index(
+        "ix_referrals_person_history",
+        "referrals",
+        [
+            "person_id",
+            "referral_date",
+            "scheme_code",
+            "age_at_incident",
+            "status",
+            "outcome",
+            "next_step",
+            "sessions_attended",
+        ],
+    )
+    op.create_index("ix_people_sex_ethnicity", "people", ["sex", "ethnicity_self"])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_people_sex_ethnicity', table_name='people')
-    op.drop_index('ix_referrals_person_history', table_name='referrals')
-    op.drop_index('ix_referrals_evaluation_by_day', table_name='referrals')
+    op.drop_index("ix_people_sex_ethnicity", table_name="people")
+    op.drop_index("ix_referrals_person_history", table_name="referrals")
+    op.drop_index("ix_referrals_evaluation_by_day", table_name="referrals")

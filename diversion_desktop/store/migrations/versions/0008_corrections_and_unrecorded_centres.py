@@ -21,28 +21,29 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('issued_documents', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('withdrawn_by', sa.String(length=100), nullable=False,
-                                      server_default=sa.text("''")))
-        batch_op.add_column(sa.Column('withdrawn_reason', sa.Text(), nullable=False, server_default=sa.text("''")))
-    with op.batch_alter_table('appointments', schema=None) as batch_op:
-        batch_op.alter_column('centre_code', existing_type=sa.String(length=60), nullable=True)
+    with op.batch_alter_table("issued_documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("withdrawn_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("withdrawn_by", sa.String(length=100), nullable=False, server_default=sa.text("''"))
+        )
+        batch_op.add_column(sa.Column("withdrawn_reason", sa.Text(), nullable=False, server_default=sa.text("''")))
+    with op.batch_alter_table("appointments", schema=None) as batch_op:
+        batch_op.alter_column("centre_code", existing_type=sa.String(length=60), nullable=True)
 
 
 def downgrade() -> None:
     # An appointment whose centre was not recorded cannot go back under NOT NULL: it keeps ''.
     op.execute("UPDATE appointments SET centre_code = '' WHERE centre_code IS NULL")
-    with op.batch_alter_table('appointments', schema=None) as batch_op:
-        batch_op.alter_column('centre_code', existing_type=sa.String(length=60), nullable=False)
-    with op.batch_alter_table('issued_documents', schema=None) as batch_op:
-        batch_op.drop_column('withdrawn_reason')
-        batch_op.drop_column('withdrawn_by')
-        batch_op.drop_column('withdrawn_at')
+    with op.batch_alter_table("appointments", schema=None) as batch_op:
+        batch_op.alter_column("centre_code", existing_type=sa.String(length=60), nullable=False)
+    with op.batch_alter_table("issued_documents", schema=None) as batch_op:
+        batch_op.drop_column("withdrawn_reason")
+        batch_op.drop_column("withdrawn_by")
+        batch_op.drop_column("withdrawn_at")

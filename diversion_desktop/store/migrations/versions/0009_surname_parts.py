@@ -24,13 +24,12 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "œ": "oe", "þ": "th",
-                          "ı": "i", "ħ": "h"})
+_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "œ": "oe", "þ": "th", "ı": "i", "ħ": "h"})
 _BATCH = 10_000
 
 
@@ -46,29 +45,33 @@ def _part_keys(surname: str) -> list[str]:
 
 def upgrade() -> None:
     keys = op.create_table(
-        'person_name_keys',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('person_id', sa.Integer(), nullable=False),
-        sa.Column('key', sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_person_name_keys_person_id_people'),
-                                ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_person_name_keys')))
+        "person_name_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_person_name_keys_person_id_people"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_name_keys")),
+    )
     # Only names with a separator have later parts: one pass over the people, in batches.
     connection = op.get_bind()
-    people = sa.table('people', sa.column('id', sa.Integer), sa.column('surname', sa.String))
+    people = sa.table("people", sa.column("id", sa.Integer), sa.column("surname", sa.String))
     candidates = connection.execute(
         sa.select(people.c.id, people.c.surname)
         .where(sa.or_(*(people.c.surname.contains(sep) for sep in ("-", " ", "\t", "‐", "‑", "‒", "–", "—"))))
-        .order_by(people.c.id)).all()
-    rows = [{"person_id": person_id, "key": key} for person_id, surname in candidates
-            for key in _part_keys(surname or "")]
+        .order_by(people.c.id)
+    ).all()
+    rows = [
+        {"person_id": person_id, "key": key} for person_id, surname in candidates for key in _part_keys(surname or "")
+    ]
     for start in range(0, len(rows), _BATCH):
-        op.bulk_insert(keys, rows[start:start + _BATCH])
-    op.create_index('ix_person_name_keys_key', 'person_name_keys', ['key', 'person_id'])
-    op.create_index('ix_person_name_keys_person_id', 'person_name_keys', ['person_id'])
+        op.bulk_insert(keys, rows[start : start + _BATCH])
+    op.create_index("ix_person_name_keys_key", "person_name_keys", ["key", "person_id"])
+    op.create_index("ix_person_name_keys_person_id", "person_name_keys", ["person_id"])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_person_name_keys_person_id', table_name='person_name_keys')
-    op.drop_index('ix_person_name_keys_key', table_name='person_name_keys')
-    op.drop_table('person_name_keys')
+    op.drop_index("ix_person_name_keys_person_id", table_name="person_name_keys")
+    op.drop_index("ix_person_name_keys_key", table_name="person_name_keys")
+    op.drop_table("person_name_keys")

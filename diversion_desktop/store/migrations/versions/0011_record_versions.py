@@ -22,21 +22,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-TABLES = ('people', 'referrals', 'appointments')
+TABLES = ("people", "referrals", "appointments")
 
 
 def upgrade() -> None:
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None, recreate='never') as batch_op:
-            batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
+        with op.batch_alter_table(table, schema=None, recreate="never") as batch_op:
+            batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
 
 
 def downgrade() -> None:
     for table in reversed(TABLES):
-        with op.batch_alter_table(table, schema=None, recreate='never') as batch_op:
-            batch_op.drop_column('version')
+        with op.batch_alter_table(table, schema=None, recreate="never") as batch_op:
+            batch_op.drop_column("version")

@@ -37,71 +37,80 @@ Create Date: 2026-12-07 01:00:00
 
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
 # (table, column, referred table); the keys are named as the models' naming convention names them.
 LINKS = (
-    ('people', 'barred_by_referral_id', 'referrals'),
-    ('people', 'merged_into_id', 'people'),
-    ('issued_documents', 'appointment_id', 'appointments'),
+    ("people", "barred_by_referral_id", "referrals"),
+    ("people", "merged_into_id", "people"),
+    ("issued_documents", "appointment_id", "appointments"),
 )
 
 
 def _fk_name(table: str, column: str, referred: str) -> str:
-    return f'fk_{table}_{column}_{referred}'
+    return f"fk_{table}_{column}_{referred}"
 
 
 def _index_name(table: str, column: str) -> str:
-    return f'ix_{table}_{column}'
+    return f"ix_{table}_{column}"
 
 
 def upgrade() -> None:
     for table, column, referred in LINKS:
-        op.execute(f'UPDATE {table} SET {column} = NULL WHERE {column} IS NOT NULL '
-                   f'AND {column} NOT IN (SELECT id FROM {referred})')
-    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(
+            f"UPDATE {table} SET {column} = NULL WHERE {column} IS NOT NULL "
+            f"AND {column} NOT IN (SELECT id FROM {referred})"
+        )
+    if op.get_bind().dialect.name == "sqlite":
         for table, column, referred in LINKS:
-            if table == 'people':
-                _replace_column(table, column, f'CONSTRAINT {_fk_name(table, column, referred)} '
-                                               f'REFERENCES {referred} (id)')
-        with op.batch_alter_table('issued_documents', schema=None) as batch_op:
-            batch_op.create_foreign_key(_fk_name('issued_documents', 'appointment_id', 'appointments'),
-                                        'appointments', ['appointment_id'], ['id'])
+            if table == "people":
+                _replace_column(
+                    table, column, f"CONSTRAINT {_fk_name(table, column, referred)} REFERENCES {referred} (id)"
+                )
+        with op.batch_alter_table("issued_documents", schema=None) as batch_op:
+            batch_op.create_foreign_key(
+                _fk_name("issued_documents", "appointment_id", "appointments"),
+                "appointments",
+                ["appointment_id"],
+                ["id"],
+            )
     else:
         for table, column, referred in LINKS:
-            op.create_foreign_key(_fk_name(table, column, referred), table, referred, [column], ['id'])
+            op.create_foreign_key(_fk_name(table, column, referred), table, referred, [column], ["id"])
     for table, column, _referred in LINKS:
-        op.create_index(_index_name(table, column), table, [column],
-                        sqlite_where=sa.text(f'{column} IS NOT NULL'),
-                        postgresql_where=sa.text(f'{column} IS NOT NULL'))
+        op.create_index(
+            _index_name(table, column),
+            table,
+            [column],
+            sqlite_where=sa.text(f"{column} IS NOT NULL"),
+            postgresql_where=sa.text(f"{column} IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
     for table, column, _referred in LINKS:
         op.drop_index(_index_name(table, column), table_name=table)
-    if op.get_bind().dialect.name == 'sqlite':
-        with op.batch_alter_table('issued_documents', schema=None) as batch_op:
-            batch_op.drop_constraint(_fk_name('issued_documents', 'appointment_id', 'appointments'),
-                                     type_='foreignkey')
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table("issued_documents", schema=None) as batch_op:
+            batch_op.drop_constraint(_fk_name("issued_documents", "appointment_id", "appointments"), type_="foreignkey")
         for table, column, _referred in LINKS:
-            if table == 'people':
-                _replace_column(table, column, '')
+            if table == "people":
+                _replace_column(table, column, "")
     else:
         for table, column, referred in reversed(LINKS):
-            op.drop_constraint(_fk_name(table, column, referred), table, type_='foreignkey')
+            op.drop_constraint(_fk_name(table, column, referred), table, type_="foreignkey")
 
 
 def _replace_column(table: str, column: str, constraint: str) -> None:
     """SQLite: ``column`` again as ``INTEGER {constraint}``, with its values, in the same table."""
-    new = f'{column}_new'
-    op.execute(f'ALTER TABLE {table} ADD COLUMN {new} INTEGER {constraint}'.rstrip())
-    op.execute(f'UPDATE {table} SET {new} = {column} WHERE {column} IS NOT NULL')
-    op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
-    op.execute(f'ALTER TABLE {table} RENAME COLUMN {new} TO {column}')
+    new = f"{column}_new"
+    op.execute(f"ALTER TABLE {table} ADD COLUMN {new} INTEGER {constraint}".rstrip())
+    op.execute(f"UPDATE {table} SET {new} = {column} WHERE {column} IS NOT NULL")
+    op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    op.execute(f"ALTER TABLE {table} RENAME COLUMN {new} TO {column}")
