@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import diversion_desktop.documents as documents
 from diversion_desktop.documents.data import Document
 from diversion_desktop.domain.document_kinds import DocumentKind, SentTo
@@ -9,12 +12,13 @@ from diversion_desktop.domain.permissions import Permission
 
 
 def _document_classes() -> dict[DocumentKind, type[Document]]:
+    """Every Document class in the package's modules (a new letter's module need not be exported)."""
+    for module in pkgutil.iter_modules(documents.__path__):
+        importlib.import_module(f"{documents.__name__}.{module.name}")
     found: dict[DocumentKind, type[Document]] = {}
-    for name in documents.__all__:
-        value = getattr(documents, name)
-        if isinstance(value, type) and issubclass(value, Document) and value is not Document:
-            assert value.KIND not in found, f"two classes for {value.KIND}"
-            found[value.KIND] = value
+    for cls in Document.__subclasses__():
+        assert cls.KIND not in found, f"two classes for {cls.KIND}"
+        found[cls.KIND] = cls
     return found
 
 
