@@ -245,7 +245,9 @@ class RestoreDialog(_WorkDialog):
         self.password = _password_field("restorePassword")
         self.password.setEnabled(False)
         form = QFormLayout()
-        form.addRow("&Backup", source_row)
+        source_label = QLabel("&Backup")  # a row of a layout gets no buddy: without one the & showed
+        source_label.setBuddy(self.choose_button)
+        form.addRow(source_label, source_row)
         form.addRow("", self.about)
         form.addRow("Pass&word", self.password)
         self.restore_button: QPushButton = self.buttons.addButton("&Restore…", QDialogButtonBox.ButtonRole.AcceptRole)
