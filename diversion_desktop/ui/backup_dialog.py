@@ -169,10 +169,12 @@ class BackupDialog(_WorkDialog):
             checkbox=("Encrypt", "&Encrypt the backup with a password (age format)"),
         )
         self.encrypt, self.password, self.confirm = self.secret.protect, self.secret.password, self.secret.confirm
-        note = QLabel(f"The backup holds every record, so encrypt it unless it stays on secure storage. The "
-                      f"password needs at least {MIN_PASSWORD_LENGTH} characters; keep it safe and apart from the "
-                      "backup: without it the backup cannot be restored. Diversion Desktop's Restore (File → Restore "
-                      "a backup…, or `diversion-desktop restore`) opens an encrypted backup, and so does `age -d`.")
+        note = QLabel(
+            f"The backup holds every record, so encrypt it unless it stays on secure storage. The "
+            f"password needs at least {MIN_PASSWORD_LENGTH} characters; keep it safe and apart from the "
+            "backup: without it the backup cannot be restored. Diversion Desktop's Restore (File → Restore "
+            "a backup…, or `diversion-desktop restore`) opens an encrypted backup, and so does `age -d`."
+        )
         note.setWordWrap(True)
         form = QFormLayout()
         self.secret.add_rows(form)
