@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -112,6 +112,23 @@ class _WorkDialog(QDialog):
     def _finish_layout(self, layout: QVBoxLayout) -> None:
         for widget in (self.error, self.progress, self.status, self.buttons):
             layout.addWidget(widget)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._grow_to_fit()
+        return handled
+
+    def _grow_to_fit(self) -> None:
+        """Grow taller when a message (the result, an error, what a backup holds) needs it. The
+        layout's minimum size ignores how tall a word-wrapped label is at the dialog's width, so
+        without this the new text was cut off and the password fields squeezed flat."""
+        layout = self.layout()
+        if layout is None or not self.isVisible() or not layout.hasHeightForWidth():
+            return
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     @property
     def busy(self) -> bool:

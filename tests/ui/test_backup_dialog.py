@@ -196,3 +196,40 @@ def test_the_file_menu_opens_both(qtbot, gui_ctx, gui_settings) -> None:
     for widget in QApplication.topLevelWidgets():
         if type(widget).__name__ in {"BackupDialog", "RestoreDialog"}:
             widget.close()
+
+
+def fully_shown(label) -> bool:
+    """The label's (word-wrapped) text fits the space the layout gave it."""
+    return label.isVisible() and label.heightForWidth(label.width()) <= label.height()
+
+
+def not_squeezed(*fields) -> bool:
+    return all(field.height() >= field.minimumSizeHint().height() for field in fields)
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_dialogs_grow_to_show_the_result(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path) -> None:
+    """A result or an error shown after the dialog opened is not cut off, nor squeezes the fields."""
+    dialog, _made = make_backup(qtbot, gui_ctx, gui_runner, monkeypatch, tmp_path / "b.ddbackup")
+    qtbot.waitUntil(lambda: fully_shown(dialog.status))
+    assert not_squeezed(dialog.password, dialog.confirm)
+
+    restored = tmp_path / "r.sqlite3"
+    monkeypatch.setattr(backup_dialog, "ask_backup_file", lambda _p: str(tmp_path / "b.ddbackup"))
+    monkeypatch.setattr(backup_dialog, "ask_restore_path", lambda _p, _name: str(restored))
+    restore = backup_dialog.open_restore_dialog(gui_ctx, gui_runner)
+    qtbot.addWidget(restore)
+    with qtbot.waitSignal(restore.sig_inspected, timeout=TIMEOUT):
+        click(qtbot, restore.choose_button)
+    qtbot.waitUntil(lambda: fully_shown(restore.about))
+    type_text(qtbot, restore.password, "not the password")
+    with qtbot.waitSignal(gui_runner.sig_finished, timeout=TIMEOUT):
+        click(qtbot, restore.restore_button)
+    qtbot.waitUntil(lambda: fully_shown(restore.error))
+    assert not_squeezed(restore.password)
+    restore.password.clear()
+    type_text(qtbot, restore.password, PASSWORD)
+    with qtbot.waitSignal(restore.sig_restored, timeout=TIMEOUT):
+        click(qtbot, restore.restore_button)
+    qtbot.waitUntil(lambda: fully_shown(restore.status))
+    assert fully_shown(restore.about) and not_squeezed(restore.password, restore.source)
