@@ -43,6 +43,18 @@ Progress = Callable[[int, int], None]
 _OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
 
 
+def document_reference(referral_reference: str, kind: DocumentKind, appointment_id: int | None = None) -> str:
+    """The reference printed on a document: the referral's with the kind's code and, for a letter
+    about one appointment, that appointment's number ("WB-2026-00001-AP12")."""
+    return f"{referral_reference}-{kind.code}{'' if appointment_id is None else appointment_id}"
+
+
+def pdf_file_name(document_reference: str) -> str:
+    """What to call a document's PDF file wherever it is saved from: its reference, as printed on
+    it, so that a saved file can be matched to the paper."""
+    return f"{document_reference}.pdf"
+
+
 class WarningKind(StrEnum):
     NO_POSTAL_ADDRESS = "no_postal_address"
 
@@ -64,11 +76,16 @@ class DueDocument:
     recipient: str
     appointment_id: int | None
     issued_id: int | None  # the latest issue of this document, if any
+    document_reference: str  # what it will carry when issued
     warnings: tuple[DocumentWarning, ...] = ()
 
     @property
     def issued(self) -> bool:
         return self.issued_id is not None
+
+    @property
+    def file_name(self) -> str:
+        return pdf_file_name(self.document_reference)
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,10 @@ class IssuedInfo:
     @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def file_name(self) -> str:
+        return pdf_file_name(self.document_reference)
 
 
 @dataclass(frozen=True)
@@ -145,6 +166,7 @@ class DocumentService:
                     recipient=self._recipient(referral, k),
                     appointment_id=a,
                     issued_id=issued.get((k.value, a)),
+                    document_reference=document_reference(referral.reference, k, a),
                     warnings=self._warnings(referral, k),
                 )
                 for k, a in wanted
@@ -199,7 +221,7 @@ class DocumentService:
             data = self._data(session, referral_id, kind, appointment_id)
             warnings = self._warnings(referral, DocumentKind(kind))
         rendered = render(data.KIND, data)
-        return Pdf(rendered.content, rendered.title, f"{rendered.reference}.pdf", rendered.page_count, warnings)
+        return Pdf(rendered.content, rendered.title, pdf_file_name(rendered.reference), rendered.page_count, warnings)
 
     def issue(self, referral_id: int, kind: str, appointment_id: int | None = None) -> tuple[IssuedInfo, Pdf]:
         """Render and keep the exact bytes, with who issued it and when."""
@@ -452,7 +474,9 @@ class DocumentService:
                 issued_on=today,
                 appointment=details(appointment),
                 rebooked=rebooked,
-                document_reference=f"{referral.reference}-AP{appointment.id}",
+                document_reference=document_reference(
+                    referral.reference, DocumentKind.APPOINTMENT_LETTER, appointment.id
+                ),
             )
         if kind == "missed_appointment_notice":
             missed = chosen()
@@ -464,7 +488,9 @@ class DocumentService:
                 missed=details(missed),
                 next_appointment=details(later[0]) if later else None,
                 rebookings_left=left,
-                document_reference=f"{referral.reference}-MA{missed.id}",
+                document_reference=document_reference(
+                    referral.reference, DocumentKind.MISSED_APPOINTMENT_NOTICE, missed.id
+                ),
             )
         if kind in ("prosecution_file_note", "future_ineligibility_notice"):
             if not referral.next_step or referral.next_step_confirmed_at is None:
@@ -648,4 +674,4 @@ def withdraw_documents(
 
 
 def _pdf(record: IssuedDocument, warnings: tuple[DocumentWarning, ...] = ()) -> Pdf:
-    return Pdf(record.content, record.title, f"{record.document_reference}.pdf", record.page_count, warnings)
+    return Pdf(record.content, record.title, pdf_file_name(record.document_reference), record.page_count, warnings)

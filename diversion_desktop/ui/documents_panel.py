@@ -146,12 +146,6 @@ def due_rows(detail: ReferralDetail, due: list[DueDocument], issued: list[Issued
     return sorted(rows, key=lambda r: r.issued is not None)
 
 
-def suggested_file_name(reference: str, row: DueRow) -> str:
-    """A readable file name before the document exists: "WB-2026-0001 Referral letter.pdf"."""
-    name = f"{reference} {row.title}".replace("/", "-").replace(":", ".").replace(",", "")
-    return f"{name}.pdf"
-
-
 class _StatusLabel(QLabel):
     """A message line that takes no room while it has nothing to say."""
 
@@ -420,7 +414,7 @@ class DocumentsPanel(QGroupBox):
             save_text="Issue and save as P&DF…",
         )
         dialog.sig_print_requested.connect(lambda: self.issue_and_print(row, dialog))
-        dialog.sig_save_requested.connect(lambda: self.issue_and_save(row, dialog, pdf.file_name))
+        dialog.sig_save_requested.connect(lambda: self.issue_and_save(row, dialog))
         dialog.rejected.connect(lambda: self.status.setText(f"Preview closed: the {row.title.lower()} was not issued."))
         self._open_dialog(dialog)
 
@@ -458,15 +452,12 @@ class DocumentsPanel(QGroupBox):
             return f"{issued} and sent it to the printer ({info.page_count} page(s))."
         return f"{issued}; it was NOT printed. Use Reprint… in Issued documents to print it."
 
-    def issue_and_save(
-        self, row: DueRow | None = None, dialog: PdfPreviewDialog | None = None, suggested: str = ""
-    ) -> None:
-        """Ask for the file; then issue the document and save exactly what was kept."""
+    def issue_and_save(self, row: DueRow | None = None, dialog: PdfPreviewDialog | None = None) -> None:
+        """Ask for the file (named as the preview names it); then issue the document and save exactly what was kept."""
         row = row or self.selected_due()
         if row is None or self.busy or not self._go_ahead(row, dialog):
             return
-        reference = self.detail.reference if self.detail is not None else ""
-        chosen = pdf_output.ask_save_path(dialog or self, suggested or suggested_file_name(reference, row))
+        chosen = pdf_output.ask_save_path(dialog or self, row.due.file_name)
         if not chosen:
             self.status.setText(f"Not issued: saving the {row.title.lower()} was cancelled.")
             return
@@ -571,7 +562,7 @@ class DocumentsPanel(QGroupBox):
         info = self.selected_issued()
         if info is None or self.busy:
             return
-        chosen = pdf_output.ask_save_path(self, f"{info.document_reference}.pdf")
+        chosen = pdf_output.ask_save_path(self, info.file_name)
         if not chosen:
             self.status.setText("Not saved: cancelled.")
             return

@@ -30,6 +30,17 @@ def kinds(documents: DocumentService, referral_id: int) -> list[str]:
     return [d.kind for d in documents.due(referral_id)]
 
 
+def named_as_printed(documents: DocumentService, referral_id: int) -> bool:
+    """Each due document's file name, known before it is made, is the one its PDF gets (its reference)."""
+    due = documents.due(referral_id)
+    return bool(due) and all(
+        d.file_name
+        == documents.preview(referral_id, d.kind, d.appointment_id).file_name
+        == f"{d.document_reference}.pdf"
+        for d in due
+    )
+
+
 def test_eligible_adult_gets_a_referral_letter_only(intake, documents, make_draft) -> None:
     saved = intake.save(make_draft())
     assert kinds(documents, saved.id) == ["referral_letter"]
@@ -44,6 +55,7 @@ def test_ineligible_gets_nothing_but_an_under_18_always_gets_the_yot_notice(
     assert kinds(documents, youth.id) == ["yot_notice"]
     due = documents.due(youth.id)[0]
     assert due.recipient == "West Berkshire Youth Offending Team"
+    assert named_as_printed(documents, youth.id)
 
 
 def test_issue_keeps_exact_bytes_and_reprint_is_identical(
@@ -74,14 +86,18 @@ def test_appointment_then_missed_then_next_step_documents(
     when = clock().replace(hour=10) + timedelta(days=2)
     first = programme.book(saved.id, when)
     assert kinds(documents, saved.id) == ["referral_letter", "appointment_letter"]
+    assert documents.due(saved.id)[1].file_name == f"{saved.reference}-AP{first.id}.pdf"
+    assert named_as_printed(documents, saved.id)
     clock.set(when + timedelta(hours=1))
     programme.record(first.id, Attendance.NOT_ATTENDED)
     assert kinds(documents, saved.id) == ["referral_letter", "missed_appointment_notice"]
+    assert named_as_printed(documents, saved.id)
     second = programme.book(saved.id, when + timedelta(days=3))
     clock.set(when + timedelta(days=3, hours=1))
     programme.record(second.id, Attendance.NOT_ATTENDED)
     programme.confirm_next_step(saved.id)
     assert kinds(documents, saved.id) == ["referral_letter", "prosecution_file_note", "future_ineligibility_notice"]
+    assert named_as_printed(documents, saved.id)
     info, pdf = documents.issue(saved.id, "prosecution_file_note")
     assert info.recipient == "Police case file" and pdf.page_count >= 1
 
@@ -91,6 +107,7 @@ def test_completion_letter(intake, documents, make_draft, attend, west_berks) ->
     for day in range(west_berks.sessions_for_completion):
         attend(saved.id, Attendance.ATTENDED, days=2 + day)
     assert kinds(documents, saved.id) == ["referral_letter", "completion_letter"]
+    assert named_as_printed(documents, saved.id)
 
 
 def test_a_document_not_due_is_refused(intake, documents, make_draft, count_rows) -> None:

@@ -295,7 +295,7 @@ def test_issue_and_save_then_reprint_and_save_again_give_the_identical_pdf(
 
     with qtbot.waitSignal(page.sig_loaded, timeout=10000):
         click(qtbot, page.documents.issue_save_button)
-    assert save.suggested == [f"{saved.reference} Referral letter.pdf"]
+    assert save.suggested == [f"{saved.reference}-RL.pdf"]  # the reference printed on the letter
     [issued] = service.issued_for(saved.id)
     first = (tmp_path / "issued.pdf").read_bytes()
     info, stored = service.stored(issued.id)
@@ -409,6 +409,30 @@ def test_confirming_a_next_step_offers_the_file_note_and_ineligibility_notice(
     titles = [t.split("\n")[0] for t in due_texts(page, DOCUMENT)]
     assert titles[:3] == ["Referral letter", "Prosecution file note", "Future ineligibility notice"]
     assert due_texts(page, DOCUMENT)[1] == "Prosecution file note\nto Police case file"
+
+
+def test_the_preview_and_the_panel_suggest_the_same_file_name(qtbot, page, views_ctx, monkeypatch) -> None:
+    """Saving from the preview or straight from the panel suggests one name: the document's
+    reference, as printed on it."""
+    saved = refer(views_ctx, surname="Named")
+    when = datetime.combine(TODAY + timedelta(days=2), time(10))
+    appointment = book(views_ctx, saved.id, when)
+    save = FakeSaveDialog()  # cancels each time: nothing is issued
+    monkeypatch.setattr(pdf_output, "ask_save_path", save)
+    show(qtbot, page, saved.id)
+    panel = page.documents
+    for kind, appointment_id, name in (
+        ("referral_letter", None, f"{saved.reference}-RL.pdf"),
+        ("appointment_letter", appointment, f"{saved.reference}-AP{appointment}.pdf"),
+    ):
+        assert panel.select_due(kind, appointment_id)
+        preview = open_preview(qtbot, page)
+        click(qtbot, preview.save_button)
+        preview.reject()
+        click(qtbot, panel.issue_save_button)
+        assert save.suggested == [name, name] and "cancelled" in panel.status.text()
+        save.suggested.clear()
+    assert DocumentService(views_ctx).issued_for(saved.id) == []
 
 
 def test_a_missed_appointment_offers_its_notice(qtbot, page, views_ctx):
