@@ -151,7 +151,7 @@ class Document:
 
     @property
     def reference(self) -> str:
-        return self.document_reference or f"{self.facts.reference}-{self.KIND.code}"
+        return self.document_reference or self.KIND.reference(self.facts.reference)
 
     def compose(self) -> Composition:
         raise NotImplementedError(f"{type(self).__name__} has no layout")

@@ -30,6 +30,11 @@ class DocumentKind(StrEnum):
     def label(self) -> str:
         return self.details.label
 
+    def reference(self, referral_reference: str, appointment_id: int | None = None) -> str:
+        """The reference printed on a document of this kind: the referral's with the kind's code and,
+        for a letter about one appointment, that appointment's number ("WB-2026-00001-AP12")."""
+        return f"{referral_reference}-{self.code}{'' if appointment_id is None else appointment_id}"
+
     @property
     def code(self) -> str:
         """Short suffix that turns a referral reference into a document reference."""

@@ -43,12 +43,6 @@ Progress = Callable[[int, int], None]
 _OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
 
 
-def document_reference(referral_reference: str, kind: DocumentKind, appointment_id: int | None = None) -> str:
-    """The reference printed on a document: the referral's with the kind's code and, for a letter
-    about one appointment, that appointment's number ("WB-2026-00001-AP12")."""
-    return f"{referral_reference}-{kind.code}{'' if appointment_id is None else appointment_id}"
-
-
 def pdf_file_name(document_reference: str) -> str:
     """What to call a document's PDF file wherever it is saved from: its reference, as printed on
     it, so that a saved file can be matched to the paper."""
@@ -166,7 +160,7 @@ class DocumentService:
                     recipient=self._recipient(referral, k),
                     appointment_id=a,
                     issued_id=issued.get((k.value, a)),
-                    document_reference=document_reference(referral.reference, k, a),
+                    document_reference=k.reference(referral.reference, a),
                     warnings=self._warnings(referral, k),
                 )
                 for k, a in wanted
@@ -474,9 +468,7 @@ class DocumentService:
                 issued_on=today,
                 appointment=details(appointment),
                 rebooked=rebooked,
-                document_reference=document_reference(
-                    referral.reference, DocumentKind.APPOINTMENT_LETTER, appointment.id
-                ),
+                document_reference=DocumentKind.APPOINTMENT_LETTER.reference(referral.reference, appointment.id),
             )
         if kind == "missed_appointment_notice":
             missed = chosen()
@@ -488,9 +480,7 @@ class DocumentService:
                 missed=details(missed),
                 next_appointment=details(later[0]) if later else None,
                 rebookings_left=left,
-                document_reference=document_reference(
-                    referral.reference, DocumentKind.MISSED_APPOINTMENT_NOTICE, missed.id
-                ),
+                document_reference=DocumentKind.MISSED_APPOINTMENT_NOTICE.reference(referral.reference, missed.id),
             )
         if kind in ("prosecution_file_note", "future_ineligibility_notice"):
             if not referral.next_step or referral.next_step_confirmed_at is None:
