@@ -20,6 +20,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from diversion_desktop.documents import fonts
 from diversion_desktop.documents.text import break_lines
+from diversion_desktop.reports import axis
 
 # Colour-blind-safe (Okabe–Ito), distinguishable in greyscale too by their order of lightness.
 PALETTE = (
@@ -83,13 +84,11 @@ def _box(x: float, y: float, width: float, height: float, colour: colors.Color) 
     return box
 
 
-def _nice_step(span: float, ticks: int = 5) -> float:
-    raw = span / max(ticks, 1)
-    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    for factor in (1, 2, 2.5, 5, 10):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
+def _value_ticks(series: Sequence[Series]) -> list[float]:
+    """The value axis' ticks, from 0 to its end: whole numbers, as the values are counts or hours and
+    their labels print no decimals (so small counts never label two ticks alike)."""
+    values = [v for s in series for v in s.values if v is not None]
+    return axis.ticks_from_zero(max(values, default=0))
 
 
 LABEL_LINE = 9  # the leading of an axis label's lines
@@ -178,16 +177,14 @@ def bar_chart(
     plot_width = width - plot_left - 34
     plot_bottom = legend_height + 12
     plot_height = top - plot_bottom
-    values = [v for s in series for v in s.values if v is not None]
-    largest = max(values, default=0) or 1
-    step = _nice_step(largest)
-    maximum = math.ceil(largest / step) * step
+    ticks = _value_ticks(series)
+    maximum = ticks[-1]
     row = plot_height / max(len(categories), 1)
     bar = min(row * 0.8 / max(len(series), 1), 12)
-    for tick in range(int(maximum / step) + 1):
-        x = plot_left + plot_width * tick * step / maximum
+    for tick in ticks:
+        x = plot_left + plot_width * tick / maximum
         drawing.add(Line(x, plot_bottom, x, top, strokeColor=GRID, strokeWidth=0.4))
-        drawing.add(_string(x, plot_bottom - 9, value_format.format(tick * step), anchor="middle", colour=MUTED))
+        drawing.add(_string(x, plot_bottom - 9, value_format.format(tick), anchor="middle", colour=MUTED))
     for index, _category in enumerate(categories):
         y_top = top - index * row - (row - bar * len(series)) / 2
         _label(drawing, label_width - 6, top - index * row - row / 2, labels[index])
@@ -248,11 +245,9 @@ def interval_chart(
             return plot_left + plot_width * (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
         return plot_left + plot_width * (value - low) / (high - low)
 
-    ticks = (
-        _log_ticks(low, high)
-        if log
-        else [low + i * _nice_step(high - low) for i in range(int(round((high - low) / _nice_step(high - low))) + 1)]
-    )
+    # Linear ticks print as whole percentages or percentage points: a whole step of those (20%, never 2.5%).
+    scale = 100 if percent else 1
+    ticks = _log_ticks(low, high) if log else [t / scale for t in axis.ticks(low * scale, high * scale, whole=True)]
     for tick in ticks:
         x = position(tick)
         drawing.add(Line(x, bottom, x, top, strokeColor=GRID, strokeWidth=0.4))
@@ -294,10 +289,8 @@ def line_chart(
     legend_height = _legend_height(series, width - 34)
     plot_left, plot_bottom = 34, legend_height + 16
     plot_width, plot_height = width - plot_left - 8, top - plot_bottom
-    values = [v for s in series for v in s.values if v is not None]
-    largest = max(values, default=0) or 1
-    step = _nice_step(largest)
-    maximum = math.ceil(largest / step) * step
+    ticks = _value_ticks(series)
+    maximum = ticks[-1]
     count = max(len(labels), 1)
 
     def x_of(index: int) -> float:
@@ -306,10 +299,10 @@ def line_chart(
     def y_of(value: float) -> float:
         return plot_bottom + plot_height * value / maximum
 
-    for tick in range(int(maximum / step) + 1):
-        y = y_of(tick * step)
+    for tick in ticks:
+        y = y_of(tick)
         drawing.add(Line(plot_left, y, plot_left + plot_width, y, strokeColor=GRID, strokeWidth=0.4))
-        drawing.add(_string(plot_left - 4, y - 2.5, f"{tick * step:,.0f}", anchor="end", colour=MUTED))
+        drawing.add(_string(plot_left - 4, y - 2.5, f"{tick:,.0f}", anchor="end", colour=MUTED))
     every = max(1, math.ceil(count / max(int(plot_width / 38), 1)))
     for index, label in enumerate(labels):
         if index % every == 0:
@@ -350,17 +343,15 @@ def column_chart(
     legend_height = _legend_height(series, width - 40)
     plot_left, plot_bottom = 40, legend_height + 16
     plot_width, plot_height = width - plot_left - 8, top - plot_bottom
-    values = [v for s in series for v in s.values if v is not None]
-    largest = max(values, default=0) or 1
-    step = _nice_step(largest)
-    maximum = math.ceil(largest / step) * step
+    ticks = _value_ticks(series)
+    maximum = ticks[-1]
     count = max(len(labels), 1)
     slot = plot_width / count
     bar = slot * 0.8 / max(len(series), 1)
-    for tick in range(int(maximum / step) + 1):
-        y = plot_bottom + plot_height * tick * step / maximum
+    for tick in ticks:
+        y = plot_bottom + plot_height * tick / maximum
         drawing.add(Line(plot_left, y, plot_left + plot_width, y, strokeColor=GRID, strokeWidth=0.4))
-        drawing.add(_string(plot_left - 4, y - 2.5, value_format.format(tick * step), anchor="end", colour=MUTED))
+        drawing.add(_string(plot_left - 4, y - 2.5, value_format.format(tick), anchor="end", colour=MUTED))
     every = max(1, math.ceil(count / max(int(plot_width / 38), 1)))
     for index, label in enumerate(labels):
         left = plot_left + index * slot + slot * 0.1

@@ -71,6 +71,7 @@ from diversion_desktop.domain.evaluation import (
 from diversion_desktop.domain.people_codes import ETHNICITY_2021, SEX
 from diversion_desktop.domain.statistics import Withheld
 from diversion_desktop.owner_only import write_private
+from diversion_desktop.reports.axis import ticks_from_zero
 from diversion_desktop.reports.tables import ReportTable, evaluation_tables, selection_text
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.errors import ValidationError
@@ -211,6 +212,16 @@ def _value(count: Count) -> float:
     return float(count) if isinstance(count, int) else 0.0
 
 
+def _whole_ticks(values: QValueAxis, top: float) -> None:
+    """A value axis from 0 past ``top`` with whole-number ticks, for counts and hours. Qt's
+    applyNiceNumbers stepped by 0.5 when the counts were small or all hidden, which "%d" printed as
+    "0 0 1 1", and left no axis at all (a 0 to 0 range) when every month's hours were hidden."""
+    ticks = ticks_from_zero(top)
+    values.setLabelFormat("%d")
+    values.setRange(0, ticks[-1])
+    values.setTickCount(len(ticks))
+
+
 def _reset(view: QChartView, title: str) -> QChart:
     chart = view.chart()
     chart.removeAllSeries()
@@ -238,14 +249,12 @@ def draw_funnel(view: QChartView, result: EvaluationResult) -> None:
     categories = QBarCategoryAxis()
     categories.append([step.label for step in steps])
     values = QValueAxis()
-    values.setLabelFormat("%d")
-    top = max([_value(f.count(Step.ASSESSED)) for f in result.funnels[:-1]] + [1.0])
-    values.setRange(0, top * 1.12)
-    values.applyNiceNumbers()
+    top = max([_value(f.count(Step.ASSESSED)) for f in result.funnels[:-1]] + [0.0])
     chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
     chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
     series.attachAxis(categories)
     series.attachAxis(values)
+    _whole_ticks(values, top * 1.12)  # room for the labels at the bars' ends
 
 
 def draw_completion(view: QChartView, result: EvaluationResult) -> None:
@@ -281,23 +290,24 @@ def draw_completion(view: QChartView, result: EvaluationResult) -> None:
 def draw_hours(view: QChartView, result: EvaluationResult) -> None:
     chart = _reset(view, "Officer hours saved per month (months with under 5 diversions are not drawn)")
     series = QBarSeries()
+    top = 0.0
     for index, scheme in enumerate(result.schemes):
         bars = QBarSet(scheme.area)
         bars.setColor(QColor(PALETTE[index % len(PALETTE)]))
         for row in result.hours:
             hours = row.by_scheme[index].hours
             bars.append(hours if hours is not None else 0.0)
+            top = max(top, hours or 0.0)
         series.append(bars)
     chart.addSeries(series)
     categories = QBarCategoryAxis()
     categories.append([month_label(row.month) for row in result.hours])
     values = QValueAxis()
-    values.setLabelFormat("%d")
     chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(categories)
     series.attachAxis(values)
-    values.applyNiceNumbers()
+    _whole_ticks(values, top)
 
 
 def draw_monthly(view: QChartView, result: EvaluationResult) -> None:
@@ -307,10 +317,9 @@ def draw_monthly(view: QChartView, result: EvaluationResult) -> None:
     categories = QBarCategoryAxis()
     categories.append([month_label(row.month) for row in result.monthly])
     values = QValueAxis()
-    values.setLabelFormat("%d")
     chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(values, Qt.AlignmentFlag.AlignLeft)
-    top = 1.0
+    top = 0.0
     for index, scheme in enumerate(result.schemes):
         for name, dashed in (("referrals", False), ("of which completed", True)):
             points = [row.referrals[index] if not dashed else row.completions[index] for row in result.monthly]
@@ -332,8 +341,7 @@ def draw_monthly(view: QChartView, result: EvaluationResult) -> None:
                     for marker in chart.legend().markers(line):
                         marker.setVisible(False)
                 first = False
-    values.setRange(0, top * 1.1)
-    values.applyNiceNumbers()
+    _whole_ticks(values, top * 1.1)
 
 
 def draw_ratios(view: QChartView, table: FairnessTable) -> None:

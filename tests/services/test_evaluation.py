@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import shutil
 import subprocess
 import threading
@@ -319,6 +320,23 @@ def test_the_pdf_prints_the_same_figures(result: EvaluationResult, tmp_path) -> 
             for cell in row:
                 if cell.is_number and cell.text not in ("\u2013",):
                     assert cell.text in words, (table.key, cell.text)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_small_counts_get_distinct_whole_axis_labels_in_the_pdf(ctx: AppContext, tmp_path) -> None:
+    """Over the 14–17 year olds every count of an area is under 5, so no bar is drawn: the funnel's count
+    axis still reads "0 1", not "0 0 0 1 1 1" (steps of 0.2 printed without decimals)."""
+    build(ctx)
+    young = EvaluationService(ctx).compute(EvaluationRequest(*PERIOD, age_bands=("14-17",)))
+    path = tmp_path / "evaluation.pdf"
+    path.write_bytes(evaluation_pdf(young, invariant=True))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    # A line of numbers only is a horizontal axis: counts, percentages or percentage points.
+    axes = [line.split() for line in text.splitlines() if re.fullmatch(r"\s*[-+]?\d+%?(\s+[-+]?\d+%?)+\s*", line)]
+    assert ["0", "1"] in axes  # the funnel, twice (the summary and its section)
+    assert ["0%", "20%", "40%", "60%", "80%", "100%"] in axes  # completion rates
+    for labels in axes:
+        assert len(set(labels)) == len(labels), labels
 
 
 def test_the_workbook_holds_the_same_figures_typed(result: EvaluationResult) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from PySide6.QtCharts import QBoxPlotSeries, QHorizontalBarSeries, QLineSeries
+from PySide6.QtCharts import QBoxPlotSeries, QHorizontalBarSeries, QLineSeries, QValueAxis
 from PySide6.QtCore import Qt
 
 from diversion_desktop.domain.evaluation import Dimension
@@ -107,6 +107,20 @@ def test_charts_are_drawn(qtbot, view: EvaluationView) -> None:
     assert first.at(0) == pytest.approx(46.87, abs=0.01) and first.at(4) == pytest.approx(86.72, abs=0.01)
     assert any(isinstance(s, QLineSeries) for s in view.monthly_chart.chart().series())
     assert view.hours_chart.chart().series()
+
+
+@pytest.mark.parametrize("band", ["14\u201317", None])
+def test_count_axes_tick_at_whole_numbers(qtbot, view: EvaluationView, band: str | None) -> None:
+    """Over the 14–17 year olds every count is under 5 (nothing is drawn): the count axes still run from 0
+    in whole steps, so "%d" labels no two ticks alike (it printed "0 0 1 1"); over everyone too."""
+    for label, box in view.band_boxes.items():
+        box.setChecked(band is None or label == band)
+    compute(qtbot, view)
+    for chart in (view.funnel_chart, view.hours_chart, view.monthly_chart):
+        (values,) = [a for a in chart.chart().axes() if isinstance(a, QValueAxis)]
+        step = (values.max() - values.min()) / (values.tickCount() - 1)
+        assert values.min() == 0 and values.max() >= 1, chart.accessibleName()
+        assert step >= 1 and step == int(step) and values.labelFormat() == "%d", chart.accessibleName()
 
 
 def test_save_as_pdf_and_xlsx(qtbot, view: EvaluationView, monkeypatch, tmp_path: Path) -> None:
