@@ -33,10 +33,13 @@ from diversion_desktop.services.timeline import add_event
 
 if TYPE_CHECKING:  # the documents load reportlab: imported where a document is made
     from diversion_desktop.documents.data import Document, ReferralFacts
-from diversion_desktop.store.models import Appointment, IssuedDocument, Person, Referral
+from diversion_desktop.store.models import Appointment, IssuedDocument, Person, Referral, User
 
 # Bump when a document's wording or layout changes; stored with each issued document.
-TEMPLATE_VERSION = "2026.2"  # 2026.2: the YOT notice gives only the guardian address recorded
+# 2026.2: the YOT notice gives only the guardian address recorded.
+# 2026.3: the YOT notice and prosecution file note name who decided and confirmed (and the file
+# note's timeline who acted) by their display name, not their login.
+TEMPLATE_VERSION = "2026.3"
 
 Progress = Callable[[int, int], None]
 
@@ -212,7 +215,7 @@ class DocumentService:
         self._may_issue(kind)
         with self.ctx.reading() as session:
             referral = self._visible(session, referral_id)
-            data = self._data(session, referral_id, kind, appointment_id)
+            data = self._data(session, referral_id, kind, appointment_id, _PrintedNames(session))
             warnings = self._warnings(referral, DocumentKind(kind))
         rendered = render(data.KIND, data)
         return Pdf(rendered.content, rendered.title, pdf_file_name(rendered.reference), rendered.page_count, warnings)
@@ -221,16 +224,18 @@ class DocumentService:
         """Render and keep the exact bytes, with who issued it and when."""
         self._may_issue(kind)
         with self.ctx.unit_of_work() as session:
-            record = self._issue(session, referral_id, kind, appointment_id)
+            record = self._issue(session, referral_id, kind, appointment_id, _PrintedNames(session))
             referral = record_referral(session, record)
             return _info(record, referral), _pdf(record, self._warnings(referral, DocumentKind(kind)))
 
-    def _issue(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> IssuedDocument:
+    def _issue(
+        self, session: Session, referral_id: int, kind: str, appointment_id: int | None, names: _PrintedNames
+    ) -> IssuedDocument:
         from diversion_desktop.documents import render
 
         self._visible(session, referral_id)
         self._check_due(session, referral_id, kind, appointment_id)
-        data = self._data(session, referral_id, kind, appointment_id)
+        data = self._data(session, referral_id, kind, appointment_id, names)
         rendered = render(data.KIND, data)
         referral = _referral(session, referral_id)
         record = IssuedDocument(
@@ -388,6 +393,7 @@ class DocumentService:
         issued: list[IssuedInfo] = []
         datas = []
         with self.ctx.unit_of_work() as session:
+            names = _PrintedNames(session)  # one lookup of users for the whole batch
             for index, (referral_id, kind, appointment_id) in enumerate(items):
                 existing = session.scalar(
                     select(IssuedDocument)
@@ -399,9 +405,9 @@ class DocumentService:
                     )
                     .order_by(IssuedDocument.id.desc())
                 )
-                record = existing or self._issue(session, referral_id, kind, appointment_id)
+                record = existing or self._issue(session, referral_id, kind, appointment_id, names)
                 issued.append(_info(record, record_referral(session, record)))
-                datas.append(self._data(session, referral_id, kind, appointment_id))
+                datas.append(self._data(session, referral_id, kind, appointment_id, names))
                 if progress is not None:
                     progress(index + 1, total)
         merged = render_batch(
@@ -426,13 +432,15 @@ class DocumentService:
             return "Police case file"
         return _person_recipient(referral.person, referral.pathway == Pathway.YOUTH.value)
 
-    def _data(self, session: Session, referral_id: int, kind: str, appointment_id: int | None) -> Document:
+    def _data(
+        self, session: Session, referral_id: int, kind: str, appointment_id: int | None, names: _PrintedNames
+    ) -> Document:
         from diversion_desktop import documents as d
 
         referral = _referral(session, referral_id)
         scheme = self._scheme(referral)
         person = referral.person
-        facts = self._facts(referral, scheme, person)
+        facts = self._facts(referral, scheme, person, names)
         today = self.ctx.today()
         appointments = list(referral.appointments)
         booked = [a for a in appointments if a.attendance is None]
@@ -487,7 +495,7 @@ class DocumentService:
                 raise ConflictError(f"{referral.reference} has no confirmed next step.")
             step = d.ConfirmedStep(
                 step=NextStep(referral.next_step),
-                confirmed_by=referral.next_step_confirmed_by,
+                confirmed_by=names(referral.next_step_confirmed_by),
                 confirmed_at=referral.next_step_confirmed_at,
                 reason=referral.proposed_reason,
             )
@@ -503,7 +511,7 @@ class DocumentService:
                     missed=with_attendance(Attendance.NOT_ATTENDED),
                     rebooked=with_attendance(Attendance.REBOOKED),
                 )
-            timeline = tuple(d.TimelineItem(at=e.at, event=e.text, by=e.actor) for e in referral.events)
+            timeline = tuple(d.TimelineItem(at=e.at, event=e.text, by=names(e.actor)) for e in referral.events)
             return d.ProsecutionFileNote(
                 facts=facts,
                 issued_on=today,
@@ -520,7 +528,7 @@ class DocumentService:
             )
         raise ServiceError(f"Unknown document kind '{kind}'.")
 
-    def _facts(self, referral: Referral, scheme: Scheme, person: Person) -> ReferralFacts:
+    def _facts(self, referral: Referral, scheme: Scheme, person: Person, names: _PrintedNames) -> ReferralFacts:
         from diversion_desktop import documents as d
 
         youth = referral.pathway == Pathway.YOUTH.value
@@ -566,8 +574,27 @@ class DocumentService:
             officer=officer,
             station=referral.station,
             decision=decision,
-            decided_by=referral.decided_by,
+            decided_by=names(referral.decided_by),
         )
+
+
+class _PrintedNames:
+    """The name a document prints for a username: the user's display name, else the username (no
+    display name set, the user no longer exists, or the actor is not a user). A letter to the YOT
+    or a case file names the person, not their login. The names are read with one query on first
+    use and kept for the call, so a batch of letters asks once, not once a letter."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._names: dict[str, str] | None = None
+
+    def __call__(self, username: str) -> str:
+        if not username:
+            return ""
+        if self._names is None:
+            rows = self._session.execute(select(User.username, User.display_name).where(User.display_name != ""))
+            self._names = {name: display for name, display in rows}
+        return self._names.get(username.lower(), username)
 
 
 def _lines(text: str) -> tuple[str, ...]:

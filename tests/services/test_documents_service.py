@@ -7,12 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event, update
 
 from diversion_desktop.documents.dates import full_date
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.documents import DocumentService, WarningKind
 from diversion_desktop.services.errors import ConflictError, ServiceError
 from diversion_desktop.services.referrals import ReferralService
+from diversion_desktop.store.models import User
 
 
 def pdf_text(content: bytes, tmp_path: Path) -> str:
@@ -204,3 +206,61 @@ def test_the_yot_notice_gives_the_guardian_address_only_as_recorded(
     assert shown in guardian.replace("\u00a0", " ")
     if "Same as" not in shown:
         assert "Same as the young person" not in text
+
+
+def add_user(documents: DocumentService, username: str, display_name: str) -> None:
+    ctx = documents.ctx
+    with ctx.unit_of_work() as session:
+        session.add(User(username=username, display_name=display_name, password_hash="-", created_at=ctx.now()))
+
+
+def words(content: bytes, tmp_path: Path) -> str:
+    return " ".join(pdf_text(content, tmp_path).replace("\u00a0", " ").split())
+
+
+def test_the_yot_notice_names_who_decided_by_their_display_name_not_their_login(
+    intake, documents, make_youth_draft, tmp_path
+) -> None:
+    saved = intake.save(make_youth_draft())  # decided by the signed-in user, "tester"
+    # No such user (never made, or since removed): the username is all there is to print.
+    assert "Decided by tester " in words(documents.preview(saved.id, "yot_notice").content, tmp_path)
+    add_user(documents, "tester", "Sgt Alex Morgan")
+    _info, pdf = documents.issue(saved.id, "yot_notice")
+    text = words(pdf.content, tmp_path)
+    assert "Decided by Sgt Alex Morgan " in text and "tester" not in text
+    with documents.ctx.unit_of_work() as session:  # a user with no display name: the username
+        session.execute(update(User).where(User.username == "tester").values(display_name=""))
+    assert "Decided by tester " in words(documents.preview(saved.id, "yot_notice").content, tmp_path)
+
+
+def test_the_prosecution_file_note_names_who_decided_and_confirmed(
+    intake, programme, documents, make_draft, clock, windsor, tmp_path
+) -> None:
+    add_user(documents, "tester", "Sgt Alex Morgan")
+    saved = intake.save(make_draft(scheme_code="windsor-and-maidenhead"))
+    for days in (2, 5):
+        booked = programme.book(saved.id, clock().replace(hour=10) + timedelta(days=days))
+        clock.set(booked.scheduled_at + timedelta(hours=1))
+        programme.record(booked.id, Attendance.NOT_ATTENDED)
+    programme.confirm_next_step(saved.id)
+    _info, pdf = documents.issue(saved.id, "prosecution_file_note")
+    text = words(pdf.content, tmp_path)
+    assert "Decided by Sgt Alex Morgan " in text and "Confirmed by Sgt Alex Morgan " in text
+    assert "tester" not in text, "nor is the login in the timeline"
+
+
+def test_a_batch_looks_up_the_names_to_print_once(intake, programme, documents, make_draft, clock) -> None:
+    add_user(documents, "tester", "Sgt Alex Morgan")
+    for n, surname in enumerate(("Able", "Baker", "Cole")):
+        saved = intake.save(make_draft(surname=surname))
+        programme.book(saved.id, clock().replace(hour=9 + n, minute=0) + timedelta(days=2), centre_code="newbury")
+    lookups: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_args) -> None:
+        if "users.display_name" in statement:
+            lookups.append(statement)
+
+    event.listen(documents.ctx.engine, "before_cursor_execute", seen)
+    issued, _pdf = documents.appointment_batch("newbury", (clock() + timedelta(days=2)).date())
+    event.remove(documents.ctx.engine, "before_cursor_execute", seen)
+    assert len(issued) == 3 and len(lookups) == 1
