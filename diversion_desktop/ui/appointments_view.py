@@ -2,8 +2,9 @@
 
 Choose the centre (remembered between sessions) and the day; select an
 appointment and record it as attended, not attended, cancelled by the provider,
-or rebooked with a reason and a new time. Every read and write runs on the
-worker through the ``TaskRunner``.
+or rebooked with a reason and a new time; a mistaken record is corrected, with a
+reason, by "Correct attendance…" (as on the referral page). Every read and write
+runs on the worker through the ``TaskRunner``.
 
 Paperwork for the day: "Print letters for this day…" issues the appointment
 letters of the chosen centre and day as one merged PDF, and "Print missed-
@@ -37,8 +38,9 @@ from diversion_desktop.services.documents import DocumentService
 from diversion_desktop.services.dto import AppointmentRow
 from diversion_desktop.services.errors import ValidationError
 from diversion_desktop.services.programme import ProgrammeService
-from diversion_desktop.ui import dialogs
+from diversion_desktop.ui import attendance_correction, dialogs
 from diversion_desktop.ui.changes import Changed, Changes
+from diversion_desktop.ui.correction_dialogs import CorrectAttendanceDialog, CorrectionRequest
 from diversion_desktop.ui.document_batches import run_batch
 from diversion_desktop.ui.operations import Op, is_busy
 from diversion_desktop.ui.pdf_preview import PdfPreviewDialog
@@ -63,6 +65,7 @@ class AppointmentsView(QWidget):
         self.documents = DocumentService(ctx)
         self.batch_dialog: PdfPreviewDialog | None = None
         self.rebook_dialog: dialogs.RebookDialog | None = None
+        self.correction_dialog: CorrectAttendanceDialog | None = None
         self._latest = 0  # only the newest list is shown
         self._shown: tuple[str, date] | None = None
         self._notice = ""  # what was just recorded, kept above the counts after the reload
@@ -159,6 +162,10 @@ class AppointmentsView(QWidget):
         self.not_attended_button = QPushButton("&Not attended", self)
         self.cancelled_button = QPushButton("Cance&lled by provider", self)
         self.rebook_button = QPushButton("Re&book…", self)
+        # Alt+E, shared with "Att&ended" on purpose: the one is enabled only for a row not yet recorded,
+        # the other only for a recorded one, so the key never finds both (Qt skips disabled buttons).
+        # Every other letter of the label is another button's here, or a tab's or menu's of the window.
+        self.correct_button = QPushButton("Corr&ect attendance…", self)
         self.open_button = QPushButton("&Open referral")
         self.notes_button = QPushButton(
             "Session note&s…", self
@@ -172,6 +179,7 @@ class AppointmentsView(QWidget):
             (self.not_attended_button, "notAttendedButton"),
             (self.cancelled_button, "cancelledButton"),
             (self.rebook_button, "rebookButton"),
+            (self.correct_button, "correctAttendanceButton"),
             (self.open_button, "openReferralButton"),
         ):
             button.setObjectName(name)
@@ -179,6 +187,7 @@ class AppointmentsView(QWidget):
         self.not_attended_button.clicked.connect(lambda: self.record(Attendance.NOT_ATTENDED))
         self.cancelled_button.clicked.connect(lambda: self.record(Attendance.CANCELLED))
         self.rebook_button.clicked.connect(self.rebook)
+        self.correct_button.clicked.connect(self.correct_attendance)
         self.open_button.clicked.connect(self.open_selected)
         actions = QHBoxLayout()
         self.record_caption = QLabel("Record the selected appointment:", self)
@@ -188,6 +197,8 @@ class AppointmentsView(QWidget):
             actions.addWidget(button)
             button.setVisible(self.may(Permission.RECORD_ATTENDANCE))  # a coordinator sees the day, records nothing
         self.record_caption.setVisible(self.may(Permission.RECORD_ATTENDANCE))
+        actions.addWidget(self.correct_button)
+        self.correct_button.setVisible(self.may(Permission.CORRECT_ATTENDANCE))  # a coordinator's too
         actions.addStretch(1)
         actions.addWidget(self.notes_button)
         actions.addWidget(self.open_button)
@@ -358,6 +369,17 @@ class AppointmentsView(QWidget):
         self.not_attended_button.setEnabled(open_ and on_the_day)
         self.cancelled_button.setEnabled(open_)
         self.rebook_button.setEnabled(open_)
+        # Who may correct which record, and when, is the domain's rule; whether the referral's next
+        # step is confirmed this list does not know: the service refuses that, in the dialog.
+        refusal = (
+            attendance_correction.refusal(self.ctx.principal, row, self.ctx.today(), step_confirmed=False)
+            if row is not None
+            else "Choose an appointment above."
+        )
+        self.correct_button.setEnabled(refusal is None and not self.saving)
+        self.correct_button.setToolTip(
+            refusal or "Correct the attendance recorded for this appointment, with a reason."
+        )
         self.open_button.setEnabled(row is not None)
         self.notes_button.setEnabled(row is not None and not self.saving)
         self.letters_button.setEnabled(not self.busy and bool(self.centre_code()) and self.day.value() is not None)
@@ -404,6 +426,33 @@ class AppointmentsView(QWidget):
                 f"{row.scheduled_at:%H:%M}.{due}",
             )
         ).failure(self._record_failed).reload_on_stale(self.refresh).run_in(self.runner)
+
+    def correct_attendance(self) -> None:
+        """The attendance recorded for the selected appointment was a mistake: correct it, with a reason."""
+        row = self.selected()
+        if row is None or self.saving or not self.correct_button.isEnabled():
+            return
+
+        def done(saved: AppointmentRow, request: CorrectionRequest) -> None:
+            self._recorded(
+                saved,
+                f"Corrected to {request.attendance.label.lower()} — "
+                f"{saved.person_name}, {saved.referral_reference}, {saved.scheduled_at:%H:%M}.",
+            )
+
+        dialog = attendance_correction.correct_attendance_dialog(
+            self,
+            self.ctx,
+            self.runner,
+            row,
+            update=self._update_buttons,
+            reload=lambda: self.refresh(keep_id=row.id),
+            done=done,
+            say=self.status.setText,
+        )
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        self.correction_dialog = dialog
+        dialog.open()
 
     def edit_notes(self) -> None:
         row = self.selected()
@@ -459,9 +508,11 @@ class AppointmentsView(QWidget):
             lambda _error: self.status.setText("Not rebooked: see the message in the dialog.")
         ).run_in(self.runner)
 
-    def _dialog_closed(self, dialog: dialogs.RebookDialog) -> None:
+    def _dialog_closed(self, dialog: dialogs.RebookDialog | CorrectAttendanceDialog) -> None:
         if self.rebook_dialog is dialog:
             self.rebook_dialog = None
+        if self.correction_dialog is dialog:
+            self.correction_dialog = None
         dialog.deleteLater()
         self.table.setFocus()
 

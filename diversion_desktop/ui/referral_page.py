@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 )
 
 from diversion_desktop.domain.age import Pathway
-from diversion_desktop.domain.corrections import Corrector, Recorded, correction_refusal
 from diversion_desktop.domain.eligibility import Decision, Offence
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
 from diversion_desktop.domain.permissions import Permission
@@ -50,7 +49,7 @@ from diversion_desktop.services.dto import AppointmentRow, ReferralDetail
 from diversion_desktop.services.errors import NeedsConfirmation, NotFound, ServiceError
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
-from diversion_desktop.ui import dialogs
+from diversion_desktop.ui import attendance_correction, dialogs
 from diversion_desktop.ui.changes import Changed, Changes
 from diversion_desktop.ui.correction_dialogs import (
     CorrectAttendanceDialog,
@@ -714,16 +713,10 @@ class ReferralPage(QWidget):
 
     def correction_refusal(self, appointment: AppointmentRow) -> str | None:
         """Why the signed-in user may not correct this appointment's attendance now (None: they may)."""
-        d, principal = self.detail, self.ctx.principal
-        if d is None or principal is None or not principal.may(Permission.CORRECT_ATTENDANCE):
+        d = self.detail
+        if d is None:
             return "You may not correct attendance."
-        who = Corrector(principal.username, True, principal.may(Permission.CORRECT_ANY_ATTENDANCE))
-        current = Attendance(appointment.attendance) if appointment.attendance else None
-        refusal = correction_refusal(
-            who,
-            Recorded(current, appointment.recorded_by, appointment.recorded_at, bool(d.next_step)),
-            self.ctx.today(),
-        )
+        refusal = attendance_correction.refusal(self.ctx.principal, appointment, self.ctx.today(), bool(d.next_step))
         if refusal is None and not d.is_open:
             refusal = f"The referral is {status_text(d.status).lower()}: nothing can be corrected."
         return refusal
@@ -757,35 +750,24 @@ class ReferralPage(QWidget):
         d = self.detail
         if d is None or appointment is None or self.busy or self.correction_refusal(appointment) is not None:
             return
-        dialog = CorrectAttendanceDialog(appointment, parent=self)
-        dialog.sig_submitted.connect(lambda request: self._submit_correction(dialog, d, appointment, request))
-        self._open_correction(dialog)
 
-    def _submit_correction(
-        self,
-        dialog: CorrectAttendanceDialog,
-        d: ReferralDetail,
-        appointment: AppointmentRow,
-        request: CorrectionRequest,
-    ) -> None:
-        self.message.setText("Correcting…")
-
-        def done(row: AppointmentRow) -> None:
+        def done(row: AppointmentRow, request: CorrectionRequest) -> None:
             self._changed(
                 d.id,
                 f"Attendance on {row.scheduled_at:%d/%m/%Y %H:%M} corrected to {request.attendance.label.lower()}.",
             )
 
-        Op(
+        dialog = attendance_correction.correct_attendance_dialog(
             self,
-            lambda: self.corrections.correct_attendance(
-                appointment.id, request.attendance, request.reason, appointment.version
-            ),
-        ).busy(self._update_buttons).in_form(dialog).reload_on_stale(self.refresh).changes(
-            Changed.APPOINTMENTS | Changed.REFERRALS, d.id
-        ).success(done).failure(
-            lambda _error: self.message.setText("Not corrected: see the message in the dialog.")
-        ).run_in(self.runner)
+            self.ctx,
+            self.runner,
+            appointment,
+            update=self._update_buttons,
+            reload=self.refresh,
+            done=done,
+            say=self.message.setText,
+        )
+        self._open_correction(dialog)
 
     def withdraw_confirmation(self) -> None:
         d = self.detail
