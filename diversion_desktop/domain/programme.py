@@ -44,6 +44,9 @@ class Status(StrEnum):
 # A referral in these states is a diversion still awaiting its outcome. The one list: the queues,
 # retention, the screens and the partial index ix_referrals_open (store/models.py) all read it.
 OPEN_STATUSES = (Status.AWAITING_APPOINTMENT, Status.BOOKED, Status.AWAITING_CONFIRMATION)
+# A referral in these states may have appointments booked and recorded (and letters about them):
+# the programme is under way, no next step is waiting for a coordinator.
+BOOKABLE_STATUSES = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
 
 # A referral's outcome and next step before it has them: blank (the empty text, as stored), so
 # ``if referral.outcome:`` reads "has one". Typed ``Outcome | Blank``, ``NextStep | Blank``.

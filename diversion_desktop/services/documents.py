@@ -22,7 +22,7 @@ from diversion_desktop.domain.document_kinds import DocumentKind, SentTo
 from diversion_desktop.domain.eligibility import Decision
 from diversion_desktop.domain.next_step import NextStep
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.programme import Attendance, SessionType, Status
+from diversion_desktop.domain.programme import BOOKABLE_STATUSES, Attendance, SessionType, Status
 from diversion_desktop.domain.schemes import Centre, Scheme
 from diversion_desktop.services.audit import created, log
 from diversion_desktop.services.context import AppContext
@@ -42,8 +42,6 @@ from diversion_desktop.store.models import Appointment, IssuedDocument, Person, 
 TEMPLATE_VERSION = "2026.3"
 
 Progress = Callable[[int, int], None]
-
-_OPEN = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
 
 
 def pdf_file_name(document_reference: str) -> str:
@@ -143,9 +141,9 @@ class DocumentService:
             if youth:
                 wanted.append((DocumentKind.YOT_NOTICE, None))
             for appointment in referral.appointments:
-                if appointment.attendance is None and referral.status in _OPEN:
+                if appointment.attendance is None and referral.status in BOOKABLE_STATUSES:
                     wanted.append((DocumentKind.APPOINTMENT_LETTER, appointment.id))
-                elif appointment.attendance == Attendance.NOT_ATTENDED.value and referral.status in _OPEN:
+                elif appointment.attendance == Attendance.NOT_ATTENDED.value and referral.status in BOOKABLE_STATUSES:
                     wanted.append((DocumentKind.MISSED_APPOINTMENT_NOTICE, appointment.id))
             step = referral.next_step
             if referral.status == Status.CLOSED.value and step:
@@ -345,7 +343,7 @@ class DocumentService:
                     Appointment.centre_code == centre_code,
                     Appointment.scheduled_at.between(start, end),
                     Appointment.attendance.is_(None),
-                    Referral.status.in_(_OPEN),
+                    Referral.status.in_(BOOKABLE_STATUSES),
                     referral_condition(principal),
                 )
                 .order_by(Appointment.scheduled_at, Appointment.id)
@@ -370,7 +368,7 @@ class DocumentService:
                 .where(
                     Appointment.attendance == Attendance.NOT_ATTENDED.value,
                     Appointment.recorded_at.between(start, end),
-                    Referral.status.in_(_OPEN),
+                    Referral.status.in_(BOOKABLE_STATUSES),
                     referral_condition(principal),
                 )
                 .order_by(Appointment.scheduled_at, Appointment.id)

@@ -39,7 +39,7 @@ from diversion_desktop.domain.lifecycle import (
     imported_event,
 )
 from diversion_desktop.domain.names import match_score, normalise, surname_part_keys
-from diversion_desktop.domain.programme import Attendance, Outcome, Status, assess, can_rebook
+from diversion_desktop.domain.programme import BOOKABLE_STATUSES, Attendance, Outcome, Status, assess, can_rebook
 from diversion_desktop.domain.schemes import Centre, Scheme
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.import_work import (
@@ -77,7 +77,6 @@ Key = tuple[str, str, date]  # a person: normalised surname and forenames, date 
 
 _CHUNK = 500  # values per IN (...) query
 _COMPARED = 12  # people compared for possible matches with each new person
-_BOOKABLE = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
 
 
 def line_key(line: ReferralLine) -> Key | None:
@@ -950,7 +949,7 @@ class Planner:
                 state = assess(scheme, pathway, attendances, due, when.date())  # type: ignore[arg-type]  # open: due is set
                 if due is not None and when.date() > due:
                     problem = Problem("appointment_at", f"is after the deadline ({due:%d/%m/%Y})")
-                elif state.status not in _BOOKABLE:
+                elif state.status not in BOOKABLE_STATUSES:
                     problem = Problem(
                         "appointment_at",
                         f"comes after the referral was already {state.status.label.lower()} ({state.explanation})",

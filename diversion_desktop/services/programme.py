@@ -24,6 +24,7 @@ from diversion_desktop.domain.lifecycle import (
 )
 from diversion_desktop.domain.permissions import Permission
 from diversion_desktop.domain.programme import (
+    BOOKABLE_STATUSES,
     CLOSE_BOOKINGS,
     SESSION_NOTES_LIMIT,
     Attendance,
@@ -47,7 +48,6 @@ from diversion_desktop.store.models import Appointment, Person, Referral
 
 # An appointment's centre that history imported from the pilots' spreadsheets did not record.
 CENTRE_NOT_RECORDED = "not recorded"
-_BOOKABLE = (Status.AWAITING_APPOINTMENT.value, Status.BOOKED.value)
 # A referral's fields that the programme changes: each change is in the audit trail, from → to.
 _STATE_FIELDS = (
     "status",
@@ -92,7 +92,7 @@ class ProgrammeService:
             check_referral(principal, referral.provider, referral.reference)
             before = _state(referral)
             scheme = self._scheme(referral)
-            if referral.status not in _BOOKABLE:
+            if referral.status not in BOOKABLE_STATUSES:
                 raise ConflictError(
                     f"{referral.reference} is {referral.status.replace('_', ' ')}: no appointment can be booked."
                 )
@@ -211,7 +211,7 @@ class ProgrammeService:
                     "Attendance is already recorded for this appointment "
                     f"({Attendance(appointment.attendance).label.lower()})."
                 )
-            if referral.status not in _BOOKABLE:
+            if referral.status not in BOOKABLE_STATUSES:
                 raise ConflictError(
                     f"{referral.reference} is {referral.status.replace('_', ' ')}: "
                     "attendance can no longer be recorded."
@@ -351,7 +351,7 @@ class ProgrammeService:
             referral = _referral(session, referral_id, locked=True)
             check_version(session, referral, expected_version)
             before = _state(referral)
-            if referral.status not in _BOOKABLE or referral.due_date is None:
+            if referral.status not in BOOKABLE_STATUSES or referral.due_date is None:
                 raise ConflictError(f"{referral.reference} is not open for attendance.")
             if referral.due_date >= self.ctx.today():
                 raise ConflictError(f"{referral.reference} is not overdue (deadline {referral.due_date:%d/%m/%Y}).")
@@ -383,7 +383,7 @@ class ProgrammeService:
             lock(session, Person, referral.person_id)  # a step may bar the person
             before = _state(referral)
             barred_before = referral.person.barred
-            if referral.status in _BOOKABLE and referral.due_date and referral.due_date < self.ctx.today():
+            if referral.status in BOOKABLE_STATUSES and referral.due_date and referral.due_date < self.ctx.today():
                 self._refresh(session, referral, self._scheme(referral))  # overdue: propose first
             if referral.status != Status.AWAITING_CONFIRMATION.value or not referral.proposed_step:
                 raise ConflictError(f"{referral.reference} has no next step awaiting confirmation.")

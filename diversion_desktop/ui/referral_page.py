@@ -40,7 +40,7 @@ from diversion_desktop.domain.age import Pathway
 from diversion_desktop.domain.eligibility import Decision, Offence
 from diversion_desktop.domain.next_step import HOME_OFFICE_OUTCOME_COMPLETED, NextStep
 from diversion_desktop.domain.permissions import Permission
-from diversion_desktop.domain.programme import Attendance, SessionType, Status
+from diversion_desktop.domain.programme import BOOKABLE_STATUSES, Attendance, SessionType, Status
 from diversion_desktop.domain.schemes import SchemeKind
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.corrections import CorrectionService
@@ -71,7 +71,6 @@ from diversion_desktop.ui.table_models import (
 from diversion_desktop.ui.tasks import TaskRunner
 from diversion_desktop.ui.widgets import add_field
 
-_BOOKABLE = (Status.AWAITING_APPOINTMENT, Status.BOOKED)
 _WITHHELD = "Not shown to your role"  # recorded, maybe, but withheld (services/scope.py), never "Not recorded"
 _SESSION_ORDER = (
     SessionType.ASSESSMENT,
@@ -579,7 +578,7 @@ class ReferralPage(QWidget):
             d is not None
             and not self.busy
             and self.may(Permission.BOOK_APPOINTMENTS)
-            and d.status in _BOOKABLE
+            and d.status in BOOKABLE_STATUSES
             and d.due_date is not None
             and d.due_date >= self.ctx.today()
         )
@@ -610,11 +609,11 @@ class ReferralPage(QWidget):
         self.confirm_button.setVisible((d is None or d.is_open) and may_confirm)
         if d is None:
             note = ""
-        elif d.status in _BOOKABLE and d.due_date is not None and d.due_date < self.ctx.today():
+        elif d.status in BOOKABLE_STATUSES and d.due_date is not None and d.due_date < self.ctx.today():
             note = "The deadline has passed: no appointment can be booked. " + (
                 "Confirm the next step instead." if may_confirm else "A coordinator confirms the next step."
             )
-        elif d.status not in _BOOKABLE:
+        elif d.status not in BOOKABLE_STATUSES:
             note = f"No booking: the referral is {status_text(d.status).lower()}."
         elif may_book:
             note = f"Book by the deadline, {day_text(d.due_date)}."
