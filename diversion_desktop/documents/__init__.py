@@ -29,9 +29,6 @@ from diversion_desktop.documents.template import MARKING
 from diversion_desktop.documents.yot_notice import YotNotice
 from diversion_desktop.domain.document_kinds import SentTo
 
-# Any document; a new kind needs no change here (its class is in its module).
-DocumentData = Document
-
 __all__ = [
     "MARKING",
     "AppointmentDetails",
@@ -39,7 +36,6 @@ __all__ = [
     "CompletionLetter",
     "ConfirmedStep",
     "Document",
-    "DocumentData",
     "DocumentKind",
     "FutureIneligibilityNotice",
     "MissedAppointmentNotice",

@@ -18,7 +18,7 @@ from diversion_desktop.documents import (
     AppointmentLetter,
     CompletionLetter,
     ConfirmedStep,
-    DocumentData,
+    Document,
     DocumentKind,
     FutureIneligibilityNotice,
     MissedAppointmentNotice,
@@ -112,9 +112,9 @@ def timeline(f: ReferralFacts, events: int = 6) -> tuple[TimelineItem, ...]:
     )
 
 
-def document(kind: DocumentKind, f: ReferralFacts, **changes: object) -> DocumentData:
+def document(kind: DocumentKind, f: ReferralFacts, **changes: object) -> Document:
     first = appointment(f)
-    made: DocumentData
+    made: Document
     if kind is DocumentKind.REFERRAL_LETTER:
         made = ReferralLetter(f, ISSUED, first_appointment=first)
     elif kind is DocumentKind.YOT_NOTICE:

@@ -19,7 +19,7 @@ from diversion_desktop.documents import (
     AppointmentLetter,
     CompletionLetter,
     ConfirmedStep,
-    DocumentData,
+    Document,
     DocumentKind,
     FutureIneligibilityNotice,
     MissedAppointmentNotice,
@@ -89,7 +89,7 @@ def _decision(f: ReferralFacts) -> ConfirmedStep:
     )
 
 
-def _document(kind: DocumentKind, f: ReferralFacts) -> DocumentData:
+def _document(kind: DocumentKind, f: ReferralFacts) -> Document:
     if kind is DocumentKind.REFERRAL_LETTER:
         return ReferralLetter(f, ISSUED, first_appointment=None)
     if kind is DocumentKind.YOT_NOTICE:
