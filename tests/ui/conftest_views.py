@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QWidget
 
 from diversion_desktop.domain.eligibility import SubstanceFind
 from diversion_desktop.domain.intake import IntakeDraft
+from diversion_desktop.domain.permissions import Role
 from diversion_desktop.domain.programme import Attendance, SessionType
 from diversion_desktop.services.context import AppContext
 from diversion_desktop.services.dto import SavedReferral
@@ -31,11 +32,17 @@ from diversion_desktop.services.intake import IntakeService
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.ui.settings import Settings
 from diversion_desktop.ui.tasks import TaskRunner
+from tests.conftest import as_role
 
 FIXED_NOW = datetime(2026, 3, 10, 12, 0)  # a Tuesday
 TODAY = FIXED_NOW.date()
 WEST_BERKS = "west-berkshire"  # voluntary attendance; centres newbury, thatcham, newbury-youth
 WINDSOR = "windsor-and-maidenhead"  # deferred prosecution; centres maidenhead, windsor
+# The people of the corrections tests: two Cranstoun workers, a coordinator, a station officer.
+SAM = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="sam")
+ALEX = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="alex")
+CORA = as_role(Role.COORDINATOR, username="cora")
+STATION = as_role(Role.STATION_STAFF, username="pc1")
 
 
 # The views' tests use the shared GUI fixtures of tests/ui/conftest.py under these names.

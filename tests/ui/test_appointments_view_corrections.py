@@ -13,16 +13,19 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from diversion_desktop.domain.permissions import Principal, Role
+from diversion_desktop.domain.permissions import Principal
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.corrections import CorrectionService
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
 from diversion_desktop.ui.appointments_view import AppointmentsView
 from diversion_desktop.ui.main_window import MainWindow
-from tests.conftest import as_role
 from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
+    ALEX,
+    CORA,
     FIXED_NOW,
+    SAM,
+    STATION,
     book,
     cell,
     click,
@@ -37,10 +40,6 @@ from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
     wait_idle,
 )
 
-SAM = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="sam")
-ALEX = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="alex")
-CORA = as_role(Role.COORDINATOR, username="cora")
-STATION = as_role(Role.STATION_STAFF, username="pc1")
 ATTENDANCE = 5  # the day's table's column
 
 

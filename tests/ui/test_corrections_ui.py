@@ -12,14 +12,17 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from diversion_desktop.domain.permissions import Role
 from diversion_desktop.domain.programme import Attendance
 from diversion_desktop.services.documents import DocumentService
 from diversion_desktop.services.programme import ProgrammeService
 from diversion_desktop.services.referrals import ReferralService
-from tests.conftest import EVERY_ROLE, as_role
+from tests.conftest import EVERY_ROLE
 from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
+    ALEX,
+    CORA,
     FIXED_NOW,
+    SAM,
+    STATION,
     TODAY,
     book,
     cell,
@@ -36,10 +39,6 @@ from tests.ui.conftest_views import (  # noqa: F401 - fixtures are used by name
     wait_idle,
 )
 
-SAM = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="sam")
-ALEX = as_role(Role.SUPPORT_WORKER, organisation="Cranstoun", username="alex")
-CORA = as_role(Role.COORDINATOR, username="cora")
-STATION = as_role(Role.STATION_STAFF, username="pc1")
 ATTENDANCE = 4  # the appointments table's column
 
 
